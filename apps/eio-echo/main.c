@@ -1,0 +1,137 @@
+/* eio-echo - a bare Engine.IO echo server, the one the Engine.IO v4 spec's
+ * "Test suite" section describes: every message goes back as it came (text as
+ * text, binary as binary), on path /engine.io/.
+ *
+ * Test hooks used by interop/: the text message "close-me" makes the server
+ * close that session, and --deny-header NAME refuses handshakes that carry
+ * header NAME (allowRequest, 403 code 4).
+ */
+#include "engineio.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *deny_header;
+static eio_listener *listener;
+static uv_signal_t sigint, sigterm;
+
+static void on_message(eio_session *s, const char *data, size_t len, bool binary, void *user)
+{
+	(void)user;
+	if (!binary && len == 8 && memcmp(data, "close-me", 8) == 0) {
+		eio_session_close(s);
+		return;
+	}
+	if (binary)
+		eio_session_send_binary(s, data, len);
+	else
+		eio_session_send_text(s, data, len);
+}
+
+static int allow_request(const eio_request *req, const char **message, void *user)
+{
+	(void)user;
+	(void)message;
+	return deny_header && eio_request_header(req, deny_header) ? -1 : 0;
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	(void)h;
+	uv_signal_stop(&sigint);
+	uv_signal_stop(&sigterm);
+	uv_close((uv_handle_t *)&sigint, NULL);
+	uv_close((uv_handle_t *)&sigterm, NULL);
+	eio_listener_free(listener);
+	listener = NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: eio-echo [options]\n"
+	        "  --port N              port to listen on (default 3000)\n"
+	        "  --host ADDR           address to bind (default all)\n"
+	        "  --path PATH           Engine.IO path (default /engine.io/)\n"
+	        "  --ping-interval MS    default 25000\n"
+	        "  --ping-timeout MS     default 20000\n"
+	        "  --max-payload BYTES   maxHttpBufferSize, default 1000000\n"
+	        "  --cors-origin ORIGIN  allowed origin(s), '*' for any (credentials on)\n"
+	        "  --transports LIST     polling,websocket (default both)\n"
+	        "  --deny-header NAME    refuse handshakes carrying header NAME\n"
+	        "  --version, --help\n");
+}
+
+int main(int argc, char **argv)
+{
+	eio_options o;
+	eio_options_init(&o);
+	o.path = "/engine.io/";
+	int port = 3000;
+	const char *host = NULL;
+	static const struct option longopts[] = {
+		{ "port", required_argument, 0, 'p' },
+		{ "host", required_argument, 0, 'H' },
+		{ "path", required_argument, 0, 'P' },
+		{ "ping-interval", required_argument, 0, 'i' },
+		{ "ping-timeout", required_argument, 0, 't' },
+		{ "max-payload", required_argument, 0, 'm' },
+		{ "cors-origin", required_argument, 0, 'c' },
+		{ "transports", required_argument, 0, 'T' },
+		{ "deny-header", required_argument, 0, 'd' },
+		{ "version", no_argument, 0, 'V' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': port = atoi(optarg); break;
+		case 'H': host = optarg; break;
+		case 'P': o.path = optarg; break;
+		case 'i': o.ping_interval_ms = (unsigned)atoi(optarg); break;
+		case 't': o.ping_timeout_ms = (unsigned)atoi(optarg); break;
+		case 'm': o.max_payload = strtoull(optarg, NULL, 10); break;
+		case 'c': o.cors_origin = optarg; o.cors_credentials = true; break;
+		case 'T':
+			o.transports = (strstr(optarg, "polling") ? EIO_TRANSPORT_POLLING : 0) |
+			               (strstr(optarg, "websocket") ? EIO_TRANSPORT_WEBSOCKET : 0);
+			break;
+		case 'd': deny_header = optarg; break;
+		case 'V': printf("eio-echo %s\n", EIO_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (deny_header)
+		o.allow_request = allow_request;
+
+	uv_loop_t *loop = uv_default_loop();
+	int err = 0;
+	listener = eio_listener_new(loop, host, port, &err);
+	if (!listener) {
+		fprintf(stderr, "eio-echo: cannot listen on port %d\n", port);
+		return 1;
+	}
+	eio_callbacks cb = { .on_message = on_message };
+	eio_server *srv = eio_server_new(listener, &o, &cb, NULL, &err);
+	if (!srv) {
+		fprintf(stderr, "eio-echo: invalid options (%d)\n", err);
+		return 1;
+	}
+	uv_signal_init(loop, &sigint);
+	uv_signal_init(loop, &sigterm);
+	uv_signal_start(&sigint, on_signal, SIGINT);
+	uv_signal_start(&sigterm, on_signal, SIGTERM);
+	signal(SIGPIPE, SIG_IGN);
+	printf("eio-echo: listening on http://127.0.0.1:%d%s\n", eio_listener_port(listener),
+	       eio_server_options(srv)->path);
+	fflush(stdout);
+	uv_run(loop, UV_RUN_DEFAULT);
+	uv_loop_close(loop);
+	return 0;
+}

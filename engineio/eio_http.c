@@ -1,0 +1,365 @@
+/* eio_http.c - the libwebsockets callback: HTTP routing, request checks,
+ * error answers and CORS.
+ *
+ * Both lws protocols ("http" and "eio-ws") share one callback, because lws
+ * delivers some HTTP-phase reasons (FILTER_HTTP_CONNECTION, CONFIRM_UPGRADE)
+ * to the default WebSocket protocol on a fresh connection and to protocols[0]
+ * after a keep-alive transaction (shared/notes, lws pitfall 3).
+ *
+ * Request checks follow node engine.io's Server.verify(), in its order: the
+ * transport (code 0), the sid (code 1, or 3 when the session's transport is
+ * not the requested one), then for handshakes the method (code 2), WebSocket
+ * by plain GET (code 3), allowRequest (code 4, status 403) and the protocol
+ * version (code 5). Spec: engine.io-protocol v4, and node's server.ts.
+ */
+#include "eio_internal.h"
+#include "eio_request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NS "engineio:http"
+
+static const char *const error_messages[] = {
+	"Transport unknown", "Session ID unknown", "Bad handshake method",
+	"Bad request", "Forbidden", "Unsupported protocol version",
+};
+
+eio_server *eio_http_route(eio_listener *l, const char *path)
+{
+	for (size_t i = 0; i < l->nservers; i++) {
+		eio_server *srv = l->servers[i];
+		if (strncmp(path, srv->o.path, srv->path_len) == 0)
+			return srv;
+	}
+	return NULL;
+}
+
+/* ---- CORS ------------------------------------------------------------------- */
+
+/* The origin to allow for this request, or NULL for no CORS headers. "*"
+ * without credentials answers "*"; otherwise the request's own origin is
+ * reflected when it is allowed (browsers refuse "*" with credentials). */
+static const char *cors_allowed(const eio_server *srv, const char *origin)
+{
+	const char *list = srv->o.cors_origin;
+	if (!list)
+		return NULL;
+	if (strcmp(list, "*") == 0)
+		return (srv->o.cors_credentials && *origin) ? origin : "*";
+	if (!*origin)
+		return NULL;
+	size_t on = strlen(origin);
+	for (const char *p = list; *p;) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		size_t n = strcspn(p, ", ");
+		if (n == on && strncmp(p, origin, n) == 0)
+			return origin;
+		p += n;
+	}
+	return NULL;
+}
+
+static int add_header(struct lws *wsi, const char *name, const char *val,
+                      unsigned char **p, unsigned char *end)
+{
+	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+	                                   (const unsigned char *)val, (int)strlen(val), p, end);
+}
+
+static int add_cors_headers(eio_http_pss *pss, unsigned char **p, unsigned char *end,
+                            bool preflight)
+{
+	const char *allow = pss->srv ? cors_allowed(pss->srv, pss->origin) : NULL;
+	if (!allow)
+		return 0;
+	if (add_header(pss->wsi, "access-control-allow-origin:", allow, p, end))
+		return -1;
+	if (strcmp(allow, "*") != 0 && add_header(pss->wsi, "vary:", "Origin", p, end))
+		return -1;
+	if (pss->srv->o.cors_credentials &&
+	    add_header(pss->wsi, "access-control-allow-credentials:", "true", p, end))
+		return -1;
+	if (preflight) {
+		if (add_header(pss->wsi, "access-control-allow-methods:",
+		               "GET,HEAD,PUT,PATCH,POST,DELETE", p, end))
+			return -1;
+		if (pss->acrh[0] &&
+		    add_header(pss->wsi, "access-control-allow-headers:", pss->acrh, p, end))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- responses -------------------------------------------------------------- */
+
+/* Queue a complete response; it is written on WRITEABLE. Takes body. */
+void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, char *body,
+                      size_t len)
+{
+	free(pss->body);
+	pss->status = status;
+	pss->ctype = ctype;
+	pss->body = body;
+	pss->body_len = len;
+	lws_callback_on_writable(pss->wsi);
+}
+
+static void respond_static(eio_http_pss *pss, int status, const char *ctype,
+                           const char *text)
+{
+	size_t n = strlen(text);
+	char *b = malloc(n + 1);
+	if (b)
+		memcpy(b, text, n + 1);
+	eio_http_respond(pss, status, ctype, b, b ? n : 0);
+}
+
+/* {"code":N,"message":"..."}, 403 for Forbidden and 400 otherwise. */
+static char *error_body(int code, const char *message, size_t *len)
+{
+	if (!message)
+		message = error_messages[code];
+	char *b = malloc(64 + strlen(message) * 6);
+	if (!b)
+		return NULL;
+	char *p = b + sprintf(b, "{\"code\":%d,\"message\":\"", code);
+	for (const char *m = message; *m; m++) {
+		unsigned char c = (unsigned char)*m;
+		if (c == '"' || c == '\\')
+			p += sprintf(p, "\\%c", c);
+		else if (c < 0x20)
+			p += sprintf(p, "\\u%04x", c);
+		else
+			*p++ = (char)c;
+	}
+	p += sprintf(p, "\"}");
+	*len = (size_t)(p - b);
+	return b;
+}
+
+void eio_http_error(eio_http_pss *pss, int code, const char *message)
+{
+	size_t len = 0;
+	char *b = error_body(code, message, &len);
+	eio_log(NS, "error %d %s", code, message ? message : error_messages[code]);
+	eio_http_respond(pss, code == EIO_ERR_FORBIDDEN ? 403 : 400, "application/json", b, len);
+}
+
+/* Write the queued response: headers and body, then finish the transaction
+ * (keep-alive). Returns -1 when lws should close the connection. */
+int eio_http_write_response(eio_http_pss *pss)
+{
+	unsigned char hbuf[LWS_PRE + 2048];
+	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
+	struct lws *wsi = pss->wsi;
+	if (lws_add_http_common_headers(wsi, (unsigned)pss->status, pss->ctype,
+	                                (lws_filepos_t)pss->body_len, &p, end) ||
+	    add_header(wsi, "cache-control:", "no-store", &p, end) ||
+	    add_cors_headers(pss, &p, end, pss->status == 204) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	if (pss->body_len > 0) {
+		/* lws wants LWS_PRE bytes of headroom before what it writes. */
+		unsigned char *b = malloc(LWS_PRE + pss->body_len);
+		if (!b)
+			return -1;
+		memcpy(b + LWS_PRE, pss->body, pss->body_len);
+		int n = lws_write(wsi, b + LWS_PRE, pss->body_len, LWS_WRITE_HTTP_FINAL);
+		free(b);
+		if (n < 0)
+			return -1;
+	}
+	free(pss->body);
+	pss->body = NULL;
+	pss->status = 0;
+	/* After an error in the middle of a request body the connection
+	 * cannot be reused: the rest of the body would be read as a request. */
+	if (pss->close_after)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* ---- request handling ------------------------------------------------------- */
+
+enum { M_GET, M_POST, M_OPTIONS, M_OTHER };
+
+static int method_of(struct lws *wsi)
+{
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+		return M_GET;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+		return M_POST;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI))
+		return M_OPTIONS;
+	return M_OTHER;
+}
+
+static int transport_bit(const char *t)
+{
+	if (strcmp(t, "polling") == 0)
+		return EIO_TRANSPORT_POLLING;
+	if (strcmp(t, "websocket") == 0)
+		return EIO_TRANSPORT_WEBSOCKET;
+	return 0;
+}
+
+static void handshake(eio_http_pss *pss, const char *path)
+{
+	eio_server *srv = pss->srv;
+	eio_request *req = eio_request_capture(pss->wsi, path, srv->o.trust_proxy);
+	if (!req) {
+		respond_static(pss, 500, "text/plain", "Internal Server Error");
+		return;
+	}
+	if (srv->o.allow_request) {
+		const char *msg = NULL;
+		if (srv->o.allow_request(req, &msg, srv->user) != 0) {
+			eio_request_free(req);
+			eio_http_error(pss, EIO_ERR_FORBIDDEN, msg);
+			return;
+		}
+	}
+	eio_session *s = eio_session_create(srv, req, EIO_TRANSPORT_POLLING);
+	if (!s) {
+		eio_request_free(req);
+		respond_static(pss, 500, "text/plain", "Internal Server Error");
+		return;
+	}
+	/* The open packet is queued: this GET answers with it at once. */
+	eio_polling_get(pss, s);
+	if (srv->cb.on_connection)
+		srv->cb.on_connection(srv, s, srv->user);
+}
+
+static void on_http_request(eio_listener *l, eio_http_pss *pss, const char *path)
+{
+	struct lws *wsi = pss->wsi;
+	pss->srv = eio_http_route(l, path);
+	if (!pss->srv) {
+		respond_static(pss, 404, "text/plain", "Not Found");
+		return;
+	}
+	eio_server *srv = pss->srv;
+	eio_request_peek_header(wsi, WSI_TOKEN_ORIGIN, pss->origin, sizeof(pss->origin));
+	int method = method_of(wsi);
+
+	/* CORS preflight, answered before any Engine.IO check. */
+	if (method == M_OPTIONS && srv->o.cors_origin) {
+		lws_hdr_custom_copy(wsi, pss->acrh, sizeof(pss->acrh),
+		                    "access-control-request-headers:", 31);
+		eio_http_respond(pss, 204, "text/plain", NULL, 0);
+		return;
+	}
+
+	char transport[32] = "", sid[64] = "", eio[8] = "";
+	eio_request_peek_query(wsi, "transport", transport, sizeof(transport));
+	int tbit = transport_bit(transport);
+	if (!(tbit & srv->o.transports)) {
+		eio_http_error(pss, EIO_ERR_UNKNOWN_TRANSPORT, NULL);
+		return;
+	}
+	if (eio_request_peek_query(wsi, "sid", sid, sizeof(sid))) {
+		eio_session *s = eio_map_get(&srv->sessions, sid);
+		if (!s) {
+			eio_http_error(pss, EIO_ERR_UNKNOWN_SID, NULL);
+			return;
+		}
+		if (tbit != EIO_TRANSPORT_POLLING || s->transport != EIO_TRANSPORT_POLLING) {
+			eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
+			return;
+		}
+		if (method == M_GET)
+			eio_polling_get(pss, s);
+		else if (method == M_POST)
+			eio_polling_post_begin(pss, s);
+		else
+			eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
+		return;
+	}
+	if (method != M_GET) {
+		eio_http_error(pss, EIO_ERR_BAD_HANDSHAKE_METHOD, NULL);
+		return;
+	}
+	if (tbit == EIO_TRANSPORT_WEBSOCKET) {
+		/* A WebSocket handshake must be an Upgrade request. */
+		eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
+		return;
+	}
+	if (!eio_request_peek_query(wsi, "EIO", eio, sizeof(eio)) || strcmp(eio, "4") != 0) {
+		eio_http_error(pss, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
+		return;
+	}
+	handshake(pss, path);
+}
+
+/* Drop every link to this pss: lws is about to free or re-bind it. */
+static void http_pss_release(eio_http_pss *pss)
+{
+	eio_polling_release(pss);
+	free(pss->body);
+	pss->body = NULL;
+	free(pss->rx);
+	pss->rx = NULL;
+	pss->rx_len = pss->rx_cap = 0;
+}
+
+/* ---- the callback ----------------------------------------------------------- */
+
+int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                     void *in, size_t len)
+{
+	struct lws_context *ctx = lws_get_context(wsi);
+	eio_listener *l = ctx ? lws_context_user(ctx) : NULL;
+	eio_http_pss *pss = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		/* `user` is not ours here: the WebSocket pss does not exist yet. */
+		return eio_ws_confirm_upgrade(l, wsi);
+
+	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_RECEIVE:
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+	case LWS_CALLBACK_CLOSED:
+		return eio_ws_callback(wsi, reason, (eio_ws_pss *)user, in, len);
+
+	case LWS_CALLBACK_HTTP:
+		memset(pss, 0, sizeof(*pss));
+		pss->wsi = wsi;
+		on_http_request(l, pss, (const char *)in);
+		return 0;
+
+	case LWS_CALLBACK_HTTP_BODY:
+		if (pss->is_post && eio_polling_post_body(pss, in, len) < 0)
+			return 0;  /* the error answer is queued; ignore the rest */
+		return 0;
+
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (pss->is_post)
+			eio_polling_post_done(pss);
+		return 0;
+
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (!pss)
+			return 0;
+		if (pss->is_get && pss->s && pss->status == 0)
+			return eio_polling_write(pss);
+		if (pss->status)
+			return eio_http_write_response(pss);
+		return 0;
+
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (pss && lws_get_protocol(wsi) == &eio_protocols[0])
+			http_pss_release(pss);
+		return 0;
+
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}

@@ -1,0 +1,160 @@
+/* eio_internal.h - private structures shared by the Engine.IO layer's files.
+ *
+ * Who owns what:
+ *   listener -> lws context (one vhost), the servers mounted on it, the list
+ *               of parked polling GETs, one scratch buffer for coalesced writes.
+ *   server   -> its options (strings copied) and its sessions, by sid.
+ *   session  -> its queue of eio_msg references, its request, two timers, and
+ *               *weak* pointers to the lws connections serving it (a parked or
+ *               in-flight GET, an in-flight POST, a WebSocket). Each of those
+ *               connections' per-session data points back at the session;
+ *               eio_session_destroy() clears both directions.
+ */
+#ifndef EIO_INTERNAL_H
+#define EIO_INTERNAL_H
+
+#include "eio_map.h"
+#include "eio_msg.h"
+#include "engineio.h"
+
+#include <libwebsockets.h>
+
+/* One write buffer per listener: every frame queued for a WebSocket during a
+ * loop turn goes out in one send (see eio_websocket.c). */
+#define EIO_WBUF_CAP (256 * 1024)
+/* How often parked polling GETs are checked for a client hang-up. */
+#define EIO_HANGUP_CHECK_MS 100
+
+struct eio_http_pss;
+
+struct eio_listener {
+	uv_loop_t *loop;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	int port;
+	eio_server **servers;
+	size_t nservers;
+	struct eio_http_pss *parked;   /* parked GETs, for hang-up detection */
+	uv_timer_t hangup_timer;
+	bool hangup_timer_on;
+	unsigned char *wbuf;           /* LWS_PRE + EIO_WBUF_CAP */
+};
+
+struct eio_server {
+	eio_listener *l;
+	eio_options o;        /* path and cors_origin point at owned copies */
+	size_t path_len;
+	eio_callbacks cb;
+	void *user;
+	eio_map sessions;     /* sid -> eio_session */
+};
+
+enum { EIO_S_OPEN, EIO_S_CLOSING, EIO_S_CLOSED };
+enum { EIO_UPG_NONE, EIO_UPG_PROBING, EIO_UPG_PROBED };
+enum { EIO_HB_PING_WAIT, EIO_HB_PONG_WAIT, EIO_HB_CLOSE_WAIT, EIO_HB_KILL };
+
+typedef struct eio_queue {
+	eio_msg **ring;
+	uint32_t head, len, cap;  /* cap is a power of two or 0 */
+	size_t bytes;
+} eio_queue;
+
+struct eio_session {
+	char sid[24];
+	eio_server *srv;
+	eio_request *req;
+	void *user;
+	uint8_t state;         /* EIO_S_* */
+	uint8_t transport;     /* EIO_TRANSPORT_POLLING or _WEBSOCKET */
+	uint8_t upgrade;       /* EIO_UPG_*: a probe WebSocket is attached */
+	uint8_t hb_mode;       /* EIO_HB_*: what the heartbeat timer is for */
+	bool write_requested;  /* a WRITEABLE callback is already pending */
+	bool poll_noop;        /* answer the GET with "6" even if nothing queued */
+	bool close_queued;     /* the "1" packet is in the queue */
+	const char *close_reason;  /* for a deferred destroy (EIO_HB_KILL) */
+	int handles_open;      /* timers still to be closed before free */
+	struct lws *get;       /* polling GET of this session (parked or writing) */
+	struct lws *post;      /* polling POST being received */
+	struct lws *ws;        /* WebSocket: the transport, or the upgrade probe */
+	eio_queue q;
+	uv_timer_t hb;         /* heartbeat / close linger / deferred kill */
+	uv_timer_t upgrade_timer;
+};
+
+/* Per-connection data of the "http" protocol. lws frees and re-allocates it
+ * on every keep-alive transaction, so nothing may point at it across one. */
+typedef struct eio_http_pss {
+	struct lws *wsi;
+	eio_server *srv;
+	eio_session *s;        /* for a GET or POST bound to a session */
+	struct eio_http_pss *park_prev, *park_next;
+	bool parked, is_post, is_get, post_failed, close_after;
+	int status;            /* response to write on WRITEABLE, if any */
+	const char *ctype;
+	char *body;            /* owned */
+	size_t body_len;
+	char *rx;              /* POST body being received */
+	size_t rx_len, rx_cap;
+	char origin[256];
+	char acrh[256];        /* Access-Control-Request-Headers of a preflight */
+} eio_http_pss;
+
+/* Per-connection data of the "eio-ws" protocol. */
+typedef struct eio_ws_pss {
+	eio_session *s;
+	struct lws *wsi;
+	char *rx;              /* message being reassembled */
+	size_t rx_len, rx_cap;
+	bool rx_binary;
+	bool probe_reply;      /* "3probe" to write */
+	bool close_now;        /* close on the next WRITEABLE */
+} eio_ws_pss;
+
+/* eio_session.c */
+eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport);
+void eio_session_on_packet(eio_session *s, char type, const char *data, size_t len,
+                           bool binary);
+void eio_session_destroy(eio_session *s, const char *reason);
+void eio_session_destroy_later(eio_session *s, const char *reason);
+void eio_session_kick(eio_session *s);
+int eio_session_enqueue(eio_session *s, eio_msg *m);
+eio_msg *eio_queue_pop(eio_queue *q);
+static inline eio_msg *eio_queue_at(const eio_queue *q, uint32_t i)
+{
+	return q->ring[(q->head + i) & (q->cap - 1)];
+}
+void eio_session_upgrade_begin(eio_session *s, struct lws *wsi);
+void eio_session_upgraded(eio_session *s);
+
+/* eio_http.c */
+int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                     void *in, size_t len);
+void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, char *body,
+                      size_t len);
+void eio_http_error(eio_http_pss *pss, int code, const char *message);
+int eio_http_write_response(eio_http_pss *pss);
+eio_server *eio_http_route(eio_listener *l, const char *path);
+
+/* eio_polling.c */
+void eio_polling_get(eio_http_pss *pss, eio_session *s);
+void eio_polling_wake(eio_session *s);
+int eio_polling_post_begin(eio_http_pss *pss, eio_session *s);
+int eio_polling_post_body(eio_http_pss *pss, const char *in, size_t len);
+void eio_polling_post_done(eio_http_pss *pss);
+int eio_polling_write(eio_http_pss *pss);
+void eio_polling_release(eio_http_pss *pss);
+void eio_polling_detach(eio_session *s, bool client_closed);
+void eio_polling_check_hangups(eio_listener *l);
+
+/* eio_websocket.c */
+int eio_ws_confirm_upgrade(eio_listener *l, struct lws *wsi);
+int eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, eio_ws_pss *pss,
+                    void *in, size_t len);
+void eio_ws_detach(eio_session *s);
+
+/* eio_listener.c */
+extern const struct lws_protocols eio_protocols[];
+void eio_listener_park(eio_listener *l, eio_http_pss *pss);
+void eio_listener_unpark(eio_listener *l, eio_http_pss *pss);
+
+#endif

@@ -1,0 +1,360 @@
+/* eio_session.c - an Engine.IO session: send queue, heartbeat, packets, close.
+ *
+ * The session is transport-neutral. Outbound messages go into one queue of
+ * shared eio_msg references whatever the transport; the polling and WebSocket
+ * writers drain it when their connection is writable. Inbound packets from
+ * either transport arrive at eio_session_on_packet().
+ *
+ * Heartbeat (Engine.IO v4, "Heartbeat" section): the server sends a ping
+ * pingInterval after the handshake and pingInterval after each pong; when no
+ * pong arrives within pingTimeout the session closes with "ping timeout".
+ * One uv timer serves the whole cycle (hb_mode says which wait it is), and
+ * doubles as the linger timer of a closing session and the deferred kill.
+ */
+#include "eio_internal.h"
+#include "eio_request.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS "engineio:socket"
+
+/* ---- queue ------------------------------------------------------------------ */
+
+static int queue_push(eio_queue *q, eio_msg *m)
+{
+	if (q->len == q->cap) {
+		uint32_t ncap = q->cap ? q->cap * 2 : 4;
+		eio_msg **nr = malloc(ncap * sizeof(*nr));
+		if (!nr)
+			return EIO_ENOMEM;
+		for (uint32_t i = 0; i < q->len; i++)
+			nr[i] = eio_queue_at(q, i);
+		free(q->ring);
+		q->ring = nr;
+		q->cap = ncap;
+		q->head = 0;
+	}
+	q->ring[(q->head + q->len) & (q->cap - 1)] = eio_msg_ref(m);
+	q->len++;
+	q->bytes += m->len;
+	return 0;
+}
+
+eio_msg *eio_queue_pop(eio_queue *q)
+{
+	if (q->len == 0)
+		return NULL;
+	eio_msg *m = q->ring[q->head];
+	q->head = (q->head + 1) & (q->cap - 1);
+	q->len--;
+	q->bytes -= m->len;
+	return m;
+}
+
+static void queue_clear(eio_queue *q)
+{
+	eio_msg *m;
+	while ((m = eio_queue_pop(q)))
+		eio_msg_unref(m);
+	free(q->ring);
+	memset(q, 0, sizeof(*q));
+}
+
+/* ---- timers ----------------------------------------------------------------- */
+
+static void hb_arm(eio_session *s, int mode, unsigned ms);
+
+static void on_hb_timer(uv_timer_t *t)
+{
+	eio_session *s = t->data;
+	switch (s->hb_mode) {
+	case EIO_HB_PING_WAIT: {
+		eio_msg *ping = eio_msg_packet(EIO_PKT_PING, "", 0);
+		if (!ping || eio_session_enqueue(s, ping) < 0) {
+			eio_msg_unref(ping);
+			return;
+		}
+		eio_msg_unref(ping);
+		hb_arm(s, EIO_HB_PONG_WAIT, s->srv->o.ping_timeout_ms);
+		break;
+	}
+	case EIO_HB_PONG_WAIT:
+		eio_log(NS, "%s: ping timeout", s->sid);
+		eio_session_destroy(s, "ping timeout");
+		break;
+	case EIO_HB_CLOSE_WAIT:
+	case EIO_HB_KILL:
+		eio_session_destroy(s, s->close_reason ? s->close_reason : "forced close");
+		break;
+	}
+}
+
+static void hb_arm(eio_session *s, int mode, unsigned ms)
+{
+	s->hb_mode = (uint8_t)mode;
+	uv_timer_start(&s->hb, on_hb_timer, ms, 0);
+}
+
+static void on_upgrade_timeout(uv_timer_t *t)
+{
+	eio_session *s = t->data;
+	eio_log(NS, "%s: upgrade timed out", s->sid);
+	eio_ws_detach(s);  /* only the probe goes; the session stays on polling */
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	eio_session *s = h->data;
+	if (--s->handles_open == 0) {
+		eio_request_free(s->req);
+		free(s);
+	}
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+/* {"sid":"...","upgrades":[...],"pingInterval":N,"pingTimeout":N,"maxPayload":N}:
+ * exactly the five keys of the v4 open packet ("Handshake" section). */
+static eio_msg *open_packet(eio_session *s)
+{
+	const eio_options *o = &s->srv->o;
+	bool can_upgrade = s->transport == EIO_TRANSPORT_POLLING && o->allow_upgrades &&
+	                   (o->transports & EIO_TRANSPORT_WEBSOCKET);
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf),
+	                 "{\"sid\":\"%s\",\"upgrades\":[%s],\"pingInterval\":%u,"
+	                 "\"pingTimeout\":%u,\"maxPayload\":%zu}",
+	                 s->sid, can_upgrade ? "\"websocket\"" : "", o->ping_interval_ms,
+	                 o->ping_timeout_ms, o->max_payload);
+	return eio_msg_packet(EIO_PKT_OPEN, buf, (size_t)n);
+}
+
+/* 15 random bytes, URL-safe base64 without padding: 20 characters. */
+static void new_sid(char out[24])
+{
+	unsigned char raw[15];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(out, 24, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport)
+{
+	eio_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->srv = srv;
+	s->req = req;
+	s->transport = (uint8_t)transport;
+	do
+		new_sid(s->sid);
+	while (eio_map_get(&srv->sessions, s->sid));
+	eio_msg *open = open_packet(s);
+	if (!open || eio_map_put(&srv->sessions, s->sid, s) < 0) {
+		eio_msg_unref(open);
+		free(s);
+		return NULL;
+	}
+	queue_push(&s->q, open);
+	eio_msg_unref(open);
+	uv_timer_init(srv->l->loop, &s->hb);
+	uv_timer_init(srv->l->loop, &s->upgrade_timer);
+	s->hb.data = s->upgrade_timer.data = s;
+	s->handles_open = 2;
+	hb_arm(s, EIO_HB_PING_WAIT, srv->o.ping_interval_ms);
+	eio_log(NS, "%s: open (%s)", s->sid, eio_session_transport(s));
+	return s;
+}
+
+/* Final close: unlink from the server, detach the connections, tell the
+ * application, and free once the timers have closed. Safe to call from any
+ * callback: the memory stays valid until the loop closes the timers. */
+void eio_session_destroy(eio_session *s, const char *reason)
+{
+	if (s->state == EIO_S_CLOSED)
+		return;
+	bool client_closed = strcmp(reason, "transport close") == 0;
+	s->state = EIO_S_CLOSED;
+	eio_log(NS, "%s: close (%s)", s->sid, reason);
+	eio_map_del(&s->srv->sessions, s->sid);
+	uv_timer_stop(&s->hb);
+	uv_timer_stop(&s->upgrade_timer);
+	queue_clear(&s->q);
+	eio_polling_detach(s, client_closed);
+	eio_ws_detach(s);
+	if (s->srv->cb.on_close)
+		s->srv->cb.on_close(s, reason, s->srv->user);
+	uv_close((uv_handle_t *)&s->hb, on_handle_closed);
+	uv_close((uv_handle_t *)&s->upgrade_timer, on_handle_closed);
+}
+
+/* Destroy on the next loop turn: used where the caller may be iterating over
+ * sessions (a broadcast hitting a full queue) or inside application code. */
+void eio_session_destroy_later(eio_session *s, const char *reason)
+{
+	if (s->state == EIO_S_CLOSED || s->hb_mode == EIO_HB_KILL)
+		return;
+	s->close_reason = reason;
+	hb_arm(s, EIO_HB_KILL, 0);
+}
+
+void eio_session_close(eio_session *s)
+{
+	if (s->state != EIO_S_OPEN)
+		return;
+	s->state = EIO_S_CLOSING;
+	s->close_reason = "forced close";
+	if (s->transport == EIO_TRANSPORT_POLLING) {
+		/* The close packet goes out behind whatever is queued; the
+		 * session ends when a GET has carried it, or after pingTimeout. */
+		eio_msg *c = eio_msg_packet(EIO_PKT_CLOSE, "", 0);
+		if (c && queue_push(&s->q, c) == 0)
+			s->close_queued = true;
+		eio_msg_unref(c);
+		hb_arm(s, EIO_HB_CLOSE_WAIT, s->srv->o.ping_timeout_ms);
+	} else {
+		/* WebSocket: flush, then a close frame (node sends no "1"). */
+		hb_arm(s, EIO_HB_CLOSE_WAIT, s->srv->o.ping_timeout_ms);
+	}
+	eio_session_kick(s);
+}
+
+/* ---- sending ---------------------------------------------------------------- */
+
+/* Ask the transport for a WRITEABLE callback, once per batch. */
+void eio_session_kick(eio_session *s)
+{
+	if (s->write_requested)
+		return;
+	if (s->transport == EIO_TRANSPORT_WEBSOCKET && s->ws) {
+		s->write_requested = true;
+		lws_callback_on_writable(s->ws);
+	} else if (s->transport == EIO_TRANSPORT_POLLING && s->get) {
+		s->write_requested = true;
+		eio_polling_wake(s);
+	}
+}
+
+int eio_session_enqueue(eio_session *s, eio_msg *m)
+{
+	if (s->q.bytes + m->len > s->srv->o.max_queued_bytes) {
+		eio_log(NS, "%s: send queue over %zu bytes, closing", s->sid,
+		        s->srv->o.max_queued_bytes);
+		eio_session_destroy_later(s, "send queue full");
+		return EIO_EFULL;
+	}
+	if (queue_push(&s->q, m) < 0)
+		return EIO_ENOMEM;
+	eio_session_kick(s);
+	return 0;
+}
+
+int eio_session_send(eio_session *s, eio_msg *m)
+{
+	if (s->state != EIO_S_OPEN || s->hb_mode == EIO_HB_KILL)
+		return EIO_ECLOSED;
+	return eio_session_enqueue(s, m);
+}
+
+static int send_copy(eio_session *s, eio_msg *m)
+{
+	if (!m)
+		return EIO_ENOMEM;
+	int r = eio_session_send(s, m);
+	eio_msg_unref(m);
+	return r;
+}
+
+int eio_session_send_text(eio_session *s, const char *data, size_t len)
+{
+	return send_copy(s, eio_msg_text(data, len));
+}
+
+int eio_session_send_binary(eio_session *s, const void *data, size_t len)
+{
+	return send_copy(s, eio_msg_binary(data, len));
+}
+
+/* ---- receiving -------------------------------------------------------------- */
+
+void eio_session_on_packet(eio_session *s, char type, const char *data, size_t len,
+                           bool binary)
+{
+	if (s->state == EIO_S_CLOSED)
+		return;
+	switch (type) {
+	case EIO_PKT_PONG:
+		if (s->hb_mode == EIO_HB_PONG_WAIT)
+			hb_arm(s, EIO_HB_PING_WAIT, s->srv->o.ping_interval_ms);
+		break;
+	case EIO_PKT_MESSAGE:
+		if (s->state == EIO_S_OPEN && s->srv->cb.on_message)
+			s->srv->cb.on_message(s, data, len, binary, s->srv->user);
+		break;
+	case EIO_PKT_CLOSE:
+		eio_session_destroy(s, "transport close");
+		break;
+	case EIO_PKT_PING:
+		/* v4 heartbeats go server -> client only. */
+		eio_session_destroy(s, "transport error");
+		break;
+	default:
+		/* open, upgrade, noop on the active transport: ignored, as node does. */
+		break;
+	}
+}
+
+/* A WebSocket with this sid arrived: it is a probe until it sends "5". If it
+ * does not within upgradeTimeout, only the probe is closed. */
+void eio_session_upgrade_begin(eio_session *s, struct lws *wsi)
+{
+	s->ws = wsi;
+	s->upgrade = EIO_UPG_PROBING;
+	uv_timer_start(&s->upgrade_timer, on_upgrade_timeout, s->srv->o.upgrade_timeout_ms, 0);
+}
+
+/* The probe WebSocket sent "5": it becomes the transport (spec "Upgrade"). */
+void eio_session_upgraded(eio_session *s)
+{
+	uv_timer_stop(&s->upgrade_timer);
+	s->upgrade = EIO_UPG_NONE;
+	s->transport = EIO_TRANSPORT_WEBSOCKET;
+	/* A GET still parked must drain with a noop before polling stops. */
+	if (s->get) {
+		s->poll_noop = true;
+		eio_polling_wake(s);
+	}
+	s->write_requested = false;
+	if (s->close_queued) {
+		/* Closing while upgrading: the close packet is not sent on ws. */
+		eio_session_destroy_later(s, s->close_reason);
+		return;
+	}
+	eio_session_kick(s);
+	eio_log(NS, "%s: upgraded to websocket", s->sid);
+}
+
+/* ---- accessors -------------------------------------------------------------- */
+
+const char *eio_session_id(const eio_session *s) { return s->sid; }
+const eio_request *eio_session_request(const eio_session *s) { return s->req; }
+eio_server *eio_session_server(const eio_session *s) { return s->srv; }
+void eio_session_set_user(eio_session *s, void *user) { s->user = user; }
+void *eio_session_get_user(const eio_session *s) { return s->user; }
+size_t eio_session_queued_bytes(const eio_session *s) { return s->q.bytes; }
+
+const char *eio_session_transport(const eio_session *s)
+{
+	return s->transport == EIO_TRANSPORT_WEBSOCKET ? "websocket" : "polling";
+}
+
+bool eio_session_writable(const eio_session *s)
+{
+	if (s->state != EIO_S_OPEN || s->q.len > 0)
+		return false;
+	if (s->transport == EIO_TRANSPORT_WEBSOCKET)
+		return s->ws && !lws_partial_buffered(s->ws);
+	return s->get != NULL;
+}

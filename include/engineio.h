@@ -1,0 +1,211 @@
+/* engineio.h - public API of the Engine.IO v4 server layer.
+ *
+ * An Engine.IO server accepts sessions over HTTP long-polling and WebSocket on
+ * one port and one path, upgrades polling sessions to WebSocket, keeps them
+ * alive with server-driven heartbeats, and delivers text and binary messages
+ * both ways. It runs on one libuv loop (libwebsockets attached as a foreign
+ * loop); every call here must be made from that loop's thread.
+ *
+ * Objects:
+ *   eio_listener  one listening port (a libwebsockets context and vhost).
+ *   eio_server    one Engine.IO endpoint: a path, options and callbacks.
+ *                 Several servers can be mounted on one listener.
+ *   eio_session   one client session (the Engine.IO "socket").
+ *   eio_msg       an immutable, reference-counted encoded message. Send one
+ *                 msg to many sessions: the bytes are shared, never copied
+ *                 per recipient.
+ *   eio_request   the handshake request (headers, query, address), readable
+ *                 from allow_request and for the whole life of the session.
+ *
+ * Ownership: the library owns sessions and requests; pointers to them stay
+ * valid until the on_close callback for that session returns. A msg is owned
+ * by whoever holds a reference; eio_session_send() takes its own reference.
+ *
+ * Errors: functions returning int return 0 on success and a negative
+ * EIO_E* code on failure.
+ */
+#ifndef ENGINEIO_H
+#define ENGINEIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EIO_VERSION "0.1.0"
+
+/* Error codes (negative on return). */
+enum {
+	EIO_OK = 0,
+	EIO_ENOMEM = -1,   /* allocation failed */
+	EIO_EINVAL = -2,   /* bad argument or option */
+	EIO_ECLOSED = -3,  /* the session is closing or closed */
+	EIO_EFULL = -4,    /* the session's send queue is over its bound */
+	EIO_ELISTEN = -5,  /* could not listen on the port */
+	EIO_EPARSE = -6,   /* malformed packet or payload */
+};
+
+/* Engine.IO protocol error codes, sent as {"code":N,"message":...} (spec
+ * "Errors" section). Exposed for allow_request and for tests. */
+enum {
+	EIO_ERR_UNKNOWN_TRANSPORT = 0,
+	EIO_ERR_UNKNOWN_SID = 1,
+	EIO_ERR_BAD_HANDSHAKE_METHOD = 2,
+	EIO_ERR_BAD_REQUEST = 3,
+	EIO_ERR_FORBIDDEN = 4,
+	EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION = 5,
+};
+
+/* Transports, as a bit set for eio_options.transports. */
+enum {
+	EIO_TRANSPORT_POLLING = 1,
+	EIO_TRANSPORT_WEBSOCKET = 2,
+};
+
+typedef struct eio_listener eio_listener;
+typedef struct eio_server eio_server;
+typedef struct eio_session eio_session;
+typedef struct eio_msg eio_msg;
+typedef struct eio_request eio_request;
+
+/* ---- Handshake request ---------------------------------------------------- */
+
+/* Header value by case-insensitive name ("origin", "user-agent", ...), or NULL.
+ * Every header libwebsockets knows by name is captured; others are not. */
+const char *eio_request_header(const eio_request *req, const char *name);
+/* Query parameter value (URL-decoded) by exact name, or NULL. */
+const char *eio_request_query(const eio_request *req, const char *name);
+/* Iterate query parameters: returns false past the end. */
+bool eio_request_query_at(const eio_request *req, size_t i, const char **name,
+                          const char **value);
+/* Iterate captured headers (lower-case names): returns false past the end. */
+bool eio_request_header_at(const eio_request *req, size_t i, const char **name,
+                           const char **value);
+/* Client address: the TCP peer ("127.0.0.1", "::1"), or the first address of
+ * X-Forwarded-For when the server trusts its proxy (eio_options.trust_proxy). */
+const char *eio_request_address(const eio_request *req);
+/* The request URL path and query as received, e.g. "/socket.io/?EIO=4&...". */
+const char *eio_request_url(const eio_request *req);
+/* Milliseconds since the epoch when the handshake was received. */
+uint64_t eio_request_time_ms(const eio_request *req);
+
+/* ---- Messages --------------------------------------------------------------- */
+
+/* New message holding a copy of data; the caller owns one reference. Returns
+ * NULL on allocation failure. Text must be UTF-8 (not checked here). */
+eio_msg *eio_msg_text(const char *data, size_t len);
+eio_msg *eio_msg_binary(const void *data, size_t len);
+eio_msg *eio_msg_ref(eio_msg *m);
+void eio_msg_unref(eio_msg *m);
+/* The message payload as the application sees it (without framing). */
+const void *eio_msg_data(const eio_msg *m, size_t *len);
+bool eio_msg_is_binary(const eio_msg *m);
+
+/* ---- Options and callbacks ---------------------------------------------------- */
+
+/* Return 0 to accept a handshake; non-zero to refuse it with 403 and
+ * {"code":4,"message":...}: *message may be set to a static string (default
+ * "Forbidden"). Called only for new sessions (requests without sid). */
+typedef int (*eio_allow_request_cb)(const eio_request *req, const char **message,
+                                    void *user);
+
+typedef struct eio_callbacks {
+	/* A session completed its handshake (the open packet is queued). */
+	void (*on_connection)(eio_server *srv, eio_session *s, void *user);
+	/* A message arrived. data is valid only during the call. */
+	void (*on_message)(eio_session *s, const char *data, size_t len, bool binary,
+	                   void *user);
+	/* The session closed. reason is one of node's: "transport close",
+	 * "transport error", "ping timeout", "parse error", "forced close",
+	 * "server shutting down", "send queue full". The session is freed when
+	 * this returns. */
+	void (*on_close)(eio_session *s, const char *reason, void *user);
+} eio_callbacks;
+
+typedef struct eio_options {
+	const char *path;               /* default "/socket.io/" */
+	unsigned ping_interval_ms;      /* default 25000 */
+	unsigned ping_timeout_ms;       /* default 20000 */
+	unsigned upgrade_timeout_ms;    /* default 10000 */
+	size_t max_payload;             /* maxHttpBufferSize, default 1000000 */
+	size_t max_queued_bytes;        /* per-session send-queue bound, default 16 MiB */
+	int transports;                 /* EIO_TRANSPORT_* bits, default both */
+	bool allow_upgrades;            /* default true */
+	/* CORS: NULL = no CORS headers; "*" = any origin; otherwise a
+	 * comma-separated list of allowed origins ("https://a.com,https://b.com"). */
+	const char *cors_origin;
+	bool cors_credentials;          /* default false */
+	bool trust_proxy;               /* honour X-Forwarded-For, default false */
+	eio_allow_request_cb allow_request;
+} eio_options;
+
+/* Fill opts with node's defaults. */
+void eio_options_init(eio_options *opts);
+
+/* ---- Listener --------------------------------------------------------------- */
+
+/* Listen on addr:port ("127.0.0.1", "::", or NULL for all interfaces) using the
+ * given libuv loop. Returns NULL and sets *err on failure. */
+eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int *err);
+/* Stop listening and close every session of every mounted server with reason
+ * "server shutting down"; frees the listener and its servers. Handles are
+ * closed asynchronously: keep running the loop until it has no more work. */
+void eio_listener_free(eio_listener *l);
+int eio_listener_port(const eio_listener *l);
+
+/* ---- Server ----------------------------------------------------------------- */
+
+/* Mount a new Engine.IO server on the listener at opts->path. The options are
+ * copied (strings included). Returns NULL and sets *err on failure. */
+eio_server *eio_server_new(eio_listener *l, const eio_options *opts,
+                           const eio_callbacks *cb, void *user, int *err);
+/* Close every session of this server with reason "server shutting down". */
+void eio_server_close_all(eio_server *srv);
+size_t eio_server_session_count(const eio_server *srv);
+eio_session *eio_server_session(const eio_server *srv, const char *sid);
+const eio_options *eio_server_options(const eio_server *srv);
+void *eio_server_user(const eio_server *srv);
+
+/* ---- Session ---------------------------------------------------------------- */
+
+const char *eio_session_id(const eio_session *s);
+const eio_request *eio_session_request(const eio_session *s);
+eio_server *eio_session_server(const eio_session *s);
+/* "polling" or "websocket". */
+const char *eio_session_transport(const eio_session *s);
+/* Application data attached to the session. */
+void eio_session_set_user(eio_session *s, void *user);
+void *eio_session_get_user(const eio_session *s);
+
+/* Queue a message; it is written on the next loop turn, coalesced with other
+ * queued messages. Takes its own reference to m. EIO_EFULL means the queue
+ * bound was exceeded: the session is then closed ("send queue full"). */
+int eio_session_send(eio_session *s, eio_msg *m);
+int eio_session_send_text(eio_session *s, const char *data, size_t len);
+int eio_session_send_binary(eio_session *s, const void *data, size_t len);
+/* Bytes queued and not yet handed to the kernel. */
+size_t eio_session_queued_bytes(const eio_session *s);
+/* True when a message sent now would be written without waiting behind a
+ * backlog (used for volatile sends). */
+bool eio_session_writable(const eio_session *s);
+/* Close the session (server-initiated): queued messages are flushed first,
+ * then the close packet; on_close runs with reason "forced close". */
+void eio_session_close(eio_session *s);
+
+/* ---- Logging ---------------------------------------------------------------- */
+
+/* Debug logging in the style of node's `debug` module: enabled by the DEBUG
+ * environment variable, a comma/space separated list of namespace patterns
+ * with '*' wildcards and '-' exclusions ("engineio:*,socketio:*"). Quiet by
+ * default. Lines go to stderr. */
+bool eio_log_enabled(const char *ns);
+void eio_log(const char *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,40 @@
+#!/bin/sh
+# install-deps.sh - install what the project needs on Debian bookworm, and nothing
+# that is already there. `make run`, `make test` and CI all call this one script,
+# so a fresh machine behaves the same for each of them.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+# Debian packages: the C toolchain and libraries, clang for libFuzzer, node for the
+# interop tests, valgrind for the leak check of the interop run.
+pkgs="build-essential pkg-config libwebsockets-dev libuv1-dev libjsmn-dev libjwt-dev
+libsodium-dev check clang libclang-rt-14-dev valgrind curl ca-certificates"
+
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
+if [ -n "$missing" ]; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	echo "install-deps: installing$missing"
+	$sudo apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+fi
+
+# npm packages for the interop tests, exactly as locked. Re-run `npm ci` only when the
+# lock file changed since the last install.
+if [ -f "$top/interop/package-lock.json" ]; then
+	stamp="$top/interop/node_modules/.install-stamp"
+	if [ ! -f "$stamp" ] || [ "$top/interop/package-lock.json" -nt "$stamp" ]; then
+		echo "install-deps: npm ci in interop/"
+		(cd "$top/interop" && npm ci --no-audit --no-fund --loglevel=error)
+		touch "$stamp"
+	fi
+fi
