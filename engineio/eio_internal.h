@@ -37,6 +37,7 @@ struct eio_listener {
 	struct eio_http_pss *parked;   /* parked GETs, for hang-up detection */
 	uv_timer_t hangup_timer;
 	bool hangup_timer_on;
+	bool closing;                  /* eio_listener_close() has run */
 	unsigned char *wbuf;           /* LWS_PRE + EIO_WBUF_CAP */
 };
 

@@ -103,6 +103,7 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.foreign_loops = loops;
 	info.user = l;
+	info.pcontext = &l->ctx;
 	/* Parked polls each hold a header table: the default pool (a few
 	 * dozen) would stall new connections behind long-polls. */
 	info.max_http_header_pool = 0xffff;
@@ -130,13 +131,6 @@ int eio_listener_port(const eio_listener *l)
 	return l->port;
 }
 
-static void on_listener_timer_closed(uv_handle_t *h)
-{
-	eio_listener *l = h->data;
-	free(l->wbuf);
-	free(l);
-}
-
 static void server_free(eio_server *srv)
 {
 	eio_map_free(&srv->sessions);
@@ -145,19 +139,40 @@ static void server_free(eio_server *srv)
 	free(srv);
 }
 
-void eio_listener_free(eio_listener *l)
+void eio_listener_close(eio_listener *l)
 {
+	if (l->closing)
+		return;
+	l->closing = true;
 	/* Sessions are destroyed now; their connections die with the context. */
 	for (size_t i = 0; i < l->nservers; i++)
 		eio_server_close_all(l->servers[i]);
 	while (l->parked)
 		eio_listener_unpark(l, l->parked);
+	uv_timer_stop(&l->hangup_timer);
+	uv_close((uv_handle_t *)&l->hangup_timer, NULL);
 	lws_context_destroy(l->ctx);
+}
+
+/* With a foreign libuv loop, lws_context_destroy() works in two steps: the
+ * first closes lws's uv handles; a second call, once the loop has run their
+ * close callbacks, frees the context and unloads the uv event-lib plugin
+ * (lws sets *pcontext to NULL then). Making that second call from inside the
+ * loop was measured to crash (lws frees handles the loop still holds), so it
+ * is made here, after uv_run() has returned, as lws's foreign-loop example
+ * does, and the loop is run once more for what it closes. */
+void eio_listener_free(eio_listener *l)
+{
+	eio_listener_close(l);
+	if (l->ctx) {
+		lws_context_destroy(l->ctx);
+		uv_run(l->loop, UV_RUN_NOWAIT);
+	}
 	for (size_t i = 0; i < l->nservers; i++)
 		server_free(l->servers[i]);
 	free(l->servers);
-	uv_timer_stop(&l->hangup_timer);
-	uv_close((uv_handle_t *)&l->hangup_timer, on_listener_timer_closed);
+	free(l->wbuf);
+	free(l);
 }
 
 /* ---- servers ---------------------------------------------------------------- */

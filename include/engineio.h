@@ -152,8 +152,12 @@ void eio_options_init(eio_options *opts);
  * given libuv loop. Returns NULL and sets *err on failure. */
 eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int *err);
 /* Stop listening and close every session of every mounted server with reason
- * "server shutting down"; frees the listener and its servers. Handles are
- * closed asynchronously: keep running the loop until it has no more work. */
+ * "server shutting down". The listener's handles close asynchronously: the
+ * loop ends (uv_run returns) once they and the application's are closed. */
+void eio_listener_close(eio_listener *l);
+/* Free the listener and its servers, after uv_run() has returned (closes
+ * first if eio_listener_close was not called). libwebsockets on a foreign
+ * libuv loop can only finish its teardown outside the loop's callbacks. */
 void eio_listener_free(eio_listener *l);
 int eio_listener_port(const eio_listener *l);
 

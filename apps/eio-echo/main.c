@@ -46,8 +46,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	uv_signal_stop(&sigterm);
 	uv_close((uv_handle_t *)&sigint, NULL);
 	uv_close((uv_handle_t *)&sigterm, NULL);
-	eio_listener_free(listener);
-	listener = NULL;
+	eio_listener_close(listener);
 }
 
 static void usage(FILE *f)
@@ -132,6 +131,6 @@ int main(int argc, char **argv)
 	       eio_server_options(srv)->path);
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
-	uv_loop_close(loop);
-	return 0;
+	eio_listener_free(listener);
+	return uv_loop_close(loop) == 0 ? 0 : 1;
 }

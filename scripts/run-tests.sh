@@ -1,0 +1,107 @@
+#!/bin/sh
+# run-tests.sh - run every test of the project and end with one summary line.
+#
+# Suites, in order: the Check unit tests; the node interop tests against the C
+# servers; the engine.io interop tests again with the server under valgrind
+# (leak check); the unit tests rebuilt with AddressSanitizer + UBSan; a short
+# libFuzzer run of every fuzz target. Each suite's own runner prints its
+# result; the last line adds them up as "all: N passed, M failed".
+# Expects `make all` to have run (the Makefile's `test` target does that).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+passed=0
+failed=0
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+
+count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+# A Check binary prints "NN%: Checks: N, Failures: F, Errors: E".
+run_check() {
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -vE '^Running suite' | tail -n 20
+	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "run-tests: $1 printed no Check summary (exit $rc)"
+		count 0 1
+		return
+	fi
+	n=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+	f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+	e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+	count $((n - f - e)) $((f + e))
+	[ "$rc" -eq 0 ] || [ $((f + e)) -gt 0 ] || count 0 1
+}
+
+# node --test with the TAP reporter ends with "# pass N" / "# fail N".
+run_node() {
+	label=$1
+	shift
+	out=$(cd interop && "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -E '^not ok|^# (tests|pass|fail|cancelled|skipped)' | head -n 60
+	p=$(printf '%s\n' "$out" | grep -E '^# pass ' | tail -n 1 | awk '{print $3}')
+	f=$(printf '%s\n' "$out" | grep -E '^# fail ' | tail -n 1 | awk '{print $3}')
+	c=$(printf '%s\n' "$out" | grep -E '^# cancelled ' | tail -n 1 | awk '{print $3}')
+	if [ -z "$p" ]; then
+		printf '%s\n' "$out" | tail -n 40
+		echo "run-tests: $label printed no summary (exit $rc)"
+		count 0 1
+		return
+	fi
+	count "$p" $((${f:-0} + ${c:-0}))
+	[ "$rc" -eq 0 ] || [ $((${f:-0} + ${c:-0})) -gt 0 ] || count 0 1
+}
+
+echo "== unit tests"
+for t in build/tests/test_*; do
+	[ -x "$t" ] && run_check "$t"
+done
+
+if [ -d interop/test ]; then
+	echo "== interop tests"
+	run_node interop node --test --test-reporter=tap --test-concurrency=1 test/
+	if [ -d interop/test/engineio ] && command -v valgrind >/dev/null 2>&1; then
+		echo "== engine.io interop tests, server under valgrind"
+		VALGRIND=1 run_node interop-valgrind node --test --test-reporter=tap \
+			--test-concurrency=1 test/engineio/
+	fi
+fi
+
+echo "== unit tests under AddressSanitizer + UBSan"
+if make --no-print-directory BUILD=build-asan OPT=-O1 \
+	SAN="-fsanitize=address,undefined" build-asan/libengineio.a build-asan/libsocketio.a \
+	$(ls tests/test_*.c 2>/dev/null | sed -E 's|tests/(.*)\.c|build-asan/tests/\1|') >/tmp/asan-build.log 2>&1; then
+	for t in build-asan/tests/test_*; do
+		[ -x "$t" ] && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_check "$t"
+	done
+else
+	tail -n 30 /tmp/asan-build.log
+	echo "run-tests: the sanitizer build failed"
+	count 0 1
+fi
+
+if ls fuzz/fuzz_*.c >/dev/null 2>&1; then
+	echo "== fuzz targets, ${FUZZ_SECONDS}s each"
+	if make --no-print-directory fuzz >/tmp/fuzz-build.log 2>&1; then
+		for f in build-fuzz/fuzz_*; do
+			if "$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 >/tmp/fuzz-run.log 2>&1; then
+				echo "fuzz: $(basename "$f") ok ($(grep -oE '#[0-9]+' /tmp/fuzz-run.log | tail -n 1) runs)"
+				count 1 0
+			else
+				tail -n 30 /tmp/fuzz-run.log
+				echo "fuzz: $(basename "$f") FAILED"
+				count 0 1
+			fi
+		done
+	else
+		tail -n 30 /tmp/fuzz-build.log
+		echo "run-tests: the fuzz build failed"
+		count 0 1
+	fi
+fi
+
+echo "all: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
