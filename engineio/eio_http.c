@@ -210,7 +210,7 @@ static int transport_bit(const char *t)
 static void handshake(eio_http_pss *pss, const char *path)
 {
 	eio_server *srv = pss->srv;
-	eio_request *req = eio_request_capture(pss->wsi, path, srv->o.trust_proxy);
+	eio_request *req = eio_request_capture(pss->wsi, path, &srv->o);
 	if (!req) {
 		respond_static(pss, 500, "text/plain", "Internal Server Error");
 		return;
@@ -249,8 +249,8 @@ static void on_http_request(eio_listener *l, eio_http_pss *pss, const char *path
 
 	/* CORS preflight, answered before any Engine.IO check. */
 	if (method == M_OPTIONS && srv->o.cors_origin) {
-		lws_hdr_custom_copy(wsi, pss->acrh, sizeof(pss->acrh),
-		                    "access-control-request-headers:", 31);
+		eio_request_peek_header(wsi, WSI_TOKEN_HTTP_AC_REQUEST_HEADERS, pss->acrh,
+		                        sizeof(pss->acrh));
 		eio_http_respond(pss, 204, "text/plain", NULL, 0);
 		return;
 	}

@@ -136,6 +136,7 @@ static void server_free(eio_server *srv)
 	eio_map_free(&srv->sessions);
 	free((char *)srv->o.path);
 	free((char *)srv->o.cors_origin);
+	free((char *)srv->o.capture_headers);
 	free(srv);
 }
 
@@ -216,9 +217,12 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts,
 		srv->o.max_queued_bytes = 16u << 20;
 	srv->o.path = normalise_path(opts->path);
 	srv->o.cors_origin = opts->cors_origin ? strdup(opts->cors_origin) : NULL;
-	if (!srv->o.path || (opts->cors_origin && !srv->o.cors_origin)) {
+	srv->o.capture_headers = opts->capture_headers ? strdup(opts->capture_headers) : NULL;
+	if (!srv->o.path || (opts->cors_origin && !srv->o.cors_origin) ||
+	    (opts->capture_headers && !srv->o.capture_headers)) {
 		free((char *)srv->o.path);
 		free((char *)srv->o.cors_origin);
+		free((char *)srv->o.capture_headers);
 		free(srv);
 		return NULL;
 	}

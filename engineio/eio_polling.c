@@ -22,6 +22,15 @@
 
 #define NS "engineio:polling"
 
+/* True when the client closed or reset its end: a non-blocking peek reads
+ * EOF (0) or fails with something other than "no data yet". */
+static bool peer_hung_up(struct lws *wsi)
+{
+	char c;
+	ssize_t n = recv(lws_get_socket_fd(wsi), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static void unpark(eio_http_pss *pss)
 {
 	if (pss->parked) {
@@ -91,6 +100,15 @@ int eio_polling_write(eio_http_pss *pss)
 	s->write_requested = false;
 	if (s->q.len == 0 && !s->poll_noop)
 		return 0;
+	if (peer_hung_up(pss->wsi)) {
+		/* Writing would lose the packets silently: the session ends. */
+		unpark(pss);
+		s->get = NULL;
+		pss->s = NULL;
+		pss->is_get = false;
+		eio_session_destroy(s, "transport error");
+		return -1;
+	}
 	size_t len = 1;
 	char *body;
 	bool closing = s->close_queued && s->transport == EIO_TRANSPORT_POLLING;
@@ -246,8 +264,9 @@ void eio_polling_release(eio_http_pss *pss)
 }
 
 /* The session is closing: answer its parked GET ("6" when the client asked to
- * close, "1" otherwise, as node's polling transport does) and forget its
- * POST, which still completes with "ok". */
+ * close, "1" otherwise, as node's polling transport does) and fail a POST
+ * still being received (node destroys it). A POST whose own packets closed
+ * the session was already unlinked and still answers "ok". */
 void eio_polling_detach(eio_session *s, bool client_closed)
 {
 	if (s->get) {
@@ -263,6 +282,9 @@ void eio_polling_detach(eio_session *s, bool client_closed)
 		eio_http_pss *pss = lws_wsi_user(s->post);
 		s->post = NULL;
 		pss->s = NULL;
+		pss->post_failed = true;
+		pss->close_after = true;
+		eio_http_error(pss, EIO_ERR_UNKNOWN_SID, NULL);
 	}
 }
 
@@ -271,9 +293,7 @@ void eio_polling_check_hangups(eio_listener *l)
 	eio_http_pss *pss = l->parked, *next;
 	for (; pss; pss = next) {
 		next = pss->park_next;
-		char c;
-		ssize_t n = recv(lws_get_socket_fd(pss->wsi), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
+		if (!peer_hung_up(pss->wsi))
 			continue;
 		eio_session *s = pss->s;
 		unpark(pss);

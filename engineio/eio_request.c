@@ -111,6 +111,34 @@ static int capture_headers(builder *b, struct lws *wsi, size_t *count)
 	return 0;
 }
 
+/* Headers lws does not know by name are kept by lws 4.1 but cannot be listed,
+ * only looked up by name: capture the ones the application asked for. */
+static int capture_custom_headers(builder *b, struct lws *wsi, const char *names,
+                                  size_t *count)
+{
+	char name[128], val[4096];
+	for (const char *p = names; p && *p;) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		size_t n = strcspn(p, ", ");
+		if (n > 0 && n + 2 <= sizeof(name)) {
+			for (size_t i = 0; i < n; i++)
+				name[i] = (char)tolower((unsigned char)p[i]);
+			name[n] = ':';
+			name[n + 1] = '\0';
+			int vl = lws_hdr_custom_length(wsi, name, (int)n + 1);
+			if (vl >= 0 && vl < (int)sizeof(val) &&
+			    lws_hdr_custom_copy(wsi, val, sizeof(val), name, (int)n + 1) >= 0) {
+				if (b_add(b, name, n) < 0 || b_add(b, val, strlen(val)) < 0)
+					return -1;
+				(*count)++;
+			}
+		}
+		p += n;
+	}
+	return 0;
+}
+
 /* lws stores query arguments URL-decoded, one fragment per "k=v". */
 static int capture_query(builder *b, struct lws *wsi, size_t *count)
 {
@@ -177,13 +205,15 @@ static int capture_url(builder *b, const char *path, size_t nheaders, size_t nqu
 	return r;
 }
 
-eio_request *eio_request_capture(struct lws *wsi, const char *path, bool trust_proxy)
+eio_request *eio_request_capture(struct lws *wsi, const char *path, const eio_options *o)
 {
 	builder b = { 0 };
 	size_t nh = 0, nq = 0;
 	eio_request *r = NULL;
-	if (capture_headers(&b, wsi, &nh) < 0 || capture_query(&b, wsi, &nq) < 0 ||
-	    capture_address(&b, wsi, trust_proxy) < 0 || capture_url(&b, path, nh, nq) < 0)
+	if (capture_headers(&b, wsi, &nh) < 0 ||
+	    capture_custom_headers(&b, wsi, o->capture_headers, &nh) < 0 ||
+	    capture_query(&b, wsi, &nq) < 0 || capture_address(&b, wsi, o->trust_proxy) < 0 ||
+	    capture_url(&b, path, nh, nq) < 0)
 		goto out;
 	size_t table = b.noffs * sizeof(char *);
 	r = malloc(sizeof(*r) + table + b.len);

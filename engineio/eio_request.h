@@ -9,7 +9,7 @@ struct lws;
 /* Copy headers, query and address out of the request now: libwebsockets
  * detaches its header table once a WebSocket is established or a keep-alive
  * transaction completes. Returns NULL on allocation failure. */
-eio_request *eio_request_capture(struct lws *wsi, const char *path, bool trust_proxy);
+eio_request *eio_request_capture(struct lws *wsi, const char *path, const eio_options *o);
 void eio_request_free(eio_request *r);
 
 /* Lower-case copy of a header by lws token, for use before capture (e.g. the

@@ -87,7 +87,7 @@ int eio_ws_confirm_upgrade(eio_listener *l, struct lws *wsi)
 	if (srv->o.allow_request) {
 		char path[512] = "";
 		lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
-		eio_request *req = eio_request_capture(wsi, path, srv->o.trust_proxy);
+		eio_request *req = eio_request_capture(wsi, path, &srv->o);
 		const char *msg = NULL;
 		int denied = !req || srv->o.allow_request(req, &msg, srv->user) != 0;
 		eio_request_free(req);
@@ -118,7 +118,7 @@ static int ws_established(eio_listener *l, struct lws *wsi, eio_ws_pss *pss)
 	}
 	char path[512] = "";
 	lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
-	eio_request *req = eio_request_capture(wsi, path, srv->o.trust_proxy);
+	eio_request *req = eio_request_capture(wsi, path, &srv->o);
 	eio_session *s = req ? eio_session_create(srv, req, EIO_TRANSPORT_WEBSOCKET) : NULL;
 	if (!s) {
 		eio_request_free(req);

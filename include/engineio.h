@@ -75,7 +75,8 @@ typedef struct eio_request eio_request;
 /* ---- Handshake request ---------------------------------------------------- */
 
 /* Header value by case-insensitive name ("origin", "user-agent", ...), or NULL.
- * Every header libwebsockets knows by name is captured; others are not. */
+ * Every header libwebsockets knows by name is captured, plus those named in
+ * eio_options.capture_headers. */
 const char *eio_request_header(const eio_request *req, const char *name);
 /* Query parameter value (URL-decoded) by exact name, or NULL. */
 const char *eio_request_query(const eio_request *req, const char *name);
@@ -140,6 +141,11 @@ typedef struct eio_options {
 	const char *cors_origin;
 	bool cors_credentials;          /* default false */
 	bool trust_proxy;               /* honour X-Forwarded-For, default false */
+	/* Comma-separated names of non-standard headers to keep in the
+	 * handshake request ("x-api-key,x-tenant"). Every header libwebsockets
+	 * knows by name (cookie, authorization, user-agent, ...) is always kept;
+	 * lws 4.1 cannot list the others, so they must be named here. */
+	const char *capture_headers;
 	eio_allow_request_cb allow_request;
 } eio_options;
 

@@ -106,8 +106,10 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (deny_header)
+	if (deny_header) {
 		o.allow_request = allow_request;
+		o.capture_headers = deny_header;
+	}
 
 	uv_loop_t *loop = uv_default_loop();
 	int err = 0;
