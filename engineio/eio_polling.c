@@ -137,11 +137,26 @@ int eio_polling_write(eio_http_pss *pss)
 	return eio_http_write_response(pss);
 }
 
+/* Drop a POST body: once a POST has failed nothing more of it is kept. */
+static void drop_body(eio_http_pss *pss)
+{
+	free(pss->rx);
+	pss->rx = NULL;
+	pss->rx_len = pss->rx_cap = 0;
+}
+
+static bool listener_closing(eio_http_pss *pss)
+{
+	eio_listener *l = lws_context_user(lws_get_context(pss->wsi));
+	return l->closing;
+}
+
 static void post_fail(eio_http_pss *pss, int status)
 {
 	eio_session *s = pss->s;
 	pss->post_failed = true;
 	pss->close_after = true;
+	drop_body(pss);
 	if (status == 413) {
 		char *b = strdup("Payload Too Large");
 		eio_http_respond(pss, 413, "text/plain", b, b ? strlen(b) : 0);
@@ -233,9 +248,7 @@ void eio_polling_post_done(eio_http_pss *pss)
 		pss->s = NULL;
 		ok = deliver_payload(s, pss->rx, pss->rx_len);
 	}
-	free(pss->rx);
-	pss->rx = NULL;
-	pss->rx_len = pss->rx_cap = 0;
+	drop_body(pss);
 	if (!ok) {
 		eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
 		return;
@@ -269,14 +282,18 @@ void eio_polling_release(eio_http_pss *pss)
  * the session was already unlinked and still answers "ok". */
 void eio_polling_detach(eio_session *s, bool client_closed)
 {
+	/* When the listener is closing, its connections die with the lws
+	 * context right away: nothing would be written, so nothing is queued. */
 	if (s->get) {
 		eio_http_pss *pss = lws_wsi_user(s->get);
 		s->get = NULL;
 		pss->s = NULL;
 		pss->is_get = false;
 		unpark(pss);
-		char *b = strdup(client_closed ? "6" : "1");
-		eio_http_respond(pss, 200, "text/plain; charset=UTF-8", b, b ? 1 : 0);
+		if (!listener_closing(pss)) {
+			char *b = strdup(client_closed ? "6" : "1");
+			eio_http_respond(pss, 200, "text/plain; charset=UTF-8", b, b ? 1 : 0);
+		}
 	}
 	if (s->post) {
 		eio_http_pss *pss = lws_wsi_user(s->post);
@@ -284,7 +301,9 @@ void eio_polling_detach(eio_session *s, bool client_closed)
 		pss->s = NULL;
 		pss->post_failed = true;
 		pss->close_after = true;
-		eio_http_error(pss, EIO_ERR_UNKNOWN_SID, NULL);
+		drop_body(pss);
+		if (!listener_closing(pss))
+			eio_http_error(pss, EIO_ERR_UNKNOWN_SID, NULL);
 	}
 }
 
