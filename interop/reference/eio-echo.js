@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// Reference Engine.IO v4 echo server (node `engine.io`), the behavioural twin of the C
+// apps/eio-echo. The interop suite runs against it with EIO_SERVER=node to validate the
+// tests themselves. Same CLI as the C server:
+//   --port P --ping-interval MS --ping-timeout MS --max-payload BYTES
+//   [--cors-origin ORIGIN]   CORS with credentials; "*" reflects any origin
+//   [--deny-header NAME]     refuse handshakes carrying header NAME (403, code 4 "Forbidden")
+// Echoes every message as it came (text as text, binary as binary). Test hook: the text
+// message "close-me" makes the server close that session. Exits 0 on SIGTERM/SIGINT.
+import http from 'node:http';
+import { Server } from 'engine.io';
+
+function parseArgs(argv) {
+  const opts = { port: 3000, pingInterval: 25000, pingTimeout: 20000, maxPayload: 1000000,
+    corsOrigin: null, denyHeader: null };
+  const num = (flag, v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) { console.error(`eio-echo: bad value for ${flag}: ${v}`); process.exit(2); }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const v = argv[i + 1];
+    if (v === undefined) { console.error(`eio-echo: missing value for ${flag}`); process.exit(2); }
+    switch (flag) {
+      case '--port': opts.port = num(flag, v); break;
+      case '--ping-interval': opts.pingInterval = num(flag, v); break;
+      case '--ping-timeout': opts.pingTimeout = num(flag, v); break;
+      case '--max-payload': opts.maxPayload = num(flag, v); break;
+      case '--cors-origin': opts.corsOrigin = v; break;
+      case '--deny-header': opts.denyHeader = v.toLowerCase(); break;
+      default: console.error(`eio-echo: unknown flag ${flag}`); process.exit(2);
+    }
+    i++;
+  }
+  return opts;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+
+const engineOpts = {
+  path: '/engine.io/',
+  pingInterval: opts.pingInterval,
+  pingTimeout: opts.pingTimeout,
+  maxHttpBufferSize: opts.maxPayload,
+  transports: ['polling', 'websocket'],
+  allowUpgrades: true,
+  perMessageDeflate: false,
+  httpCompression: false,
+};
+if (opts.corsOrigin !== null) {
+  // "*" reflects the request's origin (a literal "*" is not allowed with credentials);
+  // otherwise only the exact configured origin gets the CORS headers.
+  engineOpts.cors = {
+    origin: opts.corsOrigin === '*' ? true : [opts.corsOrigin],
+    credentials: true,
+  };
+}
+if (opts.denyHeader !== null) {
+  engineOpts.allowRequest = (req, cb) => {
+    if (req.headers[opts.denyHeader] !== undefined) cb('Forbidden', false);
+    else cb(null, true);
+  };
+}
+
+const httpServer = http.createServer((req, res) => {
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('not found');
+});
+const engine = new Server(engineOpts);
+engine.attach(httpServer, { path: '/engine.io/' });
+
+engine.on('connection', (socket) => {
+  socket.on('message', (data) => {
+    if (data === 'close-me') {
+      socket.close();
+      return;
+    }
+    // An empty text message arrives as undefined; echo it as an empty text message.
+    socket.send(data === undefined ? '' : data);
+  });
+});
+
+let stopping = false;
+function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  engine.close();
+  httpServer.close();
+  httpServer.closeAllConnections();
+  setImmediate(() => process.exit(0));
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+
+httpServer.listen(opts.port, '127.0.0.1', () => {
+  const { port } = httpServer.address();
+  console.log(`eio-echo: listening on http://127.0.0.1:${port}/engine.io/`);
+});
