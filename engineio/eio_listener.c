@@ -164,7 +164,12 @@ void eio_listener_close(eio_listener *l)
  * does, and the loop is run once more for what it closes. */
 void eio_listener_free(eio_listener *l)
 {
-	eio_listener_close(l);
+	if (!l->closing) {
+		/* One loop iteration runs the close callbacks of what
+		 * eio_listener_close() closed: lws needs that before step two. */
+		eio_listener_close(l);
+		uv_run(l->loop, UV_RUN_NOWAIT);
+	}
 	if (l->ctx) {
 		lws_context_destroy(l->ctx);
 		uv_run(l->loop, UV_RUN_NOWAIT);
@@ -238,13 +243,27 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts,
 
 void eio_server_close_all(eio_server *srv)
 {
-	size_t it = 0;
-	eio_session *s;
-	/* destroy removes from the map: restart the scan after each one. */
-	while ((s = eio_map_next(&srv->sessions, &it))) {
-		eio_session_destroy(s, "server shutting down");
-		it = 0;
+	/* destroy removes from the map (and on_close may close others):
+	 * snapshot the sessions first, then destroy those still open. */
+	size_t n = srv->sessions.len, it = 0, k = 0;
+	if (n == 0)
+		return;
+	eio_session **all = malloc(n * sizeof(*all));
+	if (!all) {
+		eio_session *s;
+		while ((s = eio_map_next(&srv->sessions, &it))) {
+			eio_session_destroy(s, "server shutting down");
+			it = 0;
+		}
+		return;
 	}
+	eio_session *s;
+	while (k < n && (s = eio_map_next(&srv->sessions, &it)))
+		all[k++] = s;
+	for (size_t i = 0; i < k; i++)
+		if (eio_map_get(&srv->sessions, all[i]->sid) == all[i])
+			eio_session_destroy(all[i], "server shutting down");
+	free(all);
 }
 
 size_t eio_server_session_count(const eio_server *srv) { return srv->sessions.len; }

@@ -72,13 +72,14 @@ static void on_hb_timer(uv_timer_t *t)
 	eio_session *s = t->data;
 	switch (s->hb_mode) {
 	case EIO_HB_PING_WAIT: {
+		/* Wait for the pong even if the ping could not be queued: a
+		 * session that cannot be pinged must still time out. */
 		eio_msg *ping = eio_msg_packet(EIO_PKT_PING, "", 0);
-		if (!ping || eio_session_enqueue(s, ping) < 0) {
-			eio_msg_unref(ping);
-			return;
-		}
+		if (ping)
+			eio_session_enqueue(s, ping);
 		eio_msg_unref(ping);
-		hb_arm(s, EIO_HB_PONG_WAIT, s->srv->o.ping_timeout_ms);
+		if (s->hb_mode != EIO_HB_KILL)
+			hb_arm(s, EIO_HB_PONG_WAIT, s->srv->o.ping_timeout_ms);
 		break;
 	}
 	case EIO_HB_PONG_WAIT:
@@ -152,12 +153,13 @@ eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport
 		new_sid(s->sid);
 	while (eio_map_get(&srv->sessions, s->sid));
 	eio_msg *open = open_packet(s);
-	if (!open || eio_map_put(&srv->sessions, s->sid, s) < 0) {
+	if (!open || queue_push(&s->q, open) < 0 ||
+	    eio_map_put(&srv->sessions, s->sid, s) < 0) {
 		eio_msg_unref(open);
+		queue_clear(&s->q);
 		free(s);
 		return NULL;
 	}
-	queue_push(&s->q, open);
 	eio_msg_unref(open);
 	uv_timer_init(srv->l->loop, &s->hb);
 	uv_timer_init(srv->l->loop, &s->upgrade_timer);
@@ -213,6 +215,10 @@ void eio_session_close(eio_session *s)
 		if (c && queue_push(&s->q, c) == 0)
 			s->close_queued = true;
 		eio_msg_unref(c);
+		if (!s->close_queued) {
+			eio_session_destroy_later(s, "forced close");
+			return;
+		}
 		hb_arm(s, EIO_HB_CLOSE_WAIT, s->srv->o.ping_timeout_ms);
 	} else {
 		/* WebSocket: flush, then a close frame (node sends no "1"). */

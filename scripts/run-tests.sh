@@ -39,9 +39,16 @@ run_check() {
 run_node() {
 	label=$1
 	shift
-	out=$(cd interop && "$@" 2>&1)
+	mkdir -p build/test-logs
+	log="build/test-logs/$label.tap"
+	(cd interop && "$@") >"$log" 2>&1
 	rc=$?
-	printf '%s\n' "$out" | grep -E '^not ok|^# (tests|pass|fail|cancelled|skipped)' | head -n 60
+	out=$(cat "$log")
+	# Failed tests with their error lines, then the totals; the whole TAP
+	# output stays in $log.
+	printf '%s\n' "$out" | grep -E -A12 '^ *not ok' | grep -E 'not ok|error:|expected:|actual:|location:|server exit|lost|Invalid' | head -n 80
+	printf '%s\n' "$out" | grep -E '^# (tests|pass|fail|cancelled|skipped)'
+	[ "$rc" -eq 0 ] || echo "(full output: $log)"
 	p=$(printf '%s\n' "$out" | grep -E '^# pass ' | tail -n 1 | awk '{print $3}')
 	f=$(printf '%s\n' "$out" | grep -E '^# fail ' | tail -n 1 | awk '{print $3}')
 	c=$(printf '%s\n' "$out" | grep -E '^# cancelled ' | tail -n 1 | awk '{print $3}')
