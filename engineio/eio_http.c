@@ -316,7 +316,7 @@ int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	eio_listener *l = ctx ? lws_context_user(ctx) : NULL;
 	eio_http_pss *pss = user;
 
-	switch (reason) {
+	switch ((int)reason) {
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		/* `user` is not ours here: the WebSocket pss does not exist yet. */
 		return eio_ws_confirm_upgrade(l, wsi);
@@ -350,6 +350,17 @@ int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 			return eio_polling_write(pss);
 		if (pss->status)
 			return eio_http_write_response(pss);
+		return 0;
+
+	case EIO_CB_RELEASE:
+		/* Listener teardown: lws frees connections waiting to write
+		 * without CLOSED callbacks, so free what their pss own now. */
+		if (!pss)
+			return 0;
+		if (lws_get_protocol(wsi) == &eio_protocols[0])
+			http_pss_release(pss);
+		else if (lws_get_protocol(wsi) == &eio_protocols[1])
+			eio_ws_release((eio_ws_pss *)user);
 		return 0;
 
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:

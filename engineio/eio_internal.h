@@ -152,6 +152,10 @@ int eio_ws_confirm_upgrade(eio_listener *l, struct lws *wsi);
 int eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, eio_ws_pss *pss,
                     void *in, size_t len);
 void eio_ws_detach(eio_session *s);
+void eio_ws_release(eio_ws_pss *pss);
+
+/* Sent to every connection by eio_listener_close(): free what the pss owns. */
+#define EIO_CB_RELEASE (LWS_CALLBACK_USER + 1)
 
 /* eio_listener.c */
 extern const struct lws_protocols eio_protocols[];

@@ -152,6 +152,7 @@ void eio_listener_close(eio_listener *l)
 		eio_listener_unpark(l, l->parked);
 	uv_timer_stop(&l->hangup_timer);
 	uv_close((uv_handle_t *)&l->hangup_timer, NULL);
+	lws_callback_all_protocol_vhost_args(l->vh, NULL, EIO_CB_RELEASE, NULL, 0);
 	lws_context_destroy(l->ctx);
 }
 

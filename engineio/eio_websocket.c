@@ -332,10 +332,16 @@ static int ws_writeable(eio_ws_pss *pss)
 	return pss->close_now ? (lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0), -1) : 0;
 }
 
-static void ws_closed(eio_ws_pss *pss)
+void eio_ws_release(eio_ws_pss *pss)
 {
 	free(pss->rx);
 	pss->rx = NULL;
+	pss->rx_len = pss->rx_cap = 0;
+}
+
+static void ws_closed(eio_ws_pss *pss)
+{
+	eio_ws_release(pss);
 	eio_session *s = pss->s;
 	if (!s)
 		return;
