@@ -270,6 +270,7 @@ void eio_server_close_all(eio_server *srv)
 size_t eio_server_session_count(const eio_server *srv) { return srv->sessions.len; }
 const eio_options *eio_server_options(const eio_server *srv) { return &srv->o; }
 void *eio_server_user(const eio_server *srv) { return srv->user; }
+uv_loop_t *eio_server_loop(const eio_server *srv) { return srv->l->loop; }
 
 eio_session *eio_server_session(const eio_server *srv, const char *sid)
 {

@@ -179,6 +179,7 @@ size_t eio_server_session_count(const eio_server *srv);
 eio_session *eio_server_session(const eio_server *srv, const char *sid);
 const eio_options *eio_server_options(const eio_server *srv);
 void *eio_server_user(const eio_server *srv);
+uv_loop_t *eio_server_loop(const eio_server *srv);
 
 /* ---- Session ---------------------------------------------------------------- */
 

@@ -1,0 +1,188 @@
+/* socketio.h - public API of the Socket.IO v5 server layer.
+ *
+ * Mirrors node's socket.io server API: a server has namespaces ("/" and any
+ * created with sio_of), a namespace has middleware, a connection callback and
+ * rooms; a socket (one client in one namespace) has event handlers, emits with
+ * or without acknowledgements, joins and leaves rooms. Built on engineio.h;
+ * one libuv loop, every call from its thread.
+ *
+ * Ownership: the library owns servers, namespaces and sockets. A socket
+ * pointer is valid until its disconnect callback returns. Argument views
+ * (sio_args) are valid during the callback that receives them. An sio_out is
+ * owned by its creator and may be emitted any number of times.
+ */
+#ifndef SOCKETIO_H
+#define SOCKETIO_H
+
+#include "engineio.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sio_server sio_server;
+typedef struct sio_namespace sio_namespace;
+typedef struct sio_socket sio_socket;
+typedef struct sio_args sio_args;
+typedef struct sio_out sio_out;
+typedef struct sio_ack sio_ack;
+
+enum {
+	SIO_OK = 0,
+	SIO_ENOMEM = -1,
+	SIO_EINVAL = -2,
+	SIO_ECLOSED = -3,   /* the socket is disconnected */
+};
+
+/* ---- Server ------------------------------------------------------------------ */
+
+typedef struct sio_options {
+	eio_options eio;            /* transport options; path defaults to /socket.io/ */
+	unsigned connect_timeout_ms;/* no namespace joined within it: close (45000) */
+	int max_attachments;        /* binary attachments per packet (10) */
+} sio_options;
+
+void sio_options_init(sio_options *o);
+/* Mount a Socket.IO server on the listener. The "/" namespace exists. */
+sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err);
+/* Disconnect every socket ("server shutting down") and close the sessions. */
+void sio_server_close(sio_server *srv);
+eio_server *sio_server_engine(sio_server *srv);
+/* Free the server's namespaces, after eio_listener_free() of its listener. */
+void sio_server_free(sio_server *srv);
+
+/* ---- Namespaces -------------------------------------------------------------- */
+
+/* The namespace with this name ("/chat"), created on first use. */
+sio_namespace *sio_of(sio_server *srv, const char *name);
+const char *sio_namespace_name(const sio_namespace *nsp);
+size_t sio_namespace_socket_count(const sio_namespace *nsp);
+
+/* Middleware: runs for every CONNECT to the namespace, in the order added.
+ * Return 0 to accept; non-zero to refuse, after setting *message (and
+ * optionally *data_json, raw JSON) to static or socket-lifetime strings: the
+ * client's connect_error receives {message, data}. */
+typedef int (*sio_middleware_fn)(sio_socket *s, const char **message, const char **data_json,
+                                 void *user);
+int sio_use(sio_namespace *nsp, sio_middleware_fn fn, void *user);
+
+typedef void (*sio_connection_fn)(sio_socket *s, void *user);
+void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void *user);
+
+/* ---- Sockets ----------------------------------------------------------------- */
+
+const char *sio_socket_id(const sio_socket *s);        /* not the engine sid */
+sio_namespace *sio_socket_namespace(const sio_socket *s);
+eio_session *sio_socket_session(const sio_socket *s);  /* handshake: request */
+/* The CONNECT payload (handshake auth) as JSON text; "{}" when none. */
+const char *sio_socket_auth(const sio_socket *s, size_t *len);
+bool sio_socket_connected(const sio_socket *s);
+void sio_socket_set_user(sio_socket *s, void *user);
+void *sio_socket_get_user(const sio_socket *s);
+
+/* Event handlers. ack is non-NULL when the client asked for an
+ * acknowledgement: answer it with sio_ack_send() during the call, or keep it
+ * with sio_ack_retain() and answer (or sio_ack_drop) later. */
+typedef void (*sio_event_fn)(sio_socket *s, const char *event, const sio_args *args,
+                             sio_ack *ack, void *user);
+int sio_on(sio_socket *s, const char *event, sio_event_fn fn, void *user);
+int sio_on_any(sio_socket *s, sio_event_fn fn, void *user);
+/* "disconnecting": rooms still joined; "disconnect": after leaving them.
+ * reason is node's: "client namespace disconnect", "server namespace
+ * disconnect", "transport close", "transport error", "ping timeout",
+ * "parse error", "forced close", "server shutting down". */
+typedef void (*sio_disconnect_fn)(sio_socket *s, const char *reason, void *user);
+void sio_on_disconnecting(sio_socket *s, sio_disconnect_fn fn, void *user);
+void sio_on_disconnect(sio_socket *s, sio_disconnect_fn fn, void *user);
+
+/* Server-side disconnect ("server namespace disconnect"); with
+ * close_transport the whole connection closes. */
+void sio_disconnect(sio_socket *s, bool close_transport);
+
+/* ---- Rooms ------------------------------------------------------------------- */
+
+int sio_join(sio_socket *s, const char *room);
+int sio_leave(sio_socket *s, const char *room);
+bool sio_in_room(const sio_socket *s, const char *room);
+
+/* ---- Outgoing arguments ------------------------------------------------------ */
+
+/* A list of event arguments, built once and emitted to any number of sockets.
+ * Binary buffers may appear at any depth; they travel as attachments. */
+sio_out *sio_out_new(void);
+void sio_out_free(sio_out *o);
+int sio_out_str(sio_out *o, const char *s);
+int sio_out_strn(sio_out *o, const char *s, size_t n);
+int sio_out_int(sio_out *o, int64_t v);
+int sio_out_double(sio_out *o, double v);
+int sio_out_bool(sio_out *o, bool v);
+int sio_out_null(sio_out *o);
+int sio_out_json(sio_out *o, const char *json, size_t n);  /* validated raw JSON */
+int sio_out_binary(sio_out *o, const void *data, size_t n);
+int sio_out_object_begin(sio_out *o);
+int sio_out_object_end(sio_out *o);
+int sio_out_key(sio_out *o, const char *key);
+int sio_out_array_begin(sio_out *o);
+int sio_out_array_end(sio_out *o);
+/* Append every argument of an incoming event (binary included). */
+int sio_out_args(sio_out *o, const sio_args *a);
+
+/* ---- Incoming arguments ------------------------------------------------------ */
+
+enum { SIO_ARG_NONE, SIO_ARG_OBJECT, SIO_ARG_ARRAY, SIO_ARG_STRING, SIO_ARG_NUMBER,
+       SIO_ARG_TRUE, SIO_ARG_FALSE, SIO_ARG_NULL, SIO_ARG_BINARY };
+
+size_t sio_args_count(const sio_args *a);
+int sio_args_type(const sio_args *a, size_t i);
+/* String argument i, unescaped and NUL-terminated (owned by a), or NULL. */
+const char *sio_args_str(const sio_args *a, size_t i, size_t *len);
+int sio_args_double(const sio_args *a, size_t i, double *v);
+int sio_args_int(const sio_args *a, size_t i, int64_t *v);
+/* Binary argument i (a top-level attachment), or NULL. */
+const void *sio_args_binary(const sio_args *a, size_t i, size_t *len);
+/* Exact JSON text of argument i (binary appears as its placeholder). */
+const char *sio_args_json(const sio_args *a, size_t i, size_t *len);
+/* Attachments in placeholder order, for nested binary. */
+size_t sio_args_attachment_count(const sio_args *a);
+const void *sio_args_attachment(const sio_args *a, size_t num, size_t *len);
+
+/* ---- Emitting ---------------------------------------------------------------- */
+
+/* args may be NULL (no arguments). */
+int sio_emit(sio_socket *s, const char *event, const sio_out *args);
+
+/* Emit and wait for the client's acknowledgement: cb runs once, with the
+ * client's arguments, or with args NULL and err "operation has timed out" /
+ * "socket has been disconnected". timeout_ms 0 waits as long as the socket
+ * lives. */
+typedef void (*sio_ack_fn)(sio_socket *s, const sio_args *args, const char *err, void *user);
+int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args,
+                      unsigned timeout_ms, sio_ack_fn cb, void *user);
+
+/* Answer a client's acknowledgement request (once). */
+int sio_ack_send(sio_ack *ack, const sio_out *args);
+void sio_ack_retain(sio_ack *ack);
+void sio_ack_drop(sio_ack *ack);
+
+/* Broadcast: to the sockets of the namespace that are in any of `rooms`
+ * (every socket when nrooms is 0), minus those in any of `except` and minus
+ * `skip` (the sender, for socket.broadcast). Encoded once; the same bytes
+ * go to every recipient. Returns the number of recipients. */
+typedef struct sio_broadcast {
+	const char *const *rooms;
+	size_t nrooms;
+	const char *const *except;
+	size_t nexcept;
+	const sio_socket *skip;
+	bool volatile_;   /* drop for recipients that cannot take it now */
+} sio_broadcast;
+int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *event,
+                       const sio_out *args);
+/* Shorthands: io.of(nsp).to(room).emit(...), socket.broadcast.emit(...). */
+int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_out *args);
+int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

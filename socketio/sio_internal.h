@@ -1,0 +1,152 @@
+/* sio_internal.h - private structures of the Socket.IO layer.
+ *
+ *   server    -> one eio_server, the namespaces (a short list: "/" first)
+ *   client    -> one per Engine.IO session: its sockets (one per namespace
+ *                joined) and a binary packet waiting for its attachments
+ *   namespace -> middleware, connection callback, sockets by id, rooms
+ *   socket    -> handlers, rooms joined, acks it waits for
+ *   room      -> its member sockets (a hash set: O(1) join, leave, lookup)
+ *
+ * The hash map is the Engine.IO layer's string map (engineio/eio_map.h), a
+ * utility with no Engine.IO state in it.
+ */
+#ifndef SIO_INTERNAL_H
+#define SIO_INTERNAL_H
+
+#include "../engineio/eio_map.h"
+#include "sio_json.h"
+#include "sio_packet.h"
+#include "socketio.h"
+
+typedef struct sio_client sio_client;
+
+typedef struct sio_room {
+	char *name;
+	eio_map members;  /* socket id -> socket */
+} sio_room;
+
+typedef struct sio_mw {
+	sio_middleware_fn fn;
+	void *user;
+} sio_mw;
+
+struct sio_namespace {
+	sio_server *srv;
+	char *name;
+	size_t name_len;
+	sio_mw *mw;
+	size_t nmw;
+	sio_connection_fn on_connection;
+	void *on_connection_user;
+	eio_map sockets;  /* id -> socket */
+	eio_map rooms;    /* name -> sio_room */
+	uint64_t bcast_gen;
+};
+
+struct sio_server {
+	eio_server *eio;
+	sio_options o;
+	sio_namespace **nsps;
+	size_t nnsps;
+};
+
+struct sio_client {
+	sio_server *srv;
+	eio_session *es;
+	sio_socket **sockets;  /* one per namespace joined */
+	size_t nsockets;
+	uv_timer_t connect_timer;
+	bool closed;
+	/* A binary packet waiting for its attachments (spec "Binary"). */
+	char *pending_text;
+	size_t pending_len;
+	sio_packet pending;
+	eio_msg **atts;
+	int natts;
+};
+
+typedef struct sio_handler {
+	char *event;      /* NULL: catch-all */
+	sio_event_fn fn;
+	void *user;
+} sio_handler;
+
+typedef struct sio_pending_ack {
+	int64_t id;
+	sio_ack_fn cb;
+	void *user;
+	uv_timer_t *timer;
+	sio_socket *s;
+} sio_pending_ack;
+
+struct sio_socket {
+	char id[24];
+	sio_namespace *nsp;
+	sio_client *client;
+	bool connected;
+	void *user;
+	char *auth;
+	size_t auth_len;
+	sio_handler *handlers;
+	size_t nhandlers;
+	sio_disconnect_fn on_disconnecting, on_disconnect;
+	void *on_disconnecting_user, *on_disconnect_user;
+	sio_room **rooms;  /* rooms joined, for leave-all */
+	size_t nrooms;
+	sio_pending_ack **acks;
+	size_t nacks;
+	int64_t next_ack_id;
+	uint64_t mark_except, mark_sent;  /* broadcast generations */
+	struct sio_ack *open_acks;        /* acks handed to handlers, not answered */
+};
+
+struct sio_ack {
+	sio_socket *s;   /* NULL once the socket is gone */
+	int64_t id;
+	bool retained, done;
+	struct sio_ack *next;
+};
+
+struct sio_args {
+	const sio_packet *pkt;
+	int first;           /* token index of the first argument */
+	size_t count;
+	eio_msg *const *atts;
+	int natts;
+	char **strs;         /* unescaped strings, made on demand */
+};
+
+struct sio_out {
+	sio_buf buf;        /* the arguments as JSON, without brackets */
+	sio_jsonw w;
+	eio_msg **atts;
+	int natts;
+	int depth;
+	size_t count;       /* top-level arguments */
+};
+
+/* sio_server.c */
+sio_namespace *sio_namespace_find(sio_server *srv, const char *name, size_t len);
+void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts);
+void sio_client_close(sio_client *c, const char *why);
+
+/* sio_socket.c */
+sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *connect);
+void sio_socket_free(sio_socket *s);
+void sio_socket_on_packet(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts);
+void sio_socket_cleanup(sio_socket *s, const char *reason);
+eio_msg *sio_encode_event(int type, const sio_namespace *nsp, int64_t id, const char *event,
+                          const sio_out *args);
+
+/* sio_adapter.c */
+int sio_adapter_join(sio_socket *s, const char *room);
+int sio_adapter_leave(sio_socket *s, const char *room);
+void sio_adapter_leave_all(sio_socket *s);
+sio_room *sio_adapter_room(sio_namespace *nsp, const char *room);
+
+/* sio_args.c */
+void sio_args_init(sio_args *a, const sio_packet *p, bool is_event, eio_msg *const *atts,
+                   int natts);
+void sio_args_release(sio_args *a);
+
+#endif

@@ -1,0 +1,399 @@
+/* sio_server.c - the Socket.IO server: namespaces, clients, packet routing.
+ *
+ * One client per Engine.IO session. Every Engine.IO message is one
+ * Socket.IO packet, or one binary attachment of the packet before it (spec
+ * "Packet encoding", "Binary"). The connection is closed, as the spec and
+ * node's Client require, on: a packet that does not decode, a packet for a
+ * namespace the client has not joined, a second CONNECT to a joined
+ * namespace, a CONNECT_ERROR from the client, text while attachments are
+ * awaited, a stray binary message, and no CONNECT within connectTimeout.
+ */
+#include "sio_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NS "socketio:client"
+
+void sio_options_init(sio_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	eio_options_init(&o->eio);
+	o->connect_timeout_ms = 45000;
+	o->max_attachments = SIO_PKT_DEFAULT_MAX_ATTACHMENTS;
+}
+
+/* ---- namespaces ---------------------------------------------------------------- */
+
+sio_namespace *sio_namespace_find(sio_server *srv, const char *name, size_t len)
+{
+	for (size_t i = 0; i < srv->nnsps; i++) {
+		sio_namespace *n = srv->nsps[i];
+		if (n->name_len == len && memcmp(n->name, name, len) == 0)
+			return n;
+	}
+	return NULL;
+}
+
+sio_namespace *sio_of(sio_server *srv, const char *name)
+{
+	if (!name || name[0] != '/')
+		return NULL;
+	sio_namespace *n = sio_namespace_find(srv, name, strlen(name));
+	if (n)
+		return n;
+	sio_namespace **nn = realloc(srv->nsps, (srv->nnsps + 1) * sizeof(*nn));
+	if (!nn)
+		return NULL;
+	srv->nsps = nn;
+	if (!(n = calloc(1, sizeof(*n))) || !(n->name = strdup(name))) {
+		free(n);
+		return NULL;
+	}
+	n->srv = srv;
+	n->name_len = strlen(name);
+	eio_map_init(&n->sockets);
+	eio_map_init(&n->rooms);
+	srv->nsps[srv->nnsps++] = n;
+	return n;
+}
+
+const char *sio_namespace_name(const sio_namespace *nsp) { return nsp->name; }
+size_t sio_namespace_socket_count(const sio_namespace *nsp) { return nsp->sockets.len; }
+
+int sio_use(sio_namespace *nsp, sio_middleware_fn fn, void *user)
+{
+	sio_mw *nm = realloc(nsp->mw, (nsp->nmw + 1) * sizeof(*nm));
+	if (!nm)
+		return SIO_ENOMEM;
+	nsp->mw = nm;
+	nsp->mw[nsp->nmw++] = (sio_mw){ fn, user };
+	return 0;
+}
+
+void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void *user)
+{
+	nsp->on_connection = fn;
+	nsp->on_connection_user = user;
+}
+
+/* ---- sending ------------------------------------------------------------------- */
+
+void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts)
+{
+	if (c->closed)
+		return;
+	if (eio_session_send(c->es, text) < 0)
+		return;
+	for (int i = 0; i < natts; i++)
+		eio_session_send(c->es, atts[i]);
+}
+
+static void send_buf(sio_client *c, sio_buf *b)
+{
+	eio_msg *m = eio_msg_text(b->data, b->len);
+	if (m) {
+		sio_client_send_packet(c, m, NULL, 0);
+		eio_msg_unref(m);
+	}
+	sio_buf_free(b);
+}
+
+/* ---- client lifecycle ---------------------------------------------------------- */
+
+static void clear_pending(sio_client *c)
+{
+	for (int i = 0; i < c->natts; i++)
+		eio_msg_unref(c->atts[i]);
+	free(c->atts);
+	c->atts = NULL;
+	c->natts = 0;
+	sio_packet_free(&c->pending);
+	free(c->pending_text);
+	c->pending_text = NULL;
+}
+
+static void remove_socket(sio_client *c, sio_socket *s)
+{
+	for (size_t i = 0; i < c->nsockets; i++) {
+		if (c->sockets[i] == s) {
+			c->sockets[i] = c->sockets[--c->nsockets];
+			break;
+		}
+	}
+}
+
+void sio_client_close(sio_client *c, const char *why)
+{
+	eio_log(NS, "%s: closing connection: %s", eio_session_id(c->es), why);
+	eio_session_close(c->es);
+}
+
+void sio_disconnect(sio_socket *s, bool close_transport)
+{
+	if (!s->connected)
+		return;
+	sio_client *c = s->client;
+	sio_buf b;
+	sio_buf_init(&b);
+	if (sio_packet_encode_disconnect(&b, s->nsp->name, s->nsp->name_len) == 0)
+		send_buf(c, &b);
+	else
+		sio_buf_free(&b);
+	sio_socket_cleanup(s, "server namespace disconnect");
+	remove_socket(c, s);
+	sio_socket_free(s);
+	if (close_transport)
+		eio_session_close(c->es);
+}
+
+static void on_connect_timeout(uv_timer_t *t)
+{
+	sio_client *c = t->data;
+	if (c->nsockets == 0)
+		sio_client_close(c, "no namespace joined within connectTimeout");
+}
+
+static void on_engine_connection(eio_server *es, eio_session *s, void *user)
+{
+	(void)es;
+	sio_server *srv = user;
+	sio_client *c = calloc(1, sizeof(*c));
+	if (!c) {
+		eio_session_close(s);
+		return;
+	}
+	c->srv = srv;
+	c->es = s;
+	sio_packet_init(&c->pending);
+	uv_timer_init(eio_server_loop(srv->eio), &c->connect_timer);
+	c->connect_timer.data = c;
+	uv_timer_start(&c->connect_timer, on_connect_timeout, srv->o.connect_timeout_ms, 0);
+	eio_session_set_user(s, c);
+}
+
+static void client_timer_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void on_engine_close(eio_session *es, const char *reason, void *user)
+{
+	(void)user;
+	sio_client *c = eio_session_get_user(es);
+	if (!c)
+		return;
+	c->closed = true;
+	while (c->nsockets > 0) {
+		sio_socket *s = c->sockets[--c->nsockets];
+		sio_socket_cleanup(s, reason);
+		sio_socket_free(s);
+	}
+	free(c->sockets);
+	clear_pending(c);
+	uv_timer_stop(&c->connect_timer);
+	uv_close((uv_handle_t *)&c->connect_timer, client_timer_closed);
+}
+
+/* ---- CONNECT ------------------------------------------------------------------- */
+
+static sio_socket *client_socket(sio_client *c, const sio_namespace *nsp)
+{
+	for (size_t i = 0; i < c->nsockets; i++)
+		if (c->sockets[i]->nsp == nsp)
+			return c->sockets[i];
+	return NULL;
+}
+
+static void refuse(sio_client *c, const sio_packet *p, const char *message, const char *data)
+{
+	sio_buf b;
+	sio_buf_init(&b);
+	if (sio_packet_encode_connect_error(&b, p->nsp, p->nsp_len, message, data) == 0)
+		send_buf(c, &b);
+	else
+		sio_buf_free(&b);
+}
+
+static void on_connect(sio_client *c, const sio_packet *p)
+{
+	sio_namespace *nsp = sio_namespace_find(c->srv, p->nsp, p->nsp_len);
+	if (!nsp) {
+		refuse(c, p, "Invalid namespace", NULL);
+		return;
+	}
+	if (client_socket(c, nsp)) {
+		sio_client_close(c, "second CONNECT to a joined namespace");
+		return;
+	}
+	sio_socket *s = sio_socket_new(nsp, c, p);
+	sio_socket **ns = realloc(c->sockets, (c->nsockets + 1) * sizeof(*ns));
+	if (!s || !ns) {
+		if (ns)
+			c->sockets = ns;
+		if (s)
+			sio_socket_free(s);
+		refuse(c, p, "Internal server error", NULL);
+		return;
+	}
+	c->sockets = ns;
+	for (size_t i = 0; i < nsp->nmw; i++) {
+		const char *msg = NULL, *data = NULL;
+		if (nsp->mw[i].fn(s, &msg, &data, nsp->mw[i].user) != 0) {
+			refuse(c, p, msg ? msg : "Not authorized", data);
+			sio_socket_free(s);
+			return;
+		}
+	}
+	s->connected = true;
+	if (eio_map_put(&nsp->sockets, s->id, s) < 0 || sio_adapter_join(s, s->id) < 0) {
+		eio_map_del(&nsp->sockets, s->id);
+		sio_socket_free(s);
+		refuse(c, p, "Internal server error", NULL);
+		return;
+	}
+	c->sockets[c->nsockets++] = s;
+	uv_timer_stop(&c->connect_timer);
+	/* The CONNECT answer goes out before the connection handler runs, so
+	 * what the handler emits arrives after it (node's order). */
+	sio_buf b;
+	sio_buf_init(&b);
+	if (sio_packet_encode_connect_ok(&b, nsp->name, nsp->name_len, s->id) == 0)
+		send_buf(c, &b);
+	else
+		sio_buf_free(&b);
+	if (nsp->on_connection)
+		nsp->on_connection(s, nsp->on_connection_user);
+}
+
+/* ---- packet routing ------------------------------------------------------------ */
+
+static void route(sio_client *c, const sio_packet *p, eio_msg *const *atts, int natts)
+{
+	if (p->type == SIO_PKT_CONNECT) {
+		on_connect(c, p);
+		return;
+	}
+	if (p->type == SIO_PKT_CONNECT_ERROR) {
+		sio_client_close(c, "CONNECT_ERROR from the client");
+		return;
+	}
+	sio_namespace *nsp = sio_namespace_find(c->srv, p->nsp, p->nsp_len);
+	sio_socket *s = nsp ? client_socket(c, nsp) : NULL;
+	if (!s) {
+		sio_client_close(c, "packet for a namespace not joined");
+		return;
+	}
+	if (p->type == SIO_PKT_DISCONNECT) {
+		sio_socket_cleanup(s, "client namespace disconnect");
+		remove_socket(c, s);
+		sio_socket_free(s);
+		return;
+	}
+	sio_socket_on_packet(s, p, atts, natts);
+}
+
+static void on_engine_message(eio_session *es, const char *data, size_t len, bool binary,
+                              void *user)
+{
+	(void)user;
+	sio_client *c = eio_session_get_user(es);
+	if (!c || c->closed)
+		return;
+	if (binary) {
+		if (!c->pending_text) {
+			sio_client_close(c, "unexpected binary message");
+			return;
+		}
+		eio_msg *m = eio_msg_binary(data, len);
+		eio_msg **na = m ? realloc(c->atts, (size_t)(c->natts + 1) * sizeof(*na)) : NULL;
+		if (!na) {
+			eio_msg_unref(m);
+			sio_client_close(c, "out of memory");
+			return;
+		}
+		c->atts = na;
+		c->atts[c->natts++] = m;
+		if (c->natts == c->pending.attachments) {
+			route(c, &c->pending, c->atts, c->natts);
+			clear_pending(c);
+		}
+		return;
+	}
+	if (c->pending_text) {
+		sio_client_close(c, "text packet while awaiting attachments");
+		return;
+	}
+	sio_packet p;
+	sio_packet_init(&p);
+	int r = sio_packet_decode(data, len, c->srv->o.max_attachments, &p);
+	if (r < 0) {
+		sio_packet_free(&p);
+		eio_log(NS, "%s: %s", eio_session_id(es), sio_packet_strerror(r));
+		sio_client_close(c, "parse error");
+		return;
+	}
+	if (p.attachments > 0) {
+		/* Keep the text: the packet's slices point into it. */
+		sio_packet_free(&p);
+		c->pending_text = malloc(len + 1);
+		if (!c->pending_text) {
+			sio_client_close(c, "out of memory");
+			return;
+		}
+		memcpy(c->pending_text, data, len);
+		c->pending_len = len;
+		if (sio_packet_decode(c->pending_text, len, c->srv->o.max_attachments,
+		                      &c->pending) < 0) {
+			clear_pending(c);
+			sio_client_close(c, "parse error");
+		}
+		return;
+	}
+	route(c, &p, NULL, 0);
+	sio_packet_free(&p);
+}
+
+/* ---- server -------------------------------------------------------------------- */
+
+sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err)
+{
+	sio_server *srv = calloc(1, sizeof(*srv));
+	if (!srv) {
+		*err = SIO_ENOMEM;
+		return NULL;
+	}
+	srv->o = *o;
+	eio_callbacks cb = {
+		.on_connection = on_engine_connection,
+		.on_message = on_engine_message,
+		.on_close = on_engine_close,
+	};
+	srv->eio = eio_server_new(l, &o->eio, &cb, srv, err);
+	if (!srv->eio || !sio_of(srv, "/")) {
+		free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+eio_server *sio_server_engine(sio_server *srv) { return srv->eio; }
+
+void sio_server_close(sio_server *srv)
+{
+	eio_server_close_all(srv->eio);
+}
+
+void sio_server_free(sio_server *srv)
+{
+	for (size_t i = 0; i < srv->nnsps; i++) {
+		sio_namespace *n = srv->nsps[i];
+		eio_map_free(&n->sockets);
+		eio_map_free(&n->rooms);
+		free(n->mw);
+		free(n->name);
+		free(n);
+	}
+	free(srv->nsps);
+	free(srv);
+}

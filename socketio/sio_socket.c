@@ -1,0 +1,350 @@
+/* sio_socket.c - a Socket.IO socket: one client in one namespace.
+ *
+ * Holds the event handlers, the acknowledgements the server waits for
+ * (with their timeout timers) and those the client waits for, and the rooms
+ * joined (through the adapter). Spec: Socket.IO protocol v5, "Sending and
+ * receiving data" and "Acknowledgement"; disconnect reasons as node's.
+ */
+#include "sio_internal.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS "socketio:socket"
+
+sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *connect)
+{
+	sio_socket *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	unsigned char raw[15];
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(s->id, sizeof(s->id), raw, sizeof(raw),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	s->nsp = nsp;
+	s->client = c;
+	const char *auth = connect->data_len ? connect->data : "{}";
+	size_t alen = connect->data_len ? connect->data_len : 2;
+	if (!(s->auth = malloc(alen + 1))) {
+		free(s);
+		return NULL;
+	}
+	memcpy(s->auth, auth, alen);
+	s->auth[alen] = '\0';
+	s->auth_len = alen;
+	return s;
+}
+
+static void ack_timer_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void pending_ack_free(sio_pending_ack *pa)
+{
+	if (pa->timer) {
+		uv_timer_stop(pa->timer);
+		uv_close((uv_handle_t *)pa->timer, ack_timer_closed);
+	}
+	free(pa);
+}
+
+static void remove_pending(sio_socket *s, size_t i)
+{
+	s->acks[i] = s->acks[--s->nacks];
+}
+
+void sio_socket_free(sio_socket *s)
+{
+	for (size_t i = 0; i < s->nhandlers; i++)
+		free(s->handlers[i].event);
+	free(s->handlers);
+	free(s->acks);
+	free(s->auth);
+	free(s);
+}
+
+/* Leave the namespace: "disconnecting" (rooms still known), leave the rooms,
+ * fail the acks still awaited, "disconnect". The caller frees. */
+void sio_socket_cleanup(sio_socket *s, const char *reason)
+{
+	if (!s->connected)
+		return;
+	eio_log(NS, "%s: disconnect (%s)", s->id, reason);
+	if (s->on_disconnecting)
+		s->on_disconnecting(s, reason, s->on_disconnecting_user);
+	s->connected = false;
+	sio_adapter_leave_all(s);
+	eio_map_del(&s->nsp->sockets, s->id);
+	while (s->nacks > 0) {
+		sio_pending_ack *pa = s->acks[0];
+		remove_pending(s, 0);
+		pa->cb(s, NULL, "socket has been disconnected", pa->user);
+		pending_ack_free(pa);
+	}
+	for (struct sio_ack *a = s->open_acks; a; a = a->next)
+		a->s = NULL;
+	s->open_acks = NULL;
+	if (s->on_disconnect)
+		s->on_disconnect(s, reason, s->on_disconnect_user);
+}
+
+/* ---- accessors, handlers ------------------------------------------------------ */
+
+const char *sio_socket_id(const sio_socket *s) { return s->id; }
+sio_namespace *sio_socket_namespace(const sio_socket *s) { return s->nsp; }
+eio_session *sio_socket_session(const sio_socket *s) { return s->client->es; }
+bool sio_socket_connected(const sio_socket *s) { return s->connected; }
+void sio_socket_set_user(sio_socket *s, void *user) { s->user = user; }
+void *sio_socket_get_user(const sio_socket *s) { return s->user; }
+
+const char *sio_socket_auth(const sio_socket *s, size_t *len)
+{
+	if (len)
+		*len = s->auth_len;
+	return s->auth;
+}
+
+static int add_handler(sio_socket *s, const char *event, sio_event_fn fn, void *user)
+{
+	sio_handler *nh = realloc(s->handlers, (s->nhandlers + 1) * sizeof(*nh));
+	if (!nh)
+		return SIO_ENOMEM;
+	s->handlers = nh;
+	char *ev = NULL;
+	if (event && !(ev = strdup(event)))
+		return SIO_ENOMEM;
+	s->handlers[s->nhandlers++] = (sio_handler){ ev, fn, user };
+	return 0;
+}
+
+int sio_on(sio_socket *s, const char *event, sio_event_fn fn, void *user)
+{
+	return event ? add_handler(s, event, fn, user) : SIO_EINVAL;
+}
+
+int sio_on_any(sio_socket *s, sio_event_fn fn, void *user)
+{
+	return add_handler(s, NULL, fn, user);
+}
+
+void sio_on_disconnecting(sio_socket *s, sio_disconnect_fn fn, void *user)
+{
+	s->on_disconnecting = fn;
+	s->on_disconnecting_user = user;
+}
+
+void sio_on_disconnect(sio_socket *s, sio_disconnect_fn fn, void *user)
+{
+	s->on_disconnect = fn;
+	s->on_disconnect_user = user;
+}
+
+/* ---- encoding and emitting ------------------------------------------------------ */
+
+/* <type>[<n>-][<nsp>,][<id>][<"event">,<args>]: built once per emit. */
+eio_msg *sio_encode_event(int type, const sio_namespace *nsp, int64_t id, const char *event,
+                          const sio_out *args)
+{
+	int natts = args ? args->natts : 0;
+	if (natts > 0)
+		type = type == SIO_PKT_EVENT ? SIO_PKT_BINARY_EVENT : SIO_PKT_BINARY_ACK;
+	sio_buf b;
+	sio_buf_init(&b);
+	int r = sio_packet_encode_header(&b, type, nsp->name, nsp->name_len, id, natts);
+	r |= sio_buf_putc(&b, '[');
+	if (event)
+		r |= sio_json_put_str(&b, event, strlen(event));
+	if (args && args->count > 0) {
+		if (event)
+			r |= sio_buf_putc(&b, ',');
+		/* the builder's text starts with the '[' it opened */
+		r |= sio_buf_append(&b, args->buf.data + 1, args->buf.len - 1);
+	}
+	r |= sio_buf_putc(&b, ']');
+	eio_msg *m = r ? NULL : eio_msg_text(b.data, b.len);
+	sio_buf_free(&b);
+	return m;
+}
+
+static int emit_packet(sio_socket *s, int type, int64_t id, const char *event,
+                       const sio_out *args)
+{
+	if (!s->connected)
+		return SIO_ECLOSED;
+	if (args && args->depth != 0)
+		return SIO_EINVAL;  /* an object or array left open */
+	eio_msg *m = sio_encode_event(type, s->nsp, id, event, args);
+	if (!m)
+		return SIO_ENOMEM;
+	sio_client_send_packet(s->client, m, args ? args->atts : NULL, args ? args->natts : 0);
+	eio_msg_unref(m);
+	return 0;
+}
+
+int sio_emit(sio_socket *s, const char *event, const sio_out *args)
+{
+	return emit_packet(s, SIO_PKT_EVENT, -1, event, args);
+}
+
+static void on_ack_timeout(uv_timer_t *t)
+{
+	sio_pending_ack *pa = t->data;
+	sio_socket *s = pa->s;
+	for (size_t i = 0; i < s->nacks; i++) {
+		if (s->acks[i] == pa) {
+			remove_pending(s, i);
+			break;
+		}
+	}
+	pa->cb(s, NULL, "operation has timed out", pa->user);
+	pending_ack_free(pa);
+}
+
+int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args,
+                      unsigned timeout_ms, sio_ack_fn cb, void *user)
+{
+	if (!s->connected)
+		return SIO_ECLOSED;
+	sio_pending_ack *pa = calloc(1, sizeof(*pa));
+	sio_pending_ack **na = realloc(s->acks, (s->nacks + 1) * sizeof(*na));
+	if (!pa || !na) {
+		free(pa);
+		if (na)
+			s->acks = na;
+		return SIO_ENOMEM;
+	}
+	s->acks = na;
+	pa->id = s->next_ack_id++;
+	pa->cb = cb;
+	pa->user = user;
+	pa->s = s;
+	if (timeout_ms > 0) {
+		pa->timer = malloc(sizeof(*pa->timer));
+		if (!pa->timer) {
+			free(pa);
+			return SIO_ENOMEM;
+		}
+		uv_timer_init(eio_server_loop(s->nsp->srv->eio), pa->timer);
+		pa->timer->data = pa;
+		uv_timer_start(pa->timer, on_ack_timeout, timeout_ms, 0);
+	}
+	int r = emit_packet(s, SIO_PKT_EVENT, pa->id, event, args);
+	if (r < 0) {
+		pending_ack_free(pa);
+		return r;
+	}
+	s->acks[s->nacks++] = pa;
+	return 0;
+}
+
+/* ---- acks the client asked for ------------------------------------------------- */
+
+int sio_ack_send(sio_ack *ack, const sio_out *args)
+{
+	if (ack->done)
+		return SIO_EINVAL;
+	ack->done = true;
+	int r = ack->s ? emit_packet(ack->s, SIO_PKT_ACK, ack->id, NULL, args) : SIO_ECLOSED;
+	if (ack->retained)
+		sio_ack_drop(ack);
+	return r;
+}
+
+void sio_ack_retain(sio_ack *ack)
+{
+	ack->retained = true;
+}
+
+static void unlink_ack(sio_ack *ack)
+{
+	if (!ack->s)
+		return;
+	for (struct sio_ack **p = &ack->s->open_acks; *p; p = &(*p)->next) {
+		if (*p == ack) {
+			*p = ack->next;
+			break;
+		}
+	}
+	ack->s = NULL;
+}
+
+void sio_ack_drop(sio_ack *ack)
+{
+	unlink_ack(ack);
+	free(ack);
+}
+
+/* ---- incoming packets ------------------------------------------------------------ */
+
+static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts)
+{
+	const sio_json *doc = &p->doc;
+	int name_tok = sio_json_root(doc) + 1;
+	char namebuf[256];
+	size_t nl = 0;
+	if (sio_json_type(doc, name_tok) == SIO_JSON_STRING) {
+		if (sio_json_str_unescape(doc, name_tok, namebuf, sizeof(namebuf), &nl) < 0)
+			nl = 0;
+	} else {
+		/* a numeric event name, as node's parser allows */
+		const char *raw = sio_json_raw(doc, name_tok, &nl);
+		if (nl >= sizeof(namebuf))
+			nl = sizeof(namebuf) - 1;
+		memcpy(namebuf, raw, nl);
+	}
+	namebuf[nl] = '\0';
+
+	sio_args args;
+	sio_args_init(&args, p, true, atts, natts);
+	struct sio_ack *ack = NULL;
+	if (p->id >= 0 && (ack = calloc(1, sizeof(*ack)))) {
+		ack->s = s;
+		ack->id = p->id;
+		ack->next = s->open_acks;
+		s->open_acks = ack;
+	}
+	/* Handlers may disconnect the socket: stop calling them when it is. */
+	for (size_t i = 0; i < s->nhandlers && s->connected; i++) {
+		sio_handler *h = &s->handlers[i];
+		if (!h->event || strcmp(h->event, namebuf) == 0)
+			h->fn(s, namebuf, &args, ack, h->user);
+	}
+	sio_args_release(&args);
+	if (ack && !ack->retained)
+		sio_ack_drop(ack);
+}
+
+static void dispatch_ack(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts)
+{
+	for (size_t i = 0; i < s->nacks; i++) {
+		sio_pending_ack *pa = s->acks[i];
+		if (pa->id != p->id)
+			continue;
+		remove_pending(s, i);
+		sio_args args;
+		sio_args_init(&args, p, false, atts, natts);
+		pa->cb(s, &args, NULL, pa->user);
+		sio_args_release(&args);
+		pending_ack_free(pa);
+		return;
+	}
+	/* An ACK with an unknown id is ignored (node does the same). */
+}
+
+void sio_socket_on_packet(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts)
+{
+	switch (p->type) {
+	case SIO_PKT_EVENT:
+	case SIO_PKT_BINARY_EVENT:
+		dispatch_event(s, p, atts, natts);
+		break;
+	case SIO_PKT_ACK:
+	case SIO_PKT_BINARY_ACK:
+		dispatch_ack(s, p, atts, natts);
+		break;
+	default:
+		break;
+	}
+}
