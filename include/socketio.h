@@ -124,8 +124,10 @@ int sio_out_object_end(sio_out *o);
 int sio_out_key(sio_out *o, const char *key);
 int sio_out_array_begin(sio_out *o);
 int sio_out_array_end(sio_out *o);
-/* Append every argument of an incoming event (binary included). */
+/* Append every argument of an incoming event, or argument i (binary
+ * included, at any depth). */
 int sio_out_args(sio_out *o, const sio_args *a);
+int sio_out_arg(sio_out *o, const sio_args *a, size_t i);
 
 /* ---- Incoming arguments ------------------------------------------------------ */
 

@@ -45,6 +45,13 @@ void sio_args_release(sio_args *a)
 	a->strs = NULL;
 }
 
+/* Attachment number if token t is a placeholder of a binary packet, else -1:
+ * in a packet without attachments such an object is plain data. */
+static int placeholder(const sio_args *a, int t)
+{
+	return a->natts > 0 ? sio_packet_placeholder_num(&a->pkt->doc, t) : -1;
+}
+
 static int arg_tok(const sio_args *a, size_t i)
 {
 	if (i >= a->count)
@@ -62,7 +69,7 @@ int sio_args_type(const sio_args *a, size_t i)
 	int t = arg_tok(a, i);
 	if (t < 0)
 		return SIO_ARG_NONE;
-	if (sio_packet_placeholder_num(&a->pkt->doc, t) >= 0)
+	if (placeholder(a, t) >= 0)
 		return SIO_ARG_BINARY;
 	switch (sio_json_type(&a->pkt->doc, t)) {
 	case SIO_JSON_OBJECT: return SIO_ARG_OBJECT;
@@ -116,7 +123,7 @@ size_t sio_args_attachment_count(const sio_args *a) { return (size_t)a->natts; }
 const void *sio_args_binary(const sio_args *a, size_t i, size_t *len)
 {
 	int t = arg_tok(a, i);
-	int num = t < 0 ? -1 : sio_packet_placeholder_num(&a->pkt->doc, t);
+	int num = t < 0 ? -1 : placeholder(a, t);
 	return num < 0 ? NULL : sio_args_attachment(a, (size_t)num, len);
 }
 
@@ -250,7 +257,7 @@ int sio_out_key(sio_out *o, const char *key)
 static int copy_value(sio_out *o, const sio_args *a, int t)
 {
 	const sio_json *doc = &a->pkt->doc;
-	int num = sio_packet_placeholder_num(doc, t);
+	int num = placeholder(a, t);
 	if (num >= 0) {
 		if (num >= a->natts)
 			return SIO_EINVAL;
@@ -261,7 +268,7 @@ static int copy_value(sio_out *o, const sio_args *a, int t)
 		return sio_jsonw_tok(&o->w, doc, t) < 0 ? SIO_EINVAL : 0;
 	/* A container with no placeholder inside is copied verbatim. */
 	int ph_num;
-	int ph = sio_packet_placeholder_next(doc, t, &ph_num);
+	int ph = a->natts > 0 ? sio_packet_placeholder_next(doc, t, &ph_num) : -1;
 	if (ph < 0 || ph >= sio_json_next(doc, t))
 		return sio_jsonw_tok(&o->w, doc, t) < 0 ? SIO_EINVAL : 0;
 	bool obj = type == SIO_JSON_OBJECT;
@@ -286,6 +293,12 @@ static int copy_value(sio_out *o, const sio_args *a, int t)
 	}
 	return (obj ? sio_jsonw_object_end(&o->w) : sio_jsonw_array_end(&o->w)) < 0 ? SIO_EINVAL
 	                                                                            : 0;
+}
+
+int sio_out_arg(sio_out *o, const sio_args *a, size_t i)
+{
+	int t = arg_tok(a, i);
+	return t < 0 ? SIO_EINVAL : counted(o, copy_value(o, a, t));
 }
 
 int sio_out_args(sio_out *o, const sio_args *a)

@@ -22,27 +22,12 @@
 static eio_listener *listener;
 static uv_signal_t sigint, sigterm;
 
+/* Arguments [from..] of an incoming event, binary included. */
 static sio_out *args_from(const sio_args *a, size_t from)
 {
-	/* Copy arguments [from..] by copying all, then dropping is not
-	 * possible: rebuild from the JSON of each (binary kept). */
 	sio_out *o = sio_out_new();
-	if (!o)
-		return NULL;
-	if (from == 0) {
-		sio_out_args(o, a);
-		return o;
-	}
-	for (size_t i = from; i < sio_args_count(a); i++) {
-		size_t n;
-		if (sio_args_type(a, i) == SIO_ARG_BINARY) {
-			const void *b = sio_args_binary(a, i, &n);
-			sio_out_binary(o, b, n);
-		} else {
-			const char *j = sio_args_json(a, i, &n);
-			sio_out_json(o, j, n);
-		}
-	}
+	for (size_t i = from; o && i < sio_args_count(a); i++)
+		sio_out_arg(o, a, i);
 	return o;
 }
 
