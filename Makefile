@@ -47,10 +47,11 @@ all: $(BUILD)/libengineio.a $(BUILD)/libengineio.so $(BUILD)/libsocketio.a \
 deps:
 	@sh scripts/install-deps.sh
 
-# Start the server on port 3000 (the bare Engine.IO echo until sio-server exists).
+# Start the server on port 3000: sio-echo (Socket.IO on /socket.io/, Engine.IO
+# echo on /engine.io/) until the sio-server binary exists.
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/eio-echo --port $${PORT:-3000}
+	$(BUILD)/sio-echo --port $${PORT:-3000}
 
 # Everything: unit tests, interop tests, unit tests under ASan+UBSan, a short fuzz run.
 test: deps
