@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// Reference Socket.IO v5 server (node `socket.io` 4.8), the behavioural twin of the C
+// apps/sio-echo. The interop suite runs against it with SIO_SERVER=node to validate the
+// tests themselves. Same CLI as the C server:
+//   --port P --ping-interval MS --ping-timeout MS --max-payload BYTES
+//   [--cors-origin ORIGIN]   CORS with credentials; "*" reflects any origin
+// Serves Socket.IO on /socket.io/ (namespaces "/" and "/custom", the Socket.IO v5 spec's
+// test-suite server plus extras, see below) and a bare Engine.IO echo server on /engine.io/
+// (every message echoed back as it came) in the same process. Exits 0 on SIGTERM/SIGINT.
+//
+// Socket.IO behaviour, in both namespaces:
+//   on connection        emit "auth" with the CONNECT payload ({} when none)
+//   message (...a)       emit "message-back" (...a)
+//   message-with-ack     ack(...a)
+//   join / leave (room, ack?)          socket.join/leave(room), then ack() if given
+//   to-room (room, ...a)               nsp.to(room).emit("room-message", ...a)
+//   to-room-except (room, ex, ...a)    nsp.to(room).except(ex).emit("room-message", ...a)
+//   broadcast (...a)                   socket.broadcast.emit("broadcast", ...a)
+//   ask (...a)           socket.timeout(500).emit("question", ...a, ack): on reply emit
+//                        "answer" (...reply), on timeout emit "answer-timeout"
+//   disconnect-me        socket.disconnect()
+// "/custom" middleware: auth.token === "refuse" -> connect_error "refused", data {code: 42}.
+// Any other namespace: connect_error "Invalid namespace" (socket.io's default).
+import http from 'node:http';
+import { Server as SioServer } from 'socket.io';
+import { Server as EioServer } from 'engine.io';
+
+function parseArgs(argv) {
+  const opts = { port: 3000, pingInterval: 25000, pingTimeout: 20000, maxPayload: 1000000,
+    corsOrigin: null };
+  const num = (flag, v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) { console.error(`sio-echo: bad value for ${flag}: ${v}`); process.exit(2); }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const v = argv[i + 1];
+    if (v === undefined) { console.error(`sio-echo: missing value for ${flag}`); process.exit(2); }
+    switch (flag) {
+      case '--port': opts.port = num(flag, v); break;
+      case '--ping-interval': opts.pingInterval = num(flag, v); break;
+      case '--ping-timeout': opts.pingTimeout = num(flag, v); break;
+      case '--max-payload': opts.maxPayload = num(flag, v); break;
+      case '--cors-origin': opts.corsOrigin = v; break;
+      default: console.error(`sio-echo: unknown flag ${flag}`); process.exit(2);
+    }
+    i++;
+  }
+  return opts;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+
+const SIO_PATH = '/socket.io/';
+const EIO_PATH = '/engine.io/';
+
+const engineOpts = {
+  pingInterval: opts.pingInterval,
+  pingTimeout: opts.pingTimeout,
+  maxHttpBufferSize: opts.maxPayload,
+  transports: ['polling', 'websocket'],
+  allowUpgrades: true,
+  perMessageDeflate: false,
+  httpCompression: false,
+  // Two engines share one http server: each handles only its own path, and neither may
+  // end an upgrade request meant for the other (engine.io's default destroys unmatched
+  // upgrades after 1 s). Upgrades for neither path are destroyed below.
+  destroyUpgrade: false,
+};
+if (opts.corsOrigin !== null) {
+  // "*" reflects the request's origin (a literal "*" is not allowed with credentials);
+  // otherwise only the exact configured origin gets the CORS headers.
+  engineOpts.cors = {
+    origin: opts.corsOrigin === '*' ? true : [opts.corsOrigin],
+    credentials: true,
+  };
+}
+
+const httpServer = http.createServer((req, res) => {
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('not found');
+});
+
+// ---- Socket.IO on /socket.io/ ----
+const io = new SioServer(httpServer, {
+  ...engineOpts,
+  path: SIO_PATH,
+  serveClient: false,
+});
+
+function setup(nsp) {
+  nsp.on('connection', (socket) => {
+    socket.on('error', () => {}); // a malformed packet closes the connection; no noise
+    socket.emit('auth', socket.handshake.auth ?? {});
+
+    socket.on('message', (...args) => socket.emit('message-back', ...args));
+    socket.on('message-with-ack', (...args) => {
+      const ack = args.pop();
+      if (typeof ack === 'function') ack(...args);
+    });
+    socket.on('join', async (room, ack) => {
+      await socket.join(room);
+      if (typeof ack === 'function') ack();
+    });
+    socket.on('leave', async (room, ack) => {
+      await socket.leave(room);
+      if (typeof ack === 'function') ack();
+    });
+    socket.on('to-room', (room, ...args) => nsp.to(room).emit('room-message', ...args));
+    socket.on('to-room-except', (room, except, ...args) => {
+      nsp.to(room).except(except).emit('room-message', ...args);
+    });
+    socket.on('broadcast', (...args) => socket.broadcast.emit('broadcast', ...args));
+    socket.on('ask', (...args) => {
+      socket.timeout(500).emit('question', ...args, (err, ...reply) => {
+        if (err) socket.emit('answer-timeout');
+        else socket.emit('answer', ...reply);
+      });
+    });
+    socket.on('disconnect-me', () => socket.disconnect());
+  });
+}
+
+setup(io.of('/'));
+const custom = io.of('/custom');
+custom.use((socket, next) => {
+  if (socket.handshake.auth && socket.handshake.auth.token === 'refuse') {
+    const err = new Error('refused');
+    err.data = { code: 42 };
+    next(err);
+  } else {
+    next();
+  }
+});
+setup(custom);
+
+// ---- bare Engine.IO echo on /engine.io/ ----
+const engine = new EioServer(engineOpts);
+engine.attach(httpServer, { path: EIO_PATH, destroyUpgrade: false });
+engine.on('connection', (socket) => {
+  // An empty text message arrives as undefined; echo it as an empty text message.
+  socket.on('message', (data) => socket.send(data === undefined ? '' : data));
+});
+
+// Upgrade requests for neither path: nobody answers them, so end them (node's behaviour
+// without upgrade listeners).
+httpServer.on('upgrade', (req, sock) => {
+  const url = req.url || '';
+  if (url.startsWith(SIO_PATH) || url.startsWith(EIO_PATH)) return;
+  sock.on('error', () => {});
+  sock.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+});
+
+let stopping = false;
+function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  io.close();
+  engine.close();
+  httpServer.close();
+  httpServer.closeAllConnections();
+  setImmediate(() => process.exit(0));
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+
+httpServer.listen(opts.port, '127.0.0.1', () => {
+  const { port } = httpServer.address();
+  console.log(`sio-echo: listening on http://127.0.0.1:${port}/socket.io/`);
+});
