@@ -180,9 +180,55 @@ typedef struct sio_broadcast {
 } sio_broadcast;
 int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *event,
                        const sio_out *args);
+
+/* Broadcast and collect every recipient's acknowledgement: cb runs once,
+ * when all answered (err NULL) or at the timeout (err "operation has timed
+ * out") with the responses received so far. A recipient that disconnects is
+ * not waited for. Returns the number of recipients. */
+typedef void (*sio_broadcast_ack_fn)(sio_namespace *nsp, const sio_args *const *responses,
+                                     size_t n, const char *err, void *user);
+int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b, const char *event,
+                                const sio_out *args, unsigned timeout_ms,
+                                sio_broadcast_ack_fn cb, void *user);
+
+/* node's fetchSockets / socketsJoin / socketsLeave / disconnectSockets on
+ * the sockets a broadcast would target (this process's). Return the number
+ * of sockets acted on. fn may disconnect the socket it is given. */
+typedef void (*sio_socket_fn)(sio_socket *s, void *user);
+int sio_fetch_sockets(sio_namespace *nsp, const sio_broadcast *b, sio_socket_fn fn, void *user);
+int sio_sockets_join(sio_namespace *nsp, const sio_broadcast *b, const char *room);
+int sio_sockets_leave(sio_namespace *nsp, const sio_broadcast *b, const char *room);
+int sio_disconnect_sockets(sio_namespace *nsp, const sio_broadcast *b, bool close);
 /* Shorthands: io.of(nsp).to(room).emit(...), socket.broadcast.emit(...). */
 int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_out *args);
 int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args);
+
+/* ---- Adapter ------------------------------------------------------------------ */
+
+/* Where room membership lives and how a broadcast reaches its targets. The
+ * default, sio_memory_adapter, serves one process. A distributed adapter
+ * (Redis, wire-compatible with node's @socket.io/redis-adapter) implements
+ * the same bookkeeping for local sockets and adds `publish`, which hands an
+ * encoded broadcast to the other servers. Per-namespace state, if any, goes
+ * in sio_namespace_adapter_data(). */
+typedef struct sio_adapter_ops {
+	const char *name;
+	int (*join)(sio_namespace *nsp, sio_socket *s, const char *room);
+	int (*leave)(sio_namespace *nsp, sio_socket *s, const char *room);
+	void (*leave_all)(sio_namespace *nsp, sio_socket *s);
+	bool (*in_room)(const sio_namespace *nsp, const sio_socket *s, const char *room);
+	/* Call fn once for each local connected socket targeted by b. */
+	void (*each)(sio_namespace *nsp, const sio_broadcast *b,
+	             void (*fn)(sio_socket *s, void *u), void *u);
+	/* Reach other servers (NULL: single process). */
+	void (*publish)(sio_namespace *nsp, const sio_broadcast *b, eio_msg *packet,
+	                eio_msg *const *attachments, int nattachments);
+} sio_adapter_ops;
+
+extern const sio_adapter_ops sio_memory_adapter;
+/* Use another adapter; only before any socket connects. */
+int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops);
+void **sio_namespace_adapter_data(sio_namespace *nsp);
 
 #ifdef __cplusplus
 }

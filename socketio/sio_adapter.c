@@ -1,23 +1,19 @@
-/* sio_adapter.c - rooms and broadcast, in memory (node's in-memory Adapter).
+/* sio_adapter.c - the in-memory adapter: rooms of this process (node's
+ * default Adapter), behind the sio_adapter_ops interface.
  *
  * A room is a hash set of sockets, so join, leave and membership are O(1),
- * and a broadcast to a room visits only its members, never every socket of
- * the namespace. Broadcasts to several rooms, with exceptions, mark sockets
- * with a per-namespace generation number instead of building sets: a socket
- * already sent to, or excluded, in this generation is skipped.
+ * and visiting the targets of a broadcast to a room touches only its
+ * members, never every socket of the namespace. Several rooms and exceptions
+ * are resolved with per-namespace generation marks instead of building sets:
+ * a socket already visited, or excluded, in this generation is skipped.
  *
- * The packet is encoded once (sio_encode_event) and the same eio_msg
- * references go to every recipient's queue.
+ * Another adapter (Redis, wire-compatible with node's redis-adapter) keeps
+ * the same local bookkeeping and adds `publish` to reach other servers.
  */
 #include "sio_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-sio_room *sio_adapter_room(sio_namespace *nsp, const char *room)
-{
-	return eio_map_get(&nsp->rooms, room);
-}
 
 static sio_room *room_get_or_create(sio_namespace *nsp, const char *name)
 {
@@ -45,9 +41,9 @@ static void room_maybe_free(sio_namespace *nsp, sio_room *r)
 	free(r);
 }
 
-int sio_adapter_join(sio_socket *s, const char *room)
+static int mem_join(sio_namespace *nsp, sio_socket *s, const char *room)
 {
-	sio_room *r = room_get_or_create(s->nsp, room);
+	sio_room *r = room_get_or_create(nsp, room);
 	if (!r)
 		return SIO_ENOMEM;
 	if (eio_map_get(&r->members, s->id))
@@ -56,7 +52,7 @@ int sio_adapter_join(sio_socket *s, const char *room)
 	if (!nr || eio_map_put(&r->members, s->id, s) < 0) {
 		if (nr)
 			s->rooms = nr;
-		room_maybe_free(s->nsp, r);
+		room_maybe_free(nsp, r);
 		return SIO_ENOMEM;
 	}
 	s->rooms = nr;
@@ -64,7 +60,7 @@ int sio_adapter_join(sio_socket *s, const char *room)
 	return 0;
 }
 
-int sio_adapter_leave(sio_socket *s, const char *room)
+static int mem_leave(sio_namespace *nsp, sio_socket *s, const char *room)
 {
 	for (size_t i = 0; i < s->nrooms; i++) {
 		sio_room *r = s->rooms[i];
@@ -72,21 +68,94 @@ int sio_adapter_leave(sio_socket *s, const char *room)
 			continue;
 		eio_map_del(&r->members, s->id);
 		s->rooms[i] = s->rooms[--s->nrooms];
-		room_maybe_free(s->nsp, r);
+		room_maybe_free(nsp, r);
 		return 0;
 	}
 	return 0;
 }
 
-void sio_adapter_leave_all(sio_socket *s)
+static void mem_leave_all(sio_namespace *nsp, sio_socket *s)
 {
 	while (s->nrooms > 0) {
 		sio_room *r = s->rooms[--s->nrooms];
 		eio_map_del(&r->members, s->id);
-		room_maybe_free(s->nsp, r);
+		room_maybe_free(nsp, r);
 	}
 	free(s->rooms);
 	s->rooms = NULL;
+}
+
+static bool mem_in_room(const sio_namespace *nsp, const sio_socket *s, const char *room)
+{
+	sio_room *r = eio_map_get(&nsp->rooms, room);
+	return r && eio_map_get(&r->members, s->id) != NULL;
+}
+
+static void visit_set(const eio_map *set, uint64_t gen, const sio_broadcast *b,
+                      void (*fn)(sio_socket *, void *), void *u)
+{
+	size_t it = 0;
+	sio_socket *s;
+	while ((s = eio_map_next(set, &it))) {
+		if (s->mark_sent == gen || s->mark_except == gen || s == b->skip || !s->connected)
+			continue;
+		s->mark_sent = gen;
+		fn(s, u);
+	}
+}
+
+static void mem_each(sio_namespace *nsp, const sio_broadcast *b,
+                     void (*fn)(sio_socket *, void *), void *u)
+{
+	uint64_t gen = ++nsp->bcast_gen;
+	for (size_t i = 0; i < b->nexcept; i++) {
+		sio_room *r = eio_map_get(&nsp->rooms, b->except[i]);
+		size_t it = 0;
+		sio_socket *s;
+		while (r && (s = eio_map_next(&r->members, &it)))
+			s->mark_except = gen;
+	}
+	if (b->nrooms == 0) {
+		visit_set(&nsp->sockets, gen, b, fn, u);
+		return;
+	}
+	for (size_t i = 0; i < b->nrooms; i++) {
+		sio_room *r = eio_map_get(&nsp->rooms, b->rooms[i]);
+		if (r)
+			visit_set(&r->members, gen, b, fn, u);
+	}
+}
+
+const sio_adapter_ops sio_memory_adapter = {
+	.name = "memory",
+	.join = mem_join,
+	.leave = mem_leave,
+	.leave_all = mem_leave_all,
+	.in_room = mem_in_room,
+	.each = mem_each,
+	.publish = NULL,
+};
+
+/* ---- the socket-facing calls go through the namespace's adapter ---------------- */
+
+int sio_adapter_join(sio_socket *s, const char *room)
+{
+	return s->nsp->srv->adapter->join(s->nsp, s, room);
+}
+
+int sio_adapter_leave(sio_socket *s, const char *room)
+{
+	return s->nsp->srv->adapter->leave(s->nsp, s, room);
+}
+
+void sio_adapter_leave_all(sio_socket *s)
+{
+	s->nsp->srv->adapter->leave_all(s->nsp, s);
+}
+
+sio_room *sio_adapter_room(sio_namespace *nsp, const char *room)
+{
+	return eio_map_get(&nsp->rooms, room);
 }
 
 int sio_join(sio_socket *s, const char *room)
@@ -101,77 +170,5 @@ int sio_leave(sio_socket *s, const char *room)
 
 bool sio_in_room(const sio_socket *s, const char *room)
 {
-	sio_room *r = eio_map_get(&s->nsp->rooms, room);
-	return r && eio_map_get(&r->members, s->id) != NULL;
-}
-
-/* ---- broadcast --------------------------------------------------------------- */
-
-typedef struct bcast_ctx {
-	uint64_t gen;
-	const sio_broadcast *b;
-	eio_msg *text;
-	const sio_out *args;
-	int sent;
-} bcast_ctx;
-
-static void deliver(bcast_ctx *c, sio_socket *s)
-{
-	if (s->mark_sent == c->gen || s->mark_except == c->gen || s == c->b->skip || !s->connected)
-		return;
-	s->mark_sent = c->gen;
-	eio_session *es = s->client->es;
-	if (c->b->volatile_ && !eio_session_writable(es))
-		return;
-	sio_client_send_packet(s->client, c->text, c->args ? c->args->atts : NULL,
-	                       c->args ? c->args->natts : 0);
-	c->sent++;
-}
-
-static void deliver_all(bcast_ctx *c, const eio_map *set)
-{
-	size_t it = 0;
-	sio_socket *s;
-	while ((s = eio_map_next(set, &it)))
-		deliver(c, s);
-}
-
-int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *event,
-                       const sio_out *args)
-{
-	eio_msg *text = sio_encode_event(SIO_PKT_EVENT, nsp, -1, event, args);
-	if (!text)
-		return SIO_ENOMEM;
-	bcast_ctx c = { ++nsp->bcast_gen, b, text, args, 0 };
-	for (size_t i = 0; i < b->nexcept; i++) {
-		sio_room *r = eio_map_get(&nsp->rooms, b->except[i]);
-		size_t it = 0;
-		sio_socket *s;
-		while (r && (s = eio_map_next(&r->members, &it)))
-			s->mark_except = c.gen;
-	}
-	if (b->nrooms == 0) {
-		deliver_all(&c, &nsp->sockets);
-	} else {
-		for (size_t i = 0; i < b->nrooms; i++) {
-			sio_room *r = eio_map_get(&nsp->rooms, b->rooms[i]);
-			if (r)
-				deliver_all(&c, &r->members);
-		}
-	}
-	eio_msg_unref(text);
-	return c.sent;
-}
-
-int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_out *args)
-{
-	const char *rooms[1] = { room };
-	sio_broadcast b = { rooms, 1, NULL, 0, NULL, false };
-	return sio_broadcast_emit(nsp, &b, event, args);
-}
-
-int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args)
-{
-	sio_broadcast b = { NULL, 0, NULL, 0, s, false };
-	return sio_broadcast_emit(s->nsp, &b, event, args);
+	return s->nsp->srv->adapter->in_room(s->nsp, s, room);
 }

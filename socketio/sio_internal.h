@@ -39,12 +39,15 @@ struct sio_namespace {
 	sio_connection_fn on_connection;
 	void *on_connection_user;
 	eio_map sockets;  /* id -> socket */
-	eio_map rooms;    /* name -> sio_room */
+	eio_map rooms;    /* name -> sio_room (in-memory adapter) */
 	uint64_t bcast_gen;
+	int64_t next_ack_id;  /* ack ids are per namespace, as in node */
+	void *adapter_data;
 };
 
 struct sio_server {
 	eio_server *eio;
+	const sio_adapter_ops *adapter;
 	sio_options o;
 	sio_namespace **nsps;
 	size_t nnsps;
@@ -95,7 +98,6 @@ struct sio_socket {
 	size_t nrooms;
 	sio_pending_ack **acks;
 	size_t nacks;
-	int64_t next_ack_id;
 	uint64_t mark_except, mark_sent;  /* broadcast generations */
 	struct sio_ack *open_acks;        /* acks handed to handlers, not answered */
 };
@@ -135,6 +137,8 @@ sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *
 void sio_socket_free(sio_socket *s);
 void sio_socket_on_packet(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts);
 void sio_socket_cleanup(sio_socket *s, const char *reason);
+int sio_socket_expect_ack(sio_socket *s, int64_t id, unsigned timeout_ms, sio_ack_fn cb,
+                          void *user);
 eio_msg *sio_encode_event(int type, const sio_namespace *nsp, int64_t id, const char *event,
                           const sio_out *args);
 
@@ -143,6 +147,10 @@ int sio_adapter_join(sio_socket *s, const char *room);
 int sio_adapter_leave(sio_socket *s, const char *room);
 void sio_adapter_leave_all(sio_socket *s);
 sio_room *sio_adapter_room(sio_namespace *nsp, const char *room);
+
+/* sio_broadcast.c */
+struct sio_bcast_ack;
+void sio_bcast_ack_reply(sio_socket *s, const sio_args *a, const char *err, void *user);
 
 /* sio_args.c */
 void sio_args_init(sio_args *a, const sio_packet *p, bool is_event, eio_msg *const *atts,

@@ -364,6 +364,7 @@ sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err)
 		return NULL;
 	}
 	srv->o = *o;
+	srv->adapter = &sio_memory_adapter;
 	eio_callbacks cb = {
 		.on_connection = on_engine_connection,
 		.on_message = on_engine_message,
@@ -378,6 +379,19 @@ sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err)
 }
 
 eio_server *sio_server_engine(sio_server *srv) { return srv->eio; }
+
+int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops)
+{
+	for (size_t i = 0; i < srv->nnsps; i++)
+		if (srv->nsps[i]->sockets.len > 0)
+			return SIO_EINVAL;
+	if (!ops || !ops->join || !ops->leave || !ops->leave_all || !ops->in_room || !ops->each)
+		return SIO_EINVAL;
+	srv->adapter = ops;
+	return 0;
+}
+
+void **sio_namespace_adapter_data(sio_namespace *nsp) { return &nsp->adapter_data; }
 
 void sio_server_close(sio_server *srv)
 {

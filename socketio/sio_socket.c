@@ -202,11 +202,11 @@ static void on_ack_timeout(uv_timer_t *t)
 	pending_ack_free(pa);
 }
 
-int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args,
-                      unsigned timeout_ms, sio_ack_fn cb, void *user)
+/* Wait for the client's ACK with this id (ids are per namespace, as in node,
+ * so a broadcast can ask every recipient with one encoding). */
+int sio_socket_expect_ack(sio_socket *s, int64_t id, unsigned timeout_ms, sio_ack_fn cb,
+                          void *user)
 {
-	if (!s->connected)
-		return SIO_ECLOSED;
 	sio_pending_ack *pa = calloc(1, sizeof(*pa));
 	sio_pending_ack **na = realloc(s->acks, (s->nacks + 1) * sizeof(*na));
 	if (!pa || !na) {
@@ -216,7 +216,7 @@ int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args,
 		return SIO_ENOMEM;
 	}
 	s->acks = na;
-	pa->id = s->next_ack_id++;
+	pa->id = id;
 	pa->cb = cb;
 	pa->user = user;
 	pa->s = s;
@@ -230,13 +230,20 @@ int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args,
 		pa->timer->data = pa;
 		uv_timer_start(pa->timer, on_ack_timeout, timeout_ms, 0);
 	}
-	int r = emit_packet(s, SIO_PKT_EVENT, pa->id, event, args);
-	if (r < 0) {
-		pending_ack_free(pa);
-		return r;
-	}
 	s->acks[s->nacks++] = pa;
 	return 0;
+}
+
+int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args,
+                      unsigned timeout_ms, sio_ack_fn cb, void *user)
+{
+	if (!s->connected)
+		return SIO_ECLOSED;
+	int64_t id = s->nsp->next_ack_id++;
+	int r = emit_packet(s, SIO_PKT_EVENT, id, event, args);
+	if (r < 0)
+		return r;
+	return sio_socket_expect_ack(s, id, timeout_ms, cb, user);
 }
 
 /* ---- acks the client asked for ------------------------------------------------- */
