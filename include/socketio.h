@@ -56,6 +56,7 @@ void sio_server_free(sio_server *srv);
 /* The namespace with this name ("/chat"), created on first use. */
 sio_namespace *sio_of(sio_server *srv, const char *name);
 const char *sio_namespace_name(const sio_namespace *nsp);
+sio_server *sio_namespace_server(const sio_namespace *nsp);
 size_t sio_namespace_socket_count(const sio_namespace *nsp);
 
 /* Middleware: runs for every CONNECT to the namespace, in the order added.
@@ -65,6 +66,25 @@ size_t sio_namespace_socket_count(const sio_namespace *nsp);
 typedef int (*sio_middleware_fn)(sio_socket *s, const char **message, const char **data_json,
                                  void *user);
 int sio_use(sio_namespace *nsp, sio_middleware_fn fn, void *user);
+
+/* Middleware that finishes later (after a database or network call): call
+ * exactly one of sio_next_accept / sio_next_refuse, now or later. If the
+ * client goes away first, the call is accepted and does nothing. */
+typedef struct sio_next sio_next;
+typedef void (*sio_async_middleware_fn)(sio_socket *s, sio_next *next, void *user);
+int sio_use_async(sio_namespace *nsp, sio_async_middleware_fn fn, void *user);
+void sio_next_accept(sio_next *next);
+/* message and data_json are copied. */
+void sio_next_refuse(sio_next *next, const char *message, const char *data_json);
+
+/* Dynamic namespaces (node's io.of(regex or function)): the first CONNECT
+ * to a name that match() accepts creates that namespace, with the
+ * middleware and connection callback set on the returned parent at that
+ * time. Broadcasting to the parent reaches every child. */
+typedef bool (*sio_namespace_match_fn)(const char *name, const char *auth_json, void *user);
+sio_namespace *sio_of_dynamic(sio_server *srv, sio_namespace_match_fn match, void *user);
+/* The parent of a namespace created by sio_of_dynamic, or NULL. */
+sio_namespace *sio_namespace_parent(const sio_namespace *nsp);
 
 typedef void (*sio_connection_fn)(sio_socket *s, void *user);
 void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void *user);

@@ -50,7 +50,19 @@ static int emit_common(sio_namespace *nsp, const sio_broadcast *b, const char *e
 int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *event,
                        const sio_out *args)
 {
-	return emit_common(nsp, b, event, args, NULL, -1);
+	if (!nsp->match)
+		return emit_common(nsp, b, event, args, NULL, -1);
+	/* A dynamic parent: every child namespace it created. */
+	int total = 0;
+	for (size_t i = 0; i < nsp->srv->nnsps; i++) {
+		if (nsp->srv->nsps[i]->parent != nsp)
+			continue;
+		int n = emit_common(nsp->srv->nsps[i], b, event, args, NULL, -1);
+		if (n < 0)
+			return n;
+		total += n;
+	}
+	return total;
 }
 
 int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_out *args)

@@ -26,9 +26,14 @@ typedef struct sio_room {
 } sio_room;
 
 typedef struct sio_mw {
-	sio_middleware_fn fn;
+	sio_middleware_fn fn;         /* synchronous, or */
+	sio_async_middleware_fn afn;  /* finishes later through sio_next */
 	void *user;
 } sio_mw;
+
+struct sio_next {
+	sio_socket *s;  /* NULL once the client has gone */
+};
 
 struct sio_namespace {
 	sio_server *srv;
@@ -43,6 +48,11 @@ struct sio_namespace {
 	uint64_t bcast_gen;
 	int64_t next_ack_id;  /* ack ids are per namespace, as in node */
 	void *adapter_data;
+	/* Dynamic namespaces: a parent matches names and is copied into
+	 * each child it creates; broadcasting to the parent reaches them all. */
+	sio_namespace_match_fn match;
+	void *match_user;
+	sio_namespace *parent;
 };
 
 struct sio_server {
@@ -51,6 +61,8 @@ struct sio_server {
 	sio_options o;
 	sio_namespace **nsps;
 	size_t nnsps;
+	sio_namespace **parents;
+	size_t nparents;
 };
 
 struct sio_client {
@@ -100,6 +112,8 @@ struct sio_socket {
 	size_t nacks;
 	uint64_t mark_except, mark_sent;  /* broadcast generations */
 	struct sio_ack *open_acks;        /* acks handed to handlers, not answered */
+	size_t mw_next;                   /* CONNECT: next middleware to run */
+	struct sio_next *next;            /* CONNECT: async middleware running */
 };
 
 struct sio_ack {
@@ -129,6 +143,13 @@ struct sio_out {
 
 /* sio_server.c */
 sio_namespace *sio_namespace_find(sio_server *srv, const char *name, size_t len);
+sio_namespace *sio_namespace_new(sio_server *srv, const char *name);
+sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp);
+void sio_client_send_buf(sio_client *c, sio_buf *b);
+void sio_client_remove_socket(sio_client *c, sio_socket *s);
+
+/* sio_connect.c */
+void sio_connect_begin(sio_client *c, const sio_packet *p);
 void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts);
 void sio_client_close(sio_client *c, const char *why);
 

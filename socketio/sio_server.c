@@ -42,6 +42,12 @@ sio_namespace *sio_of(sio_server *srv, const char *name)
 	sio_namespace *n = sio_namespace_find(srv, name, strlen(name));
 	if (n)
 		return n;
+	return sio_namespace_new(srv, name);
+}
+
+sio_namespace *sio_namespace_new(sio_server *srv, const char *name)
+{
+	sio_namespace *n;
 	sio_namespace **nn = realloc(srv->nsps, (srv->nnsps + 1) * sizeof(*nn));
 	if (!nn)
 		return NULL;
@@ -59,17 +65,48 @@ sio_namespace *sio_of(sio_server *srv, const char *name)
 }
 
 const char *sio_namespace_name(const sio_namespace *nsp) { return nsp->name; }
+sio_server *sio_namespace_server(const sio_namespace *nsp) { return nsp->srv; }
 size_t sio_namespace_socket_count(const sio_namespace *nsp) { return nsp->sockets.len; }
 
-int sio_use(sio_namespace *nsp, sio_middleware_fn fn, void *user)
+static int add_mw(sio_namespace *nsp, sio_mw m)
 {
 	sio_mw *nm = realloc(nsp->mw, (nsp->nmw + 1) * sizeof(*nm));
 	if (!nm)
 		return SIO_ENOMEM;
 	nsp->mw = nm;
-	nsp->mw[nsp->nmw++] = (sio_mw){ fn, user };
+	nsp->mw[nsp->nmw++] = m;
 	return 0;
 }
+
+int sio_use(sio_namespace *nsp, sio_middleware_fn fn, void *user)
+{
+	return add_mw(nsp, (sio_mw){ fn, NULL, user });
+}
+
+int sio_use_async(sio_namespace *nsp, sio_async_middleware_fn fn, void *user)
+{
+	return add_mw(nsp, (sio_mw){ NULL, fn, user });
+}
+
+sio_namespace *sio_of_dynamic(sio_server *srv, sio_namespace_match_fn match, void *user)
+{
+	sio_namespace **np = realloc(srv->parents, (srv->nparents + 1) * sizeof(*np));
+	if (!np)
+		return NULL;
+	srv->parents = np;
+	sio_namespace *n = calloc(1, sizeof(*n));
+	if (!n || !(n->name = strdup("(dynamic)"))) {
+		free(n);
+		return NULL;
+	}
+	n->srv = srv;
+	n->match = match;
+	n->match_user = user;
+	srv->parents[srv->nparents++] = n;
+	return n;
+}
+
+sio_namespace *sio_namespace_parent(const sio_namespace *nsp) { return nsp->parent; }
 
 void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void *user)
 {
@@ -89,7 +126,7 @@ void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, 
 		eio_session_send(c->es, atts[i]);
 }
 
-static void send_buf(sio_client *c, sio_buf *b)
+void sio_client_send_buf(sio_client *c, sio_buf *b)
 {
 	eio_msg *m = eio_msg_text(b->data, b->len);
 	if (m) {
@@ -113,7 +150,7 @@ static void clear_pending(sio_client *c)
 	c->pending_text = NULL;
 }
 
-static void remove_socket(sio_client *c, sio_socket *s)
+void sio_client_remove_socket(sio_client *c, sio_socket *s)
 {
 	for (size_t i = 0; i < c->nsockets; i++) {
 		if (c->sockets[i] == s) {
@@ -137,11 +174,11 @@ void sio_disconnect(sio_socket *s, bool close_transport)
 	sio_buf b;
 	sio_buf_init(&b);
 	if (sio_packet_encode_disconnect(&b, s->nsp->name, s->nsp->name_len) == 0)
-		send_buf(c, &b);
+		sio_client_send_buf(c, &b);
 	else
 		sio_buf_free(&b);
 	sio_socket_cleanup(s, "server namespace disconnect");
-	remove_socket(c, s);
+	sio_client_remove_socket(c, s);
 	sio_socket_free(s);
 	if (close_transport)
 		eio_session_close(c->es);
@@ -197,7 +234,7 @@ static void on_engine_close(eio_session *es, const char *reason, void *user)
 
 /* ---- CONNECT ------------------------------------------------------------------- */
 
-static sio_socket *client_socket(sio_client *c, const sio_namespace *nsp)
+sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp)
 {
 	for (size_t i = 0; i < c->nsockets; i++)
 		if (c->sockets[i]->nsp == nsp)
@@ -205,73 +242,12 @@ static sio_socket *client_socket(sio_client *c, const sio_namespace *nsp)
 	return NULL;
 }
 
-static void refuse(sio_client *c, const sio_packet *p, const char *message, const char *data)
-{
-	sio_buf b;
-	sio_buf_init(&b);
-	if (sio_packet_encode_connect_error(&b, p->nsp, p->nsp_len, message, data) == 0)
-		send_buf(c, &b);
-	else
-		sio_buf_free(&b);
-}
-
-static void on_connect(sio_client *c, const sio_packet *p)
-{
-	sio_namespace *nsp = sio_namespace_find(c->srv, p->nsp, p->nsp_len);
-	if (!nsp) {
-		refuse(c, p, "Invalid namespace", NULL);
-		return;
-	}
-	if (client_socket(c, nsp)) {
-		sio_client_close(c, "second CONNECT to a joined namespace");
-		return;
-	}
-	sio_socket *s = sio_socket_new(nsp, c, p);
-	sio_socket **ns = realloc(c->sockets, (c->nsockets + 1) * sizeof(*ns));
-	if (!s || !ns) {
-		if (ns)
-			c->sockets = ns;
-		if (s)
-			sio_socket_free(s);
-		refuse(c, p, "Internal server error", NULL);
-		return;
-	}
-	c->sockets = ns;
-	for (size_t i = 0; i < nsp->nmw; i++) {
-		const char *msg = NULL, *data = NULL;
-		if (nsp->mw[i].fn(s, &msg, &data, nsp->mw[i].user) != 0) {
-			refuse(c, p, msg ? msg : "Not authorized", data);
-			sio_socket_free(s);
-			return;
-		}
-	}
-	s->connected = true;
-	if (eio_map_put(&nsp->sockets, s->id, s) < 0 || sio_adapter_join(s, s->id) < 0) {
-		eio_map_del(&nsp->sockets, s->id);
-		sio_socket_free(s);
-		refuse(c, p, "Internal server error", NULL);
-		return;
-	}
-	c->sockets[c->nsockets++] = s;
-	uv_timer_stop(&c->connect_timer);
-	/* The CONNECT answer goes out before the connection handler runs, so
-	 * what the handler emits arrives after it (node's order). */
-	sio_buf b;
-	sio_buf_init(&b);
-	if (sio_packet_encode_connect_ok(&b, nsp->name, nsp->name_len, s->id) == 0)
-		send_buf(c, &b);
-	else
-		sio_buf_free(&b);
-	if (nsp->on_connection)
-		nsp->on_connection(s, nsp->on_connection_user);
-}
-
 /* ---- packet routing ------------------------------------------------------------ */
 
 static void route(sio_client *c, const sio_packet *p, eio_msg *const *atts, int natts)
 {
 	if (p->type == SIO_PKT_CONNECT) {
-		on_connect(c, p);
+		sio_connect_begin(c, p);
 		return;
 	}
 	if (p->type == SIO_PKT_CONNECT_ERROR) {
@@ -279,14 +255,14 @@ static void route(sio_client *c, const sio_packet *p, eio_msg *const *atts, int 
 		return;
 	}
 	sio_namespace *nsp = sio_namespace_find(c->srv, p->nsp, p->nsp_len);
-	sio_socket *s = nsp ? client_socket(c, nsp) : NULL;
-	if (!s) {
+	sio_socket *s = nsp ? sio_client_socket(c, nsp) : NULL;
+	if (!s || !s->connected) {
 		sio_client_close(c, "packet for a namespace not joined");
 		return;
 	}
 	if (p->type == SIO_PKT_DISCONNECT) {
 		sio_socket_cleanup(s, "client namespace disconnect");
-		remove_socket(c, s);
+		sio_client_remove_socket(c, s);
 		sio_socket_free(s);
 		return;
 	}
@@ -409,5 +385,11 @@ void sio_server_free(sio_server *srv)
 		free(n);
 	}
 	free(srv->nsps);
+	for (size_t i = 0; i < srv->nparents; i++) {
+		free(srv->parents[i]->mw);
+		free(srv->parents[i]->name);
+		free(srv->parents[i]);
+	}
+	free(srv->parents);
 	free(srv);
 }

@@ -57,6 +57,8 @@ static void remove_pending(sio_socket *s, size_t i)
 
 void sio_socket_free(sio_socket *s)
 {
+	if (s->next)
+		s->next->s = NULL;  /* an async middleware is still running */
 	for (size_t i = 0; i < s->nhandlers; i++)
 		free(s->handlers[i].event);
 	free(s->handlers);

@@ -10,6 +10,12 @@
  *   ack and a 500 ms timeout, then "answer" or "answer-timeout";
  *   "disconnect-me" -> server-side disconnect. /custom refuses auth.token
  *   "refuse" with message "refused" and data {"code":42}.
+ * Also: dynamic namespaces /dyn-<a-z0-9>+ (same handlers); "/async" whose
+ *   middleware answers 20 ms later, refusing auth.token "refuse" with message
+ *   "refused later" and data {"code":43}; "fetch-room" (room, ack) -> ack with
+ *   the ids of the room's sockets; "ask-room" (room, ...args, ack) -> every
+ *   socket of the room gets "question" with an ack (500 ms), then ack with
+ *   [error or null, [responses...]]; "kick-room" (room) -> disconnect them.
  */
 #include "socketio.h"
 
@@ -116,6 +122,76 @@ static void on_disconnect_me(sio_socket *s, const char *ev, const sio_args *a, s
 	sio_disconnect(s, false);
 }
 
+typedef struct id_collect {
+	sio_out *o;
+} id_collect;
+
+static void add_id(sio_socket *s, void *u)
+{
+	sio_out_str(((id_collect *)u)->o, sio_socket_id(s));
+}
+
+static void on_fetch_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack,
+                          void *u)
+{
+	(void)ev; (void)u;
+	const char *room = sio_args_str(a, 0, NULL);
+	if (!room || !ack)
+		return;
+	sio_out *o = sio_out_new();
+	id_collect c = { o };
+	const char *rooms[1] = { room };
+	sio_broadcast b = { rooms, 1, NULL, 0, NULL, false };
+	sio_out_array_begin(o);
+	sio_fetch_sockets(sio_socket_namespace(s), &b, add_id, &c);
+	sio_out_array_end(o);
+	sio_ack_send(ack, o);
+	sio_out_free(o);
+}
+
+static void on_room_answers(sio_namespace *nsp, const sio_args *const *resp, size_t n,
+                            const char *err, void *u)
+{
+	(void)nsp;
+	sio_ack *ack = u;
+	sio_out *o = sio_out_new();
+	if (err)
+		sio_out_str(o, err);
+	else
+		sio_out_null(o);
+	sio_out_array_begin(o);
+	for (size_t i = 0; i < n; i++)
+		sio_out_arg(o, resp[i], 0);
+	sio_out_array_end(o);
+	sio_ack_send(ack, o);
+	sio_out_free(o);
+}
+
+static void on_ask_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
+{
+	(void)ev; (void)u;
+	const char *room = sio_args_str(a, 0, NULL);
+	if (!room || !ack)
+		return;
+	sio_out *o = args_from(a, 1);
+	const char *rooms[1] = { room };
+	sio_broadcast b = { rooms, 1, NULL, 0, NULL, false };
+	sio_ack_retain(ack);
+	sio_broadcast_emit_with_ack(sio_socket_namespace(s), &b, "question", o, 500,
+	                            on_room_answers, ack);
+	sio_out_free(o);
+}
+
+static void on_kick_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
+{
+	(void)ev; (void)ack; (void)u;
+	const char *room = sio_args_str(a, 0, NULL);
+	const char *rooms[1] = { room };
+	sio_broadcast b = { rooms, 1, NULL, 0, NULL, false };
+	if (room)
+		sio_disconnect_sockets(sio_socket_namespace(s), &b, false);
+}
+
 static void on_connection(sio_socket *s, void *u)
 {
 	(void)u;
@@ -128,6 +204,9 @@ static void on_connection(sio_socket *s, void *u)
 	sio_on(s, "broadcast", on_broadcast, NULL);
 	sio_on(s, "ask", on_ask, NULL);
 	sio_on(s, "disconnect-me", on_disconnect_me, NULL);
+	sio_on(s, "fetch-room", on_fetch_room, NULL);
+	sio_on(s, "ask-room", on_ask_room, NULL);
+	sio_on(s, "kick-room", on_kick_room, NULL);
 	size_t n;
 	const char *auth = sio_socket_auth(s, &n);
 	sio_out *o = sio_out_new();
@@ -148,6 +227,54 @@ static int refuse_mw(sio_socket *s, const char **message, const char **data, voi
 		return -1;
 	}
 	return 0;
+}
+
+/* /dyn-<a-z0-9>+ */
+static bool match_dyn(const char *name, const char *auth, void *u)
+{
+	(void)auth; (void)u;
+	if (strncmp(name, "/dyn-", 5) != 0 || !name[5])
+		return false;
+	for (const char *p = name + 5; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
+/* /async: the verdict comes 20 ms later, as after a database call. */
+typedef struct pending_mw {
+	uv_timer_t t;
+	sio_next *next;
+	bool refuse;
+} pending_mw;
+
+static void pending_closed(uv_handle_t *h) { free(h->data); }
+
+static void on_mw_timer(uv_timer_t *t)
+{
+	pending_mw *p = t->data;
+	if (p->refuse)
+		sio_next_refuse(p->next, "refused later", "{\"code\":43}");
+	else
+		sio_next_accept(p->next);
+	uv_close((uv_handle_t *)t, pending_closed);
+}
+
+static void async_mw(sio_socket *s, sio_next *next, void *u)
+{
+	(void)u;
+	pending_mw *p = calloc(1, sizeof(*p));
+	if (!p) {
+		sio_next_refuse(next, "out of memory", NULL);
+		return;
+	}
+	p->next = next;
+	p->refuse = strstr(sio_socket_auth(s, NULL), "\"token\":\"refuse\"") != NULL;
+	uv_timer_init(eio_server_loop(sio_server_engine(
+	                  sio_namespace_server(sio_socket_namespace(s)))),
+	              &p->t);
+	p->t.data = p;
+	uv_timer_start(&p->t, on_mw_timer, 20, 0);
 }
 
 static void eio_echo(eio_session *s, const char *data, size_t len, bool binary, void *u)
@@ -220,6 +347,11 @@ int main(int argc, char **argv)
 	sio_namespace *custom = sio_of(srv, "/custom");
 	sio_use(custom, refuse_mw, NULL);
 	sio_on_connection(custom, on_connection, NULL);
+	sio_namespace *dyn = sio_of_dynamic(srv, match_dyn, NULL);
+	sio_on_connection(dyn, on_connection, NULL);
+	sio_namespace *async = sio_of(srv, "/async");
+	sio_use_async(async, async_mw, NULL);
+	sio_on_connection(async, on_connection, NULL);
 
 	uv_signal_init(loop, &sigint);
 	uv_signal_init(loop, &sigterm);
