@@ -33,6 +33,8 @@ EIO_OBJ  := $(EIO_SRC:%.c=$(BUILD)/obj/%.o)
 SIO_OBJ  := $(SIO_SRC:%.c=$(BUILD)/obj/%.o)
 APPS     := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard apps/*/*.c)))))
 APP_BINS := $(APPS:%=$(BUILD)/%)
+EXAMPLES := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard apps/examples/*/*.c)))))
+EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/%)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BINS:= $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
@@ -42,7 +44,7 @@ LIB_LINK := $(LIBS_A) $(DEP_LIBS) -lm
 
 .PHONY: all deps run test unit bench fuzz install clean
 all: $(BUILD)/libengineio.a $(BUILD)/libengineio.so $(BUILD)/libsocketio.a \
-     $(BUILD)/libsocketio.so $(APP_BINS) $(TEST_BINS) $(BUILD)/engineio.pc $(BUILD)/socketio.pc
+     $(BUILD)/libsocketio.so $(APP_BINS) $(EXAMPLE_BINS) $(TEST_BINS) $(BUILD)/engineio.pc $(BUILD)/socketio.pc
 
 deps:
 	@sh scripts/install-deps.sh
@@ -79,6 +81,13 @@ $(BUILD)/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/$(1)/*.c)) $(LIBS
 	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB_LINK)
 endef
 $(foreach a,$(APPS),$(eval $(call APP_RULE,$(a))))
+
+define EXAMPLE_RULE
+$(BUILD)/examples/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/examples/$(1)/*.c)) $(LIBS_A)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB_LINK)
+endef
+$(foreach a,$(EXAMPLES),$(eval $(call EXAMPLE_RULE,$(a))))
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS_A)
 	@mkdir -p $(dir $@)
