@@ -96,14 +96,31 @@ static int add_cors_headers(eio_http_pss *pss, unsigned char **p, unsigned char 
 
 /* ---- responses -------------------------------------------------------------- */
 
-/* Queue a complete response; it is written on WRITEABLE. Takes body. */
-void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, char *body,
+/* Drop the response body, wherever it lives. */
+void eio_http_body_free(eio_http_pss *pss)
+{
+	if (pss->body != pss->small)
+		free(pss->body);
+	pss->body = NULL;
+	pss->body_len = 0;
+}
+
+/* Queue a complete response (the body is copied); it is written on
+ * WRITEABLE. Small bodies ("ok", "6", error JSON) live inside the pss, so a
+ * connection that lws frees without a CLOSED callback cannot leak them. */
+void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const char *body,
                       size_t len)
 {
-	free(pss->body);
+	eio_http_body_free(pss);
 	pss->status = status;
 	pss->ctype = ctype;
-	pss->body = body;
+	if (len <= sizeof(pss->small)) {
+		pss->body = pss->small;
+	} else if (!(pss->body = malloc(len))) {
+		len = 0;
+	}
+	if (len)
+		memcpy(pss->body, body, len);
 	pss->body_len = len;
 	lws_callback_on_writable(pss->wsi);
 }
@@ -111,11 +128,7 @@ void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, char *bo
 static void respond_static(eio_http_pss *pss, int status, const char *ctype,
                            const char *text)
 {
-	size_t n = strlen(text);
-	char *b = malloc(n + 1);
-	if (b)
-		memcpy(b, text, n + 1);
-	eio_http_respond(pss, status, ctype, b, b ? n : 0);
+	eio_http_respond(pss, status, ctype, text, strlen(text));
 }
 
 /* {"code":N,"message":"..."}, 403 for Forbidden and 400 otherwise. */
@@ -147,6 +160,7 @@ void eio_http_error(eio_http_pss *pss, int code, const char *message)
 	char *b = error_body(code, message, &len);
 	eio_log(NS, "error %d %s", code, message ? message : error_messages[code]);
 	eio_http_respond(pss, code == EIO_ERR_FORBIDDEN ? 403 : 400, "application/json", b, len);
+	free(b);
 }
 
 /* Write the queued response: headers and body, then finish the transaction
@@ -173,8 +187,7 @@ int eio_http_write_response(eio_http_pss *pss)
 		if (n < 0)
 			return -1;
 	}
-	free(pss->body);
-	pss->body = NULL;
+	eio_http_body_free(pss);
 	pss->status = 0;
 	/* After an error in the middle of a request body the connection
 	 * cannot be reused: the rest of the body would be read as a request. */
@@ -251,7 +264,7 @@ static void on_http_request(eio_listener *l, eio_http_pss *pss, const char *path
 	if (method == M_OPTIONS && srv->o.cors_origin) {
 		eio_request_peek_header(wsi, WSI_TOKEN_HTTP_AC_REQUEST_HEADERS, pss->acrh,
 		                        sizeof(pss->acrh));
-		eio_http_respond(pss, 204, "text/plain", NULL, 0);
+		eio_http_respond(pss, 204, "text/plain", "", 0);
 		return;
 	}
 
@@ -300,8 +313,7 @@ static void on_http_request(eio_listener *l, eio_http_pss *pss, const char *path
 static void http_pss_release(eio_http_pss *pss)
 {
 	eio_polling_release(pss);
-	free(pss->body);
-	pss->body = NULL;
+	eio_http_body_free(pss);
 	free(pss->rx);
 	pss->rx = NULL;
 	pss->rx_len = pss->rx_cap = 0;

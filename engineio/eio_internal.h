@@ -92,8 +92,9 @@ typedef struct eio_http_pss {
 	bool parked, is_post, is_get, post_failed, close_after;
 	int status;            /* response to write on WRITEABLE, if any */
 	const char *ctype;
-	char *body;            /* owned */
+	char *body;            /* small[], or owned heap memory */
 	size_t body_len;
+	char small[96];        /* small bodies, see eio_http_respond() */
 	char *rx;              /* POST body being received */
 	size_t rx_len, rx_cap;
 	char origin[256];
@@ -130,8 +131,9 @@ void eio_session_upgraded(eio_session *s);
 /* eio_http.c */
 int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                      void *in, size_t len);
-void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, char *body,
+void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const char *body,
                       size_t len);
+void eio_http_body_free(eio_http_pss *pss);
 void eio_http_error(eio_http_pss *pss, int code, const char *message);
 int eio_http_write_response(eio_http_pss *pss);
 eio_server *eio_http_route(eio_listener *l, const char *path);

@@ -157,10 +157,8 @@ static void post_fail(eio_http_pss *pss, int status)
 	pss->post_failed = true;
 	pss->close_after = true;
 	drop_body(pss);
-	if (status == 413) {
-		char *b = strdup("Payload Too Large");
-		eio_http_respond(pss, 413, "text/plain", b, b ? strlen(b) : 0);
-	}
+	if (status == 413)
+		eio_http_respond(pss, 413, "text/plain", "Payload Too Large", 17);
 	if (s) {
 		s->post = NULL;
 		pss->s = NULL;
@@ -253,8 +251,7 @@ void eio_polling_post_done(eio_http_pss *pss)
 		eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
 		return;
 	}
-	char *b = strdup("ok");
-	eio_http_respond(pss, 200, "text/html", b, b ? 2 : 0);
+	eio_http_respond(pss, 200, "text/html", "ok", 2);
 }
 
 /* lws is dropping this pss (transaction done, connection closed): unlink. */
@@ -290,10 +287,9 @@ void eio_polling_detach(eio_session *s, bool client_closed)
 		pss->s = NULL;
 		pss->is_get = false;
 		unpark(pss);
-		if (!listener_closing(pss)) {
-			char *b = strdup(client_closed ? "6" : "1");
-			eio_http_respond(pss, 200, "text/plain; charset=UTF-8", b, b ? 1 : 0);
-		}
+		if (!listener_closing(pss))
+			eio_http_respond(pss, 200, "text/plain; charset=UTF-8",
+			                 client_closed ? "6" : "1", 1);
 	}
 	if (s->post) {
 		eio_http_pss *pss = lws_wsi_user(s->post);

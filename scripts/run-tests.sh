@@ -2,8 +2,8 @@
 # run-tests.sh - run every test of the project and end with one summary line.
 #
 # Suites, in order: the Check unit tests; the node interop tests against the C
-# servers; the engine.io interop tests again with the server under valgrind
-# (leak check); the unit tests rebuilt with AddressSanitizer + UBSan; a short
+# servers; the engine.io and socket.io interop tests again with the server
+# under valgrind (leak check); the unit tests rebuilt with AddressSanitizer + UBSan; a short
 # libFuzzer run of every fuzz target. Each suite's own runner prints its
 # result; the last line adds them up as "all: N passed, M failed".
 # Expects `make all` to have run (the Makefile's `test` target does that).
@@ -70,10 +70,13 @@ done
 if [ -d interop/test ]; then
 	echo "== interop tests"
 	run_node interop node --test --test-reporter=tap --test-concurrency=1 test/
-	if [ -d interop/test/engineio ] && command -v valgrind >/dev/null 2>&1; then
-		echo "== engine.io interop tests, server under valgrind"
-		VALGRIND=1 run_node interop-valgrind node --test --test-reporter=tap \
-			--test-concurrency=1 test/engineio/
+	if command -v valgrind >/dev/null 2>&1; then
+		for suite in engineio socketio; do
+			[ -d "interop/test/$suite" ] || continue
+			echo "== $suite interop tests, server under valgrind"
+			VALGRIND=1 run_node "interop-valgrind-$suite" node --test --test-reporter=tap \
+				--test-concurrency=1 "test/$suite/"
+		done
 	fi
 fi
 

@@ -112,6 +112,8 @@ struct sio_socket {
 	size_t nacks;
 	uint64_t mark_except, mark_sent;  /* broadcast generations */
 	struct sio_ack *open_acks;        /* acks handed to handlers, not answered */
+	int busy;                         /* inside one of its callbacks */
+	bool free_pending;                /* freed while busy: free on return */
 	size_t mw_next;                   /* CONNECT: next middleware to run */
 	struct sio_next *next;            /* CONNECT: async middleware running */
 };

@@ -57,6 +57,12 @@ static void remove_pending(sio_socket *s, size_t i)
 
 void sio_socket_free(sio_socket *s)
 {
+	/* Inside one of its own callbacks (a handler that disconnects it):
+	 * the dispatcher frees it when the callback returns. */
+	if (s->busy > 0) {
+		s->free_pending = true;
+		return;
+	}
 	if (s->next)
 		s->next->s = NULL;  /* an async middleware is still running */
 	for (size_t i = 0; i < s->nhandlers; i++)
@@ -287,6 +293,12 @@ void sio_ack_drop(sio_ack *ack)
 
 /* ---- incoming packets ------------------------------------------------------------ */
 
+static void release(sio_socket *s)
+{
+	if (--s->busy == 0 && s->free_pending)
+		sio_socket_free(s);
+}
+
 static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts)
 {
 	const sio_json *doc = &p->doc;
@@ -314,7 +326,9 @@ static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *a
 		ack->next = s->open_acks;
 		s->open_acks = ack;
 	}
-	/* Handlers may disconnect the socket: stop calling them when it is. */
+	/* Handlers may disconnect the socket: stop calling them when it is,
+	 * and keep it allocated until they have all returned. */
+	s->busy++;
 	for (size_t i = 0; i < s->nhandlers && s->connected; i++) {
 		sio_handler *h = &s->handlers[i];
 		if (!h->event || strcmp(h->event, namebuf) == 0)
@@ -323,6 +337,7 @@ static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *a
 	sio_args_release(&args);
 	if (ack && !ack->retained)
 		sio_ack_drop(ack);
+	release(s);
 }
 
 static void dispatch_ack(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts)
@@ -334,9 +349,11 @@ static void dispatch_ack(sio_socket *s, const sio_packet *p, eio_msg *const *att
 		remove_pending(s, i);
 		sio_args args;
 		sio_args_init(&args, p, false, atts, natts);
+		s->busy++;
 		pa->cb(s, &args, NULL, pa->user);
 		sio_args_release(&args);
 		pending_ack_free(pa);
+		release(s);
 		return;
 	}
 	/* An ACK with an unknown id is ignored (node does the same). */
