@@ -8,6 +8,7 @@ import { createClient, closeAll as closeEioClients, assertEcho } from '../../lib
 import {
   connectSioClient, closeAll as closeSioClients, assertMessageBack, allBytes, UTF8_TEXT, SIO_EVENT_TIMEOUT,
 } from '../../lib/sio-clients.js';
+import WebSocket from 'ws';
 import { withTimeout, delay } from '../../lib/util.js';
 
 const EIO_MODES = [
@@ -83,6 +84,32 @@ describe('bare Engine.IO endpoint on /engine.io/ in sio-echo', () => {
     assert.equal(await e.messages.next(SIO_EVENT_TIMEOUT), '40');
     await delay(200);
     assert.equal(e.messages.size, 0);
+  });
+
+  it('a websocket upgrade on neither path is refused, both endpoints keep working', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/elsewhere/?EIO=4&transport=websocket`,
+      { perMessageDeflate: false });
+    const outcome = await withTimeout(new Promise((resolve) => {
+      ws.once('open', () => resolve('open'));
+      ws.once('unexpected-response', (req, res) => { res.resume(); resolve(`http ${res.statusCode}`); });
+      ws.once('error', () => resolve('error'));
+    }), SIO_EVENT_TIMEOUT, 'refusal of the upgrade');
+    ws.terminate();
+    assert.notEqual(outcome, 'open', 'no websocket on an unknown path');
+    const e = await eioReady({ transports: ['websocket'] }, 'websocket', false);
+    await assertEcho(e, 'eio fine');
+    const s = await connectSioClient(server, '/', { transports: ['websocket'] }, sioClients);
+    await assertMessageBack(s, 'sio fine');
+  });
+
+  it('websocket sessions on both endpoints stay open past 1 s (no stray teardown of upgrades)', async () => {
+    const e = await eioReady({ transports: ['websocket'] }, 'websocket', false);
+    const s = await connectSioClient(server, '/', { transports: ['websocket'] }, sioClients);
+    await delay(1300);
+    await assertEcho(e, 'still open');
+    await assertMessageBack(s, 'still open');
+    assert.equal(e.closes.size, 0);
+    assert.equal(s.count('disconnect'), 0);
   });
 
   itShutsDownCleanly(() => server, closeEverything);
