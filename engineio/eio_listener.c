@@ -20,7 +20,7 @@ const struct lws_protocols eio_protocols[] = {
 	{ "http", eio_lws_callback, sizeof(eio_http_pss), 0, 0, NULL, 0 },
 	/* tx_packet_size: without it every send() is capped at rx_buffer_size
 	 * (pitfall 9). A small rx buffer keeps idle connections cheap. */
-	{ "eio-ws", eio_lws_callback, sizeof(eio_ws_pss), 4096, 0, NULL, EIO_WBUF_CAP + 16 },
+	{ "eio-ws", eio_lws_callback, sizeof(eio_ws_pss), 1024, 0, NULL, EIO_WBUF_CAP + 16 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 

@@ -7,6 +7,11 @@
  * are resolved with per-namespace generation marks instead of building sets:
  * a socket already visited, or excluded, in this generation is skipped.
  *
+ * Every socket is in the room named by its id (node's rule). That room has
+ * one member forever, so it is not materialised: a flag on the socket says
+ * whether it is in it, and a lookup of the room finds the socket by id. This
+ * saves a room, a name copy and a member table per connection.
+ *
  * Another adapter (Redis, wire-compatible with node's redis-adapter) keeps
  * the same local bookkeeping and adds `publish` to reach other servers.
  */
@@ -41,8 +46,17 @@ static void room_maybe_free(sio_namespace *nsp, sio_room *r)
 	free(r);
 }
 
+static bool own_room(const sio_socket *s, const char *room)
+{
+	return strcmp(room, s->id) == 0;
+}
+
 static int mem_join(sio_namespace *nsp, sio_socket *s, const char *room)
 {
+	if (own_room(s, room)) {
+		s->in_own_room = true;
+		return 0;
+	}
 	sio_room *r = room_get_or_create(nsp, room);
 	if (!r)
 		return SIO_ENOMEM;
@@ -62,6 +76,10 @@ static int mem_join(sio_namespace *nsp, sio_socket *s, const char *room)
 
 static int mem_leave(sio_namespace *nsp, sio_socket *s, const char *room)
 {
+	if (own_room(s, room)) {
+		s->in_own_room = false;
+		return 0;
+	}
 	for (size_t i = 0; i < s->nrooms; i++) {
 		sio_room *r = s->rooms[i];
 		if (strcmp(r->name, room) != 0)
@@ -76,6 +94,7 @@ static int mem_leave(sio_namespace *nsp, sio_socket *s, const char *room)
 
 static void mem_leave_all(sio_namespace *nsp, sio_socket *s)
 {
+	s->in_own_room = false;
 	while (s->nrooms > 0) {
 		sio_room *r = s->rooms[--s->nrooms];
 		eio_map_del(&r->members, s->id);
@@ -87,8 +106,19 @@ static void mem_leave_all(sio_namespace *nsp, sio_socket *s)
 
 static bool mem_in_room(const sio_namespace *nsp, const sio_socket *s, const char *room)
 {
+	if (own_room(s, room))
+		return s->in_own_room;
 	sio_room *r = eio_map_get(&nsp->rooms, room);
 	return r && eio_map_get(&r->members, s->id) != NULL;
+}
+
+static void visit(sio_socket *s, uint64_t gen, const sio_broadcast *b,
+                  void (*fn)(sio_socket *, void *), void *u)
+{
+	if (s->mark_sent == gen || s->mark_except == gen || s == b->skip || !s->connected)
+		return;
+	s->mark_sent = gen;
+	fn(s, u);
 }
 
 static void visit_set(const eio_map *set, uint64_t gen, const sio_broadcast *b,
@@ -96,12 +126,15 @@ static void visit_set(const eio_map *set, uint64_t gen, const sio_broadcast *b,
 {
 	size_t it = 0;
 	sio_socket *s;
-	while ((s = eio_map_next(set, &it))) {
-		if (s->mark_sent == gen || s->mark_except == gen || s == b->skip || !s->connected)
-			continue;
-		s->mark_sent = gen;
-		fn(s, u);
-	}
+	while ((s = eio_map_next(set, &it)))
+		visit(s, gen, b, fn, u);
+}
+
+/* The socket whose own room this is, if it is in it. */
+static sio_socket *own_room_member(sio_namespace *nsp, const char *room)
+{
+	sio_socket *s = eio_map_get(&nsp->sockets, room);
+	return s && s->in_own_room ? s : NULL;
 }
 
 static void mem_each(sio_namespace *nsp, const sio_broadcast *b,
@@ -114,6 +147,8 @@ static void mem_each(sio_namespace *nsp, const sio_broadcast *b,
 		sio_socket *s;
 		while (r && (s = eio_map_next(&r->members, &it)))
 			s->mark_except = gen;
+		if ((s = own_room_member(nsp, b->except[i])))
+			s->mark_except = gen;
 	}
 	if (b->nrooms == 0) {
 		visit_set(&nsp->sockets, gen, b, fn, u);
@@ -123,6 +158,9 @@ static void mem_each(sio_namespace *nsp, const sio_broadcast *b,
 		sio_room *r = eio_map_get(&nsp->rooms, b->rooms[i]);
 		if (r)
 			visit_set(&r->members, gen, b, fn, u);
+		sio_socket *s = own_room_member(nsp, b->rooms[i]);
+		if (s)
+			visit(s, gen, b, fn, u);
 	}
 }
 

@@ -99,6 +99,7 @@ struct sio_socket {
 	sio_namespace *nsp;
 	sio_client *client;
 	bool connected;
+	bool in_own_room;  /* the room named by its id (see sio_adapter.c) */
 	void *user;
 	char *auth;
 	size_t auth_len;
