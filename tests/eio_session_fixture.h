@@ -353,4 +353,11 @@ static __attribute__((unused)) void check_open_packet(eio_session *s, const char
 
 /* ---- handshake ------------------------------------------------------------------ */
 
+/* The last queued packet is a ping. */
+static __attribute__((unused)) bool last_is_ping(void *arg)
+{
+	eio_session *s = arg;
+	return s->q.len > 0 && strcmp(eio_queue_at(&s->q, s->q.len - 1)->bytes, "2") == 0;
+}
+
 #endif

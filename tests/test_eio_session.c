@@ -75,12 +75,6 @@ END_TEST
 
 /* ---- heartbeat ------------------------------------------------------------------ */
 
-static bool last_is_ping(void *arg)
-{
-	eio_session *s = arg;
-	return s->q.len > 0 && strcmp(eio_queue_at(&s->q, s->q.len - 1)->bytes, "2") == 0;
-}
-
 START_TEST(test_first_ping_on_time)
 {
 	uv_update_time(&loop);  /* as after a poll: the handshake's loop time */
