@@ -7,9 +7,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 # Debian packages: the C toolchain and libraries, clang for libFuzzer, node for the
-# interop tests, valgrind for the leak check of the interop run.
+# interop tests, valgrind for the leak check of the interop run, chromium (/usr/bin/chromium)
+# for the real-browser interop test (driven by playwright-core from interop/).
 pkgs="build-essential pkg-config libwebsockets-dev libuv1-dev libjsmn-dev libjwt-dev
-libsodium-dev check clang libclang-rt-14-dev valgrind curl ca-certificates"
+libsodium-dev check clang libclang-rt-14-dev valgrind curl ca-certificates chromium"
 
 missing=""
 for p in $pkgs; do
@@ -25,7 +26,14 @@ if [ -n "$missing" ]; then
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	echo "install-deps: installing$missing"
 	$sudo apt-get update -q
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+	# Chromium with its recommended packages (fonts); the rest without.
+	lean=$(echo "$missing" | tr ' ' '\n' | grep -vx chromium | tr '\n' ' ')
+	if [ -n "$(echo "$lean" | tr -d ' ')" ]; then
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $lean
+	fi
+	case " $missing " in
+	*" chromium "*) DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium ;;
+	esac
 fi
 
 # npm packages for the interop tests, exactly as locked. Re-run `npm ci` only when the
