@@ -351,6 +351,11 @@ void eio_session_set_user(eio_session *s, void *user) { s->user = user; }
 void *eio_session_get_user(const eio_session *s) { return s->user; }
 size_t eio_session_queued_bytes(const eio_session *s) { return s->q.bytes; }
 
+bool eio_session_open(const eio_session *s)
+{
+	return s->state == EIO_S_OPEN && s->hb_mode != EIO_HB_KILL;
+}
+
 const char *eio_session_transport(const eio_session *s)
 {
 	return s->transport == EIO_TRANSPORT_WEBSOCKET ? "websocket" : "polling";

@@ -198,6 +198,8 @@ void *eio_session_get_user(const eio_session *s);
 int eio_session_send(eio_session *s, eio_msg *m);
 int eio_session_send_text(eio_session *s, const char *data, size_t len);
 int eio_session_send_binary(eio_session *s, const void *data, size_t len);
+/* False once the session is closing or closed. */
+bool eio_session_open(const eio_session *s);
 /* Bytes queued and not yet handed to the kernel. */
 size_t eio_session_queued_bytes(const eio_session *s);
 /* True when a message sent now would be written without waiting behind a

@@ -40,9 +40,11 @@ void sio_args_release(sio_args *a)
 	if (a->strs) {
 		for (size_t i = 0; i < a->count; i++)
 			free(a->strs[i]);
-		free(a->strs);
 	}
+	free(a->strs);
+	free(a->lens);
 	a->strs = NULL;
+	a->lens = NULL;
 }
 
 /* Attachment number if token t is a placeholder of a binary packet, else -1:
@@ -89,13 +91,17 @@ const char *sio_args_str(const sio_args *a, size_t i, size_t *len)
 	if (t < 0 || sio_json_type(&a->pkt->doc, t) != SIO_JSON_STRING)
 		return NULL;
 	sio_args *m = (sio_args *)a;  /* the cache is not part of the value */
-	if (!m->strs && !(m->strs = calloc(a->count, sizeof(char *))))
-		return NULL;
-	size_t n = 0;
-	if (!m->strs[i] && sio_json_str_dup(&a->pkt->doc, t, &m->strs[i], &n) < 0)
+	if (!m->strs) {
+		m->strs = calloc(a->count, sizeof(char *));
+		m->lens = calloc(a->count, sizeof(size_t));
+		if (!m->strs || !m->lens)
+			return NULL;
+	}
+	/* The length is kept: a string may hold "\u0000". */
+	if (!m->strs[i] && sio_json_str_dup(&a->pkt->doc, t, &m->strs[i], &m->lens[i]) < 0)
 		return NULL;
 	if (len)
-		*len = strlen(m->strs[i]);
+		*len = m->lens[i];
 	return m->strs[i];
 }
 

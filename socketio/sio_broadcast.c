@@ -33,7 +33,7 @@ static void deliver(sio_socket *s, void *u)
 static int emit_common(sio_namespace *nsp, const sio_broadcast *b, const char *event,
                        const sio_out *args, struct sio_bcast_ack *ba, int64_t id)
 {
-	if (args && args->depth != 0)
+	if (args && (args->depth != 0 || sio_jsonw_error(&args->w)))
 		return SIO_EINVAL;
 	eio_msg *text = sio_encode_event(SIO_PKT_EVENT, nsp, id, event, args);
 	if (!text)

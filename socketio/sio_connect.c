@@ -44,6 +44,13 @@ static void finish(sio_socket *s)
 {
 	sio_client *c = s->client;
 	sio_namespace *nsp = s->nsp;
+	/* The connection closed while middleware ran: nobody to answer, and
+	 * the application must not see the socket (node's Namespace#_add). */
+	if (!eio_session_open(c->es)) {
+		sio_client_remove_socket(c, s);
+		sio_socket_free(s);
+		return;
+	}
 	s->connected = true;
 	if (eio_map_put(&nsp->sockets, s->id, s) < 0 || sio_adapter_join(s, s->id) < 0) {
 		s->connected = false;

@@ -133,6 +133,7 @@ struct sio_args {
 	eio_msg *const *atts;
 	int natts;
 	char **strs;         /* unescaped strings, made on demand */
+	size_t *lens;        /* their lengths */
 };
 
 struct sio_out {

@@ -181,8 +181,8 @@ static int emit_packet(sio_socket *s, int type, int64_t id, const char *event,
 {
 	if (!s->connected)
 		return SIO_ECLOSED;
-	if (args && args->depth != 0)
-		return SIO_EINVAL;  /* an object or array left open */
+	if (args && (args->depth != 0 || sio_jsonw_error(&args->w)))
+		return SIO_EINVAL;  /* an object or array left open, or a failed call */
 	eio_msg *m = sio_encode_event(type, s->nsp, id, event, args);
 	if (!m)
 		return SIO_ENOMEM;
@@ -299,24 +299,34 @@ static void release(sio_socket *s)
 		sio_socket_free(s);
 }
 
+/* The event name: the first array element, a string (unescaped) or a
+ * number (its JSON text, as node's parser allows). Any length. */
+static char *event_name(const sio_json *doc, int tok, char *buf, size_t cap, char **heap)
+{
+	size_t nl = 0;
+	*heap = NULL;
+	if (sio_json_type(doc, tok) == SIO_JSON_STRING) {
+		if (sio_json_str_unescape(doc, tok, buf, cap - 1, &nl) == 0) {
+			buf[nl] = '\0';
+			return buf;
+		}
+		return sio_json_str_dup(doc, tok, heap, &nl) == 0 ? *heap : NULL;
+	}
+	const char *raw = sio_json_raw(doc, tok, &nl);
+	char *dst = nl < cap ? buf : (*heap = malloc(nl + 1));
+	if (!dst)
+		return NULL;
+	memcpy(dst, raw, nl);
+	dst[nl] = '\0';
+	return dst;
+}
+
 static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts)
 {
-	const sio_json *doc = &p->doc;
-	int name_tok = sio_json_root(doc) + 1;
-	char namebuf[256];
-	size_t nl = 0;
-	if (sio_json_type(doc, name_tok) == SIO_JSON_STRING) {
-		if (sio_json_str_unescape(doc, name_tok, namebuf, sizeof(namebuf), &nl) < 0)
-			nl = 0;
-	} else {
-		/* a numeric event name, as node's parser allows */
-		const char *raw = sio_json_raw(doc, name_tok, &nl);
-		if (nl >= sizeof(namebuf))
-			nl = sizeof(namebuf) - 1;
-		memcpy(namebuf, raw, nl);
-	}
-	namebuf[nl] = '\0';
-
+	char buf[256], *heap;
+	char *name = event_name(&p->doc, sio_json_root(&p->doc) + 1, buf, sizeof(buf), &heap);
+	if (!name)
+		return;
 	sio_args args;
 	sio_args_init(&args, p, true, atts, natts);
 	struct sio_ack *ack = NULL;
@@ -326,15 +336,20 @@ static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *a
 		ack->next = s->open_acks;
 		s->open_acks = ack;
 	}
-	/* Handlers may disconnect the socket: stop calling them when it is,
-	 * and keep it allocated until they have all returned. */
+	/* Catch-all handlers first, then the event's own (node runs onAny
+	 * listeners before the others). Handlers may disconnect the socket:
+	 * stop calling them when it is, and keep it allocated until they have
+	 * all returned. */
 	s->busy++;
-	for (size_t i = 0; i < s->nhandlers && s->connected; i++) {
-		sio_handler *h = &s->handlers[i];
-		if (!h->event || strcmp(h->event, namebuf) == 0)
-			h->fn(s, namebuf, &args, ack, h->user);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < s->nhandlers && s->connected; i++) {
+			sio_handler *h = &s->handlers[i];
+			if (pass == 0 ? !h->event : (h->event && strcmp(h->event, name) == 0))
+				h->fn(s, name, &args, ack, h->user);
+		}
 	}
 	sio_args_release(&args);
+	free(heap);
 	if (ack && !ack->retained)
 		sio_ack_drop(ack);
 	release(s);
