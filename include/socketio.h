@@ -107,6 +107,11 @@ typedef void (*sio_event_fn)(sio_socket *s, const char *event, const sio_args *a
                              sio_ack *ack, void *user);
 int sio_on(sio_socket *s, const char *event, sio_event_fn fn, void *user);
 int sio_on_any(sio_socket *s, sio_event_fn fn, void *user);
+/* Handlers for every socket of a namespace, registered once instead of in
+ * each connection callback: no per-socket memory. They run before the
+ * socket's own handlers (catch-alls first, as always). */
+int sio_namespace_on(sio_namespace *nsp, const char *event, sio_event_fn fn, void *user);
+int sio_namespace_on_any(sio_namespace *nsp, sio_event_fn fn, void *user);
 /* "disconnecting": rooms still joined; "disconnect": after leaving them.
  * reason is node's: "client namespace disconnect", "server namespace
  * disconnect", "transport close", "transport error", "ping timeout",

@@ -139,6 +139,9 @@ static sio_namespace *match_dynamic(sio_client *c, const sio_packet *p)
 		child->parent = par;
 		child->on_connection = par->on_connection;
 		child->on_connection_user = par->on_connection_user;
+		for (size_t k = 0; k < par->nhandlers; k++)
+			sio_handler_add(&child->handlers, &child->nhandlers, par->handlers[k].event,
+			                par->handlers[k].fn, par->handlers[k].user);
 		if (par->nmw && (child->mw = malloc(par->nmw * sizeof(sio_mw)))) {
 			memcpy(child->mw, par->mw, par->nmw * sizeof(sio_mw));
 			child->nmw = par->nmw;

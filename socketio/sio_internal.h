@@ -20,6 +20,12 @@
 
 typedef struct sio_client sio_client;
 
+typedef struct sio_handler {
+	char *event;      /* NULL: catch-all */
+	sio_event_fn fn;
+	void *user;
+} sio_handler;
+
 typedef struct sio_room {
 	char *name;
 	eio_map members;  /* socket id -> socket */
@@ -43,6 +49,8 @@ struct sio_namespace {
 	size_t nmw;
 	sio_connection_fn on_connection;
 	void *on_connection_user;
+	sio_handler *handlers;  /* for every socket of the namespace */
+	size_t nhandlers;
 	eio_map sockets;  /* id -> socket */
 	eio_map rooms;    /* name -> sio_room (in-memory adapter) */
 	uint64_t bcast_gen;
@@ -79,12 +87,6 @@ struct sio_client {
 	eio_msg **atts;
 	int natts;
 };
-
-typedef struct sio_handler {
-	char *event;      /* NULL: catch-all */
-	sio_event_fn fn;
-	void *user;
-} sio_handler;
 
 typedef struct sio_pending_ack {
 	int64_t id;
@@ -160,6 +162,9 @@ void sio_client_close(sio_client *c, const char *why);
 /* sio_socket.c */
 sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *connect);
 void sio_socket_free(sio_socket *s);
+int sio_handler_add(sio_handler **hs, size_t *n, const char *event, sio_event_fn fn,
+                    void *user);
+void sio_handlers_free(sio_handler *hs, size_t n);
 void sio_socket_on_packet(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts);
 void sio_socket_cleanup(sio_socket *s, const char *reason);
 int sio_socket_expect_ack(sio_socket *s, int64_t id, unsigned timeout_ms, sio_ack_fn cb,

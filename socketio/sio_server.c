@@ -380,12 +380,14 @@ void sio_server_free(sio_server *srv)
 		sio_namespace *n = srv->nsps[i];
 		eio_map_free(&n->sockets);
 		eio_map_free(&n->rooms);
+		sio_handlers_free(n->handlers, n->nhandlers);
 		free(n->mw);
 		free(n->name);
 		free(n);
 	}
 	free(srv->nsps);
 	for (size_t i = 0; i < srv->nparents; i++) {
+		sio_handlers_free(srv->parents[i]->handlers, srv->parents[i]->nhandlers);
 		free(srv->parents[i]->mw);
 		free(srv->parents[i]->name);
 		free(srv->parents[i]);

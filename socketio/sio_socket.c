@@ -65,9 +65,7 @@ void sio_socket_free(sio_socket *s)
 	}
 	if (s->next)
 		s->next->s = NULL;  /* an async middleware is still running */
-	for (size_t i = 0; i < s->nhandlers; i++)
-		free(s->handlers[i].event);
-	free(s->handlers);
+	sio_handlers_free(s->handlers, s->nhandlers);
 	free(s->acks);
 	free(s->auth);
 	free(s);
@@ -114,27 +112,46 @@ const char *sio_socket_auth(const sio_socket *s, size_t *len)
 	return s->auth;
 }
 
-static int add_handler(sio_socket *s, const char *event, sio_event_fn fn, void *user)
+int sio_handler_add(sio_handler **hs, size_t *n, const char *event, sio_event_fn fn,
+                    void *user)
 {
-	sio_handler *nh = realloc(s->handlers, (s->nhandlers + 1) * sizeof(*nh));
+	sio_handler *nh = realloc(*hs, (*n + 1) * sizeof(*nh));
 	if (!nh)
 		return SIO_ENOMEM;
-	s->handlers = nh;
+	*hs = nh;
 	char *ev = NULL;
 	if (event && !(ev = strdup(event)))
 		return SIO_ENOMEM;
-	s->handlers[s->nhandlers++] = (sio_handler){ ev, fn, user };
+	(*hs)[(*n)++] = (sio_handler){ ev, fn, user };
 	return 0;
+}
+
+void sio_handlers_free(sio_handler *hs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(hs[i].event);
+	free(hs);
 }
 
 int sio_on(sio_socket *s, const char *event, sio_event_fn fn, void *user)
 {
-	return event ? add_handler(s, event, fn, user) : SIO_EINVAL;
+	return event ? sio_handler_add(&s->handlers, &s->nhandlers, event, fn, user) : SIO_EINVAL;
 }
 
 int sio_on_any(sio_socket *s, sio_event_fn fn, void *user)
 {
-	return add_handler(s, NULL, fn, user);
+	return sio_handler_add(&s->handlers, &s->nhandlers, NULL, fn, user);
+}
+
+int sio_namespace_on(sio_namespace *nsp, const char *event, sio_event_fn fn, void *user)
+{
+	return event ? sio_handler_add(&nsp->handlers, &nsp->nhandlers, event, fn, user)
+	             : SIO_EINVAL;
+}
+
+int sio_namespace_on_any(sio_namespace *nsp, sio_event_fn fn, void *user)
+{
+	return sio_handler_add(&nsp->handlers, &nsp->nhandlers, NULL, fn, user);
 }
 
 void sio_on_disconnecting(sio_socket *s, sio_disconnect_fn fn, void *user)
@@ -321,6 +338,17 @@ static char *event_name(const sio_json *doc, int tok, char *buf, size_t cap, cha
 	return dst;
 }
 
+/* Pass 0 runs the catch-all handlers, pass 1 those for this event. */
+static void run_handlers(sio_socket *s, const sio_handler *hs, size_t n, int pass,
+                         const char *name, const sio_args *args, sio_ack *ack)
+{
+	for (size_t i = 0; i < n && s->connected; i++) {
+		const sio_handler *h = &hs[i];
+		if (pass == 0 ? !h->event : (h->event && strcmp(h->event, name) == 0))
+			h->fn(s, name, args, ack, h->user);
+	}
+}
+
 static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts)
 {
 	char buf[256], *heap;
@@ -342,11 +370,8 @@ static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *a
 	 * all returned. */
 	s->busy++;
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < s->nhandlers && s->connected; i++) {
-			sio_handler *h = &s->handlers[i];
-			if (pass == 0 ? !h->event : (h->event && strcmp(h->event, name) == 0))
-				h->fn(s, name, &args, ack, h->user);
-		}
+		run_handlers(s, s->nsp->handlers, s->nsp->nhandlers, pass, name, &args, ack);
+		run_handlers(s, s->handlers, s->nhandlers, pass, name, &args, ack);
 	}
 	sio_args_release(&args);
 	free(heap);

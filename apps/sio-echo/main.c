@@ -192,21 +192,26 @@ static void on_kick_room(sio_socket *s, const char *ev, const sio_args *a, sio_a
 		sio_disconnect_sockets(sio_socket_namespace(s), &b, false);
 }
 
+/* The handlers are the namespace's, shared by all its sockets. */
+static void add_handlers(sio_namespace *nsp)
+{
+	sio_namespace_on(nsp, "message", on_message, NULL);
+	sio_namespace_on(nsp, "message-with-ack", on_message_with_ack, NULL);
+	sio_namespace_on(nsp, "join", on_join_leave, NULL);
+	sio_namespace_on(nsp, "leave", on_join_leave, NULL);
+	sio_namespace_on(nsp, "to-room", on_to_room, NULL);
+	sio_namespace_on(nsp, "to-room-except", on_to_room, NULL);
+	sio_namespace_on(nsp, "broadcast", on_broadcast, NULL);
+	sio_namespace_on(nsp, "ask", on_ask, NULL);
+	sio_namespace_on(nsp, "disconnect-me", on_disconnect_me, NULL);
+	sio_namespace_on(nsp, "fetch-room", on_fetch_room, NULL);
+	sio_namespace_on(nsp, "ask-room", on_ask_room, NULL);
+	sio_namespace_on(nsp, "kick-room", on_kick_room, NULL);
+}
+
 static void on_connection(sio_socket *s, void *u)
 {
 	(void)u;
-	sio_on(s, "message", on_message, NULL);
-	sio_on(s, "message-with-ack", on_message_with_ack, NULL);
-	sio_on(s, "join", on_join_leave, NULL);
-	sio_on(s, "leave", on_join_leave, NULL);
-	sio_on(s, "to-room", on_to_room, NULL);
-	sio_on(s, "to-room-except", on_to_room, NULL);
-	sio_on(s, "broadcast", on_broadcast, NULL);
-	sio_on(s, "ask", on_ask, NULL);
-	sio_on(s, "disconnect-me", on_disconnect_me, NULL);
-	sio_on(s, "fetch-room", on_fetch_room, NULL);
-	sio_on(s, "ask-room", on_ask_room, NULL);
-	sio_on(s, "kick-room", on_kick_room, NULL);
 	size_t n;
 	const char *auth = sio_socket_auth(s, &n);
 	sio_out *o = sio_out_new();
@@ -343,13 +348,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-echo: invalid options (%d)\n", err);
 		return 1;
 	}
-	sio_on_connection(sio_of(srv, "/"), on_connection, NULL);
+	sio_namespace *root = sio_of(srv, "/");
+	add_handlers(root);
+	sio_on_connection(root, on_connection, NULL);
 	sio_namespace *custom = sio_of(srv, "/custom");
+	add_handlers(custom);
 	sio_use(custom, refuse_mw, NULL);
 	sio_on_connection(custom, on_connection, NULL);
 	sio_namespace *dyn = sio_of_dynamic(srv, match_dyn, NULL);
+	add_handlers(dyn);
 	sio_on_connection(dyn, on_connection, NULL);
 	sio_namespace *async = sio_of(srv, "/async");
+	add_handlers(async);
 	sio_use_async(async, async_mw, NULL);
 	sio_on_connection(async, on_connection, NULL);
 
