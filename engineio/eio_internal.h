@@ -15,6 +15,7 @@
 
 #include "eio_map.h"
 #include "eio_msg.h"
+#include "eio_timer.h"
 #include "engineio.h"
 
 #include <libwebsockets.h>
@@ -48,7 +49,13 @@ struct eio_server {
 	eio_callbacks cb;
 	void *user;
 	eio_map sessions;     /* sid -> eio_session */
+	eio_timers timers;    /* every session's timeouts (EIO_TL_* lists) */
+	eio_tlink reaper;     /* frees the graveyard on the next pass */
+	struct eio_session *graveyard;  /* destroyed, freed by the reaper */
 };
+
+/* The server's deadline lists, by duration. */
+enum { EIO_TL_PING, EIO_TL_PONG, EIO_TL_UPGRADE, EIO_TL_KILL };
 
 enum { EIO_S_OPEN, EIO_S_CLOSING, EIO_S_CLOSED };
 enum { EIO_UPG_NONE, EIO_UPG_PROBING, EIO_UPG_PROBED };
@@ -73,13 +80,13 @@ struct eio_session {
 	bool poll_noop;        /* answer the GET with "6" even if nothing queued */
 	bool close_queued;     /* the "1" packet is in the queue */
 	const char *close_reason;  /* for a deferred destroy (EIO_HB_KILL) */
-	int handles_open;      /* timers still to be closed before free */
 	struct lws *get;       /* polling GET of this session (parked or writing) */
 	struct lws *post;      /* polling POST being received */
 	struct lws *ws;        /* WebSocket: the transport, or the upgrade probe */
 	eio_queue q;
-	uv_timer_t hb;         /* heartbeat / close linger / deferred kill */
-	uv_timer_t upgrade_timer;
+	eio_tlink hb_link;     /* heartbeat / close linger / deferred kill */
+	eio_tlink upg_link;    /* upgrade timeout */
+	struct eio_session *next_dead;
 };
 
 /* Per-connection data of the "http" protocol. lws frees and re-allocates it
@@ -126,6 +133,8 @@ static inline eio_msg *eio_queue_at(const eio_queue *q, uint32_t i)
 	return q->ring[(q->head + i) & (q->cap - 1)];
 }
 void eio_session_upgrade_begin(eio_session *s, struct lws *wsi);
+void eio_session_timers_expire(eio_timers *t, int list, eio_tlink *link);
+void eio_session_reap_all(eio_server *srv);
 void eio_session_upgraded(eio_session *s);
 
 /* eio_http.c */

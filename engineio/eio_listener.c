@@ -133,6 +133,7 @@ int eio_listener_port(const eio_listener *l)
 
 static void server_free(eio_server *srv)
 {
+	eio_session_reap_all(srv);
 	eio_map_free(&srv->sessions);
 	free((char *)srv->o.path);
 	free((char *)srv->o.cors_origin);
@@ -145,9 +146,12 @@ void eio_listener_close(eio_listener *l)
 	if (l->closing)
 		return;
 	l->closing = true;
-	/* Sessions are destroyed now; their connections die with the context. */
-	for (size_t i = 0; i < l->nservers; i++)
+	/* Sessions are destroyed now; their connections die with the context.
+	 * The servers' timers close with the listener's (freed after the loop). */
+	for (size_t i = 0; i < l->nservers; i++) {
 		eio_server_close_all(l->servers[i]);
+		eio_timers_close(&l->servers[i]->timers, NULL);
+	}
 	while (l->parked)
 		eio_listener_unpark(l, l->parked);
 	uv_timer_stop(&l->hangup_timer);
@@ -237,6 +241,11 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts,
 		srv->cb = *cb;
 	srv->user = user;
 	eio_map_init(&srv->sessions);
+	eio_timers_init(&srv->timers, l->loop, eio_session_timers_expire);
+	eio_timers_set_ms(&srv->timers, EIO_TL_PING, srv->o.ping_interval_ms);
+	eio_timers_set_ms(&srv->timers, EIO_TL_PONG, srv->o.ping_timeout_ms);
+	eio_timers_set_ms(&srv->timers, EIO_TL_UPGRADE, srv->o.upgrade_timeout_ms);
+	eio_timers_set_ms(&srv->timers, EIO_TL_KILL, 0);
 	l->servers[l->nservers++] = srv;
 	*err = 0;
 	return srv;

@@ -15,6 +15,7 @@
 #include "eio_request.h"
 
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +66,25 @@ static void queue_clear(eio_queue *q)
 
 /* ---- timers ----------------------------------------------------------------- */
 
-static void hb_arm(eio_session *s, int mode, unsigned ms);
-
-static void on_hb_timer(uv_timer_t *t)
+/* The server's deadline lists (eio_timer.h), one per fixed duration. */
+static int hb_list(int mode)
 {
-	eio_session *s = t->data;
+	switch (mode) {
+	case EIO_HB_PING_WAIT: return EIO_TL_PING;
+	case EIO_HB_KILL: return EIO_TL_KILL;
+	default: return EIO_TL_PONG;  /* pong wait and close linger: pingTimeout */
+	}
+}
+
+static void hb_arm(eio_session *s, int mode)
+{
+	eio_timers_cancel(&s->srv->timers, hb_list(s->hb_mode), &s->hb_link);
+	s->hb_mode = (uint8_t)mode;
+	eio_timers_arm(&s->srv->timers, hb_list(mode), &s->hb_link);
+}
+
+static void on_hb_timer(eio_session *s)
+{
 	switch (s->hb_mode) {
 	case EIO_HB_PING_WAIT: {
 		/* Wait for the pong even if the ping could not be queued: a
@@ -79,7 +94,7 @@ static void on_hb_timer(uv_timer_t *t)
 			eio_session_enqueue(s, ping);
 		eio_msg_unref(ping);
 		if (s->hb_mode != EIO_HB_KILL)
-			hb_arm(s, EIO_HB_PONG_WAIT, s->srv->o.ping_timeout_ms);
+			hb_arm(s, EIO_HB_PONG_WAIT);
 		break;
 	}
 	case EIO_HB_PONG_WAIT:
@@ -93,26 +108,37 @@ static void on_hb_timer(uv_timer_t *t)
 	}
 }
 
-static void hb_arm(eio_session *s, int mode, unsigned ms)
+/* Destroyed sessions are freed on the next expiry pass, not at once: the
+ * code that destroyed one (inside a callback) may still read it. */
+static void reap(eio_server *srv)
 {
-	s->hb_mode = (uint8_t)mode;
-	uv_timer_start(&s->hb, on_hb_timer, ms, 0);
-}
-
-static void on_upgrade_timeout(uv_timer_t *t)
-{
-	eio_session *s = t->data;
-	eio_log(NS, "%s: upgrade timed out", s->sid);
-	eio_ws_detach(s);  /* only the probe goes; the session stays on polling */
-}
-
-static void on_handle_closed(uv_handle_t *h)
-{
-	eio_session *s = h->data;
-	if (--s->handles_open == 0) {
+	eio_session *s;
+	while ((s = srv->graveyard)) {
+		srv->graveyard = s->next_dead;
 		eio_request_free(s->req);
 		free(s);
 	}
+}
+
+void eio_session_timers_expire(eio_timers *t, int list, eio_tlink *link)
+{
+	eio_server *srv = (eio_server *)((char *)t - offsetof(eio_server, timers));
+	if (link == &srv->reaper) {
+		reap(srv);
+		return;
+	}
+	if (list == EIO_TL_UPGRADE) {
+		eio_session *s = (eio_session *)((char *)link - offsetof(eio_session, upg_link));
+		eio_log(NS, "%s: upgrade timed out", s->sid);
+		eio_ws_detach(s);  /* only the probe goes; the session stays on polling */
+		return;
+	}
+	on_hb_timer((eio_session *)((char *)link - offsetof(eio_session, hb_link)));
+}
+
+void eio_session_reap_all(eio_server *srv)
+{
+	reap(srv);
 }
 
 /* ---- lifecycle -------------------------------------------------------------- */
@@ -161,11 +187,7 @@ eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport
 		return NULL;
 	}
 	eio_msg_unref(open);
-	uv_timer_init(srv->l->loop, &s->hb);
-	uv_timer_init(srv->l->loop, &s->upgrade_timer);
-	s->hb.data = s->upgrade_timer.data = s;
-	s->handles_open = 2;
-	hb_arm(s, EIO_HB_PING_WAIT, srv->o.ping_interval_ms);
+	hb_arm(s, EIO_HB_PING_WAIT);
 	eio_log(NS, "%s: open (%s)", s->sid, eio_session_transport(s));
 	return s;
 }
@@ -180,16 +202,18 @@ void eio_session_destroy(eio_session *s, const char *reason)
 	bool client_closed = strcmp(reason, "transport close") == 0;
 	s->state = EIO_S_CLOSED;
 	eio_log(NS, "%s: close (%s)", s->sid, reason);
-	eio_map_del(&s->srv->sessions, s->sid);
-	uv_timer_stop(&s->hb);
-	uv_timer_stop(&s->upgrade_timer);
+	eio_server *srv = s->srv;
+	eio_map_del(&srv->sessions, s->sid);
+	eio_timers_cancel(&srv->timers, hb_list(s->hb_mode), &s->hb_link);
+	eio_timers_cancel(&srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	queue_clear(&s->q);
 	eio_polling_detach(s, client_closed);
 	eio_ws_detach(s);
-	if (s->srv->cb.on_close)
-		s->srv->cb.on_close(s, reason, s->srv->user);
-	uv_close((uv_handle_t *)&s->hb, on_handle_closed);
-	uv_close((uv_handle_t *)&s->upgrade_timer, on_handle_closed);
+	if (srv->cb.on_close)
+		srv->cb.on_close(s, reason, srv->user);
+	s->next_dead = srv->graveyard;
+	srv->graveyard = s;
+	eio_timers_arm(&srv->timers, EIO_TL_KILL, &srv->reaper);
 }
 
 /* Destroy on the next loop turn: used where the caller may be iterating over
@@ -199,7 +223,7 @@ void eio_session_destroy_later(eio_session *s, const char *reason)
 	if (s->state == EIO_S_CLOSED || s->hb_mode == EIO_HB_KILL)
 		return;
 	s->close_reason = reason;
-	hb_arm(s, EIO_HB_KILL, 0);
+	hb_arm(s, EIO_HB_KILL);
 }
 
 void eio_session_close(eio_session *s)
@@ -219,10 +243,10 @@ void eio_session_close(eio_session *s)
 			eio_session_destroy_later(s, "forced close");
 			return;
 		}
-		hb_arm(s, EIO_HB_CLOSE_WAIT, s->srv->o.ping_timeout_ms);
+		hb_arm(s, EIO_HB_CLOSE_WAIT);
 	} else {
 		/* WebSocket: flush, then a close frame (node sends no "1"). */
-		hb_arm(s, EIO_HB_CLOSE_WAIT, s->srv->o.ping_timeout_ms);
+		hb_arm(s, EIO_HB_CLOSE_WAIT);
 	}
 	eio_session_kick(s);
 }
@@ -293,7 +317,7 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 	switch (type) {
 	case EIO_PKT_PONG:
 		if (s->hb_mode == EIO_HB_PONG_WAIT)
-			hb_arm(s, EIO_HB_PING_WAIT, s->srv->o.ping_interval_ms);
+			hb_arm(s, EIO_HB_PING_WAIT);
 		break;
 	case EIO_PKT_MESSAGE:
 		if (s->state == EIO_S_OPEN && s->srv->cb.on_message)
@@ -318,13 +342,13 @@ void eio_session_upgrade_begin(eio_session *s, struct lws *wsi)
 {
 	s->ws = wsi;
 	s->upgrade = EIO_UPG_PROBING;
-	uv_timer_start(&s->upgrade_timer, on_upgrade_timeout, s->srv->o.upgrade_timeout_ms, 0);
+	eio_timers_arm(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 }
 
 /* The probe WebSocket sent "5": it becomes the transport (spec "Upgrade"). */
 void eio_session_upgraded(eio_session *s)
 {
-	uv_timer_stop(&s->upgrade_timer);
+	eio_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	s->upgrade = EIO_UPG_NONE;
 	s->transport = EIO_TRANSPORT_WEBSOCKET;
 	/* A GET still parked must drain with a noop before polling stops. */

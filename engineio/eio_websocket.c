@@ -135,7 +135,7 @@ static int ws_established(eio_listener *l, struct lws *wsi, eio_ws_pss *pss)
 /* Close the session's WebSocket (transport or probe) and forget it. */
 void eio_ws_detach(eio_session *s)
 {
-	uv_timer_stop(&s->upgrade_timer);
+	eio_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	s->upgrade = EIO_UPG_NONE;
 	if (!s->ws)
 		return;
@@ -352,7 +352,7 @@ static void ws_closed(eio_ws_pss *pss)
 	if (s->transport == EIO_TRANSPORT_WEBSOCKET) {
 		eio_session_destroy(s, "transport close");
 	} else {
-		uv_timer_stop(&s->upgrade_timer);
+		eio_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 		s->upgrade = EIO_UPG_NONE;
 	}
 }

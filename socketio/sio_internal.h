@@ -125,6 +125,7 @@ struct sio_ack {
 	sio_socket *s;   /* NULL once the socket is gone */
 	int64_t id;
 	bool retained, done;
+	bool in_handler;  /* the handler it was given to is running */
 	struct sio_ack *next;
 };
 

@@ -304,6 +304,11 @@ static void unlink_ack(sio_ack *ack)
 
 void sio_ack_drop(sio_ack *ack)
 {
+	/* Inside the handler that received it: the dispatcher frees it. */
+	if (ack->in_handler) {
+		ack->retained = false;
+		return;
+	}
 	unlink_ack(ack);
 	free(ack);
 }
@@ -361,6 +366,7 @@ static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *a
 	if (p->id >= 0 && (ack = calloc(1, sizeof(*ack)))) {
 		ack->s = s;
 		ack->id = p->id;
+		ack->in_handler = true;
 		ack->next = s->open_acks;
 		s->open_acks = ack;
 	}
@@ -375,8 +381,11 @@ static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *a
 	}
 	sio_args_release(&args);
 	free(heap);
-	if (ack && !ack->retained)
-		sio_ack_drop(ack);
+	if (ack) {
+		ack->in_handler = false;
+		if (!ack->retained)
+			sio_ack_drop(ack);
+	}
 	release(s);
 }
 

@@ -19,8 +19,16 @@
 //   ask (...a)           socket.timeout(500).emit("question", ...a, ack): on reply emit
 //                        "answer" (...reply), on timeout emit "answer-timeout"
 //   disconnect-me        socket.disconnect()
+//   fetch-room (room, ack)             ack([ids of the sockets in room])
+//   ask-room (room, ...a, ack)         nsp.to(room).timeout(500).emit("question", ...a, cb),
+//                                      then ack(null | "operation has timed out",
+//                                      [first argument of each answer])
+//   kick-room (room)                   nsp.in(room).disconnectSockets()
+// Namespaces with these handlers: "/", "/custom", "/async" and the dynamic /dyn-[a-z0-9]+.
 // "/custom" middleware: auth.token === "refuse" -> connect_error "refused", data {code: 42}.
-// Any other namespace: connect_error "Invalid namespace" (socket.io's default).
+// "/async" middleware answers 20 ms later: auth.token === "refuse" -> connect_error
+// "refused later", data {code: 43}.
+// Any other namespace (e.g. /dyn-ABC): connect_error "Invalid namespace" (socket.io's default).
 import http from 'node:http';
 import { Server as SioServer } from 'socket.io';
 import { Server as EioServer } from 'engine.io';
@@ -89,8 +97,11 @@ const io = new SioServer(httpServer, {
   serveClient: false,
 });
 
-function setup(nsp) {
-  nsp.on('connection', (socket) => {
+// `parent` may be a dynamic parent namespace: handlers use socket.nsp, the namespace the
+// socket is actually in.
+function setup(parent) {
+  parent.on('connection', (socket) => {
+    const nsp = socket.nsp;
     socket.on('error', () => {}); // a malformed packet closes the connection; no noise
     socket.emit('auth', socket.handshake.auth ?? {});
 
@@ -119,6 +130,23 @@ function setup(nsp) {
       });
     });
     socket.on('disconnect-me', () => socket.disconnect());
+    socket.on('fetch-room', async (room, ack) => {
+      if (typeof room !== 'string' || typeof ack !== 'function') return;
+      const sockets = await nsp.in(room).fetchSockets();
+      ack(sockets.map((s) => s.id));
+    });
+    socket.on('ask-room', (room, ...args) => {
+      const ack = args.pop();
+      if (typeof room !== 'string' || typeof ack !== 'function') return;
+      // socket.io gives an Error and, per client, the first argument of its answer; the C
+      // server sends the error's message as a string.
+      nsp.to(room).timeout(500).emit('question', ...args, (err, responses) => {
+        ack(err ? 'operation has timed out' : null, responses);
+      });
+    });
+    socket.on('kick-room', (room) => {
+      if (typeof room === 'string') nsp.in(room).disconnectSockets();
+    });
   });
 }
 
@@ -134,6 +162,21 @@ custom.use((socket, next) => {
   }
 });
 setup(custom);
+setup(io.of(/^\/dyn-[a-z0-9]+$/));
+const asyncNsp = io.of('/async');
+asyncNsp.use((socket, next) => {
+  // the verdict comes 20 ms later, as after a database call
+  setTimeout(() => {
+    if (socket.handshake.auth && socket.handshake.auth.token === 'refuse') {
+      const err = new Error('refused later');
+      err.data = { code: 43 };
+      next(err);
+    } else {
+      next();
+    }
+  }, 20);
+});
+setup(asyncNsp);
 
 // ---- bare Engine.IO echo on /engine.io/ ----
 const engine = new EioServer(engineOpts);
