@@ -82,8 +82,12 @@ void eio_timers_arm(eio_timers *t, int list, eio_tlink *link)
 
 void eio_timers_cancel(eio_timers *t, int list, eio_tlink *link)
 {
-	if (eio_tlink_armed(link))
-		unlink_(&t->lists[list], link);
+	if (!eio_tlink_armed(link))
+		return;
+	unlink_(&t->lists[list], link);
+	/* With nothing left to wait for, the uv timer must not keep the
+	 * loop alive. */
+	schedule(t);
 }
 
 static void on_timer(uv_timer_t *ut)

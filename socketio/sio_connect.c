@@ -59,7 +59,7 @@ static void finish(sio_socket *s)
 		refuse_socket(s, "Internal server error", NULL);
 		return;
 	}
-	uv_timer_stop(&c->connect_timer);
+	eio_timers_cancel(&c->srv->timers, 0, &c->connect_link);
 	sio_buf b;
 	sio_buf_init(&b);
 	if (sio_packet_encode_connect_ok(&b, nsp->name, nsp->name_len, s->id) == 0)

@@ -7,13 +7,14 @@
  *   socket    -> handlers, rooms joined, acks it waits for
  *   room      -> its member sockets (a hash set: O(1) join, leave, lookup)
  *
- * The hash map is the Engine.IO layer's string map (engineio/eio_map.h), a
- * utility with no Engine.IO state in it.
+ * The hash map and the deadline lists are the Engine.IO layer's utilities
+ * (engineio/eio_map.h, eio_timer.h), which hold no Engine.IO state.
  */
 #ifndef SIO_INTERNAL_H
 #define SIO_INTERNAL_H
 
 #include "../engineio/eio_map.h"
+#include "../engineio/eio_timer.h"
 #include "sio_json.h"
 #include "sio_packet.h"
 #include "socketio.h"
@@ -65,6 +66,7 @@ struct sio_namespace {
 
 struct sio_server {
 	eio_server *eio;
+	eio_timers timers;  /* list 0: connectTimeout of clients with no namespace */
 	const sio_adapter_ops *adapter;
 	sio_options o;
 	sio_namespace **nsps;
@@ -78,7 +80,7 @@ struct sio_client {
 	eio_session *es;
 	sio_socket **sockets;  /* one per namespace joined */
 	size_t nsockets;
-	uv_timer_t connect_timer;
+	eio_tlink connect_link;  /* connectTimeout, on the server's list */
 	bool closed;
 	/* A binary packet waiting for its attachments (spec "Binary"). */
 	char *pending_text;

@@ -10,6 +10,7 @@
  */
 #include "sio_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,9 +185,12 @@ void sio_disconnect(sio_socket *s, bool close_transport)
 		eio_session_close(c->es);
 }
 
-static void on_connect_timeout(uv_timer_t *t)
+/* connectTimeout: one deadline list per server (the duration is fixed). */
+static void on_connect_timeout(eio_timers *t, int list, eio_tlink *link)
 {
-	sio_client *c = t->data;
+	(void)t;
+	(void)list;
+	sio_client *c = (sio_client *)((char *)link - offsetof(sio_client, connect_link));
 	if (c->nsockets == 0)
 		sio_client_close(c, "no namespace joined within connectTimeout");
 }
@@ -203,15 +207,8 @@ static void on_engine_connection(eio_server *es, eio_session *s, void *user)
 	c->srv = srv;
 	c->es = s;
 	sio_packet_init(&c->pending);
-	uv_timer_init(eio_server_loop(srv->eio), &c->connect_timer);
-	c->connect_timer.data = c;
-	uv_timer_start(&c->connect_timer, on_connect_timeout, srv->o.connect_timeout_ms, 0);
+	eio_timers_arm(&srv->timers, 0, &c->connect_link);
 	eio_session_set_user(s, c);
-}
-
-static void client_timer_closed(uv_handle_t *h)
-{
-	free(h->data);
 }
 
 static void on_engine_close(eio_session *es, const char *reason, void *user)
@@ -228,8 +225,9 @@ static void on_engine_close(eio_session *es, const char *reason, void *user)
 	}
 	free(c->sockets);
 	clear_pending(c);
-	uv_timer_stop(&c->connect_timer);
-	uv_close((uv_handle_t *)&c->connect_timer, client_timer_closed);
+	eio_timers_cancel(&c->srv->timers, 0, &c->connect_link);
+	eio_session_set_user(es, NULL);
+	free(c);
 }
 
 /* ---- CONNECT ------------------------------------------------------------------- */
@@ -351,6 +349,8 @@ sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err)
 		free(srv);
 		return NULL;
 	}
+	eio_timers_init(&srv->timers, eio_server_loop(srv->eio), on_connect_timeout);
+	eio_timers_set_ms(&srv->timers, 0, o->connect_timeout_ms);
 	return srv;
 }
 
@@ -393,5 +393,9 @@ void sio_server_free(sio_server *srv)
 		free(srv->parents[i]);
 	}
 	free(srv->parents);
+	/* The timer handle lives in srv: let the loop see it closed first. */
+	uv_loop_t *loop = srv->timers.timer.loop;
+	eio_timers_close(&srv->timers, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
 	free(srv);
 }
