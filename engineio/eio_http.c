@@ -173,6 +173,7 @@ int eio_http_write_response(eio_http_pss *pss)
 	if (lws_add_http_common_headers(wsi, (unsigned)pss->status, pss->ctype,
 	                                (lws_filepos_t)pss->body_len, &p, end) ||
 	    add_header(wsi, "cache-control:", "no-store", &p, end) ||
+	    (pss->close_after && add_header(wsi, "connection:", "close", &p, end)) ||
 	    add_cors_headers(pss, &p, end, pss->status == 204) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
@@ -253,7 +254,8 @@ static void on_http_request(eio_listener *l, eio_http_pss *pss, const char *path
 	struct lws *wsi = pss->wsi;
 	pss->srv = eio_http_route(l, path);
 	if (!pss->srv) {
-		respond_static(pss, 404, "text/plain", "Not Found");
+		if (!eio_apphttp_begin(l, pss, path))
+			respond_static(pss, 404, "text/plain", "Not Found");
 		return;
 	}
 	eio_server *srv = pss->srv;
@@ -313,6 +315,7 @@ static void on_http_request(eio_listener *l, eio_http_pss *pss, const char *path
 static void http_pss_release(eio_http_pss *pss)
 {
 	eio_polling_release(pss);
+	eio_apphttp_release(pss);
 	eio_http_body_free(pss);
 	free(pss->rx);
 	pss->rx = NULL;
@@ -346,13 +349,18 @@ int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY:
-		if (pss->is_post && eio_polling_post_body(pss, in, len) < 0)
-			return 0;  /* the error answer is queued; ignore the rest */
+		/* On an error the answer is queued and the rest is ignored. */
+		if (pss->is_post)
+			eio_polling_post_body(pss, in, len);
+		else if (pss->app)
+			eio_apphttp_body(pss, in, len);
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (pss->is_post)
 			eio_polling_post_done(pss);
+		else if (pss->app)
+			eio_apphttp_body_done(l, pss);
 		return 0;
 
 	case LWS_CALLBACK_HTTP_WRITEABLE:

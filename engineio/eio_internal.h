@@ -40,6 +40,9 @@ struct eio_listener {
 	bool hangup_timer_on;
 	bool closing;                  /* eio_listener_close() has run */
 	unsigned char *wbuf;           /* LWS_PRE + EIO_WBUF_CAP */
+	eio_http_handler http_handler; /* other paths (eio_apphttp.c) */
+	void *http_handler_user;
+	char *http_capture_headers;    /* non-standard headers to keep */
 };
 
 struct eio_server {
@@ -106,6 +109,8 @@ typedef struct eio_http_pss {
 	size_t rx_len, rx_cap;
 	char origin[256];
 	char acrh[256];        /* Access-Control-Request-Headers of a preflight */
+	eio_http_request *app; /* a request for the application's handler */
+	bool app_ready;        /* its handler has run */
 } eio_http_pss;
 
 /* Per-connection data of the "eio-ws" protocol. */
@@ -146,6 +151,12 @@ void eio_http_body_free(eio_http_pss *pss);
 void eio_http_error(eio_http_pss *pss, int code, const char *message);
 int eio_http_write_response(eio_http_pss *pss);
 eio_server *eio_http_route(eio_listener *l, const char *path);
+
+/* eio_apphttp.c */
+bool eio_apphttp_begin(eio_listener *l, eio_http_pss *pss, const char *path);
+int eio_apphttp_body(eio_http_pss *pss, const char *in, size_t len);
+void eio_apphttp_body_done(eio_listener *l, eio_http_pss *pss);
+void eio_apphttp_release(eio_http_pss *pss);
 
 /* eio_polling.c */
 void eio_polling_get(eio_http_pss *pss, eio_session *s);

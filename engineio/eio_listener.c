@@ -182,6 +182,7 @@ void eio_listener_free(eio_listener *l)
 	for (size_t i = 0; i < l->nservers; i++)
 		server_free(l->servers[i]);
 	free(l->servers);
+	free(l->http_capture_headers);
 	free(l->wbuf);
 	free(l);
 }

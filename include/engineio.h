@@ -167,6 +167,25 @@ void eio_listener_close(eio_listener *l);
 void eio_listener_free(eio_listener *l);
 int eio_listener_port(const eio_listener *l);
 
+/* ---- Plain HTTP on the same port -------------------------------------------- */
+
+/* A request on a path no Engine.IO server is mounted on (a health check, an
+ * admin API, metrics). The handler runs once the whole body is read (at most
+ * 1 MiB; more gets 413). Answer with eio_http_reply(), during the call or
+ * later: it frees the request, and does nothing else if the client has gone.
+ * Without a handler such requests get 404. */
+typedef struct eio_http_request eio_http_request;
+typedef void (*eio_http_handler)(eio_http_request *req, void *user);
+/* capture_headers: non-standard header names to keep, as in eio_options. */
+int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn,
+                                  const char *capture_headers, void *user);
+const char *eio_http_request_method(const eio_http_request *req);  /* "GET", ... */
+/* Path, query, headers and client address, as for a handshake. */
+const eio_request *eio_http_request_info(const eio_http_request *req);
+const char *eio_http_request_body(const eio_http_request *req, size_t *len);
+void eio_http_reply(eio_http_request *req, int status, const char *content_type,
+                    const char *body, size_t len);
+
 /* ---- Server ----------------------------------------------------------------- */
 
 /* Mount a new Engine.IO server on the listener at opts->path. The options are

@@ -16,6 +16,7 @@
  *   the ids of the room's sockets; "ask-room" (room, ...args, ack) -> every
  *   socket of the room gets "question" with an ack (500 ms), then ack with
  *   [error or null, [responses...]]; "kick-room" (room) -> disconnect them.
+ * Plain HTTP on the same port: GET /health, POST /echo (see on_http).
  */
 #include "socketio.h"
 
@@ -282,6 +283,32 @@ static void async_mw(sio_socket *s, sio_next *next, void *u)
 	uv_timer_start(&p->t, on_mw_timer, 20, 0);
 }
 
+/* Plain HTTP on the same port: GET /health -> {"status":"ok","sessions":N};
+ * POST /echo -> the body back, with the x-echo-tag header in the type. */
+static void on_http(eio_http_request *req, void *u)
+{
+	sio_server *srv = u;
+	const eio_request *info = eio_http_request_info(req);
+	const char *url = eio_request_url(info);
+	const char *method = eio_http_request_method(req);
+	if (strcmp(method, "GET") == 0 && strncmp(url, "/health", 7) == 0 &&
+	    (url[7] == '\0' || url[7] == '?')) {
+		char body[96];
+		int n = snprintf(body, sizeof(body), "{\"status\":\"ok\",\"sessions\":%zu}",
+		                 eio_server_session_count(sio_server_engine(srv)));
+		eio_http_reply(req, 200, "application/json", body, (size_t)n);
+	} else if (strcmp(method, "POST") == 0 && strcmp(url, "/echo") == 0) {
+		size_t n;
+		const char *b = eio_http_request_body(req, &n);
+		const char *tag = eio_request_header(info, "x-echo-tag");
+		eio_http_reply(req, 200, tag && strcmp(tag, "json") == 0 ? "application/json"
+		                                                        : "text/plain",
+		               b, n);
+	} else {
+		eio_http_reply(req, 404, "text/plain", "Not Found", 9);
+	}
+}
+
 static void eio_echo(eio_session *s, const char *data, size_t len, bool binary, void *u)
 {
 	(void)u;
@@ -348,6 +375,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-echo: invalid options (%d)\n", err);
 		return 1;
 	}
+	eio_listener_set_http_handler(listener, on_http, "x-echo-tag", srv);
 	sio_namespace *root = sio_of(srv, "/");
 	add_handlers(root);
 	sio_on_connection(root, on_connection, NULL);

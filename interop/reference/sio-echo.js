@@ -85,9 +85,39 @@ if (opts.corsOrigin !== null) {
   };
 }
 
+// Plain HTTP on the same port, as the C sio-echo: GET /health, POST /echo (body back,
+// JSON content type when the x-echo-tag header says "json"; 413 over 1 MiB).
 const httpServer = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  if (req.method === 'GET' && url.pathname === '/health') {
+    const body = JSON.stringify({ status: 'ok', sessions: io.engine.clientsCount });
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(body);
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/echo') {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > 1024 * 1024) {
+        res.writeHead(413, { 'Content-Type': 'text/plain', Connection: 'close' });
+        res.end('Payload Too Large');
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (res.headersSent) return;
+      const json = req.headers['x-echo-tag'] === 'json';
+      res.writeHead(200, { 'Content-Type': json ? 'application/json' : 'text/plain' });
+      res.end(Buffer.concat(chunks));
+    });
+    return;
+  }
   res.writeHead(404, { 'Content-Type': 'text/plain' });
-  res.end('not found');
+  res.end('Not Found');
 });
 
 // ---- Socket.IO on /socket.io/ ----
