@@ -14,9 +14,9 @@ OPT      ?= -O2
 SAN      ?=
 VERSION  := 0.1.0
 
-PKGS        := libwebsockets libuv libsodium
+PKGS        := libwebsockets libuv libsodium libjwt
 DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -luv -lsodium)
+DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -luv -lsodium -ljwt)
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
 CFLAGS   ?= $(OPT) -g
@@ -36,6 +36,9 @@ APP_BINS := $(APPS:%=$(BUILD)/%)
 EXAMPLES := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard apps/examples/*/*.c)))))
 EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/%)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
+# sio-server's modules (all but main.c), linked into its tests tests/test_srv_*.c
+SRV_SRC  := $(filter-out apps/sio-server/main.c,$(wildcard apps/sio-server/*.c))
+SRV_OBJ  := $(SRV_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BINS:= $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
@@ -93,6 +96,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB_LINK) $(CHECK_LIBS)
 
+$(BUILD)/tests/test_srv_%: $(BUILD)/obj/tests/test_srv_%.o $(SRV_OBJ) $(LIBS_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(SRV_OBJ) $(LIB_LINK) $(CHECK_LIBS)
+
 $(BUILD)/%.pc: scripts/%.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
@@ -117,7 +124,10 @@ install: all
 	ln -sf libengineio.so.0 $(DESTDIR)$(PREFIX)/lib/libengineio.so
 	install -m 755 $(BUILD)/libsocketio.so $(DESTDIR)$(PREFIX)/lib/libsocketio.so.0
 	ln -sf libsocketio.so.0 $(DESTDIR)$(PREFIX)/lib/libsocketio.so
-	install -m 644 $(BUILD)/engineio.pc $(BUILD)/socketio.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	for pc in engineio socketio; do \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/$$pc.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc; \
+	done
 	install -m 755 $(APP_BINS) $(DESTDIR)$(PREFIX)/bin/
 
 clean:
