@@ -31,7 +31,8 @@ EIO_SRC  := $(sort $(wildcard engineio/*.c))
 SIO_SRC  := $(sort $(wildcard socketio/*.c))
 EIO_OBJ  := $(EIO_SRC:%.c=$(BUILD)/obj/%.o)
 SIO_OBJ  := $(SIO_SRC:%.c=$(BUILD)/obj/%.o)
-APPS     := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard apps/*/*.c)))))
+# an app is a directory of apps/ with a main.c
+APPS     := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard apps/*/main.c)))))
 APP_BINS := $(APPS:%=$(BUILD)/%)
 EXAMPLES := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard apps/examples/*/*.c)))))
 EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/%)
@@ -109,11 +110,13 @@ fuzz:
 	@for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
 	  clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -Iinclude $(DEP_CFLAGS) \
-	    $$f $(EIO_SRC) $(SIO_SRC) -o build-fuzz/$$n $(DEP_LIBS) -lm || exit 1; \
+	    $$f $(EIO_SRC) $(SIO_SRC) $(SRV_SRC) -o build-fuzz/$$n $(DEP_LIBS) -lm || exit 1; \
 	done
 
-bench:
-	@echo "make bench: the benchmark lands with issue 4"; exit 1
+# node socket.io and the C server side by side under build/sio-bench (not part of `test`).
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

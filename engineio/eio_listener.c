@@ -8,8 +8,13 @@
  */
 #include "eio_internal.h"
 
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define NS "engineio:server"
 
@@ -79,8 +84,37 @@ void eio_listener_unpark(eio_listener *l, eio_http_pss *pss)
 
 /* ---- listener --------------------------------------------------------------- */
 
+/* Can addr:port be bound? lws reports a failed bind only in its log and
+ * still returns a context, so the port is tried first, with the same
+ * SO_REUSEADDR lws uses. */
+static bool port_free(const char *addr, int port)
+{
+	if (port <= 0)
+		return true;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+		                  .ai_flags = AI_PASSIVE | AI_NUMERICHOST }, *ai = NULL;
+	char ps[16];
+	snprintf(ps, sizeof(ps), "%d", port);
+	if (getaddrinfo(addr && *addr ? addr : "::", ps, &hints, &ai) != 0)
+		return true;  /* let lws report it */
+	bool ok = true;
+	int fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	if (fd >= 0) {
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		ok = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno != EADDRINUSE;
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return ok;
+}
+
 eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int *err)
 {
+	if (!port_free(addr, port)) {
+		*err = EIO_ELISTEN;
+		return NULL;
+	}
 	eio_listener *l = calloc(1, sizeof(*l));
 	if (!l || !(l->wbuf = malloc(LWS_PRE + EIO_WBUF_CAP))) {
 		free(l);
@@ -120,8 +154,23 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	}
 	uv_timer_init(loop, &l->hangup_timer);
 	l->hangup_timer.data = l;
+	/* lws creates the context even when the vhost cannot bind (port in
+	 * use): that is a failure to listen. */
 	l->vh = lws_get_vhost_by_name(l->ctx, "default");
-	l->port = l->vh ? lws_get_vhost_listen_port(l->vh) : port;
+	l->port = l->vh ? lws_get_vhost_listen_port(l->vh) : -1;
+	if (l->port <= 0) {
+		/* Only the first teardown step: lws 4.1 frees handles the loop
+		 * still holds when a context whose vhost failed is destroyed
+		 * completely (measured with valgrind). The port is checked
+		 * before lws is involved (port_free), so this is the rare race
+		 * of another process binding in between; the context leaks. */
+		*err = EIO_ELISTEN;
+		lws_context_destroy(l->ctx);
+		uv_run(loop, UV_RUN_NOWAIT);
+		free(l->wbuf);
+		free(l);
+		return NULL;
+	}
 	eio_log(NS, "listening on port %d", l->port);
 	return l;
 }

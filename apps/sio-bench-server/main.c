@@ -1,0 +1,124 @@
+/* sio-bench-server - the C side of `make bench`: the same application as
+ * bench/node-server.js, on the Socket.IO layer.
+ *
+ *   sio-bench-server [--port P] [--host ADDR] [--ping-interval MS] [--ping-timeout MS]
+ *
+ * Socket.IO on /socket.io/, no CORS, no compression. The handshake query
+ * `room` joins that room; event broadcast(room, data) emits "broadcast" with
+ * data to the room (io.to(room).emit); event echo(data, ack) acks data.
+ * Prints a line containing "listening"; exits 0 on SIGTERM or SIGINT.
+ */
+#include "socketio.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static eio_listener *listener;
+static uv_signal_t sigint, sigterm;
+
+/* broadcast(room, data): io.to(room).emit("broadcast", data) */
+static void on_broadcast(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
+{
+	(void)ev; (void)ack; (void)u;
+	const char *room = sio_args_str(a, 0, NULL);
+	if (!room)
+		return;
+	sio_out *o = sio_out_new();
+	if (o && (sio_args_count(a) < 2 || sio_out_arg(o, a, 1) == 0))
+		sio_to(sio_socket_namespace(s), room, "broadcast", o);
+	sio_out_free(o);
+}
+
+/* echo(data, ack): ack(data) */
+static void on_echo(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
+{
+	(void)s; (void)ev; (void)u;
+	if (!ack)
+		return;
+	sio_out *o = sio_out_new();
+	if (o && (sio_args_count(a) < 1 || sio_out_arg(o, a, 0) == 0))
+		sio_ack_send(ack, o);
+	else
+		sio_ack_drop(ack);
+	sio_out_free(o);
+}
+
+static void on_connection(sio_socket *s, void *u)
+{
+	(void)u;
+	const char *room = eio_request_query(eio_session_request(sio_socket_session(s)), "room");
+	if (room && *room)
+		sio_join(s, room);
+	sio_on(s, "broadcast", on_broadcast, NULL);
+	sio_on(s, "echo", on_echo, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	(void)h; (void)signum;
+	uv_close((uv_handle_t *)&sigint, NULL);
+	uv_close((uv_handle_t *)&sigterm, NULL);
+	eio_listener_close(listener);
+}
+
+int main(int argc, char **argv)
+{
+	sio_options o;
+	sio_options_init(&o);
+	int port = 3000;
+	const char *host = NULL;
+	static const struct option longopts[] = {
+		{ "port", required_argument, 0, 'p' },
+		{ "host", required_argument, 0, 'H' },
+		{ "ping-interval", required_argument, 0, 'i' },
+		{ "ping-timeout", required_argument, 0, 't' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': port = atoi(optarg); break;
+		case 'H': host = optarg; break;
+		case 'i': o.eio.ping_interval_ms = (unsigned)atoi(optarg); break;
+		case 't': o.eio.ping_timeout_ms = (unsigned)atoi(optarg); break;
+		case 'h':
+			printf("usage: sio-bench-server [--port N] [--host ADDR] "
+			       "[--ping-interval MS] [--ping-timeout MS]\n");
+			return 0;
+		default: return 2;
+		}
+	}
+	o.eio.cors_origin = NULL;
+	uv_loop_t *loop = uv_default_loop();
+	int err = 0;
+	listener = eio_listener_new(loop, host, port, &err);
+	if (!listener) {
+		fprintf(stderr, "sio-bench-server: cannot listen on port %d\n", port);
+		return 1;
+	}
+	sio_server *srv = sio_server_new(listener, &o, &err);
+	if (!srv) {
+		fprintf(stderr, "sio-bench-server: invalid options (%d)\n", err);
+		return 1;
+	}
+	sio_on_connection(sio_of(srv, "/"), on_connection, NULL);
+
+	uv_signal_init(loop, &sigint);
+	uv_signal_init(loop, &sigterm);
+	uv_signal_start(&sigint, on_signal, SIGINT);
+	uv_signal_start(&sigterm, on_signal, SIGTERM);
+	signal(SIGPIPE, SIG_IGN);
+	printf("sio-bench-server: listening on http://127.0.0.1:%d/socket.io/ (pid %d)\n",
+	       eio_listener_port(listener), (int)getpid());
+	fflush(stdout);
+	uv_run(loop, UV_RUN_DEFAULT);
+	eio_listener_free(listener);
+	sio_server_free(srv);
+	uv_loop_close(loop);
+	return 0;
+}
