@@ -23,6 +23,8 @@
 /* One write buffer per listener: every frame queued for a WebSocket during a
  * loop turn goes out in one send (see eio_websocket.c). */
 #define EIO_WBUF_CAP (256 * 1024)
+/* lws's WebSocket read size and receive-chunk size (see eio_listener.c). */
+#define EIO_WS_RX_BUFFER (16 * 1024)
 /* How often parked polling GETs are checked for a client hang-up. */
 #define EIO_HANGUP_CHECK_MS 100
 
