@@ -42,6 +42,8 @@ struct eio_listener {
 	bool hangup_timer_on;
 	bool closing;                  /* eio_listener_close() has run */
 	unsigned char *wbuf;           /* LWS_PRE + EIO_WBUF_CAP */
+	uv_prepare_t flush;            /* before the loop blocks: write */
+	struct eio_session *dirty;     /* sessions with something to write */
 	eio_http_handler http_handler; /* other paths (eio_apphttp.c) */
 	void *http_handler_user;
 	char *http_capture_headers;    /* non-standard headers to keep */
@@ -81,7 +83,8 @@ struct eio_session {
 	uint8_t transport;     /* EIO_TRANSPORT_POLLING or _WEBSOCKET */
 	uint8_t upgrade;       /* EIO_UPG_*: a probe WebSocket is attached */
 	uint8_t hb_mode;       /* EIO_HB_*: what the heartbeat timer is for */
-	bool write_requested;  /* a WRITEABLE callback is already pending */
+	bool write_requested;  /* a write is pending (end of turn or WRITEABLE) */
+	bool in_dirty;         /* on the listener's end-of-turn write list */
 	bool poll_noop;        /* answer the GET with "6" even if nothing queued */
 	bool close_queued;     /* the "1" packet is in the queue */
 	const char *close_reason;  /* for a deferred destroy (EIO_HB_KILL) */
@@ -92,6 +95,7 @@ struct eio_session {
 	eio_tlink hb_link;     /* heartbeat / close linger / deferred kill */
 	eio_tlink upg_link;    /* upgrade timeout */
 	struct eio_session *next_dead;
+	struct eio_session *next_dirty;
 };
 
 /* Per-connection data of the "http" protocol. lws frees and re-allocates it
@@ -177,6 +181,7 @@ int eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, eio_ws_ps
                     void *in, size_t len);
 void eio_ws_detach(eio_session *s);
 void eio_ws_release(eio_ws_pss *pss);
+void eio_ws_flush_dirty(eio_listener *l);
 
 /* Sent to every connection by eio_listener_close(): free what the pss owns. */
 #define EIO_CB_RELEASE (LWS_CALLBACK_USER + 1)
@@ -185,5 +190,6 @@ void eio_ws_release(eio_ws_pss *pss);
 extern const struct lws_protocols eio_protocols[];
 void eio_listener_park(eio_listener *l, eio_http_pss *pss);
 void eio_listener_unpark(eio_listener *l, eio_http_pss *pss);
+void eio_listener_mark_dirty(eio_listener *l, eio_session *s);
 
 #endif

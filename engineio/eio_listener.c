@@ -89,6 +89,22 @@ void eio_listener_unpark(eio_listener *l, eio_http_pss *pss)
 	}
 }
 
+/* ---- end-of-turn writes ------------------------------------------------------- */
+
+static void on_flush(uv_prepare_t *p)
+{
+	eio_ws_flush_dirty(p->data);
+}
+
+void eio_listener_mark_dirty(eio_listener *l, eio_session *s)
+{
+	if (s->in_dirty)
+		return;
+	s->in_dirty = true;
+	s->next_dirty = l->dirty;
+	l->dirty = s;
+}
+
 /* ---- listener --------------------------------------------------------------- */
 
 /* Can addr:port be bound? lws reports a failed bind only in its log and
@@ -167,6 +183,14 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	}
 	uv_timer_init(loop, &l->hangup_timer);
 	l->hangup_timer.data = l;
+	/* WebSocket writes wait for the end of the loop turn: a prepare handle
+	 * runs just before the loop blocks for I/O, after the I/O, timer and
+	 * other callbacks of the turn, so all a turn queued for a client goes
+	 * in one send. It does not keep the loop alive by itself. */
+	uv_prepare_init(loop, &l->flush);
+	l->flush.data = l;
+	uv_prepare_start(&l->flush, on_flush);
+	uv_unref((uv_handle_t *)&l->flush);
 	/* lws creates the context even when the vhost cannot bind (port in
 	 * use): that is a failure to listen. */
 	l->vh = lws_get_vhost_by_name(l->ctx, "default");
@@ -218,6 +242,9 @@ void eio_listener_close(eio_listener *l)
 		eio_listener_unpark(l, l->parked);
 	uv_timer_stop(&l->hangup_timer);
 	uv_close((uv_handle_t *)&l->hangup_timer, NULL);
+	eio_ws_flush_dirty(l);
+	uv_prepare_stop(&l->flush);
+	uv_close((uv_handle_t *)&l->flush, NULL);
 	lws_callback_all_protocol_vhost_args(l->vh, NULL, EIO_CB_RELEASE, NULL, 0);
 	lws_context_destroy(l->ctx);
 }

@@ -112,12 +112,21 @@ static void on_hb_timer(eio_session *s)
  * code that destroyed one (inside a callback) may still read it. */
 static void reap(eio_server *srv)
 {
-	eio_session *s;
+	eio_session *s, *keep = NULL;
 	while ((s = srv->graveyard)) {
 		srv->graveyard = s->next_dead;
+		if (s->in_dirty) {
+			/* still on the listener's end-of-turn list: next pass */
+			s->next_dead = keep;
+			keep = s;
+			continue;
+		}
 		eio_request_free(s->req);
 		free(s);
 	}
+	srv->graveyard = keep;
+	if (keep)
+		eio_timers_arm(&srv->timers, EIO_TL_KILL, &srv->reaper);
 }
 
 void eio_session_timers_expire(eio_timers *t, int list, eio_tlink *link)
@@ -259,8 +268,10 @@ void eio_session_kick(eio_session *s)
 	if (s->write_requested)
 		return;
 	if (s->transport == EIO_TRANSPORT_WEBSOCKET && s->ws) {
+		/* Written at the end of this loop turn, with everything else
+		 * queued for it meanwhile (eio_ws_flush_dirty). */
 		s->write_requested = true;
-		lws_callback_on_writable(s->ws);
+		eio_listener_mark_dirty(s->srv->l, s);
 	} else if (s->transport == EIO_TRANSPORT_POLLING && s->get) {
 		s->write_requested = true;
 		eio_polling_wake(s);

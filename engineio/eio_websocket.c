@@ -300,6 +300,27 @@ static int ws_flush(eio_session *s, struct lws *wsi)
 	return 0;
 }
 
+/* Write the queue now, or ask for WRITEABLE when lws still holds part of
+ * an earlier write. -1 when the connection failed. */
+static int ws_write_now(eio_session *s, struct lws *wsi)
+{
+	s->write_requested = false;
+	if (lws_partial_buffered(wsi)) {
+		s->write_requested = true;
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (ws_flush(s, wsi) < 0)
+		return -1;
+	if (s->q.len > 0) {
+		s->write_requested = true;
+		lws_callback_on_writable(wsi);
+	} else if (s->state == EIO_S_CLOSING) {
+		eio_session_destroy(s, s->close_reason);  /* sets close_now */
+	}
+	return 0;
+}
+
 static int ws_writeable(eio_ws_pss *pss)
 {
 	struct lws *wsi = pss->wsi;
@@ -318,18 +339,31 @@ static int ws_writeable(eio_ws_pss *pss)
 	}
 	if (s->transport != EIO_TRANSPORT_WEBSOCKET || s->ws != wsi)
 		return 0;
-	s->write_requested = false;
-	if (lws_partial_buffered(wsi)) {
-		eio_session_kick(s);
-		return 0;
-	}
-	if (ws_flush(s, wsi) < 0)
+	if (s->in_dirty)
+		return 0;  /* the end-of-turn flush will write */
+	if (ws_write_now(s, wsi) < 0)
 		return -1;
-	if (s->q.len > 0)
-		eio_session_kick(s);
-	else if (s->state == EIO_S_CLOSING)
-		eio_session_destroy(s, s->close_reason);  /* sets close_now */
 	return pss->close_now ? (lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0), -1) : 0;
+}
+
+/* End of a loop turn (before it blocks): write what each marked session has queued, directly
+ * when nothing of it is still buffered in lws (no poll-set change, no
+ * wakeup), else through WRITEABLE. lws buffers what the kernel does not
+ * take of a write and asks for POLLOUT itself; one write per turn at most,
+ * so that is bounded by the write buffer. */
+void eio_ws_flush_dirty(eio_listener *l)
+{
+	eio_session *s;
+	while ((s = l->dirty)) {
+		l->dirty = s->next_dirty;
+		s->in_dirty = false;
+		if (s->state == EIO_S_CLOSED || !s->ws || s->transport != EIO_TRANSPORT_WEBSOCKET) {
+			s->write_requested = false;
+			continue;
+		}
+		if (ws_write_now(s, s->ws) < 0)
+			eio_session_destroy(s, "transport error");
+	}
 }
 
 void eio_ws_release(eio_ws_pss *pss)
