@@ -93,11 +93,14 @@ $(BUILD)/examples/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/examples
 endef
 $(foreach a,$(EXAMPLES),$(eval $(call EXAMPLE_RULE,$(a))))
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS_A)
+SRV_TEST_BINS := $(filter $(BUILD)/tests/test_srv_%,$(TEST_BINS))
+LIB_TEST_BINS := $(filter-out $(SRV_TEST_BINS),$(TEST_BINS))
+
+$(LIB_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB_LINK) $(CHECK_LIBS)
 
-$(BUILD)/tests/test_srv_%: $(BUILD)/obj/tests/test_srv_%.o $(SRV_OBJ) $(LIBS_A)
+$(SRV_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SRV_OBJ) $(LIBS_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(SRV_OBJ) $(LIB_LINK) $(CHECK_LIBS)
 
