@@ -42,6 +42,8 @@ struct eio_listener {
 	bool hangup_timer_on;
 	bool closing;                  /* eio_listener_close() has run */
 	unsigned char *wbuf;           /* LWS_PRE + EIO_WBUF_CAP */
+	uv_signal_t signals[2];        /* SIGINT, SIGTERM: close */
+	bool signals_on;
 	uv_prepare_t flush;            /* before the loop blocks: write */
 	struct eio_session *dirty;     /* sessions with something to write */
 	eio_http_handler http_handler; /* other paths (eio_apphttp.c) */

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,32 @@ void eio_listener_mark_dirty(eio_listener *l, eio_session *s)
 	s->in_dirty = true;
 	s->next_dirty = l->dirty;
 	l->dirty = s;
+}
+
+/* ---- graceful stop on signals --------------------------------------------------- */
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	eio_listener *l = h->data;
+	eio_log(NS, "signal %d: closing", signum);
+	eio_listener_close(l);
+}
+
+int eio_listener_close_on_signals(eio_listener *l)
+{
+	static const int signums[2] = { SIGINT, SIGTERM };
+	/* A client that vanishes mid-write must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < 2; i++) {
+		uv_signal_init(l->loop, &l->signals[i]);
+		l->signals[i].data = l;
+		if (uv_signal_start(&l->signals[i], on_stop_signal, signums[i]) < 0)
+			return EIO_EINVAL;
+		uv_unref((uv_handle_t *)&l->signals[i]);
+	}
+	l->signals_on = true;
+	return 0;
 }
 
 /* ---- listener --------------------------------------------------------------- */
@@ -245,6 +272,11 @@ void eio_listener_close(eio_listener *l)
 	eio_ws_flush_dirty(l);
 	uv_prepare_stop(&l->flush);
 	uv_close((uv_handle_t *)&l->flush, NULL);
+	if (l->signals_on) {
+		l->signals_on = false;
+		for (int i = 0; i < 2; i++)
+			uv_close((uv_handle_t *)&l->signals[i], NULL);
+	}
 	lws_callback_all_protocol_vhost_args(l->vh, NULL, EIO_CB_RELEASE, NULL, 0);
 	lws_context_destroy(l->ctx);
 }

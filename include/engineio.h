@@ -166,6 +166,10 @@ void eio_listener_close(eio_listener *l);
  * libuv loop can only finish its teardown outside the loop's callbacks. */
 void eio_listener_free(eio_listener *l);
 int eio_listener_port(const eio_listener *l);
+/* Close the listener on SIGINT or SIGTERM (a graceful stop: every session is
+ * closed with "server shutting down", then uv_run returns), and ignore
+ * SIGPIPE. The signal handles do not keep the loop alive by themselves. */
+int eio_listener_close_on_signals(eio_listener *l);
 
 /* ---- Plain HTTP on the same port -------------------------------------------- */
 

@@ -9,14 +9,12 @@
 #include "engineio.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *deny_header;
 static eio_listener *listener;
-static uv_signal_t sigint, sigterm;
 
 static void on_message(eio_session *s, const char *data, size_t len, bool binary, void *user)
 {
@@ -36,17 +34,6 @@ static int allow_request(const eio_request *req, const char **message, void *use
 	(void)user;
 	(void)message;
 	return deny_header && eio_request_header(req, deny_header) ? -1 : 0;
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-	(void)signum;
-	(void)h;
-	uv_signal_stop(&sigint);
-	uv_signal_stop(&sigterm);
-	uv_close((uv_handle_t *)&sigint, NULL);
-	uv_close((uv_handle_t *)&sigterm, NULL);
-	eio_listener_close(listener);
 }
 
 static void usage(FILE *f)
@@ -124,11 +111,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "eio-echo: invalid options (%d)\n", err);
 		return 1;
 	}
-	uv_signal_init(loop, &sigint);
-	uv_signal_init(loop, &sigterm);
-	uv_signal_start(&sigint, on_signal, SIGINT);
-	uv_signal_start(&sigterm, on_signal, SIGTERM);
-	signal(SIGPIPE, SIG_IGN);
+	eio_listener_close_on_signals(listener);
 	printf("eio-echo: listening on http://127.0.0.1:%d%s\n", eio_listener_port(listener),
 	       eio_server_options(srv)->path);
 	fflush(stdout);

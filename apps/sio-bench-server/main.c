@@ -11,14 +11,12 @@
 #include "socketio.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static eio_listener *listener;
-static uv_signal_t sigint, sigterm;
 
 /* broadcast(room, data): io.to(room).emit("broadcast", data) */
 static void on_broadcast(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
@@ -55,14 +53,6 @@ static void on_connection(sio_socket *s, void *u)
 		sio_join(s, room);
 	sio_on(s, "broadcast", on_broadcast, NULL);
 	sio_on(s, "echo", on_echo, NULL);
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-	(void)h; (void)signum;
-	uv_close((uv_handle_t *)&sigint, NULL);
-	uv_close((uv_handle_t *)&sigterm, NULL);
-	eio_listener_close(listener);
 }
 
 int main(int argc, char **argv)
@@ -108,11 +98,7 @@ int main(int argc, char **argv)
 	}
 	sio_on_connection(sio_of(srv, "/"), on_connection, NULL);
 
-	uv_signal_init(loop, &sigint);
-	uv_signal_init(loop, &sigterm);
-	uv_signal_start(&sigint, on_signal, SIGINT);
-	uv_signal_start(&sigterm, on_signal, SIGTERM);
-	signal(SIGPIPE, SIG_IGN);
+	eio_listener_close_on_signals(listener);
 	printf("sio-bench-server: listening on http://127.0.0.1:%d/socket.io/ (pid %d)\n",
 	       eio_listener_port(listener), (int)getpid());
 	fflush(stdout);

@@ -21,13 +21,11 @@
 #include "socketio.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static eio_listener *listener;
-static uv_signal_t sigint, sigterm;
 
 /* Arguments [from..] of an incoming event, binary included. */
 static sio_out *args_from(const sio_args *a, size_t from)
@@ -318,14 +316,6 @@ static void eio_echo(eio_session *s, const char *data, size_t len, bool binary, 
 		eio_session_send_text(s, data, len);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
-{
-	(void)h; (void)signum;
-	uv_close((uv_handle_t *)&sigint, NULL);
-	uv_close((uv_handle_t *)&sigterm, NULL);
-	eio_listener_close(listener);
-}
-
 int main(int argc, char **argv)
 {
 	sio_options o;
@@ -391,11 +381,7 @@ int main(int argc, char **argv)
 	sio_use_async(async, async_mw, NULL);
 	sio_on_connection(async, on_connection, NULL);
 
-	uv_signal_init(loop, &sigint);
-	uv_signal_init(loop, &sigterm);
-	uv_signal_start(&sigint, on_signal, SIGINT);
-	uv_signal_start(&sigterm, on_signal, SIGTERM);
-	signal(SIGPIPE, SIG_IGN);
+	eio_listener_close_on_signals(listener);
 	printf("sio-echo: listening on http://127.0.0.1:%d/socket.io/\n",
 	       eio_listener_port(listener));
 	fflush(stdout);

@@ -117,6 +117,7 @@ int main(int argc, char **argv)
 	sio_namespace *root = sio_of(io, "/");
 	sio_use(root, need_name, NULL);
 	sio_on_connection(root, on_connection, NULL);
+	eio_listener_close_on_signals(l);   /* Ctrl-C: a graceful stop */
 	printf("chat: listening on http://127.0.0.1:%d/socket.io/\n", port);
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
