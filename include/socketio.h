@@ -224,8 +224,10 @@ int sio_fetch_sockets(sio_namespace *nsp, const sio_broadcast *b, sio_socket_fn 
 int sio_sockets_join(sio_namespace *nsp, const sio_broadcast *b, const char *room);
 int sio_sockets_leave(sio_namespace *nsp, const sio_broadcast *b, const char *room);
 int sio_disconnect_sockets(sio_namespace *nsp, const sio_broadcast *b, bool close);
-/* Shorthands: io.of(nsp).to(room).emit(...), socket.broadcast.emit(...). */
+/* Shorthands: io.of(nsp).to(room).emit(...), io.of(nsp).except(room).emit(...),
+ * socket.broadcast.emit(...). */
 int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_out *args);
+int sio_except(sio_namespace *nsp, const char *room, const char *event, const sio_out *args);
 int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args);
 
 /* ---- Adapter ------------------------------------------------------------------ */

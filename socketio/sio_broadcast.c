@@ -72,6 +72,13 @@ int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_ou
 	return sio_broadcast_emit(nsp, &b, event, args);
 }
 
+int sio_except(sio_namespace *nsp, const char *room, const char *event, const sio_out *args)
+{
+	const char *except[1] = { room };
+	sio_broadcast b = { NULL, 0, except, 1, NULL, false };
+	return sio_broadcast_emit(nsp, &b, event, args);
+}
+
 int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args)
 {
 	sio_broadcast b = { NULL, 0, NULL, 0, s, false };

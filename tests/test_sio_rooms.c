@@ -235,6 +235,9 @@ START_TEST(test_rooms_except_and_skip)
 	b = (sio_broadcast){ NULL, 0, exid, 1, NULL, false };
 	ck_assert_int_eq(sio_broadcast_emit(root, &b, "ev", NULL), 3);
 	ck_assert_uint_eq(got_mask(4, es, "42[\"ev\"]"), 0xe);
+	/* sio_except: everyone but the members of r3 (so[2]). */
+	ck_assert_int_eq(sio_except(root, "r3", "ev", NULL), 3);
+	ck_assert_uint_eq(got_mask(4, es, "42[\"ev\"]"), 0xb);
 	/* Marks from an except list do not linger: next broadcast reaches all. */
 	b = (sio_broadcast){ NULL, 0, NULL, 0, NULL, false };
 	ck_assert_int_eq(sio_broadcast_emit(root, &b, "ev", NULL), 4);
