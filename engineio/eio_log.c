@@ -18,7 +18,13 @@
  * way node's debug treats skips (an exclusion always wins). */
 bool eio_log_enabled(const char *ns)
 {
-	const char *env = getenv("DEBUG");
+	/* DEBUG is read once: log calls sit on hot paths. */
+	static const char *env;
+	static bool read;
+	if (!read) {
+		env = getenv("DEBUG");
+		read = true;
+	}
 	if (!env || !*env)
 		return false;
 	char pat[128];
