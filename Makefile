@@ -80,8 +80,12 @@ $(BUILD)/libengineio.so: $(EIO_OBJ)
 $(BUILD)/libsocketio.so: $(SIO_OBJ) $(BUILD)/libengineio.so
 	$(CC) -shared -Wl,-soname,libsocketio.so.0 $(LDFLAGS) -o $@ $(SIO_OBJ) -L$(BUILD) -lengineio $(DEP_LIBS)
 
+# apps/common/: code shared by the apps (the command-line flags), linked into each.
+APP_COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/common/*.c))
+CFLAGS += -Iapps/common
+
 define APP_RULE
-$(BUILD)/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/$(1)/*.c)) $(LIBS_A)
+$(BUILD)/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/$(1)/*.c)) $(APP_COMMON_OBJ) $(LIBS_A)
 	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB_LINK)
 endef
 $(foreach a,$(APPS),$(eval $(call APP_RULE,$(a))))

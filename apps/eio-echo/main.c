@@ -6,6 +6,7 @@
  * close that session, and --deny-header NAME refuses handshakes that carry
  * header NAME (allowRequest, 403 code 4).
  */
+#include "app_cli.h"
 #include "engineio.h"
 
 #include <getopt.h>
@@ -40,13 +41,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: eio-echo [options]\n"
-	        "  --port N              port to listen on (default 3000)\n"
-	        "  --host ADDR           address to bind (default all)\n"
+	        APP_CLI_USAGE
 	        "  --path PATH           Engine.IO path (default /engine.io/)\n"
-	        "  --ping-interval MS    default 25000\n"
-	        "  --ping-timeout MS     default 20000\n"
-	        "  --max-payload BYTES   maxHttpBufferSize, default 1000000\n"
-	        "  --cors-origin ORIGIN  allowed origin(s), '*' for any (credentials on)\n"
 	        "  --transports LIST     polling,websocket (default both)\n"
 	        "  --deny-header NAME    refuse handshakes carrying header NAME\n"
 	        "  --version, --help\n");
@@ -57,16 +53,10 @@ int main(int argc, char **argv)
 	eio_options o;
 	eio_options_init(&o);
 	o.path = "/engine.io/";
-	int port = 3000;
-	const char *host = NULL;
+	app_cli cli = { 3000, NULL };
 	static const struct option longopts[] = {
-		{ "port", required_argument, 0, 'p' },
-		{ "host", required_argument, 0, 'H' },
+		APP_CLI_LONGOPTS,
 		{ "path", required_argument, 0, 'P' },
-		{ "ping-interval", required_argument, 0, 'i' },
-		{ "ping-timeout", required_argument, 0, 't' },
-		{ "max-payload", required_argument, 0, 'm' },
-		{ "cors-origin", required_argument, 0, 'c' },
 		{ "transports", required_argument, 0, 'T' },
 		{ "deny-header", required_argument, 0, 'd' },
 		{ "version", no_argument, 0, 'V' },
@@ -75,14 +65,10 @@ int main(int argc, char **argv)
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
+		if (app_cli_apply(&cli, &o, c, optarg))
+			continue;
 		switch (c) {
-		case 'p': port = atoi(optarg); break;
-		case 'H': host = optarg; break;
 		case 'P': o.path = optarg; break;
-		case 'i': o.ping_interval_ms = (unsigned)atoi(optarg); break;
-		case 't': o.ping_timeout_ms = (unsigned)atoi(optarg); break;
-		case 'm': o.max_payload = strtoull(optarg, NULL, 10); break;
-		case 'c': o.cors_origin = optarg; o.cors_credentials = true; break;
 		case 'T':
 			o.transports = (strstr(optarg, "polling") ? EIO_TRANSPORT_POLLING : 0) |
 			               (strstr(optarg, "websocket") ? EIO_TRANSPORT_WEBSOCKET : 0);
@@ -100,9 +86,9 @@ int main(int argc, char **argv)
 
 	uv_loop_t *loop = uv_default_loop();
 	int err = 0;
-	listener = eio_listener_new(loop, host, port, &err);
+	listener = eio_listener_new(loop, cli.host, cli.port, &err);
 	if (!listener) {
-		fprintf(stderr, "eio-echo: cannot listen on port %d\n", port);
+		fprintf(stderr, "eio-echo: cannot listen on port %d\n", cli.port);
 		return 1;
 	}
 	eio_callbacks cb = { .on_message = on_message };

@@ -1,13 +1,14 @@
 /* sio-bench-server - the C side of `make bench`: the same application as
  * bench/node-server.js, on the Socket.IO layer.
  *
- *   sio-bench-server [--port P] [--host ADDR] [--ping-interval MS] [--ping-timeout MS]
+ *   sio-bench-server [--port P] [--host ADDR] [--ping-interval MS] [--ping-timeout MS] ...
  *
  * Socket.IO on /socket.io/, no CORS, no compression. The handshake query
  * `room` joins that room; event broadcast(room, data) emits "broadcast" with
  * data to the room (io.to(room).emit); event echo(data, ack) acks data.
  * Prints a line containing "listening"; exits 0 on SIGTERM or SIGINT.
  */
+#include "app_cli.h"
 #include "socketio.h"
 
 #include <getopt.h>
@@ -51,34 +52,25 @@ static void on_connection(sio_socket *s, void *u)
 	const char *room = eio_request_query(eio_session_request(sio_socket_session(s)), "room");
 	if (room && *room)
 		sio_join(s, room);
-	sio_on(s, "broadcast", on_broadcast, NULL);
-	sio_on(s, "echo", on_echo, NULL);
 }
 
 int main(int argc, char **argv)
 {
 	sio_options o;
 	sio_options_init(&o);
-	int port = 3000;
-	const char *host = NULL;
+	app_cli cli = { 3000, NULL };
 	static const struct option longopts[] = {
-		{ "port", required_argument, 0, 'p' },
-		{ "host", required_argument, 0, 'H' },
-		{ "ping-interval", required_argument, 0, 'i' },
-		{ "ping-timeout", required_argument, 0, 't' },
+		APP_CLI_LONGOPTS,
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
+		if (app_cli_apply(&cli, &o.eio, c, optarg))
+			continue;
 		switch (c) {
-		case 'p': port = atoi(optarg); break;
-		case 'H': host = optarg; break;
-		case 'i': o.eio.ping_interval_ms = (unsigned)atoi(optarg); break;
-		case 't': o.eio.ping_timeout_ms = (unsigned)atoi(optarg); break;
 		case 'h':
-			printf("usage: sio-bench-server [--port N] [--host ADDR] "
-			       "[--ping-interval MS] [--ping-timeout MS]\n");
+			printf("usage: sio-bench-server [options]\n" APP_CLI_USAGE);
 			return 0;
 		default: return 2;
 		}
@@ -86,9 +78,9 @@ int main(int argc, char **argv)
 	o.eio.cors_origin = NULL;
 	uv_loop_t *loop = uv_default_loop();
 	int err = 0;
-	listener = eio_listener_new(loop, host, port, &err);
+	listener = eio_listener_new(loop, cli.host, cli.port, &err);
 	if (!listener) {
-		fprintf(stderr, "sio-bench-server: cannot listen on port %d\n", port);
+		fprintf(stderr, "sio-bench-server: cannot listen on port %d\n", cli.port);
 		return 1;
 	}
 	sio_server *srv = sio_server_new(listener, &o, &err);
@@ -96,7 +88,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-bench-server: invalid options (%d)\n", err);
 		return 1;
 	}
-	sio_on_connection(sio_of(srv, "/"), on_connection, NULL);
+	sio_namespace *root = sio_of(srv, "/");
+	/* The handlers are the namespace's: no per-socket registration. */
+	sio_namespace_on(root, "broadcast", on_broadcast, NULL);
+	sio_namespace_on(root, "echo", on_echo, NULL);
+	sio_on_connection(root, on_connection, NULL);
 
 	eio_listener_close_on_signals(listener);
 	printf("sio-bench-server: listening on http://127.0.0.1:%d/socket.io/ (pid %d)\n",

@@ -18,6 +18,7 @@
  *   [error or null, [responses...]]; "kick-room" (room) -> disconnect them.
  * Plain HTTP on the same port: GET /health, POST /echo (see on_http).
  */
+#include "app_cli.h"
 #include "socketio.h"
 
 #include <getopt.h>
@@ -320,41 +321,30 @@ int main(int argc, char **argv)
 {
 	sio_options o;
 	sio_options_init(&o);
-	int port = 3000;
-	const char *host = NULL;
+	app_cli cli = { 3000, NULL };
 	static const struct option longopts[] = {
-		{ "port", required_argument, 0, 'p' },
-		{ "host", required_argument, 0, 'H' },
-		{ "ping-interval", required_argument, 0, 'i' },
-		{ "ping-timeout", required_argument, 0, 't' },
-		{ "max-payload", required_argument, 0, 'm' },
-		{ "cors-origin", required_argument, 0, 'c' },
+		APP_CLI_LONGOPTS,
 		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
+		if (app_cli_apply(&cli, &o.eio, c, optarg))
+			continue;
 		switch (c) {
-		case 'p': port = atoi(optarg); break;
-		case 'H': host = optarg; break;
-		case 'i': o.eio.ping_interval_ms = (unsigned)atoi(optarg); break;
-		case 't': o.eio.ping_timeout_ms = (unsigned)atoi(optarg); break;
-		case 'm': o.eio.max_payload = strtoull(optarg, NULL, 10); break;
-		case 'c': o.eio.cors_origin = optarg; o.eio.cors_credentials = true; break;
 		case 'V': printf("sio-echo %s\n", EIO_VERSION); return 0;
 		case 'h':
-			printf("usage: sio-echo [--port N] [--host ADDR] [--ping-interval MS]\n"
-			       "       [--ping-timeout MS] [--max-payload BYTES] [--cors-origin O]\n");
+			printf("usage: sio-echo [options]\n" APP_CLI_USAGE "  --version, --help\n");
 			return 0;
 		default: return 2;
 		}
 	}
 	uv_loop_t *loop = uv_default_loop();
 	int err = 0;
-	listener = eio_listener_new(loop, host, port, &err);
+	listener = eio_listener_new(loop, cli.host, cli.port, &err);
 	if (!listener) {
-		fprintf(stderr, "sio-echo: cannot listen on port %d\n", port);
+		fprintf(stderr, "sio-echo: cannot listen on port %d\n", cli.port);
 		return 1;
 	}
 	sio_server *srv = sio_server_new(listener, &o, &err);

@@ -1,0 +1,36 @@
+/* app_cli.h - the command-line flags every server app of the project takes
+ * (--port, --host, --ping-interval, --ping-timeout, --max-payload,
+ * --cors-origin), parsed in one place. Linked into every app. */
+#ifndef APP_CLI_H
+#define APP_CLI_H
+
+#include "engineio.h"
+
+#include <getopt.h>
+
+#define APP_CLI_LONGOPTS                                                   \
+	{ "port", required_argument, 0, 'p' },                               \
+	{ "host", required_argument, 0, 'H' },                               \
+	{ "ping-interval", required_argument, 0, 'i' },                      \
+	{ "ping-timeout", required_argument, 0, 't' },                       \
+	{ "max-payload", required_argument, 0, 'm' },                        \
+	{ "cors-origin", required_argument, 0, 'c' }
+
+#define APP_CLI_USAGE                                                      \
+	"  --port N              port to listen on (default 3000)\n"           \
+	"  --host ADDR           address to bind (default all)\n"              \
+	"  --ping-interval MS    default 25000\n"                              \
+	"  --ping-timeout MS     default 20000\n"                              \
+	"  --max-payload BYTES   maxHttpBufferSize, default 1000000\n"         \
+	"  --cors-origin ORIGIN  allowed origin(s), '*' for any (credentials on)\n"
+
+typedef struct app_cli {
+	int port;
+	const char *host;
+} app_cli;
+
+/* Apply flag c (as returned by getopt_long over APP_CLI_LONGOPTS) to the
+ * engine options; false when c is not one of the shared flags. */
+bool app_cli_apply(app_cli *a, eio_options *o, int c, const char *arg);
+
+#endif
