@@ -1,0 +1,179 @@
+/* sio-server - the configurable Socket.IO backend (issue 5), first slice:
+ * configuration (srv_config), JWT authentication (srv_auth), room rules and
+ * replies (srv_rooms), the HTTP health endpoint (srv_api), and a graceful
+ * shutdown that sends cfg->shutdown_event to every socket before closing.
+ *
+ * Exit status: 0 after --help/--version or a graceful stop; 1 when it
+ * cannot listen or start; 2 for an invalid configuration.
+ */
+#include "socketio.h"
+#include "srv_api.h"
+#include "srv_auth.h"
+#include "srv_config.h"
+#include "srv_rooms.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct app {
+    srv_config cfg;
+    eio_listener *l;
+    sio_server *srv;
+    sio_namespace *root;
+    srv_auth *auth;
+    srv_rooms *rooms;
+    srv_api api;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t stop_timer;
+    bool stopping;
+} app;
+
+static void on_disconnect(sio_socket *s, const char *reason, void *user)
+{
+    (void)reason; (void)user;
+    srv_user_free(srv_user_of(s));
+    sio_socket_set_user(s, NULL);
+}
+
+static void on_connection(sio_socket *s, void *user)
+{
+    app *a = user;
+    sio_on_disconnect(s, on_disconnect, a);
+    srv_rooms_on_connection(a->rooms, s);
+}
+
+static void on_stop_timer(uv_timer_t *t)
+{
+    app *a = t->data;
+    sio_server_close(a->srv);
+    eio_listener_close(a->l);
+    uv_close((uv_handle_t *)&a->stop_timer, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    app *a = h->data;
+    if (a->stopping)
+        return;
+    a->stopping = true;
+    fprintf(stderr, "sio-server: signal %d, shutting down\n", signum);
+    if (a->cfg.shutdown_event)
+        sio_broadcast_emit(a->root, &(sio_broadcast){0}, a->cfg.shutdown_event, NULL);
+    uv_signal_stop(&a->sigterm);
+    uv_signal_stop(&a->sigint);
+    uv_close((uv_handle_t *)&a->sigterm, NULL);
+    uv_close((uv_handle_t *)&a->sigint, NULL);
+    /* let the event reach the clients (written on the next loop turns,
+     * or on the next poll of a polling client), then close */
+    long delay = a->cfg.shutdown_grace_ms < 300 ? a->cfg.shutdown_grace_ms : 300;
+    uv_timer_start(&a->stop_timer, on_stop_timer, (uint64_t)(delay > 0 ? delay : 0), 0);
+}
+
+/* cfg CORS -> eio cors_origin ("*", "a,b", or NULL). malloc'd or NULL. */
+static char *cors_list(const srv_config_cors *c)
+{
+    if (c->any_origin)
+        return strdup("*");
+    size_t n = 1;
+    for (size_t i = 0; i < c->origins.n; i++)
+        n += strlen(c->origins.v[i]) + 1;
+    if (c->origins.n == 0)
+        return NULL;
+    char *s = calloc(1, n);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < c->origins.n; i++) {
+        if (i)
+            strcat(s, ",");
+        strcat(s, c->origins.v[i]);
+    }
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    static app a;
+    char err[512];
+    int rc = srv_config_load(&a.cfg, NULL, NULL, argc, argv, err, sizeof(err));
+    if (rc == SRV_CONFIG_INFO) {
+        fputs(a.cfg.info, stdout);
+        srv_config_free(&a.cfg);
+        return 0;
+    }
+    if (rc != SRV_CONFIG_OK) {
+        fprintf(stderr, "sio-server: %s\n", err);
+        return 2;
+    }
+    a.auth = srv_auth_new(&a.cfg, err, sizeof(err));
+    if (!a.auth) {
+        fprintf(stderr, "sio-server: config: \"auth\": %s\n", err);
+        srv_config_free(&a.cfg);
+        return 2;
+    }
+    a.rooms = srv_rooms_new(&a.cfg);
+    if (!a.rooms) {
+        fprintf(stderr, "sio-server: out of memory\n");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    uv_loop_t *loop = uv_default_loop();
+    int e = 0;
+    a.l = eio_listener_new(loop, a.cfg.host, a.cfg.port, &e);
+    if (!a.l) {
+        fprintf(stderr, "sio-server: cannot listen on %s:%d (error %d)\n",
+                a.cfg.host ? a.cfg.host : "*", a.cfg.port, e);
+        return 1;
+    }
+    sio_options o;
+    sio_options_init(&o);
+    o.eio.path = a.cfg.path;
+    o.eio.ping_interval_ms = (unsigned)a.cfg.ping_interval;
+    o.eio.ping_timeout_ms = (unsigned)a.cfg.ping_timeout;
+    o.eio.max_payload = (size_t)a.cfg.max_http_buffer_size;
+    o.eio.transports = (a.cfg.transport_polling ? EIO_TRANSPORT_POLLING : 0) |
+                       (a.cfg.transport_websocket ? EIO_TRANSPORT_WEBSOCKET : 0);
+    o.eio.trust_proxy = a.cfg.trust_proxy;
+    char *cors = cors_list(&a.cfg.cors);
+    o.eio.cors_origin = cors;
+    o.eio.cors_credentials = a.cfg.cors.credentials;
+    a.srv = sio_server_new(a.l, &o, &e);
+    free(cors);   /* the options are copied */
+    if (!a.srv) {
+        fprintf(stderr, "sio-server: cannot start the Socket.IO server (error %d)\n", e);
+        eio_listener_free(a.l);
+        return 1;
+    }
+    a.root = sio_of(a.srv, "/");
+    if (srv_auth_install(a.auth, a.root) || srv_rooms_install(a.rooms, a.root) ||
+        srv_api_install(&a.api, a.l, &a.cfg, a.srv)) {
+        fprintf(stderr, "sio-server: out of memory\n");
+        return 1;
+    }
+    sio_on_connection(a.root, on_connection, &a);
+
+    uv_timer_init(loop, &a.stop_timer);
+    a.stop_timer.data = &a;
+    uv_signal_init(loop, &a.sigterm);
+    uv_signal_init(loop, &a.sigint);
+    a.sigterm.data = a.sigint.data = &a;
+    uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&a.sigint, on_signal, SIGINT);
+    uv_unref((uv_handle_t *)&a.sigterm);
+    uv_unref((uv_handle_t *)&a.sigint);
+
+    printf("sio-server %s: listening on http://%s:%d%s\n", SRV_VERSION,
+           a.cfg.host ? a.cfg.host : "0.0.0.0", eio_listener_port(a.l), a.cfg.path);
+    fflush(stdout);
+    uv_run(loop, UV_RUN_DEFAULT);
+    eio_listener_free(a.l);
+    sio_server_free(a.srv);
+    srv_rooms_free(a.rooms);
+    srv_auth_free(a.auth);
+    srv_config_free(&a.cfg);
+    int closed = uv_loop_close(loop);
+    fprintf(stderr, "sio-server: stopped\n");
+    return closed == 0 ? 0 : 1;
+}

@@ -1,0 +1,33 @@
+/* srv_rooms.h - sio-server's declarative room rules (cfg->rooms) and
+ * replies (cfg->replies) on a namespace:
+ *   - at connection: rooms.auto (templates from claims, ifClaim) and
+ *     rooms.fromQuery (special values, pattern; invalid -> the invalid
+ *     reply event, the connection stays up);
+ *   - client join/leave events (rooms.joinEvents): id from the argument
+ *     (string, number, or object field), idPattern, authorization
+ *     (claimContains / role), confirmation events and acks, refusals;
+ *   - replies: client event -> reply event ("ping" -> "pong").
+ * The namespace-wide handlers are registered once by srv_rooms_install;
+ * srv_rooms_on_connection is called from the app's connection callback.
+ */
+#ifndef SRV_ROOMS_H
+#define SRV_ROOMS_H
+
+#include "socketio.h"
+#include "srv_auth.h"
+#include "srv_config.h"
+
+typedef struct srv_rooms srv_rooms;
+
+srv_rooms *srv_rooms_new(const srv_config *cfg);
+void srv_rooms_free(srv_rooms *r);
+int srv_rooms_install(srv_rooms *r, sio_namespace *nsp);
+void srv_rooms_on_connection(srv_rooms *r, sio_socket *s);
+
+/* Expand a room template: {userId}, {claims.NAME}, {value}, {id}, "{{" and
+ * "}}". value/id may be NULL. Returns 0, or -1 when a placeholder has no
+ * value or the result does not fit in cap (the room is then skipped). */
+int srv_room_expand(const char *tmpl, const srv_user *u, const char *value,
+                    const char *id, char *out, size_t cap);
+
+#endif
