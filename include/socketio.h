@@ -97,6 +97,10 @@ eio_session *sio_socket_session(const sio_socket *s);  /* handshake: request */
 /* The CONNECT payload (handshake auth) as JSON text; "{}" when none. */
 const char *sio_socket_auth(const sio_socket *s, size_t *len);
 bool sio_socket_connected(const sio_socket *s);
+/* Per-socket application data. A socket refused by middleware, or whose
+ * client leaves while middleware runs, is freed without any disconnect
+ * callback: attach owned data in the connection callback (and free it in
+ * the disconnect callback), not in middleware. */
 void sio_socket_set_user(sio_socket *s, void *user);
 void *sio_socket_get_user(const sio_socket *s);
 
