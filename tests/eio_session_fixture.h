@@ -18,6 +18,8 @@
  * watchdog timer that fails the test. Run it under valgrind with CK_FORK=no.
  */
 #include <check.h>
+
+#include "check_sid.h"
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,16 +318,6 @@ static __attribute__((unused)) const char *lookup(const kv *kvs, int n, const ch
 	return found;
 }
 
-static __attribute__((unused)) bool sid_ok(const char *sid)
-{
-	if (strlen(sid) != 20)
-		return false;
-	for (const char *c = sid; *c; c++)
-		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
-			return false;
-	return true;
-}
 
 /* Check the open packet of s against the expected upgrades value. */
 static __attribute__((unused)) void check_open_packet(eio_session *s, const char *upgrades, unsigned interval,

@@ -28,6 +28,8 @@
  * CK_FORK=no.
  */
 #include <check.h>
+
+#include "check_sid.h"
 #include <inttypes.h>
 #include <math.h>
 #include <sodium.h>
@@ -389,16 +391,6 @@ static __attribute__((unused)) sio_socket *connected(eio_session **es)
 	return so;
 }
 
-static __attribute__((unused)) bool sid_ok(const char *sid)
-{
-	if (strlen(sid) != 20)
-		return false;
-	for (const char *c = sid; *c; c++)
-		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
-			return false;
-	return true;
-}
 
 /* ---- suite helper ------------------------------------------------------------------ */
 

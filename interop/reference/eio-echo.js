@@ -9,34 +9,10 @@
 // message "close-me" makes the server close that session. Exits 0 on SIGTERM/SIGINT.
 import http from 'node:http';
 import { Server } from 'engine.io';
+import { parseArgs } from './args.js';
 
-function parseArgs(argv) {
-  const opts = { port: 3000, pingInterval: 25000, pingTimeout: 20000, maxPayload: 1000000,
-    corsOrigin: null, denyHeader: null };
-  const num = (flag, v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) { console.error(`eio-echo: bad value for ${flag}: ${v}`); process.exit(2); }
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const v = argv[i + 1];
-    if (v === undefined) { console.error(`eio-echo: missing value for ${flag}`); process.exit(2); }
-    switch (flag) {
-      case '--port': opts.port = num(flag, v); break;
-      case '--ping-interval': opts.pingInterval = num(flag, v); break;
-      case '--ping-timeout': opts.pingTimeout = num(flag, v); break;
-      case '--max-payload': opts.maxPayload = num(flag, v); break;
-      case '--cors-origin': opts.corsOrigin = v; break;
-      case '--deny-header': opts.denyHeader = v.toLowerCase(); break;
-      default: console.error(`eio-echo: unknown flag ${flag}`); process.exit(2);
-    }
-    i++;
-  }
-  return opts;
-}
-
-const opts = parseArgs(process.argv.slice(2));
+const opts = { denyHeader: null, ...parseArgs('eio-echo', process.argv.slice(2),
+  { '--deny-header': (o, v) => { o.denyHeader = v.toLowerCase(); } }) };
 
 const engineOpts = {
   path: '/engine.io/',

@@ -32,33 +32,9 @@
 import http from 'node:http';
 import { Server as SioServer } from 'socket.io';
 import { Server as EioServer } from 'engine.io';
+import { parseArgs } from './args.js';
 
-function parseArgs(argv) {
-  const opts = { port: 3000, pingInterval: 25000, pingTimeout: 20000, maxPayload: 1000000,
-    corsOrigin: null };
-  const num = (flag, v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) { console.error(`sio-echo: bad value for ${flag}: ${v}`); process.exit(2); }
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const v = argv[i + 1];
-    if (v === undefined) { console.error(`sio-echo: missing value for ${flag}`); process.exit(2); }
-    switch (flag) {
-      case '--port': opts.port = num(flag, v); break;
-      case '--ping-interval': opts.pingInterval = num(flag, v); break;
-      case '--ping-timeout': opts.pingTimeout = num(flag, v); break;
-      case '--max-payload': opts.maxPayload = num(flag, v); break;
-      case '--cors-origin': opts.corsOrigin = v; break;
-      default: console.error(`sio-echo: unknown flag ${flag}`); process.exit(2);
-    }
-    i++;
-  }
-  return opts;
-}
-
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseArgs('sio-echo', process.argv.slice(2));
 
 const SIO_PATH = '/socket.io/';
 const EIO_PATH = '/engine.io/';
