@@ -116,6 +116,15 @@ int sio_on_any(sio_socket *s, sio_event_fn fn, void *user);
  * socket's own handlers (catch-alls first, as always). */
 int sio_namespace_on(sio_namespace *nsp, const char *event, sio_event_fn fn, void *user);
 int sio_namespace_on_any(sio_namespace *nsp, sio_event_fn fn, void *user);
+/* Incoming-event middleware (node's socket.use()), for every socket of a
+ * namespace: each filter runs, in order, before any handler. Return 0 to
+ * pass the event on, non-zero to drop it: no handler runs and an ack the
+ * client asked for is left unanswered (as when node's next(err) is called).
+ * A filter may emit to the socket or disconnect it. Register before clients
+ * connect to the namespace. */
+typedef int (*sio_event_filter_fn)(sio_socket *s, const char *event, const sio_args *args,
+                                   void *user);
+int sio_namespace_use_events(sio_namespace *nsp, sio_event_filter_fn fn, void *user);
 /* "disconnecting": rooms still joined; "disconnect": after leaving them.
  * reason is node's: "client namespace disconnect", "server namespace
  * disconnect", "transport close", "transport error", "ping timeout",
@@ -133,6 +142,18 @@ void sio_disconnect(sio_socket *s, bool close_transport);
 int sio_join(sio_socket *s, const char *room);
 int sio_leave(sio_socket *s, const char *room);
 bool sio_in_room(const sio_socket *s, const char *room);
+/* Rooms this socket joined, not counting the room named by its own id. */
+size_t sio_socket_room_count(const sio_socket *s);
+/* Local room bookkeeping (this process's sockets, like node's
+ * adapter.rooms), without the implicit one-member room of each socket id:
+ * the number of members of room (0 if none), and each room with its member
+ * count (do not join or leave from fn). */
+size_t sio_room_size(const sio_namespace *nsp, const char *room);
+typedef void (*sio_room_fn)(const char *room, size_t members, void *user);
+void sio_namespace_rooms(const sio_namespace *nsp, sio_room_fn fn, void *user);
+/* Every namespace created so far (static and dynamic children). */
+typedef void (*sio_namespace_fn)(sio_namespace *nsp, void *user);
+void sio_server_namespaces(sio_server *srv, sio_namespace_fn fn, void *user);
 
 /* ---- Outgoing arguments ------------------------------------------------------ */
 

@@ -191,6 +191,25 @@ void sio_adapter_leave_all(sio_socket *s)
 	s->nsp->srv->adapter->leave_all(s->nsp, s);
 }
 
+size_t sio_socket_room_count(const sio_socket *s)
+{
+	return s->nrooms;
+}
+
+size_t sio_room_size(const sio_namespace *nsp, const char *room)
+{
+	const sio_room *r = eio_map_get(&nsp->rooms, room);
+	return r ? r->members.len : 0;
+}
+
+void sio_namespace_rooms(const sio_namespace *nsp, sio_room_fn fn, void *user)
+{
+	size_t i = 0;
+	const sio_room *r;
+	while ((r = eio_map_next(&nsp->rooms, &i)))
+		fn(r->name, r->members.len, user);
+}
+
 sio_room *sio_adapter_room(sio_namespace *nsp, const char *room)
 {
 	return eio_map_get(&nsp->rooms, room);

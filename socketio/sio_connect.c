@@ -142,6 +142,10 @@ static sio_namespace *match_dynamic(sio_client *c, const sio_packet *p)
 		for (size_t k = 0; k < par->nhandlers; k++)
 			sio_handler_add(&child->handlers, &child->nhandlers, par->handlers[k].event,
 			                par->handlers[k].fn, par->handlers[k].user);
+		if (par->nfilters && (child->filters = malloc(par->nfilters * sizeof(sio_filter)))) {
+			memcpy(child->filters, par->filters, par->nfilters * sizeof(sio_filter));
+			child->nfilters = par->nfilters;
+		}
 		if (par->nmw && (child->mw = malloc(par->nmw * sizeof(sio_mw)))) {
 			memcpy(child->mw, par->mw, par->nmw * sizeof(sio_mw));
 			child->nmw = par->nmw;

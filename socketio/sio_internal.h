@@ -27,6 +27,11 @@ typedef struct sio_handler {
 	void *user;
 } sio_handler;
 
+typedef struct sio_filter {  /* sio_namespace_use_events */
+	sio_event_filter_fn fn;
+	void *user;
+} sio_filter;
+
 typedef struct sio_room {
 	char *name;
 	eio_map members;  /* socket id -> socket */
@@ -52,6 +57,8 @@ struct sio_namespace {
 	void *on_connection_user;
 	sio_handler *handlers;  /* for every socket of the namespace */
 	size_t nhandlers;
+	sio_filter *filters;    /* incoming-event middleware, in order */
+	size_t nfilters;
 	eio_map sockets;  /* id -> socket */
 	eio_map rooms;    /* name -> sio_room (in-memory adapter) */
 	uint64_t bcast_gen;

@@ -107,6 +107,12 @@ sio_namespace *sio_of_dynamic(sio_server *srv, sio_namespace_match_fn match, voi
 	return n;
 }
 
+void sio_server_namespaces(sio_server *srv, sio_namespace_fn fn, void *user)
+{
+	for (size_t i = 0; i < srv->nnsps; i++)
+		fn(srv->nsps[i], user);
+}
+
 sio_namespace *sio_namespace_parent(const sio_namespace *nsp) { return nsp->parent; }
 
 void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void *user)
@@ -381,6 +387,7 @@ void sio_server_free(sio_server *srv)
 		eio_map_free(&n->sockets);
 		eio_map_free(&n->rooms);
 		sio_handlers_free(n->handlers, n->nhandlers);
+		free(n->filters);
 		free(n->mw);
 		free(n->name);
 		free(n);
@@ -388,6 +395,7 @@ void sio_server_free(sio_server *srv)
 	free(srv->nsps);
 	for (size_t i = 0; i < srv->nparents; i++) {
 		sio_handlers_free(srv->parents[i]->handlers, srv->parents[i]->nhandlers);
+		free(srv->parents[i]->filters);
 		free(srv->parents[i]->mw);
 		free(srv->parents[i]->name);
 		free(srv->parents[i]);

@@ -154,6 +154,28 @@ int sio_namespace_on_any(sio_namespace *nsp, sio_event_fn fn, void *user)
 	return sio_handler_add(&nsp->handlers, &nsp->nhandlers, NULL, fn, user);
 }
 
+int sio_namespace_use_events(sio_namespace *nsp, sio_event_filter_fn fn, void *user)
+{
+	if (!fn)
+		return SIO_EINVAL;
+	sio_filter *nf = realloc(nsp->filters, (nsp->nfilters + 1) * sizeof(*nf));
+	if (!nf)
+		return SIO_ENOMEM;
+	nsp->filters = nf;
+	nsp->filters[nsp->nfilters++] = (sio_filter){ fn, user };
+	return 0;
+}
+
+/* true when a filter dropped the event (or the socket went away) */
+static bool filtered(sio_socket *s, const char *name, const sio_args *args)
+{
+	const sio_namespace *nsp = s->nsp;
+	for (size_t i = 0; i < nsp->nfilters; i++)
+		if (!s->connected || nsp->filters[i].fn(s, name, args, nsp->filters[i].user) != 0)
+			return true;
+	return !s->connected;
+}
+
 void sio_on_disconnecting(sio_socket *s, sio_disconnect_fn fn, void *user)
 {
 	s->on_disconnecting = fn;
@@ -375,7 +397,8 @@ static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *a
 	 * stop calling them when it is, and keep it allocated until they have
 	 * all returned. */
 	s->busy++;
-	for (int pass = 0; pass < 2; pass++) {
+	bool drop = filtered(s, name, &args);
+	for (int pass = 0; pass < 2 && !drop; pass++) {
 		run_handlers(s, s->nsp->handlers, s->nsp->nhandlers, pass, name, &args, ack);
 		run_handlers(s, s->handlers, s->nhandlers, pass, name, &args, ack);
 	}

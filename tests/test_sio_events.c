@@ -63,6 +63,56 @@ START_TEST(test_event_handlers_and_catch_all)
 }
 END_TEST
 
+/* Incoming-event middleware (node's socket.use): filters run in order before
+ * any handler; a non-zero return drops the event (no handler, no ack); a
+ * filter may disconnect the socket. */
+static int filter_calls;
+static int filter_drop_b(sio_socket *s, const char *event, const sio_args *a, void *user)
+{
+	(void)s; (void)a; (void)user;
+	filter_calls++;
+	return strcmp(event, "b") == 0;
+}
+static int filter_kick_c(sio_socket *s, const char *event, const sio_args *a, void *user)
+{
+	(void)a; (void)user;
+	if (strcmp(event, "c") == 0) {
+		sio_disconnect(s, false);
+		return 1;
+	}
+	return 0;
+}
+
+START_TEST(test_event_filters)
+{
+	ck_assert_int_eq(sio_namespace_use_events(root, NULL, NULL), SIO_EINVAL);
+	ck_assert_int_eq(sio_namespace_use_events(root, filter_drop_b, NULL), 0);
+	ck_assert_int_eq(sio_namespace_use_events(root, filter_kick_c, NULL), 0);
+	ck_assert_int_eq(sio_namespace_on_any(root, on_event, "any"), 0);
+	eio_session *s;
+	sio_socket *so = connected(&s);
+	ck_assert_int_eq(sio_on(so, "a", on_event, "on-a"), 0);
+	filter_calls = 0;
+	feed(s, "2[\"a\",1]");
+	ck_assert_int_eq(filter_calls, 1);
+	ck_assert_int_eq(ev.nev, 2);        /* any + on-a */
+	feed(s, "21[\"b\"]");               /* dropped: no handler, no ack */
+	ck_assert_int_eq(filter_calls, 2);
+	ck_assert_int_eq(ev.nev, 2);
+	expect_empty(s);
+	/* The other namespace has no filters. */
+	sio_socket *c = join_nsp(s, "/custom", NULL);
+	ck_assert_int_eq(sio_on_any(c, on_event, "custom"), 0);
+	feed(s, "2/custom,[\"b\"]");
+	ck_assert_int_eq(ev.nev, 3);
+	ck_assert_int_eq(filter_calls, 2);
+	/* A filter that disconnects: the event reaches no handler. */
+	feed(s, "2[\"c\"]");
+	ck_assert_int_eq(ev.nev, 3);
+	ck_assert(!sio_socket_connected(so));
+}
+END_TEST
+
 START_TEST(test_event_long_name)
 {
 	/* Event names have no length limit in Socket.IO. */
@@ -255,6 +305,7 @@ static Suite *events_suite(void)
 	TCase *t = tc(s, "events");
 	tcase_add_test(t, test_event_handlers_and_catch_all);
 	tcase_add_test(t, test_event_long_name);
+	tcase_add_test(t, test_event_filters);
 	tcase_add_test(t, test_ack_send_once);
 	tcase_add_test(t, test_ack_without_args_and_no_ack);
 	tcase_add_test(t, test_ack_retained_answered_later);

@@ -103,6 +103,42 @@ START_TEST(test_rooms_join_leave)
 }
 END_TEST
 
+/* Room listing for stats: named rooms with member counts, never the
+ * implicit own-id rooms; per-socket room count. */
+static void count_room(const char *room, size_t members, void *user)
+{
+	char *out = user;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s%s=%zu", n ? "," : "", room, members);
+}
+
+START_TEST(test_rooms_listing)
+{
+	sio_socket *a = connected(NULL);
+	sio_socket *b = connected(NULL);
+	char out[256] = "";
+	sio_namespace_rooms(root, count_room, out);
+	ck_assert_str_eq(out, "");
+	ck_assert_uint_eq(sio_socket_room_count(a), 0);
+	ck_assert_int_eq(sio_join(a, "x"), 0);
+	ck_assert_int_eq(sio_join(b, "x"), 0);
+	ck_assert_int_eq(sio_join(b, "y"), 0);
+	ck_assert_uint_eq(sio_room_size(root, "x"), 2);
+	ck_assert_uint_eq(sio_room_size(root, "y"), 1);
+	ck_assert_uint_eq(sio_room_size(root, "z"), 0);
+	ck_assert_uint_eq(sio_room_size(custom, "x"), 0);
+	ck_assert_uint_eq(sio_socket_room_count(a), 1);
+	ck_assert_uint_eq(sio_socket_room_count(b), 2);
+	sio_namespace_rooms(root, count_room, out);
+	ck_assert(strcmp(out, "x=2,y=1") == 0 || strcmp(out, "y=1,x=2") == 0);
+	ck_assert_int_eq(sio_leave(b, "y"), 0);
+	ck_assert_uint_eq(sio_socket_room_count(b), 1);
+	out[0] = '\0';
+	sio_namespace_rooms(root, count_room, out);
+	ck_assert_str_eq(out, "x=2");
+}
+END_TEST
+
 START_TEST(test_rooms_disconnect_leaves_all)
 {
 	eio_session *s;
@@ -335,6 +371,7 @@ static Suite *rooms_suite(void)
 	TCase *t = tc(s, "rooms");
 	tcase_add_test(t, test_rooms_own_room);
 	tcase_add_test(t, test_rooms_join_leave);
+	tcase_add_test(t, test_rooms_listing);
 	tcase_add_test(t, test_rooms_disconnect_leaves_all);
 	tcase_add_test(t, test_rooms_to);
 	tcase_add_test(t, test_rooms_several_once);

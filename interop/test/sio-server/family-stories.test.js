@@ -6,103 +6,32 @@
 // client on SIGTERM before a clean exit (status 0).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { io } from 'socket.io-client';
+import {
+  clientFactory, exampleConfig, now, sign as signWith, startServer, waitFor, TIMEOUT,
+} from '../../lib/sio-server-app.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = `${ROOT}build/sio-server`;
-const CONFIG = `${ROOT}apps/sio-server/examples/family-stories.json`;
 const SECRET = 'family-stories-test-secret-0123456789abcdef';
-const TIMEOUT = 5000;
-
-const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
-
-/** An HS256 JWT signed with secret (node's crypto; jsonwebtoken is not installed). */
-function sign(payload, secret = SECRET) {
-  const head = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(payload)}`;
-  return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
-}
-
-const now = () => Math.floor(Date.now() / 1000);
+const sign = (payload, secret = SECRET) => signWith(payload, secret);
 const userToken = (extra = {}) =>
   sign({ sub: 'user-1', role: 'member', projects: ['p1', 'p2'], iat: now(), exp: now() + 600, ...extra });
 
-async function freePort() {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address();
-  s.close();
-  await once(s, 'close');
-  return port;
-}
-
-/** Resolves with the args of the first `event` on emitter, rejects after ms. */
-function waitFor(emitter, event, ms = TIMEOUT) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`timed out waiting for "${event}"`));
-    }, ms);
-    const on = (...args) => { clearTimeout(t); resolve(args); };
-    emitter.once(event, on);
-  });
-}
-
 describe('sio-server: family-stories', () => {
+  let server;
   let proc;
-  let url;
   let exited;
-  const clients = new Set();
-
-  function client(auth, opts = {}) {
-    const c = io(url, { auth, reconnection: false, forceNew: true, timeout: TIMEOUT, ...opts });
-    clients.add(c);
-    return c;
-  }
-
-  async function connected(token, opts) {
-    const c = client({ token }, opts);
-    await waitFor(c, 'connect');
-    return c;
-  }
-
-  async function refusal(auth) {
-    const c = client(auth);
-    const [err] = await waitFor(c, 'connect_error');
-    c.close();
-    return err;
-  }
+  const client = clientFactory(() => server.url);
+  const connected = (token, opts) => client.connected({ auth: { token }, ...opts });
+  const refusal = (auth) => client.refused({ auth });
 
   before(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    proc = spawn(BIN, ['--config', CONFIG, '--port', String(port), '--host', '127.0.0.1'], {
-      env: { ...process.env, JWT_ACCESS_SECRET: SECRET },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    exited = once(proc, 'exit');
-    await new Promise((resolve, reject) => {
-      let out = '';
-      const t = setTimeout(() => reject(new Error(`no "listening" line: ${out}`)), TIMEOUT);
-      proc.stdout.on('data', (d) => {
-        out += d;
-        if (/listening/.test(out)) { clearTimeout(t); resolve(); }
-      });
-      proc.once('exit', (code) => { clearTimeout(t); reject(new Error(`exited ${code}: ${out}`)); });
-    });
+    server = await startServer({ config: exampleConfig('family-stories'),
+      env: { JWT_ACCESS_SECRET: SECRET } });
+    ({ proc, exited } = server);
   });
 
   after(async () => {
-    for (const c of clients) c.close();
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
+    client.closeAll();
+    await server?.stop();
   });
 
   it('refuses a connection without a token', async () => {

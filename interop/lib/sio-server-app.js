@@ -1,0 +1,150 @@
+// Shared by the sio-server system tests (interop/test/sio-server/*.test.js):
+// start build/sio-server with one of apps/sio-server/examples/*.json on a free
+// loopback port, sign JWTs (node's crypto; no jsonwebtoken dependency), wait
+// for events, make HTTP requests to the API, and track clients for cleanup.
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = `${ROOT}build/sio-server`;
+export const TIMEOUT = 5000;
+
+export const exampleConfig = (name) => `${ROOT}apps/sio-server/examples/${name}.json`;
+
+export const b64url = (v) =>
+  Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+/** A JWT signed with HMAC (HS256 by default); header fields may be overridden. */
+export function sign(payload, secret, header = {}) {
+  const alg = header.alg || 'HS256';
+  const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[alg] || 'sha256';
+  const head = `${b64url({ alg, typ: 'JWT', ...header })}.${b64url(payload)}`;
+  return `${head}.${createHmac(hash, secret).update(head).digest('base64url')}`;
+}
+
+export const now = () => Math.floor(Date.now() / 1000);
+
+export async function freePort() {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address();
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+/** Resolves with the args of the first `event` on emitter, rejects after ms. */
+export function waitFor(emitter, event, ms = TIMEOUT) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      emitter.off(event, on);
+      reject(new Error(`timed out waiting for "${event}"`));
+    }, ms);
+    const on = (...args) => { clearTimeout(t); resolve(args); };
+    emitter.once(event, on);
+  });
+}
+
+/** Collects every `event` on emitter into an array (for "nothing else arrived" checks). */
+export function collect(emitter, event) {
+  const got = [];
+  emitter.on(event, (...args) => got.push(args.length === 1 ? args[0] : args));
+  return got;
+}
+
+/**
+ * Start sio-server: { config: path, env: extra environment, args: extra flags }.
+ * Resolves once it printed its "listening" line with
+ * { proc, port, url, exited, stderr(): text so far, stop() }.
+ */
+export async function startServer({ config, env = {}, args = [] } = {}) {
+  const port = await freePort();
+  const argv = [...(config ? ['--config', config] : []), '--port', String(port),
+    '--host', '127.0.0.1', ...args];
+  const proc = spawn(BIN, argv, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; if (process.env.SIO_VERBOSE) process.stderr.write(d); });
+  const exited = once(proc, 'exit');
+  await new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`no "listening" line: ${out} ${err}`)), TIMEOUT);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      if (/listening/.test(out)) { clearTimeout(t); resolve(); }
+    });
+    proc.once('exit', (code) => { clearTimeout(t); reject(new Error(`exited ${code}: ${out} ${err}`)); });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    proc, port, url, exited,
+    stderr: () => err,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/** socket.io-client factory that remembers its sockets; closeAll() in after(). */
+export function clientFactory(getUrl) {
+  const clients = new Set();
+  const make = (opts = {}) => {
+    const c = io(getUrl(), { reconnection: false, forceNew: true, timeout: TIMEOUT, ...opts });
+    clients.add(c);
+    return c;
+  };
+  make.connected = async (opts = {}) => {
+    const c = make(opts);
+    await waitFor(c, 'connect');
+    return c;
+  };
+  make.refused = async (opts = {}) => {
+    const c = make(opts);
+    const [e] = await waitFor(c, 'connect_error');
+    c.close();
+    return e;
+  };
+  make.closeAll = () => { for (const c of clients) c.close(); clients.clear(); };
+  return make;
+}
+
+/**
+ * One HTTP request: { method, path, headers, body (object -> JSON) }.
+ * Resolves with { status, headers, text, json (or undefined) }.
+ */
+export function http(url, { method = 'GET', path = '/', headers = {}, body } = {}) {
+  const data = body === undefined ? null
+    : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const h = { ...headers };
+  if (data) {
+    h['content-type'] ??= 'application/json';
+    h['content-length'] = data.length;
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}${path}`, { method, headers: h }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    req.setTimeout(TIMEOUT, () => req.destroy(new Error(`${method} ${path}: timed out`)));
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
