@@ -245,6 +245,7 @@ static void handshake(eio_http_pss *pss, const char *path)
 	}
 	/* The open packet is queued: this GET answers with it at once. */
 	eio_polling_get(pss, s);
+	srv->stats.handshakes++;
 	if (srv->cb.on_connection)
 		srv->cb.on_connection(srv, s, srv->user);
 }

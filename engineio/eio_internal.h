@@ -61,6 +61,7 @@ struct eio_server {
 	eio_timers timers;    /* every session's timeouts (EIO_TL_* lists) */
 	eio_tlink reaper;     /* frees the graveyard on the next pass */
 	struct eio_session *graveyard;  /* destroyed, freed by the reaper */
+	eio_server_stats stats;         /* eio_server_get_stats() */
 };
 
 /* The server's deadline lists, by duration. */

@@ -399,6 +399,7 @@ void eio_server_close_all(eio_server *srv)
 }
 
 size_t eio_server_session_count(const eio_server *srv) { return srv->sessions.len; }
+void eio_server_get_stats(const eio_server *srv, eio_server_stats *out) { *out = srv->stats; }
 const eio_options *eio_server_options(const eio_server *srv) { return &srv->o; }
 void *eio_server_user(const eio_server *srv) { return srv->user; }
 uv_loop_t *eio_server_loop(const eio_server *srv) { return srv->l->loop; }

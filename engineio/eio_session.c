@@ -296,7 +296,12 @@ int eio_session_send(eio_session *s, eio_msg *m)
 {
 	if (s->state != EIO_S_OPEN || s->hb_mode == EIO_HB_KILL)
 		return EIO_ECLOSED;
-	return eio_session_enqueue(s, m);
+	int r = eio_session_enqueue(s, m);
+	if (r == 0) {
+		s->srv->stats.messages_sent++;
+		s->srv->stats.bytes_sent += m->len - (m->binary ? 0 : 1);  /* no type char */
+	}
+	return r;
 }
 
 static int send_copy(eio_session *s, eio_msg *m)
@@ -331,6 +336,8 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 			hb_arm(s, EIO_HB_PING_WAIT);
 		break;
 	case EIO_PKT_MESSAGE:
+		s->srv->stats.messages_received++;
+		s->srv->stats.bytes_received += len;
 		if (s->state == EIO_S_OPEN && s->srv->cb.on_message)
 			s->srv->cb.on_message(s, data, len, binary, s->srv->user);
 		break;

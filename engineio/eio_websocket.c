@@ -127,6 +127,7 @@ static int ws_established(eio_listener *l, struct lws *wsi, eio_ws_pss *pss)
 	s->ws = wsi;
 	pss->s = s;
 	eio_session_kick(s);  /* the open packet */
+	srv->stats.handshakes++;
 	if (srv->cb.on_connection)
 		srv->cb.on_connection(srv, s, srv->user);
 	return 0;

@@ -199,6 +199,15 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts,
 /* Close every session of this server with reason "server shutting down". */
 void eio_server_close_all(eio_server *srv);
 size_t eio_server_session_count(const eio_server *srv);
+/* Running totals since the server started (for metrics): message payload
+ * bytes and messages, as the application sees them (Engine.IO framing,
+ * pings and pongs not counted), and completed handshakes. O(1). */
+typedef struct eio_server_stats {
+	uint64_t handshakes;
+	uint64_t messages_received, bytes_received;
+	uint64_t messages_sent, bytes_sent;
+} eio_server_stats;
+void eio_server_get_stats(const eio_server *srv, eio_server_stats *out);
 eio_session *eio_server_session(const eio_server *srv, const char *sid);
 const eio_options *eio_server_options(const eio_server *srv);
 void *eio_server_user(const eio_server *srv);

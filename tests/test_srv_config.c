@@ -96,8 +96,10 @@ START_TEST(defaults)
     ck_assert_uint_eq(cfg.api.aliases.n, 1);
     ck_assert_str_eq(cfg.api.aliases.v[0], "/api/websocket");
     ck_assert_str_eq(cfg.api.admin_role, "admin");
+    ck_assert_str_eq(cfg.api.user_room, "user:{userId}");
     ck_assert(cfg.metrics.enabled);
     ck_assert_str_eq(cfg.metrics.path, "/metrics");
+    ck_assert(!cfg.metrics.require_api_key);
     ck_assert_int_eq(cfg.limits.events_per_minute, 100);
     ck_assert_int_eq(cfg.limits.connections_per_minute_per_ip, 60);
     ck_assert_int_eq(cfg.limits.max_rooms_per_socket, 50);
@@ -329,6 +331,16 @@ START_TEST(env_extras)
 }
 END_TEST
 
+START_TEST(api_user_room_and_metrics_key)
+{
+    ck_assert_msg(load_argv("{\"api\": {\"userRoom\": \"{{u}}:{userId}\"}, "
+                            "\"metrics\": {\"requireApiKey\": true}}",
+                            NULL, NULL) == 0, "%s", err);
+    ck_assert_str_eq(cfg.api.user_room, "{{u}}:{userId}");
+    ck_assert(cfg.metrics.require_api_key);
+}
+END_TEST
+
 START_TEST(rs256_key_file)
 {
     const char *ok = "{\"auth\": {\"required\": true, \"algorithm\": \"RS256\", "
@@ -428,6 +440,9 @@ static const struct bad {
     { "{\"api\": {\"prefix\": \"api\"}}", NULL, {0}, "\"api.prefix\": must start with '/'" },
     { "{\"api\": {\"apiKeys\": [\"k\", 3]}}", NULL, {0}, "\"api.apiKeys[1]\": expected a string, got a number" },
     { "{\"metrics\": {\"enabled\": \"yes\"}}", NULL, {0}, "\"metrics.enabled\": expected a boolean" },
+    { "{\"metrics\": {\"requireApiKey\": 1}}", NULL, {0}, "\"metrics.requireApiKey\": expected a boolean" },
+    { "{\"api\": {\"userRoom\": \"user:{id}\"}}", NULL, {0}, "\"api.userRoom\": expected a room template with {userId} and no other placeholder, got \"user:{id}\"" },
+    { "{\"api\": {\"userRoom\": \"users\"}}", NULL, {0}, "\"api.userRoom\": expected a room template with {userId}" },
     { "{\"limits\": {\"eventsPerMinute\": -1}}", NULL, {0}, "\"limits.eventsPerMinute\": expected an integer from 0" },
     { "{\"limits\": {\"maxRoomNameLength\": 0}}", NULL, {0}, "\"limits.maxRoomNameLength\": expected an integer from 1" },
     { "{\"limits\": {\"exceeded\": {\"evnt\": \"x\"}}}", NULL, {0}, "\"limits.exceeded.evnt\": unknown key" },
@@ -501,6 +516,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, example_without_secret);
     tcase_add_test(tc, precedence);
     tcase_add_test(tc, env_extras);
+    tcase_add_test(tc, api_user_room_and_metrics_key);
     tcase_add_test(tc, rs256_key_file);
     tcase_add_test(tc, invalid_json_position);
     tcase_add_test(tc, unreadable_config);

@@ -421,6 +421,7 @@ static int set_defaults(srv_config *cfg)
            srv_set_str(&cfg->api.prefix, "/api/v1/websocket") ||
            srv_strv_push(&cfg->api.aliases, "/api/websocket", 14) ||
            srv_set_str(&cfg->api.admin_role, "admin") ||
+           srv_set_str(&cfg->api.user_room, "user:{userId}") ||
            srv_set_str(&cfg->metrics.path, "/metrics") ||
            srv_reply_set(&cfg->limits.exceeded, "error", "RATE_LIMIT_EXCEEDED",
                          "Rate limit exceeded") ||
@@ -637,6 +638,7 @@ void srv_config_free(srv_config *cfg)
     srv_strv_free(&cfg->api.aliases);
     srv_strv_free(&cfg->api.api_keys);
     free(cfg->api.admin_role);
+    free(cfg->api.user_room);
     free(cfg->metrics.path);
     srv_reply_free(&cfg->limits.exceeded);
     srv_config_rooms_free(cfg);

@@ -117,11 +117,14 @@ typedef struct srv_config_api {
     srv_strv aliases;          /* ["/api/websocket"] (health, stats) */
     srv_strv api_keys;         /* file apiKeys + WEBSOCKET_API_KEY (comma list) */
     char *admin_role;          /* "admin" */
+    char *user_room;           /* "user:{userId}": POST .../broadcast/user/:userId
+                                  goes to this room ({userId} only) */
 } srv_config_api;
 
 typedef struct srv_config_metrics {
     bool enabled;              /* true */
     char *path;                /* "/metrics" */
+    bool require_api_key;      /* false: open, as Prometheus scrapers expect */
 } srv_config_metrics;
 
 /* Limits: 0 disables a limit, except max_room_name_length (>= 1). */

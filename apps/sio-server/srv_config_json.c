@@ -529,10 +529,28 @@ static int path_key(srv_cfgp *p, int obj, const char *key, char **out)
     return 0;
 }
 
+/* api.userRoom: the URL's user id is its only value, so "{userId}" must
+ * appear and be the only placeholder ("{{" and "}}" are literal braces). */
+static bool bad_user_room(const char *t)
+{
+    bool has = false;
+
+    for (; *t; t++) {
+        if ((t[0] == '{' && t[1] == '{') || (t[0] == '}' && t[1] == '}'))
+            t++;
+        else if (!strncmp(t, "{userId}", 8))
+            has = true, t += 7;
+        else if (*t == '{' || *t == '}')
+            return true;
+    }
+    return !has;
+}
+
 static int parse_api(srv_cfgp *p, int obj, srv_config *cfg)
 {
     static const char *const keys[] = { "enabled", "prefix", "aliases",
-                                        "apiKeys", "adminRole", NULL };
+                                        "apiKeys", "adminRole", "userRoom",
+                                        NULL };
     srv_config_api *a = &cfg->api;
 
     if (srv_cfgp_object(p, obj, keys) ||
@@ -540,8 +558,14 @@ static int parse_api(srv_cfgp *p, int obj, srv_config *cfg)
         path_key(p, obj, "prefix", &a->prefix) ||
         srv_cfgp_strv(p, obj, "aliases", &a->aliases) ||
         srv_cfgp_strv(p, obj, "apiKeys", &a->api_keys) ||
-        srv_cfgp_str(p, obj, "adminRole", &a->admin_role))
+        srv_cfgp_str(p, obj, "adminRole", &a->admin_role) ||
+        srv_cfgp_str(p, obj, "userRoom", &a->user_room))
         return -1;
+    if (bad_user_room(a->user_room)) {
+        srv_cfgp_push(p, "userRoom");
+        return srv_cfgp_fail(p, "expected a room template with {userId} and "
+                             "no other placeholder, got \"%s\"", a->user_room);
+    }
     for (size_t i = 0; i < a->aliases.n; i++) {
         const char *why = srv_cfg_bad_path(a->aliases.v[i]);
 
@@ -572,10 +596,13 @@ static int parse_section(srv_cfgp *p, int root, const char *key,
 
 static int parse_metrics(srv_cfgp *p, int obj, srv_config *cfg)
 {
-    static const char *const keys[] = { "enabled", "path", NULL };
+    static const char *const keys[] = { "enabled", "path", "requireApiKey",
+                                        NULL };
 
     return srv_cfgp_object(p, obj, keys) ||
            srv_cfgp_bool(p, obj, "enabled", &cfg->metrics.enabled) ||
+           srv_cfgp_bool(p, obj, "requireApiKey",
+                         &cfg->metrics.require_api_key) ||
            path_key(p, obj, "path", &cfg->metrics.path) ? -1 : 0;
 }
 
