@@ -1,6 +1,7 @@
 /* sio-server - the configurable Socket.IO backend (issue 5), first slice:
  * configuration (srv_config), JWT authentication (srv_auth), room rules and
- * replies (srv_rooms), the HTTP health endpoint (srv_api), and a graceful
+ * replies (srv_rooms), the HTTP API and metrics (srv_api, srv_metrics) with
+ * broadcasts through fan-in and throttling (srv_emit), and a graceful
  * shutdown that sends cfg->shutdown_event to every socket before closing.
  *
  * Exit status: 0 after --help/--version or a graceful stop; 1 when it
@@ -10,6 +11,8 @@
 #include "srv_api.h"
 #include "srv_auth.h"
 #include "srv_config.h"
+#include "srv_emit.h"
+#include "srv_metrics.h"
 #include "srv_rooms.h"
 
 #include <signal.h>
@@ -25,6 +28,8 @@ typedef struct app {
     srv_auth *auth;
     srv_rooms *rooms;
     srv_api api;
+    srv_metrics *metrics;
+    srv_emit *emit;
     uv_signal_t sigterm, sigint;
     uv_timer_t stop_timer;
     bool stopping;
@@ -32,7 +37,8 @@ typedef struct app {
 
 static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
-    (void)reason; (void)user;
+    app *a = user;
+    srv_metrics_disconnect(a->metrics, reason);
     srv_user_free(srv_user_of(s));
     sio_socket_set_user(s, NULL);
 }
@@ -41,6 +47,7 @@ static void on_connection(sio_socket *s, void *user)
 {
     app *a = user;
     sio_on_disconnect(s, on_disconnect, a);
+    srv_metrics_connection(a->metrics, s);
     srv_rooms_on_connection(a->rooms, s);
 }
 
@@ -48,6 +55,7 @@ static void on_stop_timer(uv_timer_t *t)
 {
     app *a = t->data;
     sio_server_close(a->srv);
+    srv_emit_close(a->emit);
     eio_listener_close(a->l);
     uv_close((uv_handle_t *)&a->stop_timer, NULL);
 }
@@ -147,8 +155,11 @@ int main(int argc, char **argv)
         return 1;
     }
     a.root = sio_of(a.srv, "/");
-    if (srv_auth_install(a.auth, a.root) || srv_rooms_install(a.rooms, a.root) ||
-        srv_api_install(&a.api, a.l, &a.cfg, a.srv)) {
+    a.metrics = srv_metrics_new(a.srv);
+    a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
+    if (!a.emit || srv_metrics_install(a.metrics, a.root) ||
+        srv_auth_install(a.auth, a.root) || srv_rooms_install(a.rooms, a.root) ||
+        srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
         fprintf(stderr, "sio-server: out of memory\n");
         return 1;
     }
@@ -170,6 +181,8 @@ int main(int argc, char **argv)
     uv_run(loop, UV_RUN_DEFAULT);
     eio_listener_free(a.l);
     sio_server_free(a.srv);
+    srv_emit_free(a.emit);
+    srv_metrics_free(a.metrics);
     srv_rooms_free(a.rooms);
     srv_auth_free(a.auth);
     srv_config_free(&a.cfg);

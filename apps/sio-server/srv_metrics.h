@@ -1,0 +1,69 @@
+/* srv_metrics.h - sio-server's Prometheus metrics (GET cfg->metrics.path,
+ * text exposition format 0.0.4).
+ *
+ * Counters live here; gauges (connections, rooms) and the engine's byte
+ * counters are read at scrape time from the socketio/engineio layers, so
+ * nothing has to be kept in step with them. Every call is O(1) or bounded:
+ * event names come from clients, so only the first SRV_METRICS_MAX_NAMES
+ * distinct names (each at most SRV_METRICS_MAX_NAME_LEN bytes) get their own
+ * label value; any other name is counted as event="_other". Error kinds are
+ * chosen by the server's modules, but are bounded the same way.
+ *
+ * Exposed:
+ *   sio_connections                  gauge: connected sockets, every namespace
+ *   sio_engine_connections           gauge: Engine.IO sessions
+ *   sio_rooms                        gauge: rooms (without socket-id rooms)
+ *   sio_connections_total            counter: socket.io connections accepted
+ *   sio_disconnections_total{reason} counter: node's disconnect reasons
+ *   sio_events_received_total{event} counter
+ *   sio_events_sent_total{event}     counter: one per recipient socket
+ *   sio_bytes_received_total, sio_bytes_sent_total, sio_messages_*_total
+ *                                    counters: Engine.IO message payloads
+ *   sio_errors_total{kind}           counter
+ *   sio_http_requests_total{code}    counter: the HTTP API's answers
+ *   sio_handshake_duration_seconds   histogram: from the Engine.IO handshake
+ *                                    request to the socket.io connection
+ *                                    (auth middleware included)
+ */
+#ifndef SRV_METRICS_H
+#define SRV_METRICS_H
+
+#include "socketio.h"
+
+#include <stdint.h>
+
+#define SRV_METRICS_MAX_NAMES     64   /* distinct label values per family */
+#define SRV_METRICS_MAX_NAME_LEN  64
+#define SRV_METRICS_OTHER         "_other"
+#define SRV_METRICS_NBUCKETS      12
+
+typedef struct srv_metrics srv_metrics;
+
+/* srv: where the gauges and engine counters are read; may be NULL (tests). */
+srv_metrics *srv_metrics_new(sio_server *srv);
+void srv_metrics_free(srv_metrics *m);
+
+/* Count every incoming event of nsp (an event filter that never drops).
+ * Install it before filters that may drop events (rate limits) to count
+ * what clients sent, after them to count what was handled. */
+int srv_metrics_install(srv_metrics *m, sio_namespace *nsp);
+
+/* Calls for the other modules. NULL m is allowed (does nothing). */
+void srv_metrics_event_received(srv_metrics *m, const char *event);
+void srv_metrics_event_sent(srv_metrics *m, const char *event, uint64_t recipients);
+/* kind: a short snake_case constant ("rate_limited", "auth_refused",
+ * "room_denied", "invalid_room", "token_expired", "connection_limited"). */
+void srv_metrics_error(srv_metrics *m, const char *kind);
+void srv_metrics_http(srv_metrics *m, int status);
+/* From the app's connection callback: the connection count and the
+ * handshake latency (now minus the handshake request's time). */
+void srv_metrics_connection(srv_metrics *m, sio_socket *s);
+/* From the app's disconnect callback. */
+void srv_metrics_disconnect(srv_metrics *m, const char *reason);
+/* Latency in milliseconds, for tests and for callers that measure. */
+void srv_metrics_observe_handshake(srv_metrics *m, double ms);
+
+/* The exposition text, malloc'd (free()), length in *len; NULL on OOM. */
+char *srv_metrics_render(srv_metrics *m, size_t *len);
+
+#endif
