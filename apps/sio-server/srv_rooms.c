@@ -286,11 +286,13 @@ static void on_join_event(sio_socket *s, const char *ev, const sio_args *a, sio_
     bool num;
     if (!je->ack)
         ack = NULL;
-    if (arg_id(a, je->id_field, id, sizeof(id), &num) ||
+    bool have_id = arg_id(a, je->id_field, id, sizeof(id), &num) == 0;
+    if (!have_id ||
         (je->id_pattern && regexec(&je->id_re, id, 0, NULL, 0) != 0) ||
         srv_room_expand(je->room, u, NULL, id, room, sizeof(room)) ||
         !room_ok(c->r, room)) {
-        emit_reply(s, &je->invalid, NULL, false);
+        /* echo the offending id (valueKey), as the query-room reply does */
+        emit_reply(s, &je->invalid, have_id ? id : NULL, num);
         ack_result(ack, false, NULL, NULL, false, &je->invalid);
         return;
     }
