@@ -46,6 +46,29 @@ START_TEST(test_send_queues_in_order)
 }
 END_TEST
 
+/* eio_server_get_stats: what /metrics reports as messages and bytes. */
+START_TEST(test_server_stats)
+{
+	eio_server_stats st;
+	eio_session *s = new_session(srv, EIO_TRANSPORT_POLLING);
+	eio_server_get_stats(srv, &st);
+	uint64_t sent0 = st.messages_sent, bytes0 = st.bytes_sent;
+	uint64_t recv0 = st.messages_received, rbytes0 = st.bytes_received;
+	ck_assert_int_eq(eio_session_send_text(s, S("one")), 0);
+	ck_assert_int_eq(eio_session_send_binary(s, S("\x00\x02")), 0);
+	eio_session_on_packet(s, EIO_PKT_MESSAGE, S("hello"), false);
+	eio_server_get_stats(srv, &st);
+	ck_assert_uint_eq(st.messages_sent - sent0, 2);
+	ck_assert_uint_eq(st.bytes_sent - bytes0, 5);   /* payloads, no type char */
+	ck_assert_uint_eq(st.messages_received - recv0, 1);
+	ck_assert_uint_eq(st.bytes_received - rbytes0, 5);
+	eio_session_close(s);
+	ck_assert_int_ne(eio_session_send_text(s, S("late")), 0);
+	eio_server_get_stats(srv, &st);
+	ck_assert_uint_eq(st.messages_sent - sent0, 2);   /* refused: not counted */
+}
+END_TEST
+
 START_TEST(test_send_queue_full)
 {
 	eio_options o;
@@ -240,6 +263,7 @@ static Suite *session_send_suite(void)
 	tcase_add_checked_fixture(tx, setup, teardown);
 	tcase_set_timeout(tx, 30);
 	tcase_add_test(tx, test_send_queues_in_order);
+	tcase_add_test(tx, test_server_stats);
 	tcase_add_test(tx, test_send_queue_full);
 	tcase_add_test(tx, test_server_close_flushes_first);
 	tcase_add_test(tx, test_shared_broadcast_msg);
