@@ -61,7 +61,7 @@ deps:
 RUN_CONFIG ?= apps/sio-server/examples/default.json
 run: deps
 	@$(MAKE) --no-print-directory all
-	NODE_ENV=$${NODE_ENV:-development} $(BUILD)/sio-server --config $(RUN_CONFIG)
+	NODE_ENV=$${NODE_ENV:-development} exec $(BUILD)/sio-server --config $(RUN_CONFIG)
 
 # Everything: unit tests, interop tests, unit tests under ASan+UBSan, a short fuzz run.
 test: deps
