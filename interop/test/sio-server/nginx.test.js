@@ -27,7 +27,7 @@ import {
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const SITE = `${ROOT}docs/nginx/sio-server.conf`;
 const DEPLOY_MD = `${ROOT}docs/deploy.md`;
-const CONFIG = `${ROOT}interop/test/sio-server/fixtures/nginx.json`;
+const DEFAULT_CONFIG = `${ROOT}apps/sio-server/examples/default.json`;
 const SECRET = 'nginx-test-secret-0123456789abcdef0123456789';
 const API_KEY = 'nginx-test-api-key-0123456789';
 
@@ -89,12 +89,16 @@ describe('sio-server behind nginx (docs/nginx/sio-server.conf)',
     const client = clientFactory(() => url);
 
     before(async () => {
-      for (let i = 0; i < 2; i++) {
-        servers.push(await startServer({ config: CONFIG,
-          env: { JWT_ACCESS_SECRET: SECRET, WEBSOCKET_API_KEY: API_KEY, NODE_ENV: 'production' } }));
-      }
       dir = mkdtempSync(path.join(tmpdir(), 'sio-nginx-'));
       chmodSync(dir, 0o755);  // as root, the workers run as nobody and create temp dirs here
+      // `make run`'s config, with "trustProxy": true as docs/deploy.md says behind nginx
+      const config = path.join(dir, 'sio-server.json');
+      writeFileSync(config, JSON.stringify({
+        ...JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')), trustProxy: true }));
+      for (let i = 0; i < 2; i++) {
+        servers.push(await startServer({ config,
+          env: { JWT_ACCESS_SECRET: SECRET, WEBSOCKET_API_KEY: API_KEY, NODE_ENV: 'production' } }));
+      }
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
       writeFileSync(path.join(dir, 'site.conf'),
