@@ -32,7 +32,7 @@ const SECRET = 'nginx-test-secret-0123456789abcdef0123456789';
 const API_KEY = 'nginx-test-api-key-0123456789';
 
 /** The documented site with loopback ports: only listen and upstream server lines change. */
-export function siteForTest(site, listenPort, upstreamPorts) {
+function siteForTest(site, listenPort, upstreamPorts) {
   let listens = 0;
   let servers = 0;
   const out = site.split('\n').flatMap((line) => {
