@@ -53,11 +53,15 @@ all: $(BUILD)/libengineio.a $(BUILD)/libengineio.so $(BUILD)/libsocketio.a \
 deps:
 	@sh scripts/install-deps.sh
 
-# Start the server on port 3000: sio-echo (Socket.IO on /socket.io/, Engine.IO
-# echo on /engine.io/) until the sio-server binary exists.
+# Start sio-server on port 3000 (PORT overrides) with a configuration that needs
+# no secret: anonymous clients allowed (JWT_ACCESS_SECRET, when set, verifies
+# tokens), join/leave rooms, ping -> pong, the HTTP API (key: WEBSOCKET_API_KEY),
+# and development mode (NODE_ENV=development unless set): browser pages on
+# localhost:* may connect. Another config: make run RUN_CONFIG=path.json
+RUN_CONFIG ?= apps/sio-server/examples/default.json
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/sio-echo --port $${PORT:-3000}
+	NODE_ENV=$${NODE_ENV:-development} exec $(BUILD)/sio-server --config $(RUN_CONFIG)
 
 # Everything: unit tests, interop tests, unit tests under ASan+UBSan, a short fuzz run.
 test: deps

@@ -13,6 +13,7 @@
  * version (code 5). Spec: engine.io-protocol v4, and node's server.ts.
  */
 #include "eio_internal.h"
+#include "eio_origin.h"
 #include "eio_request.h"
 
 #include <stdio.h>
@@ -41,7 +42,8 @@ eio_server *eio_http_route(eio_listener *l, const char *path)
 
 /* The origin to allow for this request, or NULL for no CORS headers. "*"
  * without credentials answers "*"; otherwise the request's own origin is
- * reflected when it is allowed (browsers refuse "*" with credentials). */
+ * reflected when the list allows it (eio_origin.c: exact entries and
+ * "scheme://host:*" port wildcards); browsers refuse "*" with credentials. */
 static const char *cors_allowed(const eio_server *srv, const char *origin)
 {
 	const char *list = srv->o.cors_origin;
@@ -49,18 +51,7 @@ static const char *cors_allowed(const eio_server *srv, const char *origin)
 		return NULL;
 	if (strcmp(list, "*") == 0)
 		return (srv->o.cors_credentials && *origin) ? origin : "*";
-	if (!*origin)
-		return NULL;
-	size_t on = strlen(origin);
-	for (const char *p = list; *p;) {
-		while (*p == ',' || *p == ' ')
-			p++;
-		size_t n = strcspn(p, ", ");
-		if (n == on && strncmp(p, origin, n) == 0)
-			return origin;
-		p += n;
-	}
-	return NULL;
+	return eio_origin_in_list(list, origin) ? origin : NULL;
 }
 
 static int add_header(struct lws *wsi, const char *name, const char *val,

@@ -19,6 +19,7 @@
  * the probe.
  */
 #include "eio_internal.h"
+#include "eio_origin.h"
 #include "eio_packet.h"
 #include "eio_request.h"
 
@@ -72,6 +73,11 @@ int eio_ws_confirm_upgrade(eio_listener *l, struct lws *wsi)
 	}
 	if (!(srv->o.transports & EIO_TRANSPORT_WEBSOCKET))
 		return reject(wsi, EIO_ERR_UNKNOWN_TRANSPORT);
+	/* Browsers apply no CORS to WebSocket: the Origin check is the only
+	 * guard against a foreign page using the user's session, for a new
+	 * session and for the upgrade of a polling one alike (eio_origin.c). */
+	if (!eio_origin_check(srv, wsi))
+		return reject(wsi, EIO_ERR_FORBIDDEN);
 	if (eio_request_peek_query(wsi, "sid", sid, sizeof(sid))) {
 		eio_session *s = eio_map_get(&srv->sessions, sid);
 		if (!s)

@@ -137,9 +137,22 @@ typedef struct eio_options {
 	int transports;                 /* EIO_TRANSPORT_* bits, default both */
 	bool allow_upgrades;            /* default true */
 	/* CORS: NULL = no CORS headers; "*" = any origin; otherwise a
-	 * comma-separated list of allowed origins ("https://a.com,https://b.com"). */
+	 * comma-separated list of allowed origins ("https://a.com,https://b.com"),
+	 * compared case-insensitively. An entry ending in ":*" allows that
+	 * scheme and host on any port ("http://localhost:*" matches
+	 * http://localhost and http://localhost:5173, not http://localhost.x). */
 	const char *cors_origin;
 	bool cors_credentials;          /* default false */
+	/* Refuse WebSocket handshakes and upgrades (403, {"code":4,"message":
+	 * "Forbidden"}) whose Origin header is neither allowed by cors_origin
+	 * nor the server's own (its host:port equals the Host header). Browsers
+	 * apply no CORS to WebSocket, so without this check any page can open
+	 * one with the user's cookies (cross-site WebSocket hijacking); node's
+	 * engine.io does not check. Requests without Origin (non-browser
+	 * clients) pass. Polling needs no such check: CORS keeps a foreign page
+	 * from reading the handshake answer, hence from learning the sid.
+	 * Default false (node's behaviour). */
+	bool check_origin;
 	bool trust_proxy;               /* honour X-Forwarded-For, default false */
 	/* Comma-separated names of non-standard headers to keep in the
 	 * handshake request ("x-api-key,x-tenant"). Every header libwebsockets

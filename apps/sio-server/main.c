@@ -79,23 +79,43 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_timer_start(&a->stop_timer, on_stop_timer, (uint64_t)(delay > 0 ? delay : 0), 0);
 }
 
-/* cfg CORS -> eio cors_origin ("*", "a,b", or NULL). malloc'd or NULL. */
-static char *cors_list(const srv_config_cors *c)
+/* Development mode (cors.allow_localhost): pages served from the developer's
+ * machine, on any port (a Vite or webpack dev server picks its own). */
+static const char localhost_origins[] =
+    "http://localhost:*,https://localhost:*,http://127.0.0.1:*,"
+    "https://127.0.0.1:*,http://[::1]:*,https://[::1]:*";
+
+/* cfg CORS -> eio cors_origin ("*", "a,b,...", or NULL for none): the
+ * configured origins, plus the localhost ones in development mode. The
+ * same list is the WebSocket Origin check's (eio_options.check_origin).
+ * malloc'd or NULL; *oom set when allocation failed. */
+static char *cors_list(const srv_config_cors *c, bool *oom)
 {
-    if (c->any_origin)
-        return strdup("*");
-    size_t n = 1;
+    *oom = false;
+    if (c->any_origin) {
+        char *s = strdup("*");
+        *oom = !s;
+        return s;
+    }
+    size_t n = 1 + (c->allow_localhost ? sizeof(localhost_origins) : 0);
     for (size_t i = 0; i < c->origins.n; i++)
         n += strlen(c->origins.v[i]) + 1;
-    if (c->origins.n == 0)
+    if (c->origins.n == 0 && !c->allow_localhost)
         return NULL;
     char *s = calloc(1, n);
-    if (!s)
+    if (!s) {
+        *oom = true;
         return NULL;
+    }
     for (size_t i = 0; i < c->origins.n; i++) {
         if (i)
             strcat(s, ",");
         strcat(s, c->origins.v[i]);
+    }
+    if (c->allow_localhost) {
+        if (*s)
+            strcat(s, ",");
+        strcat(s, localhost_origins);
     }
     return s;
 }
@@ -144,9 +164,17 @@ int main(int argc, char **argv)
     o.eio.transports = (a.cfg.transport_polling ? EIO_TRANSPORT_POLLING : 0) |
                        (a.cfg.transport_websocket ? EIO_TRANSPORT_WEBSOCKET : 0);
     o.eio.trust_proxy = a.cfg.trust_proxy;
-    char *cors = cors_list(&a.cfg.cors);
+    bool oom;
+    char *cors = cors_list(&a.cfg.cors, &oom);
+    if (oom) {
+        fprintf(stderr, "sio-server: out of memory\n");
+        return 1;
+    }
     o.eio.cors_origin = cors;
     o.eio.cors_credentials = a.cfg.cors.credentials;
+    /* Our protection, beyond node's: a browser page of another origin may
+     * not open a WebSocket (docs/sio-server.md, "CORS and Origin"). */
+    o.eio.check_origin = true;
     a.srv = sio_server_new(a.l, &o, &e);
     free(cors);   /* the options are copied */
     if (!a.srv) {
