@@ -10,6 +10,9 @@
 #include "srv_api.h"
 #include "srv_auth.h"
 #include "srv_config.h"
+#include "srv_expiry.h"
+#include "srv_limits.h"
+#include "srv_presence.h"
 #include "srv_rooms.h"
 
 #include <signal.h>
@@ -24,6 +27,9 @@ typedef struct app {
     sio_namespace *root;
     srv_auth *auth;
     srv_rooms *rooms;
+    srv_limits *limits;
+    srv_expiry *expiry;
+    srv_presence *presence;
     srv_api api;
     uv_signal_t sigterm, sigint;
     uv_timer_t stop_timer;
@@ -32,7 +38,10 @@ typedef struct app {
 
 static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
-    (void)reason; (void)user;
+    (void)reason;
+    app *a = user;
+    srv_expiry_on_disconnect(a->expiry, s);
+    srv_presence_on_disconnect(a->presence, s);
     srv_user_free(srv_user_of(s));
     sio_socket_set_user(s, NULL);
 }
@@ -42,11 +51,15 @@ static void on_connection(sio_socket *s, void *user)
     app *a = user;
     sio_on_disconnect(s, on_disconnect, a);
     srv_rooms_on_connection(a->rooms, s);
+    srv_expiry_on_connection(a->expiry, s);
+    srv_presence_on_connection(a->presence, s);
 }
 
 static void on_stop_timer(uv_timer_t *t)
 {
     app *a = t->data;
+    srv_presence_stop(a->presence);
+    srv_expiry_close(a->expiry);
     sio_server_close(a->srv);
     eio_listener_close(a->l);
     uv_close((uv_handle_t *)&a->stop_timer, NULL);
@@ -147,7 +160,12 @@ int main(int argc, char **argv)
         return 1;
     }
     a.root = sio_of(a.srv, "/");
-    if (srv_auth_install(a.auth, a.root) || srv_rooms_install(a.rooms, a.root) ||
+    a.limits = srv_limits_new(&a.cfg, loop);
+    a.expiry = srv_expiry_new(&a.cfg, loop);
+    a.presence = srv_presence_new(&a.cfg, a.root);
+    if (!a.limits || !a.expiry || !a.presence ||
+        srv_limits_install(a.limits, a.root) ||   /* before auth: cheap refusals first */
+        srv_auth_install(a.auth, a.root) || srv_rooms_install(a.rooms, a.root) ||
         srv_api_install(&a.api, a.l, &a.cfg, a.srv)) {
         fprintf(stderr, "sio-server: out of memory\n");
         return 1;
@@ -171,6 +189,9 @@ int main(int argc, char **argv)
     eio_listener_free(a.l);
     sio_server_free(a.srv);
     srv_rooms_free(a.rooms);
+    srv_limits_free(a.limits);
+    srv_expiry_free(a.expiry);
+    srv_presence_free(a.presence);
     srv_auth_free(a.auth);
     srv_config_free(&a.cfg);
     int closed = uv_loop_close(loop);
