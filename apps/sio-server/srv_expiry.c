@@ -194,6 +194,9 @@ void srv_expiry_on_connection(srv_expiry *e, sio_socket *s)
     ex_node *x = malloc(sizeof(*x));
     if (!x)
         return;
+    /* the loop's cached time can lag behind (it is read once per loop
+     * turn); a deadline built on a stale base would fire early */
+    uv_update_time(e->loop);
     uint64_t now = uv_now(e->loop);
     x->deadline = left > UINT64_MAX - now ? UINT64_MAX : now + left;
     x->s = s;

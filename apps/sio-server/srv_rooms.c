@@ -307,11 +307,14 @@ static void on_join_event(sio_socket *s, const char *ev, const sio_args *a, sio_
     bool num;
     if (!je->ack)
         ack = NULL;
-    if (arg_id(a, je->id_field, id, sizeof(id), &num) ||
-        (je->id_pattern && regexec(&je->id_re, id, 0, NULL, 0) != 0) ||
+    if (arg_id(a, je->id_field, id, sizeof(id), &num)) {
+        refuse_join(s, ack, &je->invalid, NULL, false);   /* no id to echo */
+        return;
+    }
+    if ((je->id_pattern && regexec(&je->id_re, id, 0, NULL, 0) != 0) ||
         srv_room_expand(je->room, u, NULL, id, room, sizeof(room)) ||
         !room_ok(c->r, room)) {
-        refuse_join(s, ack, &je->invalid, NULL, false);
+        refuse_join(s, ack, &je->invalid, id, num);
         return;
     }
     if (!c->leave && !authorized(je, u, id)) {
