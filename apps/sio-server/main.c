@@ -1,6 +1,8 @@
 /* sio-server - the configurable Socket.IO backend (issue 5), first slice:
  * configuration (srv_config), JWT authentication (srv_auth), room rules and
- * replies (srv_rooms), the HTTP health endpoint (srv_api), and a graceful
+ * replies (srv_rooms), rate limits (srv_limits), token expiry during a
+ * connection (srv_expiry), presence (srv_presence), the HTTP health
+ * endpoint (srv_api), and a graceful
  * shutdown that sends cfg->shutdown_event to every socket before closing.
  *
  * Exit status: 0 after --help/--version or a graceful stop; 1 when it
