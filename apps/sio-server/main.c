@@ -2,8 +2,8 @@
  * configuration (srv_config), JWT authentication (srv_auth), room rules and
  * replies (srv_rooms), rate limits (srv_limits), token expiry during a
  * connection (srv_expiry), presence (srv_presence), the HTTP health
- * endpoint (srv_api), and a graceful
- * shutdown that sends cfg->shutdown_event to every socket before closing.
+ * endpoint (srv_api), and a graceful shutdown that sends
+ * cfg->shutdown_event to every socket before closing.
  *
  * Exit status: 0 after --help/--version or a graceful stop; 1 when it
  * cannot listen or start; 2 for an invalid configuration.
