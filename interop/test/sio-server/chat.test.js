@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import {
   clientFactory, collect, exampleConfig, now, sign, startServer, waitFor,
 } from '../../lib/sio-server-app.js';
-import { variant } from './fixtures/variant.js';
+import { variant } from '../../lib/sio-server-variant.js';
 
 const SECRET = 'chat-test-secret-0123456789abcdef0123';
 const env = { JWT_ACCESS_SECRET: SECRET };

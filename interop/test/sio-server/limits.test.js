@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import {
   clientFactory, collect, exampleConfig, now, sign, startServer, waitFor,
 } from '../../lib/sio-server-app.js';
-import { variant } from './fixtures/variant.js';
+import { variant } from '../../lib/sio-server-variant.js';
 
 const SECRET = 'limits-test-secret-0123456789abcdef012';
 const env = { JWT_ACCESS_SECRET: SECRET };
