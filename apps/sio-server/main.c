@@ -1,8 +1,10 @@
 /* sio-server - the configurable Socket.IO backend (issue 5), first slice:
  * configuration (srv_config), JWT authentication (srv_auth), room rules and
- * replies (srv_rooms), the HTTP API and metrics (srv_api, srv_metrics) with
- * broadcasts through fan-in and throttling (srv_emit), and a graceful
- * shutdown that sends cfg->shutdown_event to every socket before closing.
+ * replies (srv_rooms), rate limits (srv_limits), token expiry during a
+ * connection (srv_expiry), presence (srv_presence), the HTTP API and metrics
+ * (srv_api, srv_metrics) with broadcasts through fan-in and throttling
+ * (srv_emit), and a graceful shutdown that sends cfg->shutdown_event to
+ * every socket before closing.
  *
  * Exit status: 0 after --help/--version or a graceful stop; 1 when it
  * cannot listen or start; 2 for an invalid configuration.
@@ -13,6 +15,9 @@
 #include "srv_config.h"
 #include "srv_emit.h"
 #include "srv_metrics.h"
+#include "srv_expiry.h"
+#include "srv_limits.h"
+#include "srv_presence.h"
 #include "srv_rooms.h"
 
 #include <signal.h>
@@ -27,6 +32,9 @@ typedef struct app {
     sio_namespace *root;
     srv_auth *auth;
     srv_rooms *rooms;
+    srv_limits *limits;
+    srv_expiry *expiry;
+    srv_presence *presence;
     srv_api api;
     srv_metrics *metrics;
     srv_emit *emit;
@@ -39,6 +47,8 @@ static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
     app *a = user;
     srv_metrics_disconnect(a->metrics, reason);
+    srv_expiry_on_disconnect(a->expiry, s);
+    srv_presence_on_disconnect(a->presence, s);
     srv_user_free(srv_user_of(s));
     sio_socket_set_user(s, NULL);
 }
@@ -49,11 +59,15 @@ static void on_connection(sio_socket *s, void *user)
     sio_on_disconnect(s, on_disconnect, a);
     srv_metrics_connection(a->metrics, s);
     srv_rooms_on_connection(a->rooms, s);
+    srv_expiry_on_connection(a->expiry, s);
+    srv_presence_on_connection(a->presence, s);
 }
 
 static void on_stop_timer(uv_timer_t *t)
 {
     app *a = t->data;
+    srv_presence_stop(a->presence);
+    srv_expiry_close(a->expiry);
     sio_server_close(a->srv);
     srv_emit_close(a->emit);
     eio_listener_close(a->l);
@@ -185,7 +199,14 @@ int main(int argc, char **argv)
     a.root = sio_of(a.srv, "/");
     a.metrics = srv_metrics_new(a.srv);
     a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
-    if (!a.emit || srv_metrics_install(a.metrics, a.root) ||
+    a.limits = srv_limits_new(&a.cfg, loop);
+    a.expiry = srv_expiry_new(&a.cfg, loop);
+    a.presence = srv_presence_new(&a.cfg, a.root);
+    /* Order matters: metrics count every received event before a rate
+     * limit may drop it; the limits refuse cheaply before a token check. */
+    if (!a.emit || !a.limits || !a.expiry || !a.presence ||
+        srv_metrics_install(a.metrics, a.root) ||
+        srv_limits_install(a.limits, a.root) ||
         srv_auth_install(a.auth, a.root) || srv_rooms_install(a.rooms, a.root) ||
         srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
         fprintf(stderr, "sio-server: out of memory\n");
@@ -212,6 +233,9 @@ int main(int argc, char **argv)
     srv_emit_free(a.emit);
     srv_metrics_free(a.metrics);
     srv_rooms_free(a.rooms);
+    srv_limits_free(a.limits);
+    srv_expiry_free(a.expiry);
+    srv_presence_free(a.presence);
     srv_auth_free(a.auth);
     srv_config_free(&a.cfg);
     int closed = uv_loop_close(loop);

@@ -11,11 +11,13 @@ typedef struct join_ctx {
     srv_rooms *r;
     const srv_join_event *je;
     bool leave;
+    srv_reply room_limit;      /* to the denied reply's event, strings not owned */
 } join_ctx;
 
 struct srv_rooms {
     const srv_config *cfg;
     join_ctx *ctx;             /* 2 per join event */
+    char room_limit_msg[96];
 };
 
 srv_rooms *srv_rooms_new(const srv_config *cfg)
@@ -24,6 +26,8 @@ srv_rooms *srv_rooms_new(const srv_config *cfg)
     if (!r)
         return NULL;
     r->cfg = cfg;
+    snprintf(r->room_limit_msg, sizeof(r->room_limit_msg),
+             "Too many rooms: at most %ld per connection", cfg->limits.max_rooms_per_socket);
     size_t n = cfg->rooms.njoins * 2;
     r->ctx = calloc(n ? n : 1, sizeof(*r->ctx));
     if (!r->ctx) {
@@ -106,8 +110,7 @@ static bool room_ok(const srv_rooms *r, const char *room)
     return strlen(room) <= (size_t)r->cfg->limits.max_room_name_length;
 }
 
-/* {code?, message, <valueKey>?: value} to event. */
-static void emit_reply(sio_socket *s, const srv_reply *rep, const char *value, bool value_num)
+void srv_reply_emit(sio_socket *s, const srv_reply *rep, const char *value, bool value_num)
 {
     if (!rep->event)
         return;
@@ -170,14 +173,14 @@ void srv_rooms_on_connection(srv_rooms *r, sio_socket *s)
             continue;
         }
         if (q->pattern && regexec(&q->re, v, 0, NULL, 0) != 0) {
-            emit_reply(s, &q->invalid, v, false);
+            srv_reply_emit(s, &q->invalid, v, false);
             continue;
         }
         if (srv_room_expand(q->room, u, v, NULL, room, sizeof(room)) == 0 &&
             room_ok(r, room))
             sio_join(s, room);
         else
-            emit_reply(s, &q->invalid, v, false);
+            srv_reply_emit(s, &q->invalid, v, false);
     }
 }
 
@@ -275,6 +278,24 @@ static void ack_result(sio_ack *ack, bool ok, const char *key, const char *id, b
     sio_out_free(o);
 }
 
+/* The one place a join/leave is refused: the reply event and the ack
+ * (metrics hook: errors by kind, "room_denied" / "room_invalid" /
+ * "room_limit"). */
+static void refuse_join(sio_socket *s, sio_ack *ack, const srv_reply *rep,
+                        const char *id, bool num)
+{
+    srv_reply_emit(s, rep, id, num);
+    ack_result(ack, false, NULL, NULL, false, rep);
+}
+
+/* maxRoomsPerSocket: a join that would add a room beyond the limit (a room
+ * already joined is not a new one). */
+static bool over_room_limit(const srv_rooms *r, const sio_socket *s, const char *room)
+{
+    long max = r->cfg->limits.max_rooms_per_socket;
+    return max > 0 && !sio_in_room(s, room) && sio_socket_room_count(s) >= (size_t)max;
+}
+
 static void on_join_event(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack,
                           void *user)
 {
@@ -286,19 +307,22 @@ static void on_join_event(sio_socket *s, const char *ev, const sio_args *a, sio_
     bool num;
     if (!je->ack)
         ack = NULL;
-    bool have_id = arg_id(a, je->id_field, id, sizeof(id), &num) == 0;
-    if (!have_id ||
-        (je->id_pattern && regexec(&je->id_re, id, 0, NULL, 0) != 0) ||
+    if (arg_id(a, je->id_field, id, sizeof(id), &num)) {
+        refuse_join(s, ack, &je->invalid, NULL, false);   /* no id to echo */
+        return;
+    }
+    if ((je->id_pattern && regexec(&je->id_re, id, 0, NULL, 0) != 0) ||
         srv_room_expand(je->room, u, NULL, id, room, sizeof(room)) ||
         !room_ok(c->r, room)) {
-        /* echo the offending id (valueKey), as the query-room reply does */
-        emit_reply(s, &je->invalid, have_id ? id : NULL, num);
-        ack_result(ack, false, NULL, NULL, false, &je->invalid);
+        refuse_join(s, ack, &je->invalid, id, num);
         return;
     }
     if (!c->leave && !authorized(je, u, id)) {
-        emit_reply(s, &je->denied, id, num);
-        ack_result(ack, false, NULL, NULL, false, &je->denied);
+        refuse_join(s, ack, &je->denied, id, num);
+        return;
+    }
+    if (!c->leave && over_room_limit(c->r, s, room)) {
+        refuse_join(s, ack, &c->room_limit, id, num);
         return;
     }
     if (c->leave)
@@ -346,6 +370,12 @@ int srv_rooms_install(srv_rooms *r, sio_namespace *nsp)
         j->r = l->r = r;
         j->je = l->je = &rc->joins[i];
         l->leave = true;
+        /* the room limit is a refusal like "denied": same event, own code */
+        const srv_reply *d = &rc->joins[i].denied;
+        j->room_limit = (srv_reply){ .event = d->event ? d->event : "error",
+                                     .code = "ROOM_LIMIT_EXCEEDED",
+                                     .message = r->room_limit_msg,
+                                     .value_key = d->value_key };
         if (sio_namespace_on(nsp, rc->joins[i].join, on_join_event, j))
             return -1;
         if (rc->joins[i].leave &&

@@ -6,7 +6,14 @@
  *   - client join/leave events (rooms.joinEvents): id from the argument
  *     (string, number, or object field), idPattern, authorization
  *     (claimContains / role), confirmation events and acks, refusals;
- *   - replies: client event -> reply event ("ping" -> "pong").
+ *   - replies: client event -> reply event ("ping" -> "pong");
+ *   - limits: a room name longer than limits.maxRoomNameLength is invalid
+ *     (the invalid reply, nothing joined); a join that would put the socket
+ *     in more than limits.maxRoomsPerSocket rooms (automatic and query rooms
+ *     count, a room already joined does not) is refused with the join
+ *     event's denied event and {code: "ROOM_LIMIT_EXCEEDED", message}.
+ *     Rooms joined at connection (auto, fromQuery) are configured, bounded
+ *     by the configuration, and not refused by the room limit.
  * The namespace-wide handlers are registered once by srv_rooms_install;
  * srv_rooms_on_connection is called from the app's connection callback.
  */
@@ -29,5 +36,9 @@ void srv_rooms_on_connection(srv_rooms *r, sio_socket *s);
  * value or the result does not fit in cap (the room is then skipped). */
 int srv_room_expand(const char *tmpl, const srv_user *u, const char *value,
                     const char *id, char *out, size_t cap);
+
+/* Send a refusal: {code?, message, <valueKey>?: value} to rep->event
+ * (nothing when rep->event is NULL). value_num: value is a JSON number. */
+void srv_reply_emit(sio_socket *s, const srv_reply *rep, const char *value, bool value_num);
 
 #endif

@@ -192,20 +192,13 @@ describe('sio-server behind nginx (docs/nginx/sio-server.conf)',
       assert.equal(res.json?.success, true);
     });
 
-    // BROADCAST: a room broadcast through nginx needs the HTTP broadcast API
-    // (POST <prefix>/broadcast/room/:room), built in parallel. Until it is merged
-    // the endpoint answers 404 and this test is skipped with that reason; once it
-    // exists it must deliver. The request carries both an admin JWT and the API key.
-    it('receives a room broadcast sent through the HTTP API', async (t) => {
+    // A room broadcast through nginx: HTTP API (POST <prefix>/broadcast/room/:room)
+    // with an admin JWT and the API key, received by a websocket and a polling client.
+    it('receives a room broadcast sent through the HTTP API', async () => {
       const room = 'room:lobby';
       const path = `/api/v1/websocket/broadcast/room/${encodeURIComponent(room)}`;
       const admin = sign({ sub: 'ops', role: 'admin', iat: now(), exp: now() + 600 }, SECRET);
       const headers = { Authorization: `Bearer ${admin}`, 'X-API-Key': API_KEY };
-      const probe = await http(url, { method: 'POST', path, headers, body: { event: 'probe', data: {} } });
-      if (probe.status === 404) {
-        t.skip('the HTTP broadcast API (POST /broadcast/room/:room) is not built yet');
-        return;
-      }
       // both clients in the room, one on each transport, behind nginx
       const a = client({});
       const upgraded = waitFor(a.io.engine, 'upgrade');

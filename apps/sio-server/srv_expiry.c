@@ -1,0 +1,254 @@
+/* srv_expiry.c - disconnect sockets whose token expired (see srv_expiry.h):
+ * a min-heap of deadlines plus a socket -> node hash, one uv_timer. */
+#include "srv_expiry.h"
+
+#include "srv_auth.h"
+#include "srv_rooms.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+typedef struct ex_node {
+    uint64_t deadline;           /* loop time (uv_now), ms */
+    sio_socket *s;
+    size_t slot;                 /* index in the heap */
+    struct ex_node *hnext;       /* hash chain */
+} ex_node;
+
+struct srv_expiry {
+    const srv_config *cfg;
+    uv_loop_t *loop;
+    uv_timer_t timer;
+    bool closed;
+    ex_node **heap;
+    size_t n, cap;
+    ex_node **buckets;           /* keyed by socket pointer */
+    size_t nbuckets;             /* power of two */
+};
+
+#define EX_MIN_BUCKETS 64
+
+srv_expiry *srv_expiry_new(const srv_config *cfg, uv_loop_t *loop)
+{
+    srv_expiry *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->buckets = calloc(EX_MIN_BUCKETS, sizeof(*e->buckets));
+    if (!e->buckets) {
+        free(e);
+        return NULL;
+    }
+    e->nbuckets = EX_MIN_BUCKETS;
+    e->cfg = cfg;
+    e->loop = loop;
+    uv_timer_init(loop, &e->timer);
+    e->timer.data = e;
+    return e;
+}
+
+void srv_expiry_free(srv_expiry *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->n; i++)
+        free(e->heap[i]);
+    free(e->heap);
+    free(e->buckets);
+    free(e);
+}
+
+size_t srv_expiry_count(const srv_expiry *e)
+{
+    return e ? e->n : 0;
+}
+
+/* ---- socket -> node ------------------------------------------------------ */
+
+static size_t bucket_of(const srv_expiry *e, const sio_socket *s)
+{
+    uintptr_t p = (uintptr_t)s;
+    p ^= p >> 17;
+    p *= (uintptr_t)0x9E3779B97F4A7C15ull;
+    return (size_t)(p >> 7) & (e->nbuckets - 1);
+}
+
+static ex_node **find(srv_expiry *e, const sio_socket *s)
+{
+    ex_node **pp = &e->buckets[bucket_of(e, s)];
+    while (*pp && (*pp)->s != s)
+        pp = &(*pp)->hnext;
+    return pp;
+}
+
+static void grow_buckets(srv_expiry *e)
+{
+    if (e->n < e->nbuckets)
+        return;
+    size_t old = e->nbuckets;
+    ex_node **b = calloc(old * 2, sizeof(*b));
+    if (!b)
+        return;                  /* longer chains, still correct */
+    ex_node **ob = e->buckets;
+    e->buckets = b;
+    e->nbuckets = old * 2;
+    for (size_t i = 0; i < e->n; i++) {
+        ex_node *x = e->heap[i];
+        size_t k = bucket_of(e, x->s);
+        x->hnext = b[k];
+        b[k] = x;
+    }
+    free(ob);
+}
+
+/* ---- heap ------------------------------------------------------------------ */
+
+static void place(srv_expiry *e, ex_node *x, size_t i)
+{
+    e->heap[i] = x;
+    x->slot = i;
+}
+
+static void sift_up(srv_expiry *e, size_t i)
+{
+    ex_node *x = e->heap[i];
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (e->heap[p]->deadline <= x->deadline)
+            break;
+        place(e, e->heap[p], i);
+        i = p;
+    }
+    place(e, x, i);
+}
+
+static void sift_down(srv_expiry *e, size_t i)
+{
+    ex_node *x = e->heap[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= e->n)
+            break;
+        if (c + 1 < e->n && e->heap[c + 1]->deadline < e->heap[c]->deadline)
+            c++;
+        if (x->deadline <= e->heap[c]->deadline)
+            break;
+        place(e, e->heap[c], i);
+        i = c;
+    }
+    place(e, x, i);
+}
+
+/* Take x out of the heap and the hash (not freed). */
+static void detach(srv_expiry *e, ex_node *x)
+{
+    *find(e, x->s) = x->hnext;
+    size_t i = x->slot;
+    ex_node *last = e->heap[--e->n];
+    if (last != x) {
+        place(e, last, i);
+        sift_down(e, i);
+        sift_up(e, last->slot);
+    }
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* Point the timer at the earliest deadline (or stop it). */
+static void arm(srv_expiry *e)
+{
+    if (e->closed)
+        return;
+    if (e->n == 0) {
+        uv_timer_stop(&e->timer);
+        return;
+    }
+    uint64_t now = uv_now(e->loop), d = e->heap[0]->deadline;
+    uv_timer_start(&e->timer, on_timer, d > now ? d - now : 0, 0);
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void srv_expiry_on_connection(srv_expiry *e, sio_socket *s)
+{
+    const srv_user *u = srv_user_of(s);
+    if (!u || !u->claims || u->exp <= 0 || *find(e, s))
+        return;
+    long long leeway = e->cfg->auth.leeway_seconds;
+    long long end_s = u->exp > INT64_MAX / 1000 - leeway ? INT64_MAX / 1000 - leeway : u->exp;
+    uint64_t end_ms = (uint64_t)(end_s + leeway) * 1000u, wall = wall_ms();
+    uint64_t left = end_ms > wall ? end_ms - wall : 0;
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 64;
+        ex_node **h = realloc(e->heap, cap * sizeof(*h));
+        if (!h)
+            return;              /* not tracked: out of memory */
+        e->heap = h;
+        e->cap = cap;
+    }
+    ex_node *x = malloc(sizeof(*x));
+    if (!x)
+        return;
+    /* the loop's cached time can lag behind (it is read once per loop
+     * turn); a deadline built on a stale base would fire early */
+    uv_update_time(e->loop);
+    uint64_t now = uv_now(e->loop);
+    x->deadline = left > UINT64_MAX - now ? UINT64_MAX : now + left;
+    x->s = s;
+    ex_node **b = &e->buckets[bucket_of(e, s)];
+    x->hnext = *b;
+    *b = x;
+    place(e, x, e->n++);
+    sift_up(e, x->slot);
+    grow_buckets(e);
+    if (x->slot == 0)
+        arm(e);
+}
+
+void srv_expiry_on_disconnect(srv_expiry *e, sio_socket *s)
+{
+    ex_node *x = *find(e, s);
+    if (!x)
+        return;
+    bool was_first = x->slot == 0;
+    detach(e, x);
+    free(x);
+    if (was_first)
+        arm(e);
+}
+
+/* The one place a socket is cut off for an expired token (metrics hook:
+ * errors by kind, "token_expired"). */
+static void expire(srv_expiry *e, sio_socket *s)
+{
+    srv_reply_emit(s, &e->cfg->token_expiry, NULL, false);
+    sio_disconnect(s, true);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    srv_expiry *e = t->data;
+    uint64_t now = uv_now(e->loop);
+    while (e->n && e->heap[0]->deadline <= now) {
+        ex_node *x = e->heap[0];
+        sio_socket *s = x->s;
+        detach(e, x);
+        free(x);
+        expire(e, s);            /* its disconnect callback finds nothing */
+    }
+    arm(e);
+}
+
+void srv_expiry_close(srv_expiry *e)
+{
+    if (!e || e->closed)
+        return;
+    e->closed = true;
+    uv_timer_stop(&e->timer);
+    uv_close((uv_handle_t *)&e->timer, NULL);
+}
