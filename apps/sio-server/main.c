@@ -81,8 +81,11 @@ static void on_signal(uv_signal_t *h, int signum)
         return;
     a->stopping = true;
     fprintf(stderr, "sio-server: signal %d, shutting down\n", signum);
-    if (a->cfg.shutdown_event)
-        sio_broadcast_emit(a->root, &(sio_broadcast){0}, a->cfg.shutdown_event, NULL);
+    if (a->cfg.shutdown_event) {
+        int n = sio_broadcast_emit(a->root, &(sio_broadcast){0}, a->cfg.shutdown_event, NULL);
+        if (n > 0)
+            srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
+    }
     uv_signal_stop(&a->sigterm);
     uv_signal_stop(&a->sigint);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
@@ -154,11 +157,6 @@ int main(int argc, char **argv)
         srv_config_free(&a.cfg);
         return 2;
     }
-    a.rooms = srv_rooms_new(&a.cfg);
-    if (!a.rooms) {
-        fprintf(stderr, "sio-server: out of memory\n");
-        return 1;
-    }
     signal(SIGPIPE, SIG_IGN);
 
     uv_loop_t *loop = uv_default_loop();
@@ -199,15 +197,16 @@ int main(int argc, char **argv)
     a.root = sio_of(a.srv, "/");
     a.metrics = srv_metrics_new(a.srv);
     a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
-    a.limits = srv_limits_new(&a.cfg, loop);
-    a.expiry = srv_expiry_new(&a.cfg, loop);
-    a.presence = srv_presence_new(&a.cfg, a.root);
+    a.rooms = srv_rooms_new(&a.cfg, a.metrics);
+    a.limits = srv_limits_new(&a.cfg, loop, a.metrics);
+    a.expiry = srv_expiry_new(&a.cfg, loop, a.metrics);
+    a.presence = srv_presence_new(&a.cfg, a.root, a.metrics);
     /* Order matters: metrics count every received event before a rate
      * limit may drop it; the limits refuse cheaply before a token check. */
-    if (!a.emit || !a.limits || !a.expiry || !a.presence ||
+    if (!a.emit || !a.rooms || !a.limits || !a.expiry || !a.presence ||
         srv_metrics_install(a.metrics, a.root) ||
         srv_limits_install(a.limits, a.root) ||
-        srv_auth_install(a.auth, a.root) || srv_rooms_install(a.rooms, a.root) ||
+        srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
         srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
         fprintf(stderr, "sio-server: out of memory\n");
         return 1;

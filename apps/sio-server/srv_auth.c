@@ -11,6 +11,7 @@
 struct srv_auth {
     const srv_config *cfg;
     srv_jwt_verifier *v;       /* NULL when auth is disabled */
+    srv_metrics *m;            /* refusals by kind; may be NULL */
 };
 
 srv_auth *srv_auth_new(const srv_config *cfg, char *err, size_t errlen)
@@ -174,6 +175,7 @@ static int auth_mw(sio_socket *s, const char **message, const char **data_json, 
             return 0;
         *message = "authentication required";
         *data_json = "{\"code\":\"UNAUTHORIZED\"}";
+        srv_metrics_error(a->m, "auth_missing");
         return 1;
     }
     srv_user *u = NULL;
@@ -185,13 +187,15 @@ static int auth_mw(sio_socket *s, const char **message, const char **data_json, 
         *message = why ? why : "unauthorized";
         *data_json = rc == SRV_JWT_EEXPIRED ? "{\"code\":\"TOKEN_EXPIRED\"}"
                                             : "{\"code\":\"UNAUTHORIZED\"}";
+        srv_metrics_error(a->m, rc == SRV_JWT_EEXPIRED ? "auth_expired" : "auth_invalid");
         return 1;
     }
     sio_socket_set_user(s, u);
     return 0;
 }
 
-int srv_auth_install(srv_auth *a, sio_namespace *nsp)
+int srv_auth_install(srv_auth *a, sio_namespace *nsp, srv_metrics *m)
 {
+    a->m = m;
     return sio_use(nsp, auth_mw, a);
 }

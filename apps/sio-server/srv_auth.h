@@ -14,6 +14,7 @@
 
 #include "socketio.h"
 #include "srv_config.h"
+#include "srv_metrics.h"
 
 typedef struct srv_user {
     srv_jwt_claims *claims;    /* NULL for an anonymous client */
@@ -29,7 +30,7 @@ typedef struct srv_auth srv_auth;
 srv_auth *srv_auth_new(const srv_config *cfg, char *err, size_t errlen);
 void srv_auth_free(srv_auth *a);
 /* Add the middleware to nsp. */
-int srv_auth_install(srv_auth *a, sio_namespace *nsp);
+int srv_auth_install(srv_auth *a, sio_namespace *nsp, srv_metrics *m);
 
 /* Verify a token (also used by the HTTP API). 0 and *out, or a SRV_JWT_E*
  * code and *why. */

@@ -19,6 +19,7 @@ typedef struct ex_node {
 struct srv_expiry {
     const srv_config *cfg;
     uv_loop_t *loop;
+    srv_metrics *m;
     uv_timer_t timer;
     bool closed;
     ex_node **heap;
@@ -29,7 +30,7 @@ struct srv_expiry {
 
 #define EX_MIN_BUCKETS 64
 
-srv_expiry *srv_expiry_new(const srv_config *cfg, uv_loop_t *loop)
+srv_expiry *srv_expiry_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *m)
 {
     srv_expiry *e = calloc(1, sizeof(*e));
     if (!e)
@@ -42,6 +43,7 @@ srv_expiry *srv_expiry_new(const srv_config *cfg, uv_loop_t *loop)
     e->nbuckets = EX_MIN_BUCKETS;
     e->cfg = cfg;
     e->loop = loop;
+    e->m = m;
     uv_timer_init(loop, &e->timer);
     e->timer.data = e;
     return e;
@@ -222,11 +224,11 @@ void srv_expiry_on_disconnect(srv_expiry *e, sio_socket *s)
         arm(e);
 }
 
-/* The one place a socket is cut off for an expired token (metrics hook:
- * errors by kind, "token_expired"). */
+/* The one place a socket is cut off for an expired token (counted as an
+ * error of kind "token_expired"). */
 static void expire(srv_expiry *e, sio_socket *s)
 {
-    srv_reply_emit(s, &e->cfg->token_expiry, NULL, false);
+    srv_reply_emit(e->m, "token_expired", s, &e->cfg->token_expiry, NULL, false);
     sio_disconnect(s, true);
 }
 

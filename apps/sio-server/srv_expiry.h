@@ -21,10 +21,11 @@
 
 #include "socketio.h"
 #include "srv_config.h"
+#include "srv_metrics.h"
 
 typedef struct srv_expiry srv_expiry;
 
-srv_expiry *srv_expiry_new(const srv_config *cfg, uv_loop_t *loop);
+srv_expiry *srv_expiry_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *m);
 /* Track s if its srv_user has an exp (call from the connection callback,
  * after authentication). */
 void srv_expiry_on_connection(srv_expiry *e, sio_socket *s);

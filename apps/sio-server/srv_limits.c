@@ -19,6 +19,7 @@ typedef struct sub_limit {       /* one per rooms.joinEvents[] entry */
 struct srv_limits {
     const srv_config *cfg;
     uv_loop_t *loop;
+    srv_metrics *m;
     srv_ratelimit *connections;  /* NULL: no limit */
     srv_ratelimit *events;
     sub_limit *subs;
@@ -37,13 +38,14 @@ static srv_ratelimit *table(long per_minute, bool *oom)
     return rl;
 }
 
-srv_limits *srv_limits_new(const srv_config *cfg, uv_loop_t *loop)
+srv_limits *srv_limits_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *m)
 {
     srv_limits *l = calloc(1, sizeof(*l));
     if (!l)
         return NULL;
     l->cfg = cfg;
     l->loop = loop;
+    l->m = m;
     bool oom = false;
     l->connections = table(cfg->limits.connections_per_minute_per_ip, &oom);
     l->events = table(cfg->limits.events_per_minute, &oom);
@@ -82,13 +84,20 @@ unsigned long long srv_limits_refused(const srv_limits *l, srv_limit_kind kind)
     return kind >= SRV_LIMIT_CONNECTIONS && kind <= SRV_LIMIT_SUBSCRIBE ? l->refused[kind] : 0;
 }
 
-/* The one place a refusal passes: count it (metrics hook: errors by kind,
- * "rate_limited") and, for events, tell the client. */
+/* The one place a refusal passes: count it (errors by kind in the metrics)
+ * and, for events, tell the client. */
 static void refuse(srv_limits *l, sio_socket *s, srv_limit_kind kind)
 {
+    static const char *const kinds[] = {
+        [SRV_LIMIT_CONNECTIONS] = "connection_rate_limited",
+        [SRV_LIMIT_EVENTS] = "event_rate_limited",
+        [SRV_LIMIT_SUBSCRIBE] = "subscribe_rate_limited",
+    };
     l->refused[kind]++;
-    if (kind != SRV_LIMIT_CONNECTIONS)
-        srv_reply_emit(s, &l->cfg->limits.exceeded, NULL, false);
+    if (kind == SRV_LIMIT_CONNECTIONS)
+        srv_metrics_error(l->m, kinds[kind]);
+    else
+        srv_reply_emit(l->m, kinds[kind], s, &l->cfg->limits.exceeded, NULL, false);
 }
 
 static const char *client_ip(const sio_socket *s)

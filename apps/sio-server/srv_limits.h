@@ -23,6 +23,7 @@
 
 #include "socketio.h"
 #include "srv_config.h"
+#include "srv_metrics.h"
 
 /* Keys per counter table: a flood of distinct IPs or users evicts the
  * oldest windows instead of growing the table. */
@@ -38,7 +39,7 @@ typedef enum srv_limit_kind {
     SRV_LIMIT_SUBSCRIBE         /* join/leave events */
 } srv_limit_kind;
 
-srv_limits *srv_limits_new(const srv_config *cfg, uv_loop_t *loop);
+srv_limits *srv_limits_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *m);
 void srv_limits_free(srv_limits *l);
 /* Add the connection middleware and the event filter to nsp: call before
  * srv_auth_install (middleware runs in the order added). */

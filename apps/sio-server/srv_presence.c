@@ -19,6 +19,7 @@ typedef struct pr_user {
 struct srv_presence {
     const srv_config *cfg;
     sio_namespace *nsp;
+    srv_metrics *m;
     bool stopped;
     pr_user **buckets;
     size_t nbuckets;            /* power of two */
@@ -27,7 +28,7 @@ struct srv_presence {
 
 #define PR_MIN_BUCKETS 64
 
-srv_presence *srv_presence_new(const srv_config *cfg, sio_namespace *nsp)
+srv_presence *srv_presence_new(const srv_config *cfg, sio_namespace *nsp, srv_metrics *m)
 {
     srv_presence *p = calloc(1, sizeof(*p));
     if (!p)
@@ -40,6 +41,7 @@ srv_presence *srv_presence_new(const srv_config *cfg, sio_namespace *nsp)
     p->nbuckets = PR_MIN_BUCKETS;
     p->cfg = cfg;
     p->nsp = nsp;
+    p->m = m;
     return p;
 }
 
@@ -130,7 +132,9 @@ static void announce(srv_presence *p, const sio_socket *skip, const char *event,
     sio_out_object_end(o);
     const char *room = p->cfg->presence.room;
     sio_broadcast b = { .rooms = &room, .nrooms = room ? 1 : 0, .skip = skip };
-    sio_broadcast_emit(p->nsp, &b, event, o);
+    int n = sio_broadcast_emit(p->nsp, &b, event, o);
+    if (n > 0)
+        srv_metrics_event_sent(p->m, event, (uint64_t)n);
     sio_out_free(o);
 }
 

@@ -18,11 +18,12 @@
 
 #include "socketio.h"
 #include "srv_config.h"
+#include "srv_metrics.h"
 
 typedef struct srv_presence srv_presence;
 
 /* With presence disabled the calls below do nothing. */
-srv_presence *srv_presence_new(const srv_config *cfg, sio_namespace *nsp);
+srv_presence *srv_presence_new(const srv_config *cfg, sio_namespace *nsp, srv_metrics *m);
 void srv_presence_free(srv_presence *p);
 /* From the connection callback, after the socket joined its rooms. */
 void srv_presence_on_connection(srv_presence *p, sio_socket *s);

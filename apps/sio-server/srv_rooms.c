@@ -16,16 +16,18 @@ typedef struct join_ctx {
 
 struct srv_rooms {
     const srv_config *cfg;
+    srv_metrics *m;
     join_ctx *ctx;             /* 2 per join event */
     char room_limit_msg[96];
 };
 
-srv_rooms *srv_rooms_new(const srv_config *cfg)
+srv_rooms *srv_rooms_new(const srv_config *cfg, srv_metrics *m)
 {
     srv_rooms *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
     r->cfg = cfg;
+    r->m = m;
     snprintf(r->room_limit_msg, sizeof(r->room_limit_msg),
              "Too many rooms: at most %ld per connection", cfg->limits.max_rooms_per_socket);
     size_t n = cfg->rooms.njoins * 2;
@@ -110,8 +112,10 @@ static bool room_ok(const srv_rooms *r, const char *room)
     return strlen(room) <= (size_t)r->cfg->limits.max_room_name_length;
 }
 
-void srv_reply_emit(sio_socket *s, const srv_reply *rep, const char *value, bool value_num)
+void srv_reply_emit(srv_metrics *m, const char *error_kind, sio_socket *s,
+                    const srv_reply *rep, const char *value, bool value_num)
 {
+    srv_metrics_error(m, error_kind);
     if (!rep->event)
         return;
     sio_out *o = sio_out_new();
@@ -132,7 +136,8 @@ void srv_reply_emit(sio_socket *s, const srv_reply *rep, const char *value, bool
             sio_out_str(o, value);
     }
     sio_out_object_end(o);
-    sio_emit(s, rep->event, o);
+    if (sio_emit(s, rep->event, o) == 0)
+        srv_metrics_event_sent(m, rep->event, 1);
     sio_out_free(o);
 }
 
@@ -173,14 +178,14 @@ void srv_rooms_on_connection(srv_rooms *r, sio_socket *s)
             continue;
         }
         if (q->pattern && regexec(&q->re, v, 0, NULL, 0) != 0) {
-            srv_reply_emit(s, &q->invalid, v, false);
+            srv_reply_emit(r->m, "invalid_room", s, &q->invalid, v, false);
             continue;
         }
         if (srv_room_expand(q->room, u, v, NULL, room, sizeof(room)) == 0 &&
             room_ok(r, room))
             sio_join(s, room);
         else
-            srv_reply_emit(s, &q->invalid, v, false);
+            srv_reply_emit(r->m, "invalid_room", s, &q->invalid, v, false);
     }
 }
 
@@ -278,13 +283,12 @@ static void ack_result(sio_ack *ack, bool ok, const char *key, const char *id, b
     sio_out_free(o);
 }
 
-/* The one place a join/leave is refused: the reply event and the ack
- * (metrics hook: errors by kind, "room_denied" / "room_invalid" /
- * "room_limit"). */
-static void refuse_join(sio_socket *s, sio_ack *ack, const srv_reply *rep,
-                        const char *id, bool num)
+/* The one place a join/leave is refused: the reply event and the ack,
+ * counted as an error of kind ("invalid_room", "room_denied", "room_limit"). */
+static void refuse_join(const join_ctx *c, const char *kind, sio_socket *s, sio_ack *ack,
+                        const srv_reply *rep, const char *id, bool num)
 {
-    srv_reply_emit(s, rep, id, num);
+    srv_reply_emit(c->r->m, kind, s, rep, id, num);
     ack_result(ack, false, NULL, NULL, false, rep);
 }
 
@@ -308,21 +312,21 @@ static void on_join_event(sio_socket *s, const char *ev, const sio_args *a, sio_
     if (!je->ack)
         ack = NULL;
     if (arg_id(a, je->id_field, id, sizeof(id), &num)) {
-        refuse_join(s, ack, &je->invalid, NULL, false);   /* no id to echo */
+        refuse_join(c, "invalid_room", s, ack, &je->invalid, NULL, false);   /* no id to echo */
         return;
     }
     if ((je->id_pattern && regexec(&je->id_re, id, 0, NULL, 0) != 0) ||
         srv_room_expand(je->room, u, NULL, id, room, sizeof(room)) ||
         !room_ok(c->r, room)) {
-        refuse_join(s, ack, &je->invalid, id, num);
+        refuse_join(c, "invalid_room", s, ack, &je->invalid, id, num);
         return;
     }
     if (!c->leave && !authorized(je, u, id)) {
-        refuse_join(s, ack, &je->denied, id, num);
+        refuse_join(c, "room_denied", s, ack, &je->denied, id, num);
         return;
     }
     if (!c->leave && over_room_limit(c->r, s, room)) {
-        refuse_join(s, ack, &c->room_limit, id, num);
+        refuse_join(c, "room_limit", s, ack, &c->room_limit, id, num);
         return;
     }
     if (c->leave)
@@ -341,7 +345,8 @@ static void on_join_event(sio_socket *s, const char *ev, const sio_args *a, sio_
             else
                 sio_out_str(o, id);
             sio_out_object_end(o);
-            sio_emit(s, confirm, o);
+            if (sio_emit(s, confirm, o) == 0)
+                srv_metrics_event_sent(c->r->m, confirm, 1);
             sio_out_free(o);
         }
     }
@@ -355,7 +360,8 @@ static void on_reply_event(sio_socket *s, const char *ev, const sio_args *a, sio
     const srv_rooms *r = user;
     for (size_t i = 0; i < r->cfg->replies.n; i++)
         if (!strcmp(r->cfg->replies.v[i].key, ev)) {
-            sio_emit(s, r->cfg->replies.v[i].value, NULL);
+            if (sio_emit(s, r->cfg->replies.v[i].value, NULL) == 0)
+                srv_metrics_event_sent(r->m, r->cfg->replies.v[i].value, 1);
             break;
         }
     if (ack)

@@ -23,10 +23,12 @@
 #include "socketio.h"
 #include "srv_auth.h"
 #include "srv_config.h"
+#include "srv_metrics.h"
 
 typedef struct srv_rooms srv_rooms;
 
-srv_rooms *srv_rooms_new(const srv_config *cfg);
+/* m (may be NULL) counts the events sent and the refusals by kind. */
+srv_rooms *srv_rooms_new(const srv_config *cfg, srv_metrics *m);
 void srv_rooms_free(srv_rooms *r);
 int srv_rooms_install(srv_rooms *r, sio_namespace *nsp);
 void srv_rooms_on_connection(srv_rooms *r, sio_socket *s);
@@ -38,7 +40,9 @@ int srv_room_expand(const char *tmpl, const srv_user *u, const char *value,
                     const char *id, char *out, size_t cap);
 
 /* Send a refusal: {code?, message, <valueKey>?: value} to rep->event
- * (nothing when rep->event is NULL). value_num: value is a JSON number. */
-void srv_reply_emit(sio_socket *s, const srv_reply *rep, const char *value, bool value_num);
+ * (nothing when rep->event is NULL). value_num: value is a JSON number.
+ * Counted in m (may be NULL) as an error of error_kind and an event sent. */
+void srv_reply_emit(srv_metrics *m, const char *error_kind, sio_socket *s,
+                    const srv_reply *rep, const char *value, bool value_num);
 
 #endif

@@ -50,16 +50,6 @@ describe('sio-server: HTTP API and metrics', () => {
     return success ? res.json.data : res.json.error;
   };
 
-  const untilMembers = async (room, n) => {
-    const end = Date.now() + TIMEOUT;
-    for (;;) {
-      const m = envelope(await get(`${API}/rooms/${encodeURIComponent(room)}`), 200, true);
-      if (m.memberCount === n) return m;
-      if (Date.now() > end) throw new Error(`room ${room} never had ${n} members`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-
   before(async () => {
     server = await startServer({ config: exampleConfig('image-hub'),
       env: { JWT_ACCESS_SECRET: SECRET, WEBSOCKET_API_KEY: API_KEY } });
@@ -199,8 +189,7 @@ describe('sio-server: HTTP API and metrics', () => {
   it('POST /broadcast/room/:room reaches the room\'s members', async () => {
     const a = await connect('proj-u1');
     const b = await connect('proj-u2');
-    a.emit('join-project', { projectId: 'p-api' });
-    await untilMembers('project:p-api', 1);
+    assert.equal((await a.timeout(TIMEOUT).emitWithAck('join-project', { projectId: 'p-api' })).success, true);
     const bSeen = collect(b, 'image:ready');
     const got = waitFor(a, 'image:ready');
     const data = envelope(await post(`${API}/broadcast/room/project%3Ap-api`,
@@ -266,8 +255,11 @@ describe('sio-server: HTTP API and metrics', () => {
   it('GET /metrics: open, Prometheus text with connections, rooms, events, bytes, errors, latency', async () => {
     const a = await connect('metrics-u1');
     const b = await connect('metrics-u1', { transports: ['websocket'] });
-    a.emit('join-project', { projectId: 'm1' });
-    await untilMembers('project:m1', 1);
+    assert.equal((await a.timeout(TIMEOUT).emitWithAck('join-project', { projectId: 'm1' })).success, true);
+    // refusals, counted by kind: an invalid project id, a bad token
+    assert.equal((await a.timeout(TIMEOUT).emitWithAck('join-project', { projectId: 'no spaces' })).success, false);
+    const refused = await client.refused({ auth: { token: `${token('metrics-u2')}x` } });
+    assert.equal(refused.data?.code, 'UNAUTHORIZED');
     const got = Promise.all([a, b].map((c) => waitFor(c, 'metrics:test')));
     envelope(await post(`${API}/broadcast/user/metrics-u1`, { event: 'metrics:test' }), 200, true);
     await got;
@@ -292,6 +284,8 @@ describe('sio-server: HTTP API and metrics', () => {
     assert.ok(value(/^sio_bytes_sent_total (\d+)$/m) > 0);
     assert.ok(value(/^sio_http_requests_total\{code="401"\} (\d+)$/m) >= 1);
     assert.match(text, /# TYPE sio_errors_total counter/);
+    assert.ok(value(/^sio_errors_total\{kind="invalid_room"\} (\d+)$/m) >= 1);
+    assert.ok(value(/^sio_errors_total\{kind="auth_invalid"\} (\d+)$/m) >= 1);
     assert.match(text, /# TYPE sio_handshake_duration_seconds histogram/);
     const count = value(/^sio_handshake_duration_seconds_count (\d+)$/m);
     assert.ok(count >= 2);
