@@ -107,9 +107,12 @@ START_TEST(test_event_filters)
 	ck_assert_int_eq(ev.nev, 3);
 	ck_assert_int_eq(filter_calls, 2);
 	/* A filter that disconnects: the event reaches no handler. */
+	int before = ev.ndisc;
 	feed(s, "2[\"c\"]");
 	ck_assert_int_eq(ev.nev, 3);
-	ck_assert(!sio_socket_connected(so));
+	ck_assert_int_eq(ev.ndisc, before + 1);   /* so is freed now */
+	ck_assert_ptr_eq(ev.disc[before].s, so);
+	ck_assert_str_eq(ev.disc[before].reason, "server namespace disconnect");
 }
 END_TEST
 
