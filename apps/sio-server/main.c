@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct app {
     srv_config cfg;
@@ -40,6 +41,7 @@ typedef struct app {
     srv_emit *emit;
     uv_signal_t sigterm, sigint;
     uv_timer_t stop_timer;
+    uv_timer_t deadline;       /* shutdown.graceMs: the bound on a graceful stop */
     bool stopping;
 } app;
 
@@ -74,6 +76,15 @@ static void on_stop_timer(uv_timer_t *t)
     uv_close((uv_handle_t *)&a->stop_timer, NULL);
 }
 
+/* The loop should have ended long before shutdown.graceMs; if a handle
+ * refuses to close, the stop is still bounded (exit 1: not graceful). */
+static void on_deadline(uv_timer_t *t)
+{
+    app *a = t->data;
+    fprintf(stderr, "sio-server: not stopped after %ld ms, exiting\n", a->cfg.shutdown_grace_ms);
+    _exit(1);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     app *a = h->data;
@@ -94,6 +105,10 @@ static void on_signal(uv_signal_t *h, int signum)
      * or on the next poll of a polling client), then close */
     long delay = a->cfg.shutdown_grace_ms < 300 ? a->cfg.shutdown_grace_ms : 300;
     uv_timer_start(&a->stop_timer, on_stop_timer, (uint64_t)(delay > 0 ? delay : 0), 0);
+    /* unreferenced: it never keeps the loop alive by itself */
+    long bound = a->cfg.shutdown_grace_ms > delay ? a->cfg.shutdown_grace_ms : delay + 1000;
+    uv_timer_start(&a->deadline, on_deadline, (uint64_t)bound, 0);
+    uv_unref((uv_handle_t *)&a->deadline);
 }
 
 /* Development mode (cors.allow_localhost): pages served from the developer's
@@ -215,6 +230,9 @@ int main(int argc, char **argv)
 
     uv_timer_init(loop, &a.stop_timer);
     a.stop_timer.data = &a;
+    uv_timer_init(loop, &a.deadline);
+    uv_unref((uv_handle_t *)&a.deadline);
+    a.deadline.data = &a;
     uv_signal_init(loop, &a.sigterm);
     uv_signal_init(loop, &a.sigint);
     a.sigterm.data = a.sigint.data = &a;
@@ -227,6 +245,8 @@ int main(int argc, char **argv)
            a.cfg.host ? a.cfg.host : "0.0.0.0", eio_listener_port(a.l), a.cfg.path);
     fflush(stdout);
     uv_run(loop, UV_RUN_DEFAULT);
+    uv_close((uv_handle_t *)&a.deadline, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
     eio_listener_free(a.l);
     sio_server_free(a.srv);
     srv_emit_free(a.emit);
