@@ -2,7 +2,7 @@
 # run-tests.sh - run every test of the project and end with one summary line.
 #
 # Suites, in order: the Check unit tests; the node interop tests against the C
-# servers; the engine.io and socket.io interop tests again with the server
+# servers; the engine.io, socket.io and sio-server interop tests again with the server
 # under valgrind (leak check); the unit tests rebuilt with AddressSanitizer + UBSan; a short
 # libFuzzer run of every fuzz target. Each suite's own runner prints its
 # result; the last line adds them up as "all: N passed, M failed".
@@ -71,7 +71,7 @@ if [ -d interop/test ]; then
 	echo "== interop tests"
 	run_node interop node --test --test-reporter=tap --test-concurrency=1 test/
 	if command -v valgrind >/dev/null 2>&1; then
-		for suite in engineio socketio; do
+		for suite in engineio socketio sio-server; do
 			[ -d "interop/test/$suite" ] || continue
 			echo "== $suite interop tests, server under valgrind"
 			VALGRIND=1 run_node "interop-valgrind-$suite" node --test --test-reporter=tap \

@@ -12,7 +12,10 @@ import { io } from 'socket.io-client';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = `${ROOT}build/sio-server`;
-export const TIMEOUT = 5000;
+/** VALGRIND=1: the server runs under valgrind (memcheck; leaks fail its exit status). */
+export const UNDER_VALGRIND = process.env.VALGRIND === '1';
+/** Wait for an expected event (longer under valgrind). */
+export const TIMEOUT = UNDER_VALGRIND ? 30000 : 5000;
 
 export const exampleConfig = (name) => `${ROOT}apps/sio-server/examples/${name}.json`;
 
@@ -67,7 +70,12 @@ export async function startServer({ config, env = {}, args = [] } = {}) {
   const port = await freePort();
   const argv = [...(config ? ['--config', config] : []), '--port', String(port),
     '--host', '127.0.0.1', ...args];
-  const proc = spawn(BIN, argv, {
+  const cmd = UNDER_VALGRIND ? 'valgrind' : BIN;
+  if (UNDER_VALGRIND) {
+    argv.unshift('--leak-check=full', '--show-leak-kinds=definite,indirect',
+      '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=99', BIN);
+  }
+  const proc = spawn(cmd, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -76,7 +84,8 @@ export async function startServer({ config, env = {}, args = [] } = {}) {
   const exited = once(proc, 'exit');
   await new Promise((resolve, reject) => {
     let out = '';
-    const t = setTimeout(() => reject(new Error(`no "listening" line: ${out} ${err}`)), TIMEOUT);
+    const t = setTimeout(() => reject(new Error(`no "listening" line: ${out} ${err}`)),
+      UNDER_VALGRIND ? 60000 : TIMEOUT);
     proc.stdout.on('data', (d) => {
       out += d;
       if (/listening/.test(out)) { clearTimeout(t); resolve(); }
@@ -87,10 +96,24 @@ export async function startServer({ config, env = {}, args = [] } = {}) {
   return {
     proc, port, url, exited,
     stderr: () => err,
+    /** SIGTERM, then require a clean exit 0 (under valgrind: no memory errors or leaks). */
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      let timer;
+      const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), UNDER_VALGRIND ? 60000 : TIMEOUT);
+      });
+      const res = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (res === 'timeout') {
         proc.kill('SIGKILL');
         await exited;
+        throw new Error(`sio-server did not exit after SIGTERM\n${err}`);
+      }
+      const [code, signal] = res;
+      if (code !== 0) {
+        throw new Error(`sio-server stopped with ${signal || `exit code ${code}`}` +
+          `${code === 99 ? ' (valgrind: memory errors or leaks)' : ''}\n${err}`);
       }
     },
   };
