@@ -31,18 +31,14 @@
 #include <sys/resource.h>
 
 config cfg;
-uint64_t g_deliveries, g_last_delivery;
+worker *workers;
+int nworkers;
 
-static client *clients;
-static uint32_t nclients;      /* receivers / echo clients, plus the fan-out sender */
-static uint32_t started, inflight, n_connected, n_failed, n_dropped;
+/* Merged over the workers at the end (and, for the counts, while running). */
+static uint32_t n_connected, n_failed, n_dropped;
 static uint64_t t_first_start, t_last_connected;
 static char first_error[96];
-static bool connect_done, run_done;
-static uint64_t acks_total;
-static uint32_t *lat;          /* echo round trips, us */
-static size_t nlat;
-static char *payload_echo;     /* 42["echo","xxx"] without the ack id */
+static hist lat;
 
 /* ---- Server process statistics ----------------------------------------------- */
 
@@ -93,57 +89,6 @@ static double self_cpu_s(void)
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-/* ---- Scenario hooks ------------------------------------------------------------- */
-
-void on_client_connected(client *cl)
-{
-	(void)cl;
-	inflight--;
-	n_connected++;
-	t_last_connected = now_us();
-}
-
-void on_client_failed(client *cl, const char *why)
-{
-	if (cl->phase == P_CONNECTED) {
-		n_dropped++;
-	} else {
-		inflight--;
-		n_failed++;
-	}
-	if (!first_error[0])
-		snprintf(first_error, sizeof(first_error), "client %u: %s", cl->id, why);
-}
-
-static void echo_send(client *cl)
-{
-	char b[64];
-	int hn = snprintf(b, sizeof(b), "42%u", cl->sent);
-	size_t pl = strlen(payload_echo + 2);
-	char *m = malloc((size_t)hn + pl);
-	if (!m)
-		return;
-	memcpy(m, b, (size_t)hn);
-	memcpy(m + hn, payload_echo + 2, pl);
-	cl->t_sent = now_us();
-	cl->sent++;
-	client_send(cl, m, (size_t)hn + pl);
-	free(m);
-}
-
-void on_ack(client *cl, uint32_t id)
-{
-	if (id + 1 != cl->sent || cl->acked >= cl->sent)
-		return;
-	uint64_t t = now_us();
-	if (nlat < (size_t)cfg.n * (size_t)cfg.k)
-		lat[nlat++] = (uint32_t)(t - cl->t_sent);
-	cl->acked++;
-	acks_total++;
-	if (cl->sent < (uint32_t)cfg.k)
-		echo_send(cl);
-}
-
 /* ---- Options ---------------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -156,7 +101,9 @@ static void usage(FILE *f)
 	        "  -n N               clients / receivers (1000)\n"
 	        "  -k K               broadcasts (fanout) or acks per client (echo) (100)\n"
 	        "  --size S           payload bytes (64)\n"
-	        "  --ramp R           handshakes in flight (256)\n"
+	        "  --ramp R           handshakes in flight (256), split over the threads\n"
+	        "  --threads N        worker threads, each with its own epoll loop and an equal\n"
+	        "                     share of the clients (1; at most the number of cores)\n"
 	        "  --room NAME        room of the handshake query (bench)\n"
 	        "  --transport T      websocket or polling (websocket)\n"
 	        "  --sources A,B,...  source addresses to bind (127.0.0.1,127.0.0.2,...)\n"
@@ -196,13 +143,14 @@ static int parse_args(int argc, char **argv)
 		{ "transport", required_argument, 0, 'T' },
 		{ "sources", required_argument, 0, 'S' }, { "hold", required_argument, 0, 'o' },
 		{ "timeout", required_argument, 0, 't' },
+		{ "threads", required_argument, 0, 'N' },
 		{ "server-pid", required_argument, 0, 'i' }, { "json", no_argument, 0, 'j' },
 		{ "scenario", required_argument, 0, 'c' }, { "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	cfg = (config){ .host = "127.0.0.1", .port = 3000, .path = "/socket.io/", .n = 1000,
 	                .k = 100, .size = 64, .ramp = 256, .timeout_s = 60,
-	                .hold_s = 1, .room = "bench", .transport = T_WS };
+	                .hold_s = 1, .room = "bench", .transport = T_WS, .threads = 1 };
 	int c;
 	while ((c = getopt_long(argc, argv, "n:k:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -213,6 +161,7 @@ static int parse_args(int argc, char **argv)
 		case 'k': cfg.k = atoi(optarg); break;
 		case 's': cfg.size = atoi(optarg); break;
 		case 'r': cfg.ramp = atoi(optarg); break;
+		case 'N': cfg.threads = atoi(optarg); break;
 		case 'R': cfg.room = optarg; break;
 		case 'T':
 			if (strcmp(optarg, "polling") == 0)
@@ -242,8 +191,15 @@ static int parse_args(int argc, char **argv)
 	bool ok = false;
 	for (size_t i = 0; i < 4; i++)
 		ok |= strcmp(cfg.scenario, known[i]) == 0;
-	if (!ok || cfg.n <= 0 || cfg.k <= 0 || cfg.size < 0 || cfg.ramp <= 0 || cfg.timeout_s <= 0)
+	if (!ok || cfg.n <= 0 || cfg.k <= 0 || cfg.size < 0 || cfg.ramp <= 0 || cfg.timeout_s <= 0 ||
+	    cfg.threads <= 0)
 		return -1;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cores > 0 && cfg.threads > cores) {
+		fprintf(stderr, "sio-bench: --threads %d is more than the %ld cores\n", cfg.threads,
+		        cores);
+		return -1;
+	}
 	memset(&cfg.dst, 0, sizeof(cfg.dst));
 	cfg.dst.sin_family = AF_INET;
 	cfg.dst.sin_port = htons((uint16_t)cfg.port);
@@ -270,20 +226,6 @@ typedef struct result {
 	uint32_t p50, p99, p999, pmax;
 } result;
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static uint32_t pct(double q)
-{
-	if (!nlat)
-		return 0;
-	size_t i = (size_t)(q * (double)nlat);
-	return lat[i >= nlat ? nlat - 1 : i];
-}
-
 static void report(const result *r)
 {
 	double conn_rate = r->connect_s > 0 ? n_connected / r->connect_s : 0;
@@ -292,14 +234,15 @@ static void report(const result *r)
 		per_conn = (r->after.rss_kb - r->before.rss_kb) * 1024 / (long)n_connected;
 	if (cfg.json) {
 		printf("{\"scenario\":\"%s%s\",\"complete\":%s,\"clients\":%d,\"k\":%d,\"size\":%d,"
-		       "\"ramp\":%d,\"connected\":%u,\"failed\":%u,\"dropped\":%u,"
+		       "\"ramp\":%d,\"threads\":%d,\"connected\":%u,\"failed\":%u,\"dropped\":%u,"
 		       "\"connect_s\":%.3f,\"connect_per_s\":%.0f,\"run_s\":%.3f,"
 		       "\"%s\":%llu,\"%s_per_s\":%.0f,",
 		       cfg.transport == T_POLLING ? "polling-" : "", cfg.scenario,
-		       r->complete ? "true" : "false", cfg.n, cfg.k, cfg.size, cfg.ramp, n_connected,
+		       r->complete ? "true" : "false", cfg.n, cfg.k, cfg.size, cfg.ramp, cfg.threads,
+		       n_connected,
 		       n_failed, n_dropped, r->connect_s, conn_rate, r->run_s, r->rate_name,
 		       (unsigned long long)r->count, r->rate_name, r->rate);
-		if (nlat)
+		if (lat.n)
 			printf("\"p50_us\":%u,\"p99_us\":%u,\"p999_us\":%u,\"max_us\":%u,", r->p50, r->p99,
 			       r->p999, r->pmax);
 		printf("\"connect_gen_cpu_pct\":%.1f,\"connect_server_cpu_pct\":%.1f,",
@@ -315,11 +258,12 @@ static void report(const result *r)
 	       r->complete ? "complete" : "INCOMPLETE");
 	printf("  clients %d connected %u failed %u dropped %u\n", cfg.n, n_connected, n_failed,
 	       n_dropped);
-	printf("  connect: %.3f s, %.0f/s (ramp %d), generator cpu %.1f%%, server cpu %.1f%%\n",
-	       r->connect_s, conn_rate, cfg.ramp, r->conn_gen_cpu_pct, r->conn_srv_cpu_pct);
+	printf("  connect: %.3f s, %.0f/s (ramp %d, threads %d), generator cpu %.1f%%, "
+	       "server cpu %.1f%%\n", r->connect_s, conn_rate, cfg.ramp, cfg.threads,
+	       r->conn_gen_cpu_pct, r->conn_srv_cpu_pct);
 	printf("  run: %.3f s, %llu %s, %.0f %s/s\n", r->run_s, (unsigned long long)r->count,
 	       r->rate_name, r->rate, r->rate_name);
-	if (nlat)
+	if (lat.n)
 		printf("  round trip us: p50 %u p99 %u p999 %u max %u\n", r->p50, r->p99, r->p999,
 		       r->pmax);
 	printf("  generator cpu %.1f%%, server cpu %.1f%%\n", r->gen_cpu_pct, r->srv_cpu_pct);
@@ -344,39 +288,70 @@ static void raise_nofile(void)
 	}
 }
 
-static double conn_cpu0, conn_srv_cpu0;   /* CPU seconds when the ramp-up began */
 
-static void ramp_fill(void)
+/* Split the clients into contiguous slices, one per worker; the last worker
+ * is run by the main thread, coordinates, and owns the fan-out sender (the
+ * last client). */
+static int workers_setup(bool echo)
 {
-	while (started < nclients && inflight < (uint32_t)cfg.ramp) {
-		if (!t_first_start) {
-			proc_stat ps;
-			read_proc(cfg.server_pid, &ps);
-			conn_srv_cpu0 = ps.cpu_s;
-			conn_cpu0 = self_cpu_s();
-			t_first_start = now_us();
-		}
-		inflight++;
-		client_start(&clients[started++]);
+	unsigned nw = (unsigned)cfg.threads < nclients ? (unsigned)cfg.threads : nclients;
+	nworkers = (int)nw;
+	workers = calloc(nw, sizeof(*workers));
+	if (!workers)
+		return -1;
+	for (int i = 0; i < nworkers; i++) {
+		worker *w = &workers[i];
+		w->index = i;
+		w->lo = (uint32_t)((uint64_t)nclients * (uint64_t)i / (uint64_t)nworkers);
+		w->hi = (uint32_t)((uint64_t)nclients * (uint64_t)(i + 1) / (uint64_t)nworkers);
+		w->ramp = (uint32_t)((cfg.ramp + nworkers - 1) / nworkers);
+		if (net_init(w) < 0 || (echo && hist_init(&w->lat) < 0))
+			return -1;
 	}
+	return echo ? hist_init(&lat) : 0;
 }
 
-/* Send the K broadcasts in one write (one POST for polling). */
-static void fanout_send(client *sender)
+static bool all_set(bool conn)
 {
-	size_t pl = (size_t)cfg.size;
-	char head[256];
-	int hn = snprintf(head, sizeof(head), "42[\"broadcast\",\"%s\",\"", cfg.room);
-	size_t mlen = (size_t)hn + pl + 2;
-	char *m = malloc(mlen);
-	if (!m)
-		return;
-	memcpy(m, head, (size_t)hn);
-	memset(m + hn, 'x', pl);
-	memcpy(m + hn + pl, "\"]", 2);
-	for (int i = 0; i < cfg.k; i++)
-		client_send(sender, m, mlen);
-	free(m);
+	for (int i = 0; i < nworkers; i++)
+		if (!atomic_load_explicit(conn ? &workers[i].conn_done : &workers[i].done,
+		                          memory_order_acquire))
+			return false;
+	return true;
+}
+
+static void wake_all(void)
+{
+	for (int i = 0; i < nworkers - 1; i++)
+		net_wake(&workers[i]);
+}
+
+/* After the threads ended: totals, first/last times, histograms, errors. */
+static void merge(uint64_t *deliveries, uint64_t *last_delivery, uint64_t *acks,
+                  uint64_t *last_ack)
+{
+	*deliveries = *last_delivery = *acks = *last_ack = 0;
+	n_connected = n_failed = n_dropped = 0;
+	for (int i = 0; i < nworkers; i++) {
+		worker *w = &workers[i];
+		n_connected += w->n_connected;
+		n_failed += w->n_failed;
+		n_dropped += w->n_dropped;
+		if (w->t_first_start && (!t_first_start || w->t_first_start < t_first_start))
+			t_first_start = w->t_first_start;
+		if (w->t_last_connected > t_last_connected)
+			t_last_connected = w->t_last_connected;
+		*deliveries += w->deliveries;
+		if (w->last_delivery > *last_delivery)
+			*last_delivery = w->last_delivery;
+		*acks += w->acks;
+		if (w->last_ack > *last_ack)
+			*last_ack = w->last_ack;
+		if (lat.b)
+			hist_merge(&lat, &w->lat);
+		if (!first_error[0] && w->first_error[0])
+			memcpy(first_error, w->first_error, sizeof(first_error));
+	}
 }
 
 int main(int argc, char **argv)
@@ -389,10 +364,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
-	if (net_init() < 0) {
-		perror("sio-bench: epoll");
-		return 1;
-	}
 	bool fanout = strcmp(cfg.scenario, "fanout") == 0;
 	bool echo = strcmp(cfg.scenario, "echo") == 0;
 	bool idle = strcmp(cfg.scenario, "idle") == 0;
@@ -400,13 +371,14 @@ int main(int argc, char **argv)
 	nclients = (uint32_t)cfg.n + (fanout ? 1 : 0);
 	clients = calloc(nclients, sizeof(*clients));
 	if (echo) {
-		lat = malloc((size_t)cfg.n * (size_t)cfg.k * sizeof(*lat));
 		payload_echo = malloc((size_t)cfg.size + 16);
-		int h = sprintf(payload_echo, "42[\"echo\",\"");
-		memset(payload_echo + h, 'x', (size_t)cfg.size);
-		strcpy(payload_echo + h + cfg.size, "\"]");
+		if (payload_echo) {
+			int h = sprintf(payload_echo, "42[\"echo\",\"");
+			memset(payload_echo + h, 'x', (size_t)cfg.size);
+			strcpy(payload_echo + h + cfg.size, "\"]");
+		}
 	}
-	if (!clients || (echo && (!lat || !payload_echo))) {
+	if (!clients || (echo && !payload_echo)) {
 		fprintf(stderr, "sio-bench: out of memory\n");
 		return 1;
 	}
@@ -423,6 +395,10 @@ int main(int argc, char **argv)
 			chs[j]->cl = cl;
 		}
 	}
+	if (workers_setup(echo) < 0) {
+		perror("sio-bench: epoll");
+		return 1;
+	}
 
 	result r = { 0 };
 	read_proc(cfg.server_pid, &r.before);
@@ -430,18 +406,29 @@ int main(int argc, char **argv)
 	uint64_t deadline = t_begin + (uint64_t)(cfg.timeout_s * 1e6);
 	uint64_t t_run = 0, t_settle = 0, t_sample = 0;
 	double cpu0 = 0, srv_cpu0 = 0;
-	uint64_t expect = 0;
+	bool connect_done = false, run_done = false;
 	r.peak_rss_kb = r.before.rss_kb;
+	double conn_cpu0 = self_cpu_s(), conn_srv_cpu0 = r.before.cpu_s;
+
+	worker *self = &workers[nworkers - 1];
+	tw = self;
+	int started = 0;
+	for (; started < nworkers - 1; started++)
+		if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started])) {
+			perror("sio-bench: pthread_create");
+			break;
+		}
+	if (started < nworkers - 1)
+		interrupted = 1;
 
 	while (!run_done && !interrupted) {
-		ramp_fill();
-		net_poll(connect_done ? 2 : 5);
+		worker_turn(self, connect_done ? 2 : 5);
 		uint64_t t = now_us();
 		if (t >= deadline)
 			break;
-		if (!connect_done && n_connected + n_failed == nclients) {
+		if (!connect_done && all_set(true)) {
 			connect_done = true;
-			double wall = (double)(t - t_first_start) / 1e6;
+			double wall = (double)(t - t_begin) / 1e6;
 			proc_stat ps;
 			read_proc(cfg.server_pid, &ps);
 			if (wall > 0) {
@@ -466,45 +453,46 @@ int main(int argc, char **argv)
 			proc_stat ps;
 			read_proc(cfg.server_pid, &ps);
 			srv_cpu0 = ps.cpu_s;
-			if (idle) {
+			if (idle)
 				r.after = ps;
-			} else if (fanout) {
-				client *sender = &clients[nclients - 1];
-				expect = (uint64_t)(n_connected - (sender->phase == P_CONNECTED)) *
-				         (uint64_t)cfg.k;
-				g_deliveries = 0;
-				if (sender->phase == P_CONNECTED)
+			client *sender = &clients[nclients - 1];
+			if (fanout && sender->phase != P_CONNECTED)
+				break;
+			if (fanout || echo) {
+				atomic_store_explicit(&g_run, true, memory_order_release);
+				wake_all();
+				worker_run_start(self);
+				if (fanout)
 					fanout_send(sender);
-				else
-					break;
-			} else if (echo) {
-				expect = (uint64_t)n_connected * (uint64_t)cfg.k;
-				for (uint32_t i = 0; i < nclients; i++)
-					if (clients[i].phase == P_CONNECTED)
-						echo_send(&clients[i]);
 			}
 		}
 		if (handshake)
 			run_done = true;
 		else if (idle)
 			run_done = t >= t_run + (uint64_t)(cfg.hold_s * 1e6);
-		else if (fanout)
-			run_done = g_deliveries >= expect;
-		else if (echo)
-			run_done = acks_total >= expect;
+		else
+			run_done = all_set(false);
 	}
 
 	uint64_t t_end = now_us();
+	double gen_cpu_end = self_cpu_s();
+	proc_stat srv_end;
+	read_proc(cfg.server_pid, &srv_end);
+	atomic_store_explicit(&g_stop, true, memory_order_release);
+	wake_all();
+	for (int i = 0; i < started; i++)
+		pthread_join(workers[i].thread, NULL);
+	uint64_t deliveries, last_delivery, acks, last_ack;
+	merge(&deliveries, &last_delivery, &acks, &last_ack);
+
 	if (t_run) {
 		double wall = (double)(t_end - t_run) / 1e6;
-		proc_stat ps;
-		read_proc(cfg.server_pid, &ps);
 		if (wall > 0) {
-			r.gen_cpu_pct = (self_cpu_s() - cpu0) / wall * 100;
-			r.srv_cpu_pct = srv_cpu0 >= 0 ? (ps.cpu_s - srv_cpu0) / wall * 100 : -1;
+			r.gen_cpu_pct = (gen_cpu_end - cpu0) / wall * 100;
+			r.srv_cpu_pct = srv_cpu0 >= 0 ? (srv_end.cpu_s - srv_cpu0) / wall * 100 : -1;
 		}
 	}
-	read_proc(cfg.server_pid, &r.end);
+	r.end = srv_end;
 	if (r.end.rss_kb > r.peak_rss_kb)
 		r.peak_rss_kb = r.end.rss_kb;
 	if (!idle)
@@ -528,29 +516,32 @@ int main(int argc, char **argv)
 		r.rate = r.connect_s > 0 ? n_connected / r.connect_s : 0;
 	} else if (fanout) {
 		r.rate_name = "deliveries";
-		r.count = g_deliveries;
-		uint64_t last = run_done ? g_last_delivery : t_end;
+		r.count = deliveries;
+		uint64_t last = run_done ? last_delivery : t_end;
 		r.run_s = t_run && last > t_run ? (double)(last - t_run) / 1e6 : 0;
-		r.rate = r.run_s > 0 ? (double)g_deliveries / r.run_s : 0;
+		r.rate = r.run_s > 0 ? (double)deliveries / r.run_s : 0;
 	} else {
 		r.rate_name = "acks";
-		r.count = acks_total;
-		r.run_s = t_run ? (double)(t_end - t_run) / 1e6 : 0;
-		r.rate = r.run_s > 0 ? (double)acks_total / r.run_s : 0;
-		qsort(lat, nlat, sizeof(*lat), cmp_u32);
-		r.p50 = pct(0.50);
-		r.p99 = pct(0.99);
-		r.p999 = pct(0.999);
-		r.pmax = nlat ? lat[nlat - 1] : 0;
+		r.count = acks;
+		/* the last ack, not when the coordinator noticed it */
+		uint64_t last = run_done && last_ack ? last_ack : t_end;
+		r.run_s = t_run && last > t_run ? (double)(last - t_run) / 1e6 : 0;
+		r.rate = r.run_s > 0 ? (double)acks / r.run_s : 0;
+		r.p50 = hist_pct(&lat, 0.50);
+		r.p99 = hist_pct(&lat, 0.99);
+		r.p999 = hist_pct(&lat, 0.999);
+		r.pmax = lat.max;
 	}
 	if (!run_done && !first_error[0])
 		snprintf(first_error, sizeof(first_error), "%s",
 		         interrupted ? "interrupted" : "timeout");
 	report(&r);
-	for (uint32_t i = 0; i < nclients; i++)
+	for (uint32_t i = self->lo; i < self->hi; i++)
 		client_close(&clients[i]);
+	for (int i = 0; i < nworkers; i++)
+		hist_free(&workers[i].lat);
+	hist_free(&lat);
 	free(clients);
-	free(lat);
 	free(payload_echo);
 	return r.complete ? 0 : 1;
 }
