@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -92,9 +93,64 @@ void eio_listener_unpark(eio_listener *l, eio_http_pss *pss)
 
 /* ---- end-of-turn writes ------------------------------------------------------- */
 
+/* ---- end-of-turn writes and read-ahead coalescing -------------------------------
+ *
+ * lws reads a WebSocket EIO_WS_RX_BUFFER bytes at a time, one read per
+ * connection per loop turn, and lws allocates that buffer for every
+ * connection: a large one batches a sender's burst of broadcasts into few
+ * writes per recipient but costs every idle connection a page of memory.
+ * So the buffer is small, and when a connection filled most of its read in
+ * this turn and the kernel holds more of its input (FIONREAD), the turn's
+ * writes wait: the next turn reads on without blocking (an active idle
+ * handle), and the writes go once the burst is read, or after
+ * EIO_FLUSH_DEFER_MAX turns. Measured in docs/performance.md, "Memory". */
+
+void eio_listener_note_rx(eio_listener *l, eio_ws_pss *pss, size_t len)
+{
+	if (pss->rx_turn != l->turn) {
+		pss->rx_turn = l->turn;
+		pss->rx_turn_bytes = 0;
+	}
+	uint32_t before = pss->rx_turn_bytes;
+	pss->rx_turn_bytes += (uint32_t)len + 6;   /* a client frame's header and mask */
+	if (before < EIO_RX_HEAVY && pss->rx_turn_bytes >= EIO_RX_HEAVY &&
+	    l->nheavy < EIO_RX_HEAVY_MAX)
+		l->heavy_fd[l->nheavy++] = lws_get_socket_fd(pss->wsi);
+}
+
+/* More input waiting on a connection that read a lot this turn? An fd closed
+ * meanwhile answers EBADF (or is another socket): a hint, never harmful. */
+static bool more_input_waiting(eio_listener *l)
+{
+	bool more = false;
+	for (uint8_t i = 0; i < l->nheavy && !more; i++) {
+		int n = 0;
+		more = ioctl(l->heavy_fd[i], FIONREAD, &n) == 0 && n > 0;
+	}
+	l->nheavy = 0;
+	return more;
+}
+
+static void on_nowait(uv_idle_t *h)
+{
+	(void)h;
+}
+
 static void on_flush(uv_prepare_t *p)
 {
-	eio_ws_flush_dirty(p->data);
+	eio_listener *l = p->data;
+	l->turn++;
+	if (l->nheavy && l->dirty && l->ndefer < EIO_FLUSH_DEFER_MAX && more_input_waiting(l)) {
+		l->ndefer++;
+		if (!uv_is_active((uv_handle_t *)&l->nowait))
+			uv_idle_start(&l->nowait, on_nowait);
+		return;
+	}
+	l->nheavy = 0;
+	l->ndefer = 0;
+	if (uv_is_active((uv_handle_t *)&l->nowait))
+		uv_idle_stop(&l->nowait);
+	eio_ws_flush_dirty(l);
 }
 
 void eio_listener_mark_dirty(eio_listener *l, eio_session *s)
@@ -218,6 +274,8 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	l->flush.data = l;
 	uv_prepare_start(&l->flush, on_flush);
 	uv_unref((uv_handle_t *)&l->flush);
+	uv_idle_init(loop, &l->nowait);
+	uv_unref((uv_handle_t *)&l->nowait);
 	/* lws creates the context even when the vhost cannot bind (port in
 	 * use): that is a failure to listen. */
 	l->vh = lws_get_vhost_by_name(l->ctx, "default");
@@ -230,6 +288,9 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		 * of another process binding in between; the context leaks. */
 		*err = EIO_ELISTEN;
 		lws_context_destroy(l->ctx);
+		uv_close((uv_handle_t *)&l->hangup_timer, NULL);
+		uv_close((uv_handle_t *)&l->flush, NULL);
+		uv_close((uv_handle_t *)&l->nowait, NULL);
 		uv_run(loop, UV_RUN_NOWAIT);
 		free(l->wbuf);
 		free(l);
@@ -272,6 +333,8 @@ void eio_listener_close(eio_listener *l)
 	eio_ws_flush_dirty(l);
 	uv_prepare_stop(&l->flush);
 	uv_close((uv_handle_t *)&l->flush, NULL);
+	uv_idle_stop(&l->nowait);
+	uv_close((uv_handle_t *)&l->nowait, NULL);
 	if (l->signals_on) {
 		l->signals_on = false;
 		for (int i = 0; i < 2; i++)
