@@ -91,6 +91,9 @@ typedef struct config {
 	int n, k, size, ramp;
 	int threads;           /* worker threads, 1..cores */
 	double timeout_s, hold_s;
+	double settle_s;       /* pause between the last connect and the run; <0: default */
+	double linger_s;       /* stay connected this long after the run */
+	bool progress;         /* "connected" and "run done" lines on stderr */
 	int server_pid;
 	bool json;
 	const char *room;

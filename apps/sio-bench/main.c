@@ -44,14 +44,14 @@ static hist lat;
 
 typedef struct proc_stat {
 	long rss_kb, hwm_kb;
-	double cpu_s;
+	double cpu_s, sys_s;   /* user+system, system alone */
 } proc_stat;
 
 static bool read_proc(int pid, proc_stat *ps)
 {
 	char path[64], b[4096];
 	ps->rss_kb = ps->hwm_kb = -1;
-	ps->cpu_s = -1;
+	ps->cpu_s = ps->sys_s = -1;
 	if (pid <= 0)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
@@ -76,7 +76,10 @@ static bool read_proc(int pid, proc_stat *ps)
 		/* fields after the command: state(3) ... utime(14) stime(15) */
 		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 		                &ut, &st) == 2)
+		{
 			ps->cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+			ps->sys_s = (double)st / (double)sysconf(_SC_CLK_TCK);
+		}
 	}
 	return true;
 }
@@ -108,6 +111,10 @@ static void usage(FILE *f)
 	        "  --transport T      websocket or polling (websocket)\n"
 	        "  --sources A,B,...  source addresses to bind (127.0.0.1,127.0.0.2,...)\n"
 	        "  --hold SECONDS     idle: stay connected this long after the ramp-up (1)\n"
+	        "  --settle SECONDS   pause between the ramp-up and the run (0.2; idle 1)\n"
+	        "  --linger SECONDS   stay connected this long after the run (0)\n"
+	        "  --progress         print \"connected\" and \"run done\" lines on stderr (for\n"
+	        "                     profiling only the run, see bench/profile.sh)\n"
 	        "  --timeout SECONDS  overall limit (60)\n"
 	        "  --server-pid PID   read the server's RSS and CPU from /proc/PID\n"
 	        "  --json             print one JSON object\n");
@@ -144,13 +151,17 @@ static int parse_args(int argc, char **argv)
 		{ "sources", required_argument, 0, 'S' }, { "hold", required_argument, 0, 'o' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "threads", required_argument, 0, 'N' },
+		{ "settle", required_argument, 0, 'e' },
+		{ "linger", required_argument, 0, 'l' },
+		{ "progress", no_argument, 0, 'g' },
 		{ "server-pid", required_argument, 0, 'i' }, { "json", no_argument, 0, 'j' },
 		{ "scenario", required_argument, 0, 'c' }, { "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	cfg = (config){ .host = "127.0.0.1", .port = 3000, .path = "/socket.io/", .n = 1000,
 	                .k = 100, .size = 64, .ramp = 256, .timeout_s = 60,
-	                .hold_s = 1, .room = "bench", .transport = T_WS, .threads = 1 };
+	                .hold_s = 1, .room = "bench", .transport = T_WS, .threads = 1,
+	                .settle_s = -1 };
 	int c;
 	while ((c = getopt_long(argc, argv, "n:k:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -162,6 +173,9 @@ static int parse_args(int argc, char **argv)
 		case 's': cfg.size = atoi(optarg); break;
 		case 'r': cfg.ramp = atoi(optarg); break;
 		case 'N': cfg.threads = atoi(optarg); break;
+		case 'e': cfg.settle_s = atof(optarg); break;
+		case 'l': cfg.linger_s = atof(optarg); break;
+		case 'g': cfg.progress = true; break;
 		case 'R': cfg.room = optarg; break;
 		case 'T':
 			if (strcmp(optarg, "polling") == 0)
@@ -218,6 +232,7 @@ typedef struct result {
 	bool complete;
 	double connect_s, run_s, gen_cpu_pct, srv_cpu_pct;
 	double conn_gen_cpu_pct, conn_srv_cpu_pct;   /* during the ramp-up */
+	double srv_sys_share, conn_srv_sys_share;   /* % of the server's CPU in the kernel */
 	proc_stat before, after, end;
 	long peak_rss_kb;
 	double rate;
@@ -247,10 +262,12 @@ static void report(const result *r)
 			       r->p999, r->pmax);
 		printf("\"connect_gen_cpu_pct\":%.1f,\"connect_server_cpu_pct\":%.1f,",
 		       r->conn_gen_cpu_pct, r->conn_srv_cpu_pct);
-		printf("\"gen_cpu_pct\":%.1f,\"server_cpu_pct\":%.1f,\"server_rss_before_kb\":%ld,"
+		printf("\"gen_cpu_pct\":%.1f,\"server_cpu_pct\":%.1f,\"server_sys_share_pct\":%.1f,"
+		       "\"server_rss_before_kb\":%ld,"
 		       "\"server_rss_after_kb\":%ld,\"server_rss_per_conn_bytes\":%ld,"
 		       "\"server_peak_rss_kb\":%ld,\"server_hwm_kb\":%ld,\"error\":\"%s\"}\n",
-		       r->gen_cpu_pct, r->srv_cpu_pct, r->before.rss_kb, r->after.rss_kb, per_conn,
+		       r->gen_cpu_pct, r->srv_cpu_pct, r->srv_sys_share, r->before.rss_kb,
+		       r->after.rss_kb, per_conn,
 		       r->peak_rss_kb, r->end.hwm_kb, first_error);
 		return;
 	}
@@ -266,7 +283,8 @@ static void report(const result *r)
 	if (lat.n)
 		printf("  round trip us: p50 %u p99 %u p999 %u max %u\n", r->p50, r->p99, r->p999,
 		       r->pmax);
-	printf("  generator cpu %.1f%%, server cpu %.1f%%\n", r->gen_cpu_pct, r->srv_cpu_pct);
+	printf("  generator cpu %.1f%%, server cpu %.1f%% (%.0f%% of it in the kernel)\n",
+	       r->gen_cpu_pct, r->srv_cpu_pct, r->srv_sys_share);
 	if (cfg.server_pid)
 		printf("  server rss before %ld kB, after %ld kB (%ld B/conn), peak %ld kB, hwm %ld kB\n",
 		       r->before.rss_kb, r->after.rss_kb, per_conn, r->peak_rss_kb, r->end.hwm_kb);
@@ -318,6 +336,14 @@ static bool all_set(bool conn)
 		                          memory_order_acquire))
 			return false;
 	return true;
+}
+
+static uint32_t n_connected_now(void)
+{
+	uint32_t n = 0;
+	for (int i = 0; i < nworkers; i++)
+		n += atomic_load_explicit(&workers[i].pub_connected, memory_order_relaxed);
+	return n;
 }
 
 static void wake_all(void)
@@ -405,10 +431,11 @@ int main(int argc, char **argv)
 	uint64_t t_begin = now_us();
 	uint64_t deadline = t_begin + (uint64_t)(cfg.timeout_s * 1e6);
 	uint64_t t_run = 0, t_settle = 0, t_sample = 0;
-	double cpu0 = 0, srv_cpu0 = 0;
+	double cpu0 = 0, srv_cpu0 = 0, srv_sys0 = 0;
 	bool connect_done = false, run_done = false;
 	r.peak_rss_kb = r.before.rss_kb;
 	double conn_cpu0 = self_cpu_s(), conn_srv_cpu0 = r.before.cpu_s;
+	double conn_srv_sys0 = r.before.sys_s;
 
 	worker *self = &workers[nworkers - 1];
 	tw = self;
@@ -436,8 +463,15 @@ int main(int argc, char **argv)
 				r.conn_srv_cpu_pct = ps.cpu_s >= 0 && conn_srv_cpu0 >= 0
 				                     ? (ps.cpu_s - conn_srv_cpu0) / wall * 100 : -1;
 			}
+			if (ps.cpu_s > conn_srv_cpu0 && conn_srv_cpu0 >= 0) {
+				r.conn_srv_sys_share = (ps.sys_s - conn_srv_sys0) /
+				                       (ps.cpu_s - conn_srv_cpu0) * 100;
+			}
+			if (cfg.progress)
+				fprintf(stderr, "sio-bench: connected %u\n", n_connected_now());
 			/* the receivers are in; give the server a moment before measuring */
-			t_settle = t + (idle ? 1000000 : 200000);
+			t_settle = t + (cfg.settle_s >= 0 ? (uint64_t)(cfg.settle_s * 1e6)
+			                : idle ? 1000000 : 200000);
 		}
 		if (cfg.server_pid && t >= t_sample) {
 			proc_stat ps;
@@ -453,6 +487,7 @@ int main(int argc, char **argv)
 			proc_stat ps;
 			read_proc(cfg.server_pid, &ps);
 			srv_cpu0 = ps.cpu_s;
+			srv_sys0 = ps.sys_s;
 			if (idle)
 				r.after = ps;
 			client *sender = &clients[nclients - 1];
@@ -478,6 +513,10 @@ int main(int argc, char **argv)
 	double gen_cpu_end = self_cpu_s();
 	proc_stat srv_end;
 	read_proc(cfg.server_pid, &srv_end);
+	if (cfg.progress)
+		fprintf(stderr, "sio-bench: run done\n");
+	while (run_done && !interrupted && now_us() < t_end + (uint64_t)(cfg.linger_s * 1e6))
+		worker_turn(self, 5);
 	atomic_store_explicit(&g_stop, true, memory_order_release);
 	wake_all();
 	for (int i = 0; i < started; i++)
@@ -491,6 +530,8 @@ int main(int argc, char **argv)
 			r.gen_cpu_pct = (gen_cpu_end - cpu0) / wall * 100;
 			r.srv_cpu_pct = srv_cpu0 >= 0 ? (srv_end.cpu_s - srv_cpu0) / wall * 100 : -1;
 		}
+		if (srv_cpu0 >= 0 && srv_end.cpu_s > srv_cpu0)
+			r.srv_sys_share = (srv_end.sys_s - srv_sys0) / (srv_end.cpu_s - srv_cpu0) * 100;
 	}
 	r.end = srv_end;
 	if (r.end.rss_kb > r.peak_rss_kb)
@@ -503,6 +544,7 @@ int main(int argc, char **argv)
 	if (handshake || idle) {
 		r.gen_cpu_pct = r.conn_gen_cpu_pct;   /* the ramp-up is what they measure */
 		r.srv_cpu_pct = r.conn_srv_cpu_pct;
+		r.srv_sys_share = r.conn_srv_sys_share;
 	}
 	if (handshake) {
 		r.rate_name = "upgrades";
