@@ -25,14 +25,14 @@
 #define EIO_WBUF_CAP (256 * 1024)
 /* lws's WebSocket read size and receive-chunk size; lws allocates it for
  * every connection (see eio_listener.c). */
-#define EIO_WS_RX_BUFFER 1024
+#define EIO_WS_RX_BUFFER 512
 /* Read-ahead coalescing (eio_listener.c): a connection that received at
  * least EIO_RX_HEAVY bytes in a loop turn is checked for more input waiting;
  * if there is, the turn's writes wait for the next turn, at most
  * EIO_FLUSH_DEFER_MAX turns in a row. At most EIO_RX_HEAVY_MAX connections
  * are checked per turn. */
 #define EIO_RX_HEAVY (EIO_WS_RX_BUFFER / 2)
-#define EIO_FLUSH_DEFER_MAX 16
+#define EIO_FLUSH_DEFER_MAX 32
 #define EIO_RX_HEAVY_MAX 8
 /* How often parked polling GETs are checked for a client hang-up. */
 #define EIO_HANGUP_CHECK_MS 100

@@ -26,13 +26,14 @@ static const struct lws_protocol_vhost_options pvo_ws = { NULL, &pvo_default, "e
 const struct lws_protocols eio_protocols[] = {
 	{ "http", eio_lws_callback, sizeof(eio_http_pss), 0, 0, NULL, 0 },
 	/* tx_packet_size: without it every send() is capped at rx_buffer_size
-	 * (pitfall 9). rx_buffer_size is also how much lws reads from a socket
-	 * per wakeup, which is what batches a sender's broadcasts into one
-	 * write per recipient. Measured (5,000 receivers x 200 broadcasts, and
-	 * RSS per idle connection with 10,000 clients): 1 KiB 0.7M deliveries/s
-	 * and 4.1 KB; 2 KiB 1.2M/s and 5.1 KB; 4 KiB 1.7-2.2M/s and 7.1 KB;
-	 * 16 KiB 2.2M/s and 7.2 KB (an idle connection touches one page of it
-	 * either way). See docs/performance.md. */
+	 * (pitfall 9). rx_buffer_size is allocated by lws for every connection
+	 * and bounds how much it reads per wakeup (with pt_serv_buf_size, 4096):
+	 * small, for memory, with read-ahead coalescing (below) batching a
+	 * sender's burst into one write per recipient. Measured (10,000 idle
+	 * clients; 5,000 x 200 fan-out): 16 KiB without coalescing 7.0 KB per
+	 * connection and 1.6M deliveries/s; 1 KiB with it 3.9 KB and 3.2-4.5M/s;
+	 * 512 B 3.4 KB, same fan-out, +6% CPU on 600-byte messages (reassembled);
+	 * 256 B 3.2 KB, +16% on 64-byte ones. See docs/performance.md. */
 	{ "eio-ws", eio_lws_callback, sizeof(eio_ws_pss), EIO_WS_RX_BUFFER, 0, NULL,
 	  EIO_WBUF_CAP + 16 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
