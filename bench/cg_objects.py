@@ -2,6 +2,7 @@
 """cg_objects.py - sums a callgrind profile's self cost by where the code lives.
 
     callgrind_annotate --inclusive=no --threshold=100 FILE | python3 bench/cg_objects.py
+    callgrind_annotate --inclusive=yes --threshold=100 FILE | python3 bench/cg_objects.py --top 40
 
 Reads the function table of callgrind_annotate's output (lines "Ir (pct)
 file:function [object]") and prints the instructions of each group: our code
@@ -10,7 +11,8 @@ libc split into its system-call wrappers (the kernel-facing entry points),
 malloc/free and the rest, libsodium, the dynamic loader. Entries whose self
 cost is the whole total are the frames that were on the stack when the
 counters were zeroed (main, __libc_start_main...): callgrind charges them the
-run's inclusive cost, so they are left out.
+run's inclusive cost, so they are left out. With --top N: the N costliest
+entries instead (self or inclusive, as annotated), without those frames.
 """
 import re
 import sys
@@ -45,6 +47,8 @@ def group(path, fn, obj):
 
 
 def main():
+    top_n = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[1] == "--top" else 0
+    rows = []
     total = None
     sums = {}
     fns = {}
@@ -71,9 +75,14 @@ def main():
         if total and ir >= total:
             continue   # a frame on the stack when the counters were zeroed
         g = group(m.group(2), m.group(3), obj)
+        rows.append((ir, m.group(3), g))
         sums[g] = sums.get(g, 0) + ir
         fns.setdefault(g, []).append((ir, m.group(3)))
     counted = sum(sums.values())
+    if top_n:
+        for ir, fn, g in rows[:top_n]:
+            print("%14s %6.1f%%  %-40s %s" % (format(ir, ","), 100.0 * ir / total, fn, g))
+        return
     print("%-38s %14s %7s  top functions" % ("where", "Ir (self)", "share"))
     for g, ir in sorted(sums.items(), key=lambda kv: -kv[1]):
         top = ", ".join(f for _, f in sorted(fns[g], reverse=True)[:3])

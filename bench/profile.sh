@@ -11,7 +11,8 @@
 # leave). Summaries go to bench/results/profile/NAME.txt (callgrind_annotate,
 # self and inclusive, and the cost by shared object from bench/cg_objects.py);
 # the raw files stay beside them for kcachegrind. Sizes: PF_N x PF_K fan-out,
-# PE_N x PE_K echo, PI_N idle (small: the server runs 20-50x slower under valgrind).
+# PE_N x PE_K echo, payloads of SIZE bytes, PI_N idle (small: the server runs 20-50x
+# slower under valgrind). SERVER: the binary (build/sio-bench-server).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -20,6 +21,8 @@ PF_K=${PF_K:-50}
 PE_N=${PE_N:-200}
 PE_K=${PE_K:-50}
 PI_N=${PI_N:-2000}
+SIZE=${SIZE:-64}
+SERVER=${SERVER:-build/sio-bench-server}
 port=${PROFILE_PORT:-21500}
 out=bench/results/profile
 mkdir -p "$out"
@@ -41,10 +44,10 @@ start() {
 	port=$((port + 1))
 	if [ "$1" = callgrind ]; then
 		valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$2.out" \
-			build/sio-bench-server --port "$port" >"$out/$2.server.log" 2>&1 &
+			"$SERVER" --port "$port" >"$out/$2.server.log" 2>&1 &
 	else
 		valgrind --tool=massif --massif-out-file="$out/massif.$2.out" --threshold=0.5 \
-			build/sio-bench-server --port "$port" >"$out/$2.server.log" 2>&1 &
+			"$SERVER" --port "$port" >"$out/$2.server.log" 2>&1 &
 	fi
 	vpid=$!
 	wait_for "$out/$2.server.log" listening 60
@@ -76,10 +79,12 @@ callgrind() {
 		cat "$out/$name.json"
 		echo "# cost by shared object (self)"
 		callgrind_annotate --inclusive=no --threshold=100 "$part" | python3 bench/cg_objects.py
-		echo "# self"
-		callgrind_annotate --inclusive=no --threshold=95 "$part" | sed -n '1,60p'
-		echo "# inclusive"
-		callgrind_annotate --inclusive=yes --threshold=99 "$part" | sed -n '1,70p'
+		echo "# self, top 30 (share of the run's total)"
+		callgrind_annotate --inclusive=no --threshold=100 "$part" |
+			python3 bench/cg_objects.py --top 30
+		echo "# inclusive, top 45"
+		callgrind_annotate --inclusive=yes --threshold=100 "$part" |
+			python3 bench/cg_objects.py --top 45
 	} >"$out/$name.txt"
 	echo "profile: $out/$name.txt"
 }
@@ -112,8 +117,8 @@ massif() {
 what=${*:-"fanout echo idle"}
 for w in $what; do
 	case $w in
-	fanout) callgrind fanout fanout -n "$PF_N" -k "$PF_K" ;;
-	echo) callgrind echo echo -n "$PE_N" -k "$PE_K" ;;
+	fanout) callgrind fanout fanout -n "$PF_N" -k "$PF_K" --size "$SIZE" ;;
+	echo) callgrind echo echo -n "$PE_N" -k "$PE_K" --size "$SIZE" ;;
 	idle) massif ;;
 	*) echo "profile: unknown $w" >&2; exit 2 ;;
 	esac
