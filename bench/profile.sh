@@ -42,6 +42,7 @@ wait_for() {
 # start TOOL NAME: the server under valgrind, waiting for its "listening" line.
 start() {
 	port=$((port + 1))
+	rm -f "$out/$2.server.log"   # the last run's "listening" line must not count
 	if [ "$1" = callgrind ]; then
 		valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$2.out" \
 			"$SERVER" --port "$port" >"$out/$2.server.log" 2>&1 &
@@ -65,6 +66,7 @@ callgrind() {
 	shift 2
 	rm -f "$out/callgrind.$name.out"*
 	start callgrind "$name" || return 1
+	rm -f "$out/$name.err"   # wait_for must not see the last run's lines
 	build/sio-bench "$sc" --port "$port" --progress --settle 2 --linger 2 --timeout 600 \
 		--json "$@" >"$out/$name.json" 2>"$out/$name.err" &
 	bpid=$!
