@@ -14,6 +14,11 @@
  *   handshake       the real client's path: polling handshake, CONNECT, then the
  *                   WebSocket upgrade (2probe/3probe/5); completed upgrades/s
  *
+ * With --threads N the clients are split over N worker threads (worker.c),
+ * each with its own epoll loop; this file parses the options, runs the last
+ * worker on the main thread while coordinating the others (start of the run,
+ * completion, deadline), merges their counts and histograms and reports.
+ *
  * Always terminates (--timeout); the exit status is 0 when the scenario
  * completed, 1 when it did not (timeout, failures), 2 on bad usage.
  */
