@@ -25,6 +25,7 @@ PECHO_K=${PECHO_K:-20}
 HANDSHAKE_N=${HANDSHAKE_N:-2000}
 SIZE=${SIZE:-64}
 RAMP=${RAMP:-256}
+THREADS=${THREADS:-1}   # sio-bench worker threads (at most the cores)
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1200}
 SCENARIOS=${SCENARIOS:-"idle fanout echo polling-fanout polling-echo handshake"}
@@ -105,7 +106,8 @@ run_one() {
 	fi
 	echo "bench: $sc on $kind: sio-bench $sc $*" >&2
 	res=$(timeout $((RUN_TIMEOUT + 30)) build/sio-bench "$sc" --port "$port" \
-	      --server-pid "$server_pid" --sources "$SOURCES" --timeout "$RUN_TIMEOUT" --json "$@")
+	      --server-pid "$server_pid" --sources "$SOURCES" --threads "$THREADS" \
+	      --timeout "$RUN_TIMEOUT" --json "$@")
 	rc=$?
 	if ! kill -0 "$server_pid" 2>/dev/null; then
 		echo "bench: the $kind server died during $sc" >&2

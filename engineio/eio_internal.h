@@ -23,8 +23,17 @@
 /* One write buffer per listener: every frame queued for a WebSocket during a
  * loop turn goes out in one send (see eio_websocket.c). */
 #define EIO_WBUF_CAP (256 * 1024)
-/* lws's WebSocket read size and receive-chunk size (see eio_listener.c). */
-#define EIO_WS_RX_BUFFER (16 * 1024)
+/* lws's WebSocket read size and receive-chunk size; lws allocates it for
+ * every connection (see eio_listener.c). */
+#define EIO_WS_RX_BUFFER 512
+/* Read-ahead coalescing (eio_listener.c): a connection that received at
+ * least EIO_RX_HEAVY bytes in a loop turn is checked for more input waiting;
+ * if there is, the turn's writes wait for the next turn, at most
+ * EIO_FLUSH_DEFER_MAX turns in a row. At most EIO_RX_HEAVY_MAX connections
+ * are checked per turn. */
+#define EIO_RX_HEAVY (EIO_WS_RX_BUFFER / 2)
+#define EIO_FLUSH_DEFER_MAX 32
+#define EIO_RX_HEAVY_MAX 8
 /* How often parked polling GETs are checked for a client hang-up. */
 #define EIO_HANGUP_CHECK_MS 100
 
@@ -45,6 +54,11 @@ struct eio_listener {
 	uv_signal_t signals[2];        /* SIGINT, SIGTERM: close */
 	bool signals_on;
 	uv_prepare_t flush;            /* before the loop blocks: write */
+	uv_idle_t nowait;              /* active while writes wait: the loop must not block */
+	uint32_t turn;                 /* loop turns, counted by the flush */
+	uint8_t ndefer;                /* turns the writes have waited in a row */
+	uint8_t nheavy;
+	int heavy_fd[EIO_RX_HEAVY_MAX];  /* connections that read a lot this turn */
 	struct eio_session *dirty;     /* sessions with something to write */
 	eio_http_handler http_handler; /* other paths (eio_apphttp.c) */
 	void *http_handler_user;
@@ -128,6 +142,8 @@ typedef struct eio_ws_pss {
 	struct lws *wsi;
 	char *rx;              /* message being reassembled */
 	size_t rx_len, rx_cap;
+	uint32_t rx_turn;      /* the loop turn rx_turn_bytes counts (listener turn) */
+	uint32_t rx_turn_bytes;
 	bool rx_binary;
 	bool probe_reply;      /* "3probe" to write */
 	bool close_now;        /* close on the next WRITEABLE */
@@ -185,6 +201,7 @@ int eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, eio_ws_ps
 void eio_ws_detach(eio_session *s);
 void eio_ws_release(eio_ws_pss *pss);
 void eio_ws_flush_dirty(eio_listener *l);
+void eio_listener_note_rx(eio_listener *l, eio_ws_pss *pss, size_t len);
 
 /* Sent to every connection by eio_listener_close(): free what the pss owns. */
 #define EIO_CB_RELEASE (LWS_CALLBACK_USER + 1)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,13 +26,14 @@ static const struct lws_protocol_vhost_options pvo_ws = { NULL, &pvo_default, "e
 const struct lws_protocols eio_protocols[] = {
 	{ "http", eio_lws_callback, sizeof(eio_http_pss), 0, 0, NULL, 0 },
 	/* tx_packet_size: without it every send() is capped at rx_buffer_size
-	 * (pitfall 9). rx_buffer_size is also how much lws reads from a socket
-	 * per wakeup, which is what batches a sender's broadcasts into one
-	 * write per recipient. Measured (5,000 receivers x 200 broadcasts, and
-	 * RSS per idle connection with 10,000 clients): 1 KiB 0.7M deliveries/s
-	 * and 4.1 KB; 2 KiB 1.2M/s and 5.1 KB; 4 KiB 1.7-2.2M/s and 7.1 KB;
-	 * 16 KiB 2.2M/s and 7.2 KB (an idle connection touches one page of it
-	 * either way). See docs/performance.md. */
+	 * (pitfall 9). rx_buffer_size is allocated by lws for every connection
+	 * and bounds how much it reads per wakeup (with pt_serv_buf_size, 4096):
+	 * small, for memory, with read-ahead coalescing (below) batching a
+	 * sender's burst into one write per recipient. Measured (10,000 idle
+	 * clients; 5,000 x 200 fan-out): 16 KiB without coalescing 7.0 KB per
+	 * connection and 1.6M deliveries/s; 1 KiB with it 3.9 KB and 3.2-4.5M/s;
+	 * 512 B 3.4 KB, same fan-out, +6% CPU on 600-byte messages (reassembled);
+	 * 256 B 3.2 KB, +16% on 64-byte ones. See docs/performance.md. */
 	{ "eio-ws", eio_lws_callback, sizeof(eio_ws_pss), EIO_WS_RX_BUFFER, 0, NULL,
 	  EIO_WBUF_CAP + 16 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
@@ -92,9 +94,64 @@ void eio_listener_unpark(eio_listener *l, eio_http_pss *pss)
 
 /* ---- end-of-turn writes ------------------------------------------------------- */
 
+/* ---- end-of-turn writes and read-ahead coalescing -------------------------------
+ *
+ * lws reads a WebSocket EIO_WS_RX_BUFFER bytes at a time, one read per
+ * connection per loop turn, and lws allocates that buffer for every
+ * connection: a large one batches a sender's burst of broadcasts into few
+ * writes per recipient but costs every idle connection a page of memory.
+ * So the buffer is small, and when a connection filled most of its read in
+ * this turn and the kernel holds more of its input (FIONREAD), the turn's
+ * writes wait: the next turn reads on without blocking (an active idle
+ * handle), and the writes go once the burst is read, or after
+ * EIO_FLUSH_DEFER_MAX turns. Measured in docs/performance.md, "Memory". */
+
+void eio_listener_note_rx(eio_listener *l, eio_ws_pss *pss, size_t len)
+{
+	if (pss->rx_turn != l->turn) {
+		pss->rx_turn = l->turn;
+		pss->rx_turn_bytes = 0;
+	}
+	uint32_t before = pss->rx_turn_bytes;
+	pss->rx_turn_bytes += (uint32_t)len + 6;   /* a client frame's header and mask */
+	if (before < EIO_RX_HEAVY && pss->rx_turn_bytes >= EIO_RX_HEAVY &&
+	    l->nheavy < EIO_RX_HEAVY_MAX)
+		l->heavy_fd[l->nheavy++] = lws_get_socket_fd(pss->wsi);
+}
+
+/* More input waiting on a connection that read a lot this turn? An fd closed
+ * meanwhile answers EBADF (or is another socket): a hint, never harmful. */
+static bool more_input_waiting(eio_listener *l)
+{
+	bool more = false;
+	for (uint8_t i = 0; i < l->nheavy && !more; i++) {
+		int n = 0;
+		more = ioctl(l->heavy_fd[i], FIONREAD, &n) == 0 && n > 0;
+	}
+	l->nheavy = 0;
+	return more;
+}
+
+static void on_nowait(uv_idle_t *h)
+{
+	(void)h;
+}
+
 static void on_flush(uv_prepare_t *p)
 {
-	eio_ws_flush_dirty(p->data);
+	eio_listener *l = p->data;
+	l->turn++;
+	if (l->nheavy && l->dirty && l->ndefer < EIO_FLUSH_DEFER_MAX && more_input_waiting(l)) {
+		l->ndefer++;
+		if (!uv_is_active((uv_handle_t *)&l->nowait))
+			uv_idle_start(&l->nowait, on_nowait);
+		return;
+	}
+	l->nheavy = 0;
+	l->ndefer = 0;
+	if (uv_is_active((uv_handle_t *)&l->nowait))
+		uv_idle_stop(&l->nowait);
+	eio_ws_flush_dirty(l);
 }
 
 void eio_listener_mark_dirty(eio_listener *l, eio_session *s)
@@ -218,6 +275,8 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	l->flush.data = l;
 	uv_prepare_start(&l->flush, on_flush);
 	uv_unref((uv_handle_t *)&l->flush);
+	uv_idle_init(loop, &l->nowait);
+	uv_unref((uv_handle_t *)&l->nowait);
 	/* lws creates the context even when the vhost cannot bind (port in
 	 * use): that is a failure to listen. */
 	l->vh = lws_get_vhost_by_name(l->ctx, "default");
@@ -230,6 +289,9 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		 * of another process binding in between; the context leaks. */
 		*err = EIO_ELISTEN;
 		lws_context_destroy(l->ctx);
+		uv_close((uv_handle_t *)&l->hangup_timer, NULL);
+		uv_close((uv_handle_t *)&l->flush, NULL);
+		uv_close((uv_handle_t *)&l->nowait, NULL);
 		uv_run(loop, UV_RUN_NOWAIT);
 		free(l->wbuf);
 		free(l);
@@ -272,6 +334,8 @@ void eio_listener_close(eio_listener *l)
 	eio_ws_flush_dirty(l);
 	uv_prepare_stop(&l->flush);
 	uv_close((uv_handle_t *)&l->flush, NULL);
+	uv_idle_stop(&l->nowait);
+	uv_close((uv_handle_t *)&l->nowait, NULL);
 	if (l->signals_on) {
 		l->signals_on = false;
 		for (int i = 0; i < 2; i++)

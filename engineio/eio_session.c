@@ -24,6 +24,9 @@
 
 /* ---- queue ------------------------------------------------------------------ */
 
+/* A drained queue keeps a ring of at most this many slots. */
+#define EIO_QUEUE_KEEP 8
+
 static int queue_push(eio_queue *q, eio_msg *m)
 {
 	if (q->len == q->cap) {
@@ -52,6 +55,13 @@ eio_msg *eio_queue_pop(eio_queue *q)
 	q->head = (q->head + 1) & (q->cap - 1);
 	q->len--;
 	q->bytes -= m->len;
+	if (q->len == 0 && q->cap > EIO_QUEUE_KEEP) {
+		/* Drained after a burst: an idle session keeps no large ring. */
+		free(q->ring);
+		q->ring = NULL;
+		q->cap = 0;
+		q->head = 0;
+	}
 	return m;
 }
 

@@ -204,6 +204,7 @@ static int ws_receive(eio_ws_pss *pss, const char *in, size_t len)
 	struct lws *wsi = pss->wsi;
 	if (!s)
 		return -1;
+	eio_listener_note_rx(s->srv->l, pss, len);
 	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
 	if (first)
 		pss->rx_binary = lws_frame_is_binary(wsi);
@@ -229,9 +230,14 @@ static int ws_receive(eio_ws_pss *pss, const char *in, size_t len)
 	memcpy(pss->rx + pss->rx_len, in, len);
 	pss->rx_len += len;
 	if (final) {
+		/* The buffer goes with the message: a connection keeps no memory
+		 * for the one large message it once sent. */
+		char *m = pss->rx;
 		size_t n = pss->rx_len;
-		pss->rx_len = 0;
-		ws_message(pss, pss->rx, n, pss->rx_binary);
+		pss->rx = NULL;
+		pss->rx_len = pss->rx_cap = 0;
+		ws_message(pss, m, n, pss->rx_binary);
+		free(m);
 	}
 	return 0;
 

@@ -89,13 +89,18 @@ struct sio_client {
 	size_t nsockets;
 	eio_tlink connect_link;  /* connectTimeout, on the server's list */
 	bool closed;
-	/* A binary packet waiting for its attachments (spec "Binary"). */
-	char *pending_text;
-	size_t pending_len;
-	sio_packet pending;
+	struct sio_binpending *bin;  /* a binary packet awaiting attachments, or NULL */
+};
+
+/* A binary packet waiting for its attachments (spec "Binary"): allocated only
+ * while one is being received, so an idle client does not carry it. */
+typedef struct sio_binpending {
+	char *text;        /* the packet's text: pkt's slices point into it */
+	size_t len;
+	sio_packet pkt;
 	eio_msg **atts;
 	int natts;
-};
+} sio_binpending;
 
 typedef struct sio_pending_ack {
 	int64_t id;

@@ -42,7 +42,7 @@ int sio_buf_grow(sio_buf *b, size_t extra)
     want = b->len + extra;
     if (want <= b->cap)
         return 0;
-    cap = b->cap ? b->cap : 64;
+    cap = b->cap ? b->cap : 256;   /* one allocation for a typical packet */
     while (cap < want)
         cap *= 2;
     if (!(d = realloc(b->data, cap)))

@@ -147,14 +147,16 @@ void sio_client_send_buf(sio_client *c, sio_buf *b)
 
 static void clear_pending(sio_client *c)
 {
-	for (int i = 0; i < c->natts; i++)
-		eio_msg_unref(c->atts[i]);
-	free(c->atts);
-	c->atts = NULL;
-	c->natts = 0;
-	sio_packet_free(&c->pending);
-	free(c->pending_text);
-	c->pending_text = NULL;
+	sio_binpending *b = c->bin;
+	if (!b)
+		return;
+	c->bin = NULL;
+	for (int i = 0; i < b->natts; i++)
+		eio_msg_unref(b->atts[i]);
+	free(b->atts);
+	sio_packet_free(&b->pkt);
+	free(b->text);
+	free(b);
 }
 
 void sio_client_remove_socket(sio_client *c, sio_socket *s)
@@ -212,7 +214,6 @@ static void on_engine_connection(eio_server *es, eio_session *s, void *user)
 	}
 	c->srv = srv;
 	c->es = s;
-	sio_packet_init(&c->pending);
 	eio_timers_arm(&srv->timers, 0, &c->connect_link);
 	eio_session_set_user(s, c);
 }
@@ -281,26 +282,27 @@ static void on_engine_message(eio_session *es, const char *data, size_t len, boo
 	if (!c || c->closed)
 		return;
 	if (binary) {
-		if (!c->pending_text) {
+		sio_binpending *b = c->bin;
+		if (!b) {
 			sio_client_close(c, "unexpected binary message");
 			return;
 		}
 		eio_msg *m = eio_msg_binary(data, len);
-		eio_msg **na = m ? realloc(c->atts, (size_t)(c->natts + 1) * sizeof(*na)) : NULL;
+		eio_msg **na = m ? realloc(b->atts, (size_t)(b->natts + 1) * sizeof(*na)) : NULL;
 		if (!na) {
 			eio_msg_unref(m);
 			sio_client_close(c, "out of memory");
 			return;
 		}
-		c->atts = na;
-		c->atts[c->natts++] = m;
-		if (c->natts == c->pending.attachments) {
-			route(c, &c->pending, c->atts, c->natts);
+		b->atts = na;
+		b->atts[b->natts++] = m;
+		if (b->natts == b->pkt.attachments) {
+			route(c, &b->pkt, b->atts, b->natts);
 			clear_pending(c);
 		}
 		return;
 	}
-	if (c->pending_text) {
+	if (c->bin) {
 		sio_client_close(c, "text packet while awaiting attachments");
 		return;
 	}
@@ -316,15 +318,19 @@ static void on_engine_message(eio_session *es, const char *data, size_t len, boo
 	if (p.attachments > 0) {
 		/* Keep the text: the packet's slices point into it. */
 		sio_packet_free(&p);
-		c->pending_text = malloc(len + 1);
-		if (!c->pending_text) {
+		sio_binpending *b = calloc(1, sizeof(*b));
+		char *text = b ? malloc(len + 1) : NULL;
+		if (!text) {
+			free(b);
 			sio_client_close(c, "out of memory");
 			return;
 		}
-		memcpy(c->pending_text, data, len);
-		c->pending_len = len;
-		if (sio_packet_decode(c->pending_text, len, c->srv->o.max_attachments,
-		                      &c->pending) < 0) {
+		memcpy(text, data, len);
+		b->text = text;
+		b->len = len;
+		sio_packet_init(&b->pkt);
+		c->bin = b;
+		if (sio_packet_decode(b->text, len, c->srv->o.max_attachments, &b->pkt) < 0) {
 			clear_pending(c);
 			sio_client_close(c, "parse error");
 		}

@@ -1,15 +1,20 @@
 /* bench.h - shared declarations of sio-bench, the Socket.IO load generator.
  *
- * One epoll loop per thread, non-blocking sockets, a minimal HTTP/1.1 and
- * WebSocket client (net.c), Engine.IO v4 / Socket.IO v5 client behaviour for
- * the websocket and long-polling transports (proto.c), and the scenarios with
- * their reporting (main.c). A client is one Socket.IO connection to "/"; it
- * owns up to three TCP channels: the WebSocket, and for long-polling one
- * channel for GET and one for POST, as a browser would.
+ * One epoll loop per worker thread (--threads), non-blocking sockets, a
+ * minimal HTTP/1.1 and WebSocket client (net.c), Engine.IO v4 / Socket.IO v5
+ * client behaviour for the websocket and long-polling transports (proto.c),
+ * the per-thread scenario work (worker.c), round-trip histograms (hist.c),
+ * and the options, the coordination of the threads and the report (main.c).
+ * A client is one Socket.IO connection to "/"; it owns up to three TCP
+ * channels: the WebSocket, and for long-polling one channel for GET and one
+ * for POST, as a browser would. Each client belongs to one worker for its
+ * whole life, so nothing a client touches is shared between threads.
  */
 #ifndef SIO_BENCH_H
 #define SIO_BENCH_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,7 +89,11 @@ typedef struct config {
 	const char *scenario;
 	int transport;         /* T_WS or T_POLLING */
 	int n, k, size, ramp;
+	int threads;           /* worker threads, 1..cores */
 	double timeout_s, hold_s;
+	double settle_s;       /* pause between the last connect and the run; <0: default */
+	double linger_s;       /* stay connected this long after the run */
+	bool progress;         /* "connected" and "run done" lines on stderr */
 	int server_pid;
 	bool json;
 	const char *room;
@@ -96,17 +105,65 @@ typedef struct config {
 
 extern config cfg;
 
-/* Scenario hooks, called by proto.c (main.c implements them). */
+/* ---- hist.c: round-trip histograms (one per worker, merged) ------------- */
+
+typedef struct hist {
+	uint32_t *b;
+	uint64_t n;
+	uint32_t max;
+} hist;
+
+int hist_init(hist *h);
+void hist_free(hist *h);
+void hist_add(hist *h, uint32_t v);
+void hist_merge(hist *dst, const hist *src);
+uint32_t hist_pct(const hist *h, double q);
+
+/* ---- Workers: one thread, one epoll loop, a slice of the clients ---------- */
+
+typedef struct worker {
+	int index;
+	int epfd, wakefd;      /* wakefd: an eventfd in epfd, written to wake the loop */
+	char *rbuf;            /* read buffer shared by the worker's channels */
+	uint64_t read_now;     /* time of the current read batch, us */
+	uint32_t lo, hi;       /* its clients: clients[lo, hi) */
+	uint32_t ramp;         /* its share of the handshakes in flight */
+	uint32_t started, inflight, n_connected, n_failed, n_dropped;
+	uint64_t t_first_start, t_last_connected;
+	uint64_t deliveries, last_delivery;   /* "broadcast" events received, last at (us) */
+	uint64_t acks, last_ack, expect;
+	hist lat;              /* echo round trips, us */
+	char first_error[96];
+	bool running;          /* saw the run start */
+	bool conn_flag, done_flag;
+	/* written by the worker, read by the coordinating thread */
+	atomic_uint pub_connected, pub_failed, pub_dropped;
+	atomic_bool conn_done; /* every client of the worker connected or failed */
+	atomic_bool done;      /* the worker received all it expects */
+	pthread_t thread;
+} worker;
+
+extern _Thread_local worker *tw;   /* the calling thread's worker */
+extern client *clients;
+extern uint32_t nclients;
+extern char *payload_echo;         /* 42["echo","xxx"] without the ack id */
+extern atomic_bool g_run, g_stop;  /* set by the coordinator */
+
+void worker_turn(worker *w, int timeout_ms);
+void *worker_main(void *arg);
+void worker_run_start(worker *w);
+void fanout_send(client *sender);
+
+/* Scenario hooks, called by proto.c (worker.c implements them). */
 void on_client_connected(client *cl);
 void on_client_failed(client *cl, const char *why);
 void on_ack(client *cl, uint32_t id);
-extern uint64_t g_deliveries;      /* "broadcast" events received */
-extern uint64_t g_last_delivery;   /* us */
 
 /* ---- net.c ----------------------------------------------------------------- */
 
 uint64_t now_us(void);
-int net_init(void);
+int net_init(worker *w);
+void net_wake(worker *w);
 void net_poll(int timeout_ms);
 int chan_connect(chan *ch, const struct sockaddr_in *src);
 void chan_close(chan *ch);

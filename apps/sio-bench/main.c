@@ -14,6 +14,11 @@
  *   handshake       the real client's path: polling handshake, CONNECT, then the
  *                   WebSocket upgrade (2probe/3probe/5); completed upgrades/s
  *
+ * With --threads N the clients are split over N worker threads (worker.c),
+ * each with its own epoll loop; this file parses the options, runs the last
+ * worker on the main thread while coordinating the others (start of the run,
+ * completion, deadline), merges their counts and histograms and reports.
+ *
  * Always terminates (--timeout); the exit status is 0 when the scenario
  * completed, 1 when it did not (timeout, failures), 2 on bad usage.
  */
@@ -31,31 +36,27 @@
 #include <sys/resource.h>
 
 config cfg;
-uint64_t g_deliveries, g_last_delivery;
+worker *workers;
+int nworkers;
 
-static client *clients;
-static uint32_t nclients;      /* receivers / echo clients, plus the fan-out sender */
-static uint32_t started, inflight, n_connected, n_failed, n_dropped;
+/* Merged over the workers at the end (and, for the counts, while running). */
+static uint32_t n_connected, n_failed, n_dropped;
 static uint64_t t_first_start, t_last_connected;
 static char first_error[96];
-static bool connect_done, run_done;
-static uint64_t acks_total;
-static uint32_t *lat;          /* echo round trips, us */
-static size_t nlat;
-static char *payload_echo;     /* 42["echo","xxx"] without the ack id */
+static hist lat;
 
 /* ---- Server process statistics ----------------------------------------------- */
 
 typedef struct proc_stat {
 	long rss_kb, hwm_kb;
-	double cpu_s;
+	double cpu_s, sys_s;   /* user+system, system alone */
 } proc_stat;
 
 static bool read_proc(int pid, proc_stat *ps)
 {
 	char path[64], b[4096];
 	ps->rss_kb = ps->hwm_kb = -1;
-	ps->cpu_s = -1;
+	ps->cpu_s = ps->sys_s = -1;
 	if (pid <= 0)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
@@ -80,7 +81,10 @@ static bool read_proc(int pid, proc_stat *ps)
 		/* fields after the command: state(3) ... utime(14) stime(15) */
 		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 		                &ut, &st) == 2)
+		{
 			ps->cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+			ps->sys_s = (double)st / (double)sysconf(_SC_CLK_TCK);
+		}
 	}
 	return true;
 }
@@ -91,57 +95,6 @@ static double self_cpu_s(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-/* ---- Scenario hooks ------------------------------------------------------------- */
-
-void on_client_connected(client *cl)
-{
-	(void)cl;
-	inflight--;
-	n_connected++;
-	t_last_connected = now_us();
-}
-
-void on_client_failed(client *cl, const char *why)
-{
-	if (cl->phase == P_CONNECTED) {
-		n_dropped++;
-	} else {
-		inflight--;
-		n_failed++;
-	}
-	if (!first_error[0])
-		snprintf(first_error, sizeof(first_error), "client %u: %s", cl->id, why);
-}
-
-static void echo_send(client *cl)
-{
-	char b[64];
-	int hn = snprintf(b, sizeof(b), "42%u", cl->sent);
-	size_t pl = strlen(payload_echo + 2);
-	char *m = malloc((size_t)hn + pl);
-	if (!m)
-		return;
-	memcpy(m, b, (size_t)hn);
-	memcpy(m + hn, payload_echo + 2, pl);
-	cl->t_sent = now_us();
-	cl->sent++;
-	client_send(cl, m, (size_t)hn + pl);
-	free(m);
-}
-
-void on_ack(client *cl, uint32_t id)
-{
-	if (id + 1 != cl->sent || cl->acked >= cl->sent)
-		return;
-	uint64_t t = now_us();
-	if (nlat < (size_t)cfg.n * (size_t)cfg.k)
-		lat[nlat++] = (uint32_t)(t - cl->t_sent);
-	cl->acked++;
-	acks_total++;
-	if (cl->sent < (uint32_t)cfg.k)
-		echo_send(cl);
 }
 
 /* ---- Options ---------------------------------------------------------------------- */
@@ -156,11 +109,17 @@ static void usage(FILE *f)
 	        "  -n N               clients / receivers (1000)\n"
 	        "  -k K               broadcasts (fanout) or acks per client (echo) (100)\n"
 	        "  --size S           payload bytes (64)\n"
-	        "  --ramp R           handshakes in flight (256)\n"
+	        "  --ramp R           handshakes in flight (256), split over the threads\n"
+	        "  --threads N        worker threads, each with its own epoll loop and an equal\n"
+	        "                     share of the clients (1; at most the number of cores)\n"
 	        "  --room NAME        room of the handshake query (bench)\n"
 	        "  --transport T      websocket or polling (websocket)\n"
 	        "  --sources A,B,...  source addresses to bind (127.0.0.1,127.0.0.2,...)\n"
 	        "  --hold SECONDS     idle: stay connected this long after the ramp-up (1)\n"
+	        "  --settle SECONDS   pause between the ramp-up and the run (0.2; idle 1)\n"
+	        "  --linger SECONDS   stay connected this long after the run (0)\n"
+	        "  --progress         print \"connected\" and \"run done\" lines on stderr (for\n"
+	        "                     profiling only the run, see bench/profile.sh)\n"
 	        "  --timeout SECONDS  overall limit (60)\n"
 	        "  --server-pid PID   read the server's RSS and CPU from /proc/PID\n"
 	        "  --json             print one JSON object\n");
@@ -196,13 +155,18 @@ static int parse_args(int argc, char **argv)
 		{ "transport", required_argument, 0, 'T' },
 		{ "sources", required_argument, 0, 'S' }, { "hold", required_argument, 0, 'o' },
 		{ "timeout", required_argument, 0, 't' },
+		{ "threads", required_argument, 0, 'N' },
+		{ "settle", required_argument, 0, 'e' },
+		{ "linger", required_argument, 0, 'l' },
+		{ "progress", no_argument, 0, 'g' },
 		{ "server-pid", required_argument, 0, 'i' }, { "json", no_argument, 0, 'j' },
 		{ "scenario", required_argument, 0, 'c' }, { "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	cfg = (config){ .host = "127.0.0.1", .port = 3000, .path = "/socket.io/", .n = 1000,
 	                .k = 100, .size = 64, .ramp = 256, .timeout_s = 60,
-	                .hold_s = 1, .room = "bench", .transport = T_WS };
+	                .hold_s = 1, .room = "bench", .transport = T_WS, .threads = 1,
+	                .settle_s = -1 };
 	int c;
 	while ((c = getopt_long(argc, argv, "n:k:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -213,6 +177,10 @@ static int parse_args(int argc, char **argv)
 		case 'k': cfg.k = atoi(optarg); break;
 		case 's': cfg.size = atoi(optarg); break;
 		case 'r': cfg.ramp = atoi(optarg); break;
+		case 'N': cfg.threads = atoi(optarg); break;
+		case 'e': cfg.settle_s = atof(optarg); break;
+		case 'l': cfg.linger_s = atof(optarg); break;
+		case 'g': cfg.progress = true; break;
 		case 'R': cfg.room = optarg; break;
 		case 'T':
 			if (strcmp(optarg, "polling") == 0)
@@ -242,8 +210,15 @@ static int parse_args(int argc, char **argv)
 	bool ok = false;
 	for (size_t i = 0; i < 4; i++)
 		ok |= strcmp(cfg.scenario, known[i]) == 0;
-	if (!ok || cfg.n <= 0 || cfg.k <= 0 || cfg.size < 0 || cfg.ramp <= 0 || cfg.timeout_s <= 0)
+	if (!ok || cfg.n <= 0 || cfg.k <= 0 || cfg.size < 0 || cfg.ramp <= 0 || cfg.timeout_s <= 0 ||
+	    cfg.threads <= 0)
 		return -1;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cores > 0 && cfg.threads > cores) {
+		fprintf(stderr, "sio-bench: --threads %d is more than the %ld cores\n", cfg.threads,
+		        cores);
+		return -1;
+	}
 	memset(&cfg.dst, 0, sizeof(cfg.dst));
 	cfg.dst.sin_family = AF_INET;
 	cfg.dst.sin_port = htons((uint16_t)cfg.port);
@@ -262,6 +237,7 @@ typedef struct result {
 	bool complete;
 	double connect_s, run_s, gen_cpu_pct, srv_cpu_pct;
 	double conn_gen_cpu_pct, conn_srv_cpu_pct;   /* during the ramp-up */
+	double srv_sys_share, conn_srv_sys_share;   /* % of the server's CPU in the kernel */
 	proc_stat before, after, end;
 	long peak_rss_kb;
 	double rate;
@@ -269,20 +245,6 @@ typedef struct result {
 	uint64_t count;
 	uint32_t p50, p99, p999, pmax;
 } result;
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static uint32_t pct(double q)
-{
-	if (!nlat)
-		return 0;
-	size_t i = (size_t)(q * (double)nlat);
-	return lat[i >= nlat ? nlat - 1 : i];
-}
 
 static void report(const result *r)
 {
@@ -292,22 +254,25 @@ static void report(const result *r)
 		per_conn = (r->after.rss_kb - r->before.rss_kb) * 1024 / (long)n_connected;
 	if (cfg.json) {
 		printf("{\"scenario\":\"%s%s\",\"complete\":%s,\"clients\":%d,\"k\":%d,\"size\":%d,"
-		       "\"ramp\":%d,\"connected\":%u,\"failed\":%u,\"dropped\":%u,"
+		       "\"ramp\":%d,\"threads\":%d,\"connected\":%u,\"failed\":%u,\"dropped\":%u,"
 		       "\"connect_s\":%.3f,\"connect_per_s\":%.0f,\"run_s\":%.3f,"
 		       "\"%s\":%llu,\"%s_per_s\":%.0f,",
 		       cfg.transport == T_POLLING ? "polling-" : "", cfg.scenario,
-		       r->complete ? "true" : "false", cfg.n, cfg.k, cfg.size, cfg.ramp, n_connected,
+		       r->complete ? "true" : "false", cfg.n, cfg.k, cfg.size, cfg.ramp, cfg.threads,
+		       n_connected,
 		       n_failed, n_dropped, r->connect_s, conn_rate, r->run_s, r->rate_name,
 		       (unsigned long long)r->count, r->rate_name, r->rate);
-		if (nlat)
+		if (lat.n)
 			printf("\"p50_us\":%u,\"p99_us\":%u,\"p999_us\":%u,\"max_us\":%u,", r->p50, r->p99,
 			       r->p999, r->pmax);
 		printf("\"connect_gen_cpu_pct\":%.1f,\"connect_server_cpu_pct\":%.1f,",
 		       r->conn_gen_cpu_pct, r->conn_srv_cpu_pct);
-		printf("\"gen_cpu_pct\":%.1f,\"server_cpu_pct\":%.1f,\"server_rss_before_kb\":%ld,"
+		printf("\"gen_cpu_pct\":%.1f,\"server_cpu_pct\":%.1f,\"server_sys_share_pct\":%.1f,"
+		       "\"server_rss_before_kb\":%ld,"
 		       "\"server_rss_after_kb\":%ld,\"server_rss_per_conn_bytes\":%ld,"
 		       "\"server_peak_rss_kb\":%ld,\"server_hwm_kb\":%ld,\"error\":\"%s\"}\n",
-		       r->gen_cpu_pct, r->srv_cpu_pct, r->before.rss_kb, r->after.rss_kb, per_conn,
+		       r->gen_cpu_pct, r->srv_cpu_pct, r->srv_sys_share, r->before.rss_kb,
+		       r->after.rss_kb, per_conn,
 		       r->peak_rss_kb, r->end.hwm_kb, first_error);
 		return;
 	}
@@ -315,14 +280,16 @@ static void report(const result *r)
 	       r->complete ? "complete" : "INCOMPLETE");
 	printf("  clients %d connected %u failed %u dropped %u\n", cfg.n, n_connected, n_failed,
 	       n_dropped);
-	printf("  connect: %.3f s, %.0f/s (ramp %d), generator cpu %.1f%%, server cpu %.1f%%\n",
-	       r->connect_s, conn_rate, cfg.ramp, r->conn_gen_cpu_pct, r->conn_srv_cpu_pct);
+	printf("  connect: %.3f s, %.0f/s (ramp %d, threads %d), generator cpu %.1f%%, "
+	       "server cpu %.1f%%\n", r->connect_s, conn_rate, cfg.ramp, cfg.threads,
+	       r->conn_gen_cpu_pct, r->conn_srv_cpu_pct);
 	printf("  run: %.3f s, %llu %s, %.0f %s/s\n", r->run_s, (unsigned long long)r->count,
 	       r->rate_name, r->rate, r->rate_name);
-	if (nlat)
+	if (lat.n)
 		printf("  round trip us: p50 %u p99 %u p999 %u max %u\n", r->p50, r->p99, r->p999,
 		       r->pmax);
-	printf("  generator cpu %.1f%%, server cpu %.1f%%\n", r->gen_cpu_pct, r->srv_cpu_pct);
+	printf("  generator cpu %.1f%%, server cpu %.1f%% (%.0f%% of it in the kernel)\n",
+	       r->gen_cpu_pct, r->srv_cpu_pct, r->srv_sys_share);
 	if (cfg.server_pid)
 		printf("  server rss before %ld kB, after %ld kB (%ld B/conn), peak %ld kB, hwm %ld kB\n",
 		       r->before.rss_kb, r->after.rss_kb, per_conn, r->peak_rss_kb, r->end.hwm_kb);
@@ -344,39 +311,78 @@ static void raise_nofile(void)
 	}
 }
 
-static double conn_cpu0, conn_srv_cpu0;   /* CPU seconds when the ramp-up began */
 
-static void ramp_fill(void)
+/* Split the clients into contiguous slices, one per worker; the last worker
+ * is run by the main thread, coordinates, and owns the fan-out sender (the
+ * last client). */
+static int workers_setup(bool echo)
 {
-	while (started < nclients && inflight < (uint32_t)cfg.ramp) {
-		if (!t_first_start) {
-			proc_stat ps;
-			read_proc(cfg.server_pid, &ps);
-			conn_srv_cpu0 = ps.cpu_s;
-			conn_cpu0 = self_cpu_s();
-			t_first_start = now_us();
-		}
-		inflight++;
-		client_start(&clients[started++]);
+	unsigned nw = (unsigned)cfg.threads < nclients ? (unsigned)cfg.threads : nclients;
+	nworkers = (int)nw;
+	workers = calloc(nw, sizeof(*workers));
+	if (!workers)
+		return -1;
+	for (int i = 0; i < nworkers; i++) {
+		worker *w = &workers[i];
+		w->index = i;
+		w->lo = (uint32_t)((uint64_t)nclients * (uint64_t)i / (uint64_t)nworkers);
+		w->hi = (uint32_t)((uint64_t)nclients * (uint64_t)(i + 1) / (uint64_t)nworkers);
+		w->ramp = (uint32_t)((cfg.ramp + nworkers - 1) / nworkers);
+		if (net_init(w) < 0 || (echo && hist_init(&w->lat) < 0))
+			return -1;
 	}
+	return echo ? hist_init(&lat) : 0;
 }
 
-/* Send the K broadcasts in one write (one POST for polling). */
-static void fanout_send(client *sender)
+static bool all_set(bool conn)
 {
-	size_t pl = (size_t)cfg.size;
-	char head[256];
-	int hn = snprintf(head, sizeof(head), "42[\"broadcast\",\"%s\",\"", cfg.room);
-	size_t mlen = (size_t)hn + pl + 2;
-	char *m = malloc(mlen);
-	if (!m)
-		return;
-	memcpy(m, head, (size_t)hn);
-	memset(m + hn, 'x', pl);
-	memcpy(m + hn + pl, "\"]", 2);
-	for (int i = 0; i < cfg.k; i++)
-		client_send(sender, m, mlen);
-	free(m);
+	for (int i = 0; i < nworkers; i++)
+		if (!atomic_load_explicit(conn ? &workers[i].conn_done : &workers[i].done,
+		                          memory_order_acquire))
+			return false;
+	return true;
+}
+
+static uint32_t n_connected_now(void)
+{
+	uint32_t n = 0;
+	for (int i = 0; i < nworkers; i++)
+		n += atomic_load_explicit(&workers[i].pub_connected, memory_order_relaxed);
+	return n;
+}
+
+static void wake_all(void)
+{
+	for (int i = 0; i < nworkers - 1; i++)
+		net_wake(&workers[i]);
+}
+
+/* After the threads ended: totals, first/last times, histograms, errors. */
+static void merge(uint64_t *deliveries, uint64_t *last_delivery, uint64_t *acks,
+                  uint64_t *last_ack)
+{
+	*deliveries = *last_delivery = *acks = *last_ack = 0;
+	n_connected = n_failed = n_dropped = 0;
+	for (int i = 0; i < nworkers; i++) {
+		worker *w = &workers[i];
+		n_connected += w->n_connected;
+		n_failed += w->n_failed;
+		n_dropped += w->n_dropped;
+		if (w->t_first_start && (!t_first_start || w->t_first_start < t_first_start))
+			t_first_start = w->t_first_start;
+		if (w->t_last_connected > t_last_connected)
+			t_last_connected = w->t_last_connected;
+		*deliveries += w->deliveries;
+		if (w->last_delivery > *last_delivery)
+			*last_delivery = w->last_delivery;
+		*acks += w->acks;
+		if (w->last_ack > *last_ack)
+			*last_ack = w->last_ack;
+		if (lat.b)
+			hist_merge(&lat, &w->lat);
+		if (!first_error[0] && w->first_error[0])
+			memcpy(first_error, w->first_error, sizeof(first_error));
+	}
 }
 
 int main(int argc, char **argv)
@@ -389,10 +395,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
-	if (net_init() < 0) {
-		perror("sio-bench: epoll");
-		return 1;
-	}
 	bool fanout = strcmp(cfg.scenario, "fanout") == 0;
 	bool echo = strcmp(cfg.scenario, "echo") == 0;
 	bool idle = strcmp(cfg.scenario, "idle") == 0;
@@ -400,13 +402,14 @@ int main(int argc, char **argv)
 	nclients = (uint32_t)cfg.n + (fanout ? 1 : 0);
 	clients = calloc(nclients, sizeof(*clients));
 	if (echo) {
-		lat = malloc((size_t)cfg.n * (size_t)cfg.k * sizeof(*lat));
 		payload_echo = malloc((size_t)cfg.size + 16);
-		int h = sprintf(payload_echo, "42[\"echo\",\"");
-		memset(payload_echo + h, 'x', (size_t)cfg.size);
-		strcpy(payload_echo + h + cfg.size, "\"]");
+		if (payload_echo) {
+			int h = sprintf(payload_echo, "42[\"echo\",\"");
+			memset(payload_echo + h, 'x', (size_t)cfg.size);
+			strcpy(payload_echo + h + cfg.size, "\"]");
+		}
 	}
-	if (!clients || (echo && (!lat || !payload_echo))) {
+	if (!clients || (echo && !payload_echo)) {
 		fprintf(stderr, "sio-bench: out of memory\n");
 		return 1;
 	}
@@ -423,25 +426,41 @@ int main(int argc, char **argv)
 			chs[j]->cl = cl;
 		}
 	}
+	if (workers_setup(echo) < 0) {
+		perror("sio-bench: epoll");
+		return 1;
+	}
 
 	result r = { 0 };
 	read_proc(cfg.server_pid, &r.before);
 	uint64_t t_begin = now_us();
 	uint64_t deadline = t_begin + (uint64_t)(cfg.timeout_s * 1e6);
 	uint64_t t_run = 0, t_settle = 0, t_sample = 0;
-	double cpu0 = 0, srv_cpu0 = 0;
-	uint64_t expect = 0;
+	double cpu0 = 0, srv_cpu0 = 0, srv_sys0 = 0;
+	bool connect_done = false, run_done = false;
 	r.peak_rss_kb = r.before.rss_kb;
+	double conn_cpu0 = self_cpu_s(), conn_srv_cpu0 = r.before.cpu_s;
+	double conn_srv_sys0 = r.before.sys_s;
+
+	worker *self = &workers[nworkers - 1];
+	tw = self;
+	int started = 0;
+	for (; started < nworkers - 1; started++)
+		if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started])) {
+			perror("sio-bench: pthread_create");
+			break;
+		}
+	if (started < nworkers - 1)
+		interrupted = 1;
 
 	while (!run_done && !interrupted) {
-		ramp_fill();
-		net_poll(connect_done ? 2 : 5);
+		worker_turn(self, connect_done ? 2 : 5);
 		uint64_t t = now_us();
 		if (t >= deadline)
 			break;
-		if (!connect_done && n_connected + n_failed == nclients) {
+		if (!connect_done && all_set(true)) {
 			connect_done = true;
-			double wall = (double)(t - t_first_start) / 1e6;
+			double wall = (double)(t - t_begin) / 1e6;
 			proc_stat ps;
 			read_proc(cfg.server_pid, &ps);
 			if (wall > 0) {
@@ -449,8 +468,15 @@ int main(int argc, char **argv)
 				r.conn_srv_cpu_pct = ps.cpu_s >= 0 && conn_srv_cpu0 >= 0
 				                     ? (ps.cpu_s - conn_srv_cpu0) / wall * 100 : -1;
 			}
+			if (ps.cpu_s > conn_srv_cpu0 && conn_srv_cpu0 >= 0) {
+				r.conn_srv_sys_share = (ps.sys_s - conn_srv_sys0) /
+				                       (ps.cpu_s - conn_srv_cpu0) * 100;
+			}
+			if (cfg.progress)
+				fprintf(stderr, "sio-bench: connected %u\n", n_connected_now());
 			/* the receivers are in; give the server a moment before measuring */
-			t_settle = t + (idle ? 1000000 : 200000);
+			t_settle = t + (cfg.settle_s >= 0 ? (uint64_t)(cfg.settle_s * 1e6)
+			                : idle ? 1000000 : 200000);
 		}
 		if (cfg.server_pid && t >= t_sample) {
 			proc_stat ps;
@@ -466,45 +492,53 @@ int main(int argc, char **argv)
 			proc_stat ps;
 			read_proc(cfg.server_pid, &ps);
 			srv_cpu0 = ps.cpu_s;
-			if (idle) {
+			srv_sys0 = ps.sys_s;
+			if (idle)
 				r.after = ps;
-			} else if (fanout) {
-				client *sender = &clients[nclients - 1];
-				expect = (uint64_t)(n_connected - (sender->phase == P_CONNECTED)) *
-				         (uint64_t)cfg.k;
-				g_deliveries = 0;
-				if (sender->phase == P_CONNECTED)
+			client *sender = &clients[nclients - 1];
+			if (fanout && sender->phase != P_CONNECTED)
+				break;
+			if (fanout || echo) {
+				atomic_store_explicit(&g_run, true, memory_order_release);
+				wake_all();
+				worker_run_start(self);
+				if (fanout)
 					fanout_send(sender);
-				else
-					break;
-			} else if (echo) {
-				expect = (uint64_t)n_connected * (uint64_t)cfg.k;
-				for (uint32_t i = 0; i < nclients; i++)
-					if (clients[i].phase == P_CONNECTED)
-						echo_send(&clients[i]);
 			}
 		}
 		if (handshake)
 			run_done = true;
 		else if (idle)
 			run_done = t >= t_run + (uint64_t)(cfg.hold_s * 1e6);
-		else if (fanout)
-			run_done = g_deliveries >= expect;
-		else if (echo)
-			run_done = acks_total >= expect;
+		else
+			run_done = all_set(false);
 	}
 
 	uint64_t t_end = now_us();
+	double gen_cpu_end = self_cpu_s();
+	proc_stat srv_end;
+	read_proc(cfg.server_pid, &srv_end);
+	if (cfg.progress)
+		fprintf(stderr, "sio-bench: run done\n");
+	while (run_done && !interrupted && now_us() < t_end + (uint64_t)(cfg.linger_s * 1e6))
+		worker_turn(self, 5);
+	atomic_store_explicit(&g_stop, true, memory_order_release);
+	wake_all();
+	for (int i = 0; i < started; i++)
+		pthread_join(workers[i].thread, NULL);
+	uint64_t deliveries, last_delivery, acks, last_ack;
+	merge(&deliveries, &last_delivery, &acks, &last_ack);
+
 	if (t_run) {
 		double wall = (double)(t_end - t_run) / 1e6;
-		proc_stat ps;
-		read_proc(cfg.server_pid, &ps);
 		if (wall > 0) {
-			r.gen_cpu_pct = (self_cpu_s() - cpu0) / wall * 100;
-			r.srv_cpu_pct = srv_cpu0 >= 0 ? (ps.cpu_s - srv_cpu0) / wall * 100 : -1;
+			r.gen_cpu_pct = (gen_cpu_end - cpu0) / wall * 100;
+			r.srv_cpu_pct = srv_cpu0 >= 0 ? (srv_end.cpu_s - srv_cpu0) / wall * 100 : -1;
 		}
+		if (srv_cpu0 >= 0 && srv_end.cpu_s > srv_cpu0)
+			r.srv_sys_share = (srv_end.sys_s - srv_sys0) / (srv_end.cpu_s - srv_cpu0) * 100;
 	}
-	read_proc(cfg.server_pid, &r.end);
+	r.end = srv_end;
 	if (r.end.rss_kb > r.peak_rss_kb)
 		r.peak_rss_kb = r.end.rss_kb;
 	if (!idle)
@@ -515,6 +549,7 @@ int main(int argc, char **argv)
 	if (handshake || idle) {
 		r.gen_cpu_pct = r.conn_gen_cpu_pct;   /* the ramp-up is what they measure */
 		r.srv_cpu_pct = r.conn_srv_cpu_pct;
+		r.srv_sys_share = r.conn_srv_sys_share;
 	}
 	if (handshake) {
 		r.rate_name = "upgrades";
@@ -528,29 +563,32 @@ int main(int argc, char **argv)
 		r.rate = r.connect_s > 0 ? n_connected / r.connect_s : 0;
 	} else if (fanout) {
 		r.rate_name = "deliveries";
-		r.count = g_deliveries;
-		uint64_t last = run_done ? g_last_delivery : t_end;
+		r.count = deliveries;
+		uint64_t last = run_done ? last_delivery : t_end;
 		r.run_s = t_run && last > t_run ? (double)(last - t_run) / 1e6 : 0;
-		r.rate = r.run_s > 0 ? (double)g_deliveries / r.run_s : 0;
+		r.rate = r.run_s > 0 ? (double)deliveries / r.run_s : 0;
 	} else {
 		r.rate_name = "acks";
-		r.count = acks_total;
-		r.run_s = t_run ? (double)(t_end - t_run) / 1e6 : 0;
-		r.rate = r.run_s > 0 ? (double)acks_total / r.run_s : 0;
-		qsort(lat, nlat, sizeof(*lat), cmp_u32);
-		r.p50 = pct(0.50);
-		r.p99 = pct(0.99);
-		r.p999 = pct(0.999);
-		r.pmax = nlat ? lat[nlat - 1] : 0;
+		r.count = acks;
+		/* the last ack, not when the coordinator noticed it */
+		uint64_t last = run_done && last_ack ? last_ack : t_end;
+		r.run_s = t_run && last > t_run ? (double)(last - t_run) / 1e6 : 0;
+		r.rate = r.run_s > 0 ? (double)acks / r.run_s : 0;
+		r.p50 = hist_pct(&lat, 0.50);
+		r.p99 = hist_pct(&lat, 0.99);
+		r.p999 = hist_pct(&lat, 0.999);
+		r.pmax = lat.max;
 	}
 	if (!run_done && !first_error[0])
 		snprintf(first_error, sizeof(first_error), "%s",
 		         interrupted ? "interrupted" : "timeout");
 	report(&r);
-	for (uint32_t i = 0; i < nclients; i++)
+	for (uint32_t i = self->lo; i < self->hi; i++)
 		client_close(&clients[i]);
+	for (int i = 0; i < nworkers; i++)
+		hist_free(&workers[i].lat);
+	hist_free(&lat);
 	free(clients);
-	free(lat);
 	free(payload_echo);
 	return r.complete ? 0 : 1;
 }

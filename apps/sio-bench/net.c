@@ -3,9 +3,9 @@
  * and a WebSocket client (RFC 6455: masked client frames, 16/64-bit lengths,
  * fragmentation, ping/pong, close).
  *
- * Reads go into one large per-process buffer and are parsed in place; only
- * the tail of a partial frame is copied into the channel, so ten thousand
- * idle connections cost no read buffers. Received "42[\"broadcast\"" frames
+ * Each worker thread has its own epoll set and one large read buffer; reads
+ * are parsed in place there and only the tail of a partial frame is copied
+ * into the channel, so ten thousand idle connections cost no read buffers. Received "42[\"broadcast\"" frames
  * are counted right here by a prefix compare, never parsed.
  */
 #define _GNU_SOURCE
@@ -21,14 +21,11 @@
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #define RBUF_SIZE (1 << 20)
 #define MAX_EVENTS 1024
-
-static int epfd = -1;
-static char *rbuf;
-static uint64_t read_now;   /* time of the current read batch */
 
 static const char bcast_prefix[] = "42[\"broadcast\"";
 #define BCAST_PREFIX_LEN (sizeof(bcast_prefix) - 1)
@@ -84,11 +81,25 @@ void buf_free(buf *b)
 
 /* ---- Sockets ---------------------------------------------------------------- */
 
-int net_init(void)
+/* The worker's epoll set, its wake-up eventfd (registered with a NULL
+ * pointer, which no channel has) and its read buffer. */
+int net_init(worker *w)
 {
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	rbuf = malloc(RBUF_SIZE);
-	return epfd >= 0 && rbuf ? 0 : -1;
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	w->rbuf = malloc(RBUF_SIZE);
+	if (w->epfd < 0 || w->wakefd < 0 || !w->rbuf)
+		return -1;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev);
+}
+
+/* Wake w's loop from another thread. */
+void net_wake(worker *w)
+{
+	uint64_t one = 1;
+	ssize_t r = write(w->wakefd, &one, sizeof(one));
+	(void)r;   /* EAGAIN: a wake-up is already pending */
 }
 
 int chan_connect(chan *ch, const struct sockaddr_in *src)
@@ -114,7 +125,7 @@ int chan_connect(chan *ch, const struct sockaddr_in *src)
 	}
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 	                          .data.ptr = ch };
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (epoll_ctl(tw->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -273,8 +284,8 @@ static ssize_t ws_parse(chan *ch, const char *p, size_t len)
 		off += hl + n;
 		if (op == 1 && fin) {
 			if (n >= BCAST_PREFIX_LEN && memcmp(d, bcast_prefix, BCAST_PREFIX_LEN) == 0) {
-				g_deliveries++;
-				g_last_delivery = read_now;
+				tw->deliveries++;
+				tw->last_delivery = tw->read_now;
 				continue;
 			}
 			proto_ws_message(ch, d, n);
@@ -286,8 +297,8 @@ static ssize_t ws_parse(chan *ch, const char *p, size_t len)
 				const char *m = ch->frag.p;
 				if (ch->frag.len >= BCAST_PREFIX_LEN &&
 				    memcmp(m, bcast_prefix, BCAST_PREFIX_LEN) == 0) {
-					g_deliveries++;
-					g_last_delivery = read_now;
+					tw->deliveries++;
+					tw->last_delivery = tw->read_now;
 				} else {
 					proto_ws_message(ch, m, ch->frag.len);
 				}
@@ -456,7 +467,7 @@ static void chan_readable(chan *ch)
 			dst = ch->in.p + ch->in.len;
 			room = ch->in.cap - ch->in.len;
 		} else {
-			dst = rbuf;
+			dst = tw->rbuf;
 			room = RBUF_SIZE;
 		}
 		ssize_t n = read(ch->fd, dst, room);
@@ -471,8 +482,8 @@ static void chan_readable(chan *ch)
 				chan_fail(ch, "read error");
 			return;
 		}
-		read_now = now_us();
-		const char *data = own ? ch->in.p : rbuf;
+		tw->read_now = now_us();
+		const char *data = own ? ch->in.p : tw->rbuf;
 		size_t len = own ? ch->in.len + (size_t)n : (size_t)n;
 		ssize_t used = chan_parse(ch, data, len);
 		if (used < 0)
@@ -516,7 +527,14 @@ static void chan_event(chan *ch, uint32_t ev)
 void net_poll(int timeout_ms)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	int n = epoll_wait(epfd, evs, MAX_EVENTS, timeout_ms);
-	for (int i = 0; i < n; i++)
-		chan_event(evs[i].data.ptr, evs[i].events);
+	int n = epoll_wait(tw->epfd, evs, MAX_EVENTS, timeout_ms);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.ptr) {
+			chan_event(evs[i].data.ptr, evs[i].events);
+		} else {
+			uint64_t v;
+			ssize_t r = read(tw->wakefd, &v, sizeof(v));
+			(void)r;
+		}
+	}
 }

@@ -170,8 +170,8 @@ static void got_packet(client *cl, const char *p, size_t n)
 		} else if (p[1] == '2') {
 			if (n >= sizeof(bcast_prefix) - 1 &&
 			    memcmp(p, bcast_prefix, sizeof(bcast_prefix) - 1) == 0) {
-				g_deliveries++;
-				g_last_delivery = now_us();
+				tw->deliveries++;
+				tw->last_delivery = now_us();
 			}
 		} else if (p[1] == '3') {
 			uint32_t id = 0;
