@@ -59,6 +59,7 @@ static int fail(int *status, const char **code, const char **message, int st,
 static int parse(const char *js, size_t len, const char *content_type, size_t max_len,
                  srv_api_body *out, int *status, const char **code, const char **message)
 {
+    free(out->event);   /* the result of an earlier call on out */
     out->event = NULL;
     out->data = NULL;
     out->data_len = 0;

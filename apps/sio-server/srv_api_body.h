@@ -27,8 +27,9 @@ typedef struct srv_api_body {
  * with the request's Content-Type (NULL or "" when absent) and the size
  * limit max_len. 0 on success; -1 with the HTTP answer in *status, *code
  * and *message (static strings), and out->event and out->data NULL.
- * out->doc may hold a document from an earlier call (it is reused). Call
- * srv_api_body_free(out) either way. */
+ * out must be initialised (SRV_API_BODY_INIT); it may hold the result of
+ * an earlier call, which is released (the document's memory is reused).
+ * Call srv_api_body_free(out) when done, whatever the result. */
 int srv_api_body_parse(const char *js, size_t len, const char *content_type, size_t max_len,
                        srv_api_body *out, int *status, const char **code,
                        const char **message);
