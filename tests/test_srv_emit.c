@@ -220,6 +220,41 @@ START_TEST(throttle_late_timer_and_cap)
 }
 END_TEST
 
+/* Pending payloads are bounded in bytes, not only in entries: 4096 entries
+ * of maxHttpBufferSize each would be gigabytes. Past the bound a payload is
+ * sent at once, its entry's older pending payload is dropped (it is older,
+ * so the latest still wins) and a new interval starts. */
+START_TEST(throttle_pending_bytes_bounded)
+{
+    srv_throttle_table *t = srv_throttle_new(16);
+    srv_throttle_set_max_pending(t, 10);
+    nsends = 0;
+    ck_assert_int_eq(OFFER(t, "job:a", "first", 0), SRV_THROTTLE_SEND);
+    ck_assert_int_eq(OFFER(t, "job:a", "12345678", 10), SRV_THROTTLE_DEFERRED);
+    ck_assert_uint_eq(srv_throttle_pending_bytes(t), 8);
+    ck_assert_int_eq(OFFER(t, "job:b", "first", 20), SRV_THROTTLE_SEND);
+    ck_assert_int_eq(OFFER(t, "job:b", "123", 30), SRV_THROTTLE_FULL);   /* 8 + 3 > 10 */
+    ck_assert_uint_eq(srv_throttle_pending_bytes(t), 8);
+    /* job:a's own payload is replaced, so 9 fits */
+    ck_assert_int_eq(OFFER(t, "job:a", "123456789", 40), SRV_THROTTLE_DEFERRED);
+    ck_assert_uint_eq(srv_throttle_pending_bytes(t), 9);
+    /* one payload over the bound alone: sent now, job:a's older one dropped,
+     * a new interval from now */
+    ck_assert_int_eq(OFFER(t, "job:a", "12345678901", 50), SRV_THROTTLE_FULL);
+    ck_assert_uint_eq(srv_throttle_pending_bytes(t), 0);
+    ck_assert_uint_eq(srv_throttle_next(t), 230);           /* job:b's new interval */
+    srv_throttle_expire(t, 230, record, NULL);
+    ck_assert_int_eq(nsends, 0);                             /* nothing stale sent later */
+    ck_assert_int_eq(OFFER(t, "job:a", "x", 60), SRV_THROTTLE_DEFERRED);
+    srv_throttle_expire(t, 250, record, NULL);
+    ck_assert_int_eq(nsends, 1);
+    ck_assert_str_eq(sends[0].room, "job:a");
+    ck_assert_str_eq(sends[0].data, "x");
+    ck_assert_uint_eq(srv_throttle_pending_bytes(t), 0);
+    srv_throttle_free(t);
+}
+END_TEST
+
 /* ---- metrics ------------------------------------------------------------------ */
 
 START_TEST(metrics_bounded_and_escaped)
@@ -272,6 +307,7 @@ static Suite *emit_suite(void)
     tcase_add_test(tc, throttle_latest_wins);
     tcase_add_test(tc, throttle_events_are_separate_keys);
     tcase_add_test(tc, throttle_late_timer_and_cap);
+    tcase_add_test(tc, throttle_pending_bytes_bounded);
     tcase_add_test(tc, metrics_bounded_and_escaped);
     suite_add_tcase(s, tc);
     return s;

@@ -7,7 +7,9 @@
  * string of at most SRV_API_MAX_EVENT_LEN bytes that is not one of
  * socket.io's reserved names, which a client could not receive as events)
  * and optionally "data" (any JSON value: the event's single argument;
- * absent means no argument). Anything else is a 400 naming the problem.
+ * absent means no argument), each once. Anything else is a 400 naming the
+ * problem (415 for another Content-Type, 413 when too large). The parser
+ * is srv_api_body.c, tested and fuzzed without HTTP.
  *
  * Answer data: {event, room? (userId?), recipientCount} with 200, where
  * recipientCount is the number of sockets the event was written to; or,
@@ -15,93 +17,28 @@
  * {..., recipientCount: 0, throttled: true}.
  */
 #include "srv_api.h"
+#include "srv_api_body.h"
 #include "srv_rooms.h"
 
 #include "../../socketio/sio_json.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-/* socket.io's reserved event names (socket.emit throws on them in node). */
-static bool reserved(const char *e)
+/* 0, or -1 with the 4xx answer sent (the rules: srv_api_body.c). */
+static int parse_body(srv_api_req *r, srv_api_body *bd)
 {
-    static const char *const names[] = { "connect", "connect_error", "disconnect",
-        "disconnecting", "newListener", "removeListener", NULL };
-    for (size_t i = 0; names[i]; i++)
-        if (!strcmp(e, names[i]))
-            return true;
-    return false;
-}
-
-typedef struct body {
-    sio_json doc;
-    char *event;
-    const char *data;     /* raw JSON of "data", or NULL */
-    size_t data_len;
-} body;
-
-/* 0, or -1 with the 4xx answer sent. */
-static int parse_body(srv_api_req *r, body *bd)
-{
-    const srv_config *cfg = r->api->cfg;
     const eio_request *info = eio_http_request_info(r->req);
-    const char *ct = eio_request_header(info, "content-type");
     size_t len = 0;
     const char *js = eio_http_request_body(r->req, &len);
+    int status;
+    const char *code, *message;
 
-    if (ct && *ct && (strncasecmp(ct, "application/json", 16) != 0 ||
-                      (ct[16] && ct[16] != ';' && ct[16] != ' '))) {
-        srv_api_fail(r, 415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
-        return -1;
-    }
-    if (len > (size_t)cfg->max_http_buffer_size) {
-        srv_api_fail(r, 413, "PAYLOAD_TOO_LARGE", "Body larger than maxHttpBufferSize");
-        return -1;
-    }
-    if (!js || len == 0) {
-        srv_api_fail(r, 400, "BAD_REQUEST", "Body required: {\"event\": string, \"data\"?: any}");
-        return -1;
-    }
-    if (sio_json_parse(&bd->doc, js, len)) {
-        srv_api_fail(r, 400, "INVALID_JSON", "Body is not valid JSON");
-        return -1;
-    }
-    int root = sio_json_root(&bd->doc);
-    if (sio_json_type(&bd->doc, root) != SIO_JSON_OBJECT) {
-        srv_api_fail(r, 400, "BAD_REQUEST", "Body must be a JSON object {event, data}");
-        return -1;
-    }
-    sio_json_iter it;
-    int key, v;
-    sio_json_iter_init(&bd->doc, root, &it);
-    while ((v = sio_json_iter_next(&bd->doc, &it, &key)) >= 0) {
-        if (!sio_json_str_eq(&bd->doc, key, "event", 5) &&
-            !sio_json_str_eq(&bd->doc, key, "data", 4)) {
-            srv_api_fail(r, 400, "BAD_REQUEST",
-                         "Unknown key in body (allowed: event, data)");
-            return -1;
-        }
-    }
-    int ev = sio_json_obj_get(&bd->doc, root, "event");
-    size_t elen = 0;
-    if (sio_json_type(&bd->doc, ev) != SIO_JSON_STRING ||
-        sio_json_str_dup(&bd->doc, ev, &bd->event, &elen)) {
-        srv_api_fail(r, 400, "BAD_REQUEST", "\"event\" is required and must be a string");
-        return -1;
-    }
-    if (elen == 0 || elen > SRV_API_MAX_EVENT_LEN || strlen(bd->event) != elen) {
-        srv_api_fail(r, 400, "BAD_REQUEST", "\"event\" must be 1 to 256 bytes, without NUL");
-        return -1;
-    }
-    if (reserved(bd->event)) {
-        srv_api_fail(r, 400, "BAD_REQUEST", "\"event\" is a reserved Socket.IO event name");
-        return -1;
-    }
-    int data = sio_json_obj_get(&bd->doc, root, "data");
-    if (data >= 0)
-        bd->data = sio_json_raw(&bd->doc, data, &bd->data_len);
-    return 0;
+    if (srv_api_body_parse(js, len, eio_request_header(info, "content-type"),
+                           (size_t)r->api->cfg->max_http_buffer_size, bd, &status, &code,
+                           &message) == 0)
+        return 0;
+    srv_api_fail(r, status, code, message);
+    return -1;
 }
 
 /* The room for a user id, from cfg->api.user_room. 0, or -1 if too long. */
@@ -111,7 +48,7 @@ static int user_room(const srv_config *cfg, const char *uid, char *out, size_t c
     return srv_room_expand(cfg->api.user_room, &u, NULL, NULL, out, cap);
 }
 
-static void answer(srv_api_req *r, const body *bd, int kind, const char *arg,
+static void answer(srv_api_req *r, const srv_api_body *bd, int kind, const char *arg,
                    const char *room, const srv_emit_result *res)
 {
     sio_buf b = SIO_BUF_INIT;
@@ -145,7 +82,7 @@ static void answer(srv_api_req *r, const body *bd, int kind, const char *arg,
 void srv_api_broadcast(srv_api_req *r, int kind, const char *arg)
 {
     const srv_config *cfg = r->api->cfg;
-    body bd = { SIO_JSON_INIT, NULL, NULL, 0 };
+    srv_api_body bd = SRV_API_BODY_INIT;
     char room_buf[1024];
     const char *room = NULL;
 
@@ -173,6 +110,5 @@ void srv_api_broadcast(srv_api_req *r, int kind, const char *arg)
         else
             answer(r, &bd, kind, arg, room, &res);
     }
-    free(bd.event);
-    sio_json_free(&bd.doc);
+    srv_api_body_free(&bd);
 }

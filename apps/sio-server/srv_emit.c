@@ -87,6 +87,7 @@ typedef struct tentry {
 struct srv_throttle_table {
     tentry *v;
     size_t n, cap;
+    size_t pending_bytes, max_pending;   /* payloads held; their bound */
 };
 
 srv_throttle_table *srv_throttle_new(size_t cap)
@@ -100,7 +101,29 @@ srv_throttle_table *srv_throttle_new(size_t cap)
         return NULL;
     }
     t->cap = cap;
+    t->max_pending = SRV_THROTTLE_MAX_PENDING;
     return t;
+}
+
+void srv_throttle_set_max_pending(srv_throttle_table *t, size_t bytes)
+{
+    t->max_pending = bytes;
+}
+
+size_t srv_throttle_pending_bytes(const srv_throttle_table *t)
+{
+    return t->pending_bytes;
+}
+
+/* Forget e's pending payload. */
+static void drop_pending(srv_throttle_table *t, tentry *e)
+{
+    if (e->data)
+        t->pending_bytes -= e->len;
+    free(e->data);
+    e->data = NULL;
+    e->len = 0;
+    e->pending = false;
 }
 
 static void entry_free(tentry *e)
@@ -152,6 +175,12 @@ int srv_throttle_offer(srv_throttle_table *t, const char *room, const char *even
         e->deadline = now + (uint64_t)e->interval;
         return SRV_THROTTLE_SEND;
     }
+    size_t others = t->pending_bytes - (e->data ? e->len : 0);   /* e's is replaced */
+    if (data && (others > t->max_pending || len > t->max_pending - others)) {
+        drop_pending(t, e);   /* superseded by this one, sent now */
+        e->deadline = now + (uint64_t)e->interval;
+        return SRV_THROTTLE_FULL;
+    }
     char *copy = NULL;
     if (data) {
         copy = malloc(len + 1);
@@ -160,10 +189,12 @@ int srv_throttle_offer(srv_throttle_table *t, const char *room, const char *even
         memcpy(copy, data, len);
         copy[len] = '\0';
     }
-    free(e->data);           /* the latest payload wins */
+    drop_pending(t, e);      /* the latest payload wins */
     e->data = copy;
     e->len = len;
     e->pending = true;
+    if (copy)
+        t->pending_bytes += len;
     return SRV_THROTTLE_DEFERRED;
 }
 
@@ -176,6 +207,8 @@ void srv_throttle_expire(srv_throttle_table *t, uint64_t now, srv_throttle_send_
             i++;
         } else if (e->pending) {
             char *data = e->data;
+            if (data)
+                t->pending_bytes -= e->len;
             e->data = NULL;
             e->pending = false;
             e->deadline = now + (uint64_t)e->interval;

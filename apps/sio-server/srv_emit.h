@@ -14,6 +14,11 @@
  * holds at most SRV_THROTTLE_MAX entries (an entry lives until an interval
  * passes without a broadcast); when full, a broadcast for a new (R, E) is
  * sent at once, unthrottled, and counted as error kind "throttle_full".
+ * The pending payloads together hold at most SRV_THROTTLE_MAX_PENDING bytes
+ * (each may be maxHttpBufferSize, so 4096 of them could otherwise hold
+ * gigabytes): a payload that would pass that is sent at once as well
+ * (also "throttle_full"), its (R, E)'s older pending payload is dropped
+ * (superseded: the latest still wins) and a new interval starts.
  *
  * Globs: '*' matches any run of characters (':' included); every other
  * character matches itself; the whole name must match.
@@ -28,6 +33,7 @@
 #include <stdint.h>
 
 #define SRV_THROTTLE_MAX 4096
+#define SRV_THROTTLE_MAX_PENDING ((size_t)64 << 20)   /* bytes */
 
 bool srv_glob_match(const char *glob, const char *s);
 
@@ -48,10 +54,15 @@ typedef struct srv_throttle_table srv_throttle_table;
 enum {
     SRV_THROTTLE_SEND = 0,   /* send now (an interval starts) */
     SRV_THROTTLE_DEFERRED,   /* kept as the pending payload (replacing any) */
-    SRV_THROTTLE_FULL        /* table full: send now, untracked */
+    SRV_THROTTLE_FULL        /* table or pending bytes full: send now */
 };
 
+/* At most cap entries and SRV_THROTTLE_MAX_PENDING pending bytes. */
 srv_throttle_table *srv_throttle_new(size_t cap);
+/* Change the pending bytes limit (tests). */
+void srv_throttle_set_max_pending(srv_throttle_table *t, size_t bytes);
+/* Bytes held by pending payloads now. */
+size_t srv_throttle_pending_bytes(const srv_throttle_table *t);
 void srv_throttle_free(srv_throttle_table *t);
 /* data (raw JSON, len bytes) may be NULL: the event has no argument.
  * Returns SRV_THROTTLE_* or -1 when out of memory. */

@@ -60,6 +60,8 @@ int srv_room_expand(const char *tmpl, const srv_user *u, const char *value,
                     const char *id, char *out, size_t cap)
 {
     size_t o = 0;
+    if (cap == 0)
+        return -1;   /* no room for the NUL */
     for (const char *p = tmpl; *p;) {
         if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
             if (put(out, cap, &o, p, 1))
@@ -189,11 +191,11 @@ void srv_rooms_on_connection(srv_rooms *r, sio_socket *s)
     }
 }
 
-/* The id of a join/leave argument: a string, an integer, or an object's
- * id_field. Written to buf; *num set when it was a number. */
-static int arg_id(const sio_args *a, const char *field, char *buf, size_t cap, bool *num)
+int srv_rooms_arg_id(const sio_args *a, const char *field, char *buf, size_t cap, bool *num)
 {
     *num = false;
+    if (cap == 0)
+        return -1;
     int t = sio_args_type(a, 0);
     if (t == SIO_ARG_STRING) {
         size_t n;
@@ -207,7 +209,9 @@ static int arg_id(const sio_args *a, const char *field, char *buf, size_t cap, b
         int64_t v;
         if (sio_args_int(a, 0, &v))
             return -1;
-        snprintf(buf, cap, "%lld", (long long)v);
+        int w = snprintf(buf, cap, "%lld", (long long)v);
+        if (w < 0 || (size_t)w >= cap)
+            return -1;
         *num = true;
         return 0;
     }
@@ -222,14 +226,18 @@ static int arg_id(const sio_args *a, const char *field, char *buf, size_t cap, b
         size_t n;
         int64_t x;
         if (sio_json_type(&doc, v) == SIO_JSON_STRING) {
-            if (sio_json_str_unescape(&doc, v, buf, cap, &n) == 0 && n > 0 &&
+            /* n == cap fits without the NUL (sio_json_str_unescape then
+             * writes none): refused, like a string argument of cap bytes */
+            if (sio_json_str_unescape(&doc, v, buf, cap, &n) == 0 && n > 0 && n < cap &&
                 strlen(buf) == n)
                 rc = 0;
         } else if (sio_json_type(&doc, v) == SIO_JSON_NUMBER &&
                    sio_json_int64(&doc, v, &x) == 0) {
-            snprintf(buf, cap, "%lld", (long long)x);
-            *num = true;
-            rc = 0;
+            int w = snprintf(buf, cap, "%lld", (long long)x);
+            if (w >= 0 && (size_t)w < cap) {
+                *num = true;
+                rc = 0;
+            }
         }
     }
     sio_json_free(&doc);
@@ -311,7 +319,7 @@ static void on_join_event(sio_socket *s, const char *ev, const sio_args *a, sio_
     bool num;
     if (!je->ack)
         ack = NULL;
-    if (arg_id(a, je->id_field, id, sizeof(id), &num)) {
+    if (srv_rooms_arg_id(a, je->id_field, id, sizeof(id), &num)) {
         refuse_join(c, "invalid_room", s, ack, &je->invalid, NULL, false);   /* no id to echo */
         return;
     }

@@ -39,6 +39,13 @@ void srv_rooms_on_connection(srv_rooms *r, sio_socket *s);
 int srv_room_expand(const char *tmpl, const srv_user *u, const char *value,
                     const char *id, char *out, size_t cap);
 
+/* The id of a join/leave event's argument (a client's, so anything): the
+ * first argument when it is a non-empty string without NUL or an integer,
+ * or an object's field (a string or an integer). Written NUL-terminated to
+ * buf (cap bytes; a longer id is refused, never cut); *num set when it was
+ * a number (echoed as a JSON number). 0, or -1 when there is no such id. */
+int srv_rooms_arg_id(const sio_args *a, const char *field, char *buf, size_t cap, bool *num);
+
 /* Send a refusal: {code?, message, <valueKey>?: value} to rep->event
  * (nothing when rep->event is NULL). value_num: value is a JSON number.
  * Counted in m (may be NULL) as an error of error_kind and an event sent. */
