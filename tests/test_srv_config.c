@@ -445,6 +445,7 @@ static const struct bad {
     { "{\"api\": {\"userRoom\": \"users\"}}", NULL, {0}, "\"api.userRoom\": expected a room template with {userId}" },
     { "{\"limits\": {\"eventsPerMinute\": -1}}", NULL, {0}, "\"limits.eventsPerMinute\": expected an integer from 0" },
     { "{\"limits\": {\"maxRoomNameLength\": 0}}", NULL, {0}, "\"limits.maxRoomNameLength\": expected an integer from 1" },
+    { "{\"limits\": {\"maxRoomNameLength\": 1001}}", NULL, {0}, "\"limits.maxRoomNameLength\": expected an integer from 1 to 1000" },
     { "{\"limits\": {\"exceeded\": {\"evnt\": \"x\"}}}", NULL, {0}, "\"limits.exceeded.evnt\": unknown key" },
     { "{\"rooms\": {\"auto\": [\"user:{user}\"]}}", NULL, {0}, "config: \"rooms.auto[0]\": unknown placeholder \"{user}\"" },
     { "{\"rooms\": {\"auto\": [{\"room\": \"a:{claims.}\"}]}}", NULL, {0}, "\"rooms.auto[0].room\": unknown placeholder \"{claims.}\"" },

@@ -29,6 +29,7 @@
 #include "socketio.h"
 #include "srv_auth.h"
 #include "srv_config.h"
+#include "srv_api_body.h"
 #include "srv_emit.h"
 #include "srv_metrics.h"
 
@@ -51,7 +52,6 @@ int srv_api_install(srv_api *api, eio_listener *l, const srv_config *cfg, sio_se
 
 /* ---- internal: shared by srv_api*.c ---------------------------------------- */
 
-#define SRV_API_MAX_EVENT_LEN 256  /* bytes of an event name */
 #define SRV_API_MAX_LISTED    1000 /* rooms per namespace in /stats, ids in /rooms */
 
 typedef struct srv_api_req {

@@ -83,7 +83,7 @@ void srv_api_broadcast(srv_api_req *r, int kind, const char *arg)
 {
     const srv_config *cfg = r->api->cfg;
     srv_api_body bd = SRV_API_BODY_INIT;
-    char room_buf[1024];
+    char room_buf[SRV_MAX_ROOM_NAME + 1];
     const char *room = NULL;
 
     if (kind != 'a' && !*arg) {

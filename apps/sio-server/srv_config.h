@@ -252,6 +252,9 @@ void srv_config_free(srv_config *cfg);
 struct sio_json;
 
 #define SRV_CONFIG_MAX_MS 86400000L    /* longest interval: one day */
+/* Longest room name limits.maxRoomNameLength may allow: room names are
+ * expanded into fixed buffers of SRV_MAX_ROOM_NAME + 1 bytes. */
+#define SRV_MAX_ROOM_NAME 1000
 
 typedef struct srv_cfgp {      /* a JSON walk with the key path for errors */
     const struct sio_json *doc;

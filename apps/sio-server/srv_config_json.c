@@ -621,7 +621,7 @@ static int parse_limits(srv_cfgp *p, int obj, srv_config *cfg)
            srv_cfgp_long(p, obj, "maxRoomsPerSocket", &l->max_rooms_per_socket,
                          0, 1000000) ||
            srv_cfgp_long(p, obj, "maxRoomNameLength",
-                         &l->max_room_name_length, 1, 65536) ||
+                         &l->max_room_name_length, 1, SRV_MAX_ROOM_NAME) ||
            srv_cfgp_long(p, obj, "subscribeEventsPerMinute",
                          &l->subscribe_events_per_minute, 0, 1000000) ||
            srv_cfgp_reply(p, obj, "exceeded", &l->exceeded) ? -1 : 0;

@@ -157,7 +157,7 @@ void srv_rooms_on_connection(srv_rooms *r, sio_socket *s)
 {
     const srv_config_rooms *rc = &r->cfg->rooms;
     const srv_user *u = srv_user_of(s);
-    char room[1024];
+    char room[SRV_MAX_ROOM_NAME + 1];
     for (size_t i = 0; i < rc->nautos; i++) {
         const srv_auto_room *a = &rc->autos[i];
         if (if_claim_ok(a, u) &&
@@ -315,7 +315,7 @@ static void on_join_event(sio_socket *s, const char *ev, const sio_args *a, sio_
     join_ctx *c = user;
     const srv_join_event *je = c->je;
     const srv_user *u = srv_user_of(s);
-    char id[256], room[1024];
+    char id[256], room[SRV_MAX_ROOM_NAME + 1];
     bool num;
     if (!je->ack)
         ack = NULL;
