@@ -27,6 +27,7 @@
 
 #include "../engineio/eio_internal.h"
 #include "../engineio/eio_packet.h"
+#include "loop_drain.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 #define PING_INTERVAL 50
@@ -193,21 +194,9 @@ static __attribute__((unused)) void shutdown_listener(void)
 {
 	if (!L)
 		return;
-	eio_listener_close(L);
-	/* An unreferenced watchdog: it does not keep the loop alive, but stops
-	 * it if something else does. */
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	uv_unref((uv_handle_t *)&wd);
-	watchdog_fired = false;
-	uv_timer_start(&wd, on_watchdog, WATCHDOG_MS, 0);
-	int alive = 0;
-	while (!watchdog_fired && (alive = uv_run(&loop, UV_RUN_ONCE)) != 0)
-		;
+	int alive = close_and_drain(&loop, L, WATCHDOG_MS);
 	if (alive)
 		uv_walk(&loop, print_handle, NULL);
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
 	ck_assert_msg(alive == 0, "loop still alive %d ms after eio_listener_close",
 	              WATCHDOG_MS);
 	eio_listener_free(L);

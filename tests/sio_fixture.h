@@ -39,6 +39,7 @@
 
 #include "../engineio/eio_internal.h"
 #include "../socketio/sio_internal.h"
+#include "loop_drain.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 #define WATCHDOG_MS 3000
@@ -269,17 +270,7 @@ static __attribute__((unused)) void teardown(void)
 {
 	event_hook = NULL;
 	conn_hook = NULL;
-	eio_listener_close(L);
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	uv_unref((uv_handle_t *)&wd);
-	watchdog_fired = false;
-	uv_timer_start(&wd, on_watchdog, WATCHDOG_MS, 0);
-	int alive = 0;
-	while (!watchdog_fired && (alive = uv_run(&loop, UV_RUN_ONCE)) != 0)
-		;
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
+	int alive = close_and_drain(&loop, L, WATCHDOG_MS);
 	eio_listener_free(L);
 	sio_server_free(srv);
 	if (srv2)

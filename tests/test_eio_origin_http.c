@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "../engineio/eio_internal.h"
+#include "loop_drain.h"
 
 #define WATCHDOG_MS 3000
 #define WS_KEY "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
@@ -78,17 +79,7 @@ static void teardown(void)
 {
 	if (!L)
 		return;
-	eio_listener_close(L);
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	uv_unref((uv_handle_t *)&wd);
-	watchdog_fired = false;
-	uv_timer_start(&wd, on_watchdog, WATCHDOG_MS, 0);
-	int alive = 0;
-	while (!watchdog_fired && (alive = uv_run(&loop, UV_RUN_ONCE)) != 0)
-		;
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
+	int alive = close_and_drain(&loop, L, WATCHDOG_MS);
 	ck_assert_msg(alive == 0, "loop still alive after eio_listener_close");
 	eio_listener_free(L);
 	L = NULL;

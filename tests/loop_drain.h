@@ -1,0 +1,40 @@
+/* loop_drain.h - shared by the Check fixtures that run a real listener:
+ * close it and run its loop until the loop ends by itself (every handle
+ * closed), under an unreferenced watchdog so that a handle left behind
+ * fails the test instead of hanging it. */
+#ifndef LOOP_DRAIN_H
+#define LOOP_DRAIN_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "engineio.h"
+
+static bool drain_watchdog_fired;
+
+static __attribute__((unused)) void drain_on_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	drain_watchdog_fired = true;
+}
+
+/* eio_listener_close(l), then uv_run until the loop ends or ms pass.
+ * Returns uv_run's last result: 0 when the loop ended by itself. */
+static __attribute__((unused)) int close_and_drain(uv_loop_t *loop, eio_listener *l,
+                                                   unsigned ms)
+{
+	eio_listener_close(l);
+	uv_timer_t wd;
+	uv_timer_init(loop, &wd);
+	uv_unref((uv_handle_t *)&wd);
+	drain_watchdog_fired = false;
+	uv_timer_start(&wd, drain_on_watchdog, ms, 0);
+	int alive = 0;
+	while (!drain_watchdog_fired && (alive = uv_run(loop, UV_RUN_ONCE)) != 0)
+		;
+	uv_close((uv_handle_t *)&wd, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
+	return alive;
+}
+
+#endif
