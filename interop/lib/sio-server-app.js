@@ -3,6 +3,7 @@
 // loopback port, sign JWTs (node's crypto; no jsonwebtoken dependency), wait
 // for events, make HTTP requests to the API, and track clients for cleanup.
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
@@ -170,4 +171,19 @@ export function http(url, { method = 'GET', path = '/', headers = {}, body } = {
     if (data) req.write(data);
     req.end();
   });
+}
+
+/**
+ * A describe()-level fixture: sio-server with config() (a path, computed in before()) and
+ * env, a client factory for it, and connect(sub, extra, opts) for a client whose auth
+ * token is token(sub, extra); clients are closed and the server stopped in after().
+ */
+export function serverFixture(config, { env = {}, token } = {}) {
+  const f = { server: null };
+  f.client = clientFactory(() => f.server.url);
+  f.connect = (sub, extra, opts = {}) =>
+    f.client.connected({ auth: { token: token(sub, extra) }, ...opts });
+  before(async () => { f.server = await startServer({ config: config(), env }); });
+  after(async () => { f.client.closeAll(); await f.server?.stop(); });
+  return f;
 }

@@ -9,10 +9,11 @@
 // Rooms are observed through presence: a variant of the config sends the
 // presence events to admin-room or to user:alice instead of all-users, and
 // who receives bob's status:online shows who is in that room.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  clientFactory, collect, exampleConfig, now, sign, startServer, waitFor,
+  collect, exampleConfig, now, sign, waitFor,
+  serverFixture as fixture,
 } from '../../lib/sio-server-app.js';
 import { variant } from '../../lib/sio-server-variant.js';
 
@@ -25,16 +26,7 @@ const EXPIRED_MESSAGE = 'Your session has expired, please sign in again';
 const QUIET_MS = 300;
 const quiet = () => new Promise((r) => setTimeout(r, QUIET_MS));
 
-/** A server with config, and a client factory for it; closed in after(). */
-function serverFixture(config) {
-  const f = { server: null };
-  f.client = clientFactory(() => f.server.url);
-  f.connect = (sub, extra, opts = {}) =>
-    f.client.connected({ auth: { token: token(sub, extra) }, ...opts });
-  before(async () => { f.server = await startServer({ config: config(), env }); });
-  after(async () => { f.client.closeAll(); await f.server?.stop(); });
-  return f;
-}
+const serverFixture = (config) => fixture(config, { env, token });
 
 describe('sio-server: chat (example config)', () => {
   const f = serverFixture(() => exampleConfig('chat'));

@@ -6,10 +6,11 @@
 // rooms per socket and room name length. Windows are a minute long, so
 // each limit is exhausted inside one test; limits are shrunk through config
 // variants where the example's value would need too many connections.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  clientFactory, collect, exampleConfig, now, sign, startServer, waitFor,
+  collect, exampleConfig, now, sign, waitFor,
+  serverFixture as fixture,
 } from '../../lib/sio-server-app.js';
 import { variant } from '../../lib/sio-server-variant.js';
 
@@ -22,15 +23,7 @@ const QUIET_MS = 300;   // only to assert that something does NOT arrive
 const quiet = () => new Promise((r) => setTimeout(r, QUIET_MS));
 const JOB = (i) => i.toString(16).padStart(24, '0');
 
-function serverFixture(config) {
-  const f = { server: null };
-  f.client = clientFactory(() => f.server.url);
-  f.connect = (sub, extra, opts = {}) =>
-    f.client.connected({ auth: { token: token(sub, extra) }, ...opts });
-  before(async () => { f.server = await startServer({ config: config(), env }); });
-  after(async () => { f.client.closeAll(); await f.server?.stop(); });
-  return f;
-}
+const serverFixture = (config) => fixture(config, { env, token });
 
 /** Emit ping n times and wait for the n pongs. */
 async function pings(c, n) {
