@@ -96,11 +96,11 @@ void eio_http_body_free(eio_http_pss *pss)
 	pss->body_len = 0;
 }
 
-/* Queue a complete response (the body is copied); it is written on
- * WRITEABLE. Small bodies ("ok", "6", error JSON) live inside the pss, so a
- * connection that lws frees without a CLOSED callback cannot leak them. */
-void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const char *body,
-                      size_t len)
+/* Set the response to write (the body is copied). Small bodies ("ok", "6",
+ * error JSON) live inside the pss, so a connection that lws frees without a
+ * CLOSED callback cannot leak them. */
+void eio_http_set_response(eio_http_pss *pss, int status, const char *ctype,
+                           const char *body, size_t len)
 {
 	eio_http_body_free(pss);
 	pss->status = status;
@@ -113,6 +113,13 @@ void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const ch
 	if (len)
 		memcpy(pss->body, body, len);
 	pss->body_len = len;
+}
+
+/* Queue a complete response; it is written on WRITEABLE. */
+void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const char *body,
+                      size_t len)
+{
+	eio_http_set_response(pss, status, ctype, body, len);
 	lws_callback_on_writable(pss->wsi);
 }
 
@@ -365,10 +372,17 @@ int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (pss->is_post)
+		if (pss->is_post) {
+			/* The answer goes now, not on WRITEABLE: asking for
+			 * POLLOUT costs two poll-set changes and a loop turn. */
 			eio_polling_post_done(pss);
-		else if (pss->app)
+			if (pss->status && !lws_partial_buffered(wsi))
+				return eio_http_write_response(pss);
+			if (pss->status)
+				lws_callback_on_writable(wsi);
+		} else if (pss->app) {
 			eio_apphttp_body_done(l, pss);
+		}
 		return 0;
 
 	case LWS_CALLBACK_HTTP_WRITEABLE:
