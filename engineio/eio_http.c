@@ -96,11 +96,11 @@ void eio_http_body_free(eio_http_pss *pss)
 	pss->body_len = 0;
 }
 
-/* Queue a complete response (the body is copied); it is written on
- * WRITEABLE. Small bodies ("ok", "6", error JSON) live inside the pss, so a
- * connection that lws frees without a CLOSED callback cannot leak them. */
-void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const char *body,
-                      size_t len)
+/* Set the response to write (the body is copied). Small bodies ("ok", "6",
+ * error JSON) live inside the pss, so a connection that lws frees without a
+ * CLOSED callback cannot leak them. */
+void eio_http_set_response(eio_http_pss *pss, int status, const char *ctype,
+                           const char *body, size_t len)
 {
 	eio_http_body_free(pss);
 	pss->status = status;
@@ -113,6 +113,13 @@ void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const ch
 	if (len)
 		memcpy(pss->body, body, len);
 	pss->body_len = len;
+}
+
+/* Queue a complete response; it is written on WRITEABLE. */
+void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const char *body,
+                      size_t len)
+{
+	eio_http_set_response(pss, status, ctype, body, len);
 	lws_callback_on_writable(pss->wsi);
 }
 
@@ -154,31 +161,47 @@ void eio_http_error(eio_http_pss *pss, int code, const char *message)
 	free(b);
 }
 
-/* Write the queued response: headers and body, then finish the transaction
+/* Room for the response headers: status line, the common headers, CORS
+ * (an origin and Access-Control-Request-Headers of up to 255 bytes each). */
+#define EIO_HTTP_HEADROOM 2048
+
+/* Write the queued response: headers and body in one write (one send(),
+ * one TCP segment on loopback: a second small write would cost a second
+ * syscall and wake the client twice), then finish the transaction
  * (keep-alive). Returns -1 when lws should close the connection. */
 int eio_http_write_response(eio_http_pss *pss)
 {
-	unsigned char hbuf[LWS_PRE + 2048];
-	unsigned char *start = hbuf + LWS_PRE, *p = start, *end = hbuf + sizeof(hbuf) - 1;
 	struct lws *wsi = pss->wsi;
+	eio_listener *l = lws_context_user(lws_get_context(wsi));
+	size_t need = LWS_PRE + EIO_HTTP_HEADROOM + pss->body_len;
+	/* The listener's scratch buffer is free outside its end-of-turn
+	 * flush: lws copies whatever it cannot send at once. */
+	unsigned char *buf = need <= LWS_PRE + EIO_WBUF_CAP ? l->wbuf : malloc(need);
+	if (!buf)
+		return -1;
+	unsigned char *start = buf + LWS_PRE, *p = start;
+	unsigned char *end = start + EIO_HTTP_HEADROOM - 1;
+	int r = -1;
 	if (lws_add_http_common_headers(wsi, (unsigned)pss->status, pss->ctype,
 	                                (lws_filepos_t)pss->body_len, &p, end) ||
 	    add_header(wsi, "cache-control:", "no-store", &p, end) ||
 	    (pss->close_after && add_header(wsi, "connection:", "close", &p, end)) ||
 	    add_cors_headers(pss, &p, end, pss->status == 204) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
+	    lws_finalize_http_header(wsi, &p, end))
+		goto out;
+	if (pss->body_len)
+		memcpy(p, pss->body, pss->body_len);
+	p += pss->body_len;
+	/* As lws_finalize_write_http_header() does, but with the body. */
+	size_t n = (size_t)(p - start);
+	if (lws_write(wsi, start, n, LWS_WRITE_HTTP_HEADERS) != (int)n)
+		goto out;
+	r = 0;
+out:
+	if (buf != l->wbuf)
+		free(buf);
+	if (r < 0)
 		return -1;
-	if (pss->body_len > 0) {
-		/* lws wants LWS_PRE bytes of headroom before what it writes. */
-		unsigned char *b = malloc(LWS_PRE + pss->body_len);
-		if (!b)
-			return -1;
-		memcpy(b + LWS_PRE, pss->body, pss->body_len);
-		int n = lws_write(wsi, b + LWS_PRE, pss->body_len, LWS_WRITE_HTTP_FINAL);
-		free(b);
-		if (n < 0)
-			return -1;
-	}
 	eio_http_body_free(pss);
 	pss->status = 0;
 	/* After an error in the middle of a request body the connection
@@ -349,10 +372,17 @@ int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (pss->is_post)
+		if (pss->is_post) {
+			/* The answer goes now, not on WRITEABLE: asking for
+			 * POLLOUT costs two poll-set changes and a loop turn. */
 			eio_polling_post_done(pss);
-		else if (pss->app)
+			if (pss->status && !lws_partial_buffered(wsi))
+				return eio_http_write_response(pss);
+			if (pss->status)
+				lws_callback_on_writable(wsi);
+		} else if (pss->app) {
 			eio_apphttp_body_done(l, pss);
+		}
 		return 0;
 
 	case LWS_CALLBACK_HTTP_WRITEABLE:

@@ -170,6 +170,8 @@ void eio_session_upgraded(eio_session *s);
 /* eio_http.c */
 int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                      void *in, size_t len);
+void eio_http_set_response(eio_http_pss *pss, int status, const char *ctype,
+                           const char *body, size_t len);
 void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const char *body,
                       size_t len);
 void eio_http_body_free(eio_http_pss *pss);
@@ -186,6 +188,7 @@ void eio_apphttp_release(eio_http_pss *pss);
 /* eio_polling.c */
 void eio_polling_get(eio_http_pss *pss, eio_session *s);
 void eio_polling_wake(eio_session *s);
+void eio_polling_flush(eio_session *s);
 int eio_polling_post_begin(eio_http_pss *pss, eio_session *s);
 int eio_polling_post_body(eio_http_pss *pss, const char *in, size_t len);
 void eio_polling_post_done(eio_http_pss *pss);

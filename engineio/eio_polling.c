@@ -39,13 +39,32 @@ static void unpark(eio_http_pss *pss)
 	}
 }
 
-/* Ask for WRITEABLE on the session's GET. A parked GET is unparked first:
- * with its rx flow off, lws on libuv does not deliver WRITEABLE either. */
+/* Answer the session's GET at the end of this loop turn (the listener's
+ * end-of-turn flush, eio_polling_flush), with everything queued for it by
+ * then: one response per turn, and no WRITEABLE round trip. */
 void eio_polling_wake(eio_session *s)
 {
-	eio_http_pss *pss = lws_wsi_user(s->get);
+	eio_listener_mark_dirty(s->srv->l, s);
+}
+
+/* The end-of-turn write of a session's GET: written directly when lws holds
+ * nothing back for it. Asking for WRITEABLE instead would cost a loop turn
+ * and two poll-set changes (with lws on libuv, four epoll_ctl calls). */
+void eio_polling_flush(eio_session *s)
+{
+	struct lws *wsi = s->get;
+	eio_http_pss *pss = lws_wsi_user(wsi);
+	if (s->q.len == 0 && !s->poll_noop) {
+		s->write_requested = false;
+		return;   /* stays parked */
+	}
 	unpark(pss);
-	lws_callback_on_writable(s->get);
+	if (lws_partial_buffered(wsi)) {
+		lws_callback_on_writable(wsi);
+		return;
+	}
+	if (eio_polling_write(pss) < 0)
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
 void eio_polling_get(eio_http_pss *pss, eio_session *s)
@@ -65,7 +84,7 @@ void eio_polling_get(eio_http_pss *pss, eio_session *s)
 		s->poll_noop = true;
 	if (s->q.len > 0 || s->poll_noop) {
 		s->write_requested = true;
-		lws_callback_on_writable(pss->wsi);
+		eio_polling_wake(s);
 		return;
 	}
 	lws_set_timeout(pss->wsi, NO_PENDING_TIMEOUT, 0);
@@ -251,7 +270,8 @@ void eio_polling_post_done(eio_http_pss *pss)
 		eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
 		return;
 	}
-	eio_http_respond(pss, 200, "text/html", "ok", 2);
+	/* Written by the caller, at once (eio_http.c, BODY_COMPLETION). */
+	eio_http_set_response(pss, 200, "text/html", "ok", 2);
 }
 
 /* lws is dropping this pss (transaction done, connection closed): unlink. */

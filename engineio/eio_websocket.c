@@ -363,15 +363,19 @@ static int ws_writeable(eio_ws_pss *pss)
  * when nothing of it is still buffered in lws (no poll-set change, no
  * wakeup), else through WRITEABLE. lws buffers what the kernel does not
  * take of a write and asks for POLLOUT itself; one write per turn at most,
- * so that is bounded by the write buffer. */
+ * so that is bounded by the write buffer. A long-polling session's GET is
+ * answered here too (eio_polling_flush). */
 void eio_ws_flush_dirty(eio_listener *l)
 {
 	eio_session *s;
 	while ((s = l->dirty)) {
 		l->dirty = s->next_dirty;
 		s->in_dirty = false;
+		if (s->state != EIO_S_CLOSED && s->get && !l->closing)
+			eio_polling_flush(s);   /* long-polling GET, or its upgrade drain */
 		if (s->state == EIO_S_CLOSED || !s->ws || s->transport != EIO_TRANSPORT_WEBSOCKET) {
-			s->write_requested = false;
+			if (!s->get)
+				s->write_requested = false;
 			continue;
 		}
 		if (ws_write_now(s, s->ws) < 0)
