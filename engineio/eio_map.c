@@ -1,20 +1,53 @@
-/* eio_map.c - string-keyed hash map for session lookup by sid.
+/* eio_map.c - string-keyed hash map: sessions by sid, sockets by id, rooms
+ * by name.
  *
  * Open addressing with linear probing and backward-shift deletion (no
  * tombstones), kept at most 50% full: every lookup is O(1) expected, and one
  * flat array costs less memory per session than a node per entry.
+ *
+ * "Expected" holds only if keys are not chosen to collide. Room names come
+ * from clients, and with a public unkeyed hash (FNV-1a before) an attacker
+ * can compute thousands of names sharing one home slot and make every join
+ * and broadcast probe the whole run. So the hash is libsodium's
+ * crypto_shorthash (SipHash-2-4, a PRF made for this) keyed by 16 random
+ * bytes drawn once per process: the slots of names are unpredictable.
  */
 #include "eio_map.h"
 
+#include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint32_t hash_str(const char *s)
+_Static_assert(EIO_MAP_HASH_KEYBYTES == crypto_shorthash_KEYBYTES, "SipHash key size");
+
+static unsigned char hash_key[crypto_shorthash_KEYBYTES];
+static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
+
+static void hash_key_init(void)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	/* sodium_init() is idempotent and thread-safe; it fails only when the
+	 * system has no randomness source, where randombytes_buf() below (and
+	 * the session ids) could not work either. */
+	if (sodium_init() < 0)
+		abort();
+	randombytes_buf(hash_key, sizeof(hash_key));
+}
+
+uint32_t eio_map_hash(const char *key)
+{
+	unsigned char out[crypto_shorthash_BYTES];
+	pthread_once(&hash_key_once, hash_key_init);
+	crypto_shorthash(out, (const unsigned char *)key, strlen(key), hash_key);
+	/* low 32 bits of the little-endian 64-bit result */
+	return (uint32_t)out[0] | (uint32_t)out[1] << 8 | (uint32_t)out[2] << 16 |
+	       (uint32_t)out[3] << 24;
+}
+
+void eio_map_set_hash_key(const unsigned char key[EIO_MAP_HASH_KEYBYTES])
+{
+	pthread_once(&hash_key_once, hash_key_init);  /* so it cannot run later */
+	memcpy(hash_key, key, sizeof(hash_key));
 }
 
 void eio_map_init(eio_map *m)
@@ -44,7 +77,7 @@ void *eio_map_get(const eio_map *m, const char *key)
 {
 	if (m->len == 0)
 		return NULL;
-	size_t i = find(m, key, hash_str(key));
+	size_t i = find(m, key, eio_map_hash(key));
 	return m->slots[i].key ? m->slots[i].val : NULL;
 }
 
@@ -69,7 +102,7 @@ int eio_map_put(eio_map *m, const char *key, void *val)
 {
 	if ((m->len + 1) * 2 > m->cap && grow(m) < 0)
 		return -1;
-	uint32_t h = hash_str(key);
+	uint32_t h = eio_map_hash(key);
 	size_t i = find(m, key, h);
 	if (!m->slots[i].key)
 		m->len++;
@@ -82,7 +115,7 @@ void *eio_map_del(eio_map *m, const char *key)
 	if (m->len == 0)
 		return NULL;
 	size_t mask = m->cap - 1;
-	size_t i = find(m, key, hash_str(key));
+	size_t i = find(m, key, eio_map_hash(key));
 	if (!m->slots[i].key)
 		return NULL;
 	void *val = m->slots[i].val;

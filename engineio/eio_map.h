@@ -1,6 +1,10 @@
 /* eio_map.h - string-keyed hash map (open addressing, linear probing).
  * Keys are not copied: each key must live as long as its entry (the session
- * id stored in the session itself, for instance). */
+ * id stored in the session itself, for instance).
+ *
+ * Keys often come from clients (room names in join events), so the hash is
+ * keyed SipHash with a random per-process key: a client cannot choose names
+ * that collide and turn lookups into linear scans (hash flooding). */
 #ifndef EIO_MAP_H
 #define EIO_MAP_H
 
@@ -29,5 +33,14 @@ void *eio_map_del(eio_map *m, const char *key);
 /* Iterate: start with *i = 0; returns NULL at the end. Do not modify the map
  * while iterating. */
 void *eio_map_next(const eio_map *m, size_t *i);
+
+/* The hash the map uses for key (32 bits of SipHash-2-4 under the process
+ * key). Exposed for tests that choose keys by their slot. */
+uint32_t eio_map_hash(const char *key);
+
+#define EIO_MAP_HASH_KEYBYTES 16
+/* Tests only: replace the process key so that hashes are reproducible.
+ * Every map must be empty (or freed) when it is called. */
+void eio_map_set_hash_key(const unsigned char key[EIO_MAP_HASH_KEYBYTES]);
 
 #endif

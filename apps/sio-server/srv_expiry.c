@@ -1,19 +1,22 @@
 /* srv_expiry.c - disconnect sockets whose token expired (see srv_expiry.h):
- * a min-heap of deadlines plus a socket -> node hash, one uv_timer. */
+ * a min-heap of deadlines plus an eio_map socket id -> node, one uv_timer. */
 #include "srv_expiry.h"
 
 #include "srv_auth.h"
 #include "srv_rooms.h"
 
+#include "../../engineio/eio_map.h"
+
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 typedef struct ex_node {
     uint64_t deadline;           /* loop time (uv_now), ms */
     sio_socket *s;
     size_t slot;                 /* index in the heap */
-    struct ex_node *hnext;       /* hash chain */
+    char id[24];                 /* the map's key: a copy of the socket id */
 } ex_node;
 
 struct srv_expiry {
@@ -24,23 +27,15 @@ struct srv_expiry {
     bool closed;
     ex_node **heap;
     size_t n, cap;
-    ex_node **buckets;           /* keyed by socket pointer */
-    size_t nbuckets;             /* power of two */
+    eio_map nodes;               /* socket id -> node */
 };
-
-#define EX_MIN_BUCKETS 64
 
 srv_expiry *srv_expiry_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *m)
 {
     srv_expiry *e = calloc(1, sizeof(*e));
     if (!e)
         return NULL;
-    e->buckets = calloc(EX_MIN_BUCKETS, sizeof(*e->buckets));
-    if (!e->buckets) {
-        free(e);
-        return NULL;
-    }
-    e->nbuckets = EX_MIN_BUCKETS;
+    eio_map_init(&e->nodes);
     e->cfg = cfg;
     e->loop = loop;
     e->m = m;
@@ -56,51 +51,13 @@ void srv_expiry_free(srv_expiry *e)
     for (size_t i = 0; i < e->n; i++)
         free(e->heap[i]);
     free(e->heap);
-    free(e->buckets);
+    eio_map_free(&e->nodes);
     free(e);
 }
 
 size_t srv_expiry_count(const srv_expiry *e)
 {
     return e ? e->n : 0;
-}
-
-/* ---- socket -> node ------------------------------------------------------ */
-
-static size_t bucket_of(const srv_expiry *e, const sio_socket *s)
-{
-    uintptr_t p = (uintptr_t)s;
-    p ^= p >> 17;
-    p *= (uintptr_t)0x9E3779B97F4A7C15ull;
-    return (size_t)(p >> 7) & (e->nbuckets - 1);
-}
-
-static ex_node **find(srv_expiry *e, const sio_socket *s)
-{
-    ex_node **pp = &e->buckets[bucket_of(e, s)];
-    while (*pp && (*pp)->s != s)
-        pp = &(*pp)->hnext;
-    return pp;
-}
-
-static void grow_buckets(srv_expiry *e)
-{
-    if (e->n < e->nbuckets)
-        return;
-    size_t old = e->nbuckets;
-    ex_node **b = calloc(old * 2, sizeof(*b));
-    if (!b)
-        return;                  /* longer chains, still correct */
-    ex_node **ob = e->buckets;
-    e->buckets = b;
-    e->nbuckets = old * 2;
-    for (size_t i = 0; i < e->n; i++) {
-        ex_node *x = e->heap[i];
-        size_t k = bucket_of(e, x->s);
-        x->hnext = b[k];
-        b[k] = x;
-    }
-    free(ob);
 }
 
 /* ---- heap ------------------------------------------------------------------ */
@@ -144,7 +101,7 @@ static void sift_down(srv_expiry *e, size_t i)
 /* Take x out of the heap and the hash (not freed). */
 static void detach(srv_expiry *e, ex_node *x)
 {
-    *find(e, x->s) = x->hnext;
+    eio_map_del(&e->nodes, x->id);
     size_t i = x->slot;
     ex_node *last = e->heap[--e->n];
     if (last != x) {
@@ -179,7 +136,9 @@ static uint64_t wall_ms(void)
 void srv_expiry_on_connection(srv_expiry *e, sio_socket *s)
 {
     const srv_user *u = srv_user_of(s);
-    if (!u || !u->claims || u->exp <= 0 || *find(e, s))
+    const char *id = sio_socket_id(s);
+    if (!u || !u->claims || u->exp <= 0 || strlen(id) >= sizeof(((ex_node *)0)->id) ||
+        eio_map_get(&e->nodes, id))
         return;
     long long leeway = e->cfg->auth.leeway_seconds;
     long long end_s = u->exp > INT64_MAX / 1000 - leeway ? INT64_MAX / 1000 - leeway : u->exp;
@@ -196,25 +155,26 @@ void srv_expiry_on_connection(srv_expiry *e, sio_socket *s)
     ex_node *x = malloc(sizeof(*x));
     if (!x)
         return;
+    strcpy(x->id, id);
+    if (eio_map_put(&e->nodes, x->id, x) < 0) {
+        free(x);
+        return;                  /* not tracked: out of memory */
+    }
     /* the loop's cached time can lag behind (it is read once per loop
      * turn); a deadline built on a stale base would fire early */
     uv_update_time(e->loop);
     uint64_t now = uv_now(e->loop);
     x->deadline = left > UINT64_MAX - now ? UINT64_MAX : now + left;
     x->s = s;
-    ex_node **b = &e->buckets[bucket_of(e, s)];
-    x->hnext = *b;
-    *b = x;
     place(e, x, e->n++);
     sift_up(e, x->slot);
-    grow_buckets(e);
     if (x->slot == 0)
         arm(e);
 }
 
 void srv_expiry_on_disconnect(srv_expiry *e, sio_socket *s)
 {
-    ex_node *x = *find(e, s);
+    ex_node *x = eio_map_get(&e->nodes, sio_socket_id(s));
     if (!x)
         return;
     bool was_first = x->slot == 0;

@@ -1,8 +1,10 @@
 /* srv_presence.c - per-user socket counts and online/offline events (see
- * srv_presence.h): a chained hash table keyed by user id. */
+ * srv_presence.h): an eio_map keyed by user id. */
 #include "srv_presence.h"
 
 #include "srv_auth.h"
+
+#include "../../engineio/eio_map.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -10,10 +12,8 @@
 #include <string.h>
 
 typedef struct pr_user {
-    struct pr_user *next;
     size_t sockets;
-    uint32_t hash;
-    char id[];
+    char id[];                  /* the map's key */
 } pr_user;
 
 struct srv_presence {
@@ -21,24 +21,15 @@ struct srv_presence {
     sio_namespace *nsp;
     srv_metrics *m;
     bool stopped;
-    pr_user **buckets;
-    size_t nbuckets;            /* power of two */
-    size_t n;
+    eio_map users;              /* user id -> pr_user */
 };
-
-#define PR_MIN_BUCKETS 64
 
 srv_presence *srv_presence_new(const srv_config *cfg, sio_namespace *nsp, srv_metrics *m)
 {
     srv_presence *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
-    p->buckets = calloc(PR_MIN_BUCKETS, sizeof(*p->buckets));
-    if (!p->buckets) {
-        free(p);
-        return NULL;
-    }
-    p->nbuckets = PR_MIN_BUCKETS;
+    eio_map_init(&p->users);
     p->cfg = cfg;
     p->nsp = nsp;
     p->m = m;
@@ -49,12 +40,11 @@ void srv_presence_free(srv_presence *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->nbuckets; i++)
-        for (pr_user *u = p->buckets[i], *next; u; u = next) {
-            next = u->next;
-            free(u);
-        }
-    free(p->buckets);
+    size_t it = 0;
+    pr_user *u;
+    while ((u = eio_map_next(&p->users, &it)))
+        free(u);
+    eio_map_free(&p->users);
     free(p);
 }
 
@@ -66,50 +56,15 @@ void srv_presence_stop(srv_presence *p)
 
 size_t srv_presence_users(const srv_presence *p)
 {
-    return p ? p->n : 0;
-}
-
-static uint32_t fnv1a(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
-static pr_user **find(const srv_presence *p, const char *id, uint32_t h)
-{
-    pr_user **pp = &p->buckets[h & (p->nbuckets - 1)];
-    while (*pp && ((*pp)->hash != h || strcmp((*pp)->id, id)))
-        pp = &(*pp)->next;
-    return pp;
+    return p ? p->users.len : 0;
 }
 
 size_t srv_presence_sockets(const srv_presence *p, const char *user_id)
 {
     if (!p || !user_id)
         return 0;
-    pr_user *u = *find(p, user_id, fnv1a(user_id));
+    pr_user *u = eio_map_get(&p->users, user_id);
     return u ? u->sockets : 0;
-}
-
-static void grow(srv_presence *p)
-{
-    if (p->n < p->nbuckets)
-        return;
-    size_t nb = p->nbuckets * 2;
-    pr_user **b = calloc(nb, sizeof(*b));
-    if (!b)
-        return;
-    for (size_t i = 0; i < p->nbuckets; i++)
-        for (pr_user *u = p->buckets[i], *next; u; u = next) {
-            next = u->next;
-            u->next = b[u->hash & (nb - 1)];
-            b[u->hash & (nb - 1)] = u;
-        }
-    free(p->buckets);
-    p->buckets = b;
-    p->nbuckets = nb;
 }
 
 /* event {userId} to the presence audience, except skip. */
@@ -143,23 +98,20 @@ void srv_presence_on_connection(srv_presence *p, sio_socket *s)
     const srv_user *su = srv_user_of(s);
     if (!p || !p->cfg->presence.enabled || !su || !su->user_id)
         return;
-    uint32_t h = fnv1a(su->user_id);
-    pr_user **pp = find(p, su->user_id, h);
-    if (*pp) {
-        (*pp)->sockets++;
+    pr_user *u = eio_map_get(&p->users, su->user_id);
+    if (u) {
+        u->sockets++;
         return;
     }
     size_t len = strlen(su->user_id);
-    pr_user *u = malloc(sizeof(*u) + len + 1);
-    if (!u)
+    if (!(u = malloc(sizeof(*u) + len + 1)))
         return;                  /* not counted: no online, no offline */
     memcpy(u->id, su->user_id, len + 1);
-    u->hash = h;
     u->sockets = 1;
-    u->next = NULL;
-    *pp = u;
-    p->n++;
-    grow(p);
+    if (eio_map_put(&p->users, u->id, u) < 0) {
+        free(u);
+        return;
+    }
     announce(p, s, p->cfg->presence.online, su);
 }
 
@@ -168,12 +120,10 @@ void srv_presence_on_disconnect(srv_presence *p, sio_socket *s)
     const srv_user *su = srv_user_of(s);
     if (!p || !p->cfg->presence.enabled || !su || !su->user_id)
         return;
-    pr_user **pp = find(p, su->user_id, fnv1a(su->user_id));
-    pr_user *u = *pp;
+    pr_user *u = eio_map_get(&p->users, su->user_id);
     if (!u || --u->sockets > 0)
         return;
-    *pp = u->next;
-    p->n--;
+    eio_map_del(&p->users, u->id);
     free(u);
     announce(p, s, p->cfg->presence.offline, su);
 }

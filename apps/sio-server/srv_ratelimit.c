@@ -1,32 +1,29 @@
 /* srv_ratelimit.c - bounded per-key fixed-window counters (see
- * srv_ratelimit.h): a chained hash table for lookups plus a doubly linked
- * list of the same entries in window-start order for expiry and eviction. */
+ * srv_ratelimit.h): an eio_map (keyed hash) for lookups plus a doubly linked
+ * list of the same entries in window-start order for expiry and eviction.
+ * Keys come from clients (user ids, IPs), hence the keyed hash. */
 #include "srv_ratelimit.h"
+
+#include "../../engineio/eio_map.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct rl_entry {
-    struct rl_entry *hnext;          /* hash chain */
     struct rl_entry *prev, *next;    /* age list: oldest window first */
     uint64_t start;                  /* window start, ms */
     long count;                      /* hits in the window, saturates */
-    uint32_t hash;
-    char key[];
+    char key[];                      /* the map's key */
 } rl_entry;
 
 struct srv_ratelimit {
     long limit;
     uint64_t window;
     size_t cap;
-    rl_entry **buckets;
-    size_t nbuckets;                 /* power of two */
-    size_t n;
+    eio_map map;                     /* key -> rl_entry */
     rl_entry *oldest, *newest;
 };
-
-#define RL_MIN_BUCKETS 64
 
 srv_ratelimit *srv_ratelimit_new(long limit, uint64_t window_ms, size_t cap)
 {
@@ -38,12 +35,7 @@ srv_ratelimit *srv_ratelimit_new(long limit, uint64_t window_ms, size_t cap)
     rl->limit = limit;
     rl->window = window_ms;
     rl->cap = cap;
-    rl->nbuckets = RL_MIN_BUCKETS;
-    rl->buckets = calloc(rl->nbuckets, sizeof(*rl->buckets));
-    if (!rl->buckets) {
-        free(rl);
-        return NULL;
-    }
+    eio_map_init(&rl->map);
     return rl;
 }
 
@@ -55,29 +47,18 @@ void srv_ratelimit_free(srv_ratelimit *rl)
         next = e->next;
         free(e);
     }
-    free(rl->buckets);
+    eio_map_free(&rl->map);
     free(rl);
 }
 
 size_t srv_ratelimit_size(const srv_ratelimit *rl)
 {
-    return rl ? rl->n : 0;
-}
-
-static uint32_t fnv1a(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
+    return rl ? rl->map.len : 0;
 }
 
 static void unlink_entry(srv_ratelimit *rl, rl_entry *e)
 {
-    rl_entry **pp = &rl->buckets[e->hash & (rl->nbuckets - 1)];
-    while (*pp != e)
-        pp = &(*pp)->hnext;
-    *pp = e->hnext;
+    eio_map_del(&rl->map, e->key);
     if (e->prev)
         e->prev->next = e->next;
     else
@@ -86,28 +67,31 @@ static void unlink_entry(srv_ratelimit *rl, rl_entry *e)
         e->next->prev = e->prev;
     else
         rl->newest = e->prev;
-    rl->n--;
     free(e);
 }
 
-/* Double the buckets when the load passes 1 (best effort: on failure the
- * chains just get longer). */
-static void maybe_grow(srv_ratelimit *rl)
+/* A new entry for key at the young end of the list; NULL when out of memory. */
+static rl_entry *add_entry(srv_ratelimit *rl, const char *key, uint64_t now_ms)
 {
-    if (rl->n < rl->nbuckets)
-        return;
-    size_t nb = rl->nbuckets * 2;
-    rl_entry **b = calloc(nb, sizeof(*b));
-    if (!b)
-        return;
-    for (rl_entry *e = rl->oldest; e; e = e->next) {
-        size_t i = e->hash & (nb - 1);
-        e->hnext = b[i];
-        b[i] = e;
+    size_t len = strlen(key);
+    rl_entry *e = malloc(sizeof(*e) + len + 1);
+    if (!e)
+        return NULL;
+    memcpy(e->key, key, len + 1);
+    if (eio_map_put(&rl->map, e->key, e) < 0) {
+        free(e);
+        return NULL;
     }
-    free(rl->buckets);
-    rl->buckets = b;
-    rl->nbuckets = nb;
+    e->start = now_ms;
+    e->count = 0;
+    e->next = NULL;
+    e->prev = rl->newest;
+    if (rl->newest)
+        rl->newest->next = e;
+    else
+        rl->oldest = e;
+    rl->newest = e;
+    return e;
 }
 
 int srv_ratelimit_hit(srv_ratelimit *rl, const char *key, uint64_t now_ms)
@@ -116,33 +100,12 @@ int srv_ratelimit_hit(srv_ratelimit *rl, const char *key, uint64_t now_ms)
     while (rl->oldest && now_ms - rl->oldest->start >= rl->window)
         unlink_entry(rl, rl->oldest);
 
-    uint32_t h = fnv1a(key);
-    rl_entry *e = rl->buckets[h & (rl->nbuckets - 1)];
-    while (e && (e->hash != h || strcmp(e->key, key)))
-        e = e->hnext;
+    rl_entry *e = eio_map_get(&rl->map, key);
     if (!e) {
-        if (rl->n >= rl->cap)
+        if (rl->map.len >= rl->cap)
             unlink_entry(rl, rl->oldest);
-        size_t len = strlen(key);
-        e = malloc(sizeof(*e) + len + 1);
-        if (!e)
+        if (!(e = add_entry(rl, key, now_ms)))
             return SRV_RL_OK;
-        memcpy(e->key, key, len + 1);
-        e->hash = h;
-        e->start = now_ms;
-        e->count = 0;
-        e->next = NULL;
-        e->prev = rl->newest;
-        if (rl->newest)
-            rl->newest->next = e;
-        else
-            rl->oldest = e;
-        rl->newest = e;
-        size_t i = h & (rl->nbuckets - 1);
-        e->hnext = rl->buckets[i];
-        rl->buckets[i] = e;
-        rl->n++;
-        maybe_grow(rl);
     }
     if (e->count <= rl->limit)
         e->count++;          /* stops at limit + 1: no overflow */
