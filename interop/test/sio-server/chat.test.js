@@ -12,7 +12,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  collect, exampleConfig, now, sign, waitFor,
+  collect, exampleConfig, now, sign, waitFor, UNDER_VALGRIND,
   serverFixture as fixture,
 } from '../../lib/sio-server-app.js';
 import { variant } from '../../lib/sio-server-variant.js';
@@ -143,6 +143,10 @@ describe('sio-server: chat automatic rooms', () => {
   });
 });
 
+// Seconds from connecting to a token's exp: the connection must be made before then
+// (leeway 0), which takes longer when the server runs under valgrind.
+const LEAD = UNDER_VALGRIND ? 8 : 2;
+
 describe('sio-server: chat token expiry (leewaySeconds 0)', () => {
   const f = serverFixture(() => variant('chat', (c) => { c.auth.leewaySeconds = 0; }));
 
@@ -152,12 +156,12 @@ describe('sio-server: chat token expiry (leewaySeconds 0)', () => {
     let payload;
     c.on('auth-expired', (p) => { order.push('auth-expired'); payload = p; });
     c.on('disconnect', (reason) => { order.push('disconnect'); resolve([payload, reason, order]); });
-    setTimeout(() => reject(new Error('not disconnected')), 8000);
+    setTimeout(() => reject(new Error('not disconnected')), (LEAD + 6) * 1000);
   });
 
   it('auth-expired {message}, then a server disconnect, when exp passes', async () => {
     const t0 = Date.now();
-    const exp = now() + 2;
+    const exp = now() + LEAD;
     const c = await f.connect('alice', { exp });
     const [payload, reason, order] = await expiry(c);
     assert.deepEqual(payload, { message: EXPIRED_MESSAGE });
@@ -168,9 +172,9 @@ describe('sio-server: chat token expiry (leewaySeconds 0)', () => {
 
   it('each socket at its own exp; one gone early is forgotten; others stay', async () => {
     const watcher = await f.connect('watcher');   // exp in 10 minutes
-    const later = await f.connect('later', { exp: now() + 3 });
-    const sooner = await f.connect('sooner', { exp: now() + 2 });
-    const gone = await f.connect('gone', { exp: now() + 2 });
+    const later = await f.connect('later', { exp: now() + LEAD + 1 });
+    const sooner = await f.connect('sooner', { exp: now() + LEAD });
+    const gone = await f.connect('gone', { exp: now() + LEAD });
     const tab2 = await f.connect('later', { exp: now() + 600 });
     gone.close();    // disconnects first: removed from the deadlines
 
