@@ -69,7 +69,9 @@ describe('sio-server: chat (example config)', () => {
 
   it('presence: every user in all-users hears it; a numeric user id stays a number', async () => {
     const bob = await f.connect('bob');
+    const carolOnline = waitFor(bob, 'status:online');
     const carol = await f.connect('carol', { role: 'admin' });
+    assert.deepEqual((await carolOnline)[0], { userId: 'carol' });   // before 42's
     const toBob = waitFor(bob, 'status:online');
     const toCarol = waitFor(carol, 'status:online');
     const n = await f.connect(42);
@@ -112,7 +114,9 @@ describe('sio-server: chat automatic rooms', () => {
 
     it('bob online reaches the admin, not the member', async () => {
       const admin = await f.connect('carol', { role: 'admin' });
+      const aliceOnline = waitFor(admin, 'status:online');
       const member = await f.connect('alice');
+      assert.deepEqual((await aliceOnline)[0], { userId: 'alice' });   // before bob's
       const toMember = collect(member, 'status:online');
       const toAdmin = waitFor(admin, 'status:online');
       const bob = await f.connect('bob');
@@ -129,7 +133,9 @@ describe('sio-server: chat automatic rooms', () => {
     it('bob online reaches both of alice\'s tabs, not carol', async () => {
       const alice1 = await f.connect('alice');
       const alice2 = await f.connect('alice', {}, { transports: ['websocket'] });
+      const carolOnline = [alice1, alice2].map((c) => waitFor(c, 'status:online'));
       const carol = await f.connect('carol', { role: 'admin' });
+      for (const [o] of await Promise.all(carolOnline)) assert.deepEqual(o, { userId: 'carol' });
       const toCarol = collect(carol, 'status:online');
       const to1 = waitFor(alice1, 'status:online');
       const to2 = waitFor(alice2, 'status:online');
