@@ -326,6 +326,59 @@ static void on_http_request(eio_listener *l, eio_http_pss *pss, const char *path
 	handshake(pss, path);
 }
 
+/* ---- pipelined requests ----------------------------------------------------- */
+
+/* libwebsockets 4.1 mis-parses a request with a body that it takes from its
+ * own buffer of already-read input, i.e. one the client pipelined behind an
+ * earlier request on the same keep-alive connection: the headers parse, but
+ * the body it hands over starts at the beginning of the buffered segment
+ * (the request's own request line, "POST /socket.io/?...") and the real body
+ * stays buffered, where lws later takes it for the next request's headers.
+ * Acting on that body would deliver garbage, answer a spurious 400 and leave
+ * the connection re-offering its buffer to the parser forever (a busy loop
+ * that stalls every client). The mis-parse is recognised by its signature, a
+ * first body chunk that is a prefix of "<METHOD> <path>": no Engine.IO
+ * payload starts with a letter, and a plain HTTP body equal to its own
+ * request line is not a real request. The connection is then closed without
+ * answering that request; the requests before it were already answered, as
+ * HTTP/1.1 allows (RFC 9112, 9.3.2: a client must be ready to retry
+ * unanswered pipelined requests after a close). */
+static const char *method_token(struct lws *wsi)
+{
+	static const struct { int tok; const char *name; } m[] = {
+		{ WSI_TOKEN_POST_URI, "POST " },     { WSI_TOKEN_PUT_URI, "PUT " },
+		{ WSI_TOKEN_PATCH_URI, "PATCH " },   { WSI_TOKEN_DELETE_URI, "DELETE " },
+		{ WSI_TOKEN_GET_URI, "GET " },       { WSI_TOKEN_OPTIONS_URI, "OPTIONS " },
+	};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (lws_hdr_total_length(wsi, (enum lws_token_indexes)m[i].tok))
+			return m[i].name;
+	return NULL;
+}
+
+static bool body_is_own_request_line(struct lws *wsi, const char *in, size_t len)
+{
+	const char *method = method_token(wsi);
+	if (!method || len == 0)
+		return false;
+	size_t ml = strlen(method);
+	if (memcmp(in, method, len < ml ? len : ml) != 0)
+		return false;
+	return len <= ml || in[ml] == '/' || in[ml] == '*' || in[ml] == 'h';
+}
+
+/* Close this connection now without answering its current request; the
+ * session it was for stays as it was (the POST was never accepted). */
+static int drop_misparsed_request(eio_http_pss *pss)
+{
+	eio_log(NS, "pipelined request with a body: closing the connection");
+	if (pss->s && pss->s->post == pss->wsi)
+		pss->s->post = NULL;
+	pss->s = NULL;
+	pss->is_post = false;
+	return -1;
+}
+
 /* Drop every link to this pss: lws is about to free or re-bind it. */
 static void http_pss_release(eio_http_pss *pss)
 {
@@ -364,6 +417,11 @@ int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY:
+		if (!pss->body_started) {
+			pss->body_started = true;
+			if (body_is_own_request_line(wsi, in, len))
+				return drop_misparsed_request(pss);
+		}
 		/* On an error the answer is queued and the rest is ignored. */
 		if (pss->is_post)
 			eio_polling_post_body(pss, in, len);
@@ -372,6 +430,21 @@ int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		/* lws 4.1 repeats the completion, once per loop turn, while
+		 * input pipelined behind the body waits and the answer is not
+		 * written yet (it would re-parse that input wrongly after the
+		 * answer): write the answer now if it is ready, and close. A
+		 * completion without a request (the pss was re-bound) has no
+		 * answer to wait for. */
+		if (!pss->wsi)
+			return -1;
+		if (pss->body_done) {
+			pss->close_after = true;
+			if (pss->status && !lws_partial_buffered(wsi))
+				return eio_http_write_response(pss);
+			return 0;
+		}
+		pss->body_done = true;
 		if (pss->is_post) {
 			/* The answer goes now, not on WRITEABLE: asking for
 			 * POLLOUT costs two poll-set changes and a loop turn. */

@@ -134,6 +134,8 @@ typedef struct eio_http_pss {
 	char acrh[256];        /* Access-Control-Request-Headers of a preflight */
 	eio_http_request *app; /* a request for the application's handler */
 	bool app_ready;        /* its handler has run */
+	bool body_started;     /* a body chunk of this request was seen */
+	bool body_done;        /* its BODY_COMPLETION was seen */
 } eio_http_pss;
 
 /* Per-connection data of the "eio-ws" protocol. */
