@@ -1,4 +1,4 @@
-/* sio-server - the configurable Socket.IO backend (issue 5), first slice:
+/* sio-server - the configurable Socket.IO backend (docs/sio-server.md):
  * configuration (srv_config), JWT authentication (srv_auth), room rules and
  * replies (srv_rooms), rate limits (srv_limits), token expiry during a
  * connection (srv_expiry), presence (srv_presence), the HTTP API and metrics
