@@ -155,6 +155,7 @@ typedef struct eio_ws_pss {
 eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport);
 void eio_session_on_packet(eio_session *s, char type, const char *data, size_t len,
                            bool binary);
+void eio_session_flushed(eio_session *s);
 void eio_session_destroy(eio_session *s, const char *reason);
 void eio_session_destroy_later(eio_session *s, const char *reason);
 void eio_session_kick(eio_session *s);

@@ -134,9 +134,20 @@ static void reap(eio_server *srv)
 		eio_request_free(s->req);
 		free(s);
 	}
+	/* Not re-armed here: a 0 ms timer armed from its own callback runs
+	 * again in the same libuv timer pass (libuv 1.44), so the end-of-turn
+	 * flush that takes the kept sessions off its list would never run (a
+	 * busy loop). The flush re-arms the reaper instead
+	 * (eio_session_flushed). */
 	srv->graveyard = keep;
-	if (keep)
-		eio_timers_arm(&srv->timers, EIO_TL_KILL, &srv->reaper);
+}
+
+/* The end-of-turn flush took a closed session off its list: it can be
+ * freed now. */
+void eio_session_flushed(eio_session *s)
+{
+	if (s->state == EIO_S_CLOSED && !s->srv->l->closing)
+		eio_timers_arm(&s->srv->timers, EIO_TL_KILL, &s->srv->reaper);
 }
 
 void eio_session_timers_expire(eio_timers *t, int list, eio_tlink *link)
@@ -157,6 +168,9 @@ void eio_session_timers_expire(eio_timers *t, int list, eio_tlink *link)
 
 void eio_session_reap_all(eio_server *srv)
 {
+	/* After the loop: no flush runs any more, so nothing is kept. */
+	for (eio_session *s = srv->graveyard; s; s = s->next_dead)
+		s->in_dirty = false;
 	reap(srv);
 }
 

@@ -376,6 +376,7 @@ void eio_ws_flush_dirty(eio_listener *l)
 		if (s->state == EIO_S_CLOSED || !s->ws || s->transport != EIO_TRANSPORT_WEBSOCKET) {
 			if (!s->get)
 				s->write_requested = false;
+			eio_session_flushed(s);   /* a closed one may be freed now */
 			continue;
 		}
 		if (ws_write_now(s, s->ws) < 0)

@@ -288,6 +288,27 @@ START_TEST(test_messages_from_payload)
 }
 END_TEST
 
+/* A session destroyed while on the listener's end-of-turn write list is
+ * freed once the flush has taken it off. The reaper once re-armed itself at
+ * 0 ms while such a session waited: libuv ran it again in the same timer
+ * pass, forever, and the flush never came (a busy loop that stalled the
+ * server). */
+static bool graveyard_empty(void *arg)
+{
+	return ((eio_server *)arg)->graveyard == NULL;
+}
+
+START_TEST(test_destroyed_while_dirty_is_freed)
+{
+	eio_session *s = new_session(srv, EIO_TRANSPORT_POLLING);
+	eio_listener_mark_dirty(L, s);
+	eio_session_destroy(s, "forced close");
+	ck_assert_ptr_eq(srv->graveyard, s);
+	ck_assert_msg(run_loop_until(graveyard_empty, srv, 2000),
+	              "the destroyed session was never freed");
+}
+END_TEST
+
 static Suite *session_suite(void)
 {
 	Suite *s = suite_create("eio_session");
@@ -315,6 +336,7 @@ static Suite *session_suite(void)
 	tcase_add_test(rx, test_client_ping_is_error);
 	tcase_add_test(rx, test_messages);
 	tcase_add_test(rx, test_messages_from_payload);
+	tcase_add_test(rx, test_destroyed_while_dirty_is_freed);
 	suite_add_tcase(s, rx);
 
 	return s;
