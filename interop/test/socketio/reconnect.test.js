@@ -5,6 +5,12 @@ import { describe, it, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSioServer, itShutsDownCleanly, SIO_TIME_SCALE } from '../../lib/sio-server.js';
 import { createSioClient, closeAll, assertMessageBack, MODES } from '../../lib/sio-clients.js';
+import { withTimeout } from '../../lib/util.js';
+
+/** Resolves once engine (an engine.io-client Socket) runs on websocket. */
+const upgraded = (engine) => (engine.transport.name === 'websocket'
+  ? Promise.resolve()
+  : new Promise((resolve) => engine.once('upgrade', () => resolve())));
 
 const RECONNECT_FAST = {
   reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0,
@@ -25,6 +31,12 @@ describe('socket.io reconnection after a server restart', () => {
       const main = createSioClient(server, '/', { ...opts, ...RECONNECT_FAST }, clients);
       const custom = createSioClient(server, '/custom', { ...opts, ...RECONNECT_FAST, auth: { token: 't' } }, clients);
       await Promise.all([main.connected, custom.connected]);
+      if (!opts.transports) {
+        // "upgraded": stop the server only once the upgrade is over; stopped mid-upgrade,
+        // engine.io-client can sit with polling paused and notice only at the ping timeout
+        await withTimeout(Promise.all([main, custom].map((c) => upgraded(c.socket.io.engine))),
+          RECONNECT_WAIT, 'the upgrades');
+      }
       await assertMessageBack(main, 'before restart');
       const firstId = main.socket.id;
       const reconnects = [];
