@@ -36,6 +36,9 @@
 #define EIO_RX_HEAVY_MAX 8
 /* How often parked polling GETs are checked for a client hang-up. */
 #define EIO_HANGUP_CHECK_MS 100
+/* Default time a keep-alive HTTP connection may wait idle between requests
+ * (eio_listener_set_keepalive_timeout). */
+#define EIO_KEEPALIVE_MS 30000
 
 struct eio_http_pss;
 
@@ -47,6 +50,7 @@ struct eio_listener {
 	eio_server **servers;
 	size_t nservers;
 	struct eio_http_pss *parked;   /* parked GETs, for hang-up detection */
+	eio_timers timers;             /* keep-alive idle connections (EIO_LTL_*) */
 	uv_timer_t hangup_timer;
 	bool hangup_timer_on;
 	bool closing;                  /* eio_listener_close() has run */
@@ -77,6 +81,9 @@ struct eio_server {
 	struct eio_session *graveyard;  /* destroyed, freed by the reaper */
 	eio_server_stats stats;         /* eio_server_get_stats() */
 };
+
+/* The listener's deadline lists. */
+enum { EIO_LTL_KEEPALIVE };
 
 /* The server's deadline lists, by duration. */
 enum { EIO_TL_PING, EIO_TL_PONG, EIO_TL_UPGRADE, EIO_TL_KILL };
@@ -136,6 +143,7 @@ typedef struct eio_http_pss {
 	bool app_ready;        /* its handler has run */
 	bool body_started;     /* a body chunk of this request was seen */
 	bool body_done;        /* its BODY_COMPLETION was seen */
+	eio_tlink idle;        /* armed while the connection waits for a request */
 } eio_http_pss;
 
 /* Per-connection data of the "eio-ws" protocol. */
@@ -180,6 +188,7 @@ void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const ch
 void eio_http_body_free(eio_http_pss *pss);
 void eio_http_error(eio_http_pss *pss, int code, const char *message);
 int eio_http_write_response(eio_http_pss *pss);
+void eio_http_keepalive_expire(eio_timers *t, int list, eio_tlink *link);
 eio_server *eio_http_route(eio_listener *l, const char *path);
 
 /* eio_apphttp.c */

@@ -256,7 +256,9 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	info.max_http_header_pool = 0xffff;
 	info.max_http_header_data = 8192;
 	info.timeout_secs = 20;
-	info.keepalive_timeout = 30;
+	/* Only for connections lws completes itself: the others wait on the
+	 * listener's keep-alive list (eio_http.c, keepalive_wait). */
+	info.keepalive_timeout = EIO_KEEPALIVE_MS / 1000;
 	info.fd_limit_per_thread = 0;
 	l->ctx = lws_create_context(&info);
 	if (!l->ctx) {
@@ -297,8 +299,15 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		free(l);
 		return NULL;
 	}
+	eio_timers_init(&l->timers, loop, eio_http_keepalive_expire);
+	eio_timers_set_ms(&l->timers, EIO_LTL_KEEPALIVE, EIO_KEEPALIVE_MS);
 	eio_log(NS, "listening on port %d", l->port);
 	return l;
+}
+
+void eio_listener_set_keepalive_timeout(eio_listener *l, unsigned ms)
+{
+	eio_timers_set_ms(&l->timers, EIO_LTL_KEEPALIVE, ms ? ms : EIO_KEEPALIVE_MS);
 }
 
 int eio_listener_port(const eio_listener *l)
@@ -343,6 +352,7 @@ void eio_listener_close(eio_listener *l)
 	}
 	lws_callback_all_protocol_vhost_args(l->vh, NULL, EIO_CB_RELEASE, NULL, 0);
 	lws_context_destroy(l->ctx);
+	eio_timers_close(&l->timers, NULL);
 }
 
 /* With a foreign libuv loop, lws_context_destroy() works in two steps: the

@@ -82,12 +82,15 @@ void eio_polling_get(eio_http_pss *pss, eio_session *s)
 	/* While an upgrade is under way the client must not stay parked here. */
 	if (s->upgrade == EIO_UPG_PROBED)
 		s->poll_noop = true;
+	/* A GET waits for packets, not for lws: the session's heartbeat
+	 * bounds it. Dropping lws's header timeout now also keeps lws's
+	 * sorted timeout list short (see keepalive_wait in eio_http.c). */
+	lws_set_timeout(pss->wsi, NO_PENDING_TIMEOUT, 0);
 	if (s->q.len > 0 || s->poll_noop) {
 		s->write_requested = true;
 		eio_polling_wake(s);
 		return;
 	}
-	lws_set_timeout(pss->wsi, NO_PENDING_TIMEOUT, 0);
 	lws_rx_flow_control(pss->wsi, 0);
 	eio_listener_park(lws_context_user(lws_get_context(pss->wsi)), pss);
 }

@@ -179,6 +179,10 @@ void eio_listener_close(eio_listener *l);
  * libuv loop can only finish its teardown outside the loop's callbacks. */
 void eio_listener_free(eio_listener *l);
 int eio_listener_port(const eio_listener *l);
+/* How long a keep-alive HTTP connection may wait idle for its next request
+ * before it is closed (node: httpServer.keepAliveTimeout). Default 30000 ms;
+ * 0 restores it. A parked long-poll is not idle: it waits for its answer. */
+void eio_listener_set_keepalive_timeout(eio_listener *l, unsigned ms);
 /* Close the listener on SIGINT or SIGTERM (a graceful stop: every session is
  * closed with "server shutting down", then uv_run returns), and ignore
  * SIGPIPE. The signal handles do not keep the loop alive by themselves. */

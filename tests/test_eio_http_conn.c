@@ -1,0 +1,364 @@
+/* test_eio_http_conn.c - Check tests of HTTP connection lifetimes: keep-alive
+ * waits and clients that leave mid-request. A listener on 127.0.0.1 and a raw
+ * libuv TCP client on the same loop.
+ *
+ * What users rely on (node: httpServer.keepAliveTimeout): a connection that
+ * waits idle between requests longer than the keep-alive timeout is closed
+ * by the server; a new request in time resets that wait, so a client that
+ * keeps polling keeps its connection; and a parked long-poll GET is not idle
+ * (it waits for its answer, here the server's ping), however long it waits.
+ * The server keeps these waits on its own O(1) deadline list rather than in
+ * libwebsockets' sorted timeout list (eio_http.c, keepalive_wait).
+ * A client that drops its connection in the middle of a polling POST ends
+ * its session with "transport error" at once (node: "data request
+ * connection closed prematurely"), and what the server had read is freed.
+ *
+ * No sleeps: the loop runs until the awaited event, under a watchdog; the
+ * only timer is the client's own pause before its second request.
+ */
+#define _GNU_SOURCE  /* strcasestr */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../engineio/eio_internal.h"
+#include "loop_drain.h"
+
+#define WATCHDOG_MS 5000
+#define KEEPALIVE_MS 300
+#define PING_MS 900
+
+static uv_loop_t loop;
+static eio_listener *L;
+static eio_server *srv;
+
+static void on_message(eio_session *s, const char *d, size_t n, bool b, void *u)
+{
+	(void)s; (void)d; (void)n; (void)b; (void)u;
+}
+
+static bool session_closed;
+static char close_reason[64];
+static void on_close(eio_session *s, const char *reason, void *u)
+{
+	(void)s;
+	(void)u;
+	session_closed = true;
+	snprintf(close_reason, sizeof(close_reason), "%s", reason);
+}
+
+static const eio_callbacks callbacks = { .on_message = on_message, .on_close = on_close };
+
+static bool watchdog_fired;
+static void on_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	watchdog_fired = true;
+}
+
+static void run_until(bool *flag, const char *what)
+{
+	uv_timer_t wd;
+	uv_timer_init(&loop, &wd);
+	watchdog_fired = false;
+	uv_timer_start(&wd, on_watchdog, WATCHDOG_MS, 0);
+	while (!*flag && !watchdog_fired)
+		uv_run(&loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&wd, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert_msg(*flag, "timed out waiting for %s", what);
+}
+
+static void setup(void)
+{
+	session_closed = false;
+	close_reason[0] = '\0';
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	int err = 1;
+	L = eio_listener_new(&loop, "127.0.0.1", 0, &err);
+	ck_assert_ptr_nonnull(L);
+	eio_listener_set_keepalive_timeout(L, KEEPALIVE_MS);
+	eio_options o;
+	eio_options_init(&o);
+	o.path = "/engine.io/";
+	o.ping_interval_ms = PING_MS;
+	srv = eio_server_new(L, &o, &callbacks, NULL, &err);
+	ck_assert_ptr_nonnull(srv);
+}
+
+static void teardown(void)
+{
+	int alive = close_and_drain(&loop, L, WATCHDOG_MS);
+	ck_assert_msg(alive == 0, "loop still alive after eio_listener_close");
+	eio_listener_free(L);
+	L = NULL;
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+}
+
+/* ---- a keep-alive client ---------------------------------------------------------- */
+
+/* One connection; requests are sent one at a time, and each response is
+ * complete once its headers and Content-Length bytes of body are in. EOF is
+ * recorded with the loop time it arrived. */
+typedef struct client {
+	uv_tcp_t tcp;
+	uv_connect_t conn;
+	uv_write_t wr;
+	uv_buf_t out;
+	char req[1024];
+	char buf[8192];
+	size_t len;
+	bool connected, answered, eof, closed;
+	int status;
+	char body[256];
+	uint64_t answered_at, eof_at;
+} client;
+
+static void on_closed(uv_handle_t *h)
+{
+	((client *)h->data)->closed = true;
+}
+
+static void check_answer(client *c)
+{
+	c->buf[c->len] = '\0';
+	char *end = strstr(c->buf, "\r\n\r\n");
+	if (!end)
+		return;
+	const char *cl = strcasestr(c->buf, "\r\ncontent-length:");
+	if (!cl || cl > end)
+		return;
+	size_t blen = (size_t)atol(cl + 17);
+	if (c->len - (size_t)(end + 4 - c->buf) < blen)
+		return;
+	c->status = atoi(c->buf + 9);  /* "HTTP/1.1 NNN" */
+	snprintf(c->body, sizeof(c->body), "%.*s", (int)blen, end + 4);
+	c->answered = true;
+	c->answered_at = uv_now(&loop);
+	c->len = 0;   /* ready for the next response */
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	(void)hint;
+	client *c = h->data;
+	*b = uv_buf_init(c->buf + c->len, (unsigned)(sizeof(c->buf) - 1 - c->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	(void)b;
+	client *c = s->data;
+	if (n > 0) {
+		c->len += (size_t)n;
+		check_answer(c);
+	} else if (n < 0) {
+		c->eof = true;
+		c->eof_at = uv_now(&loop);
+		uv_read_stop(s);
+	}
+}
+
+static void on_connect(uv_connect_t *r, int status)
+{
+	client *c = r->handle->data;
+	ck_assert_int_eq(status, 0);
+	c->connected = true;
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+	(void)w;
+	ck_assert_int_eq(status, 0);
+}
+
+static void client_open(client *c)
+{
+	memset(c, 0, sizeof(*c));
+	struct sockaddr_in a;
+	uv_ip4_addr("127.0.0.1", eio_listener_port(L), &a);
+	uv_tcp_init(&loop, &c->tcp);
+	c->tcp.data = c;
+	uv_tcp_connect(&c->conn, &c->tcp, (const struct sockaddr *)&a, on_connect);
+	run_until(&c->connected, "the connection");
+}
+
+static void client_write(client *c)
+{
+	c->answered = false;
+	c->out = uv_buf_init(c->req, (unsigned)strlen(c->req));
+	ck_assert_int_eq(uv_write(&c->wr, (uv_stream_t *)&c->tcp, &c->out, 1, on_written), 0);
+}
+
+/* Send a GET for target on the open connection; do not wait. */
+static void client_send(client *c, const char *target)
+{
+	snprintf(c->req, sizeof(c->req),
+	         "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n", target);
+	client_write(c);
+}
+
+static void client_get(client *c, const char *target)
+{
+	client_send(c, target);
+	run_until(&c->answered, "the response");
+}
+
+static void client_close(client *c)
+{
+	uv_close((uv_handle_t *)&c->tcp, on_closed);
+	run_until(&c->closed, "the client close");
+}
+
+/* The sid of an open packet body "0{"sid":"...",...}". */
+static void sid_of(const char *body, char *sid, size_t cap)
+{
+	const char *p = strstr(body, "\"sid\":\"");
+	ck_assert_ptr_nonnull(p);
+	p += 7;
+	size_t n = strcspn(p, "\"");
+	ck_assert_uint_lt(n, cap);
+	memcpy(sid, p, n);
+	sid[n] = '\0';
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+START_TEST(idle_connection_closed_after_keepalive_timeout)
+{
+	client c;
+	client_open(&c);
+	client_get(&c, "/engine.io/?EIO=4&transport=polling");
+	ck_assert_int_eq(c.status, 200);
+	ck_assert_int_eq(c.body[0], '0');
+	run_until(&c.eof, "the server to close the idle connection");
+	/* Not before the timeout (loop time is in whole milliseconds). */
+	ck_assert_uint_ge(c.eof_at - c.answered_at, KEEPALIVE_MS - 5);
+	client_close(&c);
+}
+END_TEST
+
+/* A second request before the timeout is answered on the same connection,
+ * and the idle wait starts again from its answer. */
+static bool paused;
+static void on_pause(uv_timer_t *t)
+{
+	(void)t;
+	paused = true;
+}
+
+START_TEST(request_in_time_resets_the_wait)
+{
+	client c;
+	client_open(&c);
+	client_get(&c, "/engine.io/?EIO=4&transport=polling");
+	ck_assert_int_eq(c.status, 200);
+	uint64_t first = c.answered_at;
+
+	uv_timer_t pause;
+	uv_timer_init(&loop, &pause);
+	paused = false;
+	uv_timer_start(&pause, on_pause, KEEPALIVE_MS * 2 / 3, 0);
+	run_until(&paused, "the client's pause");
+	uv_close((uv_handle_t *)&pause, NULL);
+	ck_assert(!c.eof);
+
+	client_get(&c, "/engine.io/?EIO=4&transport=websocket");
+	ck_assert_int_eq(c.status, 400);   /* a WebSocket handshake by plain GET: code 3 */
+	ck_assert_ptr_nonnull(strstr(c.body, "\"code\":3"));
+	run_until(&c.eof, "the server to close the idle connection");
+	ck_assert_uint_ge(c.eof_at - c.answered_at, KEEPALIVE_MS - 5);
+	ck_assert_uint_gt(c.eof_at - first, KEEPALIVE_MS);
+	client_close(&c);
+}
+END_TEST
+
+/* A long-poll parked longer than the keep-alive timeout gets its answer (the
+ * ping, after the ping interval), not a closed connection; and the
+ * connection is reusable after it. */
+START_TEST(parked_get_is_not_idle)
+{
+	client c;
+	client_open(&c);
+	client_get(&c, "/engine.io/?EIO=4&transport=polling");
+	ck_assert_int_eq(c.status, 200);
+	char sid[32], target[96];
+	sid_of(c.body, sid, sizeof(sid));
+	snprintf(target, sizeof(target), "/engine.io/?EIO=4&transport=polling&sid=%s", sid);
+
+	client_send(&c, target);
+	uint64_t sent = uv_now(&loop);
+	run_until(&c.answered, "the ping on the parked GET");
+	ck_assert(!c.eof);
+	ck_assert_int_eq(c.status, 200);
+	ck_assert_str_eq(c.body, "2");
+	ck_assert_uint_gt(c.answered_at - sent, KEEPALIVE_MS);
+
+	client_get(&c, "/engine.io/?EIO=4&transport=polling&sid=nope");
+	ck_assert_int_eq(c.status, 400);
+	ck_assert_ptr_nonnull(strstr(c.body, "\"code\":1"));
+	client_close(&c);
+}
+END_TEST
+
+/* A client that closes its idle connection first leaves nothing behind for
+ * the timer (run under valgrind: no invalid access when it would have fired). */
+START_TEST(client_close_before_timeout)
+{
+	client a, b;
+	client_open(&a);
+	client_open(&b);
+	client_get(&a, "/engine.io/?EIO=4&transport=polling");
+	client_get(&b, "/engine.io/?EIO=4&transport=polling");
+	client_close(&a);
+	run_until(&b.eof, "the server to close the other idle connection");
+	ck_assert_uint_ge(b.eof_at - b.answered_at, KEEPALIVE_MS - 5);
+	client_close(&b);
+}
+END_TEST
+
+/* The first bytes of a 100-byte POST body, then the client hangs up. */
+START_TEST(post_aborted_mid_body_ends_the_session)
+{
+	client c;
+	client_open(&c);
+	client_get(&c, "/engine.io/?EIO=4&transport=polling");
+	char sid[32];
+	sid_of(c.body, sid, sizeof(sid));
+	snprintf(c.req, sizeof(c.req),
+	         "POST /engine.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\n"
+	         "Host: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n"
+	         "4hello, this is only the start of the body", sid);
+	client_write(&c);
+	client_close(&c);
+	run_until(&session_closed, "the session to close");
+	ck_assert_str_eq(close_reason, "transport error");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("eio_http_conn");
+	TCase *tc = tcase_create("keepalive");
+	tcase_set_timeout(tc, 20);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, idle_connection_closed_after_keepalive_timeout);
+	tcase_add_test(tc, request_in_time_resets_the_wait);
+	tcase_add_test(tc, parked_get_is_not_idle);
+	tcase_add_test(tc, client_close_before_timeout);
+	tcase_add_test(tc, post_aborted_mid_body_ends_the_session);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
