@@ -125,9 +125,14 @@ fuzz:
 	done
 
 # node socket.io and the C server side by side under build/sio-bench (not part of `test`).
+# bench/bare-polling.c: the long-polling ceiling (no HTTP library), a measuring tool only.
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bare-polling
 	@sh bench/run.sh
+
+$(BUILD)/bare-polling: bench/bare-polling.c
+	@mkdir -p $(BUILD)
+	$(CC) -O2 -Wall -Wextra -o $@ $<
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

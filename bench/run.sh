@@ -19,9 +19,9 @@ FANOUT_K=${FANOUT_K:-200}
 ECHO_N=${ECHO_N:-1000}
 ECHO_K=${ECHO_K:-50}
 PFANOUT_N=${PFANOUT_N:-500}
-PFANOUT_K=${PFANOUT_K:-50}
+PFANOUT_K=${PFANOUT_K:-200}
 PECHO_N=${PECHO_N:-200}
-PECHO_K=${PECHO_K:-20}
+PECHO_K=${PECHO_K:-200}
 HANDSHAKE_N=${HANDSHAKE_N:-2000}
 SIZE=${SIZE:-64}
 RAMP=${RAMP:-256}
@@ -72,13 +72,17 @@ trap 'echo "bench: interrupted"; exit 130' INT TERM
 ) &
 watchdog=$!
 
-# start_server node|c: start it on a fresh port and wait for its "listening" line.
+# start_server node|c|bare: start it on a fresh port and wait for its "listening" line.
+# bare is bench/bare-polling.c, run for polling-echo only: the ceiling a server
+# with no HTTP library and no protocol work reaches on this machine.
 start_server() {
 	port=$((port + 1))
 	log="$out/server-$sc-$1.log"
 	rm -f "$log"
 	if [ "$1" = node ]; then
 		node bench/node-server.js --port "$port" >"$log" 2>&1 &
+	elif [ "$1" = bare ]; then
+		build/bare-polling "$port" >"$log" 2>&1 &
 	else
 		build/sio-bench-server --port "$port" >"$log" 2>&1 &
 	fi
@@ -129,7 +133,9 @@ for sc in $SCENARIOS; do
 	handshake) args="-n $HANDSHAKE_N --ramp $RAMP" ;;
 	*) echo "bench: unknown scenario $sc"; exit 2 ;;
 	esac
-	for kind in node c; do
+	kinds="node c"
+	[ "$sc" = polling-echo ] && [ -x build/bare-polling ] && kinds="node c bare"
+	for kind in $kinds; do
 		# shellcheck disable=SC2086
 		run_one "$sc" "$kind" $args
 	done

@@ -82,6 +82,17 @@ console.log(`\nmake bench, ${new Date().toISOString()}, ${os.cpus().length} core
 console.log(line(rows[0]));
 console.log('| ' + widths.map((w, i) => (i >= 3 ? '-'.repeat(w - 1) + ':' : '-'.repeat(w))).join(' | ') + ' |');
 for (const r of rows.slice(1)) console.log(line(r));
+// The long-polling ceiling: bench/bare-polling.c, a bare epoll server with no HTTP
+// library that makes only the system calls every polling server must make.
+const bare = runs.find((r) => r.server === 'bare' && r.result);
+const nodePe = runs.find((r) => r.server === 'node' && r.scenario === 'polling-echo' && r.result);
+if (bare) {
+  const v = bare.result.acks_per_s;
+  const ratio = nodePe && nodePe.result.acks_per_s > 0 ? (v / nodePe.result.acks_per_s).toFixed(2) : 'n/a';
+  console.log(`\npolling-echo ceiling (bench/bare-polling.c, no HTTP library): ${v.toFixed(0)} acks/s` +
+    `, ${ratio}x node, server CPU ${bare.result.server_cpu_pct.toFixed(0)}%,` +
+    ` generator CPU ${bare.result.gen_cpu_pct.toFixed(0)}%`);
+}
 const incomplete = runs.filter((r) => !r.result || !r.result.complete);
 if (incomplete.length) {
   console.log('\n* incomplete runs (timeout, failed or dropped clients):');
