@@ -1,7 +1,8 @@
 /* loop_drain.h - shared by the Check fixtures that run a real listener:
- * close it and run its loop until the loop ends by itself (every handle
- * closed), under an unreferenced watchdog so that a handle left behind
- * fails the test instead of hanging it. */
+ * run the loop until a flag is set, and close the listener and run its loop
+ * until the loop ends by itself (every handle closed), each under a watchdog
+ * so that an event that never comes, or a handle left behind, fails the test
+ * instead of hanging it. */
 #ifndef LOOP_DRAIN_H
 #define LOOP_DRAIN_H
 
@@ -16,6 +17,21 @@ static __attribute__((unused)) void drain_on_watchdog(uv_timer_t *t)
 {
 	(void)t;
 	drain_watchdog_fired = true;
+}
+
+/* Run the loop until *flag is set or ms pass; returns *flag. */
+static __attribute__((unused)) bool run_loop_until_flag(uv_loop_t *loop, bool *flag,
+                                                        unsigned ms)
+{
+	uv_timer_t wd;
+	uv_timer_init(loop, &wd);
+	drain_watchdog_fired = false;
+	uv_timer_start(&wd, drain_on_watchdog, ms, 0);
+	while (!*flag && !drain_watchdog_fired)
+		uv_run(loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&wd, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
+	return *flag;
 }
 
 /* eio_listener_close(l), then uv_run until the loop ends or ms pass.

@@ -51,24 +51,10 @@ static void on_close(eio_session *s, const char *reason, void *u)
 
 static const eio_callbacks callbacks = { .on_message = on_message, .on_close = on_close };
 
-static bool watchdog_fired;
-static void on_watchdog(uv_timer_t *t)
-{
-	(void)t;
-	watchdog_fired = true;
-}
-
 static void run_until(bool *flag, const char *what)
 {
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	watchdog_fired = false;
-	uv_timer_start(&wd, on_watchdog, WATCHDOG_MS, 0);
-	while (!*flag && !watchdog_fired)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	ck_assert_msg(*flag, "timed out waiting for %s", what);
+	ck_assert_msg(run_loop_until_flag(&loop, flag, WATCHDOG_MS), "timed out waiting for %s",
+	              what);
 }
 
 static void setup(void)
@@ -225,18 +211,30 @@ static void sid_of(const char *body, char *sid, size_t cap)
 	sid[n] = '\0';
 }
 
+/* Connect and open an Engine.IO session by a polling handshake. */
+static void open_session(client *c)
+{
+	client_open(c);
+	client_get(c, "/engine.io/?EIO=4&transport=polling");
+	ck_assert_int_eq(c->status, 200);
+	ck_assert_int_eq(c->body[0], '0');
+}
+
+/* The server closes c, and not before the keep-alive time after its last
+ * answer (loop time is in whole milliseconds). */
+static void assert_closed_when_idle(client *c)
+{
+	run_until(&c->eof, "the server to close the idle connection");
+	ck_assert_uint_ge(c->eof_at - c->answered_at, KEEPALIVE_MS - 5);
+}
+
 /* ---- tests ------------------------------------------------------------------------ */
 
 START_TEST(idle_connection_closed_after_keepalive_timeout)
 {
 	client c;
-	client_open(&c);
-	client_get(&c, "/engine.io/?EIO=4&transport=polling");
-	ck_assert_int_eq(c.status, 200);
-	ck_assert_int_eq(c.body[0], '0');
-	run_until(&c.eof, "the server to close the idle connection");
-	/* Not before the timeout (loop time is in whole milliseconds). */
-	ck_assert_uint_ge(c.eof_at - c.answered_at, KEEPALIVE_MS - 5);
+	open_session(&c);
+	assert_closed_when_idle(&c);
 	client_close(&c);
 }
 END_TEST
@@ -253,9 +251,7 @@ static void on_pause(uv_timer_t *t)
 START_TEST(request_in_time_resets_the_wait)
 {
 	client c;
-	client_open(&c);
-	client_get(&c, "/engine.io/?EIO=4&transport=polling");
-	ck_assert_int_eq(c.status, 200);
+	open_session(&c);
 	uint64_t first = c.answered_at;
 
 	uv_timer_t pause;
@@ -269,8 +265,7 @@ START_TEST(request_in_time_resets_the_wait)
 	client_get(&c, "/engine.io/?EIO=4&transport=websocket");
 	ck_assert_int_eq(c.status, 400);   /* a WebSocket handshake by plain GET: code 3 */
 	ck_assert_ptr_nonnull(strstr(c.body, "\"code\":3"));
-	run_until(&c.eof, "the server to close the idle connection");
-	ck_assert_uint_ge(c.eof_at - c.answered_at, KEEPALIVE_MS - 5);
+	assert_closed_when_idle(&c);
 	ck_assert_uint_gt(c.eof_at - first, KEEPALIVE_MS);
 	client_close(&c);
 }
@@ -282,9 +277,7 @@ END_TEST
 START_TEST(parked_get_is_not_idle)
 {
 	client c;
-	client_open(&c);
-	client_get(&c, "/engine.io/?EIO=4&transport=polling");
-	ck_assert_int_eq(c.status, 200);
+	open_session(&c);
 	char sid[32], target[96];
 	sid_of(c.body, sid, sizeof(sid));
 	snprintf(target, sizeof(target), "/engine.io/?EIO=4&transport=polling&sid=%s", sid);
@@ -309,13 +302,10 @@ END_TEST
 START_TEST(client_close_before_timeout)
 {
 	client a, b;
-	client_open(&a);
-	client_open(&b);
-	client_get(&a, "/engine.io/?EIO=4&transport=polling");
-	client_get(&b, "/engine.io/?EIO=4&transport=polling");
+	open_session(&a);
+	open_session(&b);
 	client_close(&a);
-	run_until(&b.eof, "the server to close the other idle connection");
-	ck_assert_uint_ge(b.eof_at - b.answered_at, KEEPALIVE_MS - 5);
+	assert_closed_when_idle(&b);
 	client_close(&b);
 }
 END_TEST
@@ -324,8 +314,7 @@ END_TEST
 START_TEST(post_aborted_mid_body_ends_the_session)
 {
 	client c;
-	client_open(&c);
-	client_get(&c, "/engine.io/?EIO=4&transport=polling");
+	open_session(&c);
 	char sid[32];
 	sid_of(c.body, sid, sizeof(sid));
 	snprintf(c.req, sizeof(c.req),

@@ -39,24 +39,10 @@ static const eio_callbacks callbacks = { .on_message = on_message };
 
 /* ---- the loop ------------------------------------------------------------------- */
 
-static bool watchdog_fired;
-static void on_watchdog(uv_timer_t *t)
-{
-	(void)t;
-	watchdog_fired = true;
-}
-
 static void run_until(bool *flag, const char *what)
 {
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	watchdog_fired = false;
-	uv_timer_start(&wd, on_watchdog, WATCHDOG_MS, 0);
-	while (!*flag && !watchdog_fired)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	ck_assert_msg(*flag, "timed out waiting for %s", what);
+	ck_assert_msg(run_loop_until_flag(&loop, flag, WATCHDOG_MS), "timed out waiting for %s",
+	              what);
 }
 
 static void start(const char *cors, bool check)
