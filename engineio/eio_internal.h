@@ -34,13 +34,25 @@
 #define EIO_RX_HEAVY (EIO_WS_RX_BUFFER / 2)
 #define EIO_FLUSH_DEFER_MAX 32
 #define EIO_RX_HEAVY_MAX 8
-/* How often parked polling GETs are checked for a client hang-up. */
+/* When a parked polling GET is first checked for a client hang-up (then it
+ * is watched by epoll: eio_hangup.c). */
 #define EIO_HANGUP_CHECK_MS 100
 /* Default time a keep-alive HTTP connection may wait idle between requests
  * (eio_listener_set_keepalive_timeout). */
 #define EIO_KEEPALIVE_MS 30000
 
 struct eio_http_pss;
+
+/* Parked polling GETs and their hang-up watch (eio_hangup.c). */
+typedef struct eio_hangup {
+	struct eio_http_pss *fresh;    /* parked since the last tick: peeked once */
+	struct eio_http_pss *watched;  /* parked longer: in the epoll set ep */
+	uv_timer_t timer;              /* EIO_HANGUP_CHECK_MS, while fresh is not empty */
+	bool timer_on;
+	int ep;                        /* epoll set watching for EPOLLRDHUP, or -1 */
+	uv_poll_t poll;                /* ep on the loop, while watched is not empty */
+	bool poll_on, poll_init;
+} eio_hangup;
 
 struct eio_listener {
 	uv_loop_t *loop;
@@ -49,10 +61,8 @@ struct eio_listener {
 	int port;
 	eio_server **servers;
 	size_t nservers;
-	struct eio_http_pss *parked;   /* parked GETs, for hang-up detection */
+	eio_hangup hangup;             /* parked GETs */
 	eio_timers timers;             /* keep-alive idle connections (EIO_LTL_*) */
-	uv_timer_t hangup_timer;
-	bool hangup_timer_on;
 	bool closing;                  /* eio_listener_close() has run */
 	unsigned char *wbuf;           /* LWS_PRE + EIO_WBUF_CAP */
 	uv_signal_t signals[2];        /* SIGINT, SIGTERM: close */
@@ -128,8 +138,8 @@ typedef struct eio_http_pss {
 	struct lws *wsi;
 	eio_server *srv;
 	eio_session *s;        /* for a GET or POST bound to a session */
-	struct eio_http_pss *park_prev, *park_next;
-	bool parked, is_post, is_get, post_failed, close_after;
+	struct eio_http_pss *park_prev, *park_next;  /* on a list of l->hangup */
+	bool parked, watched, is_post, is_get, post_failed, close_after;
 	int status;            /* response to write on WRITEABLE, if any */
 	const char *ctype;
 	char *body;            /* small[], or owned heap memory */
@@ -207,7 +217,16 @@ void eio_polling_post_done(eio_http_pss *pss);
 int eio_polling_write(eio_http_pss *pss);
 void eio_polling_release(eio_http_pss *pss);
 void eio_polling_detach(eio_session *s, bool client_closed);
-void eio_polling_check_hangups(eio_listener *l);
+void eio_polling_hung_up(eio_http_pss *pss);
+void eio_polling_unwatchable(eio_http_pss *pss);
+
+/* eio_hangup.c */
+bool eio_peer_hung_up(struct lws *wsi);
+void eio_hangup_init(eio_hangup *h, uv_loop_t *loop);
+void eio_hangup_close(eio_listener *l);
+void eio_hangup_free(eio_hangup *h);
+void eio_listener_park(eio_listener *l, eio_http_pss *pss);
+void eio_listener_unpark(eio_listener *l, eio_http_pss *pss);
 
 /* eio_websocket.c */
 int eio_ws_confirm_upgrade(eio_listener *l, struct lws *wsi);
@@ -223,8 +242,6 @@ void eio_listener_note_rx(eio_listener *l, eio_ws_pss *pss, size_t len);
 
 /* eio_listener.c */
 extern const struct lws_protocols eio_protocols[];
-void eio_listener_park(eio_listener *l, eio_http_pss *pss);
-void eio_listener_unpark(eio_listener *l, eio_http_pss *pss);
 void eio_listener_mark_dirty(eio_listener *l, eio_session *s);
 
 #endif

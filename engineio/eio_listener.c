@@ -52,48 +52,6 @@ void eio_options_init(eio_options *o)
 	o->allow_upgrades = true;
 }
 
-/* ---- parked GETs and the hang-up check -------------------------------------- */
-
-static void on_hangup_timer(uv_timer_t *t)
-{
-	eio_polling_check_hangups(t->data);
-}
-
-void eio_listener_park(eio_listener *l, eio_http_pss *pss)
-{
-	pss->parked = true;
-	pss->park_prev = NULL;
-	pss->park_next = l->parked;
-	if (l->parked)
-		l->parked->park_prev = pss;
-	l->parked = pss;
-	if (!l->hangup_timer_on) {
-		l->hangup_timer_on = true;
-		uv_timer_start(&l->hangup_timer, on_hangup_timer, EIO_HANGUP_CHECK_MS,
-		               EIO_HANGUP_CHECK_MS);
-	}
-}
-
-void eio_listener_unpark(eio_listener *l, eio_http_pss *pss)
-{
-	if (!pss->parked)
-		return;
-	if (pss->park_prev)
-		pss->park_prev->park_next = pss->park_next;
-	else
-		l->parked = pss->park_next;
-	if (pss->park_next)
-		pss->park_next->park_prev = pss->park_prev;
-	pss->parked = false;
-	pss->park_prev = pss->park_next = NULL;
-	if (!l->parked && l->hangup_timer_on) {
-		l->hangup_timer_on = false;
-		uv_timer_stop(&l->hangup_timer);
-	}
-}
-
-/* ---- end-of-turn writes ------------------------------------------------------- */
-
 /* ---- end-of-turn writes and read-ahead coalescing -------------------------------
  *
  * lws reads a WebSocket EIO_WS_RX_BUFFER bytes at a time, one read per
@@ -267,8 +225,7 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		free(l);
 		return NULL;
 	}
-	uv_timer_init(loop, &l->hangup_timer);
-	l->hangup_timer.data = l;
+	eio_hangup_init(&l->hangup, loop);
 	/* WebSocket writes wait for the end of the loop turn: a prepare handle
 	 * runs just before the loop blocks for I/O, after the I/O, timer and
 	 * other callbacks of the turn, so all a turn queued for a client goes
@@ -291,10 +248,11 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		 * of another process binding in between; the context leaks. */
 		*err = EIO_ELISTEN;
 		lws_context_destroy(l->ctx);
-		uv_close((uv_handle_t *)&l->hangup_timer, NULL);
+		eio_hangup_close(l);
 		uv_close((uv_handle_t *)&l->flush, NULL);
 		uv_close((uv_handle_t *)&l->nowait, NULL);
 		uv_run(loop, UV_RUN_NOWAIT);
+		eio_hangup_free(&l->hangup);
 		free(l->wbuf);
 		free(l);
 		return NULL;
@@ -336,10 +294,7 @@ void eio_listener_close(eio_listener *l)
 		eio_server_close_all(l->servers[i]);
 		eio_timers_close(&l->servers[i]->timers, NULL);
 	}
-	while (l->parked)
-		eio_listener_unpark(l, l->parked);
-	uv_timer_stop(&l->hangup_timer);
-	uv_close((uv_handle_t *)&l->hangup_timer, NULL);
+	eio_hangup_close(l);
 	eio_ws_flush_dirty(l);
 	uv_prepare_stop(&l->flush);
 	uv_close((uv_handle_t *)&l->flush, NULL);
@@ -377,6 +332,7 @@ void eio_listener_free(eio_listener *l)
 	for (size_t i = 0; i < l->nservers; i++)
 		server_free(l->servers[i]);
 	free(l->servers);
+	eio_hangup_free(&l->hangup);
 	free(l->http_capture_headers);
 	free(l->wbuf);
 	free(l);

@@ -9,8 +9,8 @@
  * A parked GET is held with lws's timeout disabled and rx flow off: lws does
  * not read a connection that is in an HTTP transaction, so an EOF from a
  * client that gave up would otherwise make the loop spin. Hang-ups are found
- * by the listener's timer instead, with a non-blocking MSG_PEEK (shared/notes,
- * lws pitfalls 1 and 2).
+ * by eio_hangup.c instead (a peek, then an epoll set watching for EPOLLRDHUP;
+ * shared/notes, lws pitfalls 1 and 2).
  */
 #include "eio_internal.h"
 #include "eio_packet.h"
@@ -21,15 +21,6 @@
 #include <sys/socket.h>
 
 #define NS "engineio:polling"
-
-/* True when the client closed or reset its end: a non-blocking peek reads
- * EOF (0) or fails with something other than "no data yet". */
-static bool peer_hung_up(struct lws *wsi)
-{
-	char c;
-	ssize_t n = recv(lws_get_socket_fd(wsi), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
 
 static void unpark(eio_http_pss *pss)
 {
@@ -122,7 +113,7 @@ int eio_polling_write(eio_http_pss *pss)
 	s->write_requested = false;
 	if (s->q.len == 0 && !s->poll_noop)
 		return 0;
-	if (peer_hung_up(pss->wsi)) {
+	if (eio_peer_hung_up(pss->wsi)) {
 		/* Writing would lose the packets silently: the session ends. */
 		unpark(pss);
 		s->get = NULL;
@@ -326,22 +317,33 @@ void eio_polling_detach(eio_session *s, bool client_closed)
 	}
 }
 
-void eio_polling_check_hangups(eio_listener *l)
+/* The client of this parked GET hung up (eio_hangup.c): the session ends
+ * with "transport error", as node's does on the request's "close". */
+void eio_polling_hung_up(eio_http_pss *pss)
 {
-	eio_http_pss *pss = l->parked, *next;
-	for (; pss; pss = next) {
-		next = pss->park_next;
-		if (!peer_hung_up(pss->wsi))
-			continue;
-		eio_session *s = pss->s;
-		unpark(pss);
-		pss->s = NULL;
-		pss->is_get = false;
-		lws_set_timeout(pss->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-		if (s) {
-			eio_log(NS, "%s: client aborted the poll", s->sid);
-			s->get = NULL;
-			eio_session_destroy(s, "transport error");
-		}
+	eio_session *s = pss->s;
+	unpark(pss);
+	pss->s = NULL;
+	pss->is_get = false;
+	lws_set_timeout(pss->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	if (s) {
+		eio_log(NS, "%s: client aborted the poll", s->sid);
+		s->get = NULL;
+		eio_session_destroy(s, "transport error");
 	}
+}
+
+/* A parked GET that cannot be watched for a hang-up (eio_hangup.c, out of
+ * memory for the epoll set) is answered with a noop now rather than held
+ * unwatched: the client polls again at once (a server may answer any poll
+ * with "6"). */
+void eio_polling_unwatchable(eio_http_pss *pss)
+{
+	eio_session *s = pss->s;
+	unpark(pss);
+	if (!s)
+		return;
+	s->poll_noop = true;
+	s->write_requested = true;
+	eio_polling_wake(s);
 }

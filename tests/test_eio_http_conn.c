@@ -6,7 +6,8 @@
  * waits idle between requests longer than the keep-alive timeout is closed
  * by the server; a new request in time resets that wait, so a client that
  * keeps polling keeps its connection; and a parked long-poll GET is not idle
- * (it waits for its answer, here the server's ping), however long it waits.
+ * (it waits for its answer, here the server's ping), however long it waits,
+ * while a client that hangs up on a long parked GET ends its session at once.
  * The server keeps these waits on its own O(1) deadline list rather than in
  * libwebsockets' sorted timeout list (eio_http.c, keepalive_wait).
  * A client that drops its connection in the middle of a polling POST ends
@@ -28,7 +29,7 @@
 
 #define WATCHDOG_MS 5000
 #define KEEPALIVE_MS 300
-#define PING_MS 900
+#define PING_MS 2000
 
 static uv_loop_t loop;
 static eio_listener *L;
@@ -239,8 +240,7 @@ START_TEST(idle_connection_closed_after_keepalive_timeout)
 }
 END_TEST
 
-/* A second request before the timeout is answered on the same connection,
- * and the idle wait starts again from its answer. */
+/* The client's own pause: the loop runs (the server works) meanwhile. */
 static bool paused;
 static void on_pause(uv_timer_t *t)
 {
@@ -248,18 +248,26 @@ static void on_pause(uv_timer_t *t)
 	paused = true;
 }
 
+static void client_pause(unsigned ms)
+{
+	uv_timer_t pause;
+	uv_timer_init(&loop, &pause);
+	paused = false;
+	uv_timer_start(&pause, on_pause, ms, 0);
+	run_until(&paused, "the client's pause");
+	uv_close((uv_handle_t *)&pause, NULL);
+}
+
+/* A second request before the timeout is answered on the same connection,
+ * and the idle wait starts again from its answer. */
+
 START_TEST(request_in_time_resets_the_wait)
 {
 	client c;
 	open_session(&c);
 	uint64_t first = c.answered_at;
 
-	uv_timer_t pause;
-	uv_timer_init(&loop, &pause);
-	paused = false;
-	uv_timer_start(&pause, on_pause, KEEPALIVE_MS * 2 / 3, 0);
-	run_until(&paused, "the client's pause");
-	uv_close((uv_handle_t *)&pause, NULL);
+	client_pause(KEEPALIVE_MS * 2 / 3);
 	ck_assert(!c.eof);
 
 	client_get(&c, "/engine.io/?EIO=4&transport=websocket");
@@ -310,6 +318,28 @@ START_TEST(client_close_before_timeout)
 }
 END_TEST
 
+/* A client that hangs up on a GET parked for a while (past the first
+ * hang-up check, so watched by epoll: eio_hangup.c) ends its session with
+ * "transport error" at once, not at the next ping, when writing would fail. */
+START_TEST(hang_up_on_a_long_parked_get)
+{
+	client c;
+	open_session(&c);
+	char sid[32], target[96];
+	sid_of(c.body, sid, sizeof(sid));
+	snprintf(target, sizeof(target), "/engine.io/?EIO=4&transport=polling&sid=%s", sid);
+	client_send(&c, target);
+	client_pause(3 * EIO_HANGUP_CHECK_MS);
+	ck_assert(!c.answered);
+	ck_assert(!session_closed);
+	uint64_t closed_at = uv_now(&loop);
+	client_close(&c);
+	run_until(&session_closed, "the session to close");
+	ck_assert_str_eq(close_reason, "transport error");
+	ck_assert_uint_lt(uv_now(&loop) - closed_at, PING_MS / 2);
+}
+END_TEST
+
 /* The first bytes of a 100-byte POST body, then the client hangs up. */
 START_TEST(post_aborted_mid_body_ends_the_session)
 {
@@ -339,6 +369,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, parked_get_is_not_idle);
 	tcase_add_test(tc, client_close_before_timeout);
 	tcase_add_test(tc, post_aborted_mid_body_ends_the_session);
+	tcase_add_test(tc, hang_up_on_a_long_parked_get);
 	suite_add_tcase(s, tc);
 	return s;
 }
