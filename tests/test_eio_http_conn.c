@@ -212,6 +212,14 @@ static void sid_of(const char *body, char *sid, size_t cap)
 	sid[n] = '\0';
 }
 
+/* The polling URL of the session whose open packet c received last. */
+static void poll_url(const client *c, char *url, size_t cap)
+{
+	char sid[32];
+	sid_of(c->body, sid, sizeof(sid));
+	snprintf(url, cap, "/engine.io/?EIO=4&transport=polling&sid=%s", sid);
+}
+
 /* Connect and open an Engine.IO session by a polling handshake. */
 static void open_session(client *c)
 {
@@ -286,9 +294,8 @@ START_TEST(parked_get_is_not_idle)
 {
 	client c;
 	open_session(&c);
-	char sid[32], target[96];
-	sid_of(c.body, sid, sizeof(sid));
-	snprintf(target, sizeof(target), "/engine.io/?EIO=4&transport=polling&sid=%s", sid);
+	char target[96];
+	poll_url(&c, target, sizeof(target));
 
 	client_send(&c, target);
 	uint64_t sent = uv_now(&loop);
@@ -325,9 +332,8 @@ START_TEST(hang_up_on_a_long_parked_get)
 {
 	client c;
 	open_session(&c);
-	char sid[32], target[96];
-	sid_of(c.body, sid, sizeof(sid));
-	snprintf(target, sizeof(target), "/engine.io/?EIO=4&transport=polling&sid=%s", sid);
+	char target[96];
+	poll_url(&c, target, sizeof(target));
 	client_send(&c, target);
 	client_pause(3 * EIO_HANGUP_CHECK_MS);
 	ck_assert(!c.answered);
@@ -345,12 +351,12 @@ START_TEST(post_aborted_mid_body_ends_the_session)
 {
 	client c;
 	open_session(&c);
-	char sid[32];
-	sid_of(c.body, sid, sizeof(sid));
+	char target[96];
+	poll_url(&c, target, sizeof(target));
 	snprintf(c.req, sizeof(c.req),
-	         "POST /engine.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\n"
+	         "POST %s HTTP/1.1\r\n"
 	         "Host: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n"
-	         "4hello, this is only the start of the body", sid);
+	         "4hello, this is only the start of the body", target);
 	client_write(&c);
 	client_close(&c);
 	run_until(&session_closed, "the session to close");
