@@ -256,14 +256,23 @@ static void on_pause(uv_timer_t *t)
 	paused = true;
 }
 
+static bool pause_closed;
+static void on_pause_closed(uv_handle_t *h)
+{
+	(void)h;
+	pause_closed = true;
+}
+
 static void client_pause(unsigned ms)
 {
 	uv_timer_t pause;
 	uv_timer_init(&loop, &pause);
-	paused = false;
+	paused = pause_closed = false;
 	uv_timer_start(&pause, on_pause, ms, 0);
 	run_until(&paused, "the client's pause");
-	uv_close((uv_handle_t *)&pause, NULL);
+	/* The handle lives on this stack frame: wait for its close. */
+	uv_close((uv_handle_t *)&pause, on_pause_closed);
+	run_until(&pause_closed, "the pause timer to close");
 }
 
 /* A second request before the timeout is answered on the same connection,
