@@ -15,10 +15,8 @@
 #include "eio_internal.h"
 #include "eio_packet.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #define NS "engineio:polling"
 
@@ -115,11 +113,7 @@ int eio_polling_write(eio_http_pss *pss)
 		return 0;
 	if (eio_peer_hung_up(pss->wsi)) {
 		/* Writing would lose the packets silently: the session ends. */
-		unpark(pss);
-		s->get = NULL;
-		pss->s = NULL;
-		pss->is_get = false;
-		eio_session_destroy(s, "transport error");
+		eio_polling_hung_up(pss);
 		return -1;
 	}
 	size_t len = 1;

@@ -53,4 +53,18 @@ static __attribute__((unused)) int close_and_drain(uv_loop_t *loop, eio_listener
 	return alive;
 }
 
+/* The fixtures' teardown: close the listener *lp and drain the loop, free
+ * the listener, close the loop. Returns NULL, or what went wrong. */
+static __attribute__((unused)) const char *listener_teardown(uv_loop_t *loop,
+                                                             eio_listener **lp,
+                                                             unsigned ms)
+{
+	int alive = close_and_drain(loop, *lp, ms);
+	eio_listener_free(*lp);
+	*lp = NULL;
+	if (alive != 0)
+		return "loop still alive after eio_listener_close";
+	return uv_loop_close(loop) == 0 ? NULL : "uv_loop_close failed: a handle is still open";
+}
+
 #endif

@@ -77,11 +77,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	int alive = close_and_drain(&loop, L, WATCHDOG_MS);
-	ck_assert_msg(alive == 0, "loop still alive after eio_listener_close");
-	eio_listener_free(L);
-	L = NULL;
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	const char *err = listener_teardown(&loop, &L, WATCHDOG_MS);
+	ck_assert_msg(err == NULL, "%s", err);
 }
 
 /* ---- a keep-alive client ---------------------------------------------------------- */

@@ -65,11 +65,8 @@ static void teardown(void)
 {
 	if (!L)
 		return;
-	int alive = close_and_drain(&loop, L, WATCHDOG_MS);
-	ck_assert_msg(alive == 0, "loop still alive after eio_listener_close");
-	eio_listener_free(L);
-	L = NULL;
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	const char *err = listener_teardown(&loop, &L, WATCHDOG_MS);
+	ck_assert_msg(err == NULL, "%s", err);
 }
 
 /* ---- a raw HTTP client ---------------------------------------------------------- */
