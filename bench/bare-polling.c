@@ -33,20 +33,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_FD 65536
+#define MAX_FD       65536
 #define MAX_SESSIONS 65536
-#define INBUF 8192
+#define INBUF        8192
 
 typedef struct conn {
 	char in[INBUF];
 	size_t len;
-	int session;       /* the session whose GET is parked here, or -1 */
+	int session; /* the session whose GET is parked here, or -1 */
 } conn;
 
 typedef struct session {
-	char q[4096];      /* queued packets, joined by 0x1e */
+	char q[4096]; /* queued packets, joined by 0x1e */
 	size_t qlen;
-	int parked_fd;     /* -1: no GET waiting */
+	int parked_fd; /* -1: no GET waiting */
 } session;
 
 static conn *conns[MAX_FD];
@@ -70,7 +70,8 @@ static int respond(int fd, const char *body, size_t n)
 	char b[8192];
 	int h = snprintf(b, sizeof(b),
 	                 "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	                 "Content-Length: %zu\r\n\r\n", n);
+	                 "Content-Length: %zu\r\n\r\n",
+	                 n);
 	if ((size_t)h + n > sizeof(b))
 		return -1;
 	memcpy(b + h, body, n);
@@ -80,7 +81,7 @@ static int respond(int fd, const char *body, size_t n)
 static void queue(session *s, const char *p, size_t n)
 {
 	if (s->qlen + n + 1 > sizeof(s->q))
-		return;   /* sio-bench keeps one echo in flight: never full */
+		return; /* sio-bench keeps one echo in flight: never full */
 	if (s->qlen)
 		s->q[s->qlen++] = 0x1e;
 	memcpy(s->q + s->qlen, p, n);
@@ -139,7 +140,7 @@ static long handle(int fd, conn *c)
 			return 0;
 	}
 	char *sidp = memmem(c->in, hlen, "&sid=s", 6);
-	if (!sidp) {   /* handshake */
+	if (!sidp) { /* handshake */
 		if (nsessions == MAX_SESSIONS)
 			return -1;
 		session *s = calloc(1, sizeof(*s));
@@ -148,7 +149,8 @@ static long handle(int fd, conn *c)
 		char body[256];
 		int k = snprintf(body, sizeof(body),
 		                 "0{\"sid\":\"s%d\",\"upgrades\":[],\"pingInterval\":250000,"
-		                 "\"pingTimeout\":200000,\"maxPayload\":1000000}", nsessions);
+		                 "\"pingTimeout\":200000,\"maxPayload\":1000000}",
+		                 nsessions);
 		nsessions++;
 		return respond(fd, body, (size_t)k) < 0 ? -1 : (long)hlen;
 	}
@@ -207,7 +209,8 @@ int main(int argc, char **argv)
 	}
 	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1])) };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons((uint16_t)atoi(argv[1])) };
 	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 4096) < 0) {
 		perror("bare-polling: listen");
 		return 1;

@@ -16,15 +16,15 @@
 #define EIO_APP_MAX_BODY (1024 * 1024)
 
 struct eio_http_request {
-	eio_http_pss *pss;     /* NULL once the connection is gone */
+	eio_http_pss *pss; /* NULL once the connection is gone */
 	eio_request *req;
 	char method[8];
 	char *body;
 	size_t body_len;
 };
 
-int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn,
-                                  const char *capture_headers, void *user)
+int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn, const char *capture_headers,
+                                  void *user)
 {
 	char *h = capture_headers ? strdup(capture_headers) : NULL;
 	if (capture_headers && !h)
@@ -38,7 +38,10 @@ int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn,
 
 static void method_name(struct lws *wsi, char out[8])
 {
-	static const struct { int tok; const char *name; } m[] = {
+	static const struct {
+		int tok;
+		const char *name;
+	} m[] = {
 		{ WSI_TOKEN_GET_URI, "GET" },         { WSI_TOKEN_POST_URI, "POST" },
 		{ WSI_TOKEN_OPTIONS_URI, "OPTIONS" }, { WSI_TOKEN_PUT_URI, "PUT" },
 		{ WSI_TOKEN_PATCH_URI, "PATCH" },     { WSI_TOKEN_DELETE_URI, "DELETE" },
@@ -131,8 +134,8 @@ void eio_apphttp_release(eio_http_pss *pss)
 	}
 }
 
-void eio_http_reply(eio_http_request *r, int status, const char *content_type,
-                    const char *body, size_t len)
+void eio_http_reply(eio_http_request *r, int status, const char *content_type, const char *body,
+                    size_t len)
 {
 	if (r->pss) {
 		r->pss->app = NULL;
@@ -143,8 +146,14 @@ void eio_http_reply(eio_http_request *r, int status, const char *content_type,
 	free(r);
 }
 
-const char *eio_http_request_method(const eio_http_request *r) { return r->method; }
-const eio_request *eio_http_request_info(const eio_http_request *r) { return r->req; }
+const char *eio_http_request_method(const eio_http_request *r)
+{
+	return r->method;
+}
+const eio_request *eio_http_request_info(const eio_http_request *r)
+{
+	return r->req;
+}
 
 const char *eio_http_request_body(const eio_http_request *r, size_t *len)
 {

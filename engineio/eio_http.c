@@ -26,7 +26,7 @@
 
 static const char *const error_messages[] = {
 	"Transport unknown", "Session ID unknown", "Bad handshake method",
-	"Bad request", "Forbidden", "Unsupported protocol version",
+	"Bad request",       "Forbidden",          "Unsupported protocol version",
 };
 
 eio_server *eio_http_route(eio_listener *l, const char *path)
@@ -55,8 +55,8 @@ static const char *cors_allowed(const eio_server *srv, const char *origin)
 	return eio_origin_in_list(list, origin) ? origin : NULL;
 }
 
-static int add_header(struct lws *wsi, const char *name, const char *val,
-                      unsigned char **p, unsigned char *end)
+static int add_header(struct lws *wsi, const char *name, const char *val, unsigned char **p,
+                      unsigned char *end)
 {
 	return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
 	                                   (const unsigned char *)val, (int)strlen(val), p, end);
@@ -100,8 +100,8 @@ void eio_http_body_free(eio_http_pss *pss)
 /* Set the response to write (the body is copied). Small bodies ("ok", "6",
  * error JSON) live inside the pss, so a connection that lws frees without a
  * CLOSED callback cannot leak them. */
-void eio_http_set_response(eio_http_pss *pss, int status, const char *ctype,
-                           const char *body, size_t len)
+void eio_http_set_response(eio_http_pss *pss, int status, const char *ctype, const char *body,
+                           size_t len)
 {
 	eio_http_body_free(pss);
 	pss->status = status;
@@ -124,8 +124,7 @@ void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const ch
 	lws_callback_on_writable(pss->wsi);
 }
 
-static void respond_static(eio_http_pss *pss, int status, const char *ctype,
-                           const char *text)
+static void respond_static(eio_http_pss *pss, int status, const char *ctype, const char *text)
 {
 	eio_http_respond(pss, status, ctype, text, strlen(text));
 }
@@ -179,7 +178,7 @@ static void keepalive_wait(eio_listener *l, struct lws *wsi)
 {
 	eio_http_pss *next = lws_wsi_user(wsi);
 	if (!next)
-		return;   /* lws keeps its own timeout then */
+		return; /* lws keeps its own timeout then */
 	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	next->wsi = wsi;
 	eio_timers_arm(&l->timers, EIO_LTL_KEEPALIVE, &next->idle);
@@ -258,7 +257,12 @@ out:
 
 /* ---- request handling ------------------------------------------------------- */
 
-enum { M_GET, M_POST, M_OPTIONS, M_OTHER };
+enum {
+	M_GET,
+	M_POST,
+	M_OPTIONS,
+	M_OTHER
+};
 
 static int method_of(struct lws *wsi)
 {
@@ -390,10 +394,13 @@ static void on_http_request(eio_listener *l, eio_http_pss *pss, const char *path
  * unanswered pipelined requests after a close). */
 static const char *method_token(struct lws *wsi)
 {
-	static const struct { int tok; const char *name; } m[] = {
-		{ WSI_TOKEN_POST_URI, "POST " },     { WSI_TOKEN_PUT_URI, "PUT " },
-		{ WSI_TOKEN_PATCH_URI, "PATCH " },   { WSI_TOKEN_DELETE_URI, "DELETE " },
-		{ WSI_TOKEN_GET_URI, "GET " },       { WSI_TOKEN_OPTIONS_URI, "OPTIONS " },
+	static const struct {
+		int tok;
+		const char *name;
+	} m[] = {
+		{ WSI_TOKEN_POST_URI, "POST " },   { WSI_TOKEN_PUT_URI, "PUT " },
+		{ WSI_TOKEN_PATCH_URI, "PATCH " }, { WSI_TOKEN_DELETE_URI, "DELETE " },
+		{ WSI_TOKEN_GET_URI, "GET " },     { WSI_TOKEN_OPTIONS_URI, "OPTIONS " },
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		if (lws_hdr_total_length(wsi, (enum lws_token_indexes)m[i].tok))
@@ -447,8 +454,8 @@ static bool bound_to(struct lws *wsi, int i)
 	return p && p->name && strcmp(p->name, eio_protocols[i].name) == 0;
 }
 
-int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                     void *in, size_t len)
+int eio_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len)
 {
 	struct lws_context *ctx = lws_get_context(wsi);
 	eio_listener *l = ctx ? lws_context_user(ctx) : NULL;

@@ -71,7 +71,7 @@ void eio_listener_note_rx(eio_listener *l, eio_ws_pss *pss, size_t len)
 		pss->rx_turn_bytes = 0;
 	}
 	uint32_t before = pss->rx_turn_bytes;
-	pss->rx_turn_bytes += (uint32_t)len + 6;   /* a client frame's header and mask */
+	pss->rx_turn_bytes += (uint32_t)len + 6; /* a client frame's header and mask */
 	if (before < EIO_RX_HEAVY && pss->rx_turn_bytes >= EIO_RX_HEAVY &&
 	    l->nheavy < EIO_RX_HEAVY_MAX)
 		l->heavy_fd[l->nheavy++] = lws_get_socket_fd(pss->wsi);
@@ -156,12 +156,14 @@ static bool port_free(const char *addr, int port)
 {
 	if (port <= 0)
 		return true;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-		                  .ai_flags = AI_PASSIVE | AI_NUMERICHOST }, *ai = NULL;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+		                  .ai_socktype = SOCK_STREAM,
+		                  .ai_flags = AI_PASSIVE | AI_NUMERICHOST },
+	                *ai = NULL;
 	char ps[16];
 	snprintf(ps, sizeof(ps), "%d", port);
 	if (getaddrinfo(addr && *addr ? addr : "::", ps, &hints, &ai) != 0)
-		return true;  /* let lws report it */
+		return true; /* let lws report it */
 	bool ok = true;
 	int fd = socket(ai->ai_family, SOCK_STREAM, 0);
 	if (fd >= 0) {
@@ -189,9 +191,8 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	l->loop = loop;
 
 	/* lws logs to stderr by default: keep errors only unless debugging. */
-	lws_set_log_level(eio_log_enabled("engineio:lws") ? LLL_ERR | LLL_WARN | LLL_NOTICE
-	                                                  : LLL_ERR,
-	                  NULL);
+	lws_set_log_level(
+	        eio_log_enabled("engineio:lws") ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR, NULL);
 	void *loops[1] = { loop };
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
@@ -355,8 +356,8 @@ static char *normalise_path(const char *p)
 	return out;
 }
 
-eio_server *eio_server_new(eio_listener *l, const eio_options *opts,
-                           const eio_callbacks *cb, void *user, int *err)
+eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
+                           void *user, int *err)
 {
 	*err = EIO_EINVAL;
 	if (!opts || !opts->path || opts->path[0] != '/' || opts->ping_interval_ms == 0 ||
@@ -428,11 +429,26 @@ void eio_server_close_all(eio_server *srv)
 	free(all);
 }
 
-size_t eio_server_session_count(const eio_server *srv) { return srv->sessions.len; }
-void eio_server_get_stats(const eio_server *srv, eio_server_stats *out) { *out = srv->stats; }
-const eio_options *eio_server_options(const eio_server *srv) { return &srv->o; }
-void *eio_server_user(const eio_server *srv) { return srv->user; }
-uv_loop_t *eio_server_loop(const eio_server *srv) { return srv->l->loop; }
+size_t eio_server_session_count(const eio_server *srv)
+{
+	return srv->sessions.len;
+}
+void eio_server_get_stats(const eio_server *srv, eio_server_stats *out)
+{
+	*out = srv->stats;
+}
+const eio_options *eio_server_options(const eio_server *srv)
+{
+	return &srv->o;
+}
+void *eio_server_user(const eio_server *srv)
+{
+	return srv->user;
+}
+uv_loop_t *eio_server_loop(const eio_server *srv)
+{
+	return srv->l->loop;
+}
 
 eio_session *eio_server_session(const eio_server *srv, const char *sid)
 {

@@ -46,7 +46,7 @@ uint32_t eio_map_hash(const char *key)
 
 void eio_map_set_hash_key(const unsigned char key[EIO_MAP_HASH_KEYBYTES])
 {
-	pthread_once(&hash_key_once, hash_key_init);  /* so it cannot run later */
+	pthread_once(&hash_key_once, hash_key_init); /* so it cannot run later */
 	memcpy(hash_key, key, sizeof(hash_key));
 }
 

@@ -12,14 +12,14 @@
 #include <stdint.h>
 
 typedef struct eio_map_slot {
-	const char *key;  /* NULL: empty */
+	const char *key; /* NULL: empty */
 	uint32_t hash;
 	void *val;
 } eio_map_slot;
 
 typedef struct eio_map {
 	eio_map_slot *slots;
-	size_t cap;   /* power of two, or 0 */
+	size_t cap; /* power of two, or 0 */
 	size_t len;
 } eio_map;
 

@@ -17,10 +17,10 @@ enum {
 };
 
 struct eio_msg {
-	uint32_t refs;  /* one loop thread: no atomics needed */
+	uint32_t refs; /* one loop thread: no atomics needed */
 	bool binary;
-	size_t len;     /* bytes[] length: packet text, or raw binary */
-	char bytes[];   /* NUL-terminated for convenience (not counted in len) */
+	size_t len;   /* bytes[] length: packet text, or raw binary */
+	char bytes[]; /* NUL-terminated for convenience (not counted in len) */
 };
 
 /* A control or data packet "<type><data>" (text). */

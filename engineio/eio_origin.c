@@ -29,14 +29,14 @@ static bool entry_matches(const char *e, size_t n, const char *origin, size_t on
 	if (n == 1 && e[0] == '*')
 		return true;
 	if (n >= 2 && e[n - 2] == ':' && e[n - 1] == '*') {
-		size_t pn = n - 2;  /* "http://localhost" */
+		size_t pn = n - 2; /* "http://localhost" */
 		if (on < pn || strncasecmp(e, origin, pn) != 0)
 			return false;
 		const char *rest = origin + pn;
 		if (!*rest)
-			return true;  /* the scheme's default port */
+			return true; /* the scheme's default port */
 		if (*rest++ != ':')
-			return false;  /* "http://localhost.evil.test" */
+			return false; /* "http://localhost.evil.test" */
 		size_t digits = strspn(rest, "0123456789");
 		return digits >= 1 && digits <= 5 && rest[digits] == '\0';
 	}
@@ -64,7 +64,7 @@ bool eio_origin_is_host(const char *origin, const char *host)
 		return false;
 	const char *sep = strstr(origin, "://");
 	if (!sep)
-		return false;  /* "null" (sandboxed pages, file://) has no host */
+		return false; /* "null" (sandboxed pages, file://) has no host */
 	return strcasecmp(sep + 3, host) == 0;
 }
 
@@ -86,9 +86,9 @@ bool eio_origin_check(const eio_server *srv, struct lws *wsi)
 	char origin[256], host[256];
 	int n = header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
 	if (n == 0)
-		return true;   /* not a browser page */
+		return true; /* not a browser page */
 	if (n < 0)
-		return false;  /* no real origin is that long */
+		return false; /* no real origin is that long */
 	if (eio_origin_in_list(srv->o.cors_origin, origin))
 		return true;
 	return header(wsi, WSI_TOKEN_HOST, host, sizeof(host)) > 0 &&

@@ -23,7 +23,7 @@ int eio_packet_decode(const char *in, size_t len, eio_packet *out)
 
 void eio_payload_iter_init(eio_payload_iter *it, const char *buf, size_t len)
 {
-	if (!buf)  /* an empty POST body has no buffer at all */
+	if (!buf) /* an empty POST body has no buffer at all */
 		buf = "";
 	it->p = buf;
 	it->end = buf + len;
@@ -41,8 +41,7 @@ void eio_payload_iter_free(eio_payload_iter *it)
 
 /* "b<base64>": decode into the iterator's scratch buffer. The whole record must
  * be valid padded base64; an empty one is a zero-length binary message. */
-static int decode_binary_record(eio_payload_iter *it, const char *b64, size_t n,
-                                eio_packet *out)
+static int decode_binary_record(eio_payload_iter *it, const char *b64, size_t n, eio_packet *out)
 {
 	size_t need = n / 4 * 3 + 3;
 	if (need > it->scratch_cap) {

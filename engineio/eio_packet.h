@@ -7,7 +7,7 @@
 /* A decoded packet. data points into the decoded input (or the iterator's
  * scratch buffer for binary records) and is valid until the input changes. */
 typedef struct eio_packet {
-	char type;        /* EIO_PKT_*; binary packets are EIO_PKT_MESSAGE */
+	char type; /* EIO_PKT_*; binary packets are EIO_PKT_MESSAGE */
 	bool binary;
 	const char *data;
 	size_t len;
@@ -23,7 +23,7 @@ int eio_packet_decode(const char *in, size_t len, eio_packet *out);
 typedef struct eio_payload_iter {
 	const char *p, *end;
 	bool done;
-	unsigned char *scratch;  /* decoded binary, allocated on first use */
+	unsigned char *scratch; /* decoded binary, allocated on first use */
 	size_t scratch_cap;
 } eio_payload_iter;
 

@@ -45,7 +45,7 @@ void eio_polling_flush(eio_session *s)
 	eio_http_pss *pss = lws_wsi_user(wsi);
 	if (s->q.len == 0 && !s->poll_noop) {
 		s->write_requested = false;
-		return;   /* stays parked */
+		return; /* stays parked */
 	}
 	unpark(pss);
 	if (lws_partial_buffered(wsi)) {
@@ -90,7 +90,7 @@ static char *build_payload(eio_session *s, size_t *len)
 	size_t total = 0;
 	for (uint32_t i = 0; i < s->q.len; i++)
 		total += eio_payload_record_len(eio_queue_at(&s->q, i)) + 1;
-	char *buf = malloc(total + 2);  /* +1 for the base64 writer's NUL */
+	char *buf = malloc(total + 2); /* +1 for the base64 writer's NUL */
 	if (!buf)
 		return NULL;
 	char *p = buf;

@@ -15,11 +15,11 @@
 
 struct eio_request {
 	uint64_t time_ms;
-	size_t nheaders;     /* pairs in strs[0 .. 2*nheaders) */
-	size_t nquery;       /* pairs after the headers */
+	size_t nheaders; /* pairs in strs[0 .. 2*nheaders) */
+	size_t nquery;   /* pairs after the headers */
 	const char *address;
 	const char *url;
-	const char *strs[];  /* then the string bytes */
+	const char *strs[]; /* then the string bytes */
 };
 
 /* Growable scratch used while capturing: strings are appended and remembered
@@ -113,8 +113,7 @@ static int capture_headers(builder *b, struct lws *wsi, size_t *count)
 
 /* Headers lws does not know by name are kept by lws 4.1 but cannot be listed,
  * only looked up by name: capture the ones the application asked for. */
-static int capture_custom_headers(builder *b, struct lws *wsi, const char *names,
-                                  size_t *count)
+static int capture_custom_headers(builder *b, struct lws *wsi, const char *names, size_t *count)
 {
 	char name[128], val[4096];
 	for (const char *p = names; p && *p;) {
@@ -258,8 +257,7 @@ const char *eio_request_query(const eio_request *req, const char *name)
 	return NULL;
 }
 
-bool eio_request_query_at(const eio_request *req, size_t i, const char **name,
-                          const char **value)
+bool eio_request_query_at(const eio_request *req, size_t i, const char **name, const char **value)
 {
 	if (i >= req->nquery)
 		return false;
@@ -269,8 +267,7 @@ bool eio_request_query_at(const eio_request *req, size_t i, const char **name,
 	return true;
 }
 
-bool eio_request_header_at(const eio_request *req, size_t i, const char **name,
-                           const char **value)
+bool eio_request_header_at(const eio_request *req, size_t i, const char **name, const char **value)
 {
 	if (i >= req->nheaders)
 		return false;
@@ -279,6 +276,15 @@ bool eio_request_header_at(const eio_request *req, size_t i, const char **name,
 	return true;
 }
 
-const char *eio_request_address(const eio_request *req) { return req->address; }
-const char *eio_request_url(const eio_request *req) { return req->url; }
-uint64_t eio_request_time_ms(const eio_request *req) { return req->time_ms; }
+const char *eio_request_address(const eio_request *req)
+{
+	return req->address;
+}
+const char *eio_request_url(const eio_request *req)
+{
+	return req->url;
+}
+uint64_t eio_request_time_ms(const eio_request *req)
+{
+	return req->time_ms;
+}

@@ -80,9 +80,12 @@ static void queue_clear(eio_queue *q)
 static int hb_list(int mode)
 {
 	switch (mode) {
-	case EIO_HB_PING_WAIT: return EIO_TL_PING;
-	case EIO_HB_KILL: return EIO_TL_KILL;
-	default: return EIO_TL_PONG;  /* pong wait and close linger: pingTimeout */
+	case EIO_HB_PING_WAIT:
+		return EIO_TL_PING;
+	case EIO_HB_KILL:
+		return EIO_TL_KILL;
+	default:
+		return EIO_TL_PONG; /* pong wait and close linger: pingTimeout */
 	}
 }
 
@@ -160,7 +163,7 @@ void eio_session_timers_expire(eio_timers *t, int list, eio_tlink *link)
 	if (list == EIO_TL_UPGRADE) {
 		eio_session *s = (eio_session *)((char *)link - offsetof(eio_session, upg_link));
 		eio_log(NS, "%s: upgrade timed out", s->sid);
-		eio_ws_detach(s);  /* only the probe goes; the session stays on polling */
+		eio_ws_detach(s); /* only the probe goes; the session stays on polling */
 		return;
 	}
 	on_hb_timer((eio_session *)((char *)link - offsetof(eio_session, hb_link)));
@@ -212,8 +215,7 @@ eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport
 		new_sid(s->sid);
 	while (eio_map_get(&srv->sessions, s->sid));
 	eio_msg *open = open_packet(s);
-	if (!open || queue_push(&s->q, open) < 0 ||
-	    eio_map_put(&srv->sessions, s->sid, s) < 0) {
+	if (!open || queue_push(&s->q, open) < 0 || eio_map_put(&srv->sessions, s->sid, s) < 0) {
 		eio_msg_unref(open);
 		queue_clear(&s->q);
 		free(s);
@@ -323,7 +325,7 @@ int eio_session_send(eio_session *s, eio_msg *m)
 	int r = eio_session_enqueue(s, m);
 	if (r == 0) {
 		s->srv->stats.messages_sent++;
-		s->srv->stats.bytes_sent += m->len - (m->binary ? 0 : 1);  /* no type char */
+		s->srv->stats.bytes_sent += m->len - (m->binary ? 0 : 1); /* no type char */
 	}
 	return r;
 }
@@ -349,8 +351,7 @@ int eio_session_send_binary(eio_session *s, const void *data, size_t len)
 
 /* ---- receiving -------------------------------------------------------------- */
 
-void eio_session_on_packet(eio_session *s, char type, const char *data, size_t len,
-                           bool binary)
+void eio_session_on_packet(eio_session *s, char type, const char *data, size_t len, bool binary)
 {
 	if (s->state == EIO_S_CLOSED)
 		return;
@@ -410,12 +411,30 @@ void eio_session_upgraded(eio_session *s)
 
 /* ---- accessors -------------------------------------------------------------- */
 
-const char *eio_session_id(const eio_session *s) { return s->sid; }
-const eio_request *eio_session_request(const eio_session *s) { return s->req; }
-eio_server *eio_session_server(const eio_session *s) { return s->srv; }
-void eio_session_set_user(eio_session *s, void *user) { s->user = user; }
-void *eio_session_get_user(const eio_session *s) { return s->user; }
-size_t eio_session_queued_bytes(const eio_session *s) { return s->q.bytes; }
+const char *eio_session_id(const eio_session *s)
+{
+	return s->sid;
+}
+const eio_request *eio_session_request(const eio_session *s)
+{
+	return s->req;
+}
+eio_server *eio_session_server(const eio_session *s)
+{
+	return s->srv;
+}
+void eio_session_set_user(eio_session *s, void *user)
+{
+	s->user = user;
+}
+void *eio_session_get_user(const eio_session *s)
+{
+	return s->user;
+}
+size_t eio_session_queued_bytes(const eio_session *s)
+{
+	return s->q.bytes;
+}
 
 bool eio_session_open(const eio_session *s)
 {

@@ -11,8 +11,7 @@
 
 static void on_timer(uv_timer_t *ut);
 
-void eio_timers_init(eio_timers *t, uv_loop_t *loop,
-                     void (*expire)(eio_timers *, int, eio_tlink *))
+void eio_timers_init(eio_timers *t, uv_loop_t *loop, void (*expire)(eio_timers *, int, eio_tlink *))
 {
 	memset(t, 0, sizeof(*t));
 	uv_timer_init(loop, &t->timer);

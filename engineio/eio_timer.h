@@ -16,13 +16,13 @@
 #include <uv.h>
 
 typedef struct eio_tlink {
-	struct eio_tlink *prev, *next;  /* NULL when not armed */
-	uint64_t due;                    /* loop time, ms */
+	struct eio_tlink *prev, *next; /* NULL when not armed */
+	uint64_t due;                  /* loop time, ms */
 } eio_tlink;
 
 typedef struct eio_tlist {
 	eio_tlink *head, *tail;
-	uint64_t ms;                     /* the list's fixed duration */
+	uint64_t ms; /* the list's fixed duration */
 } eio_tlist;
 
 #define EIO_TLISTS 4
@@ -32,7 +32,7 @@ typedef struct eio_timers {
 	eio_tlist lists[EIO_TLISTS];
 	/* Called for each expired link, in order, with the list's index. */
 	void (*expire)(struct eio_timers *t, int list, eio_tlink *link);
-	uint64_t armed_due;              /* when the uv timer fires; 0: idle */
+	uint64_t armed_due; /* when the uv timer fires; 0: idle */
 } eio_timers;
 
 void eio_timers_init(eio_timers *t, uv_loop_t *loop,
@@ -42,7 +42,10 @@ void eio_timers_set_ms(eio_timers *t, int list, uint64_t ms);
 void eio_timers_arm(eio_timers *t, int list, eio_tlink *link);
 /* Disarm link if armed (on whichever list of t it is). */
 void eio_timers_cancel(eio_timers *t, int list, eio_tlink *link);
-static inline bool eio_tlink_armed(const eio_tlink *l) { return l->due != 0; }
+static inline bool eio_tlink_armed(const eio_tlink *l)
+{
+	return l->due != 0;
+}
 /* Close the uv timer (the loop must run once more before t is freed). */
 void eio_timers_close(eio_timers *t, uv_close_cb cb);
 

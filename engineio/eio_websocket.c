@@ -32,9 +32,10 @@
 
 static int reject(struct lws *wsi, int code)
 {
-	static const char *const msgs[] = { "Transport unknown", "Session ID unknown",
-		                            "Bad handshake method", "Bad request", "Forbidden",
-		                            "Unsupported protocol version" };
+	static const char *const msgs[] = {
+		"Transport unknown", "Session ID unknown", "Bad handshake method",
+		"Bad request",       "Forbidden",          "Unsupported protocol version"
+	};
 	unsigned char buf[LWS_PRE + 512];
 	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
 	unsigned char body[LWS_PRE + 128];
@@ -48,7 +49,7 @@ static int reject(struct lws *wsi, int code)
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	lws_write(wsi, body + LWS_PRE, (size_t)len, LWS_WRITE_HTTP_FINAL);
-	return 1;  /* "I wrote the response": lws completes and closes */
+	return 1; /* "I wrote the response": lws completes and closes */
 }
 
 static eio_server *route_upgrade(eio_listener *l, struct lws *wsi)
@@ -132,7 +133,7 @@ static int ws_established(eio_listener *l, struct lws *wsi, eio_ws_pss *pss)
 	}
 	s->ws = wsi;
 	pss->s = s;
-	eio_session_kick(s);  /* the open packet */
+	eio_session_kick(s); /* the open packet */
 	srv->stats.handshakes++;
 	if (srv->cb.on_connection)
 		srv->cb.on_connection(srv, s, srv->user);
@@ -259,7 +260,7 @@ too_large:
 
 static size_t frame_header(unsigned char *h, bool binary, size_t len)
 {
-	h[0] = binary ? 0x82 : 0x81;  /* FIN + opcode */
+	h[0] = binary ? 0x82 : 0x81; /* FIN + opcode */
 	if (len < 126) {
 		h[1] = (unsigned char)len;
 		return 2;
@@ -329,7 +330,7 @@ static int ws_write_now(eio_session *s, struct lws *wsi)
 		s->write_requested = true;
 		lws_callback_on_writable(wsi);
 	} else if (s->state == EIO_S_CLOSING) {
-		eio_session_destroy(s, s->close_reason);  /* sets close_now */
+		eio_session_destroy(s, s->close_reason); /* sets close_now */
 	}
 	return 0;
 }
@@ -353,7 +354,7 @@ static int ws_writeable(eio_ws_pss *pss)
 	if (s->transport != EIO_TRANSPORT_WEBSOCKET || s->ws != wsi)
 		return 0;
 	if (s->in_dirty)
-		return 0;  /* the end-of-turn flush will write */
+		return 0; /* the end-of-turn flush will write */
 	if (ws_write_now(s, wsi) < 0)
 		return -1;
 	return pss->close_now ? (lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0), -1) : 0;
@@ -372,11 +373,11 @@ void eio_ws_flush_dirty(eio_listener *l)
 		l->dirty = s->next_dirty;
 		s->in_dirty = false;
 		if (s->state != EIO_S_CLOSED && s->get && !l->closing)
-			eio_polling_flush(s);   /* long-polling GET, or its upgrade drain */
+			eio_polling_flush(s); /* long-polling GET, or its upgrade drain */
 		if (s->state == EIO_S_CLOSED || !s->ws || s->transport != EIO_TRANSPORT_WEBSOCKET) {
 			if (!s->get)
 				s->write_requested = false;
-			eio_session_flushed(s);   /* a closed one may be freed now */
+			eio_session_flushed(s); /* a closed one may be freed now */
 			continue;
 		}
 		if (ws_write_now(s, s->ws) < 0)
@@ -409,8 +410,8 @@ static void ws_closed(eio_ws_pss *pss)
 	}
 }
 
-int eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, eio_ws_pss *pss,
-                    void *in, size_t len)
+int eio_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, eio_ws_pss *pss, void *in,
+                    size_t len)
 {
 	eio_listener *l = lws_context_user(lws_get_context(wsi));
 	switch (reason) {

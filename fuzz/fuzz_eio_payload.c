@@ -28,7 +28,7 @@ static void touch(const eio_packet *p)
 		acc ^= (unsigned char)p->data[i];
 	sink = acc;
 	if (p->binary && p->type != EIO_PKT_MESSAGE)
-		abort();  /* binary records are always messages */
+		abort(); /* binary records are always messages */
 	if (p->type < EIO_PKT_OPEN || p->type > EIO_PKT_NOOP)
 		abort();
 }
@@ -59,7 +59,7 @@ static void check_payload(const char *buf, size_t len)
 		if (p.len != len - 1 || p.data != buf + 1 || p.binary)
 			abort();
 	} else if (len > 0 && buf[0] >= EIO_PKT_OPEN && buf[0] <= EIO_PKT_NOOP) {
-		abort();  /* a valid type digit must decode */
+		abort(); /* a valid type digit must decode */
 	}
 }
 
@@ -69,7 +69,7 @@ static void check_binary_roundtrip(const uint8_t *data, size_t len)
 	if (!m)
 		return;
 	size_t rl = eio_payload_record_len(m);
-	char *rec = malloc(rl + 1);  /* + the writer's terminating NUL */
+	char *rec = malloc(rl + 1); /* + the writer's terminating NUL */
 	if (!rec) {
 		eio_msg_unref(m);
 		return;
@@ -77,7 +77,7 @@ static void check_binary_roundtrip(const uint8_t *data, size_t len)
 	if (eio_payload_write_record(rec, m) != rec + rl || rec[0] != 'b')
 		abort();
 	if (memchr(rec, EIO_RECORD_SEPARATOR, rl))
-		abort();  /* base64 never contains the separator */
+		abort(); /* base64 never contains the separator */
 
 	eio_payload_iter it;
 	eio_packet p;

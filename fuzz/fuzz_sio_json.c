@@ -15,182 +15,198 @@
 
 #include "../socketio/sio_json.h"
 
-#define CHECK(c) do { if (!(c)) abort(); } while (0)
+#define CHECK(c)                 \
+	do {                     \
+		if (!(c))        \
+			abort(); \
+	} while (0)
 
 /* Every string: the two unescape forms agree, compare equal to themselves,
  * are valid UTF-8, and fit in the raw length. */
 static void visit_string(const sio_json *d, int t)
 {
-    char small[16], *dup;
-    size_t n, m, rawlen;
-    int rc;
+	char small[16], *dup;
+	size_t n, m, rawlen;
+	int rc;
 
-    CHECK(sio_json_raw(d, t, &rawlen) != NULL && rawlen >= 2);
-    CHECK(sio_json_str_dup(d, t, &dup, &n) == 0);
-    CHECK(n <= rawlen - 2 && dup[n] == '\0');
-    CHECK(sio_json_utf8_valid(dup, n));
-    CHECK(sio_json_str_eq(d, t, dup, n));
-    CHECK(n == 0 || !sio_json_str_eq(d, t, dup, n - 1));
-    rc = sio_json_str_unescape(d, t, small, sizeof small, &m);
-    CHECK(m == n);
-    CHECK(rc == (n > sizeof small ? SIO_JSON_ENOSPC : 0));
-    if (rc == 0)
-        CHECK(!memcmp(small, dup, n));
-    free(dup);
+	CHECK(sio_json_raw(d, t, &rawlen) != NULL && rawlen >= 2);
+	CHECK(sio_json_str_dup(d, t, &dup, &n) == 0);
+	CHECK(n <= rawlen - 2 && dup[n] == '\0');
+	CHECK(sio_json_utf8_valid(dup, n));
+	CHECK(sio_json_str_eq(d, t, dup, n));
+	CHECK(n == 0 || !sio_json_str_eq(d, t, dup, n - 1));
+	rc = sio_json_str_unescape(d, t, small, sizeof small, &m);
+	CHECK(m == n);
+	CHECK(rc == (n > sizeof small ? SIO_JSON_ENOSPC : 0));
+	if (rc == 0)
+		CHECK(!memcmp(small, dup, n));
+	free(dup);
 }
 
 static void visit_number(const sio_json *d, int t)
 {
-    double v;
-    int64_t i;
-    int rc = sio_json_number(d, t, &v);
+	double v;
+	int64_t i;
+	int rc = sio_json_number(d, t, &v);
 
-    CHECK(rc == 0 || (rc == SIO_JSON_ERANGE && isinf(v)));
-    if (sio_json_int64(d, t, &i) == 0 && i > -(1LL << 53) && i < (1LL << 53))
-        CHECK(rc == 0 && v == (double)i);
+	CHECK(rc == 0 || (rc == SIO_JSON_ERANGE && isinf(v)));
+	if (sio_json_int64(d, t, &i) == 0 && i > -(1LL << 53) && i < (1LL << 53))
+		CHECK(rc == 0 && v == (double)i);
 }
 
 /* Keys: obj_get with the unescaped key finds this pair or a later one. */
 static void visit_object(const sio_json *d, int obj)
 {
-    sio_json_iter it;
-    int k, v, n = 0;
-    char *key;
-    size_t len;
+	sio_json_iter it;
+	int k, v, n = 0;
+	char *key;
+	size_t len;
 
-    CHECK(sio_json_iter_init(d, obj, &it) == 0);
-    while ((v = sio_json_iter_next(d, &it, &k)) >= 0) {
-        CHECK(v == k + 1 && sio_json_type(d, k) == SIO_JSON_STRING);
-        CHECK(sio_json_str_dup(d, k, &key, &len) == 0);
-        CHECK(sio_json_obj_getn(d, obj, key, len) >= v);
-        free(key);
-        n++;
-    }
-    CHECK(n == sio_json_size(d, obj));
+	CHECK(sio_json_iter_init(d, obj, &it) == 0);
+	while ((v = sio_json_iter_next(d, &it, &k)) >= 0) {
+		CHECK(v == k + 1 && sio_json_type(d, k) == SIO_JSON_STRING);
+		CHECK(sio_json_str_dup(d, k, &key, &len) == 0);
+		CHECK(sio_json_obj_getn(d, obj, key, len) >= v);
+		free(key);
+		n++;
+	}
+	CHECK(n == sio_json_size(d, obj));
 }
 
 static void visit_all(const sio_json *d)
 {
-    for (int t = 0; t < d->ntok; t++) {
-        size_t n;
-        CHECK(sio_json_raw(d, t, &n) != NULL);
-        CHECK(sio_json_next(d, t) > t && sio_json_next(d, t) <= d->ntok);
-        switch (sio_json_type(d, t)) {
-        case SIO_JSON_STRING: visit_string(d, t); break;
-        case SIO_JSON_NUMBER: visit_number(d, t); break;
-        case SIO_JSON_OBJECT: visit_object(d, t); break;
-        case SIO_JSON_ARRAY:
-            CHECK(sio_json_array_get(d, t, sio_json_size(d, t)) == -1);
-            if (sio_json_size(d, t) > 0)
-                CHECK(sio_json_array_get(d, t, sio_json_size(d, t) - 1) >= 0);
-            break;
-        case SIO_JSON_TRUE: CHECK(sio_json_bool(d, t) == 1); break;
-        case SIO_JSON_FALSE: CHECK(sio_json_bool(d, t) == 0); break;
-        case SIO_JSON_NULL: break;
-        default: CHECK(0);
-        }
-    }
+	for (int t = 0; t < d->ntok; t++) {
+		size_t n;
+		CHECK(sio_json_raw(d, t, &n) != NULL);
+		CHECK(sio_json_next(d, t) > t && sio_json_next(d, t) <= d->ntok);
+		switch (sio_json_type(d, t)) {
+		case SIO_JSON_STRING:
+			visit_string(d, t);
+			break;
+		case SIO_JSON_NUMBER:
+			visit_number(d, t);
+			break;
+		case SIO_JSON_OBJECT:
+			visit_object(d, t);
+			break;
+		case SIO_JSON_ARRAY:
+			CHECK(sio_json_array_get(d, t, sio_json_size(d, t)) == -1);
+			if (sio_json_size(d, t) > 0)
+				CHECK(sio_json_array_get(d, t, sio_json_size(d, t) - 1) >= 0);
+			break;
+		case SIO_JSON_TRUE:
+			CHECK(sio_json_bool(d, t) == 1);
+			break;
+		case SIO_JSON_FALSE:
+			CHECK(sio_json_bool(d, t) == 0);
+			break;
+		case SIO_JSON_NULL:
+			break;
+		default:
+			CHECK(0);
+		}
+	}
 }
 
 /* Re-emit token t with the writer: strings unescaped and escaped again,
  * numbers through double (or verbatim when they overflow). */
 static void emit(sio_jsonw *w, const sio_json *d, int t)
 {
-    sio_json_iter it;
-    int k, v;
-    char *s;
-    size_t n;
-    double x;
+	sio_json_iter it;
+	int k, v;
+	char *s;
+	size_t n;
+	double x;
 
-    switch (sio_json_type(d, t)) {
-    case SIO_JSON_OBJECT:
-    case SIO_JSON_ARRAY:
-        if (sio_json_type(d, t) == SIO_JSON_OBJECT)
-            sio_jsonw_object_begin(w);
-        else
-            sio_jsonw_array_begin(w);
-        sio_json_iter_init(d, t, &it);
-        while ((v = sio_json_iter_next(d, &it, &k)) >= 0) {
-            if (k >= 0) {
-                CHECK(sio_json_str_dup(d, k, &s, &n) == 0);
-                sio_jsonw_key(w, s, n);
-                free(s);
-            }
-            emit(w, d, v);
-        }
-        if (sio_json_type(d, t) == SIO_JSON_OBJECT)
-            sio_jsonw_object_end(w);
-        else
-            sio_jsonw_array_end(w);
-        break;
-    case SIO_JSON_STRING:
-        CHECK(sio_json_str_dup(d, t, &s, &n) == 0);
-        sio_jsonw_str(w, s, n);
-        free(s);
-        break;
-    case SIO_JSON_NUMBER:
-        if (sio_json_number(d, t, &x) == 0)
-            sio_jsonw_double(w, x);
-        else
-            sio_jsonw_tok(w, d, t);
-        break;
-    default:
-        sio_jsonw_tok(w, d, t);
-        break;
-    }
+	switch (sio_json_type(d, t)) {
+	case SIO_JSON_OBJECT:
+	case SIO_JSON_ARRAY:
+		if (sio_json_type(d, t) == SIO_JSON_OBJECT)
+			sio_jsonw_object_begin(w);
+		else
+			sio_jsonw_array_begin(w);
+		sio_json_iter_init(d, t, &it);
+		while ((v = sio_json_iter_next(d, &it, &k)) >= 0) {
+			if (k >= 0) {
+				CHECK(sio_json_str_dup(d, k, &s, &n) == 0);
+				sio_jsonw_key(w, s, n);
+				free(s);
+			}
+			emit(w, d, v);
+		}
+		if (sio_json_type(d, t) == SIO_JSON_OBJECT)
+			sio_jsonw_object_end(w);
+		else
+			sio_jsonw_array_end(w);
+		break;
+	case SIO_JSON_STRING:
+		CHECK(sio_json_str_dup(d, t, &s, &n) == 0);
+		sio_jsonw_str(w, s, n);
+		free(s);
+		break;
+	case SIO_JSON_NUMBER:
+		if (sio_json_number(d, t, &x) == 0)
+			sio_jsonw_double(w, x);
+		else
+			sio_jsonw_tok(w, d, t);
+		break;
+	default:
+		sio_jsonw_tok(w, d, t);
+		break;
+	}
 }
 
 /* Same shape, same strings, same numbers, token by token. */
 static void compare(const sio_json *a, const sio_json *b)
 {
-    CHECK(a->ntok == b->ntok);
-    for (int t = 0; t < a->ntok; t++) {
-        enum sio_json_type ty = sio_json_type(a, t);
-        double x, y;
-        char *s;
-        size_t n;
+	CHECK(a->ntok == b->ntok);
+	for (int t = 0; t < a->ntok; t++) {
+		enum sio_json_type ty = sio_json_type(a, t);
+		double x, y;
+		char *s;
+		size_t n;
 
-        CHECK(ty == sio_json_type(b, t));
-        CHECK(sio_json_size(a, t) == sio_json_size(b, t));
-        CHECK(sio_json_next(a, t) == sio_json_next(b, t));
-        if (ty == SIO_JSON_STRING) {
-            CHECK(sio_json_str_dup(a, t, &s, &n) == 0);
-            CHECK(sio_json_str_eq(b, t, s, n));
-            free(s);
-        } else if (ty == SIO_JSON_NUMBER) {
-            int ra = sio_json_number(a, t, &x), rb = sio_json_number(b, t, &y);
-            CHECK(ra == rb && (x == y || (isinf(x) && isinf(y))));
-        }
-    }
+		CHECK(ty == sio_json_type(b, t));
+		CHECK(sio_json_size(a, t) == sio_json_size(b, t));
+		CHECK(sio_json_next(a, t) == sio_json_next(b, t));
+		if (ty == SIO_JSON_STRING) {
+			CHECK(sio_json_str_dup(a, t, &s, &n) == 0);
+			CHECK(sio_json_str_eq(b, t, s, n));
+			free(s);
+		} else if (ty == SIO_JSON_NUMBER) {
+			int ra = sio_json_number(a, t, &x), rb = sio_json_number(b, t, &y);
+			CHECK(ra == rb && (x == y || (isinf(x) && isinf(y))));
+		}
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    sio_json doc = SIO_JSON_INIT, again = SIO_JSON_INIT;
-    sio_buf buf = SIO_BUF_INIT;
-    sio_jsonw w;
+	sio_json doc = SIO_JSON_INIT, again = SIO_JSON_INIT;
+	sio_buf buf = SIO_BUF_INIT;
+	sio_jsonw w;
 
-    if (sio_json_parse(&doc, (const char *)data, size) == 0) {
-        CHECK(doc.ntok > 0 && sio_json_next(&doc, 0) == doc.ntok);
-        visit_all(&doc);
-        sio_jsonw_init(&w, &buf);
-        emit(&w, &doc, 0);
-        CHECK(sio_jsonw_error(&w) == 0 && w.depth == 0);
-        CHECK(sio_json_parse(&again, buf.data, buf.len) == 0);
-        compare(&doc, &again);
-        /* A parsed value copied verbatim parses to the same thing. */
-        buf.len = 0;
-        sio_jsonw_init(&w, &buf);
-        sio_jsonw_tok(&w, &doc, 0);
-        CHECK(sio_json_parse(&again, buf.data, buf.len) == 0);
-        compare(&doc, &again);
-    } else {
-        CHECK(doc.ntok == 0 && sio_json_root(&doc) == -1);
-    }
-    /* Reuse: the same doc parses a second input. */
-    CHECK(sio_json_parse(&doc, "[1,{\"a\":\"b\"}]", 13) == 0 && doc.ntok == 5);
-    sio_json_free(&doc);
-    sio_json_free(&again);
-    sio_buf_free(&buf);
-    return 0;
+	if (sio_json_parse(&doc, (const char *)data, size) == 0) {
+		CHECK(doc.ntok > 0 && sio_json_next(&doc, 0) == doc.ntok);
+		visit_all(&doc);
+		sio_jsonw_init(&w, &buf);
+		emit(&w, &doc, 0);
+		CHECK(sio_jsonw_error(&w) == 0 && w.depth == 0);
+		CHECK(sio_json_parse(&again, buf.data, buf.len) == 0);
+		compare(&doc, &again);
+		/* A parsed value copied verbatim parses to the same thing. */
+		buf.len = 0;
+		sio_jsonw_init(&w, &buf);
+		sio_jsonw_tok(&w, &doc, 0);
+		CHECK(sio_json_parse(&again, buf.data, buf.len) == 0);
+		compare(&doc, &again);
+	} else {
+		CHECK(doc.ntok == 0 && sio_json_root(&doc) == -1);
+	}
+	/* Reuse: the same doc parses a second input. */
+	CHECK(sio_json_parse(&doc, "[1,{\"a\":\"b\"}]", 13) == 0 && doc.ntok == 5);
+	sio_json_free(&doc);
+	sio_json_free(&again);
+	sio_buf_free(&buf);
+	return 0;
 }

@@ -18,7 +18,11 @@
 
 #include "../socketio/sio_packet.h"
 
-#define CHECK(c) do { if (!(c)) abort(); } while (0)
+#define CHECK(c)                 \
+	do {                     \
+		if (!(c))        \
+			abort(); \
+	} while (0)
 #define MAXATT SIO_PKT_DEFAULT_MAX_ATTACHMENTS
 
 /* Reused across inputs, as the socket layer reuses one per connection, so
@@ -27,108 +31,106 @@ static sio_packet reused = SIO_PACKET_INIT;
 
 static int same_bytes(const char *a, size_t an, const char *b, size_t bn)
 {
-    return an == bn && (an == 0 || memcmp(a, b, an) == 0);
+	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
 }
 
 static void check_failed(const sio_packet *p, int rc)
 {
-    CHECK(rc < 0 && rc > SIO_PKT_EINVAL);    /* EINVAL is for encoders */
-    CHECK(strcmp(sio_packet_strerror(rc), "unknown packet error") != 0);
-    CHECK(p->type == -1 && p->id == -1 && p->attachments == 0);
-    CHECK(p->data_len == 0 && sio_json_root(&p->doc) == -1);
-    CHECK(same_bytes(p->nsp, p->nsp_len, "/", 1));
+	CHECK(rc < 0 && rc > SIO_PKT_EINVAL); /* EINVAL is for encoders */
+	CHECK(strcmp(sio_packet_strerror(rc), "unknown packet error") != 0);
+	CHECK(p->type == -1 && p->id == -1 && p->attachments == 0);
+	CHECK(p->data_len == 0 && sio_json_root(&p->doc) == -1);
+	CHECK(same_bytes(p->nsp, p->nsp_len, "/", 1));
 }
 
 /* Field invariants of a successfully decoded packet of input [in, in+n). */
 static void check_fields(const sio_packet *p, const char *in, size_t n)
 {
-    const sio_json *d = &p->doc;
-    int binary = p->type == SIO_PKT_BINARY_EVENT || p->type == SIO_PKT_BINARY_ACK;
-    int t, num;
+	const sio_json *d = &p->doc;
+	int binary = p->type == SIO_PKT_BINARY_EVENT || p->type == SIO_PKT_BINARY_ACK;
+	int t, num;
 
-    CHECK(p->type >= SIO_PKT_CONNECT && p->type <= SIO_PKT_BINARY_ACK);
-    CHECK(p->nsp_len >= 1 && p->nsp[0] == '/');
-    CHECK(!memchr(p->nsp, ',', p->nsp_len));
-    CHECK(p->id >= -1 && p->id <= SIO_PKT_MAX_ID);
-    CHECK(binary ? p->attachments >= 1 && p->attachments <= MAXATT
-                 : p->attachments == 0);
-    if (p->data_len > 0) {
-        CHECK(p->data >= in && p->data + p->data_len == in + n);
-        CHECK(sio_json_root(d) == 0);
-    } else {
-        CHECK(p->type == SIO_PKT_CONNECT || p->type == SIO_PKT_DISCONNECT);
-        CHECK(sio_json_root(d) == -1);
-    }
-    CHECK(sio_packet_placeholders_valid(p));
-    for (t = sio_packet_placeholder_next(d, 0, &num); t >= 0;
-         t = sio_packet_placeholder_next(d, sio_json_next(d, t), &num)) {
-        CHECK(sio_json_type(d, t) == SIO_JSON_OBJECT);
-        CHECK(sio_packet_placeholder_num(d, t) == num);
-        if (binary)
-            CHECK(num >= 0 && num < p->attachments);
-    }
+	CHECK(p->type >= SIO_PKT_CONNECT && p->type <= SIO_PKT_BINARY_ACK);
+	CHECK(p->nsp_len >= 1 && p->nsp[0] == '/');
+	CHECK(!memchr(p->nsp, ',', p->nsp_len));
+	CHECK(p->id >= -1 && p->id <= SIO_PKT_MAX_ID);
+	CHECK(binary ? p->attachments >= 1 && p->attachments <= MAXATT : p->attachments == 0);
+	if (p->data_len > 0) {
+		CHECK(p->data >= in && p->data + p->data_len == in + n);
+		CHECK(sio_json_root(d) == 0);
+	} else {
+		CHECK(p->type == SIO_PKT_CONNECT || p->type == SIO_PKT_DISCONNECT);
+		CHECK(sio_json_root(d) == -1);
+	}
+	CHECK(sio_packet_placeholders_valid(p));
+	for (t = sio_packet_placeholder_next(d, 0, &num); t >= 0;
+	     t = sio_packet_placeholder_next(d, sio_json_next(d, t), &num)) {
+		CHECK(sio_json_type(d, t) == SIO_JSON_OBJECT);
+		CHECK(sio_packet_placeholder_num(d, t) == num);
+		if (binary)
+			CHECK(num >= 0 && num < p->attachments);
+	}
 }
 
 static void encode(sio_buf *b, const sio_packet *p)
 {
-    b->len = 0;
-    CHECK(sio_packet_encode_header(b, p->type, p->nsp, p->nsp_len, p->id,
-                                   p->attachments) == 0);
-    CHECK(sio_buf_append(b, p->data, p->data_len) == 0);
+	b->len = 0;
+	CHECK(sio_packet_encode_header(b, p->type, p->nsp, p->nsp_len, p->id, p->attachments) == 0);
+	CHECK(sio_buf_append(b, p->data, p->data_len) == 0);
 }
 
 /* Header + raw payload decodes to the same fields and encodes canonically. */
 static void check_roundtrip(const sio_packet *p)
 {
-    sio_packet q = SIO_PACKET_INIT;
-    sio_buf b1 = SIO_BUF_INIT, b2 = SIO_BUF_INIT;
+	sio_packet q = SIO_PACKET_INIT;
+	sio_buf b1 = SIO_BUF_INIT, b2 = SIO_BUF_INIT;
 
-    encode(&b1, p);
-    CHECK(sio_packet_decode(b1.data, b1.len, MAXATT, &q) == 0);
-    CHECK(q.type == p->type && q.id == p->id && q.attachments == p->attachments);
-    CHECK(same_bytes(q.nsp, q.nsp_len, p->nsp, p->nsp_len));
-    CHECK(same_bytes(q.data, q.data_len, p->data, p->data_len));
-    CHECK(sio_json_size(&q.doc, 0) == sio_json_size(&p->doc, 0));
-    encode(&b2, &q);
-    CHECK(same_bytes(b1.data, b1.len, b2.data, b2.len));
-    sio_packet_free(&q);
-    sio_buf_free(&b1);
-    sio_buf_free(&b2);
+	encode(&b1, p);
+	CHECK(sio_packet_decode(b1.data, b1.len, MAXATT, &q) == 0);
+	CHECK(q.type == p->type && q.id == p->id && q.attachments == p->attachments);
+	CHECK(same_bytes(q.nsp, q.nsp_len, p->nsp, p->nsp_len));
+	CHECK(same_bytes(q.data, q.data_len, p->data, p->data_len));
+	CHECK(sio_json_size(&q.doc, 0) == sio_json_size(&p->doc, 0));
+	encode(&b2, &q);
+	CHECK(same_bytes(b1.data, b1.len, b2.data, b2.len));
+	sio_packet_free(&q);
+	sio_buf_free(&b1);
+	sio_buf_free(&b2);
 }
 
 /* The server's replies for this namespace decode back to it. */
 static void check_replies(const sio_packet *p)
 {
-    sio_packet q = SIO_PACKET_INIT;
-    sio_buf b = SIO_BUF_INIT;
+	sio_packet q = SIO_PACKET_INIT;
+	sio_buf b = SIO_BUF_INIT;
 
-    CHECK(sio_packet_encode_connect_ok(&b, p->nsp, p->nsp_len, "sid") == 0);
-    CHECK(sio_packet_decode(b.data, b.len, MAXATT, &q) == 0);
-    CHECK(q.type == SIO_PKT_CONNECT && same_bytes(q.nsp, q.nsp_len, p->nsp, p->nsp_len));
-    b.len = 0;
-    CHECK(sio_packet_encode_connect_error(&b, p->nsp, p->nsp_len, "m", "{}") == 0);
-    CHECK(sio_packet_decode(b.data, b.len, MAXATT, &q) == 0);
-    CHECK(q.type == SIO_PKT_CONNECT_ERROR);
-    CHECK(same_bytes(q.nsp, q.nsp_len, p->nsp, p->nsp_len));
-    b.len = 0;
-    CHECK(sio_packet_encode_disconnect(&b, p->nsp, p->nsp_len) == 0);
-    CHECK(sio_packet_decode(b.data, b.len, MAXATT, &q) == 0);
-    CHECK(q.type == SIO_PKT_DISCONNECT && q.data_len == 0);
-    sio_packet_free(&q);
-    sio_buf_free(&b);
+	CHECK(sio_packet_encode_connect_ok(&b, p->nsp, p->nsp_len, "sid") == 0);
+	CHECK(sio_packet_decode(b.data, b.len, MAXATT, &q) == 0);
+	CHECK(q.type == SIO_PKT_CONNECT && same_bytes(q.nsp, q.nsp_len, p->nsp, p->nsp_len));
+	b.len = 0;
+	CHECK(sio_packet_encode_connect_error(&b, p->nsp, p->nsp_len, "m", "{}") == 0);
+	CHECK(sio_packet_decode(b.data, b.len, MAXATT, &q) == 0);
+	CHECK(q.type == SIO_PKT_CONNECT_ERROR);
+	CHECK(same_bytes(q.nsp, q.nsp_len, p->nsp, p->nsp_len));
+	b.len = 0;
+	CHECK(sio_packet_encode_disconnect(&b, p->nsp, p->nsp_len) == 0);
+	CHECK(sio_packet_decode(b.data, b.len, MAXATT, &q) == 0);
+	CHECK(q.type == SIO_PKT_DISCONNECT && q.data_len == 0);
+	sio_packet_free(&q);
+	sio_buf_free(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *in = (const char *)data;
-    int rc = sio_packet_decode(in, size, MAXATT, &reused);
+	const char *in = (const char *)data;
+	int rc = sio_packet_decode(in, size, MAXATT, &reused);
 
-    if (rc) {
-        check_failed(&reused, rc);
-        return 0;
-    }
-    check_fields(&reused, in, size);
-    check_roundtrip(&reused);
-    check_replies(&reused);
-    return 0;
+	if (rc) {
+		check_failed(&reused, rc);
+		return 0;
+	}
+	check_fields(&reused, in, size);
+	check_roundtrip(&reused);
+	check_replies(&reused);
+	return 0;
 }

@@ -41,12 +41,12 @@ extern "C" {
 /* Error codes (negative on return). */
 enum {
 	EIO_OK = 0,
-	EIO_ENOMEM = -1,   /* allocation failed */
-	EIO_EINVAL = -2,   /* bad argument or option */
-	EIO_ECLOSED = -3,  /* the session is closing or closed */
-	EIO_EFULL = -4,    /* the session's send queue is over its bound */
-	EIO_ELISTEN = -5,  /* could not listen on the port */
-	EIO_EPARSE = -6,   /* malformed packet or payload */
+	EIO_ENOMEM = -1,  /* allocation failed */
+	EIO_EINVAL = -2,  /* bad argument or option */
+	EIO_ECLOSED = -3, /* the session is closing or closed */
+	EIO_EFULL = -4,   /* the session's send queue is over its bound */
+	EIO_ELISTEN = -5, /* could not listen on the port */
+	EIO_EPARSE = -6,  /* malformed packet or payload */
 };
 
 /* Engine.IO protocol error codes, sent as {"code":N,"message":...} (spec
@@ -81,11 +81,9 @@ const char *eio_request_header(const eio_request *req, const char *name);
 /* Query parameter value (URL-decoded) by exact name, or NULL. */
 const char *eio_request_query(const eio_request *req, const char *name);
 /* Iterate query parameters: returns false past the end. */
-bool eio_request_query_at(const eio_request *req, size_t i, const char **name,
-                          const char **value);
+bool eio_request_query_at(const eio_request *req, size_t i, const char **name, const char **value);
 /* Iterate captured headers (lower-case names): returns false past the end. */
-bool eio_request_header_at(const eio_request *req, size_t i, const char **name,
-                           const char **value);
+bool eio_request_header_at(const eio_request *req, size_t i, const char **name, const char **value);
 /* Client address: the TCP peer ("127.0.0.1", "::1"), or the first address of
  * X-Forwarded-For when the server trusts its proxy (eio_options.trust_proxy). */
 const char *eio_request_address(const eio_request *req);
@@ -111,15 +109,13 @@ bool eio_msg_is_binary(const eio_msg *m);
 /* Return 0 to accept a handshake; non-zero to refuse it with 403 and
  * {"code":4,"message":...}: *message may be set to a static string (default
  * "Forbidden"). Called only for new sessions (requests without sid). */
-typedef int (*eio_allow_request_cb)(const eio_request *req, const char **message,
-                                    void *user);
+typedef int (*eio_allow_request_cb)(const eio_request *req, const char **message, void *user);
 
 typedef struct eio_callbacks {
 	/* A session completed its handshake (the open packet is queued). */
 	void (*on_connection)(eio_server *srv, eio_session *s, void *user);
 	/* A message arrived. data is valid only during the call. */
-	void (*on_message)(eio_session *s, const char *data, size_t len, bool binary,
-	                   void *user);
+	void (*on_message)(eio_session *s, const char *data, size_t len, bool binary, void *user);
 	/* The session closed. reason is one of node's: "transport close",
 	 * "transport error", "ping timeout", "parse error", "forced close",
 	 * "server shutting down", "send queue full". The session is freed when
@@ -128,21 +124,21 @@ typedef struct eio_callbacks {
 } eio_callbacks;
 
 typedef struct eio_options {
-	const char *path;               /* default "/socket.io/" */
-	unsigned ping_interval_ms;      /* default 25000 */
-	unsigned ping_timeout_ms;       /* default 20000 */
-	unsigned upgrade_timeout_ms;    /* default 10000 */
-	size_t max_payload;             /* maxHttpBufferSize, default 1000000 */
-	size_t max_queued_bytes;        /* per-session send-queue bound, default 16 MiB */
-	int transports;                 /* EIO_TRANSPORT_* bits, default both */
-	bool allow_upgrades;            /* default true */
+	const char *path;            /* default "/socket.io/" */
+	unsigned ping_interval_ms;   /* default 25000 */
+	unsigned ping_timeout_ms;    /* default 20000 */
+	unsigned upgrade_timeout_ms; /* default 10000 */
+	size_t max_payload;          /* maxHttpBufferSize, default 1000000 */
+	size_t max_queued_bytes;     /* per-session send-queue bound, default 16 MiB */
+	int transports;              /* EIO_TRANSPORT_* bits, default both */
+	bool allow_upgrades;         /* default true */
 	/* CORS: NULL = no CORS headers; "*" = any origin; otherwise a
 	 * comma-separated list of allowed origins ("https://a.com,https://b.com"),
 	 * compared case-insensitively. An entry ending in ":*" allows that
 	 * scheme and host on any port ("http://localhost:*" matches
 	 * http://localhost and http://localhost:5173, not http://localhost.x). */
 	const char *cors_origin;
-	bool cors_credentials;          /* default false */
+	bool cors_credentials; /* default false */
 	/* Refuse WebSocket handshakes and upgrades (403, {"code":4,"message":
 	 * "Forbidden"}) whose Origin header is neither allowed by cors_origin
 	 * nor the server's own (its host:port equals the Host header). Browsers
@@ -153,7 +149,7 @@ typedef struct eio_options {
 	 * from reading the handshake answer, hence from learning the sid.
 	 * Default false (node's behaviour). */
 	bool check_origin;
-	bool trust_proxy;               /* honour X-Forwarded-For, default false */
+	bool trust_proxy; /* honour X-Forwarded-For, default false */
 	/* Comma-separated names of non-standard headers to keep in the
 	 * handshake request ("x-api-key,x-tenant"). Every header libwebsockets
 	 * knows by name (cookie, authorization, user-agent, ...) is always kept;
@@ -198,21 +194,21 @@ int eio_listener_close_on_signals(eio_listener *l);
 typedef struct eio_http_request eio_http_request;
 typedef void (*eio_http_handler)(eio_http_request *req, void *user);
 /* capture_headers: non-standard header names to keep, as in eio_options. */
-int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn,
-                                  const char *capture_headers, void *user);
-const char *eio_http_request_method(const eio_http_request *req);  /* "GET", ... */
+int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn, const char *capture_headers,
+                                  void *user);
+const char *eio_http_request_method(const eio_http_request *req); /* "GET", ... */
 /* Path, query, headers and client address, as for a handshake. */
 const eio_request *eio_http_request_info(const eio_http_request *req);
 const char *eio_http_request_body(const eio_http_request *req, size_t *len);
-void eio_http_reply(eio_http_request *req, int status, const char *content_type,
-                    const char *body, size_t len);
+void eio_http_reply(eio_http_request *req, int status, const char *content_type, const char *body,
+                    size_t len);
 
 /* ---- Server ----------------------------------------------------------------- */
 
 /* Mount a new Engine.IO server on the listener at opts->path. The options are
  * copied (strings included). Returns NULL and sets *err on failure. */
-eio_server *eio_server_new(eio_listener *l, const eio_options *opts,
-                           const eio_callbacks *cb, void *user, int *err);
+eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
+                           void *user, int *err);
 /* Close every session of this server with reason "server shutting down". */
 void eio_server_close_all(eio_server *srv);
 size_t eio_server_session_count(const eio_server *srv);

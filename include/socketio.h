@@ -31,15 +31,15 @@ enum {
 	SIO_OK = 0,
 	SIO_ENOMEM = -1,
 	SIO_EINVAL = -2,
-	SIO_ECLOSED = -3,   /* the socket is disconnected */
+	SIO_ECLOSED = -3, /* the socket is disconnected */
 };
 
 /* ---- Server ------------------------------------------------------------------ */
 
 typedef struct sio_options {
-	eio_options eio;            /* transport options; path defaults to /socket.io/ */
-	unsigned connect_timeout_ms;/* no namespace joined within it: close (45000) */
-	int max_attachments;        /* binary attachments per packet (10) */
+	eio_options eio;             /* transport options; path defaults to /socket.io/ */
+	unsigned connect_timeout_ms; /* no namespace joined within it: close (45000) */
+	int max_attachments;         /* binary attachments per packet (10) */
 } sio_options;
 
 void sio_options_init(sio_options *o);
@@ -91,9 +91,9 @@ void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void *user);
 
 /* ---- Sockets ----------------------------------------------------------------- */
 
-const char *sio_socket_id(const sio_socket *s);        /* not the engine sid */
+const char *sio_socket_id(const sio_socket *s); /* not the engine sid */
 sio_namespace *sio_socket_namespace(const sio_socket *s);
-eio_session *sio_socket_session(const sio_socket *s);  /* handshake: request */
+eio_session *sio_socket_session(const sio_socket *s); /* handshake: request */
 /* The CONNECT payload (handshake auth) as JSON text; "{}" when none. */
 const char *sio_socket_auth(const sio_socket *s, size_t *len);
 bool sio_socket_connected(const sio_socket *s);
@@ -107,8 +107,8 @@ void *sio_socket_get_user(const sio_socket *s);
 /* Event handlers. ack is non-NULL when the client asked for an
  * acknowledgement: answer it with sio_ack_send() during the call, or keep it
  * with sio_ack_retain() and answer (or sio_ack_drop) later. */
-typedef void (*sio_event_fn)(sio_socket *s, const char *event, const sio_args *args,
-                             sio_ack *ack, void *user);
+typedef void (*sio_event_fn)(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack,
+                             void *user);
 int sio_on(sio_socket *s, const char *event, sio_event_fn fn, void *user);
 int sio_on_any(sio_socket *s, sio_event_fn fn, void *user);
 /* Handlers for every socket of a namespace, registered once instead of in
@@ -167,7 +167,7 @@ int sio_out_int(sio_out *o, int64_t v);
 int sio_out_double(sio_out *o, double v);
 int sio_out_bool(sio_out *o, bool v);
 int sio_out_null(sio_out *o);
-int sio_out_json(sio_out *o, const char *json, size_t n);  /* validated raw JSON */
+int sio_out_json(sio_out *o, const char *json, size_t n); /* validated raw JSON */
 int sio_out_binary(sio_out *o, const void *data, size_t n);
 int sio_out_object_begin(sio_out *o);
 int sio_out_object_end(sio_out *o);
@@ -181,8 +181,17 @@ int sio_out_arg(sio_out *o, const sio_args *a, size_t i);
 
 /* ---- Incoming arguments ------------------------------------------------------ */
 
-enum { SIO_ARG_NONE, SIO_ARG_OBJECT, SIO_ARG_ARRAY, SIO_ARG_STRING, SIO_ARG_NUMBER,
-       SIO_ARG_TRUE, SIO_ARG_FALSE, SIO_ARG_NULL, SIO_ARG_BINARY };
+enum {
+	SIO_ARG_NONE,
+	SIO_ARG_OBJECT,
+	SIO_ARG_ARRAY,
+	SIO_ARG_STRING,
+	SIO_ARG_NUMBER,
+	SIO_ARG_TRUE,
+	SIO_ARG_FALSE,
+	SIO_ARG_NULL,
+	SIO_ARG_BINARY
+};
 
 size_t sio_args_count(const sio_args *a);
 int sio_args_type(const sio_args *a, size_t i);
@@ -208,8 +217,8 @@ int sio_emit(sio_socket *s, const char *event, const sio_out *args);
  * "socket has been disconnected". timeout_ms 0 waits as long as the socket
  * lives. */
 typedef void (*sio_ack_fn)(sio_socket *s, const sio_args *args, const char *err, void *user);
-int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args,
-                      unsigned timeout_ms, sio_ack_fn cb, void *user);
+int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args, unsigned timeout_ms,
+                      sio_ack_fn cb, void *user);
 
 /* Answer a client's acknowledgement request (once). */
 int sio_ack_send(sio_ack *ack, const sio_out *args);
@@ -226,7 +235,7 @@ typedef struct sio_broadcast {
 	const char *const *except;
 	size_t nexcept;
 	const sio_socket *skip;
-	bool volatile_;   /* drop for recipients that cannot take it now */
+	bool volatile_; /* drop for recipients that cannot take it now */
 } sio_broadcast;
 int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *event,
                        const sio_out *args);
@@ -235,11 +244,11 @@ int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *e
  * when all answered (err NULL) or at the timeout (err "operation has timed
  * out") with the responses received so far. A recipient that disconnects is
  * not waited for. Returns the number of recipients. */
-typedef void (*sio_broadcast_ack_fn)(sio_namespace *nsp, const sio_args *const *responses,
-                                     size_t n, const char *err, void *user);
+typedef void (*sio_broadcast_ack_fn)(sio_namespace *nsp, const sio_args *const *responses, size_t n,
+                                     const char *err, void *user);
 int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b, const char *event,
-                                const sio_out *args, unsigned timeout_ms,
-                                sio_broadcast_ack_fn cb, void *user);
+                                const sio_out *args, unsigned timeout_ms, sio_broadcast_ack_fn cb,
+                                void *user);
 
 /* node's fetchSockets / socketsJoin / socketsLeave / disconnectSockets on
  * the sockets a broadcast would target (this process's). Return the number
@@ -270,8 +279,8 @@ typedef struct sio_adapter_ops {
 	void (*leave_all)(sio_namespace *nsp, sio_socket *s);
 	bool (*in_room)(const sio_namespace *nsp, const sio_socket *s, const char *room);
 	/* Call fn once for each local connected socket targeted by b. */
-	void (*each)(sio_namespace *nsp, const sio_broadcast *b,
-	             void (*fn)(sio_socket *s, void *u), void *u);
+	void (*each)(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_socket *s, void *u),
+	             void *u);
 	/* Reach other servers (NULL: single process). */
 	void (*publish)(sio_namespace *nsp, const sio_broadcast *b, eio_msg *packet,
 	                eio_msg *const *attachments, int nattachments);

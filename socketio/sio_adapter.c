@@ -137,8 +137,8 @@ static sio_socket *own_room_member(sio_namespace *nsp, const char *room)
 	return s && s->in_own_room ? s : NULL;
 }
 
-static void mem_each(sio_namespace *nsp, const sio_broadcast *b,
-                     void (*fn)(sio_socket *, void *), void *u)
+static void mem_each(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_socket *, void *),
+                     void *u)
 {
 	uint64_t gen = ++nsp->bcast_gen;
 	for (size_t i = 0; i < b->nexcept; i++) {

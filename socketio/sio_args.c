@@ -15,8 +15,7 @@
 
 /* ---- incoming ---------------------------------------------------------------- */
 
-void sio_args_init(sio_args *a, const sio_packet *p, bool is_event, eio_msg *const *atts,
-                   int natts)
+void sio_args_init(sio_args *a, const sio_packet *p, bool is_event, eio_msg *const *atts, int natts)
 {
 	memset(a, 0, sizeof(*a));
 	a->pkt = p;
@@ -64,7 +63,10 @@ static int arg_tok(const sio_args *a, size_t i)
 	return t;
 }
 
-size_t sio_args_count(const sio_args *a) { return a->count; }
+size_t sio_args_count(const sio_args *a)
+{
+	return a->count;
+}
 
 int sio_args_type(const sio_args *a, size_t i)
 {
@@ -74,14 +76,22 @@ int sio_args_type(const sio_args *a, size_t i)
 	if (placeholder(a, t) >= 0)
 		return SIO_ARG_BINARY;
 	switch (sio_json_type(&a->pkt->doc, t)) {
-	case SIO_JSON_OBJECT: return SIO_ARG_OBJECT;
-	case SIO_JSON_ARRAY: return SIO_ARG_ARRAY;
-	case SIO_JSON_STRING: return SIO_ARG_STRING;
-	case SIO_JSON_NUMBER: return SIO_ARG_NUMBER;
-	case SIO_JSON_TRUE: return SIO_ARG_TRUE;
-	case SIO_JSON_FALSE: return SIO_ARG_FALSE;
-	case SIO_JSON_NULL: return SIO_ARG_NULL;
-	default: return SIO_ARG_NONE;
+	case SIO_JSON_OBJECT:
+		return SIO_ARG_OBJECT;
+	case SIO_JSON_ARRAY:
+		return SIO_ARG_ARRAY;
+	case SIO_JSON_STRING:
+		return SIO_ARG_STRING;
+	case SIO_JSON_NUMBER:
+		return SIO_ARG_NUMBER;
+	case SIO_JSON_TRUE:
+		return SIO_ARG_TRUE;
+	case SIO_JSON_FALSE:
+		return SIO_ARG_FALSE;
+	case SIO_JSON_NULL:
+		return SIO_ARG_NULL;
+	default:
+		return SIO_ARG_NONE;
 	}
 }
 
@@ -90,7 +100,7 @@ const char *sio_args_str(const sio_args *a, size_t i, size_t *len)
 	int t = arg_tok(a, i);
 	if (t < 0 || sio_json_type(&a->pkt->doc, t) != SIO_JSON_STRING)
 		return NULL;
-	sio_args *m = (sio_args *)a;  /* the cache is not part of the value */
+	sio_args *m = (sio_args *)a; /* the cache is not part of the value */
 	if (!m->strs) {
 		m->strs = calloc(a->count, sizeof(char *));
 		m->lens = calloc(a->count, sizeof(size_t));
@@ -124,7 +134,10 @@ const void *sio_args_attachment(const sio_args *a, size_t num, size_t *len)
 	return eio_msg_data(a->atts[num], len);
 }
 
-size_t sio_args_attachment_count(const sio_args *a) { return (size_t)a->natts; }
+size_t sio_args_attachment_count(const sio_args *a)
+{
+	return (size_t)a->natts;
+}
 
 const void *sio_args_binary(const sio_args *a, size_t i, size_t *len)
 {
@@ -184,11 +197,26 @@ int sio_out_strn(sio_out *o, const char *s, size_t n)
 	return counted(o, sio_jsonw_str(&o->w, s, n));
 }
 
-int sio_out_str(sio_out *o, const char *s) { return sio_out_strn(o, s, strlen(s)); }
-int sio_out_int(sio_out *o, int64_t v) { return counted(o, sio_jsonw_int64(&o->w, v)); }
-int sio_out_double(sio_out *o, double v) { return counted(o, sio_jsonw_double(&o->w, v)); }
-int sio_out_bool(sio_out *o, bool v) { return counted(o, sio_jsonw_bool(&o->w, v)); }
-int sio_out_null(sio_out *o) { return counted(o, sio_jsonw_null(&o->w)); }
+int sio_out_str(sio_out *o, const char *s)
+{
+	return sio_out_strn(o, s, strlen(s));
+}
+int sio_out_int(sio_out *o, int64_t v)
+{
+	return counted(o, sio_jsonw_int64(&o->w, v));
+}
+int sio_out_double(sio_out *o, double v)
+{
+	return counted(o, sio_jsonw_double(&o->w, v));
+}
+int sio_out_bool(sio_out *o, bool v)
+{
+	return counted(o, sio_jsonw_bool(&o->w, v));
+}
+int sio_out_null(sio_out *o)
+{
+	return counted(o, sio_jsonw_null(&o->w));
+}
 
 int sio_out_json(sio_out *o, const char *json, size_t n)
 {

@@ -96,7 +96,7 @@ typedef struct sio_bcast_ack {
 	int refs;
 	bool done;
 	size_t expected, nresp;
-	char **texts;        /* each response's JSON array, copied */
+	char **texts; /* each response's JSON array, copied */
 	size_t *lens;
 	eio_msg ***atts;
 	int *natts;
@@ -160,7 +160,7 @@ static void ba_finish(sio_bcast_ack *ba, const char *err)
 	free(ptrs);
 	if (ba->timer) {
 		uv_timer_stop(ba->timer);
-		uv_close((uv_handle_t *)ba->timer, timer_closed);  /* drops the timer's ref */
+		uv_close((uv_handle_t *)ba->timer, timer_closed); /* drops the timer's ref */
 		ba->timer = NULL;
 	}
 }
@@ -208,7 +208,7 @@ void sio_bcast_ack_reply(sio_socket *s, const sio_args *a, const char *err, void
 		if (a)
 			ba_store(ba, a);
 		else if (ba->expected > 0)
-			ba->expected--;  /* the socket left: do not wait for it */
+			ba->expected--; /* the socket left: do not wait for it */
 		if (ba->nresp >= ba->expected)
 			ba_finish(ba, NULL);
 	}
@@ -222,8 +222,8 @@ static void on_bcast_timeout(uv_timer_t *t)
 }
 
 int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b, const char *event,
-                                const sio_out *args, unsigned timeout_ms,
-                                sio_broadcast_ack_fn cb, void *user)
+                                const sio_out *args, unsigned timeout_ms, sio_broadcast_ack_fn cb,
+                                void *user)
 {
 	sio_bcast_ack *ba = calloc(1, sizeof(*ba));
 	if (!ba)
@@ -231,7 +231,7 @@ int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b, cons
 	ba->nsp = nsp;
 	ba->cb = cb;
 	ba->user = user;
-	ba->refs = 1;  /* this function's, then the timer's */
+	ba->refs = 1; /* this function's, then the timer's */
 	int64_t id = nsp->next_ack_id++;
 	int sent = emit_common(nsp, b, event, args, ba, id);
 	if (sent < 0) {
@@ -268,7 +268,7 @@ static void collect(sio_socket *s, void *u)
 	id_list *l = u;
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 16;
-		char (*ni)[24] = realloc(l->ids, nc * sizeof(*ni));
+		char(*ni)[24] = realloc(l->ids, nc * sizeof(*ni));
 		if (!ni) {
 			l->oom = true;
 			return;
@@ -279,8 +279,8 @@ static void collect(sio_socket *s, void *u)
 	memcpy(l->ids[l->n++], s->id, 24);
 }
 
-static int each_target(sio_namespace *nsp, const sio_broadcast *b,
-                       void (*fn)(sio_socket *, void *), void *u)
+static int each_target(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_socket *, void *),
+                       void *u)
 {
 	id_list l = { 0 };
 	nsp->srv->adapter->each(nsp, b, collect, &l);
@@ -315,9 +315,18 @@ int sio_fetch_sockets(sio_namespace *nsp, const sio_broadcast *b, sio_socket_fn 
 	return each_target(nsp, b, call_user, &f);
 }
 
-static void do_join(sio_socket *s, void *u) { sio_join(s, ((user_fn *)u)->room); }
-static void do_leave(sio_socket *s, void *u) { sio_leave(s, ((user_fn *)u)->room); }
-static void do_disconnect(sio_socket *s, void *u) { sio_disconnect(s, ((user_fn *)u)->close); }
+static void do_join(sio_socket *s, void *u)
+{
+	sio_join(s, ((user_fn *)u)->room);
+}
+static void do_leave(sio_socket *s, void *u)
+{
+	sio_leave(s, ((user_fn *)u)->room);
+}
+static void do_disconnect(sio_socket *s, void *u)
+{
+	sio_disconnect(s, ((user_fn *)u)->close);
+}
 
 int sio_sockets_join(sio_namespace *nsp, const sio_broadcast *b, const char *room)
 {

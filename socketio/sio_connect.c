@@ -90,7 +90,7 @@ static void run_middleware(sio_socket *s)
 		}
 		next->s = s;
 		s->next = next;
-		m->afn(s, next, m->user);  /* continues in sio_next_accept/refuse */
+		m->afn(s, next, m->user); /* continues in sio_next_accept/refuse */
 		return;
 	}
 	finish(s);
@@ -142,7 +142,8 @@ static sio_namespace *match_dynamic(sio_client *c, const sio_packet *p)
 		for (size_t k = 0; k < par->nhandlers; k++)
 			sio_handler_add(&child->handlers, &child->nhandlers, par->handlers[k].event,
 			                par->handlers[k].fn, par->handlers[k].user);
-		if (par->nfilters && (child->filters = malloc(par->nfilters * sizeof(sio_filter)))) {
+		if (par->nfilters &&
+		    (child->filters = malloc(par->nfilters * sizeof(sio_filter)))) {
 			memcpy(child->filters, par->filters, par->nfilters * sizeof(sio_filter));
 			child->nfilters = par->nfilters;
 		}

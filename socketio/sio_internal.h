@@ -22,29 +22,29 @@
 typedef struct sio_client sio_client;
 
 typedef struct sio_handler {
-	char *event;      /* NULL: catch-all */
+	char *event; /* NULL: catch-all */
 	sio_event_fn fn;
 	void *user;
 } sio_handler;
 
-typedef struct sio_filter {  /* sio_namespace_use_events */
+typedef struct sio_filter { /* sio_namespace_use_events */
 	sio_event_filter_fn fn;
 	void *user;
 } sio_filter;
 
 typedef struct sio_room {
 	char *name;
-	eio_map members;  /* socket id -> socket */
+	eio_map members; /* socket id -> socket */
 } sio_room;
 
 typedef struct sio_mw {
-	sio_middleware_fn fn;         /* synchronous, or */
-	sio_async_middleware_fn afn;  /* finishes later through sio_next */
+	sio_middleware_fn fn;        /* synchronous, or */
+	sio_async_middleware_fn afn; /* finishes later through sio_next */
 	void *user;
 } sio_mw;
 
 struct sio_next {
-	sio_socket *s;  /* NULL once the client has gone */
+	sio_socket *s; /* NULL once the client has gone */
 };
 
 struct sio_namespace {
@@ -55,14 +55,14 @@ struct sio_namespace {
 	size_t nmw;
 	sio_connection_fn on_connection;
 	void *on_connection_user;
-	sio_handler *handlers;  /* for every socket of the namespace */
+	sio_handler *handlers; /* for every socket of the namespace */
 	size_t nhandlers;
-	sio_filter *filters;    /* incoming-event middleware, in order */
+	sio_filter *filters; /* incoming-event middleware, in order */
 	size_t nfilters;
-	eio_map sockets;  /* id -> socket */
-	eio_map rooms;    /* name -> sio_room (in-memory adapter) */
+	eio_map sockets; /* id -> socket */
+	eio_map rooms;   /* name -> sio_room (in-memory adapter) */
 	uint64_t bcast_gen;
-	int64_t next_ack_id;  /* ack ids are per namespace, as in node */
+	int64_t next_ack_id; /* ack ids are per namespace, as in node */
 	void *adapter_data;
 	/* Dynamic namespaces: a parent matches names and is copied into
 	 * each child it creates; broadcasting to the parent reaches them all. */
@@ -73,7 +73,7 @@ struct sio_namespace {
 
 struct sio_server {
 	eio_server *eio;
-	eio_timers timers;  /* list 0: connectTimeout of clients with no namespace */
+	eio_timers timers; /* list 0: connectTimeout of clients with no namespace */
 	const sio_adapter_ops *adapter;
 	sio_options o;
 	sio_namespace **nsps;
@@ -85,17 +85,17 @@ struct sio_server {
 struct sio_client {
 	sio_server *srv;
 	eio_session *es;
-	sio_socket **sockets;  /* one per namespace joined */
+	sio_socket **sockets; /* one per namespace joined */
 	size_t nsockets;
-	eio_tlink connect_link;  /* connectTimeout, on the server's list */
+	eio_tlink connect_link; /* connectTimeout, on the server's list */
 	bool closed;
-	struct sio_binpending *bin;  /* a binary packet awaiting attachments, or NULL */
+	struct sio_binpending *bin; /* a binary packet awaiting attachments, or NULL */
 };
 
 /* A binary packet waiting for its attachments (spec "Binary"): allocated only
  * while one is being received, so an idle client does not carry it. */
 typedef struct sio_binpending {
-	char *text;        /* the packet's text: pkt's slices point into it */
+	char *text; /* the packet's text: pkt's slices point into it */
 	size_t len;
 	sio_packet pkt;
 	eio_msg **atts;
@@ -115,7 +115,7 @@ struct sio_socket {
 	sio_namespace *nsp;
 	sio_client *client;
 	bool connected;
-	bool in_own_room;  /* the room named by its id (see sio_adapter.c) */
+	bool in_own_room; /* the room named by its id (see sio_adapter.c) */
 	void *user;
 	char *auth;
 	size_t auth_len;
@@ -123,43 +123,43 @@ struct sio_socket {
 	size_t nhandlers;
 	sio_disconnect_fn on_disconnecting, on_disconnect;
 	void *on_disconnecting_user, *on_disconnect_user;
-	sio_room **rooms;  /* rooms joined, for leave-all */
+	sio_room **rooms; /* rooms joined, for leave-all */
 	size_t nrooms;
 	sio_pending_ack **acks;
 	size_t nacks;
-	uint64_t mark_except, mark_sent;  /* broadcast generations */
-	struct sio_ack *open_acks;        /* acks handed to handlers, not answered */
-	int busy;                         /* inside one of its callbacks */
-	bool free_pending;                /* freed while busy: free on return */
-	size_t mw_next;                   /* CONNECT: next middleware to run */
-	struct sio_next *next;            /* CONNECT: async middleware running */
+	uint64_t mark_except, mark_sent; /* broadcast generations */
+	struct sio_ack *open_acks;       /* acks handed to handlers, not answered */
+	int busy;                        /* inside one of its callbacks */
+	bool free_pending;               /* freed while busy: free on return */
+	size_t mw_next;                  /* CONNECT: next middleware to run */
+	struct sio_next *next;           /* CONNECT: async middleware running */
 };
 
 struct sio_ack {
-	sio_socket *s;   /* NULL once the socket is gone */
+	sio_socket *s; /* NULL once the socket is gone */
 	int64_t id;
 	bool retained, done;
-	bool in_handler;  /* the handler it was given to is running */
+	bool in_handler; /* the handler it was given to is running */
 	struct sio_ack *next;
 };
 
 struct sio_args {
 	const sio_packet *pkt;
-	int first;           /* token index of the first argument */
+	int first; /* token index of the first argument */
 	size_t count;
 	eio_msg *const *atts;
 	int natts;
-	char **strs;         /* unescaped strings, made on demand */
-	size_t *lens;        /* their lengths */
+	char **strs;  /* unescaped strings, made on demand */
+	size_t *lens; /* their lengths */
 };
 
 struct sio_out {
-	sio_buf buf;        /* the arguments as JSON, without brackets */
+	sio_buf buf; /* the arguments as JSON, without brackets */
 	sio_jsonw w;
 	eio_msg **atts;
 	int natts;
 	int depth;
-	size_t count;       /* top-level arguments */
+	size_t count; /* top-level arguments */
 };
 
 /* sio_server.c */
@@ -177,8 +177,7 @@ void sio_client_close(sio_client *c, const char *why);
 /* sio_socket.c */
 sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *connect);
 void sio_socket_free(sio_socket *s);
-int sio_handler_add(sio_handler **hs, size_t *n, const char *event, sio_event_fn fn,
-                    void *user);
+int sio_handler_add(sio_handler **hs, size_t *n, const char *event, sio_event_fn fn, void *user);
 void sio_handlers_free(sio_handler *hs, size_t n);
 void sio_socket_on_packet(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts);
 void sio_socket_cleanup(sio_socket *s, const char *reason);

@@ -38,14 +38,14 @@
 #include <stdint.h>
 
 /* Error codes: functions that can fail return 0 or one of these. */
-#define SIO_JSON_ESYNTAX (-1)  /* not valid RFC 8259 JSON text */
-#define SIO_JSON_EUTF8   (-2)  /* invalid UTF-8 or lone surrogate escape */
-#define SIO_JSON_EDEPTH  (-3)  /* nesting deeper than SIO_JSON_MAX_DEPTH */
-#define SIO_JSON_ETOOBIG (-4)  /* input or token count over the limits */
-#define SIO_JSON_ENOMEM  (-5)  /* allocation failed */
-#define SIO_JSON_ETYPE   (-6)  /* token is not of the type asked for */
-#define SIO_JSON_ERANGE  (-7)  /* number not representable as asked */
-#define SIO_JSON_ENOSPC  (-8)  /* caller's buffer too small */
+#define SIO_JSON_ESYNTAX (-1) /* not valid RFC 8259 JSON text */
+#define SIO_JSON_EUTF8   (-2) /* invalid UTF-8 or lone surrogate escape */
+#define SIO_JSON_EDEPTH  (-3) /* nesting deeper than SIO_JSON_MAX_DEPTH */
+#define SIO_JSON_ETOOBIG (-4) /* input or token count over the limits */
+#define SIO_JSON_ENOMEM  (-5) /* allocation failed */
+#define SIO_JSON_ETYPE   (-6) /* token is not of the type asked for */
+#define SIO_JSON_ERANGE  (-7) /* number not representable as asked */
+#define SIO_JSON_ENOSPC  (-8) /* caller's buffer too small */
 
 /* Limits. Depth counts open arrays/objects: "[[1]]" has depth 2. The writer
  * enforces the same depth. Length is bounded because jsmn uses int offsets. */
@@ -56,33 +56,36 @@
 /* The enum has no typedef: its tag and the function sio_json_type() share
  * the name. */
 enum sio_json_type {
-    SIO_JSON_NONE = 0,   /* returned for an invalid token index */
-    SIO_JSON_OBJECT,
-    SIO_JSON_ARRAY,
-    SIO_JSON_STRING,
-    SIO_JSON_NUMBER,
-    SIO_JSON_TRUE,
-    SIO_JSON_FALSE,
-    SIO_JSON_NULL
+	SIO_JSON_NONE = 0, /* returned for an invalid token index */
+	SIO_JSON_OBJECT,
+	SIO_JSON_ARRAY,
+	SIO_JSON_STRING,
+	SIO_JSON_NUMBER,
+	SIO_JSON_TRUE,
+	SIO_JSON_FALSE,
+	SIO_JSON_NULL
 };
 
 /* A token. Private: use the accessors below. kind holds the sio_json_type
  * plus flag bits; [start, end) is the value's raw text in the input. */
 struct sio_json_tok {
-    int kind, start, end, size, next;
+	int kind, start, end, size, next;
 };
-#define SIO_JSON_TOK_TYPE 0x0f   /* kind & this = sio_json_type */
-#define SIO_JSON_TOK_ESC  0x10   /* string contains backslash escapes */
+#define SIO_JSON_TOK_TYPE 0x0f /* kind & this = sio_json_type */
+#define SIO_JSON_TOK_ESC  0x10 /* string contains backslash escapes */
 
 typedef struct sio_json {
-    const char *js;              /* the input (borrowed) */
-    size_t len;
-    struct sio_json_tok *toks;   /* one array, reused across parses */
-    int ntok;                    /* tokens of the last successful parse */
-    int cap;                     /* allocated slots */
+	const char *js; /* the input (borrowed) */
+	size_t len;
+	struct sio_json_tok *toks; /* one array, reused across parses */
+	int ntok;                  /* tokens of the last successful parse */
+	int cap;                   /* allocated slots */
 } sio_json;
 
-#define SIO_JSON_INIT { NULL, 0, NULL, 0, 0 }
+#define SIO_JSON_INIT               \
+	{                           \
+		NULL, 0, NULL, 0, 0 \
+	}
 
 /* ---- parsing ---------------------------------------------------------- */
 
@@ -102,11 +105,11 @@ int sio_json_utf8_valid(const char *s, size_t n);
 
 /* ---- navigation: tokens are indices; -1 means "none" -------------------- */
 
-int sio_json_root(const sio_json *doc);          /* 0, or -1 if empty */
+int sio_json_root(const sio_json *doc); /* 0, or -1 if empty */
 enum sio_json_type sio_json_type(const sio_json *doc, int tok);
 int sio_json_size(const sio_json *doc, int tok); /* elements / pairs; 0 for scalars */
 int sio_json_next(const sio_json *doc, int tok); /* first token after tok's subtree, O(1) */
-int sio_json_array_get(const sio_json *doc, int arr, int i);  /* O(i) */
+int sio_json_array_get(const sio_json *doc, int arr, int i); /* O(i) */
 int sio_json_obj_get(const sio_json *doc, int obj, const char *key);
 int sio_json_obj_getn(const sio_json *doc, int obj, const char *key, size_t n);
 
@@ -118,7 +121,7 @@ const char *sio_json_raw(const sio_json *doc, int tok, size_t *len);
 /* Iteration over an array or object: next returns the value token, or -1 at
  * the end; for objects *key (if not NULL) gets the key token, else -1. */
 typedef struct sio_json_iter {
-    int cur, end, is_obj;
+	int cur, end, is_obj;
 } sio_json_iter;
 
 int sio_json_iter_init(const sio_json *doc, int tok, sio_json_iter *it);
@@ -134,8 +137,7 @@ int sio_json_str_eq(const sio_json *doc, int tok, const char *s, size_t n);
  * appended when there is room, but "\u0000" may put NULs inside, so use
  * *outlen. The unescaped length is never more than the raw length - 2.
  * With cap 0 (out may then be NULL) it only measures. */
-int sio_json_str_unescape(const sio_json *doc, int tok, char *out, size_t cap,
-                          size_t *outlen);
+int sio_json_str_unescape(const sio_json *doc, int tok, char *out, size_t cap, size_t *outlen);
 
 /* As above into a fresh malloc'd, NUL-terminated buffer (free() it). */
 int sio_json_str_dup(const sio_json *doc, int tok, char **out, size_t *outlen);
@@ -158,29 +160,32 @@ int sio_json_bool(const sio_json *doc, int tok);
 /* ---- writing: byte buffer ---------------------------------------------- */
 
 typedef struct sio_buf {
-    char *data;
-    size_t len, cap;
+	char *data;
+	size_t len, cap;
 } sio_buf;
 
-#define SIO_BUF_INIT { NULL, 0, 0 }
+#define SIO_BUF_INIT       \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void sio_buf_init(sio_buf *b);
 void sio_buf_free(sio_buf *b);
-int  sio_buf_grow(sio_buf *b, size_t extra);   /* slow path of reserve */
-int  sio_buf_append(sio_buf *b, const void *p, size_t n);
+int sio_buf_grow(sio_buf *b, size_t extra); /* slow path of reserve */
+int sio_buf_append(sio_buf *b, const void *p, size_t n);
 
 /* Make room for extra more bytes; 0 or SIO_JSON_ENOMEM. */
 static inline int sio_buf_reserve(sio_buf *b, size_t extra)
 {
-    return extra <= b->cap - b->len ? 0 : sio_buf_grow(b, extra);
+	return extra <= b->cap - b->len ? 0 : sio_buf_grow(b, extra);
 }
 
 static inline int sio_buf_putc(sio_buf *b, char c)
 {
-    if (b->len == b->cap && sio_buf_grow(b, 1))
-        return SIO_JSON_ENOMEM;
-    b->data[b->len++] = c;
-    return 0;
+	if (b->len == b->cap && sio_buf_grow(b, 1))
+		return SIO_JSON_ENOMEM;
+	b->data[b->len++] = c;
+	return 0;
 }
 
 /* ---- writing: low-level emitters (no separators) ------------------------ */
@@ -202,22 +207,22 @@ int sio_json_put_double(sio_buf *b, double v);
  * error, SIO_JSON_ESYNTAX or SIO_JSON_EDEPTH, and nothing is written. */
 
 typedef struct sio_jsonw {
-    sio_buf *buf;
-    int depth;
-    int err;             /* first error, sticky; later calls do nothing */
-    int after_key;       /* a key was written; the next value takes no comma */
-    uint64_t nonempty;   /* bit d: container at depth d has an element */
-    uint64_t objects;    /* bit d: container at depth d is an object */
+	sio_buf *buf;
+	int depth;
+	int err;           /* first error, sticky; later calls do nothing */
+	int after_key;     /* a key was written; the next value takes no comma */
+	uint64_t nonempty; /* bit d: container at depth d has an element */
+	uint64_t objects;  /* bit d: container at depth d is an object */
 } sio_jsonw;
 
 void sio_jsonw_init(sio_jsonw *w, sio_buf *buf);
-int  sio_jsonw_error(const sio_jsonw *w);        /* 0 or the first error */
+int sio_jsonw_error(const sio_jsonw *w); /* 0 or the first error */
 
 int sio_jsonw_array_begin(sio_jsonw *w);
 int sio_jsonw_array_end(sio_jsonw *w);
 int sio_jsonw_object_begin(sio_jsonw *w);
 int sio_jsonw_object_end(sio_jsonw *w);
-int sio_jsonw_key(sio_jsonw *w, const char *k, size_t n);   /* "k": */
+int sio_jsonw_key(sio_jsonw *w, const char *k, size_t n); /* "k": */
 int sio_jsonw_str(sio_jsonw *w, const char *s, size_t n);
 int sio_jsonw_int64(sio_jsonw *w, int64_t v);
 int sio_jsonw_double(sio_jsonw *w, double v);

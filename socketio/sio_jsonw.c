@@ -21,45 +21,45 @@
 
 void sio_buf_init(sio_buf *b)
 {
-    b->data = NULL;
-    b->len = b->cap = 0;
+	b->data = NULL;
+	b->len = b->cap = 0;
 }
 
 void sio_buf_free(sio_buf *b)
 {
-    free(b->data);
-    sio_buf_init(b);
+	free(b->data);
+	sio_buf_init(b);
 }
 
 /* Grow to at least len + extra, doubling so appends are amortized O(1). */
 int sio_buf_grow(sio_buf *b, size_t extra)
 {
-    size_t want, cap;
-    char *d;
+	size_t want, cap;
+	char *d;
 
-    if (extra > SIZE_MAX / 2 - b->len)
-        return SIO_JSON_ENOMEM;
-    want = b->len + extra;
-    if (want <= b->cap)
-        return 0;
-    cap = b->cap ? b->cap : 256;   /* one allocation for a typical packet */
-    while (cap < want)
-        cap *= 2;
-    if (!(d = realloc(b->data, cap)))
-        return SIO_JSON_ENOMEM;
-    b->data = d;
-    b->cap = cap;
-    return 0;
+	if (extra > SIZE_MAX / 2 - b->len)
+		return SIO_JSON_ENOMEM;
+	want = b->len + extra;
+	if (want <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256; /* one allocation for a typical packet */
+	while (cap < want)
+		cap *= 2;
+	if (!(d = realloc(b->data, cap)))
+		return SIO_JSON_ENOMEM;
+	b->data = d;
+	b->cap = cap;
+	return 0;
 }
 
 int sio_buf_append(sio_buf *b, const void *p, size_t n)
 {
-    if (sio_buf_reserve(b, n))
-        return SIO_JSON_ENOMEM;
-    if (n)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-    return 0;
+	if (sio_buf_reserve(b, n))
+		return SIO_JSON_ENOMEM;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
 }
 
 /* ---- strings ----------------------------------------------------------- */
@@ -68,13 +68,12 @@ int sio_buf_append(sio_buf *b, const void *p, size_t n)
  * table gives the letter after the backslash; 'u' means \u00xx. The short
  * forms are the ones JSON.stringify uses. */
 static const char esc_tab[256] = {
-    ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
-    [0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u',
-    [0x05] = 'u', [0x06] = 'u', [0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u',
-    [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u',
-    [0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u',
-    [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
-    [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"', ['\\'] = '\\',
+	['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',  ['\r'] = 'r', [0x00] = 'u',
+	[0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u',  [0x05] = 'u', [0x06] = 'u',
+	[0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u', [0x0f] = 'u',  [0x10] = 'u', [0x11] = 'u',
+	[0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u',  [0x16] = 'u', [0x17] = 'u',
+	[0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',  [0x1c] = 'u', [0x1d] = 'u',
+	[0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\',
 };
 
 #define ONES  0x0101010101010101ull
@@ -85,82 +84,81 @@ static const char esc_tab[256] = {
  * bit tricks; exact as to whether, not as to where). */
 static inline uint64_t word_needs_escape(uint64_t x)
 {
-    uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
-    return ((x - ONES * 0x20) & ~x & HIGHS) |
-           ((q - ONES) & ~q & HIGHS) | ((b - ONES) & ~b & HIGHS);
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+	return ((x - ONES * 0x20) & ~x & HIGHS) | ((q - ONES) & ~q & HIGHS) |
+	       ((b - ONES) & ~b & HIGHS);
 }
 
 /* First byte at or after p that needs escaping, or e. */
-static inline const unsigned char *scan_plain(const unsigned char *p,
-                                              const unsigned char *e)
+static inline const unsigned char *scan_plain(const unsigned char *p, const unsigned char *e)
 {
-    uint64_t x;
+	uint64_t x;
 
-    while (e - p >= 8) {
-        memcpy(&x, p, 8);
-        if (word_needs_escape(x))
-            break;
-        p += 8;
-    }
-    while (p < e && !esc_tab[*p])
-        p++;
-    return p;
+	while (e - p >= 8) {
+		memcpy(&x, p, 8);
+		if (word_needs_escape(x))
+			break;
+		p += 8;
+	}
+	while (p < e && !esc_tab[*p])
+		p++;
+	return p;
 }
 
 int sio_json_put_str(sio_buf *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s, *e = p + n, *run;
-    size_t k;
-    char *o;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *e = p + n, *run;
+	size_t k;
+	char *o;
 
-    if (sio_buf_reserve(b, n + 2))
-        return SIO_JSON_ENOMEM;
-    b->data[b->len++] = '"';
-    for (;;) {
-        run = p;
-        p = scan_plain(p, e);
-        k = (size_t)(p - run);
-        /* room for the run, one escape (at most 6) and the closing quote */
-        if (sio_buf_reserve(b, k + 7))
-            return SIO_JSON_ENOMEM;
-        memcpy(b->data + b->len, run, k);
-        b->len += k;
-        if (p == e)
-            break;
-        o = b->data + b->len;
-        o[0] = '\\';
-        o[1] = esc_tab[*p];
-        if (o[1] != 'u') {
-            b->len += 2;
-        } else {
-            o[2] = '0';
-            o[3] = '0';
-            o[4] = hex[*p >> 4];
-            o[5] = hex[*p & 15];
-            b->len += 6;
-        }
-        p++;
-    }
-    b->data[b->len++] = '"';
-    return 0;
+	if (sio_buf_reserve(b, n + 2))
+		return SIO_JSON_ENOMEM;
+	b->data[b->len++] = '"';
+	for (;;) {
+		run = p;
+		p = scan_plain(p, e);
+		k = (size_t)(p - run);
+		/* room for the run, one escape (at most 6) and the closing quote */
+		if (sio_buf_reserve(b, k + 7))
+			return SIO_JSON_ENOMEM;
+		memcpy(b->data + b->len, run, k);
+		b->len += k;
+		if (p == e)
+			break;
+		o = b->data + b->len;
+		o[0] = '\\';
+		o[1] = esc_tab[*p];
+		if (o[1] != 'u') {
+			b->len += 2;
+		} else {
+			o[2] = '0';
+			o[3] = '0';
+			o[4] = hex[*p >> 4];
+			o[5] = hex[*p & 15];
+			b->len += 6;
+		}
+		p++;
+	}
+	b->data[b->len++] = '"';
+	return 0;
 }
 
 /* ---- numbers ----------------------------------------------------------- */
 
 int sio_json_put_int64(sio_buf *b, int64_t v)
 {
-    char tmp[20];
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    int i = (int)sizeof tmp;
+	char tmp[20];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	int i = (int)sizeof tmp;
 
-    do {
-        tmp[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        tmp[--i] = '-';
-    return sio_buf_append(b, tmp + i, sizeof tmp - (size_t)i);
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--i] = '-';
+	return sio_buf_append(b, tmp + i, sizeof tmp - (size_t)i);
 }
 
 /* Shortest decimal digits of |v| that read back as v: digits into d (no
@@ -174,23 +172,23 @@ int sio_json_put_int64(sio_buf *b, int64_t v)
  * power-of-two boundary, with no difference. */
 static int shortest_digits(double v, char d[18], int *exp10)
 {
-    char tmp[40], *p;
-    int prec, k = 0;
+	char tmp[40], *p;
+	int prec, k = 0;
 
-    for (prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, fabs(v));
-        if (prec == 17 || strtod(tmp, NULL) == fabs(v))
-            break;
-    }
-    /* tmp is "d.ddde[+-]xx"; the decimal point is skipped whatever the
+	for (prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, fabs(v));
+		if (prec == 17 || strtod(tmp, NULL) == fabs(v))
+			break;
+	}
+	/* tmp is "d.ddde[+-]xx"; the decimal point is skipped whatever the
      * locale calls it. */
-    for (p = tmp; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9')
-            d[k++] = *p;
-    while (k > 1 && d[k - 1] == '0')
-        k--;
-    *exp10 = atoi(p + 1);
-    return k;
+	for (p = tmp; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			d[k++] = *p;
+	while (k > 1 && d[k - 1] == '0')
+		k--;
+	*exp10 = atoi(p + 1);
+	return k;
 }
 
 /* ECMAScript Number::toString(x) for finite x != 0: with digits s (k of
@@ -201,193 +199,204 @@ static int shortest_digits(double v, char d[18], int *exp10)
  *   otherwise      d[.ddd]e(+|-)(n-1)        1e+21, 1.5e-7 */
 static int js_format(char *out, int neg, const char *s, int k, int n)
 {
-    char *o = out;
-    int i;
+	char *o = out;
+	int i;
 
-    if (neg)
-        *o++ = '-';
-    if (k <= n && n <= 21) {
-        memcpy(o, s, (size_t)k), o += k;
-        for (i = k; i < n; i++)
-            *o++ = '0';
-    } else if (0 < n && n <= 21) {
-        memcpy(o, s, (size_t)n), o += n;
-        *o++ = '.';
-        memcpy(o, s + n, (size_t)(k - n)), o += k - n;
-    } else if (-6 < n && n <= 0) {
-        *o++ = '0', *o++ = '.';
-        for (i = n; i < 0; i++)
-            *o++ = '0';
-        memcpy(o, s, (size_t)k), o += k;
-    } else {
-        *o++ = s[0];
-        if (k > 1) {
-            *o++ = '.';
-            memcpy(o, s + 1, (size_t)(k - 1)), o += k - 1;
-        }
-        o += sprintf(o, "e%c%d", n - 1 >= 0 ? '+' : '-', abs(n - 1));
-    }
-    return (int)(o - out);
+	if (neg)
+		*o++ = '-';
+	if (k <= n && n <= 21) {
+		memcpy(o, s, (size_t)k), o += k;
+		for (i = k; i < n; i++)
+			*o++ = '0';
+	} else if (0 < n && n <= 21) {
+		memcpy(o, s, (size_t)n), o += n;
+		*o++ = '.';
+		memcpy(o, s + n, (size_t)(k - n)), o += k - n;
+	} else if (-6 < n && n <= 0) {
+		*o++ = '0', *o++ = '.';
+		for (i = n; i < 0; i++)
+			*o++ = '0';
+		memcpy(o, s, (size_t)k), o += k;
+	} else {
+		*o++ = s[0];
+		if (k > 1) {
+			*o++ = '.';
+			memcpy(o, s + 1, (size_t)(k - 1)), o += k - 1;
+		}
+		o += sprintf(o, "e%c%d", n - 1 >= 0 ? '+' : '-', abs(n - 1));
+	}
+	return (int)(o - out);
 }
 
 int sio_json_put_double(sio_buf *b, double v)
 {
-    char digits[18], out[48];
-    int k, e;
+	char digits[18], out[48];
+	int k, e;
 
-    if (!isfinite(v))
-        return sio_buf_append(b, "null", 4);
-    if (v == 0)                             /* JSON.stringify(-0) is "0" */
-        return sio_buf_append(b, "0", 1);
-    if (fabs(v) < 1e15 && v == (double)(int64_t)v)
-        return sio_json_put_int64(b, (int64_t)v);   /* fast path */
-    k = shortest_digits(v, digits, &e);
-    return sio_buf_append(b, out, (size_t)js_format(out, v < 0, digits, k,
-                                                    e + 1));
+	if (!isfinite(v))
+		return sio_buf_append(b, "null", 4);
+	if (v == 0) /* JSON.stringify(-0) is "0" */
+		return sio_buf_append(b, "0", 1);
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v)
+		return sio_json_put_int64(b, (int64_t)v); /* fast path */
+	k = shortest_digits(v, digits, &e);
+	return sio_buf_append(b, out, (size_t)js_format(out, v < 0, digits, k, e + 1));
 }
 
 /* ---- structured writer ------------------------------------------------- */
 
 void sio_jsonw_init(sio_jsonw *w, sio_buf *buf)
 {
-    memset(w, 0, sizeof *w);
-    w->buf = buf;
+	memset(w, 0, sizeof *w);
+	w->buf = buf;
 }
 
 int sio_jsonw_error(const sio_jsonw *w)
 {
-    return w->err;
+	return w->err;
 }
 
 static int fail(sio_jsonw *w, int rc)
 {
-    if (rc && !w->err)
-        w->err = rc;
-    return rc;
+	if (rc && !w->err)
+		w->err = rc;
+	return rc;
 }
 
 static uint64_t top_bit(const sio_jsonw *w)
 {
-    return (uint64_t)1 << (w->depth - 1);
+	return (uint64_t)1 << (w->depth - 1);
 }
 
 /* Before any value: a ',' if the container already has an element. Inside
  * an object a value must follow a key; misuse is reported, not emitted. */
 static int before_value(sio_jsonw *w)
 {
-    if (w->err)
-        return w->err;
-    if (w->after_key) {
-        w->after_key = 0;
-        return 0;
-    }
-    if (w->depth == 0)
-        return 0;
-    if (w->objects & top_bit(w))
-        return fail(w, SIO_JSON_ESYNTAX);
-    if (w->nonempty & top_bit(w))
-        return fail(w, sio_buf_putc(w->buf, ','));
-    w->nonempty |= top_bit(w);
-    return 0;
+	if (w->err)
+		return w->err;
+	if (w->after_key) {
+		w->after_key = 0;
+		return 0;
+	}
+	if (w->depth == 0)
+		return 0;
+	if (w->objects & top_bit(w))
+		return fail(w, SIO_JSON_ESYNTAX);
+	if (w->nonempty & top_bit(w))
+		return fail(w, sio_buf_putc(w->buf, ','));
+	w->nonempty |= top_bit(w);
+	return 0;
 }
 
 static int begin(sio_jsonw *w, char c, int obj)
 {
-    int rc;
+	int rc;
 
-    if ((rc = before_value(w)))
-        return rc;
-    if (w->depth == SIO_JSON_MAX_DEPTH)
-        return fail(w, SIO_JSON_EDEPTH);
-    if ((rc = sio_buf_putc(w->buf, c)))
-        return fail(w, rc);
-    w->depth++;
-    w->nonempty &= ~top_bit(w);
-    if (obj)
-        w->objects |= top_bit(w);
-    else
-        w->objects &= ~top_bit(w);
-    return 0;
+	if ((rc = before_value(w)))
+		return rc;
+	if (w->depth == SIO_JSON_MAX_DEPTH)
+		return fail(w, SIO_JSON_EDEPTH);
+	if ((rc = sio_buf_putc(w->buf, c)))
+		return fail(w, rc);
+	w->depth++;
+	w->nonempty &= ~top_bit(w);
+	if (obj)
+		w->objects |= top_bit(w);
+	else
+		w->objects &= ~top_bit(w);
+	return 0;
 }
 
 static int end(sio_jsonw *w, char c, int obj)
 {
-    if (w->err)
-        return w->err;
-    if (w->depth == 0 || w->after_key || !(w->objects & top_bit(w)) != !obj)
-        return fail(w, SIO_JSON_ESYNTAX);
-    w->depth--;
-    return fail(w, sio_buf_putc(w->buf, c));
+	if (w->err)
+		return w->err;
+	if (w->depth == 0 || w->after_key || !(w->objects & top_bit(w)) != !obj)
+		return fail(w, SIO_JSON_ESYNTAX);
+	w->depth--;
+	return fail(w, sio_buf_putc(w->buf, c));
 }
 
-int sio_jsonw_array_begin(sio_jsonw *w)  { return begin(w, '[', 0); }
-int sio_jsonw_array_end(sio_jsonw *w)    { return end(w, ']', 0); }
-int sio_jsonw_object_begin(sio_jsonw *w) { return begin(w, '{', 1); }
-int sio_jsonw_object_end(sio_jsonw *w)   { return end(w, '}', 1); }
+int sio_jsonw_array_begin(sio_jsonw *w)
+{
+	return begin(w, '[', 0);
+}
+int sio_jsonw_array_end(sio_jsonw *w)
+{
+	return end(w, ']', 0);
+}
+int sio_jsonw_object_begin(sio_jsonw *w)
+{
+	return begin(w, '{', 1);
+}
+int sio_jsonw_object_end(sio_jsonw *w)
+{
+	return end(w, '}', 1);
+}
 
 int sio_jsonw_key(sio_jsonw *w, const char *k, size_t n)
 {
-    int rc;
+	int rc;
 
-    if (w->err)
-        return w->err;
-    if (w->depth == 0 || !(w->objects & top_bit(w)) || w->after_key)
-        return fail(w, SIO_JSON_ESYNTAX);
-    if ((w->nonempty & top_bit(w)) && (rc = sio_buf_putc(w->buf, ',')))
-        return fail(w, rc);
-    w->nonempty |= top_bit(w);
-    if ((rc = sio_json_put_str(w->buf, k, n)) ||
-        (rc = sio_buf_putc(w->buf, ':')))
-        return fail(w, rc);
-    w->after_key = 1;
-    return 0;
+	if (w->err)
+		return w->err;
+	if (w->depth == 0 || !(w->objects & top_bit(w)) || w->after_key)
+		return fail(w, SIO_JSON_ESYNTAX);
+	if ((w->nonempty & top_bit(w)) && (rc = sio_buf_putc(w->buf, ',')))
+		return fail(w, rc);
+	w->nonempty |= top_bit(w);
+	if ((rc = sio_json_put_str(w->buf, k, n)) || (rc = sio_buf_putc(w->buf, ':')))
+		return fail(w, rc);
+	w->after_key = 1;
+	return 0;
 }
 
 int sio_jsonw_str(sio_jsonw *w, const char *s, size_t n)
 {
-    int rc = before_value(w);
-    return rc ? rc : fail(w, sio_json_put_str(w->buf, s, n));
+	int rc = before_value(w);
+	return rc ? rc : fail(w, sio_json_put_str(w->buf, s, n));
 }
 
 int sio_jsonw_int64(sio_jsonw *w, int64_t v)
 {
-    int rc = before_value(w);
-    return rc ? rc : fail(w, sio_json_put_int64(w->buf, v));
+	int rc = before_value(w);
+	return rc ? rc : fail(w, sio_json_put_int64(w->buf, v));
 }
 
 int sio_jsonw_double(sio_jsonw *w, double v)
 {
-    int rc = before_value(w);
-    return rc ? rc : fail(w, sio_json_put_double(w->buf, v));
+	int rc = before_value(w);
+	return rc ? rc : fail(w, sio_json_put_double(w->buf, v));
 }
 
 int sio_jsonw_bool(sio_jsonw *w, int v)
 {
-    int rc = before_value(w);
-    return rc ? rc : fail(w, v ? sio_buf_append(w->buf, "true", 4)
-                               : sio_buf_append(w->buf, "false", 5));
+	int rc = before_value(w);
+	return rc ? rc
+	          : fail(w, v ? sio_buf_append(w->buf, "true", 4)
+	                      : sio_buf_append(w->buf, "false", 5));
 }
 
 int sio_jsonw_null(sio_jsonw *w)
 {
-    int rc = before_value(w);
-    return rc ? rc : fail(w, sio_buf_append(w->buf, "null", 4));
+	int rc = before_value(w);
+	return rc ? rc : fail(w, sio_buf_append(w->buf, "null", 4));
 }
 
 int sio_jsonw_raw(sio_jsonw *w, const char *json, size_t n)
 {
-    int rc = before_value(w);
-    return rc ? rc : fail(w, sio_buf_append(w->buf, json, n));
+	int rc = before_value(w);
+	return rc ? rc : fail(w, sio_buf_append(w->buf, json, n));
 }
 
 int sio_jsonw_tok(sio_jsonw *w, const sio_json *doc, int tok)
 {
-    const char *p;
-    size_t n;
+	const char *p;
+	size_t n;
 
-    if (w->err)
-        return w->err;
-    if (!(p = sio_json_raw(doc, tok, &n)))
-        return fail(w, SIO_JSON_ETYPE);
-    return sio_jsonw_raw(w, p, n);
+	if (w->err)
+		return w->err;
+	if (!(p = sio_json_raw(doc, tok, &n)))
+		return fail(w, SIO_JSON_ETYPE);
+	return sio_jsonw_raw(w, p, n);
 }

@@ -43,29 +43,29 @@
 
 /* Packet types (Socket.IO v5, "Packet types"). */
 enum {
-    SIO_PKT_CONNECT = 0,
-    SIO_PKT_DISCONNECT,
-    SIO_PKT_EVENT,
-    SIO_PKT_ACK,
-    SIO_PKT_CONNECT_ERROR,
-    SIO_PKT_BINARY_EVENT,
-    SIO_PKT_BINARY_ACK
+	SIO_PKT_CONNECT = 0,
+	SIO_PKT_DISCONNECT,
+	SIO_PKT_EVENT,
+	SIO_PKT_ACK,
+	SIO_PKT_CONNECT_ERROR,
+	SIO_PKT_BINARY_EVENT,
+	SIO_PKT_BINARY_ACK
 };
 
 /* Error codes: functions return 0 (or a documented value >= 0) or one of
  * these. Any decode error means the peer is broken: close the connection. */
-#define SIO_PKT_ETYPE        (-1)   /* empty, or unknown packet type */
-#define SIO_PKT_EATTACH      (-2)   /* illegal attachment count or missing '-' */
-#define SIO_PKT_ETOOMANY     (-3)   /* more attachments than allowed */
-#define SIO_PKT_EACKID       (-4)   /* ack id above 2^53-1 */
-#define SIO_PKT_EJSON        (-5)   /* payload is not valid JSON (or trailing garbage) */
-#define SIO_PKT_ELIMIT       (-6)   /* payload JSON too deep or too large */
-#define SIO_PKT_EPAYLOAD     (-7)   /* payload missing or wrong for the packet type */
-#define SIO_PKT_ERESERVED    (-8)   /* event name is reserved ("connect", ...) */
-#define SIO_PKT_EPLACEHOLDER (-9)   /* placeholder num missing or out of range */
-#define SIO_PKT_ENSP         (-10)  /* namespace is not valid UTF-8 */
-#define SIO_PKT_ENOMEM       (-11)  /* allocation failed */
-#define SIO_PKT_EINVAL       (-12)  /* bad argument to an encoder */
+#define SIO_PKT_ETYPE        (-1)  /* empty, or unknown packet type */
+#define SIO_PKT_EATTACH      (-2)  /* illegal attachment count or missing '-' */
+#define SIO_PKT_ETOOMANY     (-3)  /* more attachments than allowed */
+#define SIO_PKT_EACKID       (-4)  /* ack id above 2^53-1 */
+#define SIO_PKT_EJSON        (-5)  /* payload is not valid JSON (or trailing garbage) */
+#define SIO_PKT_ELIMIT       (-6)  /* payload JSON too deep or too large */
+#define SIO_PKT_EPAYLOAD     (-7)  /* payload missing or wrong for the packet type */
+#define SIO_PKT_ERESERVED    (-8)  /* event name is reserved ("connect", ...) */
+#define SIO_PKT_EPLACEHOLDER (-9)  /* placeholder num missing or out of range */
+#define SIO_PKT_ENSP         (-10) /* namespace is not valid UTF-8 */
+#define SIO_PKT_ENOMEM       (-11) /* allocation failed */
+#define SIO_PKT_EINVAL       (-12) /* bad argument to an encoder */
 
 /* Largest ack id: Number.MAX_SAFE_INTEGER, the largest exact id in node. */
 #define SIO_PKT_MAX_ID ((int64_t)9007199254740991)
@@ -74,20 +74,23 @@ enum {
 #define SIO_PKT_DEFAULT_MAX_ATTACHMENTS 10
 
 typedef struct sio_packet {
-    int type;            /* SIO_PKT_*, -1 after a failed decode */
-    const char *nsp;     /* namespace, "/" if absent; not NUL-terminated */
-    size_t nsp_len;
-    int64_t id;          /* ack id, -1: none */
-    int attachments;     /* binary attachments to follow; 0 unless BINARY_* */
-    const char *data;    /* raw JSON payload slice of the input, may be empty */
-    size_t data_len;
-    sio_json doc;        /* parsed payload when data_len > 0 */
+	int type;        /* SIO_PKT_*, -1 after a failed decode */
+	const char *nsp; /* namespace, "/" if absent; not NUL-terminated */
+	size_t nsp_len;
+	int64_t id;       /* ack id, -1: none */
+	int attachments;  /* binary attachments to follow; 0 unless BINARY_* */
+	const char *data; /* raw JSON payload slice of the input, may be empty */
+	size_t data_len;
+	sio_json doc; /* parsed payload when data_len > 0 */
 } sio_packet;
 
-#define SIO_PACKET_INIT { -1, "/", 1, -1, 0, NULL, 0, SIO_JSON_INIT }
+#define SIO_PACKET_INIT                                   \
+	{                                                 \
+		-1, "/", 1, -1, 0, NULL, 0, SIO_JSON_INIT \
+	}
 
 void sio_packet_init(sio_packet *p);
-void sio_packet_free(sio_packet *p);    /* frees the doc; p is then as after init */
+void sio_packet_free(sio_packet *p); /* frees the doc; p is then as after init */
 const char *sio_packet_strerror(int err);
 
 /* ---- decoding ----------------------------------------------------------- */
@@ -97,8 +100,7 @@ const char *sio_packet_strerror(int err);
  * attachments, and every placeholder must be valid for that count (checked
  * here, so the socket layer can trust p->doc). On error p->type is -1 and
  * p->doc is empty, but p still owns its allocation: call sio_packet_free. */
-int sio_packet_decode(const char *in, size_t len, int max_attachments,
-                      sio_packet *p);
+int sio_packet_decode(const char *in, size_t len, int max_attachments, sio_packet *p);
 
 /* ---- binary placeholders (binary.js) ------------------------------------
  * An attachment is replaced in the JSON by {"_placeholder":true,"num":N}; the
@@ -131,19 +133,17 @@ int sio_packet_placeholders_valid(const sio_packet *p);
 /* <type>[<attachments>-][<nsp>,][<id>]; the caller appends the JSON payload.
  * id is -1 (none) or 0..SIO_PKT_MAX_ID. attachments must be >= 1 for BINARY_*
  * (what node's decoder accepts; its default cap is 10) and 0 otherwise. */
-int sio_packet_encode_header(sio_buf *out, int type, const char *nsp,
-                             size_t nsp_len, int64_t id, int attachments);
+int sio_packet_encode_header(sio_buf *out, int type, const char *nsp, size_t nsp_len, int64_t id,
+                             int attachments);
 
 /* 0[<nsp>,]{"sid":"<sid>"}: the reply to a successful CONNECT. */
-int sio_packet_encode_connect_ok(sio_buf *out, const char *nsp, size_t nsp_len,
-                                 const char *sid);
+int sio_packet_encode_connect_ok(sio_buf *out, const char *nsp, size_t nsp_len, const char *sid);
 
 /* 4[<nsp>,]{"message":"<message>"[,"data":<data_json>]}: a refused CONNECT.
  * data_json is NUL-terminated, already valid JSON text (copied unchecked),
  * or NULL for no "data" key. */
-int sio_packet_encode_connect_error(sio_buf *out, const char *nsp,
-                                    size_t nsp_len, const char *message,
-                                    const char *data_json);
+int sio_packet_encode_connect_error(sio_buf *out, const char *nsp, size_t nsp_len,
+                                    const char *message, const char *data_json);
 
 /* 1[<nsp>,]: a server-side disconnect of one namespace. */
 int sio_packet_encode_disconnect(sio_buf *out, const char *nsp, size_t nsp_len);

@@ -65,9 +65,18 @@ sio_namespace *sio_namespace_new(sio_server *srv, const char *name)
 	return n;
 }
 
-const char *sio_namespace_name(const sio_namespace *nsp) { return nsp->name; }
-sio_server *sio_namespace_server(const sio_namespace *nsp) { return nsp->srv; }
-size_t sio_namespace_socket_count(const sio_namespace *nsp) { return nsp->sockets.len; }
+const char *sio_namespace_name(const sio_namespace *nsp)
+{
+	return nsp->name;
+}
+sio_server *sio_namespace_server(const sio_namespace *nsp)
+{
+	return nsp->srv;
+}
+size_t sio_namespace_socket_count(const sio_namespace *nsp)
+{
+	return nsp->sockets.len;
+}
 
 static int add_mw(sio_namespace *nsp, sio_mw m)
 {
@@ -113,7 +122,10 @@ void sio_server_namespaces(sio_server *srv, sio_namespace_fn fn, void *user)
 		fn(srv->nsps[i], user);
 }
 
-sio_namespace *sio_namespace_parent(const sio_namespace *nsp) { return nsp->parent; }
+sio_namespace *sio_namespace_parent(const sio_namespace *nsp)
+{
+	return nsp->parent;
+}
 
 void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void *user)
 {
@@ -366,7 +378,10 @@ sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err)
 	return srv;
 }
 
-eio_server *sio_server_engine(sio_server *srv) { return srv->eio; }
+eio_server *sio_server_engine(sio_server *srv)
+{
+	return srv->eio;
+}
 
 int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops)
 {
@@ -379,7 +394,10 @@ int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops)
 	return 0;
 }
 
-void **sio_namespace_adapter_data(sio_namespace *nsp) { return &nsp->adapter_data; }
+void **sio_namespace_adapter_data(sio_namespace *nsp)
+{
+	return &nsp->adapter_data;
+}
 
 void sio_server_close(sio_server *srv)
 {

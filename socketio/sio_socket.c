@@ -64,7 +64,7 @@ void sio_socket_free(sio_socket *s)
 		return;
 	}
 	if (s->next)
-		s->next->s = NULL;  /* an async middleware is still running */
+		s->next->s = NULL; /* an async middleware is still running */
 	sio_handlers_free(s->handlers, s->nhandlers);
 	free(s->acks);
 	free(s->auth);
@@ -98,12 +98,30 @@ void sio_socket_cleanup(sio_socket *s, const char *reason)
 
 /* ---- accessors, handlers ------------------------------------------------------ */
 
-const char *sio_socket_id(const sio_socket *s) { return s->id; }
-sio_namespace *sio_socket_namespace(const sio_socket *s) { return s->nsp; }
-eio_session *sio_socket_session(const sio_socket *s) { return s->client->es; }
-bool sio_socket_connected(const sio_socket *s) { return s->connected; }
-void sio_socket_set_user(sio_socket *s, void *user) { s->user = user; }
-void *sio_socket_get_user(const sio_socket *s) { return s->user; }
+const char *sio_socket_id(const sio_socket *s)
+{
+	return s->id;
+}
+sio_namespace *sio_socket_namespace(const sio_socket *s)
+{
+	return s->nsp;
+}
+eio_session *sio_socket_session(const sio_socket *s)
+{
+	return s->client->es;
+}
+bool sio_socket_connected(const sio_socket *s)
+{
+	return s->connected;
+}
+void sio_socket_set_user(sio_socket *s, void *user)
+{
+	s->user = user;
+}
+void *sio_socket_get_user(const sio_socket *s)
+{
+	return s->user;
+}
 
 const char *sio_socket_auth(const sio_socket *s, size_t *len)
 {
@@ -112,8 +130,7 @@ const char *sio_socket_auth(const sio_socket *s, size_t *len)
 	return s->auth;
 }
 
-int sio_handler_add(sio_handler **hs, size_t *n, const char *event, sio_event_fn fn,
-                    void *user)
+int sio_handler_add(sio_handler **hs, size_t *n, const char *event, sio_event_fn fn, void *user)
 {
 	sio_handler *nh = realloc(*hs, (*n + 1) * sizeof(*nh));
 	if (!nh)
@@ -215,13 +232,12 @@ eio_msg *sio_encode_event(int type, const sio_namespace *nsp, int64_t id, const 
 	return m;
 }
 
-static int emit_packet(sio_socket *s, int type, int64_t id, const char *event,
-                       const sio_out *args)
+static int emit_packet(sio_socket *s, int type, int64_t id, const char *event, const sio_out *args)
 {
 	if (!s->connected)
 		return SIO_ECLOSED;
 	if (args && (args->depth != 0 || sio_jsonw_error(&args->w)))
-		return SIO_EINVAL;  /* an object or array left open, or a failed call */
+		return SIO_EINVAL; /* an object or array left open, or a failed call */
 	eio_msg *m = sio_encode_event(type, s->nsp, id, event, args);
 	if (!m)
 		return SIO_ENOMEM;
@@ -251,8 +267,7 @@ static void on_ack_timeout(uv_timer_t *t)
 
 /* Wait for the client's ACK with this id (ids are per namespace, as in node,
  * so a broadcast can ask every recipient with one encoding). */
-int sio_socket_expect_ack(sio_socket *s, int64_t id, unsigned timeout_ms, sio_ack_fn cb,
-                          void *user)
+int sio_socket_expect_ack(sio_socket *s, int64_t id, unsigned timeout_ms, sio_ack_fn cb, void *user)
 {
 	sio_pending_ack *pa = calloc(1, sizeof(*pa));
 	sio_pending_ack **na = realloc(s->acks, (s->nacks + 1) * sizeof(*na));
@@ -281,8 +296,8 @@ int sio_socket_expect_ack(sio_socket *s, int64_t id, unsigned timeout_ms, sio_ac
 	return 0;
 }
 
-int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args,
-                      unsigned timeout_ms, sio_ack_fn cb, void *user)
+int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args, unsigned timeout_ms,
+                      sio_ack_fn cb, void *user)
 {
 	if (!s->connected)
 		return SIO_ECLOSED;
@@ -366,8 +381,8 @@ static char *event_name(const sio_json *doc, int tok, char *buf, size_t cap, cha
 }
 
 /* Pass 0 runs the catch-all handlers, pass 1 those for this event. */
-static void run_handlers(sio_socket *s, const sio_handler *hs, size_t n, int pass,
-                         const char *name, const sio_args *args, sio_ack *ack)
+static void run_handlers(sio_socket *s, const sio_handler *hs, size_t n, int pass, const char *name,
+                         const sio_args *args, sio_ack *ack)
 {
 	for (size_t i = 0; i < n && s->connected; i++) {
 		const sio_handler *h = &hs[i];

@@ -29,11 +29,11 @@
 #include "../engineio/eio_packet.h"
 #include "loop_drain.h"
 
-#define S(lit) lit, sizeof(lit) - 1
+#define S(lit)        lit, sizeof(lit) - 1
 #define PING_INTERVAL 50
-#define PING_TIMEOUT 40
-#define MAX_PAYLOAD 12345
-#define WATCHDOG_MS 3000
+#define PING_TIMEOUT  40
+#define MAX_PAYLOAD   12345
+#define WATCHDOG_MS   3000
 /* A ping later than this after it was due is one the client (which allows
  * pingInterval + pingTimeout) may already have given up on. */
 #define LATE_MS PING_TIMEOUT
@@ -53,7 +53,7 @@ static struct {
 		char sid[24];
 		char reason[32];
 		uint64_t at_ns;
-		bool in_map;          /* still findable by sid during on_close */
+		bool in_map; /* still findable by sid during on_close */
 	} close[MAX_EVENTS];
 	int messages;
 	struct {
@@ -77,8 +77,8 @@ static __attribute__((unused)) void on_close(eio_session *s, const char *reason,
 	c->in_map = eio_server_session(eio_session_server(s), c->sid) != NULL;
 }
 
-static __attribute__((unused)) void on_message(eio_session *s, const char *data, size_t len, bool binary,
-                       void *user)
+static __attribute__((unused)) void on_message(eio_session *s, const char *data, size_t len,
+                                               bool binary, void *user)
 {
 	ck_assert_int_lt(ev.messages, 16);
 	ck_assert_uint_le(len, sizeof(ev.msg[0].data));
@@ -133,22 +133,26 @@ static __attribute__((unused)) bool run_loop_until(bool (*pred)(void *), void *a
 	while (!pred(arg) && !watchdog_fired)
 		uv_run(&loop, UV_RUN_ONCE);
 	if (!met_ns && pred(arg))
-		met_ns = uv_hrtime();  /* became true in an I/O or check callback */
+		met_ns = uv_hrtime(); /* became true in an I/O or check callback */
 	uv_close((uv_handle_t *)&wd, NULL);
 	uv_close((uv_handle_t *)&prep, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);  /* let the closes complete */
+	uv_run(&loop, UV_RUN_NOWAIT); /* let the closes complete */
 	return pred(arg);
 }
 
 /* The same, failing the test on timeout. */
-static __attribute__((unused)) void run_until_(bool (*pred)(void *), void *arg, unsigned ms, const char *what)
+static __attribute__((unused)) void run_until_(bool (*pred)(void *), void *arg, unsigned ms,
+                                               const char *what)
 {
-	ck_assert_msg(run_loop_until(pred, arg, ms), "timed out after %u ms waiting for %s",
-	              ms, what);
+	ck_assert_msg(run_loop_until(pred, arg, ms), "timed out after %u ms waiting for %s", ms,
+	              what);
 }
 #define run_until(pred, arg, ms) run_until_(pred, arg, ms, #pred)
 
-static __attribute__((unused)) bool closes_at_least(void *n) { return ev.closes >= *(int *)n; }
+static __attribute__((unused)) bool closes_at_least(void *n)
+{
+	return ev.closes >= *(int *)n;
+}
 
 static __attribute__((unused)) void wait_closes(int n)
 {
@@ -197,8 +201,7 @@ static __attribute__((unused)) void shutdown_listener(void)
 	int alive = close_and_drain(&loop, L, WATCHDOG_MS);
 	if (alive)
 		uv_walk(&loop, print_handle, NULL);
-	ck_assert_msg(alive == 0, "loop still alive %d ms after eio_listener_close",
-	              WATCHDOG_MS);
+	ck_assert_msg(alive == 0, "loop still alive %d ms after eio_listener_close", WATCHDOG_MS);
 	eio_listener_free(L);
 	L = NULL;
 	srv = NULL;
@@ -240,7 +243,7 @@ static __attribute__((unused)) void drain(eio_session *s)
 
 typedef struct kv {
 	char key[32];
-	char val[128];  /* raw JSON text of the value */
+	char val[128]; /* raw JSON text of the value */
 } kv;
 
 /* Parse {"k":v,...} where v is a string, a number or an array of strings.
@@ -307,10 +310,10 @@ static __attribute__((unused)) const char *lookup(const kv *kvs, int n, const ch
 	return found;
 }
 
-
 /* Check the open packet of s against the expected upgrades value. */
-static __attribute__((unused)) void check_open_packet(eio_session *s, const char *upgrades, unsigned interval,
-                              unsigned timeout, size_t max_payload)
+static __attribute__((unused)) void check_open_packet(eio_session *s, const char *upgrades,
+                                                      unsigned interval, unsigned timeout,
+                                                      size_t max_payload)
 {
 	ck_assert_uint_ge(s->q.len, 1);
 	eio_msg *m = eio_queue_at(&s->q, 0);

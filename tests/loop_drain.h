@@ -20,8 +20,7 @@ static __attribute__((unused)) void drain_on_watchdog(uv_timer_t *t)
 }
 
 /* Run the loop until *flag is set or ms pass; returns *flag. */
-static __attribute__((unused)) bool run_loop_until_flag(uv_loop_t *loop, bool *flag,
-                                                        unsigned ms)
+static __attribute__((unused)) bool run_loop_until_flag(uv_loop_t *loop, bool *flag, unsigned ms)
 {
 	uv_timer_t wd;
 	uv_timer_init(loop, &wd);
@@ -36,8 +35,7 @@ static __attribute__((unused)) bool run_loop_until_flag(uv_loop_t *loop, bool *f
 
 /* eio_listener_close(l), then uv_run until the loop ends or ms pass.
  * Returns uv_run's last result: 0 when the loop ended by itself. */
-static __attribute__((unused)) int close_and_drain(uv_loop_t *loop, eio_listener *l,
-                                                   unsigned ms)
+static __attribute__((unused)) int close_and_drain(uv_loop_t *loop, eio_listener *l, unsigned ms)
 {
 	eio_listener_close(l);
 	uv_timer_t wd;
@@ -55,8 +53,7 @@ static __attribute__((unused)) int close_and_drain(uv_loop_t *loop, eio_listener
 
 /* The fixtures' teardown: close the listener *lp and drain the loop, free
  * the listener, close the loop. Returns NULL, or what went wrong. */
-static __attribute__((unused)) const char *listener_teardown(uv_loop_t *loop,
-                                                             eio_listener **lp,
+static __attribute__((unused)) const char *listener_teardown(uv_loop_t *loop, eio_listener **lp,
                                                              unsigned ms)
 {
 	int alive = close_and_drain(loop, *lp, ms);

@@ -41,28 +41,28 @@
 #include "../socketio/sio_internal.h"
 #include "loop_drain.h"
 
-#define S(lit) lit, sizeof(lit) - 1
+#define S(lit)      lit, sizeof(lit) - 1
 #define WATCHDOG_MS 3000
-#define PH(n) "{\"_placeholder\":true,\"num\":" #n "}"
+#define PH(n)       "{\"_placeholder\":true,\"num\":" #n "}"
 
 static uv_loop_t loop;
 static eio_listener *L;
 static sio_server *srv;
-static sio_server *srv2;  /* a second server, for a test that needs other options */
+static sio_server *srv2; /* a second server, for a test that needs other options */
 static sio_namespace *root, *custom;
 
 /* ---- what the callbacks saw ------------------------------------------------------ */
 
-#define MAXREC 32
-#define MAXARG 10
+#define MAXREC  32
+#define MAXARG  10
 #define MAXDISC 32
 
 typedef struct rec {
 	sio_socket *s;
-	const char *tag;          /* the handler's user pointer */
+	const char *tag; /* the handler's user pointer */
 	char event[64];
-	bool args_null;           /* ack callbacks: args was NULL */
-	char err[64];             /* ack callbacks: err, "" if NULL */
+	bool args_null; /* ack callbacks: args was NULL */
+	char err[64];   /* ack callbacks: err, "" if NULL */
 	bool has_ack;
 	size_t count;
 	int type[MAXARG];
@@ -96,8 +96,8 @@ static struct {
 	rec acks[MAXREC];
 	int ndiscing, ndisc;
 	drec discing[MAXDISC], disc[MAXDISC];
-	char order[512];          /* "mw1,mw2,conn,..." */
-	uint32_t qlen_at_conn;    /* queue length when the connection callback ran */
+	char order[512];       /* "mw1,mw2,conn,..." */
+	uint32_t qlen_at_conn; /* queue length when the connection callback ran */
 } ev;
 
 static __attribute__((unused)) void log_order(const char *what)
@@ -140,8 +140,8 @@ static __attribute__((unused)) void record_args(rec *r, const sio_args *a)
 static void (*event_hook)(sio_socket *s, const char *event, const sio_args *a, sio_ack *ack);
 static void (*conn_hook)(sio_socket *s);
 
-static __attribute__((unused)) void on_event(sio_socket *s, const char *event,
-                                             const sio_args *a, sio_ack *ack, void *user)
+static __attribute__((unused)) void on_event(sio_socket *s, const char *event, const sio_args *a,
+                                             sio_ack *ack, void *user)
 {
 	if (ev.nev < MAXREC) {
 		rec *r = &ev.ev[ev.nev++];
@@ -155,8 +155,8 @@ static __attribute__((unused)) void on_event(sio_socket *s, const char *event,
 		event_hook(s, event, a, ack);
 }
 
-static __attribute__((unused)) void on_ack(sio_socket *s, const sio_args *a,
-                                           const char *err, void *user)
+static __attribute__((unused)) void on_ack(sio_socket *s, const sio_args *a, const char *err,
+                                           void *user)
 {
 	if (ev.nacks >= MAXREC)
 		return;
@@ -182,8 +182,7 @@ static __attribute__((unused)) void record_disc(drec *d, sio_socket *s, const ch
 	d->in_own = sio_in_room(s, sio_socket_id(s));
 }
 
-static __attribute__((unused)) void on_disconnecting(sio_socket *s, const char *reason,
-                                                     void *user)
+static __attribute__((unused)) void on_disconnecting(sio_socket *s, const char *reason, void *user)
 {
 	(void)user;
 	if (ev.ndiscing < MAXDISC)
@@ -191,8 +190,7 @@ static __attribute__((unused)) void on_disconnecting(sio_socket *s, const char *
 	log_order("disconnecting");
 }
 
-static __attribute__((unused)) void on_disconnect(sio_socket *s, const char *reason,
-                                                  void *user)
+static __attribute__((unused)) void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
 	(void)user;
 	if (ev.ndisc < MAXDISC)
@@ -222,8 +220,7 @@ static __attribute__((unused)) void on_watchdog(uv_timer_t *t)
 	watchdog_fired = true;
 }
 
-static __attribute__((unused)) bool run_loop_until(bool (*pred)(void *), void *arg,
-                                                   unsigned ms)
+static __attribute__((unused)) bool run_loop_until(bool (*pred)(void *), void *arg, unsigned ms)
 {
 	uv_timer_t wd;
 	uv_timer_init(&loop, &wd);
@@ -236,11 +233,14 @@ static __attribute__((unused)) bool run_loop_until(bool (*pred)(void *), void *a
 	return pred(arg);
 }
 
-#define run_until(pred, arg)                                                              \
-	ck_assert_msg(run_loop_until(pred, arg, WATCHDOG_MS),                                \
+#define run_until(pred, arg)                                  \
+	ck_assert_msg(run_loop_until(pred, arg, WATCHDOG_MS), \
 	              "timed out after %d ms waiting for %s", WATCHDOG_MS, #pred)
 
-static __attribute__((unused)) bool acks_at_least(void *n) { return ev.nacks >= *(int *)n; }
+static __attribute__((unused)) bool acks_at_least(void *n)
+{
+	return ev.nacks >= *(int *)n;
+}
 
 /* ---- fixture ----------------------------------------------------------------------- */
 
@@ -255,7 +255,7 @@ static __attribute__((unused)) void setup(void)
 	ck_assert_msg(L != NULL, "eio_listener_new failed: %d", err);
 	sio_options o;
 	sio_options_init(&o);
-	o.eio.ping_interval_ms = 60000;  /* no ping in the queues during a test */
+	o.eio.ping_interval_ms = 60000; /* no ping in the queues during a test */
 	srv = sio_server_new(L, &o, &err);
 	ck_assert_msg(srv != NULL, "sio_server_new failed: %d", err);
 	root = sio_of(srv, "/");
@@ -333,8 +333,8 @@ static __attribute__((unused)) void expect_text_(eio_session *s, const char *wan
 }
 #define expect_text(s, want) expect_text_(s, want, __LINE__)
 
-static __attribute__((unused)) void expect_bin_(eio_session *s, const void *want,
-                                                size_t len, int line)
+static __attribute__((unused)) void expect_bin_(eio_session *s, const void *want, size_t len,
+                                                int line)
 {
 	ck_assert_msg(s->q.len > 0, "line %d: queue empty, want a binary packet", line);
 	eio_msg *m = eio_queue_pop(&s->q);
@@ -343,12 +343,12 @@ static __attribute__((unused)) void expect_bin_(eio_session *s, const void *want
 	size_t got = m->len;
 	eio_msg_unref(m);
 	ck_assert_msg(bin, "line %d: got a text packet, want a binary one", line);
-	ck_assert_msg(same, "line %d: binary packet of %zu bytes differs (want %zu)", line,
-	              got, len);
+	ck_assert_msg(same, "line %d: binary packet of %zu bytes differs (want %zu)", line, got,
+	              len);
 }
 #define expect_bin(s, lit) expect_bin_(s, S(lit), __LINE__)
 
-#define expect_empty(s)                                                                   \
+#define expect_empty(s) \
 	ck_assert_msg((s)->q.len == 0, "queue not empty: %s", eio_queue_at(&(s)->q, 0)->bytes)
 
 /* CONNECT to nsp (with an optional auth payload), check the answer and return
@@ -381,7 +381,6 @@ static __attribute__((unused)) sio_socket *connected(eio_session **es)
 		*es = s;
 	return so;
 }
-
 
 /* ---- suite helper ------------------------------------------------------------------ */
 

@@ -17,7 +17,7 @@
  * No sleeps: the loop runs until the awaited event, under a watchdog; the
  * only timer is the client's own pause before its second request.
  */
-#define _GNU_SOURCE  /* strcasestr */
+#define _GNU_SOURCE /* strcasestr */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +27,9 @@
 #include "../engineio/eio_internal.h"
 #include "loop_drain.h"
 
-#define WATCHDOG_MS 5000
+#define WATCHDOG_MS  5000
 #define KEEPALIVE_MS 300
-#define PING_MS 2000
+#define PING_MS      2000
 
 static uv_loop_t loop;
 static eio_listener *L;
@@ -37,7 +37,11 @@ static eio_server *srv;
 
 static void on_message(eio_session *s, const char *d, size_t n, bool b, void *u)
 {
-	(void)s; (void)d; (void)n; (void)b; (void)u;
+	(void)s;
+	(void)d;
+	(void)n;
+	(void)b;
+	(void)u;
 }
 
 static bool session_closed;
@@ -117,11 +121,11 @@ static void check_answer(client *c)
 	size_t blen = (size_t)atol(cl + 17);
 	if (c->len - (size_t)(end + 4 - c->buf) < blen)
 		return;
-	c->status = atoi(c->buf + 9);  /* "HTTP/1.1 NNN" */
+	c->status = atoi(c->buf + 9); /* "HTTP/1.1 NNN" */
 	snprintf(c->body, sizeof(c->body), "%.*s", (int)blen, end + 4);
 	c->answered = true;
 	c->answered_at = uv_now(&loop);
-	c->len = 0;   /* ready for the next response */
+	c->len = 0; /* ready for the next response */
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
@@ -285,7 +289,7 @@ START_TEST(request_in_time_resets_the_wait)
 	ck_assert(!c.eof);
 
 	client_get(&c, "/engine.io/?EIO=4&transport=websocket");
-	ck_assert_int_eq(c.status, 400);   /* a WebSocket handshake by plain GET: code 3 */
+	ck_assert_int_eq(c.status, 400); /* a WebSocket handshake by plain GET: code 3 */
 	ck_assert_ptr_nonnull(strstr(c.body, "\"code\":3"));
 	assert_closed_when_idle(&c);
 	ck_assert_uint_gt(c.eof_at - first, KEEPALIVE_MS);
@@ -362,7 +366,8 @@ START_TEST(post_aborted_mid_body_ends_the_session)
 	snprintf(c.req, sizeof(c.req),
 	         "POST %s HTTP/1.1\r\n"
 	         "Host: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n"
-	         "4hello, this is only the start of the body", target);
+	         "4hello, this is only the start of the body",
+	         target);
 	client_write(&c);
 	client_close(&c);
 	run_until(&session_closed, "the session to close");

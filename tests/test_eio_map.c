@@ -25,8 +25,14 @@
 
 static eio_map map;
 
-static void setup(void)    { eio_map_init(&map); }
-static void teardown(void) { eio_map_free(&map); }
+static void setup(void)
+{
+	eio_map_init(&map);
+}
+static void teardown(void)
+{
+	eio_map_free(&map);
+}
 
 /* Deterministic PRNG so a failure reproduces (xorshift64*). */
 static uint64_t rng_state;
@@ -67,7 +73,7 @@ START_TEST(test_put_get_del)
 	int a = 1, b = 2, c = 3;
 	ck_assert_int_eq(eio_map_put(&map, "alpha", &a), 0);
 	ck_assert_int_eq(eio_map_put(&map, "beta", &b), 0);
-	ck_assert_int_eq(eio_map_put(&map, "", &c), 0);  /* empty key is a key */
+	ck_assert_int_eq(eio_map_put(&map, "", &c), 0); /* empty key is a key */
 	ck_assert_uint_eq(map.len, 3);
 	ck_assert_ptr_eq(eio_map_get(&map, "alpha"), &a);
 	ck_assert_ptr_eq(eio_map_get(&map, "beta"), &b);
@@ -107,7 +113,7 @@ START_TEST(test_replace)
 	int a = 1, b = 2;
 	ck_assert_int_eq(eio_map_put(&map, "k", &a), 0);
 	ck_assert_int_eq(eio_map_put(&map, "k", &b), 0);
-	ck_assert_uint_eq(map.len, 1);  /* replaced, not added */
+	ck_assert_uint_eq(map.len, 1); /* replaced, not added */
 	ck_assert_ptr_eq(eio_map_get(&map, "k"), &b);
 	/* Replacing with an equal key at another address. */
 	char k2[] = "k";
@@ -130,15 +136,15 @@ START_TEST(test_stays_half_empty)
 		ck_assert_int_eq(eio_map_put(&map, keys[i], keys[i]), 0);
 		ck_assert_uint_eq(map.len, (size_t)i + 1);
 		ck_assert_uint_le(map.len * 2, map.cap);
-		ck_assert_uint_eq(map.cap & (map.cap - 1), 0);  /* power of two */
+		ck_assert_uint_eq(map.cap & (map.cap - 1), 0); /* power of two */
 	}
 }
 END_TEST
 
 /* ---- many random keys --------------------------------------------------------- */
 
-#define NKEYS 10000
-#define KEYLEN 21   /* like a sid: 20 characters + NUL */
+#define NKEYS  10000
+#define KEYLEN 21 /* like a sid: 20 characters + NUL */
 
 static char (*keys)[KEYLEN];
 static size_t vals[NKEYS];
@@ -146,7 +152,7 @@ static size_t vals[NKEYS];
 static void random_key(char *out)
 {
 	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	for (int i = 0; i < KEYLEN - 1; i++)
 		out[i] = alphabet[rnd() & 63];
 	out[KEYLEN - 1] = '\0';
@@ -298,12 +304,10 @@ END_TEST
 
 /* ---- keyed hash ---------------------------------------------------------------- */
 
-static const unsigned char key_a[EIO_MAP_HASH_KEYBYTES] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
-};
-static const unsigned char key_b[EIO_MAP_HASH_KEYBYTES] = {
-	0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
-};
+static const unsigned char key_a[EIO_MAP_HASH_KEYBYTES] = { 0, 1, 2,  3,  4,  5,  6,  7,
+	                                                    8, 9, 10, 11, 12, 13, 14, 15 };
+static const unsigned char key_b[EIO_MAP_HASH_KEYBYTES] = { 0xde, 0xad, 0xbe, 0xef, 1, 2,  3,  4,
+	                                                    5,    6,    7,    8,    9, 10, 11, 12 };
 
 START_TEST(test_hash_is_keyed_siphash)
 {
@@ -329,7 +333,9 @@ START_TEST(test_collisions_do_not_carry_over_keys)
 	/* An attacker who knew the key could pick room names that all share
 	 * one home slot (one long probe run). Under another key - the process
 	 * draws its own at random - the same names spread like any others. */
-	enum { N = 64 };
+	enum {
+		N = 64
+	};
 	const size_t mask = 1023;
 	static char ks[N][16];
 	int counter = 0;
@@ -355,7 +361,9 @@ END_TEST
 
 START_TEST(test_iterate_each_once)
 {
-	enum { N = 3000 };
+	enum {
+		N = 3000
+	};
 	static char ks[N][16];
 	static int seen[N];
 	static size_t ids[N];
@@ -389,7 +397,9 @@ START_TEST(test_iterate_delete_restart)
 {
 	/* The pattern eio_server_close_all uses: take the first entry, delete
 	 * it, restart from 0, until empty. It must visit every entry once. */
-	enum { N = 500 };
+	enum {
+		N = 500
+	};
 	static char ks[N][16];
 	static size_t ids[N];
 	static int seen[N];

@@ -19,9 +19,9 @@ START_TEST(test_exact_entries)
 	ck_assert(eio_origin_in_list(list, "http://localhost:3000"));
 	/* Origins are case-insensitive (scheme and host). */
 	ck_assert(eio_origin_in_list(list, "HTTPS://App.Example.COM"));
-	ck_assert(!eio_origin_in_list(list, "http://app.example.com"));      /* scheme */
+	ck_assert(!eio_origin_in_list(list, "http://app.example.com"));       /* scheme */
 	ck_assert(!eio_origin_in_list(list, "https://app.example.com:8443")); /* port */
-	ck_assert(!eio_origin_in_list(list, "https://app.example.co"));      /* prefix */
+	ck_assert(!eio_origin_in_list(list, "https://app.example.co"));       /* prefix */
 	ck_assert(!eio_origin_in_list(list, "https://app.example.com.evil.test"));
 	ck_assert(!eio_origin_in_list(list, "https://app.example.com/"));
 	ck_assert(!eio_origin_in_list(list, "http://localhost:30000"));
@@ -49,12 +49,12 @@ START_TEST(test_port_wildcard)
 	ck_assert(eio_origin_in_list(list, "http://localhost:1"));
 	ck_assert(eio_origin_in_list(list, "http://localhost:65535"));
 	ck_assert(eio_origin_in_list(list, "http://[::1]:8080"));
-	ck_assert(!eio_origin_in_list(list, "https://localhost:5173"));     /* scheme */
+	ck_assert(!eio_origin_in_list(list, "https://localhost:5173")); /* scheme */
 	ck_assert(!eio_origin_in_list(list, "http://localhost.evil.test"));
 	ck_assert(!eio_origin_in_list(list, "http://localhost.evil.test:80"));
 	ck_assert(!eio_origin_in_list(list, "http://localhostevil.test"));
-	ck_assert(!eio_origin_in_list(list, "http://localhost:"));          /* no digits */
-	ck_assert(!eio_origin_in_list(list, "http://localhost:123456"));    /* 6 digits */
+	ck_assert(!eio_origin_in_list(list, "http://localhost:"));       /* no digits */
+	ck_assert(!eio_origin_in_list(list, "http://localhost:123456")); /* 6 digits */
 	ck_assert(!eio_origin_in_list(list, "http://localhost:80@evil.test"));
 	ck_assert(!eio_origin_in_list(list, "http://localhost:80/x"));
 	ck_assert(!eio_origin_in_list(list, "http://localhost:*"));
@@ -67,7 +67,7 @@ START_TEST(test_any_and_none)
 {
 	ck_assert(eio_origin_in_list("*", "https://anything.test"));
 	ck_assert(eio_origin_in_list("https://a.test,*", "https://b.test"));
-	ck_assert(!eio_origin_in_list("*", ""));     /* no Origin is not an origin */
+	ck_assert(!eio_origin_in_list("*", "")); /* no Origin is not an origin */
 	ck_assert(!eio_origin_in_list(NULL, "https://a.test"));
 	ck_assert(!eio_origin_in_list("", "https://a.test"));
 	ck_assert(!eio_origin_in_list("https://a.test", NULL));

@@ -12,7 +12,7 @@
  * No sleeps: the loop runs until the response is complete, under a watchdog.
  * Run it under valgrind with CK_FORK=no.
  */
-#define _GNU_SOURCE  /* strcasestr */
+#define _GNU_SOURCE /* strcasestr */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@
 #include "loop_drain.h"
 
 #define WATCHDOG_MS 3000
-#define WS_KEY "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+#define WS_KEY      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
 static uv_loop_t loop;
 static eio_listener *L;
@@ -32,7 +32,11 @@ static char host[64];
 
 static void on_message(eio_session *s, const char *d, size_t n, bool b, void *u)
 {
-	(void)s; (void)d; (void)n; (void)b; (void)u;
+	(void)s;
+	(void)d;
+	(void)n;
+	(void)b;
+	(void)u;
 }
 
 static const eio_callbacks callbacks = { .on_message = on_message };
@@ -81,7 +85,7 @@ typedef struct client {
 	size_t len;
 	bool done, closed;
 	int status;
-	const char *body;    /* into buf, once done */
+	const char *body; /* into buf, once done */
 } client;
 
 static void on_closed(uv_handle_t *h)
@@ -96,7 +100,7 @@ static void check_complete(client *c)
 	char *end = strstr(c->buf, "\r\n\r\n");
 	if (!end)
 		return;
-	c->status = atoi(c->buf + 9);  /* "HTTP/1.1 NNN" */
+	c->status = atoi(c->buf + 9); /* "HTTP/1.1 NNN" */
 	c->body = end + 4;
 	if (c->status == 101) {
 		c->done = true;
@@ -123,7 +127,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		check_complete(c);
 	} else if (n < 0) {
 		check_complete(c);
-		c->done = true;  /* EOF or error: whatever arrived is the answer */
+		c->done = true; /* EOF or error: whatever arrived is the answer */
 	}
 	if (c->done)
 		uv_read_stop(s);
@@ -195,7 +199,8 @@ static void poll_handshake(const char *origin, char *acao, size_t alen, char *si
 	if (origin)
 		snprintf(oh, sizeof(oh), "Origin: %s\r\n", origin);
 	snprintf(c.req, sizeof(c.req),
-	         "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: %s\r\n%s\r\n", host, oh);
+	         "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: %s\r\n%s\r\n", host,
+	         oh);
 	exchange(&c);
 	ck_assert_int_eq(c.status, 200);
 	acao[0] = '\0';
@@ -229,7 +234,7 @@ START_TEST(test_listed_and_wildcard)
 	ck_assert_int_eq(ws_status("http://localhost"), 101);
 	assert_forbidden("https://evil.test");
 	assert_forbidden("https://a.test.evil.test");
-	assert_forbidden("https://localhost:5173");   /* scheme not listed */
+	assert_forbidden("https://localhost:5173"); /* scheme not listed */
 	assert_forbidden("http://localhost.evil.test");
 	assert_forbidden("null");
 }
@@ -238,19 +243,19 @@ END_TEST
 START_TEST(test_no_origin_and_same_host)
 {
 	start(NULL, true);
-	ck_assert_int_eq(ws_status(NULL), 101);   /* not a browser page */
+	ck_assert_int_eq(ws_status(NULL), 101); /* not a browser page */
 	char own[96];
 	snprintf(own, sizeof(own), "http://%s", host);
-	ck_assert_int_eq(ws_status(own), 101);    /* the server's own origin */
+	ck_assert_int_eq(ws_status(own), 101); /* the server's own origin */
 	snprintf(own, sizeof(own), "https://%s", host);
-	ck_assert_int_eq(ws_status(own), 101);    /* TLS ended at a proxy */
+	ck_assert_int_eq(ws_status(own), 101); /* TLS ended at a proxy */
 	assert_forbidden("http://127.0.0.1:1");
 	assert_forbidden("https://a.test");
 	char big[400];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	memcpy(big, "https://", 8);
-	assert_forbidden(big);                    /* too long to be an origin */
+	assert_forbidden(big); /* too long to be an origin */
 }
 END_TEST
 

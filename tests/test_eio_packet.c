@@ -17,7 +17,7 @@
 
 #include "../engineio/eio_packet.h"
 
-#define S(lit) lit, sizeof(lit) - 1  /* literal with its exact length */
+#define S(lit)    lit, sizeof(lit) - 1 /* literal with its exact length */
 #define NCASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ---- eio_packet_decode ------------------------------------------------------ */
@@ -95,8 +95,7 @@ typedef struct expect {
 
 /* Iterate over buf and compare with want[0..n-1]; then expect end_rc (0 for a
  * clean end, EIO_EPARSE for a malformed record), and 0 forever after. */
-static void check_payload(const char *buf, size_t len, const expect *want, size_t n,
-                          int end_rc)
+static void check_payload(const char *buf, size_t len, const expect *want, size_t n, int end_rc)
 {
 	eio_payload_iter it;
 	eio_packet p;
@@ -104,8 +103,8 @@ static void check_payload(const char *buf, size_t len, const expect *want, size_
 	for (size_t i = 0; i < n; i++) {
 		int r = eio_payload_next(&it, &p);
 		ck_assert_msg(r == 1, "record %zu: rc %d, want 1", i, r);
-		ck_assert_msg(p.type == want[i].type, "record %zu: type %c, want %c", i,
-		              p.type, want[i].type);
+		ck_assert_msg(p.type == want[i].type, "record %zu: type %c, want %c", i, p.type,
+		              want[i].type);
 		ck_assert_msg(p.binary == want[i].binary, "record %zu: binary %d", i, p.binary);
 		ck_assert_msg(p.len == want[i].len, "record %zu: len %zu, want %zu", i, p.len,
 		              want[i].len);
@@ -138,7 +137,12 @@ START_TEST(test_payload_several)
 		{ '4', false, "hello", 5 }, { '2', false, "", 0 }, { '4', false, "€", 3 },
 		{ '6', false, "", 0 },      { '1', false, "", 0 },
 	};
-	check_payload(S("4hello\x1e" "2\x1e" "4€\x1e" "6\x1e" "1"), w, 5, 0);
+	check_payload(S("4hello\x1e"
+	                "2\x1e"
+	                "4€\x1e"
+	                "6\x1e"
+	                "1"),
+	              w, 5, 0);
 }
 END_TEST
 
@@ -154,7 +158,7 @@ START_TEST(test_payload_binary)
 	static const expect w4[] = { { '4', true, "\xff\xff\xff", 3 } };
 	check_payload(S("b////"), w4, 1, 0);
 	static const expect w5[] = { { '4', true, "\xfb\xef\xbe", 3 } };
-	check_payload(S("b++++"), w5, 1, 0);  /* '+' of the standard alphabet */
+	check_payload(S("b++++"), w5, 1, 0); /* '+' of the standard alphabet */
 	/* "b" alone is a zero-length binary message, not an error. */
 	static const expect w6[] = { { '4', true, "", 0 } };
 	check_payload(S("b"), w6, 1, 0);
@@ -164,11 +168,17 @@ END_TEST
 START_TEST(test_payload_mixed_in_order)
 {
 	static const expect w[] = {
-		{ '4', false, "a", 1 },    { '4', true, "\x01\x02\x03", 3 },
-		{ '4', true, "", 0 },      { '3', false, "", 0 },
-		{ '4', true, "\x00", 1 },  { '4', false, "bAQID", 5 },
+		{ '4', false, "a", 1 },   { '4', true, "\x01\x02\x03", 3 },
+		{ '4', true, "", 0 },     { '3', false, "", 0 },
+		{ '4', true, "\x00", 1 }, { '4', false, "bAQID", 5 },
 	};
-	check_payload(S("4a\x1e" "bAQID\x1e" "b\x1e" "3\x1e" "bAA==\x1e" "4bAQID"), w, 6, 0);
+	check_payload(S("4a\x1e"
+	                "bAQID\x1e"
+	                "b\x1e"
+	                "3\x1e"
+	                "bAA==\x1e"
+	                "4bAQID"),
+	              w, 6, 0);
 }
 END_TEST
 
@@ -183,7 +193,11 @@ START_TEST(test_payload_binary_scratch_reuse)
 	char b64[sizeof(big) * 2];
 	sodium_bin2base64(b64, sizeof(b64), big, sizeof(big), sodium_base64_VARIANT_ORIGINAL);
 	char buf[1024];
-	int n = snprintf(buf, sizeof(buf), "bAQID\x1e" "b%s\x1e" "bAA==", b64);
+	int n = snprintf(buf, sizeof(buf),
+	                 "bAQID\x1e"
+	                 "b%s\x1e"
+	                 "bAA==",
+	                 b64);
 	expect w[] = {
 		{ '4', true, "\x01\x02\x03", 3 },
 		{ '4', true, (const char *)big, sizeof(big) },
@@ -205,29 +219,52 @@ END_TEST
 static const struct bad_case {
 	const char *buf;
 	size_t len;
-	size_t good;        /* packets returned before the error */
+	size_t good; /* packets returned before the error */
 	expect want[2];
 } bad_cases[] = {
 	{ S(""), 0, { { 0 } } },
 	{ S("\x1e"), 0, { { 0 } } },
-	{ S("\x1e" "4a"), 0, { { 0 } } },
+	{ S("\x1e"
+	    "4a"),
+	  0,
+	  { { 0 } } },
 	{ S("4a\x1e"), 1, { { '4', false, "a", 1 } } },
-	{ S("4a\x1e\x1e" "4b"), 1, { { '4', false, "a", 1 } } },
+	{ S("4a\x1e\x1e"
+	    "4b"),
+	  1,
+	  { { '4', false, "a", 1 } } },
 	{ S("7"), 0, { { 0 } } },
-	{ S("4a\x1e" "9x\x1e" "4b"), 1, { { '4', false, "a", 1 } } },
-	{ S("4a\x1e" "2\x1e" "x"), 2, { { '4', false, "a", 1 }, { '2', false, "", 0 } } },
-	{ S("\x00" "4"), 0, { { 0 } } },
+	{ S("4a\x1e"
+	    "9x\x1e"
+	    "4b"),
+	  1,
+	  { { '4', false, "a", 1 } } },
+	{ S("4a\x1e"
+	    "2\x1e"
+	    "x"),
+	  2,
+	  { { '4', false, "a", 1 }, { '2', false, "", 0 } } },
+	{ S("\x00"
+	    "4"),
+	  0,
+	  { { 0 } } },
 	{ S("\xff"), 0, { { 0 } } },
 	{ S("b!!!"), 0, { { 0 } } },
-	{ S("bAQ"), 0, { { 0 } } },           /* missing padding */
-	{ S("bAQ="), 0, { { 0 } } },          /* short padding */
-	{ S("bAQID="), 0, { { 0 } } },        /* padding after a full quantum */
-	{ S("bAQ==="), 0, { { 0 } } },        /* too much padding */
-	{ S("bA"), 0, { { 0 } } },            /* one lone character */
-	{ S("bAQID AQID"), 0, { { 0 } } },    /* whitespace is not skipped */
-	{ S("bAQ-_"), 0, { { 0 } } },         /* URL-safe alphabet is not base64 */
-	{ S("4ok\x1e" "bAQ"), 1, { { '4', false, "ok", 2 } } },
-	{ S("4ok\x1e" "bAQID\x1e" "b$"), 2,
+	{ S("bAQ"), 0, { { 0 } } },        /* missing padding */
+	{ S("bAQ="), 0, { { 0 } } },       /* short padding */
+	{ S("bAQID="), 0, { { 0 } } },     /* padding after a full quantum */
+	{ S("bAQ==="), 0, { { 0 } } },     /* too much padding */
+	{ S("bA"), 0, { { 0 } } },         /* one lone character */
+	{ S("bAQID AQID"), 0, { { 0 } } }, /* whitespace is not skipped */
+	{ S("bAQ-_"), 0, { { 0 } } },      /* URL-safe alphabet is not base64 */
+	{ S("4ok\x1e"
+	    "bAQ"),
+	  1,
+	  { { '4', false, "ok", 2 } } },
+	{ S("4ok\x1e"
+	    "bAQID\x1e"
+	    "b$"),
+	  2,
 	  { { '4', false, "ok", 2 }, { '4', true, "\x01\x02\x03", 3 } } },
 };
 
@@ -316,7 +353,7 @@ START_TEST(test_record_binary_roundtrip)
 	for (size_t len = 0; len <= 300; len++) {
 		unsigned char *data = malloc(len + 1);
 		randombytes_buf(data, len);
-		if (len >= 2) {  /* make sure zeros and 0xff are always present */
+		if (len >= 2) { /* make sure zeros and 0xff are always present */
 			data[0] = 0x00;
 			data[len - 1] = 0xff;
 		}
@@ -333,7 +370,10 @@ START_TEST(test_record_binary_roundtrip)
 		char *payload = malloc(pn + 1);
 		memcpy(payload, "4a\x1e", 3);
 		memcpy(payload + 3, r, n);
-		memcpy(payload + 3 + n, "\x1e" "3x", 3);
+		memcpy(payload + 3 + n,
+		       "\x1e"
+		       "3x",
+		       3);
 		expect three[] = {
 			{ '4', false, "a", 1 },
 			{ '4', true, (const char *)data, len },
@@ -369,7 +409,12 @@ START_TEST(test_record_payload_join)
 		p = eio_payload_write_record(p, ms[i]);
 	}
 	ck_assert_uint_eq((size_t)(p - buf), total);
-	ck_assert_mem_eq(buf, "4hi\x1e" "bAQID\x1e" "2\x1e" "b", total);
+	ck_assert_mem_eq(buf,
+	                 "4hi\x1e"
+	                 "bAQID\x1e"
+	                 "2\x1e"
+	                 "b",
+	                 total);
 	free(buf);
 	for (int i = 0; i < 4; i++)
 		eio_msg_unref(ms[i]);
@@ -412,7 +457,7 @@ START_TEST(test_msg_binary)
 	size_t len = 99;
 	const unsigned char *d = eio_msg_data(m, &len);
 	ck_assert_uint_eq(len, 3);
-	ck_assert_mem_eq(d, "\x00\x01\xff", 3);  /* raw, no type byte */
+	ck_assert_mem_eq(d, "\x00\x01\xff", 3); /* raw, no type byte */
 	eio_msg_unref(m);
 
 	m = eio_msg_binary(NULL, 0);
@@ -443,11 +488,11 @@ START_TEST(test_msg_refcount)
 	eio_msg_unref(m);
 	ck_assert_uint_eq(m->refs, 2);
 	size_t len;
-	ck_assert_mem_eq(eio_msg_data(m, &len), "x", 1);  /* still alive */
+	ck_assert_mem_eq(eio_msg_data(m, &len), "x", 1); /* still alive */
 	eio_msg_unref(m);
 	ck_assert_uint_eq(m->refs, 1);
-	eio_msg_unref(m);  /* freed: ASan / valgrind catch a leak or double free */
-	eio_msg_unref(NULL);  /* a no-op, like free(NULL) */
+	eio_msg_unref(m);    /* freed: ASan / valgrind catch a leak or double free */
+	eio_msg_unref(NULL); /* a no-op, like free(NULL) */
 }
 END_TEST
 

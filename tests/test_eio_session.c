@@ -8,7 +8,7 @@
 START_TEST(test_open_packet_polling)
 {
 	eio_session *s = new_session(srv, EIO_TRANSPORT_POLLING);
-	ck_assert_uint_eq(s->q.len, 1);  /* the open packet and nothing else */
+	ck_assert_uint_eq(s->q.len, 1); /* the open packet and nothing else */
 	check_open_packet(s, "[\"websocket\"]", PING_INTERVAL, PING_TIMEOUT, MAX_PAYLOAD);
 	ck_assert_uint_eq(eio_session_queued_bytes(s), eio_queue_at(&s->q, 0)->len);
 	ck_assert_str_eq(eio_session_transport(s), "polling");
@@ -48,14 +48,16 @@ START_TEST(test_open_packet_no_upgrades)
 	eio_server *b = eio_server_new(L, &o, &callbacks, NULL, &err);
 	ck_assert_ptr_nonnull(b);
 	check_open_packet(new_session(a, EIO_TRANSPORT_POLLING), "[]", 1000, 2000, MAX_PAYLOAD);
-	check_open_packet(new_session(b, EIO_TRANSPORT_POLLING), "[]", PING_INTERVAL,
-	                  PING_TIMEOUT, 1);
+	check_open_packet(new_session(b, EIO_TRANSPORT_POLLING), "[]", PING_INTERVAL, PING_TIMEOUT,
+	                  1);
 }
 END_TEST
 
 START_TEST(test_sid_format_and_unique)
 {
-	enum { N = 1000 };
+	enum {
+		N = 1000
+	};
 	static char sids[N][24];
 	for (int i = 0; i < N; i++) {
 		eio_session *s = new_session(srv, EIO_TRANSPORT_POLLING);
@@ -77,7 +79,7 @@ END_TEST
 
 START_TEST(test_first_ping_on_time)
 {
-	uv_update_time(&loop);  /* as after a poll: the handshake's loop time */
+	uv_update_time(&loop); /* as after a poll: the handshake's loop time */
 	uint64_t t0 = uv_hrtime();
 	eio_session *s = new_session(srv, EIO_TRANSPORT_POLLING);
 	run_until(last_is_ping, s, WATCHDOG_MS);
@@ -99,7 +101,7 @@ END_TEST
  * uv_prepare handle notices each new "2" in the queue (right after the timer
  * phase that queued it, before the loop polls), drains the queue like a GET would, and starts a timer that feeds "3". */
 #define PONG_DELAY 20
-#define CYCLES 4
+#define CYCLES     4
 
 static struct {
 	eio_session *s;
@@ -125,7 +127,7 @@ static void on_client_check(uv_prepare_t *c)
 	if (client.pings <= CYCLES)
 		uv_timer_start(&client.pong_timer, on_pong_timer, PONG_DELAY, 0);
 	else
-		uv_stop(c->loop);  /* done: look before the unanswered ping expires */
+		uv_stop(c->loop); /* done: look before the unanswered ping expires */
 }
 
 static bool client_done(void *arg)
@@ -193,8 +195,7 @@ START_TEST(test_ping_timeout)
 	ck_assert_ptr_eq(ev.user_seen, &user_token);
 	uint64_t ms = (ev.close[0].at_ns - t0) / 1000000;
 	ck_assert_msg(ms >= PING_INTERVAL + PING_TIMEOUT - 1,
-	              "closed after %llu ms, before interval + timeout",
-	              (unsigned long long)ms);
+	              "closed after %llu ms, before interval + timeout", (unsigned long long)ms);
 	ck_assert_msg(ms <= PING_INTERVAL + PING_TIMEOUT + 200, "closed after %llu ms",
 	              (unsigned long long)ms);
 	/* Gone from the server before on_close ran. */
@@ -267,7 +268,10 @@ START_TEST(test_messages_from_payload)
 {
 	/* The polling POST path: decode a payload and hand each packet over. */
 	eio_session *s = new_session(srv, EIO_TRANSPORT_POLLING);
-	static const char body[] = "4hi\x1e" "bAQID\x1e" "3\x1e" "4there";
+	static const char body[] = "4hi\x1e"
+	                           "bAQID\x1e"
+	                           "3\x1e"
+	                           "4there";
 	eio_payload_iter it;
 	eio_packet p;
 	int r;

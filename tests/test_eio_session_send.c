@@ -14,7 +14,7 @@ START_TEST(test_send_queues_in_order)
 	ck_assert_int_eq(eio_session_send_binary(s, S("\x00\x02")), 0);
 	eio_msg *m = eio_msg_text(S("three"));
 	ck_assert_int_eq(eio_session_send(s, m), 0);
-	ck_assert_uint_eq(m->refs, 2);  /* send took its own reference */
+	ck_assert_uint_eq(m->refs, 2); /* send took its own reference */
 	eio_msg_unref(m);
 	ck_assert_uint_eq(s->q.len, 4);
 	ck_assert_str_eq(queued(s, 1), "4one");
@@ -59,13 +59,13 @@ START_TEST(test_server_stats)
 	eio_session_on_packet(s, EIO_PKT_MESSAGE, S("hello"), false);
 	eio_server_get_stats(srv, &st);
 	ck_assert_uint_eq(st.messages_sent - sent0, 2);
-	ck_assert_uint_eq(st.bytes_sent - bytes0, 5);   /* payloads, no type char */
+	ck_assert_uint_eq(st.bytes_sent - bytes0, 5); /* payloads, no type char */
 	ck_assert_uint_eq(st.messages_received - recv0, 1);
 	ck_assert_uint_eq(st.bytes_received - rbytes0, 5);
 	eio_session_close(s);
 	ck_assert_int_ne(eio_session_send_text(s, S("late")), 0);
 	eio_server_get_stats(srv, &st);
-	ck_assert_uint_eq(st.messages_sent - sent0, 2);   /* refused: not counted */
+	ck_assert_uint_eq(st.messages_sent - sent0, 2); /* refused: not counted */
 }
 END_TEST
 
@@ -87,7 +87,7 @@ START_TEST(test_send_queue_full)
 	ck_assert_int_eq(eio_session_send_text(s, blob, sizeof(blob)), 0);
 	ck_assert_int_eq(eio_session_send_text(s, blob, sizeof(blob)), 0);
 	ck_assert_int_eq(eio_session_send_text(s, blob, sizeof(blob)), EIO_EFULL);
-	ck_assert_uint_eq(s->q.len, 2);  /* the refused message is not queued */
+	ck_assert_uint_eq(s->q.len, 2); /* the refused message is not queued */
 	/* The close is deferred to the next loop turn: the caller may be in the
 	 * middle of a broadcast over the server's sessions. */
 	ck_assert_int_eq(ev.closes, 0);
@@ -115,13 +115,13 @@ START_TEST(test_server_close_flushes_first)
 	ck_assert_str_eq(queued(s, 1), "4a");
 	ck_assert(eio_queue_at(&s->q, 2)->binary);
 	ck_assert_str_eq(queued(s, 3), "1");
-	ck_assert_int_eq(ev.closes, 0);  /* not before the client had it */
+	ck_assert_int_eq(ev.closes, 0); /* not before the client had it */
 	/* Nothing can be sent after close; a second close adds nothing. */
 	ck_assert_int_eq(eio_session_send_text(s, S("late")), EIO_ECLOSED);
 	ck_assert_int_eq(eio_session_send_binary(s, S("late")), EIO_ECLOSED);
 	eio_msg *m = eio_msg_text(S("late"));
 	ck_assert_int_eq(eio_session_send(s, m), EIO_ECLOSED);
-	ck_assert_uint_eq(m->refs, 1);  /* no reference kept */
+	ck_assert_uint_eq(m->refs, 1); /* no reference kept */
 	eio_msg_unref(m);
 	eio_session_close(s);
 	ck_assert_uint_eq(s->q.len, 4);
@@ -140,7 +140,9 @@ END_TEST
 
 START_TEST(test_shared_broadcast_msg)
 {
-	enum { N = 100 };
+	enum {
+		N = 100
+	};
 	eio_session *ss[N];
 	for (int i = 0; i < N; i++)
 		ss[i] = new_session(srv, EIO_TRANSPORT_POLLING);
@@ -169,7 +171,9 @@ END_TEST
 
 START_TEST(test_close_all)
 {
-	enum { N = 50 };
+	enum {
+		N = 50
+	};
 	static char sids[N][24];
 	for (int i = 0; i < N; i++)
 		snprintf(sids[i], sizeof(sids[i]), "%s",
@@ -225,8 +229,8 @@ START_TEST(test_listener_close_closes_sessions)
 	ck_assert_int_eq(ev.closes, 4);
 	ck_assert_uint_eq(eio_server_session_count(srv), 0);
 	ck_assert_uint_eq(eio_server_session_count(second), 0);
-	shutdown_listener();  /* asserts the loop ends and closes cleanly */
-	ck_assert_int_eq(ev.closes, 4);  /* no second on_close, no late timer */
+	shutdown_listener();            /* asserts the loop ends and closes cleanly */
+	ck_assert_int_eq(ev.closes, 4); /* no second on_close, no late timer */
 	for (int i = 0; i < 4; i++)
 		ck_assert_str_eq(ev.close[i].reason, "server shutting down");
 }

@@ -37,7 +37,7 @@ START_TEST(test_event_arg_types)
 	ck_assert_uint_eq(r->str_len[0], 3);
 	ck_assert_mem_eq(r->str[0], "str", 3);
 	for (int i = 1; i < 9; i++) {
-		ck_assert(!r->is_str[i]);  /* only strings are strings */
+		ck_assert(!r->is_str[i]); /* only strings are strings */
 		ck_assert(!r->is_bin[i]);
 	}
 	ck_assert_str_eq(r->json[0], "\"str\"");
@@ -59,8 +59,7 @@ END_TEST
 
 /* Out-of-range indices, checked inside the handler while the view is valid. */
 static int oob_checked;
-static void hook_out_of_range(sio_socket *s, const char *event, const sio_args *a,
-                              sio_ack *ack)
+static void hook_out_of_range(sio_socket *s, const char *event, const sio_args *a, sio_ack *ack)
 {
 	(void)s;
 	(void)event;
@@ -150,18 +149,18 @@ static void hook_numbers(sio_socket *s, const char *event, const sio_args *a, si
 	ck_assert(d == 42.0);
 	ck_assert_int_eq(sio_args_int(a, 1, &i), 0);
 	ck_assert_int_eq(i, -7);
-	ck_assert_int_ne(sio_args_int(a, 2, &i), 0);  /* 1.5 is not an integer */
+	ck_assert_int_ne(sio_args_int(a, 2, &i), 0); /* 1.5 is not an integer */
 	ck_assert_int_eq(sio_args_double(a, 2, &d), 0);
 	ck_assert(d == 1.5);
-	ck_assert_int_eq(sio_args_int(a, 3, &i), 0);  /* exact, not through a double */
+	ck_assert_int_eq(sio_args_int(a, 3, &i), 0); /* exact, not through a double */
 	ck_assert_int_eq(i, INT64_C(9007199254740993));
 	ck_assert_int_eq(sio_args_int(a, 4, &i), 0);
 	ck_assert_int_eq(i, 1000);
-	ck_assert_int_ne(sio_args_int(a, 5, &i), 0);  /* a string is not a number */
+	ck_assert_int_ne(sio_args_int(a, 5, &i), 0); /* a string is not a number */
 	ck_assert_int_ne(sio_args_double(a, 5, &d), 0);
 	ck_assert_int_eq(sio_args_int(a, 6, &i), 0);
 	ck_assert_int_eq(i, INT64_MIN);
-	ck_assert_int_ne(sio_args_int(a, 7, &i), 0);  /* does not fit */
+	ck_assert_int_ne(sio_args_int(a, 7, &i), 0); /* does not fit */
 	ck_assert_int_eq(sio_args_double(a, 8, &d), 0);
 	ck_assert(d == -2.5e-7);
 }

@@ -19,7 +19,7 @@ START_TEST(test_binary_event)
 	sio_socket *so = connected(&s);
 	ck_assert_int_eq(sio_on_any(so, on_event, "any"), 0);
 	feed(s, "51-[\"ev\"," PH(0) ",\"after\"]");
-	ck_assert_int_eq(ev.nev, 0);  /* waits for its attachment */
+	ck_assert_int_eq(ev.nev, 0); /* waits for its attachment */
 	feed_bin(s, S("\x00\x01\x02\xff"));
 	ck_assert_int_eq(ev.nev, 1);
 	rec *r = &ev.ev[0];
@@ -69,7 +69,7 @@ START_TEST(test_binary_event_nested)
 	rec *r = &ev.ev[0];
 	ck_assert_uint_eq(r->count, 1);
 	ck_assert_int_eq(r->type[0], SIO_ARG_OBJECT);
-	ck_assert(!r->is_bin[0]);  /* not a top-level buffer */
+	ck_assert(!r->is_bin[0]); /* not a top-level buffer */
 	ck_assert_uint_eq(r->natt, 2);
 	ck_assert_uint_eq(r->att_len[0], 1);
 	ck_assert_mem_eq(r->att[0], "A", 1);

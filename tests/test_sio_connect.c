@@ -31,7 +31,7 @@ START_TEST(test_connect_main)
 	snprintf(sid, sizeof(sid), "%.20s", txt + 10);
 	ck_assert_msg(sid_ok(sid), "bad sid %s", sid);
 	ck_assert_str_eq(sid, sio_socket_id(so));
-	ck_assert_str_ne(sid, eio_session_id(s));  /* not the engine sid */
+	ck_assert_str_ne(sid, eio_session_id(s)); /* not the engine sid */
 	ck_assert(sio_socket_connected(so));
 	ck_assert_ptr_eq(sio_socket_session(so), s);
 	ck_assert_ptr_eq(sio_socket_namespace(so), root);
@@ -76,7 +76,7 @@ START_TEST(test_connect_unknown_namespace)
 	expect_text(s, "44/nope,{\"message\":\"Invalid namespace\"}");
 	expect_empty(s);
 	ck_assert_int_eq(ev.nsocks, 0);
-	ck_assert(!closing(s));  /* the client may try another namespace */
+	ck_assert(!closing(s)); /* the client may try another namespace */
 	join_nsp(s, "/custom", NULL);
 }
 END_TEST
@@ -251,7 +251,7 @@ START_TEST(test_connect_async_middleware_client_gone)
 	eio_session_on_packet(v, EIO_PKT_CLOSE, "", 0, false);
 	sio_next_accept(n);
 	ck_assert_int_eq(ev.nsocks, 0);
-	ck_assert_int_eq(ev.ndisc, 0);  /* never connected: no disconnect */
+	ck_assert_int_eq(ev.ndisc, 0); /* never connected: no disconnect */
 	/* The same with a refusal. */
 	eio_session *w = client();
 	feed(w, "0/custom,");
@@ -281,7 +281,10 @@ START_TEST(test_connect_async_middleware_connection_closing)
 }
 END_TEST
 
-static bool session_closing(void *s) { return closing(s); }
+static bool session_closing(void *s)
+{
+	return closing(s);
+}
 
 START_TEST(test_connect_timeout)
 {

@@ -33,16 +33,16 @@ START_TEST(test_server_disconnect)
 	ck_assert_str_eq(d->reason, "server namespace disconnect");
 	ck_assert_str_eq(d->id, id);
 	ck_assert(d->connected);
-	ck_assert(d->in_a);   /* rooms still known while disconnecting */
+	ck_assert(d->in_a); /* rooms still known while disconnecting */
 	ck_assert(d->in_own);
 	d = &ev.disc[0];
 	ck_assert_str_eq(d->reason, "server namespace disconnect");
 	ck_assert(!d->connected);
-	ck_assert(!d->in_a);  /* gone by disconnect */
+	ck_assert(!d->in_a); /* gone by disconnect */
 	ck_assert(!d->in_own);
 	ck_assert_uint_eq(sio_namespace_socket_count(root), 0);
 	ck_assert_uint_eq(root->rooms.len, 0);
-	ck_assert(!closing(s));  /* only the namespace was left */
+	ck_assert(!closing(s)); /* only the namespace was left */
 	/* The client may connect again: a new socket, a new id. */
 	sio_socket *again = join_nsp(s, "/", NULL);
 	ck_assert_str_ne(sio_socket_id(again), id);
@@ -76,7 +76,7 @@ START_TEST(test_server_disconnect_close_transport)
 	sio_disconnect(c, true);
 	expect_text(s, "41/custom,");
 	ck_assert(closing(s));
-	ck_assert_str_eq(eio_queue_at(&s->q, 0)->bytes, "1");  /* Engine.IO close */
+	ck_assert_str_eq(eio_queue_at(&s->q, 0)->bytes, "1"); /* Engine.IO close */
 	ck_assert_int_eq(ev.ndisc, 1);
 }
 END_TEST
@@ -101,10 +101,10 @@ START_TEST(test_disconnect_inside_handler)
 	ck_assert_int_eq(sio_on(so, "ev", on_event, "first"), 0);
 	ck_assert_int_eq(sio_on_any(so, on_event, "second"), 0);
 	feed(s, "21[\"ev\"]");
-	ck_assert_int_eq(ev.nev, 1);  /* later handlers are not called */
+	ck_assert_int_eq(ev.nev, 1); /* later handlers are not called */
 	ck_assert_int_eq(ev.ndisc, 1);
 	expect_text(s, "41");
-	expect_empty(s);  /* and the unanswered ack sends nothing */
+	expect_empty(s); /* and the unanswered ack sends nothing */
 	ck_assert(!closing(s));
 	ck_assert_uint_eq(sio_namespace_socket_count(root), 0);
 }
@@ -124,7 +124,7 @@ START_TEST(test_client_disconnect)
 	ck_assert_str_eq(ev.disc[0].reason, "client namespace disconnect");
 	ck_assert_str_eq(ev.disc[0].nsp, "/");
 	ck_assert(!ev.disc[0].in_a);
-	expect_empty(s);  /* no answer */
+	expect_empty(s); /* no answer */
 	ck_assert(!closing(s));
 	feed(s, "1/custom,");
 	ck_assert_int_eq(ev.ndisc, 2);
@@ -145,7 +145,7 @@ START_TEST(test_engine_close)
 	sio_socket *other = connected(NULL);
 	sio_join(a, "a");
 	sio_join(c, "a");
-	eio_session_on_packet(s, EIO_PKT_CLOSE, "", 0, false);  /* s is gone now */
+	eio_session_on_packet(s, EIO_PKT_CLOSE, "", 0, false); /* s is gone now */
 	ck_assert_int_eq(ev.ndiscing, 2);
 	ck_assert_int_eq(ev.ndisc, 2);
 	bool seen_root = false, seen_custom = false;
@@ -212,7 +212,7 @@ START_TEST(test_second_connect)
 	ck_assert_int_eq(ev.nsocks, 1);
 	eio_session *t = client();
 	join_nsp(t, "/custom", NULL);
-	join_nsp(t, "/", NULL);  /* another namespace is fine */
+	join_nsp(t, "/", NULL); /* another namespace is fine */
 	ck_assert(!closing(t));
 	feed(t, "0/custom,{\"again\":1}");
 	ck_assert(closing(t));
@@ -223,8 +223,8 @@ END_TEST
 START_TEST(test_malformed_closes)
 {
 	static const char *const bad[] = {
-		"2",                    /* EVENT without payload */
-		"2[\"connect\"]",       /* reserved event names */
+		"2",              /* EVENT without payload */
+		"2[\"connect\"]", /* reserved event names */
 		"2[\"disconnect\"]",
 		"2[\"disconnecting\"]",
 		"x",                    /* unknown packet type */
@@ -232,18 +232,18 @@ START_TEST(test_malformed_closes)
 		"4{\"message\":\"x\"}", /* CONNECT_ERROR from a client */
 		"",                     /* empty */
 		"9[]",
-		"2[\"ev\",",            /* truncated JSON */
-		"2{}",                  /* payload not an array */
-		"2[]",                  /* no event name */
-		"2[{}]",                /* event name not a string */
-		"2 [\"ev\"]",           /* whitespace before the payload */
-		"3",                    /* ACK without payload */
-		"5-[\"ev\"]",           /* binary without a count */
-		"50-[\"ev\"]",          /* binary with 0 attachments */
-		"511-[\"ev\"]",         /* more attachments than allowed (10) */
-		"51-[\"ev\"," PH(1) "]", /* placeholder out of range */
+		"2[\"ev\",",                  /* truncated JSON */
+		"2{}",                        /* payload not an array */
+		"2[]",                        /* no event name */
+		"2[{}]",                      /* event name not a string */
+		"2 [\"ev\"]",                 /* whitespace before the payload */
+		"3",                          /* ACK without payload */
+		"5-[\"ev\"]",                 /* binary without a count */
+		"50-[\"ev\"]",                /* binary with 0 attachments */
+		"511-[\"ev\"]",               /* more attachments than allowed (10) */
+		"51-[\"ev\"," PH(1) "]",      /* placeholder out of range */
 		"299999999999999999[\"ev\"]", /* ack id above 2^53-1 */
-		"2[\"ev\",\"\xff\"]",   /* invalid UTF-8 */
+		"2[\"ev\",\"\xff\"]",         /* invalid UTF-8 */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		eio_session *s;
@@ -264,7 +264,10 @@ START_TEST(test_malformed_closes)
 }
 END_TEST
 
-static bool disc_at_least(void *n) { return ev.ndisc >= *(int *)n; }
+static bool disc_at_least(void *n)
+{
+	return ev.ndisc >= *(int *)n;
+}
 
 START_TEST(test_closed_connection_ends_sockets)
 {

@@ -31,7 +31,7 @@ START_TEST(test_emit_values)
 	ck_assert_int_eq(sio_out_double(o, -2.5e-7), 0);
 	ck_assert_int_eq(sio_out_double(o, 1e21), 0);
 	ck_assert_int_eq(sio_out_double(o, 3.0), 0);
-	ck_assert_int_eq(sio_out_double(o, NAN), 0);  /* JSON.stringify: null */
+	ck_assert_int_eq(sio_out_double(o, NAN), 0); /* JSON.stringify: null */
 	ck_assert_int_eq(sio_out_bool(o, true), 0);
 	ck_assert_int_eq(sio_out_bool(o, false), 0);
 	ck_assert_int_eq(sio_out_null(o), 0);
@@ -116,8 +116,8 @@ START_TEST(test_emit_binary)
 	ck_assert_int_eq(sio_out_object_end(o), 0);
 	ck_assert_int_eq(sio_out_binary(o, S("last")), 0);
 	ck_assert_int_eq(sio_emit(so, "ev", o), 0);
-	expect_text(s, "454-[\"ev\",\"x\"," PH(0) ",{\"b\":" PH(1) ",\"arr\":[5," PH(2) "]},"
-	               PH(3) "]");
+	expect_text(s, "454-[\"ev\",\"x\"," PH(0) ",{\"b\":" PH(1) ",\"arr\":[5," PH(2) "]}," PH(
+	                       3) "]");
 	expect_bin(s, "\x00\x01");
 	expect_bin(s, "\xff");
 	expect_bin_(s, "", 0, __LINE__);

@@ -125,7 +125,7 @@ START_TEST(test_emit_with_ack_disconnect)
 	sio_socket *so = connected(&s);
 	ck_assert_int_eq(sio_emit_with_ack(so, "q", NULL, 0, on_ack, "a"), 0);
 	ck_assert_int_eq(sio_emit_with_ack(so, "q", NULL, 1000, on_ack, "b"), 0);
-	feed(s, "1");  /* the client leaves the namespace */
+	feed(s, "1"); /* the client leaves the namespace */
 	ck_assert_int_eq(ev.nacks, 2);
 	for (int i = 0; i < 2; i++) {
 		ck_assert(ev.acks[i].args_null);

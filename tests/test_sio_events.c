@@ -69,13 +69,16 @@ END_TEST
 static int filter_calls;
 static int filter_drop_b(sio_socket *s, const char *event, const sio_args *a, void *user)
 {
-	(void)s; (void)a; (void)user;
+	(void)s;
+	(void)a;
+	(void)user;
 	filter_calls++;
 	return strcmp(event, "b") == 0;
 }
 static int filter_kick_c(sio_socket *s, const char *event, const sio_args *a, void *user)
 {
-	(void)a; (void)user;
+	(void)a;
+	(void)user;
 	if (strcmp(event, "c") == 0) {
 		sio_disconnect(s, false);
 		return 1;
@@ -95,8 +98,8 @@ START_TEST(test_event_filters)
 	filter_calls = 0;
 	feed(s, "2[\"a\",1]");
 	ck_assert_int_eq(filter_calls, 1);
-	ck_assert_int_eq(ev.nev, 2);        /* any + on-a */
-	feed(s, "21[\"b\"]");               /* dropped: no handler, no ack */
+	ck_assert_int_eq(ev.nev, 2); /* any + on-a */
+	feed(s, "21[\"b\"]");        /* dropped: no handler, no ack */
 	ck_assert_int_eq(filter_calls, 2);
 	ck_assert_int_eq(ev.nev, 2);
 	expect_empty(s);
@@ -110,7 +113,7 @@ START_TEST(test_event_filters)
 	int before = ev.ndisc;
 	feed(s, "2[\"c\"]");
 	ck_assert_int_eq(ev.nev, 3);
-	ck_assert_int_eq(ev.ndisc, before + 1);   /* so is freed now */
+	ck_assert_int_eq(ev.ndisc, before + 1); /* so is freed now */
 	ck_assert_ptr_eq(ev.disc[before].s, so);
 	ck_assert_str_eq(ev.disc[before].reason, "server namespace disconnect");
 }
@@ -134,7 +137,7 @@ START_TEST(test_event_long_name)
 	ck_assert_str_eq(ev.ev[0].tag, "any");
 	ck_assert_str_eq(ev.ev[1].tag, "on");
 	for (int i = 0; i < 2; i++) {
-		ck_assert_uint_eq(strlen(ev.ev[i].event), 63);  /* rec keeps 63 bytes */
+		ck_assert_uint_eq(strlen(ev.ev[i].event), 63); /* rec keeps 63 bytes */
 		ck_assert(strncmp(ev.ev[i].event, name, 63) == 0);
 	}
 }
@@ -167,7 +170,7 @@ START_TEST(test_ack_send_once)
 	feed(s, "21[\"ev\",\"x\"]");
 	ck_assert_int_eq(ev.nev, 1);
 	ck_assert(ev.ev[0].has_ack);
-	ck_assert_uint_eq(ev.ev[0].count, 1);  /* the ack id is not an argument */
+	ck_assert_uint_eq(ev.ev[0].count, 1); /* the ack id is not an argument */
 	ck_assert_int_eq(ack_send_results[0], 0);
 	ck_assert_int_ne(ack_send_results[1], 0);
 	expect_text(s, "431[\"ok\",7]");
@@ -190,8 +193,7 @@ START_TEST(test_ack_send_once)
 }
 END_TEST
 
-static void hook_ack_null_args(sio_socket *s, const char *event, const sio_args *a,
-                               sio_ack *ack)
+static void hook_ack_null_args(sio_socket *s, const char *event, const sio_args *a, sio_ack *ack)
 {
 	(void)s;
 	(void)event;
@@ -206,7 +208,7 @@ START_TEST(test_ack_without_args_and_no_ack)
 	sio_socket *so = connected(&s);
 	event_hook = hook_ack_null_args;
 	ck_assert_int_eq(sio_on(so, "ev", on_event, "on"), 0);
-	feed(s, "2[\"ev\"]");  /* no id: no ack object */
+	feed(s, "2[\"ev\"]"); /* no id: no ack object */
 	ck_assert_int_eq(ev.nev, 1);
 	ck_assert(!ev.ev[0].has_ack);
 	expect_empty(s);
@@ -235,7 +237,7 @@ START_TEST(test_ack_retained_answered_later)
 	ck_assert_int_eq(sio_on(so, "ev", on_event, "on"), 0);
 	feed(s, "27[\"ev\"]");
 	ck_assert_ptr_nonnull(kept_ack);
-	expect_empty(s);  /* nothing sent yet */
+	expect_empty(s); /* nothing sent yet */
 	/* Later, after the handler returned (another packet even came in). */
 	event_hook = NULL;
 	feed(s, "2[\"other\"]");

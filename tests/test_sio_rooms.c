@@ -67,7 +67,7 @@ START_TEST(test_rooms_join_leave)
 	ck_assert(sio_in_room(a, "r"));
 	ck_assert(!sio_in_room(b, "r"));
 	ck_assert_uint_eq(root->rooms.len, base + 1);
-	ck_assert_int_eq(sio_join(a, "r"), 0);  /* joining twice is once */
+	ck_assert_int_eq(sio_join(a, "r"), 0); /* joining twice is once */
 	ck_assert_int_eq(sio_join(b, "r"), 0);
 	ck_assert_uint_eq(root->rooms.len, base + 1);
 	ck_assert_uint_eq(((sio_room *)eio_map_get(&root->rooms, "r"))->members.len, 2);
@@ -75,8 +75,8 @@ START_TEST(test_rooms_join_leave)
 	ck_assert_int_eq(sio_leave(a, "r"), 0);
 	ck_assert(!sio_in_room(a, "r"));
 	ck_assert(sio_in_room(b, "r"));
-	ck_assert_uint_eq(root->rooms.len, base + 1);  /* b is still in it */
-	ck_assert_int_eq(sio_leave(a, "r"), 0);  /* leaving again: nothing */
+	ck_assert_uint_eq(root->rooms.len, base + 1); /* b is still in it */
+	ck_assert_int_eq(sio_leave(a, "r"), 0);       /* leaving again: nothing */
 	ck_assert_int_eq(sio_leave(a, "never-joined"), 0);
 	ck_assert_uint_eq(root->rooms.len, base + 1);
 	/* The last member leaves: the room is freed. */
@@ -150,7 +150,7 @@ START_TEST(test_rooms_disconnect_leaves_all)
 	ck_assert_int_eq(sio_join(a, "x"), 0);
 	ck_assert_int_eq(sio_join(a, "y"), 0);
 	ck_assert_int_eq(sio_join(b, "x"), 0);
-	ck_assert_int_eq(sio_join(b, aid), 0);  /* b in a's own room */
+	ck_assert_int_eq(sio_join(b, aid), 0); /* b in a's own room */
 	feed(s, "1");
 	ck_assert_int_eq(ev.ndisc, 1);
 	/* "y" is gone, "x" has only b, a's room has only b. */
@@ -230,7 +230,7 @@ START_TEST(test_rooms_several_once)
 	const char *rooms[] = { "r1", "r2", "r3", "r2", "none" };
 	sio_broadcast b = { rooms, 5, NULL, 0, NULL, false };
 	ck_assert_int_eq(sio_broadcast_emit(root, &b, "ev", NULL), 3);
-	ck_assert_uint_eq(got_mask(4, es, "42[\"ev\"]"), 0x7);  /* got_mask: exactly once */
+	ck_assert_uint_eq(got_mask(4, es, "42[\"ev\"]"), 0x7); /* got_mask: exactly once */
 	/* Again: the per-broadcast marks do not leak into the next one. */
 	ck_assert_int_eq(sio_broadcast_emit(root, &b, "ev", NULL), 3);
 	ck_assert_uint_eq(got_mask(4, es, "42[\"ev\"]"), 0x7);

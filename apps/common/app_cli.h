@@ -8,20 +8,21 @@
 
 #include <getopt.h>
 
-#define APP_CLI_LONGOPTS                                                   \
-	{ "port", required_argument, 0, 'p' },                               \
-	{ "host", required_argument, 0, 'H' },                               \
-	{ "ping-interval", required_argument, 0, 'i' },                      \
-	{ "ping-timeout", required_argument, 0, 't' },                       \
-	{ "max-payload", required_argument, 0, 'm' },                        \
-	{ "cors-origin", required_argument, 0, 'c' }
+#define APP_CLI_LONGOPTS                                                              \
+	{ "port", required_argument, 0, 'p' }, { "host", required_argument, 0, 'H' }, \
+	        { "ping-interval", required_argument, 0, 'i' },                       \
+	        { "ping-timeout", required_argument, 0, 't' },                        \
+	        { "max-payload", required_argument, 0, 'm' },                         \
+	{                                                                             \
+		"cors-origin", required_argument, 0, 'c'                              \
+	}
 
-#define APP_CLI_USAGE                                                      \
-	"  --port N              port to listen on (default 3000)\n"           \
-	"  --host ADDR           address to bind (default all)\n"              \
-	"  --ping-interval MS    default 25000\n"                              \
-	"  --ping-timeout MS     default 20000\n"                              \
-	"  --max-payload BYTES   maxHttpBufferSize, default 1000000\n"         \
+#define APP_CLI_USAGE                                                  \
+	"  --port N              port to listen on (default 3000)\n"   \
+	"  --host ADDR           address to bind (default all)\n"      \
+	"  --ping-interval MS    default 25000\n"                      \
+	"  --ping-timeout MS     default 20000\n"                      \
+	"  --max-payload BYTES   maxHttpBufferSize, default 1000000\n" \
 	"  --cors-origin ORIGIN  allowed origin(s), '*' for any (credentials on)\n"
 
 typedef struct app_cli {

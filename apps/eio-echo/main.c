@@ -39,13 +39,11 @@ static int allow_request(const eio_request *req, const char **message, void *use
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: eio-echo [options]\n"
-	        APP_CLI_USAGE
-	        "  --path PATH           Engine.IO path (default /engine.io/)\n"
-	        "  --transports LIST     polling,websocket (default both)\n"
-	        "  --deny-header NAME    refuse handshakes carrying header NAME\n"
-	        "  --version, --help\n");
+	fprintf(f, "usage: eio-echo [options]\n" APP_CLI_USAGE
+	           "  --path PATH           Engine.IO path (default /engine.io/)\n"
+	           "  --transports LIST     polling,websocket (default both)\n"
+	           "  --deny-header NAME    refuse handshakes carrying header NAME\n"
+	           "  --version, --help\n");
 }
 
 int main(int argc, char **argv)
@@ -68,15 +66,25 @@ int main(int argc, char **argv)
 		if (app_cli_apply(&cli, &o, c, optarg))
 			continue;
 		switch (c) {
-		case 'P': o.path = optarg; break;
+		case 'P':
+			o.path = optarg;
+			break;
 		case 'T':
 			o.transports = (strstr(optarg, "polling") ? EIO_TRANSPORT_POLLING : 0) |
 			               (strstr(optarg, "websocket") ? EIO_TRANSPORT_WEBSOCKET : 0);
 			break;
-		case 'd': deny_header = optarg; break;
-		case 'V': printf("eio-echo %s\n", EIO_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'd':
+			deny_header = optarg;
+			break;
+		case 'V':
+			printf("eio-echo %s\n", EIO_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (deny_header) {

@@ -22,7 +22,9 @@ static eio_listener *listener;
 /* broadcast(room, data): io.to(room).emit("broadcast", data) */
 static void on_broadcast(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)ack; (void)u;
+	(void)ev;
+	(void)ack;
+	(void)u;
 	const char *room = sio_args_str(a, 0, NULL);
 	if (!room)
 		return;
@@ -35,7 +37,9 @@ static void on_broadcast(sio_socket *s, const char *ev, const sio_args *a, sio_a
 /* echo(data, ack): ack(data) */
 static void on_echo(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)s; (void)ev; (void)u;
+	(void)s;
+	(void)ev;
+	(void)u;
 	if (!ack)
 		return;
 	sio_out *o = sio_out_new();
@@ -72,7 +76,8 @@ int main(int argc, char **argv)
 		case 'h':
 			printf("usage: sio-bench-server [options]\n" APP_CLI_USAGE);
 			return 0;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	o.eio.cors_origin = NULL;

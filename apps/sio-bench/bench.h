@@ -34,12 +34,16 @@ void buf_free(buf *b);
 
 /* ---- Channels (one TCP connection) ----------------------------------------- */
 
-enum { CH_WS, CH_GET, CH_POST };
 enum {
-	ST_CLOSED,      /* no socket */
-	ST_IDLE,        /* HTTP connection open, no request in flight */
-	ST_HTTP,        /* waiting for an HTTP response (or the 101 of a WebSocket) */
-	ST_WS,          /* WebSocket open */
+	CH_WS,
+	CH_GET,
+	CH_POST
+};
+enum {
+	ST_CLOSED, /* no socket */
+	ST_IDLE,   /* HTTP connection open, no request in flight */
+	ST_HTTP,   /* waiting for an HTTP response (or the 101 of a WebSocket) */
+	ST_WS,     /* WebSocket open */
 };
 
 typedef struct client client;
@@ -47,37 +51,40 @@ typedef struct client client;
 typedef struct chan {
 	int fd;
 	uint8_t kind, state;
-	bool connected;        /* TCP connect finished */
-	bool conn_close;       /* response said Connection: close */
+	bool connected;  /* TCP connect finished */
+	bool conn_close; /* response said Connection: close */
 	client *cl;
-	buf in;                /* unparsed input (partial frame / response) */
-	buf out;               /* output the kernel did not take yet */
-	buf frag;              /* fragmented WebSocket message being assembled */
+	buf in;   /* unparsed input (partial frame / response) */
+	buf out;  /* output the kernel did not take yet */
+	buf frag; /* fragmented WebSocket message being assembled */
 } chan;
 
 /* ---- Clients ------------------------------------------------------------- */
 
-enum { T_WS, T_POLLING };
 enum {
-	P_NEW,          /* not started */
-	P_OPENING,      /* Engine.IO / Socket.IO handshake in flight */
-	P_UPGRADING,    /* handshake scenario: WebSocket probe in flight */
-	P_CONNECTED,    /* Socket.IO CONNECT acknowledged (or upgraded) */
-	P_FAILED,       /* closed or refused */
+	T_WS,
+	T_POLLING
+};
+enum {
+	P_NEW,       /* not started */
+	P_OPENING,   /* Engine.IO / Socket.IO handshake in flight */
+	P_UPGRADING, /* handshake scenario: WebSocket probe in flight */
+	P_CONNECTED, /* Socket.IO CONNECT acknowledged (or upgraded) */
+	P_FAILED,    /* closed or refused */
 };
 
 struct client {
 	uint32_t id;
 	uint8_t transport, phase;
-	bool upgrade;          /* handshake scenario: upgrade after connecting */
-	bool post_busy;        /* a POST is in flight */
-	bool sender;           /* fan-out sender: not in the room */
+	bool upgrade;   /* handshake scenario: upgrade after connecting */
+	bool post_busy; /* a POST is in flight */
+	bool sender;    /* fan-out sender: not in the room */
 	chan ws, get, post;
 	char sid[32];
-	buf pq;                /* polling: packets waiting for the next POST */
-	uint64_t t_start;      /* handshake start, us */
-	uint64_t t_sent;       /* echo: last send, us */
-	uint32_t sent, acked;  /* echo counters */
+	buf pq;               /* polling: packets waiting for the next POST */
+	uint64_t t_start;     /* handshake start, us */
+	uint64_t t_sent;      /* echo: last send, us */
+	uint32_t sent, acked; /* echo counters */
 };
 
 /* ---- Configuration and shared state -------------------------------------- */
@@ -87,13 +94,13 @@ typedef struct config {
 	int port;
 	const char *path;
 	const char *scenario;
-	int transport;         /* T_WS or T_POLLING */
+	int transport; /* T_WS or T_POLLING */
 	int n, k, size, ramp;
-	int threads;           /* worker threads, 1..cores */
+	int threads; /* worker threads, 1..cores */
 	double timeout_s, hold_s;
-	double settle_s;       /* pause between the last connect and the run; <0: default */
-	double linger_s;       /* stay connected this long after the run */
-	bool progress;         /* "connected" and "run done" lines on stderr */
+	double settle_s; /* pause between the last connect and the run; <0: default */
+	double linger_s; /* stay connected this long after the run */
+	bool progress;   /* "connected" and "run done" lines on stderr */
 	int server_pid;
 	bool json;
 	const char *room;
@@ -123,18 +130,18 @@ uint32_t hist_pct(const hist *h, double q);
 
 typedef struct worker {
 	int index;
-	int epfd, wakefd;      /* wakefd: an eventfd in epfd, written to wake the loop */
-	char *rbuf;            /* read buffer shared by the worker's channels */
-	uint64_t read_now;     /* time of the current read batch, us */
-	uint32_t lo, hi;       /* its clients: clients[lo, hi) */
-	uint32_t ramp;         /* its share of the handshakes in flight */
+	int epfd, wakefd;  /* wakefd: an eventfd in epfd, written to wake the loop */
+	char *rbuf;        /* read buffer shared by the worker's channels */
+	uint64_t read_now; /* time of the current read batch, us */
+	uint32_t lo, hi;   /* its clients: clients[lo, hi) */
+	uint32_t ramp;     /* its share of the handshakes in flight */
 	uint32_t started, inflight, n_connected, n_failed, n_dropped;
 	uint64_t t_first_start, t_last_connected;
-	uint64_t deliveries, last_delivery;   /* "broadcast" events received, last at (us) */
+	uint64_t deliveries, last_delivery; /* "broadcast" events received, last at (us) */
 	uint64_t acks, last_ack, expect;
-	hist lat;              /* echo round trips, us */
+	hist lat; /* echo round trips, us */
 	char first_error[96];
-	bool running;          /* saw the run start */
+	bool running; /* saw the run start */
 	bool conn_flag, done_flag;
 	/* written by the worker, read by the coordinating thread */
 	atomic_uint pub_connected, pub_failed, pub_dropped;
@@ -143,11 +150,11 @@ typedef struct worker {
 	pthread_t thread;
 } worker;
 
-extern _Thread_local worker *tw;   /* the calling thread's worker */
+extern _Thread_local worker *tw; /* the calling thread's worker */
 extern client *clients;
 extern uint32_t nclients;
-extern char *payload_echo;         /* 42["echo","xxx"] without the ack id */
-extern atomic_bool g_run, g_stop;  /* set by the coordinator */
+extern char *payload_echo;        /* 42["echo","xxx"] without the ack id */
+extern atomic_bool g_run, g_stop; /* set by the coordinator */
 
 void worker_turn(worker *w, int timeout_ms);
 void *worker_main(void *arg);
@@ -170,8 +177,7 @@ void chan_close(chan *ch);
 void chan_send(chan *ch, const void *d, size_t n);
 void ws_send_text(chan *ch, const char *d, size_t n);
 /* Send an HTTP request on the channel (connecting first if needed). */
-void http_request(chan *ch, const char *method, const char *query, const char *body,
-                  size_t blen);
+void http_request(chan *ch, const char *method, const char *query, const char *body, size_t blen);
 /* Start a WebSocket upgrade on the channel. */
 void ws_open(chan *ch, const char *query);
 

@@ -8,15 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXACT 2048u          /* values below are their own bucket */
-#define SUB 1024u            /* sub-buckets per power of two above */
+#define EXACT    2048u /* values below are their own bucket */
+#define SUB      1024u /* sub-buckets per power of two above */
 #define NBUCKETS (EXACT + (32u - 11u) * SUB)
 
 static uint32_t bucket_of(uint32_t v)
 {
 	if (v < EXACT)
 		return v;
-	unsigned e = 31u - (unsigned)__builtin_clz(v);   /* 11..31 */
+	unsigned e = 31u - (unsigned)__builtin_clz(v); /* 11..31 */
 	unsigned shift = e - 10u;
 	return EXACT + (e - 11u) * SUB + ((v >> shift) - SUB);
 }

@@ -49,7 +49,7 @@ static hist lat;
 
 typedef struct proc_stat {
 	long rss_kb, hwm_kb;
-	double cpu_s, sys_s;   /* user+system, system alone */
+	double cpu_s, sys_s; /* user+system, system alone */
 } proc_stat;
 
 static bool read_proc(int pid, proc_stat *ps)
@@ -79,9 +79,8 @@ static bool read_proc(int pid, proc_stat *ps)
 		char *p = strrchr(b, ')');
 		unsigned long ut = 0, st = 0;
 		/* fields after the command: state(3) ... utime(14) stime(15) */
-		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-		                &ut, &st) == 2)
-		{
+		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+		                &st) == 2) {
 			ps->cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 			ps->sys_s = (double)st / (double)sysconf(_SC_CLK_TCK);
 		}
@@ -93,8 +92,8 @@ static double self_cpu_s(void)
 {
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
 }
 
 /* ---- Options ---------------------------------------------------------------------- */
@@ -102,7 +101,8 @@ static double self_cpu_s(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: sio-bench idle|fanout|echo|polling-fanout|polling-echo|handshake [options]\n"
+	        "usage: sio-bench idle|fanout|echo|polling-fanout|polling-echo|handshake "
+	        "[options]\n"
 	        "  --host ADDR        server address, 127.0.0.0/8 only (127.0.0.1)\n"
 	        "  --port P           server port (3000)\n"
 	        "  --path PATH        Socket.IO path (/socket.io/)\n"
@@ -149,53 +149,108 @@ static int parse_sources(const char *s)
 static int parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "host", required_argument, 0, 'H' }, { "port", required_argument, 0, 'p' },
-		{ "path", required_argument, 0, 'P' }, { "size", required_argument, 0, 's' },
-		{ "ramp", required_argument, 0, 'r' }, { "room", required_argument, 0, 'R' },
+		{ "host", required_argument, 0, 'H' },
+		{ "port", required_argument, 0, 'p' },
+		{ "path", required_argument, 0, 'P' },
+		{ "size", required_argument, 0, 's' },
+		{ "ramp", required_argument, 0, 'r' },
+		{ "room", required_argument, 0, 'R' },
 		{ "transport", required_argument, 0, 'T' },
-		{ "sources", required_argument, 0, 'S' }, { "hold", required_argument, 0, 'o' },
+		{ "sources", required_argument, 0, 'S' },
+		{ "hold", required_argument, 0, 'o' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "threads", required_argument, 0, 'N' },
 		{ "settle", required_argument, 0, 'e' },
 		{ "linger", required_argument, 0, 'l' },
 		{ "progress", no_argument, 0, 'g' },
-		{ "server-pid", required_argument, 0, 'i' }, { "json", no_argument, 0, 'j' },
-		{ "scenario", required_argument, 0, 'c' }, { "help", no_argument, 0, 'h' },
+		{ "server-pid", required_argument, 0, 'i' },
+		{ "json", no_argument, 0, 'j' },
+		{ "scenario", required_argument, 0, 'c' },
+		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	cfg = (config){ .host = "127.0.0.1", .port = 3000, .path = "/socket.io/", .n = 1000,
-	                .k = 100, .size = 64, .ramp = 256, .timeout_s = 60,
-	                .hold_s = 1, .room = "bench", .transport = T_WS, .threads = 1,
-	                .settle_s = -1 };
+	cfg = (config){ .host = "127.0.0.1",
+		        .port = 3000,
+		        .path = "/socket.io/",
+		        .n = 1000,
+		        .k = 100,
+		        .size = 64,
+		        .ramp = 256,
+		        .timeout_s = 60,
+		        .hold_s = 1,
+		        .room = "bench",
+		        .transport = T_WS,
+		        .threads = 1,
+		        .settle_s = -1 };
 	int c;
 	while ((c = getopt_long(argc, argv, "n:k:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'H': cfg.host = optarg; break;
-		case 'p': cfg.port = atoi(optarg); break;
-		case 'P': cfg.path = optarg; break;
-		case 'n': cfg.n = atoi(optarg); break;
-		case 'k': cfg.k = atoi(optarg); break;
-		case 's': cfg.size = atoi(optarg); break;
-		case 'r': cfg.ramp = atoi(optarg); break;
-		case 'N': cfg.threads = atoi(optarg); break;
-		case 'e': cfg.settle_s = atof(optarg); break;
-		case 'l': cfg.linger_s = atof(optarg); break;
-		case 'g': cfg.progress = true; break;
-		case 'R': cfg.room = optarg; break;
+		case 'H':
+			cfg.host = optarg;
+			break;
+		case 'p':
+			cfg.port = atoi(optarg);
+			break;
+		case 'P':
+			cfg.path = optarg;
+			break;
+		case 'n':
+			cfg.n = atoi(optarg);
+			break;
+		case 'k':
+			cfg.k = atoi(optarg);
+			break;
+		case 's':
+			cfg.size = atoi(optarg);
+			break;
+		case 'r':
+			cfg.ramp = atoi(optarg);
+			break;
+		case 'N':
+			cfg.threads = atoi(optarg);
+			break;
+		case 'e':
+			cfg.settle_s = atof(optarg);
+			break;
+		case 'l':
+			cfg.linger_s = atof(optarg);
+			break;
+		case 'g':
+			cfg.progress = true;
+			break;
+		case 'R':
+			cfg.room = optarg;
+			break;
 		case 'T':
 			if (strcmp(optarg, "polling") == 0)
 				cfg.transport = T_POLLING;
 			else if (strcmp(optarg, "websocket") != 0)
 				return -1;
 			break;
-		case 'S': if (parse_sources(optarg) < 0) return -1; break;
-		case 'o': cfg.hold_s = atof(optarg); break;
-		case 't': cfg.timeout_s = atof(optarg); break;
-		case 'i': cfg.server_pid = atoi(optarg); break;
-		case 'j': cfg.json = true; break;
-		case 'c': cfg.scenario = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: return -1;
+		case 'S':
+			if (parse_sources(optarg) < 0)
+				return -1;
+			break;
+		case 'o':
+			cfg.hold_s = atof(optarg);
+			break;
+		case 't':
+			cfg.timeout_s = atof(optarg);
+			break;
+		case 'i':
+			cfg.server_pid = atoi(optarg);
+			break;
+		case 'j':
+			cfg.json = true;
+			break;
+		case 'c':
+			cfg.scenario = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
 		}
 	}
 	if (!cfg.scenario && optind < argc)
@@ -210,8 +265,8 @@ static int parse_args(int argc, char **argv)
 	bool ok = false;
 	for (size_t i = 0; i < 4; i++)
 		ok |= strcmp(cfg.scenario, known[i]) == 0;
-	if (!ok || cfg.n <= 0 || cfg.k <= 0 || cfg.size < 0 || cfg.ramp <= 0 || cfg.timeout_s <= 0 ||
-	    cfg.threads <= 0)
+	if (!ok || cfg.n <= 0 || cfg.k <= 0 || cfg.size < 0 || cfg.ramp <= 0 ||
+	    cfg.timeout_s <= 0 || cfg.threads <= 0)
 		return -1;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (cores > 0 && cfg.threads > cores) {
@@ -236,8 +291,8 @@ static int parse_args(int argc, char **argv)
 typedef struct result {
 	bool complete;
 	double connect_s, run_s, gen_cpu_pct, srv_cpu_pct;
-	double conn_gen_cpu_pct, conn_srv_cpu_pct;   /* during the ramp-up */
-	double srv_sys_share, conn_srv_sys_share;   /* % of the server's CPU in the kernel */
+	double conn_gen_cpu_pct, conn_srv_cpu_pct; /* during the ramp-up */
+	double srv_sys_share, conn_srv_sys_share;  /* % of the server's CPU in the kernel */
 	proc_stat before, after, end;
 	long peak_rss_kb;
 	double rate;
@@ -258,13 +313,12 @@ static void report(const result *r)
 		       "\"connect_s\":%.3f,\"connect_per_s\":%.0f,\"run_s\":%.3f,"
 		       "\"%s\":%llu,\"%s_per_s\":%.0f,",
 		       cfg.transport == T_POLLING ? "polling-" : "", cfg.scenario,
-		       r->complete ? "true" : "false", cfg.n, cfg.k, cfg.size, cfg.ramp, cfg.threads,
-		       n_connected,
-		       n_failed, n_dropped, r->connect_s, conn_rate, r->run_s, r->rate_name,
-		       (unsigned long long)r->count, r->rate_name, r->rate);
+		       r->complete ? "true" : "false", cfg.n, cfg.k, cfg.size, cfg.ramp,
+		       cfg.threads, n_connected, n_failed, n_dropped, r->connect_s, conn_rate,
+		       r->run_s, r->rate_name, (unsigned long long)r->count, r->rate_name, r->rate);
 		if (lat.n)
-			printf("\"p50_us\":%u,\"p99_us\":%u,\"p999_us\":%u,\"max_us\":%u,", r->p50, r->p99,
-			       r->p999, r->pmax);
+			printf("\"p50_us\":%u,\"p99_us\":%u,\"p999_us\":%u,\"max_us\":%u,", r->p50,
+			       r->p99, r->p999, r->pmax);
 		printf("\"connect_gen_cpu_pct\":%.1f,\"connect_server_cpu_pct\":%.1f,",
 		       r->conn_gen_cpu_pct, r->conn_srv_cpu_pct);
 		printf("\"gen_cpu_pct\":%.1f,\"server_cpu_pct\":%.1f,\"server_sys_share_pct\":%.1f,"
@@ -272,8 +326,7 @@ static void report(const result *r)
 		       "\"server_rss_after_kb\":%ld,\"server_rss_per_conn_bytes\":%ld,"
 		       "\"server_peak_rss_kb\":%ld,\"server_hwm_kb\":%ld,\"error\":\"%s\"}\n",
 		       r->gen_cpu_pct, r->srv_cpu_pct, r->srv_sys_share, r->before.rss_kb,
-		       r->after.rss_kb, per_conn,
-		       r->peak_rss_kb, r->end.hwm_kb, first_error);
+		       r->after.rss_kb, per_conn, r->peak_rss_kb, r->end.hwm_kb, first_error);
 		return;
 	}
 	printf("scenario %s%s: %s\n", cfg.transport == T_POLLING ? "polling-" : "", cfg.scenario,
@@ -281,8 +334,9 @@ static void report(const result *r)
 	printf("  clients %d connected %u failed %u dropped %u\n", cfg.n, n_connected, n_failed,
 	       n_dropped);
 	printf("  connect: %.3f s, %.0f/s (ramp %d, threads %d), generator cpu %.1f%%, "
-	       "server cpu %.1f%%\n", r->connect_s, conn_rate, cfg.ramp, cfg.threads,
-	       r->conn_gen_cpu_pct, r->conn_srv_cpu_pct);
+	       "server cpu %.1f%%\n",
+	       r->connect_s, conn_rate, cfg.ramp, cfg.threads, r->conn_gen_cpu_pct,
+	       r->conn_srv_cpu_pct);
 	printf("  run: %.3f s, %llu %s, %.0f %s/s\n", r->run_s, (unsigned long long)r->count,
 	       r->rate_name, r->rate, r->rate_name);
 	if (lat.n)
@@ -291,7 +345,8 @@ static void report(const result *r)
 	printf("  generator cpu %.1f%%, server cpu %.1f%% (%.0f%% of it in the kernel)\n",
 	       r->gen_cpu_pct, r->srv_cpu_pct, r->srv_sys_share);
 	if (cfg.server_pid)
-		printf("  server rss before %ld kB, after %ld kB (%ld B/conn), peak %ld kB, hwm %ld kB\n",
+		printf("  server rss before %ld kB, after %ld kB (%ld B/conn), peak %ld kB, hwm "
+		       "%ld kB\n",
 		       r->before.rss_kb, r->after.rss_kb, per_conn, r->peak_rss_kb, r->end.hwm_kb);
 	if (first_error[0])
 		printf("  first error: %s\n", first_error);
@@ -300,7 +355,11 @@ static void report(const result *r)
 /* ---- Main loop ---------------------------------------------------------------------------- */
 
 static volatile sig_atomic_t interrupted;
-static void on_sig(int s) { (void)s; interrupted = 1; }
+static void on_sig(int s)
+{
+	(void)s;
+	interrupted = 1;
+}
 
 static void raise_nofile(void)
 {
@@ -310,7 +369,6 @@ static void raise_nofile(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
-
 
 /* Split the clients into contiguous slices, one per worker; the last worker
  * is run by the main thread, coordinates, and owns the fan-out sender (the
@@ -358,8 +416,7 @@ static void wake_all(void)
 }
 
 /* After the threads ended: totals, first/last times, histograms, errors. */
-static void merge(uint64_t *deliveries, uint64_t *last_delivery, uint64_t *acks,
-                  uint64_t *last_ack)
+static void merge(uint64_t *deliveries, uint64_t *last_delivery, uint64_t *acks, uint64_t *last_ack)
 {
 	*deliveries = *last_delivery = *acks = *last_ack = 0;
 	n_connected = n_failed = n_dropped = 0;
@@ -446,7 +503,8 @@ int main(int argc, char **argv)
 	tw = self;
 	int started = 0;
 	for (; started < nworkers - 1; started++)
-		if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started])) {
+		if (pthread_create(&workers[started].thread, NULL, worker_main,
+		                   &workers[started])) {
 			perror("sio-bench: pthread_create");
 			break;
 		}
@@ -465,8 +523,10 @@ int main(int argc, char **argv)
 			read_proc(cfg.server_pid, &ps);
 			if (wall > 0) {
 				r.conn_gen_cpu_pct = (self_cpu_s() - conn_cpu0) / wall * 100;
-				r.conn_srv_cpu_pct = ps.cpu_s >= 0 && conn_srv_cpu0 >= 0
-				                     ? (ps.cpu_s - conn_srv_cpu0) / wall * 100 : -1;
+				r.conn_srv_cpu_pct =
+				        ps.cpu_s >= 0 && conn_srv_cpu0 >= 0
+				                ? (ps.cpu_s - conn_srv_cpu0) / wall * 100
+				                : -1;
 			}
 			if (ps.cpu_s > conn_srv_cpu0 && conn_srv_cpu0 >= 0) {
 				r.conn_srv_sys_share = (ps.sys_s - conn_srv_sys0) /
@@ -476,7 +536,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "sio-bench: connected %u\n", n_connected_now());
 			/* the receivers are in; give the server a moment before measuring */
 			t_settle = t + (cfg.settle_s >= 0 ? (uint64_t)(cfg.settle_s * 1e6)
-			                : idle ? 1000000 : 200000);
+			                : idle            ? 1000000
+			                                  : 200000);
 		}
 		if (cfg.server_pid && t >= t_sample) {
 			proc_stat ps;
@@ -533,10 +594,12 @@ int main(int argc, char **argv)
 		double wall = (double)(t_end - t_run) / 1e6;
 		if (wall > 0) {
 			r.gen_cpu_pct = (gen_cpu_end - cpu0) / wall * 100;
-			r.srv_cpu_pct = srv_cpu0 >= 0 ? (srv_end.cpu_s - srv_cpu0) / wall * 100 : -1;
+			r.srv_cpu_pct =
+			        srv_cpu0 >= 0 ? (srv_end.cpu_s - srv_cpu0) / wall * 100 : -1;
 		}
 		if (srv_cpu0 >= 0 && srv_end.cpu_s > srv_cpu0)
-			r.srv_sys_share = (srv_end.sys_s - srv_sys0) / (srv_end.cpu_s - srv_cpu0) * 100;
+			r.srv_sys_share =
+			        (srv_end.sys_s - srv_sys0) / (srv_end.cpu_s - srv_cpu0) * 100;
 	}
 	r.end = srv_end;
 	if (r.end.rss_kb > r.peak_rss_kb)
@@ -544,10 +607,11 @@ int main(int argc, char **argv)
 	if (!idle)
 		r.after = r.end;
 	r.connect_s = t_last_connected > t_first_start
-	                      ? (double)(t_last_connected - t_first_start) / 1e6 : 0;
+	                      ? (double)(t_last_connected - t_first_start) / 1e6
+	                      : 0;
 	r.complete = run_done && n_failed == 0 && n_dropped == 0;
 	if (handshake || idle) {
-		r.gen_cpu_pct = r.conn_gen_cpu_pct;   /* the ramp-up is what they measure */
+		r.gen_cpu_pct = r.conn_gen_cpu_pct; /* the ramp-up is what they measure */
 		r.srv_cpu_pct = r.conn_srv_cpu_pct;
 		r.srv_sys_share = r.conn_srv_sys_share;
 	}

@@ -24,7 +24,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
-#define RBUF_SIZE (1 << 20)
+#define RBUF_SIZE  (1 << 20)
 #define MAX_EVENTS 1024
 
 static const char bcast_prefix[] = "42[\"broadcast\"";
@@ -99,7 +99,7 @@ void net_wake(worker *w)
 {
 	uint64_t one = 1;
 	ssize_t r = write(w->wakefd, &one, sizeof(one));
-	(void)r;   /* EAGAIN: a wake-up is already pending */
+	(void)r; /* EAGAIN: a wake-up is already pending */
 }
 
 int chan_connect(chan *ch, const struct sockaddr_in *src)
@@ -124,7 +124,7 @@ int chan_connect(chan *ch, const struct sockaddr_in *src)
 		return -1;
 	}
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-	                          .data.ptr = ch };
+		                  .data.ptr = ch };
 	if (epoll_ctl(tw->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		close(fd);
 		return -1;
@@ -274,7 +274,7 @@ static ssize_t ws_parse(chan *ch, const char *p, size_t len)
 			hl = 10;
 		}
 		if (h[1] & 0x80)
-			hl += 4;   /* servers do not mask; skip the key if one does */
+			hl += 4; /* servers do not mask; skip the key if one does */
 		if (len - off < hl + plen)
 			break;
 		const char *d = p + off + hl;
@@ -283,7 +283,8 @@ static ssize_t ws_parse(chan *ch, const char *p, size_t len)
 		bool fin = h[0] & 0x80;
 		off += hl + n;
 		if (op == 1 && fin) {
-			if (n >= BCAST_PREFIX_LEN && memcmp(d, bcast_prefix, BCAST_PREFIX_LEN) == 0) {
+			if (n >= BCAST_PREFIX_LEN &&
+			    memcmp(d, bcast_prefix, BCAST_PREFIX_LEN) == 0) {
 				tw->deliveries++;
 				tw->last_delivery = tw->read_now;
 				continue;
@@ -319,11 +320,10 @@ static ssize_t ws_parse(chan *ch, const char *p, size_t len)
 
 /* ---- HTTP ----------------------------------------------------------------------- */
 
-void http_request(chan *ch, const char *method, const char *query, const char *body,
-                  size_t blen)
+void http_request(chan *ch, const char *method, const char *query, const char *body, size_t blen)
 {
 	if (ch->fd >= 0 && ch->conn_close)
-		chan_close(ch);   /* the server closes after each response */
+		chan_close(ch); /* the server closes after each response */
 	if (ch->fd < 0 && chan_connect(ch, cfg.nsrc ? &cfg.src[ch->cl->id % cfg.nsrc] : NULL)) {
 		proto_chan_closed(ch, "connect failed");
 		return;
@@ -331,10 +331,11 @@ void http_request(chan *ch, const char *method, const char *query, const char *b
 	char head[1024];
 	int n;
 	if (body)
-		n = snprintf(head, sizeof(head),
-		             "%s %s?%s HTTP/1.1\r\nHost: %s\r\n"
-		             "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n",
-		             method, cfg.path, query, cfg.hostport, blen);
+		n = snprintf(
+		        head, sizeof(head),
+		        "%s %s?%s HTTP/1.1\r\nHost: %s\r\n"
+		        "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n",
+		        method, cfg.path, query, cfg.hostport, blen);
 	else
 		n = snprintf(head, sizeof(head), "%s %s?%s HTTP/1.1\r\nHost: %s\r\n\r\n", method,
 		             cfg.path, query, cfg.hostport);
@@ -357,7 +358,7 @@ void http_request(chan *ch, const char *method, const char *query, const char *b
 static const char *find_hdr(const char *h, const char *end, const char *name)
 {
 	size_t nl = strlen(name);
-	for (const char *p = h; p && p < end; ) {
+	for (const char *p = h; p && p < end;) {
 		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
 		if (!eol)
 			break;
@@ -444,14 +445,14 @@ static ssize_t chan_parse(chan *ch, const char *p, size_t len)
 		else if (ch->state == ST_HTTP)
 			r = http_parse(ch, p + off, len - off);
 		else
-			r = (ssize_t)(len - off);   /* unsolicited bytes: drop */
+			r = (ssize_t)(len - off); /* unsolicited bytes: drop */
 		if (r < 0)
 			return -1;
 		if (r == 0)
 			break;
 		off += (size_t)r;
 		if (ch->state == ST_WS)
-			break;   /* ws_parse took all complete frames */
+			break; /* ws_parse took all complete frames */
 	}
 	return (ssize_t)off;
 }
@@ -497,7 +498,7 @@ static void chan_readable(chan *ch)
 			buf_append(&ch->in, data + used, len - (size_t)used);
 		}
 		if ((size_t)n < room)
-			return;   /* drained; edge-triggered epoll reports new data */
+			return; /* drained; edge-triggered epoll reports new data */
 	}
 }
 
@@ -510,7 +511,8 @@ static void chan_event(chan *ch, uint32_t ev)
 		socklen_t sl = sizeof(err);
 		getsockopt(ch->fd, SOL_SOCKET, SO_ERROR, &err, &sl);
 		if (err) {
-			chan_fail(ch, err == ECONNREFUSED ? "connection refused" : "connect failed");
+			chan_fail(ch,
+			          err == ECONNREFUSED ? "connection refused" : "connect failed");
 			return;
 		}
 		ch->connected = true;
@@ -520,7 +522,7 @@ static void chan_event(chan *ch, uint32_t ev)
 	if (ch->fd >= 0 && (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 		chan_readable(ch);
 	if (ch->fd >= 0 && ch->conn_close && ch->state == ST_IDLE) {
-		chan_close(ch);   /* the next request reconnects */
+		chan_close(ch); /* the next request reconnects */
 	}
 }
 

@@ -237,6 +237,6 @@ void proto_chan_closed(chan *ch, const char *why)
 {
 	client *cl = ch->cl;
 	if (ch->kind != CH_WS && strcmp(why, "idle close") == 0)
-		return;   /* HTTP keep-alive connection closed between requests */
+		return; /* HTTP keep-alive connection closed between requests */
 	client_fail(cl, why);
 }

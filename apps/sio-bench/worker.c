@@ -23,7 +23,7 @@ client *clients;
 uint32_t nclients;
 char *payload_echo;
 atomic_bool g_run, g_stop;
-extern worker *workers;            /* main.c: the coordinator is the last one */
+extern worker *workers; /* main.c: the coordinator is the last one */
 extern int nworkers;
 
 static void wake_coordinator(void)
@@ -126,7 +126,7 @@ void worker_run_start(worker *w)
 	if (fanout) {
 		uint32_t receivers = w->n_connected;
 		if (w->hi == nclients && clients[nclients - 1].phase == P_CONNECTED)
-			receivers--;   /* the sender is not in the room */
+			receivers--; /* the sender is not in the room */
 		w->expect = (uint64_t)receivers * (uint64_t)cfg.k;
 	} else if (echo) {
 		w->expect = (uint64_t)w->n_connected * (uint64_t)cfg.k;
@@ -142,7 +142,7 @@ static bool received_all(const worker *w)
 		return w->deliveries >= w->expect;
 	if (strcmp(cfg.scenario, "echo") == 0)
 		return w->acks >= w->expect;
-	return false;   /* idle and handshake end on the coordinator's clock */
+	return false; /* idle and handshake end on the coordinator's clock */
 }
 
 /* One loop turn: ramp, wait for events, publish what changed. */

@@ -39,7 +39,9 @@ static sio_out *args_from(const sio_args *a, size_t from)
 
 static void on_message(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)ack; (void)u;
+	(void)ev;
+	(void)ack;
+	(void)u;
 	sio_out *o = args_from(a, 0);
 	sio_emit(s, "message-back", o);
 	sio_out_free(o);
@@ -48,7 +50,9 @@ static void on_message(sio_socket *s, const char *ev, const sio_args *a, sio_ack
 static void on_message_with_ack(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack,
                                 void *u)
 {
-	(void)s; (void)ev; (void)u;
+	(void)s;
+	(void)ev;
+	(void)u;
 	if (!ack)
 		return;
 	sio_out *o = args_from(a, 0);
@@ -72,7 +76,8 @@ static void on_join_leave(sio_socket *s, const char *ev, const sio_args *a, sio_
 
 static void on_to_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ack; (void)u;
+	(void)ack;
+	(void)u;
 	bool except = strcmp(ev, "to-room-except") == 0;
 	const char *room = sio_args_str(a, 0, NULL);
 	const char *ex = except ? sio_args_str(a, 1, NULL) : NULL;
@@ -87,7 +92,9 @@ static void on_to_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack
 
 static void on_broadcast(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)ack; (void)u;
+	(void)ev;
+	(void)ack;
+	(void)u;
 	sio_out *o = args_from(a, 0);
 	sio_socket_broadcast(s, "broadcast", o);
 	sio_out_free(o);
@@ -109,7 +116,9 @@ static void on_answer(sio_socket *s, const sio_args *a, const char *err, void *u
 
 static void on_ask(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)ack; (void)u;
+	(void)ev;
+	(void)ack;
+	(void)u;
 	sio_out *o = args_from(a, 0);
 	sio_emit_with_ack(s, "question", o, 500, on_answer, NULL);
 	sio_out_free(o);
@@ -118,7 +127,10 @@ static void on_ask(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ac
 static void on_disconnect_me(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack,
                              void *u)
 {
-	(void)ev; (void)a; (void)ack; (void)u;
+	(void)ev;
+	(void)a;
+	(void)ack;
+	(void)u;
 	sio_disconnect(s, false);
 }
 
@@ -131,10 +143,10 @@ static void add_id(sio_socket *s, void *u)
 	sio_out_str(((id_collect *)u)->o, sio_socket_id(s));
 }
 
-static void on_fetch_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack,
-                          void *u)
+static void on_fetch_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)u;
+	(void)ev;
+	(void)u;
 	const char *room = sio_args_str(a, 0, NULL);
 	if (!room || !ack)
 		return;
@@ -169,7 +181,8 @@ static void on_room_answers(sio_namespace *nsp, const sio_args *const *resp, siz
 
 static void on_ask_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)u;
+	(void)ev;
+	(void)u;
 	const char *room = sio_args_str(a, 0, NULL);
 	if (!room || !ack)
 		return;
@@ -184,7 +197,9 @@ static void on_ask_room(sio_socket *s, const char *ev, const sio_args *a, sio_ac
 
 static void on_kick_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)ack; (void)u;
+	(void)ev;
+	(void)ack;
+	(void)u;
 	const char *room = sio_args_str(a, 0, NULL);
 	const char *rooms[1] = { room };
 	sio_broadcast b = { rooms, 1, NULL, 0, NULL, false };
@@ -237,7 +252,8 @@ static int refuse_mw(sio_socket *s, const char **message, const char **data, voi
 /* /dyn-<a-z0-9>+ */
 static bool match_dyn(const char *name, const char *auth, void *u)
 {
-	(void)auth; (void)u;
+	(void)auth;
+	(void)u;
 	if (strncmp(name, "/dyn-", 5) != 0 || !name[5])
 		return false;
 	for (const char *p = name + 5; *p; p++)
@@ -253,7 +269,10 @@ typedef struct pending_mw {
 	bool refuse;
 } pending_mw;
 
-static void pending_closed(uv_handle_t *h) { free(h->data); }
+static void pending_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
 
 static void on_mw_timer(uv_timer_t *t)
 {
@@ -275,9 +294,9 @@ static void async_mw(sio_socket *s, sio_next *next, void *u)
 	}
 	p->next = next;
 	p->refuse = strstr(sio_socket_auth(s, NULL), "\"token\":\"refuse\"") != NULL;
-	uv_timer_init(eio_server_loop(sio_server_engine(
-	                  sio_namespace_server(sio_socket_namespace(s)))),
-	              &p->t);
+	uv_timer_init(
+	        eio_server_loop(sio_server_engine(sio_namespace_server(sio_socket_namespace(s)))),
+	        &p->t);
 	p->t.data = p;
 	uv_timer_start(&p->t, on_mw_timer, 20, 0);
 }
@@ -300,8 +319,8 @@ static void on_http(eio_http_request *req, void *u)
 		size_t n;
 		const char *b = eio_http_request_body(req, &n);
 		const char *tag = eio_request_header(info, "x-echo-tag");
-		eio_http_reply(req, 200, tag && strcmp(tag, "json") == 0 ? "application/json"
-		                                                        : "text/plain",
+		eio_http_reply(req, 200,
+		               tag && strcmp(tag, "json") == 0 ? "application/json" : "text/plain",
 		               b, n);
 	} else {
 		eio_http_reply(req, 404, "text/plain", "Not Found", 9);
@@ -333,11 +352,14 @@ int main(int argc, char **argv)
 		if (app_cli_apply(&cli, &o.eio, c, optarg))
 			continue;
 		switch (c) {
-		case 'V': printf("sio-echo %s\n", EIO_VERSION); return 0;
+		case 'V':
+			printf("sio-echo %s\n", EIO_VERSION);
+			return 0;
 		case 'h':
 			printf("usage: sio-echo [options]\n" APP_CLI_USAGE "  --version, --help\n");
 			return 0;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	uv_loop_t *loop = uv_default_loop();

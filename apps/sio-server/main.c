@@ -27,95 +27,96 @@
 #include <unistd.h>
 
 typedef struct app {
-    srv_config cfg;
-    eio_listener *l;
-    sio_server *srv;
-    sio_namespace *root;
-    srv_auth *auth;
-    srv_rooms *rooms;
-    srv_limits *limits;
-    srv_expiry *expiry;
-    srv_presence *presence;
-    srv_api api;
-    srv_metrics *metrics;
-    srv_emit *emit;
-    uv_signal_t sigterm, sigint;
-    uv_timer_t stop_timer;
-    uv_timer_t deadline;       /* shutdown.graceMs: the bound on a graceful stop */
-    bool stopping;
+	srv_config cfg;
+	eio_listener *l;
+	sio_server *srv;
+	sio_namespace *root;
+	srv_auth *auth;
+	srv_rooms *rooms;
+	srv_limits *limits;
+	srv_expiry *expiry;
+	srv_presence *presence;
+	srv_api api;
+	srv_metrics *metrics;
+	srv_emit *emit;
+	uv_signal_t sigterm, sigint;
+	uv_timer_t stop_timer;
+	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
+	bool stopping;
 } app;
 
 static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
-    app *a = user;
-    srv_metrics_disconnect(a->metrics, reason);
-    srv_expiry_on_disconnect(a->expiry, s);
-    srv_presence_on_disconnect(a->presence, s);
-    srv_user_free(srv_user_of(s));
-    sio_socket_set_user(s, NULL);
+	app *a = user;
+	srv_metrics_disconnect(a->metrics, reason);
+	srv_expiry_on_disconnect(a->expiry, s);
+	srv_presence_on_disconnect(a->presence, s);
+	srv_user_free(srv_user_of(s));
+	sio_socket_set_user(s, NULL);
 }
 
 static void on_connection(sio_socket *s, void *user)
 {
-    app *a = user;
-    sio_on_disconnect(s, on_disconnect, a);
-    srv_metrics_connection(a->metrics, s);
-    srv_rooms_on_connection(a->rooms, s);
-    srv_expiry_on_connection(a->expiry, s);
-    srv_presence_on_connection(a->presence, s);
+	app *a = user;
+	sio_on_disconnect(s, on_disconnect, a);
+	srv_metrics_connection(a->metrics, s);
+	srv_rooms_on_connection(a->rooms, s);
+	srv_expiry_on_connection(a->expiry, s);
+	srv_presence_on_connection(a->presence, s);
 }
 
 static void on_stop_timer(uv_timer_t *t)
 {
-    app *a = t->data;
-    srv_presence_stop(a->presence);
-    srv_expiry_close(a->expiry);
-    sio_server_close(a->srv);
-    srv_emit_close(a->emit);
-    eio_listener_close(a->l);
-    uv_close((uv_handle_t *)&a->stop_timer, NULL);
+	app *a = t->data;
+	srv_presence_stop(a->presence);
+	srv_expiry_close(a->expiry);
+	sio_server_close(a->srv);
+	srv_emit_close(a->emit);
+	eio_listener_close(a->l);
+	uv_close((uv_handle_t *)&a->stop_timer, NULL);
 }
 
 /* The loop should have ended long before shutdown.graceMs; if a handle
  * refuses to close, the stop is still bounded (exit 1: not graceful). */
 static void on_deadline(uv_timer_t *t)
 {
-    app *a = t->data;
-    fprintf(stderr, "sio-server: not stopped after %ld ms, exiting\n", a->cfg.shutdown_grace_ms);
-    _exit(1);
+	app *a = t->data;
+	fprintf(stderr, "sio-server: not stopped after %ld ms, exiting\n",
+	        a->cfg.shutdown_grace_ms);
+	_exit(1);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
-    app *a = h->data;
-    if (a->stopping)
-        return;
-    a->stopping = true;
-    fprintf(stderr, "sio-server: signal %d, shutting down\n", signum);
-    if (a->cfg.shutdown_event) {
-        int n = sio_broadcast_emit(a->root, &(sio_broadcast){0}, a->cfg.shutdown_event, NULL);
-        if (n > 0)
-            srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
-    }
-    uv_signal_stop(&a->sigterm);
-    uv_signal_stop(&a->sigint);
-    uv_close((uv_handle_t *)&a->sigterm, NULL);
-    uv_close((uv_handle_t *)&a->sigint, NULL);
-    /* let the event reach the clients (written on the next loop turns,
+	app *a = h->data;
+	if (a->stopping)
+		return;
+	a->stopping = true;
+	fprintf(stderr, "sio-server: signal %d, shutting down\n", signum);
+	if (a->cfg.shutdown_event) {
+		int n = sio_broadcast_emit(a->root, &(sio_broadcast){ 0 }, a->cfg.shutdown_event,
+		                           NULL);
+		if (n > 0)
+			srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
+	}
+	uv_signal_stop(&a->sigterm);
+	uv_signal_stop(&a->sigint);
+	uv_close((uv_handle_t *)&a->sigterm, NULL);
+	uv_close((uv_handle_t *)&a->sigint, NULL);
+	/* let the event reach the clients (written on the next loop turns,
      * or on the next poll of a polling client), then close */
-    long delay = a->cfg.shutdown_grace_ms < 300 ? a->cfg.shutdown_grace_ms : 300;
-    uv_timer_start(&a->stop_timer, on_stop_timer, (uint64_t)(delay > 0 ? delay : 0), 0);
-    /* unreferenced: it never keeps the loop alive by itself */
-    long bound = a->cfg.shutdown_grace_ms > delay ? a->cfg.shutdown_grace_ms : delay + 1000;
-    uv_timer_start(&a->deadline, on_deadline, (uint64_t)bound, 0);
-    uv_unref((uv_handle_t *)&a->deadline);
+	long delay = a->cfg.shutdown_grace_ms < 300 ? a->cfg.shutdown_grace_ms : 300;
+	uv_timer_start(&a->stop_timer, on_stop_timer, (uint64_t)(delay > 0 ? delay : 0), 0);
+	/* unreferenced: it never keeps the loop alive by itself */
+	long bound = a->cfg.shutdown_grace_ms > delay ? a->cfg.shutdown_grace_ms : delay + 1000;
+	uv_timer_start(&a->deadline, on_deadline, (uint64_t)bound, 0);
+	uv_unref((uv_handle_t *)&a->deadline);
 }
 
 /* Development mode (cors.allow_localhost): pages served from the developer's
  * machine, on any port (a Vite or webpack dev server picks its own). */
-static const char localhost_origins[] =
-    "http://localhost:*,https://localhost:*,http://127.0.0.1:*,"
-    "https://127.0.0.1:*,http://[::1]:*,https://[::1]:*";
+static const char localhost_origins[] = "http://localhost:*,https://localhost:*,http://127.0.0.1:*,"
+                                        "https://127.0.0.1:*,http://[::1]:*,https://[::1]:*";
 
 /* cfg CORS -> eio cors_origin ("*", "a,b,...", or NULL for none): the
  * configured origins, plus the localhost ones in development mode. The
@@ -123,141 +124,140 @@ static const char localhost_origins[] =
  * malloc'd or NULL; *oom set when allocation failed. */
 static char *cors_list(const srv_config_cors *c, bool *oom)
 {
-    *oom = false;
-    if (c->any_origin) {
-        char *s = strdup("*");
-        *oom = !s;
-        return s;
-    }
-    size_t n = 1 + (c->allow_localhost ? sizeof(localhost_origins) : 0);
-    for (size_t i = 0; i < c->origins.n; i++)
-        n += strlen(c->origins.v[i]) + 1;
-    if (c->origins.n == 0 && !c->allow_localhost)
-        return NULL;
-    char *s = calloc(1, n);
-    if (!s) {
-        *oom = true;
-        return NULL;
-    }
-    for (size_t i = 0; i < c->origins.n; i++) {
-        if (i)
-            strcat(s, ",");
-        strcat(s, c->origins.v[i]);
-    }
-    if (c->allow_localhost) {
-        if (*s)
-            strcat(s, ",");
-        strcat(s, localhost_origins);
-    }
-    return s;
+	*oom = false;
+	if (c->any_origin) {
+		char *s = strdup("*");
+		*oom = !s;
+		return s;
+	}
+	size_t n = 1 + (c->allow_localhost ? sizeof(localhost_origins) : 0);
+	for (size_t i = 0; i < c->origins.n; i++)
+		n += strlen(c->origins.v[i]) + 1;
+	if (c->origins.n == 0 && !c->allow_localhost)
+		return NULL;
+	char *s = calloc(1, n);
+	if (!s) {
+		*oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < c->origins.n; i++) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, c->origins.v[i]);
+	}
+	if (c->allow_localhost) {
+		if (*s)
+			strcat(s, ",");
+		strcat(s, localhost_origins);
+	}
+	return s;
 }
 
 int main(int argc, char **argv)
 {
-    static app a;
-    char err[512];
-    int rc = srv_config_load(&a.cfg, NULL, NULL, argc, argv, err, sizeof(err));
-    if (rc == SRV_CONFIG_INFO) {
-        fputs(a.cfg.info, stdout);
-        srv_config_free(&a.cfg);
-        return 0;
-    }
-    if (rc != SRV_CONFIG_OK) {
-        fprintf(stderr, "sio-server: %s\n", err);
-        return 2;
-    }
-    a.auth = srv_auth_new(&a.cfg, err, sizeof(err));
-    if (!a.auth) {
-        fprintf(stderr, "sio-server: config: \"auth\": %s\n", err);
-        srv_config_free(&a.cfg);
-        return 2;
-    }
-    signal(SIGPIPE, SIG_IGN);
+	static app a;
+	char err[512];
+	int rc = srv_config_load(&a.cfg, NULL, NULL, argc, argv, err, sizeof(err));
+	if (rc == SRV_CONFIG_INFO) {
+		fputs(a.cfg.info, stdout);
+		srv_config_free(&a.cfg);
+		return 0;
+	}
+	if (rc != SRV_CONFIG_OK) {
+		fprintf(stderr, "sio-server: %s\n", err);
+		return 2;
+	}
+	a.auth = srv_auth_new(&a.cfg, err, sizeof(err));
+	if (!a.auth) {
+		fprintf(stderr, "sio-server: config: \"auth\": %s\n", err);
+		srv_config_free(&a.cfg);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
 
-    uv_loop_t *loop = uv_default_loop();
-    int e = 0;
-    a.l = eio_listener_new(loop, a.cfg.host, a.cfg.port, &e);
-    if (!a.l) {
-        fprintf(stderr, "sio-server: cannot listen on %s:%d (error %d)\n",
-                a.cfg.host ? a.cfg.host : "*", a.cfg.port, e);
-        return 1;
-    }
-    sio_options o;
-    sio_options_init(&o);
-    o.eio.path = a.cfg.path;
-    o.eio.ping_interval_ms = (unsigned)a.cfg.ping_interval;
-    o.eio.ping_timeout_ms = (unsigned)a.cfg.ping_timeout;
-    o.eio.max_payload = (size_t)a.cfg.max_http_buffer_size;
-    o.eio.transports = (a.cfg.transport_polling ? EIO_TRANSPORT_POLLING : 0) |
-                       (a.cfg.transport_websocket ? EIO_TRANSPORT_WEBSOCKET : 0);
-    o.eio.trust_proxy = a.cfg.trust_proxy;
-    bool oom;
-    char *cors = cors_list(&a.cfg.cors, &oom);
-    if (oom) {
-        fprintf(stderr, "sio-server: out of memory\n");
-        return 1;
-    }
-    o.eio.cors_origin = cors;
-    o.eio.cors_credentials = a.cfg.cors.credentials;
-    /* Our protection, beyond node's: a browser page of another origin may
+	uv_loop_t *loop = uv_default_loop();
+	int e = 0;
+	a.l = eio_listener_new(loop, a.cfg.host, a.cfg.port, &e);
+	if (!a.l) {
+		fprintf(stderr, "sio-server: cannot listen on %s:%d (error %d)\n",
+		        a.cfg.host ? a.cfg.host : "*", a.cfg.port, e);
+		return 1;
+	}
+	sio_options o;
+	sio_options_init(&o);
+	o.eio.path = a.cfg.path;
+	o.eio.ping_interval_ms = (unsigned)a.cfg.ping_interval;
+	o.eio.ping_timeout_ms = (unsigned)a.cfg.ping_timeout;
+	o.eio.max_payload = (size_t)a.cfg.max_http_buffer_size;
+	o.eio.transports = (a.cfg.transport_polling ? EIO_TRANSPORT_POLLING : 0) |
+	                   (a.cfg.transport_websocket ? EIO_TRANSPORT_WEBSOCKET : 0);
+	o.eio.trust_proxy = a.cfg.trust_proxy;
+	bool oom;
+	char *cors = cors_list(&a.cfg.cors, &oom);
+	if (oom) {
+		fprintf(stderr, "sio-server: out of memory\n");
+		return 1;
+	}
+	o.eio.cors_origin = cors;
+	o.eio.cors_credentials = a.cfg.cors.credentials;
+	/* Our protection, beyond node's: a browser page of another origin may
      * not open a WebSocket (docs/sio-server.md, "CORS and Origin"). */
-    o.eio.check_origin = true;
-    a.srv = sio_server_new(a.l, &o, &e);
-    free(cors);   /* the options are copied */
-    if (!a.srv) {
-        fprintf(stderr, "sio-server: cannot start the Socket.IO server (error %d)\n", e);
-        eio_listener_free(a.l);
-        return 1;
-    }
-    a.root = sio_of(a.srv, "/");
-    a.metrics = srv_metrics_new(a.srv);
-    a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
-    a.rooms = srv_rooms_new(&a.cfg, a.metrics);
-    a.limits = srv_limits_new(&a.cfg, loop, a.metrics);
-    a.expiry = srv_expiry_new(&a.cfg, loop, a.metrics);
-    a.presence = srv_presence_new(&a.cfg, a.root, a.metrics);
-    /* Order matters: metrics count every received event before a rate
+	o.eio.check_origin = true;
+	a.srv = sio_server_new(a.l, &o, &e);
+	free(cors); /* the options are copied */
+	if (!a.srv) {
+		fprintf(stderr, "sio-server: cannot start the Socket.IO server (error %d)\n", e);
+		eio_listener_free(a.l);
+		return 1;
+	}
+	a.root = sio_of(a.srv, "/");
+	a.metrics = srv_metrics_new(a.srv);
+	a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
+	a.rooms = srv_rooms_new(&a.cfg, a.metrics);
+	a.limits = srv_limits_new(&a.cfg, loop, a.metrics);
+	a.expiry = srv_expiry_new(&a.cfg, loop, a.metrics);
+	a.presence = srv_presence_new(&a.cfg, a.root, a.metrics);
+	/* Order matters: metrics count every received event before a rate
      * limit may drop it; the limits refuse cheaply before a token check. */
-    if (!a.emit || !a.rooms || !a.limits || !a.expiry || !a.presence ||
-        srv_metrics_install(a.metrics, a.root) ||
-        srv_limits_install(a.limits, a.root) ||
-        srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
-        srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
-        fprintf(stderr, "sio-server: out of memory\n");
-        return 1;
-    }
-    sio_on_connection(a.root, on_connection, &a);
+	if (!a.emit || !a.rooms || !a.limits || !a.expiry || !a.presence ||
+	    srv_metrics_install(a.metrics, a.root) || srv_limits_install(a.limits, a.root) ||
+	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
+	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
+		fprintf(stderr, "sio-server: out of memory\n");
+		return 1;
+	}
+	sio_on_connection(a.root, on_connection, &a);
 
-    uv_timer_init(loop, &a.stop_timer);
-    a.stop_timer.data = &a;
-    uv_timer_init(loop, &a.deadline);
-    uv_unref((uv_handle_t *)&a.deadline);
-    a.deadline.data = &a;
-    uv_signal_init(loop, &a.sigterm);
-    uv_signal_init(loop, &a.sigint);
-    a.sigterm.data = a.sigint.data = &a;
-    uv_signal_start(&a.sigterm, on_signal, SIGTERM);
-    uv_signal_start(&a.sigint, on_signal, SIGINT);
-    uv_unref((uv_handle_t *)&a.sigterm);
-    uv_unref((uv_handle_t *)&a.sigint);
+	uv_timer_init(loop, &a.stop_timer);
+	a.stop_timer.data = &a;
+	uv_timer_init(loop, &a.deadline);
+	uv_unref((uv_handle_t *)&a.deadline);
+	a.deadline.data = &a;
+	uv_signal_init(loop, &a.sigterm);
+	uv_signal_init(loop, &a.sigint);
+	a.sigterm.data = a.sigint.data = &a;
+	uv_signal_start(&a.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&a.sigint, on_signal, SIGINT);
+	uv_unref((uv_handle_t *)&a.sigterm);
+	uv_unref((uv_handle_t *)&a.sigint);
 
-    printf("sio-server %s: listening on http://%s:%d%s\n", SRV_VERSION,
-           a.cfg.host ? a.cfg.host : "0.0.0.0", eio_listener_port(a.l), a.cfg.path);
-    fflush(stdout);
-    uv_run(loop, UV_RUN_DEFAULT);
-    uv_close((uv_handle_t *)&a.deadline, NULL);
-    uv_run(loop, UV_RUN_NOWAIT);
-    eio_listener_free(a.l);
-    sio_server_free(a.srv);
-    srv_emit_free(a.emit);
-    srv_metrics_free(a.metrics);
-    srv_rooms_free(a.rooms);
-    srv_limits_free(a.limits);
-    srv_expiry_free(a.expiry);
-    srv_presence_free(a.presence);
-    srv_auth_free(a.auth);
-    srv_config_free(&a.cfg);
-    int closed = uv_loop_close(loop);
-    fprintf(stderr, "sio-server: stopped\n");
-    return closed == 0 ? 0 : 1;
+	printf("sio-server %s: listening on http://%s:%d%s\n", SRV_VERSION,
+	       a.cfg.host ? a.cfg.host : "0.0.0.0", eio_listener_port(a.l), a.cfg.path);
+	fflush(stdout);
+	uv_run(loop, UV_RUN_DEFAULT);
+	uv_close((uv_handle_t *)&a.deadline, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
+	eio_listener_free(a.l);
+	sio_server_free(a.srv);
+	srv_emit_free(a.emit);
+	srv_metrics_free(a.metrics);
+	srv_rooms_free(a.rooms);
+	srv_limits_free(a.limits);
+	srv_expiry_free(a.expiry);
+	srv_presence_free(a.presence);
+	srv_auth_free(a.auth);
+	srv_config_free(&a.cfg);
+	int closed = uv_loop_close(loop);
+	fprintf(stderr, "sio-server: stopped\n");
+	return closed == 0 ? 0 : 1;
 }

@@ -36,14 +36,14 @@
 #include <time.h>
 
 typedef struct srv_api {
-    const srv_config *cfg;
-    sio_server *srv;
-    sio_namespace *nsp;        /* "/": broadcasts and /rooms */
-    srv_auth *auth;            /* admin JWTs; may be NULL */
-    srv_emit *emit;            /* broadcasts (fan-in, throttle) */
-    srv_metrics *metrics;      /* may be NULL: no metrics endpoint */
-    unsigned long long seq;    /* request ids */
-    time_t started;
+	const srv_config *cfg;
+	sio_server *srv;
+	sio_namespace *nsp;     /* "/": broadcasts and /rooms */
+	srv_auth *auth;         /* admin JWTs; may be NULL */
+	srv_emit *emit;         /* broadcasts (fan-in, throttle) */
+	srv_metrics *metrics;   /* may be NULL: no metrics endpoint */
+	unsigned long long seq; /* request ids */
+	time_t started;
 } srv_api;
 
 /* Fill api and install the HTTP handler on l. auth and metrics may be NULL. */
@@ -52,12 +52,12 @@ int srv_api_install(srv_api *api, eio_listener *l, const srv_config *cfg, sio_se
 
 /* ---- internal: shared by srv_api*.c ---------------------------------------- */
 
-#define SRV_API_MAX_LISTED    1000 /* rooms per namespace in /stats, ids in /rooms */
+#define SRV_API_MAX_LISTED 1000 /* rooms per namespace in /stats, ids in /rooms */
 
 typedef struct srv_api_req {
-    srv_api *api;
-    eio_http_request *req;
-    char request_id[72];
+	srv_api *api;
+	eio_http_request *req;
+	char request_id[72];
 } srv_api_req;
 
 /* Answer with data (raw JSON) in the envelope, or an error. Either frees

@@ -31,103 +31,105 @@
 
 static bool reserved(const char *e)
 {
-    static const char *const names[] = { "connect", "connect_error", "disconnect",
-        "disconnecting", "newListener", "removeListener", NULL };
-    for (size_t i = 0; names[i]; i++)
-        if (!strcmp(e, names[i]))
-            return true;
-    return false;
+	static const char *const names[] = { "connect",     "connect_error",
+		                             "disconnect",  "disconnecting",
+		                             "newListener", "removeListener",
+		                             NULL };
+	for (size_t i = 0; names[i]; i++)
+		if (!strcmp(e, names[i]))
+			return true;
+	return false;
 }
 
 static bool json_content_type(const char *ct)
 {
-    if (!ct || !*ct)
-        return true;   /* curl -d without -H, fetch with a string body */
-    return strncasecmp(ct, "application/json", 16) == 0 &&
-           (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+	if (!ct || !*ct)
+		return true; /* curl -d without -H, fetch with a string body */
+	return strncasecmp(ct, "application/json", 16) == 0 &&
+	       (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
 }
 
-static int fail(int *status, const char **code, const char **message, int st,
-                const char *c, const char *m)
+static int fail(int *status, const char **code, const char **message, int st, const char *c,
+                const char *m)
 {
-    *status = st;
-    *code = c;
-    *message = m;
-    return -1;
+	*status = st;
+	*code = c;
+	*message = m;
+	return -1;
 }
 
 static int parse(const char *js, size_t len, const char *content_type, size_t max_len,
                  srv_api_body *out, int *status, const char **code, const char **message)
 {
-    free(out->event);   /* the result of an earlier call on out */
-    out->event = NULL;
-    out->data = NULL;
-    out->data_len = 0;
-    if (!json_content_type(content_type))
-        return fail(status, code, message, 415, "UNSUPPORTED_MEDIA_TYPE",
-                    "Content-Type must be application/json");
-    if (len > max_len)
-        return fail(status, code, message, 413, "PAYLOAD_TOO_LARGE",
-                    "Body larger than maxHttpBufferSize");
-    if (!js || len == 0)
-        return fail(status, code, message, 400, "BAD_REQUEST",
-                    "Body required: {\"event\": string, \"data\"?: any}");
-    if (sio_json_parse(&out->doc, js, len))
-        return fail(status, code, message, 400, "INVALID_JSON", "Body is not valid JSON");
+	free(out->event); /* the result of an earlier call on out */
+	out->event = NULL;
+	out->data = NULL;
+	out->data_len = 0;
+	if (!json_content_type(content_type))
+		return fail(status, code, message, 415, "UNSUPPORTED_MEDIA_TYPE",
+		            "Content-Type must be application/json");
+	if (len > max_len)
+		return fail(status, code, message, 413, "PAYLOAD_TOO_LARGE",
+		            "Body larger than maxHttpBufferSize");
+	if (!js || len == 0)
+		return fail(status, code, message, 400, "BAD_REQUEST",
+		            "Body required: {\"event\": string, \"data\"?: any}");
+	if (sio_json_parse(&out->doc, js, len))
+		return fail(status, code, message, 400, "INVALID_JSON", "Body is not valid JSON");
 
-    sio_json *d = &out->doc;
-    int root = sio_json_root(d);
-    if (sio_json_type(d, root) != SIO_JSON_OBJECT)
-        return fail(status, code, message, 400, "BAD_REQUEST",
-                    "Body must be a JSON object {event, data}");
-    sio_json_iter it;
-    int key, v, ev = -1, data = -1;
-    sio_json_iter_init(d, root, &it);
-    while ((v = sio_json_iter_next(d, &it, &key)) >= 0) {
-        int *slot = sio_json_str_eq(d, key, "event", 5) ? &ev
-                  : sio_json_str_eq(d, key, "data", 4)  ? &data : NULL;
-        if (!slot)
-            return fail(status, code, message, 400, "BAD_REQUEST",
-                        "Unknown key in body (allowed: event, data)");
-        if (*slot >= 0)
-            return fail(status, code, message, 400, "BAD_REQUEST",
-                        "Duplicate key in body (event and data at most once each)");
-        *slot = v;
-    }
+	sio_json *d = &out->doc;
+	int root = sio_json_root(d);
+	if (sio_json_type(d, root) != SIO_JSON_OBJECT)
+		return fail(status, code, message, 400, "BAD_REQUEST",
+		            "Body must be a JSON object {event, data}");
+	sio_json_iter it;
+	int key, v, ev = -1, data = -1;
+	sio_json_iter_init(d, root, &it);
+	while ((v = sio_json_iter_next(d, &it, &key)) >= 0) {
+		int *slot = sio_json_str_eq(d, key, "event", 5)  ? &ev
+		            : sio_json_str_eq(d, key, "data", 4) ? &data
+		                                                 : NULL;
+		if (!slot)
+			return fail(status, code, message, 400, "BAD_REQUEST",
+			            "Unknown key in body (allowed: event, data)");
+		if (*slot >= 0)
+			return fail(status, code, message, 400, "BAD_REQUEST",
+			            "Duplicate key in body (event and data at most once each)");
+		*slot = v;
+	}
 
-    size_t elen = 0;
-    if (sio_json_type(d, ev) != SIO_JSON_STRING || sio_json_str_dup(d, ev, &out->event, &elen))
-        return fail(status, code, message, 400, "BAD_REQUEST",
-                    "\"event\" is required and must be a string");
-    if (elen == 0 || elen > SRV_API_MAX_EVENT_LEN || strlen(out->event) != elen)
-        return fail(status, code, message, 400, "BAD_REQUEST",
-                    "\"event\" must be 1 to 256 bytes, without NUL");
-    if (reserved(out->event))
-        return fail(status, code, message, 400, "BAD_REQUEST",
-                    "\"event\" is a reserved Socket.IO event name");
-    if (data >= 0)
-        out->data = sio_json_raw(d, data, &out->data_len);
-    return 0;
+	size_t elen = 0;
+	if (sio_json_type(d, ev) != SIO_JSON_STRING || sio_json_str_dup(d, ev, &out->event, &elen))
+		return fail(status, code, message, 400, "BAD_REQUEST",
+		            "\"event\" is required and must be a string");
+	if (elen == 0 || elen > SRV_API_MAX_EVENT_LEN || strlen(out->event) != elen)
+		return fail(status, code, message, 400, "BAD_REQUEST",
+		            "\"event\" must be 1 to 256 bytes, without NUL");
+	if (reserved(out->event))
+		return fail(status, code, message, 400, "BAD_REQUEST",
+		            "\"event\" is a reserved Socket.IO event name");
+	if (data >= 0)
+		out->data = sio_json_raw(d, data, &out->data_len);
+	return 0;
 }
 
 int srv_api_body_parse(const char *js, size_t len, const char *content_type, size_t max_len,
-                       srv_api_body *out, int *status, const char **code,
-                       const char **message)
+                       srv_api_body *out, int *status, const char **code, const char **message)
 {
-    if (parse(js, len, content_type, max_len, out, status, code, message) == 0)
-        return 0;
-    free(out->event);   /* a refused body has no event or data */
-    out->event = NULL;
-    out->data = NULL;
-    out->data_len = 0;
-    return -1;
+	if (parse(js, len, content_type, max_len, out, status, code, message) == 0)
+		return 0;
+	free(out->event); /* a refused body has no event or data */
+	out->event = NULL;
+	out->data = NULL;
+	out->data_len = 0;
+	return -1;
 }
 
 void srv_api_body_free(srv_api_body *b)
 {
-    free(b->event);
-    b->event = NULL;
-    b->data = NULL;
-    b->data_len = 0;
-    sio_json_free(&b->doc);
+	free(b->event);
+	b->event = NULL;
+	b->data = NULL;
+	b->data_len = 0;
+	sio_json_free(&b->doc);
 }

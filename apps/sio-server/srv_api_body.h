@@ -15,13 +15,16 @@
 #define SRV_API_MAX_EVENT_LEN 256
 
 typedef struct srv_api_body {
-    sio_json doc;          /* the parsed body; data points into the input */
-    char *event;           /* NUL-terminated, no NUL inside, 1..256 bytes */
-    const char *data;      /* raw JSON text of "data", or NULL when absent */
-    size_t data_len;
+	sio_json doc;     /* the parsed body; data points into the input */
+	char *event;      /* NUL-terminated, no NUL inside, 1..256 bytes */
+	const char *data; /* raw JSON text of "data", or NULL when absent */
+	size_t data_len;
 } srv_api_body;
 
-#define SRV_API_BODY_INIT { SIO_JSON_INIT, NULL, NULL, 0 }
+#define SRV_API_BODY_INIT                    \
+	{                                    \
+		SIO_JSON_INIT, NULL, NULL, 0 \
+	}
 
 /* Parse the len bytes at js (which must outlive out: data points into it)
  * with the request's Content-Type (NULL or "" when absent) and the size
@@ -31,8 +34,7 @@ typedef struct srv_api_body {
  * an earlier call, which is released (the document's memory is reused).
  * Call srv_api_body_free(out) when done, whatever the result. */
 int srv_api_body_parse(const char *js, size_t len, const char *content_type, size_t max_len,
-                       srv_api_body *out, int *status, const char **code,
-                       const char **message);
+                       srv_api_body *out, int *status, const char **code, const char **message);
 void srv_api_body_free(srv_api_body *b);
 
 #endif

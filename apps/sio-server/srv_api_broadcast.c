@@ -27,88 +27,90 @@
 /* 0, or -1 with the 4xx answer sent (the rules: srv_api_body.c). */
 static int parse_body(srv_api_req *r, srv_api_body *bd)
 {
-    const eio_request *info = eio_http_request_info(r->req);
-    size_t len = 0;
-    const char *js = eio_http_request_body(r->req, &len);
-    int status;
-    const char *code, *message;
+	const eio_request *info = eio_http_request_info(r->req);
+	size_t len = 0;
+	const char *js = eio_http_request_body(r->req, &len);
+	int status;
+	const char *code, *message;
 
-    if (srv_api_body_parse(js, len, eio_request_header(info, "content-type"),
-                           (size_t)r->api->cfg->max_http_buffer_size, bd, &status, &code,
-                           &message) == 0)
-        return 0;
-    srv_api_fail(r, status, code, message);
-    return -1;
+	if (srv_api_body_parse(js, len, eio_request_header(info, "content-type"),
+	                       (size_t)r->api->cfg->max_http_buffer_size, bd, &status, &code,
+	                       &message) == 0)
+		return 0;
+	srv_api_fail(r, status, code, message);
+	return -1;
 }
 
 /* The room for a user id, from cfg->api.user_room. 0, or -1 if too long. */
 static int user_room(const srv_config *cfg, const char *uid, char *out, size_t cap)
 {
-    srv_user u = { .user_id = (char *)uid };
-    return srv_room_expand(cfg->api.user_room, &u, NULL, NULL, out, cap);
+	srv_user u = { .user_id = (char *)uid };
+	return srv_room_expand(cfg->api.user_room, &u, NULL, NULL, out, cap);
 }
 
 static void answer(srv_api_req *r, const srv_api_body *bd, int kind, const char *arg,
                    const char *room, const srv_emit_result *res)
 {
-    sio_buf b = SIO_BUF_INIT;
-    sio_jsonw w;
-    sio_jsonw_init(&w, &b);
-    sio_jsonw_object_begin(&w);
-    sio_jsonw_key(&w, "event", 5);
-    sio_jsonw_str(&w, bd->event, strlen(bd->event));
-    if (kind == 'u') {
-        sio_jsonw_key(&w, "userId", 6);
-        sio_jsonw_str(&w, arg, strlen(arg));
-    }
-    if (room) {
-        sio_jsonw_key(&w, "room", 4);
-        sio_jsonw_str(&w, room, strlen(room));
-    }
-    sio_jsonw_key(&w, "recipientCount", 14);
-    sio_jsonw_int64(&w, res->recipients);
-    if (res->throttled) {
-        sio_jsonw_key(&w, "throttled", 9);
-        sio_jsonw_bool(&w, 1);
-    }
-    sio_jsonw_object_end(&w);
-    if (sio_jsonw_error(&w))
-        srv_api_fail(r, 500, "INTERNAL", "out of memory");
-    else
-        srv_api_ok(r, res->throttled ? 202 : 200, b.data, b.len);
-    sio_buf_free(&b);
+	sio_buf b = SIO_BUF_INIT;
+	sio_jsonw w;
+	sio_jsonw_init(&w, &b);
+	sio_jsonw_object_begin(&w);
+	sio_jsonw_key(&w, "event", 5);
+	sio_jsonw_str(&w, bd->event, strlen(bd->event));
+	if (kind == 'u') {
+		sio_jsonw_key(&w, "userId", 6);
+		sio_jsonw_str(&w, arg, strlen(arg));
+	}
+	if (room) {
+		sio_jsonw_key(&w, "room", 4);
+		sio_jsonw_str(&w, room, strlen(room));
+	}
+	sio_jsonw_key(&w, "recipientCount", 14);
+	sio_jsonw_int64(&w, res->recipients);
+	if (res->throttled) {
+		sio_jsonw_key(&w, "throttled", 9);
+		sio_jsonw_bool(&w, 1);
+	}
+	sio_jsonw_object_end(&w);
+	if (sio_jsonw_error(&w))
+		srv_api_fail(r, 500, "INTERNAL", "out of memory");
+	else
+		srv_api_ok(r, res->throttled ? 202 : 200, b.data, b.len);
+	sio_buf_free(&b);
 }
 
 void srv_api_broadcast(srv_api_req *r, int kind, const char *arg)
 {
-    const srv_config *cfg = r->api->cfg;
-    srv_api_body bd = SRV_API_BODY_INIT;
-    char room_buf[SRV_MAX_ROOM_NAME + 1];
-    const char *room = NULL;
+	const srv_config *cfg = r->api->cfg;
+	srv_api_body bd = SRV_API_BODY_INIT;
+	char room_buf[SRV_MAX_ROOM_NAME + 1];
+	const char *room = NULL;
 
-    if (kind != 'a' && !*arg) {
-        srv_api_fail(r, 400, "BAD_REQUEST", kind == 'u' ? "Empty user id" : "Empty room name");
-        return;
-    }
-    if (kind == 'u') {
-        if (user_room(cfg, arg, room_buf, sizeof(room_buf))) {
-            srv_api_fail(r, 400, "BAD_REQUEST", "User id too long");
-            return;
-        }
-        room = room_buf;
-    } else if (kind == 'r') {
-        room = arg;
-    }
-    if (room && strlen(room) > (size_t)cfg->limits.max_room_name_length) {
-        srv_api_fail(r, 400, "BAD_REQUEST", "Room name longer than limits.maxRoomNameLength");
-        return;
-    }
-    if (parse_body(r, &bd) == 0) {
-        srv_emit_result res;
-        if (srv_emit_to(r->api->emit, room, bd.event, bd.data, bd.data_len, &res))
-            srv_api_fail(r, 500, "INTERNAL", "Broadcast failed");
-        else
-            answer(r, &bd, kind, arg, room, &res);
-    }
-    srv_api_body_free(&bd);
+	if (kind != 'a' && !*arg) {
+		srv_api_fail(r, 400, "BAD_REQUEST",
+		             kind == 'u' ? "Empty user id" : "Empty room name");
+		return;
+	}
+	if (kind == 'u') {
+		if (user_room(cfg, arg, room_buf, sizeof(room_buf))) {
+			srv_api_fail(r, 400, "BAD_REQUEST", "User id too long");
+			return;
+		}
+		room = room_buf;
+	} else if (kind == 'r') {
+		room = arg;
+	}
+	if (room && strlen(room) > (size_t)cfg->limits.max_room_name_length) {
+		srv_api_fail(r, 400, "BAD_REQUEST",
+		             "Room name longer than limits.maxRoomNameLength");
+		return;
+	}
+	if (parse_body(r, &bd) == 0) {
+		srv_emit_result res;
+		if (srv_emit_to(r->api->emit, room, bd.event, bd.data, bd.data_len, &res))
+			srv_api_fail(r, 500, "INTERNAL", "Broadcast failed");
+		else
+			answer(r, &bd, kind, arg, room, &res);
+	}
+	srv_api_body_free(&bd);
 }

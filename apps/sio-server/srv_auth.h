@@ -17,10 +17,10 @@
 #include "srv_metrics.h"
 
 typedef struct srv_user {
-    srv_jwt_claims *claims;    /* NULL for an anonymous client */
-    char *user_id;             /* the user id claim (string or integer), or NULL */
-    char *role;                /* the role claim, or NULL */
-    long long exp;             /* the exp claim, 0 if none */
+	srv_jwt_claims *claims; /* NULL for an anonymous client */
+	char *user_id;          /* the user id claim (string or integer), or NULL */
+	char *role;             /* the role claim, or NULL */
+	long long exp;          /* the exp claim, 0 if none */
 } srv_user;
 
 typedef struct srv_auth srv_auth;
@@ -34,8 +34,8 @@ int srv_auth_install(srv_auth *a, sio_namespace *nsp, srv_metrics *m);
 
 /* Verify a token (also used by the HTTP API). 0 and *out, or a SRV_JWT_E*
  * code and *why. */
-int srv_auth_verify(const srv_auth *a, const char *token, size_t len,
-                    srv_user **out, const char **why);
+int srv_auth_verify(const srv_auth *a, const char *token, size_t len, srv_user **out,
+                    const char **why);
 
 srv_user *srv_user_of(const sio_socket *s);
 void srv_user_free(srv_user *u);

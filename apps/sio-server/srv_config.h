@@ -48,39 +48,39 @@
 #endif
 
 /* srv_config_load() results. */
-#define SRV_CONFIG_OK    0
-#define SRV_CONFIG_ERR  (-1)   /* message in err */
-#define SRV_CONFIG_INFO  1     /* --help / --version: print cfg->info, exit 0 */
+#define SRV_CONFIG_OK   0
+#define SRV_CONFIG_ERR  (-1) /* message in err */
+#define SRV_CONFIG_INFO 1    /* --help / --version: print cfg->info, exit 0 */
 
-typedef struct srv_strv {        /* owned list of owned strings */
-    char **v;
-    size_t n;
+typedef struct srv_strv { /* owned list of owned strings */
+	char **v;
+	size_t n;
 } srv_strv;
 
 typedef struct srv_kv {
-    char *key, *value;
+	char *key, *value;
 } srv_kv;
 
-typedef struct srv_kvv {         /* owned list of pairs, in file order */
-    srv_kv *v;
-    size_t n;
+typedef struct srv_kvv { /* owned list of pairs, in file order */
+	srv_kv *v;
+	size_t n;
 } srv_kvv;
 
 /* An event the server sends when it refuses something. Payload:
  * {code?, message, <valueKey>?: the offending value}. */
 typedef struct srv_reply {
-    char *event;       /* set, except fromQuery[].invalid when absent */
-    char *code;        /* NULL = no "code" member */
-    char *message;
-    char *value_key;   /* NULL = the value is not echoed */
+	char *event; /* set, except fromQuery[].invalid when absent */
+	char *code;  /* NULL = no "code" member */
+	char *message;
+	char *value_key; /* NULL = the value is not echoed */
 } srv_reply;
 
 typedef struct srv_config_cors {
-    srv_strv origins;           /* "https://host[:port]", exact match */
-    bool any_origin;            /* origins "*" */
-    bool credentials;           /* Access-Control-Allow-Credentials */
-    bool development_localhost; /* as configured */
-    bool allow_localhost;       /* effective: the above and NODE_ENV=development;
+	srv_strv origins;           /* "https://host[:port]", exact match */
+	bool any_origin;            /* origins "*" */
+	bool credentials;           /* Access-Control-Allow-Credentials */
+	bool development_localhost; /* as configured */
+	bool allow_localhost;       /* effective: the above and NODE_ENV=development;
                                    then http(s)://localhost:* and
                                    http(s)://127.0.0.1:* are allowed too */
 } srv_config_cors;
@@ -88,60 +88,60 @@ typedef struct srv_config_cors {
  * granted; meant to apply alike to polling (CORS) and WebSocket upgrades. */
 
 typedef enum srv_token_source {
-    SRV_TOKEN_AUTH = 1,    /* handshake auth: {token} */
-    SRV_TOKEN_HEADER,      /* Authorization: Bearer <token> */
-    SRV_TOKEN_QUERY        /* ?token=... */
+	SRV_TOKEN_AUTH = 1, /* handshake auth: {token} */
+	SRV_TOKEN_HEADER,   /* Authorization: Bearer <token> */
+	SRV_TOKEN_QUERY     /* ?token=... */
 } srv_token_source;
 
 typedef struct srv_config_auth {
-    bool enabled;              /* a key is configured: tokens are verified */
-    bool required;             /* refuse connections without a valid token */
-    srv_jwt_alg algorithm;     /* pinned */
-    char *secret;              /* HS256 secret, resolved (file or secretEnv);
+	bool enabled;          /* a key is configured: tokens are verified */
+	bool required;         /* refuse connections without a valid token */
+	srv_jwt_alg algorithm; /* pinned */
+	char *secret;          /* HS256 secret, resolved (file or secretEnv);
                                   NULL if none */
-    char *secret_env;          /* "JWT_ACCESS_SECRET" */
-    char *public_key_file;     /* RS256/ES256 */
-    char *public_key;          /* its contents (PEM), NUL-terminated */
-    size_t public_key_len;
-    long leeway_seconds;       /* 30 */
-    bool require_exp;          /* true */
-    char *user_id_claim;       /* "sub" */
-    char *role_claim;          /* "role" */
-    srv_token_source token_sources[3];   /* in order of precedence */
-    size_t ntoken_sources;
+	char *secret_env;      /* "JWT_ACCESS_SECRET" */
+	char *public_key_file; /* RS256/ES256 */
+	char *public_key;      /* its contents (PEM), NUL-terminated */
+	size_t public_key_len;
+	long leeway_seconds;               /* 30 */
+	bool require_exp;                  /* true */
+	char *user_id_claim;               /* "sub" */
+	char *role_claim;                  /* "role" */
+	srv_token_source token_sources[3]; /* in order of precedence */
+	size_t ntoken_sources;
 } srv_config_auth;
 
 typedef struct srv_config_api {
-    bool enabled;              /* true */
-    char *prefix;              /* "/api/v1/websocket" */
-    srv_strv aliases;          /* ["/api/websocket"] (health, stats) */
-    srv_strv api_keys;         /* file apiKeys + WEBSOCKET_API_KEY (comma list) */
-    char *admin_role;          /* "admin" */
-    char *user_room;           /* "user:{userId}": POST .../broadcast/user/:userId
+	bool enabled;      /* true */
+	char *prefix;      /* "/api/v1/websocket" */
+	srv_strv aliases;  /* ["/api/websocket"] (health, stats) */
+	srv_strv api_keys; /* file apiKeys + WEBSOCKET_API_KEY (comma list) */
+	char *admin_role;  /* "admin" */
+	char *user_room;   /* "user:{userId}": POST .../broadcast/user/:userId
                                   goes to this room ({userId} only) */
 } srv_config_api;
 
 typedef struct srv_config_metrics {
-    bool enabled;              /* true */
-    char *path;                /* "/metrics" */
-    bool require_api_key;      /* false: open, as Prometheus scrapers expect */
+	bool enabled;         /* true */
+	char *path;           /* "/metrics" */
+	bool require_api_key; /* false: open, as Prometheus scrapers expect */
 } srv_config_metrics;
 
 /* Limits: 0 disables a limit, except max_room_name_length (>= 1). */
 typedef struct srv_config_limits {
-    long events_per_minute;              /* 100, per user (per IP if anonymous) */
-    long connections_per_minute_per_ip;  /* 60 */
-    long max_rooms_per_socket;           /* 50 */
-    long max_room_name_length;           /* 128 */
-    long subscribe_events_per_minute;    /* 30, join/leave events */
-    srv_reply exceeded;  /* error {code: "RATE_LIMIT_EXCEEDED", message} */
+	long events_per_minute;             /* 100, per user (per IP if anonymous) */
+	long connections_per_minute_per_ip; /* 60 */
+	long max_rooms_per_socket;          /* 50 */
+	long max_room_name_length;          /* 128 */
+	long subscribe_events_per_minute;   /* 30, join/leave events */
+	srv_reply exceeded;                 /* error {code: "RATE_LIMIT_EXCEEDED", message} */
 } srv_config_limits;
 
 /* rooms.auto[]: joined at connection when every if_claim pair matches (the
  * claim equals the value, or is a list containing it). */
 typedef struct srv_auto_room {
-    char *room;                /* template: {userId}, {claims.NAME} */
-    srv_kvv if_claim;          /* claim -> value; empty = always */
+	char *room;       /* template: {userId}, {claims.NAME} */
+	srv_kvv if_claim; /* claim -> value; empty = always */
 } srv_auto_room;
 
 /* rooms.fromQuery[]: a handshake query parameter names a room. A special
@@ -149,92 +149,97 @@ typedef struct srv_auto_room {
  * otherwise the invalid reply (if invalid.event is set) and the connection
  * stays up. Absent or empty parameter: nothing. */
 typedef struct srv_query_room {
-    char *param;               /* "jobId" */
-    char *pattern;             /* source text; NULL = any value */
-    regex_t re;                /* compiled, anchored; valid if pattern */
-    char *room;                /* template with {value} */
-    srv_kvv special;           /* value -> literal room ("all" -> "all-jobs") */
-    srv_reply invalid;         /* event NULL = ignore silently */
+	char *param;       /* "jobId" */
+	char *pattern;     /* source text; NULL = any value */
+	regex_t re;        /* compiled, anchored; valid if pattern */
+	char *room;        /* template with {value} */
+	srv_kvv special;   /* value -> literal room ("all" -> "all-jobs") */
+	srv_reply invalid; /* event NULL = ignore silently */
 } srv_query_room;
 
 typedef enum srv_authz {
-    SRV_AUTHZ_NONE = 1,        /* "none": anyone (who may connect) */
-    SRV_AUTHZ_CLAIM_CONTAINS,  /* {claimContains: "projects"}: list has id */
-    SRV_AUTHZ_ROLE             /* {role: "admin"}: role claim equals */
+	SRV_AUTHZ_NONE = 1,       /* "none": anyone (who may connect) */
+	SRV_AUTHZ_CLAIM_CONTAINS, /* {claimContains: "projects"}: list has id */
+	SRV_AUTHZ_ROLE            /* {role: "admin"}: role claim equals */
 } srv_authz;
 
 /* rooms.joinEvents[]: client events that join/leave a room. The argument
  * is the id (string or integer) or an object whose id_field is the id. */
 typedef struct srv_join_event {
-    char *join;                /* "join_project" */
-    char *leave;               /* "leave_project"; NULL = none */
-    char *room;                /* template with {id} */
-    char *id_field;            /* "id" */
-    char *id_pattern;          /* NULL = any id */
-    regex_t id_re;             /* compiled, anchored; valid if id_pattern */
-    srv_authz authorize;       /* required in the file: no default */
-    char *authorize_arg;       /* claim name / role; NULL for NONE */
-    char *confirm_joined;      /* event sent on join; NULL = none */
-    char *confirm_left;        /* event sent on leave; NULL = none */
-    char *confirm_key;         /* payload {<key>: id}; default id_field */
-    bool ack;                  /* call the client's ack with {success,...} */
-    srv_reply denied;          /* error {code: "ACCESS_DENIED"} */
-    srv_reply invalid;         /* error {code: "INVALID_ID"} */
-    long rate_limit_per_minute;/* -1 = limits.subscribe_events_per_minute */
+	char *join;                 /* "join_project" */
+	char *leave;                /* "leave_project"; NULL = none */
+	char *room;                 /* template with {id} */
+	char *id_field;             /* "id" */
+	char *id_pattern;           /* NULL = any id */
+	regex_t id_re;              /* compiled, anchored; valid if id_pattern */
+	srv_authz authorize;        /* required in the file: no default */
+	char *authorize_arg;        /* claim name / role; NULL for NONE */
+	char *confirm_joined;       /* event sent on join; NULL = none */
+	char *confirm_left;         /* event sent on leave; NULL = none */
+	char *confirm_key;          /* payload {<key>: id}; default id_field */
+	bool ack;                   /* call the client's ack with {success,...} */
+	srv_reply denied;           /* error {code: "ACCESS_DENIED"} */
+	srv_reply invalid;          /* error {code: "INVALID_ID"} */
+	long rate_limit_per_minute; /* -1 = limits.subscribe_events_per_minute */
 } srv_join_event;
 
 /* rooms.fanIn: a broadcast to a room matching glob also reaches rooms. */
 typedef struct srv_fan_in {
-    char *glob;                /* "job:*" ('*' matches any run of chars) */
-    srv_strv rooms;            /* ["all-jobs"] */
+	char *glob;     /* "job:*" ('*' matches any run of chars) */
+	srv_strv rooms; /* ["all-jobs"] */
 } srv_fan_in;
 
 typedef struct srv_config_rooms {
-    srv_auto_room *autos;      size_t nautos;
-    srv_query_room *queries;   size_t nqueries;
-    srv_join_event *joins;     size_t njoins;
-    srv_fan_in *fan_in;        size_t nfan_in;
+	srv_auto_room *autos;
+	size_t nautos;
+	srv_query_room *queries;
+	size_t nqueries;
+	srv_join_event *joins;
+	size_t njoins;
+	srv_fan_in *fan_in;
+	size_t nfan_in;
 } srv_config_rooms;
 
 typedef struct srv_config_presence {
-    bool enabled;              /* the "presence" object is present */
-    char *online;              /* "status:online": first socket of a user */
-    char *offline;             /* "status:offline": last socket gone */
-    char *room;                /* sent to this room; NULL = everyone */
+	bool enabled;  /* the "presence" object is present */
+	char *online;  /* "status:online": first socket of a user */
+	char *offline; /* "status:offline": last socket gone */
+	char *room;    /* sent to this room; NULL = everyone */
 } srv_config_presence;
 
 /* throttle[]: broadcasts to rooms matching glob are sent at most once per
  * interval per (room, event); the latest payload wins. */
 typedef struct srv_throttle {
-    char *rooms;               /* glob */
-    long interval_ms;
-    srv_strv events;           /* empty = every event */
+	char *rooms; /* glob */
+	long interval_ms;
+	srv_strv events; /* empty = every event */
 } srv_throttle;
 
 typedef struct srv_config {
-    char *config_path;         /* file loaded, or NULL */
-    int port;                  /* 3000 */
-    char *host;                /* NULL = all interfaces */
-    char *path;                /* "/socket.io/" (always ends with '/') */
-    long ping_interval;        /* 25000 ms */
-    long ping_timeout;         /* 20000 ms */
-    long max_http_buffer_size; /* 1e6 bytes */
-    bool transport_polling;    /* transports: both by default */
-    bool transport_websocket;
-    bool trust_proxy;          /* X-Forwarded-For for client IPs */
-    srv_config_cors cors;
-    srv_config_auth auth;
-    srv_config_api api;
-    srv_config_metrics metrics;
-    srv_config_limits limits;
-    srv_config_rooms rooms;
-    srv_config_presence presence;
-    char *shutdown_event;      /* "server_shutdown" */
-    long shutdown_grace_ms;    /* 5000 */
-    srv_reply token_expiry;    /* "auth-expired" {message}, then disconnect */
-    srv_throttle *throttle;    size_t nthrottle;
-    srv_kvv replies;           /* client event -> reply event ("ping"->"pong") */
-    const char *info;          /* --help/--version text (static) */
+	char *config_path;         /* file loaded, or NULL */
+	int port;                  /* 3000 */
+	char *host;                /* NULL = all interfaces */
+	char *path;                /* "/socket.io/" (always ends with '/') */
+	long ping_interval;        /* 25000 ms */
+	long ping_timeout;         /* 20000 ms */
+	long max_http_buffer_size; /* 1e6 bytes */
+	bool transport_polling;    /* transports: both by default */
+	bool transport_websocket;
+	bool trust_proxy; /* X-Forwarded-For for client IPs */
+	srv_config_cors cors;
+	srv_config_auth auth;
+	srv_config_api api;
+	srv_config_metrics metrics;
+	srv_config_limits limits;
+	srv_config_rooms rooms;
+	srv_config_presence presence;
+	char *shutdown_event;   /* "server_shutdown" */
+	long shutdown_grace_ms; /* 5000 */
+	srv_reply token_expiry; /* "auth-expired" {message}, then disconnect */
+	srv_throttle *throttle;
+	size_t nthrottle;
+	srv_kvv replies;  /* client event -> reply event ("ping"->"pong") */
+	const char *info; /* --help/--version text (static) */
 } srv_config;
 
 /* Load the configuration. json_path may be NULL; a --config FILE in argv
@@ -242,26 +247,25 @@ typedef struct srv_config {
  * Returns SRV_CONFIG_OK; SRV_CONFIG_INFO with cfg->info set for --help or
  * --version; or SRV_CONFIG_ERR with a one-line message in err. On anything
  * but OK the config is already freed (srv_config_free is still safe). */
-int srv_config_load(srv_config *cfg, const char *json_path,
-                    char *const *envp, int argc, char **argv,
-                    char *err, size_t errlen);
+int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, int argc,
+                    char **argv, char *err, size_t errlen);
 void srv_config_free(srv_config *cfg);
 
 /* ---- internal: shared by srv_config*.c, not for other modules ----------- */
 
 struct sio_json;
 
-#define SRV_CONFIG_MAX_MS 86400000L    /* longest interval: one day */
+#define SRV_CONFIG_MAX_MS 86400000L /* longest interval: one day */
 /* Longest room name limits.maxRoomNameLength may allow: room names are
  * expanded into fixed buffers of SRV_MAX_ROOM_NAME + 1 bytes. */
 #define SRV_MAX_ROOM_NAME 1000
 
-typedef struct srv_cfgp {      /* a JSON walk with the key path for errors */
-    const struct sio_json *doc;
-    char *err;
-    size_t errlen;
-    char path[512];
-    size_t plen;
+typedef struct srv_cfgp { /* a JSON walk with the key path for errors */
+	const struct sio_json *doc;
+	char *err;
+	size_t errlen;
+	char path[512];
+	size_t plen;
 } srv_cfgp;
 
 /* srv_config_json.c: owned data */
@@ -270,13 +274,11 @@ int srv_strv_push(srv_strv *v, const char *s, size_t n);
 void srv_strv_free(srv_strv *v);
 void srv_kvv_free(srv_kvv *v);
 void srv_reply_free(srv_reply *r);
-int srv_reply_set(srv_reply *r, const char *event, const char *code,
-                  const char *message);
+int srv_reply_set(srv_reply *r, const char *event, const char *code, const char *message);
 /* srv_config_json.c: the walk. Getters leave *out alone if key is absent;
  * all return 0 or -1 with the message written. */
-int srv_cfgp_fail(srv_cfgp *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-size_t srv_cfgp_push(srv_cfgp *p, const char *key);   /* returns old length */
+int srv_cfgp_fail(srv_cfgp *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t srv_cfgp_push(srv_cfgp *p, const char *key); /* returns old length */
 size_t srv_cfgp_index(srv_cfgp *p, size_t i);
 void srv_cfgp_pop(srv_cfgp *p, size_t old);
 const char *srv_cfgp_type_name(int sio_json_type);
@@ -284,12 +286,11 @@ int srv_cfgp_expect(srv_cfgp *p, int tok, int sio_json_type);
 int srv_cfgp_object(srv_cfgp *p, int tok, const char *const *keys);
 int srv_cfgp_str(srv_cfgp *p, int obj, const char *key, char **out);
 int srv_cfgp_bool(srv_cfgp *p, int obj, const char *key, bool *out);
-int srv_cfgp_long(srv_cfgp *p, int obj, const char *key, long *out,
-                  long min, long max);
+int srv_cfgp_long(srv_cfgp *p, int obj, const char *key, long *out, long min, long max);
 int srv_cfgp_strv(srv_cfgp *p, int obj, const char *key, srv_strv *out);
 int srv_cfgp_reply(srv_cfgp *p, int obj, const char *key, srv_reply *out);
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg);
-const char *srv_cfg_bad_path(const char *s);      /* NULL if fine, else why */
+const char *srv_cfg_bad_path(const char *s); /* NULL if fine, else why */
 const char *srv_cfg_bad_origin(const char *s);
 int srv_cfg_set_path(srv_config *cfg, const char *s);
 /* srv_config_rooms.c */

@@ -32,29 +32,27 @@
 
 #include <stdint.h>
 
-#define SRV_THROTTLE_MAX 4096
-#define SRV_THROTTLE_MAX_PENDING ((size_t)64 << 20)   /* bytes */
+#define SRV_THROTTLE_MAX         4096
+#define SRV_THROTTLE_MAX_PENDING ((size_t)64 << 20) /* bytes */
 
 bool srv_glob_match(const char *glob, const char *s);
 
 /* The rooms a broadcast to room reaches: room itself first, then each
  * fan-in room of a matching rule, without duplicates. Returns how many
  * were written to out (at most cap). */
-size_t srv_fan_in_targets(const srv_config *cfg, const char *room, const char **out,
-                          size_t cap);
+size_t srv_fan_in_targets(const srv_config *cfg, const char *room, const char **out, size_t cap);
 
 /* The throttle rule for (room, event), or NULL. */
-const srv_throttle *srv_throttle_rule(const srv_config *cfg, const char *room,
-                                      const char *event);
+const srv_throttle *srv_throttle_rule(const srv_config *cfg, const char *room, const char *event);
 
 /* ---- the throttle table, with an explicit clock (milliseconds) --------------- */
 
 typedef struct srv_throttle_table srv_throttle_table;
 
 enum {
-    SRV_THROTTLE_SEND = 0,   /* send now (an interval starts) */
-    SRV_THROTTLE_DEFERRED,   /* kept as the pending payload (replacing any) */
-    SRV_THROTTLE_FULL        /* table or pending bytes full: send now */
+	SRV_THROTTLE_SEND = 0, /* send now (an interval starts) */
+	SRV_THROTTLE_DEFERRED, /* kept as the pending payload (replacing any) */
+	SRV_THROTTLE_FULL      /* table or pending bytes full: send now */
 };
 
 /* At most cap entries and SRV_THROTTLE_MAX_PENDING pending bytes. */
@@ -66,14 +64,13 @@ size_t srv_throttle_pending_bytes(const srv_throttle_table *t);
 void srv_throttle_free(srv_throttle_table *t);
 /* data (raw JSON, len bytes) may be NULL: the event has no argument.
  * Returns SRV_THROTTLE_* or -1 when out of memory. */
-int srv_throttle_offer(srv_throttle_table *t, const char *room, const char *event,
-                       long interval_ms, const char *data, size_t len, uint64_t now);
+int srv_throttle_offer(srv_throttle_table *t, const char *room, const char *event, long interval_ms,
+                       const char *data, size_t len, uint64_t now);
 /* Send every pending payload whose interval has ended (fn gets the room,
  * the event and the data) and drop the entries idle for an interval. */
 typedef void (*srv_throttle_send_fn)(const char *room, const char *event, const char *data,
                                      size_t len, void *user);
-void srv_throttle_expire(srv_throttle_table *t, uint64_t now, srv_throttle_send_fn fn,
-                         void *user);
+void srv_throttle_expire(srv_throttle_table *t, uint64_t now, srv_throttle_send_fn fn, void *user);
 /* The earliest interval end, or UINT64_MAX when the table is empty. */
 uint64_t srv_throttle_next(const srv_throttle_table *t);
 size_t srv_throttle_count(const srv_throttle_table *t);
@@ -83,18 +80,17 @@ size_t srv_throttle_count(const srv_throttle_table *t);
 typedef struct srv_emit srv_emit;
 
 typedef struct srv_emit_result {
-    int recipients;     /* sockets the event was written to now */
-    bool throttled;     /* deferred to the end of the throttle interval */
+	int recipients; /* sockets the event was written to now */
+	bool throttled; /* deferred to the end of the throttle interval */
 } srv_emit_result;
 
 /* m may be NULL. */
-srv_emit *srv_emit_new(const srv_config *cfg, sio_namespace *nsp, uv_loop_t *loop,
-                       srv_metrics *m);
+srv_emit *srv_emit_new(const srv_config *cfg, sio_namespace *nsp, uv_loop_t *loop, srv_metrics *m);
 /* room NULL: every socket of the namespace (never throttled). data: raw
  * JSON of the single argument, or NULL for none. 0, or -1 (out of memory,
  * invalid JSON). */
-int srv_emit_to(srv_emit *e, const char *room, const char *event, const char *data,
-                size_t len, srv_emit_result *res);
+int srv_emit_to(srv_emit *e, const char *room, const char *event, const char *data, size_t len,
+                srv_emit_result *res);
 /* Close the timer (pending payloads are dropped): call before the loop is
  * expected to end. srv_emit_free after uv_run returned. */
 void srv_emit_close(srv_emit *e);

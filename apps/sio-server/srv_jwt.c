@@ -25,11 +25,11 @@
  * of the PEM's SubjectPublicKeyInfo finds the key type, the RSA modulus
  * size (which is also the exact RS256 signature size) or the EC curve.
  */
-#define _GNU_SOURCE         /* memmem */
+#define _GNU_SOURCE /* memmem */
 #include "srv_jwt.h"
 
 #include <errno.h>
-#include <jwt.h>            /* libjwt */
+#include <jwt.h> /* libjwt */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,40 +39,40 @@
 
 #include "../../socketio/sio_json.h"
 
-#define MAX_TOKEN_LIMIT (1u << 20)  /* largest max_len a config may set */
-#define MAX_SIG_BYTES   2048        /* RSA 16384 bits */
+#define MAX_TOKEN_LIMIT (1u << 20) /* largest max_len a config may set */
+#define MAX_SIG_BYTES   2048       /* RSA 16384 bits */
 
 /* One top-level member of a parsed object, name and string value unescaped
  * and NUL-terminated in the index's arena. Sorted by name. */
 struct member {
-    const char *name;
-    const char *str;      /* the value if it is a string, else NULL */
-    int tok;              /* the value's token */
+	const char *name;
+	const char *str; /* the value if it is a string, else NULL */
+	int tok;         /* the value's token */
 };
 
 struct obj_index {
-    struct member *v;
-    int n;
-    char *arena;
+	struct member *v;
+	int n;
+	char *arena;
 };
 
 struct srv_jwt_verifier {
-    srv_jwt_alg alg;
-    jwt_alg_t lib_alg;
-    const char *name;     /* "HS256": the only header alg accepted */
-    unsigned char *key;   /* secret or PEM, plus a NUL */
-    size_t key_len;
-    size_t sig_len;       /* exact decoded signature size */
-    long long leeway;
-    size_t max_len;
-    bool require_exp;
+	srv_jwt_alg alg;
+	jwt_alg_t lib_alg;
+	const char *name;   /* "HS256": the only header alg accepted */
+	unsigned char *key; /* secret or PEM, plus a NUL */
+	size_t key_len;
+	size_t sig_len; /* exact decoded signature size */
+	long long leeway;
+	size_t max_len;
+	bool require_exp;
 };
 
 struct srv_jwt_claims {
-    char *json;           /* decoded payload, NUL-terminated */
-    size_t json_len;
-    sio_json doc;         /* parse of json */
-    struct obj_index idx;
+	char *json; /* decoded payload, NUL-terminated */
+	size_t json_len;
+	sio_json doc; /* parse of json */
+	struct obj_index idx;
 };
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -80,24 +80,29 @@ struct srv_jwt_claims {
 /* Format a config error into err; returns -1 for "return set_err(...)". */
 static int set_err(char *err, size_t errlen, const char *fmt, ...)
 {
-    va_list ap;
+	va_list ap;
 
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
 }
 
 static int b64_val(unsigned char c, bool url)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == (url ? '-' : '+')) return 62;
-    if (c == (url ? '_' : '/')) return 63;
-    return -1;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == (url ? '-' : '+'))
+		return 62;
+	if (c == (url ? '_' : '/'))
+		return 63;
+	return -1;
 }
 
 /* Base64. url: the JWT form, strict: base64url, no padding, no
@@ -107,432 +112,466 @@ static int b64_val(unsigned char c, bool url)
  * n * 3 / 4 + 2 bytes. Returns the decoded length or -1. */
 static long b64_decode(const char *s, size_t n, unsigned char *out, bool url)
 {
-    uint32_t acc = 0;
-    size_t i, o = 0;
-    int bits = 0, d, pad = 0;
+	uint32_t acc = 0;
+	size_t i, o = 0;
+	int bits = 0, d, pad = 0;
 
-    if (url && n % 4 == 1)
-        return -1;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!url && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
-            continue;
-        if (!url && c == '=' && ++pad <= 2)
-            continue;
-        if (pad || (d = b64_val(c, url)) < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)d;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (url && bits && (acc & ((1u << bits) - 1)))
-        return -1;
-    return (long)o;
+	if (url && n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!url && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+			continue;
+		if (!url && c == '=' && ++pad <= 2)
+			continue;
+		if (pad || (d = b64_val(c, url)) < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if (url && bits && (acc & ((1u << bits) - 1)))
+		return -1;
+	return (long)o;
 }
 
 /* ---- public key check: a DER walk of SubjectPublicKeyInfo ------------------ */
 
 struct der {
-    const unsigned char *p, *end;
+	const unsigned char *p, *end;
 };
 
 /* Take the next element, which must have the given tag, into val. */
 static int der_get(struct der *d, unsigned char tag, struct der *val)
 {
-    size_t len = 0;
-    int k;
+	size_t len = 0;
+	int k;
 
-    if (d->end - d->p < 2 || d->p[0] != tag)
-        return -1;
-    d->p++;
-    if (*d->p < 0x80) {
-        len = *d->p++;
-    } else {
-        k = *d->p++ & 0x7f;
-        if (k == 0 || k > 3)
-            return -1;
-        while (k--) {
-            if (d->p == d->end)
-                return -1;
-            len = (len << 8) | *d->p++;
-        }
-    }
-    if ((size_t)(d->end - d->p) < len)
-        return -1;
-    val->p = d->p;
-    val->end = d->p + len;
-    d->p += len;
-    return 0;
+	if (d->end - d->p < 2 || d->p[0] != tag)
+		return -1;
+	d->p++;
+	if (*d->p < 0x80) {
+		len = *d->p++;
+	} else {
+		k = *d->p++ & 0x7f;
+		if (k == 0 || k > 3)
+			return -1;
+		while (k--) {
+			if (d->p == d->end)
+				return -1;
+			len = (len << 8) | *d->p++;
+		}
+	}
+	if ((size_t)(d->end - d->p) < len)
+		return -1;
+	val->p = d->p;
+	val->end = d->p + len;
+	d->p += len;
+	return 0;
 }
 
 static bool der_eq(const struct der *d, const unsigned char *b, size_t n)
 {
-    return (size_t)(d->end - d->p) == n && !memcmp(d->p, b, n);
+	return (size_t)(d->end - d->p) == n && !memcmp(d->p, b, n);
 }
 
-static const unsigned char OID_RSA[] =     /* 1.2.840.113549.1.1.1 */
-    { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
-static const unsigned char OID_EC[] =      /* 1.2.840.10045.2.1 */
-    { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
-static const unsigned char OID_P256[] =    /* 1.2.840.10045.3.1.7 */
-    { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+static const unsigned char OID_RSA[] = /* 1.2.840.113549.1.1.1 */
+        { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
+static const unsigned char OID_EC[] = /* 1.2.840.10045.2.1 */
+        { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
+static const unsigned char OID_P256[] = /* 1.2.840.10045.3.1.7 */
+        { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
 
-static int check_spki(srv_jwt_verifier *v, const unsigned char *der, size_t n,
-                      char *err, size_t errlen)
+static int check_spki(srv_jwt_verifier *v, const unsigned char *der, size_t n, char *err,
+                      size_t errlen)
 {
-    struct der all = { der, der + n }, spki, algid, oid, bits, rsa, mod, e, crv;
-    size_t nbytes;
-    int nbits;
+	struct der all = { der, der + n }, spki, algid, oid, bits, rsa, mod, e, crv;
+	size_t nbytes;
+	int nbits;
 
-    if (der_get(&all, 0x30, &spki) || all.p != all.end ||
-        der_get(&spki, 0x30, &algid) || der_get(&algid, 0x06, &oid) ||
-        der_get(&spki, 0x03, &bits) || spki.p != spki.end ||
-        bits.p == bits.end || *bits.p++ != 0)
-        goto bad;
-    if (der_eq(&oid, OID_RSA, sizeof OID_RSA)) {
-        if (v->alg != SRV_JWT_RS256)
-            return set_err(err, errlen, "jwt key is an RSA public key but "
-                           "alg is %s", v->name);
-        if (der_get(&bits, 0x30, &rsa) || der_get(&rsa, 0x02, &mod) ||
-            der_get(&rsa, 0x02, &e) || rsa.p != rsa.end)
-            goto bad;
-        while (mod.p < mod.end && *mod.p == 0)
-            mod.p++;
-        nbytes = (size_t)(mod.end - mod.p);
-        if (nbytes == 0 || nbytes > MAX_SIG_BYTES)
-            goto bad;
-        nbits = (int)nbytes * 8;
-        for (unsigned char top = *mod.p; !(top & 0x80); top <<= 1)
-            nbits--;
-        if (nbits < 2048)
-            return set_err(err, errlen, "jwt RSA key has %d bits; RS256 "
-                           "needs at least 2048", nbits);
-        v->sig_len = nbytes;      /* an RSA signature is exactly this long */
-        return 0;
-    }
-    if (der_eq(&oid, OID_EC, sizeof OID_EC)) {
-        if (v->alg != SRV_JWT_ES256)
-            return set_err(err, errlen, "jwt key is an EC public key but "
-                           "alg is %s", v->name);
-        if (der_get(&algid, 0x06, &crv) || !der_eq(&crv, OID_P256, sizeof OID_P256))
-            return set_err(err, errlen, "jwt EC key is not on curve P-256 "
-                           "(prime256v1), which ES256 requires");
-        n = (size_t)(bits.end - bits.p);
-        if (!((n == 65 && bits.p[0] == 4) ||
-              (n == 33 && (bits.p[0] == 2 || bits.p[0] == 3))))
-            goto bad;
-        v->sig_len = 64;          /* R || S, 32 bytes each */
-        return 0;
-    }
-    return set_err(err, errlen, "jwt public key is neither RSA nor EC; %s "
-                   "needs %s", v->name, v->alg == SRV_JWT_RS256 ?
-                   "an RSA key" : "an EC P-256 key");
+	if (der_get(&all, 0x30, &spki) || all.p != all.end || der_get(&spki, 0x30, &algid) ||
+	    der_get(&algid, 0x06, &oid) || der_get(&spki, 0x03, &bits) || spki.p != spki.end ||
+	    bits.p == bits.end || *bits.p++ != 0)
+		goto bad;
+	if (der_eq(&oid, OID_RSA, sizeof OID_RSA)) {
+		if (v->alg != SRV_JWT_RS256)
+			return set_err(err, errlen,
+			               "jwt key is an RSA public key but "
+			               "alg is %s",
+			               v->name);
+		if (der_get(&bits, 0x30, &rsa) || der_get(&rsa, 0x02, &mod) ||
+		    der_get(&rsa, 0x02, &e) || rsa.p != rsa.end)
+			goto bad;
+		while (mod.p < mod.end && *mod.p == 0)
+			mod.p++;
+		nbytes = (size_t)(mod.end - mod.p);
+		if (nbytes == 0 || nbytes > MAX_SIG_BYTES)
+			goto bad;
+		nbits = (int)nbytes * 8;
+		for (unsigned char top = *mod.p; !(top & 0x80); top <<= 1)
+			nbits--;
+		if (nbits < 2048)
+			return set_err(err, errlen,
+			               "jwt RSA key has %d bits; RS256 "
+			               "needs at least 2048",
+			               nbits);
+		v->sig_len = nbytes; /* an RSA signature is exactly this long */
+		return 0;
+	}
+	if (der_eq(&oid, OID_EC, sizeof OID_EC)) {
+		if (v->alg != SRV_JWT_ES256)
+			return set_err(err, errlen,
+			               "jwt key is an EC public key but "
+			               "alg is %s",
+			               v->name);
+		if (der_get(&algid, 0x06, &crv) || !der_eq(&crv, OID_P256, sizeof OID_P256))
+			return set_err(err, errlen,
+			               "jwt EC key is not on curve P-256 "
+			               "(prime256v1), which ES256 requires");
+		n = (size_t)(bits.end - bits.p);
+		if (!((n == 65 && bits.p[0] == 4) ||
+		      (n == 33 && (bits.p[0] == 2 || bits.p[0] == 3))))
+			goto bad;
+		v->sig_len = 64; /* R || S, 32 bytes each */
+		return 0;
+	}
+	return set_err(err, errlen,
+	               "jwt public key is neither RSA nor EC; %s "
+	               "needs %s",
+	               v->name, v->alg == SRV_JWT_RS256 ? "an RSA key" : "an EC P-256 key");
 bad:
-    return set_err(err, errlen, "jwt public key: the PEM does not hold a "
-                   "valid SubjectPublicKeyInfo");
+	return set_err(err, errlen,
+	               "jwt public key: the PEM does not hold a "
+	               "valid SubjectPublicKeyInfo");
 }
 
 /* v->key is NUL-terminated. */
 static int check_pem(srv_jwt_verifier *v, char *err, size_t errlen)
 {
-    static const char BEGIN[] = "-----BEGIN PUBLIC KEY-----";
-    static const char END[] = "-----END PUBLIC KEY-----";
-    const char *pem = (const char *)v->key, *b, *e;
-    unsigned char *der;
-    long n;
-    int rc;
+	static const char BEGIN[] = "-----BEGIN PUBLIC KEY-----";
+	static const char END[] = "-----END PUBLIC KEY-----";
+	const char *pem = (const char *)v->key, *b, *e;
+	unsigned char *der;
+	long n;
+	int rc;
 
-    if (strlen(pem) != v->key_len)
-        return set_err(err, errlen, "jwt public key: a PEM has no NUL bytes");
-    if (strstr(pem, "PRIVATE KEY-----"))
-        return set_err(err, errlen, "jwt public key: the file holds a private "
-                       "key; give only the public key (openssl pkey -pubout)");
-    if (strstr(pem, "-----BEGIN RSA PUBLIC KEY-----") && !strstr(pem, BEGIN))
-        return set_err(err, errlen, "jwt public key: PKCS#1 \"RSA PUBLIC KEY\" "
-                       "is not supported; convert it with openssl rsa "
-                       "-RSAPublicKey_in -pubout");
-    if (strstr(pem, "-----BEGIN CERTIFICATE-----") && !strstr(pem, BEGIN))
-        return set_err(err, errlen, "jwt public key: a certificate was given; "
-                       "extract its key with openssl x509 -pubkey -noout");
-    if (!(b = strstr(pem, BEGIN)))
-        return set_err(err, errlen, "jwt public key: no \"%s\" line (%s needs "
-                       "a PEM public key)", BEGIN, v->name);
-    b += sizeof BEGIN - 1;
-    if (!(e = strstr(b, END)))
-        return set_err(err, errlen, "jwt public key: no \"%s\" line", END);
-    if (!(der = malloc((size_t)(e - b) + 2)))
-        return set_err(err, errlen, "out of memory");
-    if ((n = b64_decode(b, (size_t)(e - b), der, false)) <= 0)
-        rc = set_err(err, errlen, "jwt public key: the PEM body is not base64");
-    else
-        rc = check_spki(v, der, (size_t)n, err, errlen);
-    free(der);
-    return rc;
+	if (strlen(pem) != v->key_len)
+		return set_err(err, errlen, "jwt public key: a PEM has no NUL bytes");
+	if (strstr(pem, "PRIVATE KEY-----"))
+		return set_err(err, errlen,
+		               "jwt public key: the file holds a private "
+		               "key; give only the public key (openssl pkey -pubout)");
+	if (strstr(pem, "-----BEGIN RSA PUBLIC KEY-----") && !strstr(pem, BEGIN))
+		return set_err(err, errlen,
+		               "jwt public key: PKCS#1 \"RSA PUBLIC KEY\" "
+		               "is not supported; convert it with openssl rsa "
+		               "-RSAPublicKey_in -pubout");
+	if (strstr(pem, "-----BEGIN CERTIFICATE-----") && !strstr(pem, BEGIN))
+		return set_err(err, errlen,
+		               "jwt public key: a certificate was given; "
+		               "extract its key with openssl x509 -pubkey -noout");
+	if (!(b = strstr(pem, BEGIN)))
+		return set_err(err, errlen,
+		               "jwt public key: no \"%s\" line (%s needs "
+		               "a PEM public key)",
+		               BEGIN, v->name);
+	b += sizeof BEGIN - 1;
+	if (!(e = strstr(b, END)))
+		return set_err(err, errlen, "jwt public key: no \"%s\" line", END);
+	if (!(der = malloc((size_t)(e - b) + 2)))
+		return set_err(err, errlen, "out of memory");
+	if ((n = b64_decode(b, (size_t)(e - b), der, false)) <= 0)
+		rc = set_err(err, errlen, "jwt public key: the PEM body is not base64");
+	else
+		rc = check_spki(v, der, (size_t)n, err, errlen);
+	free(der);
+	return rc;
 }
 
 /* ---- configuration --------------------------------------------------------- */
 
 void srv_jwt_config_init(srv_jwt_config *cfg)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->alg = SRV_JWT_ALG_INVALID;
-    cfg->leeway = SRV_JWT_DEFAULT_LEEWAY;
-    cfg->max_len = SRV_JWT_DEFAULT_MAX_LEN;
-    cfg->require_exp = true;
+	memset(cfg, 0, sizeof *cfg);
+	cfg->alg = SRV_JWT_ALG_INVALID;
+	cfg->leeway = SRV_JWT_DEFAULT_LEEWAY;
+	cfg->max_len = SRV_JWT_DEFAULT_MAX_LEN;
+	cfg->require_exp = true;
 }
 
 srv_jwt_alg srv_jwt_alg_from_name(const char *name)
 {
-    if (!name)
-        return SRV_JWT_ALG_INVALID;
-    if (!strcasecmp(name, "HS256")) return SRV_JWT_HS256;
-    if (!strcasecmp(name, "RS256")) return SRV_JWT_RS256;
-    if (!strcasecmp(name, "ES256")) return SRV_JWT_ES256;
-    return SRV_JWT_ALG_INVALID;
+	if (!name)
+		return SRV_JWT_ALG_INVALID;
+	if (!strcasecmp(name, "HS256"))
+		return SRV_JWT_HS256;
+	if (!strcasecmp(name, "RS256"))
+		return SRV_JWT_RS256;
+	if (!strcasecmp(name, "ES256"))
+		return SRV_JWT_ES256;
+	return SRV_JWT_ALG_INVALID;
 }
 
 const char *srv_jwt_alg_name(srv_jwt_alg alg)
 {
-    switch (alg) {
-    case SRV_JWT_HS256: return "HS256";
-    case SRV_JWT_RS256: return "RS256";
-    case SRV_JWT_ES256: return "ES256";
-    default:            return "?";
-    }
+	switch (alg) {
+	case SRV_JWT_HS256:
+		return "HS256";
+	case SRV_JWT_RS256:
+		return "RS256";
+	case SRV_JWT_ES256:
+		return "ES256";
+	default:
+		return "?";
+	}
 }
 
 static int check_config(const srv_jwt_config *cfg, char *err, size_t errlen)
 {
-    const char *name = srv_jwt_alg_name(cfg->alg);
+	const char *name = srv_jwt_alg_name(cfg->alg);
 
-    if (cfg->alg != SRV_JWT_HS256 && cfg->alg != SRV_JWT_RS256 &&
-        cfg->alg != SRV_JWT_ES256)
-        return set_err(err, errlen, "jwt alg must be one of HS256, RS256, ES256");
-    if (cfg->leeway < 0 || cfg->leeway > SRV_JWT_MAX_LEEWAY)
-        return set_err(err, errlen, "jwt leeway must be 0 to %d seconds "
-                       "(got %ld)", SRV_JWT_MAX_LEEWAY, cfg->leeway);
-    if (cfg->max_len > MAX_TOKEN_LIMIT)
-        return set_err(err, errlen, "jwt max token length must be at most %u "
-                       "bytes", MAX_TOKEN_LIMIT);
-    if (!cfg->key || cfg->key_len == 0)
-        return set_err(err, errlen, cfg->alg == SRV_JWT_HS256 ? "jwt %s secret "
-                       "is empty" : "jwt %s public key is empty", name);
-    if (cfg->key_len > SRV_JWT_MAX_KEY_LEN)
-        return set_err(err, errlen, "jwt key is over %d bytes",
-                       SRV_JWT_MAX_KEY_LEN);
-    /* A public key used as an HMAC secret lets anyone who has it (anyone)
+	if (cfg->alg != SRV_JWT_HS256 && cfg->alg != SRV_JWT_RS256 && cfg->alg != SRV_JWT_ES256)
+		return set_err(err, errlen, "jwt alg must be one of HS256, RS256, ES256");
+	if (cfg->leeway < 0 || cfg->leeway > SRV_JWT_MAX_LEEWAY)
+		return set_err(err, errlen,
+		               "jwt leeway must be 0 to %d seconds "
+		               "(got %ld)",
+		               SRV_JWT_MAX_LEEWAY, cfg->leeway);
+	if (cfg->max_len > MAX_TOKEN_LIMIT)
+		return set_err(err, errlen,
+		               "jwt max token length must be at most %u "
+		               "bytes",
+		               MAX_TOKEN_LIMIT);
+	if (!cfg->key || cfg->key_len == 0)
+		return set_err(err, errlen,
+		               cfg->alg == SRV_JWT_HS256 ? "jwt %s secret "
+		                                           "is empty"
+		                                         : "jwt %s public key is empty",
+		               name);
+	if (cfg->key_len > SRV_JWT_MAX_KEY_LEN)
+		return set_err(err, errlen, "jwt key is over %d bytes", SRV_JWT_MAX_KEY_LEN);
+	/* A public key used as an HMAC secret lets anyone who has it (anyone)
      * sign tokens: the key confusion attack, configured by hand. */
-    if (cfg->alg == SRV_JWT_HS256 && memmem(cfg->key, cfg->key_len, "-----BEGIN", 10))
-        return set_err(err, errlen, "jwt HS256 secret looks like a PEM key; "
-                       "use alg RS256 or ES256 with a public key file");
-    return 0;
+	if (cfg->alg == SRV_JWT_HS256 && memmem(cfg->key, cfg->key_len, "-----BEGIN", 10))
+		return set_err(err, errlen,
+		               "jwt HS256 secret looks like a PEM key; "
+		               "use alg RS256 or ES256 with a public key file");
+	return 0;
 }
 
-srv_jwt_verifier *srv_jwt_verifier_new(const srv_jwt_config *cfg,
-                                       char *err, size_t errlen)
+srv_jwt_verifier *srv_jwt_verifier_new(const srv_jwt_config *cfg, char *err, size_t errlen)
 {
-    srv_jwt_verifier *v;
+	srv_jwt_verifier *v;
 
-    if (!cfg || check_config(cfg, err, errlen)) {
-        if (!cfg)
-            set_err(err, errlen, "no jwt configuration");
-        return NULL;
-    }
-    if (!(v = calloc(1, sizeof *v)) || !(v->key = malloc(cfg->key_len + 1))) {
-        free(v);
-        set_err(err, errlen, "out of memory");
-        return NULL;
-    }
-    memcpy(v->key, cfg->key, cfg->key_len);
-    v->key[cfg->key_len] = '\0';
-    v->key_len = cfg->key_len;
-    v->alg = cfg->alg;
-    v->name = srv_jwt_alg_name(cfg->alg);
-    v->leeway = cfg->leeway;
-    v->max_len = cfg->max_len ? cfg->max_len : SRV_JWT_DEFAULT_MAX_LEN;
-    v->require_exp = cfg->require_exp;
-    if (v->alg == SRV_JWT_HS256) {
-        v->lib_alg = JWT_ALG_HS256;
-        v->sig_len = 32;
-    } else {
-        v->lib_alg = v->alg == SRV_JWT_RS256 ? JWT_ALG_RS256 : JWT_ALG_ES256;
-        if (check_pem(v, err, errlen)) {
-            srv_jwt_verifier_free(v);
-            return NULL;
-        }
-    }
-    return v;
+	if (!cfg || check_config(cfg, err, errlen)) {
+		if (!cfg)
+			set_err(err, errlen, "no jwt configuration");
+		return NULL;
+	}
+	if (!(v = calloc(1, sizeof *v)) || !(v->key = malloc(cfg->key_len + 1))) {
+		free(v);
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	memcpy(v->key, cfg->key, cfg->key_len);
+	v->key[cfg->key_len] = '\0';
+	v->key_len = cfg->key_len;
+	v->alg = cfg->alg;
+	v->name = srv_jwt_alg_name(cfg->alg);
+	v->leeway = cfg->leeway;
+	v->max_len = cfg->max_len ? cfg->max_len : SRV_JWT_DEFAULT_MAX_LEN;
+	v->require_exp = cfg->require_exp;
+	if (v->alg == SRV_JWT_HS256) {
+		v->lib_alg = JWT_ALG_HS256;
+		v->sig_len = 32;
+	} else {
+		v->lib_alg = v->alg == SRV_JWT_RS256 ? JWT_ALG_RS256 : JWT_ALG_ES256;
+		if (check_pem(v, err, errlen)) {
+			srv_jwt_verifier_free(v);
+			return NULL;
+		}
+	}
+	return v;
 }
 
 void srv_jwt_verifier_free(srv_jwt_verifier *v)
 {
-    if (!v)
-        return;
-    if (v->key) {
-        memset(v->key, 0, v->key_len);   /* best effort; may be elided */
-        free(v->key);
-    }
-    free(v);
+	if (!v)
+		return;
+	if (v->key) {
+		memset(v->key, 0, v->key_len); /* best effort; may be elided */
+		free(v->key);
+	}
+	free(v);
 }
 
 const char *srv_jwt_strerror(int err)
 {
-    switch (err) {
-    case 0:                  return "ok";
-    case SRV_JWT_EMALFORMED: return "malformed token";
-    case SRV_JWT_ETOOLARGE:  return "token too large";
-    case SRV_JWT_EALG:       return "algorithm not allowed";
-    case SRV_JWT_ESIG:       return "invalid signature";
-    case SRV_JWT_EEXPIRED:   return "token expired";
-    case SRV_JWT_ENOTYET:    return "token not yet valid";
-    case SRV_JWT_ENOEXP:     return "token has no expiry";
-    case SRV_JWT_ENOMEM:     return "server error";
-    case SRV_JWT_ENOENT:     return "claim not found";
-    case SRV_JWT_ETYPE:      return "claim has the wrong type";
-    default:                 return "invalid request";
-    }
+	switch (err) {
+	case 0:
+		return "ok";
+	case SRV_JWT_EMALFORMED:
+		return "malformed token";
+	case SRV_JWT_ETOOLARGE:
+		return "token too large";
+	case SRV_JWT_EALG:
+		return "algorithm not allowed";
+	case SRV_JWT_ESIG:
+		return "invalid signature";
+	case SRV_JWT_EEXPIRED:
+		return "token expired";
+	case SRV_JWT_ENOTYET:
+		return "token not yet valid";
+	case SRV_JWT_ENOEXP:
+		return "token has no expiry";
+	case SRV_JWT_ENOMEM:
+		return "server error";
+	case SRV_JWT_ENOENT:
+		return "claim not found";
+	case SRV_JWT_ETYPE:
+		return "claim has the wrong type";
+	default:
+		return "invalid request";
+	}
 }
 
 /* ---- parsed objects -------------------------------------------------------- */
 
 static int member_cmp(const void *a, const void *b)
 {
-    return strcmp(((const struct member *)a)->name,
-                  ((const struct member *)b)->name);
+	return strcmp(((const struct member *)a)->name, ((const struct member *)b)->name);
 }
 
 static void index_free(struct obj_index *x)
 {
-    free(x->v);
-    free(x->arena);
-    x->v = NULL;
-    x->arena = NULL;
-    x->n = 0;
+	free(x->v);
+	free(x->arena);
+	x->v = NULL;
+	x->arena = NULL;
+	x->n = 0;
 }
 
 /* Unescape string token t into the arena; NUL inside is an error. */
-static int arena_str(const sio_json *d, int t, char **arena, size_t *room,
-                     const char **out)
+static int arena_str(const sio_json *d, int t, char **arena, size_t *room, const char **out)
 {
-    size_t n;
+	size_t n;
 
-    if (sio_json_str_unescape(d, t, *arena, *room, &n) || n >= *room ||
-        memchr(*arena, '\0', n))
-        return SRV_JWT_EMALFORMED;
-    (*arena)[n] = '\0';
-    *out = *arena;
-    *arena += n + 1;
-    *room -= n + 1;
-    return 0;
+	if (sio_json_str_unescape(d, t, *arena, *room, &n) || n >= *room || memchr(*arena, '\0', n))
+		return SRV_JWT_EMALFORMED;
+	(*arena)[n] = '\0';
+	*out = *arena;
+	*arena += n + 1;
+	*room -= n + 1;
+	return 0;
 }
 
 /* Index the members of the root object of d (parsed from len bytes):
  * SRV_JWT_EMALFORMED if the root is not an object or a name repeats. */
 static int index_object(const sio_json *d, size_t len, struct obj_index *x)
 {
-    sio_json_iter it;
-    size_t room = len + 1;
-    char *a;
-    int key, val, i, n, rc = SRV_JWT_ENOMEM;
+	sio_json_iter it;
+	size_t room = len + 1;
+	char *a;
+	int key, val, i, n, rc = SRV_JWT_ENOMEM;
 
-    x->v = NULL;
-    x->arena = NULL;
-    x->n = 0;
-    if (sio_json_type(d, 0) != SIO_JSON_OBJECT)
-        return SRV_JWT_EMALFORMED;
-    n = sio_json_size(d, 0);
-    x->v = malloc((size_t)(n ? n : 1) * sizeof *x->v);
-    x->arena = a = malloc(room);
-    if (!x->v || !a)
-        goto fail;
-    rc = SRV_JWT_EMALFORMED;
-    sio_json_iter_init(d, 0, &it);
-    for (i = 0; i < n && (val = sio_json_iter_next(d, &it, &key)) >= 0; i++) {
-        x->v[i].tok = val;
-        x->v[i].str = NULL;
-        if (arena_str(d, key, &a, &room, &x->v[i].name) ||
-            (sio_json_type(d, val) == SIO_JSON_STRING &&
-             arena_str(d, val, &a, &room, &x->v[i].str)))
-            goto fail;
-    }
-    if (i != n)
-        goto fail;
-    x->n = n;
-    qsort(x->v, (size_t)n, sizeof *x->v, member_cmp);
-    for (i = 1; i < n; i++)
-        if (!strcmp(x->v[i - 1].name, x->v[i].name))
-            goto fail;
-    return 0;
+	x->v = NULL;
+	x->arena = NULL;
+	x->n = 0;
+	if (sio_json_type(d, 0) != SIO_JSON_OBJECT)
+		return SRV_JWT_EMALFORMED;
+	n = sio_json_size(d, 0);
+	x->v = malloc((size_t)(n ? n : 1) * sizeof *x->v);
+	x->arena = a = malloc(room);
+	if (!x->v || !a)
+		goto fail;
+	rc = SRV_JWT_EMALFORMED;
+	sio_json_iter_init(d, 0, &it);
+	for (i = 0; i < n && (val = sio_json_iter_next(d, &it, &key)) >= 0; i++) {
+		x->v[i].tok = val;
+		x->v[i].str = NULL;
+		if (arena_str(d, key, &a, &room, &x->v[i].name) ||
+		    (sio_json_type(d, val) == SIO_JSON_STRING &&
+		     arena_str(d, val, &a, &room, &x->v[i].str)))
+			goto fail;
+	}
+	if (i != n)
+		goto fail;
+	x->n = n;
+	qsort(x->v, (size_t)n, sizeof *x->v, member_cmp);
+	for (i = 1; i < n; i++)
+		if (!strcmp(x->v[i - 1].name, x->v[i].name))
+			goto fail;
+	return 0;
 fail:
-    index_free(x);
-    return rc;
+	index_free(x);
+	return rc;
 }
 
-static const struct member *index_find(const struct obj_index *x,
-                                       const char *name)
+static const struct member *index_find(const struct obj_index *x, const char *name)
 {
-    struct member k = { name, NULL, -1 };
+	struct member k = { name, NULL, -1 };
 
-    if (!x->n || !name)
-        return NULL;
-    return bsearch(&k, x->v, (size_t)x->n, sizeof *x->v, member_cmp);
+	if (!x->n || !name)
+		return NULL;
+	return bsearch(&k, x->v, (size_t)x->n, sizeof *x->v, member_cmp);
 }
 
 /* What Jansson refuses but our parser accepts: "\u0000" in any string, an
  * integer literal outside int64, a real that overflows a double. */
 static int check_jansson_compat(const sio_json *d)
 {
-    const char *raw;
-    size_t n, i;
-    int64_t iv;
-    double dv;
-    int t;
+	const char *raw;
+	size_t n, i;
+	int64_t iv;
+	double dv;
+	int t;
 
-    for (t = 0; sio_json_type(d, t) != SIO_JSON_NONE; t++) {
-        enum sio_json_type ty = sio_json_type(d, t);
-        raw = sio_json_raw(d, t, &n);
-        if (ty == SIO_JSON_STRING) {
-            for (i = 1; i + 1 < n; i++) {
-                if (raw[i] != '\\')
-                    continue;
-                if (raw[i + 1] == 'u' && i + 6 <= n && !memcmp(raw + i + 2, "0000", 4))
-                    return SRV_JWT_EMALFORMED;
-                i++;
-            }
-        } else if (ty == SIO_JSON_NUMBER) {
-            if (!memchr(raw, '.', n) && !memchr(raw, 'e', n) && !memchr(raw, 'E', n)) {
-                if (sio_json_int64(d, t, &iv))
-                    return SRV_JWT_EMALFORMED;
-            } else if (sio_json_number(d, t, &dv)) {
-                return SRV_JWT_EMALFORMED;
-            }
-        }
-    }
-    return 0;
+	for (t = 0; sio_json_type(d, t) != SIO_JSON_NONE; t++) {
+		enum sio_json_type ty = sio_json_type(d, t);
+		raw = sio_json_raw(d, t, &n);
+		if (ty == SIO_JSON_STRING) {
+			for (i = 1; i + 1 < n; i++) {
+				if (raw[i] != '\\')
+					continue;
+				if (raw[i + 1] == 'u' && i + 6 <= n &&
+				    !memcmp(raw + i + 2, "0000", 4))
+					return SRV_JWT_EMALFORMED;
+				i++;
+			}
+		} else if (ty == SIO_JSON_NUMBER) {
+			if (!memchr(raw, '.', n) && !memchr(raw, 'e', n) && !memchr(raw, 'E', n)) {
+				if (sio_json_int64(d, t, &iv))
+					return SRV_JWT_EMALFORMED;
+			} else if (sio_json_number(d, t, &dv)) {
+				return SRV_JWT_EMALFORMED;
+			}
+		}
+	}
+	return 0;
 }
 
 /* Decode segment [s, s+n) and parse it as a JSON object into doc, with its
  * index. *json (malloc'd, NUL-terminated) must outlive doc. */
-static int parse_segment(const char *s, size_t n, char **json, size_t *jlen,
-                         sio_json *doc, struct obj_index *x)
+static int parse_segment(const char *s, size_t n, char **json, size_t *jlen, sio_json *doc,
+                         struct obj_index *x)
 {
-    long dn;
-    int rc;
+	long dn;
+	int rc;
 
-    if (!(*json = malloc(n / 4 * 3 + 3)))
-        return SRV_JWT_ENOMEM;
-    if ((dn = b64_decode(s, n, (unsigned char *)*json, true)) < 0)
-        return SRV_JWT_EMALFORMED;
-    (*json)[dn] = '\0';
-    *jlen = (size_t)dn;
-    if ((rc = sio_json_parse(doc, *json, *jlen)))
-        return rc == SIO_JSON_ENOMEM ? SRV_JWT_ENOMEM : SRV_JWT_EMALFORMED;
-    if ((rc = check_jansson_compat(doc)))
-        return rc;
-    return index_object(doc, *jlen, x);
+	if (!(*json = malloc(n / 4 * 3 + 3)))
+		return SRV_JWT_ENOMEM;
+	if ((dn = b64_decode(s, n, (unsigned char *)*json, true)) < 0)
+		return SRV_JWT_EMALFORMED;
+	(*json)[dn] = '\0';
+	*jlen = (size_t)dn;
+	if ((rc = sio_json_parse(doc, *json, *jlen)))
+		return rc == SIO_JSON_ENOMEM ? SRV_JWT_ENOMEM : SRV_JWT_EMALFORMED;
+	if ((rc = check_jansson_compat(doc)))
+		return rc;
+	return index_object(doc, *jlen, x);
 }
 
 /* ---- verification ---------------------------------------------------------- */
@@ -542,268 +581,262 @@ static int parse_segment(const char *s, size_t n, char **json, size_t *jlen,
  * such. dots[] gets the two '.' offsets. */
 static int check_shape(const char *t, size_t len, size_t dots[2])
 {
-    size_t i;
-    int nd = 0;
+	size_t i;
+	int nd = 0;
 
-    for (i = 0; i < len; i++) {
-        if (t[i] == '.') {
-            if (nd == 2)
-                return SRV_JWT_EMALFORMED;
-            dots[nd++] = i;
-        } else if (b64_val((unsigned char)t[i], true) < 0) {
-            return SRV_JWT_EMALFORMED;
-        }
-    }
-    if (nd != 2 || dots[0] == 0 || dots[1] == dots[0] + 1)
-        return SRV_JWT_EMALFORMED;
-    return 0;
+	for (i = 0; i < len; i++) {
+		if (t[i] == '.') {
+			if (nd == 2)
+				return SRV_JWT_EMALFORMED;
+			dots[nd++] = i;
+		} else if (b64_val((unsigned char)t[i], true) < 0) {
+			return SRV_JWT_EMALFORMED;
+		}
+	}
+	if (nd != 2 || dots[0] == 0 || dots[1] == dots[0] + 1)
+		return SRV_JWT_EMALFORMED;
+	return 0;
 }
 
 static int check_header(const srv_jwt_verifier *v, const char *s, size_t n)
 {
-    sio_json doc = SIO_JSON_INIT;
-    struct obj_index x = { NULL, 0, NULL };
-    const struct member *alg, *typ;
-    char *json = NULL;
-    size_t jlen;
-    int rc;
+	sio_json doc = SIO_JSON_INIT;
+	struct obj_index x = { NULL, 0, NULL };
+	const struct member *alg, *typ;
+	char *json = NULL;
+	size_t jlen;
+	int rc;
 
-    if (!(rc = parse_segment(s, n, &json, &jlen, &doc, &x))) {
-        alg = index_find(&x, "alg");
-        typ = index_find(&x, "typ");
-        if (!alg || !alg->str)
-            rc = SRV_JWT_EMALFORMED;
-        else if (strcmp(alg->str, v->name))
-            rc = SRV_JWT_EALG;
-        else if ((typ && (!typ->str || strcasecmp(typ->str, "JWT"))) ||
-                 index_find(&x, "crit"))
-            rc = SRV_JWT_EMALFORMED;
-    }
-    index_free(&x);
-    sio_json_free(&doc);
-    free(json);
-    return rc;
+	if (!(rc = parse_segment(s, n, &json, &jlen, &doc, &x))) {
+		alg = index_find(&x, "alg");
+		typ = index_find(&x, "typ");
+		if (!alg || !alg->str)
+			rc = SRV_JWT_EMALFORMED;
+		else if (strcmp(alg->str, v->name))
+			rc = SRV_JWT_EALG;
+		else if ((typ && (!typ->str || strcasecmp(typ->str, "JWT"))) ||
+		         index_find(&x, "crit"))
+			rc = SRV_JWT_EMALFORMED;
+	}
+	index_free(&x);
+	sio_json_free(&doc);
+	free(json);
+	return rc;
 }
 
 /* An integer NumericDate: digits only (no fraction, no exponent, no
  * string), as libjwt's jwt_get_grant_int would otherwise read 0. */
 static int numeric_date(const srv_jwt_claims *c, const char *name, long long *out)
 {
-    const struct member *m = index_find(&c->idx, name);
-    const char *raw;
-    size_t n, i;
-    int64_t iv;
+	const struct member *m = index_find(&c->idx, name);
+	const char *raw;
+	size_t n, i;
+	int64_t iv;
 
-    if (!m)
-        return SRV_JWT_ENOENT;
-    if (sio_json_type(&c->doc, m->tok) != SIO_JSON_NUMBER)
-        return SRV_JWT_EMALFORMED;
-    raw = sio_json_raw(&c->doc, m->tok, &n);
-    for (i = raw[0] == '-'; i < n; i++)
-        if (raw[i] < '0' || raw[i] > '9')
-            return SRV_JWT_EMALFORMED;
-    if (sio_json_int64(&c->doc, m->tok, &iv))
-        return SRV_JWT_EMALFORMED;
-    *out = iv;
-    return 0;
+	if (!m)
+		return SRV_JWT_ENOENT;
+	if (sio_json_type(&c->doc, m->tok) != SIO_JSON_NUMBER)
+		return SRV_JWT_EMALFORMED;
+	raw = sio_json_raw(&c->doc, m->tok, &n);
+	for (i = raw[0] == '-'; i < n; i++)
+		if (raw[i] < '0' || raw[i] > '9')
+			return SRV_JWT_EMALFORMED;
+	if (sio_json_int64(&c->doc, m->tok, &iv))
+		return SRV_JWT_EMALFORMED;
+	*out = iv;
+	return 0;
 }
 
-static int check_times(const srv_jwt_verifier *v, const srv_jwt_claims *c,
-                       time_t now)
+static int check_times(const srv_jwt_verifier *v, const srv_jwt_claims *c, time_t now)
 {
-    long long exp, nbf, iat, t = (long long)now;
-    int re, rn, ri;
+	long long exp, nbf, iat, t = (long long)now;
+	int re, rn, ri;
 
-    re = numeric_date(c, "exp", &exp);
-    rn = numeric_date(c, "nbf", &nbf);
-    ri = numeric_date(c, "iat", &iat);
-    if (re == SRV_JWT_EMALFORMED || rn == SRV_JWT_EMALFORMED ||
-        ri == SRV_JWT_EMALFORMED)
-        return SRV_JWT_EMALFORMED;
-    if (re == SRV_JWT_ENOENT && v->require_exp)
-        return SRV_JWT_ENOEXP;
-    if (re == 0 && t - v->leeway >= exp)
-        return SRV_JWT_EEXPIRED;
-    if (rn == 0 && t + v->leeway < nbf)
-        return SRV_JWT_ENOTYET;
-    if (ri == 0 && t + v->leeway < iat)
-        return SRV_JWT_ENOTYET;
-    return 0;
+	re = numeric_date(c, "exp", &exp);
+	rn = numeric_date(c, "nbf", &nbf);
+	ri = numeric_date(c, "iat", &iat);
+	if (re == SRV_JWT_EMALFORMED || rn == SRV_JWT_EMALFORMED || ri == SRV_JWT_EMALFORMED)
+		return SRV_JWT_EMALFORMED;
+	if (re == SRV_JWT_ENOENT && v->require_exp)
+		return SRV_JWT_ENOEXP;
+	if (re == 0 && t - v->leeway >= exp)
+		return SRV_JWT_EEXPIRED;
+	if (rn == 0 && t + v->leeway < nbf)
+		return SRV_JWT_ENOTYET;
+	if (ri == 0 && t + v->leeway < iat)
+		return SRV_JWT_ENOTYET;
+	return 0;
 }
 
 /* The signature: exactly the key's size, canonical, then libjwt. */
-static int check_signature(const srv_jwt_verifier *v, const char *tok,
-                           size_t len, const char *sig, size_t slen)
+static int check_signature(const srv_jwt_verifier *v, const char *tok, size_t len, const char *sig,
+                           size_t slen)
 {
-    unsigned char raw[MAX_SIG_BYTES];
-    jwt_t *jwt = NULL;
-    char *copy;
-    int rc;
+	unsigned char raw[MAX_SIG_BYTES];
+	jwt_t *jwt = NULL;
+	char *copy;
+	int rc;
 
-    if (slen != (v->sig_len * 8 + 5) / 6 ||
-        b64_decode(sig, slen, raw, true) != (long)v->sig_len)
-        return SRV_JWT_ESIG;
-    if (!(copy = malloc(len + 1)))
-        return SRV_JWT_ENOMEM;
-    memcpy(copy, tok, len);
-    copy[len] = '\0';
-    /* The key is never NULL here: with NULL, libjwt skips verification. */
-    rc = jwt_decode(&jwt, copy, v->key, (int)v->key_len);
-    free(copy);
-    if (rc)
-        rc = rc == ENOMEM ? SRV_JWT_ENOMEM : SRV_JWT_ESIG;
-    else if (!jwt || jwt_get_alg(jwt) != v->lib_alg)
-        rc = SRV_JWT_EALG;
-    jwt_free(jwt);
-    return rc;
+	if (slen != (v->sig_len * 8 + 5) / 6 ||
+	    b64_decode(sig, slen, raw, true) != (long)v->sig_len)
+		return SRV_JWT_ESIG;
+	if (!(copy = malloc(len + 1)))
+		return SRV_JWT_ENOMEM;
+	memcpy(copy, tok, len);
+	copy[len] = '\0';
+	/* The key is never NULL here: with NULL, libjwt skips verification. */
+	rc = jwt_decode(&jwt, copy, v->key, (int)v->key_len);
+	free(copy);
+	if (rc)
+		rc = rc == ENOMEM ? SRV_JWT_ENOMEM : SRV_JWT_ESIG;
+	else if (!jwt || jwt_get_alg(jwt) != v->lib_alg)
+		rc = SRV_JWT_EALG;
+	jwt_free(jwt);
+	return rc;
 }
 
-int srv_jwt_verify(const srv_jwt_verifier *v, const char *token, size_t len,
-                   time_t now, srv_jwt_claims **out, const char **why)
+int srv_jwt_verify(const srv_jwt_verifier *v, const char *token, size_t len, time_t now,
+                   srv_jwt_claims **out, const char **why)
 {
-    srv_jwt_claims *c = NULL;
-    size_t dots[2];
-    int rc;
+	srv_jwt_claims *c = NULL;
+	size_t dots[2];
+	int rc;
 
-    if (!v || !out) {
-        rc = SRV_JWT_EINVAL;
-        goto done;
-    }
-    if (!token || len == 0)
-        rc = SRV_JWT_EMALFORMED;
-    else if (len > v->max_len)        /* before reading a single byte */
-        rc = SRV_JWT_ETOOLARGE;
-    else if (!(rc = check_shape(token, len, dots)) &&
-             !(rc = check_header(v, token, dots[0])))
-        rc = (c = calloc(1, sizeof *c)) ? 0 : SRV_JWT_ENOMEM;
-    if (rc)
-        goto done;
-    sio_json_init(&c->doc);
-    if ((rc = parse_segment(token + dots[0] + 1, dots[1] - dots[0] - 1,
-                            &c->json, &c->json_len, &c->doc, &c->idx)) ||
-        (rc = check_signature(v, token, len, token + dots[1] + 1,
-                              len - dots[1] - 1)) ||
-        (rc = check_times(v, c, now))) {
-        srv_jwt_claims_free(c);
-        c = NULL;
-    }
+	if (!v || !out) {
+		rc = SRV_JWT_EINVAL;
+		goto done;
+	}
+	if (!token || len == 0)
+		rc = SRV_JWT_EMALFORMED;
+	else if (len > v->max_len) /* before reading a single byte */
+		rc = SRV_JWT_ETOOLARGE;
+	else if (!(rc = check_shape(token, len, dots)) && !(rc = check_header(v, token, dots[0])))
+		rc = (c = calloc(1, sizeof *c)) ? 0 : SRV_JWT_ENOMEM;
+	if (rc)
+		goto done;
+	sio_json_init(&c->doc);
+	if ((rc = parse_segment(token + dots[0] + 1, dots[1] - dots[0] - 1, &c->json, &c->json_len,
+	                        &c->doc, &c->idx)) ||
+	    (rc = check_signature(v, token, len, token + dots[1] + 1, len - dots[1] - 1)) ||
+	    (rc = check_times(v, c, now))) {
+		srv_jwt_claims_free(c);
+		c = NULL;
+	}
 done:
-    if (out)
-        *out = c;
-    if (why)
-        *why = rc ? srv_jwt_strerror(rc) : NULL;
-    return rc;
+	if (out)
+		*out = c;
+	if (why)
+		*why = rc ? srv_jwt_strerror(rc) : NULL;
+	return rc;
 }
 
 /* ---- claims ---------------------------------------------------------------- */
 
 const char *srv_jwt_claim_str(const srv_jwt_claims *c, const char *name)
 {
-    const struct member *m = c ? index_find(&c->idx, name) : NULL;
+	const struct member *m = c ? index_find(&c->idx, name) : NULL;
 
-    return m ? m->str : NULL;
+	return m ? m->str : NULL;
 }
 
 int srv_jwt_claim_int(const srv_jwt_claims *c, const char *name, long long *out)
 {
-    const struct member *m = c ? index_find(&c->idx, name) : NULL;
-    int64_t iv;
+	const struct member *m = c ? index_find(&c->idx, name) : NULL;
+	int64_t iv;
 
-    if (!m)
-        return SRV_JWT_ENOENT;
-    if (sio_json_type(&c->doc, m->tok) != SIO_JSON_NUMBER ||
-        sio_json_int64(&c->doc, m->tok, &iv))
-        return SRV_JWT_ETYPE;
-    if (out)
-        *out = iv;
-    return 0;
+	if (!m)
+		return SRV_JWT_ENOENT;
+	if (sio_json_type(&c->doc, m->tok) != SIO_JSON_NUMBER ||
+	    sio_json_int64(&c->doc, m->tok, &iv))
+		return SRV_JWT_ETYPE;
+	if (out)
+		*out = iv;
+	return 0;
 }
 
 /* An array element (or the claim itself) equal to value: a string by its
  * unescaped text, an integer by its decimal form, another number by its
  * text as written. */
-static bool value_matches(const sio_json *d, int t, const char *value,
-                          size_t vlen)
+static bool value_matches(const sio_json *d, int t, const char *value, size_t vlen)
 {
-    char num[24];
-    const char *raw;
-    int64_t iv;
-    size_t n;
+	char num[24];
+	const char *raw;
+	int64_t iv;
+	size_t n;
 
-    switch (sio_json_type(d, t)) {
-    case SIO_JSON_STRING:
-        return sio_json_str_eq(d, t, value, vlen) == 1;
-    case SIO_JSON_NUMBER:
-        if (sio_json_int64(d, t, &iv) == 0) {
-            snprintf(num, sizeof num, "%lld", (long long)iv);
-            return !strcmp(num, value);
-        }
-        raw = sio_json_raw(d, t, &n);
-        return n == vlen && !memcmp(raw, value, n);
-    default:
-        return false;
-    }
+	switch (sio_json_type(d, t)) {
+	case SIO_JSON_STRING:
+		return sio_json_str_eq(d, t, value, vlen) == 1;
+	case SIO_JSON_NUMBER:
+		if (sio_json_int64(d, t, &iv) == 0) {
+			snprintf(num, sizeof num, "%lld", (long long)iv);
+			return !strcmp(num, value);
+		}
+		raw = sio_json_raw(d, t, &n);
+		return n == vlen && !memcmp(raw, value, n);
+	default:
+		return false;
+	}
 }
 
-bool srv_jwt_claim_list_contains(const srv_jwt_claims *c, const char *name,
-                                 const char *value)
+bool srv_jwt_claim_list_contains(const srv_jwt_claims *c, const char *name, const char *value)
 {
-    const struct member *m = c ? index_find(&c->idx, name) : NULL;
-    sio_json_iter it;
-    size_t vlen;
-    int el;
+	const struct member *m = c ? index_find(&c->idx, name) : NULL;
+	sio_json_iter it;
+	size_t vlen;
+	int el;
 
-    if (!m || !value)
-        return false;
-    vlen = strlen(value);
-    if (sio_json_type(&c->doc, m->tok) != SIO_JSON_ARRAY)
-        return value_matches(&c->doc, m->tok, value, vlen);
-    sio_json_iter_init(&c->doc, m->tok, &it);
-    while ((el = sio_json_iter_next(&c->doc, &it, NULL)) >= 0)
-        if (value_matches(&c->doc, el, value, vlen))
-            return true;
-    return false;
+	if (!m || !value)
+		return false;
+	vlen = strlen(value);
+	if (sio_json_type(&c->doc, m->tok) != SIO_JSON_ARRAY)
+		return value_matches(&c->doc, m->tok, value, vlen);
+	sio_json_iter_init(&c->doc, m->tok, &it);
+	while ((el = sio_json_iter_next(&c->doc, &it, NULL)) >= 0)
+		if (value_matches(&c->doc, el, value, vlen))
+			return true;
+	return false;
 }
 
 const char *srv_jwt_claims_json(const srv_jwt_claims *c)
 {
-    return c ? c->json : NULL;
+	return c ? c->json : NULL;
 }
 
 void srv_jwt_claims_free(srv_jwt_claims *c)
 {
-    if (!c)
-        return;
-    index_free(&c->idx);
-    sio_json_free(&c->doc);
-    free(c->json);
-    free(c);
+	if (!c)
+		return;
+	index_free(&c->idx);
+	sio_json_free(&c->doc);
+	free(c->json);
+	free(c);
 }
 
 /* ---- token extraction ------------------------------------------------------ */
 
 const char *srv_jwt_from_bearer(const char *h, size_t *len)
 {
-    const char *t, *e;
+	const char *t, *e;
 
-    if (len)
-        *len = 0;
-    if (!h)
-        return NULL;
-    while (*h == ' ' || *h == '\t')
-        h++;
-    if (strncasecmp(h, "bearer", 6) || (h[6] != ' ' && h[6] != '\t'))
-        return NULL;
-    for (t = h + 6; *t == ' ' || *t == '\t'; t++)
-        ;
-    for (e = t + strlen(t); e > t && (e[-1] == ' ' || e[-1] == '\t'); e--)
-        ;
-    if (e == t)
-        return NULL;
-    for (const char *p = t; p < e; p++)
-        if (*p == ' ' || *p == '\t')
-            return NULL;
-    if (len)
-        *len = (size_t)(e - t);
-    return t;
+	if (len)
+		*len = 0;
+	if (!h)
+		return NULL;
+	while (*h == ' ' || *h == '\t')
+		h++;
+	if (strncasecmp(h, "bearer", 6) || (h[6] != ' ' && h[6] != '\t'))
+		return NULL;
+	for (t = h + 6; *t == ' ' || *t == '\t'; t++)
+		;
+	for (e = t + strlen(t); e > t && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	if (e == t)
+		return NULL;
+	for (const char *p = t; p < e; p++)
+		if (*p == ' ' || *p == '\t')
+			return NULL;
+	if (len)
+		*len = (size_t)(e - t);
+	return t;
 }

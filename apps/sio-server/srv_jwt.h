@@ -34,40 +34,40 @@
 #include <time.h>
 
 /* Results of srv_jwt_verify() and the claim getters (0 is success). */
-#define SRV_JWT_EMALFORMED (-1)  /* "malformed token" */
-#define SRV_JWT_ETOOLARGE  (-2)  /* "token too large" */
-#define SRV_JWT_EALG       (-3)  /* "algorithm not allowed" */
-#define SRV_JWT_ESIG       (-4)  /* "invalid signature" */
-#define SRV_JWT_EEXPIRED   (-5)  /* "token expired" */
-#define SRV_JWT_ENOTYET    (-6)  /* "token not yet valid" (nbf, or iat ahead) */
-#define SRV_JWT_ENOEXP     (-7)  /* "token has no expiry" (exp required) */
-#define SRV_JWT_ENOMEM     (-8)  /* "server error" */
-#define SRV_JWT_EINVAL     (-9)  /* bad argument */
-#define SRV_JWT_ENOENT     (-10) /* claim absent */
-#define SRV_JWT_ETYPE      (-11) /* claim has another type / not an integer */
+#define SRV_JWT_EMALFORMED      (-1)  /* "malformed token" */
+#define SRV_JWT_ETOOLARGE       (-2)  /* "token too large" */
+#define SRV_JWT_EALG            (-3)  /* "algorithm not allowed" */
+#define SRV_JWT_ESIG            (-4)  /* "invalid signature" */
+#define SRV_JWT_EEXPIRED        (-5)  /* "token expired" */
+#define SRV_JWT_ENOTYET         (-6)  /* "token not yet valid" (nbf, or iat ahead) */
+#define SRV_JWT_ENOEXP          (-7)  /* "token has no expiry" (exp required) */
+#define SRV_JWT_ENOMEM          (-8)  /* "server error" */
+#define SRV_JWT_EINVAL          (-9)  /* bad argument */
+#define SRV_JWT_ENOENT          (-10) /* claim absent */
+#define SRV_JWT_ETYPE           (-11) /* claim has another type / not an integer */
 
-#define SRV_JWT_DEFAULT_LEEWAY  30     /* seconds */
-#define SRV_JWT_DEFAULT_MAX_LEN 8192   /* bytes of token text */
+#define SRV_JWT_DEFAULT_LEEWAY  30   /* seconds */
+#define SRV_JWT_DEFAULT_MAX_LEN 8192 /* bytes of token text */
 #define SRV_JWT_MAX_LEEWAY      86400
 #define SRV_JWT_MAX_KEY_LEN     65536
 
 typedef enum srv_jwt_alg {
-    SRV_JWT_ALG_INVALID = 0,
-    SRV_JWT_HS256,
-    SRV_JWT_RS256,
-    SRV_JWT_ES256
+	SRV_JWT_ALG_INVALID = 0,
+	SRV_JWT_HS256,
+	SRV_JWT_RS256,
+	SRV_JWT_ES256
 } srv_jwt_alg;
 
 typedef struct srv_jwt_config {
-    srv_jwt_alg alg;
-    /* HS256: the secret's bytes (used as they are, not base64-decoded).
+	srv_jwt_alg alg;
+	/* HS256: the secret's bytes (used as they are, not base64-decoded).
      * RS256/ES256: the contents of a PEM "PUBLIC KEY" file (the caller
      * reads it, so a config error can name the file). Copied. */
-    const void *key;
-    size_t key_len;
-    long leeway;          /* clock skew allowed on exp/nbf/iat, seconds */
-    size_t max_len;       /* longest token accepted; 0 = default */
-    bool require_exp;     /* refuse tokens without exp */
+	const void *key;
+	size_t key_len;
+	long leeway;      /* clock skew allowed on exp/nbf/iat, seconds */
+	size_t max_len;   /* longest token accepted; 0 = default */
+	bool require_exp; /* refuse tokens without exp */
 } srv_jwt_config;
 
 typedef struct srv_jwt_verifier srv_jwt_verifier;
@@ -78,15 +78,14 @@ void srv_jwt_config_init(srv_jwt_config *cfg);
 
 /* "HS256", "RS256", "ES256" (any case) -> the enum; else SRV_JWT_ALG_INVALID. */
 srv_jwt_alg srv_jwt_alg_from_name(const char *name);
-const char *srv_jwt_alg_name(srv_jwt_alg alg);   /* "HS256"...; "?" */
+const char *srv_jwt_alg_name(srv_jwt_alg alg); /* "HS256"...; "?" */
 
 /* Check the config and build a verifier. NULL with a message in err (when
  * errlen > 0) for an unknown alg, an empty secret, a secret that is a PEM
  * key (the HS/RS confusion, made by hand), a PEM that is not a public key
  * of the algorithm's type (RSA >= 2048 bits; EC P-256), a negative or huge
  * leeway, or no memory. */
-srv_jwt_verifier *srv_jwt_verifier_new(const srv_jwt_config *cfg,
-                                       char *err, size_t errlen);
+srv_jwt_verifier *srv_jwt_verifier_new(const srv_jwt_config *cfg, char *err, size_t errlen);
 void srv_jwt_verifier_free(srv_jwt_verifier *v);
 
 /* Verify token[0, len) at time now (seconds since the epoch). On success
@@ -94,8 +93,8 @@ void srv_jwt_verifier_free(srv_jwt_verifier *v);
  * *why to NULL. On failure returns a SRV_JWT_E* code, sets *out to NULL and
  * *why (if why is not NULL) to srv_jwt_strerror(code). The token need not be
  * NUL-terminated and is not kept. */
-int srv_jwt_verify(const srv_jwt_verifier *v, const char *token, size_t len,
-                   time_t now, srv_jwt_claims **out, const char **why);
+int srv_jwt_verify(const srv_jwt_verifier *v, const char *token, size_t len, time_t now,
+                   srv_jwt_claims **out, const char **why);
 
 /* The client-facing reason for a code ("token expired", ...). */
 const char *srv_jwt_strerror(int err);
@@ -109,14 +108,12 @@ const char *srv_jwt_claim_str(const srv_jwt_claims *c, const char *name);
 
 /* An integer claim (a JSON number with an integral value that fits):
  * 0, SRV_JWT_ENOENT if absent, SRV_JWT_ETYPE otherwise. */
-int srv_jwt_claim_int(const srv_jwt_claims *c, const char *name,
-                      long long *out);
+int srv_jwt_claim_int(const srv_jwt_claims *c, const char *name, long long *out);
 
 /* true if the claim is an array holding value, as a string or as a number
  * (["p1","p2"] contains "p1"; [7, 8] contains "7"). A claim that is a single
  * string or number counts as a one-element list (like "aud" in RFC 7519). */
-bool srv_jwt_claim_list_contains(const srv_jwt_claims *c, const char *name,
-                                 const char *value);
+bool srv_jwt_claim_list_contains(const srv_jwt_claims *c, const char *name, const char *value);
 
 /* The payload as JSON text (exactly as signed), NUL-terminated. */
 const char *srv_jwt_claims_json(const srv_jwt_claims *c);

@@ -27,16 +27,16 @@
 
 /* Keys per counter table: a flood of distinct IPs or users evicts the
  * oldest windows instead of growing the table. */
-#define SRV_LIMITS_MAX_KEYS 100000
+#define SRV_LIMITS_MAX_KEYS  100000
 #define SRV_LIMITS_WINDOW_MS 60000
 
 typedef struct srv_limits srv_limits;
 
 /* What was refused: one counter per kind (for the metrics module). */
 typedef enum srv_limit_kind {
-    SRV_LIMIT_CONNECTIONS = 1,  /* connection attempts per IP */
-    SRV_LIMIT_EVENTS,           /* events per user / IP */
-    SRV_LIMIT_SUBSCRIBE         /* join/leave events */
+	SRV_LIMIT_CONNECTIONS = 1, /* connection attempts per IP */
+	SRV_LIMIT_EVENTS,          /* events per user / IP */
+	SRV_LIMIT_SUBSCRIBE        /* join/leave events */
 } srv_limit_kind;
 
 srv_limits *srv_limits_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *m);

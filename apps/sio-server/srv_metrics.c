@@ -13,286 +13,291 @@
 
 /* A counter with one label whose values are capped (client-chosen names). */
 typedef struct family {
-    char *names[SRV_METRICS_MAX_NAMES];
-    uint64_t counts[SRV_METRICS_MAX_NAMES];
-    size_t n;
-    uint64_t other;
+	char *names[SRV_METRICS_MAX_NAMES];
+	uint64_t counts[SRV_METRICS_MAX_NAMES];
+	size_t n;
+	uint64_t other;
 } family;
 
 /* Upper bounds in seconds; the +Inf bucket is the count. */
-static const double buckets[SRV_METRICS_NBUCKETS] = {
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
-};
+static const double buckets[SRV_METRICS_NBUCKETS] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+	                                              0.1,   0.25,   0.5,   1,    2.5,   5 };
 
 struct srv_metrics {
-    sio_server *srv;
-    family received, sent, errors, disconnects, http;
-    uint64_t connections_total;
-    uint64_t hs_buckets[SRV_METRICS_NBUCKETS];   /* non-cumulative */
-    uint64_t hs_count;
-    double hs_sum;
+	sio_server *srv;
+	family received, sent, errors, disconnects, http;
+	uint64_t connections_total;
+	uint64_t hs_buckets[SRV_METRICS_NBUCKETS]; /* non-cumulative */
+	uint64_t hs_count;
+	double hs_sum;
 };
 
 srv_metrics *srv_metrics_new(sio_server *srv)
 {
-    srv_metrics *m = calloc(1, sizeof(*m));
-    if (m)
-        m->srv = srv;
-    return m;
+	srv_metrics *m = calloc(1, sizeof(*m));
+	if (m)
+		m->srv = srv;
+	return m;
 }
 
 static void family_free(family *f)
 {
-    for (size_t i = 0; i < f->n; i++)
-        free(f->names[i]);
+	for (size_t i = 0; i < f->n; i++)
+		free(f->names[i]);
 }
 
 void srv_metrics_free(srv_metrics *m)
 {
-    if (!m)
-        return;
-    family_free(&m->received);
-    family_free(&m->sent);
-    family_free(&m->errors);
-    family_free(&m->disconnects);
-    family_free(&m->http);
-    free(m);
+	if (!m)
+		return;
+	family_free(&m->received);
+	family_free(&m->sent);
+	family_free(&m->errors);
+	family_free(&m->disconnects);
+	family_free(&m->http);
+	free(m);
 }
 
 /* Add v to name's counter; a new name past the cap (or too long, or out of
  * memory) goes to _other. */
 static void family_add(family *f, const char *name, uint64_t v)
 {
-    size_t len = strlen(name);
-    for (size_t i = 0; i < f->n; i++) {
-        if (!strcmp(f->names[i], name)) {
-            f->counts[i] += v;
-            return;
-        }
-    }
-    if (f->n < SRV_METRICS_MAX_NAMES && len > 0 && len <= SRV_METRICS_MAX_NAME_LEN &&
-        strcmp(name, SRV_METRICS_OTHER) != 0) {
-        char *copy = strdup(name);
-        if (copy) {
-            f->names[f->n] = copy;
-            f->counts[f->n++] = v;
-            return;
-        }
-    }
-    f->other += v;
+	size_t len = strlen(name);
+	for (size_t i = 0; i < f->n; i++) {
+		if (!strcmp(f->names[i], name)) {
+			f->counts[i] += v;
+			return;
+		}
+	}
+	if (f->n < SRV_METRICS_MAX_NAMES && len > 0 && len <= SRV_METRICS_MAX_NAME_LEN &&
+	    strcmp(name, SRV_METRICS_OTHER) != 0) {
+		char *copy = strdup(name);
+		if (copy) {
+			f->names[f->n] = copy;
+			f->counts[f->n++] = v;
+			return;
+		}
+	}
+	f->other += v;
 }
 
 void srv_metrics_event_received(srv_metrics *m, const char *event)
 {
-    if (m && event)
-        family_add(&m->received, event, 1);
+	if (m && event)
+		family_add(&m->received, event, 1);
 }
 
 void srv_metrics_event_sent(srv_metrics *m, const char *event, uint64_t recipients)
 {
-    if (m && event && recipients)
-        family_add(&m->sent, event, recipients);
+	if (m && event && recipients)
+		family_add(&m->sent, event, recipients);
 }
 
 void srv_metrics_error(srv_metrics *m, const char *kind)
 {
-    if (m && kind)
-        family_add(&m->errors, kind, 1);
+	if (m && kind)
+		family_add(&m->errors, kind, 1);
 }
 
 void srv_metrics_http(srv_metrics *m, int status)
 {
-    char code[16];
-    if (!m)
-        return;
-    snprintf(code, sizeof(code), "%d", status);
-    family_add(&m->http, code, 1);
+	char code[16];
+	if (!m)
+		return;
+	snprintf(code, sizeof(code), "%d", status);
+	family_add(&m->http, code, 1);
 }
 
 void srv_metrics_disconnect(srv_metrics *m, const char *reason)
 {
-    if (m && reason)
-        family_add(&m->disconnects, reason, 1);
+	if (m && reason)
+		family_add(&m->disconnects, reason, 1);
 }
 
 void srv_metrics_observe_handshake(srv_metrics *m, double ms)
 {
-    if (!m)
-        return;
-    double s = ms < 0 ? 0 : ms / 1000.0;
-    m->hs_count++;
-    m->hs_sum += s;
-    for (size_t i = 0; i < SRV_METRICS_NBUCKETS; i++) {
-        if (s <= buckets[i]) {
-            m->hs_buckets[i]++;
-            break;
-        }
-    }
+	if (!m)
+		return;
+	double s = ms < 0 ? 0 : ms / 1000.0;
+	m->hs_count++;
+	m->hs_sum += s;
+	for (size_t i = 0; i < SRV_METRICS_NBUCKETS; i++) {
+		if (s <= buckets[i]) {
+			m->hs_buckets[i]++;
+			break;
+		}
+	}
 }
 
 void srv_metrics_connection(srv_metrics *m, sio_socket *s)
 {
-    if (!m)
-        return;
-    m->connections_total++;
-    eio_session *es = sio_socket_session(s);
-    const eio_request *req = es ? eio_session_request(es) : NULL;
-    if (!req)
-        return;
-    /* eio_request_time_ms is wall-clock (CLOCK_REALTIME): compare alike */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    uint64_t t0 = eio_request_time_ms(req);
-    srv_metrics_observe_handshake(m, now >= t0 ? (double)(now - t0) : 0);
+	if (!m)
+		return;
+	m->connections_total++;
+	eio_session *es = sio_socket_session(s);
+	const eio_request *req = es ? eio_session_request(es) : NULL;
+	if (!req)
+		return;
+	/* eio_request_time_ms is wall-clock (CLOCK_REALTIME): compare alike */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	uint64_t t0 = eio_request_time_ms(req);
+	srv_metrics_observe_handshake(m, now >= t0 ? (double)(now - t0) : 0);
 }
 
 static int filter(sio_socket *s, const char *event, const sio_args *args, void *user)
 {
-    (void)s; (void)args;
-    srv_metrics_event_received(user, event);
-    return 0;
+	(void)s;
+	(void)args;
+	srv_metrics_event_received(user, event);
+	return 0;
 }
 
 int srv_metrics_install(srv_metrics *m, sio_namespace *nsp)
 {
-    return sio_namespace_use_events(nsp, filter, m);
+	return sio_namespace_use_events(nsp, filter, m);
 }
 
 /* ---- rendering ------------------------------------------------------------- */
 
 typedef struct out {
-    sio_buf b;
-    int err;
+	sio_buf b;
+	int err;
 } out;
 
 static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(out *o, const char *fmt, ...)
 {
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(tmp) || sio_buf_append(&o->b, tmp, (size_t)n))
-        o->err = 1;
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || sio_buf_append(&o->b, tmp, (size_t)n))
+		o->err = 1;
 }
 
 /* A label value, escaped as the exposition format requires. */
 static void put_label(out *o, const char *v)
 {
-    for (; *v; v++) {
-        const char *esc = *v == '\\' ? "\\\\" : *v == '"' ? "\\\"" : *v == '\n' ? "\\n" : NULL;
-        if (esc ? sio_buf_append(&o->b, esc, 2) : sio_buf_putc(&o->b, *v))
-            o->err = 1;
-    }
+	for (; *v; v++) {
+		const char *esc = *v == '\\'   ? "\\\\"
+		                  : *v == '"'  ? "\\\""
+		                  : *v == '\n' ? "\\n"
+		                               : NULL;
+		if (esc ? sio_buf_append(&o->b, esc, 2) : sio_buf_putc(&o->b, *v))
+			o->err = 1;
+	}
 }
 
 static void head(out *o, const char *name, const char *type, const char *help)
 {
-    put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static void sample_labeled(out *o, const char *name, const char *label, const char *value,
                            uint64_t v)
 {
-    put(o, "%s{%s=\"", name, label);
-    put_label(o, value);
-    put(o, "\"} %llu\n", (unsigned long long)v);
+	put(o, "%s{%s=\"", name, label);
+	put_label(o, value);
+	put(o, "\"} %llu\n", (unsigned long long)v);
 }
 
 static void put_family(out *o, const family *f, const char *name, const char *label,
                        const char *help)
 {
-    head(o, name, "counter", help);
-    for (size_t i = 0; i < f->n; i++)
-        sample_labeled(o, name, label, f->names[i], f->counts[i]);
-    if (f->other)
-        sample_labeled(o, name, label, SRV_METRICS_OTHER, f->other);
+	head(o, name, "counter", help);
+	for (size_t i = 0; i < f->n; i++)
+		sample_labeled(o, name, label, f->names[i], f->counts[i]);
+	if (f->other)
+		sample_labeled(o, name, label, SRV_METRICS_OTHER, f->other);
 }
 
 typedef struct gauges {
-    uint64_t sockets, rooms;
+	uint64_t sockets, rooms;
 } gauges;
 
 static void count_room(const char *room, size_t members, void *u)
 {
-    (void)room; (void)members;
-    ((gauges *)u)->rooms++;
+	(void)room;
+	(void)members;
+	((gauges *)u)->rooms++;
 }
 
 static void count_nsp(sio_namespace *nsp, void *u)
 {
-    gauges *g = u;
-    g->sockets += sio_namespace_socket_count(nsp);
-    sio_namespace_rooms(nsp, count_room, g);
+	gauges *g = u;
+	g->sockets += sio_namespace_socket_count(nsp);
+	sio_namespace_rooms(nsp, count_room, g);
 }
 
 static void put_gauge(out *o, const char *name, const char *help, uint64_t v)
 {
-    head(o, name, "gauge", help);
-    put(o, "%s %llu\n", name, (unsigned long long)v);
+	head(o, name, "gauge", help);
+	put(o, "%s %llu\n", name, (unsigned long long)v);
 }
 
 static void put_counter(out *o, const char *name, const char *help, uint64_t v)
 {
-    head(o, name, "counter", help);
-    put(o, "%s %llu\n", name, (unsigned long long)v);
+	head(o, name, "counter", help);
+	put(o, "%s %llu\n", name, (unsigned long long)v);
 }
 
 char *srv_metrics_render(srv_metrics *m, size_t *len)
 {
-    out o = { SIO_BUF_INIT, 0 };
-    gauges g = { 0, 0 };
-    eio_server_stats es;
-    memset(&es, 0, sizeof(es));
-    size_t sessions = 0;
-    if (m->srv) {
-        sio_server_namespaces(m->srv, count_nsp, &g);
-        eio_server *e = sio_server_engine(m->srv);
-        eio_server_get_stats(e, &es);
-        sessions = eio_server_session_count(e);
-    }
-    put_gauge(&o, "sio_connections", "Connected Socket.IO sockets (every namespace).", g.sockets);
-    put_gauge(&o, "sio_engine_connections", "Open Engine.IO sessions.", sessions);
-    put_gauge(&o, "sio_rooms", "Rooms with members (every namespace, socket-id rooms excluded).",
-              g.rooms);
-    put_counter(&o, "sio_connections_total", "Socket.IO connections accepted.",
-                m->connections_total);
-    put_counter(&o, "sio_engine_handshakes_total", "Engine.IO handshakes completed.",
-                es.handshakes);
-    put_family(&o, &m->disconnects, "sio_disconnections_total", "reason",
-               "Socket disconnections by reason.");
-    put_family(&o, &m->received, "sio_events_received_total", "event",
-               "Events received from clients, by name (names past the cap as _other).");
-    put_family(&o, &m->sent, "sio_events_sent_total", "event",
-               "Events sent by the server, by name, one per recipient socket.");
-    put_counter(&o, "sio_bytes_received_total", "Engine.IO message payload bytes received.",
-                es.bytes_received);
-    put_counter(&o, "sio_bytes_sent_total", "Engine.IO message payload bytes sent.",
-                es.bytes_sent);
-    put_counter(&o, "sio_messages_received_total", "Engine.IO messages received.",
-                es.messages_received);
-    put_counter(&o, "sio_messages_sent_total", "Engine.IO messages sent.", es.messages_sent);
-    put_family(&o, &m->errors, "sio_errors_total", "kind", "Errors by kind.");
-    put_family(&o, &m->http, "sio_http_requests_total", "code",
-               "HTTP API answers by status code.");
-    head(&o, "sio_handshake_duration_seconds", "histogram",
-         "From the Engine.IO handshake request to the Socket.IO connection.");
-    uint64_t cum = 0;
-    for (size_t i = 0; i < SRV_METRICS_NBUCKETS; i++) {
-        cum += m->hs_buckets[i];
-        put(&o, "sio_handshake_duration_seconds_bucket{le=\"%g\"} %llu\n", buckets[i],
-            (unsigned long long)cum);
-    }
-    put(&o, "sio_handshake_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-        (unsigned long long)m->hs_count);
-    put(&o, "sio_handshake_duration_seconds_sum %.6f\n", m->hs_sum);
-    put(&o, "sio_handshake_duration_seconds_count %llu\n", (unsigned long long)m->hs_count);
-    if (o.err || sio_buf_putc(&o.b, '\0')) {
-        sio_buf_free(&o.b);
-        return NULL;
-    }
-    *len = o.b.len - 1;
-    return o.b.data;
+	out o = { SIO_BUF_INIT, 0 };
+	gauges g = { 0, 0 };
+	eio_server_stats es;
+	memset(&es, 0, sizeof(es));
+	size_t sessions = 0;
+	if (m->srv) {
+		sio_server_namespaces(m->srv, count_nsp, &g);
+		eio_server *e = sio_server_engine(m->srv);
+		eio_server_get_stats(e, &es);
+		sessions = eio_server_session_count(e);
+	}
+	put_gauge(&o, "sio_connections", "Connected Socket.IO sockets (every namespace).",
+	          g.sockets);
+	put_gauge(&o, "sio_engine_connections", "Open Engine.IO sessions.", sessions);
+	put_gauge(&o, "sio_rooms",
+	          "Rooms with members (every namespace, socket-id rooms excluded).", g.rooms);
+	put_counter(&o, "sio_connections_total", "Socket.IO connections accepted.",
+	            m->connections_total);
+	put_counter(&o, "sio_engine_handshakes_total", "Engine.IO handshakes completed.",
+	            es.handshakes);
+	put_family(&o, &m->disconnects, "sio_disconnections_total", "reason",
+	           "Socket disconnections by reason.");
+	put_family(&o, &m->received, "sio_events_received_total", "event",
+	           "Events received from clients, by name (names past the cap as _other).");
+	put_family(&o, &m->sent, "sio_events_sent_total", "event",
+	           "Events sent by the server, by name, one per recipient socket.");
+	put_counter(&o, "sio_bytes_received_total", "Engine.IO message payload bytes received.",
+	            es.bytes_received);
+	put_counter(&o, "sio_bytes_sent_total", "Engine.IO message payload bytes sent.",
+	            es.bytes_sent);
+	put_counter(&o, "sio_messages_received_total", "Engine.IO messages received.",
+	            es.messages_received);
+	put_counter(&o, "sio_messages_sent_total", "Engine.IO messages sent.", es.messages_sent);
+	put_family(&o, &m->errors, "sio_errors_total", "kind", "Errors by kind.");
+	put_family(&o, &m->http, "sio_http_requests_total", "code",
+	           "HTTP API answers by status code.");
+	head(&o, "sio_handshake_duration_seconds", "histogram",
+	     "From the Engine.IO handshake request to the Socket.IO connection.");
+	uint64_t cum = 0;
+	for (size_t i = 0; i < SRV_METRICS_NBUCKETS; i++) {
+		cum += m->hs_buckets[i];
+		put(&o, "sio_handshake_duration_seconds_bucket{le=\"%g\"} %llu\n", buckets[i],
+		    (unsigned long long)cum);
+	}
+	put(&o, "sio_handshake_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+	    (unsigned long long)m->hs_count);
+	put(&o, "sio_handshake_duration_seconds_sum %.6f\n", m->hs_sum);
+	put(&o, "sio_handshake_duration_seconds_count %llu\n", (unsigned long long)m->hs_count);
+	if (o.err || sio_buf_putc(&o.b, '\0')) {
+		sio_buf_free(&o.b);
+		return NULL;
+	}
+	*len = o.b.len - 1;
+	return o.b.data;
 }

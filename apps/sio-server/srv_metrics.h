@@ -32,10 +32,10 @@
 
 #include <stdint.h>
 
-#define SRV_METRICS_MAX_NAMES     64   /* distinct label values per family */
-#define SRV_METRICS_MAX_NAME_LEN  64
-#define SRV_METRICS_OTHER         "_other"
-#define SRV_METRICS_NBUCKETS      12
+#define SRV_METRICS_MAX_NAMES    64 /* distinct label values per family */
+#define SRV_METRICS_MAX_NAME_LEN 64
+#define SRV_METRICS_OTHER        "_other"
+#define SRV_METRICS_NBUCKETS     12
 
 typedef struct srv_metrics srv_metrics;
 

@@ -29,9 +29,9 @@
 typedef struct srv_ratelimit srv_ratelimit;
 
 /* srv_ratelimit_hit() results. */
-#define SRV_RL_OK             0   /* within the limit */
-#define SRV_RL_EXCEEDED       1   /* refused, the first refusal of this window */
-#define SRV_RL_EXCEEDED_AGAIN 2   /* refused, not the first in this window */
+#define SRV_RL_OK             0 /* within the limit */
+#define SRV_RL_EXCEEDED       1 /* refused, the first refusal of this window */
+#define SRV_RL_EXCEEDED_AGAIN 2 /* refused, not the first in this window */
 
 /* limit >= 1 hits per window_ms >= 1; cap >= 1 keys. NULL when out of memory. */
 srv_ratelimit *srv_ratelimit_new(long limit, uint64_t window_ms, size_t cap);

@@ -36,8 +36,8 @@ void srv_rooms_on_connection(srv_rooms *r, sio_socket *s);
 /* Expand a room template: {userId}, {claims.NAME}, {value}, {id}, "{{" and
  * "}}". value/id may be NULL. Returns 0, or -1 when a placeholder has no
  * value or the result does not fit in cap (the room is then skipped). */
-int srv_room_expand(const char *tmpl, const srv_user *u, const char *value,
-                    const char *id, char *out, size_t cap);
+int srv_room_expand(const char *tmpl, const srv_user *u, const char *value, const char *id,
+                    char *out, size_t cap);
 
 /* The id of a join/leave event's argument (a client's, so anything): the
  * first argument when it is a non-empty string without NUL or an integer,
@@ -49,7 +49,7 @@ int srv_rooms_arg_id(const sio_args *a, const char *field, char *buf, size_t cap
 /* Send a refusal: {code?, message, <valueKey>?: value} to rep->event
  * (nothing when rep->event is NULL). value_num: value is a JSON number.
  * Counted in m (may be NULL) as an error of error_kind and an event sent. */
-void srv_reply_emit(srv_metrics *m, const char *error_kind, sio_socket *s,
-                    const srv_reply *rep, const char *value, bool value_num);
+void srv_reply_emit(srv_metrics *m, const char *error_kind, sio_socket *s, const srv_reply *rep,
+                    const char *value, bool value_num);
 
 #endif

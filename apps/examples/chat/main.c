@@ -16,7 +16,8 @@
 /* Middleware: the display name comes from the CONNECT payload. */
 static int need_name(sio_socket *s, const char **message, const char **data, void *u)
 {
-	(void)data; (void)u;
+	(void)data;
+	(void)u;
 	size_t n;
 	const char *auth = sio_socket_auth(s, &n);
 	const char *p = strstr(auth, "\"name\":\"");
@@ -37,13 +38,14 @@ static void notice(sio_socket *s, const char *room, const char *what)
 	snprintf(text, sizeof(text), "%s %s", (char *)sio_socket_get_user(s), what);
 	sio_out *o = sio_out_new();
 	sio_out_str(o, text);
-	sio_to(sio_socket_namespace(s), room, "system", o);   /* encoded once */
+	sio_to(sio_socket_namespace(s), room, "system", o); /* encoded once */
 	sio_out_free(o);
 }
 
 static void on_join(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)u;
+	(void)ev;
+	(void)u;
 	const char *room = sio_args_str(a, 0, NULL);
 	if (!room)
 		return;
@@ -59,7 +61,8 @@ static void on_join(sio_socket *s, const char *ev, const sio_args *a, sio_ack *a
 
 static void on_say(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)u;
+	(void)ev;
+	(void)u;
 	const char *room = sio_args_str(a, 0, NULL), *text = sio_args_str(a, 1, NULL);
 	if (!room || !text || !sio_in_room(s, room))
 		return;
@@ -78,7 +81,9 @@ static void on_say(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ac
 
 static void on_leave(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
-	(void)ev; (void)ack; (void)u;
+	(void)ev;
+	(void)ack;
+	(void)u;
 	const char *room = sio_args_str(a, 0, NULL);
 	if (room && sio_in_room(s, room)) {
 		sio_leave(s, room);
@@ -88,7 +93,8 @@ static void on_leave(sio_socket *s, const char *ev, const sio_args *a, sio_ack *
 
 static void on_disconnect(sio_socket *s, const char *reason, void *u)
 {
-	(void)reason; (void)u;
+	(void)reason;
+	(void)u;
 	free(sio_socket_get_user(s));
 }
 
@@ -117,7 +123,7 @@ int main(int argc, char **argv)
 	sio_namespace *root = sio_of(io, "/");
 	sio_use(root, need_name, NULL);
 	sio_on_connection(root, on_connection, NULL);
-	eio_listener_close_on_signals(l);   /* Ctrl-C: a graceful stop */
+	eio_listener_close_on_signals(l); /* Ctrl-C: a graceful stop */
 	printf("chat: listening on http://127.0.0.1:%d/socket.io/\n", port);
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
