@@ -20,14 +20,15 @@ DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsocket
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
 CFLAGS   ?= $(OPT) -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -fPIC -Iinclude $(DEP_CFLAGS) $(SAN)
+CFLAGS   += -std=gnu11 -Wall -Wextra -fPIC -I. -Iinclude $(DEP_CFLAGS) $(SAN)
 LDFLAGS  += $(SAN)
 
 ifneq ($(SAN),)
   CFLAGS += -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-EIO_SRC  := $(sort $(wildcard engineio/*.c))
+BASE_SRC := $(sort $(wildcard base/*.c))
+EIO_SRC  := $(BASE_SRC) $(sort $(wildcard engineio/*.c))
 SIO_SRC  := $(sort $(wildcard socketio/*.c))
 EIO_OBJ  := $(EIO_SRC:%.c=$(BUILD)/obj/%.o)
 SIO_OBJ  := $(SIO_SRC:%.c=$(BUILD)/obj/%.o)
@@ -120,7 +121,7 @@ fuzz:
 	@mkdir -p build-fuzz
 	@for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
-	  clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -Iinclude $(DEP_CFLAGS) \
+	  clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -I. -Iinclude $(DEP_CFLAGS) \
 	    $$f $(EIO_SRC) $(SIO_SRC) $(SRV_SRC) -o build-fuzz/$$n $(DEP_LIBS) -lm || exit 1; \
 	done
 
@@ -152,4 +153,4 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/apps/*/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/apps/*/*.d $(BUILD)/obj/apps/examples/*/*.d)

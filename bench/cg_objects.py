@@ -40,7 +40,7 @@ def group(path, fn, obj):
         if d in path:
             return "ours: " + d.rstrip("/")
     if "jsmn" in path:
-        return "ours: socketio"   # jsmn.h is inlined into sio_json.c
+        return "ours: socketio"   # jsmn.h is inlined into base_json.c
     if obj and "sio-bench-server" in obj:
         return "ours: other"
     return obj or "unknown"

@@ -12,6 +12,7 @@
  * by plain GET (code 3), allowRequest (code 4, status 403) and the protocol
  * version (code 5). Spec: engine.io-protocol v4, and node's server.ts.
  */
+#include "base/log.h"
 #include "eio_internal.h"
 #include "eio_origin.h"
 #include "eio_request.h"
@@ -156,7 +157,7 @@ void eio_http_error(eio_http_pss *pss, int code, const char *message)
 {
 	size_t len = 0;
 	char *b = error_body(code, message, &len);
-	eio_log(NS, "error %d %s", code, message ? message : error_messages[code]);
+	base_log(NS, "error %d %s", code, message ? message : error_messages[code]);
 	eio_http_respond(pss, code == EIO_ERR_FORBIDDEN ? 403 : 400, "application/json", b, len);
 	free(b);
 }
@@ -181,20 +182,20 @@ static void keepalive_wait(eio_listener *l, struct lws *wsi)
 		return; /* lws keeps its own timeout then */
 	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	next->wsi = wsi;
-	eio_timers_arm(&l->timers, EIO_LTL_KEEPALIVE, &next->idle);
+	base_timers_arm(&l->timers, EIO_LTL_KEEPALIVE, &next->idle);
 }
 
 static void keepalive_stop(eio_listener *l, eio_http_pss *pss)
 {
-	if (l && eio_tlink_armed(&pss->idle))
-		eio_timers_cancel(&l->timers, EIO_LTL_KEEPALIVE, &pss->idle);
+	if (l && base_tlink_armed(&pss->idle))
+		base_timers_cancel(&l->timers, EIO_LTL_KEEPALIVE, &pss->idle);
 }
 
 /* Idle too long: close it, as lws's own keep-alive timeout would. At once:
  * this runs from a libuv timer, outside lws's service, where an "async"
  * kill would wait for lws's next unrelated wakeup. The close calls back
  * into http_pss_release(), which finds the link already disarmed. */
-void eio_http_keepalive_expire(eio_timers *t, int list, eio_tlink *link)
+void eio_http_keepalive_expire(base_timers *t, int list, base_tlink *link)
 {
 	(void)t;
 	(void)list;
@@ -342,7 +343,7 @@ static void on_http_request(eio_listener *l, eio_http_pss *pss, const char *path
 		return;
 	}
 	if (eio_request_peek_query(wsi, "sid", sid, sizeof(sid))) {
-		eio_session *s = eio_map_get(&srv->sessions, sid);
+		eio_session *s = base_map_get(&srv->sessions, sid);
 		if (!s) {
 			eio_http_error(pss, EIO_ERR_UNKNOWN_SID, NULL);
 			return;
@@ -423,7 +424,7 @@ static bool body_is_own_request_line(struct lws *wsi, const char *in, size_t len
  * session it was for stays as it was (the POST was never accepted). */
 static int drop_misparsed_request(eio_http_pss *pss)
 {
-	eio_log(NS, "pipelined request with a body: closing the connection");
+	base_log(NS, "pipelined request with a body: closing the connection");
 	if (pss->s && pss->s->post == pss->wsi)
 		pss->s->post = NULL;
 	pss->s = NULL;

@@ -13,9 +13,9 @@
 #ifndef EIO_INTERNAL_H
 #define EIO_INTERNAL_H
 
-#include "eio_map.h"
+#include "base/map.h"
 #include "eio_msg.h"
-#include "eio_timer.h"
+#include "base/timer.h"
 #include "engineio.h"
 
 #include <libwebsockets.h>
@@ -62,7 +62,7 @@ struct eio_listener {
 	eio_server **servers;
 	size_t nservers;
 	eio_hangup hangup;      /* parked GETs */
-	eio_timers timers;      /* keep-alive idle connections (EIO_LTL_*) */
+	base_timers timers;     /* keep-alive idle connections (EIO_LTL_*) */
 	bool closing;           /* eio_listener_close() has run */
 	unsigned char *wbuf;    /* LWS_PRE + EIO_WBUF_CAP */
 	uv_signal_t signals[2]; /* SIGINT, SIGTERM: close */
@@ -85,9 +85,9 @@ struct eio_server {
 	size_t path_len;
 	eio_callbacks cb;
 	void *user;
-	eio_map sessions;              /* sid -> eio_session */
-	eio_timers timers;             /* every session's timeouts (EIO_TL_* lists) */
-	eio_tlink reaper;              /* frees the graveyard on the next pass */
+	base_map sessions;             /* sid -> eio_session */
+	base_timers timers;            /* every session's timeouts (EIO_TL_* lists) */
+	base_tlink reaper;             /* frees the graveyard on the next pass */
 	struct eio_session *graveyard; /* destroyed, freed by the reaper */
 	eio_server_stats stats;        /* eio_server_get_stats() */
 };
@@ -146,8 +146,8 @@ struct eio_session {
 	struct lws *post;         /* polling POST being received */
 	struct lws *ws;           /* WebSocket: the transport, or the upgrade probe */
 	eio_queue q;
-	eio_tlink hb_link;  /* heartbeat / close linger / deferred kill */
-	eio_tlink upg_link; /* upgrade timeout */
+	base_tlink hb_link;  /* heartbeat / close linger / deferred kill */
+	base_tlink upg_link; /* upgrade timeout */
 	struct eio_session *next_dead;
 	struct eio_session *next_dirty;
 };
@@ -173,7 +173,7 @@ typedef struct eio_http_pss {
 	bool app_ready;        /* its handler has run */
 	bool body_started;     /* a body chunk of this request was seen */
 	bool body_done;        /* its BODY_COMPLETION was seen */
-	eio_tlink idle;        /* armed while the connection waits for a request */
+	base_tlink idle;       /* armed while the connection waits for a request */
 } eio_http_pss;
 
 /* Per-connection data of the "eio-ws" protocol. */
@@ -203,7 +203,7 @@ static inline eio_msg *eio_queue_at(const eio_queue *q, uint32_t i)
 	return q->ring[(q->head + i) & (q->cap - 1)];
 }
 void eio_session_upgrade_begin(eio_session *s, struct lws *wsi);
-void eio_session_timers_expire(eio_timers *t, int list, eio_tlink *link);
+void eio_session_timers_expire(base_timers *t, int list, base_tlink *link);
 void eio_session_reap_all(eio_server *srv);
 void eio_session_upgraded(eio_session *s);
 
@@ -217,7 +217,7 @@ void eio_http_respond(eio_http_pss *pss, int status, const char *ctype, const ch
 void eio_http_body_free(eio_http_pss *pss);
 void eio_http_error(eio_http_pss *pss, int code, const char *message);
 int eio_http_write_response(eio_http_pss *pss);
-void eio_http_keepalive_expire(eio_timers *t, int list, eio_tlink *link);
+void eio_http_keepalive_expire(base_timers *t, int list, base_tlink *link);
 eio_server *eio_http_route(eio_listener *l, const char *path);
 
 /* eio_apphttp.c */

@@ -6,6 +6,7 @@
  * grows with the number of connections (shared/notes section 3: 165 round
  * trips/s with 5000 idle clients on poll, 5122 on libuv).
  */
+#include "base/log.h"
 #include "eio_internal.h"
 
 #include <errno.h>
@@ -127,7 +128,7 @@ static void on_stop_signal(uv_signal_t *h, int signum)
 {
 	(void)signum;
 	eio_listener *l = h->data;
-	eio_log(NS, "signal %d: closing", signum);
+	base_log(NS, "signal %d: closing", signum);
 	eio_listener_close(l);
 }
 
@@ -192,7 +193,7 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 
 	/* lws logs to stderr by default: keep errors only unless debugging. */
 	lws_set_log_level(
-	        eio_log_enabled("engineio:lws") ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR, NULL);
+	        base_log_enabled("engineio:lws") ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR, NULL);
 	void *loops[1] = { loop };
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
@@ -258,15 +259,15 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		free(l);
 		return NULL;
 	}
-	eio_timers_init(&l->timers, loop, eio_http_keepalive_expire);
-	eio_timers_set_ms(&l->timers, EIO_LTL_KEEPALIVE, EIO_KEEPALIVE_MS);
-	eio_log(NS, "listening on port %d", l->port);
+	base_timers_init(&l->timers, loop, eio_http_keepalive_expire);
+	base_timers_set_ms(&l->timers, EIO_LTL_KEEPALIVE, EIO_KEEPALIVE_MS);
+	base_log(NS, "listening on port %d", l->port);
 	return l;
 }
 
 void eio_listener_set_keepalive_timeout(eio_listener *l, unsigned ms)
 {
-	eio_timers_set_ms(&l->timers, EIO_LTL_KEEPALIVE, ms ? ms : EIO_KEEPALIVE_MS);
+	base_timers_set_ms(&l->timers, EIO_LTL_KEEPALIVE, ms ? ms : EIO_KEEPALIVE_MS);
 }
 
 int eio_listener_port(const eio_listener *l)
@@ -277,7 +278,7 @@ int eio_listener_port(const eio_listener *l)
 static void server_free(eio_server *srv)
 {
 	eio_session_reap_all(srv);
-	eio_map_free(&srv->sessions);
+	base_map_free(&srv->sessions);
 	free((char *)srv->o.path);
 	free((char *)srv->o.cors_origin);
 	free((char *)srv->o.capture_headers);
@@ -293,7 +294,7 @@ void eio_listener_close(eio_listener *l)
 	 * The servers' timers close with the listener's (freed after the loop). */
 	for (size_t i = 0; i < l->nservers; i++) {
 		eio_server_close_all(l->servers[i]);
-		eio_timers_close(&l->servers[i]->timers, NULL);
+		base_timers_close(&l->servers[i]->timers, NULL);
 	}
 	eio_hangup_close(l);
 	eio_ws_flush_dirty(l);
@@ -308,7 +309,7 @@ void eio_listener_close(eio_listener *l)
 	}
 	lws_callback_all_protocol_vhost_args(l->vh, NULL, EIO_CB_RELEASE, NULL, 0);
 	lws_context_destroy(l->ctx);
-	eio_timers_close(&l->timers, NULL);
+	base_timers_close(&l->timers, NULL);
 }
 
 /* With a foreign libuv loop, lws_context_destroy() works in two steps: the
@@ -393,12 +394,12 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_c
 	if (cb)
 		srv->cb = *cb;
 	srv->user = user;
-	eio_map_init(&srv->sessions);
-	eio_timers_init(&srv->timers, l->loop, eio_session_timers_expire);
-	eio_timers_set_ms(&srv->timers, EIO_TL_PING, srv->o.ping_interval_ms);
-	eio_timers_set_ms(&srv->timers, EIO_TL_PONG, srv->o.ping_timeout_ms);
-	eio_timers_set_ms(&srv->timers, EIO_TL_UPGRADE, srv->o.upgrade_timeout_ms);
-	eio_timers_set_ms(&srv->timers, EIO_TL_KILL, 0);
+	base_map_init(&srv->sessions);
+	base_timers_init(&srv->timers, l->loop, eio_session_timers_expire);
+	base_timers_set_ms(&srv->timers, EIO_TL_PING, srv->o.ping_interval_ms);
+	base_timers_set_ms(&srv->timers, EIO_TL_PONG, srv->o.ping_timeout_ms);
+	base_timers_set_ms(&srv->timers, EIO_TL_UPGRADE, srv->o.upgrade_timeout_ms);
+	base_timers_set_ms(&srv->timers, EIO_TL_KILL, 0);
 	l->servers[l->nservers++] = srv;
 	*err = 0;
 	return srv;
@@ -414,17 +415,17 @@ void eio_server_close_all(eio_server *srv)
 	eio_session **all = malloc(n * sizeof(*all));
 	if (!all) {
 		eio_session *s;
-		while ((s = eio_map_next(&srv->sessions, &it))) {
+		while ((s = base_map_next(&srv->sessions, &it))) {
 			eio_session_destroy(s, "server shutting down");
 			it = 0;
 		}
 		return;
 	}
 	eio_session *s;
-	while (k < n && (s = eio_map_next(&srv->sessions, &it)))
+	while (k < n && (s = base_map_next(&srv->sessions, &it)))
 		all[k++] = s;
 	for (size_t i = 0; i < k; i++)
-		if (eio_map_get(&srv->sessions, all[i]->sid) == all[i])
+		if (base_map_get(&srv->sessions, all[i]->sid) == all[i])
 			eio_session_destroy(all[i], "server shutting down");
 	free(all);
 }
@@ -452,5 +453,5 @@ uv_loop_t *eio_server_loop(const eio_server *srv)
 
 eio_session *eio_server_session(const eio_server *srv, const char *sid)
 {
-	return eio_map_get(&srv->sessions, sid);
+	return base_map_get(&srv->sessions, sid);
 }

@@ -12,6 +12,7 @@
  * by eio_hangup.c instead (a peek, then an epoll set watching for EPOLLRDHUP;
  * shared/notes, lws pitfalls 1 and 2).
  */
+#include "base/log.h"
 #include "eio_internal.h"
 #include "eio_packet.h"
 
@@ -59,7 +60,7 @@ void eio_polling_flush(eio_session *s)
 void eio_polling_get(eio_http_pss *pss, eio_session *s)
 {
 	if (s->get) {
-		eio_log(NS, "%s: overlapping GET", s->sid);
+		base_log(NS, "%s: overlapping GET", s->sid);
 		eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
 		eio_session_destroy(s, "transport error");
 		return;
@@ -176,7 +177,7 @@ static void post_fail(eio_http_pss *pss, int status)
 int eio_polling_post_begin(eio_http_pss *pss, eio_session *s)
 {
 	if (s->post) {
-		eio_log(NS, "%s: overlapping POST", s->sid);
+		base_log(NS, "%s: overlapping POST", s->sid);
 		eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
 		pss->close_after = true;
 		pss->post_failed = true;
@@ -235,7 +236,7 @@ static bool deliver_payload(eio_session *s, const char *buf, size_t len)
 		eio_session_on_packet(s, pkt.type, pkt.data, pkt.len, pkt.binary);
 	eio_payload_iter_free(&it);
 	if (r < 0 && s->state != EIO_S_CLOSED) {
-		eio_log(NS, "%s: malformed payload", s->sid);
+		base_log(NS, "%s: malformed payload", s->sid);
 		eio_session_destroy(s, "parse error");
 		return false;
 	}
@@ -321,7 +322,7 @@ void eio_polling_hung_up(eio_http_pss *pss)
 	pss->is_get = false;
 	lws_set_timeout(pss->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	if (s) {
-		eio_log(NS, "%s: client aborted the poll", s->sid);
+		base_log(NS, "%s: client aborted the poll", s->sid);
 		s->get = NULL;
 		eio_session_destroy(s, "transport error");
 	}

@@ -11,6 +11,7 @@
  * One uv timer serves the whole cycle (hb_mode says which wait it is), and
  * doubles as the linger timer of a closing session and the deferred kill.
  */
+#include "base/log.h"
 #include "eio_internal.h"
 #include "eio_request.h"
 
@@ -76,7 +77,7 @@ static void queue_clear(eio_queue *q)
 
 /* ---- timers ----------------------------------------------------------------- */
 
-/* The server's deadline lists (eio_timer.h), one per fixed duration. */
+/* The server's deadline lists (base/timer.h), one per fixed duration. */
 static int hb_list(int mode)
 {
 	switch (mode) {
@@ -91,9 +92,9 @@ static int hb_list(int mode)
 
 static void hb_arm(eio_session *s, int mode)
 {
-	eio_timers_cancel(&s->srv->timers, hb_list(s->hb_mode), &s->hb_link);
+	base_timers_cancel(&s->srv->timers, hb_list(s->hb_mode), &s->hb_link);
 	s->hb_mode = (uint8_t)mode;
-	eio_timers_arm(&s->srv->timers, hb_list(mode), &s->hb_link);
+	base_timers_arm(&s->srv->timers, hb_list(mode), &s->hb_link);
 }
 
 static void on_hb_timer(eio_session *s)
@@ -111,7 +112,7 @@ static void on_hb_timer(eio_session *s)
 		break;
 	}
 	case EIO_HB_PONG_WAIT:
-		eio_log(NS, "%s: ping timeout", s->sid);
+		base_log(NS, "%s: ping timeout", s->sid);
 		eio_session_destroy(s, "ping timeout");
 		break;
 	case EIO_HB_CLOSE_WAIT:
@@ -150,10 +151,10 @@ static void reap(eio_server *srv)
 void eio_session_flushed(eio_session *s)
 {
 	if (s->state == EIO_S_CLOSED && !s->srv->l->closing)
-		eio_timers_arm(&s->srv->timers, EIO_TL_KILL, &s->srv->reaper);
+		base_timers_arm(&s->srv->timers, EIO_TL_KILL, &s->srv->reaper);
 }
 
-void eio_session_timers_expire(eio_timers *t, int list, eio_tlink *link)
+void eio_session_timers_expire(base_timers *t, int list, base_tlink *link)
 {
 	eio_server *srv = (eio_server *)((char *)t - offsetof(eio_server, timers));
 	if (link == &srv->reaper) {
@@ -162,7 +163,7 @@ void eio_session_timers_expire(eio_timers *t, int list, eio_tlink *link)
 	}
 	if (list == EIO_TL_UPGRADE) {
 		eio_session *s = (eio_session *)((char *)link - offsetof(eio_session, upg_link));
-		eio_log(NS, "%s: upgrade timed out", s->sid);
+		base_log(NS, "%s: upgrade timed out", s->sid);
 		eio_ws_detach(s); /* only the probe goes; the session stays on polling */
 		return;
 	}
@@ -213,9 +214,9 @@ eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport
 	s->transport = (uint8_t)transport;
 	do
 		new_sid(s->sid);
-	while (eio_map_get(&srv->sessions, s->sid));
+	while (base_map_get(&srv->sessions, s->sid));
 	eio_msg *open = open_packet(s);
-	if (!open || queue_push(&s->q, open) < 0 || eio_map_put(&srv->sessions, s->sid, s) < 0) {
+	if (!open || queue_push(&s->q, open) < 0 || base_map_put(&srv->sessions, s->sid, s) < 0) {
 		eio_msg_unref(open);
 		queue_clear(&s->q);
 		free(s);
@@ -223,7 +224,7 @@ eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport
 	}
 	eio_msg_unref(open);
 	hb_arm(s, EIO_HB_PING_WAIT);
-	eio_log(NS, "%s: open (%s)", s->sid, eio_session_transport(s));
+	base_log(NS, "%s: open (%s)", s->sid, eio_session_transport(s));
 	return s;
 }
 
@@ -236,11 +237,11 @@ void eio_session_destroy(eio_session *s, const char *reason)
 		return;
 	bool client_closed = strcmp(reason, "transport close") == 0;
 	s->state = EIO_S_CLOSED;
-	eio_log(NS, "%s: close (%s)", s->sid, reason);
+	base_log(NS, "%s: close (%s)", s->sid, reason);
 	eio_server *srv = s->srv;
-	eio_map_del(&srv->sessions, s->sid);
-	eio_timers_cancel(&srv->timers, hb_list(s->hb_mode), &s->hb_link);
-	eio_timers_cancel(&srv->timers, EIO_TL_UPGRADE, &s->upg_link);
+	base_map_del(&srv->sessions, s->sid);
+	base_timers_cancel(&srv->timers, hb_list(s->hb_mode), &s->hb_link);
+	base_timers_cancel(&srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	queue_clear(&s->q);
 	eio_polling_detach(s, client_closed);
 	eio_ws_detach(s);
@@ -248,7 +249,7 @@ void eio_session_destroy(eio_session *s, const char *reason)
 		srv->cb.on_close(s, reason, srv->user);
 	s->next_dead = srv->graveyard;
 	srv->graveyard = s;
-	eio_timers_arm(&srv->timers, EIO_TL_KILL, &srv->reaper);
+	base_timers_arm(&srv->timers, EIO_TL_KILL, &srv->reaper);
 }
 
 /* Destroy on the next loop turn: used where the caller may be iterating over
@@ -307,8 +308,8 @@ void eio_session_kick(eio_session *s)
 int eio_session_enqueue(eio_session *s, eio_msg *m)
 {
 	if (s->q.bytes + m->len > s->srv->o.max_queued_bytes) {
-		eio_log(NS, "%s: send queue over %zu bytes, closing", s->sid,
-		        s->srv->o.max_queued_bytes);
+		base_log(NS, "%s: send queue over %zu bytes, closing", s->sid,
+		         s->srv->o.max_queued_bytes);
 		eio_session_destroy_later(s, "send queue full");
 		return EIO_EFULL;
 	}
@@ -385,13 +386,13 @@ void eio_session_upgrade_begin(eio_session *s, struct lws *wsi)
 {
 	s->ws = wsi;
 	s->upgrade = EIO_UPG_PROBING;
-	eio_timers_arm(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
+	base_timers_arm(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 }
 
 /* The probe WebSocket sent "5": it becomes the transport (spec "Upgrade"). */
 void eio_session_upgraded(eio_session *s)
 {
-	eio_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
+	base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	s->upgrade = EIO_UPG_NONE;
 	s->transport = EIO_TRANSPORT_WEBSOCKET;
 	/* A GET still parked must drain with a noop before polling stops. */
@@ -406,7 +407,7 @@ void eio_session_upgraded(eio_session *s)
 		return;
 	}
 	eio_session_kick(s);
-	eio_log(NS, "%s: upgraded to websocket", s->sid);
+	base_log(NS, "%s: upgraded to websocket", s->sid);
 }
 
 /* ---- accessors -------------------------------------------------------------- */

@@ -18,6 +18,7 @@
  * Anything else on the probe, or no "5" within upgradeTimeout, closes only
  * the probe.
  */
+#include "base/log.h"
 #include "eio_internal.h"
 #include "eio_origin.h"
 #include "eio_packet.h"
@@ -41,7 +42,7 @@ static int reject(struct lws *wsi, int code)
 	unsigned char body[LWS_PRE + 128];
 	int len = snprintf((char *)body + LWS_PRE, 128, "{\"code\":%d,\"message\":\"%s\"}", code,
 	                   msgs[code]);
-	eio_log(NS, "upgrade refused: %s", msgs[code]);
+	base_log(NS, "upgrade refused: %s", msgs[code]);
 	if (lws_add_http_common_headers(wsi, code == EIO_ERR_FORBIDDEN ? 403 : 400,
 	                                "application/json", LWS_ILLEGAL_HTTP_CONTENT_LEN, &p,
 	                                end) ||
@@ -80,7 +81,7 @@ int eio_ws_confirm_upgrade(eio_listener *l, struct lws *wsi)
 	if (!eio_origin_check(srv, wsi))
 		return reject(wsi, EIO_ERR_FORBIDDEN);
 	if (eio_request_peek_query(wsi, "sid", sid, sizeof(sid))) {
-		eio_session *s = eio_map_get(&srv->sessions, sid);
+		eio_session *s = base_map_get(&srv->sessions, sid);
 		if (!s)
 			return reject(wsi, EIO_ERR_UNKNOWN_SID);
 		/* One upgrade per session: a second WebSocket is refused. */
@@ -115,12 +116,12 @@ static int ws_established(eio_listener *l, struct lws *wsi, eio_ws_pss *pss)
 		return -1;
 	char sid[64];
 	if (eio_request_peek_query(wsi, "sid", sid, sizeof(sid))) {
-		eio_session *s = eio_map_get(&srv->sessions, sid);
+		eio_session *s = base_map_get(&srv->sessions, sid);
 		if (!s || s->state != EIO_S_OPEN || s->transport != EIO_TRANSPORT_POLLING || s->ws)
 			return -1;
 		pss->s = s;
 		eio_session_upgrade_begin(s, wsi);
-		eio_log(NS, "%s: probe connected", s->sid);
+		base_log(NS, "%s: probe connected", s->sid);
 		return 0;
 	}
 	char path[512] = "";
@@ -143,7 +144,7 @@ static int ws_established(eio_listener *l, struct lws *wsi, eio_ws_pss *pss)
 /* Close the session's WebSocket (transport or probe) and forget it. */
 void eio_ws_detach(eio_session *s)
 {
-	eio_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
+	base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	s->upgrade = EIO_UPG_NONE;
 	if (!s->ws)
 		return;
@@ -172,7 +173,7 @@ static void probe_packet(eio_session *s, eio_ws_pss *pss, const eio_packet *pkt)
 	} else if (pkt->type == EIO_PKT_UPGRADE && s->upgrade == EIO_UPG_PROBED) {
 		eio_session_upgraded(s);
 	} else {
-		eio_log(NS, "%s: unexpected packet on probe, closing it", s->sid);
+		base_log(NS, "%s: unexpected packet on probe, closing it", s->sid);
 		eio_ws_detach(s);
 	}
 }
@@ -243,7 +244,7 @@ static int ws_receive(eio_ws_pss *pss, const char *in, size_t len)
 	return 0;
 
 too_large:
-	eio_log(NS, "%s: message over maxPayload", s->sid);
+	base_log(NS, "%s: message over maxPayload", s->sid);
 	lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
 	if (s->ws == wsi) {
 		s->ws = NULL;
@@ -405,7 +406,7 @@ static void ws_closed(eio_ws_pss *pss)
 	if (s->transport == EIO_TRANSPORT_WEBSOCKET) {
 		eio_session_destroy(s, "transport close");
 	} else {
-		eio_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
+		base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 		s->upgrade = EIO_UPG_NONE;
 	}
 }

@@ -39,14 +39,14 @@ static void check_failed(const sio_packet *p, int rc)
 	CHECK(rc < 0 && rc > SIO_PKT_EINVAL); /* EINVAL is for encoders */
 	CHECK(strcmp(sio_packet_strerror(rc), "unknown packet error") != 0);
 	CHECK(p->type == -1 && p->id == -1 && p->attachments == 0);
-	CHECK(p->data_len == 0 && sio_json_root(&p->doc) == -1);
+	CHECK(p->data_len == 0 && base_json_root(&p->doc) == -1);
 	CHECK(same_bytes(p->nsp, p->nsp_len, "/", 1));
 }
 
 /* Field invariants of a successfully decoded packet of input [in, in+n). */
 static void check_fields(const sio_packet *p, const char *in, size_t n)
 {
-	const sio_json *d = &p->doc;
+	const base_json *d = &p->doc;
 	int binary = p->type == SIO_PKT_BINARY_EVENT || p->type == SIO_PKT_BINARY_ACK;
 	int t, num;
 
@@ -57,52 +57,52 @@ static void check_fields(const sio_packet *p, const char *in, size_t n)
 	CHECK(binary ? p->attachments >= 1 && p->attachments <= MAXATT : p->attachments == 0);
 	if (p->data_len > 0) {
 		CHECK(p->data >= in && p->data + p->data_len == in + n);
-		CHECK(sio_json_root(d) == 0);
+		CHECK(base_json_root(d) == 0);
 	} else {
 		CHECK(p->type == SIO_PKT_CONNECT || p->type == SIO_PKT_DISCONNECT);
-		CHECK(sio_json_root(d) == -1);
+		CHECK(base_json_root(d) == -1);
 	}
 	CHECK(sio_packet_placeholders_valid(p));
 	for (t = sio_packet_placeholder_next(d, 0, &num); t >= 0;
-	     t = sio_packet_placeholder_next(d, sio_json_next(d, t), &num)) {
-		CHECK(sio_json_type(d, t) == SIO_JSON_OBJECT);
+	     t = sio_packet_placeholder_next(d, base_json_next(d, t), &num)) {
+		CHECK(base_json_type(d, t) == BASE_JSON_OBJECT);
 		CHECK(sio_packet_placeholder_num(d, t) == num);
 		if (binary)
 			CHECK(num >= 0 && num < p->attachments);
 	}
 }
 
-static void encode(sio_buf *b, const sio_packet *p)
+static void encode(base_buf *b, const sio_packet *p)
 {
 	b->len = 0;
 	CHECK(sio_packet_encode_header(b, p->type, p->nsp, p->nsp_len, p->id, p->attachments) == 0);
-	CHECK(sio_buf_append(b, p->data, p->data_len) == 0);
+	CHECK(base_buf_append(b, p->data, p->data_len) == 0);
 }
 
 /* Header + raw payload decodes to the same fields and encodes canonically. */
 static void check_roundtrip(const sio_packet *p)
 {
 	sio_packet q = SIO_PACKET_INIT;
-	sio_buf b1 = SIO_BUF_INIT, b2 = SIO_BUF_INIT;
+	base_buf b1 = BASE_BUF_INIT, b2 = BASE_BUF_INIT;
 
 	encode(&b1, p);
 	CHECK(sio_packet_decode(b1.data, b1.len, MAXATT, &q) == 0);
 	CHECK(q.type == p->type && q.id == p->id && q.attachments == p->attachments);
 	CHECK(same_bytes(q.nsp, q.nsp_len, p->nsp, p->nsp_len));
 	CHECK(same_bytes(q.data, q.data_len, p->data, p->data_len));
-	CHECK(sio_json_size(&q.doc, 0) == sio_json_size(&p->doc, 0));
+	CHECK(base_json_size(&q.doc, 0) == base_json_size(&p->doc, 0));
 	encode(&b2, &q);
 	CHECK(same_bytes(b1.data, b1.len, b2.data, b2.len));
 	sio_packet_free(&q);
-	sio_buf_free(&b1);
-	sio_buf_free(&b2);
+	base_buf_free(&b1);
+	base_buf_free(&b2);
 }
 
 /* The server's replies for this namespace decode back to it. */
 static void check_replies(const sio_packet *p)
 {
 	sio_packet q = SIO_PACKET_INIT;
-	sio_buf b = SIO_BUF_INIT;
+	base_buf b = BASE_BUF_INIT;
 
 	CHECK(sio_packet_encode_connect_ok(&b, p->nsp, p->nsp_len, "sid") == 0);
 	CHECK(sio_packet_decode(b.data, b.len, MAXATT, &q) == 0);
@@ -117,7 +117,7 @@ static void check_replies(const sio_packet *p)
 	CHECK(sio_packet_decode(b.data, b.len, MAXATT, &q) == 0);
 	CHECK(q.type == SIO_PKT_DISCONNECT && q.data_len == 0);
 	sio_packet_free(&q);
-	sio_buf_free(&b);
+	base_buf_free(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -9,7 +9,7 @@
  * grammar first. Checks, for every outcome:
  *   - refused: a known (status, code) pair, a message, no event, no data;
  *     413 exactly when the Content-Type is fine and the body is over the
- *     limit; INVALID_JSON exactly when sio_json refuses the body;
+ *     limit; INVALID_JSON exactly when base_json refuses the body;
  *   - accepted: the body is a JSON object; the event is 1..256 bytes of
  *     valid UTF-8 without NUL and not reserved; data is NULL or a slice of
  *     the input that re-parses as JSON on its own; and a body written back
@@ -63,23 +63,23 @@ static int is_reserved(const char *e)
 static void check_rewrite(const char *event, const char *data, size_t data_len)
 {
 	srv_api_body b = SRV_API_BODY_INIT;
-	sio_buf buf = SIO_BUF_INIT;
+	base_buf buf = BASE_BUF_INIT;
 	int status;
 	const char *code, *msg;
 
-	CHECK(sio_buf_append(&buf, "{\"event\":", 9) == 0);
-	CHECK(sio_json_put_str(&buf, event, strlen(event)) == 0);
+	CHECK(base_buf_append(&buf, "{\"event\":", 9) == 0);
+	CHECK(base_json_put_str(&buf, event, strlen(event)) == 0);
 	if (data) {
-		CHECK(sio_buf_append(&buf, ",\"data\":", 8) == 0);
-		CHECK(sio_buf_append(&buf, data, data_len) == 0);
+		CHECK(base_buf_append(&buf, ",\"data\":", 8) == 0);
+		CHECK(base_buf_append(&buf, data, data_len) == 0);
 	}
-	CHECK(sio_buf_putc(&buf, '}') == 0);
+	CHECK(base_buf_putc(&buf, '}') == 0);
 	CHECK(srv_api_body_parse(buf.data, buf.len, "application/json", buf.len, &b, &status, &code,
 	                         &msg) == 0);
 	CHECK(!strcmp(b.event, event));
 	CHECK(data ? b.data_len == data_len && !memcmp(b.data, data, data_len) : !b.data);
 	srv_api_body_free(&b);
-	sio_buf_free(&buf);
+	base_buf_free(&buf);
 }
 
 static void one(const char *js, size_t len, const char *ct, size_t max)
@@ -87,8 +87,8 @@ static void one(const char *js, size_t len, const char *ct, size_t max)
 	int status = 0;
 	const char *code = NULL, *msg = NULL;
 	int rc = srv_api_body_parse(js, len, ct, max, &reused, &status, &code, &msg);
-	sio_json doc = SIO_JSON_INIT;
-	int json_ok = len > 0 && sio_json_parse(&doc, js, len) == 0;
+	base_json doc = BASE_JSON_INIT;
+	int json_ok = len > 0 && base_json_parse(&doc, js, len) == 0;
 
 	if (rc) {
 		CHECK(rc == -1 && code && msg && *msg);
@@ -102,26 +102,26 @@ static void one(const char *js, size_t len, const char *ct, size_t max)
 			CHECK((status == 413) == (len > max));
 		if (ct_ok(ct) && len <= max && len > 0)
 			CHECK(!strcmp(code, "INVALID_JSON") == !json_ok);
-		sio_json_free(&doc);
+		base_json_free(&doc);
 		return;
 	}
 	CHECK(ct_ok(ct) && len <= max && json_ok);
-	CHECK(sio_json_type(&doc, 0) == SIO_JSON_OBJECT);
-	CHECK(sio_json_size(&doc, 0) == (reused.data ? 2 : 1));
+	CHECK(base_json_type(&doc, 0) == BASE_JSON_OBJECT);
+	CHECK(base_json_size(&doc, 0) == (reused.data ? 2 : 1));
 	size_t elen = strlen(reused.event);
 	CHECK(elen >= 1 && elen <= SRV_API_MAX_EVENT_LEN);
-	CHECK(sio_json_utf8_valid(reused.event, elen));
+	CHECK(base_json_utf8_valid(reused.event, elen));
 	CHECK(!is_reserved(reused.event));
 	if (reused.data) {
-		sio_json d = SIO_JSON_INIT;
+		base_json d = BASE_JSON_INIT;
 		CHECK(reused.data > js && reused.data + reused.data_len < js + len);
-		CHECK(sio_json_parse(&d, reused.data, reused.data_len) == 0);
-		sio_json_free(&d);
+		CHECK(base_json_parse(&d, reused.data, reused.data_len) == 0);
+		base_json_free(&d);
 	} else {
 		CHECK(reused.data_len == 0);
 	}
 	check_rewrite(reused.event, reused.data, reused.data_len);
-	sio_json_free(&doc);
+	base_json_free(&doc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -44,14 +44,15 @@ static const size_t caps[8] = { 1, 2, 5, 8, 21, 64, 256, 1024 };
 
 /* ---- expand ---------------------------------------------------------------- */
 
-static int ref_expand(const char *t, const char *uid, const char *value, const char *id, sio_buf *b)
+static int ref_expand(const char *t, const char *uid, const char *value, const char *id,
+                      base_buf *b)
 {
 	while (*t) {
 		if ((t[0] == '{' && t[1] == '{') || (t[0] == '}' && t[1] == '}')) {
-			CHECK(sio_buf_putc(b, t[0]) == 0);
+			CHECK(base_buf_putc(b, t[0]) == 0);
 			t += 2;
 		} else if (t[0] != '{') {
-			CHECK(sio_buf_putc(b, *t++) == 0);
+			CHECK(base_buf_putc(b, *t++) == 0);
 		} else {
 			const char *end = strchr(t, '}'), *v = NULL;
 			if (!end)
@@ -65,7 +66,7 @@ static int ref_expand(const char *t, const char *uid, const char *value, const c
 				v = id;
 			if (!v || !*v)
 				return -1;
-			CHECK(sio_buf_append(b, v, strlen(v)) == 0);
+			CHECK(base_buf_append(b, v, strlen(v)) == 0);
 			t = end + 1;
 		}
 	}
@@ -106,7 +107,7 @@ static void fuzz_expand(char *in, size_t cap)
 	char *out = malloc(cap);
 	CHECK(out);
 	int rc = srv_room_expand(parts[0], &u, parts[2], parts[3], out, cap);
-	sio_buf want = SIO_BUF_INIT;
+	base_buf want = BASE_BUF_INIT;
 	int ref = ref_expand(parts[0], parts[1], parts[2], parts[3], &want);
 	CHECK(rc == 0 || rc == -1);
 	if (rc == 0) {
@@ -123,7 +124,7 @@ static void fuzz_expand(char *in, size_t cap)
 		/* refused: no value, unknown or unclosed placeholder, or too long */
 		CHECK(ref == -1 || want.len >= cap);
 	}
-	sio_buf_free(&want);
+	base_buf_free(&want);
 	free(out);
 }
 
@@ -160,10 +161,10 @@ static void check_id(const sio_args *a, const char *field, size_t cap)
 		CHECK(t == SIO_ARG_OBJECT && field);
 		size_t len;
 		const char *js = sio_args_json(a, 0, &len);
-		sio_json d = SIO_JSON_INIT;
-		CHECK(sio_json_parse(&d, js, len) == 0);
-		CHECK(sio_json_str_eq(&d, sio_json_obj_get(&d, 0, field), buf, n));
-		sio_json_free(&d);
+		base_json d = BASE_JSON_INIT;
+		CHECK(base_json_parse(&d, js, len) == 0);
+		CHECK(base_json_str_eq(&d, base_json_obj_get(&d, 0, field), buf, n));
+		base_json_free(&d);
 	}
 	char room[1100];
 	CHECK(srv_room_expand("room:{id}", NULL, NULL, buf, room, sizeof room) == 0);
@@ -177,15 +178,15 @@ static char *first_key(const sio_args *a)
 {
 	size_t len, n;
 	const char *js = sio_args_json(a, 0, &len);
-	sio_json d = SIO_JSON_INIT;
+	base_json d = BASE_JSON_INIT;
 	char *key = NULL;
-	if (js && sio_json_parse(&d, js, len) == 0 && sio_json_type(&d, 0) == SIO_JSON_OBJECT &&
-	    sio_json_size(&d, 0) > 0 && sio_json_str_dup(&d, 1, &key, &n) == 0 &&
+	if (js && base_json_parse(&d, js, len) == 0 && base_json_type(&d, 0) == BASE_JSON_OBJECT &&
+	    base_json_size(&d, 0) > 0 && base_json_str_dup(&d, 1, &key, &n) == 0 &&
 	    strlen(key) != n) {
 		free(key);
 		key = NULL;
 	}
-	sio_json_free(&d);
+	base_json_free(&d);
 	return key;
 }
 
@@ -227,14 +228,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_arg_id(rest, size - 1, cap);
 	} else {
 		/* the bytes as a string argument, or as an object's field */
-		sio_buf b = SIO_BUF_INIT;
+		base_buf b = BASE_BUF_INIT;
 		if (mode == 2)
-			CHECK(sio_buf_append(&b, "{\"p\":", 5) == 0);
-		CHECK(sio_json_put_str(&b, (const char *)data + 1, size - 1) == 0);
+			CHECK(base_buf_append(&b, "{\"p\":", 5) == 0);
+		CHECK(base_json_put_str(&b, (const char *)data + 1, size - 1) == 0);
 		if (mode == 2)
-			CHECK(sio_buf_putc(&b, '}') == 0);
+			CHECK(base_buf_putc(&b, '}') == 0);
 		fuzz_arg_id(b.data, b.len, cap);
-		sio_buf_free(&b);
+		base_buf_free(&b);
 	}
 	free(rest);
 	return 0;

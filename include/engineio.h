@@ -254,15 +254,6 @@ bool eio_session_writable(const eio_session *s);
  * then the close packet; on_close runs with reason "forced close". */
 void eio_session_close(eio_session *s);
 
-/* ---- Logging ---------------------------------------------------------------- */
-
-/* Debug logging in the style of node's `debug` module: enabled by the DEBUG
- * environment variable, a comma/space separated list of namespace patterns
- * with '*' wildcards and '-' exclusions ("engineio:*,socketio:*"). Quiet by
- * default. Lines go to stderr. */
-bool eio_log_enabled(const char *ns);
-void eio_log(const char *ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 #ifdef __cplusplus
 }
 #endif

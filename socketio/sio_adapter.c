@@ -22,17 +22,17 @@
 
 static sio_room *room_get_or_create(sio_namespace *nsp, const char *name)
 {
-	sio_room *r = eio_map_get(&nsp->rooms, name);
+	sio_room *r = base_map_get(&nsp->rooms, name);
 	if (r)
 		return r;
 	r = calloc(1, sizeof(*r));
-	if (!r || !(r->name = strdup(name)) || eio_map_put(&nsp->rooms, r->name, r) < 0) {
+	if (!r || !(r->name = strdup(name)) || base_map_put(&nsp->rooms, r->name, r) < 0) {
 		if (r)
 			free(r->name);
 		free(r);
 		return NULL;
 	}
-	eio_map_init(&r->members);
+	base_map_init(&r->members);
 	return r;
 }
 
@@ -40,8 +40,8 @@ static void room_maybe_free(sio_namespace *nsp, sio_room *r)
 {
 	if (r->members.len > 0)
 		return;
-	eio_map_del(&nsp->rooms, r->name);
-	eio_map_free(&r->members);
+	base_map_del(&nsp->rooms, r->name);
+	base_map_free(&r->members);
 	free(r->name);
 	free(r);
 }
@@ -60,10 +60,10 @@ static int mem_join(sio_namespace *nsp, sio_socket *s, const char *room)
 	sio_room *r = room_get_or_create(nsp, room);
 	if (!r)
 		return SIO_ENOMEM;
-	if (eio_map_get(&r->members, s->id))
+	if (base_map_get(&r->members, s->id))
 		return 0;
 	sio_room **nr = realloc(s->rooms, (s->nrooms + 1) * sizeof(*nr));
-	if (!nr || eio_map_put(&r->members, s->id, s) < 0) {
+	if (!nr || base_map_put(&r->members, s->id, s) < 0) {
 		if (nr)
 			s->rooms = nr;
 		room_maybe_free(nsp, r);
@@ -84,7 +84,7 @@ static int mem_leave(sio_namespace *nsp, sio_socket *s, const char *room)
 		sio_room *r = s->rooms[i];
 		if (strcmp(r->name, room) != 0)
 			continue;
-		eio_map_del(&r->members, s->id);
+		base_map_del(&r->members, s->id);
 		s->rooms[i] = s->rooms[--s->nrooms];
 		room_maybe_free(nsp, r);
 		return 0;
@@ -97,7 +97,7 @@ static void mem_leave_all(sio_namespace *nsp, sio_socket *s)
 	s->in_own_room = false;
 	while (s->nrooms > 0) {
 		sio_room *r = s->rooms[--s->nrooms];
-		eio_map_del(&r->members, s->id);
+		base_map_del(&r->members, s->id);
 		room_maybe_free(nsp, r);
 	}
 	free(s->rooms);
@@ -108,8 +108,8 @@ static bool mem_in_room(const sio_namespace *nsp, const sio_socket *s, const cha
 {
 	if (own_room(s, room))
 		return s->in_own_room;
-	sio_room *r = eio_map_get(&nsp->rooms, room);
-	return r && eio_map_get(&r->members, s->id) != NULL;
+	sio_room *r = base_map_get(&nsp->rooms, room);
+	return r && base_map_get(&r->members, s->id) != NULL;
 }
 
 static void visit(sio_socket *s, uint64_t gen, const sio_broadcast *b,
@@ -121,19 +121,19 @@ static void visit(sio_socket *s, uint64_t gen, const sio_broadcast *b,
 	fn(s, u);
 }
 
-static void visit_set(const eio_map *set, uint64_t gen, const sio_broadcast *b,
+static void visit_set(const base_map *set, uint64_t gen, const sio_broadcast *b,
                       void (*fn)(sio_socket *, void *), void *u)
 {
 	size_t it = 0;
 	sio_socket *s;
-	while ((s = eio_map_next(set, &it)))
+	while ((s = base_map_next(set, &it)))
 		visit(s, gen, b, fn, u);
 }
 
 /* The socket whose own room this is, if it is in it. */
 static sio_socket *own_room_member(sio_namespace *nsp, const char *room)
 {
-	sio_socket *s = eio_map_get(&nsp->sockets, room);
+	sio_socket *s = base_map_get(&nsp->sockets, room);
 	return s && s->in_own_room ? s : NULL;
 }
 
@@ -142,10 +142,10 @@ static void mem_each(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_
 {
 	uint64_t gen = ++nsp->bcast_gen;
 	for (size_t i = 0; i < b->nexcept; i++) {
-		sio_room *r = eio_map_get(&nsp->rooms, b->except[i]);
+		sio_room *r = base_map_get(&nsp->rooms, b->except[i]);
 		size_t it = 0;
 		sio_socket *s;
-		while (r && (s = eio_map_next(&r->members, &it)))
+		while (r && (s = base_map_next(&r->members, &it)))
 			s->mark_except = gen;
 		if ((s = own_room_member(nsp, b->except[i])))
 			s->mark_except = gen;
@@ -155,7 +155,7 @@ static void mem_each(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_
 		return;
 	}
 	for (size_t i = 0; i < b->nrooms; i++) {
-		sio_room *r = eio_map_get(&nsp->rooms, b->rooms[i]);
+		sio_room *r = base_map_get(&nsp->rooms, b->rooms[i]);
 		if (r)
 			visit_set(&r->members, gen, b, fn, u);
 		sio_socket *s = own_room_member(nsp, b->rooms[i]);
@@ -198,7 +198,7 @@ size_t sio_socket_room_count(const sio_socket *s)
 
 size_t sio_room_size(const sio_namespace *nsp, const char *room)
 {
-	const sio_room *r = eio_map_get(&nsp->rooms, room);
+	const sio_room *r = base_map_get(&nsp->rooms, room);
 	return r ? r->members.len : 0;
 }
 
@@ -206,13 +206,13 @@ void sio_namespace_rooms(const sio_namespace *nsp, sio_room_fn fn, void *user)
 {
 	size_t i = 0;
 	const sio_room *r;
-	while ((r = eio_map_next(&nsp->rooms, &i)))
+	while ((r = base_map_next(&nsp->rooms, &i)))
 		fn(r->name, r->members.len, user);
 }
 
 sio_room *sio_adapter_room(sio_namespace *nsp, const char *room)
 {
-	return eio_map_get(&nsp->rooms, room);
+	return base_map_get(&nsp->rooms, room);
 }
 
 int sio_join(sio_socket *s, const char *room)

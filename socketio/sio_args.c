@@ -21,17 +21,17 @@ void sio_args_init(sio_args *a, const sio_packet *p, bool is_event, eio_msg *con
 	a->pkt = p;
 	a->atts = atts;
 	a->natts = natts;
-	int root = p->data_len ? sio_json_root(&p->doc) : -1;
-	if (root < 0 || sio_json_type(&p->doc, root) != SIO_JSON_ARRAY)
+	int root = p->data_len ? base_json_root(&p->doc) : -1;
+	if (root < 0 || base_json_type(&p->doc, root) != BASE_JSON_ARRAY)
 		return;
-	int n = sio_json_size(&p->doc, root);
+	int n = base_json_size(&p->doc, root);
 	int skip = is_event ? 1 : 0;
 	if (n <= skip)
 		return;
 	a->count = (size_t)(n - skip);
 	a->first = root + 1;
 	if (is_event)
-		a->first = sio_json_next(&p->doc, a->first);
+		a->first = base_json_next(&p->doc, a->first);
 }
 
 void sio_args_release(sio_args *a)
@@ -59,7 +59,7 @@ static int arg_tok(const sio_args *a, size_t i)
 		return -1;
 	int t = a->first;
 	for (size_t k = 0; k < i; k++)
-		t = sio_json_next(&a->pkt->doc, t);
+		t = base_json_next(&a->pkt->doc, t);
 	return t;
 }
 
@@ -75,20 +75,20 @@ int sio_args_type(const sio_args *a, size_t i)
 		return SIO_ARG_NONE;
 	if (placeholder(a, t) >= 0)
 		return SIO_ARG_BINARY;
-	switch (sio_json_type(&a->pkt->doc, t)) {
-	case SIO_JSON_OBJECT:
+	switch (base_json_type(&a->pkt->doc, t)) {
+	case BASE_JSON_OBJECT:
 		return SIO_ARG_OBJECT;
-	case SIO_JSON_ARRAY:
+	case BASE_JSON_ARRAY:
 		return SIO_ARG_ARRAY;
-	case SIO_JSON_STRING:
+	case BASE_JSON_STRING:
 		return SIO_ARG_STRING;
-	case SIO_JSON_NUMBER:
+	case BASE_JSON_NUMBER:
 		return SIO_ARG_NUMBER;
-	case SIO_JSON_TRUE:
+	case BASE_JSON_TRUE:
 		return SIO_ARG_TRUE;
-	case SIO_JSON_FALSE:
+	case BASE_JSON_FALSE:
 		return SIO_ARG_FALSE;
-	case SIO_JSON_NULL:
+	case BASE_JSON_NULL:
 		return SIO_ARG_NULL;
 	default:
 		return SIO_ARG_NONE;
@@ -98,7 +98,7 @@ int sio_args_type(const sio_args *a, size_t i)
 const char *sio_args_str(const sio_args *a, size_t i, size_t *len)
 {
 	int t = arg_tok(a, i);
-	if (t < 0 || sio_json_type(&a->pkt->doc, t) != SIO_JSON_STRING)
+	if (t < 0 || base_json_type(&a->pkt->doc, t) != BASE_JSON_STRING)
 		return NULL;
 	sio_args *m = (sio_args *)a; /* the cache is not part of the value */
 	if (!m->strs) {
@@ -108,7 +108,7 @@ const char *sio_args_str(const sio_args *a, size_t i, size_t *len)
 			return NULL;
 	}
 	/* The length is kept: a string may hold "\u0000". */
-	if (!m->strs[i] && sio_json_str_dup(&a->pkt->doc, t, &m->strs[i], &m->lens[i]) < 0)
+	if (!m->strs[i] && base_json_str_dup(&a->pkt->doc, t, &m->strs[i], &m->lens[i]) < 0)
 		return NULL;
 	if (len)
 		*len = m->lens[i];
@@ -118,13 +118,13 @@ const char *sio_args_str(const sio_args *a, size_t i, size_t *len)
 int sio_args_double(const sio_args *a, size_t i, double *v)
 {
 	int t = arg_tok(a, i);
-	return t < 0 ? SIO_EINVAL : (sio_json_number(&a->pkt->doc, t, v) < 0 ? SIO_EINVAL : 0);
+	return t < 0 ? SIO_EINVAL : (base_json_number(&a->pkt->doc, t, v) < 0 ? SIO_EINVAL : 0);
 }
 
 int sio_args_int(const sio_args *a, size_t i, int64_t *v)
 {
 	int t = arg_tok(a, i);
-	return t < 0 ? SIO_EINVAL : (sio_json_int64(&a->pkt->doc, t, v) < 0 ? SIO_EINVAL : 0);
+	return t < 0 ? SIO_EINVAL : (base_json_int64(&a->pkt->doc, t, v) < 0 ? SIO_EINVAL : 0);
 }
 
 const void *sio_args_attachment(const sio_args *a, size_t num, size_t *len)
@@ -149,7 +149,7 @@ const void *sio_args_binary(const sio_args *a, size_t i, size_t *len)
 const char *sio_args_json(const sio_args *a, size_t i, size_t *len)
 {
 	int t = arg_tok(a, i);
-	return t < 0 ? NULL : sio_json_raw(&a->pkt->doc, t, len);
+	return t < 0 ? NULL : base_json_raw(&a->pkt->doc, t, len);
 }
 
 /* ---- outgoing ---------------------------------------------------------------- */
@@ -159,12 +159,12 @@ sio_out *sio_out_new(void)
 	sio_out *o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
-	sio_buf_init(&o->buf);
-	sio_jsonw_init(&o->w, &o->buf);
+	base_buf_init(&o->buf);
+	base_jsonw_init(&o->w, &o->buf);
 	/* The arguments are written as the body of an array whose brackets
 	 * the encoder supplies (after the event name). */
-	if (sio_jsonw_array_begin(&o->w) < 0) {
-		sio_buf_free(&o->buf);
+	if (base_jsonw_array_begin(&o->w) < 0) {
+		base_buf_free(&o->buf);
 		free(o);
 		return NULL;
 	}
@@ -178,7 +178,7 @@ void sio_out_free(sio_out *o)
 	for (int i = 0; i < o->natts; i++)
 		eio_msg_unref(o->atts[i]);
 	free(o->atts);
-	sio_buf_free(&o->buf);
+	base_buf_free(&o->buf);
 	free(o);
 }
 
@@ -192,9 +192,9 @@ static int counted(sio_out *o, int r)
 
 int sio_out_strn(sio_out *o, const char *s, size_t n)
 {
-	if (!sio_json_utf8_valid(s, n))
+	if (!base_json_utf8_valid(s, n))
 		return SIO_EINVAL;
-	return counted(o, sio_jsonw_str(&o->w, s, n));
+	return counted(o, base_jsonw_str(&o->w, s, n));
 }
 
 int sio_out_str(sio_out *o, const char *s)
@@ -203,30 +203,30 @@ int sio_out_str(sio_out *o, const char *s)
 }
 int sio_out_int(sio_out *o, int64_t v)
 {
-	return counted(o, sio_jsonw_int64(&o->w, v));
+	return counted(o, base_jsonw_int64(&o->w, v));
 }
 int sio_out_double(sio_out *o, double v)
 {
-	return counted(o, sio_jsonw_double(&o->w, v));
+	return counted(o, base_jsonw_double(&o->w, v));
 }
 int sio_out_bool(sio_out *o, bool v)
 {
-	return counted(o, sio_jsonw_bool(&o->w, v));
+	return counted(o, base_jsonw_bool(&o->w, v));
 }
 int sio_out_null(sio_out *o)
 {
-	return counted(o, sio_jsonw_null(&o->w));
+	return counted(o, base_jsonw_null(&o->w));
 }
 
 int sio_out_json(sio_out *o, const char *json, size_t n)
 {
-	sio_json doc;
-	sio_json_init(&doc);
-	int r = sio_json_parse(&doc, json, n);
-	sio_json_free(&doc);
+	base_json doc;
+	base_json_init(&doc);
+	int r = base_json_parse(&doc, json, n);
+	base_json_free(&doc);
 	if (r < 0)
 		return SIO_EINVAL;
-	return counted(o, sio_jsonw_raw(&o->w, json, n));
+	return counted(o, base_jsonw_raw(&o->w, json, n));
 }
 
 static int add_attachment(sio_out *o, eio_msg *m)
@@ -238,7 +238,7 @@ static int add_attachment(sio_out *o, eio_msg *m)
 	}
 	o->atts = na;
 	o->atts[o->natts] = m;
-	return sio_jsonw_placeholder(&o->w, o->natts++);
+	return sio_packet_placeholder(&o->w, o->natts++);
 }
 
 int sio_out_binary(sio_out *o, const void *data, size_t n)
@@ -251,7 +251,7 @@ int sio_out_binary(sio_out *o, const void *data, size_t n)
 
 int sio_out_object_begin(sio_out *o)
 {
-	int r = counted(o, sio_jsonw_object_begin(&o->w));
+	int r = counted(o, base_jsonw_object_begin(&o->w));
 	if (r == 0)
 		o->depth++;
 	return r;
@@ -259,7 +259,7 @@ int sio_out_object_begin(sio_out *o)
 
 int sio_out_array_begin(sio_out *o)
 {
-	int r = counted(o, sio_jsonw_array_begin(&o->w));
+	int r = counted(o, base_jsonw_array_begin(&o->w));
 	if (r == 0)
 		o->depth++;
 	return r;
@@ -267,7 +267,7 @@ int sio_out_array_begin(sio_out *o)
 
 int sio_out_object_end(sio_out *o)
 {
-	if (o->depth == 0 || sio_jsonw_object_end(&o->w) < 0)
+	if (o->depth == 0 || base_jsonw_object_end(&o->w) < 0)
 		return SIO_EINVAL;
 	o->depth--;
 	return 0;
@@ -275,7 +275,7 @@ int sio_out_object_end(sio_out *o)
 
 int sio_out_array_end(sio_out *o)
 {
-	if (o->depth == 0 || sio_jsonw_array_end(&o->w) < 0)
+	if (o->depth == 0 || base_jsonw_array_end(&o->w) < 0)
 		return SIO_EINVAL;
 	o->depth--;
 	return 0;
@@ -283,41 +283,41 @@ int sio_out_array_end(sio_out *o)
 
 int sio_out_key(sio_out *o, const char *key)
 {
-	return sio_jsonw_key(&o->w, key, strlen(key)) < 0 ? SIO_EINVAL : 0;
+	return base_jsonw_key(&o->w, key, strlen(key)) < 0 ? SIO_EINVAL : 0;
 }
 
 /* Copy one incoming value; placeholders become this builder's attachments
  * (renumbered, sharing the incoming eio_msg). */
 static int copy_value(sio_out *o, const sio_args *a, int t)
 {
-	const sio_json *doc = &a->pkt->doc;
+	const base_json *doc = &a->pkt->doc;
 	int num = placeholder(a, t);
 	if (num >= 0) {
 		if (num >= a->natts)
 			return SIO_EINVAL;
 		return add_attachment(o, eio_msg_ref(a->atts[num])) < 0 ? SIO_EINVAL : 0;
 	}
-	int type = sio_json_type(doc, t);
-	if (type != SIO_JSON_OBJECT && type != SIO_JSON_ARRAY)
-		return sio_jsonw_tok(&o->w, doc, t) < 0 ? SIO_EINVAL : 0;
+	int type = base_json_type(doc, t);
+	if (type != BASE_JSON_OBJECT && type != BASE_JSON_ARRAY)
+		return base_jsonw_tok(&o->w, doc, t) < 0 ? SIO_EINVAL : 0;
 	/* A container with no placeholder inside is copied verbatim. */
 	int ph_num;
 	int ph = a->natts > 0 ? sio_packet_placeholder_next(doc, t, &ph_num) : -1;
-	if (ph < 0 || ph >= sio_json_next(doc, t))
-		return sio_jsonw_tok(&o->w, doc, t) < 0 ? SIO_EINVAL : 0;
-	bool obj = type == SIO_JSON_OBJECT;
-	if ((obj ? sio_jsonw_object_begin(&o->w) : sio_jsonw_array_begin(&o->w)) < 0)
+	if (ph < 0 || ph >= base_json_next(doc, t))
+		return base_jsonw_tok(&o->w, doc, t) < 0 ? SIO_EINVAL : 0;
+	bool obj = type == BASE_JSON_OBJECT;
+	if ((obj ? base_jsonw_object_begin(&o->w) : base_jsonw_array_begin(&o->w)) < 0)
 		return SIO_EINVAL;
-	sio_json_iter it;
+	base_json_iter it;
 	int key, v;
-	sio_json_iter_init(doc, t, &it);
-	while ((v = sio_json_iter_next(doc, &it, &key)) >= 0) {
+	base_json_iter_init(doc, t, &it);
+	while ((v = base_json_iter_next(doc, &it, &key)) >= 0) {
 		if (obj) {
 			char *k = NULL;
 			size_t kl = 0;
-			if (sio_json_str_dup(doc, key, &k, &kl) < 0)
+			if (base_json_str_dup(doc, key, &k, &kl) < 0)
 				return SIO_ENOMEM;
-			int r = sio_jsonw_key(&o->w, k, kl);
+			int r = base_jsonw_key(&o->w, k, kl);
 			free(k);
 			if (r < 0)
 				return SIO_EINVAL;
@@ -325,8 +325,8 @@ static int copy_value(sio_out *o, const sio_args *a, int t)
 		if (copy_value(o, a, v) < 0)
 			return SIO_EINVAL;
 	}
-	return (obj ? sio_jsonw_object_end(&o->w) : sio_jsonw_array_end(&o->w)) < 0 ? SIO_EINVAL
-	                                                                            : 0;
+	return (obj ? base_jsonw_object_end(&o->w) : base_jsonw_array_end(&o->w)) < 0 ? SIO_EINVAL
+	                                                                              : 0;
 }
 
 int sio_out_arg(sio_out *o, const sio_args *a, size_t i)
@@ -338,7 +338,7 @@ int sio_out_arg(sio_out *o, const sio_args *a, size_t i)
 int sio_out_args(sio_out *o, const sio_args *a)
 {
 	int t = a->first;
-	for (size_t i = 0; i < a->count; i++, t = sio_json_next(&a->pkt->doc, t)) {
+	for (size_t i = 0; i < a->count; i++, t = base_json_next(&a->pkt->doc, t)) {
 		if (counted(o, copy_value(o, a, t)) < 0)
 			return SIO_EINVAL;
 	}

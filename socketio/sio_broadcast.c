@@ -33,7 +33,7 @@ static void deliver(sio_socket *s, void *u)
 static int emit_common(sio_namespace *nsp, const sio_broadcast *b, const char *event,
                        const sio_out *args, struct sio_bcast_ack *ba, int64_t id)
 {
-	if (args && (args->depth != 0 || sio_jsonw_error(&args->w)))
+	if (args && (args->depth != 0 || base_jsonw_error(&args->w)))
 		return SIO_EINVAL;
 	eio_msg *text = sio_encode_event(SIO_PKT_EVENT, nsp, id, event, args);
 	if (!text)
@@ -142,7 +142,7 @@ static void ba_finish(sio_bcast_ack *ba, const char *err)
 		pkts[n].type = SIO_PKT_ACK;
 		pkts[n].data = ba->texts[i];
 		pkts[n].data_len = ba->lens[i];
-		if (sio_json_parse(&pkts[n].doc, ba->texts[i], ba->lens[i]) < 0) {
+		if (base_json_parse(&pkts[n].doc, ba->texts[i], ba->lens[i]) < 0) {
 			sio_packet_free(&pkts[n]);
 			continue;
 		}
@@ -286,7 +286,7 @@ static int each_target(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(si
 	nsp->srv->adapter->each(nsp, b, collect, &l);
 	int n = 0;
 	for (size_t i = 0; i < l.n; i++) {
-		sio_socket *s = eio_map_get(&nsp->sockets, l.ids[i]);
+		sio_socket *s = base_map_get(&nsp->sockets, l.ids[i]);
 		if (s && s->connected) {
 			fn(s, u);
 			n++;

@@ -8,6 +8,7 @@
  * is in the client's list but not connected: a second CONNECT to the same
  * namespace closes the connection, and events for it are refused.
  */
+#include "base/log.h"
 #include "sio_internal.h"
 
 #include <stdlib.h>
@@ -19,18 +20,18 @@ static void send_connect_error(sio_client *c, const sio_namespace *nsp, const ch
                                size_t nsp_len, const char *message, const char *data)
 {
 	(void)nsp;
-	sio_buf b;
-	sio_buf_init(&b);
+	base_buf b;
+	base_buf_init(&b);
 	if (sio_packet_encode_connect_error(&b, nsp_name, nsp_len, message, data) == 0)
 		sio_client_send_buf(c, &b);
 	else
-		sio_buf_free(&b);
+		base_buf_free(&b);
 }
 
 static void refuse_socket(sio_socket *s, const char *message, const char *data)
 {
 	sio_client *c = s->client;
-	eio_log(NS, "%s: refused on %s: %s", eio_session_id(c->es), s->nsp->name, message);
+	base_log(NS, "%s: refused on %s: %s", eio_session_id(c->es), s->nsp->name, message);
 	send_connect_error(c, s->nsp, s->nsp->name, s->nsp->name_len,
 	                   message ? message : "Not authorized", data);
 	sio_client_remove_socket(c, s);
@@ -52,20 +53,20 @@ static void finish(sio_socket *s)
 		return;
 	}
 	s->connected = true;
-	if (eio_map_put(&nsp->sockets, s->id, s) < 0 || sio_adapter_join(s, s->id) < 0) {
+	if (base_map_put(&nsp->sockets, s->id, s) < 0 || sio_adapter_join(s, s->id) < 0) {
 		s->connected = false;
-		eio_map_del(&nsp->sockets, s->id);
+		base_map_del(&nsp->sockets, s->id);
 		sio_adapter_leave_all(s);
 		refuse_socket(s, "Internal server error", NULL);
 		return;
 	}
-	eio_timers_cancel(&c->srv->timers, 0, &c->connect_link);
-	sio_buf b;
-	sio_buf_init(&b);
+	base_timers_cancel(&c->srv->timers, 0, &c->connect_link);
+	base_buf b;
+	base_buf_init(&b);
 	if (sio_packet_encode_connect_ok(&b, nsp->name, nsp->name_len, s->id) == 0)
 		sio_client_send_buf(c, &b);
 	else
-		sio_buf_free(&b);
+		base_buf_free(&b);
 	if (nsp->on_connection)
 		nsp->on_connection(s, nsp->on_connection_user);
 }

@@ -8,14 +8,14 @@
  *   room      -> its member sockets (a hash set: O(1) join, leave, lookup)
  *
  * The hash map and the deadline lists are the Engine.IO layer's utilities
- * (engineio/eio_map.h, eio_timer.h), which hold no Engine.IO state.
+ * (base/map.h, base/timer.h), which hold no Engine.IO state.
  */
 #ifndef SIO_INTERNAL_H
 #define SIO_INTERNAL_H
 
-#include "../engineio/eio_map.h"
-#include "../engineio/eio_timer.h"
-#include "sio_json.h"
+#include "base/map.h"
+#include "base/timer.h"
+#include "base/json.h"
 #include "sio_packet.h"
 #include "socketio.h"
 
@@ -34,7 +34,7 @@ typedef struct sio_filter { /* sio_namespace_use_events */
 
 typedef struct sio_room {
 	char *name;
-	eio_map members; /* socket id -> socket */
+	base_map members; /* socket id -> socket */
 } sio_room;
 
 typedef struct sio_mw {
@@ -59,8 +59,8 @@ struct sio_namespace {
 	size_t nhandlers;
 	sio_filter *filters; /* incoming-event middleware, in order */
 	size_t nfilters;
-	eio_map sockets; /* id -> socket */
-	eio_map rooms;   /* name -> sio_room (in-memory adapter) */
+	base_map sockets; /* id -> socket */
+	base_map rooms;   /* name -> sio_room (in-memory adapter) */
 	uint64_t bcast_gen;
 	int64_t next_ack_id; /* ack ids are per namespace, as in node */
 	void *adapter_data;
@@ -73,7 +73,7 @@ struct sio_namespace {
 
 struct sio_server {
 	eio_server *eio;
-	eio_timers timers; /* list 0: connectTimeout of clients with no namespace */
+	base_timers timers; /* list 0: connectTimeout of clients with no namespace */
 	const sio_adapter_ops *adapter;
 	sio_options o;
 	sio_namespace **nsps;
@@ -87,7 +87,7 @@ struct sio_client {
 	eio_session *es;
 	sio_socket **sockets; /* one per namespace joined */
 	size_t nsockets;
-	eio_tlink connect_link; /* connectTimeout, on the server's list */
+	base_tlink connect_link; /* connectTimeout, on the server's list */
 	bool closed;
 	struct sio_binpending *bin; /* a binary packet awaiting attachments, or NULL */
 };
@@ -154,8 +154,8 @@ struct sio_args {
 };
 
 struct sio_out {
-	sio_buf buf; /* the arguments as JSON, without brackets */
-	sio_jsonw w;
+	base_buf buf; /* the arguments as JSON, without brackets */
+	base_jsonw w;
 	eio_msg **atts;
 	int natts;
 	int depth;
@@ -166,7 +166,7 @@ struct sio_out {
 sio_namespace *sio_namespace_find(sio_server *srv, const char *name, size_t len);
 sio_namespace *sio_namespace_new(sio_server *srv, const char *name);
 sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp);
-void sio_client_send_buf(sio_client *c, sio_buf *b);
+void sio_client_send_buf(sio_client *c, base_buf *b);
 void sio_client_remove_socket(sio_client *c, sio_socket *s);
 
 /* sio_connect.c */

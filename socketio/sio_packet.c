@@ -37,12 +37,12 @@ void sio_packet_init(sio_packet *p)
 	p->attachments = 0;
 	p->data = NULL;
 	p->data_len = 0;
-	sio_json_init(&p->doc);
+	base_json_init(&p->doc);
 }
 
 void sio_packet_free(sio_packet *p)
 {
-	sio_json_free(&p->doc);
+	base_json_free(&p->doc);
 	sio_packet_init(p);
 }
 
@@ -143,7 +143,7 @@ static int decode_nsp(const char *in, size_t len, size_t *pos, sio_packet *p)
 	comma = memchr(in + i, ',', len - i);
 	p->nsp = in + i;
 	p->nsp_len = comma ? (size_t)(comma - (in + i)) : len - i;
-	if (!sio_json_utf8_valid(p->nsp, p->nsp_len))
+	if (!base_json_utf8_valid(p->nsp, p->nsp_len))
 		return SIO_PKT_ENSP;
 	*pos = comma ? (size_t)(comma - in) + 1 : len;
 	return 0;
@@ -170,10 +170,10 @@ static int decode_id(const char *in, size_t len, size_t *pos, int64_t *id)
 static int json_error(int rc)
 {
 	switch (rc) {
-	case SIO_JSON_ENOMEM:
+	case BASE_JSON_ENOMEM:
 		return SIO_PKT_ENOMEM;
-	case SIO_JSON_EDEPTH:
-	case SIO_JSON_ETOOBIG:
+	case BASE_JSON_EDEPTH:
+	case BASE_JSON_ETOOBIG:
 		return SIO_PKT_ELIMIT;
 	default:
 		return SIO_PKT_EJSON;
@@ -183,40 +183,40 @@ static int json_error(int rc)
 /* EVENT: a non-empty array whose first element is a number or a string that
  * is not a reserved name (compared after unescaping: "conn\u0065ct" is
  * "connect" to JSON.parse too). */
-static int check_event(const sio_json *doc)
+static int check_event(const base_json *doc)
 {
-	int root = sio_json_root(doc), name;
+	int root = base_json_root(doc), name;
 	size_t i;
 
-	if (sio_json_type(doc, root) != SIO_JSON_ARRAY || sio_json_size(doc, root) < 1)
+	if (base_json_type(doc, root) != BASE_JSON_ARRAY || base_json_size(doc, root) < 1)
 		return SIO_PKT_EPAYLOAD;
 	name = root + 1;
-	if (sio_json_type(doc, name) == SIO_JSON_NUMBER)
+	if (base_json_type(doc, name) == BASE_JSON_NUMBER)
 		return 0;
-	if (sio_json_type(doc, name) != SIO_JSON_STRING)
+	if (base_json_type(doc, name) != BASE_JSON_STRING)
 		return SIO_PKT_EPAYLOAD;
 	for (i = 0; i < sizeof reserved_events / sizeof reserved_events[0]; i++)
-		if (sio_json_str_eq(doc, name, reserved_events[i].s, reserved_events[i].n))
+		if (base_json_str_eq(doc, name, reserved_events[i].s, reserved_events[i].n))
 			return SIO_PKT_ERESERVED;
 	return 0;
 }
 
 /* Decoder.isPayloadValid, for a payload that is present. */
-static int check_payload(int type, const sio_json *doc)
+static int check_payload(int type, const base_json *doc)
 {
-	enum sio_json_type t = sio_json_type(doc, sio_json_root(doc));
+	enum base_json_type t = base_json_type(doc, base_json_root(doc));
 
 	switch (type) {
 	case SIO_PKT_CONNECT:
-		return t == SIO_JSON_OBJECT ? 0 : SIO_PKT_EPAYLOAD;
+		return t == BASE_JSON_OBJECT ? 0 : SIO_PKT_EPAYLOAD;
 	case SIO_PKT_CONNECT_ERROR:
-		return t == SIO_JSON_STRING || t == SIO_JSON_OBJECT ? 0 : SIO_PKT_EPAYLOAD;
+		return t == BASE_JSON_STRING || t == BASE_JSON_OBJECT ? 0 : SIO_PKT_EPAYLOAD;
 	case SIO_PKT_EVENT:
 	case SIO_PKT_BINARY_EVENT:
 		return check_event(doc);
 	case SIO_PKT_ACK:
 	case SIO_PKT_BINARY_ACK:
-		return t == SIO_JSON_ARRAY ? 0 : SIO_PKT_EPAYLOAD;
+		return t == BASE_JSON_ARRAY ? 0 : SIO_PKT_EPAYLOAD;
 	default: /* DISCONNECT takes no payload */
 		return SIO_PKT_EPAYLOAD;
 	}
@@ -236,7 +236,7 @@ static int decode_payload(const char *s, size_t n, sio_packet *p)
 		return SIO_PKT_EPAYLOAD;
 	if (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r')
 		return SIO_PKT_EJSON; /* node would read it as ack id */
-	if ((rc = sio_json_parse(&p->doc, s, n)))
+	if ((rc = base_json_parse(&p->doc, s, n)))
 		return json_error(rc);
 	p->data = s;
 	p->data_len = n;
@@ -276,18 +276,18 @@ int sio_packet_decode(const char *in, size_t len, int max_attachments, sio_packe
 
 /* binary.js _reconstructPacket: an object whose _placeholder is true stands
  * for attachment num, which must be a number with 0 <= num < attachments. */
-int sio_packet_placeholder_num(const sio_json *doc, int tok)
+int sio_packet_placeholder_num(const base_json *doc, int tok)
 {
 	int64_t n;
 	int v;
 
-	if (sio_json_type(doc, tok) != SIO_JSON_OBJECT)
+	if (base_json_type(doc, tok) != BASE_JSON_OBJECT)
 		return -1;
-	v = sio_json_obj_getn(doc, tok, "_placeholder", 12);
-	if (sio_json_type(doc, v) != SIO_JSON_TRUE)
+	v = base_json_obj_getn(doc, tok, "_placeholder", 12);
+	if (base_json_type(doc, v) != BASE_JSON_TRUE)
 		return -1;
-	v = sio_json_obj_getn(doc, tok, "num", 3);
-	if (sio_json_int64(doc, v, &n) || n < 0 || n > INT_MAX)
+	v = base_json_obj_getn(doc, tok, "num", 3);
+	if (base_json_int64(doc, v, &n) || n < 0 || n > INT_MAX)
 		return SIO_PKT_EPLACEHOLDER;
 	return (int)n;
 }
@@ -295,15 +295,15 @@ int sio_packet_placeholder_num(const sio_json *doc, int tok)
 /* Tokens are in document order, so a linear scan visits every value (keys
  * are strings and are skipped as such). Each object's keys are looked at
  * once, so a full walk is linear in the document. */
-int sio_packet_placeholder_next(const sio_json *doc, int tok, int *num)
+int sio_packet_placeholder_next(const base_json *doc, int tok, int *num)
 {
-	enum sio_json_type t;
+	enum base_json_type t;
 	int n;
 
 	if (tok < 0)
 		return -1;
-	for (; (t = sio_json_type(doc, tok)) != SIO_JSON_NONE; tok++) {
-		if (t != SIO_JSON_OBJECT || (n = sio_packet_placeholder_num(doc, tok)) == -1)
+	for (; (t = base_json_type(doc, tok)) != BASE_JSON_NONE; tok++) {
+		if (t != BASE_JSON_OBJECT || (n = sio_packet_placeholder_num(doc, tok)) == -1)
 			continue;
 		*num = n;
 		return tok;
@@ -313,13 +313,13 @@ int sio_packet_placeholder_next(const sio_json *doc, int tok, int *num)
 
 int sio_packet_placeholders_valid(const sio_packet *p)
 {
-	const sio_json *d = &p->doc;
+	const base_json *d = &p->doc;
 	int t, n;
 
 	if (!is_binary(p->type))
 		return 1;
-	for (t = sio_packet_placeholder_next(d, sio_json_root(d), &n); t >= 0;
-	     t = sio_packet_placeholder_next(d, sio_json_next(d, t), &n))
+	for (t = sio_packet_placeholder_next(d, base_json_root(d), &n); t >= 0;
+	     t = sio_packet_placeholder_next(d, base_json_next(d, t), &n))
 		if (n < 0 || n >= p->attachments)
 			return 0;
 	return 1;
@@ -335,7 +335,7 @@ static int nsp_is_main(const char *nsp, size_t n)
 /* A namespace we write must decode back to itself. */
 static int nsp_encodable(const char *nsp, size_t n)
 {
-	return nsp[0] == '/' && !memchr(nsp, ',', n) && sio_json_utf8_valid(nsp, n);
+	return nsp[0] == '/' && !memchr(nsp, ',', n) && base_json_utf8_valid(nsp, n);
 }
 
 static int check_header(int type, const char *nsp, size_t nsp_len, int64_t id, int attachments)
@@ -352,23 +352,23 @@ static int check_header(int type, const char *nsp, size_t nsp_len, int64_t id, i
 }
 
 /* Encoder#encodeAsString without the payload. */
-static int put_header(sio_buf *out, int type, const char *nsp, size_t nsp_len, int64_t id,
+static int put_header(base_buf *out, int type, const char *nsp, size_t nsp_len, int64_t id,
                       int attachments)
 {
-	int rc = sio_buf_putc(out, (char)('0' + type));
+	int rc = base_buf_putc(out, (char)('0' + type));
 
-	if (!rc && is_binary(type) && !(rc = sio_json_put_int64(out, attachments)))
-		rc = sio_buf_putc(out, '-');
-	if (!rc && !nsp_is_main(nsp, nsp_len) && !(rc = sio_buf_append(out, nsp, nsp_len)))
-		rc = sio_buf_putc(out, ',');
+	if (!rc && is_binary(type) && !(rc = base_json_put_int64(out, attachments)))
+		rc = base_buf_putc(out, '-');
+	if (!rc && !nsp_is_main(nsp, nsp_len) && !(rc = base_buf_append(out, nsp, nsp_len)))
+		rc = base_buf_putc(out, ',');
 	if (!rc && id >= 0)
-		rc = sio_json_put_int64(out, id);
+		rc = base_json_put_int64(out, id);
 	return rc;
 }
 
-/* After a failed append (sio_buf only fails for lack of memory), undo the
+/* After a failed append (base_buf only fails for lack of memory), undo the
  * partial write: the buffer is left as the caller gave it. */
-static int rollback(sio_buf *out, size_t mark, int rc)
+static int rollback(base_buf *out, size_t mark, int rc)
 {
 	if (!rc)
 		return 0;
@@ -376,7 +376,7 @@ static int rollback(sio_buf *out, size_t mark, int rc)
 	return SIO_PKT_ENOMEM;
 }
 
-int sio_packet_encode_header(sio_buf *out, int type, const char *nsp, size_t nsp_len, int64_t id,
+int sio_packet_encode_header(base_buf *out, int type, const char *nsp, size_t nsp_len, int64_t id,
                              int attachments)
 {
 	size_t mark = out->len;
@@ -388,62 +388,62 @@ int sio_packet_encode_header(sio_buf *out, int type, const char *nsp, size_t nsp
 }
 
 /* key_prefix (e.g. "{\"sid\":") followed by s as a JSON string. */
-static int put_member(sio_buf *out, const char *key_prefix, const char *s)
+static int put_member(base_buf *out, const char *key_prefix, const char *s)
 {
-	int rc = sio_buf_append(out, key_prefix, strlen(key_prefix));
-	return rc ? rc : sio_json_put_str(out, s, strlen(s));
+	int rc = base_buf_append(out, key_prefix, strlen(key_prefix));
+	return rc ? rc : base_json_put_str(out, s, strlen(s));
 }
 
-int sio_packet_encode_connect_ok(sio_buf *out, const char *nsp, size_t nsp_len, const char *sid)
+int sio_packet_encode_connect_ok(base_buf *out, const char *nsp, size_t nsp_len, const char *sid)
 {
 	size_t mark = out->len;
 	int rc;
 
-	if (!sid || !sio_json_utf8_valid(sid, strlen(sid)))
+	if (!sid || !base_json_utf8_valid(sid, strlen(sid)))
 		return SIO_PKT_EINVAL;
 	if ((rc = sio_packet_encode_header(out, SIO_PKT_CONNECT, nsp, nsp_len, -1, 0)))
 		return rc;
 	if (!(rc = put_member(out, "{\"sid\":", sid)))
-		rc = sio_buf_putc(out, '}');
+		rc = base_buf_putc(out, '}');
 	return rollback(out, mark, rc);
 }
 
-int sio_packet_encode_connect_error(sio_buf *out, const char *nsp, size_t nsp_len,
+int sio_packet_encode_connect_error(base_buf *out, const char *nsp, size_t nsp_len,
                                     const char *message, const char *data_json)
 {
 	size_t mark = out->len;
 	int rc;
 
-	if (!message || !sio_json_utf8_valid(message, strlen(message)))
+	if (!message || !base_json_utf8_valid(message, strlen(message)))
 		return SIO_PKT_EINVAL;
 	if ((rc = sio_packet_encode_header(out, SIO_PKT_CONNECT_ERROR, nsp, nsp_len, -1, 0)))
 		return rc;
 	rc = put_member(out, "{\"message\":", message);
-	if (!rc && data_json && !(rc = sio_buf_append(out, ",\"data\":", 8)))
-		rc = sio_buf_append(out, data_json, strlen(data_json));
+	if (!rc && data_json && !(rc = base_buf_append(out, ",\"data\":", 8)))
+		rc = base_buf_append(out, data_json, strlen(data_json));
 	if (!rc)
-		rc = sio_buf_putc(out, '}');
+		rc = base_buf_putc(out, '}');
 	return rollback(out, mark, rc);
 }
 
-int sio_packet_encode_disconnect(sio_buf *out, const char *nsp, size_t nsp_len)
+int sio_packet_encode_disconnect(base_buf *out, const char *nsp, size_t nsp_len)
 {
 	return sio_packet_encode_header(out, SIO_PKT_DISCONNECT, nsp, nsp_len, -1, 0);
 }
 
 /* binary.js _deconstructPacket's placeholder object, key order as node. */
-int sio_jsonw_placeholder(sio_jsonw *w, int num)
+int sio_packet_placeholder(base_jsonw *w, int num)
 {
 	if (num < 0) {
 		if (!w->err)
-			w->err = SIO_JSON_ERANGE;
+			w->err = BASE_JSON_ERANGE;
 		return w->err;
 	}
-	sio_jsonw_object_begin(w);
-	sio_jsonw_key(w, "_placeholder", 12);
-	sio_jsonw_bool(w, 1);
-	sio_jsonw_key(w, "num", 3);
-	sio_jsonw_int64(w, num);
-	sio_jsonw_object_end(w);
-	return sio_jsonw_error(w);
+	base_jsonw_object_begin(w);
+	base_jsonw_key(w, "_placeholder", 12);
+	base_jsonw_bool(w, 1);
+	base_jsonw_key(w, "num", 3);
+	base_jsonw_int64(w, num);
+	base_jsonw_object_end(w);
+	return base_jsonw_error(w);
 }

@@ -17,14 +17,14 @@
  *     through with data undefined);
  *   - the payload must not start with whitespace (node then reads the
  *     whitespace as ack id digits) and must be strict RFC 8259 JSON with
- *     valid UTF-8 and no lone surrogate escapes (sio_json_parse);
+ *     valid UTF-8 and no lone surrogate escapes (base_json_parse);
  *   - a placeholder's num must be an integer (node accepts 0.5 and then
  *     passes undefined as the attachment), and a placeholder hidden behind a
  *     duplicate key is checked too;
  *   - the namespace must be valid UTF-8 (node gets a decoded JS string).
  *
  * Decoding never copies: nsp and data point into the input, which must
- * outlive the packet. A packet, like a sio_json document, is initialized
+ * outlive the packet. A packet, like a base_json document, is initialized
  * once, may be decoded into many times (the token array is reused), and
  * freed once:
  *
@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sio_json.h"
+#include "base/json.h"
 
 /* Packet types (Socket.IO v5, "Packet types"). */
 enum {
@@ -81,12 +81,12 @@ typedef struct sio_packet {
 	int attachments;  /* binary attachments to follow; 0 unless BINARY_* */
 	const char *data; /* raw JSON payload slice of the input, may be empty */
 	size_t data_len;
-	sio_json doc; /* parsed payload when data_len > 0 */
+	base_json doc; /* parsed payload when data_len > 0 */
 } sio_packet;
 
-#define SIO_PACKET_INIT                                   \
-	{                                                 \
-		-1, "/", 1, -1, 0, NULL, 0, SIO_JSON_INIT \
+#define SIO_PACKET_INIT                                    \
+	{                                                  \
+		-1, "/", 1, -1, 0, NULL, 0, BASE_JSON_INIT \
 	}
 
 void sio_packet_init(sio_packet *p);
@@ -111,13 +111,13 @@ int sio_packet_decode(const char *in, size_t len, int max_attachments, sio_packe
 /* N (>= 0) if token tok is a placeholder with an integer num >= 0; -1 if tok
  * is not a placeholder object at all; SIO_PKT_EPLACEHOLDER if it is one but
  * num is missing, not an integer, negative or above INT_MAX. */
-int sio_packet_placeholder_num(const sio_json *doc, int tok);
+int sio_packet_placeholder_num(const base_json *doc, int tok);
 
 /* The first placeholder token at index >= tok in document order, or -1; its
  * sio_packet_placeholder_num is stored in *num. To visit them all:
  *   for (t = sio_packet_placeholder_next(d, 0, &n); t >= 0;
- *        t = sio_packet_placeholder_next(d, sio_json_next(d, t), &n))   */
-int sio_packet_placeholder_next(const sio_json *doc, int tok, int *num);
+ *        t = sio_packet_placeholder_next(d, base_json_next(d, t), &n))   */
+int sio_packet_placeholder_next(const base_json *doc, int tok, int *num);
 
 /* 1 if every placeholder of a BINARY_* packet has 0 <= num < attachments
  * (node throws "illegal attachments" otherwise), else 0. Other packet types
@@ -133,25 +133,25 @@ int sio_packet_placeholders_valid(const sio_packet *p);
 /* <type>[<attachments>-][<nsp>,][<id>]; the caller appends the JSON payload.
  * id is -1 (none) or 0..SIO_PKT_MAX_ID. attachments must be >= 1 for BINARY_*
  * (what node's decoder accepts; its default cap is 10) and 0 otherwise. */
-int sio_packet_encode_header(sio_buf *out, int type, const char *nsp, size_t nsp_len, int64_t id,
+int sio_packet_encode_header(base_buf *out, int type, const char *nsp, size_t nsp_len, int64_t id,
                              int attachments);
 
 /* 0[<nsp>,]{"sid":"<sid>"}: the reply to a successful CONNECT. */
-int sio_packet_encode_connect_ok(sio_buf *out, const char *nsp, size_t nsp_len, const char *sid);
+int sio_packet_encode_connect_ok(base_buf *out, const char *nsp, size_t nsp_len, const char *sid);
 
 /* 4[<nsp>,]{"message":"<message>"[,"data":<data_json>]}: a refused CONNECT.
  * data_json is NUL-terminated, already valid JSON text (copied unchecked),
  * or NULL for no "data" key. */
-int sio_packet_encode_connect_error(sio_buf *out, const char *nsp, size_t nsp_len,
+int sio_packet_encode_connect_error(base_buf *out, const char *nsp, size_t nsp_len,
                                     const char *message, const char *data_json);
 
 /* 1[<nsp>,]: a server-side disconnect of one namespace. */
-int sio_packet_encode_disconnect(sio_buf *out, const char *nsp, size_t nsp_len);
+int sio_packet_encode_disconnect(base_buf *out, const char *nsp, size_t nsp_len);
 
 /* {"_placeholder":true,"num":<num>} as one value of a structured writer,
  * for building the payload of a BINARY_* packet (deconstructPacket). num
- * must be >= 0 (else the writer's sticky error becomes SIO_JSON_ERANGE).
+ * must be >= 0 (else the writer's sticky error becomes BASE_JSON_ERANGE).
  * Returns the writer's error, 0 if none. */
-int sio_jsonw_placeholder(sio_jsonw *w, int num);
+int sio_packet_placeholder(base_jsonw *w, int num);
 
 #endif /* SIO_PACKET_H */

@@ -8,6 +8,7 @@
  * namespace, a CONNECT_ERROR from the client, text while attachments are
  * awaited, a stray binary message, and no CONNECT within connectTimeout.
  */
+#include "base/log.h"
 #include "sio_internal.h"
 
 #include <stddef.h>
@@ -59,8 +60,8 @@ sio_namespace *sio_namespace_new(sio_server *srv, const char *name)
 	}
 	n->srv = srv;
 	n->name_len = strlen(name);
-	eio_map_init(&n->sockets);
-	eio_map_init(&n->rooms);
+	base_map_init(&n->sockets);
+	base_map_init(&n->rooms);
 	srv->nsps[srv->nnsps++] = n;
 	return n;
 }
@@ -145,14 +146,14 @@ void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, 
 		eio_session_send(c->es, atts[i]);
 }
 
-void sio_client_send_buf(sio_client *c, sio_buf *b)
+void sio_client_send_buf(sio_client *c, base_buf *b)
 {
 	eio_msg *m = eio_msg_text(b->data, b->len);
 	if (m) {
 		sio_client_send_packet(c, m, NULL, 0);
 		eio_msg_unref(m);
 	}
-	sio_buf_free(b);
+	base_buf_free(b);
 }
 
 /* ---- client lifecycle ---------------------------------------------------------- */
@@ -183,7 +184,7 @@ void sio_client_remove_socket(sio_client *c, sio_socket *s)
 
 void sio_client_close(sio_client *c, const char *why)
 {
-	eio_log(NS, "%s: closing connection: %s", eio_session_id(c->es), why);
+	base_log(NS, "%s: closing connection: %s", eio_session_id(c->es), why);
 	eio_session_close(c->es);
 }
 
@@ -192,12 +193,12 @@ void sio_disconnect(sio_socket *s, bool close_transport)
 	if (!s->connected)
 		return;
 	sio_client *c = s->client;
-	sio_buf b;
-	sio_buf_init(&b);
+	base_buf b;
+	base_buf_init(&b);
 	if (sio_packet_encode_disconnect(&b, s->nsp->name, s->nsp->name_len) == 0)
 		sio_client_send_buf(c, &b);
 	else
-		sio_buf_free(&b);
+		base_buf_free(&b);
 	sio_socket_cleanup(s, "server namespace disconnect");
 	sio_client_remove_socket(c, s);
 	sio_socket_free(s);
@@ -206,7 +207,7 @@ void sio_disconnect(sio_socket *s, bool close_transport)
 }
 
 /* connectTimeout: one deadline list per server (the duration is fixed). */
-static void on_connect_timeout(eio_timers *t, int list, eio_tlink *link)
+static void on_connect_timeout(base_timers *t, int list, base_tlink *link)
 {
 	(void)t;
 	(void)list;
@@ -226,7 +227,7 @@ static void on_engine_connection(eio_server *es, eio_session *s, void *user)
 	}
 	c->srv = srv;
 	c->es = s;
-	eio_timers_arm(&srv->timers, 0, &c->connect_link);
+	base_timers_arm(&srv->timers, 0, &c->connect_link);
 	eio_session_set_user(s, c);
 }
 
@@ -244,7 +245,7 @@ static void on_engine_close(eio_session *es, const char *reason, void *user)
 	}
 	free(c->sockets);
 	clear_pending(c);
-	eio_timers_cancel(&c->srv->timers, 0, &c->connect_link);
+	base_timers_cancel(&c->srv->timers, 0, &c->connect_link);
 	eio_session_set_user(es, NULL);
 	free(c);
 }
@@ -323,7 +324,7 @@ static void on_engine_message(eio_session *es, const char *data, size_t len, boo
 	int r = sio_packet_decode(data, len, c->srv->o.max_attachments, &p);
 	if (r < 0) {
 		sio_packet_free(&p);
-		eio_log(NS, "%s: %s", eio_session_id(es), sio_packet_strerror(r));
+		base_log(NS, "%s: %s", eio_session_id(es), sio_packet_strerror(r));
 		sio_client_close(c, "parse error");
 		return;
 	}
@@ -373,8 +374,8 @@ sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err)
 		free(srv);
 		return NULL;
 	}
-	eio_timers_init(&srv->timers, eio_server_loop(srv->eio), on_connect_timeout);
-	eio_timers_set_ms(&srv->timers, 0, o->connect_timeout_ms);
+	base_timers_init(&srv->timers, eio_server_loop(srv->eio), on_connect_timeout);
+	base_timers_set_ms(&srv->timers, 0, o->connect_timeout_ms);
 	return srv;
 }
 
@@ -408,8 +409,8 @@ void sio_server_free(sio_server *srv)
 {
 	for (size_t i = 0; i < srv->nnsps; i++) {
 		sio_namespace *n = srv->nsps[i];
-		eio_map_free(&n->sockets);
-		eio_map_free(&n->rooms);
+		base_map_free(&n->sockets);
+		base_map_free(&n->rooms);
 		sio_handlers_free(n->handlers, n->nhandlers);
 		free(n->filters);
 		free(n->mw);
@@ -427,7 +428,7 @@ void sio_server_free(sio_server *srv)
 	free(srv->parents);
 	/* The timer handle lives in srv: let the loop see it closed first. */
 	uv_loop_t *loop = srv->timers.timer.loop;
-	eio_timers_close(&srv->timers, NULL);
+	base_timers_close(&srv->timers, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	free(srv);
 }

@@ -5,6 +5,7 @@
  * joined (through the adapter). Spec: Socket.IO protocol v5, "Sending and
  * receiving data" and "Acknowledgement"; disconnect reasons as node's.
  */
+#include "base/log.h"
 #include "sio_internal.h"
 
 #include <sodium.h>
@@ -77,12 +78,12 @@ void sio_socket_cleanup(sio_socket *s, const char *reason)
 {
 	if (!s->connected)
 		return;
-	eio_log(NS, "%s: disconnect (%s)", s->id, reason);
+	base_log(NS, "%s: disconnect (%s)", s->id, reason);
 	if (s->on_disconnecting)
 		s->on_disconnecting(s, reason, s->on_disconnecting_user);
 	s->connected = false;
 	sio_adapter_leave_all(s);
-	eio_map_del(&s->nsp->sockets, s->id);
+	base_map_del(&s->nsp->sockets, s->id);
 	while (s->nacks > 0) {
 		sio_pending_ack *pa = s->acks[0];
 		remove_pending(s, 0);
@@ -214,21 +215,21 @@ eio_msg *sio_encode_event(int type, const sio_namespace *nsp, int64_t id, const 
 	int natts = args ? args->natts : 0;
 	if (natts > 0)
 		type = type == SIO_PKT_EVENT ? SIO_PKT_BINARY_EVENT : SIO_PKT_BINARY_ACK;
-	sio_buf b;
-	sio_buf_init(&b);
+	base_buf b;
+	base_buf_init(&b);
 	int r = sio_packet_encode_header(&b, type, nsp->name, nsp->name_len, id, natts);
-	r |= sio_buf_putc(&b, '[');
+	r |= base_buf_putc(&b, '[');
 	if (event)
-		r |= sio_json_put_str(&b, event, strlen(event));
+		r |= base_json_put_str(&b, event, strlen(event));
 	if (args && args->count > 0) {
 		if (event)
-			r |= sio_buf_putc(&b, ',');
+			r |= base_buf_putc(&b, ',');
 		/* the builder's text starts with the '[' it opened */
-		r |= sio_buf_append(&b, args->buf.data + 1, args->buf.len - 1);
+		r |= base_buf_append(&b, args->buf.data + 1, args->buf.len - 1);
 	}
-	r |= sio_buf_putc(&b, ']');
+	r |= base_buf_putc(&b, ']');
 	eio_msg *m = r ? NULL : eio_msg_text(b.data, b.len);
-	sio_buf_free(&b);
+	base_buf_free(&b);
 	return m;
 }
 
@@ -236,7 +237,7 @@ static int emit_packet(sio_socket *s, int type, int64_t id, const char *event, c
 {
 	if (!s->connected)
 		return SIO_ECLOSED;
-	if (args && (args->depth != 0 || sio_jsonw_error(&args->w)))
+	if (args && (args->depth != 0 || base_jsonw_error(&args->w)))
 		return SIO_EINVAL; /* an object or array left open, or a failed call */
 	eio_msg *m = sio_encode_event(type, s->nsp, id, event, args);
 	if (!m)
@@ -360,18 +361,18 @@ static void release(sio_socket *s)
 
 /* The event name: the first array element, a string (unescaped) or a
  * number (its JSON text, as node's parser allows). Any length. */
-static char *event_name(const sio_json *doc, int tok, char *buf, size_t cap, char **heap)
+static char *event_name(const base_json *doc, int tok, char *buf, size_t cap, char **heap)
 {
 	size_t nl = 0;
 	*heap = NULL;
-	if (sio_json_type(doc, tok) == SIO_JSON_STRING) {
-		if (sio_json_str_unescape(doc, tok, buf, cap - 1, &nl) == 0) {
+	if (base_json_type(doc, tok) == BASE_JSON_STRING) {
+		if (base_json_str_unescape(doc, tok, buf, cap - 1, &nl) == 0) {
 			buf[nl] = '\0';
 			return buf;
 		}
-		return sio_json_str_dup(doc, tok, heap, &nl) == 0 ? *heap : NULL;
+		return base_json_str_dup(doc, tok, heap, &nl) == 0 ? *heap : NULL;
 	}
-	const char *raw = sio_json_raw(doc, tok, &nl);
+	const char *raw = base_json_raw(doc, tok, &nl);
 	char *dst = nl < cap ? buf : (*heap = malloc(nl + 1));
 	if (!dst)
 		return NULL;
@@ -394,7 +395,7 @@ static void run_handlers(sio_socket *s, const sio_handler *hs, size_t n, int pas
 static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *atts, int natts)
 {
 	char buf[256], *heap;
-	char *name = event_name(&p->doc, sio_json_root(&p->doc) + 1, buf, sizeof(buf), &heap);
+	char *name = event_name(&p->doc, base_json_root(&p->doc) + 1, buf, sizeof(buf), &heap);
 	if (!name)
 		return;
 	sio_args args;

@@ -160,7 +160,7 @@ START_TEST(test_engine_close)
 	ck_assert(seen_root && seen_custom);
 	ck_assert_uint_eq(sio_namespace_socket_count(root), 1);
 	ck_assert_uint_eq(sio_namespace_socket_count(custom), 0);
-	ck_assert_ptr_null(eio_map_get(&root->rooms, "a"));
+	ck_assert_ptr_null(base_map_get(&root->rooms, "a"));
 	ck_assert_uint_eq(custom->rooms.len, 0);
 	ck_assert(sio_socket_connected(other));
 	/* A transport error ends the sockets with that reason. */

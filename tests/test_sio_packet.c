@@ -20,18 +20,18 @@
 #define MAXATT    SIO_PKT_DEFAULT_MAX_ATTACHMENTS
 
 static sio_packet pkt;
-static sio_buf buf;
+static base_buf buf;
 
 static void setup(void)
 {
 	sio_packet_init(&pkt);
-	sio_buf_init(&buf);
+	base_buf_init(&buf);
 }
 
 static void teardown(void)
 {
 	sio_packet_free(&pkt);
-	sio_buf_free(&buf);
+	base_buf_free(&buf);
 }
 
 static int decode_str(const char *s)
@@ -158,9 +158,9 @@ START_TEST(test_accept)
 	ck_assert_uint_eq(pkt.data_len, n);
 	if (n) {
 		ck_assert(memcmp(pkt.data, accept_cases[_i].data, n) == 0);
-		ck_assert_int_eq(sio_json_root(&pkt.doc), 0);
+		ck_assert_int_eq(base_json_root(&pkt.doc), 0);
 	} else {
-		ck_assert_int_eq(sio_json_root(&pkt.doc), -1);
+		ck_assert_int_eq(base_json_root(&pkt.doc), -1);
 	}
 	ck_assert(sio_packet_placeholders_valid(&pkt));
 
@@ -168,7 +168,7 @@ START_TEST(test_accept)
 	ck_assert_int_eq(sio_packet_encode_header(&buf, pkt.type, pkt.nsp, pkt.nsp_len, pkt.id,
 	                                          pkt.attachments),
 	                 0);
-	ck_assert_int_eq(sio_buf_append(&buf, pkt.data, pkt.data_len), 0);
+	ck_assert_int_eq(base_buf_append(&buf, pkt.data, pkt.data_len), 0);
 	ck_assert_uint_eq(buf.len, strlen(canon));
 	ck_assert_msg(memcmp(buf.data, canon, buf.len) == 0, "%s: got %.*s", in, (int)buf.len,
 	              buf.data);
@@ -296,7 +296,7 @@ START_TEST(test_reject)
 	ck_assert_int_eq(pkt.id, -1);
 	ck_assert_int_eq(pkt.attachments, 0);
 	ck_assert_uint_eq(pkt.data_len, 0);
-	ck_assert_int_eq(sio_json_root(&pkt.doc), -1);
+	ck_assert_int_eq(base_json_root(&pkt.doc), -1);
 	assert_nsp("/");
 }
 END_TEST
@@ -366,14 +366,14 @@ END_TEST
 
 START_TEST(test_payload_limits)
 {
-	char *in = malloc(2 + 2 * (SIO_JSON_MAX_DEPTH + 1) + 3);
+	char *in = malloc(2 + 2 * (BASE_JSON_MAX_DEPTH + 1) + 3);
 	size_t n = 0;
 	int i;
 
 	in[n++] = '3';
-	for (i = 0; i <= SIO_JSON_MAX_DEPTH; i++)
+	for (i = 0; i <= BASE_JSON_MAX_DEPTH; i++)
 		in[n++] = '[';
-	for (i = 0; i <= SIO_JSON_MAX_DEPTH; i++)
+	for (i = 0; i <= BASE_JSON_MAX_DEPTH; i++)
 		in[n++] = ']';
 	ck_assert_int_eq(sio_packet_decode(in, n, MAXATT, &pkt), SIO_PKT_ELIMIT);
 	ck_assert_int_eq(sio_packet_decode(in + 1, n - 2, MAXATT, &pkt), SIO_PKT_ETYPE);
@@ -412,9 +412,9 @@ START_TEST(test_reuse_and_reset)
 		ck_assert_int_eq(pkt.attachments, 2);
 		ck_assert_int_eq(sio_packet_decode(S("2[\"x\""), MAXATT, &pkt), SIO_PKT_EJSON);
 		ck_assert_int_eq(pkt.type, -1);
-		ck_assert_int_eq(sio_json_root(&pkt.doc), -1);
+		ck_assert_int_eq(base_json_root(&pkt.doc), -1);
 		ck_assert_int_eq(sio_packet_decode(S("0/admin"), MAXATT, &pkt), 0);
-		ck_assert_int_eq(sio_json_root(&pkt.doc), -1); /* no stale tokens */
+		ck_assert_int_eq(base_json_root(&pkt.doc), -1); /* no stale tokens */
 		ck_assert_int_eq(sio_packet_decode(S("2/q,9{}"), MAXATT, &pkt), SIO_PKT_EPAYLOAD);
 		assert_nsp("/");
 	}
@@ -424,7 +424,7 @@ START_TEST(test_reuse_and_reset)
 	{
 		sio_packet q = SIO_PACKET_INIT;
 		ck_assert_int_eq(sio_packet_decode(S("2[\"a\",{\"b\":[1,2]}]"), MAXATT, &q), 0);
-		ck_assert_int_eq(sio_json_size(&q.doc, 0), 2);
+		ck_assert_int_eq(base_json_size(&q.doc, 0), 2);
 		sio_packet_free(&q);
 	}
 }
@@ -454,17 +454,17 @@ START_TEST(test_placeholder_num)
 		{ "[true,0]", -1 },
 		{ "\"_placeholder\"", -1 },
 	};
-	sio_json d = SIO_JSON_INIT;
+	base_json d = BASE_JSON_INIT;
 	int i;
 
 	for (i = 0; i < NCASES(cases); i++) {
-		ck_assert_int_eq(sio_json_parse(&d, cases[i].js, strlen(cases[i].js)), 0);
+		ck_assert_int_eq(base_json_parse(&d, cases[i].js, strlen(cases[i].js)), 0);
 		ck_assert_msg(sio_packet_placeholder_num(&d, 0) == cases[i].want, "%s",
 		              cases[i].js);
 	}
 	ck_assert_int_eq(sio_packet_placeholder_num(&d, -1), -1);
 	ck_assert_int_eq(sio_packet_placeholder_num(&d, 999), -1);
-	sio_json_free(&d);
+	base_json_free(&d);
 }
 END_TEST
 
@@ -475,14 +475,14 @@ START_TEST(test_placeholder_walk)
 	        "{\"a\":[{\"_placeholder\":true,\"num\":0}],\"_placeholder\":false},"
 	        "[[{\"k\":{\"_placeholder\":true,\"num\":1,\"n\":{\"_placeholder\":true,\"num\":9}}"
 	        "}]]]";
-	const sio_json *d = &pkt.doc;
+	const base_json *d = &pkt.doc;
 	int seen[8], nseen = 0, t, n;
 
 	ck_assert_int_eq(sio_packet_decode(S(in), MAXATT, &pkt), 0);
 	for (t = sio_packet_placeholder_next(d, 0, &n); t >= 0;
-	     t = sio_packet_placeholder_next(d, sio_json_next(d, t), &n)) {
+	     t = sio_packet_placeholder_next(d, base_json_next(d, t), &n)) {
 		ck_assert_int_lt(nseen, 8);
-		ck_assert_int_eq(sio_json_type(d, t), SIO_JSON_OBJECT);
+		ck_assert_int_eq(base_json_type(d, t), BASE_JSON_OBJECT);
 		ck_assert_int_eq(sio_packet_placeholder_num(d, t), n);
 		seen[nseen++] = n;
 	}
@@ -505,18 +505,18 @@ END_TEST
 
 START_TEST(test_jsonw_placeholder)
 {
-	sio_jsonw w;
+	base_jsonw w;
 
-	sio_jsonw_init(&w, &buf);
-	sio_jsonw_array_begin(&w);
-	sio_jsonw_str(&w, "upload", 6);
-	ck_assert_int_eq(sio_jsonw_placeholder(&w, 0), 0);
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, "file", 4);
-	ck_assert_int_eq(sio_jsonw_placeholder(&w, 1), 0);
-	sio_jsonw_object_end(&w);
-	sio_jsonw_array_end(&w);
-	ck_assert_int_eq(sio_jsonw_error(&w), 0);
+	base_jsonw_init(&w, &buf);
+	base_jsonw_array_begin(&w);
+	base_jsonw_str(&w, "upload", 6);
+	ck_assert_int_eq(sio_packet_placeholder(&w, 0), 0);
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, "file", 4);
+	ck_assert_int_eq(sio_packet_placeholder(&w, 1), 0);
+	base_jsonw_object_end(&w);
+	base_jsonw_array_end(&w);
+	ck_assert_int_eq(base_jsonw_error(&w), 0);
 	ck_assert_uint_eq(buf.len, strlen("[\"upload\",{\"_placeholder\":true,\"num\":0},"
 	                                  "{\"file\":{\"_placeholder\":true,\"num\":1}}]"));
 	ck_assert(memcmp(buf.data,
@@ -526,20 +526,20 @@ START_TEST(test_jsonw_placeholder)
 
 	/* and the whole packet decodes */
 	{
-		sio_buf pk = SIO_BUF_INIT;
+		base_buf pk = BASE_BUF_INIT;
 		ck_assert_int_eq(
 		        sio_packet_encode_header(&pk, SIO_PKT_BINARY_EVENT, "/up", 3, 42, 2), 0);
-		ck_assert_int_eq(sio_buf_append(&pk, buf.data, buf.len), 0);
+		ck_assert_int_eq(base_buf_append(&pk, buf.data, buf.len), 0);
 		ck_assert_int_eq(sio_packet_decode(pk.data, pk.len, MAXATT, &pkt), 0);
 		ck_assert_int_eq(pkt.attachments, 2);
 		ck_assert_int_eq(pkt.id, 42);
-		sio_buf_free(&pk);
+		base_buf_free(&pk);
 	}
 
 	/* a negative num is a sticky writer error */
-	sio_jsonw_init(&w, &buf);
-	ck_assert_int_eq(sio_jsonw_placeholder(&w, -1), SIO_JSON_ERANGE);
-	ck_assert_int_eq(sio_jsonw_null(&w), SIO_JSON_ERANGE);
+	base_jsonw_init(&w, &buf);
+	ck_assert_int_eq(sio_packet_placeholder(&w, -1), BASE_JSON_ERANGE);
+	ck_assert_int_eq(base_jsonw_null(&w), BASE_JSON_ERANGE);
 }
 END_TEST
 
@@ -597,7 +597,7 @@ START_TEST(test_encode_header_invalid)
 	};
 	int i;
 
-	ck_assert_int_eq(sio_buf_append(&buf, "keep", 4), 0);
+	ck_assert_int_eq(base_buf_append(&buf, "keep", 4), 0);
 	for (i = 0; i < NCASES(bad); i++) {
 		ck_assert_msg(sio_packet_encode_header(&buf, bad[i].type, bad[i].nsp, bad[i].n,
 		                                       bad[i].id, bad[i].att) == SIO_PKT_EINVAL,
@@ -640,12 +640,12 @@ START_TEST(test_encode_replies)
 	ck_assert_int_eq(sio_packet_decode(buf.data, buf.len, MAXATT, &pkt), 0);
 	ck_assert_int_eq(pkt.type, SIO_PKT_CONNECT_ERROR);
 	assert_nsp("/a");
-	ck_assert(sio_json_str_eq(&pkt.doc, sio_json_obj_get(&pkt.doc, 0, "message"), "m", 1));
+	ck_assert(base_json_str_eq(&pkt.doc, base_json_obj_get(&pkt.doc, 0, "message"), "m", 1));
 	buf.len = 0;
 	ck_assert_int_eq(sio_packet_encode_connect_ok(&buf, "/a", 2, "s1"), 0);
 	ck_assert_int_eq(sio_packet_decode(buf.data, buf.len, MAXATT, &pkt), 0);
 	ck_assert_int_eq(pkt.type, SIO_PKT_CONNECT);
-	ck_assert(sio_json_str_eq(&pkt.doc, sio_json_obj_get(&pkt.doc, 0, "sid"), "s1", 2));
+	ck_assert(base_json_str_eq(&pkt.doc, base_json_obj_get(&pkt.doc, 0, "sid"), "s1", 2));
 }
 END_TEST
 
@@ -684,7 +684,7 @@ START_TEST(test_roundtrip)
 	                                          strlen(rt_cases[_i].nsp), rt_cases[_i].id,
 	                                          rt_cases[_i].att),
 	                 0);
-	ck_assert_int_eq(sio_buf_append(&buf, rt_cases[_i].payload, strlen(rt_cases[_i].payload)),
+	ck_assert_int_eq(base_buf_append(&buf, rt_cases[_i].payload, strlen(rt_cases[_i].payload)),
 	                 0);
 	rc = sio_packet_decode(buf.data, buf.len, MAXATT, &pkt);
 	ck_assert_msg(rc == 0, "%.*s: %s", (int)buf.len, buf.data, sio_packet_strerror(rc));

@@ -70,7 +70,7 @@ START_TEST(test_rooms_join_leave)
 	ck_assert_int_eq(sio_join(a, "r"), 0); /* joining twice is once */
 	ck_assert_int_eq(sio_join(b, "r"), 0);
 	ck_assert_uint_eq(root->rooms.len, base + 1);
-	ck_assert_uint_eq(((sio_room *)eio_map_get(&root->rooms, "r"))->members.len, 2);
+	ck_assert_uint_eq(((sio_room *)base_map_get(&root->rooms, "r"))->members.len, 2);
 	ck_assert_int_eq(sio_to(root, "r", "ev", NULL), 2);
 	ck_assert_int_eq(sio_leave(a, "r"), 0);
 	ck_assert(!sio_in_room(a, "r"));
@@ -82,7 +82,7 @@ START_TEST(test_rooms_join_leave)
 	/* The last member leaves: the room is freed. */
 	ck_assert_int_eq(sio_leave(b, "r"), 0);
 	ck_assert_uint_eq(root->rooms.len, base);
-	ck_assert_ptr_null(eio_map_get(&root->rooms, "r"));
+	ck_assert_ptr_null(base_map_get(&root->rooms, "r"));
 	ck_assert_int_eq(sio_to(root, "r", "ev", NULL), 0);
 	/* Many rooms. */
 	char name[16];
@@ -154,8 +154,8 @@ START_TEST(test_rooms_disconnect_leaves_all)
 	feed(s, "1");
 	ck_assert_int_eq(ev.ndisc, 1);
 	/* "y" is gone, "x" has only b, a's room has only b. */
-	ck_assert_ptr_null(eio_map_get(&root->rooms, "y"));
-	sio_room *x = eio_map_get(&root->rooms, "x");
+	ck_assert_ptr_null(base_map_get(&root->rooms, "y"));
+	sio_room *x = base_map_get(&root->rooms, "x");
 	ck_assert_ptr_nonnull(x);
 	ck_assert_uint_eq(x->members.len, 1);
 	ck_assert(sio_in_room(b, "x"));
@@ -322,8 +322,8 @@ START_TEST(test_rooms_per_namespace)
 	expect_empty(s);
 	/* Leaving in one namespace leaves the other's room alone. */
 	ck_assert_int_eq(sio_leave(a, "r"), 0);
-	ck_assert_ptr_null(eio_map_get(&root->rooms, "r"));
-	ck_assert_ptr_nonnull(eio_map_get(&custom->rooms, "r"));
+	ck_assert_ptr_null(base_map_get(&root->rooms, "r"));
+	ck_assert_ptr_nonnull(base_map_get(&custom->rooms, "r"));
 	ck_assert(sio_in_room(d, "r"));
 	/* A socket id is a room of its namespace only. */
 	ck_assert_int_eq(sio_to(custom, sio_socket_id(a), "ev", NULL), 0);

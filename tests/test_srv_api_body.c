@@ -174,13 +174,13 @@ static char *nested(int depth_in_data)
 
 START_TEST(deep_nesting_in_data)
 {
-	char *s = nested(SIO_JSON_MAX_DEPTH - 1);
+	char *s = nested(BASE_JSON_MAX_DEPTH - 1);
 	const char *data = strstr(s, "[");
 	char *want = strndup(data, strlen(data) - 1);
 	ok(s, JSON, "e", want);
 	free(want);
 	free(s);
-	s = nested(SIO_JSON_MAX_DEPTH);
+	s = nested(BASE_JSON_MAX_DEPTH);
 	bad(s, 400, "INVALID_JSON", "not valid JSON");
 	free(s);
 	s = nested(100000); /* no recursion to exhaust the stack */

@@ -95,7 +95,7 @@ START_TEST(arg_id_object_field)
 END_TEST
 
 /* An id that fills the buffer exactly has no room for its NUL. The object
- * field path used to accept it unterminated (sio_json_str_unescape writes
+ * field path used to accept it unterminated (base_json_str_unescape writes
  * no NUL when the string is exactly cap bytes; strlen then read past the
  * buffer: here it finds the zero after it and saw a valid 8-byte id). */
 START_TEST(arg_id_fills_buffer)

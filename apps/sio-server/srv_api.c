@@ -3,7 +3,7 @@
  * srv_api_broadcast.c. */
 #include "srv_api.h"
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,43 +45,43 @@ static void request_id(srv_api *api, const eio_request *info, char *out, size_t 
 static void send_envelope(srv_api_req *r, int status, const char *data, size_t len,
                           const char *code, const char *message)
 {
-	sio_buf b = SIO_BUF_INIT;
-	sio_jsonw w;
+	base_buf b = BASE_BUF_INIT;
+	base_jsonw w;
 	char ts[40];
 	iso_now(ts, sizeof(ts));
-	sio_jsonw_init(&w, &b);
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, "success", 7);
-	sio_jsonw_bool(&w, data != NULL);
+	base_jsonw_init(&w, &b);
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, "success", 7);
+	base_jsonw_bool(&w, data != NULL);
 	if (data) {
-		sio_jsonw_key(&w, "data", 4);
-		sio_jsonw_raw(&w, data, len);
+		base_jsonw_key(&w, "data", 4);
+		base_jsonw_raw(&w, data, len);
 	} else {
-		sio_jsonw_key(&w, "error", 5);
-		sio_jsonw_object_begin(&w);
-		sio_jsonw_key(&w, "code", 4);
-		sio_jsonw_str(&w, code, strlen(code));
-		sio_jsonw_key(&w, "message", 7);
-		sio_jsonw_str(&w, message, strlen(message));
-		sio_jsonw_object_end(&w);
+		base_jsonw_key(&w, "error", 5);
+		base_jsonw_object_begin(&w);
+		base_jsonw_key(&w, "code", 4);
+		base_jsonw_str(&w, code, strlen(code));
+		base_jsonw_key(&w, "message", 7);
+		base_jsonw_str(&w, message, strlen(message));
+		base_jsonw_object_end(&w);
 	}
-	sio_jsonw_key(&w, "meta", 4);
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, "timestamp", 9);
-	sio_jsonw_str(&w, ts, strlen(ts));
-	sio_jsonw_key(&w, "requestId", 9);
-	sio_jsonw_str(&w, r->request_id, strlen(r->request_id));
-	sio_jsonw_object_end(&w);
-	sio_jsonw_object_end(&w);
-	srv_metrics_http(r->api->metrics, sio_jsonw_error(&w) ? 500 : status);
-	if (sio_jsonw_error(&w))
+	base_jsonw_key(&w, "meta", 4);
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, "timestamp", 9);
+	base_jsonw_str(&w, ts, strlen(ts));
+	base_jsonw_key(&w, "requestId", 9);
+	base_jsonw_str(&w, r->request_id, strlen(r->request_id));
+	base_jsonw_object_end(&w);
+	base_jsonw_object_end(&w);
+	srv_metrics_http(r->api->metrics, base_jsonw_error(&w) ? 500 : status);
+	if (base_jsonw_error(&w))
 		eio_http_reply(r->req, 500, "application/json",
 		               "{\"success\":false,\"error\":{\"code\":\"INTERNAL\","
 		               "\"message\":\"out of memory\"}}",
 		               65);
 	else
 		eio_http_reply(r->req, status, "application/json; charset=utf-8", b.data, b.len);
-	sio_buf_free(&b);
+	base_buf_free(&b);
 }
 
 void srv_api_ok(srv_api_req *r, int status, const char *data, size_t len)
@@ -173,7 +173,7 @@ int srv_api_authorize(srv_api_req *r)
  * handler sees it (%2F included): a segment is only copied and checked. */
 char *srv_api_segment(const char *s, size_t n)
 {
-	if (!sio_json_utf8_valid(s, n))
+	if (!base_json_utf8_valid(s, n))
 		return NULL;
 	char *out = malloc(n + 1);
 	if (out) {

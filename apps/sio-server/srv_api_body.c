@@ -7,11 +7,11 @@
  *     post is what a cross-site page could send without a preflight.
  *   - at most max_len bytes (maxHttpBufferSize, as for socket packets): 413.
  *   - not empty: 400 BAD_REQUEST.
- *   - strict RFC 8259 JSON (sio_json: grammar, UTF-8, depth <= 64): 400
+ *   - strict RFC 8259 JSON (base_json: grammar, UTF-8, depth <= 64): 400
  *     INVALID_JSON.
  *   - a JSON object whose keys are only "event" and "data", each at most
  *     once (keys compared after unescaping, so "ev\u0065nt" is "event").
- *     sio_json accepts duplicate keys and looks up the last one, as
+ *     base_json accepts duplicate keys and looks up the last one, as
  *     JavaScript's JSON.parse does; a proxy or an audit log in front of us
  *     may read the first one, so {"event":"a","event":"b"} is refused
  *     rather than guessed: 400 BAD_REQUEST.
@@ -74,21 +74,21 @@ static int parse(const char *js, size_t len, const char *content_type, size_t ma
 	if (!js || len == 0)
 		return fail(status, code, message, 400, "BAD_REQUEST",
 		            "Body required: {\"event\": string, \"data\"?: any}");
-	if (sio_json_parse(&out->doc, js, len))
+	if (base_json_parse(&out->doc, js, len))
 		return fail(status, code, message, 400, "INVALID_JSON", "Body is not valid JSON");
 
-	sio_json *d = &out->doc;
-	int root = sio_json_root(d);
-	if (sio_json_type(d, root) != SIO_JSON_OBJECT)
+	base_json *d = &out->doc;
+	int root = base_json_root(d);
+	if (base_json_type(d, root) != BASE_JSON_OBJECT)
 		return fail(status, code, message, 400, "BAD_REQUEST",
 		            "Body must be a JSON object {event, data}");
-	sio_json_iter it;
+	base_json_iter it;
 	int key, v, ev = -1, data = -1;
-	sio_json_iter_init(d, root, &it);
-	while ((v = sio_json_iter_next(d, &it, &key)) >= 0) {
-		int *slot = sio_json_str_eq(d, key, "event", 5)  ? &ev
-		            : sio_json_str_eq(d, key, "data", 4) ? &data
-		                                                 : NULL;
+	base_json_iter_init(d, root, &it);
+	while ((v = base_json_iter_next(d, &it, &key)) >= 0) {
+		int *slot = base_json_str_eq(d, key, "event", 5)  ? &ev
+		            : base_json_str_eq(d, key, "data", 4) ? &data
+		                                                  : NULL;
 		if (!slot)
 			return fail(status, code, message, 400, "BAD_REQUEST",
 			            "Unknown key in body (allowed: event, data)");
@@ -99,7 +99,8 @@ static int parse(const char *js, size_t len, const char *content_type, size_t ma
 	}
 
 	size_t elen = 0;
-	if (sio_json_type(d, ev) != SIO_JSON_STRING || sio_json_str_dup(d, ev, &out->event, &elen))
+	if (base_json_type(d, ev) != BASE_JSON_STRING ||
+	    base_json_str_dup(d, ev, &out->event, &elen))
 		return fail(status, code, message, 400, "BAD_REQUEST",
 		            "\"event\" is required and must be a string");
 	if (elen == 0 || elen > SRV_API_MAX_EVENT_LEN || strlen(out->event) != elen)
@@ -109,7 +110,7 @@ static int parse(const char *js, size_t len, const char *content_type, size_t ma
 		return fail(status, code, message, 400, "BAD_REQUEST",
 		            "\"event\" is a reserved Socket.IO event name");
 	if (data >= 0)
-		out->data = sio_json_raw(d, data, &out->data_len);
+		out->data = base_json_raw(d, data, &out->data_len);
 	return 0;
 }
 
@@ -131,5 +132,5 @@ void srv_api_body_free(srv_api_body *b)
 	b->event = NULL;
 	b->data = NULL;
 	b->data_len = 0;
-	sio_json_free(&b->doc);
+	base_json_free(&b->doc);
 }

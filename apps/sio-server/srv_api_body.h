@@ -7,7 +7,7 @@
 #ifndef SRV_API_BODY_H
 #define SRV_API_BODY_H
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 
 #include <stddef.h>
 
@@ -15,15 +15,15 @@
 #define SRV_API_MAX_EVENT_LEN 256
 
 typedef struct srv_api_body {
-	sio_json doc;     /* the parsed body; data points into the input */
+	base_json doc;    /* the parsed body; data points into the input */
 	char *event;      /* NUL-terminated, no NUL inside, 1..256 bytes */
 	const char *data; /* raw JSON text of "data", or NULL when absent */
 	size_t data_len;
 } srv_api_body;
 
-#define SRV_API_BODY_INIT                    \
-	{                                    \
-		SIO_JSON_INIT, NULL, NULL, 0 \
+#define SRV_API_BODY_INIT                     \
+	{                                     \
+		BASE_JSON_INIT, NULL, NULL, 0 \
 	}
 
 /* Parse the len bytes at js (which must outlive out: data points into it)

@@ -20,7 +20,7 @@
 #include "srv_api_body.h"
 #include "srv_rooms.h"
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 
 #include <string.h>
 
@@ -51,32 +51,32 @@ static int user_room(const srv_config *cfg, const char *uid, char *out, size_t c
 static void answer(srv_api_req *r, const srv_api_body *bd, int kind, const char *arg,
                    const char *room, const srv_emit_result *res)
 {
-	sio_buf b = SIO_BUF_INIT;
-	sio_jsonw w;
-	sio_jsonw_init(&w, &b);
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, "event", 5);
-	sio_jsonw_str(&w, bd->event, strlen(bd->event));
+	base_buf b = BASE_BUF_INIT;
+	base_jsonw w;
+	base_jsonw_init(&w, &b);
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, "event", 5);
+	base_jsonw_str(&w, bd->event, strlen(bd->event));
 	if (kind == 'u') {
-		sio_jsonw_key(&w, "userId", 6);
-		sio_jsonw_str(&w, arg, strlen(arg));
+		base_jsonw_key(&w, "userId", 6);
+		base_jsonw_str(&w, arg, strlen(arg));
 	}
 	if (room) {
-		sio_jsonw_key(&w, "room", 4);
-		sio_jsonw_str(&w, room, strlen(room));
+		base_jsonw_key(&w, "room", 4);
+		base_jsonw_str(&w, room, strlen(room));
 	}
-	sio_jsonw_key(&w, "recipientCount", 14);
-	sio_jsonw_int64(&w, res->recipients);
+	base_jsonw_key(&w, "recipientCount", 14);
+	base_jsonw_int64(&w, res->recipients);
 	if (res->throttled) {
-		sio_jsonw_key(&w, "throttled", 9);
-		sio_jsonw_bool(&w, 1);
+		base_jsonw_key(&w, "throttled", 9);
+		base_jsonw_bool(&w, 1);
 	}
-	sio_jsonw_object_end(&w);
-	if (sio_jsonw_error(&w))
+	base_jsonw_object_end(&w);
+	if (base_jsonw_error(&w))
 		srv_api_fail(r, 500, "INTERNAL", "out of memory");
 	else
 		srv_api_ok(r, res->throttled ? 202 : 200, b.data, b.len);
-	sio_buf_free(&b);
+	base_buf_free(&b);
 }
 
 void srv_api_broadcast(srv_api_req *r, int kind, const char *arg)

@@ -5,38 +5,38 @@
  * answer stays bounded however many rooms clients create. */
 #include "srv_api.h"
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static void finish(srv_api_req *r, sio_buf *b, sio_jsonw *w)
+static void finish(srv_api_req *r, base_buf *b, base_jsonw *w)
 {
-	if (sio_jsonw_error(w))
+	if (base_jsonw_error(w))
 		srv_api_fail(r, 500, "INTERNAL", "out of memory");
 	else
 		srv_api_ok(r, 200, b->data, b->len);
-	sio_buf_free(b);
+	base_buf_free(b);
 }
 
 void srv_api_health(srv_api_req *r)
 {
-	sio_buf b = SIO_BUF_INIT;
-	sio_jsonw w;
-	sio_jsonw_init(&w, &b);
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, "status", 6);
-	sio_jsonw_str(&w, "ok", 2);
-	sio_jsonw_key(&w, "uptimeSeconds", 13);
-	sio_jsonw_int64(&w, (int64_t)(time(NULL) - r->api->started));
-	sio_jsonw_object_end(&w);
+	base_buf b = BASE_BUF_INIT;
+	base_jsonw w;
+	base_jsonw_init(&w, &b);
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, "status", 6);
+	base_jsonw_str(&w, "ok", 2);
+	base_jsonw_key(&w, "uptimeSeconds", 13);
+	base_jsonw_int64(&w, (int64_t)(time(NULL) - r->api->started));
+	base_jsonw_object_end(&w);
 	finish(r, &b, &w);
 }
 
 /* ---- stats ------------------------------------------------------------------- */
 
 typedef struct stats_walk {
-	sio_jsonw *w;
+	base_jsonw *w;
 	size_t listed, rooms;
 	uint64_t connections, total_rooms;
 } stats_walk;
@@ -48,8 +48,8 @@ static void stats_room(const char *room, size_t members, void *u)
 	if (s->listed >= SRV_API_MAX_LISTED)
 		return;
 	s->listed++;
-	sio_jsonw_key(s->w, room, strlen(room));
-	sio_jsonw_int64(s->w, (int64_t)members);
+	base_jsonw_key(s->w, room, strlen(room));
+	base_jsonw_int64(s->w, (int64_t)members);
 }
 
 static void stats_nsp(sio_namespace *nsp, void *u)
@@ -59,21 +59,21 @@ static void stats_nsp(sio_namespace *nsp, void *u)
 	size_t conns = sio_namespace_socket_count(nsp);
 	s->connections += conns;
 	s->listed = s->rooms = 0;
-	sio_jsonw_key(s->w, name, strlen(name));
-	sio_jsonw_object_begin(s->w);
-	sio_jsonw_key(s->w, "connections", 11);
-	sio_jsonw_int64(s->w, (int64_t)conns);
-	sio_jsonw_key(s->w, "rooms", 5);
-	sio_jsonw_object_begin(s->w);
+	base_jsonw_key(s->w, name, strlen(name));
+	base_jsonw_object_begin(s->w);
+	base_jsonw_key(s->w, "connections", 11);
+	base_jsonw_int64(s->w, (int64_t)conns);
+	base_jsonw_key(s->w, "rooms", 5);
+	base_jsonw_object_begin(s->w);
 	sio_namespace_rooms(nsp, stats_room, s);
-	sio_jsonw_object_end(s->w);
-	sio_jsonw_key(s->w, "roomCount", 9);
-	sio_jsonw_int64(s->w, (int64_t)s->rooms);
+	base_jsonw_object_end(s->w);
+	base_jsonw_key(s->w, "roomCount", 9);
+	base_jsonw_int64(s->w, (int64_t)s->rooms);
 	if (s->listed < s->rooms) {
-		sio_jsonw_key(s->w, "truncated", 9);
-		sio_jsonw_bool(s->w, 1);
+		base_jsonw_key(s->w, "truncated", 9);
+		base_jsonw_bool(s->w, 1);
 	}
-	sio_jsonw_object_end(s->w);
+	base_jsonw_object_end(s->w);
 	s->total_rooms += s->rooms;
 }
 
@@ -81,31 +81,31 @@ static void stats_nsp(sio_namespace *nsp, void *u)
  *  namespaces: {"/": {connections, rooms: {name: members}, roomCount}}} */
 void srv_api_stats(srv_api_req *r)
 {
-	sio_buf b = SIO_BUF_INIT;
-	sio_jsonw w;
+	base_buf b = BASE_BUF_INIT;
+	base_jsonw w;
 	stats_walk s = { &w, 0, 0, 0, 0 };
-	sio_jsonw_init(&w, &b);
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, "namespaces", 10);
-	sio_jsonw_object_begin(&w);
+	base_jsonw_init(&w, &b);
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, "namespaces", 10);
+	base_jsonw_object_begin(&w);
 	sio_server_namespaces(r->api->srv, stats_nsp, &s);
-	sio_jsonw_object_end(&w);
-	sio_jsonw_key(&w, "connections", 11);
-	sio_jsonw_int64(&w, (int64_t)s.connections);
-	sio_jsonw_key(&w, "engineConnections", 17);
-	sio_jsonw_int64(&w, (int64_t)eio_server_session_count(sio_server_engine(r->api->srv)));
-	sio_jsonw_key(&w, "rooms", 5);
-	sio_jsonw_int64(&w, (int64_t)s.total_rooms);
-	sio_jsonw_key(&w, "uptimeSeconds", 13);
-	sio_jsonw_int64(&w, (int64_t)(time(NULL) - r->api->started));
-	sio_jsonw_object_end(&w);
+	base_jsonw_object_end(&w);
+	base_jsonw_key(&w, "connections", 11);
+	base_jsonw_int64(&w, (int64_t)s.connections);
+	base_jsonw_key(&w, "engineConnections", 17);
+	base_jsonw_int64(&w, (int64_t)eio_server_session_count(sio_server_engine(r->api->srv)));
+	base_jsonw_key(&w, "rooms", 5);
+	base_jsonw_int64(&w, (int64_t)s.total_rooms);
+	base_jsonw_key(&w, "uptimeSeconds", 13);
+	base_jsonw_int64(&w, (int64_t)(time(NULL) - r->api->started));
+	base_jsonw_object_end(&w);
 	finish(r, &b, &w);
 }
 
 /* ---- one room ---------------------------------------------------------------- */
 
 typedef struct room_walk {
-	sio_jsonw *w;
+	base_jsonw *w;
 	size_t listed;
 } room_walk;
 
@@ -116,37 +116,37 @@ static void room_socket(sio_socket *sk, void *u)
 		return;
 	rw->listed++;
 	const char *id = sio_socket_id(sk);
-	sio_jsonw_str(rw->w, id, strlen(id));
+	base_jsonw_str(rw->w, id, strlen(id));
 }
 
 /* {room, namespace: "/", memberCount, sockets: [ids], truncated?}; a room
  * without members is not an error: memberCount 0. */
 void srv_api_room(srv_api_req *r, const char *room)
 {
-	sio_buf b = SIO_BUF_INIT;
-	sio_jsonw w;
+	base_buf b = BASE_BUF_INIT;
+	base_jsonw w;
 	room_walk rw = { &w, 0 };
 	const char *rooms[1] = { room };
 	sio_broadcast target = { .rooms = rooms, .nrooms = 1 };
 	size_t members = sio_room_size(r->api->nsp, room);
-	sio_jsonw_init(&w, &b);
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, "room", 4);
-	sio_jsonw_str(&w, room, strlen(room));
-	sio_jsonw_key(&w, "namespace", 9);
-	sio_jsonw_str(&w, "/", 1);
-	sio_jsonw_key(&w, "memberCount", 11);
-	sio_jsonw_int64(&w, (int64_t)members);
-	sio_jsonw_key(&w, "sockets", 7);
-	sio_jsonw_array_begin(&w);
+	base_jsonw_init(&w, &b);
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, "room", 4);
+	base_jsonw_str(&w, room, strlen(room));
+	base_jsonw_key(&w, "namespace", 9);
+	base_jsonw_str(&w, "/", 1);
+	base_jsonw_key(&w, "memberCount", 11);
+	base_jsonw_int64(&w, (int64_t)members);
+	base_jsonw_key(&w, "sockets", 7);
+	base_jsonw_array_begin(&w);
 	if (members)
 		sio_fetch_sockets(r->api->nsp, &target, room_socket, &rw);
-	sio_jsonw_array_end(&w);
+	base_jsonw_array_end(&w);
 	if (rw.listed < members) {
-		sio_jsonw_key(&w, "truncated", 9);
-		sio_jsonw_bool(&w, 1);
+		base_jsonw_key(&w, "truncated", 9);
+		base_jsonw_bool(&w, 1);
 	}
-	sio_jsonw_object_end(&w);
+	base_jsonw_object_end(&w);
 	finish(r, &b, &w);
 }
 

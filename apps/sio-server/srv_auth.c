@@ -1,7 +1,7 @@
 /* srv_auth.c - JWT authentication of Socket.IO handshakes (see srv_auth.h). */
 #include "srv_auth.h"
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,18 +116,19 @@ static char *token_from_auth(sio_socket *s)
 {
 	size_t len;
 	const char *js = sio_socket_auth(s, &len);
-	sio_json doc = SIO_JSON_INIT;
+	base_json doc = BASE_JSON_INIT;
 	char *out = NULL;
 	size_t n;
-	if (js && sio_json_parse(&doc, js, len) == 0 && sio_json_type(&doc, 0) == SIO_JSON_OBJECT) {
-		int t = sio_json_obj_get(&doc, 0, "token");
-		if (sio_json_type(&doc, t) == SIO_JSON_STRING &&
-		    sio_json_str_dup(&doc, t, &out, &n) == 0 && n == 0) {
+	if (js && base_json_parse(&doc, js, len) == 0 &&
+	    base_json_type(&doc, 0) == BASE_JSON_OBJECT) {
+		int t = base_json_obj_get(&doc, 0, "token");
+		if (base_json_type(&doc, t) == BASE_JSON_STRING &&
+		    base_json_str_dup(&doc, t, &out, &n) == 0 && n == 0) {
 			free(out);
 			out = NULL;
 		}
 	}
-	sio_json_free(&doc);
+	base_json_free(&doc);
 	return out;
 }
 

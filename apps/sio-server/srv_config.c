@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 #include "srv_config.h"
 
 extern char **environ;
@@ -122,13 +122,13 @@ oom:
 /* An integer in [min, max] written as a JSON number ("25000", "1e6"). */
 static int parse_num(const char *s, long min, long max, long *out)
 {
-	sio_json doc = SIO_JSON_INIT;
+	base_json doc = BASE_JSON_INIT;
 	int64_t x;
-	int ok = sio_json_parse(&doc, s, strlen(s)) == 0 &&
-	         sio_json_type(&doc, 0) == SIO_JSON_NUMBER && sio_json_int64(&doc, 0, &x) == 0 &&
+	int ok = base_json_parse(&doc, s, strlen(s)) == 0 &&
+	         base_json_type(&doc, 0) == BASE_JSON_NUMBER && base_json_int64(&doc, 0, &x) == 0 &&
 	         x >= min && x <= max;
 
-	sio_json_free(&doc);
+	base_json_free(&doc);
 	if (ok)
 		*out = (long)x;
 	return ok ? 0 : -1;
@@ -282,7 +282,7 @@ static int js_string(struct jscan *j)
 
 static int js_container(struct jscan *j, unsigned char close)
 {
-	if (++j->depth > SIO_JSON_MAX_DEPTH)
+	if (++j->depth > BASE_JSON_MAX_DEPTH)
 		return -1;
 	j->p++;
 	js_ws(j);
@@ -367,7 +367,7 @@ static size_t json_error_pos(const char *js, size_t len)
 
 static int load_file(srv_config *cfg, const char *path, char *err, size_t errlen)
 {
-	sio_json doc = SIO_JSON_INIT;
+	base_json doc = BASE_JSON_INIT;
 	srv_cfgp p;
 	size_t len;
 	char *js = read_file(path, MAX_CONFIG_FILE, &len);
@@ -375,7 +375,7 @@ static int load_file(srv_config *cfg, const char *path, char *err, size_t errlen
 
 	if (!js)
 		return fail(err, errlen, "config: cannot read \"%s\": %s", path, strerror(errno));
-	if ((rc = sio_json_parse(&doc, js, len)) != 0) {
+	if ((rc = base_json_parse(&doc, js, len)) != 0) {
 		size_t pos = json_error_pos(js, len), line = 1, col = 1;
 
 		for (size_t i = 0; pos != (size_t)-1 && i < pos && i < len; i++, col++)
@@ -383,13 +383,13 @@ static int load_file(srv_config *cfg, const char *path, char *err, size_t errlen
 				line++, col = 0;
 		if (pos == (size_t)-1)
 			fail(err, errlen, "config: \"%s\": invalid JSON: %s", path,
-			     sio_json_strerror(rc));
+			     base_json_strerror(rc));
 		else
 			fail(err, errlen,
 			     "config: \"%s\": invalid JSON at line %zu, "
 			     "column %zu",
 			     path, line, col);
-		sio_json_free(&doc);
+		base_json_free(&doc);
 		free(js);
 		return -1;
 	}
@@ -398,7 +398,7 @@ static int load_file(srv_config *cfg, const char *path, char *err, size_t errlen
 	p.err = err;
 	p.errlen = errlen;
 	rc = srv_cfgp_root(&p, cfg);
-	sio_json_free(&doc);
+	base_json_free(&doc);
 	free(js);
 	return rc;
 }

@@ -253,7 +253,7 @@ void srv_config_free(srv_config *cfg);
 
 /* ---- internal: shared by srv_config*.c, not for other modules ----------- */
 
-struct sio_json;
+struct base_json;
 
 #define SRV_CONFIG_MAX_MS 86400000L /* longest interval: one day */
 /* Longest room name limits.maxRoomNameLength may allow: room names are
@@ -261,7 +261,7 @@ struct sio_json;
 #define SRV_MAX_ROOM_NAME 1000
 
 typedef struct srv_cfgp { /* a JSON walk with the key path for errors */
-	const struct sio_json *doc;
+	const struct base_json *doc;
 	char *err;
 	size_t errlen;
 	char path[512];
@@ -281,8 +281,8 @@ int srv_cfgp_fail(srv_cfgp *p, const char *fmt, ...) __attribute__((format(print
 size_t srv_cfgp_push(srv_cfgp *p, const char *key); /* returns old length */
 size_t srv_cfgp_index(srv_cfgp *p, size_t i);
 void srv_cfgp_pop(srv_cfgp *p, size_t old);
-const char *srv_cfgp_type_name(int sio_json_type);
-int srv_cfgp_expect(srv_cfgp *p, int tok, int sio_json_type);
+const char *srv_cfgp_type_name(int base_json_type);
+int srv_cfgp_expect(srv_cfgp *p, int tok, int base_json_type);
 int srv_cfgp_object(srv_cfgp *p, int tok, const char *const *keys);
 int srv_cfgp_str(srv_cfgp *p, int obj, const char *key, char **out);
 int srv_cfgp_bool(srv_cfgp *p, int obj, const char *key, bool *out);

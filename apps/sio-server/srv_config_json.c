@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 #include "srv_config.h"
 
 /* ---- small owned-data helpers -------------------------------------------- */
@@ -140,18 +140,18 @@ void srv_cfgp_pop(srv_cfgp *p, size_t old)
 const char *srv_cfgp_type_name(int t)
 {
 	switch (t) {
-	case SIO_JSON_OBJECT:
+	case BASE_JSON_OBJECT:
 		return "an object";
-	case SIO_JSON_ARRAY:
+	case BASE_JSON_ARRAY:
 		return "an array";
-	case SIO_JSON_STRING:
+	case BASE_JSON_STRING:
 		return "a string";
-	case SIO_JSON_NUMBER:
+	case BASE_JSON_NUMBER:
 		return "a number";
-	case SIO_JSON_TRUE:
-	case SIO_JSON_FALSE:
+	case BASE_JSON_TRUE:
+	case BASE_JSON_FALSE:
 		return "a boolean";
-	case SIO_JSON_NULL:
+	case BASE_JSON_NULL:
 		return "null";
 	default:
 		return "nothing";
@@ -160,9 +160,9 @@ const char *srv_cfgp_type_name(int t)
 
 int srv_cfgp_expect(srv_cfgp *p, int tok, int want)
 {
-	int t = sio_json_type(p->doc, tok);
+	int t = base_json_type(p->doc, tok);
 
-	if (t == want || (want == SIO_JSON_TRUE && t == SIO_JSON_FALSE))
+	if (t == want || (want == BASE_JSON_TRUE && t == BASE_JSON_FALSE))
 		return 0;
 	return srv_cfgp_fail(p, "expected %s, got %s", srv_cfgp_type_name(want),
 	                     srv_cfgp_type_name(t));
@@ -172,21 +172,21 @@ int srv_cfgp_expect(srv_cfgp *p, int tok, int want)
  * none twice. */
 int srv_cfgp_object(srv_cfgp *p, int tok, const char *const *keys)
 {
-	sio_json_iter it;
+	base_json_iter it;
 	int k, v;
 
-	if (srv_cfgp_expect(p, tok, SIO_JSON_OBJECT))
+	if (srv_cfgp_expect(p, tok, BASE_JSON_OBJECT))
 		return -1;
-	sio_json_iter_init(p->doc, tok, &it);
-	while ((v = sio_json_iter_next(p->doc, &it, &k)) >= 0) {
+	base_json_iter_init(p->doc, tok, &it);
+	while ((v = base_json_iter_next(p->doc, &it, &k)) >= 0) {
 		char *name;
 		size_t n, i, old;
 		int dup = 0;
 
-		if (sio_json_str_dup(p->doc, k, &name, &n))
+		if (base_json_str_dup(p->doc, k, &name, &n))
 			return srv_cfgp_fail(p, "out of memory");
-		for (int j = tok + 1; j < k; j = sio_json_next(p->doc, j + 1))
-			dup |= sio_json_str_eq(p->doc, j, name, n);
+		for (int j = tok + 1; j < k; j = base_json_next(p->doc, j + 1))
+			dup |= base_json_str_eq(p->doc, j, name, n);
 		for (i = 0; keys && keys[i] && (strlen(name) != n || strcmp(keys[i], name)); i++)
 			;
 		old = srv_cfgp_push(p, strlen(name) == n ? name : "(a key with NUL)");
@@ -214,9 +214,9 @@ static int dup_string(srv_cfgp *p, int tok, char **out)
 	char *s;
 	size_t n;
 
-	if (srv_cfgp_expect(p, tok, SIO_JSON_STRING))
+	if (srv_cfgp_expect(p, tok, BASE_JSON_STRING))
 		return -1;
-	if (sio_json_str_dup(p->doc, tok, &s, &n))
+	if (base_json_str_dup(p->doc, tok, &s, &n))
 		return srv_cfgp_fail(p, "out of memory");
 	if (n == 0 || strlen(s) != n) {
 		free(s);
@@ -229,7 +229,7 @@ static int dup_string(srv_cfgp *p, int tok, char **out)
 
 int srv_cfgp_str(srv_cfgp *p, int obj, const char *key, char **out)
 {
-	int v = sio_json_obj_get(p->doc, obj, key), rc;
+	int v = base_json_obj_get(p->doc, obj, key), rc;
 	size_t old;
 
 	if (v < 0)
@@ -242,22 +242,22 @@ int srv_cfgp_str(srv_cfgp *p, int obj, const char *key, char **out)
 
 int srv_cfgp_bool(srv_cfgp *p, int obj, const char *key, bool *out)
 {
-	int v = sio_json_obj_get(p->doc, obj, key);
+	int v = base_json_obj_get(p->doc, obj, key);
 	size_t old;
 
 	if (v < 0)
 		return 0;
 	old = srv_cfgp_push(p, key);
-	if (srv_cfgp_expect(p, v, SIO_JSON_TRUE))
+	if (srv_cfgp_expect(p, v, BASE_JSON_TRUE))
 		return -1;
 	srv_cfgp_pop(p, old);
-	*out = sio_json_type(p->doc, v) == SIO_JSON_TRUE;
+	*out = base_json_type(p->doc, v) == BASE_JSON_TRUE;
 	return 0;
 }
 
 int srv_cfgp_long(srv_cfgp *p, int obj, const char *key, long *out, long min, long max)
 {
-	int v = sio_json_obj_get(p->doc, obj, key);
+	int v = base_json_obj_get(p->doc, obj, key);
 	int64_t x;
 	size_t old, n;
 	const char *raw;
@@ -265,10 +265,10 @@ int srv_cfgp_long(srv_cfgp *p, int obj, const char *key, long *out, long min, lo
 	if (v < 0)
 		return 0;
 	old = srv_cfgp_push(p, key);
-	if (srv_cfgp_expect(p, v, SIO_JSON_NUMBER))
+	if (srv_cfgp_expect(p, v, BASE_JSON_NUMBER))
 		return -1;
-	raw = sio_json_raw(p->doc, v, &n);
-	if (sio_json_int64(p->doc, v, &x) || x < min || x > max)
+	raw = base_json_raw(p->doc, v, &n);
+	if (base_json_int64(p->doc, v, &x) || x < min || x > max)
 		return srv_cfgp_fail(p, "expected an integer from %ld to %ld, got %.*s", min, max,
 		                     (int)n, raw);
 	srv_cfgp_pop(p, old);
@@ -279,18 +279,18 @@ int srv_cfgp_long(srv_cfgp *p, int obj, const char *key, long *out, long min, lo
 /* An array of non-empty strings; replaces *out. */
 int srv_cfgp_strv(srv_cfgp *p, int obj, const char *key, srv_strv *out)
 {
-	int v = sio_json_obj_get(p->doc, obj, key), e;
-	sio_json_iter it;
+	int v = base_json_obj_get(p->doc, obj, key), e;
+	base_json_iter it;
 	size_t old, i = 0;
 	srv_strv nv = { NULL, 0 };
 
 	if (v < 0)
 		return 0;
 	old = srv_cfgp_push(p, key);
-	if (srv_cfgp_expect(p, v, SIO_JSON_ARRAY))
+	if (srv_cfgp_expect(p, v, BASE_JSON_ARRAY))
 		return -1;
-	sio_json_iter_init(p->doc, v, &it);
-	while ((e = sio_json_iter_next(p->doc, &it, NULL)) >= 0) {
+	base_json_iter_init(p->doc, v, &it);
+	while ((e = base_json_iter_next(p->doc, &it, NULL)) >= 0) {
 		size_t o2 = srv_cfgp_index(p, i++);
 		char *s = NULL;
 
@@ -314,7 +314,7 @@ int srv_cfgp_strv(srv_cfgp *p, int obj, const char *key, srv_strv *out)
 int srv_cfgp_reply(srv_cfgp *p, int obj, const char *key, srv_reply *out)
 {
 	static const char *const keys[] = { "event", "code", "message", "valueKey", NULL };
-	int v = sio_json_obj_get(p->doc, obj, key), rc;
+	int v = base_json_obj_get(p->doc, obj, key), rc;
 	size_t old;
 
 	if (v < 0)
@@ -398,17 +398,17 @@ static int parse_cors(srv_cfgp *p, int obj, srv_config *cfg)
 	    srv_cfgp_bool(p, obj, "credentials", &cfg->cors.credentials) ||
 	    srv_cfgp_bool(p, obj, "developmentLocalhost", &cfg->cors.development_localhost))
 		return -1;
-	if ((v = sio_json_obj_get(p->doc, obj, "origins")) < 0)
+	if ((v = base_json_obj_get(p->doc, obj, "origins")) < 0)
 		return 0;
-	if (sio_json_str_eq(p->doc, v, "*", 1)) {
+	if (base_json_str_eq(p->doc, v, "*", 1)) {
 		srv_strv_free(&cfg->cors.origins);
 		cfg->cors.any_origin = true;
 		return 0;
 	}
-	if (sio_json_type(p->doc, v) != SIO_JSON_ARRAY) {
+	if (base_json_type(p->doc, v) != BASE_JSON_ARRAY) {
 		srv_cfgp_push(p, "origins");
 		return srv_cfgp_fail(p, "expected \"*\" or an array of origins, got %s",
-		                     srv_cfgp_type_name(sio_json_type(p->doc, v)));
+		                     srv_cfgp_type_name(base_json_type(p->doc, v)));
 	}
 	if (srv_cfgp_strv(p, obj, "origins", &cfg->cors.origins))
 		return -1;
@@ -463,7 +463,7 @@ static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 		free(alg);
 		a->algorithm = x;
 	}
-	if (a->secret && sio_json_obj_get(p->doc, obj, "secretEnv") >= 0) {
+	if (a->secret && base_json_obj_get(p->doc, obj, "secretEnv") >= 0) {
 		srv_cfgp_push(p, "secret");
 		return srv_cfgp_fail(p, "give either \"secret\" or \"secretEnv\", "
 		                        "not both");
@@ -478,7 +478,7 @@ static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 		return srv_cfgp_fail(p, "only used with RS256 or ES256 "
 		                        "(algorithm is HS256)");
 	}
-	if ((v = sio_json_obj_get(p->doc, obj, "tokenSources")) < 0)
+	if ((v = base_json_obj_get(p->doc, obj, "tokenSources")) < 0)
 		return 0;
 	if (srv_cfgp_strv(p, obj, "tokenSources", &src))
 		return -1;
@@ -585,7 +585,7 @@ static int parse_api(srv_cfgp *p, int obj, srv_config *cfg)
 static int parse_section(srv_cfgp *p, int root, const char *key,
                          int (*fn)(srv_cfgp *, int, srv_config *), srv_config *cfg)
 {
-	int v = sio_json_obj_get(p->doc, root, key);
+	int v = base_json_obj_get(p->doc, root, key);
 	size_t old;
 
 	if (v < 0)
@@ -688,7 +688,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	}
 	if (srv_cfgp_strv(p, root, "transports", &tr))
 		return -1;
-	if (sio_json_obj_get(p->doc, root, "transports") >= 0) {
+	if (base_json_obj_get(p->doc, root, "transports") >= 0) {
 		cfg->transport_polling = cfg->transport_websocket = false;
 		for (size_t i = 0; i < tr.n; i++) {
 			bool *t = !strcmp(tr.v[i], "polling")     ? &cfg->transport_polling

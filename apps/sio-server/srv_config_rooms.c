@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 #include "srv_config.h"
 
 /* Event names a client cannot emit (socket.io reserves them). */
@@ -131,15 +131,15 @@ static int regex_key(srv_cfgp *p, int obj, const char *key, char **src, regex_t 
  * integers too if numbers (kept as their text). */
 static int kvv_tok(srv_cfgp *p, int tok, srv_kvv *out, int numbers)
 {
-	sio_json_iter it;
+	base_json_iter it;
 	int val, k;
 
 	if (srv_cfgp_object(p, tok, NULL))
 		return -1;
-	sio_json_iter_init(p->doc, tok, &it);
-	while ((val = sio_json_iter_next(p->doc, &it, &k)) >= 0) {
+	base_json_iter_init(p->doc, tok, &it);
+	while ((val = base_json_iter_next(p->doc, &it, &k)) >= 0) {
 		srv_kv *nv = realloc(out->v, (out->n + 1) * sizeof *nv), *kv;
-		int t = sio_json_type(p->doc, val);
+		int t = base_json_type(p->doc, val);
 		size_t n, old;
 		const char *raw;
 		int64_t x;
@@ -149,22 +149,22 @@ static int kvv_tok(srv_cfgp *p, int tok, srv_kvv *out, int numbers)
 		out->v = nv;
 		kv = &nv[out->n++];
 		memset(kv, 0, sizeof *kv);
-		if (sio_json_str_dup(p->doc, k, &kv->key, &n))
+		if (base_json_str_dup(p->doc, k, &kv->key, &n))
 			return srv_cfgp_fail(p, "out of memory");
 		old = srv_cfgp_push(p, kv->key);
 		if (n == 0 || strlen(kv->key) != n)
 			return srv_cfgp_fail(p, "empty or invalid name");
-		if (numbers && t == SIO_JSON_NUMBER) {
-			raw = sio_json_raw(p->doc, val, &n);
-			if (sio_json_int64(p->doc, val, &x))
+		if (numbers && t == BASE_JSON_NUMBER) {
+			raw = base_json_raw(p->doc, val, &n);
+			if (base_json_int64(p->doc, val, &x))
 				return srv_cfgp_fail(p,
 				                     "expected a string or an integer, "
 				                     "got %.*s",
 				                     (int)n, raw);
 			if (!(kv->value = strndup(raw, n)))
 				return srv_cfgp_fail(p, "out of memory");
-		} else if (t == SIO_JSON_STRING) {
-			if (sio_json_str_dup(p->doc, val, &kv->value, &n))
+		} else if (t == BASE_JSON_STRING) {
+			if (base_json_str_dup(p->doc, val, &kv->value, &n))
 				return srv_cfgp_fail(p, "out of memory");
 			if (n == 0 || strlen(kv->value) != n)
 				return srv_cfgp_fail(p, n ? "contains a NUL byte" : "is empty");
@@ -180,7 +180,7 @@ static int kvv_tok(srv_cfgp *p, int tok, srv_kvv *out, int numbers)
 
 static int kvv_key(srv_cfgp *p, int obj, const char *key, srv_kvv *out, int numbers)
 {
-	int v = sio_json_obj_get(p->doc, obj, key);
+	int v = base_json_obj_get(p->doc, obj, key);
 	size_t old;
 
 	if (v < 0)
@@ -198,22 +198,22 @@ static int parse_auto(srv_cfgp *p, int tok, srv_auto_room *r)
 {
 	static const char *const keys[] = { "room", "ifClaim", NULL };
 
-	if (sio_json_type(p->doc, tok) == SIO_JSON_STRING) {
+	if (base_json_type(p->doc, tok) == BASE_JSON_STRING) {
 		char *s = NULL;
 		size_t n;
 
-		if (sio_json_str_dup(p->doc, tok, &s, &n))
+		if (base_json_str_dup(p->doc, tok, &s, &n))
 			return srv_cfgp_fail(p, "out of memory");
 		r->room = s;
 		if (n == 0 || strlen(s) != n)
 			return srv_cfgp_fail(p, "expected a room template");
 		return check_template(p, "", s, NULL);
 	}
-	if (sio_json_type(p->doc, tok) != SIO_JSON_OBJECT)
+	if (base_json_type(p->doc, tok) != BASE_JSON_OBJECT)
 		return srv_cfgp_fail(p,
 		                     "expected a room template or {room, ifClaim}, "
 		                     "got %s",
-		                     srv_cfgp_type_name(sio_json_type(p->doc, tok)));
+		                     srv_cfgp_type_name(base_json_type(p->doc, tok)));
 	return srv_cfgp_object(p, tok, keys) || template_key(p, tok, "room", &r->room, NULL, 1) ||
 	                       kvv_key(p, tok, "ifClaim", &r->if_claim, 1)
 	               ? -1
@@ -240,7 +240,7 @@ static int parse_query(srv_cfgp *p, int tok, srv_query_room *q)
 	for (size_t i = 0; i < q->special.n; i++)
 		if (check_template(p, "special", q->special.v[i].value, NULL))
 			return -1;
-	if (sio_json_obj_get(p->doc, tok, "invalid") >= 0) {
+	if (base_json_obj_get(p->doc, tok, "invalid") >= 0) {
 		if (srv_reply_set(&q->invalid, NULL, NULL, "Invalid value") ||
 		    srv_set_str(&q->invalid.value_key, q->param))
 			return srv_cfgp_fail(p, "out of memory");
@@ -257,7 +257,7 @@ static int parse_query(srv_cfgp *p, int tok, srv_query_room *q)
 static int parse_authorize(srv_cfgp *p, int tok, srv_join_event *j)
 {
 	static const char *const keys[] = { "claimContains", "role", NULL };
-	int v = sio_json_obj_get(p->doc, tok, "authorize");
+	int v = base_json_obj_get(p->doc, tok, "authorize");
 	size_t old;
 
 	if (v < 0)
@@ -265,10 +265,10 @@ static int parse_authorize(srv_cfgp *p, int tok, srv_join_event *j)
 		               "required: \"none\", {\"claimContains\": "
 		               "CLAIM} or {\"role\": ROLE}");
 	old = srv_cfgp_push(p, "authorize");
-	if (sio_json_str_eq(p->doc, v, "none", 4)) {
+	if (base_json_str_eq(p->doc, v, "none", 4)) {
 		j->authorize = SRV_AUTHZ_NONE;
 	} else {
-		if (sio_json_type(p->doc, v) != SIO_JSON_OBJECT || sio_json_size(p->doc, v) != 1)
+		if (base_json_type(p->doc, v) != BASE_JSON_OBJECT || base_json_size(p->doc, v) != 1)
 			return srv_cfgp_fail(p, "expected \"none\", {\"claimContains\": "
 			                        "CLAIM} or {\"role\": ROLE}");
 		if (srv_cfgp_object(p, v, keys) ||
@@ -307,7 +307,7 @@ static int parse_join(srv_cfgp *p, int tok, srv_join_event *j)
 		return FAIL_AT(p, "join", "required");
 	if (!j->id_field && srv_set_str(&j->id_field, "id"))
 		return srv_cfgp_fail(p, "out of memory");
-	if ((c = sio_json_obj_get(p->doc, tok, "confirm")) >= 0) {
+	if ((c = base_json_obj_get(p->doc, tok, "confirm")) >= 0) {
 		size_t old = srv_cfgp_push(p, "confirm");
 
 		if (srv_cfgp_object(p, c, ckeys) ||
@@ -370,19 +370,20 @@ static int check_event_names(srv_cfgp *p, srv_config_rooms *r)
 static int parse_list(srv_cfgp *p, int obj, const char *key, void **arr, size_t *n, size_t sz,
                       int (*fn)(srv_cfgp *, int, void *))
 {
-	int v = sio_json_obj_get(p->doc, obj, key), e;
-	sio_json_iter it;
+	int v = base_json_obj_get(p->doc, obj, key), e;
+	base_json_iter it;
 	size_t old;
 
 	if (v < 0)
 		return 0;
 	old = srv_cfgp_push(p, key);
-	if (srv_cfgp_expect(p, v, SIO_JSON_ARRAY))
+	if (srv_cfgp_expect(p, v, BASE_JSON_ARRAY))
 		return -1;
-	if (sio_json_size(p->doc, v) > 0 && !(*arr = calloc((size_t)sio_json_size(p->doc, v), sz)))
+	if (base_json_size(p->doc, v) > 0 &&
+	    !(*arr = calloc((size_t)base_json_size(p->doc, v), sz)))
 		return srv_cfgp_fail(p, "out of memory");
-	sio_json_iter_init(p->doc, v, &it);
-	while ((e = sio_json_iter_next(p->doc, &it, NULL)) >= 0) {
+	base_json_iter_init(p->doc, v, &it);
+	while ((e = base_json_iter_next(p->doc, &it, NULL)) >= 0) {
 		size_t o2 = srv_cfgp_index(p, *n);
 
 		if (fn(p, e, (char *)*arr + sz * (*n)++))
@@ -408,8 +409,8 @@ static int join_cb(srv_cfgp *p, int t, void *x)
 
 static int parse_fan_in(srv_cfgp *p, int obj, srv_config_rooms *r)
 {
-	int v = sio_json_obj_get(p->doc, obj, "fanIn"), val, k;
-	sio_json_iter it;
+	int v = base_json_obj_get(p->doc, obj, "fanIn"), val, k;
+	base_json_iter it;
 	size_t old;
 
 	if (v < 0)
@@ -417,15 +418,15 @@ static int parse_fan_in(srv_cfgp *p, int obj, srv_config_rooms *r)
 	old = srv_cfgp_push(p, "fanIn");
 	if (srv_cfgp_object(p, v, NULL))
 		return -1;
-	if (sio_json_size(p->doc, v) > 0 &&
-	    !(r->fan_in = calloc((size_t)sio_json_size(p->doc, v), sizeof *r->fan_in)))
+	if (base_json_size(p->doc, v) > 0 &&
+	    !(r->fan_in = calloc((size_t)base_json_size(p->doc, v), sizeof *r->fan_in)))
 		return srv_cfgp_fail(p, "out of memory");
-	sio_json_iter_init(p->doc, v, &it);
-	while ((val = sio_json_iter_next(p->doc, &it, &k)) >= 0) {
+	base_json_iter_init(p->doc, v, &it);
+	while ((val = base_json_iter_next(p->doc, &it, &k)) >= 0) {
 		srv_fan_in *f = &r->fan_in[r->nfan_in++];
 		size_t n;
 
-		if (sio_json_str_dup(p->doc, k, &f->glob, &n))
+		if (base_json_str_dup(p->doc, k, &f->glob, &n))
 			return srv_cfgp_fail(p, "out of memory");
 		if (n == 0 || strlen(f->glob) != n)
 			return srv_cfgp_fail(p, "a room pattern is empty or invalid");
@@ -491,16 +492,16 @@ static int parse_throttle(srv_cfgp *p, int tok, void *x)
 
 int srv_cfgp_throttle(srv_cfgp *p, int tok, srv_config *cfg)
 {
-	sio_json_iter it;
+	base_json_iter it;
 	int e;
 
-	if (srv_cfgp_expect(p, tok, SIO_JSON_ARRAY))
+	if (srv_cfgp_expect(p, tok, BASE_JSON_ARRAY))
 		return -1;
-	if (sio_json_size(p->doc, tok) > 0 &&
-	    !(cfg->throttle = calloc((size_t)sio_json_size(p->doc, tok), sizeof *cfg->throttle)))
+	if (base_json_size(p->doc, tok) > 0 &&
+	    !(cfg->throttle = calloc((size_t)base_json_size(p->doc, tok), sizeof *cfg->throttle)))
 		return srv_cfgp_fail(p, "out of memory");
-	sio_json_iter_init(p->doc, tok, &it);
-	while ((e = sio_json_iter_next(p->doc, &it, NULL)) >= 0) {
+	base_json_iter_init(p->doc, tok, &it);
+	while ((e = base_json_iter_next(p->doc, &it, NULL)) >= 0) {
 		size_t old = srv_cfgp_index(p, cfg->nthrottle);
 
 		if (parse_throttle(p, e, &cfg->throttle[cfg->nthrottle++]))

@@ -1,11 +1,11 @@
 /* srv_expiry.c - disconnect sockets whose token expired (see srv_expiry.h):
- * a min-heap of deadlines plus an eio_map socket id -> node, one uv_timer. */
+ * a min-heap of deadlines plus an base_map socket id -> node, one uv_timer. */
 #include "srv_expiry.h"
 
 #include "srv_auth.h"
 #include "srv_rooms.h"
 
-#include "../../engineio/eio_map.h"
+#include "base/map.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@ struct srv_expiry {
 	bool closed;
 	ex_node **heap;
 	size_t n, cap;
-	eio_map nodes; /* socket id -> node */
+	base_map nodes; /* socket id -> node */
 };
 
 srv_expiry *srv_expiry_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *m)
@@ -35,7 +35,7 @@ srv_expiry *srv_expiry_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *
 	srv_expiry *e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
-	eio_map_init(&e->nodes);
+	base_map_init(&e->nodes);
 	e->cfg = cfg;
 	e->loop = loop;
 	e->m = m;
@@ -51,7 +51,7 @@ void srv_expiry_free(srv_expiry *e)
 	for (size_t i = 0; i < e->n; i++)
 		free(e->heap[i]);
 	free(e->heap);
-	eio_map_free(&e->nodes);
+	base_map_free(&e->nodes);
 	free(e);
 }
 
@@ -101,7 +101,7 @@ static void sift_down(srv_expiry *e, size_t i)
 /* Take x out of the heap and the hash (not freed). */
 static void detach(srv_expiry *e, ex_node *x)
 {
-	eio_map_del(&e->nodes, x->id);
+	base_map_del(&e->nodes, x->id);
 	size_t i = x->slot;
 	ex_node *last = e->heap[--e->n];
 	if (last != x) {
@@ -138,7 +138,7 @@ void srv_expiry_on_connection(srv_expiry *e, sio_socket *s)
 	const srv_user *u = srv_user_of(s);
 	const char *id = sio_socket_id(s);
 	if (!u || !u->claims || u->exp <= 0 || strlen(id) >= sizeof(((ex_node *)0)->id) ||
-	    eio_map_get(&e->nodes, id))
+	    base_map_get(&e->nodes, id))
 		return;
 	long long leeway = e->cfg->auth.leeway_seconds;
 	long long end_s = u->exp > INT64_MAX / 1000 - leeway ? INT64_MAX / 1000 - leeway : u->exp;
@@ -156,7 +156,7 @@ void srv_expiry_on_connection(srv_expiry *e, sio_socket *s)
 	if (!x)
 		return;
 	strcpy(x->id, id);
-	if (eio_map_put(&e->nodes, x->id, x) < 0) {
+	if (base_map_put(&e->nodes, x->id, x) < 0) {
 		free(x);
 		return; /* not tracked: out of memory */
 	}
@@ -174,7 +174,7 @@ void srv_expiry_on_connection(srv_expiry *e, sio_socket *s)
 
 void srv_expiry_on_disconnect(srv_expiry *e, sio_socket *s)
 {
-	ex_node *x = eio_map_get(&e->nodes, sio_socket_id(s));
+	ex_node *x = base_map_get(&e->nodes, sio_socket_id(s));
 	if (!x)
 		return;
 	bool was_first = x->slot == 0;

@@ -37,7 +37,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 
 #define MAX_TOKEN_LIMIT (1u << 20) /* largest max_len a config may set */
 #define MAX_SIG_BYTES   2048       /* RSA 16384 bits */
@@ -71,7 +71,7 @@ struct srv_jwt_verifier {
 struct srv_jwt_claims {
 	char *json; /* decoded payload, NUL-terminated */
 	size_t json_len;
-	sio_json doc; /* parse of json */
+	base_json doc; /* parse of json */
 	struct obj_index idx;
 };
 
@@ -455,11 +455,12 @@ static void index_free(struct obj_index *x)
 }
 
 /* Unescape string token t into the arena; NUL inside is an error. */
-static int arena_str(const sio_json *d, int t, char **arena, size_t *room, const char **out)
+static int arena_str(const base_json *d, int t, char **arena, size_t *room, const char **out)
 {
 	size_t n;
 
-	if (sio_json_str_unescape(d, t, *arena, *room, &n) || n >= *room || memchr(*arena, '\0', n))
+	if (base_json_str_unescape(d, t, *arena, *room, &n) || n >= *room ||
+	    memchr(*arena, '\0', n))
 		return SRV_JWT_EMALFORMED;
 	(*arena)[n] = '\0';
 	*out = *arena;
@@ -470,9 +471,9 @@ static int arena_str(const sio_json *d, int t, char **arena, size_t *room, const
 
 /* Index the members of the root object of d (parsed from len bytes):
  * SRV_JWT_EMALFORMED if the root is not an object or a name repeats. */
-static int index_object(const sio_json *d, size_t len, struct obj_index *x)
+static int index_object(const base_json *d, size_t len, struct obj_index *x)
 {
-	sio_json_iter it;
+	base_json_iter it;
 	size_t room = len + 1;
 	char *a;
 	int key, val, i, n, rc = SRV_JWT_ENOMEM;
@@ -480,20 +481,20 @@ static int index_object(const sio_json *d, size_t len, struct obj_index *x)
 	x->v = NULL;
 	x->arena = NULL;
 	x->n = 0;
-	if (sio_json_type(d, 0) != SIO_JSON_OBJECT)
+	if (base_json_type(d, 0) != BASE_JSON_OBJECT)
 		return SRV_JWT_EMALFORMED;
-	n = sio_json_size(d, 0);
+	n = base_json_size(d, 0);
 	x->v = malloc((size_t)(n ? n : 1) * sizeof *x->v);
 	x->arena = a = malloc(room);
 	if (!x->v || !a)
 		goto fail;
 	rc = SRV_JWT_EMALFORMED;
-	sio_json_iter_init(d, 0, &it);
-	for (i = 0; i < n && (val = sio_json_iter_next(d, &it, &key)) >= 0; i++) {
+	base_json_iter_init(d, 0, &it);
+	for (i = 0; i < n && (val = base_json_iter_next(d, &it, &key)) >= 0; i++) {
 		x->v[i].tok = val;
 		x->v[i].str = NULL;
 		if (arena_str(d, key, &a, &room, &x->v[i].name) ||
-		    (sio_json_type(d, val) == SIO_JSON_STRING &&
+		    (base_json_type(d, val) == BASE_JSON_STRING &&
 		     arena_str(d, val, &a, &room, &x->v[i].str)))
 			goto fail;
 	}
@@ -521,7 +522,7 @@ static const struct member *index_find(const struct obj_index *x, const char *na
 
 /* What Jansson refuses but our parser accepts: "\u0000" in any string, an
  * integer literal outside int64, a real that overflows a double. */
-static int check_jansson_compat(const sio_json *d)
+static int check_jansson_compat(const base_json *d)
 {
 	const char *raw;
 	size_t n, i;
@@ -529,10 +530,10 @@ static int check_jansson_compat(const sio_json *d)
 	double dv;
 	int t;
 
-	for (t = 0; sio_json_type(d, t) != SIO_JSON_NONE; t++) {
-		enum sio_json_type ty = sio_json_type(d, t);
-		raw = sio_json_raw(d, t, &n);
-		if (ty == SIO_JSON_STRING) {
+	for (t = 0; base_json_type(d, t) != BASE_JSON_NONE; t++) {
+		enum base_json_type ty = base_json_type(d, t);
+		raw = base_json_raw(d, t, &n);
+		if (ty == BASE_JSON_STRING) {
 			for (i = 1; i + 1 < n; i++) {
 				if (raw[i] != '\\')
 					continue;
@@ -541,11 +542,11 @@ static int check_jansson_compat(const sio_json *d)
 					return SRV_JWT_EMALFORMED;
 				i++;
 			}
-		} else if (ty == SIO_JSON_NUMBER) {
+		} else if (ty == BASE_JSON_NUMBER) {
 			if (!memchr(raw, '.', n) && !memchr(raw, 'e', n) && !memchr(raw, 'E', n)) {
-				if (sio_json_int64(d, t, &iv))
+				if (base_json_int64(d, t, &iv))
 					return SRV_JWT_EMALFORMED;
-			} else if (sio_json_number(d, t, &dv)) {
+			} else if (base_json_number(d, t, &dv)) {
 				return SRV_JWT_EMALFORMED;
 			}
 		}
@@ -555,7 +556,7 @@ static int check_jansson_compat(const sio_json *d)
 
 /* Decode segment [s, s+n) and parse it as a JSON object into doc, with its
  * index. *json (malloc'd, NUL-terminated) must outlive doc. */
-static int parse_segment(const char *s, size_t n, char **json, size_t *jlen, sio_json *doc,
+static int parse_segment(const char *s, size_t n, char **json, size_t *jlen, base_json *doc,
                          struct obj_index *x)
 {
 	long dn;
@@ -567,8 +568,8 @@ static int parse_segment(const char *s, size_t n, char **json, size_t *jlen, sio
 		return SRV_JWT_EMALFORMED;
 	(*json)[dn] = '\0';
 	*jlen = (size_t)dn;
-	if ((rc = sio_json_parse(doc, *json, *jlen)))
-		return rc == SIO_JSON_ENOMEM ? SRV_JWT_ENOMEM : SRV_JWT_EMALFORMED;
+	if ((rc = base_json_parse(doc, *json, *jlen)))
+		return rc == BASE_JSON_ENOMEM ? SRV_JWT_ENOMEM : SRV_JWT_EMALFORMED;
 	if ((rc = check_jansson_compat(doc)))
 		return rc;
 	return index_object(doc, *jlen, x);
@@ -600,7 +601,7 @@ static int check_shape(const char *t, size_t len, size_t dots[2])
 
 static int check_header(const srv_jwt_verifier *v, const char *s, size_t n)
 {
-	sio_json doc = SIO_JSON_INIT;
+	base_json doc = BASE_JSON_INIT;
 	struct obj_index x = { NULL, 0, NULL };
 	const struct member *alg, *typ;
 	char *json = NULL;
@@ -619,7 +620,7 @@ static int check_header(const srv_jwt_verifier *v, const char *s, size_t n)
 			rc = SRV_JWT_EMALFORMED;
 	}
 	index_free(&x);
-	sio_json_free(&doc);
+	base_json_free(&doc);
 	free(json);
 	return rc;
 }
@@ -635,13 +636,13 @@ static int numeric_date(const srv_jwt_claims *c, const char *name, long long *ou
 
 	if (!m)
 		return SRV_JWT_ENOENT;
-	if (sio_json_type(&c->doc, m->tok) != SIO_JSON_NUMBER)
+	if (base_json_type(&c->doc, m->tok) != BASE_JSON_NUMBER)
 		return SRV_JWT_EMALFORMED;
-	raw = sio_json_raw(&c->doc, m->tok, &n);
+	raw = base_json_raw(&c->doc, m->tok, &n);
 	for (i = raw[0] == '-'; i < n; i++)
 		if (raw[i] < '0' || raw[i] > '9')
 			return SRV_JWT_EMALFORMED;
-	if (sio_json_int64(&c->doc, m->tok, &iv))
+	if (base_json_int64(&c->doc, m->tok, &iv))
 		return SRV_JWT_EMALFORMED;
 	*out = iv;
 	return 0;
@@ -714,7 +715,7 @@ int srv_jwt_verify(const srv_jwt_verifier *v, const char *token, size_t len, tim
 		rc = (c = calloc(1, sizeof *c)) ? 0 : SRV_JWT_ENOMEM;
 	if (rc)
 		goto done;
-	sio_json_init(&c->doc);
+	base_json_init(&c->doc);
 	if ((rc = parse_segment(token + dots[0] + 1, dots[1] - dots[0] - 1, &c->json, &c->json_len,
 	                        &c->doc, &c->idx)) ||
 	    (rc = check_signature(v, token, len, token + dots[1] + 1, len - dots[1] - 1)) ||
@@ -746,8 +747,8 @@ int srv_jwt_claim_int(const srv_jwt_claims *c, const char *name, long long *out)
 
 	if (!m)
 		return SRV_JWT_ENOENT;
-	if (sio_json_type(&c->doc, m->tok) != SIO_JSON_NUMBER ||
-	    sio_json_int64(&c->doc, m->tok, &iv))
+	if (base_json_type(&c->doc, m->tok) != BASE_JSON_NUMBER ||
+	    base_json_int64(&c->doc, m->tok, &iv))
 		return SRV_JWT_ETYPE;
 	if (out)
 		*out = iv;
@@ -757,22 +758,22 @@ int srv_jwt_claim_int(const srv_jwt_claims *c, const char *name, long long *out)
 /* An array element (or the claim itself) equal to value: a string by its
  * unescaped text, an integer by its decimal form, another number by its
  * text as written. */
-static bool value_matches(const sio_json *d, int t, const char *value, size_t vlen)
+static bool value_matches(const base_json *d, int t, const char *value, size_t vlen)
 {
 	char num[24];
 	const char *raw;
 	int64_t iv;
 	size_t n;
 
-	switch (sio_json_type(d, t)) {
-	case SIO_JSON_STRING:
-		return sio_json_str_eq(d, t, value, vlen) == 1;
-	case SIO_JSON_NUMBER:
-		if (sio_json_int64(d, t, &iv) == 0) {
+	switch (base_json_type(d, t)) {
+	case BASE_JSON_STRING:
+		return base_json_str_eq(d, t, value, vlen) == 1;
+	case BASE_JSON_NUMBER:
+		if (base_json_int64(d, t, &iv) == 0) {
 			snprintf(num, sizeof num, "%lld", (long long)iv);
 			return !strcmp(num, value);
 		}
-		raw = sio_json_raw(d, t, &n);
+		raw = base_json_raw(d, t, &n);
 		return n == vlen && !memcmp(raw, value, n);
 	default:
 		return false;
@@ -782,17 +783,17 @@ static bool value_matches(const sio_json *d, int t, const char *value, size_t vl
 bool srv_jwt_claim_list_contains(const srv_jwt_claims *c, const char *name, const char *value)
 {
 	const struct member *m = c ? index_find(&c->idx, name) : NULL;
-	sio_json_iter it;
+	base_json_iter it;
 	size_t vlen;
 	int el;
 
 	if (!m || !value)
 		return false;
 	vlen = strlen(value);
-	if (sio_json_type(&c->doc, m->tok) != SIO_JSON_ARRAY)
+	if (base_json_type(&c->doc, m->tok) != BASE_JSON_ARRAY)
 		return value_matches(&c->doc, m->tok, value, vlen);
-	sio_json_iter_init(&c->doc, m->tok, &it);
-	while ((el = sio_json_iter_next(&c->doc, &it, NULL)) >= 0)
+	base_json_iter_init(&c->doc, m->tok, &it);
+	while ((el = base_json_iter_next(&c->doc, &it, NULL)) >= 0)
 		if (value_matches(&c->doc, el, value, vlen))
 			return true;
 	return false;
@@ -808,7 +809,7 @@ void srv_jwt_claims_free(srv_jwt_claims *c)
 	if (!c)
 		return;
 	index_free(&c->idx);
-	sio_json_free(&c->doc);
+	base_json_free(&c->doc);
 	free(c->json);
 	free(c);
 }

@@ -3,7 +3,7 @@
  * line; label values escape '\\', '"' and newline. */
 #include "srv_metrics.h"
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -162,7 +162,7 @@ int srv_metrics_install(srv_metrics *m, sio_namespace *nsp)
 /* ---- rendering ------------------------------------------------------------- */
 
 typedef struct out {
-	sio_buf b;
+	base_buf b;
 	int err;
 } out;
 
@@ -174,7 +174,7 @@ static void put(out *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp) || sio_buf_append(&o->b, tmp, (size_t)n))
+	if (n < 0 || (size_t)n >= sizeof(tmp) || base_buf_append(&o->b, tmp, (size_t)n))
 		o->err = 1;
 }
 
@@ -186,7 +186,7 @@ static void put_label(out *o, const char *v)
 		                  : *v == '"'  ? "\\\""
 		                  : *v == '\n' ? "\\n"
 		                               : NULL;
-		if (esc ? sio_buf_append(&o->b, esc, 2) : sio_buf_putc(&o->b, *v))
+		if (esc ? base_buf_append(&o->b, esc, 2) : base_buf_putc(&o->b, *v))
 			o->err = 1;
 	}
 }
@@ -246,7 +246,7 @@ static void put_counter(out *o, const char *name, const char *help, uint64_t v)
 
 char *srv_metrics_render(srv_metrics *m, size_t *len)
 {
-	out o = { SIO_BUF_INIT, 0 };
+	out o = { BASE_BUF_INIT, 0 };
 	gauges g = { 0, 0 };
 	eio_server_stats es;
 	memset(&es, 0, sizeof(es));
@@ -294,8 +294,8 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	    (unsigned long long)m->hs_count);
 	put(&o, "sio_handshake_duration_seconds_sum %.6f\n", m->hs_sum);
 	put(&o, "sio_handshake_duration_seconds_count %llu\n", (unsigned long long)m->hs_count);
-	if (o.err || sio_buf_putc(&o.b, '\0')) {
-		sio_buf_free(&o.b);
+	if (o.err || base_buf_putc(&o.b, '\0')) {
+		base_buf_free(&o.b);
 		return NULL;
 	}
 	*len = o.b.len - 1;

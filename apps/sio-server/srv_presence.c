@@ -1,10 +1,10 @@
 /* srv_presence.c - per-user socket counts and online/offline events (see
- * srv_presence.h): an eio_map keyed by user id. */
+ * srv_presence.h): an base_map keyed by user id. */
 #include "srv_presence.h"
 
 #include "srv_auth.h"
 
-#include "../../engineio/eio_map.h"
+#include "base/map.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +21,7 @@ struct srv_presence {
 	sio_namespace *nsp;
 	srv_metrics *m;
 	bool stopped;
-	eio_map users; /* user id -> pr_user */
+	base_map users; /* user id -> pr_user */
 };
 
 srv_presence *srv_presence_new(const srv_config *cfg, sio_namespace *nsp, srv_metrics *m)
@@ -29,7 +29,7 @@ srv_presence *srv_presence_new(const srv_config *cfg, sio_namespace *nsp, srv_me
 	srv_presence *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	eio_map_init(&p->users);
+	base_map_init(&p->users);
 	p->cfg = cfg;
 	p->nsp = nsp;
 	p->m = m;
@@ -42,9 +42,9 @@ void srv_presence_free(srv_presence *p)
 		return;
 	size_t it = 0;
 	pr_user *u;
-	while ((u = eio_map_next(&p->users, &it)))
+	while ((u = base_map_next(&p->users, &it)))
 		free(u);
-	eio_map_free(&p->users);
+	base_map_free(&p->users);
 	free(p);
 }
 
@@ -63,7 +63,7 @@ size_t srv_presence_sockets(const srv_presence *p, const char *user_id)
 {
 	if (!p || !user_id)
 		return 0;
-	pr_user *u = eio_map_get(&p->users, user_id);
+	pr_user *u = base_map_get(&p->users, user_id);
 	return u ? u->sockets : 0;
 }
 
@@ -97,7 +97,7 @@ void srv_presence_on_connection(srv_presence *p, sio_socket *s)
 	const srv_user *su = srv_user_of(s);
 	if (!p || !p->cfg->presence.enabled || !su || !su->user_id)
 		return;
-	pr_user *u = eio_map_get(&p->users, su->user_id);
+	pr_user *u = base_map_get(&p->users, su->user_id);
 	if (u) {
 		u->sockets++;
 		return;
@@ -107,7 +107,7 @@ void srv_presence_on_connection(srv_presence *p, sio_socket *s)
 		return; /* not counted: no online, no offline */
 	memcpy(u->id, su->user_id, len + 1);
 	u->sockets = 1;
-	if (eio_map_put(&p->users, u->id, u) < 0) {
+	if (base_map_put(&p->users, u->id, u) < 0) {
 		free(u);
 		return;
 	}
@@ -119,10 +119,10 @@ void srv_presence_on_disconnect(srv_presence *p, sio_socket *s)
 	const srv_user *su = srv_user_of(s);
 	if (!p || !p->cfg->presence.enabled || !su || !su->user_id)
 		return;
-	pr_user *u = eio_map_get(&p->users, su->user_id);
+	pr_user *u = base_map_get(&p->users, su->user_id);
 	if (!u || --u->sockets > 0)
 		return;
-	eio_map_del(&p->users, u->id);
+	base_map_del(&p->users, u->id);
 	free(u);
 	announce(p, s, p->cfg->presence.offline, su);
 }

@@ -1,10 +1,10 @@
 /* srv_ratelimit.c - bounded per-key fixed-window counters (see
- * srv_ratelimit.h): an eio_map (keyed hash) for lookups plus a doubly linked
+ * srv_ratelimit.h): an base_map (keyed hash) for lookups plus a doubly linked
  * list of the same entries in window-start order for expiry and eviction.
  * Keys come from clients (user ids, IPs), hence the keyed hash. */
 #include "srv_ratelimit.h"
 
-#include "../../engineio/eio_map.h"
+#include "base/map.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@ struct srv_ratelimit {
 	long limit;
 	uint64_t window;
 	size_t cap;
-	eio_map map; /* key -> rl_entry */
+	base_map map; /* key -> rl_entry */
 	rl_entry *oldest, *newest;
 };
 
@@ -35,7 +35,7 @@ srv_ratelimit *srv_ratelimit_new(long limit, uint64_t window_ms, size_t cap)
 	rl->limit = limit;
 	rl->window = window_ms;
 	rl->cap = cap;
-	eio_map_init(&rl->map);
+	base_map_init(&rl->map);
 	return rl;
 }
 
@@ -47,7 +47,7 @@ void srv_ratelimit_free(srv_ratelimit *rl)
 		next = e->next;
 		free(e);
 	}
-	eio_map_free(&rl->map);
+	base_map_free(&rl->map);
 	free(rl);
 }
 
@@ -58,7 +58,7 @@ size_t srv_ratelimit_size(const srv_ratelimit *rl)
 
 static void unlink_entry(srv_ratelimit *rl, rl_entry *e)
 {
-	eio_map_del(&rl->map, e->key);
+	base_map_del(&rl->map, e->key);
 	if (e->prev)
 		e->prev->next = e->next;
 	else
@@ -78,7 +78,7 @@ static rl_entry *add_entry(srv_ratelimit *rl, const char *key, uint64_t now_ms)
 	if (!e)
 		return NULL;
 	memcpy(e->key, key, len + 1);
-	if (eio_map_put(&rl->map, e->key, e) < 0) {
+	if (base_map_put(&rl->map, e->key, e) < 0) {
 		free(e);
 		return NULL;
 	}
@@ -100,7 +100,7 @@ int srv_ratelimit_hit(srv_ratelimit *rl, const char *key, uint64_t now_ms)
 	while (rl->oldest && now_ms - rl->oldest->start >= rl->window)
 		unlink_entry(rl, rl->oldest);
 
-	rl_entry *e = eio_map_get(&rl->map, key);
+	rl_entry *e = base_map_get(&rl->map, key);
 	if (!e) {
 		if (rl->map.len >= rl->cap)
 			unlink_entry(rl, rl->oldest);

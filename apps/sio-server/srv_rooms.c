@@ -1,7 +1,7 @@
 /* srv_rooms.c - room rules and replies (see srv_rooms.h). */
 #include "srv_rooms.h"
 
-#include "../../socketio/sio_json.h"
+#include "base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,20 +219,20 @@ int srv_rooms_arg_id(const sio_args *a, const char *field, char *buf, size_t cap
 		return -1;
 	size_t len;
 	const char *js = sio_args_json(a, 0, &len);
-	sio_json doc = SIO_JSON_INIT;
+	base_json doc = BASE_JSON_INIT;
 	int rc = -1;
-	if (js && sio_json_parse(&doc, js, len) == 0) {
-		int v = sio_json_obj_get(&doc, 0, field);
+	if (js && base_json_parse(&doc, js, len) == 0) {
+		int v = base_json_obj_get(&doc, 0, field);
 		size_t n;
 		int64_t x;
-		if (sio_json_type(&doc, v) == SIO_JSON_STRING) {
-			/* n == cap fits without the NUL (sio_json_str_unescape then
+		if (base_json_type(&doc, v) == BASE_JSON_STRING) {
+			/* n == cap fits without the NUL (base_json_str_unescape then
              * writes none): refused, like a string argument of cap bytes */
-			if (sio_json_str_unescape(&doc, v, buf, cap, &n) == 0 && n > 0 && n < cap &&
-			    strlen(buf) == n)
+			if (base_json_str_unescape(&doc, v, buf, cap, &n) == 0 && n > 0 &&
+			    n < cap && strlen(buf) == n)
 				rc = 0;
-		} else if (sio_json_type(&doc, v) == SIO_JSON_NUMBER &&
-		           sio_json_int64(&doc, v, &x) == 0) {
+		} else if (base_json_type(&doc, v) == BASE_JSON_NUMBER &&
+		           base_json_int64(&doc, v, &x) == 0) {
 			int w = snprintf(buf, cap, "%lld", (long long)x);
 			if (w >= 0 && (size_t)w < cap) {
 				*num = true;
@@ -240,7 +240,7 @@ int srv_rooms_arg_id(const sio_args *a, const char *field, char *buf, size_t cap
 			}
 		}
 	}
-	sio_json_free(&doc);
+	base_json_free(&doc);
 	return rc;
 }
 

@@ -1,4 +1,4 @@
-/* sio_jsonw.c - JSON writer: a growable byte buffer and the emitters.
+/* json_write.c - JSON writer: the emitters and the structured writer.
  *
  * This is the broadcast hot path: one event is serialized once and sent to
  * many sockets, and most of its bytes are string contents. So the string
@@ -15,52 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sio_json.h"
-
-/* ---- buffer ------------------------------------------------------------ */
-
-void sio_buf_init(sio_buf *b)
-{
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
-void sio_buf_free(sio_buf *b)
-{
-	free(b->data);
-	sio_buf_init(b);
-}
-
-/* Grow to at least len + extra, doubling so appends are amortized O(1). */
-int sio_buf_grow(sio_buf *b, size_t extra)
-{
-	size_t want, cap;
-	char *d;
-
-	if (extra > SIZE_MAX / 2 - b->len)
-		return SIO_JSON_ENOMEM;
-	want = b->len + extra;
-	if (want <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 256; /* one allocation for a typical packet */
-	while (cap < want)
-		cap *= 2;
-	if (!(d = realloc(b->data, cap)))
-		return SIO_JSON_ENOMEM;
-	b->data = d;
-	b->cap = cap;
-	return 0;
-}
-
-int sio_buf_append(sio_buf *b, const void *p, size_t n)
-{
-	if (sio_buf_reserve(b, n))
-		return SIO_JSON_ENOMEM;
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	return 0;
-}
+#include "base/json.h"
 
 /* ---- strings ----------------------------------------------------------- */
 
@@ -105,23 +60,23 @@ static inline const unsigned char *scan_plain(const unsigned char *p, const unsi
 	return p;
 }
 
-int sio_json_put_str(sio_buf *b, const char *s, size_t n)
+int base_json_put_str(base_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *e = p + n, *run;
 	size_t k;
 	char *o;
 
-	if (sio_buf_reserve(b, n + 2))
-		return SIO_JSON_ENOMEM;
+	if (base_buf_reserve(b, n + 2))
+		return BASE_JSON_ENOMEM;
 	b->data[b->len++] = '"';
 	for (;;) {
 		run = p;
 		p = scan_plain(p, e);
 		k = (size_t)(p - run);
 		/* room for the run, one escape (at most 6) and the closing quote */
-		if (sio_buf_reserve(b, k + 7))
-			return SIO_JSON_ENOMEM;
+		if (base_buf_reserve(b, k + 7))
+			return BASE_JSON_ENOMEM;
 		memcpy(b->data + b->len, run, k);
 		b->len += k;
 		if (p == e)
@@ -146,7 +101,7 @@ int sio_json_put_str(sio_buf *b, const char *s, size_t n)
 
 /* ---- numbers ----------------------------------------------------------- */
 
-int sio_json_put_int64(sio_buf *b, int64_t v)
+int base_json_put_int64(base_buf *b, int64_t v)
 {
 	char tmp[20];
 	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -158,7 +113,7 @@ int sio_json_put_int64(sio_buf *b, int64_t v)
 	} while (u);
 	if (v < 0)
 		tmp[--i] = '-';
-	return sio_buf_append(b, tmp + i, sizeof tmp - (size_t)i);
+	return base_buf_append(b, tmp + i, sizeof tmp - (size_t)i);
 }
 
 /* Shortest decimal digits of |v| that read back as v: digits into d (no
@@ -228,49 +183,49 @@ static int js_format(char *out, int neg, const char *s, int k, int n)
 	return (int)(o - out);
 }
 
-int sio_json_put_double(sio_buf *b, double v)
+int base_json_put_double(base_buf *b, double v)
 {
 	char digits[18], out[48];
 	int k, e;
 
 	if (!isfinite(v))
-		return sio_buf_append(b, "null", 4);
+		return base_buf_append(b, "null", 4);
 	if (v == 0) /* JSON.stringify(-0) is "0" */
-		return sio_buf_append(b, "0", 1);
+		return base_buf_append(b, "0", 1);
 	if (fabs(v) < 1e15 && v == (double)(int64_t)v)
-		return sio_json_put_int64(b, (int64_t)v); /* fast path */
+		return base_json_put_int64(b, (int64_t)v); /* fast path */
 	k = shortest_digits(v, digits, &e);
-	return sio_buf_append(b, out, (size_t)js_format(out, v < 0, digits, k, e + 1));
+	return base_buf_append(b, out, (size_t)js_format(out, v < 0, digits, k, e + 1));
 }
 
 /* ---- structured writer ------------------------------------------------- */
 
-void sio_jsonw_init(sio_jsonw *w, sio_buf *buf)
+void base_jsonw_init(base_jsonw *w, base_buf *buf)
 {
 	memset(w, 0, sizeof *w);
 	w->buf = buf;
 }
 
-int sio_jsonw_error(const sio_jsonw *w)
+int base_jsonw_error(const base_jsonw *w)
 {
 	return w->err;
 }
 
-static int fail(sio_jsonw *w, int rc)
+static int fail(base_jsonw *w, int rc)
 {
 	if (rc && !w->err)
 		w->err = rc;
 	return rc;
 }
 
-static uint64_t top_bit(const sio_jsonw *w)
+static uint64_t top_bit(const base_jsonw *w)
 {
 	return (uint64_t)1 << (w->depth - 1);
 }
 
 /* Before any value: a ',' if the container already has an element. Inside
  * an object a value must follow a key; misuse is reported, not emitted. */
-static int before_value(sio_jsonw *w)
+static int before_value(base_jsonw *w)
 {
 	if (w->err)
 		return w->err;
@@ -281,22 +236,22 @@ static int before_value(sio_jsonw *w)
 	if (w->depth == 0)
 		return 0;
 	if (w->objects & top_bit(w))
-		return fail(w, SIO_JSON_ESYNTAX);
+		return fail(w, BASE_JSON_ESYNTAX);
 	if (w->nonempty & top_bit(w))
-		return fail(w, sio_buf_putc(w->buf, ','));
+		return fail(w, base_buf_putc(w->buf, ','));
 	w->nonempty |= top_bit(w);
 	return 0;
 }
 
-static int begin(sio_jsonw *w, char c, int obj)
+static int begin(base_jsonw *w, char c, int obj)
 {
 	int rc;
 
 	if ((rc = before_value(w)))
 		return rc;
-	if (w->depth == SIO_JSON_MAX_DEPTH)
-		return fail(w, SIO_JSON_EDEPTH);
-	if ((rc = sio_buf_putc(w->buf, c)))
+	if (w->depth == BASE_JSON_MAX_DEPTH)
+		return fail(w, BASE_JSON_EDEPTH);
+	if ((rc = base_buf_putc(w->buf, c)))
 		return fail(w, rc);
 	w->depth++;
 	w->nonempty &= ~top_bit(w);
@@ -307,96 +262,96 @@ static int begin(sio_jsonw *w, char c, int obj)
 	return 0;
 }
 
-static int end(sio_jsonw *w, char c, int obj)
+static int end(base_jsonw *w, char c, int obj)
 {
 	if (w->err)
 		return w->err;
 	if (w->depth == 0 || w->after_key || !(w->objects & top_bit(w)) != !obj)
-		return fail(w, SIO_JSON_ESYNTAX);
+		return fail(w, BASE_JSON_ESYNTAX);
 	w->depth--;
-	return fail(w, sio_buf_putc(w->buf, c));
+	return fail(w, base_buf_putc(w->buf, c));
 }
 
-int sio_jsonw_array_begin(sio_jsonw *w)
+int base_jsonw_array_begin(base_jsonw *w)
 {
 	return begin(w, '[', 0);
 }
-int sio_jsonw_array_end(sio_jsonw *w)
+int base_jsonw_array_end(base_jsonw *w)
 {
 	return end(w, ']', 0);
 }
-int sio_jsonw_object_begin(sio_jsonw *w)
+int base_jsonw_object_begin(base_jsonw *w)
 {
 	return begin(w, '{', 1);
 }
-int sio_jsonw_object_end(sio_jsonw *w)
+int base_jsonw_object_end(base_jsonw *w)
 {
 	return end(w, '}', 1);
 }
 
-int sio_jsonw_key(sio_jsonw *w, const char *k, size_t n)
+int base_jsonw_key(base_jsonw *w, const char *k, size_t n)
 {
 	int rc;
 
 	if (w->err)
 		return w->err;
 	if (w->depth == 0 || !(w->objects & top_bit(w)) || w->after_key)
-		return fail(w, SIO_JSON_ESYNTAX);
-	if ((w->nonempty & top_bit(w)) && (rc = sio_buf_putc(w->buf, ',')))
+		return fail(w, BASE_JSON_ESYNTAX);
+	if ((w->nonempty & top_bit(w)) && (rc = base_buf_putc(w->buf, ',')))
 		return fail(w, rc);
 	w->nonempty |= top_bit(w);
-	if ((rc = sio_json_put_str(w->buf, k, n)) || (rc = sio_buf_putc(w->buf, ':')))
+	if ((rc = base_json_put_str(w->buf, k, n)) || (rc = base_buf_putc(w->buf, ':')))
 		return fail(w, rc);
 	w->after_key = 1;
 	return 0;
 }
 
-int sio_jsonw_str(sio_jsonw *w, const char *s, size_t n)
+int base_jsonw_str(base_jsonw *w, const char *s, size_t n)
 {
 	int rc = before_value(w);
-	return rc ? rc : fail(w, sio_json_put_str(w->buf, s, n));
+	return rc ? rc : fail(w, base_json_put_str(w->buf, s, n));
 }
 
-int sio_jsonw_int64(sio_jsonw *w, int64_t v)
+int base_jsonw_int64(base_jsonw *w, int64_t v)
 {
 	int rc = before_value(w);
-	return rc ? rc : fail(w, sio_json_put_int64(w->buf, v));
+	return rc ? rc : fail(w, base_json_put_int64(w->buf, v));
 }
 
-int sio_jsonw_double(sio_jsonw *w, double v)
+int base_jsonw_double(base_jsonw *w, double v)
 {
 	int rc = before_value(w);
-	return rc ? rc : fail(w, sio_json_put_double(w->buf, v));
+	return rc ? rc : fail(w, base_json_put_double(w->buf, v));
 }
 
-int sio_jsonw_bool(sio_jsonw *w, int v)
+int base_jsonw_bool(base_jsonw *w, int v)
 {
 	int rc = before_value(w);
 	return rc ? rc
-	          : fail(w, v ? sio_buf_append(w->buf, "true", 4)
-	                      : sio_buf_append(w->buf, "false", 5));
+	          : fail(w, v ? base_buf_append(w->buf, "true", 4)
+	                      : base_buf_append(w->buf, "false", 5));
 }
 
-int sio_jsonw_null(sio_jsonw *w)
+int base_jsonw_null(base_jsonw *w)
 {
 	int rc = before_value(w);
-	return rc ? rc : fail(w, sio_buf_append(w->buf, "null", 4));
+	return rc ? rc : fail(w, base_buf_append(w->buf, "null", 4));
 }
 
-int sio_jsonw_raw(sio_jsonw *w, const char *json, size_t n)
+int base_jsonw_raw(base_jsonw *w, const char *json, size_t n)
 {
 	int rc = before_value(w);
-	return rc ? rc : fail(w, sio_buf_append(w->buf, json, n));
+	return rc ? rc : fail(w, base_buf_append(w->buf, json, n));
 }
 
-int sio_jsonw_tok(sio_jsonw *w, const sio_json *doc, int tok)
+int base_jsonw_tok(base_jsonw *w, const base_json *doc, int tok)
 {
 	const char *p;
 	size_t n;
 
 	if (w->err)
 		return w->err;
-	if (!(p = sio_json_raw(doc, tok, &n)))
-		return fail(w, SIO_JSON_ETYPE);
-	return sio_jsonw_raw(w, p, n);
+	if (!(p = base_json_raw(doc, tok, &n)))
+		return fail(w, BASE_JSON_ETYPE);
+	return base_jsonw_raw(w, p, n);
 }

@@ -1,4 +1,4 @@
-/* sio_json.c - strict JSON parser: jsmn plus the checks jsmn does not make.
+/* json.c - strict JSON parser: jsmn plus the checks jsmn does not make.
  *
  * jsmn 1.1.0 (even with JSMN_STRICT) tokenizes a lot that RFC 8259 forbids:
  * "[tru]", "[1,]", "{\"a\" \"b\"}", "{\"a\":}", "[1 2]", "1 2", raw control
@@ -17,7 +17,7 @@
  *      separator where the grammar wants one, or inside a token whose content
  *      is valid (number and literal grammar, string escapes, UTF-8). It also
  *      checks that jsmn's parent links agree. While doing so it converts each
- *      jsmn token in place into a struct sio_json_tok (same size), recording
+ *      jsmn token in place into a struct base_json_tok (same size), recording
  *      the value type and the index just past each subtree.
  *
  * A top-level scalar ("42") is handled without jsmn: in strict mode jsmn
@@ -31,9 +31,9 @@
 #define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
-#include "sio_json.h"
+#include "base/json.h"
 
-_Static_assert(sizeof(jsmntok_t) == sizeof(struct sio_json_tok), "tokens are converted in place");
+_Static_assert(sizeof(jsmntok_t) == sizeof(struct base_json_tok), "tokens are converted in place");
 
 /* Byte classes for the prescan. Outside strings, RFC 8259 section 2 allows
  * only whitespace, the six structural characters and the characters of
@@ -57,37 +57,37 @@ static const unsigned char cls[256] = {
 	['f'] = C_PRIM,  ['a'] = C_PRIM,  ['l'] = C_PRIM,  ['s'] = C_PRIM,  ['n'] = C_PRIM,
 };
 
-void sio_json_init(sio_json *doc)
+void base_json_init(base_json *doc)
 {
 	memset(doc, 0, sizeof *doc);
 }
 
-void sio_json_free(sio_json *doc)
+void base_json_free(base_json *doc)
 {
 	free(doc->toks);
-	sio_json_init(doc);
+	base_json_init(doc);
 }
 
-const char *sio_json_strerror(int err)
+const char *base_json_strerror(int err)
 {
 	switch (err) {
 	case 0:
 		return "success";
-	case SIO_JSON_ESYNTAX:
+	case BASE_JSON_ESYNTAX:
 		return "invalid JSON";
-	case SIO_JSON_EUTF8:
+	case BASE_JSON_EUTF8:
 		return "invalid UTF-8 or lone surrogate";
-	case SIO_JSON_EDEPTH:
+	case BASE_JSON_EDEPTH:
 		return "JSON nested too deeply";
-	case SIO_JSON_ETOOBIG:
+	case BASE_JSON_ETOOBIG:
 		return "JSON input too large";
-	case SIO_JSON_ENOMEM:
+	case BASE_JSON_ENOMEM:
 		return "out of memory";
-	case SIO_JSON_ETYPE:
+	case BASE_JSON_ETYPE:
 		return "JSON value of the wrong type";
-	case SIO_JSON_ERANGE:
+	case BASE_JSON_ERANGE:
 		return "JSON number out of range";
-	case SIO_JSON_ENOSPC:
+	case BASE_JSON_ENOSPC:
 		return "buffer too small";
 	default:
 		return "unknown JSON error";
@@ -134,7 +134,7 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *e)
 	return 0;
 }
 
-int sio_json_utf8_valid(const char *s, size_t n)
+int base_json_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;
 	size_t k;
@@ -187,24 +187,24 @@ static int check_escape(const unsigned char **pp, const unsigned char *e)
 	long cp, lo;
 
 	if (e - p < 2)
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	if (p[1] != '\0' && strchr("\"\\/bfnrt", p[1])) {
 		*pp = p + 2;
 		return 0;
 	}
 	if (p[1] != 'u' || e - p < 6 || (cp = hex4(p + 2)) < 0)
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	p += 6;
 	if (cp >= 0xdc00 && cp <= 0xdfff)
-		return SIO_JSON_EUTF8; /* low surrogate first */
+		return BASE_JSON_EUTF8; /* low surrogate first */
 	if (cp >= 0xd800 && cp <= 0xdbff) {
 		if (e - p < 6 || p[0] != '\\' || p[1] != 'u')
-			return SIO_JSON_EUTF8; /* high surrogate alone */
+			return BASE_JSON_EUTF8; /* high surrogate alone */
 		lo = hex4(p + 2);
 		if (lo < 0)
-			return SIO_JSON_ESYNTAX;
+			return BASE_JSON_ESYNTAX;
 		if (lo < 0xdc00 || lo > 0xdfff)
-			return SIO_JSON_EUTF8;
+			return BASE_JSON_EUTF8;
 		p += 6;
 	}
 	*pp = p;
@@ -226,12 +226,12 @@ static int check_string(const unsigned char *p, const unsigned char *e, int *fla
 		} else if (c == '\\') {
 			if ((rc = check_escape(&p, e)))
 				return rc;
-			*flags = SIO_JSON_TOK_ESC;
+			*flags = BASE_JSON_TOK_ESC;
 		} else if (c < 0x20) {
-			return SIO_JSON_ESYNTAX;
+			return BASE_JSON_ESYNTAX;
 		} else {
 			if (!(k = utf8_seq(p, e)))
-				return SIO_JSON_EUTF8;
+				return BASE_JSON_EUTF8;
 			p += k;
 		}
 	}
@@ -248,7 +248,7 @@ static int is_digit(unsigned char c)
  * So no "+1", ".5", "1.", "01", "-", "1e". */
 static int check_number(const unsigned char *p, const unsigned char *e, int *kind)
 {
-	*kind = SIO_JSON_NUMBER;
+	*kind = BASE_JSON_NUMBER;
 	if (p < e && *p == '-')
 		p++;
 	if (p < e && *p == '0')
@@ -257,10 +257,10 @@ static int check_number(const unsigned char *p, const unsigned char *e, int *kin
 		while (p < e && is_digit(*p))
 			p++;
 	else
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	if (p < e && *p == '.') {
 		if (++p == e || !is_digit(*p))
-			return SIO_JSON_ESYNTAX;
+			return BASE_JSON_ESYNTAX;
 		while (p < e && is_digit(*p))
 			p++;
 	}
@@ -269,11 +269,11 @@ static int check_number(const unsigned char *p, const unsigned char *e, int *kin
 		if (p < e && (*p == '+' || *p == '-'))
 			p++;
 		if (p == e || !is_digit(*p))
-			return SIO_JSON_ESYNTAX;
+			return BASE_JSON_ESYNTAX;
 		while (p < e && is_digit(*p))
 			p++;
 	}
-	return p == e ? 0 : SIO_JSON_ESYNTAX;
+	return p == e ? 0 : BASE_JSON_ESYNTAX;
 }
 
 /* A primitive is a number or one of the literals of section 3, which are
@@ -283,15 +283,15 @@ static int check_primitive(const unsigned char *p, const unsigned char *e, int *
 	size_t n = (size_t)(e - p);
 
 	if (n == 4 && !memcmp(p, "true", 4)) {
-		*kind = SIO_JSON_TRUE;
+		*kind = BASE_JSON_TRUE;
 		return 0;
 	}
 	if (n == 5 && !memcmp(p, "false", 5)) {
-		*kind = SIO_JSON_FALSE;
+		*kind = BASE_JSON_FALSE;
 		return 0;
 	}
 	if (n == 4 && !memcmp(p, "null", 4)) {
-		*kind = SIO_JSON_NULL;
+		*kind = BASE_JSON_NULL;
 		return 0;
 	}
 	return check_number(p, e, kind);
@@ -307,7 +307,7 @@ static size_t skip_ws(const unsigned char *js, size_t len, size_t pos)
 	return pos;
 }
 
-/* End of the string whose opening quote is at i, or SIO_JSON_MAX_LEN + 1 if
+/* End of the string whose opening quote is at i, or BASE_JSON_MAX_LEN + 1 if
  * it is unterminated or holds a raw control character (section 7). Escapes
  * are only skipped here; check_string validates them. */
 static size_t scan_string(const unsigned char *js, size_t len, size_t i)
@@ -321,7 +321,7 @@ static size_t scan_string(const unsigned char *js, size_t len, size_t i)
 		else if (c < 0x20)
 			break;
 	}
-	return SIO_JSON_MAX_LEN + 1;
+	return BASE_JSON_MAX_LEN + 1;
 }
 
 /* Segments the input the way jsmn will (string boundaries, primitive runs)
@@ -342,18 +342,18 @@ static int prescan(const unsigned char *js, size_t len, size_t *ntok)
 			i++;
 			break;
 		case C_OPEN:
-			if (++depth > SIO_JSON_MAX_DEPTH)
-				return SIO_JSON_EDEPTH;
+			if (++depth > BASE_JSON_MAX_DEPTH)
+				return BASE_JSON_EDEPTH;
 			n++, i++;
 			break;
 		case C_CLOSE:
 			if (--depth < 0)
-				return SIO_JSON_ESYNTAX;
+				return BASE_JSON_ESYNTAX;
 			i++;
 			break;
 		case C_QUOTE:
 			if ((i = scan_string(js, len, i)) > len)
-				return SIO_JSON_ESYNTAX;
+				return BASE_JSON_ESYNTAX;
 			n++;
 			break;
 		case C_PRIM:
@@ -361,31 +361,31 @@ static int prescan(const unsigned char *js, size_t len, size_t *ntok)
 				i++;
 			if (i < len && cls[js[i]] != C_WS && cls[js[i]] != C_CLOSE &&
 			    cls[js[i]] != C_COMMA)
-				return SIO_JSON_ESYNTAX;
+				return BASE_JSON_ESYNTAX;
 			n++;
 			break;
 		default: /* includes NUL, which jsmn treats as end */
-			return SIO_JSON_ESYNTAX;
+			return BASE_JSON_ESYNTAX;
 		}
 	}
 	if (depth != 0 || n == 0)
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	*ntok = n;
 	return 0;
 }
 
 /* ---- pass 2: jsmn ------------------------------------------------------ */
 
-static int reserve_tokens(sio_json *doc, size_t n)
+static int reserve_tokens(base_json *doc, size_t n)
 {
-	struct sio_json_tok *t;
+	struct base_json_tok *t;
 
 	if (n <= (size_t)doc->cap)
 		return 0;
-	if (n > SIO_JSON_MAX_TOKENS)
-		return SIO_JSON_ETOOBIG;
+	if (n > BASE_JSON_MAX_TOKENS)
+		return BASE_JSON_ETOOBIG;
 	if (!(t = realloc(doc->toks, n * sizeof *t)))
-		return SIO_JSON_ENOMEM;
+		return BASE_JSON_ENOMEM;
 	doc->toks = t;
 	doc->cap = (int)n;
 	return 0;
@@ -393,7 +393,7 @@ static int reserve_tokens(sio_json *doc, size_t n)
 
 /* jsmn writes its tokens into doc->toks. The prescan count should always be
  * enough; if jsmn still says NOMEM, it can resume with a larger array. */
-static int tokenize(sio_json *doc, int *ntok)
+static int tokenize(base_json *doc, int *ntok)
 {
 	jsmn_parser p;
 	int r, rc;
@@ -404,15 +404,15 @@ static int tokenize(sio_json *doc, int *ntok)
 		               (unsigned)doc->cap);
 		if (r != JSMN_ERROR_NOMEM)
 			break;
-		if (doc->cap >= SIO_JSON_MAX_TOKENS)
-			return SIO_JSON_ETOOBIG;
-		if ((rc = reserve_tokens(doc, (size_t)doc->cap * 2 > SIO_JSON_MAX_TOKENS
-		                                      ? SIO_JSON_MAX_TOKENS
+		if (doc->cap >= BASE_JSON_MAX_TOKENS)
+			return BASE_JSON_ETOOBIG;
+		if ((rc = reserve_tokens(doc, (size_t)doc->cap * 2 > BASE_JSON_MAX_TOKENS
+		                                      ? BASE_JSON_MAX_TOKENS
 		                                      : (size_t)doc->cap * 2)))
 			return rc;
 	}
 	if (r <= 0)
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	*ntok = r;
 	return 0;
 }
@@ -432,8 +432,8 @@ struct frame {
 struct walk {
 	const unsigned char *js;
 	size_t len, pos; /* every byte before pos has been checked */
-	struct sio_json_tok *toks;
-	struct frame st[SIO_JSON_MAX_DEPTH];
+	struct base_json_tok *toks;
+	struct frame st[BASE_JSON_MAX_DEPTH];
 	int sp;
 };
 
@@ -442,7 +442,7 @@ static int expect(struct walk *w, unsigned char c)
 {
 	w->pos = skip_ws(w->js, w->len, w->pos);
 	if (w->pos >= w->len || w->js[w->pos] != c)
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	w->pos++;
 	return 0;
 }
@@ -452,11 +452,11 @@ static int expect(struct walk *w, unsigned char c)
 static int close_top(struct walk *w, int next)
 {
 	struct frame *f = &w->st[w->sp - 1];
-	struct sio_json_tok *t = &w->toks[f->tok];
-	int obj = (t->kind & SIO_JSON_TOK_TYPE) == SIO_JSON_OBJECT;
+	struct base_json_tok *t = &w->toks[f->tok];
+	int obj = (t->kind & BASE_JSON_TOK_TYPE) == BASE_JSON_OBJECT;
 
 	if (f->state == ST_KEY || expect(w, obj ? '}' : ']') || w->pos != (size_t)t->end)
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	t->size = f->count;
 	t->next = next;
 	w->sp--;
@@ -474,9 +474,9 @@ static int open_slot(struct walk *w, int i, int *parent, int *is_key)
 	*parent = -1;
 	*is_key = 0;
 	if (w->sp == 0) /* a second top-level value: "[1] [2]" */
-		return i == 0 ? 0 : SIO_JSON_ESYNTAX;
+		return i == 0 ? 0 : BASE_JSON_ESYNTAX;
 	f = &w->st[w->sp - 1];
-	obj = (w->toks[f->tok].kind & SIO_JSON_TOK_TYPE) == SIO_JSON_OBJECT;
+	obj = (w->toks[f->tok].kind & BASE_JSON_TOK_TYPE) == BASE_JSON_OBJECT;
 	if (f->state != ST_OPEN && (rc = expect(w, f->state == ST_KEY ? ':' : ',')))
 		return rc;
 	if (obj && f->state != ST_KEY) {
@@ -491,45 +491,45 @@ static int open_slot(struct walk *w, int i, int *parent, int *is_key)
 	return 0;
 }
 
-/* Check token i's content and convert it to a struct sio_json_tok. */
+/* Check token i's content and convert it to a struct base_json_tok. */
 static int take_token(struct walk *w, int i, const jsmntok_t *j, int is_key)
 {
-	struct sio_json_tok *t = &w->toks[i];
+	struct base_json_tok *t = &w->toks[i];
 	int kind, rc;
 
 	if (is_key && j->type != JSMN_STRING)
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	switch (j->type) {
 	case JSMN_OBJECT:
 	case JSMN_ARRAY:
-		if (w->sp == SIO_JSON_MAX_DEPTH)
-			return SIO_JSON_EDEPTH;
+		if (w->sp == BASE_JSON_MAX_DEPTH)
+			return BASE_JSON_EDEPTH;
 		if (j->end <= j->start)
-			return SIO_JSON_ESYNTAX;
-		kind = j->type == JSMN_OBJECT ? SIO_JSON_OBJECT : SIO_JSON_ARRAY;
-		*t = (struct sio_json_tok){ kind, j->start, j->end, 0, -1 };
+			return BASE_JSON_ESYNTAX;
+		kind = j->type == JSMN_OBJECT ? BASE_JSON_OBJECT : BASE_JSON_ARRAY;
+		*t = (struct base_json_tok){ kind, j->start, j->end, 0, -1 };
 		w->st[w->sp++] = (struct frame){ i, 0, ST_OPEN };
 		w->pos = (size_t)j->start + 1;
 		return 0;
 	case JSMN_STRING: /* jsmn's span excludes the quotes */
 		if ((rc = check_string(w->js + j->start, w->js + j->end, &kind)))
 			return rc;
-		*t = (struct sio_json_tok){ SIO_JSON_STRING | kind, j->start - 1, j->end + 1, 0,
-			                    i + 1 };
+		*t = (struct base_json_tok){ BASE_JSON_STRING | kind, j->start - 1, j->end + 1, 0,
+			                     i + 1 };
 		w->pos = (size_t)j->end + 1;
 		return 0;
 	case JSMN_PRIMITIVE:
 		if ((rc = check_primitive(w->js + j->start, w->js + j->end, &kind)))
 			return rc;
-		*t = (struct sio_json_tok){ kind, j->start, j->end, 0, i + 1 };
+		*t = (struct base_json_tok){ kind, j->start, j->end, 0, i + 1 };
 		w->pos = (size_t)j->end;
 		return 0;
 	default:
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	}
 }
 
-static int walk(sio_json *doc, int ntok)
+static int walk(base_json *doc, int ntok)
 {
 	struct walk w = {
 		(const unsigned char *)doc->js, doc->len, 0, doc->toks, { { 0, 0, 0 } }, 0
@@ -543,9 +543,9 @@ static int walk(sio_json *doc, int ntok)
 		/* memcpy: the slot is read as jsmn's type, then rewritten as ours. */
 		memcpy(&j, &doc->toks[i], sizeof j);
 		if (j.start < 1 && j.type == JSMN_STRING)
-			return SIO_JSON_ESYNTAX;
+			return BASE_JSON_ESYNTAX;
 		if (j.start < 0 || j.end < j.start || (size_t)j.end > doc->len)
-			return SIO_JSON_ESYNTAX;
+			return BASE_JSON_ESYNTAX;
 		start = (size_t)j.start - (j.type == JSMN_STRING);
 
 		while (w.sp > 0 && start >= (size_t)w.toks[w.st[w.sp - 1].tok].end)
@@ -555,19 +555,19 @@ static int walk(sio_json *doc, int ntok)
 			return rc;
 		w.pos = skip_ws(w.js, w.len, w.pos);
 		if (w.pos != start || j.parent != parent)
-			return SIO_JSON_ESYNTAX;
+			return BASE_JSON_ESYNTAX;
 		if ((rc = take_token(&w, i, &j, is_key)))
 			return rc;
 	}
 	while (w.sp > 0)
 		if ((rc = close_top(&w, ntok)))
 			return rc;
-	return skip_ws(w.js, w.len, w.pos) == w.len ? 0 : SIO_JSON_ESYNTAX;
+	return skip_ws(w.js, w.len, w.pos) == w.len ? 0 : BASE_JSON_ESYNTAX;
 }
 
 /* A top-level number or literal: one token, no jsmn. The prescan has
  * checked that only whitespace or separators can follow the run. */
-static int parse_scalar(sio_json *doc, size_t start)
+static int parse_scalar(base_json *doc, size_t start)
 {
 	const unsigned char *js = (const unsigned char *)doc->js;
 	size_t end = start;
@@ -578,22 +578,22 @@ static int parse_scalar(sio_json *doc, size_t start)
 	if ((rc = check_primitive(js + start, js + end, &kind)))
 		return rc;
 	if (skip_ws(js, doc->len, end) != doc->len)
-		return SIO_JSON_ESYNTAX; /* "1 2", "1," */
-	doc->toks[0] = (struct sio_json_tok){ kind, (int)start, (int)end, 0, 1 };
+		return BASE_JSON_ESYNTAX; /* "1 2", "1," */
+	doc->toks[0] = (struct base_json_tok){ kind, (int)start, (int)end, 0, 1 };
 	doc->ntok = 1;
 	return 0;
 }
 
-static int parse(sio_json *doc)
+static int parse(base_json *doc)
 {
 	const unsigned char *js = (const unsigned char *)doc->js;
 	size_t ntok, first;
 	int rc, n;
 
-	if (doc->len > SIO_JSON_MAX_LEN)
-		return SIO_JSON_ETOOBIG;
+	if (doc->len > BASE_JSON_MAX_LEN)
+		return BASE_JSON_ETOOBIG;
 	if (!js)
-		return SIO_JSON_ESYNTAX;
+		return BASE_JSON_ESYNTAX;
 	if ((rc = prescan(js, doc->len, &ntok)))
 		return rc;
 	if ((rc = reserve_tokens(doc, ntok)))
@@ -607,7 +607,7 @@ static int parse(sio_json *doc)
 	return 0;
 }
 
-int sio_json_parse(sio_json *doc, const char *js, size_t len)
+int base_json_parse(base_json *doc, const char *js, size_t len)
 {
 	int rc;
 

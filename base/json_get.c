@@ -1,7 +1,7 @@
-/* sio_json_get.c - navigating a parsed document and decoding its values.
+/* json_get.c - navigating a parsed document and decoding its values.
  *
- * Everything here reads the token array built by sio_json_parse and the
- * borrowed input; nothing allocates except sio_json_str_dup (and a number
+ * Everything here reads the token array built by base_json_parse and the
+ * borrowed input; nothing allocates except base_json_str_dup (and a number
  * conversion with more than 63 characters of text). Token indices from the
  * caller are bounds-checked, so a stale or wrong index yields "none", never
  * a bad read. The input was validated by the parser, so escapes and number
@@ -12,45 +12,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sio_json.h"
+#include "base/json.h"
 
-static const struct sio_json_tok *tok_at(const sio_json *doc, int tok)
+static const struct base_json_tok *tok_at(const base_json *doc, int tok)
 {
 	return tok >= 0 && tok < doc->ntok ? &doc->toks[tok] : NULL;
 }
 
-static int kind_of(const struct sio_json_tok *t)
+static int kind_of(const struct base_json_tok *t)
 {
-	return t ? t->kind & SIO_JSON_TOK_TYPE : SIO_JSON_NONE;
+	return t ? t->kind & BASE_JSON_TOK_TYPE : BASE_JSON_NONE;
 }
 
 /* ---- navigation -------------------------------------------------------- */
 
-int sio_json_root(const sio_json *doc)
+int base_json_root(const base_json *doc)
 {
 	return doc->ntok > 0 ? 0 : -1;
 }
 
-enum sio_json_type sio_json_type(const sio_json *doc, int tok)
+enum base_json_type base_json_type(const base_json *doc, int tok)
 {
-	return (enum sio_json_type)kind_of(tok_at(doc, tok));
+	return (enum base_json_type)kind_of(tok_at(doc, tok));
 }
 
-int sio_json_size(const sio_json *doc, int tok)
+int base_json_size(const base_json *doc, int tok)
 {
-	const struct sio_json_tok *t = tok_at(doc, tok);
+	const struct base_json_tok *t = tok_at(doc, tok);
 	return t ? t->size : 0;
 }
 
-int sio_json_next(const sio_json *doc, int tok)
+int base_json_next(const base_json *doc, int tok)
 {
-	const struct sio_json_tok *t = tok_at(doc, tok);
+	const struct base_json_tok *t = tok_at(doc, tok);
 	return t ? t->next : -1;
 }
 
-const char *sio_json_raw(const sio_json *doc, int tok, size_t *len)
+const char *base_json_raw(const base_json *doc, int tok, size_t *len)
 {
-	const struct sio_json_tok *t = tok_at(doc, tok);
+	const struct base_json_tok *t = tok_at(doc, tok);
 
 	if (!t)
 		return NULL;
@@ -58,33 +58,33 @@ const char *sio_json_raw(const sio_json *doc, int tok, size_t *len)
 	return doc->js + t->start;
 }
 
-int sio_json_array_get(const sio_json *doc, int arr, int i)
+int base_json_array_get(const base_json *doc, int arr, int i)
 {
-	const struct sio_json_tok *t = tok_at(doc, arr);
+	const struct base_json_tok *t = tok_at(doc, arr);
 	int v;
 
-	if (kind_of(t) != SIO_JSON_ARRAY || i < 0 || i >= t->size)
+	if (kind_of(t) != BASE_JSON_ARRAY || i < 0 || i >= t->size)
 		return -1;
 	for (v = arr + 1; i > 0; i--)
 		v = doc->toks[v].next;
 	return v;
 }
 
-int sio_json_iter_init(const sio_json *doc, int tok, sio_json_iter *it)
+int base_json_iter_init(const base_json *doc, int tok, base_json_iter *it)
 {
-	const struct sio_json_tok *t = tok_at(doc, tok);
+	const struct base_json_tok *t = tok_at(doc, tok);
 	int k = kind_of(t);
 
 	it->cur = it->end = 0;
-	it->is_obj = k == SIO_JSON_OBJECT;
-	if (k != SIO_JSON_OBJECT && k != SIO_JSON_ARRAY)
-		return SIO_JSON_ETYPE;
+	it->is_obj = k == BASE_JSON_OBJECT;
+	if (k != BASE_JSON_OBJECT && k != BASE_JSON_ARRAY)
+		return BASE_JSON_ETYPE;
 	it->cur = tok + 1;
 	it->end = t->next;
 	return 0;
 }
 
-int sio_json_iter_next(const sio_json *doc, sio_json_iter *it, int *key)
+int base_json_iter_next(const base_json *doc, base_json_iter *it, int *key)
 {
 	int k = -1, v;
 
@@ -99,24 +99,24 @@ int sio_json_iter_next(const sio_json *doc, sio_json_iter *it, int *key)
 	return v;
 }
 
-int sio_json_obj_getn(const sio_json *doc, int obj, const char *key, size_t n)
+int base_json_obj_getn(const base_json *doc, int obj, const char *key, size_t n)
 {
-	const struct sio_json_tok *t = tok_at(doc, obj);
+	const struct base_json_tok *t = tok_at(doc, obj);
 	int k, found = -1;
 
-	if (kind_of(t) != SIO_JSON_OBJECT)
+	if (kind_of(t) != BASE_JSON_OBJECT)
 		return -1;
 	/* No early exit: with duplicate names the last one wins, like
      * JavaScript's JSON.parse (RFC 8259 section 4 leaves this open). */
 	for (k = obj + 1; k < t->next; k = doc->toks[k + 1].next)
-		if (sio_json_str_eq(doc, k, key, n))
+		if (base_json_str_eq(doc, k, key, n))
 			found = k + 1;
 	return found;
 }
 
-int sio_json_obj_get(const sio_json *doc, int obj, const char *key)
+int base_json_obj_get(const base_json *doc, int obj, const char *key)
 {
-	return sio_json_obj_getn(doc, obj, key, strlen(key));
+	return base_json_obj_getn(doc, obj, key, strlen(key));
 }
 
 /* ---- strings ----------------------------------------------------------- */
@@ -195,18 +195,18 @@ static size_t unescape_one(const char **pp, char *o)
 }
 
 /* The string token's content between the quotes, or NULL if not a string. */
-static const char *str_span(const sio_json *doc, int tok, const char **end, int *esc)
+static const char *str_span(const base_json *doc, int tok, const char **end, int *esc)
 {
-	const struct sio_json_tok *t = tok_at(doc, tok);
+	const struct base_json_tok *t = tok_at(doc, tok);
 
-	if (kind_of(t) != SIO_JSON_STRING)
+	if (kind_of(t) != BASE_JSON_STRING)
 		return NULL;
 	*end = doc->js + t->end - 1;
-	*esc = t->kind & SIO_JSON_TOK_ESC;
+	*esc = t->kind & BASE_JSON_TOK_ESC;
 	return doc->js + t->start + 1;
 }
 
-int sio_json_str_eq(const sio_json *doc, int tok, const char *s, size_t n)
+int base_json_str_eq(const base_json *doc, int tok, const char *s, size_t n)
 {
 	const char *p, *e, *bs;
 	char tmp[4];
@@ -236,7 +236,7 @@ int sio_json_str_eq(const sio_json *doc, int tok, const char *s, size_t n)
 	return n == 0;
 }
 
-int sio_json_str_unescape(const sio_json *doc, int tok, char *out, size_t cap, size_t *outlen)
+int base_json_str_unescape(const base_json *doc, int tok, char *out, size_t cap, size_t *outlen)
 {
 	const char *p, *e, *bs;
 	char tmp[4];
@@ -245,7 +245,7 @@ int sio_json_str_unescape(const sio_json *doc, int tok, char *out, size_t cap, s
 
 	*outlen = 0;
 	if (!(p = str_span(doc, tok, &e, &esc)))
-		return SIO_JSON_ETYPE;
+		return BASE_JSON_ETYPE;
 	while (p < e) {
 		bs = esc ? memchr(p, '\\', (size_t)(e - p)) : NULL;
 		k = (size_t)((bs ? bs : e) - p);
@@ -261,28 +261,28 @@ int sio_json_str_unescape(const sio_json *doc, int tok, char *out, size_t cap, s
 	}
 	*outlen = n;
 	if (n > cap)
-		return SIO_JSON_ENOSPC;
+		return BASE_JSON_ENOSPC;
 	if (n < cap)
 		out[n] = '\0';
 	return 0;
 }
 
-int sio_json_str_dup(const sio_json *doc, int tok, char **out, size_t *outlen)
+int base_json_str_dup(const base_json *doc, int tok, char **out, size_t *outlen)
 {
-	const struct sio_json_tok *t = tok_at(doc, tok);
+	const struct base_json_tok *t = tok_at(doc, tok);
 	size_t cap, n;
 	int rc;
 
 	*out = NULL;
 	if (outlen)
 		*outlen = 0;
-	if (kind_of(t) != SIO_JSON_STRING)
-		return SIO_JSON_ETYPE;
+	if (kind_of(t) != BASE_JSON_STRING)
+		return BASE_JSON_ETYPE;
 	/* Unescaping never lengthens: raw length minus the quotes, plus NUL. */
 	cap = (size_t)(t->end - t->start) - 1;
 	if (!(*out = malloc(cap)))
-		return SIO_JSON_ENOMEM;
-	if ((rc = sio_json_str_unescape(doc, tok, *out, cap, &n))) {
+		return BASE_JSON_ENOMEM;
+	if ((rc = base_json_str_unescape(doc, tok, *out, cap, &n))) {
 		free(*out);
 		*out = NULL;
 		return rc;
@@ -294,28 +294,28 @@ int sio_json_str_dup(const sio_json *doc, int tok, char **out, size_t *outlen)
 
 /* ---- numbers and booleans ---------------------------------------------- */
 
-int sio_json_number(const sio_json *doc, int tok, double *out)
+int base_json_number(const base_json *doc, int tok, double *out)
 {
-	const struct sio_json_tok *t = tok_at(doc, tok);
+	const struct base_json_tok *t = tok_at(doc, tok);
 	char small[64], *buf = small, *end;
 	size_t n;
 	double v;
 	int rc = 0;
 
-	if (kind_of(t) != SIO_JSON_NUMBER)
-		return SIO_JSON_ETYPE;
+	if (kind_of(t) != BASE_JSON_NUMBER)
+		return BASE_JSON_ETYPE;
 	/* strtod needs a terminated copy; the token is followed by more input. */
 	n = (size_t)(t->end - t->start);
 	if (n >= sizeof small && !(buf = malloc(n + 1)))
-		return SIO_JSON_ENOMEM;
+		return BASE_JSON_ENOMEM;
 	memcpy(buf, doc->js + t->start, n);
 	buf[n] = '\0';
 	errno = 0;
 	v = strtod(buf, &end);
 	if (end != buf + n) /* only if LC_NUMERIC is not "C" */
-		rc = SIO_JSON_ESYNTAX;
+		rc = BASE_JSON_ESYNTAX;
 	else if (errno == ERANGE && isinf(v))
-		rc = SIO_JSON_ERANGE;
+		rc = BASE_JSON_ERANGE;
 	if (buf != small)
 		free(buf);
 	*out = v;
@@ -326,16 +326,16 @@ int sio_json_number(const sio_json *doc, int tok, double *out)
  * (integer and fraction parts) and x the exponent minus the fraction length.
  * Zeros are held back in 'zeros' until a nonzero digit follows, so trailing
  * zeros of D raise x instead of overflowing. */
-int sio_json_int64(const sio_json *doc, int tok, int64_t *out)
+int base_json_int64(const base_json *doc, int tok, int64_t *out)
 {
-	const struct sio_json_tok *t = tok_at(doc, tok);
+	const struct base_json_tok *t = tok_at(doc, tok);
 	const char *p, *e;
 	uint64_t v = 0, lim;
 	int64_t x = 0, ev = 0, zeros = 0;
 	int neg, frac = 0, eneg = 0;
 
-	if (kind_of(t) != SIO_JSON_NUMBER)
-		return SIO_JSON_ETYPE;
+	if (kind_of(t) != BASE_JSON_NUMBER)
+		return BASE_JSON_ETYPE;
 	p = doc->js + t->start;
 	e = doc->js + t->end;
 	neg = *p == '-';
@@ -353,11 +353,11 @@ int sio_json_int64(const sio_json *doc, int tok, int64_t *out)
 		}
 		for (; zeros > 0; zeros--) {
 			if (v > lim / 10)
-				return SIO_JSON_ERANGE;
+				return BASE_JSON_ERANGE;
 			v *= 10;
 		}
 		if (v > (lim - (uint64_t)(*p - '0')) / 10)
-			return SIO_JSON_ERANGE;
+			return BASE_JSON_ERANGE;
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
 	if (p < e) { /* exponent; saturate, the range is tiny */
@@ -374,10 +374,10 @@ int sio_json_int64(const sio_json *doc, int tok, int64_t *out)
 	}
 	x += zeros + (eneg ? -ev : ev);
 	if (x < 0)
-		return SIO_JSON_ERANGE; /* has a fractional part */
+		return BASE_JSON_ERANGE; /* has a fractional part */
 	for (; x > 0; x--) {
 		if (v > lim / 10)
-			return SIO_JSON_ERANGE;
+			return BASE_JSON_ERANGE;
 		v *= 10;
 	}
 	if (neg) /* v <= 2^63 here; -(2^63) is INT64_MIN */
@@ -387,14 +387,14 @@ int sio_json_int64(const sio_json *doc, int tok, int64_t *out)
 	return 0;
 }
 
-int sio_json_bool(const sio_json *doc, int tok)
+int base_json_bool(const base_json *doc, int tok)
 {
 	switch (kind_of(tok_at(doc, tok))) {
-	case SIO_JSON_TRUE:
+	case BASE_JSON_TRUE:
 		return 1;
-	case SIO_JSON_FALSE:
+	case BASE_JSON_FALSE:
 		return 0;
 	default:
-		return SIO_JSON_ETYPE;
+		return BASE_JSON_ETYPE;
 	}
 }

@@ -1,4 +1,4 @@
-/* test_sio_json.c - Check unit tests for socketio/sio_json*.c.
+/* test_base_json.c - Check unit tests for base/json*.c.
  *
  * Covers the strict parser (every accepted form, every rejection jsmn alone
  * would let through, limits), navigation, string and number decoding, the
@@ -11,24 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../socketio/sio_json.h"
+#include "base/json.h"
 
 #define S(lit) lit, sizeof(lit) - 1 /* literal with its exact length */
 
-static sio_json doc;
+static base_json doc;
 
 static void setup(void)
 {
-	sio_json_init(&doc);
+	base_json_init(&doc);
 }
 static void teardown(void)
 {
-	sio_json_free(&doc);
+	base_json_free(&doc);
 }
 
 static int parse_lit(const char *s, size_t n)
 {
-	return sio_json_parse(&doc, s, n);
+	return base_json_parse(&doc, s, n);
 }
 
 /* ---- accepted forms ---------------------------------------------------- */
@@ -36,60 +36,60 @@ static int parse_lit(const char *s, size_t n)
 static const struct {
 	const char *js;
 	size_t n;
-	enum sio_json_type type;
+	enum base_json_type type;
 } accept_cases[] = {
-	{ S("0"), SIO_JSON_NUMBER },
-	{ S("-0"), SIO_JSON_NUMBER },
-	{ S("7"), SIO_JSON_NUMBER },
-	{ S("-123"), SIO_JSON_NUMBER },
-	{ S("1.5"), SIO_JSON_NUMBER },
-	{ S("-0.0"), SIO_JSON_NUMBER },
-	{ S("1e5"), SIO_JSON_NUMBER },
-	{ S("1E+5"), SIO_JSON_NUMBER },
-	{ S("2.5e-3"), SIO_JSON_NUMBER },
-	{ S("10E0"), SIO_JSON_NUMBER },
-	{ S("true"), SIO_JSON_TRUE },
-	{ S("false"), SIO_JSON_FALSE },
-	{ S("null"), SIO_JSON_NULL },
-	{ S("\"\""), SIO_JSON_STRING },
-	{ S("\"abc\""), SIO_JSON_STRING },
-	{ S("\"\\/\\\\\\\"\""), SIO_JSON_STRING },
-	{ S("\"\\b\\f\\n\\r\\t\""), SIO_JSON_STRING },
-	{ S("\"\\u00e9\\u00E9\""), SIO_JSON_STRING },
-	{ S("\"\\ud83d\\ude00\""), SIO_JSON_STRING },
-	{ S("\"\\u0000\""), SIO_JSON_STRING },
-	{ S("\"\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80\""), SIO_JSON_STRING },
-	{ S("\"\xf4\x8f\xbf\xbf\""), SIO_JSON_STRING },         /* U+10FFFF */
-	{ S("\"\xef\xbf\xbf\xe2\x80\xa8\""), SIO_JSON_STRING }, /* U+FFFF U+2028 */
-	{ S("\"\x7f\""), SIO_JSON_STRING },
-	{ S("[]"), SIO_JSON_ARRAY },
-	{ S("{}"), SIO_JSON_OBJECT },
-	{ S("[ ]"), SIO_JSON_ARRAY },
-	{ S("{ }"), SIO_JSON_OBJECT },
-	{ S("[1,\"a\",true,false,null,{},[]]"), SIO_JSON_ARRAY },
-	{ S("{\"a\":1,\"b\":[1,{\"c\":null}]}"), SIO_JSON_OBJECT },
-	{ S(" \t\r\n[1 , 2 ]\n\t "), SIO_JSON_ARRAY },
-	{ S(" 42 "), SIO_JSON_NUMBER },
-	{ S("\n\"x\"\n"), SIO_JSON_STRING },
-	{ S("{\"a\":1,\"a\":2}"), SIO_JSON_OBJECT }, /* duplicate keys */
-	{ S("{\"\":\"\"}"), SIO_JSON_OBJECT },
-	{ S("[[[[]]]]"), SIO_JSON_ARRAY },
-	{ S("[-1e-0,0e0,0.5E-10]"), SIO_JSON_ARRAY },
+	{ S("0"), BASE_JSON_NUMBER },
+	{ S("-0"), BASE_JSON_NUMBER },
+	{ S("7"), BASE_JSON_NUMBER },
+	{ S("-123"), BASE_JSON_NUMBER },
+	{ S("1.5"), BASE_JSON_NUMBER },
+	{ S("-0.0"), BASE_JSON_NUMBER },
+	{ S("1e5"), BASE_JSON_NUMBER },
+	{ S("1E+5"), BASE_JSON_NUMBER },
+	{ S("2.5e-3"), BASE_JSON_NUMBER },
+	{ S("10E0"), BASE_JSON_NUMBER },
+	{ S("true"), BASE_JSON_TRUE },
+	{ S("false"), BASE_JSON_FALSE },
+	{ S("null"), BASE_JSON_NULL },
+	{ S("\"\""), BASE_JSON_STRING },
+	{ S("\"abc\""), BASE_JSON_STRING },
+	{ S("\"\\/\\\\\\\"\""), BASE_JSON_STRING },
+	{ S("\"\\b\\f\\n\\r\\t\""), BASE_JSON_STRING },
+	{ S("\"\\u00e9\\u00E9\""), BASE_JSON_STRING },
+	{ S("\"\\ud83d\\ude00\""), BASE_JSON_STRING },
+	{ S("\"\\u0000\""), BASE_JSON_STRING },
+	{ S("\"\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80\""), BASE_JSON_STRING },
+	{ S("\"\xf4\x8f\xbf\xbf\""), BASE_JSON_STRING },         /* U+10FFFF */
+	{ S("\"\xef\xbf\xbf\xe2\x80\xa8\""), BASE_JSON_STRING }, /* U+FFFF U+2028 */
+	{ S("\"\x7f\""), BASE_JSON_STRING },
+	{ S("[]"), BASE_JSON_ARRAY },
+	{ S("{}"), BASE_JSON_OBJECT },
+	{ S("[ ]"), BASE_JSON_ARRAY },
+	{ S("{ }"), BASE_JSON_OBJECT },
+	{ S("[1,\"a\",true,false,null,{},[]]"), BASE_JSON_ARRAY },
+	{ S("{\"a\":1,\"b\":[1,{\"c\":null}]}"), BASE_JSON_OBJECT },
+	{ S(" \t\r\n[1 , 2 ]\n\t "), BASE_JSON_ARRAY },
+	{ S(" 42 "), BASE_JSON_NUMBER },
+	{ S("\n\"x\"\n"), BASE_JSON_STRING },
+	{ S("{\"a\":1,\"a\":2}"), BASE_JSON_OBJECT }, /* duplicate keys */
+	{ S("{\"\":\"\"}"), BASE_JSON_OBJECT },
+	{ S("[[[[]]]]"), BASE_JSON_ARRAY },
+	{ S("[-1e-0,0e0,0.5E-10]"), BASE_JSON_ARRAY },
 };
 
 START_TEST(test_accept)
 {
 	int rc = parse_lit(accept_cases[_i].js, accept_cases[_i].n);
 	ck_assert_msg(rc == 0, "case %d <%s>: rc %d", _i, accept_cases[_i].js, rc);
-	ck_assert_int_eq(sio_json_type(&doc, sio_json_root(&doc)), accept_cases[_i].type);
-	ck_assert_int_eq(sio_json_next(&doc, 0), doc.ntok);
+	ck_assert_int_eq(base_json_type(&doc, base_json_root(&doc)), accept_cases[_i].type);
+	ck_assert_int_eq(base_json_next(&doc, 0), doc.ntok);
 }
 END_TEST
 
 /* ---- rejected forms ---------------------------------------------------- */
 
-#define SY SIO_JSON_ESYNTAX
-#define U8 SIO_JSON_EUTF8
+#define SY BASE_JSON_ESYNTAX
+#define U8 BASE_JSON_EUTF8
 static const struct {
 	const char *js;
 	size_t n;
@@ -227,8 +227,8 @@ START_TEST(test_reject)
 	int rc = parse_lit(reject_cases[_i].js, reject_cases[_i].n);
 	ck_assert_msg(rc == reject_cases[_i].rc, "case %d <%s>: rc %d, want %d", _i,
 	              reject_cases[_i].js, rc, reject_cases[_i].rc);
-	ck_assert_int_eq(sio_json_root(&doc), -1);
-	ck_assert_int_eq(sio_json_type(&doc, 0), SIO_JSON_NONE);
+	ck_assert_int_eq(base_json_root(&doc), -1);
+	ck_assert_int_eq(base_json_type(&doc, 0), BASE_JSON_NONE);
 }
 END_TEST
 
@@ -236,12 +236,12 @@ START_TEST(test_failed_parse_resets_doc)
 {
 	ck_assert_int_eq(parse_lit(S("[1,2]")), 0);
 	ck_assert_int_eq(doc.ntok, 3);
-	ck_assert_int_eq(parse_lit(S("[1,]")), SIO_JSON_ESYNTAX);
+	ck_assert_int_eq(parse_lit(S("[1,]")), BASE_JSON_ESYNTAX);
 	ck_assert_int_eq(doc.ntok, 0);
-	ck_assert_int_eq(sio_json_array_get(&doc, 0, 0), -1);
+	ck_assert_int_eq(base_json_array_get(&doc, 0, 0), -1);
 	ck_assert_int_eq(parse_lit(S("{\"k\":true}")), 0); /* doc reused */
-	ck_assert_int_eq(sio_json_bool(&doc, sio_json_obj_get(&doc, 0, "k")), 1);
-	ck_assert_int_eq(sio_json_parse(&doc, NULL, 0), SIO_JSON_ESYNTAX);
+	ck_assert_int_eq(base_json_bool(&doc, base_json_obj_get(&doc, 0, "k")), 1);
+	ck_assert_int_eq(base_json_parse(&doc, NULL, 0), BASE_JSON_ESYNTAX);
 }
 END_TEST
 
@@ -267,22 +267,22 @@ START_TEST(test_depth_limit)
 	size_t n;
 	char *s;
 
-	s = nest(SIO_JSON_MAX_DEPTH, "[", "1", "]", &n);
+	s = nest(BASE_JSON_MAX_DEPTH, "[", "1", "]", &n);
 	ck_assert_int_eq(parse_lit(s, n), 0);
-	ck_assert_int_eq(doc.ntok, SIO_JSON_MAX_DEPTH + 1);
+	ck_assert_int_eq(doc.ntok, BASE_JSON_MAX_DEPTH + 1);
 	free(s);
-	s = nest(SIO_JSON_MAX_DEPTH + 1, "[", "1", "]", &n);
-	ck_assert_int_eq(parse_lit(s, n), SIO_JSON_EDEPTH);
+	s = nest(BASE_JSON_MAX_DEPTH + 1, "[", "1", "]", &n);
+	ck_assert_int_eq(parse_lit(s, n), BASE_JSON_EDEPTH);
 	free(s);
-	s = nest(SIO_JSON_MAX_DEPTH, "{\"a\":", "{}", "}", &n);
-	ck_assert_int_eq(parse_lit(s, n), SIO_JSON_EDEPTH); /* 65 objects */
+	s = nest(BASE_JSON_MAX_DEPTH, "{\"a\":", "{}", "}", &n);
+	ck_assert_int_eq(parse_lit(s, n), BASE_JSON_EDEPTH); /* 65 objects */
 	free(s);
-	s = nest(SIO_JSON_MAX_DEPTH - 1, "{\"a\":", "[]", "}", &n);
+	s = nest(BASE_JSON_MAX_DEPTH - 1, "{\"a\":", "[]", "}", &n);
 	ck_assert_int_eq(parse_lit(s, n), 0);
 	free(s);
 	/* hostile: a million brackets fails fast, before jsmn sees it */
 	s = nest(1000000, "[", "", "]", &n);
-	ck_assert_int_eq(parse_lit(s, n), SIO_JSON_EDEPTH);
+	ck_assert_int_eq(parse_lit(s, n), BASE_JSON_EDEPTH);
 	free(s);
 	/* brackets inside strings do not count */
 	s = nest(1000, "",
@@ -299,7 +299,7 @@ START_TEST(test_big_token_count)
 	int count = 300000, i, v, k;
 	size_t n = 0, cap = (size_t)count * 24 + 16;
 	char *s = malloc(cap);
-	sio_json_iter it;
+	base_json_iter it;
 	int64_t x, sum = 0;
 
 	/* [{"k":0},{"k":1},...]: 4 tokens per element */
@@ -309,16 +309,16 @@ START_TEST(test_big_token_count)
 	s[n++] = ']';
 	ck_assert_int_eq(parse_lit(s, n), 0);
 	ck_assert_int_eq(doc.ntok, 1 + 3 * count);
-	ck_assert_int_eq(sio_json_size(&doc, 0), count);
-	ck_assert_int_eq(sio_json_iter_init(&doc, 0, &it), 0);
-	while ((v = sio_json_iter_next(&doc, &it, &k)) >= 0) {
+	ck_assert_int_eq(base_json_size(&doc, 0), count);
+	ck_assert_int_eq(base_json_iter_init(&doc, 0, &it), 0);
+	while ((v = base_json_iter_next(&doc, &it, &k)) >= 0) {
 		ck_assert_int_eq(k, -1);
-		ck_assert_int_eq(sio_json_int64(&doc, sio_json_obj_get(&doc, v, "k"), &x), 0);
+		ck_assert_int_eq(base_json_int64(&doc, base_json_obj_get(&doc, v, "k"), &x), 0);
 		sum += x;
 	}
 	ck_assert(sum == (int64_t)count * (count - 1) / 2);
-	v = sio_json_array_get(&doc, 0, count - 1);
-	ck_assert_int_eq(sio_json_int64(&doc, v + 2, &x), 0);
+	v = base_json_array_get(&doc, 0, count - 1);
+	ck_assert_int_eq(base_json_int64(&doc, v + 2, &x), 0);
 	ck_assert(x == count - 1);
 	free(s);
 }
@@ -326,22 +326,22 @@ END_TEST
 
 START_TEST(test_token_cap)
 {
-	size_t n = 0, cap = (size_t)SIO_JSON_MAX_TOKENS * 2 + 8;
+	size_t n = 0, cap = (size_t)BASE_JSON_MAX_TOKENS * 2 + 8;
 	char *s = malloc(cap);
 
-	/* [0,0,...] with SIO_JSON_MAX_TOKENS zeros: one token too many */
+	/* [0,0,...] with BASE_JSON_MAX_TOKENS zeros: one token too many */
 	s[n++] = '[';
-	for (int i = 0; i < SIO_JSON_MAX_TOKENS; i++) {
+	for (int i = 0; i < BASE_JSON_MAX_TOKENS; i++) {
 		if (i)
 			s[n++] = ',';
 		s[n++] = '0';
 	}
 	s[n++] = ']';
-	ck_assert_int_eq(parse_lit(s, n), SIO_JSON_ETOOBIG);
+	ck_assert_int_eq(parse_lit(s, n), BASE_JSON_ETOOBIG);
 	/* one element fewer fits */
 	s[n - 3] = ']';
 	ck_assert_int_eq(parse_lit(s, n - 2), 0);
-	ck_assert_int_eq(doc.ntok, SIO_JSON_MAX_TOKENS);
+	ck_assert_int_eq(doc.ntok, BASE_JSON_MAX_TOKENS);
 	free(s);
 }
 END_TEST
@@ -351,55 +351,55 @@ END_TEST
 START_TEST(test_navigation)
 {
 	const char *js = "{\"a\":[1,[2,3],{\"b\":4}],\"s\":\"x\\ny\",\"n\":null}";
-	sio_json_iter it;
+	base_json_iter it;
 	const char *raw;
 	size_t n;
 	int a, k, v, count = 0;
 
 	ck_assert_int_eq(parse_lit(js, strlen(js)), 0);
-	ck_assert_int_eq(sio_json_size(&doc, 0), 3);
-	a = sio_json_obj_get(&doc, 0, "a");
-	ck_assert_int_eq(sio_json_type(&doc, a), SIO_JSON_ARRAY);
-	ck_assert_int_eq(sio_json_size(&doc, a), 3);
-	ck_assert_int_eq(sio_json_type(&doc, sio_json_array_get(&doc, a, 0)), SIO_JSON_NUMBER);
-	v = sio_json_array_get(&doc, a, 1);
-	raw = sio_json_raw(&doc, v, &n);
+	ck_assert_int_eq(base_json_size(&doc, 0), 3);
+	a = base_json_obj_get(&doc, 0, "a");
+	ck_assert_int_eq(base_json_type(&doc, a), BASE_JSON_ARRAY);
+	ck_assert_int_eq(base_json_size(&doc, a), 3);
+	ck_assert_int_eq(base_json_type(&doc, base_json_array_get(&doc, a, 0)), BASE_JSON_NUMBER);
+	v = base_json_array_get(&doc, a, 1);
+	raw = base_json_raw(&doc, v, &n);
 	ck_assert_int_eq(n, 5);
 	ck_assert(!memcmp(raw, "[2,3]", 5));
-	v = sio_json_array_get(&doc, a, 2);
-	raw = sio_json_raw(&doc, v, &n);
+	v = base_json_array_get(&doc, a, 2);
+	raw = base_json_raw(&doc, v, &n);
 	ck_assert(n == 7 && !memcmp(raw, "{\"b\":4}", 7));
-	ck_assert_int_eq(sio_json_array_get(&doc, a, 3), -1);
-	ck_assert_int_eq(sio_json_array_get(&doc, a, -1), -1);
-	ck_assert_int_eq(sio_json_array_get(&doc, 0, 0), -1); /* not array */
+	ck_assert_int_eq(base_json_array_get(&doc, a, 3), -1);
+	ck_assert_int_eq(base_json_array_get(&doc, a, -1), -1);
+	ck_assert_int_eq(base_json_array_get(&doc, 0, 0), -1); /* not array */
 	/* raw text of a string includes the quotes and escapes as written */
-	v = sio_json_obj_get(&doc, 0, "s");
-	raw = sio_json_raw(&doc, v, &n);
+	v = base_json_obj_get(&doc, 0, "s");
+	raw = base_json_raw(&doc, v, &n);
 	ck_assert(n == 6 && !memcmp(raw, "\"x\\ny\"", 6));
-	ck_assert_int_eq(sio_json_type(&doc, sio_json_obj_get(&doc, 0, "n")), SIO_JSON_NULL);
-	ck_assert_int_eq(sio_json_obj_get(&doc, 0, "zz"), -1);
-	ck_assert_int_eq(sio_json_obj_get(&doc, a, "a"), -1); /* not object */
+	ck_assert_int_eq(base_json_type(&doc, base_json_obj_get(&doc, 0, "n")), BASE_JSON_NULL);
+	ck_assert_int_eq(base_json_obj_get(&doc, 0, "zz"), -1);
+	ck_assert_int_eq(base_json_obj_get(&doc, a, "a"), -1); /* not object */
 	/* iteration yields keys and values in order */
-	ck_assert_int_eq(sio_json_iter_init(&doc, 0, &it), 0);
-	while ((v = sio_json_iter_next(&doc, &it, &k)) >= 0) {
-		ck_assert_int_eq(sio_json_type(&doc, k), SIO_JSON_STRING);
+	ck_assert_int_eq(base_json_iter_init(&doc, 0, &it), 0);
+	while ((v = base_json_iter_next(&doc, &it, &k)) >= 0) {
+		ck_assert_int_eq(base_json_type(&doc, k), BASE_JSON_STRING);
 		ck_assert_int_eq(v, k + 1);
 		count++;
 	}
 	ck_assert_int_eq(count, 3);
-	ck_assert_int_eq(sio_json_iter_init(&doc, v = sio_json_obj_get(&doc, 0, "n"), &it),
-	                 SIO_JSON_ETYPE);
-	ck_assert_int_eq(sio_json_iter_next(&doc, &it, &k), -1);
+	ck_assert_int_eq(base_json_iter_init(&doc, v = base_json_obj_get(&doc, 0, "n"), &it),
+	                 BASE_JSON_ETYPE);
+	ck_assert_int_eq(base_json_iter_next(&doc, &it, &k), -1);
 	/* the documented manual idiom */
 	count = 0;
-	for (v = a + 1; v < sio_json_next(&doc, a); v = sio_json_next(&doc, v))
+	for (v = a + 1; v < base_json_next(&doc, a); v = base_json_next(&doc, v))
 		count++;
 	ck_assert_int_eq(count, 3);
 	/* out-of-range indices are harmless */
-	ck_assert_int_eq(sio_json_type(&doc, -1), SIO_JSON_NONE);
-	ck_assert_int_eq(sio_json_type(&doc, 1000), SIO_JSON_NONE);
-	ck_assert_int_eq(sio_json_next(&doc, 1000), -1);
-	ck_assert_ptr_null(sio_json_raw(&doc, 1000, &n));
+	ck_assert_int_eq(base_json_type(&doc, -1), BASE_JSON_NONE);
+	ck_assert_int_eq(base_json_type(&doc, 1000), BASE_JSON_NONE);
+	ck_assert_int_eq(base_json_next(&doc, 1000), -1);
+	ck_assert_ptr_null(base_json_raw(&doc, 1000, &n));
 }
 END_TEST
 
@@ -410,23 +410,23 @@ START_TEST(test_obj_get_escaped_and_dup)
 	int64_t x;
 
 	ck_assert_int_eq(parse_lit(js, strlen(js)), 0);
-	ck_assert_int_eq(sio_json_int64(&doc, sio_json_obj_get(&doc, 0, "ab"), &x), 0);
+	ck_assert_int_eq(base_json_int64(&doc, base_json_obj_get(&doc, 0, "ab"), &x), 0);
 	ck_assert(x == 1);
-	ck_assert_int_eq(sio_json_int64(&doc, sio_json_obj_get(&doc, 0, "\"q\""), &x), 0);
+	ck_assert_int_eq(base_json_int64(&doc, base_json_obj_get(&doc, 0, "\"q\""), &x), 0);
 	ck_assert(x == 2);
-	ck_assert_int_eq(sio_json_int64(&doc, sio_json_obj_get(&doc, 0, "k"), &x), 0);
+	ck_assert_int_eq(base_json_int64(&doc, base_json_obj_get(&doc, 0, "k"), &x), 0);
 	ck_assert(x == 4); /* last one wins */
-	ck_assert_int_eq(sio_json_int64(&doc, sio_json_obj_get(&doc, 0, "\xc3\xa9"), &x), 0);
+	ck_assert_int_eq(base_json_int64(&doc, base_json_obj_get(&doc, 0, "\xc3\xa9"), &x), 0);
 	ck_assert(x == 5);
-	ck_assert_int_eq(sio_json_int64(&doc, sio_json_obj_get(&doc, 0, "\xf0\x9f\x98\x80"), &x),
+	ck_assert_int_eq(base_json_int64(&doc, base_json_obj_get(&doc, 0, "\xf0\x9f\x98\x80"), &x),
 	                 0);
 	ck_assert(x == 6);
-	ck_assert_int_eq(sio_json_int64(&doc, sio_json_obj_getn(&doc, 0, "n\0ul", 4), &x), 0);
+	ck_assert_int_eq(base_json_int64(&doc, base_json_obj_getn(&doc, 0, "n\0ul", 4), &x), 0);
 	ck_assert(x == 7);
-	ck_assert_int_eq(sio_json_obj_get(&doc, 0, "n"), -1);
-	ck_assert_int_eq(sio_json_obj_get(&doc, 0, "a"), -1);
-	ck_assert_int_eq(sio_json_obj_get(&doc, 0, "abc"), -1);
-	ck_assert_int_eq(sio_json_obj_get(&doc, 0, "a\\u0062"), -1);
+	ck_assert_int_eq(base_json_obj_get(&doc, 0, "n"), -1);
+	ck_assert_int_eq(base_json_obj_get(&doc, 0, "a"), -1);
+	ck_assert_int_eq(base_json_obj_get(&doc, 0, "abc"), -1);
+	ck_assert_int_eq(base_json_obj_get(&doc, 0, "a\\u0062"), -1);
 }
 END_TEST
 
@@ -472,24 +472,24 @@ START_TEST(test_unescape)
 	size_t n;
 
 	ck_assert_int_eq(parse_lit(unescape_cases[_i].js, unescape_cases[_i].n), 0);
-	ck_assert_int_eq(sio_json_str_unescape(&doc, 0, out, sizeof out, &n), 0);
+	ck_assert_int_eq(base_json_str_unescape(&doc, 0, out, sizeof out, &n), 0);
 	ck_assert_uint_eq(n, unescape_cases[_i].wn);
 	ck_assert(!memcmp(out, unescape_cases[_i].want, n));
 	ck_assert_int_eq(out[n], '\0');
-	ck_assert_int_eq(sio_json_str_dup(&doc, 0, &dup, &n), 0);
+	ck_assert_int_eq(base_json_str_dup(&doc, 0, &dup, &n), 0);
 	ck_assert_uint_eq(n, unescape_cases[_i].wn);
 	ck_assert(!memcmp(dup, unescape_cases[_i].want, n) && dup[n] == '\0');
 	free(dup);
-	ck_assert(sio_json_str_eq(&doc, 0, unescape_cases[_i].want, unescape_cases[_i].wn));
-	ck_assert(!sio_json_str_eq(&doc, 0, "\x01", 1));
+	ck_assert(base_json_str_eq(&doc, 0, unescape_cases[_i].want, unescape_cases[_i].wn));
+	ck_assert(!base_json_str_eq(&doc, 0, "\x01", 1));
 	if (unescape_cases[_i].wn > 0) {
-		ck_assert(!sio_json_str_eq(&doc, 0, unescape_cases[_i].want,
-		                           unescape_cases[_i].wn - 1));
+		ck_assert(!base_json_str_eq(&doc, 0, unescape_cases[_i].want,
+		                            unescape_cases[_i].wn - 1));
 		memcpy(out, unescape_cases[_i].want, unescape_cases[_i].wn);
 		out[unescape_cases[_i].wn] = 'z';
-		ck_assert(!sio_json_str_eq(&doc, 0, out, unescape_cases[_i].wn + 1));
+		ck_assert(!base_json_str_eq(&doc, 0, out, unescape_cases[_i].wn + 1));
 		out[unescape_cases[_i].wn - 1] ^= 1;
-		ck_assert(!sio_json_str_eq(&doc, 0, out, unescape_cases[_i].wn));
+		ck_assert(!base_json_str_eq(&doc, 0, out, unescape_cases[_i].wn));
 	}
 }
 END_TEST
@@ -501,21 +501,21 @@ START_TEST(test_unescape_small_buffer)
 
 	ck_assert_int_eq(parse_lit(S("[\"abc\\u00e9\",1]")), 0);
 	memset(out, 'X', sizeof out);
-	ck_assert_int_eq(sio_json_str_unescape(&doc, 1, out, 4, &n), SIO_JSON_ENOSPC);
+	ck_assert_int_eq(base_json_str_unescape(&doc, 1, out, 4, &n), BASE_JSON_ENOSPC);
 	ck_assert_uint_eq(n, 5);
 	ck_assert_int_eq(out[4], 'X'); /* no overrun */
-	ck_assert_int_eq(sio_json_str_unescape(&doc, 1, out, 5, &n), 0);
+	ck_assert_int_eq(base_json_str_unescape(&doc, 1, out, 5, &n), 0);
 	ck_assert_uint_eq(n, 5); /* fits, no NUL */
 	ck_assert(!memcmp(out, "abc\xc3\xa9", 5) && out[5] == 'X');
-	ck_assert_int_eq(sio_json_str_unescape(&doc, 1, NULL, 0, &n), SIO_JSON_ENOSPC);
+	ck_assert_int_eq(base_json_str_unescape(&doc, 1, NULL, 0, &n), BASE_JSON_ENOSPC);
 	ck_assert_uint_eq(n, 5); /* measuring only */
-	ck_assert_int_eq(sio_json_str_unescape(&doc, 2, out, 8, &n), SIO_JSON_ETYPE);
-	ck_assert(!sio_json_str_eq(&doc, 2, "1", 1)); /* not a string */
-	ck_assert(!sio_json_str_eq(&doc, 0, "[", 1));
+	ck_assert_int_eq(base_json_str_unescape(&doc, 2, out, 8, &n), BASE_JSON_ETYPE);
+	ck_assert(!base_json_str_eq(&doc, 2, "1", 1)); /* not a string */
+	ck_assert(!base_json_str_eq(&doc, 0, "[", 1));
 	ck_assert_int_eq(parse_lit(S("[\"\",\"\\n\"]")), 0);
-	ck_assert(sio_json_str_eq(&doc, 1, NULL, 0));
-	ck_assert(!sio_json_str_eq(&doc, 2, NULL, 0));
-	ck_assert_int_eq(sio_json_str_unescape(&doc, 1, NULL, 0, &n), 0);
+	ck_assert(base_json_str_eq(&doc, 1, NULL, 0));
+	ck_assert(!base_json_str_eq(&doc, 2, NULL, 0));
+	ck_assert_int_eq(base_json_str_unescape(&doc, 1, NULL, 0, &n), 0);
 	ck_assert_uint_eq(n, 0);
 }
 END_TEST
@@ -536,9 +536,9 @@ static const struct {
 	{ S("9007199254740993"), 0, 9007199254740993LL }, /* 2^53+1 exact */
 	{ S("9223372036854775807"), 0, INT64_MAX },
 	{ S("-9223372036854775808"), 0, INT64_MIN },
-	{ S("9223372036854775808"), SIO_JSON_ERANGE, 0 },
-	{ S("-9223372036854775809"), SIO_JSON_ERANGE, 0 },
-	{ S("18446744073709551616"), SIO_JSON_ERANGE, 0 },
+	{ S("9223372036854775808"), BASE_JSON_ERANGE, 0 },
+	{ S("-9223372036854775809"), BASE_JSON_ERANGE, 0 },
+	{ S("18446744073709551616"), BASE_JSON_ERANGE, 0 },
 	{ S("1e3"), 0, 1000 },
 	{ S("1.5e1"), 0, 15 },
 	{ S("100e-2"), 0, 1 },
@@ -546,14 +546,14 @@ static const struct {
 	{ S("-0.0e7"), 0, 0 },
 	{ S("0e999999999999"), 0, 0 },
 	{ S("9.223372036854775807e18"), 0, INT64_MAX },
-	{ S("1e19"), SIO_JSON_ERANGE, 0 },
+	{ S("1e19"), BASE_JSON_ERANGE, 0 },
 	{ S("1e18"), 0, 1000000000000000000LL },
-	{ S("1.5"), SIO_JSON_ERANGE, 0 },
-	{ S("1e-1"), SIO_JSON_ERANGE, 0 },
+	{ S("1.5"), BASE_JSON_ERANGE, 0 },
+	{ S("1e-1"), BASE_JSON_ERANGE, 0 },
 	{ S("0.1e1"), 0, 1 },
 	{ S("10e-1"), 0, 1 },
-	{ S("1e400"), SIO_JSON_ERANGE, 0 },
-	{ S("1e-99999999999999999999"), SIO_JSON_ERANGE, 0 },
+	{ S("1e400"), BASE_JSON_ERANGE, 0 },
+	{ S("1e-99999999999999999999"), BASE_JSON_ERANGE, 0 },
 	{ S("10000000000000000000000e-4"), 0, 1000000000000000000LL },
 	{ S("0.00000000000000000000000000000000000000000000000000000000000001e62"), 0, 1 },
 };
@@ -564,7 +564,7 @@ START_TEST(test_int64)
 	int rc;
 
 	ck_assert_int_eq(parse_lit(int_cases[_i].js, int_cases[_i].n), 0);
-	rc = sio_json_int64(&doc, 0, &v);
+	rc = base_json_int64(&doc, 0, &v);
 	ck_assert_msg(rc == int_cases[_i].rc, "case %d <%s>: rc %d", _i, int_cases[_i].js, rc);
 	if (rc == 0)
 		ck_assert_msg(v == int_cases[_i].v, "case %d: %lld", _i, (long long)v);
@@ -581,43 +581,43 @@ START_TEST(test_number)
 	                             "0.000000000000000000000000000000000000000000"
 	                             "000000000000000000000000000000000001]")),
 	                 0);
-	ck_assert_int_eq(sio_json_number(&doc, 1, &d), 0);
+	ck_assert_int_eq(base_json_number(&doc, 1, &d), 0);
 	ck_assert(d == 0.1);
-	ck_assert_int_eq(sio_json_number(&doc, 2, &d), 0);
+	ck_assert_int_eq(base_json_number(&doc, 2, &d), 0);
 	ck_assert(d == 0 && signbit(d)); /* -0 kept as a double */
-	ck_assert_int_eq(sio_json_number(&doc, 3, &d), SIO_JSON_ERANGE);
+	ck_assert_int_eq(base_json_number(&doc, 3, &d), BASE_JSON_ERANGE);
 	ck_assert(isinf(d) && d > 0); /* overflow: error, +inf */
-	ck_assert_int_eq(sio_json_number(&doc, 4, &d), SIO_JSON_ERANGE);
+	ck_assert_int_eq(base_json_number(&doc, 4, &d), BASE_JSON_ERANGE);
 	ck_assert(isinf(d) && d < 0);
-	ck_assert_int_eq(sio_json_number(&doc, 5, &d), 0); /* underflow: 0, ok */
+	ck_assert_int_eq(base_json_number(&doc, 5, &d), 0); /* underflow: 0, ok */
 	ck_assert(d == 0);
-	ck_assert_int_eq(sio_json_number(&doc, 6, &d), 0);
+	ck_assert_int_eq(base_json_number(&doc, 6, &d), 0);
 	ck_assert(d == 9007199254740992.0); /* rounded as double */
-	ck_assert_int_eq(sio_json_number(&doc, 7, &d), SIO_JSON_ETYPE);
-	ck_assert_int_eq(sio_json_int64(&doc, 7, &v), SIO_JSON_ETYPE);
-	ck_assert_int_eq(sio_json_number(&doc, 8, &d), SIO_JSON_ETYPE);
-	ck_assert_int_eq(sio_json_bool(&doc, 8), 1);
-	ck_assert_int_eq(sio_json_bool(&doc, 1), SIO_JSON_ETYPE);
-	ck_assert_int_eq(sio_json_number(&doc, 9, &d), 0);
+	ck_assert_int_eq(base_json_number(&doc, 7, &d), BASE_JSON_ETYPE);
+	ck_assert_int_eq(base_json_int64(&doc, 7, &v), BASE_JSON_ETYPE);
+	ck_assert_int_eq(base_json_number(&doc, 8, &d), BASE_JSON_ETYPE);
+	ck_assert_int_eq(base_json_bool(&doc, 8), 1);
+	ck_assert_int_eq(base_json_bool(&doc, 1), BASE_JSON_ETYPE);
+	ck_assert_int_eq(base_json_number(&doc, 9, &d), 0);
 	ck_assert(d == 1.7976931348623157e308);
-	ck_assert_int_eq(sio_json_number(&doc, 10, &d), 0); /* > 63 chars of text */
+	ck_assert_int_eq(base_json_number(&doc, 10, &d), 0); /* > 63 chars of text */
 	ck_assert(d == 1e-78);
-	ck_assert_int_eq(sio_json_number(&doc, 99, &d), SIO_JSON_ETYPE);
+	ck_assert_int_eq(base_json_number(&doc, 99, &d), BASE_JSON_ETYPE);
 }
 END_TEST
 
 /* ---- writer ------------------------------------------------------------ */
 
-static sio_buf buf;
+static base_buf buf;
 
 static void wsetup(void)
 {
-	sio_buf_init(&buf);
+	base_buf_init(&buf);
 	setup();
 }
 static void wteardown(void)
 {
-	sio_buf_free(&buf);
+	base_buf_free(&buf);
 	teardown();
 }
 
@@ -641,20 +641,20 @@ START_TEST(test_write_control_chars)
 			snprintf(want, sizeof want, "\"%s\"", short_esc[c]);
 		else
 			snprintf(want, sizeof want, "\"\\u%04x\"", c);
-		ck_assert_int_eq(sio_json_put_str(&buf, in, 1), 0);
+		ck_assert_int_eq(base_json_put_str(&buf, in, 1), 0);
 		ck_buf(want, strlen(want));
 	}
-	ck_assert_int_eq(sio_json_put_str(&buf, S("\"\\/\x7f")), 0);
+	ck_assert_int_eq(base_json_put_str(&buf, S("\"\\/\x7f")), 0);
 	ck_buf(S("\"\\\"\\\\/\x7f\""));
-	ck_assert_int_eq(sio_json_put_str(&buf, S("a\0b")), 0);
+	ck_assert_int_eq(base_json_put_str(&buf, S("a\0b")), 0);
 	ck_buf(S("\"a\\u0000b\""));
-	ck_assert_int_eq(sio_json_put_str(&buf, S("")), 0);
+	ck_assert_int_eq(base_json_put_str(&buf, S("")), 0);
 	ck_buf(S("\"\""));
 	/* escapes at every position relative to the 8-byte scan */
-	ck_assert_int_eq(sio_json_put_str(&buf, S("0123456\n89abcdef\"xyz\\")), 0);
+	ck_assert_int_eq(base_json_put_str(&buf, S("0123456\n89abcdef\"xyz\\")), 0);
 	ck_buf(S("\"0123456\\n89abcdef\\\"xyz\\\\\""));
-	ck_assert_int_eq(sio_json_put_str(&buf, S("\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80"
-	                                          "\xe2\x80\xa8")),
+	ck_assert_int_eq(base_json_put_str(&buf, S("\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80"
+	                                           "\xe2\x80\xa8")),
 	                 0);
 	ck_buf(S("\"\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80\xe2\x80\xa8\""));
 }
@@ -668,11 +668,11 @@ static void roundtrip(const char *s, size_t n)
 	size_t m;
 
 	buf.len = 0;
-	ck_assert_int_eq(sio_json_put_str(&buf, s, n), 0);
-	ck_assert_int_eq(sio_json_parse(&doc, buf.data, buf.len), 0);
-	ck_assert_int_eq(sio_json_str_dup(&doc, 0, &out, &m), 0);
+	ck_assert_int_eq(base_json_put_str(&buf, s, n), 0);
+	ck_assert_int_eq(base_json_parse(&doc, buf.data, buf.len), 0);
+	ck_assert_int_eq(base_json_str_dup(&doc, 0, &out, &m), 0);
 	ck_assert(m == n && !memcmp(out, s, n));
-	ck_assert(sio_json_str_eq(&doc, 0, s, n));
+	ck_assert(base_json_str_eq(&doc, 0, s, n));
 	free(out);
 }
 
@@ -695,7 +695,7 @@ START_TEST(test_write_roundtrip)
 		snprintf(s, sizeof s, "x%s\n%sy", mb[i], mb[i]);
 		roundtrip(s, strlen(s));
 	}
-	ck_assert(sio_json_utf8_valid(all, sizeof all));
+	ck_assert(base_json_utf8_valid(all, sizeof all));
 }
 END_TEST
 
@@ -739,10 +739,10 @@ START_TEST(test_write_double)
 {
 	double back;
 
-	ck_assert_int_eq(sio_json_put_double(&buf, double_cases[_i].v), 0);
+	ck_assert_int_eq(base_json_put_double(&buf, double_cases[_i].v), 0);
 	if (isfinite(double_cases[_i].v)) { /* and it reads back exactly */
-		ck_assert_int_eq(sio_json_parse(&doc, buf.data, buf.len), 0);
-		ck_assert_int_eq(sio_json_number(&doc, 0, &back), 0);
+		ck_assert_int_eq(base_json_parse(&doc, buf.data, buf.len), 0);
+		ck_assert_int_eq(base_json_number(&doc, 0, &back), 0);
 		ck_assert(back == double_cases[_i].v);
 	}
 	ck_buf(double_cases[_i].want, strlen(double_cases[_i].want));
@@ -751,43 +751,43 @@ END_TEST
 
 START_TEST(test_write_int64)
 {
-	ck_assert_int_eq(sio_json_put_int64(&buf, 0), 0);
+	ck_assert_int_eq(base_json_put_int64(&buf, 0), 0);
 	ck_buf(S("0"));
-	ck_assert_int_eq(sio_json_put_int64(&buf, -7), 0);
+	ck_assert_int_eq(base_json_put_int64(&buf, -7), 0);
 	ck_buf(S("-7"));
-	ck_assert_int_eq(sio_json_put_int64(&buf, INT64_MAX), 0);
+	ck_assert_int_eq(base_json_put_int64(&buf, INT64_MAX), 0);
 	ck_buf(S("9223372036854775807"));
-	ck_assert_int_eq(sio_json_put_int64(&buf, INT64_MIN), 0);
+	ck_assert_int_eq(base_json_put_int64(&buf, INT64_MIN), 0);
 	ck_buf(S("-9223372036854775808"));
 }
 END_TEST
 
 START_TEST(test_writer_structure)
 {
-	sio_jsonw w;
+	base_jsonw w;
 
-	sio_jsonw_init(&w, &buf);
-	sio_jsonw_array_begin(&w);
-	sio_jsonw_str(&w, S("event"));
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, S("a"));
-	sio_jsonw_int64(&w, 1);
-	sio_jsonw_key(&w, S("b\n"));
-	sio_jsonw_array_begin(&w);
-	sio_jsonw_bool(&w, 1);
-	sio_jsonw_bool(&w, 0);
-	sio_jsonw_null(&w);
-	sio_jsonw_double(&w, 0.5);
-	sio_jsonw_array_end(&w);
-	sio_jsonw_key(&w, S("e"));
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_object_end(&w);
-	sio_jsonw_object_end(&w);
-	sio_jsonw_raw(&w, S("{\"r\":[]}"));
-	sio_jsonw_array_begin(&w);
-	sio_jsonw_array_end(&w);
-	sio_jsonw_array_end(&w);
-	ck_assert_int_eq(sio_jsonw_error(&w), 0);
+	base_jsonw_init(&w, &buf);
+	base_jsonw_array_begin(&w);
+	base_jsonw_str(&w, S("event"));
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, S("a"));
+	base_jsonw_int64(&w, 1);
+	base_jsonw_key(&w, S("b\n"));
+	base_jsonw_array_begin(&w);
+	base_jsonw_bool(&w, 1);
+	base_jsonw_bool(&w, 0);
+	base_jsonw_null(&w);
+	base_jsonw_double(&w, 0.5);
+	base_jsonw_array_end(&w);
+	base_jsonw_key(&w, S("e"));
+	base_jsonw_object_begin(&w);
+	base_jsonw_object_end(&w);
+	base_jsonw_object_end(&w);
+	base_jsonw_raw(&w, S("{\"r\":[]}"));
+	base_jsonw_array_begin(&w);
+	base_jsonw_array_end(&w);
+	base_jsonw_array_end(&w);
+	ck_assert_int_eq(base_jsonw_error(&w), 0);
 	ck_assert_int_eq(w.depth, 0);
 	ck_buf(S("[\"event\",{\"a\":1,\"b\\n\":[true,false,null,0.5],\"e\":{}},"
 	         "{\"r\":[]},[]]"));
@@ -797,63 +797,63 @@ END_TEST
 START_TEST(test_writer_tok_verbatim)
 {
 	const char *js = "[\"ev\", {\"x\" : [1, 2.50, \"\\u00e9\"]}, -0]";
-	sio_jsonw w;
+	base_jsonw w;
 	int t;
 
 	ck_assert_int_eq(parse_lit(js, strlen(js)), 0);
-	sio_jsonw_init(&w, &buf);
-	sio_jsonw_array_begin(&w);
-	for (t = 1; t < sio_json_next(&doc, 0); t = sio_json_next(&doc, t))
-		sio_jsonw_tok(&w, &doc, t);
-	sio_jsonw_array_end(&w);
-	ck_assert_int_eq(sio_jsonw_error(&w), 0);
+	base_jsonw_init(&w, &buf);
+	base_jsonw_array_begin(&w);
+	for (t = 1; t < base_json_next(&doc, 0); t = base_json_next(&doc, t))
+		base_jsonw_tok(&w, &doc, t);
+	base_jsonw_array_end(&w);
+	ck_assert_int_eq(base_jsonw_error(&w), 0);
 	ck_buf(S("[\"ev\",{\"x\" : [1, 2.50, \"\\u00e9\"]},-0]"));
-	sio_jsonw_init(&w, &buf);
-	ck_assert_int_eq(sio_jsonw_tok(&w, &doc, 999), SIO_JSON_ETYPE);
+	base_jsonw_init(&w, &buf);
+	ck_assert_int_eq(base_jsonw_tok(&w, &doc, 999), BASE_JSON_ETYPE);
 }
 END_TEST
 
 START_TEST(test_writer_misuse)
 {
-	sio_jsonw w;
+	base_jsonw w;
 
-	sio_jsonw_init(&w, &buf); /* value in object without key */
-	sio_jsonw_object_begin(&w);
-	ck_assert_int_eq(sio_jsonw_int64(&w, 1), SIO_JSON_ESYNTAX);
-	ck_assert_int_eq(sio_jsonw_key(&w, S("a")), SIO_JSON_ESYNTAX); /* sticky */
-	ck_assert_int_eq(sio_jsonw_error(&w), SIO_JSON_ESYNTAX);
+	base_jsonw_init(&w, &buf); /* value in object without key */
+	base_jsonw_object_begin(&w);
+	ck_assert_int_eq(base_jsonw_int64(&w, 1), BASE_JSON_ESYNTAX);
+	ck_assert_int_eq(base_jsonw_key(&w, S("a")), BASE_JSON_ESYNTAX); /* sticky */
+	ck_assert_int_eq(base_jsonw_error(&w), BASE_JSON_ESYNTAX);
 	buf.len = 0;
 
-	sio_jsonw_init(&w, &buf); /* key in an array */
-	sio_jsonw_array_begin(&w);
-	ck_assert_int_eq(sio_jsonw_key(&w, S("a")), SIO_JSON_ESYNTAX);
+	base_jsonw_init(&w, &buf); /* key in an array */
+	base_jsonw_array_begin(&w);
+	ck_assert_int_eq(base_jsonw_key(&w, S("a")), BASE_JSON_ESYNTAX);
 	buf.len = 0;
 
-	sio_jsonw_init(&w, &buf); /* mismatched end */
-	sio_jsonw_array_begin(&w);
-	ck_assert_int_eq(sio_jsonw_object_end(&w), SIO_JSON_ESYNTAX);
+	base_jsonw_init(&w, &buf); /* mismatched end */
+	base_jsonw_array_begin(&w);
+	ck_assert_int_eq(base_jsonw_object_end(&w), BASE_JSON_ESYNTAX);
 	buf.len = 0;
 
-	sio_jsonw_init(&w, &buf); /* key without value */
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, S("a"));
-	ck_assert_int_eq(sio_jsonw_key(&w, S("b")), SIO_JSON_ESYNTAX);
+	base_jsonw_init(&w, &buf); /* key without value */
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, S("a"));
+	ck_assert_int_eq(base_jsonw_key(&w, S("b")), BASE_JSON_ESYNTAX);
 	buf.len = 0;
 
-	sio_jsonw_init(&w, &buf);
-	sio_jsonw_object_begin(&w);
-	sio_jsonw_key(&w, S("a"));
-	ck_assert_int_eq(sio_jsonw_object_end(&w), SIO_JSON_ESYNTAX);
+	base_jsonw_init(&w, &buf);
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, S("a"));
+	ck_assert_int_eq(base_jsonw_object_end(&w), BASE_JSON_ESYNTAX);
 	buf.len = 0;
 
-	sio_jsonw_init(&w, &buf); /* unbalanced end */
-	ck_assert_int_eq(sio_jsonw_array_end(&w), SIO_JSON_ESYNTAX);
+	base_jsonw_init(&w, &buf); /* unbalanced end */
+	ck_assert_int_eq(base_jsonw_array_end(&w), BASE_JSON_ESYNTAX);
 	buf.len = 0;
 
-	sio_jsonw_init(&w, &buf); /* depth limit, like the parser */
-	for (int i = 0; i < SIO_JSON_MAX_DEPTH; i++)
-		ck_assert_int_eq(sio_jsonw_array_begin(&w), 0);
-	ck_assert_int_eq(sio_jsonw_array_begin(&w), SIO_JSON_EDEPTH);
+	base_jsonw_init(&w, &buf); /* depth limit, like the parser */
+	for (int i = 0; i < BASE_JSON_MAX_DEPTH; i++)
+		ck_assert_int_eq(base_jsonw_array_begin(&w), 0);
+	ck_assert_int_eq(base_jsonw_array_begin(&w), BASE_JSON_EDEPTH);
 	buf.len = 0;
 }
 END_TEST
@@ -864,27 +864,27 @@ START_TEST(test_buf)
 
 	memset(big, 'q', sizeof big);
 	for (int i = 0; i < 100; i++)
-		ck_assert_int_eq(sio_buf_append(&buf, big, sizeof big), 0);
+		ck_assert_int_eq(base_buf_append(&buf, big, sizeof big), 0);
 	ck_assert_uint_eq(buf.len, 100000);
 	ck_assert(buf.cap >= buf.len);
-	ck_assert_int_eq(sio_buf_putc(&buf, 'z'), 0);
+	ck_assert_int_eq(base_buf_putc(&buf, 'z'), 0);
 	ck_assert_int_eq(buf.data[100000], 'z');
-	ck_assert_int_eq(sio_buf_reserve(&buf, (size_t)-1 / 2 + 1), SIO_JSON_ENOMEM);
+	ck_assert_int_eq(base_buf_reserve(&buf, (size_t)-1 / 2 + 1), BASE_JSON_ENOMEM);
 	ck_assert_uint_eq(buf.len, 100001);
-	ck_assert_int_eq(sio_buf_append(&buf, NULL, 0), 0);
+	ck_assert_int_eq(base_buf_append(&buf, NULL, 0), 0);
 }
 END_TEST
 
 START_TEST(test_utf8_valid_and_strerror)
 {
-	ck_assert(sio_json_utf8_valid(S("ascii \xc3\xa9 \xf0\x9f\x98\x80")));
-	ck_assert(!sio_json_utf8_valid(S("\xed\xa0\x80")));
-	ck_assert(!sio_json_utf8_valid(S("\xc3")));
-	ck_assert(!sio_json_utf8_valid(S("\xf8\x88\x80\x80\x80")));
-	ck_assert(sio_json_utf8_valid(S("")));
+	ck_assert(base_json_utf8_valid(S("ascii \xc3\xa9 \xf0\x9f\x98\x80")));
+	ck_assert(!base_json_utf8_valid(S("\xed\xa0\x80")));
+	ck_assert(!base_json_utf8_valid(S("\xc3")));
+	ck_assert(!base_json_utf8_valid(S("\xf8\x88\x80\x80\x80")));
+	ck_assert(base_json_utf8_valid(S("")));
 	for (int e = 0; e >= -9; e--)
-		ck_assert_ptr_nonnull(sio_json_strerror(e));
-	ck_assert_str_eq(sio_json_strerror(SIO_JSON_EDEPTH), "JSON nested too deeply");
+		ck_assert_ptr_nonnull(base_json_strerror(e));
+	ck_assert_str_eq(base_json_strerror(BASE_JSON_EDEPTH), "JSON nested too deeply");
 }
 END_TEST
 
@@ -892,7 +892,7 @@ END_TEST
 
 static Suite *json_suite(void)
 {
-	Suite *s = suite_create("sio_json");
+	Suite *s = suite_create("base_json");
 	TCase *p = tcase_create("parse"), *v = tcase_create("values"), *w = tcase_create("write");
 
 	tcase_add_checked_fixture(p, setup, teardown);

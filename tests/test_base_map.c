@@ -1,4 +1,4 @@
-/* test_eio_map.c - Check unit tests for engineio/eio_map.c.
+/* test_base_map.c - Check unit tests for base/map.c.
  *
  * The map holds every session of a server by sid; a lookup that misses a live
  * session answers a client's poll with "Session ID unknown", and one that finds
@@ -21,17 +21,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engineio/eio_map.h"
+#include "base/map.h"
 
-static eio_map map;
+static base_map map;
 
 static void setup(void)
 {
-	eio_map_init(&map);
+	base_map_init(&map);
 }
 static void teardown(void)
 {
-	eio_map_free(&map);
+	base_map_free(&map);
 }
 
 /* Deterministic PRNG so a failure reproduces (xorshift64*). */
@@ -59,11 +59,11 @@ static void shuffle(size_t *a, size_t n)
 START_TEST(test_empty)
 {
 	ck_assert_uint_eq(map.len, 0);
-	ck_assert_ptr_null(eio_map_get(&map, "a"));
-	ck_assert_ptr_null(eio_map_get(&map, ""));
-	ck_assert_ptr_null(eio_map_del(&map, "a"));
+	ck_assert_ptr_null(base_map_get(&map, "a"));
+	ck_assert_ptr_null(base_map_get(&map, ""));
+	ck_assert_ptr_null(base_map_del(&map, "a"));
 	size_t it = 0;
-	ck_assert_ptr_null(eio_map_next(&map, &it));
+	ck_assert_ptr_null(base_map_next(&map, &it));
 	ck_assert_uint_eq(map.len, 0);
 }
 END_TEST
@@ -71,39 +71,39 @@ END_TEST
 START_TEST(test_put_get_del)
 {
 	int a = 1, b = 2, c = 3;
-	ck_assert_int_eq(eio_map_put(&map, "alpha", &a), 0);
-	ck_assert_int_eq(eio_map_put(&map, "beta", &b), 0);
-	ck_assert_int_eq(eio_map_put(&map, "", &c), 0); /* empty key is a key */
+	ck_assert_int_eq(base_map_put(&map, "alpha", &a), 0);
+	ck_assert_int_eq(base_map_put(&map, "beta", &b), 0);
+	ck_assert_int_eq(base_map_put(&map, "", &c), 0); /* empty key is a key */
 	ck_assert_uint_eq(map.len, 3);
-	ck_assert_ptr_eq(eio_map_get(&map, "alpha"), &a);
-	ck_assert_ptr_eq(eio_map_get(&map, "beta"), &b);
-	ck_assert_ptr_eq(eio_map_get(&map, ""), &c);
-	ck_assert_ptr_null(eio_map_get(&map, "gamma"));
-	ck_assert_ptr_null(eio_map_get(&map, "alph"));
-	ck_assert_ptr_null(eio_map_get(&map, "alphaa"));
+	ck_assert_ptr_eq(base_map_get(&map, "alpha"), &a);
+	ck_assert_ptr_eq(base_map_get(&map, "beta"), &b);
+	ck_assert_ptr_eq(base_map_get(&map, ""), &c);
+	ck_assert_ptr_null(base_map_get(&map, "gamma"));
+	ck_assert_ptr_null(base_map_get(&map, "alph"));
+	ck_assert_ptr_null(base_map_get(&map, "alphaa"));
 
 	/* Lookup is by content, not by pointer. */
 	char key[] = "beta";
-	ck_assert_ptr_eq(eio_map_get(&map, key), &b);
+	ck_assert_ptr_eq(base_map_get(&map, key), &b);
 
-	ck_assert_ptr_eq(eio_map_del(&map, "alpha"), &a);
+	ck_assert_ptr_eq(base_map_del(&map, "alpha"), &a);
 	ck_assert_uint_eq(map.len, 2);
-	ck_assert_ptr_null(eio_map_get(&map, "alpha"));
-	ck_assert_ptr_eq(eio_map_get(&map, "beta"), &b);
+	ck_assert_ptr_null(base_map_get(&map, "alpha"));
+	ck_assert_ptr_eq(base_map_get(&map, "beta"), &b);
 	/* Deleting twice: the second finds nothing and changes nothing. */
-	ck_assert_ptr_null(eio_map_del(&map, "alpha"));
+	ck_assert_ptr_null(base_map_del(&map, "alpha"));
 	ck_assert_uint_eq(map.len, 2);
-	ck_assert_ptr_null(eio_map_del(&map, "nope"));
+	ck_assert_ptr_null(base_map_del(&map, "nope"));
 	ck_assert_uint_eq(map.len, 2);
 
-	ck_assert_ptr_eq(eio_map_del(&map, ""), &c);
-	ck_assert_ptr_eq(eio_map_del(&map, "beta"), &b);
+	ck_assert_ptr_eq(base_map_del(&map, ""), &c);
+	ck_assert_ptr_eq(base_map_del(&map, "beta"), &b);
 	ck_assert_uint_eq(map.len, 0);
-	ck_assert_ptr_null(eio_map_get(&map, "beta"));
+	ck_assert_ptr_null(base_map_get(&map, "beta"));
 
 	/* Reusable after becoming empty. */
-	ck_assert_int_eq(eio_map_put(&map, "alpha", &c), 0);
-	ck_assert_ptr_eq(eio_map_get(&map, "alpha"), &c);
+	ck_assert_int_eq(base_map_put(&map, "alpha", &c), 0);
+	ck_assert_ptr_eq(base_map_get(&map, "alpha"), &c);
 	ck_assert_uint_eq(map.len, 1);
 }
 END_TEST
@@ -111,18 +111,18 @@ END_TEST
 START_TEST(test_replace)
 {
 	int a = 1, b = 2;
-	ck_assert_int_eq(eio_map_put(&map, "k", &a), 0);
-	ck_assert_int_eq(eio_map_put(&map, "k", &b), 0);
+	ck_assert_int_eq(base_map_put(&map, "k", &a), 0);
+	ck_assert_int_eq(base_map_put(&map, "k", &b), 0);
 	ck_assert_uint_eq(map.len, 1); /* replaced, not added */
-	ck_assert_ptr_eq(eio_map_get(&map, "k"), &b);
+	ck_assert_ptr_eq(base_map_get(&map, "k"), &b);
 	/* Replacing with an equal key at another address. */
 	char k2[] = "k";
-	ck_assert_int_eq(eio_map_put(&map, k2, &a), 0);
+	ck_assert_int_eq(base_map_put(&map, k2, &a), 0);
 	ck_assert_uint_eq(map.len, 1);
-	ck_assert_ptr_eq(eio_map_get(&map, "k"), &a);
-	ck_assert_ptr_eq(eio_map_del(&map, "k"), &a);
+	ck_assert_ptr_eq(base_map_get(&map, "k"), &a);
+	ck_assert_ptr_eq(base_map_del(&map, "k"), &a);
 	ck_assert_uint_eq(map.len, 0);
-	ck_assert_ptr_null(eio_map_get(&map, "k"));
+	ck_assert_ptr_null(base_map_get(&map, "k"));
 }
 END_TEST
 
@@ -133,7 +133,7 @@ START_TEST(test_stays_half_empty)
 	static char keys[1000][16];
 	for (int i = 0; i < 1000; i++) {
 		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
-		ck_assert_int_eq(eio_map_put(&map, keys[i], keys[i]), 0);
+		ck_assert_int_eq(base_map_put(&map, keys[i], keys[i]), 0);
 		ck_assert_uint_eq(map.len, (size_t)i + 1);
 		ck_assert_uint_le(map.len * 2, map.cap);
 		ck_assert_uint_eq(map.cap & (map.cap - 1), 0); /* power of two */
@@ -164,7 +164,7 @@ static void check_all(const bool *live, size_t n)
 {
 	size_t nlive = 0;
 	for (size_t i = 0; i < n; i++) {
-		void *v = eio_map_get(&map, keys[i]);
+		void *v = base_map_get(&map, keys[i]);
 		if (live[i]) {
 			nlive++;
 			ck_assert_msg(v == &vals[i], "key %zu (%s) lost", i, keys[i]);
@@ -187,8 +187,8 @@ START_TEST(test_random_insert_delete_half)
 	for (size_t i = 0; i < NKEYS; i++) {
 		do
 			random_key(keys[i]);
-		while (eio_map_get(&map, keys[i]));
-		ck_assert_int_eq(eio_map_put(&map, keys[i], &vals[i]), 0);
+		while (base_map_get(&map, keys[i]));
+		ck_assert_int_eq(base_map_put(&map, keys[i], &vals[i]), 0);
 		live[i] = true;
 		ck_assert_uint_eq(map.len, i + 1);
 	}
@@ -201,9 +201,9 @@ START_TEST(test_random_insert_delete_half)
 	shuffle(order, NKEYS);
 	for (size_t d = 0; d < NKEYS / 2; d++) {
 		size_t k = order[d];
-		ck_assert_ptr_eq(eio_map_del(&map, keys[k]), &vals[k]);
+		ck_assert_ptr_eq(base_map_del(&map, keys[k]), &vals[k]);
 		live[k] = false;
-		ck_assert_ptr_null(eio_map_get(&map, keys[k]));
+		ck_assert_ptr_null(base_map_get(&map, keys[k]));
 		ck_assert_uint_eq(map.len, NKEYS - d - 1);
 		if (d % 500 == 499)
 			check_all(live, NKEYS);
@@ -213,14 +213,14 @@ START_TEST(test_random_insert_delete_half)
 	/* Re-insert the deleted keys with new values, then delete everything. */
 	for (size_t d = 0; d < NKEYS / 2; d++) {
 		size_t k = order[d];
-		ck_assert_int_eq(eio_map_put(&map, keys[k], &vals[k]), 0);
+		ck_assert_int_eq(base_map_put(&map, keys[k], &vals[k]), 0);
 		live[k] = true;
 	}
 	check_all(live, NKEYS);
 	shuffle(order, NKEYS);
 	for (size_t d = 0; d < NKEYS; d++) {
 		size_t k = order[d];
-		ck_assert_ptr_eq(eio_map_del(&map, keys[k]), &vals[k]);
+		ck_assert_ptr_eq(base_map_del(&map, keys[k]), &vals[k]);
 		live[k] = false;
 	}
 	check_all(live, NKEYS);
@@ -243,7 +243,7 @@ static void keys_with_home(char (*out)[16], int n, size_t mask, size_t home, int
 	for (int found = 0; found < n;) {
 		char k[16];
 		snprintf(k, sizeof(k), "w%d", (*counter)++);
-		if ((eio_map_hash(k) & mask) == home)
+		if ((base_map_hash(k) & mask) == home)
 			memcpy(out[found++], k, sizeof(k));
 	}
 }
@@ -266,7 +266,7 @@ START_TEST(test_wraparound_deletion)
 	int vals6[6];
 
 	for (int i = 0; i < 6; i++)
-		ck_assert_int_eq(eio_map_put(&map, all[i], &vals6[i]), 0);
+		ck_assert_int_eq(base_map_put(&map, all[i], &vals6[i]), 0);
 	ck_assert_uint_eq(map.cap, 16);
 	/* The layout the test intends: a run 14,15,0,1,2,3 across the end. */
 	ck_assert_ptr_eq(map.slots[14].key, all[0]);
@@ -280,10 +280,10 @@ START_TEST(test_wraparound_deletion)
 	/* Delete in the order _i, _i+1, ... (mod 6), checking all after each. */
 	for (int d = 0; d < 6; d++) {
 		int k = (_i + d) % 6;
-		ck_assert_ptr_eq(eio_map_del(&map, all[k]), &vals6[k]);
+		ck_assert_ptr_eq(base_map_del(&map, all[k]), &vals6[k]);
 		live[k] = false;
 		for (int j = 0; j < 6; j++) {
-			void *v = eio_map_get(&map, all[j]);
+			void *v = base_map_get(&map, all[j]);
 			ck_assert_msg(live[j] ? v == &vals6[j] : v == NULL,
 			              "after deleting %d (start %d): key %d %s", k, _i, j,
 			              live[j] ? "lost" : "still present");
@@ -304,10 +304,11 @@ END_TEST
 
 /* ---- keyed hash ---------------------------------------------------------------- */
 
-static const unsigned char key_a[EIO_MAP_HASH_KEYBYTES] = { 0, 1, 2,  3,  4,  5,  6,  7,
-	                                                    8, 9, 10, 11, 12, 13, 14, 15 };
-static const unsigned char key_b[EIO_MAP_HASH_KEYBYTES] = { 0xde, 0xad, 0xbe, 0xef, 1, 2,  3,  4,
-	                                                    5,    6,    7,    8,    9, 10, 11, 12 };
+static const unsigned char key_a[BASE_MAP_HASH_KEYBYTES] = { 0, 1, 2,  3,  4,  5,  6,  7,
+	                                                     8, 9, 10, 11, 12, 13, 14, 15 };
+static const unsigned char key_b[BASE_MAP_HASH_KEYBYTES] = {
+	0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+};
 
 START_TEST(test_hash_is_keyed_siphash)
 {
@@ -315,16 +316,16 @@ START_TEST(test_hash_is_keyed_siphash)
 	 * 0x726fdb47dd0e0e31 (reference vector); the others were computed with
 	 * an independent implementation that reproduces the reference vectors.
 	 * The map keeps the low 32 bits. */
-	eio_map_set_hash_key(key_a);
-	ck_assert_uint_eq(eio_map_hash(""), 0xdd0e0e31u);
-	ck_assert_uint_eq(eio_map_hash("room:42"), 0xaec830a7u);
-	ck_assert_uint_eq(eio_map_hash("a-room-name-longer-than-16"), 0xc0f6afa1u);
+	base_map_set_hash_key(key_a);
+	ck_assert_uint_eq(base_map_hash(""), 0xdd0e0e31u);
+	ck_assert_uint_eq(base_map_hash("room:42"), 0xaec830a7u);
+	ck_assert_uint_eq(base_map_hash("a-room-name-longer-than-16"), 0xc0f6afa1u);
 
 	/* The map finds its keys under the hook's key. */
 	int a = 1;
-	ck_assert_int_eq(eio_map_put(&map, "room:42", &a), 0);
+	ck_assert_int_eq(base_map_put(&map, "room:42", &a), 0);
 	ck_assert_uint_eq(map.slots[0xaec830a7u & (map.cap - 1)].hash, 0xaec830a7u);
-	ck_assert_ptr_eq(eio_map_get(&map, "room:42"), &a);
+	ck_assert_ptr_eq(base_map_get(&map, "room:42"), &a);
 }
 END_TEST
 
@@ -339,16 +340,16 @@ START_TEST(test_collisions_do_not_carry_over_keys)
 	const size_t mask = 1023;
 	static char ks[N][16];
 	int counter = 0;
-	eio_map_set_hash_key(key_a);
+	base_map_set_hash_key(key_a);
 	keys_with_home(ks, N, mask, 0, &counter);
 	for (int i = 0; i < N; i++)
-		ck_assert_uint_eq(eio_map_hash(ks[i]) & mask, 0);
+		ck_assert_uint_eq(base_map_hash(ks[i]) & mask, 0);
 
-	eio_map_set_hash_key(key_b);
+	base_map_set_hash_key(key_b);
 	static int per_home[1024];
 	int worst = 0;
 	for (int i = 0; i < N; i++) {
-		int c = ++per_home[eio_map_hash(ks[i]) & mask];
+		int c = ++per_home[base_map_hash(ks[i]) & mask];
 		if (c > worst)
 			worst = c;
 	}
@@ -371,15 +372,15 @@ START_TEST(test_iterate_each_once)
 	for (size_t i = 0; i < N; i++) {
 		snprintf(ks[i], sizeof(ks[i]), "key-%zu", i);
 		ids[i] = i;
-		ck_assert_int_eq(eio_map_put(&map, ks[i], &ids[i]), 0);
+		ck_assert_int_eq(base_map_put(&map, ks[i], &ids[i]), 0);
 	}
 	/* Delete every third so iteration crosses holes left by deletion. */
 	for (size_t i = 0; i < N; i += 3)
-		ck_assert_ptr_eq(eio_map_del(&map, ks[i]), &ids[i]);
+		ck_assert_ptr_eq(base_map_del(&map, ks[i]), &ids[i]);
 
 	size_t it = 0, count = 0;
 	size_t *v;
-	while ((v = eio_map_next(&map, &it))) {
+	while ((v = base_map_next(&map, &it))) {
 		ck_assert(v >= ids && v < ids + N);
 		seen[*v]++;
 		count++;
@@ -389,7 +390,7 @@ START_TEST(test_iterate_each_once)
 	for (size_t i = 0; i < N; i++)
 		ck_assert_int_eq(seen[i], i % 3 == 0 ? 0 : 1);
 	/* Past the end it keeps returning NULL. */
-	ck_assert_ptr_null(eio_map_next(&map, &it));
+	ck_assert_ptr_null(base_map_next(&map, &it));
 }
 END_TEST
 
@@ -407,13 +408,13 @@ START_TEST(test_iterate_delete_restart)
 	for (size_t i = 0; i < N; i++) {
 		snprintf(ks[i], sizeof(ks[i]), "s%zu", i);
 		ids[i] = i;
-		ck_assert_int_eq(eio_map_put(&map, ks[i], &ids[i]), 0);
+		ck_assert_int_eq(base_map_put(&map, ks[i], &ids[i]), 0);
 	}
 	size_t it = 0, rounds = 0;
 	size_t *v;
-	while ((v = eio_map_next(&map, &it))) {
+	while ((v = base_map_next(&map, &it))) {
 		seen[*v]++;
-		ck_assert_ptr_eq(eio_map_del(&map, ks[*v]), v);
+		ck_assert_ptr_eq(base_map_del(&map, ks[*v]), v);
 		it = 0;
 		ck_assert_uint_le(++rounds, N);
 	}
@@ -427,21 +428,21 @@ END_TEST
 START_TEST(test_free_resets)
 {
 	int a;
-	ck_assert_int_eq(eio_map_put(&map, "x", &a), 0);
-	eio_map_free(&map);
+	ck_assert_int_eq(base_map_put(&map, "x", &a), 0);
+	base_map_free(&map);
 	ck_assert_uint_eq(map.len, 0);
 	ck_assert_uint_eq(map.cap, 0);
 	ck_assert_ptr_null(map.slots);
-	ck_assert_ptr_null(eio_map_get(&map, "x"));
-	ck_assert_ptr_null(eio_map_del(&map, "x"));
-	ck_assert_int_eq(eio_map_put(&map, "x", &a), 0);
-	ck_assert_ptr_eq(eio_map_get(&map, "x"), &a);
+	ck_assert_ptr_null(base_map_get(&map, "x"));
+	ck_assert_ptr_null(base_map_del(&map, "x"));
+	ck_assert_int_eq(base_map_put(&map, "x", &a), 0);
+	ck_assert_ptr_eq(base_map_get(&map, "x"), &a);
 }
 END_TEST
 
 static Suite *map_suite(void)
 {
-	Suite *s = suite_create("eio_map");
+	Suite *s = suite_create("base_map");
 	TCase *b = tcase_create("basic");
 	tcase_add_checked_fixture(b, setup, teardown);
 	tcase_add_test(b, test_empty);

@@ -1,17 +1,18 @@
-/* eio_timer.c - deadline lists for fixed-duration timeouts (see the header).
+/* timer.c - deadline lists for fixed-duration timeouts (see the header).
  *
  * The lists are FIFO because each holds one duration: a link armed later is
  * due later. The uv timer is set to the earliest head; when it fires every
  * expired head is popped and handed to the expire callback, which may arm or
  * cancel links (its own included) before the next one is taken.
  */
-#include "eio_timer.h"
+#include "base/timer.h"
 
 #include <string.h>
 
 static void on_timer(uv_timer_t *ut);
 
-void eio_timers_init(eio_timers *t, uv_loop_t *loop, void (*expire)(eio_timers *, int, eio_tlink *))
+void base_timers_init(base_timers *t, uv_loop_t *loop,
+                      void (*expire)(base_timers *, int, base_tlink *))
 {
 	memset(t, 0, sizeof(*t));
 	uv_timer_init(loop, &t->timer);
@@ -19,12 +20,12 @@ void eio_timers_init(eio_timers *t, uv_loop_t *loop, void (*expire)(eio_timers *
 	t->expire = expire;
 }
 
-void eio_timers_set_ms(eio_timers *t, int list, uint64_t ms)
+void base_timers_set_ms(base_timers *t, int list, uint64_t ms)
 {
 	t->lists[list].ms = ms;
 }
 
-static void unlink_(eio_tlist *l, eio_tlink *k)
+static void unlink_(base_tlist *l, base_tlink *k)
 {
 	if (k->prev)
 		k->prev->next = k->next;
@@ -39,11 +40,11 @@ static void unlink_(eio_tlist *l, eio_tlink *k)
 }
 
 /* Point the uv timer at the earliest head, if that is sooner than now set. */
-static void schedule(eio_timers *t)
+static void schedule(base_timers *t)
 {
 	uint64_t first = 0;
-	for (int i = 0; i < EIO_TLISTS; i++) {
-		eio_tlink *h = t->lists[i].head;
+	for (int i = 0; i < BASE_TLISTS; i++) {
+		base_tlink *h = t->lists[i].head;
 		if (h && (first == 0 || h->due < first))
 			first = h->due;
 	}
@@ -61,10 +62,10 @@ static void schedule(eio_timers *t)
 	uv_timer_start(&t->timer, on_timer, first > now ? first - now : 0, 0);
 }
 
-void eio_timers_arm(eio_timers *t, int list, eio_tlink *link)
+void base_timers_arm(base_timers *t, int list, base_tlink *link)
 {
-	eio_tlist *l = &t->lists[list];
-	if (eio_tlink_armed(link))
+	base_tlist *l = &t->lists[list];
+	if (base_tlink_armed(link))
 		unlink_(l, link);
 	/* due 0 means "not armed" */
 	uint64_t due = uv_now(t->timer.loop) + l->ms;
@@ -79,9 +80,9 @@ void eio_timers_arm(eio_timers *t, int list, eio_tlink *link)
 	schedule(t);
 }
 
-void eio_timers_cancel(eio_timers *t, int list, eio_tlink *link)
+void base_timers_cancel(base_timers *t, int list, base_tlink *link)
 {
-	if (!eio_tlink_armed(link))
+	if (!base_tlink_armed(link))
 		return;
 	unlink_(&t->lists[list], link);
 	/* With nothing left to wait for, the uv timer must not keep the
@@ -91,11 +92,11 @@ void eio_timers_cancel(eio_timers *t, int list, eio_tlink *link)
 
 static void on_timer(uv_timer_t *ut)
 {
-	eio_timers *t = ut->data;
+	base_timers *t = ut->data;
 	t->armed_due = 0;
 	uint64_t now = uv_now(ut->loop);
-	for (int i = 0; i < EIO_TLISTS; i++) {
-		eio_tlink *h;
+	for (int i = 0; i < BASE_TLISTS; i++) {
+		base_tlink *h;
 		while ((h = t->lists[i].head) && h->due <= now) {
 			unlink_(&t->lists[i], h);
 			t->expire(t, i, h);
@@ -104,7 +105,7 @@ static void on_timer(uv_timer_t *ut)
 	schedule(t);
 }
 
-void eio_timers_close(eio_timers *t, uv_close_cb cb)
+void base_timers_close(base_timers *t, uv_close_cb cb)
 {
 	uv_timer_stop(&t->timer);
 	uv_close((uv_handle_t *)&t->timer, cb);

@@ -1,11 +1,11 @@
-/* eio_log.c - debug logging switched on by the DEBUG environment variable.
+/* log.c - debug logging switched on by the DEBUG environment variable.
  *
  * Mirrors node's `debug` module, which socket.io users already know:
  * DEBUG="engineio:*,socketio:*" enables namespaces by pattern, '*' matches any
  * run of characters, and a leading '-' excludes. Logging is off by default and
  * costs one cached lookup per call site when off.
  */
-#include "engineio.h"
+#include "base/log.h"
 
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 
 /* Match ns against the DEBUG list; later patterns override earlier ones the
  * way node's debug treats skips (an exclusion always wins). */
-bool eio_log_enabled(const char *ns)
+bool base_log_enabled(const char *ns)
 {
 	/* DEBUG is read once: log calls sit on hot paths. */
 	static const char *env;
@@ -53,9 +53,9 @@ bool eio_log_enabled(const char *ns)
 	return on;
 }
 
-void eio_log(const char *ns, const char *fmt, ...)
+void base_log(const char *ns, const char *fmt, ...)
 {
-	if (!eio_log_enabled(ns))
+	if (!base_log_enabled(ns))
 		return;
 	struct timeval tv;
 	gettimeofday(&tv, NULL);

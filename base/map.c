@@ -1,4 +1,4 @@
-/* eio_map.c - string-keyed hash map: sessions by sid, sockets by id, rooms
+/* map.c - string-keyed hash map: sessions by sid, sockets by id, rooms
  * by name.
  *
  * Open addressing with linear probing and backward-shift deletion (no
@@ -12,14 +12,14 @@
  * crypto_shorthash (SipHash-2-4, a PRF made for this) keyed by 16 random
  * bytes drawn once per process: the slots of names are unpredictable.
  */
-#include "eio_map.h"
+#include "base/map.h"
 
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(EIO_MAP_HASH_KEYBYTES == crypto_shorthash_KEYBYTES, "SipHash key size");
+_Static_assert(BASE_MAP_HASH_KEYBYTES == crypto_shorthash_KEYBYTES, "SipHash key size");
 
 static unsigned char hash_key[crypto_shorthash_KEYBYTES];
 static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
@@ -34,7 +34,7 @@ static void hash_key_init(void)
 	randombytes_buf(hash_key, sizeof(hash_key));
 }
 
-uint32_t eio_map_hash(const char *key)
+uint32_t base_map_hash(const char *key)
 {
 	unsigned char out[crypto_shorthash_BYTES];
 	pthread_once(&hash_key_once, hash_key_init);
@@ -44,50 +44,50 @@ uint32_t eio_map_hash(const char *key)
 	       (uint32_t)out[3] << 24;
 }
 
-void eio_map_set_hash_key(const unsigned char key[EIO_MAP_HASH_KEYBYTES])
+void base_map_set_hash_key(const unsigned char key[BASE_MAP_HASH_KEYBYTES])
 {
 	pthread_once(&hash_key_once, hash_key_init); /* so it cannot run later */
 	memcpy(hash_key, key, sizeof(hash_key));
 }
 
-void eio_map_init(eio_map *m)
+void base_map_init(base_map *m)
 {
 	m->slots = NULL;
 	m->cap = 0;
 	m->len = 0;
 }
 
-void eio_map_free(eio_map *m)
+void base_map_free(base_map *m)
 {
 	free(m->slots);
-	eio_map_init(m);
+	base_map_init(m);
 }
 
-static size_t find(const eio_map *m, const char *key, uint32_t h)
+static size_t find(const base_map *m, const char *key, uint32_t h)
 {
 	size_t mask = m->cap - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		const eio_map_slot *s = &m->slots[i];
+		const base_map_slot *s = &m->slots[i];
 		if (!s->key || (s->hash == h && strcmp(s->key, key) == 0))
 			return i;
 	}
 }
 
-void *eio_map_get(const eio_map *m, const char *key)
+void *base_map_get(const base_map *m, const char *key)
 {
 	if (m->len == 0)
 		return NULL;
-	size_t i = find(m, key, eio_map_hash(key));
+	size_t i = find(m, key, base_map_hash(key));
 	return m->slots[i].key ? m->slots[i].val : NULL;
 }
 
-static int grow(eio_map *m)
+static int grow(base_map *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 16;
-	eio_map_slot *ns = calloc(ncap, sizeof(*ns));
+	base_map_slot *ns = calloc(ncap, sizeof(*ns));
 	if (!ns)
 		return -1;
-	eio_map old = *m;
+	base_map old = *m;
 	m->slots = ns;
 	m->cap = ncap;
 	for (size_t i = 0; i < old.cap; i++) {
@@ -98,24 +98,24 @@ static int grow(eio_map *m)
 	return 0;
 }
 
-int eio_map_put(eio_map *m, const char *key, void *val)
+int base_map_put(base_map *m, const char *key, void *val)
 {
 	if ((m->len + 1) * 2 > m->cap && grow(m) < 0)
 		return -1;
-	uint32_t h = eio_map_hash(key);
+	uint32_t h = base_map_hash(key);
 	size_t i = find(m, key, h);
 	if (!m->slots[i].key)
 		m->len++;
-	m->slots[i] = (eio_map_slot){ key, h, val };
+	m->slots[i] = (base_map_slot){ key, h, val };
 	return 0;
 }
 
-void *eio_map_del(eio_map *m, const char *key)
+void *base_map_del(base_map *m, const char *key)
 {
 	if (m->len == 0)
 		return NULL;
 	size_t mask = m->cap - 1;
-	size_t i = find(m, key, eio_map_hash(key));
+	size_t i = find(m, key, base_map_hash(key));
 	if (!m->slots[i].key)
 		return NULL;
 	void *val = m->slots[i].val;
@@ -135,7 +135,7 @@ void *eio_map_del(eio_map *m, const char *key)
 	return val;
 }
 
-void *eio_map_next(const eio_map *m, size_t *i)
+void *base_map_next(const base_map *m, size_t *i)
 {
 	for (; *i < m->cap; (*i)++) {
 		if (m->slots[*i].key)
