@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "socketio.h"
 #include "../apps/sio-server/srv_api_body.h"
 
 #define CHECK(c)                 \
@@ -50,13 +51,6 @@ static int ct_ok(const char *ct)
 		if (ct == content_types[i])
 			return content_type_ok[i];
 	abort();
-}
-
-static int is_reserved(const char *e)
-{
-	return !strcmp(e, "connect") || !strcmp(e, "connect_error") || !strcmp(e, "disconnect") ||
-	       !strcmp(e, "disconnecting") || !strcmp(e, "newListener") ||
-	       !strcmp(e, "removeListener");
 }
 
 /* {"event":<event as JSON>,"data":<data>} parses back to the same. */
@@ -111,7 +105,7 @@ static void one(const char *js, size_t len, const char *ct, size_t max)
 	size_t elen = strlen(reused.event);
 	CHECK(elen >= 1 && elen <= SRV_API_MAX_EVENT_LEN);
 	CHECK(base_json_utf8_valid(reused.event, elen));
-	CHECK(!is_reserved(reused.event));
+	CHECK(!sio_event_reserved(reused.event, strlen(reused.event)));
 	if (reused.data) {
 		base_json d = BASE_JSON_INIT;
 		CHECK(reused.data > js && reused.data + reused.data_len < js + len);

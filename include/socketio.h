@@ -264,6 +264,14 @@ int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_ou
 int sio_except(sio_namespace *nsp, const char *room, const char *event, const sio_out *args);
 int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args);
 
+/* ---- Event names --------------------------------------------------------------- */
+
+/* True for the names an EVENT may not carry ("connect", "connect_error",
+ * "disconnect", "disconnecting", "newListener", "removeListener": the
+ * RESERVED_EVENTS of socket.io-parser). The one list of the project: the
+ * packet decoder refuses them, sio-server refuses them in rules and API calls. */
+bool sio_event_reserved(const char *name, size_t len);
+
 /* ---- Adapter ------------------------------------------------------------------ */
 
 /* Where room membership lives and how a broadcast reaches its targets. The

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "socketio.h"
 #include "sio_packet.h"
 
 static const char main_nsp[] = "/";
@@ -27,6 +28,14 @@ static const struct {
 	{ "connect", 7 },        { "connect_error", 13 }, { "disconnect", 10 },
 	{ "disconnecting", 13 }, { "newListener", 11 },   { "removeListener", 14 },
 };
+
+bool sio_event_reserved(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof reserved_events / sizeof reserved_events[0]; i++)
+		if (len == reserved_events[i].n && !memcmp(name, reserved_events[i].s, len))
+			return true;
+	return false;
+}
 
 void sio_packet_init(sio_packet *p)
 {

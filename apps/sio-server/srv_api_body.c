@@ -22,24 +22,13 @@
  *   - "data": optional, any JSON value, kept as its raw text: it becomes the
  *     event's single argument verbatim.
  */
+#include "socketio.h"
 #include "srv_api_body.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static bool reserved(const char *e)
-{
-	static const char *const names[] = { "connect",     "connect_error",
-		                             "disconnect",  "disconnecting",
-		                             "newListener", "removeListener",
-		                             NULL };
-	for (size_t i = 0; names[i]; i++)
-		if (!strcmp(e, names[i]))
-			return true;
-	return false;
-}
 
 static bool json_content_type(const char *ct)
 {
@@ -106,7 +95,7 @@ static int parse(const char *js, size_t len, const char *content_type, size_t ma
 	if (elen == 0 || elen > SRV_API_MAX_EVENT_LEN || strlen(out->event) != elen)
 		return fail(status, code, message, 400, "BAD_REQUEST",
 		            "\"event\" must be 1 to 256 bytes, without NUL");
-	if (reserved(out->event))
+	if (sio_event_reserved(out->event, strlen(out->event)))
 		return fail(status, code, message, 400, "BAD_REQUEST",
 		            "\"event\" is a reserved Socket.IO event name");
 	if (data >= 0)

@@ -16,21 +16,8 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "socketio.h"
 #include "srv_config.h"
-
-/* Event names a client cannot emit (socket.io reserves them). */
-static const char *const reserved[] = { "connect",     "connect_error",
-	                                "disconnect",  "disconnecting",
-	                                "newListener", "removeListener",
-	                                NULL };
-
-static int is_reserved(const char *ev)
-{
-	for (int i = 0; reserved[i]; i++)
-		if (!strcmp(reserved[i], ev))
-			return 1;
-	return 0;
-}
 
 /* Fail with the message under p's path plus key ("" = none). The key is
  * not popped: the load is over. */
@@ -341,7 +328,7 @@ static int check_event_names(srv_cfgp *p, srv_config_rooms *r)
 				continue;
 			srv_cfgp_push(p, "joinEvents");
 			srv_cfgp_index(p, i);
-			if (is_reserved(ev[a]))
+			if (sio_event_reserved(ev[a], strlen(ev[a])))
 				return FAIL_AT(p, a ? "leave" : "join",
 				               "\"%s\" is reserved "
 				               "by socket.io",
@@ -517,7 +504,7 @@ int srv_cfgp_replies(srv_cfgp *p, int tok, srv_config *cfg)
 	if (kvv_tok(p, tok, &cfg->replies, 0))
 		return -1;
 	for (size_t i = 0; i < cfg->replies.n; i++)
-		if (is_reserved(cfg->replies.v[i].key))
+		if (sio_event_reserved(cfg->replies.v[i].key, strlen(cfg->replies.v[i].key)))
 			return FAIL_AT(p, cfg->replies.v[i].key, "reserved by socket.io");
 	return 0;
 }
