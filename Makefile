@@ -28,7 +28,8 @@ ifneq ($(SAN),)
 endif
 
 BASE_SRC := $(sort $(wildcard base/*.c))
-EIO_SRC  := $(BASE_SRC) $(sort $(wildcard engineio/*.c))
+NET_SRC  := $(sort $(wildcard net/*.c))
+EIO_SRC  := $(BASE_SRC) $(NET_SRC) $(sort $(wildcard engineio/*.c))
 SIO_SRC  := $(sort $(wildcard socketio/*.c))
 EIO_OBJ  := $(EIO_SRC:%.c=$(BUILD)/obj/%.o)
 SIO_OBJ  := $(SIO_SRC:%.c=$(BUILD)/obj/%.o)
