@@ -2,30 +2,35 @@
  *
  * jsmn 1.1.0 (even with JSMN_STRICT) tokenizes a lot that RFC 8259 forbids:
  * "[tru]", "[1,]", "{\"a\" \"b\"}", "{\"a\":}", "[1 2]", "1 2", raw control
- * characters in strings, bad numbers, bad UTF-8. So parsing is three passes,
- * each one linear:
+ * characters in strings, bad numbers, bad UTF-8 (docs/base.md lists what it
+ * lets through). So parsing is three passes, each one linear:
  *
- *   1. prescan: a lexical pass that finds string boundaries, rejects bytes
- *      that can never appear outside strings, enforces the nesting limit and
- *      counts tokens. The depth limit must come before jsmn: with parent
- *      links, jsmn walks up the parent chain on every ']' or '}', which is
- *      quadratic for "[[[[...]]]]". The count is exact for valid input and an
- *      upper bound otherwise, so the token array is allocated once.
+ *   1. check: the RFC 8259 grammar, byte by byte, with one bit per open
+ *      container as the stack: every byte must be whitespace, a separator
+ *      where the grammar wants one, or part of a valid string, number or
+ *      literal (escapes, surrogate pairs, UTF-8). The first byte that cannot
+ *      continue a valid text is where the parse failed
+ *      (base_json_error_offset), so one pass both refuses and locates. It
+ *      also enforces the nesting limit, which must come before jsmn: with
+ *      parent links, jsmn walks up the parent chain on every ']' or '}',
+ *      which is quadratic for "[[[[...]]]]". And it counts the tokens, so
+ *      the token array is allocated once.
  *   2. jsmn builds the token array (in document order).
- *   3. walk: re-reads the input between and inside tokens and checks the RFC
- *      8259 grammar with an explicit stack: every byte must be whitespace, a
- *      separator where the grammar wants one, or inside a token whose content
- *      is valid (number and literal grammar, string escapes, UTF-8). It also
- *      checks that jsmn's parent links agree. While doing so it converts each
- *      jsmn token in place into a struct base_json_tok (same size), recording
- *      the value type and the index just past each subtree.
+ *   3. convert: rewrites each jsmn token in place as a struct base_json_tok
+ *      (same size), recording the value type, the element count and the
+ *      index just past each subtree, and checks that jsmn's tree (parent
+ *      links, key types, spans) agrees with the text pass 1 accepted.
  *
  * A top-level scalar ("42") is handled without jsmn: in strict mode jsmn
  * wants a primitive followed by a delimiter and reports "1" alone as partial.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* jsmn is header-only and only this file includes it: JSMN_STATIC keeps its
+ * functions private here; JSMN_PARENT_LINKS makes a token 20 bytes, the size
+ * of struct base_json_tok (docs/base.md). */
 #define JSMN_STATIC
 #define JSMN_STRICT
 #define JSMN_PARENT_LINKS
@@ -35,9 +40,9 @@
 
 _Static_assert(sizeof(jsmntok_t) == sizeof(struct base_json_tok), "tokens are converted in place");
 
-/* Byte classes for the prescan. Outside strings, RFC 8259 section 2 allows
- * only whitespace, the six structural characters and the characters of
- * numbers (section 6) and of true/false/null (section 3). */
+/* Byte classes. Outside strings, RFC 8259 section 2 allows only whitespace,
+ * the six structural characters and the characters of numbers (section 6)
+ * and of true/false/null (section 3). */
 enum {
 	C_BAD = 0,
 	C_WS,
@@ -60,6 +65,7 @@ static const unsigned char cls[256] = {
 void base_json_init(base_json *doc)
 {
 	memset(doc, 0, sizeof *doc);
+	doc->errpos = BASE_JSON_NOPOS;
 }
 
 void base_json_free(base_json *doc)
@@ -92,6 +98,23 @@ const char *base_json_strerror(int err)
 	default:
 		return "unknown JSON error";
 	}
+}
+
+size_t base_json_error_offset(const base_json *doc)
+{
+	return doc->errpos;
+}
+
+void base_json_line_col(const char *js, size_t len, size_t off, size_t *line, size_t *col)
+{
+	const char *p = js, *e = js + (off < len ? off : len), *nl;
+
+	*line = 1;
+	while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		(*line)++;
+		p = nl + 1;
+	}
+	*col = (size_t)(e - p) + 1;
 }
 
 /* ---- UTF-8 ------------------------------------------------------------ */
@@ -151,7 +174,10 @@ int base_json_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
-/* ---- token content checks ---------------------------------------------- */
+/* ---- strings, numbers, literals ----------------------------------------
+ * Each check starts at *pp and leaves *pp just past what it accepted, or,
+ * on failure, at the first byte that cannot belong there (e, the end of
+ * the input, when the text stops too early). */
 
 static int hexval(unsigned char c)
 {
@@ -164,78 +190,98 @@ static int hexval(unsigned char c)
 	return -1;
 }
 
-/* Four hex digits at p (known to be in bounds), or -1. */
-static long hex4(const unsigned char *p)
+/* "\uXXXX" at *pp: the UTF-16 code unit in *cu. */
+static int u_escape(const unsigned char **pp, const unsigned char *e, long *cu)
 {
+	const unsigned char *p = *pp;
 	long v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = hexval(p[i]);
-		if (h < 0)
-			return -1;
+	int rc = BASE_JSON_ESYNTAX, h;
+
+	if (p == e || *p != '\\' || ++p == e || *p != 'u')
+		goto out;
+	for (p++; p < (*pp) + 6; p++) {
+		if (p == e || (h = hexval(*p)) < 0)
+			goto out;
 		v = v << 4 | h;
 	}
-	return v;
+	*cu = v;
+	rc = 0;
+out:
+	*pp = p;
+	return rc;
 }
 
 /* One escape at *pp (which points at the backslash). RFC 8259 section 7:
  * the escapes are \" \\ \/ \b \f \n \r \t and \uXXXX; a code point outside
  * the BMP is a UTF-16 surrogate pair "\uD83D\uDE00". The RFC leaves lone
- * surrogates undefined; we reject them since they have no UTF-8 form. */
+ * surrogates undefined; we reject them since they have no UTF-8 form: a low
+ * surrogate first fails at its backslash, a high one alone where its low
+ * half should start. */
 static int check_escape(const unsigned char **pp, const unsigned char *e)
 {
-	const unsigned char *p = *pp;
+	const unsigned char *p = *pp, *lo_at;
 	long cp, lo;
+	int rc;
 
-	if (e - p < 2)
+	if (e - p < 2) {
+		*pp = e;
 		return BASE_JSON_ESYNTAX;
-	if (p[1] != '\0' && strchr("\"\\/bfnrt", p[1])) {
+	}
+	if (p[1] != 'u') {
+		*pp = p + 1;
+		if (p[1] == '\0' || !strchr("\"\\/bfnrt", p[1]))
+			return BASE_JSON_ESYNTAX;
 		*pp = p + 2;
 		return 0;
 	}
-	if (p[1] != 'u' || e - p < 6 || (cp = hex4(p + 2)) < 0)
-		return BASE_JSON_ESYNTAX;
-	p += 6;
-	if (cp >= 0xdc00 && cp <= 0xdfff)
-		return BASE_JSON_EUTF8; /* low surrogate first */
-	if (cp >= 0xd800 && cp <= 0xdbff) {
-		if (e - p < 6 || p[0] != '\\' || p[1] != 'u')
-			return BASE_JSON_EUTF8; /* high surrogate alone */
-		lo = hex4(p + 2);
-		if (lo < 0)
-			return BASE_JSON_ESYNTAX;
-		if (lo < 0xdc00 || lo > 0xdfff)
-			return BASE_JSON_EUTF8;
-		p += 6;
+	if ((rc = u_escape(pp, e, &cp)))
+		return rc;
+	if (cp >= 0xdc00 && cp <= 0xdfff) {
+		*pp = p;
+		return BASE_JSON_EUTF8;
 	}
-	*pp = p;
+	if (cp < 0xd800 || cp > 0xdbff)
+		return 0;
+	lo_at = *pp;
+	if (e - lo_at < 2 || lo_at[0] != '\\' || lo_at[1] != 'u')
+		return BASE_JSON_EUTF8;
+	if ((rc = u_escape(pp, e, &lo)))
+		return rc;
+	if (lo < 0xdc00 || lo > 0xdfff) {
+		*pp = lo_at;
+		return BASE_JSON_EUTF8;
+	}
 	return 0;
 }
 
-/* String content between the quotes. Section 7: characters below U+0020
- * must be escaped; section 8.1: the text must be UTF-8. */
-static int check_string(const unsigned char *p, const unsigned char *e, int *flags)
+/* A string from its opening quote. Section 7: characters below U+0020 must
+ * be escaped; section 8.1: the text must be UTF-8. */
+static int check_string(const unsigned char **pp, const unsigned char *e)
 {
-	int rc;
+	const unsigned char *p = *pp + 1;
+	int rc = 0;
 	size_t k;
 
-	*flags = 0;
-	while (p < e) {
-		unsigned c = *p;
-		if (c >= 0x20 && c < 0x80 && c != '\\') {
+	while (p < e && *p != '"') {
+		if (*p >= 0x20 && *p < 0x80 && *p != '\\') {
 			p++;
-		} else if (c == '\\') {
+		} else if (*p == '\\') {
 			if ((rc = check_escape(&p, e)))
-				return rc;
-			*flags = BASE_JSON_TOK_ESC;
-		} else if (c < 0x20) {
-			return BASE_JSON_ESYNTAX;
-		} else {
-			if (!(k = utf8_seq(p, e)))
-				return BASE_JSON_EUTF8;
+				break;
+		} else if (*p < 0x20) {
+			rc = BASE_JSON_ESYNTAX;
+			break;
+		} else if ((k = utf8_seq(p, e)) != 0) {
 			p += k;
+		} else {
+			rc = BASE_JSON_EUTF8;
+			break;
 		}
 	}
-	return 0;
+	if (!rc && p == e)
+		rc = BASE_JSON_ESYNTAX; /* unterminated */
+	*pp = rc ? p : p + 1;
+	return rc;
 }
 
 static int is_digit(unsigned char c)
@@ -243,135 +289,196 @@ static int is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+static const unsigned char *digits(const unsigned char *p, const unsigned char *e)
+{
+	while (p < e && is_digit(*p))
+		p++;
+	return p;
+}
+
 /* Section 6: number = [ "-" ] ( "0" / 1-9 *DIGIT ) [ "." 1*DIGIT ]
  *                     [ ( "e" / "E" ) [ "+" / "-" ] 1*DIGIT ]
- * So no "+1", ".5", "1.", "01", "-", "1e". */
-static int check_number(const unsigned char *p, const unsigned char *e, int *kind)
+ * So no "+1", ".5", "1.", "01", "-", "1e". e is the end of the run of
+ * number-or-literal bytes that holds it. */
+static int check_number(const unsigned char **pp, const unsigned char *e)
 {
-	*kind = BASE_JSON_NUMBER;
+	const unsigned char *p = *pp;
+	int rc = BASE_JSON_ESYNTAX;
+
 	if (p < e && *p == '-')
 		p++;
 	if (p < e && *p == '0')
 		p++;
 	else if (p < e && *p >= '1' && *p <= '9')
-		while (p < e && is_digit(*p))
-			p++;
+		p = digits(p, e);
 	else
-		return BASE_JSON_ESYNTAX;
+		goto out;
 	if (p < e && *p == '.') {
 		if (++p == e || !is_digit(*p))
-			return BASE_JSON_ESYNTAX;
-		while (p < e && is_digit(*p))
-			p++;
+			goto out;
+		p = digits(p, e);
 	}
 	if (p < e && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < e && (*p == '+' || *p == '-'))
+		if (++p < e && (*p == '+' || *p == '-'))
 			p++;
 		if (p == e || !is_digit(*p))
-			return BASE_JSON_ESYNTAX;
-		while (p < e && is_digit(*p))
+			goto out;
+		p = digits(p, e);
+	}
+	if (p == e)
+		rc = 0;
+out:
+	*pp = p;
+	return rc;
+}
+
+/* The value type of a primitive pass 1 accepted, from its first byte. */
+static int primitive_kind(unsigned char c)
+{
+	return c == 't'   ? BASE_JSON_TRUE
+	       : c == 'f' ? BASE_JSON_FALSE
+	       : c == 'n' ? BASE_JSON_NULL
+	                  : BASE_JSON_NUMBER;
+}
+
+/* A number or one of the literals of section 3, which are lowercase and
+ * exact: "tru", "True", "nul" are errors. The run of number-or-literal
+ * bytes from *pp is the candidate; a literal fails where it stops matching
+ * ("nulll" at the last 'l', "tru" at the byte after it). */
+static int check_primitive(const unsigned char **pp, const unsigned char *end)
+{
+	static const char *const lits[] = { "true", "false", "null" };
+	const unsigned char *p = *pp, *e = p;
+	const char *l;
+
+	while (e < end && cls[*e] == C_PRIM)
+		e++;
+	if (*p == '-' || is_digit(*p))
+		return check_number(pp, e);
+	for (int i = 0; i < 3; i++) {
+		if (*p != (unsigned char)lits[i][0])
+			continue;
+		for (l = lits[i]; *l && p < e && *p == (unsigned char)*l; l++)
 			p++;
+		*pp = p;
+		return *l || p != e ? BASE_JSON_ESYNTAX : 0;
 	}
-	return p == e ? 0 : BASE_JSON_ESYNTAX;
+	return BASE_JSON_ESYNTAX; /* '+', '.', 'e' and such cannot start a value */
 }
 
-/* A primitive is a number or one of the literals of section 3, which are
- * lowercase and exact: "tru", "True", "nul" are errors. */
-static int check_primitive(const unsigned char *p, const unsigned char *e, int *kind)
-{
-	size_t n = (size_t)(e - p);
+/* ---- pass 1: the grammar ----------------------------------------------- */
 
-	if (n == 4 && !memcmp(p, "true", 4)) {
-		*kind = BASE_JSON_TRUE;
+/* What RFC 8259 section 2 allows next (whitespace is always allowed). */
+enum want {
+	W_VALUE,     /* the top-level value, or after ':' or ',' in an array */
+	W_FIRST,     /* just after '[': a value or ']' */
+	W_KEY,       /* after ',' in an object */
+	W_FIRST_KEY, /* just after '{': a key or '}' */
+	W_COLON,     /* after a key */
+	W_MORE,      /* after a value in a container: ',' or its close */
+	W_END        /* after the top-level value: nothing more */
+};
+
+struct check {
+	const unsigned char *p, *e;
+	uint64_t objects; /* bit d: the container at depth d + 1 is an object */
+	int depth;
+	enum want want;
+	size_t ntok;
+};
+
+static int top_is_object(const struct check *c)
+{
+	return c->depth > 0 && (c->objects >> (c->depth - 1) & 1);
+}
+
+static enum want after_value(const struct check *c)
+{
+	return c->depth ? W_MORE : W_END;
+}
+
+/* One byte or token at c->p; advances past it, or leaves c->p at the first
+ * byte that cannot be there. */
+static int check_step(struct check *c)
+{
+	unsigned char b = *c->p;
+	int rc, obj = top_is_object(c);
+	int value = c->want == W_VALUE || c->want == W_FIRST;
+	int key = c->want == W_KEY || c->want == W_FIRST_KEY;
+
+	switch (cls[b]) {
+	case C_WS:
+		c->p++;
 		return 0;
-	}
-	if (n == 5 && !memcmp(p, "false", 5)) {
-		*kind = BASE_JSON_FALSE;
-		return 0;
-	}
-	if (n == 4 && !memcmp(p, "null", 4)) {
-		*kind = BASE_JSON_NULL;
-		return 0;
-	}
-	return check_number(p, e, kind);
-}
-
-/* ---- pass 1: prescan --------------------------------------------------- */
-
-/* Section 2: insignificant whitespace is space, tab, LF and CR only. */
-static size_t skip_ws(const unsigned char *js, size_t len, size_t pos)
-{
-	while (pos < len && cls[js[pos]] == C_WS)
-		pos++;
-	return pos;
-}
-
-/* End of the string whose opening quote is at i, or BASE_JSON_MAX_LEN + 1 if
- * it is unterminated or holds a raw control character (section 7). Escapes
- * are only skipped here; check_string validates them. */
-static size_t scan_string(const unsigned char *js, size_t len, size_t i)
-{
-	for (i++; i < len; i++) {
-		unsigned c = js[i];
-		if (c == '"')
-			return i + 1;
-		if (c == '\\')
-			i++;
-		else if (c < 0x20)
-			break;
-	}
-	return BASE_JSON_MAX_LEN + 1;
-}
-
-/* Segments the input the way jsmn will (string boundaries, primitive runs)
- * so that its depth count matches what jsmn sees, rejecting early anything
- * lexically impossible. *ntok gets the number of tokens jsmn will need at
- * most. A primitive run must end at whitespace, ',', ']', '}' or the end:
- * that is where strict jsmn ends it too. */
-static int prescan(const unsigned char *js, size_t len, size_t *ntok)
-{
-	size_t i = 0, n = 0;
-	int depth = 0;
-
-	while (i < len) {
-		switch (cls[js[i]]) {
-		case C_WS:
-		case C_COMMA:
-		case C_COLON:
-			i++;
-			break;
-		case C_OPEN:
-			if (++depth > BASE_JSON_MAX_DEPTH)
-				return BASE_JSON_EDEPTH;
-			n++, i++;
-			break;
-		case C_CLOSE:
-			if (--depth < 0)
-				return BASE_JSON_ESYNTAX;
-			i++;
-			break;
-		case C_QUOTE:
-			if ((i = scan_string(js, len, i)) > len)
-				return BASE_JSON_ESYNTAX;
-			n++;
-			break;
-		case C_PRIM:
-			while (i < len && cls[js[i]] == C_PRIM)
-				i++;
-			if (i < len && cls[js[i]] != C_WS && cls[js[i]] != C_CLOSE &&
-			    cls[js[i]] != C_COMMA)
-				return BASE_JSON_ESYNTAX;
-			n++;
-			break;
-		default: /* includes NUL, which jsmn treats as end */
+	case C_OPEN:
+		if (!value)
 			return BASE_JSON_ESYNTAX;
-		}
-	}
-	if (depth != 0 || n == 0)
+		if (c->depth == BASE_JSON_MAX_DEPTH)
+			return BASE_JSON_EDEPTH;
+		c->objects = (c->objects & ~(1ULL << c->depth)) | (uint64_t)(b == '{') << c->depth;
+		c->depth++;
+		c->want = b == '{' ? W_FIRST_KEY : W_FIRST;
+		c->ntok++;
+		c->p++;
+		return 0;
+	case C_CLOSE:
+		/* "[1,]", "{\"a\":}", "{\"a\"}" and "[}" all end up here */
+		if (!c->depth || (b == '}') != obj ||
+		    (c->want != W_MORE && c->want != (obj ? W_FIRST_KEY : W_FIRST)))
+			return BASE_JSON_ESYNTAX;
+		c->depth--;
+		c->want = after_value(c);
+		c->p++;
+		return 0;
+	case C_COMMA:
+		if (c->want != W_MORE)
+			return BASE_JSON_ESYNTAX;
+		c->want = obj ? W_KEY : W_VALUE;
+		c->p++;
+		return 0;
+	case C_COLON:
+		if (c->want != W_COLON)
+			return BASE_JSON_ESYNTAX;
+		c->want = W_VALUE;
+		c->p++;
+		return 0;
+	case C_QUOTE:
+		if (!value && !key)
+			return BASE_JSON_ESYNTAX;
+		if ((rc = check_string(&c->p, c->e)))
+			return rc;
+		c->want = key ? W_COLON : after_value(c);
+		c->ntok++;
+		return 0;
+	case C_PRIM:
+		if (!value)
+			return BASE_JSON_ESYNTAX;
+		if ((rc = check_primitive(&c->p, c->e)))
+			return rc;
+		c->want = after_value(c);
+		c->ntok++;
+		return 0;
+	default: /* includes NUL, which jsmn would take as the end */
 		return BASE_JSON_ESYNTAX;
-	*ntok = n;
-	return 0;
+	}
+}
+
+/* Check the whole text; *ntok gets the number of tokens it holds. */
+static int check_text(base_json *doc, size_t *ntok)
+{
+	const unsigned char *js = (const unsigned char *)doc->js;
+	struct check c = { js, js + doc->len, 0, 0, W_VALUE, 0 };
+	int rc = 0;
+
+	while (c.p < c.e)
+		if ((rc = check_step(&c)))
+			break;
+	if (!rc && c.want != W_END)
+		rc = BASE_JSON_ESYNTAX; /* "", "[1", "{\"a\":" */
+	if (rc)
+		doc->errpos = (size_t)(c.p - js);
+	*ntok = c.ntok;
+	return rc;
 }
 
 /* ---- pass 2: jsmn ------------------------------------------------------ */
@@ -391,195 +498,116 @@ static int reserve_tokens(base_json *doc, size_t n)
 	return 0;
 }
 
-/* jsmn writes its tokens into doc->toks. The prescan count should always be
- * enough; if jsmn still says NOMEM, it can resume with a larger array. */
+/* jsmn writes its tokens into doc->toks, which pass 1 sized exactly. Any
+ * error from jsmn on a text pass 1 accepted means the two disagree. */
 static int tokenize(base_json *doc, int *ntok)
 {
 	jsmn_parser p;
-	int r, rc;
+	int r;
 
 	jsmn_init(&p);
-	for (;;) {
-		r = jsmn_parse(&p, doc->js, doc->len, (jsmntok_t *)(void *)doc->toks,
-		               (unsigned)doc->cap);
-		if (r != JSMN_ERROR_NOMEM)
-			break;
-		if (doc->cap >= BASE_JSON_MAX_TOKENS)
-			return BASE_JSON_ETOOBIG;
-		if ((rc = reserve_tokens(doc, (size_t)doc->cap * 2 > BASE_JSON_MAX_TOKENS
-		                                      ? BASE_JSON_MAX_TOKENS
-		                                      : (size_t)doc->cap * 2)))
-			return rc;
-	}
-	if (r <= 0)
+	r = jsmn_parse(&p, doc->js, doc->len, (jsmntok_t *)(void *)doc->toks, (unsigned)doc->cap);
+	if (r <= 0) {
+		doc->errpos = p.pos;
 		return BASE_JSON_ESYNTAX;
+	}
 	*ntok = r;
 	return 0;
 }
 
-/* ---- pass 3: grammar walk ---------------------------------------------- */
-
-enum {
-	ST_OPEN,
-	ST_KEY,
-	ST_VALUE
-}; /* just opened, after key, after value */
+/* ---- pass 3: convert --------------------------------------------------- */
 
 struct frame {
-	int tok, count, state;
+	int tok, count, key; /* key: the next child of this object is a key */
 };
 
-struct walk {
-	const unsigned char *js;
-	size_t len, pos; /* every byte before pos has been checked */
-	struct base_json_tok *toks;
+/* Close the innermost container; next is the first token after it. */
+static void close_top(struct base_json_tok *toks, struct frame *f, int next)
+{
+	toks[f->tok].size = f->count;
+	toks[f->tok].next = next;
+}
+
+/* Token i's place in the tree: the parent jsmn must have recorded (an
+ * object's value has its key as parent) and whether it is a key. */
+static int expected_parent(const struct base_json_tok *toks, struct frame *f, int i, int *is_key)
+{
+	int obj = (toks[f->tok].kind & BASE_JSON_TOK_TYPE) == BASE_JSON_OBJECT;
+
+	*is_key = obj && f->key;
+	if (*is_key) {
+		f->key = 0;
+		return f->tok;
+	}
+	f->key = obj;
+	f->count++;
+	return obj ? i - 1 : f->tok;
+}
+
+static int convert(base_json *doc, int ntok)
+{
+	struct base_json_tok *toks = doc->toks;
 	struct frame st[BASE_JSON_MAX_DEPTH];
-	int sp;
-};
-
-/* Skip whitespace, then require the separator c (section 2). */
-static int expect(struct walk *w, unsigned char c)
-{
-	w->pos = skip_ws(w->js, w->len, w->pos);
-	if (w->pos >= w->len || w->js[w->pos] != c)
-		return BASE_JSON_ESYNTAX;
-	w->pos++;
-	return 0;
-}
-
-/* Close the innermost container; next is the index of the first token
- * after it. Catches "{\"a\"}", "{\"a\":}" and trailing commas "[1,]". */
-static int close_top(struct walk *w, int next)
-{
-	struct frame *f = &w->st[w->sp - 1];
-	struct base_json_tok *t = &w->toks[f->tok];
-	int obj = (t->kind & BASE_JSON_TOK_TYPE) == BASE_JSON_OBJECT;
-
-	if (f->state == ST_KEY || expect(w, obj ? '}' : ']') || w->pos != (size_t)t->end)
-		return BASE_JSON_ESYNTAX;
-	t->size = f->count;
-	t->next = next;
-	w->sp--;
-	return 0;
-}
-
-/* Before token i: the separator the enclosing container expects, and the
- * parent jsmn must have recorded (for an object value, jsmn's parent is the
- * key). Sets *is_key when token i must be an object key. */
-static int open_slot(struct walk *w, int i, int *parent, int *is_key)
-{
-	struct frame *f;
-	int obj, rc;
-
-	*parent = -1;
-	*is_key = 0;
-	if (w->sp == 0) /* a second top-level value: "[1] [2]" */
-		return i == 0 ? 0 : BASE_JSON_ESYNTAX;
-	f = &w->st[w->sp - 1];
-	obj = (w->toks[f->tok].kind & BASE_JSON_TOK_TYPE) == BASE_JSON_OBJECT;
-	if (f->state != ST_OPEN && (rc = expect(w, f->state == ST_KEY ? ':' : ',')))
-		return rc;
-	if (obj && f->state != ST_KEY) {
-		*is_key = 1;
-		*parent = f->tok;
-		f->state = ST_KEY;
-	} else {
-		*parent = obj ? i - 1 : f->tok;
-		f->state = ST_VALUE;
-		f->count++;
-	}
-	return 0;
-}
-
-/* Check token i's content and convert it to a struct base_json_tok. */
-static int take_token(struct walk *w, int i, const jsmntok_t *j, int is_key)
-{
-	struct base_json_tok *t = &w->toks[i];
-	int kind, rc;
-
-	if (is_key && j->type != JSMN_STRING)
-		return BASE_JSON_ESYNTAX;
-	switch (j->type) {
-	case JSMN_OBJECT:
-	case JSMN_ARRAY:
-		if (w->sp == BASE_JSON_MAX_DEPTH)
-			return BASE_JSON_EDEPTH;
-		if (j->end <= j->start)
-			return BASE_JSON_ESYNTAX;
-		kind = j->type == JSMN_OBJECT ? BASE_JSON_OBJECT : BASE_JSON_ARRAY;
-		*t = (struct base_json_tok){ kind, j->start, j->end, 0, -1 };
-		w->st[w->sp++] = (struct frame){ i, 0, ST_OPEN };
-		w->pos = (size_t)j->start + 1;
-		return 0;
-	case JSMN_STRING: /* jsmn's span excludes the quotes */
-		if ((rc = check_string(w->js + j->start, w->js + j->end, &kind)))
-			return rc;
-		*t = (struct base_json_tok){ BASE_JSON_STRING | kind, j->start - 1, j->end + 1, 0,
-			                     i + 1 };
-		w->pos = (size_t)j->end + 1;
-		return 0;
-	case JSMN_PRIMITIVE:
-		if ((rc = check_primitive(w->js + j->start, w->js + j->end, &kind)))
-			return rc;
-		*t = (struct base_json_tok){ kind, j->start, j->end, 0, i + 1 };
-		w->pos = (size_t)j->end;
-		return 0;
-	default:
-		return BASE_JSON_ESYNTAX;
-	}
-}
-
-static int walk(base_json *doc, int ntok)
-{
-	struct walk w = {
-		(const unsigned char *)doc->js, doc->len, 0, doc->toks, { { 0, 0, 0 } }, 0
-	};
-	int i, rc, parent, is_key;
+	int sp = 0, i, parent, is_key, kind, start = 0;
 
 	for (i = 0; i < ntok; i++) {
 		jsmntok_t j;
-		size_t start;
 
 		/* memcpy: the slot is read as jsmn's type, then rewritten as ours. */
-		memcpy(&j, &doc->toks[i], sizeof j);
-		if (j.start < 1 && j.type == JSMN_STRING)
-			return BASE_JSON_ESYNTAX;
-		if (j.start < 0 || j.end < j.start || (size_t)j.end > doc->len)
-			return BASE_JSON_ESYNTAX;
-		start = (size_t)j.start - (j.type == JSMN_STRING);
-
-		while (w.sp > 0 && start >= (size_t)w.toks[w.st[w.sp - 1].tok].end)
-			if ((rc = close_top(&w, i)))
-				return rc;
-		if ((rc = open_slot(&w, i, &parent, &is_key)))
-			return rc;
-		w.pos = skip_ws(w.js, w.len, w.pos);
-		if (w.pos != start || j.parent != parent)
-			return BASE_JSON_ESYNTAX;
-		if ((rc = take_token(&w, i, &j, is_key)))
-			return rc;
+		memcpy(&j, &toks[i], sizeof j);
+		start = j.start - (j.type == JSMN_STRING); /* jsmn leaves out the quotes */
+		if (start < 0 || j.end < j.start || (size_t)j.end > doc->len)
+			goto bad;
+		while (sp > 0 && start >= toks[st[sp - 1].tok].end)
+			close_top(toks, &st[--sp], i);
+		parent = -1;
+		is_key = 0;
+		if (sp)
+			parent = expected_parent(toks, &st[sp - 1], i, &is_key);
+		if ((sp == 0 && i != 0) || j.parent != parent || (is_key && j.type != JSMN_STRING))
+			goto bad;
+		switch (j.type) {
+		case JSMN_OBJECT:
+		case JSMN_ARRAY:
+			if (sp == BASE_JSON_MAX_DEPTH)
+				goto bad;
+			kind = j.type == JSMN_OBJECT ? BASE_JSON_OBJECT : BASE_JSON_ARRAY;
+			toks[i] = (struct base_json_tok){ kind, j.start, j.end, 0, -1 };
+			st[sp++] = (struct frame){ i, 0, kind == BASE_JSON_OBJECT };
+			break;
+		case JSMN_STRING:
+			kind = memchr(doc->js + j.start, '\\', (size_t)(j.end - j.start))
+			               ? BASE_JSON_TOK_ESC
+			               : 0;
+			toks[i] = (struct base_json_tok){ BASE_JSON_STRING | kind, start, j.end + 1,
+				                          0, i + 1 };
+			break;
+		case JSMN_PRIMITIVE:
+			kind = primitive_kind((unsigned char)doc->js[j.start]);
+			toks[i] = (struct base_json_tok){ kind, j.start, j.end, 0, i + 1 };
+			break;
+		default:
+			goto bad;
+		}
 	}
-	while (w.sp > 0)
-		if ((rc = close_top(&w, ntok)))
-			return rc;
-	return skip_ws(w.js, w.len, w.pos) == w.len ? 0 : BASE_JSON_ESYNTAX;
+	while (sp > 0)
+		close_top(toks, &st[--sp], ntok);
+	return 0;
+bad:
+	doc->errpos = start < 0 ? 0 : (size_t)start;
+	return BASE_JSON_ESYNTAX;
 }
 
-/* A top-level number or literal: one token, no jsmn. The prescan has
- * checked that only whitespace or separators can follow the run. */
+/* A top-level number or literal: one token, no jsmn. */
 static int parse_scalar(base_json *doc, size_t start)
 {
 	const unsigned char *js = (const unsigned char *)doc->js;
 	size_t end = start;
-	int kind, rc;
 
 	while (end < doc->len && cls[js[end]] == C_PRIM)
 		end++;
-	if ((rc = check_primitive(js + start, js + end, &kind)))
-		return rc;
-	if (skip_ws(js, doc->len, end) != doc->len)
-		return BASE_JSON_ESYNTAX; /* "1 2", "1," */
-	doc->toks[0] = (struct base_json_tok){ kind, (int)start, (int)end, 0, 1 };
+	doc->toks[0] =
+	        (struct base_json_tok){ primitive_kind(js[start]), (int)start, (int)end, 0, 1 };
 	doc->ntok = 1;
 	return 0;
 }
@@ -592,16 +620,18 @@ static int parse(base_json *doc)
 
 	if (doc->len > BASE_JSON_MAX_LEN)
 		return BASE_JSON_ETOOBIG;
-	if (!js)
+	if (!js) {
+		doc->errpos = 0;
 		return BASE_JSON_ESYNTAX;
-	if ((rc = prescan(js, doc->len, &ntok)))
+	}
+	if ((rc = check_text(doc, &ntok)) || (rc = reserve_tokens(doc, ntok)))
 		return rc;
-	if ((rc = reserve_tokens(doc, ntok)))
-		return rc;
-	first = skip_ws(js, doc->len, 0);
+	first = 0;
+	while (cls[js[first]] == C_WS)
+		first++;
 	if (cls[js[first]] == C_PRIM)
 		return parse_scalar(doc, first);
-	if ((rc = tokenize(doc, &n)) || (rc = walk(doc, n)))
+	if ((rc = tokenize(doc, &n)) || (rc = convert(doc, n)))
 		return rc;
 	doc->ntok = n;
 	return 0;
@@ -614,6 +644,7 @@ int base_json_parse(base_json *doc, const char *js, size_t len)
 	doc->js = js;
 	doc->len = len;
 	doc->ntok = 0;
+	doc->errpos = BASE_JSON_NOPOS;
 	if ((rc = parse(doc)))
 		doc->ntok = 0;
 	return rc;

@@ -1,13 +1,15 @@
 /* json.h - strict JSON reading and writing (base layer).
  *
- * Internal header of socketio/. Socket.IO packets carry their arguments as a
- * JSON array ("2/chat,13[\"event\",{...}]"), so every inbound event is parsed
- * here and every outbound event (including each broadcast) is written here.
+ * The one JSON reader of the project: Socket.IO packets carry their
+ * arguments as a JSON array ("2/chat,13[\"event\",{...}]"), so every inbound
+ * event is parsed here and every outbound event (including each broadcast)
+ * is written here; sio-server reads its configuration file and the JSON in
+ * its HTTP API and JWT claims with it too.
  *
- * Reading (base_json.c) wraps jsmn and adds what jsmn lacks: strict RFC 8259
- * validation (grammar, numbers, literals, escapes, surrogates, UTF-8), limits
- * against hostile input (depth, token count, length), and decoding of strings
- * and numbers. A parsed document is a flat array of tokens in document order
+ * Reading (json.c) wraps jsmn and adds what jsmn lacks (docs/base.md): strict
+ * RFC 8259 validation (grammar, numbers, literals, escapes, surrogates,
+ * UTF-8), the place where a text stops being valid, limits against hostile
+ * input (depth, token count, length), and decoding of strings and numbers. A parsed document is a flat array of tokens in document order
  * (pre-order); a token is named by its index, so navigation never allocates.
  * The input is borrowed, not copied: it must outlive the document.
  *
@@ -23,7 +25,7 @@
  *   objects: for (k = o + 1; k < base_json_next(d, o); k = base_json_next(d, k + 1))
  *            (the key is token k, its value is token k + 1)
  *
- * Writing (base_jsonw.c) appends to a growable byte buffer: low-level emitters
+ * Values are read by json_get.c. Writing (json_write.c) appends to a growable byte buffer: low-level emitters
  * (base_json_put_*) that know nothing about commas, and a small structured
  * writer (base_jsonw_*) that inserts ',' and ':' itself and keeps the first
  * error, so a hot path can emit a whole packet and check once at the end.
@@ -82,11 +84,15 @@ typedef struct base_json {
 	struct base_json_tok *toks; /* one array, reused across parses */
 	int ntok;                   /* tokens of the last successful parse */
 	int cap;                    /* allocated slots */
+	size_t errpos;              /* see base_json_error_offset */
 } base_json;
 
-#define BASE_JSON_INIT              \
-	{                           \
-		NULL, 0, NULL, 0, 0 \
+/* An error offset that is not one: no failure, or one with no place. */
+#define BASE_JSON_NOPOS ((size_t)-1)
+
+#define BASE_JSON_INIT                               \
+	{                                            \
+		NULL, 0, NULL, 0, 0, BASE_JSON_NOPOS \
 	}
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -100,6 +106,22 @@ const char *base_json_strerror(int err);
  * Duplicate object keys are accepted (RFC 8259 section 4 only says names
  * SHOULD be unique); lookups return the last one, as JavaScript does. */
 int base_json_parse(base_json *doc, const char *js, size_t len);
+
+/* Where the last base_json_parse failed, as a byte offset into its input:
+ * the first byte that cannot continue a valid JSON text ("[1,]" fails at
+ * the ']', "{\"a\" 1}" at the '1', "[01]" at the '1' after the '0', a bad
+ * escape at the byte after the backslash), the length of the input when the
+ * text stops too early ("", "[1", "\"abc"), the first byte of an invalid
+ * UTF-8 sequence, the backslash of a lone low surrogate, the byte after a
+ * lone high surrogate, the bracket that nests too deeply. So the input up
+ * to the offset is always the start of some valid text. BASE_JSON_NOPOS if
+ * the parse succeeded or failed with no place (ETOOBIG, ENOMEM). */
+size_t base_json_error_offset(const base_json *doc);
+
+/* Line and column (both from 1) of byte offset off in js (len bytes): lines
+ * end at '\n'; the column counts bytes, so a UTF-8 character before off on
+ * its line counts as its length. An offset past len is taken as len. */
+void base_json_line_col(const char *js, size_t len, size_t off, size_t *line, size_t *col);
 
 /* Check that [s, s+n) is well-formed UTF-8 (RFC 3629: no overlongs, no
  * UTF-16 surrogates, nothing above U+10FFFF). 1 if valid, else 0. */

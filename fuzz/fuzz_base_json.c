@@ -3,8 +3,9 @@
  * For each input: parse it; if it parses, visit every token (type, size,
  * raw slice, unescape every string, decode every number, look every key up),
  * then write the document back out with the structured writer, parse that,
- * and check it has the same shape and values. Any crash, sanitizer report,
- * leak or failed check (abort) is a finding.
+ * and check it has the same shape and values. If it does not parse, the
+ * place reported must be right: the text before it is a valid start. Any
+ * crash, sanitizer report, leak or failed check (abort) is a finding.
  *
  *   make fuzz && build-fuzz/fuzz_base_json -max_total_time=60
  */
@@ -180,6 +181,19 @@ static void compare(const base_json *a, const base_json *b)
 	}
 }
 
+/* A failure's offset is in the input, and the text before it is the start
+ * of a valid one: parsed alone it succeeds or fails exactly at its end. */
+static void check_error_offset(const base_json *d, base_json *scratch)
+{
+	size_t at = base_json_error_offset(d);
+
+	if (at == BASE_JSON_NOPOS)
+		return;
+	CHECK(at <= d->len);
+	if (base_json_parse(scratch, d->js, at) != 0)
+		CHECK(base_json_error_offset(scratch) == at);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	base_json doc = BASE_JSON_INIT, again = BASE_JSON_INIT;
@@ -202,6 +216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		compare(&doc, &again);
 	} else {
 		CHECK(doc.ntok == 0 && base_json_root(&doc) == -1);
+		check_error_offset(&doc, &again);
 	}
 	/* Reuse: the same doc parses a second input. */
 	CHECK(base_json_parse(&doc, "[1,{\"a\":\"b\"}]", 13) == 0 && doc.ntok == 5);

@@ -1,7 +1,7 @@
 /* test_base_json.c - Check unit tests for base/json*.c.
  *
  * Covers the strict parser (every accepted form, every rejection jsmn alone
- * would let through, limits), navigation, string and number decoding, the
+ * would let through, where each failure is reported, limits), navigation, string and number decoding, the
  * writer's escaping and number layout (compared with what JSON.stringify
  * prints), and parse/write round trips.
  */
@@ -232,6 +232,114 @@ START_TEST(test_reject)
 }
 END_TEST
 
+/* ---- where a parse fails ---------------------------------------------- */
+
+#define DP BASE_JSON_EDEPTH
+static const struct {
+	const char *js;
+	size_t n;
+	int rc;
+	size_t at; /* base_json_error_offset */
+} position_cases[] = {
+	/* the text stops too early: the offset is its length */
+	{ S(""), SY, 0 },
+	{ S("   "), SY, 3 },
+	{ S("["), SY, 1 },
+	{ S("[1,"), SY, 3 },
+	{ S("{\"a\":"), SY, 5 },
+	{ S("\"abc"), SY, 4 },
+	{ S("\"\\"), SY, 2 },
+	{ S("-"), SY, 1 },
+	{ S("1."), SY, 2 },
+	{ S("[1e+]"), SY, 4 },
+	{ S("tru"), SY, 3 },
+	/* the first byte that cannot continue a valid text */
+	{ S("[1,]"), SY, 3 },
+	{ S("{\"port\": 3000,}"), SY, 14 },
+	{ S("{\"a\" \"b\"}"), SY, 5 },
+	{ S("{\"a\":}"), SY, 5 },
+	{ S("{\"a\"}"), SY, 4 },
+	{ S("[1 2}"), SY, 3 },
+	{ S("[1,,2]"), SY, 3 },
+	{ S("[}"), SY, 1 },
+	{ S("{]"), SY, 1 },
+	{ S("{1:2}"), SY, 1 },
+	{ S("[1]x"), SY, 3 },
+	{ S("[1] [2]"), SY, 4 },
+	{ S("1 2"), SY, 2 },
+	{ S("]"), SY, 0 },
+	{ S("[01]"), SY, 2 },
+	{ S("[1.5.3]"), SY, 4 },
+	{ S("[+1]"), SY, 1 },
+	{ S("[-Infinity]"), SY, 2 },
+	{ S("[nulll]"), SY, 5 },
+	{ S("[truefalse]"), SY, 5 },
+	{ S("[trUe]"), SY, 3 },
+	{ S("[true{}]"), SY, 5 },
+	{ S("[\"a\" 1]"), SY, 5 },
+	{ S("\xef\xbb\xbf[1]"), SY, 0 },
+	{ S("[1,\0]"), SY, 3 },
+	/* inside strings */
+	{ S("[\"ab\tc\"]"), SY, 4 },
+	{ S("\"\\x\""), SY, 2 },
+	{ S("\"\\u12G4\""), SY, 5 },
+	{ S("\"\\u12\""), SY, 5 },
+	{ S("\"\\ud800\\u12\""), SY, 11 },
+	{ S("[\"ok\",\"\xc3\x28\"]"), U8, 7 },
+	{ S("\"\xe2\x82\""), U8, 1 },
+	{ S("\"ab\\udc00\""), U8, 3 },
+	{ S("\"ab\\ud800\""), U8, 9 },
+	{ S("\"\\ud800x\""), U8, 7 },
+	{ S("\"\\ud800\\u0041\""), U8, 7 },
+	/* the first error in document order wins */
+	{ S("[\"\\ud800\", x]"), U8, 8 },
+	{ S("[x, \"\\ud800\"]"), SY, 1 },
+	/* multi-line */
+	{ S("{\n  \"port\": 3000,\n  \"host\" \"x\"\n}"), SY, 27 },
+};
+
+START_TEST(test_error_offset)
+{
+	const char *js = position_cases[_i].js;
+	size_t n = position_cases[_i].n, at = position_cases[_i].at;
+	int rc = parse_lit(js, n);
+
+	ck_assert_msg(rc == position_cases[_i].rc, "case %d <%s>: rc %d, want %d", _i, js, rc,
+	              position_cases[_i].rc);
+	ck_assert_msg(base_json_error_offset(&doc) == at, "case %d <%s>: at %zu, want %zu", _i, js,
+	              base_json_error_offset(&doc), at);
+	/* what comes before the offset is the start of a valid text: parsed
+	 * alone it succeeds, or fails at its end */
+	rc = parse_lit(js, at);
+	ck_assert_msg(rc == 0 || base_json_error_offset(&doc) == at, "case %d: prefix fails at %zu",
+	              _i, base_json_error_offset(&doc));
+}
+END_TEST
+
+START_TEST(test_line_col)
+{
+	const char *js = "{\n  \"port\": 3000,\n  \"host\" \"x\"\n}";
+	size_t len = strlen(js), line, col;
+
+	base_json_line_col(js, len, 0, &line, &col);
+	ck_assert(line == 1 && col == 1);
+	base_json_line_col(js, len, 1, &line, &col); /* the first '\n' ends line 1 */
+	ck_assert(line == 1 && col == 2);
+	base_json_line_col(js, len, 2, &line, &col);
+	ck_assert(line == 2 && col == 1);
+	base_json_line_col(js, len, 27, &line, &col);
+	ck_assert(line == 3 && col == 10);
+	base_json_line_col(js, len, len, &line, &col); /* the end: after the last '\n' */
+	ck_assert(line == 4 && col == 2);
+	base_json_line_col(js, len, BASE_JSON_NOPOS, &line, &col); /* clamped to the end */
+	ck_assert(line == 4 && col == 2);
+	base_json_line_col("\xc3\xa9x", 3, 2, &line, &col); /* columns count bytes */
+	ck_assert(line == 1 && col == 3);
+	base_json_line_col("", 0, 0, &line, &col);
+	ck_assert(line == 1 && col == 1);
+}
+END_TEST
+
 START_TEST(test_failed_parse_resets_doc)
 {
 	ck_assert_int_eq(parse_lit(S("[1,2]")), 0);
@@ -291,6 +399,33 @@ START_TEST(test_depth_limit)
 	         "", &n);
 	ck_assert_int_eq(parse_lit(s, n), 0);
 	free(s);
+}
+END_TEST
+
+START_TEST(test_error_offset_limits)
+{
+	size_t n;
+	char *s = nest(BASE_JSON_MAX_DEPTH + 1, "[", "1", "]", &n);
+
+	ck_assert_int_eq(parse_lit(s, n), DP);
+	ck_assert_uint_eq(base_json_error_offset(&doc), BASE_JSON_MAX_DEPTH); /* the 65th '[' */
+	free(s);
+	s = nest(BASE_JSON_MAX_DEPTH, "{\"a\":", "{}", "}", &n);
+	ck_assert_int_eq(parse_lit(s, n), DP);
+	ck_assert_uint_eq(base_json_error_offset(&doc), (size_t)BASE_JSON_MAX_DEPTH * 5);
+	free(s);
+	/* success, and failures with no place, have no offset */
+	ck_assert_int_eq(parse_lit(S("[1]")), 0);
+	ck_assert_uint_eq(base_json_error_offset(&doc), BASE_JSON_NOPOS);
+	ck_assert_int_eq(base_json_parse(&doc, "[1]", BASE_JSON_MAX_LEN + 1), BASE_JSON_ETOOBIG);
+	ck_assert_uint_eq(base_json_error_offset(&doc), BASE_JSON_NOPOS);
+	/* a failure's offset is gone after the next good parse */
+	ck_assert_int_eq(parse_lit(S("[1,]")), SY);
+	ck_assert_uint_eq(base_json_error_offset(&doc), 3);
+	ck_assert_int_eq(parse_lit(S("[1]")), 0);
+	ck_assert_uint_eq(base_json_error_offset(&doc), BASE_JSON_NOPOS);
+	base_json_free(&doc);
+	ck_assert_uint_eq(base_json_error_offset(&doc), BASE_JSON_NOPOS);
 }
 END_TEST
 
@@ -899,6 +1034,9 @@ static Suite *json_suite(void)
 	tcase_set_timeout(p, 60);
 	tcase_add_loop_test(p, test_accept, 0, NCASES(accept_cases));
 	tcase_add_loop_test(p, test_reject, 0, NCASES(reject_cases));
+	tcase_add_loop_test(p, test_error_offset, 0, NCASES(position_cases));
+	tcase_add_test(p, test_error_offset_limits);
+	tcase_add_test(p, test_line_col);
 	tcase_add_test(p, test_failed_parse_resets_doc);
 	tcase_add_test(p, test_depth_limit);
 	tcase_add_test(p, test_big_token_count);
