@@ -372,6 +372,12 @@ START_TEST(invalid_json_position)
 	ck_assert_msg(strstr(err, "line 1, column 15"), "%s", err);
 	ck_assert_int_eq(load(""), SRV_CONFIG_ERR);
 	ck_assert_msg(strstr(err, "line 1, column 1"), "%s", err);
+	/* not plain syntax: the place and the reason */
+	ck_assert_int_eq(load("{\"host\":\n \"a\xff\"}"), SRV_CONFIG_ERR);
+	ck_assert_msg(strstr(err, "invalid JSON at line 2, column 4: invalid UTF-8"), "%s", err);
+	ck_assert_int_eq(load("{\"host\": \"\\udc00\"}"), SRV_CONFIG_ERR);
+	ck_assert_msg(strstr(err, "at line 1, column 11: invalid UTF-8 or lone surrogate"), "%s",
+	              err);
 }
 END_TEST
 

@@ -13,12 +13,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
 
@@ -50,21 +50,6 @@ static const char help_text[] =
 
 static const char version_text[] = "sio-server " SRV_VERSION "\n";
 
-/* ---- small helpers ---- */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* ---- settings shared by file, env and flags -------------------------------- */
 
 /* Replace the origins with a comma-separated list ("*" alone = any). */
@@ -91,7 +76,7 @@ static int set_origins(srv_config *cfg, const char *list, const char *name, char
 		why = strcmp(one, "*") ? srv_cfg_bad_origin(one) : NULL;
 		any |= !strcmp(one, "*");
 		if (why) {
-			fail(err, errlen, "%s: origin \"%s\" %s", name, one, why);
+			base_errf(err, errlen, "%s: origin \"%s\" %s", name, one, why);
 			free(one);
 			srv_strv_free(&nv);
 			return -1;
@@ -105,7 +90,7 @@ static int set_origins(srv_config *cfg, const char *list, const char *name, char
 	}
 	if (any && nv.n > 1) {
 		srv_strv_free(&nv);
-		return fail(err, errlen, "%s: \"*\" must be the only origin", name);
+		return base_errf(err, errlen, "%s: \"*\" must be the only origin", name);
 	}
 	srv_strv_free(&cfg->cors.origins);
 	cfg->cors.any_origin = any;
@@ -116,7 +101,7 @@ static int set_origins(srv_config *cfg, const char *list, const char *name, char
 	return 0;
 oom:
 	srv_strv_free(&nv);
-	return fail(err, errlen, "out of memory");
+	return base_errf(err, errlen, "out of memory");
 }
 
 /* An integer in [min, max] written as a JSON number ("25000", "1e6"). */
@@ -169,32 +154,32 @@ static int apply(srv_config *cfg, enum setting which, const char *v, const char 
 	switch (which) {
 	case S_PORT:
 		if (parse_num(v, 1, 65535, &x))
-			return fail(err, errlen, "%s: not a port number: \"%s\"", name, v);
+			return base_errf(err, errlen, "%s: not a port number: \"%s\"", name, v);
 		cfg->port = (int)x;
 		return 0;
 	case S_HOST:
 		if (!*v || strpbrk(v, " \t/"))
-			return fail(err, errlen, "%s: not a host address: \"%s\"", name, v);
-		return srv_set_str(&cfg->host, v) ? fail(err, errlen, "out of memory") : 0;
+			return base_errf(err, errlen, "%s: not a host address: \"%s\"", name, v);
+		return srv_set_str(&cfg->host, v) ? base_errf(err, errlen, "out of memory") : 0;
 	case S_PATH:
 		if ((why = srv_cfg_bad_path(v)) != NULL)
-			return fail(err, errlen, "%s: %s, got \"%s\"", name, why, v);
-		return srv_cfg_set_path(cfg, v) ? fail(err, errlen, "out of memory") : 0;
+			return base_errf(err, errlen, "%s: %s, got \"%s\"", name, why, v);
+		return srv_cfg_set_path(cfg, v) ? base_errf(err, errlen, "out of memory") : 0;
 	case S_PING_INTERVAL:
 	case S_PING_TIMEOUT:
 		if (parse_num(v, 1, SRV_CONFIG_MAX_MS, &x))
-			return fail(err, errlen,
-			            "%s: expected an integer from 1 to %ld, "
-			            "got \"%s\"",
-			            name, SRV_CONFIG_MAX_MS, v);
+			return base_errf(err, errlen,
+			                 "%s: expected an integer from 1 to %ld, "
+			                 "got \"%s\"",
+			                 name, SRV_CONFIG_MAX_MS, v);
 		*(which == S_PING_INTERVAL ? &cfg->ping_interval : &cfg->ping_timeout) = x;
 		return 0;
 	case S_MAX_BUFFER:
 		if (parse_num(v, 1, 1L << 30, &x))
-			return fail(err, errlen,
-			            "%s: expected an integer from 1 to %ld, "
-			            "got \"%s\"",
-			            name, 1L << 30, v);
+			return base_errf(err, errlen,
+			                 "%s: expected an integer from 1 to %ld, "
+			                 "got \"%s\"",
+			                 name, 1L << 30, v);
 		cfg->max_http_buffer_size = x;
 		return 0;
 	case S_CORS:
@@ -230,139 +215,23 @@ static char *read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-/* Where a JSON text stops being valid, for the error message (the strict
- * reader only says that it is not). A plain RFC 8259 recognizer; returns
- * the offset of the first bad byte, or (size_t)-1 if it finds none (the
- * reader refused the text for another reason: UTF-8, depth, size). */
-struct jscan {
-	const unsigned char *p, *e;
-	int depth;
-};
-
-static void js_ws(struct jscan *j)
+/* "invalid JSON at line L, column C" (the place base_json reports), with the
+ * reason when it is not plain syntax; no place for a file too large or out
+ * of memory. */
+static int json_fail(const base_json *doc, int rc, const char *path, char *err, size_t errlen)
 {
-	while (j->p < j->e && strchr(" \t\r\n", *j->p) && *j->p)
-		j->p++;
-}
+	size_t at = base_json_error_offset(doc), line, col;
 
-static int js_digits(struct jscan *j)
-{
-	const unsigned char *s = j->p;
-
-	while (j->p < j->e && *j->p >= '0' && *j->p <= '9')
-		j->p++;
-	return j->p > s ? 0 : -1;
-}
-
-static int js_value(struct jscan *j);
-
-static int js_string(struct jscan *j)
-{
-	if (j->p >= j->e || *j->p != '"')
-		return -1;
-	for (j->p++; j->p < j->e; j->p++) {
-		if (*j->p == '"') {
-			j->p++;
-			return 0;
-		}
-		if (*j->p < 0x20)
-			return -1;
-		if (*j->p == '\\') {
-			if (++j->p >= j->e || !strchr("\"\\/bfnrtu", *j->p) || !*j->p)
-				return -1;
-			if (*j->p == 'u')
-				for (int i = 0; i < 4; i++)
-					if (++j->p >= j->e ||
-					    !strchr("0123456789abcdefABCDEF", *j->p) || !*j->p)
-						return -1;
-		}
-	}
-	return -1;
-}
-
-static int js_container(struct jscan *j, unsigned char close)
-{
-	if (++j->depth > BASE_JSON_MAX_DEPTH)
-		return -1;
-	j->p++;
-	js_ws(j);
-	if (j->p < j->e && *j->p == close) {
-		j->p++;
-		j->depth--;
-		return 0;
-	}
-	for (;;) {
-		if (close == '}') {
-			if (js_string(j))
-				return -1;
-			js_ws(j);
-			if (j->p >= j->e || *j->p != ':')
-				return -1;
-			j->p++;
-		}
-		if (js_value(j))
-			return -1;
-		js_ws(j);
-		if (j->p < j->e && *j->p == close) {
-			j->p++;
-			j->depth--;
-			return 0;
-		}
-		if (j->p >= j->e || *j->p != ',')
-			return -1;
-		j->p++;
-		js_ws(j);
-	}
-}
-
-static int js_value(struct jscan *j)
-{
-	static const char *const lits[] = { "true", "false", "null" };
-
-	js_ws(j);
-	if (j->p >= j->e)
-		return -1;
-	if (*j->p == '{' || *j->p == '[')
-		return js_container(j, *j->p == '{' ? '}' : ']');
-	if (*j->p == '"')
-		return js_string(j);
-	if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) {
-		if (*j->p == '-')
-			j->p++;
-		if (j->p < j->e && *j->p == '0')
-			j->p++;
-		else if (js_digits(j))
-			return -1;
-		if (j->p < j->e && *j->p == '.' && (j->p++, js_digits(j)))
-			return -1;
-		if (j->p < j->e && (*j->p == 'e' || *j->p == 'E')) {
-			j->p++;
-			if (j->p < j->e && (*j->p == '+' || *j->p == '-'))
-				j->p++;
-			return js_digits(j);
-		}
-		return 0;
-	}
-	for (int i = 0; i < 3; i++)
-		if (*j->p == (unsigned char)lits[i][0]) {
-			for (const char *l = lits[i]; *l; l++, j->p++)
-				if (j->p >= j->e || *j->p != (unsigned char)*l)
-					return -1;
-			return 0;
-		}
-	return -1;
-}
-
-static size_t json_error_pos(const char *js, size_t len)
-{
-	struct jscan j = { (const unsigned char *)js, (const unsigned char *)js + len, 0 };
-
-	if (js_value(&j) == 0) {
-		js_ws(&j);
-		if (j.p == j.e)
-			return (size_t)-1;
-	}
-	return (size_t)(j.p - (const unsigned char *)js);
+	if (at == BASE_JSON_NOPOS)
+		return base_errf(err, errlen, "config: \"%s\": invalid JSON: %s", path,
+		                 base_json_strerror(rc));
+	base_json_line_col(doc->js, doc->len, at, &line, &col);
+	if (rc == BASE_JSON_ESYNTAX)
+		return base_errf(err, errlen,
+		                 "config: \"%s\": invalid JSON at line %zu, column %zu", path, line,
+		                 col);
+	return base_errf(err, errlen, "config: \"%s\": invalid JSON at line %zu, column %zu: %s",
+	                 path, line, col, base_json_strerror(rc));
 }
 
 static int load_file(srv_config *cfg, const char *path, char *err, size_t errlen)
@@ -374,21 +243,10 @@ static int load_file(srv_config *cfg, const char *path, char *err, size_t errlen
 	int rc;
 
 	if (!js)
-		return fail(err, errlen, "config: cannot read \"%s\": %s", path, strerror(errno));
+		return base_errf(err, errlen, "config: cannot read \"%s\": %s", path,
+		                 strerror(errno));
 	if ((rc = base_json_parse(&doc, js, len)) != 0) {
-		size_t pos = json_error_pos(js, len), line = 1, col = 1;
-
-		for (size_t i = 0; pos != (size_t)-1 && i < pos && i < len; i++, col++)
-			if (js[i] == '\n')
-				line++, col = 0;
-		if (pos == (size_t)-1)
-			fail(err, errlen, "config: \"%s\": invalid JSON: %s", path,
-			     base_json_strerror(rc));
-		else
-			fail(err, errlen,
-			     "config: \"%s\": invalid JSON at line %zu, "
-			     "column %zu",
-			     path, line, col);
+		json_fail(&doc, rc, path, err, errlen);
 		base_json_free(&doc);
 		free(js);
 		return -1;
@@ -485,12 +343,12 @@ static int load_env(srv_config *cfg, char *const *envp, char *err, size_t errlen
 			s += strspn(s, " ,");
 			n = strcspn(s, ", ");
 			if (n && srv_strv_push(&cfg->api.api_keys, s, n))
-				return fail(err, errlen, "out of memory");
+				return base_errf(err, errlen, "out of memory");
 			s += n;
 		}
 	}
 	if ((v = env_get(envp, cfg->auth.secret_env)) != NULL && srv_set_str(&cfg->auth.secret, v))
-		return fail(err, errlen, "out of memory");
+		return base_errf(err, errlen, "out of memory");
 	cfg->cors.allow_localhost =
 	        cfg->cors.development_localhost && node_env && !strcmp(node_env, "development");
 	return 0;
@@ -523,10 +381,11 @@ static int scan_argv(srv_config *cfg, int argc, char **argv, struct flagv *fv, i
 			if (strlen(flags[k].flag) == n && !strncmp(a, flags[k].flag, n))
 				break;
 		if (k == sizeof flags / sizeof *flags)
-			return a[0] == '-' ? fail(err, errlen, "%.*s: unknown flag (see --help)",
-			                          (int)n, a)
-			                   : fail(err, errlen,
-			                          "\"%s\": unexpected argument (see --help)", a);
+			return a[0] == '-'
+			               ? base_errf(err, errlen, "%.*s: unknown flag (see --help)",
+			                           (int)n, a)
+			               : base_errf(err, errlen,
+			                           "\"%s\": unexpected argument (see --help)", a);
 		fv[*nfv].which = flags[k].which;
 		fv[*nfv].name = flags[k].flag;
 		if (a[n] == '=')
@@ -534,9 +393,9 @@ static int scan_argv(srv_config *cfg, int argc, char **argv, struct flagv *fv, i
 		else if (i + 1 < argc)
 			fv[*nfv].value = argv[++i];
 		else
-			return fail(err, errlen, "%s: missing value", flags[k].flag);
+			return base_errf(err, errlen, "%s: missing value", flags[k].flag);
 		if (!*fv[*nfv].value)
-			return fail(err, errlen, "%s: empty value", flags[k].flag);
+			return base_errf(err, errlen, "%s: empty value", flags[k].flag);
 		(*nfv)++;
 	}
 	return 0;
@@ -554,11 +413,11 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 	if (a->algorithm == SRV_JWT_HS256) {
 		if (!a->secret) {
 			if (a->required)
-				return fail(err, errlen,
-				            "config: \"auth.required\": true but "
-				            "no HS256 secret: set \"auth.secret\" or the %s "
-				            "environment variable",
-				            a->secret_env);
+				return base_errf(err, errlen,
+				                 "config: \"auth.required\": true but "
+				                 "no HS256 secret: set \"auth.secret\" or the %s "
+				                 "environment variable",
+				                 a->secret_env);
 			return 0;
 		}
 	} else {
@@ -566,18 +425,18 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 		a->secret = NULL;
 		if (!a->public_key_file) {
 			if (a->required)
-				return fail(err, errlen,
-				            "config: \"auth.required\": true "
-				            "but no \"auth.publicKeyFile\" for %s",
-				            srv_jwt_alg_name(a->algorithm));
+				return base_errf(err, errlen,
+				                 "config: \"auth.required\": true "
+				                 "but no \"auth.publicKeyFile\" for %s",
+				                 srv_jwt_alg_name(a->algorithm));
 			return 0;
 		}
 		if (!(a->public_key = read_file(a->public_key_file, SRV_JWT_MAX_KEY_LEN,
 		                                &a->public_key_len)))
-			return fail(err, errlen,
-			            "config: \"auth.publicKeyFile\": cannot "
-			            "read \"%s\": %s",
-			            a->public_key_file, strerror(errno));
+			return base_errf(err, errlen,
+			                 "config: \"auth.publicKeyFile\": cannot "
+			                 "read \"%s\": %s",
+			                 a->public_key_file, strerror(errno));
 	}
 	srv_jwt_config_init(&jc);
 	jc.alg = a->algorithm;
@@ -587,11 +446,12 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 	jc.require_exp = a->require_exp;
 	if (!(v = srv_jwt_verifier_new(&jc, why, sizeof why))) {
 		if (a->public_key)
-			return fail(err, errlen,
-			            "config: \"auth.publicKeyFile\": \"%s\": "
-			            "%s",
-			            a->public_key_file, why);
-		return fail(err, errlen, "config: \"auth.secret\" (or %s): %s", a->secret_env, why);
+			return base_errf(err, errlen,
+			                 "config: \"auth.publicKeyFile\": \"%s\": "
+			                 "%s",
+			                 a->public_key_file, why);
+		return base_errf(err, errlen, "config: \"auth.secret\" (or %s): %s", a->secret_env,
+		                 why);
 	}
 	srv_jwt_verifier_free(v);
 	a->enabled = true;
@@ -643,7 +503,7 @@ out:
 oom:
 	free(fv);
 	srv_config_free(cfg);
-	return fail(err, errlen, "config: out of memory");
+	return base_errf(err, errlen, "config: out of memory");
 }
 
 void srv_config_free(srv_config *cfg)

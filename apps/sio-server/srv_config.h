@@ -278,6 +278,10 @@ int srv_reply_set(srv_reply *r, const char *event, const char *code, const char 
 /* srv_config_json.c: the walk. Getters leave *out alone if key is absent;
  * all return 0 or -1 with the message written. */
 int srv_cfgp_fail(srv_cfgp *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same under key (NULL or "" = none), pushed and left on the path: the
+ * load is over. */
+int srv_cfgp_fail_at(srv_cfgp *p, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 size_t srv_cfgp_push(srv_cfgp *p, const char *key); /* returns old length */
 size_t srv_cfgp_index(srv_cfgp *p, size_t i);
 void srv_cfgp_pop(srv_cfgp *p, size_t old);

@@ -4,8 +4,8 @@
  * path ("rooms.joinEvents[1].authorize") so every configuration error names
  * its key, refuse unknown and duplicate keys (a typo in a config file must
  * fail, not be ignored), and copy strings into owned memory. Also the
- * owned-data helpers (string lists, pairs, replies) and the line/column of
- * a JSON syntax error, which the reader itself does not report. Shared by
+ * owned-data helpers (string lists, pairs, replies), and the one shape of
+ * a config error (srv_cfgp_fail, formatted by base/err.h). Shared by
  * srv_config.c (top-level sections) and srv_config_rooms.c.
  */
 #define _GNU_SOURCE
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
 
@@ -83,25 +84,37 @@ int srv_reply_set(srv_reply *r, const char *event, const char *code, const char 
 
 /* ---- JSON walking with a key path ----------------------------------------- */
 
-static void verr(char *err, size_t errlen, const char *prefix, const char *fmt, va_list ap)
+/* The one shape of a config error: "config: \"key.path\": message", or
+ * "config: message" at the top. */
+static int vfail(srv_cfgp *p, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static int vfail(srv_cfgp *p, const char *fmt, va_list ap)
 {
-	int n;
+	char msg[512];
 
-	if (!err || !errlen)
-		return;
-	n = snprintf(err, errlen, "%s", prefix);
-	if (n >= 0 && (size_t)n < errlen)
-		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	base_verrf(msg, sizeof msg, fmt, ap);
+	if (!p->plen)
+		return base_errf(p->err, p->errlen, "config: %s", msg);
+	return base_errf(p->err, p->errlen, "config: \"%s\": %s", p->path, msg);
 }
 
 int srv_cfgp_fail(srv_cfgp *p, const char *fmt, ...)
 {
-	char prefix[sizeof p->path + 16];
 	va_list ap;
 
-	snprintf(prefix, sizeof prefix, p->plen ? "config: \"%s\": " : "config: ", p->path);
 	va_start(ap, fmt);
-	verr(p->err, p->errlen, prefix, fmt, ap);
+	vfail(p, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int srv_cfgp_fail_at(srv_cfgp *p, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (key && *key)
+		srv_cfgp_push(p, key);
+	va_start(ap, fmt);
+	vfail(p, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -406,9 +419,9 @@ static int parse_cors(srv_cfgp *p, int obj, srv_config *cfg)
 		return 0;
 	}
 	if (base_json_type(p->doc, v) != BASE_JSON_ARRAY) {
-		srv_cfgp_push(p, "origins");
-		return srv_cfgp_fail(p, "expected \"*\" or an array of origins, got %s",
-		                     srv_cfgp_type_name(base_json_type(p->doc, v)));
+		return srv_cfgp_fail_at(p, "origins",
+		                        "expected \"*\" or an array of origins, got %s",
+		                        srv_cfgp_type_name(base_json_type(p->doc, v)));
 	}
 	if (srv_cfgp_strv(p, obj, "origins", &cfg->cors.origins))
 		return -1;
@@ -455,8 +468,8 @@ static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 		srv_jwt_alg x = srv_jwt_alg_from_name(alg);
 
 		if (x == SRV_JWT_ALG_INVALID) {
-			srv_cfgp_push(p, "algorithm");
-			srv_cfgp_fail(p, "expected one of HS256, RS256, ES256, got \"%s\"", alg);
+			srv_cfgp_fail_at(p, "algorithm",
+			                 "expected one of HS256, RS256, ES256, got \"%s\"", alg);
 			free(alg);
 			return -1;
 		}
@@ -464,18 +477,17 @@ static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 		a->algorithm = x;
 	}
 	if (a->secret && base_json_obj_get(p->doc, obj, "secretEnv") >= 0) {
-		srv_cfgp_push(p, "secret");
-		return srv_cfgp_fail(p, "give either \"secret\" or \"secretEnv\", "
+		return srv_cfgp_fail_at(p, "secret",
+		                        "give either \"secret\" or \"secretEnv\", "
 		                        "not both");
 	}
 	if (a->secret && a->algorithm != SRV_JWT_HS256) {
-		srv_cfgp_push(p, "secret");
-		return srv_cfgp_fail(p, "only used with HS256 (algorithm is %s)",
-		                     srv_jwt_alg_name(a->algorithm));
+		return srv_cfgp_fail_at(p, "secret", "only used with HS256 (algorithm is %s)",
+		                        srv_jwt_alg_name(a->algorithm));
 	}
 	if (a->public_key_file && a->algorithm == SRV_JWT_HS256) {
-		srv_cfgp_push(p, "publicKeyFile");
-		return srv_cfgp_fail(p, "only used with RS256 or ES256 "
+		return srv_cfgp_fail_at(p, "publicKeyFile",
+		                        "only used with RS256 or ES256 "
 		                        "(algorithm is HS256)");
 	}
 	if ((v = base_json_obj_get(p->doc, obj, "tokenSources")) < 0)
@@ -564,11 +576,10 @@ static int parse_api(srv_cfgp *p, int obj, srv_config *cfg)
 	    srv_cfgp_str(p, obj, "userRoom", &a->user_room))
 		return -1;
 	if (bad_user_room(a->user_room)) {
-		srv_cfgp_push(p, "userRoom");
-		return srv_cfgp_fail(p,
-		                     "expected a room template with {userId} and "
-		                     "no other placeholder, got \"%s\"",
-		                     a->user_room);
+		return srv_cfgp_fail_at(p, "userRoom",
+		                        "expected a room template with {userId} and "
+		                        "no other placeholder, got \"%s\"",
+		                        a->user_room);
 	}
 	for (size_t i = 0; i < a->aliases.n; i++) {
 		const char *why = srv_cfg_bad_path(a->aliases.v[i]);
@@ -676,8 +687,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		const char *why = srv_cfg_bad_path(path);
 
 		if (why) {
-			srv_cfgp_push(p, "path");
-			srv_cfgp_fail(p, "%s, got \"%s\"", why, path);
+			srv_cfgp_fail_at(p, "path", "%s, got \"%s\"", why, path);
 			free(path);
 			return -1;
 		}
@@ -709,8 +719,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		}
 		srv_strv_free(&tr);
 		if (!cfg->transport_polling && !cfg->transport_websocket) {
-			srv_cfgp_push(p, "transports");
-			return srv_cfgp_fail(p, "needs at least one transport");
+			return srv_cfgp_fail_at(p, "transports", "needs at least one transport");
 		}
 	}
 	return parse_section(p, root, "cors", parse_cors, cfg) ||

@@ -10,7 +10,6 @@
  * silently never matching. Layout of the result: srv_config.h.
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,24 +17,6 @@
 #include "base/json.h"
 #include "socketio.h"
 #include "srv_config.h"
-
-/* Fail with the message under p's path plus key ("" = none). The key is
- * not popped: the load is over. */
-static int fail_at(srv_cfgp *p, const char *key, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static int fail_at(srv_cfgp *p, const char *key, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (*key)
-		srv_cfgp_push(p, key);
-	return srv_cfgp_fail(p, "%s", msg);
-}
-#define FAIL_AT fail_at
 
 /* A room template: "{userId}", "{claims.NAME}", "{<extra>}" if extra is
  * not NULL; "{{" and "}}" are literal braces. */
@@ -50,24 +31,24 @@ static int check_template(srv_cfgp *p, const char *key, const char *t, const cha
 			continue;
 		}
 		if (*s == '}')
-			return FAIL_AT(p, key,
-			               "unmatched '}' in \"%s\" (write \"}}\" for "
-			               "a literal brace)",
-			               t);
+			return srv_cfgp_fail_at(p, key,
+			                        "unmatched '}' in \"%s\" (write \"}}\" for "
+			                        "a literal brace)",
+			                        t);
 		if (*s != '{')
 			continue;
 		if (!(e = strchr(s, '}')))
-			return FAIL_AT(p, key, "unclosed '{' in \"%s\"", t);
+			return srv_cfgp_fail_at(p, key, "unclosed '{' in \"%s\"", t);
 		n = (size_t)(e - s - 1);
 		if (!((n == 6 && !strncmp(s + 1, "userId", 6)) ||
 		      (n > 7 && !strncmp(s + 1, "claims.", 7) &&
 		       strcspn(s + 8, "{} \t") >= n - 7) ||
 		      (extra && n == strlen(extra) && !strncmp(s + 1, extra, n))))
-			return FAIL_AT(p, key,
-			               "unknown placeholder \"%.*s\" in \"%s\" "
-			               "(allowed: {userId}, {claims.NAME}%s%s%s)",
-			               (int)n + 2, s, t, extra ? ", {" : "", extra ? extra : "",
-			               extra ? "}" : "");
+			return srv_cfgp_fail_at(p, key,
+			                        "unknown placeholder \"%.*s\" in \"%s\" "
+			                        "(allowed: {userId}, {claims.NAME}%s%s%s)",
+			                        (int)n + 2, s, t, extra ? ", {" : "",
+			                        extra ? extra : "", extra ? "}" : "");
 		s = e;
 	}
 	return 0;
@@ -80,7 +61,7 @@ static int template_key(srv_cfgp *p, int obj, const char *key, char **out, const
 	if (srv_cfgp_str(p, obj, key, out))
 		return -1;
 	if (!*out)
-		return required ? FAIL_AT(p, key, "required") : 0;
+		return required ? srv_cfgp_fail_at(p, key, "required") : 0;
 	return check_template(p, key, *out, extra);
 }
 
@@ -95,7 +76,7 @@ static int regex_key(srv_cfgp *p, int obj, const char *key, char **src, regex_t 
 		return s ? -1 : 0;
 	if ((rc = regcomp(&probe, s, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(rc, &probe, msg, sizeof msg);
-		FAIL_AT(p, key, "invalid regular expression \"%s\": %s", s, msg);
+		srv_cfgp_fail_at(p, key, "invalid regular expression \"%s\": %s", s, msg);
 		free(s);
 		return -1;
 	}
@@ -108,7 +89,7 @@ static int regex_key(srv_cfgp *p, int obj, const char *key, char **src, regex_t 
 	free(anchored);
 	if (rc) {
 		free(s);
-		return FAIL_AT(p, key, "invalid regular expression once anchored");
+		return srv_cfgp_fail_at(p, key, "invalid regular expression once anchored");
 	}
 	*src = s; /* from now on, *src set <=> re compiled */
 	return 0;
@@ -221,9 +202,9 @@ static int parse_query(srv_cfgp *p, int tok, srv_query_room *q)
 	    kvv_key(p, tok, "special", &q->special, 0))
 		return -1;
 	if (!q->param)
-		return FAIL_AT(p, "param", "required");
+		return srv_cfgp_fail_at(p, "param", "required");
 	if (!q->room && !q->special.n)
-		return FAIL_AT(p, "room", "required (unless \"special\" is given)");
+		return srv_cfgp_fail_at(p, "room", "required (unless \"special\" is given)");
 	for (size_t i = 0; i < q->special.n; i++)
 		if (check_template(p, "special", q->special.v[i].value, NULL))
 			return -1;
@@ -234,7 +215,7 @@ static int parse_query(srv_cfgp *p, int tok, srv_query_room *q)
 		if (srv_cfgp_reply(p, tok, "invalid", &q->invalid))
 			return -1;
 		if (!q->invalid.event)
-			return FAIL_AT(p, "invalid.event", "required");
+			return srv_cfgp_fail_at(p, "invalid.event", "required");
 	}
 	return 0;
 }
@@ -248,9 +229,9 @@ static int parse_authorize(srv_cfgp *p, int tok, srv_join_event *j)
 	size_t old;
 
 	if (v < 0)
-		return FAIL_AT(p, "authorize",
-		               "required: \"none\", {\"claimContains\": "
-		               "CLAIM} or {\"role\": ROLE}");
+		return srv_cfgp_fail_at(p, "authorize",
+		                        "required: \"none\", {\"claimContains\": "
+		                        "CLAIM} or {\"role\": ROLE}");
 	old = srv_cfgp_push(p, "authorize");
 	if (base_json_str_eq(p->doc, v, "none", 4)) {
 		j->authorize = SRV_AUTHZ_NONE;
@@ -291,7 +272,7 @@ static int parse_join(srv_cfgp *p, int tok, srv_join_event *j)
 	    srv_cfgp_long(p, tok, "rateLimitPerMinute", &j->rate_limit_per_minute, 0, 1000000))
 		return -1;
 	if (!j->join)
-		return FAIL_AT(p, "join", "required");
+		return srv_cfgp_fail_at(p, "join", "required");
 	if (!j->id_field && srv_set_str(&j->id_field, "id"))
 		return srv_cfgp_fail(p, "out of memory");
 	if ((c = base_json_obj_get(p->doc, tok, "confirm")) >= 0) {
@@ -329,20 +310,20 @@ static int check_event_names(srv_cfgp *p, srv_config_rooms *r)
 			srv_cfgp_push(p, "joinEvents");
 			srv_cfgp_index(p, i);
 			if (sio_event_reserved(ev[a], strlen(ev[a])))
-				return FAIL_AT(p, a ? "leave" : "join",
-				               "\"%s\" is reserved "
-				               "by socket.io",
-				               ev[a]);
+				return srv_cfgp_fail_at(p, a ? "leave" : "join",
+				                        "\"%s\" is reserved "
+				                        "by socket.io",
+				                        ev[a]);
 			for (size_t k = 0; k <= i; k++) {
 				const srv_join_event *o = &r->joins[k];
 
 				if ((k < i && (!strcmp(o->join, ev[a]) ||
 				               (o->leave && !strcmp(o->leave, ev[a])))) ||
 				    (k == i && a == 1 && !strcmp(o->join, ev[a])))
-					return FAIL_AT(p, a ? "leave" : "join",
-					               "\"%s\" is already "
-					               "used by another join/leave event",
-					               ev[a]);
+					return srv_cfgp_fail_at(p, a ? "leave" : "join",
+					                        "\"%s\" is already "
+					                        "used by another join/leave event",
+					                        ev[a]);
 			}
 			srv_cfgp_pop(p, old);
 		}
@@ -420,7 +401,7 @@ static int parse_fan_in(srv_cfgp *p, int obj, srv_config_rooms *r)
 		if (srv_cfgp_strv(p, v, f->glob, &f->rooms))
 			return -1;
 		if (f->rooms.n == 0)
-			return FAIL_AT(p, f->glob, "expected a non-empty array of rooms");
+			return srv_cfgp_fail_at(p, f->glob, "expected a non-empty array of rooms");
 	}
 	srv_cfgp_pop(p, old);
 	return 0;
@@ -471,9 +452,9 @@ static int parse_throttle(srv_cfgp *p, int tok, void *x)
 	    srv_cfgp_strv(p, tok, "events", &t->events))
 		return -1;
 	if (!t->rooms)
-		return FAIL_AT(p, "rooms", "required");
+		return srv_cfgp_fail_at(p, "rooms", "required");
 	if (!t->interval_ms)
-		return FAIL_AT(p, "intervalMs", "required");
+		return srv_cfgp_fail_at(p, "intervalMs", "required");
 	return 0;
 }
 
@@ -505,7 +486,7 @@ int srv_cfgp_replies(srv_cfgp *p, int tok, srv_config *cfg)
 		return -1;
 	for (size_t i = 0; i < cfg->replies.n; i++)
 		if (sio_event_reserved(cfg->replies.v[i].key, strlen(cfg->replies.v[i].key)))
-			return FAIL_AT(p, cfg->replies.v[i].key, "reserved by socket.io");
+			return srv_cfgp_fail_at(p, cfg->replies.v[i].key, "reserved by socket.io");
 	return 0;
 }
 
