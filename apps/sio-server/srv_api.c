@@ -1,98 +1,18 @@
-/* srv_api.c - the HTTP API's routing, envelope, credentials and URL
- * decoding (see srv_api.h); the endpoints are in srv_api_stats.c and
- * srv_api_broadcast.c. */
+/* srv_api.c - the HTTP API's router (see srv_api.h): a table of routes,
+ * each with its method, whether it needs credentials, and its endpoint
+ * (srv_api_endpoints.h); the check of those credentials; the copy of a
+ * path value. It calls down into the endpoints and into srv_api_req.c
+ * (the answers); neither calls back. */
 #include "srv_api.h"
 
 #include "base/json.h"
+#include "srv_api_endpoints.h"
+#include "srv_api_req.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
-
-/* ---- envelope ---------------------------------------------------------------- */
-
-/* "2026-01-02T03:04:05.678Z", like JavaScript's Date#toISOString */
-static void iso_now(char *buf, size_t cap)
-{
-	struct timeval tv;
-	struct tm tm;
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, cap - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
-}
-
-/* The caller's X-Request-Id (kept when it is a short token, so a request can
- * be followed through a proxy's logs), or "req-<ms hex>-<seq>". */
-static void request_id(srv_api *api, const eio_request *info, char *out, size_t cap)
-{
-	const char *h = eio_request_header(info, "x-request-id");
-	size_t n = h ? strlen(h) : 0;
-	if (n > 0 && n <= 64 && n < cap &&
-	    strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == n) {
-		memcpy(out, h, n + 1);
-		return;
-	}
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	snprintf(out, cap, "req-%llx-%llu",
-	         (unsigned long long)tv.tv_sec * 1000 + (unsigned long long)tv.tv_usec / 1000,
-	         ++api->seq);
-}
-
-static void send_envelope(srv_api_req *r, int status, const char *data, size_t len,
-                          const char *code, const char *message)
-{
-	base_buf b = BASE_BUF_INIT;
-	base_jsonw w;
-	char ts[40];
-	iso_now(ts, sizeof(ts));
-	base_jsonw_init(&w, &b);
-	base_jsonw_object_begin(&w);
-	base_jsonw_key(&w, "success", 7);
-	base_jsonw_bool(&w, data != NULL);
-	if (data) {
-		base_jsonw_key(&w, "data", 4);
-		base_jsonw_raw(&w, data, len);
-	} else {
-		base_jsonw_key(&w, "error", 5);
-		base_jsonw_object_begin(&w);
-		base_jsonw_key(&w, "code", 4);
-		base_jsonw_str(&w, code, strlen(code));
-		base_jsonw_key(&w, "message", 7);
-		base_jsonw_str(&w, message, strlen(message));
-		base_jsonw_object_end(&w);
-	}
-	base_jsonw_key(&w, "meta", 4);
-	base_jsonw_object_begin(&w);
-	base_jsonw_key(&w, "timestamp", 9);
-	base_jsonw_str(&w, ts, strlen(ts));
-	base_jsonw_key(&w, "requestId", 9);
-	base_jsonw_str(&w, r->request_id, strlen(r->request_id));
-	base_jsonw_object_end(&w);
-	base_jsonw_object_end(&w);
-	srv_metrics_http(r->api->metrics, base_jsonw_error(&w) ? 500 : status);
-	if (base_jsonw_error(&w))
-		eio_http_reply(r->req, 500, "application/json",
-		               "{\"success\":false,\"error\":{\"code\":\"INTERNAL\","
-		               "\"message\":\"out of memory\"}}",
-		               65);
-	else
-		eio_http_reply(r->req, status, "application/json; charset=utf-8", b.data, b.len);
-	base_buf_free(&b);
-}
-
-void srv_api_ok(srv_api_req *r, int status, const char *data, size_t len)
-{
-	send_envelope(r, status, data, len, NULL, NULL);
-}
-
-void srv_api_fail(srv_api_req *r, int status, const char *code, const char *message)
-{
-	send_envelope(r, status, NULL, 0, code, message);
-}
 
 /* ---- credentials ------------------------------------------------------------- */
 
@@ -117,7 +37,9 @@ static bool is_api_key(const srv_config *cfg, const char *given, size_t glen)
 	return ok;
 }
 
-int srv_api_authorize(srv_api_req *r)
+/* 0 when the request carries an API key or an admin token; otherwise the
+ * 401/403 answer is sent and -1 returned. */
+static int authorize(srv_api_req *r)
 {
 	const srv_config *cfg = r->api->cfg;
 	const eio_request *info = eio_http_request_info(r->req);
@@ -167,23 +89,25 @@ int srv_api_authorize(srv_api_req *r)
 	return 0;
 }
 
-/* ---- path segments ---------------------------------------------------------- */
-
-/* libwebsockets' URI parser percent-decodes the path in place before any
- * handler sees it (%2F included): a segment is only copied and checked. */
-char *srv_api_segment(const char *s, size_t n)
-{
-	if (!base_json_utf8_valid(s, n))
-		return NULL;
-	char *out = malloc(n + 1);
-	if (out) {
-		memcpy(out, s, n);
-		out[n] = '\0';
-	}
-	return out;
-}
-
 /* ---- routing ----------------------------------------------------------------- */
+
+/* The routes under cfg->api.prefix. A path ending in '/' takes a value: the
+ * rest of the URL path, non-empty, so a room whose encoded name held %2F
+ * (decoded to '/' by libwebsockets) is still one value. */
+static const struct route {
+	const char *method;
+	const char *path;
+	bool needs_key; /* an API key or an admin token */
+	bool on_alias;  /* also served under cfg->api.aliases */
+	srv_api_endpoint *endpoint;
+} routes[] = {
+	{ "GET", "/health", false, true, srv_api_health },
+	{ "GET", "/stats", true, true, srv_api_stats },
+	{ "POST", "/broadcast", true, false, srv_api_broadcast_all },
+	{ "POST", "/broadcast/user/", true, false, srv_api_broadcast_user },
+	{ "POST", "/broadcast/room/", true, false, srv_api_broadcast_room },
+	{ "GET", "/rooms/", true, false, srv_api_room },
+};
 
 /* If path is base or under it, the rest ("" or "/..."), else NULL. base may
  * end with '/'. */
@@ -198,21 +122,20 @@ static const char *under(const char *path, size_t plen, const char *base, size_t
 	return path + b;
 }
 
-static bool is(const char *rest, size_t n, const char *route)
+/* rest matches the route's path: exactly, or with a non-empty value after
+ * a path that ends in '/' (then *value and *vlen get it). */
+static bool matches(const char *rest, size_t n, const char *path, const char **value, size_t *vlen)
 {
-	return n == strlen(route) && !strncmp(rest, route, n);
-}
+	size_t k = strlen(path);
 
-/* rest == route + a non-empty value: the value, else NULL. The value runs
- * to the end of the path, so a room whose encoded name held %2F (decoded to
- * '/' by libwebsockets) is still one value. */
-static const char *param(const char *rest, size_t n, const char *route, size_t *slen)
-{
-	size_t k = strlen(route);
-	if (n <= k || strncmp(rest, route, k))
-		return NULL;
-	*slen = n - k;
-	return rest + k;
+	*value = NULL;
+	if (path[k - 1] != '/')
+		return n == k && !strncmp(rest, path, n);
+	if (n <= k || strncmp(rest, path, k))
+		return false;
+	*value = rest + k;
+	*vlen = n - k;
+	return true;
 }
 
 static bool method_ok(srv_api_req *r, const char *want)
@@ -226,68 +149,56 @@ static bool method_ok(srv_api_req *r, const char *want)
 	return false;
 }
 
-/* A route with a :param: copy it, then check the method and credentials. */
-static void with_param(srv_api_req *r, const char *method, const char *seg, size_t n, int kind)
+/* Check the method, then the credentials, then the value (libwebsockets'
+ * URI parser has percent-decoded the path in place, %2F included, so a
+ * value is only copied and checked), then call the endpoint. */
+static void dispatch(srv_api_req *r, const char *method, bool needs_key, srv_api_endpoint *fn,
+                     const char *value, size_t vlen)
 {
-	if (!method_ok(r, method) || srv_api_authorize(r))
+	char *v = NULL;
+
+	if (!method_ok(r, method) || (needs_key && authorize(r)))
 		return;
-	char *v = srv_api_segment(seg, n);
-	if (!v) {
+	if (value && (!base_json_utf8_valid(value, vlen) || !(v = strndup(value, vlen)))) {
 		srv_api_fail(r, 400, "BAD_REQUEST", "Invalid UTF-8 in the URL");
 		return;
 	}
-	if (kind == 'g')
-		srv_api_room(r, v);
-	else
-		srv_api_broadcast(r, kind, v);
+	fn(r, v);
 	free(v);
 }
 
 static void route_api(srv_api_req *r, const char *rest, size_t n, bool alias)
 {
-	const char *seg;
-	size_t slen;
+	const char *value;
+	size_t vlen = 0;
+
 	if (n > 1 && rest[n - 1] == '/')
 		n--; /* "/stats/" as "/stats" */
-	if (is(rest, n, "/health")) {
-		if (method_ok(r, "GET"))
-			srv_api_health(r);
-	} else if (is(rest, n, "/stats")) {
-		if (method_ok(r, "GET") && !srv_api_authorize(r))
-			srv_api_stats(r);
-	} else if (alias) {
-		srv_api_fail(r, 404, "NOT_FOUND", "Not found");
-	} else if (is(rest, n, "/broadcast")) {
-		if (method_ok(r, "POST") && !srv_api_authorize(r))
-			srv_api_broadcast(r, 'a', NULL);
-	} else if ((seg = param(rest, n, "/broadcast/user/", &slen))) {
-		with_param(r, "POST", seg, slen, 'u');
-	} else if ((seg = param(rest, n, "/broadcast/room/", &slen))) {
-		with_param(r, "POST", seg, slen, 'r');
-	} else if ((seg = param(rest, n, "/rooms/", &slen))) {
-		with_param(r, "GET", seg, slen, 'g');
-	} else {
-		srv_api_fail(r, 404, "NOT_FOUND", "Not found");
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+		const struct route *rt = &routes[i];
+
+		if ((!alias || rt->on_alias) && matches(rest, n, rt->path, &value, &vlen)) {
+			dispatch(r, rt->method, rt->needs_key, rt->endpoint, value, vlen);
+			return;
+		}
 	}
+	srv_api_fail(r, 404, "NOT_FOUND", "Not found");
 }
 
 static void on_http(eio_http_request *req, void *user)
 {
 	srv_api *api = user;
 	const srv_config *cfg = api->cfg;
-	const eio_request *info = eio_http_request_info(req);
-	const char *url = eio_request_url(info);
+	const char *url = eio_request_url(eio_http_request_info(req));
 	size_t plen = strcspn(url, "?#"), rlen;
 	const char *rest;
-	srv_api_req r = { api, req, "" };
+	srv_api_req r;
 
-	request_id(api, info, r.request_id, sizeof(r.request_id));
+	srv_api_req_init(&r, api, req);
 	if (cfg->metrics.enabled && api->metrics &&
 	    (rest = under(url, plen, cfg->metrics.path, &rlen)) &&
 	    (rlen == 0 || (rlen == 1 && rest[0] == '/'))) {
-		if (method_ok(&r, "GET") &&
-		    (!cfg->metrics.require_api_key || !srv_api_authorize(&r)))
-			srv_api_metrics(&r);
+		dispatch(&r, "GET", cfg->metrics.require_api_key, srv_api_metrics, NULL, 0);
 		return;
 	}
 	if (cfg->api.enabled) {

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-/* bytes of an event name (srv_api.h has the same definition) */
+/* bytes of an event name */
 #define SRV_API_MAX_EVENT_LEN 256
 
 typedef struct srv_api_body {

@@ -16,8 +16,9 @@
  * when the throttle deferred it to the end of the interval, 202 with
  * {..., recipientCount: 0, throttled: true}.
  */
-#include "srv_api.h"
 #include "srv_api_body.h"
+#include "srv_api_endpoints.h"
+#include "srv_api_req.h"
 #include "srv_rooms.h"
 
 #include "base/json.h"
@@ -72,14 +73,11 @@ static void answer(srv_api_req *r, const srv_api_body *bd, int kind, const char 
 		base_jsonw_bool(&w, 1);
 	}
 	base_jsonw_object_end(&w);
-	if (base_jsonw_error(&w))
-		srv_api_fail(r, 500, "INTERNAL", "out of memory");
-	else
-		srv_api_ok(r, res->throttled ? 202 : 200, b.data, b.len);
-	base_buf_free(&b);
+	srv_api_ok_json(r, res->throttled ? 202 : 200, &b, &w);
 }
 
-void srv_api_broadcast(srv_api_req *r, int kind, const char *arg)
+/* kind 'a' (all), 'u' (user; arg the user id), 'r' (room; arg the room) */
+static void broadcast(srv_api_req *r, int kind, const char *arg)
 {
 	const srv_config *cfg = r->api->cfg;
 	srv_api_body bd = SRV_API_BODY_INIT;
@@ -113,4 +111,19 @@ void srv_api_broadcast(srv_api_req *r, int kind, const char *arg)
 			answer(r, &bd, kind, arg, room, &res);
 	}
 	srv_api_body_free(&bd);
+}
+
+void srv_api_broadcast_all(srv_api_req *r, const char *value)
+{
+	broadcast(r, 'a', value);
+}
+
+void srv_api_broadcast_user(srv_api_req *r, const char *value)
+{
+	broadcast(r, 'u', value);
+}
+
+void srv_api_broadcast_room(srv_api_req *r, const char *value)
+{
+	broadcast(r, 'r', value);
 }

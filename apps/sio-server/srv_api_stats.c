@@ -3,26 +3,20 @@
  * members, and the Prometheus text. Lists are capped at
  * SRV_API_MAX_LISTED entries ("truncated": true says more exist), so an
  * answer stays bounded however many rooms clients create. */
-#include "srv_api.h"
+#include "srv_api_endpoints.h"
+#include "srv_api_req.h"
 
 #include "base/json.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static void finish(srv_api_req *r, base_buf *b, base_jsonw *w)
-{
-	if (base_jsonw_error(w))
-		srv_api_fail(r, 500, "INTERNAL", "out of memory");
-	else
-		srv_api_ok(r, 200, b->data, b->len);
-	base_buf_free(b);
-}
-
-void srv_api_health(srv_api_req *r)
+void srv_api_health(srv_api_req *r, const char *value)
 {
 	base_buf b = BASE_BUF_INIT;
 	base_jsonw w;
+
+	(void)value;
 	base_jsonw_init(&w, &b);
 	base_jsonw_object_begin(&w);
 	base_jsonw_key(&w, "status", 6);
@@ -30,7 +24,7 @@ void srv_api_health(srv_api_req *r)
 	base_jsonw_key(&w, "uptimeSeconds", 13);
 	base_jsonw_int64(&w, (int64_t)(time(NULL) - r->api->started));
 	base_jsonw_object_end(&w);
-	finish(r, &b, &w);
+	srv_api_ok_json(r, 200, &b, &w);
 }
 
 /* ---- stats ------------------------------------------------------------------- */
@@ -79,11 +73,13 @@ static void stats_nsp(sio_namespace *nsp, void *u)
 
 /* {connections, engineConnections, rooms, uptimeSeconds,
  *  namespaces: {"/": {connections, rooms: {name: members}, roomCount}}} */
-void srv_api_stats(srv_api_req *r)
+void srv_api_stats(srv_api_req *r, const char *value)
 {
 	base_buf b = BASE_BUF_INIT;
 	base_jsonw w;
 	stats_walk s = { &w, 0, 0, 0, 0 };
+
+	(void)value;
 	base_jsonw_init(&w, &b);
 	base_jsonw_object_begin(&w);
 	base_jsonw_key(&w, "namespaces", 10);
@@ -99,7 +95,7 @@ void srv_api_stats(srv_api_req *r)
 	base_jsonw_key(&w, "uptimeSeconds", 13);
 	base_jsonw_int64(&w, (int64_t)(time(NULL) - r->api->started));
 	base_jsonw_object_end(&w);
-	finish(r, &b, &w);
+	srv_api_ok_json(r, 200, &b, &w);
 }
 
 /* ---- one room ---------------------------------------------------------------- */
@@ -147,16 +143,18 @@ void srv_api_room(srv_api_req *r, const char *room)
 		base_jsonw_bool(&w, 1);
 	}
 	base_jsonw_object_end(&w);
-	finish(r, &b, &w);
+	srv_api_ok_json(r, 200, &b, &w);
 }
 
 /* ---- metrics ----------------------------------------------------------------- */
 
-void srv_api_metrics(srv_api_req *r)
+void srv_api_metrics(srv_api_req *r, const char *value)
 {
 	size_t len = 0;
-	char *text = srv_metrics_render(r->api->metrics, &len);
-	if (!text) {
+	char *text;
+
+	(void)value;
+	if (!(text = srv_metrics_render(r->api->metrics, &len))) {
 		srv_api_fail(r, 500, "INTERNAL", "out of memory");
 		return;
 	}

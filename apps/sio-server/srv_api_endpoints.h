@@ -1,0 +1,25 @@
+/* srv_api_endpoints.h - the HTTP API's endpoints, which the router's table
+ * in srv_api.c names (the paths, methods and credentials are there).
+ *
+ * Every endpoint has the same shape: it answers r (srv_api_req.h) and is
+ * called with the route's path value (percent-decoded, valid UTF-8,
+ * non-empty) or NULL for a route without one.
+ */
+#ifndef SRV_API_ENDPOINTS_H
+#define SRV_API_ENDPOINTS_H
+
+#include "srv_api_req.h"
+
+typedef void srv_api_endpoint(srv_api_req *r, const char *value);
+
+/* srv_api_stats.c */
+srv_api_endpoint srv_api_health;  /* GET /health */
+srv_api_endpoint srv_api_stats;   /* GET /stats */
+srv_api_endpoint srv_api_room;    /* GET /rooms/:room */
+srv_api_endpoint srv_api_metrics; /* GET cfg->metrics.path */
+/* srv_api_broadcast.c */
+srv_api_endpoint srv_api_broadcast_all;  /* POST /broadcast */
+srv_api_endpoint srv_api_broadcast_user; /* POST /broadcast/user/:userId */
+srv_api_endpoint srv_api_broadcast_room; /* POST /broadcast/room/:room */
+
+#endif
