@@ -47,13 +47,19 @@ static int fail(int *status, const char **code, const char **message, int st, co
 	return -1;
 }
 
-static int parse(const char *js, size_t len, const char *content_type, size_t max_len,
-                 srv_api_body *out, int *status, const char **code, const char **message)
+/* No event, no data; the document's memory is kept for reuse. */
+static void clear(srv_api_body *out)
 {
-	free(out->event); /* the result of an earlier call on out */
+	free(out->event);
 	out->event = NULL;
 	out->data = NULL;
 	out->data_len = 0;
+}
+
+static int parse(const char *js, size_t len, const char *content_type, size_t max_len,
+                 srv_api_body *out, int *status, const char **code, const char **message)
+{
+	clear(out); /* the result of an earlier call on out */
 	if (!json_content_type(content_type))
 		return fail(status, code, message, 415, "UNSUPPORTED_MEDIA_TYPE",
 		            "Content-Type must be application/json");
@@ -108,10 +114,7 @@ int srv_api_body_parse(const char *js, size_t len, const char *content_type, siz
 {
 	if (parse(js, len, content_type, max_len, out, status, code, message) == 0)
 		return 0;
-	free(out->event); /* a refused body has no event or data */
-	out->event = NULL;
-	out->data = NULL;
-	out->data_len = 0;
+	clear(out); /* a refused body has no event or data */
 	return -1;
 }
 

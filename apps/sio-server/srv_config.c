@@ -149,7 +149,7 @@ static int apply(srv_config *cfg, enum setting which, const char *v, const char 
                  size_t errlen)
 {
 	const char *why;
-	long x;
+	long x, max;
 
 	switch (which) {
 	case S_PORT:
@@ -167,20 +167,15 @@ static int apply(srv_config *cfg, enum setting which, const char *v, const char 
 		return srv_cfg_set_path(cfg, v) ? base_errf(err, errlen, "out of memory") : 0;
 	case S_PING_INTERVAL:
 	case S_PING_TIMEOUT:
-		if (parse_num(v, 1, SRV_CONFIG_MAX_MS, &x))
-			return base_errf(err, errlen,
-			                 "%s: expected an integer from 1 to %ld, "
-			                 "got \"%s\"",
-			                 name, SRV_CONFIG_MAX_MS, v);
-		*(which == S_PING_INTERVAL ? &cfg->ping_interval : &cfg->ping_timeout) = x;
-		return 0;
 	case S_MAX_BUFFER:
-		if (parse_num(v, 1, 1L << 30, &x))
+		max = which == S_MAX_BUFFER ? 1L << 30 : SRV_CONFIG_MAX_MS;
+		if (parse_num(v, 1, max, &x))
 			return base_errf(err, errlen,
-			                 "%s: expected an integer from 1 to %ld, "
-			                 "got \"%s\"",
-			                 name, 1L << 30, v);
-		cfg->max_http_buffer_size = x;
+			                 "%s: expected an integer from 1 to %ld, got \"%s\"", name,
+			                 max, v);
+		*(which == S_PING_INTERVAL  ? &cfg->ping_interval
+		  : which == S_PING_TIMEOUT ? &cfg->ping_timeout
+		                            : &cfg->max_http_buffer_size) = x;
 		return 0;
 	case S_CORS:
 		return set_origins(cfg, v, name, err, errlen);

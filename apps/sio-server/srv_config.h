@@ -284,6 +284,9 @@ int srv_cfgp_fail_at(srv_cfgp *p, const char *key, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 size_t srv_cfgp_push(srv_cfgp *p, const char *key); /* returns old length */
 size_t srv_cfgp_index(srv_cfgp *p, size_t i);
+/* The value of key in obj, with key pushed (*old for srv_cfgp_pop); -1,
+ * nothing pushed, when obj has no such key. */
+int srv_cfgp_enter(srv_cfgp *p, int obj, const char *key, size_t *old);
 void srv_cfgp_pop(srv_cfgp *p, size_t old);
 const char *srv_cfgp_type_name(int base_json_type);
 int srv_cfgp_expect(srv_cfgp *p, int tok, int base_json_type);

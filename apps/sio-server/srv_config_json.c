@@ -136,6 +136,15 @@ size_t srv_cfgp_push(srv_cfgp *p, const char *key)
 	return push_text(p, ".", key);
 }
 
+int srv_cfgp_enter(srv_cfgp *p, int obj, const char *key, size_t *old)
+{
+	int v = base_json_obj_get(p->doc, obj, key);
+
+	if (v >= 0)
+		*old = srv_cfgp_push(p, key);
+	return v;
+}
+
 size_t srv_cfgp_index(srv_cfgp *p, size_t i)
 {
 	char buf[32];
@@ -242,12 +251,11 @@ static int dup_string(srv_cfgp *p, int tok, char **out)
 
 int srv_cfgp_str(srv_cfgp *p, int obj, const char *key, char **out)
 {
-	int v = base_json_obj_get(p->doc, obj, key), rc;
+	int v, rc;
 	size_t old;
 
-	if (v < 0)
+	if ((v = srv_cfgp_enter(p, obj, key, &old)) < 0)
 		return 0;
-	old = srv_cfgp_push(p, key);
 	rc = dup_string(p, v, out);
 	srv_cfgp_pop(p, old);
 	return rc;
@@ -255,12 +263,11 @@ int srv_cfgp_str(srv_cfgp *p, int obj, const char *key, char **out)
 
 int srv_cfgp_bool(srv_cfgp *p, int obj, const char *key, bool *out)
 {
-	int v = base_json_obj_get(p->doc, obj, key);
+	int v;
 	size_t old;
 
-	if (v < 0)
+	if ((v = srv_cfgp_enter(p, obj, key, &old)) < 0)
 		return 0;
-	old = srv_cfgp_push(p, key);
 	if (srv_cfgp_expect(p, v, BASE_JSON_TRUE))
 		return -1;
 	srv_cfgp_pop(p, old);
@@ -270,14 +277,13 @@ int srv_cfgp_bool(srv_cfgp *p, int obj, const char *key, bool *out)
 
 int srv_cfgp_long(srv_cfgp *p, int obj, const char *key, long *out, long min, long max)
 {
-	int v = base_json_obj_get(p->doc, obj, key);
+	int v;
 	int64_t x;
 	size_t old, n;
 	const char *raw;
 
-	if (v < 0)
+	if ((v = srv_cfgp_enter(p, obj, key, &old)) < 0)
 		return 0;
-	old = srv_cfgp_push(p, key);
 	if (srv_cfgp_expect(p, v, BASE_JSON_NUMBER))
 		return -1;
 	raw = base_json_raw(p->doc, v, &n);
@@ -292,14 +298,13 @@ int srv_cfgp_long(srv_cfgp *p, int obj, const char *key, long *out, long min, lo
 /* An array of non-empty strings; replaces *out. */
 int srv_cfgp_strv(srv_cfgp *p, int obj, const char *key, srv_strv *out)
 {
-	int v = base_json_obj_get(p->doc, obj, key), e;
+	int v, e;
 	base_json_iter it;
 	size_t old, i = 0;
 	srv_strv nv = { NULL, 0 };
 
-	if (v < 0)
+	if ((v = srv_cfgp_enter(p, obj, key, &old)) < 0)
 		return 0;
-	old = srv_cfgp_push(p, key);
 	if (srv_cfgp_expect(p, v, BASE_JSON_ARRAY))
 		return -1;
 	base_json_iter_init(p->doc, v, &it);
@@ -327,12 +332,11 @@ int srv_cfgp_strv(srv_cfgp *p, int obj, const char *key, srv_strv *out)
 int srv_cfgp_reply(srv_cfgp *p, int obj, const char *key, srv_reply *out)
 {
 	static const char *const keys[] = { "event", "code", "message", "valueKey", NULL };
-	int v = base_json_obj_get(p->doc, obj, key), rc;
+	int v, rc;
 	size_t old;
 
-	if (v < 0)
+	if ((v = srv_cfgp_enter(p, obj, key, &old)) < 0)
 		return 0;
-	old = srv_cfgp_push(p, key);
 	rc = srv_cfgp_object(p, v, keys) || srv_cfgp_str(p, v, "event", &out->event) ||
 	                     srv_cfgp_str(p, v, "code", &out->code) ||
 	                     srv_cfgp_str(p, v, "message", &out->message) ||
@@ -596,12 +600,11 @@ static int parse_api(srv_cfgp *p, int obj, srv_config *cfg)
 static int parse_section(srv_cfgp *p, int root, const char *key,
                          int (*fn)(srv_cfgp *, int, srv_config *), srv_config *cfg)
 {
-	int v = base_json_obj_get(p->doc, root, key);
+	int v;
 	size_t old;
 
-	if (v < 0)
+	if ((v = srv_cfgp_enter(p, root, key, &old)) < 0)
 		return 0;
-	old = srv_cfgp_push(p, key);
 	if (fn(p, v, cfg))
 		return -1;
 	srv_cfgp_pop(p, old);

@@ -148,12 +148,11 @@ static int kvv_tok(srv_cfgp *p, int tok, srv_kvv *out, int numbers)
 
 static int kvv_key(srv_cfgp *p, int obj, const char *key, srv_kvv *out, int numbers)
 {
-	int v = base_json_obj_get(p->doc, obj, key);
+	int v;
 	size_t old;
 
-	if (v < 0)
+	if ((v = srv_cfgp_enter(p, obj, key, &old)) < 0)
 		return 0;
-	old = srv_cfgp_push(p, key);
 	if (kvv_tok(p, v, out, numbers))
 		return -1;
 	srv_cfgp_pop(p, old);
@@ -338,13 +337,12 @@ static int check_event_names(srv_cfgp *p, srv_config_rooms *r)
 static int parse_list(srv_cfgp *p, int obj, const char *key, void **arr, size_t *n, size_t sz,
                       int (*fn)(srv_cfgp *, int, void *))
 {
-	int v = base_json_obj_get(p->doc, obj, key), e;
+	int v, e;
 	base_json_iter it;
 	size_t old;
 
-	if (v < 0)
+	if ((v = srv_cfgp_enter(p, obj, key, &old)) < 0)
 		return 0;
-	old = srv_cfgp_push(p, key);
 	if (srv_cfgp_expect(p, v, BASE_JSON_ARRAY))
 		return -1;
 	if (base_json_size(p->doc, v) > 0 &&
@@ -377,13 +375,12 @@ static int join_cb(srv_cfgp *p, int t, void *x)
 
 static int parse_fan_in(srv_cfgp *p, int obj, srv_config_rooms *r)
 {
-	int v = base_json_obj_get(p->doc, obj, "fanIn"), val, k;
+	int v, val, k;
 	base_json_iter it;
 	size_t old;
 
-	if (v < 0)
+	if ((v = srv_cfgp_enter(p, obj, "fanIn", &old)) < 0)
 		return 0;
-	old = srv_cfgp_push(p, "fanIn");
 	if (srv_cfgp_object(p, v, NULL))
 		return -1;
 	if (base_json_size(p->doc, v) > 0 &&

@@ -92,10 +92,21 @@ static void announce(srv_presence *p, const sio_socket *skip, const char *event,
 	sio_out_free(o);
 }
 
-void srv_presence_on_connection(srv_presence *p, sio_socket *s)
+/* The socket's user when presence is on and the user has an id (the key
+ * of the count), else NULL: nothing to count. */
+static const srv_user *tracked_user(const srv_presence *p, sio_socket *s)
 {
 	const srv_user *su = srv_user_of(s);
+
 	if (!p || !p->cfg->presence.enabled || !su || !su->user_id)
+		return NULL;
+	return su;
+}
+
+void srv_presence_on_connection(srv_presence *p, sio_socket *s)
+{
+	const srv_user *su = tracked_user(p, s);
+	if (!su)
 		return;
 	pr_user *u = base_map_get(&p->users, su->user_id);
 	if (u) {
@@ -116,8 +127,8 @@ void srv_presence_on_connection(srv_presence *p, sio_socket *s)
 
 void srv_presence_on_disconnect(srv_presence *p, sio_socket *s)
 {
-	const srv_user *su = srv_user_of(s);
-	if (!p || !p->cfg->presence.enabled || !su || !su->user_id)
+	const srv_user *su = tracked_user(p, s);
+	if (!su)
 		return;
 	pr_user *u = base_map_get(&p->users, su->user_id);
 	if (!u || --u->sockets > 0)

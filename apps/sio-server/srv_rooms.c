@@ -114,6 +114,29 @@ static bool room_ok(const srv_rooms *r, const char *room)
 	return strlen(room) <= (size_t)r->cfg->limits.max_room_name_length;
 }
 
+/* A reply's "code" (when it has one) and "message", into an open object:
+ * the shape of both the reply event and a refused ack. */
+static void put_reply(sio_out *o, const srv_reply *rep)
+{
+	if (rep->code) {
+		sio_out_key(o, "code");
+		sio_out_str(o, rep->code);
+	}
+	sio_out_key(o, "message");
+	sio_out_str(o, rep->message ? rep->message : "");
+}
+
+/* key: value, as a JSON number when num (value is then a number's text),
+ * else as a string. */
+static void put_value(sio_out *o, const char *key, const char *value, bool num)
+{
+	sio_out_key(o, key);
+	if (num)
+		sio_out_json(o, value, strlen(value));
+	else
+		sio_out_str(o, value);
+}
+
 void srv_reply_emit(srv_metrics *m, const char *error_kind, sio_socket *s, const srv_reply *rep,
                     const char *value, bool value_num)
 {
@@ -124,19 +147,9 @@ void srv_reply_emit(srv_metrics *m, const char *error_kind, sio_socket *s, const
 	if (!o)
 		return;
 	sio_out_object_begin(o);
-	if (rep->code) {
-		sio_out_key(o, "code");
-		sio_out_str(o, rep->code);
-	}
-	sio_out_key(o, "message");
-	sio_out_str(o, rep->message ? rep->message : "");
-	if (rep->value_key && value) {
-		sio_out_key(o, rep->value_key);
-		if (value_num)
-			sio_out_json(o, value, strlen(value));
-		else
-			sio_out_str(o, value);
-	}
+	put_reply(o, rep);
+	if (rep->value_key && value)
+		put_value(o, rep->value_key, value, value_num);
 	sio_out_object_end(o);
 	if (sio_emit(s, rep->event, o) == 0)
 		srv_metrics_event_sent(m, rep->event, 1);
@@ -271,21 +284,10 @@ static void ack_result(sio_ack *ack, bool ok, const char *key, const char *id, b
 	sio_out_object_begin(o);
 	sio_out_key(o, "success");
 	sio_out_bool(o, ok);
-	if (ok && key && id) {
-		sio_out_key(o, key);
-		if (num)
-			sio_out_json(o, id, strlen(id));
-		else
-			sio_out_str(o, id);
-	}
-	if (!ok && rep) {
-		if (rep->code) {
-			sio_out_key(o, "code");
-			sio_out_str(o, rep->code);
-		}
-		sio_out_key(o, "message");
-		sio_out_str(o, rep->message ? rep->message : "");
-	}
+	if (ok && key && id)
+		put_value(o, key, id, num);
+	if (!ok && rep)
+		put_reply(o, rep);
 	sio_out_object_end(o);
 	sio_ack_send(ack, o);
 	sio_out_free(o);
