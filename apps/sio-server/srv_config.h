@@ -20,6 +20,10 @@
  *     config: "rooms.fromQuery[0].patern": unknown key (allowed: param, ...)
  *     PORT: not a port number: "abc"
  *     --ping-interval: expected an integer from 1 to 86400000, got "-5"
+ *     config: "x.json": invalid JSON at line 3, column 10
+ *
+ * Messages are formatted by base_errf (base/err.h); the line and column of
+ * a JSON error are where base_json_parse stopped (base/json.h).
  *
  * The result is plain data: nested structs and arrays with counts, every
  * string owned (malloc'd) by the srv_config, freed by srv_config_free.

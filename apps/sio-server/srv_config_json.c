@@ -1,6 +1,6 @@
 /* srv_config_json.c - the JSON walk behind srv_config_load.
  *
- * Typed getters over socketio's strict JSON reader that keep the dotted key
+ * Typed getters over the strict JSON reader (base/json.h) that keep the dotted key
  * path ("rooms.joinEvents[1].authorize") so every configuration error names
  * its key, refuse unknown and duplicate keys (a typo in a config file must
  * fail, not be ignored), and copy strings into owned memory. Also the

@@ -1,5 +1,5 @@
 /* srv_expiry.c - disconnect sockets whose token expired (see srv_expiry.h):
- * a min-heap of deadlines plus an base_map socket id -> node, one uv_timer. */
+ * a min-heap of deadlines plus a base_map socket id -> node, one uv_timer. */
 #include "srv_expiry.h"
 
 #include "srv_auth.h"

@@ -1,5 +1,5 @@
 /* srv_presence.c - per-user socket counts and online/offline events (see
- * srv_presence.h): an base_map keyed by user id. */
+ * srv_presence.h): a base_map keyed by user id. */
 #include "srv_presence.h"
 
 #include "srv_auth.h"

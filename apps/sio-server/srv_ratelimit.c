@@ -1,5 +1,5 @@
 /* srv_ratelimit.c - bounded per-key fixed-window counters (see
- * srv_ratelimit.h): an base_map (keyed hash) for lookups plus a doubly linked
+ * srv_ratelimit.h): a base_map (keyed hash) for lookups plus a doubly linked
  * list of the same entries in window-start order for expiry and eviction.
  * Keys come from clients (user ids, IPs), hence the keyed hash. */
 #include "srv_ratelimit.h"
