@@ -84,6 +84,8 @@ APP_COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard apps/common/
 APPS_WITH_COMMON := eio-echo sio-echo sio-bench-server
 
 LIBS_SO  := $(BUILD)/libengineio.so $(BUILD)/libsocketio.so
+# the names the dynamic linker looks for (the sonames), so that build/ works as a libdir
+SONAME_LINKS := $(LIBS_SO:%=%.$(SOVERSION))
 LIBS_A   := $(BUILD)/libengineio.a $(BUILD)/libsocketio.a
 PC_FILES := $(BUILD)/engineio.pc $(BUILD)/socketio.pc
 # The static link lines of the in-tree programs, one per layer.
@@ -94,7 +96,7 @@ SRV_LINK  := $(SIO_LINK) $(SRV_LIBS)
 
 .PHONY: all deps run test unit bench fuzz install uninstall check-install check-layers \
 	check-exports check-format format clean FORCE
-all: $(LIBS_A) $(LIBS_SO) $(APP_BINS) $(EXAMPLE_BINS) $(TEST_BINS) $(PC_FILES)
+all: $(LIBS_A) $(LIBS_SO) $(SONAME_LINKS) $(APP_BINS) $(EXAMPLE_BINS) $(TEST_BINS) $(PC_FILES)
 
 deps:
 	@sh scripts/install-deps.sh
@@ -142,6 +144,8 @@ $(BUILD)/libengineio.so: $(NET_OBJ) $(EIO_OBJ) $(BUILD)/libbase.a
 $(BUILD)/libsocketio.so: $(SIO_OBJ) $(BUILD)/libbase.a $(BUILD)/libengineio.so
 	$(CC) -shared -Wl,-soname,libsocketio.so.$(SOVERSION) $(LDFLAGS) -o $@ \
 	  $(SIO_OBJ) $(BUILD)/libbase.a -L$(BUILD) -lengineio $(SIO_LIBS)
+$(SONAME_LINKS): %.$(SOVERSION): %
+	ln -sf $(notdir $<) $@
 
 # The .pc files name the install directories: rebuilt when those change.
 $(BUILD)/pc.config: FORCE
@@ -223,7 +227,7 @@ check-layers:
 	@sh scripts/check-layers.sh
 
 # The shared libraries export exactly what the public headers declare.
-check-exports: $(LIBS_SO)
+check-exports: $(LIBS_SO) $(SONAME_LINKS)
 	@sh scripts/check-exports.sh $(BUILD)
 
 # Install into a temporary DESTDIR, build and run a program against it, uninstall.

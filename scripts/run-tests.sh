@@ -87,6 +87,7 @@ done
 
 echo "== build checks"
 run_step check-layers make --no-print-directory check-layers
+run_step check-exports make --no-print-directory check-exports
 
 if [ -d interop/test ]; then
 	echo "== interop tests"
