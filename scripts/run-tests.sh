@@ -86,6 +86,7 @@ for t in build/tests/test_*; do
 done
 
 echo "== build checks"
+run_step check-format make --no-print-directory check-format
 run_step check-layers make --no-print-directory check-layers
 run_step check-exports make --no-print-directory check-exports
 
