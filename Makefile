@@ -237,7 +237,8 @@ check-install: $(LIBS_A) $(LIBS_SO) $(PC_FILES) $(BUILD)/sio-server
 # One C format (.clang-format) for every tracked C file.
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
 check-format:
-	clang-format --dry-run -Werror $(FORMAT_FILES)
+	@clang-format --dry-run -Werror $(FORMAT_FILES)
+	@echo "check-format: ok ($(words $(FORMAT_FILES)) files)"
 format:
 	clang-format -i $(FORMAT_FILES)
 

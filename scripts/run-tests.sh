@@ -89,6 +89,7 @@ echo "== build checks"
 run_step check-format make --no-print-directory check-format
 run_step check-layers make --no-print-directory check-layers
 run_step check-exports make --no-print-directory check-exports
+run_step check-install sh scripts/test-install.sh
 
 if [ -d interop/test ]; then
 	echo "== interop tests"
