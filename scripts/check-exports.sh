@@ -15,7 +15,7 @@
 # Usage: scripts/check-exports.sh [BUILD directory, default build]
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 build=${1:-build}
 
 tmp=$(mktemp -d)

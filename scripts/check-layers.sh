@@ -18,7 +18,7 @@
 # for each violation, and exits 1 if there is any.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	files=$(git ls-files --cached --others --exclude-standard -- '*.c' '*.h' | grep -v '^interop/')

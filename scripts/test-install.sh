@@ -10,7 +10,7 @@
 # install put there is left. Expects the libraries and sio-server to be built.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
