@@ -36,15 +36,16 @@ run_check() {
 	[ "$rc" -eq 0 ] || [ $((f + e)) -gt 0 ] || count 0 1
 }
 
-# A check that passes or fails as a whole (exit status): its last line when it
-# passes, its last 40 lines when it fails.
+# A check that passes or fails as a whole (exit status): its last line (the checks
+# end with "name: ok ...") when it passes, its last 40 lines when it fails.
 run_step() {
 	label=$1
 	shift
 	out=$("$@" 2>&1)
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
-		echo "$label: ok - $(printf '%s\n' "$out" | tail -n 1)"
+		last=$(printf '%s\n' "$out" | tail -n 1)
+		echo "${last:-$label: ok}"
 		count 1 0
 	else
 		printf '%s\n' "$out" | tail -n 40
