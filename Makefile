@@ -3,34 +3,69 @@
 # first run scripts/install-deps.sh, so each works alone on a fresh Debian machine.
 #
 # Layout (every .c is found by wildcard, so adding a file needs no edit here):
-#   engineio/*.c  -> libengineio     socketio/*.c -> libsocketio (links libengineio)
-#   apps/NAME/*.c -> build/NAME      tests/test_*.c -> build/tests/test_*
-#   fuzz/fuzz_*.c -> build-fuzz/fuzz_* (clang -fsanitize=fuzzer)
+#   base/*.c            -> build/libbase.a (private: copied into each library)
+#   net/*.c engineio/*.c -> libengineio     socketio/*.c -> libsocketio (needs libengineio)
+#   apps/NAME/*.c       -> build/NAME      apps/examples/NAME/*.c -> build/examples/NAME
+#   tests/test_*.c      -> build/tests/test_*
+#   fuzz/fuzz_*.c       -> build-fuzz/fuzz_* (clang -fsanitize=fuzzer)
+#
+# Visibility: library objects are compiled with -fvisibility=hidden, so a shared library
+# exports only what its public header marks EIO_EXPORT / SIO_EXPORT (include/sio_export.h;
+# `make check-exports` compares the two). base/ is never exported: libengineio.so and
+# libsocketio.so each link their own hidden copy from build/libbase.a; no base/ type
+# crosses the public API, so the two copies never meet. The static libraries are for
+# the in-tree apps and tests, which also call private functions: libengineio.a holds
+# base/, net/ and engineio/, libsocketio.a holds socketio/ (link it before libengineio.a).
 
-PREFIX   ?= /usr/local
-BUILD    ?= build
-CC       ?= cc
-OPT      ?= -O2
-SAN      ?=
-VERSION  := 0.1.0
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share
+DOCDIR     ?= $(DATADIR)/doc/socketio-c
+EXAMPLEDIR ?= $(DATADIR)/socketio-c/examples
+BUILD      ?= build
+CC         ?= cc
+OPT        ?= -O2
+SAN        ?=
+VERSION    := 0.1.0
+SOVERSION  := 0
 
-PKGS        := libwebsockets libuv libsodium libjwt
-DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -luv -lsodium -ljwt)
-CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
+# What each part links; checked with `nm -u` against what its objects call.
+BASE_PKGS := libuv libsodium
+EIO_PKGS  := libwebsockets libuv libsodium
+SIO_PKGS  := libuv libsodium
+# sio-server alone: libjwt verifies tokens, OpenSSL's PEM reader gives the key's type.
+SRV_PKGS  := libjwt libcrypto
 
+# pkg-config, or the plain -l names before scripts/install-deps.sh has installed it.
+pkg_libs   = $(shell pkg-config --libs $(1) 2>/dev/null || echo $(patsubst lib%,-l%,$(1)))
+DEP_CFLAGS := $(shell pkg-config --cflags $(sort $(EIO_PKGS) $(SRV_PKGS)) 2>/dev/null)
+BASE_LIBS  := $(call pkg_libs,$(BASE_PKGS))
+EIO_LIBS   := $(call pkg_libs,$(EIO_PKGS))
+SIO_LIBS   := $(call pkg_libs,$(SIO_PKGS))
+SRV_LIBS   := $(call pkg_libs,$(SRV_PKGS))
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null || echo -pthread)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
+
+# CFLAGS (optimisation, debug info) may be overridden; the flags every object needs are
+# in ALL_CFLAGS, and the per-directory ones in OBJ_FLAGS (set below for each directory):
+# base/ is included as "base/x.h" everywhere (-I.).
 CFLAGS   ?= $(OPT) -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -fPIC -I. -Iinclude $(DEP_CFLAGS) $(SAN)
+ALL_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -I. $(DEP_CFLAGS) $(SAN) $(OBJ_FLAGS)
 LDFLAGS  += $(SAN)
+LIB_FLAGS := -fPIC -fvisibility=hidden
 
 ifneq ($(SAN),)
-  CFLAGS += -fno-omit-frame-pointer -fno-sanitize-recover=all
+  ALL_CFLAGS += -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
 BASE_SRC := $(sort $(wildcard base/*.c))
 NET_SRC  := $(sort $(wildcard net/*.c))
-EIO_SRC  := $(BASE_SRC) $(NET_SRC) $(sort $(wildcard engineio/*.c))
+EIO_SRC  := $(sort $(wildcard engineio/*.c))
 SIO_SRC  := $(sort $(wildcard socketio/*.c))
+BASE_OBJ := $(BASE_SRC:%.c=$(BUILD)/obj/%.o)
+NET_OBJ  := $(NET_SRC:%.c=$(BUILD)/obj/%.o)
 EIO_OBJ  := $(EIO_SRC:%.c=$(BUILD)/obj/%.o)
 SIO_OBJ  := $(SIO_SRC:%.c=$(BUILD)/obj/%.o)
 # an app is a directory of apps/ with a main.c
@@ -39,18 +74,29 @@ APP_BINS := $(APPS:%=$(BUILD)/%)
 EXAMPLES := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard apps/examples/*/*.c)))))
 EXAMPLE_BINS := $(EXAMPLES:%=$(BUILD)/examples/%)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-# sio-server's modules (all but main.c), linked into its tests tests/test_srv_*.c
-SRV_SRC  := $(filter-out apps/sio-server/main.c,$(wildcard apps/sio-server/*.c))
-SRV_OBJ  := $(SRV_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BINS:= $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# sio-server's modules (all but main.c), linked into its tests tests/test_srv_*.c
+SRV_SRC  := $(filter-out apps/sio-server/main.c,$(sort $(wildcard apps/sio-server/*.c)))
+SRV_OBJ  := $(SRV_SRC:%.c=$(BUILD)/obj/%.o)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+# apps/common/: code shared by the apps (the command-line flags), for the apps that use it.
+APP_COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard apps/common/*.c)))
+APPS_WITH_COMMON := eio-echo sio-echo sio-bench-server
 
-LIBS_A   := $(BUILD)/libsocketio.a $(BUILD)/libengineio.a
-LIB_LINK := $(LIBS_A) $(DEP_LIBS) -lm
+LIBS_SO  := $(BUILD)/libengineio.so $(BUILD)/libsocketio.so
+# the names the dynamic linker looks for (the sonames), so that build/ works as a libdir
+SONAME_LINKS := $(LIBS_SO:%=%.$(SOVERSION))
+LIBS_A   := $(BUILD)/libengineio.a $(BUILD)/libsocketio.a
+PC_FILES := $(BUILD)/engineio.pc $(BUILD)/socketio.pc
+# The static link lines of the in-tree programs, one per layer.
+BASE_LINK := $(BUILD)/libbase.a $(BASE_LIBS)
+EIO_LINK  := $(BUILD)/libengineio.a $(EIO_LIBS)
+SIO_LINK  := $(BUILD)/libsocketio.a $(BUILD)/libengineio.a $(SIO_LIBS) $(EIO_LIBS)
+SRV_LINK  := $(SIO_LINK) $(SRV_LIBS)
 
-.PHONY: all deps run test unit bench fuzz install clean
-all: $(BUILD)/libengineio.a $(BUILD)/libengineio.so $(BUILD)/libsocketio.a \
-     $(BUILD)/libsocketio.so $(APP_BINS) $(EXAMPLE_BINS) $(TEST_BINS) $(BUILD)/engineio.pc $(BUILD)/socketio.pc
+.PHONY: all deps run test unit bench fuzz install uninstall check-install check-layers \
+	check-exports check-format format clean FORCE
+all: $(LIBS_A) $(LIBS_SO) $(SONAME_LINKS) $(APP_BINS) $(EXAMPLE_BINS) $(TEST_BINS) $(PC_FILES)
 
 deps:
 	@sh scripts/install-deps.sh
@@ -65,7 +111,8 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	NODE_ENV=$${NODE_ENV:-development} exec $(BUILD)/sio-server --config $(RUN_CONFIG)
 
-# Everything: unit tests, interop tests, unit tests under ASan+UBSan, a short fuzz run.
+# Everything: unit tests, the build checks, interop tests, unit tests under ASan+UBSan,
+# a short fuzz run.
 test: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/run-tests.sh
@@ -73,58 +120,95 @@ test: deps
 unit: $(TEST_BINS)
 	@for t in $(TEST_BINS); do $$t || exit 1; done
 
+# --- objects: one rule, the flags of each directory in OBJ_FLAGS ---------------------
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/libengineio.a: $(EIO_OBJ)
+$(BUILD)/obj/base/%.o $(BUILD)/obj/net/%.o: OBJ_FLAGS := $(LIB_FLAGS)
+$(BUILD)/obj/engineio/%.o $(BUILD)/obj/socketio/%.o: OBJ_FLAGS := $(LIB_FLAGS) -Iinclude
+$(BUILD)/obj/apps/common/%.o: OBJ_FLAGS := -Iinclude
+$(BUILD)/obj/tests/%.o: OBJ_FLAGS := -Iinclude $(CHECK_CFLAGS)
+
+# --- libraries ------------------------------------------------------------------------
+
+$(BUILD)/libbase.a: $(BASE_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(BUILD)/libengineio.a: $(BASE_OBJ) $(NET_OBJ) $(EIO_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(BUILD)/libsocketio.a: $(SIO_OBJ)
 	@rm -f $@; ar rcs $@ $^
-$(BUILD)/libengineio.so: $(EIO_OBJ)
-	$(CC) -shared -Wl,-soname,libengineio.so.0 $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
-$(BUILD)/libsocketio.so: $(SIO_OBJ) $(BUILD)/libengineio.so
-	$(CC) -shared -Wl,-soname,libsocketio.so.0 $(LDFLAGS) -o $@ $(SIO_OBJ) -L$(BUILD) -lengineio $(DEP_LIBS)
+$(BUILD)/libengineio.so: $(NET_OBJ) $(EIO_OBJ) $(BUILD)/libbase.a
+	$(CC) -shared -Wl,-soname,libengineio.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(EIO_LIBS)
+$(BUILD)/libsocketio.so: $(SIO_OBJ) $(BUILD)/libbase.a $(BUILD)/libengineio.so
+	$(CC) -shared -Wl,-soname,libsocketio.so.$(SOVERSION) $(LDFLAGS) -o $@ \
+	  $(SIO_OBJ) $(BUILD)/libbase.a -L$(BUILD) -lengineio $(SIO_LIBS)
+$(SONAME_LINKS): %.$(SOVERSION): %
+	ln -sf $(notdir $<) $@
 
-# apps/common/: code shared by the apps (the command-line flags), linked into each.
-APP_COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/common/*.c))
-CFLAGS += -Iapps/common
+# The .pc files name the install directories: rebuilt when those change.
+$(BUILD)/pc.config: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(VERSION)' | cmp -s - $@ || \
+	  echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(VERSION)' > $@
+$(BUILD)/%.pc: scripts/%.pc.in $(BUILD)/pc.config
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
+# --- programs -------------------------------------------------------------------------
+
+# What an app links besides its objects (default: libsocketio and libengineio).
+eio-echo_LINK   := $(EIO_LINK)
+sio-bench_LINK  := -pthread
+sio-server_LINK := $(SRV_LINK)
+
+# APP_RULE(dir under apps/, binary, link line): one program and the flags of its objects.
 define APP_RULE
-$(BUILD)/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/$(1)/*.c)) $(APP_COMMON_OBJ) $(LIBS_A)
-	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB_LINK)
-endef
-$(foreach a,$(APPS),$(eval $(call APP_RULE,$(a))))
-
-define EXAMPLE_RULE
-$(BUILD)/examples/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/examples/$(1)/*.c)) $(LIBS_A)
+$(BUILD)/obj/apps/$(1)/%.o: OBJ_FLAGS := -Iinclude $(if $(filter $(1),$(APPS_WITH_COMMON)),-Iapps/common)
+$(2): $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard apps/$(1)/*.c))) \
+      $(if $(filter $(1),$(APPS_WITH_COMMON)),$(APP_COMMON_OBJ)) $(filter %.a,$(3))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB_LINK)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(3)
 endef
-$(foreach a,$(EXAMPLES),$(eval $(call EXAMPLE_RULE,$(a))))
+$(foreach a,$(APPS),$(eval $(call APP_RULE,$(a),$(BUILD)/$(a),$(or $($(a)_LINK),$(SIO_LINK)))))
+$(foreach a,$(EXAMPLES),$(eval $(call APP_RULE,examples/$(a),$(BUILD)/examples/$(a),$(SIO_LINK))))
 
-SRV_TEST_BINS := $(filter $(BUILD)/tests/test_srv_%,$(TEST_BINS))
-LIB_TEST_BINS := $(filter-out $(SRV_TEST_BINS),$(TEST_BINS))
+# A test of layer L (tests/test_L_*.c) links L's library and what is under it;
+# sio-server's tests also link its modules.
+TEST_LINK_base := $(BASE_LINK)
+TEST_LINK_eio  := $(EIO_LINK)
+TEST_LINK_sio  := $(SIO_LINK)
+TEST_LINK_srv  := $(SRV_OBJ) $(SRV_LINK)
+test_layer = $(word 2,$(subst _, ,$(notdir $(1))))
+test_link = $(or $(TEST_LINK_$(call test_layer,$(1))),$(SIO_LINK))
 
-$(LIB_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS_A)
+define TEST_RULE
+$(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(filter %.o %.a,$(2))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$< $(2) $$(CHECK_LIBS)
+endef
+$(foreach t,$(TEST_SRC:tests/%.c=%),$(eval $(call TEST_RULE,$(t),$(call test_link,$(t)))))
+
+# --- libFuzzer targets ----------------------------------------------------------------
+# Built with clang: every library and sio-server source is compiled once with the
+# fuzzer's coverage instrumentation (-fsanitize=fuzzer-no-link) into build-fuzz/obj/, and
+# each target links its own file with all of those objects (as when each target compiled
+# every source itself).
+FUZZ_BUILD  := build-fuzz
+FUZZ_SAN    := -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -I. -Iinclude $(DEP_CFLAGS)
+FUZZ_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(BASE_SRC) $(NET_SRC) $(EIO_SRC) $(SIO_SRC) $(SRV_SRC))
+FUZZ_BINS   := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB_LINK) $(CHECK_LIBS)
+	clang $(FUZZ_CFLAGS) $(FUZZ_SAN) -MMD -MP -c $< -o $@
 
-$(SRV_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SRV_OBJ) $(LIBS_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(SRV_OBJ) $(LIB_LINK) $(CHECK_LIBS)
-
-$(BUILD)/%.pc: scripts/%.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
-
-# libFuzzer targets: built with clang, linked against the library sources directly.
-fuzz:
-	@mkdir -p build-fuzz
-	@for f in $(FUZZ_SRC); do \
-	  n=$$(basename $$f .c); \
-	  clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -I. -Iinclude $(DEP_CFLAGS) \
-	    $$f $(EIO_SRC) $(SIO_SRC) $(SRV_SRC) -o build-fuzz/$$n $(DEP_LIBS) -lm || exit 1; \
-	done
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/fuzz/%.o $(FUZZ_OBJ)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(EIO_LIBS) $(SIO_LIBS) $(SRV_LIBS)
 
 # node socket.io and the C server side by side under build/sio-bench (not part of `test`).
 # bench/bare-polling.c: the long-polling ceiling (no HTTP library), a measuring tool only.
@@ -136,22 +220,87 @@ $(BUILD)/bare-polling: bench/bare-polling.c
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -Wall -Wextra -o $@ $<
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/engineio.h $(DESTDIR)$(PREFIX)/include/
-	-install -m 644 include/socketio.h $(DESTDIR)$(PREFIX)/include/ 2>/dev/null
-	install -m 644 $(BUILD)/libengineio.a $(BUILD)/libsocketio.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/libengineio.so $(DESTDIR)$(PREFIX)/lib/libengineio.so.0
-	ln -sf libengineio.so.0 $(DESTDIR)$(PREFIX)/lib/libengineio.so
-	install -m 755 $(BUILD)/libsocketio.so $(DESTDIR)$(PREFIX)/lib/libsocketio.so.0
-	ln -sf libsocketio.so.0 $(DESTDIR)$(PREFIX)/lib/libsocketio.so
-	for pc in engineio socketio; do \
-	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' scripts/$$pc.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$$pc.pc; \
+# --- checks ---------------------------------------------------------------------------
+
+# No file includes a header of a higher layer or a private header of another layer.
+check-layers:
+	@sh scripts/check-layers.sh
+
+# The shared libraries export exactly what the public headers declare.
+check-exports: $(LIBS_SO) $(SONAME_LINKS)
+	@sh scripts/check-exports.sh $(BUILD)
+
+# Install into a temporary DESTDIR, build and run a program against it, uninstall.
+check-install: $(LIBS_A) $(LIBS_SO) $(PC_FILES) $(BUILD)/sio-server
+	@sh scripts/test-install.sh
+
+# One C format (.clang-format) for every tracked C file.
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
+check-format:
+	@clang-format --dry-run -Werror $(FORMAT_FILES)
+	@echo "check-format: ok ($(words $(FORMAT_FILES)) files)"
+format:
+	clang-format -i $(FORMAT_FILES)
+
+# --- install --------------------------------------------------------------------------
+# The libraries, the public headers, the .pc files, sio-server with its docs and example
+# configurations; not the bench, echo or example programs. DESTDIR is honoured.
+# `make uninstall` removes exactly the files listed here.
+
+PUB_HDRS     := $(sort $(wildcard include/*.h))
+PUB_SUB_HDRS := $(sort $(wildcard include/socketio/*.h))
+SRV_DOCS     := docs/api.md docs/sio-server.md docs/deploy.md
+SRV_DOCS_NGINX := $(sort $(wildcard docs/nginx/*))
+SRV_EXAMPLES := $(sort $(wildcard apps/sio-server/examples/*.json))
+LIB_NAMES    := libengineio libsocketio
+
+INSTALLED := $(PUB_HDRS:include/%=$(INCLUDEDIR)/%) \
+	$(PUB_SUB_HDRS:include/%=$(INCLUDEDIR)/%) \
+	$(LIB_NAMES:%=$(LIBDIR)/%.a) \
+	$(foreach l,$(LIB_NAMES),$(LIBDIR)/$(l).so.$(VERSION) $(LIBDIR)/$(l).so.$(SOVERSION) $(LIBDIR)/$(l).so) \
+	$(PC_FILES:$(BUILD)/%=$(LIBDIR)/pkgconfig/%) \
+	$(BINDIR)/sio-server \
+	$(addprefix $(DOCDIR)/,$(notdir $(SRV_DOCS))) \
+	$(SRV_DOCS_NGINX:docs/%=$(DOCDIR)/%) \
+	$(addprefix $(EXAMPLEDIR)/,$(notdir $(SRV_EXAMPLES)))
+# the directories that are ours alone, deepest first (removed by uninstall)
+OWN_DIRS := $(if $(PUB_SUB_HDRS),$(INCLUDEDIR)/socketio) \
+	$(if $(SRV_DOCS_NGINX),$(DOCDIR)/nginx) $(DOCDIR) $(EXAMPLEDIR) $(DATADIR)/socketio-c
+
+install: $(LIBS_A) $(LIBS_SO) $(PC_FILES) $(BUILD)/sio-server
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR) \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(EXAMPLEDIR)
+	install -m 644 $(PUB_HDRS) $(DESTDIR)$(INCLUDEDIR)/
+ifneq ($(PUB_SUB_HDRS),)
+	install -d $(DESTDIR)$(INCLUDEDIR)/socketio
+	install -m 644 $(PUB_SUB_HDRS) $(DESTDIR)$(INCLUDEDIR)/socketio/
+endif
+	install -m 644 $(LIBS_A) $(DESTDIR)$(LIBDIR)/
+	for l in $(LIB_NAMES); do \
+	  install -m 755 $(BUILD)/$$l.so $(DESTDIR)$(LIBDIR)/$$l.so.$(VERSION) && \
+	  ln -sf $$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$$l.so.$(SOVERSION) && \
+	  ln -sf $$l.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/$$l.so || exit 1; \
 	done
-	install -m 755 $(APP_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(PC_FILES) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 755 $(BUILD)/sio-server $(DESTDIR)$(BINDIR)/
+	install -m 644 $(SRV_DOCS) $(DESTDIR)$(DOCDIR)/
+ifneq ($(SRV_DOCS_NGINX),)
+	install -d $(DESTDIR)$(DOCDIR)/nginx
+	install -m 644 $(SRV_DOCS_NGINX) $(DESTDIR)$(DOCDIR)/nginx/
+endif
+	install -m 644 $(SRV_EXAMPLES) $(DESTDIR)$(EXAMPLEDIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	for d in $(addprefix $(DESTDIR),$(OWN_DIRS)); do \
+	  [ ! -d "$$d" ] || rmdir "$$d" || exit 1; \
+	done
 
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/apps/*/*.d $(BUILD)/obj/apps/examples/*/*.d)
+# Header dependencies: the .d file of every object (written by -MMD).
+ALL_OBJ := $(BASE_OBJ) $(NET_OBJ) $(EIO_OBJ) $(SIO_OBJ) $(SRV_OBJ) $(APP_COMMON_OBJ) \
+	$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/*/*.c apps/examples/*/*.c)) \
+	$(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(FUZZ_OBJ) $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+-include $(sort $(ALL_OBJ:.o=.d))

@@ -47,4 +47,3 @@ int base_buf_append(base_buf *b, const void *p, size_t n)
 	b->len += n;
 	return 0;
 }
-

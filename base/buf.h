@@ -14,7 +14,7 @@ typedef struct base_buf {
 	size_t len, cap;
 } base_buf;
 
-#define BASE_BUF_INIT       \
+#define BASE_BUF_INIT      \
 	{                  \
 		NULL, 0, 0 \
 	}

@@ -1,10 +1,11 @@
 #!/bin/sh
 # run-tests.sh - run every test of the project and end with one summary line.
 #
-# Suites, in order: the Check unit tests; the node interop tests against the C
-# servers; the engine.io, socket.io and sio-server interop tests again with the server
-# under valgrind (leak check); the unit tests rebuilt with AddressSanitizer + UBSan; a short
-# libFuzzer run of every fuzz target. Each suite's own runner prints its
+# Suites, in order: the Check unit tests; the build checks, one test each (make
+# check-format, check-layers, check-exports, and scripts/test-install.sh); the node interop
+# tests against the C servers; the engine.io, socket.io and sio-server interop tests again
+# with the server under valgrind (leak check); the unit tests rebuilt with AddressSanitizer +
+# UBSan; a short libFuzzer run of every fuzz target. Each suite's own runner prints its
 # result; the last line adds them up as "all: N passed, M failed".
 # Expects `make all` to have run (the Makefile's `test` target does that).
 set -u
@@ -33,6 +34,24 @@ run_check() {
 	e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
 	count $((n - f - e)) $((f + e))
 	[ "$rc" -eq 0 ] || [ $((f + e)) -gt 0 ] || count 0 1
+}
+
+# A check that passes or fails as a whole (exit status): its last line (the checks
+# end with "name: ok ...") when it passes, its last 40 lines when it fails.
+run_step() {
+	label=$1
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		last=$(printf '%s\n' "$out" | tail -n 1)
+		echo "${last:-$label: ok}"
+		count 1 0
+	else
+		printf '%s\n' "$out" | tail -n 40
+		echo "$label: FAILED (exit $rc)"
+		count 0 1
+	fi
 }
 
 # node --test with the TAP reporter ends with "# pass N" / "# fail N".
@@ -66,6 +85,12 @@ echo "== unit tests"
 for t in build/tests/test_*; do
 	[ -x "$t" ] && run_check "$t"
 done
+
+echo "== build checks"
+run_step check-format make --no-print-directory check-format
+run_step check-layers make --no-print-directory check-layers
+run_step check-exports make --no-print-directory check-exports
+run_step check-install sh scripts/test-install.sh
 
 if [ -d interop/test ]; then
 	echo "== interop tests"
