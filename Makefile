@@ -14,9 +14,9 @@ OPT      ?= -O2
 SAN      ?=
 VERSION  := 0.1.0
 
-PKGS        := libwebsockets libuv libsodium libjwt
+PKGS        := libwebsockets libuv libsodium libjwt libcrypto
 DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -luv -lsodium -ljwt)
+DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lwebsockets -luv -lsodium -ljwt -lcrypto)
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
 CFLAGS   ?= $(OPT) -g

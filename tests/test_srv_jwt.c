@@ -271,6 +271,91 @@ START_TEST(test_config_refused)
 }
 END_TEST
 
+/* The key checks read the PEM with OpenSSL as libjwt does (docs/jwt.md, "The
+ * key"): every curve but P-256, every RSA size under 2048 bits, other key
+ * types and private keys are refused; what OpenSSL reads, libjwt can use. */
+START_TEST(test_config_keys)
+{
+	size_t n;
+	char *k, *priv;
+
+	k = load("rsa2047.pub.pem", &n);
+	refuse_cfg(SRV_JWT_RS256, k, n, 30, "2047 bits; RS256 needs at least 2048");
+	k = load("ec521.pub.pem", &n);
+	refuse_cfg(SRV_JWT_ES256, k, n, 30, "P-256");
+	k = load("secp256k1.pub.pem", &n);
+	refuse_cfg(SRV_JWT_ES256, k, n, 30, "P-256");
+	k = load("ec384.pub.pem", &n);
+	refuse_cfg(SRV_JWT_RS256, k, n, 30, "EC public key but alg is RS256");
+	/* P-256 spelled out as explicit parameters: OpenSSL names it
+	 * prime256v1, refused all the same */
+	k = load("ec256-explicit.pub.pem", &n);
+	refuse_cfg(SRV_JWT_ES256, k, n, 30, "explicit parameters");
+	k = load("ed25519.pub.pem", &n);
+	refuse_cfg(SRV_JWT_ES256, k, n, 30, "neither RSA nor EC");
+	refuse_cfg(SRV_JWT_RS256, k, n, 30, "neither RSA nor EC");
+	k = load("rsapss.pub.pem", &n); /* RSASSA-PSS only, not rsaEncryption */
+	refuse_cfg(SRV_JWT_RS256, k, n, 30, "neither RSA nor EC");
+	/* a private key, alone or before its public key */
+	priv = load("rsa2048.key.pem", &n);
+	k = fmt("%s%s", priv, rsa_pub);
+	refuse_cfg(SRV_JWT_RS256, k, strlen(k), 30, "private key");
+	k = fmt("%s%s", ec_pub, load("ec256.key.pem", NULL));
+	refuse_cfg(SRV_JWT_ES256, k, strlen(k), 30, "private key");
+	/* a point that is not on the curve: a changed byte of y */
+	k = keep(strdup(ec_pub));
+	char *y = strstr(k, "-----END") - 8;
+	*y = *y == 'A' ? 'B' : 'A';
+	refuse_cfg(SRV_JWT_ES256, k, strlen(k), 30, "SubjectPublicKeyInfo");
+	/* BEGIN must start a line (libjwt could never read this key) */
+	k = fmt("x%s", rsa_pub);
+	refuse_cfg(SRV_JWT_RS256, k, strlen(k), 30, "OpenSSL cannot read the PEM");
+	/* encrypted: refused, never a passphrase prompt */
+	k = fmt("-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\n"
+	        "DEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n%s",
+	        strstr(rsa_pub, "\n") + 1);
+	refuse_cfg(SRV_JWT_RS256, k, strlen(k), 30, "OpenSSL cannot read the PEM");
+	/* '=' inside the body */
+	k = keep(strdup(rsa_pub));
+	strstr(k, "\nMII")[5] = '=';
+	refuse_cfg(SRV_JWT_RS256, k, strlen(k), 30, "not base64");
+}
+END_TEST
+
+/* Keys that are accepted: text around the PEM block is ignored (by OpenSSL,
+ * so by libjwt too), a compressed P-256 point, RSA above 2048 bits (the
+ * signature length follows the modulus). */
+START_TEST(test_config_keys_accepted)
+{
+	srv_jwt_verifier *v;
+	size_t n, pn;
+	char *k, *priv;
+	const char *t;
+
+	k = fmt("comment line\n%strailing garbage\n!!!\n", rsa_pub);
+	v = mkv(SRV_JWT_RS256, k, strlen(k));
+	OK(v, sign(JWT_ALG_RS256, rsa_priv, rsa_priv_len, claims("")));
+	srv_jwt_verifier_free(v);
+
+	k = load("ec256-compressed.pub.pem", &n);
+	v = mkv(SRV_JWT_ES256, k, n);
+	OK(v, sign(JWT_ALG_ES256, ec_priv, ec_priv_len, claims("")));
+	EXPECT(v, sign(JWT_ALG_HS256, k, n, claims("")), SRV_JWT_EALG);
+	srv_jwt_verifier_free(v);
+
+	k = load("rsa3072.pub.pem", &n);
+	priv = load("rsa3072.key.pem", &pn);
+	v = mkv(SRV_JWT_RS256, k, n);
+	t = sign(JWT_ALG_RS256, priv, pn, claims(""));
+	ck_assert_uint_eq(strlen(seg(t, 2)), 512); /* 384 bytes */
+	OK(v, t);
+	/* a 2048-bit signature has the wrong length for this key */
+	t = sign(JWT_ALG_RS256, rsa_priv, rsa_priv_len, claims(""));
+	EXPECT(v, t, SRV_JWT_ESIG);
+	srv_jwt_verifier_free(v);
+}
+END_TEST
+
 START_TEST(test_config_helpers)
 {
 	char *buf = (char *)1;
@@ -742,6 +827,8 @@ static Suite *jwt_suite(void)
 
 	tcase_add_checked_fixture(c, setup, teardown);
 	tcase_add_test(c, test_config_refused);
+	tcase_add_test(c, test_config_keys);
+	tcase_add_test(c, test_config_keys_accepted);
 	tcase_add_test(c, test_config_helpers);
 	suite_add_tcase(s, c);
 

@@ -30,6 +30,10 @@
 
 #include <errno.h>
 #include <jwt.h> /* libjwt */
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,7 +44,9 @@
 #include "base/json.h"
 
 #define MAX_TOKEN_LIMIT (1u << 20) /* largest max_len a config may set */
-#define MAX_SIG_BYTES   2048       /* RSA 16384 bits */
+#define MIN_RSA_BITS    2048       /* RFC 7518 3.3 */
+#define MAX_RSA_BITS    16384      /* OpenSSL's limit for RSA operations */
+#define MAX_SIG_BYTES   (MAX_RSA_BITS / 8)
 
 /* One top-level member of a parsed object, name and string value unescaped
  * and NUL-terminated in the index's arena. Sorted by name. */
@@ -138,124 +144,110 @@ static long b64_decode(const char *s, size_t n, unsigned char *out, bool url)
 	return (long)o;
 }
 
-/* ---- public key check: a DER walk of SubjectPublicKeyInfo ------------------ */
+/* ---- public key check: OpenSSL's PEM reader, as libjwt uses it -------------- */
 
-struct der {
-	const unsigned char *p, *end;
-};
-
-/* Take the next element, which must have the given tag, into val. */
-static int der_get(struct der *d, unsigned char tag, struct der *val)
+/* An encrypted PEM is refused instead of OpenSSL asking for a passphrase on
+ * the terminal, which its default callback does (libjwt passes none). */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
-	size_t len = 0;
-	int k;
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
 
-	if (d->end - d->p < 2 || d->p[0] != tag)
-		return -1;
-	d->p++;
-	if (*d->p < 0x80) {
-		len = *d->p++;
-	} else {
-		k = *d->p++ & 0x7f;
-		if (k == 0 || k > 3)
-			return -1;
-		while (k--) {
-			if (d->p == d->end)
-				return -1;
-			len = (len << 8) | *d->p++;
-		}
-	}
-	if ((size_t)(d->end - d->p) < len)
-		return -1;
-	val->p = d->p;
-	val->end = d->p + len;
-	d->p += len;
+/* The key exactly as libjwt will read it at every verification:
+ * PEM_read_bio_PUBKEY over the whole text (docs/jwt.md, "The key"). */
+static EVP_PKEY *read_public_key(const unsigned char *pem, size_t len)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)len);
+	EVP_PKEY *k = b ? PEM_read_bio_PUBKEY(b, NULL, no_passphrase, NULL) : NULL;
+
+	BIO_free(b);
+	return k;
+}
+
+/* Why read_public_key() failed: read again with the PEM layer alone
+ * (BEGIN/END lines and base64, no key decoding) to tell a broken PEM from a
+ * body that is not a SubjectPublicKeyInfo. Clears OpenSSL's error queue. */
+static int explain_unreadable(const unsigned char *pem, size_t len, char *err, size_t errlen)
+{
+	BIO *b;
+	unsigned char *der = NULL;
+	char *name = NULL;
+	const char *why;
+	unsigned long e;
+	long n = 0;
+	int ok;
+
+	ERR_clear_error();
+	b = BIO_new_mem_buf(pem, (int)len);
+	ok = b && PEM_bytes_read_bio(&der, &n, &name, PEM_STRING_PUBLIC, b, no_passphrase, NULL);
+	e = ERR_peek_last_error();
+	OPENSSL_free(der);
+	OPENSSL_free(name);
+	BIO_free(b);
+	ERR_clear_error();
+	if (ok)
+		return set_err(
+		        err, errlen,
+		        "jwt public key: the PEM does not hold a valid SubjectPublicKeyInfo");
+	if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_BAD_BASE64_DECODE)
+		return set_err(err, errlen, "jwt public key: the PEM body is not base64");
+	why = e ? ERR_reason_error_string(e) : NULL;
+	return set_err(err, errlen, "jwt public key: OpenSSL cannot read the PEM (%s)",
+	               why ? why : "unknown error");
+}
+
+static int check_rsa(srv_jwt_verifier *v, const EVP_PKEY *k, char *err, size_t errlen)
+{
+	int bits = EVP_PKEY_get_bits(k);
+
+	if (v->alg != SRV_JWT_RS256)
+		return set_err(err, errlen, "jwt key is an RSA public key but alg is %s", v->name);
+	if (bits < MIN_RSA_BITS)
+		return set_err(err, errlen, "jwt RSA key has %d bits; RS256 needs at least %d",
+		               bits, MIN_RSA_BITS);
+	if (bits > MAX_RSA_BITS)
+		return set_err(err, errlen, "jwt RSA key has %d bits; at most %d are supported",
+		               bits, MAX_RSA_BITS);
+	v->sig_len = (size_t)EVP_PKEY_get_size(k); /* the modulus size: RFC 8017 8.2.2 */
 	return 0;
 }
 
-static bool der_eq(const struct der *d, const unsigned char *b, size_t n)
+static int check_ec(srv_jwt_verifier *v, const EVP_PKEY *k, char *err, size_t errlen)
 {
-	return (size_t)(d->end - d->p) == n && !memcmp(d->p, b, n);
+	char curve[64] = "", enc[32] = "";
+	size_t n;
+
+	if (v->alg != SRV_JWT_ES256)
+		return set_err(err, errlen, "jwt key is an EC public key but alg is %s", v->name);
+	if (!EVP_PKEY_get_group_name(k, curve, sizeof curve, &n) ||
+	    strcmp(curve, SN_X9_62_prime256v1))
+		return set_err(err, errlen,
+		               "jwt EC key is not on curve P-256 (prime256v1), which ES256 "
+		               "requires (it is on %s)",
+		               *curve ? curve : "an unnamed curve");
+	/* Explicit curve parameters are refused even when OpenSSL matches them
+	 * to P-256: a key names its curve, it does not define one. */
+	if (!EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_EC_ENCODING, enc, sizeof enc, &n) ||
+	    strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP))
+		return set_err(err, errlen,
+		               "jwt EC key gives P-256 as explicit parameters, not by name; "
+		               "convert it with openssl ec -pubin -param_enc named_curve -pubout");
+	v->sig_len = 64; /* R || S, 32 bytes each: RFC 7518 3.4 */
+	return 0;
 }
 
-static const unsigned char OID_RSA[] = /* 1.2.840.113549.1.1.1 */
-        { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
-static const unsigned char OID_EC[] = /* 1.2.840.10045.2.1 */
-        { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
-static const unsigned char OID_P256[] = /* 1.2.840.10045.3.1.7 */
-        { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-
-static int check_spki(srv_jwt_verifier *v, const unsigned char *der, size_t n, char *err,
-                      size_t errlen)
-{
-	struct der all = { der, der + n }, spki, algid, oid, bits, rsa, mod, e, crv;
-	size_t nbytes;
-	int nbits;
-
-	if (der_get(&all, 0x30, &spki) || all.p != all.end || der_get(&spki, 0x30, &algid) ||
-	    der_get(&algid, 0x06, &oid) || der_get(&spki, 0x03, &bits) || spki.p != spki.end ||
-	    bits.p == bits.end || *bits.p++ != 0)
-		goto bad;
-	if (der_eq(&oid, OID_RSA, sizeof OID_RSA)) {
-		if (v->alg != SRV_JWT_RS256)
-			return set_err(err, errlen,
-			               "jwt key is an RSA public key but "
-			               "alg is %s",
-			               v->name);
-		if (der_get(&bits, 0x30, &rsa) || der_get(&rsa, 0x02, &mod) ||
-		    der_get(&rsa, 0x02, &e) || rsa.p != rsa.end)
-			goto bad;
-		while (mod.p < mod.end && *mod.p == 0)
-			mod.p++;
-		nbytes = (size_t)(mod.end - mod.p);
-		if (nbytes == 0 || nbytes > MAX_SIG_BYTES)
-			goto bad;
-		nbits = (int)nbytes * 8;
-		for (unsigned char top = *mod.p; !(top & 0x80); top <<= 1)
-			nbits--;
-		if (nbits < 2048)
-			return set_err(err, errlen,
-			               "jwt RSA key has %d bits; RS256 "
-			               "needs at least 2048",
-			               nbits);
-		v->sig_len = nbytes; /* an RSA signature is exactly this long */
-		return 0;
-	}
-	if (der_eq(&oid, OID_EC, sizeof OID_EC)) {
-		if (v->alg != SRV_JWT_ES256)
-			return set_err(err, errlen,
-			               "jwt key is an EC public key but "
-			               "alg is %s",
-			               v->name);
-		if (der_get(&algid, 0x06, &crv) || !der_eq(&crv, OID_P256, sizeof OID_P256))
-			return set_err(err, errlen,
-			               "jwt EC key is not on curve P-256 "
-			               "(prime256v1), which ES256 requires");
-		n = (size_t)(bits.end - bits.p);
-		if (!((n == 65 && bits.p[0] == 4) ||
-		      (n == 33 && (bits.p[0] == 2 || bits.p[0] == 3))))
-			goto bad;
-		v->sig_len = 64; /* R || S, 32 bytes each */
-		return 0;
-	}
-	return set_err(err, errlen,
-	               "jwt public key is neither RSA nor EC; %s "
-	               "needs %s",
-	               v->name, v->alg == SRV_JWT_RS256 ? "an RSA key" : "an EC P-256 key");
-bad:
-	return set_err(err, errlen,
-	               "jwt public key: the PEM does not hold a "
-	               "valid SubjectPublicKeyInfo");
-}
-
-/* v->key is NUL-terminated. */
+/* The PEM's texts that have a better message than OpenSSL's, then the key
+ * itself: its type, size and curve. v->key is NUL-terminated. */
 static int check_pem(srv_jwt_verifier *v, char *err, size_t errlen)
 {
 	static const char BEGIN[] = "-----BEGIN PUBLIC KEY-----";
 	static const char END[] = "-----END PUBLIC KEY-----";
-	const char *pem = (const char *)v->key, *b, *e;
-	unsigned char *der;
-	long n;
+	const char *pem = (const char *)v->key, *b;
+	EVP_PKEY *k;
 	int rc;
 
 	if (strlen(pem) != v->key_len)
@@ -278,16 +270,18 @@ static int check_pem(srv_jwt_verifier *v, char *err, size_t errlen)
 		               "jwt public key: no \"%s\" line (%s needs "
 		               "a PEM public key)",
 		               BEGIN, v->name);
-	b += sizeof BEGIN - 1;
-	if (!(e = strstr(b, END)))
+	if (!strstr(b + sizeof BEGIN - 1, END))
 		return set_err(err, errlen, "jwt public key: no \"%s\" line", END);
-	if (!(der = malloc((size_t)(e - b) + 2)))
-		return set_err(err, errlen, "out of memory");
-	if ((n = b64_decode(b, (size_t)(e - b), der, false)) <= 0)
-		rc = set_err(err, errlen, "jwt public key: the PEM body is not base64");
+	if (!(k = read_public_key(v->key, v->key_len)))
+		return explain_unreadable(v->key, v->key_len, err, errlen);
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA)
+		rc = check_rsa(v, k, err, errlen);
+	else if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC)
+		rc = check_ec(v, k, err, errlen);
 	else
-		rc = check_spki(v, der, (size_t)n, err, errlen);
-	free(der);
+		rc = set_err(err, errlen, "jwt public key is neither RSA nor EC; %s needs %s",
+		             v->name, v->alg == SRV_JWT_RS256 ? "an RSA key" : "an EC P-256 key");
+	EVP_PKEY_free(k);
 	return rc;
 }
 
