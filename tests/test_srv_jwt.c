@@ -11,7 +11,9 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <jwt.h>
+#include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,10 +143,11 @@ static const char *claims(const char *extra)
 	           extra);
 }
 
-static char *b64u(const char *s)
+/* Canonical base64url of n bytes, written here independently of libsodium. */
+static char *b64u_n(const void *s, size_t n)
 {
 	static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t n = strlen(s), i, o = 0;
+	size_t i, o = 0;
 	char *out = keep(malloc(n / 3 * 4 + 5));
 	const unsigned char *u = (const unsigned char *)s;
 
@@ -164,6 +167,25 @@ static char *b64u(const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+static char *b64u(const char *s)
+{
+	return b64u_n(s, strlen(s));
+}
+
+/* An HS256 token over any header and payload text, signed here (libjwt
+ * would refuse to write what Jansson cannot parse). */
+static char *hs256_raw(const char *header, const char *payload)
+{
+	const char *input = fmt("%s.%s", b64u(header), b64u(payload));
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[32];
+
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)SECRET, strlen(SECRET));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)input, strlen(input));
+	crypto_auth_hmacsha256_final(&st, mac);
+	return fmt("%s.%s", input, b64u_n(mac, sizeof mac));
 }
 
 /* Segment i (0..2) of a token. */
@@ -639,6 +661,152 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+/* What libsodium's decoder (sodium_base642bin, URL-safe, no padding, no
+ * characters to ignore) refuses by itself, as srv_jwt.c relies on it
+ * (docs/jwt.md, "base64url"): with b64_end it stops at the first character
+ * outside the alphabet and says where; stray bits and a 4k+1 length fail
+ * even there. Splitting at '.' and refusing empty segments is left to
+ * srv_jwt.c. */
+static int sodium_url(const char *s, size_t n, size_t *stop)
+{
+	unsigned char out[64];
+	const char *end = NULL;
+	size_t len;
+	int rc;
+
+	rc = sodium_base642bin(out, sizeof out, s, n, NULL, &len, stop ? &end : NULL,
+	                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (stop)
+		*stop = (size_t)(end - s);
+	return rc == 0 ? (int)len : -1;
+}
+
+START_TEST(test_sodium_base64url)
+{
+	size_t stop;
+
+	ck_assert_int_eq(sodium_url(LIT("AAAA"), NULL), 3);
+	ck_assert_int_eq(sodium_url(LIT("-_-_"), NULL), 3);
+	ck_assert_int_eq(sodium_url(LIT("AAA"), NULL), 2);
+	ck_assert_int_eq(sodium_url(LIT("AA"), NULL), 1);
+	ck_assert_int_eq(sodium_url(LIT(""), NULL), 0); /* empty: ours to refuse */
+	/* refused: padding, the standard alphabet, whitespace, NUL, '.' */
+	ck_assert_int_eq(sodium_url(LIT("AA=="), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AAA="), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("A=AA"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA+A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA/A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA\nA"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA\0A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA.A"), NULL), -1);
+	/* refused: non-zero stray bits, impossible lengths */
+	ck_assert_int_eq(sodium_url(LIT("AB"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AAB"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AAAAA"), NULL), -1);
+	/* with b64_end: the stop, and the bits are still checked there */
+	ck_assert_int_eq(sodium_url(LIT("AAAA.BB"), &stop), 3);
+	ck_assert_uint_eq(stop, 4);
+	ck_assert_int_eq(sodium_url(LIT("AA=="), &stop), 1);
+	ck_assert_uint_eq(stop, 2);
+	ck_assert_int_eq(sodium_url(LIT("AB.AA"), &stop), -1);
+	ck_assert_uint_eq(stop, 2);
+	ck_assert_int_eq(sodium_url(LIT("AAAAA.AA"), &stop), -1);
+	ck_assert_uint_eq(stop, 5);
+}
+END_TEST
+
+/* Last character of a segment with a spare bit flipped: the same bytes
+ * written another way, a second text for one token. */
+static char *spare_bit(const char *segment)
+{
+	static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char *t = keep(strdup(segment));
+	char *last = t + strlen(t) - 1;
+
+	*last = A[(strchr(A, *last) - A) ^ 1];
+	return t;
+}
+
+START_TEST(test_canonical_segments)
+{
+	const char *t = hs256(claims(""));
+	const char *h = seg(t, 0), *p = seg(t, 1), *s = seg(t, 2);
+	const char *other = b64u("{\"alg\":\"HS512\",\"typ\":\"JWT\"}");
+
+	/* a header of 16 bytes, so that its last character has spare bits */
+	const char *h16 = b64u("{\"alg\":\"HS256\" }");
+
+	ck_assert_uint_ne(strlen(h16) % 4, 0);
+	ck_assert_uint_ne(strlen(p) % 4, 0);
+	OK(hs, t);
+	EXPECT(hs, fmt("%s.%s.%s", h16, p, s), SRV_JWT_ESIG); /* canonical: reaches libjwt */
+	/* padding or '=' anywhere: malformed, in every segment */
+	EXPECT(hs, fmt("%s=.%s.%s", h, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s=.%s", h, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s=", h, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%.10s=%s", h, p, s, s + 11), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%.5s=%s.%s.%s", h, h + 6, p, s), SRV_JWT_EMALFORMED);
+	/* stray bits: malformed in header and payload, a bad signature in
+	 * the signature (test_bad_signature: RS256 and ES256 too) */
+	EXPECT(hs, fmt("%s.%s.%s", spare_bit(h16), p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s", h, spare_bit(p), s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s", h, p, spare_bit(s)), SRV_JWT_ESIG);
+	/* 4k+1 characters */
+	EXPECT(hs, fmt("%s.%sA.%s", h, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%sAA", h, p, s), SRV_JWT_ESIG);
+	/* the order of the checks: a bad character anywhere comes first, then
+	 * the header, then the payload */
+	EXPECT(hs, fmt("%s.%s.%s!", other, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s=", other, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s", other, spare_bit(p), s), SRV_JWT_EALG);
+	EXPECT(hs, fmt("%s.%s.%s", other, p, spare_bit(s)), SRV_JWT_EALG);
+}
+END_TEST
+
+/* Where base/json.h and Jansson (libjwt's parser) differ, on tokens that are
+ * correctly signed (docs/jwt.md, "Two JSON parsers"). */
+START_TEST(test_jansson_differences)
+{
+	const char *hj = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+	const char *cases[] = {
+		"{\"exp\":9999999999,\"n\":18446744073709552000}", /* JSON.stringify(2**64) */
+		"{\"exp\":9999999999,\"n\":-9223372036854775809}",
+		"{\"exp\":9999999999,\"n\":1e400}",
+		"{\"exp\":9999999999,\"projects\":[\"a\\u0000b\"]}",
+		"{\"exp\":9999999999,\"o\":{\"s\":\"\\u0000\"}}",
+	};
+	jwt_t *j = NULL;
+	const char *t;
+
+	/* what Jansson refuses, libjwt refuses; refused here first, as
+	 * malformed rather than as a bad signature */
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		t = hs256_raw(hj, cases[i]);
+		ck_assert_int_ne(jwt_decode(&j, t, (const unsigned char *)SECRET, strlen(SECRET)),
+		                 0);
+		EXPECT(hs, t, SRV_JWT_EMALFORMED);
+	}
+	/* a repeated top-level name: Jansson (flags 0, as libjwt calls it)
+	 * keeps the last one; refused here, so no claim has two values */
+	t = hs256_raw(hj, "{\"exp\":9999999999,\"sub\":\"a\",\"sub\":\"admin\"}");
+	ck_assert_int_eq(jwt_decode(&j, t, (const unsigned char *)SECRET, strlen(SECRET)), 0);
+	ck_assert_str_eq(jwt_get_grant(j, "sub"), "admin");
+	jwt_free(j);
+	EXPECT(hs, t, SRV_JWT_EMALFORMED);
+	/* a repeated name inside a nested object is not read by anyone */
+	OK(hs, hs256_raw(hj, "{\"exp\":9999999999,\"o\":{\"a\":1,\"a\":2}}"));
+	/* in range for both: the exact integer */
+	srv_jwt_claims *c =
+	        ACCEPT(hs, hs256_raw(hj, "{\"exp\":9999999999,\"n\":-9223372036854775808}"));
+	long long x = 0;
+	ck_assert_int_eq(srv_jwt_claim_int(c, "n", &x), 0);
+	ck_assert(x == INT64_MIN);
+	srv_jwt_claims_free(c);
+}
+END_TEST
+
 START_TEST(test_too_large)
 {
 	srv_jwt_config cfg;
@@ -843,6 +1011,9 @@ static Suite *jwt_suite(void)
 	tcase_add_test(a, test_key_confusion);
 	tcase_add_test(a, test_bad_signature);
 	tcase_add_test(a, test_malformed);
+	tcase_add_test(a, test_sodium_base64url);
+	tcase_add_test(a, test_canonical_segments);
+	tcase_add_test(a, test_jansson_differences);
 	tcase_add_test(a, test_too_large);
 	tcase_set_timeout(a, 30); /* valgrind */
 	suite_add_tcase(s, a);
