@@ -1,10 +1,13 @@
-/* test_srv_jwt.c - Check unit tests for apps/sio-server/jwt.c.
+/* test_srv_jwt.c - Check unit tests for apps/sio-server/srv_jwt.c and srv_jwt_key.c.
  *
  * Tokens are made here: real ones with libjwt (jwt_encode_str, with the
  * test-only keys in tests/data/jwt/), broken ones by hand. Covers verifier
- * creation (every refused config), valid HS256/RS256/ES256 tokens and their
- * claims, every known attack on JWT verifiers with the reason sent to the
- * client, the time claims around the leeway, and Bearer header parsing.
+ * creation (every refused config, every key type, size and curve), valid
+ * HS256/RS256/ES256 tokens and their claims, every known attack on JWT
+ * verifiers with the reason sent to the client, the time claims around the
+ * leeway, and Bearer header parsing. Some tests pin what the libraries do
+ * (libsodium's base64url decoder, Jansson inside libjwt), the facts
+ * docs/jwt.md lists.
  * Runs from the repository root (as `make unit` does); SRV_JWT_TEST_DATA
  * overrides the key directory. Clean under valgrind with CK_FORK=no.
  */
@@ -573,8 +576,8 @@ START_TEST(test_bad_signature)
 	*last = A[(strchr(A, *last) - A) ^ 1]; /* a spare bit of a 43-char signature */
 	EXPECT(hs, nc, SRV_JWT_ESIG);
 	/* RS256/ES256 signatures are decoded, not compared as text: libjwt alone
-     * accepts the same signature written with a spare bit set, a second
-     * valid text for one token */
+	 * accepts the same signature written with a spare bit set, a second
+	 * valid text for one token */
 	for (int k = 0; k < 2; k++) {
 		const char *orig = k ? e : r;
 		jwt_t *j = NULL;
@@ -871,7 +874,7 @@ START_TEST(test_exp)
 	EXPECT(hs, hs256("{\"exp\":true}"), SRV_JWT_EMALFORMED);
 	EXPECT(hs, hs256("{\"exp\":[1]}"), SRV_JWT_EMALFORMED);
 	/* claims are judged only once the signature holds: a forged token
-     * with a bad exp is reported as forged */
+	 * with a bad exp is reported as forged */
 	const char *t = hs256("{\"exp\":\"x\"}");
 	EXPECT(hs, fmt("%s.%s.%s", seg(t, 0), seg(t, 1), seg(hs256("{}"), 2)), SRV_JWT_ESIG);
 }
