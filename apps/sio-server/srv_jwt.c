@@ -192,8 +192,8 @@ srv_jwt_verifier *srv_jwt_verifier_new(const srv_jwt_config *cfg, char *err, siz
 		v->sig_len = 32;
 	} else {
 		v->lib_alg = v->alg == SRV_JWT_RS256 ? JWT_ALG_RS256 : JWT_ALG_ES256;
-		if (srv_jwt_key_check(v->alg, (const char *)v->key, v->key_len, &v->sig_len, err,
-		                      errlen)) {
+		if (srv_jwt_key_check(v->alg, v->name, (const char *)v->key, v->key_len,
+		                      &v->sig_len, err, errlen)) {
 			srv_jwt_verifier_free(v);
 			return NULL;
 		}

@@ -78,13 +78,13 @@ static int explain_unreadable(const char *pem, size_t len, char *err, size_t err
 	                 why ? why : "unknown error");
 }
 
-static int check_rsa(srv_jwt_alg alg, const EVP_PKEY *k, size_t *sig_len, char *err, size_t errlen)
+static int check_rsa(srv_jwt_alg alg, const char *name, const EVP_PKEY *k, size_t *sig_len,
+                     char *err, size_t errlen)
 {
 	int bits = EVP_PKEY_get_bits(k);
 
 	if (alg != SRV_JWT_RS256)
-		return base_errf(err, errlen, "jwt key is an RSA public key but alg is %s",
-		                 srv_jwt_alg_name(alg));
+		return base_errf(err, errlen, "jwt key is an RSA public key but alg is %s", name);
 	if (bits < MIN_RSA_BITS)
 		return base_errf(err, errlen, "jwt RSA key has %d bits; RS256 needs at least %d",
 		                 bits, MIN_RSA_BITS);
@@ -95,14 +95,14 @@ static int check_rsa(srv_jwt_alg alg, const EVP_PKEY *k, size_t *sig_len, char *
 	return 0;
 }
 
-static int check_ec(srv_jwt_alg alg, const EVP_PKEY *k, size_t *sig_len, char *err, size_t errlen)
+static int check_ec(srv_jwt_alg alg, const char *name, const EVP_PKEY *k, size_t *sig_len,
+                    char *err, size_t errlen)
 {
 	char curve[64] = "", enc[32] = "";
 	size_t n;
 
 	if (alg != SRV_JWT_ES256)
-		return base_errf(err, errlen, "jwt key is an EC public key but alg is %s",
-		                 srv_jwt_alg_name(alg));
+		return base_errf(err, errlen, "jwt key is an EC public key but alg is %s", name);
 	if (!EVP_PKEY_get_group_name(k, curve, sizeof curve, &n) ||
 	    strcmp(curve, SN_X9_62_prime256v1))
 		return base_errf(err, errlen,
@@ -123,8 +123,8 @@ static int check_ec(srv_jwt_alg alg, const EVP_PKEY *k, size_t *sig_len, char *e
 
 /* The PEM's texts that have a better message than OpenSSL's, then the key
  * itself: its type, size and curve. */
-int srv_jwt_key_check(srv_jwt_alg alg, const char *pem, size_t len, size_t *sig_len, char *err,
-                      size_t errlen)
+int srv_jwt_key_check(srv_jwt_alg alg, const char *name, const char *pem, size_t len,
+                      size_t *sig_len, char *err, size_t errlen)
 {
 	static const char BEGIN[] = "-----BEGIN PUBLIC KEY-----";
 	static const char END[] = "-----END PUBLIC KEY-----";
@@ -151,19 +151,18 @@ int srv_jwt_key_check(srv_jwt_alg alg, const char *pem, size_t len, size_t *sig_
 		return base_errf(err, errlen,
 		                 "jwt public key: no \"%s\" line (%s needs "
 		                 "a PEM public key)",
-		                 BEGIN, srv_jwt_alg_name(alg));
+		                 BEGIN, name);
 	if (!strstr(b + sizeof BEGIN - 1, END))
 		return base_errf(err, errlen, "jwt public key: no \"%s\" line", END);
 	if (!(k = read_public_key(pem, len)))
 		return explain_unreadable(pem, len, err, errlen);
 	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA)
-		rc = check_rsa(alg, k, sig_len, err, errlen);
+		rc = check_rsa(alg, name, k, sig_len, err, errlen);
 	else if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC)
-		rc = check_ec(alg, k, sig_len, err, errlen);
+		rc = check_ec(alg, name, k, sig_len, err, errlen);
 	else
 		rc = base_errf(err, errlen, "jwt public key is neither RSA nor EC; %s needs %s",
-		               srv_jwt_alg_name(alg),
-		               alg == SRV_JWT_RS256 ? "an RSA key" : "an EC P-256 key");
+		               name, alg == SRV_JWT_RS256 ? "an RSA key" : "an EC P-256 key");
 	EVP_PKEY_free(k);
 	return rc;
 }
