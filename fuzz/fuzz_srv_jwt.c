@@ -1,7 +1,8 @@
-/* fuzz_srv_jwt.c - libFuzzer target for apps/sio-server/jwt.c.
+/* fuzz_srv_jwt.c - libFuzzer target for apps/sio-server/srv_jwt.c.
  *
- * Each input is offered as a token to an HS256 and an RS256 verifier (built
- * once, with an inline test-only public key) and as an Authorization header
+ * Each input is offered as a token to an HS256, an RS256 and an ES256
+ * verifier (built once, with inline test-only public keys; the segments are
+ * decoded by libsodium, the keys read by OpenSSL) and as an Authorization header
  * to srv_jwt_from_bearer, whose result is verified in turn. Whatever the
  * outcome, the code must be one of the documented ones with its reason, and
  * an accepted token's claims must be readable. Any crash, sanitizer report,
@@ -36,8 +37,14 @@ static const char RSA_PUB[] = "-----BEGIN PUBLIC KEY-----\n"
                               "dwIDAQAB\n"
                               "-----END PUBLIC KEY-----\n";
 
+/* tests/data/jwt/ec256.pub.pem (test-only) */
+static const char EC_PUB[] = "-----BEGIN PUBLIC KEY-----\n"
+                             "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEc9dKSKRvJu3Agg3Noid/wF4QWEbL\n"
+                             "MZjshKoT7EICBO3fQ7M7NYsYEvIc80d5Rv2A867HnUb2j1/KvVS044u0zw==\n"
+                             "-----END PUBLIC KEY-----\n";
+
 static const char SECRET[] = "fuzz-secret-0123456789abcdef";
-static srv_jwt_verifier *hs, *rs;
+static srv_jwt_verifier *hs, *rs, *es;
 
 static srv_jwt_verifier *make(srv_jwt_alg alg, const char *key, size_t len)
 {
@@ -90,9 +97,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!hs) {
 		hs = make(SRV_JWT_HS256, SECRET, sizeof SECRET - 1);
 		rs = make(SRV_JWT_RS256, RSA_PUB, sizeof RSA_PUB - 1);
+		es = make(SRV_JWT_ES256, EC_PUB, sizeof EC_PUB - 1);
 	}
 	try_token(hs, (const char *)data, size);
 	try_token(rs, (const char *)data, size);
+	try_token(es, (const char *)data, size);
 
 	/* as a header: a NUL-terminated copy */
 	if (!(h = malloc(size + 1)))

@@ -1,17 +1,22 @@
-/* test_srv_jwt.c - Check unit tests for apps/sio-server/jwt.c.
+/* test_srv_jwt.c - Check unit tests for apps/sio-server/srv_jwt.c and srv_jwt_key.c.
  *
  * Tokens are made here: real ones with libjwt (jwt_encode_str, with the
  * test-only keys in tests/data/jwt/), broken ones by hand. Covers verifier
- * creation (every refused config), valid HS256/RS256/ES256 tokens and their
- * claims, every known attack on JWT verifiers with the reason sent to the
- * client, the time claims around the leeway, and Bearer header parsing.
+ * creation (every refused config, every key type, size and curve), valid
+ * HS256/RS256/ES256 tokens and their claims, every known attack on JWT
+ * verifiers with the reason sent to the client, the time claims around the
+ * leeway, and Bearer header parsing. Some tests pin what the libraries do
+ * (libsodium's base64url decoder, Jansson inside libjwt), the facts
+ * docs/jwt.md lists.
  * Runs from the repository root (as `make unit` does); SRV_JWT_TEST_DATA
  * overrides the key directory. Clean under valgrind with CK_FORK=no.
  */
 #define _GNU_SOURCE
 #include <check.h>
 #include <jwt.h>
+#include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,10 +146,11 @@ static const char *claims(const char *extra)
 	           extra);
 }
 
-static char *b64u(const char *s)
+/* Canonical base64url of n bytes, written here independently of libsodium. */
+static char *b64u_n(const void *s, size_t n)
 {
 	static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t n = strlen(s), i, o = 0;
+	size_t i, o = 0;
 	char *out = keep(malloc(n / 3 * 4 + 5));
 	const unsigned char *u = (const unsigned char *)s;
 
@@ -164,6 +170,25 @@ static char *b64u(const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+static char *b64u(const char *s)
+{
+	return b64u_n(s, strlen(s));
+}
+
+/* An HS256 token over any header and payload text, signed here (libjwt
+ * would refuse to write what Jansson cannot parse). */
+static char *hs256_raw(const char *header, const char *payload)
+{
+	const char *input = fmt("%s.%s", b64u(header), b64u(payload));
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[32];
+
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)SECRET, strlen(SECRET));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)input, strlen(input));
+	crypto_auth_hmacsha256_final(&st, mac);
+	return fmt("%s.%s", input, b64u_n(mac, sizeof mac));
 }
 
 /* Segment i (0..2) of a token. */
@@ -268,6 +293,91 @@ START_TEST(test_config_refused)
 	k = fmt("%.100s\n-----END PUBLIC KEY-----\n", rsa_pub);
 	refuse_cfg(SRV_JWT_RS256, k, strlen(k), 30, "SubjectPublicKeyInfo");
 	ck_assert_ptr_null(srv_jwt_verifier_new(NULL, NULL, 0));
+}
+END_TEST
+
+/* The key checks read the PEM with OpenSSL as libjwt does (docs/jwt.md, "The
+ * key"): every curve but P-256, every RSA size under 2048 bits, other key
+ * types and private keys are refused; what OpenSSL reads, libjwt can use. */
+START_TEST(test_config_keys)
+{
+	size_t n;
+	char *k, *priv;
+
+	k = load("rsa2047.pub.pem", &n);
+	refuse_cfg(SRV_JWT_RS256, k, n, 30, "2047 bits; RS256 needs at least 2048");
+	k = load("ec521.pub.pem", &n);
+	refuse_cfg(SRV_JWT_ES256, k, n, 30, "P-256");
+	k = load("secp256k1.pub.pem", &n);
+	refuse_cfg(SRV_JWT_ES256, k, n, 30, "P-256");
+	k = load("ec384.pub.pem", &n);
+	refuse_cfg(SRV_JWT_RS256, k, n, 30, "EC public key but alg is RS256");
+	/* P-256 spelled out as explicit parameters: OpenSSL names it
+	 * prime256v1, refused all the same */
+	k = load("ec256-explicit.pub.pem", &n);
+	refuse_cfg(SRV_JWT_ES256, k, n, 30, "explicit parameters");
+	k = load("ed25519.pub.pem", &n);
+	refuse_cfg(SRV_JWT_ES256, k, n, 30, "neither RSA nor EC");
+	refuse_cfg(SRV_JWT_RS256, k, n, 30, "neither RSA nor EC");
+	k = load("rsapss.pub.pem", &n); /* RSASSA-PSS only, not rsaEncryption */
+	refuse_cfg(SRV_JWT_RS256, k, n, 30, "neither RSA nor EC");
+	/* a private key, alone or before its public key */
+	priv = load("rsa2048.key.pem", &n);
+	k = fmt("%s%s", priv, rsa_pub);
+	refuse_cfg(SRV_JWT_RS256, k, strlen(k), 30, "private key");
+	k = fmt("%s%s", ec_pub, load("ec256.key.pem", NULL));
+	refuse_cfg(SRV_JWT_ES256, k, strlen(k), 30, "private key");
+	/* a point that is not on the curve: a changed byte of y */
+	k = keep(strdup(ec_pub));
+	char *y = strstr(k, "-----END") - 8;
+	*y = *y == 'A' ? 'B' : 'A';
+	refuse_cfg(SRV_JWT_ES256, k, strlen(k), 30, "SubjectPublicKeyInfo");
+	/* BEGIN must start a line (libjwt could never read this key) */
+	k = fmt("x%s", rsa_pub);
+	refuse_cfg(SRV_JWT_RS256, k, strlen(k), 30, "OpenSSL cannot read the PEM");
+	/* encrypted: refused, never a passphrase prompt */
+	k = fmt("-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\n"
+	        "DEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n%s",
+	        strstr(rsa_pub, "\n") + 1);
+	refuse_cfg(SRV_JWT_RS256, k, strlen(k), 30, "OpenSSL cannot read the PEM");
+	/* '=' inside the body */
+	k = keep(strdup(rsa_pub));
+	strstr(k, "\nMII")[5] = '=';
+	refuse_cfg(SRV_JWT_RS256, k, strlen(k), 30, "not base64");
+}
+END_TEST
+
+/* Keys that are accepted: text around the PEM block is ignored (by OpenSSL,
+ * so by libjwt too), a compressed P-256 point, RSA above 2048 bits (the
+ * signature length follows the modulus). */
+START_TEST(test_config_keys_accepted)
+{
+	srv_jwt_verifier *v;
+	size_t n, pn;
+	char *k, *priv;
+	const char *t;
+
+	k = fmt("comment line\n%strailing garbage\n!!!\n", rsa_pub);
+	v = mkv(SRV_JWT_RS256, k, strlen(k));
+	OK(v, sign(JWT_ALG_RS256, rsa_priv, rsa_priv_len, claims("")));
+	srv_jwt_verifier_free(v);
+
+	k = load("ec256-compressed.pub.pem", &n);
+	v = mkv(SRV_JWT_ES256, k, n);
+	OK(v, sign(JWT_ALG_ES256, ec_priv, ec_priv_len, claims("")));
+	EXPECT(v, sign(JWT_ALG_HS256, k, n, claims("")), SRV_JWT_EALG);
+	srv_jwt_verifier_free(v);
+
+	k = load("rsa3072.pub.pem", &n);
+	priv = load("rsa3072.key.pem", &pn);
+	v = mkv(SRV_JWT_RS256, k, n);
+	t = sign(JWT_ALG_RS256, priv, pn, claims(""));
+	ck_assert_uint_eq(strlen(seg(t, 2)), 512); /* 384 bytes */
+	OK(v, t);
+	/* a 2048-bit signature has the wrong length for this key */
+	t = sign(JWT_ALG_RS256, rsa_priv, rsa_priv_len, claims(""));
+	EXPECT(v, t, SRV_JWT_ESIG);
+	srv_jwt_verifier_free(v);
 }
 END_TEST
 
@@ -466,8 +576,8 @@ START_TEST(test_bad_signature)
 	*last = A[(strchr(A, *last) - A) ^ 1]; /* a spare bit of a 43-char signature */
 	EXPECT(hs, nc, SRV_JWT_ESIG);
 	/* RS256/ES256 signatures are decoded, not compared as text: libjwt alone
-     * accepts the same signature written with a spare bit set, a second
-     * valid text for one token */
+	 * accepts the same signature written with a spare bit set, a second
+	 * valid text for one token */
 	for (int k = 0; k < 2; k++) {
 		const char *orig = k ? e : r;
 		jwt_t *j = NULL;
@@ -554,6 +664,152 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+/* What libsodium's decoder (sodium_base642bin, URL-safe, no padding, no
+ * characters to ignore) refuses by itself, as srv_jwt.c relies on it
+ * (docs/jwt.md, "base64url"): with b64_end it stops at the first character
+ * outside the alphabet and says where; stray bits and a 4k+1 length fail
+ * even there. Splitting at '.' and refusing empty segments is left to
+ * srv_jwt.c. */
+static int sodium_url(const char *s, size_t n, size_t *stop)
+{
+	unsigned char out[64];
+	const char *end = NULL;
+	size_t len;
+	int rc;
+
+	rc = sodium_base642bin(out, sizeof out, s, n, NULL, &len, stop ? &end : NULL,
+	                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (stop)
+		*stop = (size_t)(end - s);
+	return rc == 0 ? (int)len : -1;
+}
+
+START_TEST(test_sodium_base64url)
+{
+	size_t stop;
+
+	ck_assert_int_eq(sodium_url(LIT("AAAA"), NULL), 3);
+	ck_assert_int_eq(sodium_url(LIT("-_-_"), NULL), 3);
+	ck_assert_int_eq(sodium_url(LIT("AAA"), NULL), 2);
+	ck_assert_int_eq(sodium_url(LIT("AA"), NULL), 1);
+	ck_assert_int_eq(sodium_url(LIT(""), NULL), 0); /* empty: ours to refuse */
+	/* refused: padding, the standard alphabet, whitespace, NUL, '.' */
+	ck_assert_int_eq(sodium_url(LIT("AA=="), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AAA="), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("A=AA"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA+A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA/A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA\nA"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA\0A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AA.A"), NULL), -1);
+	/* refused: non-zero stray bits, impossible lengths */
+	ck_assert_int_eq(sodium_url(LIT("AB"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AAB"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("A"), NULL), -1);
+	ck_assert_int_eq(sodium_url(LIT("AAAAA"), NULL), -1);
+	/* with b64_end: the stop, and the bits are still checked there */
+	ck_assert_int_eq(sodium_url(LIT("AAAA.BB"), &stop), 3);
+	ck_assert_uint_eq(stop, 4);
+	ck_assert_int_eq(sodium_url(LIT("AA=="), &stop), 1);
+	ck_assert_uint_eq(stop, 2);
+	ck_assert_int_eq(sodium_url(LIT("AB.AA"), &stop), -1);
+	ck_assert_uint_eq(stop, 2);
+	ck_assert_int_eq(sodium_url(LIT("AAAAA.AA"), &stop), -1);
+	ck_assert_uint_eq(stop, 5);
+}
+END_TEST
+
+/* Last character of a segment with a spare bit flipped: the same bytes
+ * written another way, a second text for one token. */
+static char *spare_bit(const char *segment)
+{
+	static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char *t = keep(strdup(segment));
+	char *last = t + strlen(t) - 1;
+
+	*last = A[(strchr(A, *last) - A) ^ 1];
+	return t;
+}
+
+START_TEST(test_canonical_segments)
+{
+	const char *t = hs256(claims(""));
+	const char *h = seg(t, 0), *p = seg(t, 1), *s = seg(t, 2);
+	const char *other = b64u("{\"alg\":\"HS512\",\"typ\":\"JWT\"}");
+
+	/* a header of 16 bytes, so that its last character has spare bits */
+	const char *h16 = b64u("{\"alg\":\"HS256\" }");
+
+	ck_assert_uint_ne(strlen(h16) % 4, 0);
+	ck_assert_uint_ne(strlen(p) % 4, 0);
+	OK(hs, t);
+	EXPECT(hs, fmt("%s.%s.%s", h16, p, s), SRV_JWT_ESIG); /* canonical: reaches libjwt */
+	/* padding or '=' anywhere: malformed, in every segment */
+	EXPECT(hs, fmt("%s=.%s.%s", h, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s=.%s", h, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s=", h, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%.10s=%s", h, p, s, s + 11), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%.5s=%s.%s.%s", h, h + 6, p, s), SRV_JWT_EMALFORMED);
+	/* stray bits: malformed in header and payload, a bad signature in
+	 * the signature (test_bad_signature: RS256 and ES256 too) */
+	EXPECT(hs, fmt("%s.%s.%s", spare_bit(h16), p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s", h, spare_bit(p), s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s", h, p, spare_bit(s)), SRV_JWT_ESIG);
+	/* 4k+1 characters */
+	EXPECT(hs, fmt("%s.%sA.%s", h, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%sAA", h, p, s), SRV_JWT_ESIG);
+	/* the order of the checks: a bad character anywhere comes first, then
+	 * the header, then the payload */
+	EXPECT(hs, fmt("%s.%s.%s!", other, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s=", other, p, s), SRV_JWT_EMALFORMED);
+	EXPECT(hs, fmt("%s.%s.%s", other, spare_bit(p), s), SRV_JWT_EALG);
+	EXPECT(hs, fmt("%s.%s.%s", other, p, spare_bit(s)), SRV_JWT_EALG);
+}
+END_TEST
+
+/* Where base/json.h and Jansson (libjwt's parser) differ, on tokens that are
+ * correctly signed (docs/jwt.md, "Two JSON parsers"). */
+START_TEST(test_jansson_differences)
+{
+	const char *hj = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+	const char *cases[] = {
+		"{\"exp\":9999999999,\"n\":18446744073709552000}", /* JSON.stringify(2**64) */
+		"{\"exp\":9999999999,\"n\":-9223372036854775809}",
+		"{\"exp\":9999999999,\"n\":1e400}",
+		"{\"exp\":9999999999,\"projects\":[\"a\\u0000b\"]}",
+		"{\"exp\":9999999999,\"o\":{\"s\":\"\\u0000\"}}",
+	};
+	jwt_t *j = NULL;
+	const char *t;
+
+	/* what Jansson refuses, libjwt refuses; refused here first, as
+	 * malformed rather than as a bad signature */
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		t = hs256_raw(hj, cases[i]);
+		ck_assert_int_ne(jwt_decode(&j, t, (const unsigned char *)SECRET, strlen(SECRET)),
+		                 0);
+		EXPECT(hs, t, SRV_JWT_EMALFORMED);
+	}
+	/* a repeated top-level name: Jansson (flags 0, as libjwt calls it)
+	 * keeps the last one; refused here, so no claim has two values */
+	t = hs256_raw(hj, "{\"exp\":9999999999,\"sub\":\"a\",\"sub\":\"admin\"}");
+	ck_assert_int_eq(jwt_decode(&j, t, (const unsigned char *)SECRET, strlen(SECRET)), 0);
+	ck_assert_str_eq(jwt_get_grant(j, "sub"), "admin");
+	jwt_free(j);
+	EXPECT(hs, t, SRV_JWT_EMALFORMED);
+	/* a repeated name inside a nested object is not read by anyone */
+	OK(hs, hs256_raw(hj, "{\"exp\":9999999999,\"o\":{\"a\":1,\"a\":2}}"));
+	/* in range for both: the exact integer */
+	srv_jwt_claims *c =
+	        ACCEPT(hs, hs256_raw(hj, "{\"exp\":9999999999,\"n\":-9223372036854775808}"));
+	long long x = 0;
+	ck_assert_int_eq(srv_jwt_claim_int(c, "n", &x), 0);
+	ck_assert(x == INT64_MIN);
+	srv_jwt_claims_free(c);
+}
+END_TEST
+
 START_TEST(test_too_large)
 {
 	srv_jwt_config cfg;
@@ -618,7 +874,7 @@ START_TEST(test_exp)
 	EXPECT(hs, hs256("{\"exp\":true}"), SRV_JWT_EMALFORMED);
 	EXPECT(hs, hs256("{\"exp\":[1]}"), SRV_JWT_EMALFORMED);
 	/* claims are judged only once the signature holds: a forged token
-     * with a bad exp is reported as forged */
+	 * with a bad exp is reported as forged */
 	const char *t = hs256("{\"exp\":\"x\"}");
 	EXPECT(hs, fmt("%s.%s.%s", seg(t, 0), seg(t, 1), seg(hs256("{}"), 2)), SRV_JWT_ESIG);
 }
@@ -742,6 +998,8 @@ static Suite *jwt_suite(void)
 
 	tcase_add_checked_fixture(c, setup, teardown);
 	tcase_add_test(c, test_config_refused);
+	tcase_add_test(c, test_config_keys);
+	tcase_add_test(c, test_config_keys_accepted);
 	tcase_add_test(c, test_config_helpers);
 	suite_add_tcase(s, c);
 
@@ -756,6 +1014,9 @@ static Suite *jwt_suite(void)
 	tcase_add_test(a, test_key_confusion);
 	tcase_add_test(a, test_bad_signature);
 	tcase_add_test(a, test_malformed);
+	tcase_add_test(a, test_sodium_base64url);
+	tcase_add_test(a, test_canonical_segments);
+	tcase_add_test(a, test_jansson_differences);
 	tcase_add_test(a, test_too_large);
 	tcase_set_timeout(a, 30); /* valgrind */
 	suite_add_tcase(s, a);

@@ -1,46 +1,59 @@
 /* srv_jwt.c - JWT verification for sio-server: the checks libjwt 1.10.2 leaves out.
  *
- * See srv_jwt.h for the why. The order of srv_jwt_verify():
+ * libjwt verifies the signature and nothing else that matters here: it
+ * takes the algorithm from the token, compares alg names without case,
+ * skips verification when given no key, decodes base64url leniently and
+ * never looks at exp. docs/jwt.md lists these facts with their sources.
+ * srv_jwt_verify() therefore runs these checks, in this order, and hands
+ * libjwt only tokens that passed the first four:
  *
- *   1. size: over max_len is refused before the first byte is looked at;
- *   2. shape: exactly "b64.b64.b64" over the base64url alphabet, each
- *      segment canonical (no padding, no stray bits: one token, one text);
- *   3. header: decoded and parsed here; "alg" must be the pinned name,
- *      byte for byte (libjwt compares case-insensitively and maps
- *      "none"/"NONE"/"None" all to none); "typ" if present is "JWT"; "crit"
- *      is refused (we implement no extensions, RFC 7515 4.1.11);
- *   4. payload: a JSON object, strictly parsed, no duplicate top-level names,
- *      and nothing Jansson (libjwt's parser) would refuse: "\u0000" and
- *      numbers out of its range;
- *   5. signature: the right length for the key, then jwt_decode() with the
- *      key (never NULL), then jwt_get_alg() compared again;
+ *   1. size: a token over max_len is refused before a byte is read, so a
+ *      huge header costs nothing;
+ *   2. shape: exactly three base64url segments, each decoded once here by
+ *      libsodium, which refuses padding, characters outside the url
+ *      alphabet, stray bits and impossible lengths: one token, one text
+ *      (libjwt would accept other texts for the same RS/ES signature).
+ *      A bad character anywhere is "malformed"; a non-canonical signature
+ *      is judged with the signature, in step 5;
+ *   3. header: "alg" must be the pinned name byte for byte, before libjwt
+ *      sees the token (it maps "none"/"NONE"/"nOnE" to none and takes
+ *      HS512 where HS256 is meant); "typ", if present, is "JWT", as libjwt
+ *      demands; "crit" is refused (we implement no extension, RFC 7515
+ *      4.1.11); names are unique;
+ *   4. payload: a JSON object read with base/json.h, no duplicate names
+ *      (the claims read are those of our parse, so one name has one
+ *      value), and nothing Jansson refuses (see check_jansson_compat);
+ *   5. signature: exactly the key's length, then jwt_decode() with the key
+ *      (never NULL: with NULL libjwt verifies nothing), then jwt_get_alg()
+ *      compared again;
  *   6. time: exp, nbf and iat, when present, are integer NumericDates;
  *      exp <= now - leeway is expired, nbf or iat > now + leeway is early.
+ *      Claims are judged only once the signature holds, so a forged token
+ *      is reported as forged.
  *
- * Steps 2-4 mean libjwt only ever sees tokens whose header and payload we
- * have parsed the same way it will, so the claims read here (from our own
- * parse, exact 64-bit integers) are the ones that were signed.
- *
- * Keys are checked at creation without linking OpenSSL: a minimal DER walk
- * of the PEM's SubjectPublicKeyInfo finds the key type, the RSA modulus
- * size (which is also the exact RS256 signature size) or the EC curve.
+ * Keys are checked once, at creation: the secret must not be a PEM (the
+ * key confusion attack, configured by hand); a public key is read with
+ * OpenSSL's PEM_read_bio_PUBKEY, the call libjwt makes at each
+ * verification, so the key whose type, size and curve are checked here is
+ * the one libjwt will use. The secret is wiped with sodium_memzero().
  */
 #define _GNU_SOURCE /* memmem */
 #include "srv_jwt.h"
 
 #include <errno.h>
 #include <jwt.h> /* libjwt */
-#include <stdarg.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base/err.h"
 #include "base/json.h"
+#include "srv_jwt_key.h"
 
 #define MAX_TOKEN_LIMIT (1u << 20) /* largest max_len a config may set */
-#define MAX_SIG_BYTES   2048       /* RSA 16384 bits */
 
 /* One top-level member of a parsed object, name and string value unescaped
  * and NUL-terminated in the index's arena. Sorted by name. */
@@ -56,6 +69,19 @@ struct obj_index {
 	char *arena;
 };
 
+/* One segment of a token, decoded and NUL-terminated. */
+struct segment {
+	const char *bytes;
+	size_t len;
+	bool canonical; /* the only base64url text of these bytes */
+};
+
+enum {
+	HEADER,
+	PAYLOAD,
+	SIGNATURE
+};
+
 struct srv_jwt_verifier {
 	srv_jwt_alg alg;
 	jwt_alg_t lib_alg;
@@ -69,227 +95,11 @@ struct srv_jwt_verifier {
 };
 
 struct srv_jwt_claims {
-	char *json; /* decoded payload, NUL-terminated */
-	size_t json_len;
-	base_json doc; /* parse of json */
+	char *buf;             /* the three decoded segments */
+	struct segment seg[3]; /* HEADER, PAYLOAD, SIGNATURE, in buf */
+	base_json doc;         /* parse of seg[PAYLOAD] */
 	struct obj_index idx;
 };
-
-/* ---- small helpers -------------------------------------------------------- */
-
-/* Format a config error into err; returns -1 for "return set_err(...)". */
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static int b64_val(unsigned char c, bool url)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == (url ? '-' : '+'))
-		return 62;
-	if (c == (url ? '_' : '/'))
-		return 63;
-	return -1;
-}
-
-/* Base64. url: the JWT form, strict: base64url, no padding, no
- * whitespace, no impossible length (n % 4 == 1) and no non-zero leftover
- * bits, so each byte string has one text. Otherwise the PEM form: standard
- * alphabet, whitespace skipped, up to two '=' at the end. out needs
- * n * 3 / 4 + 2 bytes. Returns the decoded length or -1. */
-static long b64_decode(const char *s, size_t n, unsigned char *out, bool url)
-{
-	uint32_t acc = 0;
-	size_t i, o = 0;
-	int bits = 0, d, pad = 0;
-
-	if (url && n % 4 == 1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!url && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
-			continue;
-		if (!url && c == '=' && ++pad <= 2)
-			continue;
-		if (pad || (d = b64_val(c, url)) < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	if (url && bits && (acc & ((1u << bits) - 1)))
-		return -1;
-	return (long)o;
-}
-
-/* ---- public key check: a DER walk of SubjectPublicKeyInfo ------------------ */
-
-struct der {
-	const unsigned char *p, *end;
-};
-
-/* Take the next element, which must have the given tag, into val. */
-static int der_get(struct der *d, unsigned char tag, struct der *val)
-{
-	size_t len = 0;
-	int k;
-
-	if (d->end - d->p < 2 || d->p[0] != tag)
-		return -1;
-	d->p++;
-	if (*d->p < 0x80) {
-		len = *d->p++;
-	} else {
-		k = *d->p++ & 0x7f;
-		if (k == 0 || k > 3)
-			return -1;
-		while (k--) {
-			if (d->p == d->end)
-				return -1;
-			len = (len << 8) | *d->p++;
-		}
-	}
-	if ((size_t)(d->end - d->p) < len)
-		return -1;
-	val->p = d->p;
-	val->end = d->p + len;
-	d->p += len;
-	return 0;
-}
-
-static bool der_eq(const struct der *d, const unsigned char *b, size_t n)
-{
-	return (size_t)(d->end - d->p) == n && !memcmp(d->p, b, n);
-}
-
-static const unsigned char OID_RSA[] = /* 1.2.840.113549.1.1.1 */
-        { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
-static const unsigned char OID_EC[] = /* 1.2.840.10045.2.1 */
-        { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
-static const unsigned char OID_P256[] = /* 1.2.840.10045.3.1.7 */
-        { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-
-static int check_spki(srv_jwt_verifier *v, const unsigned char *der, size_t n, char *err,
-                      size_t errlen)
-{
-	struct der all = { der, der + n }, spki, algid, oid, bits, rsa, mod, e, crv;
-	size_t nbytes;
-	int nbits;
-
-	if (der_get(&all, 0x30, &spki) || all.p != all.end || der_get(&spki, 0x30, &algid) ||
-	    der_get(&algid, 0x06, &oid) || der_get(&spki, 0x03, &bits) || spki.p != spki.end ||
-	    bits.p == bits.end || *bits.p++ != 0)
-		goto bad;
-	if (der_eq(&oid, OID_RSA, sizeof OID_RSA)) {
-		if (v->alg != SRV_JWT_RS256)
-			return set_err(err, errlen,
-			               "jwt key is an RSA public key but "
-			               "alg is %s",
-			               v->name);
-		if (der_get(&bits, 0x30, &rsa) || der_get(&rsa, 0x02, &mod) ||
-		    der_get(&rsa, 0x02, &e) || rsa.p != rsa.end)
-			goto bad;
-		while (mod.p < mod.end && *mod.p == 0)
-			mod.p++;
-		nbytes = (size_t)(mod.end - mod.p);
-		if (nbytes == 0 || nbytes > MAX_SIG_BYTES)
-			goto bad;
-		nbits = (int)nbytes * 8;
-		for (unsigned char top = *mod.p; !(top & 0x80); top <<= 1)
-			nbits--;
-		if (nbits < 2048)
-			return set_err(err, errlen,
-			               "jwt RSA key has %d bits; RS256 "
-			               "needs at least 2048",
-			               nbits);
-		v->sig_len = nbytes; /* an RSA signature is exactly this long */
-		return 0;
-	}
-	if (der_eq(&oid, OID_EC, sizeof OID_EC)) {
-		if (v->alg != SRV_JWT_ES256)
-			return set_err(err, errlen,
-			               "jwt key is an EC public key but "
-			               "alg is %s",
-			               v->name);
-		if (der_get(&algid, 0x06, &crv) || !der_eq(&crv, OID_P256, sizeof OID_P256))
-			return set_err(err, errlen,
-			               "jwt EC key is not on curve P-256 "
-			               "(prime256v1), which ES256 requires");
-		n = (size_t)(bits.end - bits.p);
-		if (!((n == 65 && bits.p[0] == 4) ||
-		      (n == 33 && (bits.p[0] == 2 || bits.p[0] == 3))))
-			goto bad;
-		v->sig_len = 64; /* R || S, 32 bytes each */
-		return 0;
-	}
-	return set_err(err, errlen,
-	               "jwt public key is neither RSA nor EC; %s "
-	               "needs %s",
-	               v->name, v->alg == SRV_JWT_RS256 ? "an RSA key" : "an EC P-256 key");
-bad:
-	return set_err(err, errlen,
-	               "jwt public key: the PEM does not hold a "
-	               "valid SubjectPublicKeyInfo");
-}
-
-/* v->key is NUL-terminated. */
-static int check_pem(srv_jwt_verifier *v, char *err, size_t errlen)
-{
-	static const char BEGIN[] = "-----BEGIN PUBLIC KEY-----";
-	static const char END[] = "-----END PUBLIC KEY-----";
-	const char *pem = (const char *)v->key, *b, *e;
-	unsigned char *der;
-	long n;
-	int rc;
-
-	if (strlen(pem) != v->key_len)
-		return set_err(err, errlen, "jwt public key: a PEM has no NUL bytes");
-	if (strstr(pem, "PRIVATE KEY-----"))
-		return set_err(err, errlen,
-		               "jwt public key: the file holds a private "
-		               "key; give only the public key (openssl pkey -pubout)");
-	if (strstr(pem, "-----BEGIN RSA PUBLIC KEY-----") && !strstr(pem, BEGIN))
-		return set_err(err, errlen,
-		               "jwt public key: PKCS#1 \"RSA PUBLIC KEY\" "
-		               "is not supported; convert it with openssl rsa "
-		               "-RSAPublicKey_in -pubout");
-	if (strstr(pem, "-----BEGIN CERTIFICATE-----") && !strstr(pem, BEGIN))
-		return set_err(err, errlen,
-		               "jwt public key: a certificate was given; "
-		               "extract its key with openssl x509 -pubkey -noout");
-	if (!(b = strstr(pem, BEGIN)))
-		return set_err(err, errlen,
-		               "jwt public key: no \"%s\" line (%s needs "
-		               "a PEM public key)",
-		               BEGIN, v->name);
-	b += sizeof BEGIN - 1;
-	if (!(e = strstr(b, END)))
-		return set_err(err, errlen, "jwt public key: no \"%s\" line", END);
-	if (!(der = malloc((size_t)(e - b) + 2)))
-		return set_err(err, errlen, "out of memory");
-	if ((n = b64_decode(b, (size_t)(e - b), der, false)) <= 0)
-		rc = set_err(err, errlen, "jwt public key: the PEM body is not base64");
-	else
-		rc = check_spki(v, der, (size_t)n, err, errlen);
-	free(der);
-	return rc;
-}
 
 /* ---- configuration --------------------------------------------------------- */
 
@@ -334,31 +144,24 @@ static int check_config(const srv_jwt_config *cfg, char *err, size_t errlen)
 	const char *name = srv_jwt_alg_name(cfg->alg);
 
 	if (cfg->alg != SRV_JWT_HS256 && cfg->alg != SRV_JWT_RS256 && cfg->alg != SRV_JWT_ES256)
-		return set_err(err, errlen, "jwt alg must be one of HS256, RS256, ES256");
+		return base_errf(err, errlen, "jwt alg must be one of HS256, RS256, ES256");
 	if (cfg->leeway < 0 || cfg->leeway > SRV_JWT_MAX_LEEWAY)
-		return set_err(err, errlen,
-		               "jwt leeway must be 0 to %d seconds "
-		               "(got %ld)",
-		               SRV_JWT_MAX_LEEWAY, cfg->leeway);
+		return base_errf(err, errlen, "jwt leeway must be 0 to %d seconds (got %ld)",
+		                 SRV_JWT_MAX_LEEWAY, cfg->leeway);
 	if (cfg->max_len > MAX_TOKEN_LIMIT)
-		return set_err(err, errlen,
-		               "jwt max token length must be at most %u "
-		               "bytes",
-		               MAX_TOKEN_LIMIT);
+		return base_errf(err, errlen, "jwt max token length must be at most %u bytes",
+		                 MAX_TOKEN_LIMIT);
 	if (!cfg->key || cfg->key_len == 0)
-		return set_err(err, errlen,
-		               cfg->alg == SRV_JWT_HS256 ? "jwt %s secret "
-		                                           "is empty"
-		                                         : "jwt %s public key is empty",
-		               name);
+		return base_errf(err, errlen, "jwt %s %s is empty", name,
+		                 cfg->alg == SRV_JWT_HS256 ? "secret" : "public key");
 	if (cfg->key_len > SRV_JWT_MAX_KEY_LEN)
-		return set_err(err, errlen, "jwt key is over %d bytes", SRV_JWT_MAX_KEY_LEN);
+		return base_errf(err, errlen, "jwt key is over %d bytes", SRV_JWT_MAX_KEY_LEN);
 	/* A public key used as an HMAC secret lets anyone who has it (anyone)
-     * sign tokens: the key confusion attack, configured by hand. */
+	 * sign tokens: the key confusion attack, configured by hand. */
 	if (cfg->alg == SRV_JWT_HS256 && memmem(cfg->key, cfg->key_len, "-----BEGIN", 10))
-		return set_err(err, errlen,
-		               "jwt HS256 secret looks like a PEM key; "
-		               "use alg RS256 or ES256 with a public key file");
+		return base_errf(err, errlen,
+		                 "jwt HS256 secret looks like a PEM key; "
+		                 "use alg RS256 or ES256 with a public key file");
 	return 0;
 }
 
@@ -368,12 +171,12 @@ srv_jwt_verifier *srv_jwt_verifier_new(const srv_jwt_config *cfg, char *err, siz
 
 	if (!cfg || check_config(cfg, err, errlen)) {
 		if (!cfg)
-			set_err(err, errlen, "no jwt configuration");
+			base_errf(err, errlen, "no jwt configuration");
 		return NULL;
 	}
 	if (!(v = calloc(1, sizeof *v)) || !(v->key = malloc(cfg->key_len + 1))) {
 		free(v);
-		set_err(err, errlen, "out of memory");
+		base_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	memcpy(v->key, cfg->key, cfg->key_len);
@@ -389,7 +192,8 @@ srv_jwt_verifier *srv_jwt_verifier_new(const srv_jwt_config *cfg, char *err, siz
 		v->sig_len = 32;
 	} else {
 		v->lib_alg = v->alg == SRV_JWT_RS256 ? JWT_ALG_RS256 : JWT_ALG_ES256;
-		if (check_pem(v, err, errlen)) {
+		if (srv_jwt_key_check(v->alg, v->name, (const char *)v->key, v->key_len,
+		                      &v->sig_len, err, errlen)) {
 			srv_jwt_verifier_free(v);
 			return NULL;
 		}
@@ -402,7 +206,7 @@ void srv_jwt_verifier_free(srv_jwt_verifier *v)
 	if (!v)
 		return;
 	if (v->key) {
-		memset(v->key, 0, v->key_len); /* best effort; may be elided */
+		sodium_memzero(v->key, v->key_len); /* not optimised away, unlike memset */
 		free(v->key);
 	}
 	free(v);
@@ -520,8 +324,22 @@ static const struct member *index_find(const struct obj_index *x, const char *na
 	return bsearch(&k, x->v, (size_t)x->n, sizeof *x->v, member_cmp);
 }
 
-/* What Jansson refuses but our parser accepts: "\u0000" in any string, an
- * integer literal outside int64, a real that overflows a double. */
+/* What Jansson refuses but base/json.h accepts: "\u0000" in any string, an
+ * integer literal outside int64, a real that overflows a double.
+ *
+ * Not needed for safety, and kept for the reason the client and the
+ * operator see. libjwt parses header and payload again with Jansson
+ * (json_loads, flags 0), and libjwt reads only "alg" and "typ" from its
+ * parse; the claims are read from ours. Where the two parsers differ:
+ * duplicate names (Jansson keeps the last) are refused by index_object at
+ * the top level, and nested objects are never read here; every other
+ * difference is a text Jansson refuses and we accept, and then jwt_decode()
+ * fails, so the token is refused whatever we parsed. The difference is only
+ * the reason: without this check, a correctly signed token that Jansson
+ * cannot parse (a node issuer's JSON.stringify writes 2 ** 64 as
+ * 18446744073709552000, an integer Jansson refuses) would be reported as
+ * "invalid signature" and send the operator to check keys; with it, the
+ * token is "malformed", before any signature work (docs/jwt.md). */
 static int check_jansson_compat(const base_json *d)
 {
 	const char *raw;
@@ -554,61 +372,77 @@ static int check_jansson_compat(const base_json *d)
 	return 0;
 }
 
-/* Decode segment [s, s+n) and parse it as a JSON object into doc, with its
- * index. *json (malloc'd, NUL-terminated) must outlive doc. */
-static int parse_segment(const char *s, size_t n, char **json, size_t *jlen, base_json *doc,
-                         struct obj_index *x)
+/* Parse a decoded header or payload as a JSON object into doc, with its
+ * index. The segment's bytes must outlive doc. */
+static int parse_object(const struct segment *s, base_json *doc, struct obj_index *x)
 {
-	long dn;
 	int rc;
 
-	if (!(*json = malloc(n / 4 * 3 + 3)))
-		return SRV_JWT_ENOMEM;
-	if ((dn = b64_decode(s, n, (unsigned char *)*json, true)) < 0)
+	if (!s->canonical)
 		return SRV_JWT_EMALFORMED;
-	(*json)[dn] = '\0';
-	*jlen = (size_t)dn;
-	if ((rc = base_json_parse(doc, *json, *jlen)))
+	if ((rc = base_json_parse(doc, s->bytes, s->len)))
 		return rc == BASE_JSON_ENOMEM ? SRV_JWT_ENOMEM : SRV_JWT_EMALFORMED;
 	if ((rc = check_jansson_compat(doc)))
 		return rc;
-	return index_object(doc, *jlen, x);
+	return index_object(doc, s->len, x);
 }
 
 /* ---- verification ---------------------------------------------------------- */
 
-/* Shape: three base64url segments; header and payload non-empty. The
- * signature may be empty here so that "alg":"none" tokens are reported as
- * such. dots[] gets the two '.' offsets. */
-static int check_shape(const char *t, size_t len, size_t dots[2])
+/* Decode the base64url text from *p into *out. libsodium stops at the first
+ * character outside the url alphabet, which must be `stop` ('.' between
+ * segments, '\0' for the end of the token); *p then moves past it. It also
+ * refuses stray bits and a length of 4k+1, which only clears
+ * s->canonical here: for the signature that is a signature error, not a
+ * malformed token. */
+static int decode_segment(const char **p, const char *end, char stop, char **out, size_t *room,
+                          struct segment *s)
 {
-	size_t i;
-	int nd = 0;
+	const char *at;
+	size_t n = 0;
+	int rc;
 
-	for (i = 0; i < len; i++) {
-		if (t[i] == '.') {
-			if (nd == 2)
-				return SRV_JWT_EMALFORMED;
-			dots[nd++] = i;
-		} else if (b64_val((unsigned char)t[i], true) < 0) {
-			return SRV_JWT_EMALFORMED;
-		}
-	}
-	if (nd != 2 || dots[0] == 0 || dots[1] == dots[0] + 1)
-		return SRV_JWT_EMALFORMED;
+	rc = sodium_base642bin((unsigned char *)*out, *room - 1, *p, (size_t)(end - *p), NULL, &n,
+	                       &at, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (stop ? (at == *p || at == end || *at != stop) : at != end)
+		return SRV_JWT_EMALFORMED; /* empty, or a character not allowed */
+	s->canonical = rc == 0;
+	s->bytes = *out;
+	s->len = rc == 0 ? n : 0;
+	(*out)[s->len] = '\0';
+	*out += s->len + 1;
+	*room -= s->len + 1;
+	*p = stop ? at + 1 : at;
 	return 0;
 }
 
-static int check_header(const srv_jwt_verifier *v, const char *s, size_t n)
+/* Shape: "header.payload.signature", header and payload non-empty; the
+ * signature may be empty here, so that an "alg":"none" token is reported
+ * as such. Decodes all three into c. */
+static int decode_token(const char *tok, size_t len, srv_jwt_claims *c)
+{
+	const char *p = tok, *end = tok + len;
+	size_t room = len + 3; /* >= 3/4 of the text plus three NULs */
+	char *out;
+	int rc;
+
+	if (!(c->buf = out = malloc(room)))
+		return SRV_JWT_ENOMEM;
+	if ((rc = decode_segment(&p, end, '.', &out, &room, &c->seg[HEADER])) ||
+	    (rc = decode_segment(&p, end, '.', &out, &room, &c->seg[PAYLOAD])) ||
+	    (rc = decode_segment(&p, end, '\0', &out, &room, &c->seg[SIGNATURE])))
+		return rc;
+	return 0;
+}
+
+static int check_header(const srv_jwt_verifier *v, const struct segment *s)
 {
 	base_json doc = BASE_JSON_INIT;
 	struct obj_index x = { NULL, 0, NULL };
 	const struct member *alg, *typ;
-	char *json = NULL;
-	size_t jlen;
 	int rc;
 
-	if (!(rc = parse_segment(s, n, &json, &jlen, &doc, &x))) {
+	if (!(rc = parse_object(s, &doc, &x))) {
 		alg = index_find(&x, "alg");
 		typ = index_find(&x, "typ");
 		if (!alg || !alg->str)
@@ -621,7 +455,6 @@ static int check_header(const srv_jwt_verifier *v, const char *s, size_t n)
 	}
 	index_free(&x);
 	base_json_free(&doc);
-	free(json);
 	return rc;
 }
 
@@ -669,17 +502,15 @@ static int check_times(const srv_jwt_verifier *v, const srv_jwt_claims *c, time_
 	return 0;
 }
 
-/* The signature: exactly the key's size, canonical, then libjwt. */
-static int check_signature(const srv_jwt_verifier *v, const char *tok, size_t len, const char *sig,
-                           size_t slen)
+/* The signature: canonical and exactly the key's size, then libjwt. */
+static int check_signature(const srv_jwt_verifier *v, const char *tok, size_t len,
+                           const struct segment *sig)
 {
-	unsigned char raw[MAX_SIG_BYTES];
 	jwt_t *jwt = NULL;
 	char *copy;
 	int rc;
 
-	if (slen != (v->sig_len * 8 + 5) / 6 ||
-	    b64_decode(sig, slen, raw, true) != (long)v->sig_len)
+	if (!sig->canonical || sig->len != v->sig_len)
 		return SRV_JWT_ESIG;
 	if (!(copy = malloc(len + 1)))
 		return SRV_JWT_ENOMEM;
@@ -700,30 +531,26 @@ int srv_jwt_verify(const srv_jwt_verifier *v, const char *token, size_t len, tim
                    srv_jwt_claims **out, const char **why)
 {
 	srv_jwt_claims *c = NULL;
-	size_t dots[2];
 	int rc;
 
-	if (!v || !out) {
+	if (!v || !out)
 		rc = SRV_JWT_EINVAL;
-		goto done;
-	}
-	if (!token || len == 0)
+	else if (!token || len == 0)
 		rc = SRV_JWT_EMALFORMED;
 	else if (len > v->max_len) /* before reading a single byte */
 		rc = SRV_JWT_ETOOLARGE;
-	else if (!(rc = check_shape(token, len, dots)) && !(rc = check_header(v, token, dots[0])))
-		rc = (c = calloc(1, sizeof *c)) ? 0 : SRV_JWT_ENOMEM;
-	if (rc)
-		goto done;
-	base_json_init(&c->doc);
-	if ((rc = parse_segment(token + dots[0] + 1, dots[1] - dots[0] - 1, &c->json, &c->json_len,
-	                        &c->doc, &c->idx)) ||
-	    (rc = check_signature(v, token, len, token + dots[1] + 1, len - dots[1] - 1)) ||
-	    (rc = check_times(v, c, now))) {
-		srv_jwt_claims_free(c);
-		c = NULL;
+	else if (!(c = calloc(1, sizeof *c)))
+		rc = SRV_JWT_ENOMEM;
+	else {
+		base_json_init(&c->doc);
+		if ((rc = decode_token(token, len, c)) || (rc = check_header(v, &c->seg[HEADER])) ||
+		    (rc = parse_object(&c->seg[PAYLOAD], &c->doc, &c->idx)) ||
+		    (rc = check_signature(v, token, len, &c->seg[SIGNATURE])) ||
+		    (rc = check_times(v, c, now))) {
+			srv_jwt_claims_free(c);
+			c = NULL;
+		}
 	}
-done:
 	if (out)
 		*out = c;
 	if (why)
@@ -801,7 +628,7 @@ bool srv_jwt_claim_list_contains(const srv_jwt_claims *c, const char *name, cons
 
 const char *srv_jwt_claims_json(const srv_jwt_claims *c)
 {
-	return c ? c->json : NULL;
+	return c ? c->seg[PAYLOAD].bytes : NULL;
 }
 
 void srv_jwt_claims_free(srv_jwt_claims *c)
@@ -810,7 +637,7 @@ void srv_jwt_claims_free(srv_jwt_claims *c)
 		return;
 	index_free(&c->idx);
 	base_json_free(&c->doc);
-	free(c->json);
+	free(c->buf);
 	free(c);
 }
 

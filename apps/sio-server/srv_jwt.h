@@ -13,18 +13,20 @@
  *     the key is checked then (non-empty secret, a PEM public key of the
  *     right type and size), so a bad config fails before listening;
  *   - a token is refused on size before anything is parsed, then must be
- *     exactly three canonical base64url segments; the header is decoded here
- *     and its "alg" compared with the pinned one BEFORE libjwt sees the
- *     token, and again after;
- *   - header and payload are parsed with socketio's strict JSON reader;
- *     duplicate top-level names are refused (no parser differentials);
+ *     exactly three canonical base64url segments (decoded by libsodium);
+ *     the header's "alg" is compared with the pinned one BEFORE libjwt sees
+ *     the token, and again after;
+ *   - header and payload are parsed with base/json.h, the server's strict
+ *     JSON reader; duplicate top-level names are refused (no parser
+ *     differentials with Jansson, libjwt's parser);
  *   - exp, nbf and iat must be integer NumericDates and are checked against
  *     the caller's clock with a leeway; exp may be required.
  *
  * Claims of an accepted token are read through srv_jwt_claims (strings,
  * integers, "list contains" for arrays such as projects: ["p1", "p2"]).
  * Nothing here prints; errors come back as codes with a short reason that
- * is safe to send to the client in connect_error.
+ * is safe to send to the client in connect_error. docs/jwt.md describes
+ * the checks in order and the libjwt facts they rest on.
  */
 #ifndef SRV_JWT_H
 #define SRV_JWT_H
@@ -61,8 +63,8 @@ typedef enum srv_jwt_alg {
 typedef struct srv_jwt_config {
 	srv_jwt_alg alg;
 	/* HS256: the secret's bytes (used as they are, not base64-decoded).
-     * RS256/ES256: the contents of a PEM "PUBLIC KEY" file (the caller
-     * reads it, so a config error can name the file). Copied. */
+	 * RS256/ES256: the contents of a PEM "PUBLIC KEY" file (the caller
+	 * reads it, so a config error can name the file). Copied. */
 	const void *key;
 	size_t key_len;
 	long leeway;      /* clock skew allowed on exp/nbf/iat, seconds */
