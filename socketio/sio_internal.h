@@ -162,17 +162,27 @@ struct sio_out {
 	size_t count; /* top-level arguments */
 };
 
-/* sio_server.c */
+/* sio_namespace.c */
 sio_namespace *sio_namespace_find(sio_server *srv, const char *name, size_t len);
 sio_namespace *sio_namespace_new(sio_server *srv, const char *name);
-sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp);
+void sio_namespace_free(sio_namespace *n);
+
+/* sio_client.c: the way in (Engine.IO callbacks, decoding, routing) */
+void sio_client_on_connection(eio_server *es, eio_session *s, void *user);
+void sio_client_on_message(eio_session *es, const char *data, size_t len, bool binary, void *user);
+void sio_client_on_close(eio_session *es, const char *reason, void *user);
+void sio_client_connect_timeout(base_timers *t, int list, base_tlink *link);
+
+/* sio_client_send.c: the way out, and the client's sockets */
+void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts);
 void sio_client_send_buf(sio_client *c, base_buf *b);
+void sio_client_close(sio_client *c, const char *why);
+sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp);
+int sio_client_add_socket(sio_client *c, sio_socket *s);
 void sio_client_remove_socket(sio_client *c, sio_socket *s);
 
 /* sio_connect.c */
 void sio_connect_begin(sio_client *c, const sio_packet *p);
-void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts);
-void sio_client_close(sio_client *c, const char *why);
 
 /* sio_socket.c */
 sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *connect);
