@@ -167,7 +167,7 @@ START_TEST(test_rooms_disconnect_leaves_all)
 	expect_text(t, "42[\"ev\"]");
 	expect_empty(t);
 	/* The last socket gone: no room left at all. */
-	eio_session_on_packet(t, EIO_PKT_CLOSE, "", 0, false);
+	feed_engine(t, "1");
 	ck_assert_uint_eq(sio_namespace_socket_count(root), 0);
 	ck_assert_uint_eq(root->rooms.len, 0);
 }
@@ -186,9 +186,9 @@ static unsigned got_mask(int n, eio_session **es, const char *want)
 {
 	unsigned mask = 0;
 	for (int i = 0; i < n; i++) {
-		if (es[i]->q.len == 0)
+		if (eio_session_queued_count(es[i]) == 0)
 			continue;
-		ck_assert_uint_eq(es[i]->q.len, 1);
+		ck_assert_uint_eq(eio_session_queued_count(es[i]), 1);
 		expect_text(es[i], want);
 		mask |= 1u << i;
 	}
@@ -341,20 +341,20 @@ START_TEST(test_broadcast_shares_msg)
 	sio_out_binary(o, S("\x01\x02"));
 	sio_broadcast b = { NULL, 0, NULL, 0, NULL, false };
 	ck_assert_int_eq(sio_broadcast_emit(root, &b, "ev", o), 3);
-	eio_msg *text = eio_queue_at(&es[0]->q, 0);
-	ck_assert_str_eq(text->bytes, "451-[\"ev\",\"big\"," PH(0) "]");
+	eio_msg *text = eio_session_queued_at(es[0], 0);
+	ck_assert_str_eq(eio_msg_frame(text, NULL), "451-[\"ev\",\"big\"," PH(0) "]");
 	for (int i = 0; i < 3; i++) {
-		ck_assert_uint_eq(es[i]->q.len, 2);
+		ck_assert_uint_eq(eio_session_queued_count(es[i]), 2);
 		/* One encoding, one reference per recipient. */
-		ck_assert_ptr_eq(eio_queue_at(&es[i]->q, 0), text);
+		ck_assert_ptr_eq(eio_session_queued_at(es[i], 0), text);
 		/* The attachment is the builder's buffer, not a copy. */
-		ck_assert_ptr_eq(eio_queue_at(&es[i]->q, 1), o->atts[0]);
+		ck_assert_ptr_eq(eio_session_queued_at(es[i], 1), o->atts[0]);
 	}
-	ck_assert_uint_eq(text->refs, 3);
-	ck_assert_uint_eq(o->atts[0]->refs, 4);
+	ck_assert_uint_eq(eio_msg_refcount(text), 3);
+	ck_assert_uint_eq(eio_msg_refcount(o->atts[0]), 4);
 	/* A plain emit to one socket shares the attachment too. */
 	ck_assert_int_eq(sio_emit(so[0], "ev", o), 0);
-	ck_assert_ptr_eq(eio_queue_at(&es[0]->q, 3), o->atts[0]);
+	ck_assert_ptr_eq(eio_session_queued_at(es[0], 3), o->atts[0]);
 	sio_out_free(o);
 	for (int i = 0; i < 3; i++) {
 		expect_text(es[i], "451-[\"ev\",\"big\"," PH(0) "]");
