@@ -53,10 +53,10 @@ static void finish(sio_socket *s)
 		return;
 	}
 	s->connected = true;
-	if (base_map_put(&nsp->sockets, s->id, s) < 0 || sio_adapter_join(s, s->id) < 0) {
+	if (base_map_put(&nsp->sockets, s->id, s) < 0 || sio_rooms_join(s, s->id) < 0) {
 		s->connected = false;
 		base_map_del(&nsp->sockets, s->id);
-		sio_adapter_leave_all(s);
+		sio_rooms_leave_all(s);
 		refuse_socket(s, "Internal server error", NULL);
 		return;
 	}

@@ -6,6 +6,8 @@
  *   namespace -> middleware, connection callback, sockets by id, rooms
  *   socket    -> handlers, rooms joined, acks it waits for
  *   room      -> its member sockets (a hash set: O(1) join, leave, lookup)
+ *   request   -> a question to every server (fetchSockets, allRooms, ...)
+ *                and the answers so far (sio_request.c)
  *
  * The hash map and the deadline lists are the Engine.IO layer's utilities
  * (base/map.h, base/timer.h), which hold no Engine.IO state.
@@ -37,6 +39,12 @@ typedef struct sio_room {
 	base_map members; /* socket id -> socket */
 } sio_room;
 
+typedef struct sio_server_handler { /* sio_namespace_on_server_event */
+	char *event;                /* NULL: every event */
+	sio_server_event_fn fn;
+	void *user;
+} sio_server_handler;
+
 typedef struct sio_mw {
 	sio_middleware_fn fn;        /* synchronous, or */
 	sio_async_middleware_fn afn; /* finishes later through sio_next */
@@ -59,6 +67,8 @@ struct sio_namespace {
 	size_t nhandlers;
 	sio_filter *filters; /* incoming-event middleware, in order */
 	size_t nfilters;
+	sio_server_handler *server_handlers; /* other servers' serverSideEmit */
+	size_t nserver_handlers;
 	base_map sockets; /* id -> socket */
 	base_map rooms;   /* name -> sio_room (in-memory adapter) */
 	uint64_t bcast_gen;
@@ -75,6 +85,7 @@ struct sio_server {
 	eio_server *eio;
 	base_timers timers; /* list 0: connectTimeout of clients with no namespace */
 	const sio_adapter_ops *adapter;
+	void *adapter_user;
 	sio_options o;
 	sio_namespace **nsps;
 	size_t nnsps;
@@ -151,6 +162,7 @@ struct sio_args {
 	int natts;
 	char **strs;  /* unescaped strings, made on demand */
 	size_t *lens; /* their lengths */
+	bool owned;   /* made by sio_args_parse/_from_out/_copy: sio_args_free */
 };
 
 struct sio_out {
@@ -197,18 +209,71 @@ eio_msg *sio_encode_event(int type, const sio_namespace *nsp, int64_t id, const 
                           const sio_out *args);
 
 /* sio_adapter.c */
-int sio_adapter_join(sio_socket *s, const char *room);
-int sio_adapter_leave(sio_socket *s, const char *room);
-void sio_adapter_leave_all(sio_socket *s);
-sio_room *sio_adapter_room(sio_namespace *nsp, const char *room);
+int sio_adapter_init_namespace(sio_namespace *nsp);
+void sio_adapter_close_namespace(sio_namespace *nsp);
+
+/* sio_rooms.c */
+int sio_rooms_join(sio_socket *s, const char *room);
+int sio_rooms_leave(sio_socket *s, const char *room);
+void sio_rooms_leave_all(sio_socket *s);
+void sio_rooms_each(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_socket *, void *),
+                    void *u);
 
 /* sio_broadcast.c */
-struct sio_bcast_ack;
-void sio_bcast_ack_reply(sio_socket *s, const sio_args *a, const char *err, void *user);
+int sio_out_check(const sio_out *o);
+
+/* sio_request.c */
+enum {
+	SIO_REQ_FETCH,
+	SIO_REQ_ROOMS,
+	SIO_REQ_COUNT,
+	SIO_REQ_REPLIES,
+	SIO_REQ_BCAST_ACK
+};
+typedef struct sio_remote_socket { /* a fetchSockets answer from another server */
+	char *id;
+	char **rooms;
+	size_t nrooms;
+	char *handshake_json, *data_json;
+} sio_remote_socket;
+
+struct sio_request {
+	int kind; /* SIO_REQ_* */
+	sio_namespace *nsp;
+	union {
+		sio_fetch_fn fetch;
+		sio_rooms_fn rooms;
+		sio_count_fn count;
+		sio_broadcast_ack_fn replies; /* SIO_REQ_REPLIES and _BCAST_ACK */
+	} done;
+	void *user;
+	int refs;                /* creator, adapter, timer, local clients awaited */
+	bool finished;           /* done has run */
+	long expected;           /* other servers that will answer; -1: not said yet */
+	size_t answered;         /* other servers that did */
+	size_t servers;          /* SIO_REQ_COUNT */
+	bool local_counted;      /* SIO_REQ_BCAST_ACK: this server's count is in */
+	size_t expected_clients; /* SIO_REQ_BCAST_ACK */
+	sio_args **replies;      /* owned copies (SIO_REQ_REPLIES, _BCAST_ACK) */
+	size_t nreplies;
+	char (*local)[24]; /* SIO_REQ_FETCH: this server's targets, by id */
+	size_t nlocal;
+	sio_remote_socket *remote;
+	size_t nremote;
+	base_map rooms; /* SIO_REQ_ROOMS: name -> name (a set) */
+	uv_timer_t *timer;
+};
+
+sio_request *sio_request_new(sio_namespace *nsp, int kind, void *user);
+void sio_request_add_local(sio_request *r, const sio_socket *s);
+int sio_request_add_room(sio_request *r, const char *room);
+sio_request *sio_request_for_adapter(sio_request *r);
+void sio_request_start(sio_request *r, unsigned timeout_ms);
 
 /* sio_args.c */
 void sio_args_init(sio_args *a, const sio_packet *p, bool is_event, eio_msg *const *atts,
                    int natts);
 void sio_args_release(sio_args *a);
+sio_args *sio_args_copy(const sio_args *a);
 
 #endif

@@ -36,6 +36,11 @@ sio_namespace *sio_namespace_new(sio_server *srv, const char *name)
 	n->name_len = strlen(name);
 	base_map_init(&n->sockets);
 	base_map_init(&n->rooms);
+	if (sio_adapter_init_namespace(n) < 0) {
+		free(n->name);
+		free(n);
+		return NULL;
+	}
 	srv->nsps[srv->nnsps++] = n;
 	return n;
 }
@@ -45,6 +50,9 @@ void sio_namespace_free(sio_namespace *n)
 	base_map_free(&n->sockets);
 	base_map_free(&n->rooms);
 	sio_handlers_free(n->handlers, n->nhandlers);
+	for (size_t i = 0; i < n->nserver_handlers; i++)
+		free(n->server_handlers[i].event);
+	free(n->server_handlers);
 	free(n->filters);
 	free(n->mw);
 	free(n->name);

@@ -1,9 +1,10 @@
 /* sio_server.c - the Socket.IO server: options, creation on an Engine.IO
- * server, the adapter in use, shutdown and freeing.
+ * server, shutdown and freeing.
  *
  * The top of the layer: it wires the Engine.IO callbacks to the client
  * (sio_client.c), which takes every packet up from there. Namespaces are
- * sio_namespace.c.
+ * sio_namespace.c, the adapter sio_adapter.c (the in-memory one is the
+ * default).
  */
 #include "sio_internal.h"
 
@@ -47,22 +48,6 @@ eio_server *sio_server_engine(sio_server *srv)
 	return srv->eio;
 }
 
-int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops)
-{
-	for (size_t i = 0; i < srv->nnsps; i++)
-		if (srv->nsps[i]->sockets.len > 0)
-			return SIO_EINVAL;
-	if (!ops || !ops->join || !ops->leave || !ops->leave_all || !ops->in_room || !ops->each)
-		return SIO_EINVAL;
-	srv->adapter = ops;
-	return 0;
-}
-
-void **sio_namespace_adapter_data(sio_namespace *nsp)
-{
-	return &nsp->adapter_data;
-}
-
 void sio_server_close(sio_server *srv)
 {
 	eio_server_close_all(srv->eio);
@@ -70,8 +55,10 @@ void sio_server_close(sio_server *srv)
 
 void sio_server_free(sio_server *srv)
 {
-	for (size_t i = 0; i < srv->nnsps; i++)
+	for (size_t i = 0; i < srv->nnsps; i++) {
+		sio_adapter_close_namespace(srv->nsps[i]);
 		sio_namespace_free(srv->nsps[i]);
+	}
 	free(srv->nsps);
 	for (size_t i = 0; i < srv->nparents; i++)
 		sio_namespace_free(srv->parents[i]);

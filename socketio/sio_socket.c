@@ -82,7 +82,7 @@ void sio_socket_cleanup(sio_socket *s, const char *reason)
 	if (s->on_disconnecting)
 		s->on_disconnecting(s, reason, s->on_disconnecting_user);
 	s->connected = false;
-	sio_adapter_leave_all(s);
+	sio_rooms_leave_all(s);
 	base_map_del(&s->nsp->sockets, s->id);
 	while (s->nacks > 0) {
 		sio_pending_ack *pa = s->acks[0];
