@@ -12,7 +12,8 @@ static int mem_broadcast(sio_namespace *nsp, const sio_adapter_packet *p, const 
                          void *user)
 {
 	(void)user;
-	return sio_adapter_broadcast_local(nsp, p, o);
+	/* sio_broadcast_emit checked the arguments: straight to the delivery. */
+	return sio_deliver(nsp, p, o, NULL, -1);
 }
 
 static int mem_broadcast_with_ack(sio_namespace *nsp, const sio_adapter_packet *p,

@@ -15,16 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An sio_out may be sent: no object or array left open, no failed call. */
-int sio_out_check(const sio_out *o)
-{
-	return o && (o->depth != 0 || base_jsonw_error(&o->w)) ? SIO_EINVAL : 0;
-}
-
 /* ---- this server's sockets -------------------------------------------------------- */
 
 /* What an ack-collecting broadcast hands each recipient's pending ack. */
-typedef struct ack_relay {
+typedef struct sio_ack_relay {
 	sio_client_ack_fn ack;
 	void *user;
 	int refs; /* the broadcast's, and one per recipient awaited */
@@ -69,11 +63,11 @@ static void deliver(sio_socket *s, void *u)
 	c->sent++;
 }
 
-static int deliver_all(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
-                       ack_relay *relay, int64_t id)
+/* Encode once, queue for every local target. p->args has been checked
+ * (sio_out_check) by the public call that led here. */
+int sio_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
+                ack_relay *relay, int64_t id)
 {
-	if (sio_out_check(p->args) < 0)
-		return SIO_EINVAL;
 	eio_msg *text = sio_encode_event(SIO_PKT_EVENT, nsp, id, p->event, p->args);
 	if (!text)
 		return SIO_ENOMEM;
@@ -86,7 +80,9 @@ static int deliver_all(sio_namespace *nsp, const sio_adapter_packet *p, const si
 int sio_adapter_broadcast_local(sio_namespace *nsp, const sio_adapter_packet *p,
                                 const sio_broadcast *o)
 {
-	return deliver_all(nsp, p, o, NULL, -1);
+	if (sio_out_check(p->args) < 0)
+		return SIO_EINVAL;
+	return sio_deliver(nsp, p, o, NULL, -1);
 }
 
 /* One encoding with one ack id for every recipient (ids are per namespace,
@@ -95,11 +91,13 @@ int sio_adapter_broadcast_local_with_ack(sio_namespace *nsp, const sio_adapter_p
                                          const sio_broadcast *o, sio_client_count_fn count,
                                          sio_client_ack_fn ack, void *user)
 {
+	if (sio_out_check(p->args) < 0)
+		return SIO_EINVAL;
 	ack_relay *relay = malloc(sizeof(*relay));
 	if (!relay)
 		return SIO_ENOMEM;
 	*relay = (ack_relay){ ack, user, 1 };
-	int sent = deliver_all(nsp, p, o, relay, nsp->next_ack_id++);
+	int sent = sio_deliver(nsp, p, o, relay, nsp->next_ack_id++);
 	if (sent >= 0)
 		count((size_t)sent, user);
 	relay_unref(relay);

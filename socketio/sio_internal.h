@@ -220,7 +220,16 @@ void sio_rooms_each(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_s
                     void *u);
 
 /* sio_broadcast.c */
-int sio_out_check(const sio_out *o);
+struct sio_ack_relay;
+int sio_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
+                struct sio_ack_relay *relay, int64_t id);
+
+/* An sio_out may be sent: no object or array left open, no failed call.
+ * Inline: it is on the way of every broadcast. */
+static inline int sio_out_check(const sio_out *o)
+{
+	return o && (o->depth != 0 || base_jsonw_error(&o->w)) ? SIO_EINVAL : 0;
+}
 
 /* sio_request.c */
 enum {
