@@ -9,8 +9,9 @@
  *   request   -> a question to every server (fetchSockets, allRooms, ...)
  *                and the answers so far (sio_request.c)
  *
- * The hash map and the deadline lists are the Engine.IO layer's utilities
- * (base/map.h, base/timer.h), which hold no Engine.IO state.
+ * The hash map, the deadline lists and the JSON reader and writer are the
+ * base layer's (base/map.h, base/timer.h, base/json.h); of the Engine.IO
+ * layer only its public header is used.
  */
 #ifndef SIO_INTERNAL_H
 #define SIO_INTERNAL_H

@@ -320,16 +320,22 @@ static void set_err(const char *err)
 	snprintf(done.err, sizeof(done.err), "%s", err ? err : "");
 }
 
+/* A list-valued completion: one more call, its error and size. */
+static void begin_done(const char *err, size_t n)
+{
+	done.calls++;
+	set_err(err);
+	done.n = n;
+	done.items[0] = '\0';
+}
+
 static void on_fetch(sio_namespace *nsp, const sio_socket_info *s, size_t n, const char *err,
                      void *user)
 {
 	(void)nsp;
 	(void)user;
-	done.calls++;
-	set_err(err);
-	done.n = n;
+	begin_done(err, n);
 	size_t k = 0;
-	done.items[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		k += (size_t)snprintf(done.items + k, sizeof(done.items) - k, "%s%s", i ? "," : "",
 		                      s[i].local ? "local" : s[i].id);
@@ -376,11 +382,8 @@ static void on_replies(sio_namespace *nsp, const sio_args *const *r, size_t n, c
 {
 	(void)nsp;
 	(void)user;
-	done.calls++;
-	set_err(err);
-	done.n = n;
+	begin_done(err, n);
 	size_t k = 0;
-	done.items[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		size_t len = 0;
 		const char *js = sio_args_json(r[i], 0, &len);
