@@ -254,6 +254,34 @@ bool eio_session_writable(const eio_session *s);
  * then the close packet; on_close runs with reason "forced close". */
 void eio_session_close(eio_session *s);
 
+/* ---- In-process sessions ------------------------------------------------------
+ * A session with no network transport: the caller plays the client. Tests of
+ * the layers above drive a server with it, without HTTP; a bridge could feed
+ * messages from elsewhere. Nothing is ever written to a network: what the
+ * server sends stays queued until taken. */
+
+/* Open a session as a handshake would: the open packet is queued, then the
+ * server's on_connection runs. It has no request (eio_session_request()
+ * returns NULL) and counts as a polling session. NULL when out of memory. */
+eio_session *eio_session_open_local(eio_server *srv);
+/* Deliver one packet as a client sends it in a WebSocket frame: text is
+ * "<type digit><data>" ("4hello" a message, "1" close, "3" pong), binary is
+ * a message's raw bytes. EIO_EPARSE for text that is not a packet. The
+ * session may be closed (on_close has run) when this returns. */
+int eio_session_receive(eio_session *s, const void *frame, size_t len, bool binary);
+/* The messages queued for the client and not yet written, oldest first:
+ * how many, the i-th (borrowed), and the oldest taken off the queue (the
+ * caller owns that reference; NULL when none). */
+size_t eio_session_queued_count(const eio_session *s);
+eio_msg *eio_session_queued_at(const eio_session *s, size_t i);
+eio_msg *eio_session_take(eio_session *s);
+/* A message as a WebSocket frame carries it: text with its Engine.IO type
+ * digit ("4hello", "1", "0{...}"), NUL-terminated; binary as its bytes. */
+const char *eio_msg_frame(const eio_msg *m, size_t *len);
+/* References held on m: a broadcast's message is held once per queue it
+ * is in, never copied (diagnostics and tests). */
+uint32_t eio_msg_refcount(const eio_msg *m);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,9 @@
  * pointer is valid until its disconnect callback returns. Argument views
  * (sio_args) are valid during the callback that receives them. An sio_out is
  * owned by its creator and may be emitted any number of times.
+ *
+ * Where broadcasts and cluster-wide requests go is the adapter's business:
+ * socketio/adapter.h (included at the end of this header).
  */
 #ifndef SOCKETIO_H
 #define SOCKETIO_H
@@ -144,6 +147,9 @@ int sio_leave(sio_socket *s, const char *room);
 bool sio_in_room(const sio_socket *s, const char *room);
 /* Rooms this socket joined, not counting the room named by its own id. */
 size_t sio_socket_room_count(const sio_socket *s);
+/* Every room the socket is in, its own id first (node's socket.rooms). */
+typedef void (*sio_room_name_fn)(const char *room, void *user);
+void sio_socket_rooms(const sio_socket *s, sio_room_name_fn fn, void *user);
 /* Local room bookkeeping (this process's sockets, like node's
  * adapter.rooms), without the implicit one-member room of each socket id:
  * the number of members of room (0 if none), and each room with its member
@@ -190,7 +196,9 @@ enum {
 	SIO_ARG_TRUE,
 	SIO_ARG_FALSE,
 	SIO_ARG_NULL,
-	SIO_ARG_BINARY
+	SIO_ARG_BINARY,
+	SIO_ARG_KEY, /* walks only (socketio/adapter.h): an object key */
+	SIO_ARG_END, /* walks only: the end of an object or array */
 };
 
 size_t sio_args_count(const sio_args *a);
@@ -206,6 +214,16 @@ const char *sio_args_json(const sio_args *a, size_t i, size_t *len);
 /* Attachments in placeholder order, for nested binary. */
 size_t sio_args_attachment_count(const sio_args *a);
 const void *sio_args_attachment(const sio_args *a, size_t num, size_t *len);
+
+/* Arguments owned by the caller, outside any callback: those of an EVENT
+ * packet given as its text, as a client sends it ("2[\"join\",{...}]",
+ * without binary attachments: tests, fuzzers, tools), or those an sio_out
+ * holds (an adapter turning a decoded remote answer into arguments). NULL
+ * when the text is not an EVENT packet or memory runs out. Free with
+ * sio_args_free, which takes only these. */
+sio_args *sio_args_parse(const char *packet, size_t len);
+sio_args *sio_args_from_out(const sio_out *o);
+void sio_args_free(sio_args *a);
 
 /* ---- Emitting ---------------------------------------------------------------- */
 
@@ -228,7 +246,9 @@ void sio_ack_drop(sio_ack *ack);
 /* Broadcast: to the sockets of the namespace that are in any of `rooms`
  * (every socket when nrooms is 0), minus those in any of `except` and minus
  * `skip` (the sender, for socket.broadcast). Encoded once; the same bytes
- * go to every recipient. Returns the number of recipients. */
+ * go to every recipient. Goes through the server's adapter, so with a
+ * distributed one it reaches the sockets of every server. Returns the
+ * number of recipients on this server. */
 typedef struct sio_broadcast {
 	const char *const *rooms;
 	size_t nrooms;
@@ -236,6 +256,8 @@ typedef struct sio_broadcast {
 	size_t nexcept;
 	const sio_socket *skip;
 	bool volatile_; /* drop for recipients that cannot take it now */
+	bool local;     /* this server's sockets only (node's io.local) */
+	bool compress;  /* node's compress flag, passed on to other servers */
 } sio_broadcast;
 int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *event,
                        const sio_out *args);
@@ -250,11 +272,14 @@ int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b, cons
                                 const sio_out *args, unsigned timeout_ms, sio_broadcast_ack_fn cb,
                                 void *user);
 
-/* node's fetchSockets / socketsJoin / socketsLeave / disconnectSockets on
- * the sockets a broadcast would target (this process's). Return the number
- * of sockets acted on. fn may disconnect the socket it is given. */
+/* node's fetchSockets on the sockets a broadcast would target, this
+ * process's only, at once: the number of sockets given to fn. fn may
+ * disconnect the socket it is given. */
 typedef void (*sio_socket_fn)(sio_socket *s, void *user);
 int sio_fetch_sockets(sio_namespace *nsp, const sio_broadcast *b, sio_socket_fn fn, void *user);
+/* node's socketsJoin / socketsLeave / disconnectSockets, through the
+ * adapter (every server's sockets with a distributed one). Return the
+ * number of this process's sockets acted on. */
 int sio_sockets_join(sio_namespace *nsp, const sio_broadcast *b, const char *room);
 int sio_sockets_leave(sio_namespace *nsp, const sio_broadcast *b, const char *room);
 int sio_disconnect_sockets(sio_namespace *nsp, const sio_broadcast *b, bool close);
@@ -264,6 +289,43 @@ int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_ou
 int sio_except(sio_namespace *nsp, const char *room, const char *event, const sio_out *args);
 int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args);
 
+/* ---- Across servers (through the adapter) ------------------------------------ */
+
+/* Each of these completes once, through its callback: when every server
+ * answered, or after timeout_ms (0: 5000, node's requestsTimeout) with err
+ * "operation has timed out" and the answers that arrived. With one process
+ * they complete before returning. They return 0 or SIO_ENOMEM. */
+
+/* A socket of any server (fetchSockets). */
+typedef struct sio_socket_info sio_socket_info;
+/* node's fetchSockets across servers: this server's targets first (local
+ * set, those still connected at completion), then the others'. */
+typedef void (*sio_fetch_fn)(sio_namespace *nsp, const sio_socket_info *sockets, size_t n,
+                             const char *err, void *user);
+int sio_fetch_sockets_async(sio_namespace *nsp, const sio_broadcast *b, unsigned timeout_ms,
+                            sio_fetch_fn done, void *user);
+/* node's allRooms: the union of every server's rooms (without the rooms
+ * named by socket ids, as sio_namespace_rooms). */
+typedef void (*sio_rooms_fn)(sio_namespace *nsp, const char *const *rooms, size_t n,
+                             const char *err, void *user);
+int sio_all_rooms(sio_namespace *nsp, unsigned timeout_ms, sio_rooms_fn done, void *user);
+/* node's serverCount: how many servers share this namespace (1 alone). */
+typedef void (*sio_count_fn)(sio_namespace *nsp, size_t servers, void *user);
+int sio_server_count(sio_namespace *nsp, sio_count_fn done, void *user);
+/* node's serverSideEmit: an event to the other servers' handlers (never
+ * this server's). With an ack, done gets one answer per server, as for a
+ * broadcast with acks. */
+int sio_server_side_emit(sio_namespace *nsp, const char *event, const sio_out *args);
+int sio_server_side_emit_with_ack(sio_namespace *nsp, const char *event, const sio_out *args,
+                                  unsigned timeout_ms, sio_broadcast_ack_fn done, void *user);
+/* Handlers for another server's serverSideEmit (node's nsp.on(event)); event
+ * NULL: every event. reply is NULL unless the sender waits for an answer:
+ * then append the answer's arguments to it during the call. */
+typedef void (*sio_server_event_fn)(sio_namespace *nsp, const char *event, const sio_args *args,
+                                    sio_out *reply, void *user);
+int sio_namespace_on_server_event(sio_namespace *nsp, const char *event, sio_server_event_fn fn,
+                                  void *user);
+
 /* ---- Event names --------------------------------------------------------------- */
 
 /* True for the names an EVENT may not carry ("connect", "connect_error",
@@ -272,34 +334,10 @@ int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args);
  * packet decoder refuses them, sio-server refuses them in rules and API calls. */
 bool sio_event_reserved(const char *name, size_t len);
 
-/* ---- Adapter ------------------------------------------------------------------ */
-
-/* Where room membership lives and how a broadcast reaches its targets. The
- * default, sio_memory_adapter, serves one process. A distributed adapter
- * (Redis, wire-compatible with node's @socket.io/redis-adapter) implements
- * the same bookkeeping for local sockets and adds `publish`, which hands an
- * encoded broadcast to the other servers. Per-namespace state, if any, goes
- * in sio_namespace_adapter_data(). */
-typedef struct sio_adapter_ops {
-	const char *name;
-	int (*join)(sio_namespace *nsp, sio_socket *s, const char *room);
-	int (*leave)(sio_namespace *nsp, sio_socket *s, const char *room);
-	void (*leave_all)(sio_namespace *nsp, sio_socket *s);
-	bool (*in_room)(const sio_namespace *nsp, const sio_socket *s, const char *room);
-	/* Call fn once for each local connected socket targeted by b. */
-	void (*each)(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_socket *s, void *u),
-	             void *u);
-	/* Reach other servers (NULL: single process). */
-	void (*publish)(sio_namespace *nsp, const sio_broadcast *b, eio_msg *packet,
-	                eio_msg *const *attachments, int nattachments);
-} sio_adapter_ops;
-
-extern const sio_adapter_ops sio_memory_adapter;
-/* Use another adapter; only before any socket connects. */
-int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops);
-void **sio_namespace_adapter_data(sio_namespace *nsp);
-
 #ifdef __cplusplus
 }
 #endif
+
+#include "socketio/adapter.h"
+
 #endif

@@ -1,231 +1,150 @@
-/* sio_adapter.c - the in-memory adapter: rooms of this process (node's
- * default Adapter), behind the sio_adapter_ops interface.
+/* sio_adapter.c - the in-memory adapter (node's default Adapter, lib/
+ * in-memory-adapter.ts), and the choice of adapter per server.
  *
- * A room is a hash set of sockets, so join, leave and membership are O(1),
- * and visiting the targets of a broadcast to a room touches only its
- * members, never every socket of the namespace. Several rooms and exceptions
- * are resolved with per-namespace generation marks instead of building sets:
- * a socket already visited, or excluded, in this generation is skipped.
- *
- * Every socket is in the room named by its id (node's rule). That room has
- * one member forever, so it is not materialised: a flag on the socket says
- * whether it is in it, and a lookup of the room finds the socket by id. This
- * saves a room, a name copy and a member table per connection.
- *
- * Another adapter (Redis, wire-compatible with node's redis-adapter) keeps
- * the same local bookkeeping and adds `publish` to reach other servers.
+ * One process: a broadcast and the socket operations act on this server's
+ * sockets; a request has no other server to ask (sio_request_expect 0) and
+ * completes with this server's answer, which the library put in it before
+ * the call. Room bookkeeping is sio_rooms.c, shared by every adapter.
  */
 #include "sio_internal.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-static sio_room *room_get_or_create(sio_namespace *nsp, const char *name)
+static int mem_broadcast(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
+                         void *user)
 {
-	sio_room *r = base_map_get(&nsp->rooms, name);
+	(void)user;
+	/* sio_broadcast_emit checked the arguments: straight to the delivery. */
+	return sio_deliver(nsp, p, o, NULL, -1);
+}
+
+static int mem_broadcast_with_ack(sio_namespace *nsp, const sio_adapter_packet *p,
+                                  const sio_broadcast *o, unsigned timeout_ms, sio_request *r,
+                                  void *user)
+{
+	(void)timeout_ms;
+	(void)user;
+	int n = sio_adapter_broadcast_local_with_ack(nsp, p, o, sio_request_local_count,
+	                                             sio_request_local_ack, r);
+	sio_request_expect(r, 0);
+	sio_request_release(r);
+	return n;
+}
+
+static int mem_join(sio_namespace *nsp, const sio_broadcast *o, const char *const *rooms, size_t n,
+                    void *user)
+{
+	(void)user;
+	return sio_adapter_sockets_join_local(nsp, o, rooms, n);
+}
+
+static int mem_leave(sio_namespace *nsp, const sio_broadcast *o, const char *const *rooms, size_t n,
+                     void *user)
+{
+	(void)user;
+	return sio_adapter_sockets_leave_local(nsp, o, rooms, n);
+}
+
+static int mem_disconnect(sio_namespace *nsp, const sio_broadcast *o, bool close, void *user)
+{
+	(void)user;
+	return sio_adapter_disconnect_local(nsp, o, close);
+}
+
+/* fetchSockets, allRooms, serverSideEmit with acks: nobody else answers. */
+static void mem_no_other(sio_request *r)
+{
+	sio_request_expect(r, 0);
+	sio_request_release(r);
+}
+
+static void mem_fetch(sio_namespace *nsp, const sio_broadcast *o, sio_request *r, void *user)
+{
+	(void)nsp;
+	(void)o;
+	(void)user;
+	mem_no_other(r);
+}
+
+static void mem_all_rooms(sio_namespace *nsp, sio_request *r, void *user)
+{
+	(void)nsp;
+	(void)user;
+	mem_no_other(r);
+}
+
+static void mem_server_count(sio_namespace *nsp, sio_request *r, void *user)
+{
+	(void)nsp;
+	(void)user;
+	sio_request_server_count(r, 1);
+	sio_request_release(r);
+}
+
+/* node's in-memory adapter has no other server to send to. */
+static void mem_server_side_emit(sio_namespace *nsp, const char *event, const sio_out *args,
+                                 sio_request *r, void *user)
+{
+	(void)nsp;
+	(void)event;
+	(void)args;
+	(void)user;
 	if (r)
-		return r;
-	r = calloc(1, sizeof(*r));
-	if (!r || !(r->name = strdup(name)) || base_map_put(&nsp->rooms, r->name, r) < 0) {
-		if (r)
-			free(r->name);
-		free(r);
-		return NULL;
-	}
-	base_map_init(&r->members);
-	return r;
-}
-
-static void room_maybe_free(sio_namespace *nsp, sio_room *r)
-{
-	if (r->members.len > 0)
-		return;
-	base_map_del(&nsp->rooms, r->name);
-	base_map_free(&r->members);
-	free(r->name);
-	free(r);
-}
-
-static bool own_room(const sio_socket *s, const char *room)
-{
-	return strcmp(room, s->id) == 0;
-}
-
-static int mem_join(sio_namespace *nsp, sio_socket *s, const char *room)
-{
-	if (own_room(s, room)) {
-		s->in_own_room = true;
-		return 0;
-	}
-	sio_room *r = room_get_or_create(nsp, room);
-	if (!r)
-		return SIO_ENOMEM;
-	if (base_map_get(&r->members, s->id))
-		return 0;
-	sio_room **nr = realloc(s->rooms, (s->nrooms + 1) * sizeof(*nr));
-	if (!nr || base_map_put(&r->members, s->id, s) < 0) {
-		if (nr)
-			s->rooms = nr;
-		room_maybe_free(nsp, r);
-		return SIO_ENOMEM;
-	}
-	s->rooms = nr;
-	s->rooms[s->nrooms++] = r;
-	return 0;
-}
-
-static int mem_leave(sio_namespace *nsp, sio_socket *s, const char *room)
-{
-	if (own_room(s, room)) {
-		s->in_own_room = false;
-		return 0;
-	}
-	for (size_t i = 0; i < s->nrooms; i++) {
-		sio_room *r = s->rooms[i];
-		if (strcmp(r->name, room) != 0)
-			continue;
-		base_map_del(&r->members, s->id);
-		s->rooms[i] = s->rooms[--s->nrooms];
-		room_maybe_free(nsp, r);
-		return 0;
-	}
-	return 0;
-}
-
-static void mem_leave_all(sio_namespace *nsp, sio_socket *s)
-{
-	s->in_own_room = false;
-	while (s->nrooms > 0) {
-		sio_room *r = s->rooms[--s->nrooms];
-		base_map_del(&r->members, s->id);
-		room_maybe_free(nsp, r);
-	}
-	free(s->rooms);
-	s->rooms = NULL;
-}
-
-static bool mem_in_room(const sio_namespace *nsp, const sio_socket *s, const char *room)
-{
-	if (own_room(s, room))
-		return s->in_own_room;
-	sio_room *r = base_map_get(&nsp->rooms, room);
-	return r && base_map_get(&r->members, s->id) != NULL;
-}
-
-static void visit(sio_socket *s, uint64_t gen, const sio_broadcast *b,
-                  void (*fn)(sio_socket *, void *), void *u)
-{
-	if (s->mark_sent == gen || s->mark_except == gen || s == b->skip || !s->connected)
-		return;
-	s->mark_sent = gen;
-	fn(s, u);
-}
-
-static void visit_set(const base_map *set, uint64_t gen, const sio_broadcast *b,
-                      void (*fn)(sio_socket *, void *), void *u)
-{
-	size_t it = 0;
-	sio_socket *s;
-	while ((s = base_map_next(set, &it)))
-		visit(s, gen, b, fn, u);
-}
-
-/* The socket whose own room this is, if it is in it. */
-static sio_socket *own_room_member(sio_namespace *nsp, const char *room)
-{
-	sio_socket *s = base_map_get(&nsp->sockets, room);
-	return s && s->in_own_room ? s : NULL;
-}
-
-static void mem_each(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_socket *, void *),
-                     void *u)
-{
-	uint64_t gen = ++nsp->bcast_gen;
-	for (size_t i = 0; i < b->nexcept; i++) {
-		sio_room *r = base_map_get(&nsp->rooms, b->except[i]);
-		size_t it = 0;
-		sio_socket *s;
-		while (r && (s = base_map_next(&r->members, &it)))
-			s->mark_except = gen;
-		if ((s = own_room_member(nsp, b->except[i])))
-			s->mark_except = gen;
-	}
-	if (b->nrooms == 0) {
-		visit_set(&nsp->sockets, gen, b, fn, u);
-		return;
-	}
-	for (size_t i = 0; i < b->nrooms; i++) {
-		sio_room *r = base_map_get(&nsp->rooms, b->rooms[i]);
-		if (r)
-			visit_set(&r->members, gen, b, fn, u);
-		sio_socket *s = own_room_member(nsp, b->rooms[i]);
-		if (s)
-			visit(s, gen, b, fn, u);
-	}
+		mem_no_other(r);
 }
 
 const sio_adapter_ops sio_memory_adapter = {
 	.name = "memory",
-	.join = mem_join,
-	.leave = mem_leave,
-	.leave_all = mem_leave_all,
-	.in_room = mem_in_room,
-	.each = mem_each,
-	.publish = NULL,
+	.broadcast = mem_broadcast,
+	.broadcast_with_ack = mem_broadcast_with_ack,
+	.sockets_join = mem_join,
+	.sockets_leave = mem_leave,
+	.disconnect_sockets = mem_disconnect,
+	.fetch_sockets = mem_fetch,
+	.all_rooms = mem_all_rooms,
+	.server_count = mem_server_count,
+	.server_side_emit = mem_server_side_emit,
 };
 
-/* ---- the socket-facing calls go through the namespace's adapter ---------------- */
+/* ---- the adapter of a server ------------------------------------------------------- */
 
-int sio_adapter_join(sio_socket *s, const char *room)
+static bool complete_ops(const sio_adapter_ops *o)
 {
-	return s->nsp->srv->adapter->join(s->nsp, s, room);
+	return o && o->broadcast && o->broadcast_with_ack && o->sockets_join && o->sockets_leave &&
+	       o->disconnect_sockets && o->fetch_sockets && o->all_rooms && o->server_count &&
+	       o->server_side_emit;
 }
 
-int sio_adapter_leave(sio_socket *s, const char *room)
+int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops, void *user)
 {
-	return s->nsp->srv->adapter->leave(s->nsp, s, room);
+	for (size_t i = 0; i < srv->nnsps; i++)
+		if (srv->nsps[i]->sockets.len > 0)
+			return SIO_EINVAL;
+	if (!complete_ops(ops))
+		return SIO_EINVAL;
+	for (size_t i = 0; i < srv->nnsps; i++)
+		sio_adapter_close_namespace(srv->nsps[i]);
+	srv->adapter = ops;
+	srv->adapter_user = user;
+	for (size_t i = 0; i < srv->nnsps; i++)
+		if (sio_adapter_init_namespace(srv->nsps[i]) < 0)
+			return SIO_ENOMEM;
+	return 0;
 }
 
-void sio_adapter_leave_all(sio_socket *s)
+int sio_adapter_init_namespace(sio_namespace *nsp)
 {
-	s->nsp->srv->adapter->leave_all(s->nsp, s);
+	const sio_server *srv = nsp->srv;
+	return srv->adapter->init ? srv->adapter->init(nsp, srv->adapter_user) : 0;
 }
 
-size_t sio_socket_room_count(const sio_socket *s)
+void sio_adapter_close_namespace(sio_namespace *nsp)
 {
-	return s->nrooms;
+	const sio_server *srv = nsp->srv;
+	if (srv->adapter->close)
+		srv->adapter->close(nsp, srv->adapter_user);
+	nsp->adapter_data = NULL;
 }
 
-size_t sio_room_size(const sio_namespace *nsp, const char *room)
+void **sio_namespace_adapter_data(sio_namespace *nsp)
 {
-	const sio_room *r = base_map_get(&nsp->rooms, room);
-	return r ? r->members.len : 0;
-}
-
-void sio_namespace_rooms(const sio_namespace *nsp, sio_room_fn fn, void *user)
-{
-	size_t i = 0;
-	const sio_room *r;
-	while ((r = base_map_next(&nsp->rooms, &i)))
-		fn(r->name, r->members.len, user);
-}
-
-sio_room *sio_adapter_room(sio_namespace *nsp, const char *room)
-{
-	return base_map_get(&nsp->rooms, room);
-}
-
-int sio_join(sio_socket *s, const char *room)
-{
-	return s->connected ? sio_adapter_join(s, room) : SIO_ECLOSED;
-}
-
-int sio_leave(sio_socket *s, const char *room)
-{
-	return sio_adapter_leave(s, room);
-}
-
-bool sio_in_room(const sio_socket *s, const char *room)
-{
-	return s->nsp->srv->adapter->in_room(s->nsp, s, room);
+	return &nsp->adapter_data;
 }

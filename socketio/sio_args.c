@@ -344,3 +344,115 @@ int sio_out_args(sio_out *o, const sio_args *a)
 	}
 	return 0;
 }
+
+/* ---- arguments owned by the caller ------------------------------------------------- */
+
+/* The view, the packet it reads and what that packet points into. */
+typedef struct owned_args {
+	sio_args view; /* first: an sio_args pointer is this */
+	sio_packet pkt;
+	char *text;
+	eio_msg **atts;
+	int natts;
+} owned_args;
+
+void sio_args_free(sio_args *a)
+{
+	if (!a || !a->owned)
+		return;
+	owned_args *o = (owned_args *)a;
+	sio_args_release(&o->view);
+	sio_packet_free(&o->pkt);
+	for (int i = 0; i < o->natts; i++)
+		eio_msg_unref(o->atts[i]);
+	free(o->atts);
+	free(o->text);
+	free(o);
+}
+
+/* Take text (malloc'd, len bytes) and references to atts; parse text as
+ * an EVENT packet ("2[...]", the event name first) or as an ACK payload
+ * ("[...]", arguments only). */
+static sio_args *owned_new(char *text, size_t len, bool is_event, eio_msg *const *atts, int natts)
+{
+	owned_args *o = text ? calloc(1, sizeof(*o)) : NULL;
+	eio_msg **refs = natts ? malloc((size_t)natts * sizeof(*refs)) : NULL;
+	if (!o || (natts && !refs)) {
+		free(o);
+		free(refs);
+		free(text);
+		return NULL;
+	}
+	o->text = text;
+	o->atts = refs;
+	for (int i = 0; i < natts; i++)
+		o->atts[o->natts++] = eio_msg_ref(atts[i]);
+	sio_packet_init(&o->pkt);
+	int r;
+	if (is_event) {
+		r = sio_packet_decode(text, len, SIO_PKT_DEFAULT_MAX_ATTACHMENTS, &o->pkt);
+		if (r == 0 && o->pkt.type != SIO_PKT_EVENT)
+			r = SIO_PKT_EPAYLOAD;
+	} else {
+		o->pkt.type = SIO_PKT_ACK;
+		o->pkt.data = text;
+		o->pkt.data_len = len;
+		r = base_json_parse(&o->pkt.doc, text, len);
+	}
+	sio_args_init(&o->view, &o->pkt, is_event, o->atts, o->natts);
+	o->view.owned = true;
+	if (r < 0) {
+		sio_args_free(&o->view);
+		return NULL;
+	}
+	return &o->view;
+}
+
+sio_args *sio_args_parse(const char *packet, size_t len)
+{
+	char *text = malloc(len + 1);
+	if (text) {
+		memcpy(text, packet, len);
+		text[len] = '\0';
+	}
+	return owned_new(text, len, true, NULL, 0);
+}
+
+sio_args *sio_args_from_out(const sio_out *o)
+{
+	if (o->depth != 0 || base_jsonw_error(&o->w))
+		return NULL;
+	/* The builder's text is the array without its closing bracket. */
+	char *text = malloc(o->buf.len + 2);
+	if (text) {
+		memcpy(text, o->buf.data, o->buf.len);
+		text[o->buf.len] = ']';
+		text[o->buf.len + 1] = '\0';
+	}
+	return owned_new(text, o->buf.len + 1, false, o->atts, o->natts);
+}
+
+/* A copy that outlives a (an ack kept by a request): the arguments' JSON
+ * in one array, sharing the attachments (placeholder numbers unchanged). */
+sio_args *sio_args_copy(const sio_args *a)
+{
+	base_buf b;
+	base_buf_init(&b);
+	int r = base_buf_putc(&b, '[');
+	for (size_t i = 0; i < a->count; i++) {
+		size_t n = 0;
+		const char *js = sio_args_json(a, i, &n);
+		if (i > 0)
+			r |= base_buf_putc(&b, ',');
+		r |= base_buf_append(&b, js, n);
+	}
+	r |= base_buf_putc(&b, ']');
+	char *text = r ? NULL : malloc(b.len + 1);
+	size_t len = b.len;
+	if (text) {
+		memcpy(text, b.data, len);
+		text[len] = '\0';
+	}
+	base_buf_free(&b);
+	return owned_new(text, len, false, a->atts, a->natts);
+}

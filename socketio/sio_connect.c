@@ -53,10 +53,10 @@ static void finish(sio_socket *s)
 		return;
 	}
 	s->connected = true;
-	if (base_map_put(&nsp->sockets, s->id, s) < 0 || sio_adapter_join(s, s->id) < 0) {
+	if (base_map_put(&nsp->sockets, s->id, s) < 0 || sio_rooms_join(s, s->id) < 0) {
 		s->connected = false;
 		base_map_del(&nsp->sockets, s->id);
-		sio_adapter_leave_all(s);
+		sio_rooms_leave_all(s);
 		refuse_socket(s, "Internal server error", NULL);
 		return;
 	}
@@ -171,14 +171,11 @@ void sio_connect_begin(sio_client *c, const sio_packet *p)
 		return;
 	}
 	sio_socket *s = sio_socket_new(nsp, c, p);
-	sio_socket **ns = s ? realloc(c->sockets, (c->nsockets + 1) * sizeof(*ns)) : NULL;
-	if (!ns) {
+	if (!s || sio_client_add_socket(c, s) < 0) {
 		if (s)
 			sio_socket_free(s);
 		send_connect_error(c, nsp, p->nsp, p->nsp_len, "Internal server error", NULL);
 		return;
 	}
-	c->sockets = ns;
-	c->sockets[c->nsockets++] = s;
 	run_middleware(s);
 }

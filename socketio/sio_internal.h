@@ -6,9 +6,12 @@
  *   namespace -> middleware, connection callback, sockets by id, rooms
  *   socket    -> handlers, rooms joined, acks it waits for
  *   room      -> its member sockets (a hash set: O(1) join, leave, lookup)
+ *   request   -> a question to every server (fetchSockets, allRooms, ...)
+ *                and the answers so far (sio_request.c)
  *
- * The hash map and the deadline lists are the Engine.IO layer's utilities
- * (base/map.h, base/timer.h), which hold no Engine.IO state.
+ * The hash map, the deadline lists and the JSON reader and writer are the
+ * base layer's (base/map.h, base/timer.h, base/json.h); of the Engine.IO
+ * layer only its public header is used.
  */
 #ifndef SIO_INTERNAL_H
 #define SIO_INTERNAL_H
@@ -37,6 +40,12 @@ typedef struct sio_room {
 	base_map members; /* socket id -> socket */
 } sio_room;
 
+typedef struct sio_server_handler { /* sio_namespace_on_server_event */
+	char *event;                /* NULL: every event */
+	sio_server_event_fn fn;
+	void *user;
+} sio_server_handler;
+
 typedef struct sio_mw {
 	sio_middleware_fn fn;        /* synchronous, or */
 	sio_async_middleware_fn afn; /* finishes later through sio_next */
@@ -59,6 +68,8 @@ struct sio_namespace {
 	size_t nhandlers;
 	sio_filter *filters; /* incoming-event middleware, in order */
 	size_t nfilters;
+	sio_server_handler *server_handlers; /* other servers' serverSideEmit */
+	size_t nserver_handlers;
 	base_map sockets; /* id -> socket */
 	base_map rooms;   /* name -> sio_room (in-memory adapter) */
 	uint64_t bcast_gen;
@@ -75,6 +86,7 @@ struct sio_server {
 	eio_server *eio;
 	base_timers timers; /* list 0: connectTimeout of clients with no namespace */
 	const sio_adapter_ops *adapter;
+	void *adapter_user;
 	sio_options o;
 	sio_namespace **nsps;
 	size_t nnsps;
@@ -151,6 +163,7 @@ struct sio_args {
 	int natts;
 	char **strs;  /* unescaped strings, made on demand */
 	size_t *lens; /* their lengths */
+	bool owned;   /* made by sio_args_parse/_from_out/_copy: sio_args_free */
 };
 
 struct sio_out {
@@ -162,17 +175,27 @@ struct sio_out {
 	size_t count; /* top-level arguments */
 };
 
-/* sio_server.c */
+/* sio_namespace.c */
 sio_namespace *sio_namespace_find(sio_server *srv, const char *name, size_t len);
 sio_namespace *sio_namespace_new(sio_server *srv, const char *name);
-sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp);
+void sio_namespace_free(sio_namespace *n);
+
+/* sio_client.c: the way in (Engine.IO callbacks, decoding, routing) */
+void sio_client_on_connection(eio_server *es, eio_session *s, void *user);
+void sio_client_on_message(eio_session *es, const char *data, size_t len, bool binary, void *user);
+void sio_client_on_close(eio_session *es, const char *reason, void *user);
+void sio_client_connect_timeout(base_timers *t, int list, base_tlink *link);
+
+/* sio_client_send.c: the way out, and the client's sockets */
+void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts);
 void sio_client_send_buf(sio_client *c, base_buf *b);
+void sio_client_close(sio_client *c, const char *why);
+sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp);
+int sio_client_add_socket(sio_client *c, sio_socket *s);
 void sio_client_remove_socket(sio_client *c, sio_socket *s);
 
 /* sio_connect.c */
 void sio_connect_begin(sio_client *c, const sio_packet *p);
-void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts);
-void sio_client_close(sio_client *c, const char *why);
 
 /* sio_socket.c */
 sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *connect);
@@ -187,18 +210,80 @@ eio_msg *sio_encode_event(int type, const sio_namespace *nsp, int64_t id, const 
                           const sio_out *args);
 
 /* sio_adapter.c */
-int sio_adapter_join(sio_socket *s, const char *room);
-int sio_adapter_leave(sio_socket *s, const char *room);
-void sio_adapter_leave_all(sio_socket *s);
-sio_room *sio_adapter_room(sio_namespace *nsp, const char *room);
+int sio_adapter_init_namespace(sio_namespace *nsp);
+void sio_adapter_close_namespace(sio_namespace *nsp);
+
+/* sio_rooms.c */
+int sio_rooms_join(sio_socket *s, const char *room);
+int sio_rooms_leave(sio_socket *s, const char *room);
+void sio_rooms_leave_all(sio_socket *s);
+void sio_rooms_each(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_socket *, void *),
+                    void *u);
 
 /* sio_broadcast.c */
-struct sio_bcast_ack;
-void sio_bcast_ack_reply(sio_socket *s, const sio_args *a, const char *err, void *user);
+struct sio_ack_relay;
+int sio_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
+                struct sio_ack_relay *relay, int64_t id);
+
+/* An sio_out may be sent: no object or array left open, no failed call.
+ * Inline: it is on the way of every broadcast. */
+static inline int sio_out_check(const sio_out *o)
+{
+	return o && (o->depth != 0 || base_jsonw_error(&o->w)) ? SIO_EINVAL : 0;
+}
+
+/* sio_request.c */
+enum {
+	SIO_REQ_FETCH,
+	SIO_REQ_ROOMS,
+	SIO_REQ_COUNT,
+	SIO_REQ_REPLIES,
+	SIO_REQ_BCAST_ACK
+};
+typedef struct sio_remote_socket { /* a fetchSockets answer from another server */
+	char *id;
+	char **rooms;
+	size_t nrooms;
+	char *handshake_json, *data_json;
+} sio_remote_socket;
+
+struct sio_request {
+	int kind; /* SIO_REQ_* */
+	sio_namespace *nsp;
+	union {
+		sio_fetch_fn fetch;
+		sio_rooms_fn rooms;
+		sio_count_fn count;
+		sio_broadcast_ack_fn replies; /* SIO_REQ_REPLIES and _BCAST_ACK */
+	} done;
+	void *user;
+	int refs;                /* creator, adapter, timer, local clients awaited */
+	bool finished;           /* done has run */
+	long expected;           /* other servers that will answer; -1: not said yet */
+	size_t answered;         /* other servers that did */
+	size_t servers;          /* SIO_REQ_COUNT */
+	bool local_counted;      /* SIO_REQ_BCAST_ACK: this server's count is in */
+	size_t expected_clients; /* SIO_REQ_BCAST_ACK */
+	sio_args **replies;      /* owned copies (SIO_REQ_REPLIES, _BCAST_ACK) */
+	size_t nreplies;
+	char (*local)[24]; /* SIO_REQ_FETCH: this server's targets, by id */
+	size_t nlocal;
+	sio_remote_socket *remote;
+	size_t nremote;
+	base_map rooms; /* SIO_REQ_ROOMS: name -> name (a set) */
+	uv_timer_t *timer;
+};
+
+sio_request *sio_request_new(sio_namespace *nsp, int kind, void *user);
+void sio_request_add_local(sio_request *r, const sio_socket *s);
+int sio_request_add_room(sio_request *r, const char *room);
+sio_request *sio_request_for_adapter(sio_request *r);
+void sio_request_start(sio_request *r, unsigned timeout_ms);
 
 /* sio_args.c */
 void sio_args_init(sio_args *a, const sio_packet *p, bool is_event, eio_msg *const *atts,
                    int natts);
 void sio_args_release(sio_args *a);
+sio_args *sio_args_copy(const sio_args *a);
 
 #endif

@@ -82,7 +82,7 @@ void sio_socket_cleanup(sio_socket *s, const char *reason)
 	if (s->on_disconnecting)
 		s->on_disconnecting(s, reason, s->on_disconnecting_user);
 	s->connected = false;
-	sio_adapter_leave_all(s);
+	sio_rooms_leave_all(s);
 	base_map_del(&s->nsp->sockets, s->id);
 	while (s->nacks > 0) {
 		sio_pending_ack *pa = s->acks[0];
@@ -95,6 +95,26 @@ void sio_socket_cleanup(sio_socket *s, const char *reason)
 	s->open_acks = NULL;
 	if (s->on_disconnect)
 		s->on_disconnect(s, reason, s->on_disconnect_user);
+}
+
+/* Server-side disconnect of one namespace (spec "Disconnection from a
+ * namespace"): the DISCONNECT packet goes out before the socket leaves. */
+void sio_disconnect(sio_socket *s, bool close_transport)
+{
+	if (!s->connected)
+		return;
+	sio_client *c = s->client;
+	base_buf b;
+	base_buf_init(&b);
+	if (sio_packet_encode_disconnect(&b, s->nsp->name, s->nsp->name_len) == 0)
+		sio_client_send_buf(c, &b);
+	else
+		base_buf_free(&b);
+	sio_socket_cleanup(s, "server namespace disconnect");
+	sio_client_remove_socket(c, s);
+	sio_socket_free(s);
+	if (close_transport)
+		eio_session_close(c->es);
 }
 
 /* ---- accessors, handlers ------------------------------------------------------ */

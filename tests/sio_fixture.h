@@ -3,7 +3,7 @@
 /* sio_fixture.h - shared fixture of the Socket.IO layer unit tests
  * (test_sio_connect.c, test_sio_events.c, test_sio_emit_ack.c,
  * test_sio_rooms.c, test_sio_disconnect.c, test_sio_args.c,
- * test_sio_binary.c, test_sio_emit.c), without HTTP.
+ * test_sio_binary.c, test_sio_emit.c, test_sio_adapter.c), without HTTP.
  *
  * How: an sio_server is mounted on a listener at 127.0.0.1, port 0, with the
  * namespaces "/" (root) and "/custom" (custom); every connection callback is
@@ -11,14 +11,17 @@
  * handlers record into it with on_event()/on_ack(), and a test adds its own
  * behaviour through event_hook and conn_hook. Engine.IO sessions are made
  * with eio_session_create() and handed to the engine's on_connection callback
- * as the HTTP layer would (client()); the client's Socket.IO packets are fed
- * as Engine.IO messages with eio_session_on_packet(s, '4', ...). What the
- * server sends is read from the session's send queue `s->q`.
+ * with eio_session_open_local(), engineio.h's in-process sessions, which run
+ * the engine's on_connection callback as a handshake would (client()); the
+ * client's Socket.IO packets are fed as Engine.IO message frames with
+ * eio_session_receive(). What the server sends is read from the session's
+ * send queue (eio_session_take). Only public headers of the Engine.IO layer
+ * are used; the Socket.IO layer's private header is, to look inside it.
  * Notation: feed() takes a Socket.IO packet as the client sends it (the
  * Engine.IO message payload: "2[\"ev\"]"); expect_text() compares whole
  * queued Engine.IO packets, so with their leading '4' ("42[\"ev\"]").
- * A closed connection shows as the engine session in state EIO_S_CLOSING
- * (eio_session_close() was called). srv2 is a second server for a test that
+ * A closed connection shows as an engine session no longer open
+ * (eio_session_close() was called: eio_session_open() is false). srv2 is a second server for a test that
  * needs other options; teardown() frees it when set.
  *
  * Each test file includes this header once and has its own suite and main;
@@ -37,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../engineio/eio_internal.h"
 #include "../socketio/sio_internal.h"
 #include "loop_drain.h"
 
@@ -203,7 +205,7 @@ static __attribute__((unused)) void on_connection(sio_socket *s, void *user)
 	(void)user;
 	if (ev.nsocks < 64)
 		ev.socks[ev.nsocks++] = s;
-	ev.qlen_at_conn = sio_socket_session(s)->q.len;
+	ev.qlen_at_conn = (uint32_t)eio_session_queued_count(sio_socket_session(s));
 	log_order("conn");
 	sio_on_disconnecting(s, on_disconnecting, NULL);
 	sio_on_disconnect(s, on_disconnect, NULL);
@@ -283,24 +285,40 @@ static __attribute__((unused)) void teardown(void)
 
 /* ---- client side ------------------------------------------------------------------- */
 
-/* A new Engine.IO session, announced to the Socket.IO server as the HTTP layer
- * does, with its open packet taken off the queue. */
-static __attribute__((unused)) eio_session *client(void)
+/* A new in-process Engine.IO session of server sv, announced to it as a
+ * handshake would, with its open packet taken off the queue. */
+static __attribute__((unused)) eio_session *client_of(sio_server *sv)
 {
-	eio_server *eng = sio_server_engine(srv);
-	eio_session *s = eio_session_create(eng, NULL, EIO_TRANSPORT_POLLING);
+	eio_session *s = eio_session_open_local(sio_server_engine(sv));
 	ck_assert_ptr_nonnull(s);
-	eng->cb.on_connection(eng, s, eng->user);
-	ck_assert_uint_eq(s->q.len, 1);
-	eio_msg *open = eio_queue_pop(&s->q);
-	ck_assert_int_eq(open->bytes[0], '0');
+	ck_assert_uint_eq(eio_session_queued_count(s), 1);
+	eio_msg *open = eio_session_take(s);
+	ck_assert_int_eq(eio_msg_frame(open, NULL)[0], '0');
 	eio_msg_unref(open);
 	return s;
 }
 
+/* A new Engine.IO session, announced to the Socket.IO server as the HTTP layer
+ * does, with its open packet taken off the queue. */
+static __attribute__((unused)) eio_session *client(void)
+{
+	return client_of(srv);
+}
+
 static __attribute__((unused)) void feedn(eio_session *s, const char *pkt, size_t len)
 {
-	eio_session_on_packet(s, EIO_PKT_MESSAGE, pkt, len, false);
+	char *frame = malloc(len + 1);
+	ck_assert_ptr_nonnull(frame);
+	frame[0] = '4'; /* an Engine.IO message */
+	memcpy(frame + 1, pkt, len);
+	ck_assert_int_eq(eio_session_receive(s, frame, len + 1, false), 0);
+	free(frame);
+}
+
+/* An Engine.IO packet other than a message: "1" (close), "2" (ping). */
+static __attribute__((unused)) void feed_engine(eio_session *s, const char *frame)
+{
+	ck_assert_int_eq(eio_session_receive(s, frame, strlen(frame), false), 0);
 }
 
 static __attribute__((unused)) void feed(eio_session *s, const char *pkt)
@@ -310,23 +328,25 @@ static __attribute__((unused)) void feed(eio_session *s, const char *pkt)
 
 static __attribute__((unused)) void feed_bin(eio_session *s, const void *data, size_t len)
 {
-	eio_session_on_packet(s, EIO_PKT_MESSAGE, data, len, true);
+	ck_assert_int_eq(eio_session_receive(s, data, len, true), 0);
 }
 
 static __attribute__((unused)) bool closing(const eio_session *s)
 {
-	return s->state == EIO_S_CLOSING;
+	return !eio_session_open(s);
 }
 
 /* Take the next queued packet and compare it with want (text). */
 static __attribute__((unused)) void expect_text_(eio_session *s, const char *want, int line)
 {
-	ck_assert_msg(s->q.len > 0, "line %d: queue empty, want %s", line, want);
-	eio_msg *m = eio_queue_pop(&s->q);
+	ck_assert_msg(eio_session_queued_count(s) > 0, "line %d: queue empty, want %s", line, want);
+	eio_msg *m = eio_session_take(s);
 	char got[1024];
-	bool bin = m->binary;
-	snprintf(got, sizeof(got), "%s", m->bytes);
-	bool same = !bin && m->len == strlen(want) && strcmp(m->bytes, want) == 0;
+	size_t n;
+	const char *frame = eio_msg_frame(m, &n);
+	bool bin = eio_msg_is_binary(m);
+	snprintf(got, sizeof(got), "%s", frame);
+	bool same = !bin && n == strlen(want) && strcmp(frame, want) == 0;
 	eio_msg_unref(m);
 	ck_assert_msg(!bin, "line %d: got a binary packet, want %s", line, want);
 	ck_assert_msg(same, "line %d: got\n  %s\nwant\n  %s", line, got, want);
@@ -336,11 +356,13 @@ static __attribute__((unused)) void expect_text_(eio_session *s, const char *wan
 static __attribute__((unused)) void expect_bin_(eio_session *s, const void *want, size_t len,
                                                 int line)
 {
-	ck_assert_msg(s->q.len > 0, "line %d: queue empty, want a binary packet", line);
-	eio_msg *m = eio_queue_pop(&s->q);
-	bool bin = m->binary;
-	bool same = m->len == len && memcmp(m->bytes, want, len) == 0;
-	size_t got = m->len;
+	ck_assert_msg(eio_session_queued_count(s) > 0, "line %d: queue empty, want a binary packet",
+	              line);
+	eio_msg *m = eio_session_take(s);
+	bool bin = eio_msg_is_binary(m);
+	size_t got;
+	const char *frame = eio_msg_frame(m, &got);
+	bool same = got == len && memcmp(frame, want, len) == 0;
 	eio_msg_unref(m);
 	ck_assert_msg(bin, "line %d: got a text packet, want a binary one", line);
 	ck_assert_msg(same, "line %d: binary packet of %zu bytes differs (want %zu)", line, got,
@@ -348,8 +370,16 @@ static __attribute__((unused)) void expect_bin_(eio_session *s, const void *want
 }
 #define expect_bin(s, lit) expect_bin_(s, S(lit), __LINE__)
 
-#define expect_empty(s) \
-	ck_assert_msg((s)->q.len == 0, "queue not empty: %s", eio_queue_at(&(s)->q, 0)->bytes)
+#define expect_empty(s)                                                        \
+	ck_assert_msg(eio_session_queued_count(s) == 0, "queue not empty: %s", \
+	              eio_msg_frame(eio_session_queued_at((s), 0), NULL))
+
+/* The frame of the i-th message queued for s (borrowed). */
+static __attribute__((unused)) const char *queued_frame(eio_session *s, size_t i)
+{
+	ck_assert_uint_gt(eio_session_queued_count(s), i);
+	return eio_msg_frame(eio_session_queued_at(s, i), NULL);
+}
 
 /* CONNECT to nsp (with an optional auth payload), check the answer and return
  * the new socket. Whatever the connection callback emitted stays queued. */

@@ -22,8 +22,8 @@ START_TEST(test_connect_main)
 	feed(s, "0");
 	ck_assert_int_eq(ev.nsocks, 1);
 	sio_socket *so = ev.socks[0];
-	ck_assert_uint_eq(s->q.len, 1);
-	const char *txt = eio_queue_at(&s->q, 0)->bytes;
+	ck_assert_uint_eq(eio_session_queued_count(s), 1);
+	const char *txt = queued_frame(s, 0);
 	ck_assert_msg(strncmp(txt, "40{\"sid\":\"", 10) == 0, "answer %s", txt);
 	ck_assert_uint_eq(strlen(txt), 10 + 20 + 2);
 	ck_assert_str_eq(txt + 30, "\"}");
@@ -248,7 +248,7 @@ START_TEST(test_connect_async_middleware_client_gone)
 	feed(v, "0/custom,");
 	sio_next *n = pending_next;
 	ck_assert_ptr_nonnull(n);
-	eio_session_on_packet(v, EIO_PKT_CLOSE, "", 0, false);
+	feed_engine(v, "1");
 	sio_next_accept(n);
 	ck_assert_int_eq(ev.nsocks, 0);
 	ck_assert_int_eq(ev.ndisc, 0); /* never connected: no disconnect */
@@ -256,7 +256,7 @@ START_TEST(test_connect_async_middleware_client_gone)
 	eio_session *w = client();
 	feed(w, "0/custom,");
 	n = pending_next;
-	eio_session_on_packet(w, EIO_PKT_CLOSE, "", 0, false);
+	feed_engine(w, "1");
 	sio_next_refuse(n, "late", NULL);
 	ck_assert_int_eq(ev.nsocks, 0);
 	pending_next = NULL;
@@ -297,11 +297,8 @@ START_TEST(test_connect_timeout)
 	srv2 = sio_server_new(L, &o, &err);
 	ck_assert_ptr_nonnull(srv2);
 	sio_on_connection(sio_of(srv2, "/"), on_connection, NULL);
-	eio_server *eng = sio_server_engine(srv2);
-	eio_session *idle = eio_session_create(eng, NULL, EIO_TRANSPORT_POLLING);
-	eio_session *joined = eio_session_create(eng, NULL, EIO_TRANSPORT_POLLING);
-	eng->cb.on_connection(eng, idle, eng->user);
-	eng->cb.on_connection(eng, joined, eng->user);
+	eio_session *idle = client_of(srv2);
+	eio_session *joined = client_of(srv2);
 	/* A failed CONNECT does not count as joining. */
 	feed(idle, "0/nope,");
 	feed(joined, "0");

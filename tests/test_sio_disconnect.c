@@ -76,7 +76,7 @@ START_TEST(test_server_disconnect_close_transport)
 	sio_disconnect(c, true);
 	expect_text(s, "41/custom,");
 	ck_assert(closing(s));
-	ck_assert_str_eq(eio_queue_at(&s->q, 0)->bytes, "1"); /* Engine.IO close */
+	ck_assert_str_eq(queued_frame(s, 0), "1"); /* Engine.IO close */
 	ck_assert_int_eq(ev.ndisc, 1);
 }
 END_TEST
@@ -145,7 +145,7 @@ START_TEST(test_engine_close)
 	sio_socket *other = connected(NULL);
 	sio_join(a, "a");
 	sio_join(c, "a");
-	eio_session_on_packet(s, EIO_PKT_CLOSE, "", 0, false); /* s is gone now */
+	feed_engine(s, "1"); /* s is gone now */
 	ck_assert_int_eq(ev.ndiscing, 2);
 	ck_assert_int_eq(ev.ndisc, 2);
 	bool seen_root = false, seen_custom = false;
@@ -166,7 +166,7 @@ START_TEST(test_engine_close)
 	/* A transport error ends the sockets with that reason. */
 	eio_session *t = client();
 	join_nsp(t, "/", NULL);
-	eio_session_on_packet(t, EIO_PKT_PING, "", 0, false);
+	feed_engine(t, "2");
 	ck_assert_int_eq(ev.ndisc, 3);
 	ck_assert_str_eq(ev.disc[2].reason, "transport error");
 }
@@ -253,8 +253,8 @@ START_TEST(test_malformed_closes)
 		ck_assert_msg(closing(s), "\"%s\" did not close the connection", bad[i]);
 		ck_assert_msg(ev.nev == 0, "\"%s\" was delivered", bad[i]);
 		/* Nothing but the Engine.IO close packet is queued. */
-		ck_assert_uint_eq(s->q.len, 1);
-		ck_assert_str_eq(eio_queue_at(&s->q, 0)->bytes, "1");
+		ck_assert_uint_eq(eio_session_queued_count(s), 1);
+		ck_assert_str_eq(queued_frame(s, 0), "1");
 	}
 	/* Before any CONNECT too. */
 	eio_session *t = client();

@@ -140,7 +140,7 @@ START_TEST(test_emit_with_ack_disconnect)
 	eio_session *t;
 	sio_socket *st = connected(&t);
 	ck_assert_int_eq(sio_emit_with_ack(st, "q", NULL, 500, on_ack, "c"), 0);
-	eio_session_on_packet(t, EIO_PKT_CLOSE, "", 0, false);
+	feed_engine(t, "1");
 	ck_assert_int_eq(ev.nacks, 3);
 	ck_assert_str_eq(ev.acks[2].err, "socket has been disconnected");
 }

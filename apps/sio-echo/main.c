@@ -85,7 +85,9 @@ static void on_to_room(sio_socket *s, const char *ev, const sio_args *a, sio_ack
 		return;
 	sio_out *o = args_from(a, except ? 2 : 1);
 	const char *rooms[1] = { room }, *excepts[1] = { ex };
-	sio_broadcast b = { rooms, 1, excepts, except ? 1 : 0, NULL, false };
+	sio_broadcast b = {
+		.rooms = rooms, .nrooms = 1, .except = excepts, .nexcept = except ? 1 : 0
+	};
 	sio_broadcast_emit(sio_socket_namespace(s), &b, "room-message", o);
 	sio_out_free(o);
 }
@@ -153,7 +155,7 @@ static void on_fetch_room(sio_socket *s, const char *ev, const sio_args *a, sio_
 	sio_out *o = sio_out_new();
 	id_collect c = { o };
 	const char *rooms[1] = { room };
-	sio_broadcast b = { rooms, 1, NULL, 0, NULL, false };
+	sio_broadcast b = { .rooms = rooms, .nrooms = 1 };
 	sio_out_array_begin(o);
 	sio_fetch_sockets(sio_socket_namespace(s), &b, add_id, &c);
 	sio_out_array_end(o);
@@ -188,7 +190,7 @@ static void on_ask_room(sio_socket *s, const char *ev, const sio_args *a, sio_ac
 		return;
 	sio_out *o = args_from(a, 1);
 	const char *rooms[1] = { room };
-	sio_broadcast b = { rooms, 1, NULL, 0, NULL, false };
+	sio_broadcast b = { .rooms = rooms, .nrooms = 1 };
 	sio_ack_retain(ack);
 	sio_broadcast_emit_with_ack(sio_socket_namespace(s), &b, "question", o, 500,
 	                            on_room_answers, ack);
@@ -202,7 +204,7 @@ static void on_kick_room(sio_socket *s, const char *ev, const sio_args *a, sio_a
 	(void)u;
 	const char *room = sio_args_str(a, 0, NULL);
 	const char *rooms[1] = { room };
-	sio_broadcast b = { rooms, 1, NULL, 0, NULL, false };
+	sio_broadcast b = { .rooms = rooms, .nrooms = 1 };
 	if (room)
 		sio_disconnect_sockets(sio_socket_namespace(s), &b, false);
 }

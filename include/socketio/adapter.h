@@ -1,0 +1,217 @@
+/* socketio/adapter.h - the adapter seam: how broadcasts, and questions about
+ * sockets, reach the other Socket.IO servers of a cluster.
+ *
+ * Mirrors node's socket.io-adapter (lib/in-memory-adapter.ts, the Adapter
+ * class, and lib/cluster-adapter.ts, ClusterAdapter). Room bookkeeping of
+ * this server's sockets is the library's own (sio_join, sio_room_size,
+ * ...): every adapter shares it, as node's adapters all extend the
+ * in-memory one. An adapter decides where a broadcast or a request goes:
+ * the default, sio_memory_adapter, serves one process; a distributed one
+ * (Redis, wire-compatible with node's @socket.io/redis-adapter) publishes
+ * to the other servers, applies what they publish on this server's sockets
+ * with the sio_adapter_*_local functions below, and answers their requests.
+ *
+ * The way of a broadcast: sio_broadcast_emit() -> ops->broadcast(nsp, packet,
+ * options) with the packet decoded (event, arguments as the sio_out they
+ * were built in, binary attachments) -> the adapter publishes it (unless
+ * options->local) and calls sio_adapter_broadcast_local(), which encodes once
+ * and queues the same bytes for every local recipient.
+ *
+ * Requests with replies (fetchSockets, allRooms, serverCount, serverSideEmit
+ * with acks, broadcast with acks) are an sio_request: the library creates
+ * it, puts this server's answer in it where there is one, and hands it to
+ * the op; the adapter says how many other servers will answer
+ * (sio_request_expect), adds their answers as they arrive, and releases it.
+ * The request completes when every expected answer is in, or at its
+ * timeout with what arrived; answers after that are ignored.
+ *
+ * Included by socketio.h; may be included alone. Every call from the loop's
+ * thread, as for the rest of the library.
+ */
+#ifndef SOCKETIO_ADAPTER_H
+#define SOCKETIO_ADAPTER_H
+
+#include "socketio.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sio_request sio_request;
+
+/* Socket.IO packet types (protocol v5, "Packet types") an adapter meets. */
+enum {
+	SIO_PACKET_EVENT = 2,
+	SIO_PACKET_BINARY_EVENT = 5,
+};
+
+/* A broadcast's packet, decoded (node's {type, nsp, data: [event, ...args]}).
+ * type is SIO_PACKET_EVENT whether or not args holds binary (node's Redis
+ * adapter sends type 2 and binary as msgpack bin). Valid during the call. */
+typedef struct sio_adapter_packet {
+	int type;
+	const sio_namespace *nsp;
+	const char *event;
+	const sio_out *args; /* NULL: no arguments */
+} sio_adapter_packet;
+
+/* The options of a broadcast are its sio_broadcast (socketio.h): rooms,
+ * except, flags volatile_, local and compress. b->skip, the sender of a
+ * socket.broadcast, is one more except room for the other servers: its id
+ * (node puts it in except). */
+
+/* ---- The operations -------------------------------------------------------------- */
+
+typedef struct sio_adapter_ops {
+	const char *name;
+	/* Optional. A namespace was created / is freed; per-namespace state
+	 * goes in *sio_namespace_adapter_data(nsp). user is the pointer given
+	 * to sio_server_set_adapter, for every op. */
+	int (*init)(sio_namespace *nsp, void *user);
+	void (*close)(sio_namespace *nsp, void *user);
+	/* Optional. The first local socket joined a room / the last one left
+	 * (node's create-room / delete-room): where an adapter subscribes to a
+	 * room's channel. Rooms named by a socket id are not reported (every
+	 * socket is in its own). Do not join or leave from here. */
+	void (*room_created)(sio_namespace *nsp, const char *room, void *user);
+	void (*room_deleted)(sio_namespace *nsp, const char *room, void *user);
+
+	/* Send p to the sockets o targets on every server. Returns this
+	 * server's recipients: sio_adapter_broadcast_local(nsp, p, o). */
+	int (*broadcast)(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
+	                 void *user);
+	/* The same, collecting every client's acknowledgement into r: this
+	 * server's share with sio_adapter_broadcast_local_with_ack(nsp, p, o,
+	 * sio_request_local_count, sio_request_local_ack, r) (its return value
+	 * is this op's); the other servers' with sio_request_expect (how many
+	 * will report), sio_request_client_count (one server's recipients) and
+	 * sio_request_client_ack (one remote client's answer). timeout_ms is
+	 * how long the requester waits (0: as long as its sockets live). */
+	int (*broadcast_with_ack)(sio_namespace *nsp, const sio_adapter_packet *p,
+	                          const sio_broadcast *o, unsigned timeout_ms, sio_request *r,
+	                          void *user);
+	/* node's socketsJoin / socketsLeave / disconnectSockets on every server.
+	 * This server's part is sio_adapter_sockets_join_local (and _leave_,
+	 * sio_adapter_disconnect_local), whose count is returned; an adapter
+	 * whose own messages come back to it may apply them then instead. */
+	int (*sockets_join)(sio_namespace *nsp, const sio_broadcast *o, const char *const *rooms,
+	                    size_t nrooms, void *user);
+	int (*sockets_leave)(sio_namespace *nsp, const sio_broadcast *o, const char *const *rooms,
+	                     size_t nrooms, void *user);
+	int (*disconnect_sockets)(sio_namespace *nsp, const sio_broadcast *o, bool close,
+	                          void *user);
+	/* fetchSockets: r already holds this server's sockets; add each other
+	 * server's with sio_request_add_sockets. */
+	void (*fetch_sockets)(sio_namespace *nsp, const sio_broadcast *o, sio_request *r,
+	                      void *user);
+	/* allRooms: r already holds this server's rooms; add each other
+	 * server's with sio_request_add_rooms. */
+	void (*all_rooms)(sio_namespace *nsp, sio_request *r, void *user);
+	/* serverCount: answer with sio_request_server_count (this one
+	 * included), then release r. */
+	void (*server_count)(sio_namespace *nsp, sio_request *r, void *user);
+	/* serverSideEmit: to the other servers only. r is NULL when no answer
+	 * is wanted; otherwise add each server's answer with
+	 * sio_request_add_reply. */
+	void (*server_side_emit)(sio_namespace *nsp, const char *event, const sio_out *args,
+	                         sio_request *r, void *user);
+} sio_adapter_ops;
+
+/* One process: broadcasts and socket operations act on the local sockets;
+ * requests complete at once with the local answer (serverCount 1). */
+extern const sio_adapter_ops sio_memory_adapter;
+
+/* Use another adapter (every op but the optional four is required); only
+ * before any socket connects. init runs for the namespaces that exist. */
+int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops, void *user);
+void **sio_namespace_adapter_data(sio_namespace *nsp);
+
+/* ---- Requests: what an adapter reports ------------------------------------------- */
+
+/* How many other servers will answer (0: none). Until it is called the
+ * request waits (for its timeout). */
+void sio_request_expect(sio_request *r, size_t servers);
+/* The adapter's reference, given with the request: release it once, when
+ * it will report nothing more (at once, for one process). */
+void sio_request_release(sio_request *r);
+/* An answer counts one server. */
+struct sio_socket_info {
+	const char *id;
+	sio_socket *local; /* this server's socket, or NULL */
+	const char *const *rooms;
+	size_t nrooms;
+	/* A remote socket: node's handshake object ({headers, time, address,
+	 * xdomain, secure, issued, url, query, auth}) and socket.data, as JSON;
+	 * NULL when unknown, and for a local socket (ask the socket). */
+	const char *handshake_json;
+	const char *data_json;
+};
+void sio_request_add_sockets(sio_request *r, const sio_socket_info *sockets, size_t n);
+void sio_request_add_rooms(sio_request *r, const char *const *rooms, size_t n);
+void sio_request_add_reply(sio_request *r, const sio_args *reply);
+void sio_request_server_count(sio_request *r, size_t servers);
+/* Broadcast with acks: one server's recipient count, one of its clients'
+ * answer (arguments, as the client's ACK carried them). */
+void sio_request_client_count(sio_request *r, size_t clients);
+void sio_request_client_ack(sio_request *r, const sio_args *args);
+/* This server's share, as the callbacks of
+ * sio_adapter_broadcast_local_with_ack (user is the request). */
+void sio_request_local_count(size_t clients, void *r);
+void sio_request_local_ack(const sio_args *args, void *r);
+
+/* ---- This server's sockets: what an adapter applies ------------------------------ */
+
+/* A broadcast (from this server or another) to the local sockets o
+ * targets: encoded once, the same bytes to every recipient. Returns the
+ * number of recipients or SIO_EINVAL / SIO_ENOMEM. */
+int sio_adapter_broadcast_local(sio_namespace *nsp, const sio_adapter_packet *p,
+                                const sio_broadcast *o);
+/* The same with one ack id for all: count runs once, with the number of
+ * recipients, then ack once per recipient, with its answer, or with args
+ * NULL when it disconnected first (so the caller can free its state after
+ * the last). */
+typedef void (*sio_client_count_fn)(size_t clients, void *user);
+typedef void (*sio_client_ack_fn)(const sio_args *args, void *user);
+int sio_adapter_broadcast_local_with_ack(sio_namespace *nsp, const sio_adapter_packet *p,
+                                         const sio_broadcast *o, sio_client_count_fn count,
+                                         sio_client_ack_fn ack, void *user);
+/* Join / leave rooms, disconnect: on the local sockets o targets. Return
+ * how many. (Fetch: sio_fetch_sockets; rooms: sio_namespace_rooms.) */
+int sio_adapter_sockets_join_local(sio_namespace *nsp, const sio_broadcast *o,
+                                   const char *const *rooms, size_t nrooms);
+int sio_adapter_sockets_leave_local(sio_namespace *nsp, const sio_broadcast *o,
+                                    const char *const *rooms, size_t nrooms);
+int sio_adapter_disconnect_local(sio_namespace *nsp, const sio_broadcast *o, bool close);
+/* Another server's serverSideEmit: run this server's handlers
+ * (sio_namespace_on_server_event). reply is NULL when no answer is wanted,
+ * else an empty builder the handlers fill. Returns the handlers run. */
+int sio_adapter_server_event(sio_namespace *nsp, const char *event, const sio_args *args,
+                             sio_out *reply);
+
+/* ---- A packet's parts, for another encoding (msgpack) ---------------------------- */
+
+/* One value of a walk over arguments, depth first. Containers open with
+ * SIO_ARG_OBJECT / SIO_ARG_ARRAY (count: members) and close with
+ * SIO_ARG_END; in an object each value follows its SIO_ARG_KEY. */
+typedef struct sio_value {
+	int type;        /* SIO_ARG_*, SIO_ARG_KEY or SIO_ARG_END */
+	const char *str; /* STRING, KEY: unescaped (may hold NUL); BINARY: the
+	                    bytes; NUMBER: its JSON text */
+	size_t len;
+	double num;   /* NUMBER */
+	bool is_int;  /* NUMBER: an integer that fits i */
+	int64_t i;    /* NUMBER */
+	size_t count; /* OBJECT, ARRAY */
+} sio_value;
+/* Non-zero from fn stops the walk and is returned. */
+typedef int (*sio_value_fn)(const sio_value *v, void *user);
+/* Argument i of a; every argument of an outgoing builder, in order.
+ * Binary appears as SIO_ARG_BINARY (never as its placeholder). Decoding
+ * the other way is the sio_out builder (sio_out_binary for bin). */
+int sio_args_walk(const sio_args *a, size_t i, sio_value_fn fn, void *user);
+int sio_out_walk(const sio_out *o, sio_value_fn fn, void *user);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

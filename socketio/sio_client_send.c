@@ -1,0 +1,70 @@
+/* sio_client_send.c - the way out of a client (one Engine.IO session): its
+ * sockets' packets go to the session, and the client's list of sockets.
+ *
+ * The lowest step of the outgoing path: sockets, CONNECT answers and
+ * broadcasts hand finished eio_msg references here, which queue them on
+ * the Engine.IO session (shared, never copied). Nothing here calls back
+ * up: the incoming side (decoding, routing) is sio_client.c.
+ */
+#include "base/log.h"
+#include "sio_internal.h"
+
+#include <stdlib.h>
+
+#define NS "socketio:client"
+
+/* A packet and its binary attachments, in order (spec "Binary": the
+ * attachments follow their packet as separate Engine.IO messages). */
+void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts)
+{
+	if (c->closed)
+		return;
+	if (eio_session_send(c->es, text) < 0)
+		return;
+	for (int i = 0; i < natts; i++)
+		eio_session_send(c->es, atts[i]);
+}
+
+void sio_client_send_buf(sio_client *c, base_buf *b)
+{
+	eio_msg *m = eio_msg_text(b->data, b->len);
+	if (m) {
+		sio_client_send_packet(c, m, NULL, 0);
+		eio_msg_unref(m);
+	}
+	base_buf_free(b);
+}
+
+void sio_client_close(sio_client *c, const char *why)
+{
+	base_log(NS, "%s: closing connection: %s", eio_session_id(c->es), why);
+	eio_session_close(c->es);
+}
+
+sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp)
+{
+	for (size_t i = 0; i < c->nsockets; i++)
+		if (c->sockets[i]->nsp == nsp)
+			return c->sockets[i];
+	return NULL;
+}
+
+int sio_client_add_socket(sio_client *c, sio_socket *s)
+{
+	sio_socket **ns = realloc(c->sockets, (c->nsockets + 1) * sizeof(*ns));
+	if (!ns)
+		return SIO_ENOMEM;
+	c->sockets = ns;
+	c->sockets[c->nsockets++] = s;
+	return 0;
+}
+
+void sio_client_remove_socket(sio_client *c, sio_socket *s)
+{
+	for (size_t i = 0; i < c->nsockets; i++) {
+		if (c->sockets[i] == s) {
+			c->sockets[i] = c->sockets[--c->nsockets];
+			break;
+		}
+	}
+}
