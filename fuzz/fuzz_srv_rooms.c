@@ -15,7 +15,7 @@
  *     (no placeholder left).
  *   - arg id: the rest as the arguments of an EVENT packet
  *     "2[\"join\",<rest>]", decoded and viewed as the socket layer does
- *     (sio_packet_decode + sio_args_init); the id is taken with no field,
+ *     (sio_args_parse); the id is taken with no field,
  *     with the field "p", and with the object's first key as the field. On
  *     success the id is non-empty,
  *     NUL-terminated within cap, equal to the string argument or field, or
@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "../apps/sio-server/srv_rooms.h"
-#include "../socketio/sio_internal.h"
+#include "socketio.h"
 
 #define CHECK(c)                 \
 	do {                     \
@@ -130,8 +130,6 @@ static void fuzz_expand(char *in, size_t cap)
 
 /* ---- arg id ---------------------------------------------------------------- */
 
-static sio_packet pkt = SIO_PACKET_INIT;
-
 static void check_id(const sio_args *a, const char *field, size_t cap)
 {
 	char *buf = malloc(cap);
@@ -197,18 +195,16 @@ static void fuzz_arg_id(const char *rest, size_t n, size_t cap)
 	memcpy(text, "2[\"join\",", 9);
 	memcpy(text + 9, rest, n);
 	text[9 + n] = ']';
-	if (sio_packet_decode(text, n + 10, 10, &pkt) == 0 && pkt.type == SIO_PKT_EVENT) {
-		sio_args a;
-		sio_args_init(&a, &pkt, true, NULL, 0);
-		char *key = first_key(&a);
-		check_id(&a, NULL, cap);
-		check_id(&a, "p", cap);
-		check_id(&a, key ? key : "projectId", cap);
-		check_id(&a, key ? key : "projectId", 256); /* the server's buffer */
+	sio_args *a = sio_args_parse(text, n + 10);
+	if (a) {
+		char *key = first_key(a);
+		check_id(a, NULL, cap);
+		check_id(a, "p", cap);
+		check_id(a, key ? key : "projectId", cap);
+		check_id(a, key ? key : "projectId", 256); /* the server's buffer */
 		free(key);
-		sio_args_release(&a);
+		sio_args_free(a);
 	}
-	sio_packet_free(&pkt);
 	free(text);
 }
 

@@ -6,8 +6,8 @@
  * JWT claim) and write it into fixed buffers that name the room a socket
  * joins; an id must be taken whole or refused, never cut or left without
  * its NUL, and a template must never produce a room with a placeholder
- * left in it. Arguments come from real decoded packets (sio_packet_decode +
- * sio_args_init, as the socket layer builds them). Clean under valgrind
+ * left in it. Arguments come from real decoded packets (sio_args_parse of
+ * the public socketio.h, the socket layer's decoding). Clean under valgrind
  * with CK_FORK=no.
  */
 #include <check.h>
@@ -18,26 +18,25 @@
 #include <time.h>
 
 #include "../apps/sio-server/srv_rooms.h"
-#include "../socketio/sio_internal.h"
+#include "socketio.h"
 
-static sio_packet pkt = SIO_PACKET_INIT;
-static sio_args args;
+static sio_args *args;
 
 static void teardown(void)
 {
-	sio_args_release(&args);
-	sio_packet_free(&pkt);
+	sio_args_free(args);
+	args = NULL;
 }
 
 /* The arguments of an EVENT packet "2[\"join\", <json>]". */
 static const sio_args *event_args(const char *json_args)
 {
 	static char text[4096];
-	sio_args_release(&args);
+	sio_args_free(args);
 	snprintf(text, sizeof text, "2[\"join\"%s%s]", *json_args ? "," : "", json_args);
-	ck_assert_msg(sio_packet_decode(text, strlen(text), 10, &pkt) == 0, "decode %s", text);
-	sio_args_init(&args, &pkt, true, NULL, 0);
-	return &args;
+	args = sio_args_parse(text, strlen(text));
+	ck_assert_msg(args != NULL, "decode %s", text);
+	return args;
 }
 
 static void id_ok(const char *json_args, const char *field, const char *want, bool want_num)
