@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "../apps/sio-server/srv_rooms.h"
+#include "base/json.h"
 #include "socketio.h"
 
 #define CHECK(c)                 \
