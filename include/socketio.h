@@ -18,6 +18,7 @@
 #define SOCKETIO_H
 
 #include "engineio.h"
+#include "sio_export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,22 +46,22 @@ typedef struct sio_options {
 	int max_attachments;         /* binary attachments per packet (10) */
 } sio_options;
 
-void sio_options_init(sio_options *o);
+SIO_EXPORT void sio_options_init(sio_options *o);
 /* Mount a Socket.IO server on the listener. The "/" namespace exists. */
-sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err);
+SIO_EXPORT sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err);
 /* Disconnect every socket ("server shutting down") and close the sessions. */
-void sio_server_close(sio_server *srv);
-eio_server *sio_server_engine(sio_server *srv);
+SIO_EXPORT void sio_server_close(sio_server *srv);
+SIO_EXPORT eio_server *sio_server_engine(sio_server *srv);
 /* Free the server's namespaces, after eio_listener_free() of its listener. */
-void sio_server_free(sio_server *srv);
+SIO_EXPORT void sio_server_free(sio_server *srv);
 
 /* ---- Namespaces -------------------------------------------------------------- */
 
 /* The namespace with this name ("/chat"), created on first use. */
-sio_namespace *sio_of(sio_server *srv, const char *name);
-const char *sio_namespace_name(const sio_namespace *nsp);
-sio_server *sio_namespace_server(const sio_namespace *nsp);
-size_t sio_namespace_socket_count(const sio_namespace *nsp);
+SIO_EXPORT sio_namespace *sio_of(sio_server *srv, const char *name);
+SIO_EXPORT const char *sio_namespace_name(const sio_namespace *nsp);
+SIO_EXPORT sio_server *sio_namespace_server(const sio_namespace *nsp);
+SIO_EXPORT size_t sio_namespace_socket_count(const sio_namespace *nsp);
 
 /* Middleware: runs for every CONNECT to the namespace, in the order added.
  * Return 0 to accept; non-zero to refuse, after setting *message (and
@@ -68,57 +69,57 @@ size_t sio_namespace_socket_count(const sio_namespace *nsp);
  * client's connect_error receives {message, data}. */
 typedef int (*sio_middleware_fn)(sio_socket *s, const char **message, const char **data_json,
                                  void *user);
-int sio_use(sio_namespace *nsp, sio_middleware_fn fn, void *user);
+SIO_EXPORT int sio_use(sio_namespace *nsp, sio_middleware_fn fn, void *user);
 
 /* Middleware that finishes later (after a database or network call): call
  * exactly one of sio_next_accept / sio_next_refuse, now or later. If the
  * client goes away first, the call is accepted and does nothing. */
 typedef struct sio_next sio_next;
 typedef void (*sio_async_middleware_fn)(sio_socket *s, sio_next *next, void *user);
-int sio_use_async(sio_namespace *nsp, sio_async_middleware_fn fn, void *user);
-void sio_next_accept(sio_next *next);
+SIO_EXPORT int sio_use_async(sio_namespace *nsp, sio_async_middleware_fn fn, void *user);
+SIO_EXPORT void sio_next_accept(sio_next *next);
 /* message and data_json are copied. */
-void sio_next_refuse(sio_next *next, const char *message, const char *data_json);
+SIO_EXPORT void sio_next_refuse(sio_next *next, const char *message, const char *data_json);
 
 /* Dynamic namespaces (node's io.of(regex or function)): the first CONNECT
  * to a name that match() accepts creates that namespace, with the
  * middleware and connection callback set on the returned parent at that
  * time. Broadcasting to the parent reaches every child. */
 typedef bool (*sio_namespace_match_fn)(const char *name, const char *auth_json, void *user);
-sio_namespace *sio_of_dynamic(sio_server *srv, sio_namespace_match_fn match, void *user);
+SIO_EXPORT sio_namespace *sio_of_dynamic(sio_server *srv, sio_namespace_match_fn match, void *user);
 /* The parent of a namespace created by sio_of_dynamic, or NULL. */
-sio_namespace *sio_namespace_parent(const sio_namespace *nsp);
+SIO_EXPORT sio_namespace *sio_namespace_parent(const sio_namespace *nsp);
 
 typedef void (*sio_connection_fn)(sio_socket *s, void *user);
-void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void *user);
+SIO_EXPORT void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void *user);
 
 /* ---- Sockets ----------------------------------------------------------------- */
 
-const char *sio_socket_id(const sio_socket *s); /* not the engine sid */
-sio_namespace *sio_socket_namespace(const sio_socket *s);
-eio_session *sio_socket_session(const sio_socket *s); /* handshake: request */
+SIO_EXPORT const char *sio_socket_id(const sio_socket *s); /* not the engine sid */
+SIO_EXPORT sio_namespace *sio_socket_namespace(const sio_socket *s);
+SIO_EXPORT eio_session *sio_socket_session(const sio_socket *s); /* handshake: request */
 /* The CONNECT payload (handshake auth) as JSON text; "{}" when none. */
-const char *sio_socket_auth(const sio_socket *s, size_t *len);
-bool sio_socket_connected(const sio_socket *s);
+SIO_EXPORT const char *sio_socket_auth(const sio_socket *s, size_t *len);
+SIO_EXPORT bool sio_socket_connected(const sio_socket *s);
 /* Per-socket application data. A socket refused by middleware, or whose
  * client leaves while middleware runs, is freed without any disconnect
  * callback: attach owned data in the connection callback (and free it in
  * the disconnect callback), not in middleware. */
-void sio_socket_set_user(sio_socket *s, void *user);
-void *sio_socket_get_user(const sio_socket *s);
+SIO_EXPORT void sio_socket_set_user(sio_socket *s, void *user);
+SIO_EXPORT void *sio_socket_get_user(const sio_socket *s);
 
 /* Event handlers. ack is non-NULL when the client asked for an
  * acknowledgement: answer it with sio_ack_send() during the call, or keep it
  * with sio_ack_retain() and answer (or sio_ack_drop) later. */
 typedef void (*sio_event_fn)(sio_socket *s, const char *event, const sio_args *args, sio_ack *ack,
                              void *user);
-int sio_on(sio_socket *s, const char *event, sio_event_fn fn, void *user);
-int sio_on_any(sio_socket *s, sio_event_fn fn, void *user);
+SIO_EXPORT int sio_on(sio_socket *s, const char *event, sio_event_fn fn, void *user);
+SIO_EXPORT int sio_on_any(sio_socket *s, sio_event_fn fn, void *user);
 /* Handlers for every socket of a namespace, registered once instead of in
  * each connection callback: no per-socket memory. They run before the
  * socket's own handlers (catch-alls first, as always). */
-int sio_namespace_on(sio_namespace *nsp, const char *event, sio_event_fn fn, void *user);
-int sio_namespace_on_any(sio_namespace *nsp, sio_event_fn fn, void *user);
+SIO_EXPORT int sio_namespace_on(sio_namespace *nsp, const char *event, sio_event_fn fn, void *user);
+SIO_EXPORT int sio_namespace_on_any(sio_namespace *nsp, sio_event_fn fn, void *user);
 /* Incoming-event middleware (node's socket.use()), for every socket of a
  * namespace: each filter runs, in order, before any handler. Return 0 to
  * pass the event on, non-zero to drop it: no handler runs and an ack the
@@ -127,63 +128,63 @@ int sio_namespace_on_any(sio_namespace *nsp, sio_event_fn fn, void *user);
  * connect to the namespace. */
 typedef int (*sio_event_filter_fn)(sio_socket *s, const char *event, const sio_args *args,
                                    void *user);
-int sio_namespace_use_events(sio_namespace *nsp, sio_event_filter_fn fn, void *user);
+SIO_EXPORT int sio_namespace_use_events(sio_namespace *nsp, sio_event_filter_fn fn, void *user);
 /* "disconnecting": rooms still joined; "disconnect": after leaving them.
  * reason is node's: "client namespace disconnect", "server namespace
  * disconnect", "transport close", "transport error", "ping timeout",
  * "parse error", "forced close", "server shutting down". */
 typedef void (*sio_disconnect_fn)(sio_socket *s, const char *reason, void *user);
-void sio_on_disconnecting(sio_socket *s, sio_disconnect_fn fn, void *user);
-void sio_on_disconnect(sio_socket *s, sio_disconnect_fn fn, void *user);
+SIO_EXPORT void sio_on_disconnecting(sio_socket *s, sio_disconnect_fn fn, void *user);
+SIO_EXPORT void sio_on_disconnect(sio_socket *s, sio_disconnect_fn fn, void *user);
 
 /* Server-side disconnect ("server namespace disconnect"); with
  * close_transport the whole connection closes. */
-void sio_disconnect(sio_socket *s, bool close_transport);
+SIO_EXPORT void sio_disconnect(sio_socket *s, bool close_transport);
 
 /* ---- Rooms ------------------------------------------------------------------- */
 
-int sio_join(sio_socket *s, const char *room);
-int sio_leave(sio_socket *s, const char *room);
-bool sio_in_room(const sio_socket *s, const char *room);
+SIO_EXPORT int sio_join(sio_socket *s, const char *room);
+SIO_EXPORT int sio_leave(sio_socket *s, const char *room);
+SIO_EXPORT bool sio_in_room(const sio_socket *s, const char *room);
 /* Rooms this socket joined, not counting the room named by its own id. */
-size_t sio_socket_room_count(const sio_socket *s);
+SIO_EXPORT size_t sio_socket_room_count(const sio_socket *s);
 /* Every room the socket is in, its own id first (node's socket.rooms). */
 typedef void (*sio_room_name_fn)(const char *room, void *user);
-void sio_socket_rooms(const sio_socket *s, sio_room_name_fn fn, void *user);
+SIO_EXPORT void sio_socket_rooms(const sio_socket *s, sio_room_name_fn fn, void *user);
 /* Local room bookkeeping (this process's sockets, like node's
  * adapter.rooms), without the implicit one-member room of each socket id:
  * the number of members of room (0 if none), and each room with its member
  * count (do not join or leave from fn). */
-size_t sio_room_size(const sio_namespace *nsp, const char *room);
+SIO_EXPORT size_t sio_room_size(const sio_namespace *nsp, const char *room);
 typedef void (*sio_room_fn)(const char *room, size_t members, void *user);
-void sio_namespace_rooms(const sio_namespace *nsp, sio_room_fn fn, void *user);
+SIO_EXPORT void sio_namespace_rooms(const sio_namespace *nsp, sio_room_fn fn, void *user);
 /* Every namespace created so far (static and dynamic children). */
 typedef void (*sio_namespace_fn)(sio_namespace *nsp, void *user);
-void sio_server_namespaces(sio_server *srv, sio_namespace_fn fn, void *user);
+SIO_EXPORT void sio_server_namespaces(sio_server *srv, sio_namespace_fn fn, void *user);
 
 /* ---- Outgoing arguments ------------------------------------------------------ */
 
 /* A list of event arguments, built once and emitted to any number of sockets.
  * Binary buffers may appear at any depth; they travel as attachments. */
-sio_out *sio_out_new(void);
-void sio_out_free(sio_out *o);
-int sio_out_str(sio_out *o, const char *s);
-int sio_out_strn(sio_out *o, const char *s, size_t n);
-int sio_out_int(sio_out *o, int64_t v);
-int sio_out_double(sio_out *o, double v);
-int sio_out_bool(sio_out *o, bool v);
-int sio_out_null(sio_out *o);
-int sio_out_json(sio_out *o, const char *json, size_t n); /* validated raw JSON */
-int sio_out_binary(sio_out *o, const void *data, size_t n);
-int sio_out_object_begin(sio_out *o);
-int sio_out_object_end(sio_out *o);
-int sio_out_key(sio_out *o, const char *key);
-int sio_out_array_begin(sio_out *o);
-int sio_out_array_end(sio_out *o);
+SIO_EXPORT sio_out *sio_out_new(void);
+SIO_EXPORT void sio_out_free(sio_out *o);
+SIO_EXPORT int sio_out_str(sio_out *o, const char *s);
+SIO_EXPORT int sio_out_strn(sio_out *o, const char *s, size_t n);
+SIO_EXPORT int sio_out_int(sio_out *o, int64_t v);
+SIO_EXPORT int sio_out_double(sio_out *o, double v);
+SIO_EXPORT int sio_out_bool(sio_out *o, bool v);
+SIO_EXPORT int sio_out_null(sio_out *o);
+SIO_EXPORT int sio_out_json(sio_out *o, const char *json, size_t n); /* validated raw JSON */
+SIO_EXPORT int sio_out_binary(sio_out *o, const void *data, size_t n);
+SIO_EXPORT int sio_out_object_begin(sio_out *o);
+SIO_EXPORT int sio_out_object_end(sio_out *o);
+SIO_EXPORT int sio_out_key(sio_out *o, const char *key);
+SIO_EXPORT int sio_out_array_begin(sio_out *o);
+SIO_EXPORT int sio_out_array_end(sio_out *o);
 /* Append every argument of an incoming event, or argument i (binary
  * included, at any depth). */
-int sio_out_args(sio_out *o, const sio_args *a);
-int sio_out_arg(sio_out *o, const sio_args *a, size_t i);
+SIO_EXPORT int sio_out_args(sio_out *o, const sio_args *a);
+SIO_EXPORT int sio_out_arg(sio_out *o, const sio_args *a, size_t i);
 
 /* ---- Incoming arguments ------------------------------------------------------ */
 
@@ -201,19 +202,19 @@ enum {
 	SIO_ARG_END, /* walks only: the end of an object or array */
 };
 
-size_t sio_args_count(const sio_args *a);
-int sio_args_type(const sio_args *a, size_t i);
+SIO_EXPORT size_t sio_args_count(const sio_args *a);
+SIO_EXPORT int sio_args_type(const sio_args *a, size_t i);
 /* String argument i, unescaped and NUL-terminated (owned by a), or NULL. */
-const char *sio_args_str(const sio_args *a, size_t i, size_t *len);
-int sio_args_double(const sio_args *a, size_t i, double *v);
-int sio_args_int(const sio_args *a, size_t i, int64_t *v);
+SIO_EXPORT const char *sio_args_str(const sio_args *a, size_t i, size_t *len);
+SIO_EXPORT int sio_args_double(const sio_args *a, size_t i, double *v);
+SIO_EXPORT int sio_args_int(const sio_args *a, size_t i, int64_t *v);
 /* Binary argument i (a top-level attachment), or NULL. */
-const void *sio_args_binary(const sio_args *a, size_t i, size_t *len);
+SIO_EXPORT const void *sio_args_binary(const sio_args *a, size_t i, size_t *len);
 /* Exact JSON text of argument i (binary appears as its placeholder). */
-const char *sio_args_json(const sio_args *a, size_t i, size_t *len);
+SIO_EXPORT const char *sio_args_json(const sio_args *a, size_t i, size_t *len);
 /* Attachments in placeholder order, for nested binary. */
-size_t sio_args_attachment_count(const sio_args *a);
-const void *sio_args_attachment(const sio_args *a, size_t num, size_t *len);
+SIO_EXPORT size_t sio_args_attachment_count(const sio_args *a);
+SIO_EXPORT const void *sio_args_attachment(const sio_args *a, size_t num, size_t *len);
 
 /* Arguments owned by the caller, outside any callback: those of an EVENT
  * packet given as its text, as a client sends it ("2[\"join\",{...}]",
@@ -221,27 +222,27 @@ const void *sio_args_attachment(const sio_args *a, size_t num, size_t *len);
  * holds (an adapter turning a decoded remote answer into arguments). NULL
  * when the text is not an EVENT packet or memory runs out. Free with
  * sio_args_free, which takes only these. */
-sio_args *sio_args_parse(const char *packet, size_t len);
-sio_args *sio_args_from_out(const sio_out *o);
-void sio_args_free(sio_args *a);
+SIO_EXPORT sio_args *sio_args_parse(const char *packet, size_t len);
+SIO_EXPORT sio_args *sio_args_from_out(const sio_out *o);
+SIO_EXPORT void sio_args_free(sio_args *a);
 
 /* ---- Emitting ---------------------------------------------------------------- */
 
 /* args may be NULL (no arguments). */
-int sio_emit(sio_socket *s, const char *event, const sio_out *args);
+SIO_EXPORT int sio_emit(sio_socket *s, const char *event, const sio_out *args);
 
 /* Emit and wait for the client's acknowledgement: cb runs once, with the
  * client's arguments, or with args NULL and err "operation has timed out" /
  * "socket has been disconnected". timeout_ms 0 waits as long as the socket
  * lives. */
 typedef void (*sio_ack_fn)(sio_socket *s, const sio_args *args, const char *err, void *user);
-int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args, unsigned timeout_ms,
-                      sio_ack_fn cb, void *user);
+SIO_EXPORT int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args,
+                                 unsigned timeout_ms, sio_ack_fn cb, void *user);
 
 /* Answer a client's acknowledgement request (once). */
-int sio_ack_send(sio_ack *ack, const sio_out *args);
-void sio_ack_retain(sio_ack *ack);
-void sio_ack_drop(sio_ack *ack);
+SIO_EXPORT int sio_ack_send(sio_ack *ack, const sio_out *args);
+SIO_EXPORT void sio_ack_retain(sio_ack *ack);
+SIO_EXPORT void sio_ack_drop(sio_ack *ack);
 
 /* Broadcast: to the sockets of the namespace that are in any of `rooms`
  * (every socket when nrooms is 0), minus those in any of `except` and minus
@@ -259,8 +260,8 @@ typedef struct sio_broadcast {
 	bool local;     /* this server's sockets only (node's io.local) */
 	bool compress;  /* node's compress flag, passed on to other servers */
 } sio_broadcast;
-int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *event,
-                       const sio_out *args);
+SIO_EXPORT int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *event,
+                                  const sio_out *args);
 
 /* Broadcast and collect every recipient's acknowledgement: cb runs once,
  * when all answered (err NULL) or at the timeout (err "operation has timed
@@ -268,26 +269,29 @@ int sio_broadcast_emit(sio_namespace *nsp, const sio_broadcast *b, const char *e
  * not waited for. Returns the number of recipients. */
 typedef void (*sio_broadcast_ack_fn)(sio_namespace *nsp, const sio_args *const *responses, size_t n,
                                      const char *err, void *user);
-int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b, const char *event,
-                                const sio_out *args, unsigned timeout_ms, sio_broadcast_ack_fn cb,
-                                void *user);
+SIO_EXPORT int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b,
+                                           const char *event, const sio_out *args,
+                                           unsigned timeout_ms, sio_broadcast_ack_fn cb,
+                                           void *user);
 
 /* node's fetchSockets on the sockets a broadcast would target, this
  * process's only, at once: the number of sockets given to fn. fn may
  * disconnect the socket it is given. */
 typedef void (*sio_socket_fn)(sio_socket *s, void *user);
-int sio_fetch_sockets(sio_namespace *nsp, const sio_broadcast *b, sio_socket_fn fn, void *user);
+SIO_EXPORT int sio_fetch_sockets(sio_namespace *nsp, const sio_broadcast *b, sio_socket_fn fn,
+                                 void *user);
 /* node's socketsJoin / socketsLeave / disconnectSockets, through the
  * adapter (every server's sockets with a distributed one). Return the
  * number of this process's sockets acted on. */
-int sio_sockets_join(sio_namespace *nsp, const sio_broadcast *b, const char *room);
-int sio_sockets_leave(sio_namespace *nsp, const sio_broadcast *b, const char *room);
-int sio_disconnect_sockets(sio_namespace *nsp, const sio_broadcast *b, bool close);
+SIO_EXPORT int sio_sockets_join(sio_namespace *nsp, const sio_broadcast *b, const char *room);
+SIO_EXPORT int sio_sockets_leave(sio_namespace *nsp, const sio_broadcast *b, const char *room);
+SIO_EXPORT int sio_disconnect_sockets(sio_namespace *nsp, const sio_broadcast *b, bool close);
 /* Shorthands: io.of(nsp).to(room).emit(...), io.of(nsp).except(room).emit(...),
  * socket.broadcast.emit(...). */
-int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_out *args);
-int sio_except(sio_namespace *nsp, const char *room, const char *event, const sio_out *args);
-int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args);
+SIO_EXPORT int sio_to(sio_namespace *nsp, const char *room, const char *event, const sio_out *args);
+SIO_EXPORT int sio_except(sio_namespace *nsp, const char *room, const char *event,
+                          const sio_out *args);
+SIO_EXPORT int sio_socket_broadcast(sio_socket *s, const char *event, const sio_out *args);
 
 /* ---- Across servers (through the adapter) ------------------------------------ */
 
@@ -302,29 +306,31 @@ typedef struct sio_socket_info sio_socket_info;
  * set, those still connected at completion), then the others'. */
 typedef void (*sio_fetch_fn)(sio_namespace *nsp, const sio_socket_info *sockets, size_t n,
                              const char *err, void *user);
-int sio_fetch_sockets_async(sio_namespace *nsp, const sio_broadcast *b, unsigned timeout_ms,
-                            sio_fetch_fn done, void *user);
+SIO_EXPORT int sio_fetch_sockets_async(sio_namespace *nsp, const sio_broadcast *b,
+                                       unsigned timeout_ms, sio_fetch_fn done, void *user);
 /* node's allRooms: the union of every server's rooms (without the rooms
  * named by socket ids, as sio_namespace_rooms). */
 typedef void (*sio_rooms_fn)(sio_namespace *nsp, const char *const *rooms, size_t n,
                              const char *err, void *user);
-int sio_all_rooms(sio_namespace *nsp, unsigned timeout_ms, sio_rooms_fn done, void *user);
+SIO_EXPORT int sio_all_rooms(sio_namespace *nsp, unsigned timeout_ms, sio_rooms_fn done,
+                             void *user);
 /* node's serverCount: how many servers share this namespace (1 alone). */
 typedef void (*sio_count_fn)(sio_namespace *nsp, size_t servers, void *user);
-int sio_server_count(sio_namespace *nsp, sio_count_fn done, void *user);
+SIO_EXPORT int sio_server_count(sio_namespace *nsp, sio_count_fn done, void *user);
 /* node's serverSideEmit: an event to the other servers' handlers (never
  * this server's). With an ack, done gets one answer per server, as for a
  * broadcast with acks. */
-int sio_server_side_emit(sio_namespace *nsp, const char *event, const sio_out *args);
-int sio_server_side_emit_with_ack(sio_namespace *nsp, const char *event, const sio_out *args,
-                                  unsigned timeout_ms, sio_broadcast_ack_fn done, void *user);
+SIO_EXPORT int sio_server_side_emit(sio_namespace *nsp, const char *event, const sio_out *args);
+SIO_EXPORT int sio_server_side_emit_with_ack(sio_namespace *nsp, const char *event,
+                                             const sio_out *args, unsigned timeout_ms,
+                                             sio_broadcast_ack_fn done, void *user);
 /* Handlers for another server's serverSideEmit (node's nsp.on(event)); event
  * NULL: every event. reply is NULL unless the sender waits for an answer:
  * then append the answer's arguments to it during the call. */
 typedef void (*sio_server_event_fn)(sio_namespace *nsp, const char *event, const sio_args *args,
                                     sio_out *reply, void *user);
-int sio_namespace_on_server_event(sio_namespace *nsp, const char *event, sio_server_event_fn fn,
-                                  void *user);
+SIO_EXPORT int sio_namespace_on_server_event(sio_namespace *nsp, const char *event,
+                                             sio_server_event_fn fn, void *user);
 
 /* ---- Event names --------------------------------------------------------------- */
 
@@ -332,7 +338,7 @@ int sio_namespace_on_server_event(sio_namespace *nsp, const char *event, sio_ser
  * "disconnect", "disconnecting", "newListener", "removeListener": the
  * RESERVED_EVENTS of socket.io-parser). The one list of the project: the
  * packet decoder refuses them, sio-server refuses them in rules and API calls. */
-bool sio_event_reserved(const char *name, size_t len);
+SIO_EXPORT bool sio_event_reserved(const char *name, size_t len);
 
 #ifdef __cplusplus
 }

@@ -95,6 +95,7 @@ FILENAME ~ /aux$/ {
 }
 function variable(o, s, where, m) {
 	if (s !~ /^extern[ \t]/) return
+	gsub(/__attribute__\(\(visibility\("[a-z]*"\)\)\)/, "", s) # EIO_EXPORT, SIO_EXPORT
 	if (s ~ /\(/) {
 		# a function pointer variable: extern T (*name)(...)
 		if (!match(s, /\([ \t]*\*[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*\)[ \t]*\(/)) return

@@ -119,21 +119,21 @@ typedef struct sio_adapter_ops {
 
 /* One process: broadcasts and socket operations act on the local sockets;
  * requests complete at once with the local answer (serverCount 1). */
-extern const sio_adapter_ops sio_memory_adapter;
+extern SIO_EXPORT const sio_adapter_ops sio_memory_adapter;
 
 /* Use another adapter (every op but the optional four is required); only
  * before any socket connects. init runs for the namespaces that exist. */
-int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops, void *user);
-void **sio_namespace_adapter_data(sio_namespace *nsp);
+SIO_EXPORT int sio_server_set_adapter(sio_server *srv, const sio_adapter_ops *ops, void *user);
+SIO_EXPORT void **sio_namespace_adapter_data(sio_namespace *nsp);
 
 /* ---- Requests: what an adapter reports ------------------------------------------- */
 
 /* How many other servers will answer (0: none). Until it is called the
  * request waits (for its timeout). */
-void sio_request_expect(sio_request *r, size_t servers);
+SIO_EXPORT void sio_request_expect(sio_request *r, size_t servers);
 /* The adapter's reference, given with the request: release it once, when
  * it will report nothing more (at once, for one process). */
-void sio_request_release(sio_request *r);
+SIO_EXPORT void sio_request_release(sio_request *r);
 /* An answer counts one server. */
 struct sio_socket_info {
 	const char *id;
@@ -146,47 +146,48 @@ struct sio_socket_info {
 	const char *handshake_json;
 	const char *data_json;
 };
-void sio_request_add_sockets(sio_request *r, const sio_socket_info *sockets, size_t n);
-void sio_request_add_rooms(sio_request *r, const char *const *rooms, size_t n);
-void sio_request_add_reply(sio_request *r, const sio_args *reply);
-void sio_request_server_count(sio_request *r, size_t servers);
+SIO_EXPORT void sio_request_add_sockets(sio_request *r, const sio_socket_info *sockets, size_t n);
+SIO_EXPORT void sio_request_add_rooms(sio_request *r, const char *const *rooms, size_t n);
+SIO_EXPORT void sio_request_add_reply(sio_request *r, const sio_args *reply);
+SIO_EXPORT void sio_request_server_count(sio_request *r, size_t servers);
 /* Broadcast with acks: one server's recipient count, one of its clients'
  * answer (arguments, as the client's ACK carried them). */
-void sio_request_client_count(sio_request *r, size_t clients);
-void sio_request_client_ack(sio_request *r, const sio_args *args);
+SIO_EXPORT void sio_request_client_count(sio_request *r, size_t clients);
+SIO_EXPORT void sio_request_client_ack(sio_request *r, const sio_args *args);
 /* This server's share, as the callbacks of
  * sio_adapter_broadcast_local_with_ack (user is the request). */
-void sio_request_local_count(size_t clients, void *r);
-void sio_request_local_ack(const sio_args *args, void *r);
+SIO_EXPORT void sio_request_local_count(size_t clients, void *r);
+SIO_EXPORT void sio_request_local_ack(const sio_args *args, void *r);
 
 /* ---- This server's sockets: what an adapter applies ------------------------------ */
 
 /* A broadcast (from this server or another) to the local sockets o
  * targets: encoded once, the same bytes to every recipient. Returns the
  * number of recipients or SIO_EINVAL / SIO_ENOMEM. */
-int sio_adapter_broadcast_local(sio_namespace *nsp, const sio_adapter_packet *p,
-                                const sio_broadcast *o);
+SIO_EXPORT int sio_adapter_broadcast_local(sio_namespace *nsp, const sio_adapter_packet *p,
+                                           const sio_broadcast *o);
 /* The same with one ack id for all: count runs once, with the number of
  * recipients, then ack once per recipient, with its answer, or with args
  * NULL when it disconnected first (so the caller can free its state after
  * the last). */
 typedef void (*sio_client_count_fn)(size_t clients, void *user);
 typedef void (*sio_client_ack_fn)(const sio_args *args, void *user);
-int sio_adapter_broadcast_local_with_ack(sio_namespace *nsp, const sio_adapter_packet *p,
-                                         const sio_broadcast *o, sio_client_count_fn count,
-                                         sio_client_ack_fn ack, void *user);
+SIO_EXPORT int sio_adapter_broadcast_local_with_ack(sio_namespace *nsp, const sio_adapter_packet *p,
+                                                    const sio_broadcast *o,
+                                                    sio_client_count_fn count,
+                                                    sio_client_ack_fn ack, void *user);
 /* Join / leave rooms, disconnect: on the local sockets o targets. Return
  * how many. (Fetch: sio_fetch_sockets; rooms: sio_namespace_rooms.) */
-int sio_adapter_sockets_join_local(sio_namespace *nsp, const sio_broadcast *o,
-                                   const char *const *rooms, size_t nrooms);
-int sio_adapter_sockets_leave_local(sio_namespace *nsp, const sio_broadcast *o,
-                                    const char *const *rooms, size_t nrooms);
-int sio_adapter_disconnect_local(sio_namespace *nsp, const sio_broadcast *o, bool close);
+SIO_EXPORT int sio_adapter_sockets_join_local(sio_namespace *nsp, const sio_broadcast *o,
+                                              const char *const *rooms, size_t nrooms);
+SIO_EXPORT int sio_adapter_sockets_leave_local(sio_namespace *nsp, const sio_broadcast *o,
+                                               const char *const *rooms, size_t nrooms);
+SIO_EXPORT int sio_adapter_disconnect_local(sio_namespace *nsp, const sio_broadcast *o, bool close);
 /* Another server's serverSideEmit: run this server's handlers
  * (sio_namespace_on_server_event). reply is NULL when no answer is wanted,
  * else an empty builder the handlers fill. Returns the handlers run. */
-int sio_adapter_server_event(sio_namespace *nsp, const char *event, const sio_args *args,
-                             sio_out *reply);
+SIO_EXPORT int sio_adapter_server_event(sio_namespace *nsp, const char *event, const sio_args *args,
+                                        sio_out *reply);
 
 /* ---- A packet's parts, for another encoding (msgpack) ---------------------------- */
 
@@ -208,8 +209,8 @@ typedef int (*sio_value_fn)(const sio_value *v, void *user);
 /* Argument i of a; every argument of an outgoing builder, in order.
  * Binary appears as SIO_ARG_BINARY (never as its placeholder). Decoding
  * the other way is the sio_out builder (sio_out_binary for bin). */
-int sio_args_walk(const sio_args *a, size_t i, sio_value_fn fn, void *user);
-int sio_out_walk(const sio_out *o, sio_value_fn fn, void *user);
+SIO_EXPORT int sio_args_walk(const sio_args *a, size_t i, sio_value_fn fn, void *user);
+SIO_EXPORT int sio_out_walk(const sio_out *o, sio_value_fn fn, void *user);
 
 #ifdef __cplusplus
 }
