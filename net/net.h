@@ -236,9 +236,27 @@ void net_ws_want_write(net_ws *ws);
 bool net_ws_backlogged(const net_ws *ws);
 /* Close with a normal close frame on the next WRITEABLE, within 3 s. */
 void net_ws_close_soon(net_ws *ws);
-/* The header of an unmasked server frame (RFC 6455 section 5.2) of len
- * payload bytes into h (10 bytes of room): returns its size. */
-size_t net_ws_frame_header(unsigned char *h, bool binary, size_t len);
+/* The header of an unmasked server frame (RFC 6455 section 5.2: FIN and
+ * opcode, then a 7, 16 or 64-bit length) of len payload bytes into h (10
+ * bytes of room): returns its size. Inline: it runs once per message. */
+static inline size_t net_ws_frame_header(unsigned char *h, bool binary, size_t len)
+{
+	h[0] = binary ? 0x82 : 0x81; /* FIN + opcode */
+	if (len < 126) {
+		h[1] = (unsigned char)len;
+		return 2;
+	}
+	if (len <= 0xffff) {
+		h[1] = 126;
+		h[2] = (unsigned char)(len >> 8);
+		h[3] = (unsigned char)len;
+		return 4;
+	}
+	h[1] = 127;
+	for (int i = 0; i < 8; i++)
+		h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+	return 10;
+}
 /* Write bytes holding whole frames, built in the listener's write buffer
  * (net_listener_wbuf). */
 int net_ws_write_raw(net_ws *ws, unsigned char *p, size_t len);

@@ -33,24 +33,24 @@ bool net_http_peer_gone(const net_http *h)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
-static void list_add(net_http **head, net_http *pss)
+static void list_add(net_http **head, net_http *r)
 {
-	pss->park_prev = NULL;
-	pss->park_next = *head;
+	r->park_prev = NULL;
+	r->park_next = *head;
 	if (*head)
-		(*head)->park_prev = pss;
-	*head = pss;
+		(*head)->park_prev = r;
+	*head = r;
 }
 
-static void list_remove(net_http **head, net_http *pss)
+static void list_remove(net_http **head, net_http *r)
 {
-	if (pss->park_prev)
-		pss->park_prev->park_next = pss->park_next;
+	if (r->park_prev)
+		r->park_prev->park_next = r->park_next;
 	else
-		*head = pss->park_next;
-	if (pss->park_next)
-		pss->park_next->park_prev = pss->park_prev;
-	pss->park_prev = pss->park_next = NULL;
+		*head = r->park_next;
+	if (r->park_next)
+		r->park_next->park_prev = r->park_prev;
+	r->park_prev = r->park_next = NULL;
 }
 
 /* ---- the epoll set of GETs parked for a while ------------------------------ */
@@ -70,14 +70,14 @@ static void on_hangup_events(uv_poll_t *p, int status, int events)
 	}
 }
 
-static bool watch(net_hangup *h, net_http *pss)
+static bool watch(net_hangup *h, net_http *r)
 {
-	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = pss };
-	if (h->ep < 0 || epoll_ctl(h->ep, EPOLL_CTL_ADD, lws_get_socket_fd(pss->wsi), &ev) < 0)
+	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = r };
+	if (h->ep < 0 || epoll_ctl(h->ep, EPOLL_CTL_ADD, lws_get_socket_fd(r->wsi), &ev) < 0)
 		return false;
-	list_remove(&h->fresh, pss);
-	list_add(&h->watched, pss);
-	pss->watched = true;
+	list_remove(&h->fresh, r);
+	list_add(&h->watched, r);
+	r->watched = true;
 	if (!h->poll_on) {
 		h->poll_on = true;
 		uv_poll_start(&h->poll, UV_READABLE, on_hangup_events);
@@ -85,12 +85,12 @@ static bool watch(net_hangup *h, net_http *pss)
 	return true;
 }
 
-static void unwatch(net_hangup *h, net_http *pss)
+static void unwatch(net_hangup *h, net_http *r)
 {
 	struct epoll_event ev = { 0 };
-	epoll_ctl(h->ep, EPOLL_CTL_DEL, lws_get_socket_fd(pss->wsi), &ev);
-	list_remove(&h->watched, pss);
-	pss->watched = false;
+	epoll_ctl(h->ep, EPOLL_CTL_DEL, lws_get_socket_fd(r->wsi), &ev);
+	list_remove(&h->watched, r);
+	r->watched = false;
 	if (!h->watched && h->poll_on) {
 		h->poll_on = false;
 		uv_poll_stop(&h->poll);
@@ -102,15 +102,15 @@ static void unwatch(net_hangup *h, net_http *pss)
 static void on_tick(uv_timer_t *t)
 {
 	net_hangup *h = t->data;
-	net_http *pss;
+	net_http *r;
 	/* Each step takes the head off the list (ended, watched or answered);
 	 * the head is read again every time because ending a session runs
 	 * application callbacks that may unpark other GETs. */
-	while ((pss = h->fresh)) {
-		if (net_http_peer_gone(pss))
-			pss->ops->hung_up(pss);
-		else if (!watch(h, pss))
-			pss->ops->unwatchable(pss);
+	while ((r = h->fresh)) {
+		if (net_http_peer_gone(r))
+			r->ops->hung_up(r);
+		else if (!watch(h, r))
+			r->ops->unwatchable(r);
 	}
 	if (h->timer_on) {
 		h->timer_on = false;
@@ -121,39 +121,39 @@ static void on_tick(uv_timer_t *t)
 /* lws reads nothing of it while parked (pitfall 2); the rx flow goes back
  * on when it is unparked, before anything asks for WRITEABLE: with rx flow
  * off, lws on libuv does not deliver WRITEABLE either (pitfall 3). */
-void net_http_park(net_http *pss)
+void net_http_park(net_http *r)
 {
-	net_hangup *h = &pss->l->hangup;
-	lws_rx_flow_control(pss->wsi, 0);
-	pss->parked = true;
-	pss->watched = false;
-	list_add(&h->fresh, pss);
+	net_hangup *h = &r->l->hangup;
+	lws_rx_flow_control(r->wsi, 0);
+	r->parked = true;
+	r->watched = false;
+	list_add(&h->fresh, r);
 	if (!h->timer_on) {
 		h->timer_on = true;
 		uv_timer_start(&h->timer, on_tick, NET_HANGUP_CHECK_MS, NET_HANGUP_CHECK_MS);
 	}
 }
 
-static void unpark(net_hangup *h, net_http *pss)
+static void unpark(net_hangup *h, net_http *r)
 {
-	pss->parked = false;
-	if (pss->watched) {
-		unwatch(h, pss);
+	r->parked = false;
+	if (r->watched) {
+		unwatch(h, r);
 		return;
 	}
-	list_remove(&h->fresh, pss);
+	list_remove(&h->fresh, r);
 	if (!h->fresh && h->timer_on) {
 		h->timer_on = false;
 		uv_timer_stop(&h->timer);
 	}
 }
 
-void net_http_unpark(net_http *pss)
+void net_http_unpark(net_http *r)
 {
-	if (!pss->parked)
+	if (!r->parked)
 		return;
-	unpark(&pss->l->hangup, pss);
-	lws_rx_flow_control(pss->wsi, 1);
+	unpark(&r->l->hangup, r);
+	lws_rx_flow_control(r->wsi, 1);
 }
 
 /* ---- lifetime ---------------------------------------------------------------- */

@@ -51,8 +51,8 @@ int net_listener_close_on_signals(net_listener *l)
 /* ---- listener --------------------------------------------------------------- */
 
 /* Can addr:port be bound? lws reports a failed bind only in its log and
- * still returns a context, so the port is tried first, with the same
- * SO_REUSEADDR lws uses. */
+ * still returns a context (docs/engineio.md, pitfall 15), so the port is
+ * tried first, with the same SO_REUSEADDR lws uses. */
 static bool port_free(const char *addr, int port)
 {
 	if (port <= 0)
@@ -94,7 +94,8 @@ static struct lws_context *create_context(net_listener *l, const char *addr, int
 	/* No lws "validity" timer: the layer above has its own heartbeat, and
 	 * lws 4.1 re-inserts that timer into a sorted list (O(connections)) on
 	 * every read and write: 11% of the CPU in a 5,000-client fan-out. A
-	 * policy with secs_since_valid_hangup 0 turns it off. */
+	 * policy with secs_since_valid_hangup 0 turns it off (docs/engineio.md,
+	 * pitfall 14). */
 	static const lws_retry_bo_t no_validity = { 0 };
 	info.retry_and_idle_policy = &no_validity;
 	info.user = l;

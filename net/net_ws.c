@@ -12,7 +12,7 @@
  * RFC 6455 section 5.2). Each write holds only whole frames, so a control
  * frame lws sends between two writes (a pong) never splits a frame. One
  * lws_write per WRITEABLE: lws copies what the kernel does not take and
- * asks for POLLOUT itself (pitfall 8).
+ * asks for POLLOUT itself (pitfall 13).
  */
 #include "net_internal.h"
 
@@ -134,25 +134,6 @@ void net_ws_want_write(net_ws *ws)
 bool net_ws_backlogged(const net_ws *ws)
 {
 	return lws_partial_buffered(ws->wsi);
-}
-
-size_t net_ws_frame_header(unsigned char *h, bool binary, size_t len)
-{
-	h[0] = binary ? 0x82 : 0x81; /* FIN + opcode */
-	if (len < 126) {
-		h[1] = (unsigned char)len;
-		return 2;
-	}
-	if (len <= 0xffff) {
-		h[1] = 126;
-		h[2] = (unsigned char)(len >> 8);
-		h[3] = (unsigned char)len;
-		return 4;
-	}
-	h[1] = 127;
-	for (int i = 0; i < 8; i++)
-		h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-	return 10;
 }
 
 int net_ws_write_raw(net_ws *ws, unsigned char *p, size_t len)
