@@ -320,10 +320,13 @@ static bool deliver_payload(eio_session *s, const char *buf, size_t len)
 	return true;
 }
 
-/* The answer is written at once by the router (true). */
+/* A POST's answer is written at once by the router (true); a GET's body
+ * is ignored. */
 static bool polling_body_done(net_http *h)
 {
-	if (h->role != POLL_POST || h->failed)
+	if (h->role != POLL_POST)
+		return false;
+	if (h->failed)
 		return true;
 	eio_session *s = h->conn;
 	bool ok = true;
