@@ -86,17 +86,16 @@ struct eio_session {
 	eio_server *srv;
 	eio_request *req;
 	void *user;
-	const eio_transport *t;     /* the transport the session writes through */
-	const eio_transport *probe; /* the transport being upgraded to, or NULL */
-	uint8_t state;              /* EIO_S_* */
-	uint8_t transport;          /* EIO_TRANSPORT_POLLING or _WEBSOCKET */
-	uint8_t upgrade;            /* EIO_UPG_*: a probe WebSocket is attached */
-	uint8_t hb_mode;            /* EIO_HB_*: what the heartbeat timer is for */
-	bool write_requested;       /* a write is pending (end of turn or WRITEABLE) */
-	bool poll_noop;             /* answer the GET with "6" even if nothing queued */
-	bool probe_reply;           /* "3probe" to write on the probe */
-	bool close_queued;          /* the "1" packet is in the queue */
-	const char *close_reason;   /* for a deferred destroy (EIO_HB_KILL) */
+	const eio_transport *t;   /* the transport the session writes through */
+	uint8_t state;            /* EIO_S_* */
+	uint8_t transport;        /* EIO_TRANSPORT_POLLING or _WEBSOCKET */
+	uint8_t upgrade;          /* EIO_UPG_*: a probe WebSocket is attached */
+	uint8_t hb_mode;          /* EIO_HB_*: what the heartbeat timer is for */
+	bool write_requested;     /* a write is pending (end of turn or WRITEABLE) */
+	bool poll_noop;           /* answer the GET with "6" even if nothing queued */
+	bool probe_reply;         /* "3probe" to write on the probe */
+	bool close_queued;        /* the "1" packet is in the queue */
+	const char *close_reason; /* for a deferred destroy (EIO_HB_KILL) */
 	/* Connections, each set and cleared by its transport only. */
 	net_http *get;  /* polling GET of this session (parked or writing) */
 	net_http *post; /* polling POST being received */
@@ -119,7 +118,7 @@ static inline eio_msg *eio_queue_at(const eio_queue *q, uint32_t i)
 {
 	return q->ring[(q->head + i) & (q->cap - 1)];
 }
-void eio_session_upgrade_begin(eio_session *s, const eio_transport *to);
+void eio_session_upgrade_begin(eio_session *s);
 void eio_session_probed(eio_session *s);
 void eio_session_upgraded(eio_session *s);
 void eio_session_timers_expire(base_timers *t, int list, base_tlink *link);
@@ -137,6 +136,7 @@ void eio_polling_post(net_http *h, eio_session *s);
 /* eio_websocket.c: WebSockets the server routes to that transport. */
 void eio_ws_attach(net_ws *ws, eio_session *s);
 void eio_ws_attach_probe(net_ws *ws, eio_session *s);
+extern const net_ws_ops eio_ws_ops;
 
 /* eio_verify.c: the server's mount (node's Server.verify and handshake). */
 void eio_verify_http(net_http *h, const char *path, void *srv);

@@ -31,6 +31,7 @@ enum {
 };
 
 static const net_http_ops polling_http_ops;
+static void poll_flush(net_http *h);
 
 static net_listener *net_of(const eio_session *s)
 {
@@ -44,7 +45,7 @@ static bool polling_wake(eio_session *s)
 {
 	if (!s->get)
 		return false;
-	net_sched_mark(net_of(s), &s->get->task);
+	net_http_mark(s->get);
 	return true;
 }
 
@@ -84,7 +85,7 @@ static void polling_detach(eio_session *s, bool client_closed)
 		s->get = NULL;
 		h->conn = NULL;
 		h->role = POLL_NONE;
-		net_sched_cancel(net_of(s), &h->task);
+		net_http_unmark(h);
 		net_http_unpark(h);
 		if (!closing)
 			net_http_respond(h, 200, "text/plain; charset=UTF-8",
@@ -186,9 +187,8 @@ static int polling_write(net_http *h)
 /* The GET's end-of-turn task: written directly when lws holds nothing back
  * for it. Asking for WRITEABLE instead would cost a loop turn and two
  * poll-set changes (with lws on libuv, four epoll_ctl calls). */
-static void poll_flush(net_task *t)
+static void poll_flush(net_http *h)
 {
-	net_http *h = (net_http *)((char *)t - offsetof(net_http, task));
 	eio_session *s = h->conn;
 	if (!s || s->get != h || s->state == EIO_S_CLOSED || net_listener_closing(net_of(s)))
 		return;
@@ -218,7 +218,6 @@ void eio_polling_get(net_http *h, eio_session *s)
 	h->ops = &polling_http_ops;
 	h->role = POLL_GET;
 	h->conn = s;
-	h->task.run = poll_flush;
 	s->get = h;
 	s->write_requested = false;
 	/* While an upgrade is under way the client must not stay parked here. */
@@ -383,4 +382,5 @@ static const net_http_ops polling_http_ops = {
 	.hung_up = polling_hung_up,
 	.unwatchable = polling_unwatchable,
 	.forget = polling_forget,
+	.flush = poll_flush,
 };

@@ -92,7 +92,9 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_c
 		                  .http = eio_verify_http,
 		                  .ws_check = eio_verify_upgrade,
 		                  .ws_open = eio_verify_ws_open,
-		                  .user = srv };
+		                  .user = srv,
+		                  .ws_ops = &eio_ws_ops,
+		                  .ws_max_message = srv->o.max_payload };
 	srv->transports[0] = &eio_polling_transport;
 	srv->transports[1] = &eio_ws_transport;
 	if (cb)

@@ -151,8 +151,7 @@ void eio_session_timers_expire(base_timers *t, int list, base_tlink *link)
 		eio_session *s = (eio_session *)((char *)link - offsetof(eio_session, upg_link));
 		base_log(NS, "%s: upgrade timed out", s->sid);
 		/* Only the probe goes; the session stays on its transport. */
-		if (s->probe)
-			s->probe->detach(s, false);
+		s->srv->transports[1]->detach(s, false);
 		return;
 	}
 	on_hb_timer((eio_session *)((char *)link - offsetof(eio_session, hb_link)));
@@ -363,10 +362,10 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 }
 
 /* A WebSocket with this sid arrived: it is a probe until it sends "5". If it
- * does not within upgradeTimeout, only the probe is closed. */
-void eio_session_upgrade_begin(eio_session *s, const eio_transport *to)
+ * does not within upgradeTimeout, only the probe is closed. The session's
+ * only upgrade is polling -> websocket: srv->transports[1]. */
+void eio_session_upgrade_begin(eio_session *s)
 {
-	s->probe = to;
 	s->upgrade = EIO_UPG_PROBING;
 	base_timers_arm(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 }
@@ -386,8 +385,7 @@ void eio_session_upgraded(eio_session *s)
 	base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	s->upgrade = EIO_UPG_NONE;
 	s->transport = EIO_TRANSPORT_WEBSOCKET;
-	s->t = s->probe;
-	s->probe = NULL;
+	s->t = s->srv->transports[1];
 	/* A GET still parked must drain with a noop before polling stops. */
 	old->pause(s);
 	s->write_requested = false;

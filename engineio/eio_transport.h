@@ -1,11 +1,12 @@
 /* eio_transport.h - the interface a session writes through.
  *
  * A session never names a transport's functions: it holds a pointer to the
- * table of the transport it uses (s->t) and, during an upgrade, of the one
- * it moves to (s->probe); the server holds both tables (srv->transports).
+ * table of the transport it uses (s->t); the server holds both tables
+ * (srv->transports: [0] polling, [1] websocket, the one an upgrade moves
+ * to).
  * The transports never call each other. Going out, a session's send reaches
  * its transport's wake, which marks the connection for the end of the loop
- * turn (net_sched_mark); the scheduler runs the transport's flush, which
+ * turn (net_http_mark, net_ws_mark); the scheduler runs the transport's flush, which
  * writes through the net layer. Coming in, the net router hands a request or
  * a frame to the transport, which decodes it (eio_packet.c) and hands the
  * packets to eio_session_on_packet().

@@ -28,9 +28,6 @@
 
 #define NS "engineio:websocket"
 
-static const net_ws_ops ws_ops;
-static void ws_task(net_task *t);
-
 static net_listener *net_of(const eio_session *s)
 {
 	return s->srv->l->net;
@@ -44,7 +41,7 @@ static bool ws_wake(eio_session *s)
 {
 	if (!s->ws)
 		return false;
-	net_sched_mark(net_of(s), &s->ws->task);
+	net_ws_mark(s->ws);
 	return true;
 }
 
@@ -65,13 +62,12 @@ static void ws_detach(eio_session *s, bool client_closed)
 	(void)client_closed;
 	base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	s->upgrade = EIO_UPG_NONE;
-	s->probe = NULL;
 	s->probe_reply = false;
 	if (!s->ws)
 		return;
 	net_ws *ws = s->ws;
 	ws->conn = NULL;
-	net_sched_cancel(net_of(s), &ws->task);
+	net_ws_unmark(ws);
 	net_ws_close_soon(ws);
 	s->ws = NULL;
 }
@@ -87,10 +83,7 @@ const eio_transport eio_ws_transport = {
 
 static void ws_bind(net_ws *ws, eio_session *s)
 {
-	ws->ops = &ws_ops;
 	ws->conn = s;
-	ws->max_message = s->srv->o.max_payload;
-	ws->task.run = ws_task;
 	s->ws = ws;
 }
 
@@ -104,7 +97,7 @@ void eio_ws_attach(net_ws *ws, eio_session *s)
 void eio_ws_attach_probe(net_ws *ws, eio_session *s)
 {
 	ws_bind(ws, s);
-	eio_session_upgrade_begin(s, &eio_ws_transport);
+	eio_session_upgrade_begin(s);
 	base_log(NS, "%s: probe connected", s->sid);
 }
 
@@ -216,9 +209,8 @@ static int ws_write_now(eio_session *s, net_ws *ws)
  * WRITEABLE. lws buffers what the kernel does not take of a write and asks
  * for POLLOUT itself; one write per turn at most, so that is bounded by the
  * write buffer. */
-static void ws_task(net_task *t)
+static void ws_task(net_ws *ws)
 {
-	net_ws *ws = (net_ws *)((char *)t - offsetof(net_ws, task));
 	eio_session *s = ws->conn;
 	if (!s || s->state == EIO_S_CLOSED || s->ws != ws ||
 	    s->transport != EIO_TRANSPORT_WEBSOCKET)
@@ -238,8 +230,8 @@ static int ws_writeable(net_ws *ws)
 	}
 	if (s->transport != EIO_TRANSPORT_WEBSOCKET || s->ws != ws)
 		return 0;
-	if (ws->task.queued)
-		return 0; /* the end-of-turn task will write */
+	if (net_ws_marked(ws))
+		return 0; /* the end-of-turn flush will write */
 	return ws_write_now(s, ws);
 }
 
@@ -257,14 +249,15 @@ static void ws_closed(net_ws *ws)
 	} else {
 		base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 		s->upgrade = EIO_UPG_NONE;
-		s->probe = NULL;
 		s->probe_reply = false;
 	}
 }
 
-static const net_ws_ops ws_ops = {
+/* The server's mount gives these to its WebSockets (eio_server.c). */
+const net_ws_ops eio_ws_ops = {
 	.message = ws_message,
 	.too_large = ws_too_large,
 	.writeable = ws_writeable,
 	.closed = ws_closed,
+	.flush = ws_task,
 };

@@ -9,7 +9,7 @@
  *              HTTP application (net_app)
  *   response   the one response writer: status, headers, CORS, keep-alive
  *   scheduler  the end-of-turn writes: a connection marks itself dirty
- *              (net_sched_mark) and its flush runs once, when the turn ends
+ *              (net_http_mark, net_ws_mark) and its flush runs once, when the turn ends
  *   hangup     parked requests, and the clients that hang up on them
  *   request    a request copied out of lws (headers, query, address)
  *   origin     origin lists: CORS and the WebSocket Origin check
@@ -36,6 +36,7 @@ typedef struct net_http net_http;
 typedef struct net_ws net_ws;
 typedef struct net_request net_request;
 typedef struct net_app_request net_app_request;
+typedef struct net_ws_ops net_ws_ops;
 
 enum {
 	NET_ENOMEM = -1,
@@ -45,18 +46,20 @@ enum {
 
 /* ---- end-of-turn writes (net_sched.c) ------------------------------------------- */
 
-/* A connection's place on the listener's end-of-turn list. */
-typedef struct net_task {
-	struct net_task *prev, *next;
-	void (*run)(struct net_task *t); /* the connection's flush */
-	bool queued;
-} net_task;
+/* A connection's place on the listener's end-of-turn list: a circular list
+ * around the listener's own link; next is NULL when off the list. */
+typedef struct net_link {
+	struct net_link *prev, *next;
+} net_link;
 
-/* Run t->run once when this loop turn ends (before the loop blocks for I/O),
- * whatever number of times it is marked until then. */
-void net_sched_mark(net_listener *l, net_task *t);
-/* Take t off the list (its connection is going away). */
-void net_sched_cancel(net_listener *l, net_task *t);
+/* Run the connection owner's flush (ops->flush) once when this loop turn
+ * ends (before the loop blocks for I/O), whatever number of times it is
+ * marked until then. Unmark: take it off (nothing to write any more). */
+void net_http_mark(net_http *h);
+void net_http_unmark(net_http *h);
+void net_ws_mark(net_ws *ws);
+void net_ws_unmark(net_ws *ws);
+bool net_ws_marked(const net_ws *ws);
 
 /* ---- listener (net_listener.c) ---------------------------------------------------- */
 
@@ -105,6 +108,10 @@ typedef struct net_mount {
 	 * return -1 to close it. */
 	int (*ws_open)(net_ws *ws, const char *path, void *user);
 	void *user;
+	/* What the owner of this mount's WebSockets does with their events,
+	 * and the largest message it takes (larger: closed with 1009). */
+	const net_ws_ops *ws_ops;
+	size_t ws_max_message;
 } net_mount;
 
 /* m is kept by pointer and must outlive the listener. */
@@ -130,6 +137,8 @@ typedef struct net_http_ops {
 	/* The request is dropped unanswered and its connection closed, as if
 	 * it had never come (lws mis-parsed it: net_router.c). */
 	void (*forget)(net_http *h);
+	/* Its end-of-turn write (net_http_mark). */
+	void (*flush)(net_http *h);
 } net_http_ops;
 
 /* One HTTP request: lws's per-connection data of the "http" protocol, which
@@ -140,8 +149,8 @@ struct net_http {
 	void *conn;              /* the owner's object */
 	uint8_t role;            /* the owner's: what the request is to it */
 	bool failed;             /* the owner's: the request failed */
-	net_task task;           /* the owner's end-of-turn flush */
 	/* Below: net's. */
+	net_link dirty; /* on the end-of-turn list (net_http_mark) */
 	struct lws *wsi;
 	net_listener *l;
 	const net_cors *cors;
@@ -205,7 +214,7 @@ bool net_http_peer_gone(const net_http *h);
 
 /* ---- WebSocket connections (net_ws.c) ------------------------------------------------ */
 
-typedef struct net_ws_ops {
+struct net_ws_ops {
 	/* A whole message (reassembled when fragmented); data is valid
 	 * during the call. */
 	void (*message)(net_ws *ws, const char *data, size_t len, bool binary);
@@ -214,20 +223,23 @@ typedef struct net_ws_ops {
 	/* lws can write. */
 	int (*writeable)(net_ws *ws);
 	void (*closed)(net_ws *ws);
-} net_ws_ops;
+	/* Its end-of-turn write (net_ws_mark). */
+	void (*flush)(net_ws *ws);
+};
 
+/* One WebSocket: lws's per-connection data of the "net-ws" protocol, which
+ * lws allocates for every connection, so it is kept small (idle memory per
+ * connection, docs/performance.md "Memory"): the owner's callbacks and
+ * limit are its mount's. */
 struct net_ws {
-	const net_ws_ops *ops; /* the owner's callbacks, or NULL */
-	void *conn;            /* the owner's object; input to a NULL one closes */
-	size_t max_message;    /* set by the owner */
-	net_task task;         /* the owner's end-of-turn flush */
+	void *conn; /* the owner's object; input to a NULL one closes */
 	/* Below: net's. */
+	const net_mount *mount; /* ws_ops and ws_max_message; NULL: no owner */
+	net_link dirty;         /* on the end-of-turn list (net_ws_mark) */
 	struct lws *wsi;
-	net_listener *l;
-	char *rx; /* message being reassembled */
-	size_t rx_len, rx_cap;
-	uint32_t rx_turn; /* the loop turn rx_turn_bytes counts */
-	uint32_t rx_turn_bytes;
+	struct net_ws_rx *rx;   /* message being reassembled (net_ws.c) */
+	uint16_t rx_turn;       /* the loop turn (its low bits) rx_turn_bytes counts */
+	uint16_t rx_turn_bytes; /* saturates: only compared with NET_RX_HEAVY */
 	bool rx_binary;
 	bool close_now; /* close on the next WRITEABLE */
 };

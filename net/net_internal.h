@@ -49,7 +49,7 @@ typedef struct net_hangup {
 } net_hangup;
 
 typedef struct net_sched {
-	net_task *dirty;    /* connections with something to write */
+	net_link http, ws;  /* connections with something to write */
 	uv_prepare_t flush; /* before the loop blocks: write */
 	uv_idle_t nowait;   /* active while writes wait: the loop must not block */
 	uint32_t turn;      /* loop turns, counted by the flush */

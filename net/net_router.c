@@ -143,8 +143,7 @@ static bool body_is_own_request_line(struct lws *wsi, const char *in, size_t len
 static void http_release(net_http *h)
 {
 	net_keepalive_stop(h);
-	if (h->l)
-		net_sched_cancel(h->l, &h->task);
+	net_http_unmark(h);
 	net_http_unpark(h);
 	const net_http_ops *ops = h->ops;
 	h->ops = NULL;
@@ -257,6 +256,7 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 
 	case LWS_CALLBACK_HTTP:
 		net_keepalive_stop(h);
+		net_http_unmark(h);
 		memset(h, 0, sizeof(*h));
 		h->wsi = wsi;
 		h->l = l;

@@ -1,7 +1,7 @@
 /* net_ws.c - a WebSocket connection: whole messages in, frames out, close.
  *
  * lws has no maximum message size (docs/engineio.md, pitfall 11), so
- * messages are reassembled here up to the owner's max_message; a larger one
+ * messages are reassembled here up to the mount's ws_max_message; a larger one
  * closes the connection with 1009. A message that arrives in one piece is
  * handed over without a copy.
  *
@@ -19,15 +19,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A message being reassembled: its length and room live with its bytes, so
+ * that a connection between messages holds one pointer for them (lws
+ * allocates a net_ws for every connection). */
+struct net_ws_rx {
+	size_t len, cap;
+	char data[];
+};
+
 /* ---- opening and closing ------------------------------------------------------ */
 
 int net_ws_open(net_listener *l, struct lws *wsi, net_ws *ws, const net_mount *m, const char *path)
 {
+	(void)l;
 	memset(ws, 0, sizeof(*ws));
 	ws->wsi = wsi;
-	ws->l = l;
-	if (!m || !m->ws_open)
+	if (!m || !m->ws_open || !m->ws_ops)
 		return -1;
+	ws->mount = m;
 	return m->ws_open(ws, path, m->user);
 }
 
@@ -35,16 +44,14 @@ void net_ws_release(net_ws *ws)
 {
 	free(ws->rx);
 	ws->rx = NULL;
-	ws->rx_len = ws->rx_cap = 0;
-	if (ws->l)
-		net_sched_cancel(ws->l, &ws->task);
+	net_ws_unmark(ws);
 }
 
 void net_ws_closed(net_ws *ws)
 {
 	net_ws_release(ws);
-	if (ws->ops)
-		ws->ops->closed(ws);
+	if (ws->mount)
+		ws->mount->ws_ops->closed(ws);
 }
 
 void net_ws_close_soon(net_ws *ws)
@@ -60,48 +67,50 @@ void net_ws_close_soon(net_ws *ws)
 static int too_large(net_ws *ws)
 {
 	lws_close_reason(ws->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
-	ws->ops->too_large(ws);
+	ws->mount->ws_ops->too_large(ws);
 	return -1;
 }
 
 int net_ws_receive(net_ws *ws, const char *in, size_t len)
 {
 	struct lws *wsi = ws->wsi;
-	if (!ws->ops || !ws->conn)
+	if (!ws->mount || !ws->conn)
 		return -1;
-	net_sched_note_rx(ws->l, ws, len);
+	const net_ws_ops *ops = ws->mount->ws_ops;
+	size_t max = ws->mount->ws_max_message;
+	net_sched_note_rx(lws_context_user(lws_get_context(wsi)), ws, len);
 	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
 	if (first)
 		ws->rx_binary = lws_frame_is_binary(wsi);
+	size_t have = ws->rx ? ws->rx->len : 0;
 	/* Common case: the whole message in one chunk, no copy. */
-	if (first && final && ws->rx_len == 0) {
-		if (len > ws->max_message)
+	if (first && final && have == 0) {
+		if (len > max)
 			return too_large(ws);
-		ws->ops->message(ws, in, len, ws->rx_binary);
+		ops->message(ws, in, len, ws->rx_binary);
 		return 0;
 	}
-	if (ws->rx_len + len > ws->max_message)
+	if (have + len > max)
 		return too_large(ws);
-	if (ws->rx_len + len > ws->rx_cap) {
-		size_t nc = (ws->rx_len + len) * 2;
-		if (nc > ws->max_message)
-			nc = ws->max_message;
-		char *nb = realloc(ws->rx, nc);
+	if (!ws->rx || have + len > ws->rx->cap) {
+		size_t nc = (have + len) * 2;
+		if (nc > max)
+			nc = max;
+		struct net_ws_rx *nb = realloc(ws->rx, sizeof(*nb) + nc);
 		if (!nb)
 			return -1;
+		nb->len = have;
+		nb->cap = nc;
 		ws->rx = nb;
-		ws->rx_cap = nc;
 	}
-	memcpy(ws->rx + ws->rx_len, in, len);
-	ws->rx_len += len;
+	memcpy(ws->rx->data + have, in, len);
+	ws->rx->len = have + len;
 	if (final) {
 		/* The buffer goes with the message: a connection keeps no memory
 		 * for the one large message it once sent. */
-		char *m = ws->rx;
-		size_t n = ws->rx_len;
+		struct net_ws_rx *m = ws->rx;
 		ws->rx = NULL;
-		ws->rx_len = ws->rx_cap = 0;
-		ws->ops->message(ws, m, n, ws->rx_binary);
+		ops->message(ws, m->data, m->len, ws->rx_binary);
 		free(m);
 	}
 	return 0;
@@ -119,9 +128,9 @@ int net_ws_writeable(net_ws *ws)
 {
 	if (ws->close_now)
 		return close_normal(ws);
-	if (!ws->ops)
+	if (!ws->mount)
 		return -1;
-	if (ws->ops->writeable(ws) < 0)
+	if (ws->mount->ws_ops->writeable(ws) < 0)
 		return -1;
 	return ws->close_now ? close_normal(ws) : 0;
 }

@@ -16,18 +16,33 @@
 static uv_loop_t loop;
 static net_listener *L;
 
+/* A request as the router makes it (the listener set), with an owner whose
+ * flush counts its runs and may mark another request. */
 typedef struct counted {
-	net_task task;
+	net_http h;
 	int runs;
-	struct counted *chain; /* marked by this one's run */
+	struct counted *chain; /* marked by this one's flush */
 } counted;
 
-static void on_run(net_task *t)
+static void on_flush(net_http *h)
 {
-	counted *c = (counted *)((char *)t - offsetof(counted, task));
+	counted *c = (counted *)((char *)h - offsetof(counted, h));
 	c->runs++;
 	if (c->chain)
-		net_sched_mark(L, &c->chain->task);
+		net_http_mark(&c->chain->h);
+}
+
+static const net_http_ops counting = { .flush = on_flush };
+
+static void init(counted *c)
+{
+	c->h.l = L;
+	c->h.ops = &counting;
+}
+
+static bool marked(const counted *c)
+{
+	return c->h.dirty.next != NULL;
 }
 
 static void setup(void)
@@ -57,18 +72,19 @@ static void one_turn(void)
 
 START_TEST(test_marked_runs_once_per_turn)
 {
-	counted a = { .task.run = on_run };
-	net_sched_mark(L, &a.task);
-	net_sched_mark(L, &a.task);
-	net_sched_mark(L, &a.task);
-	ck_assert(a.task.queued);
+	counted a = { 0 };
+	init(&a);
+	net_http_mark(&a.h);
+	net_http_mark(&a.h);
+	net_http_mark(&a.h);
+	ck_assert(marked(&a));
 	ck_assert_int_eq(a.runs, 0); /* not before the turn ends */
 	one_turn();
 	ck_assert_int_eq(a.runs, 1);
-	ck_assert(!a.task.queued);
+	ck_assert(!marked(&a));
 	one_turn();
 	ck_assert_int_eq(a.runs, 1); /* not again unless marked again */
-	net_sched_mark(L, &a.task);
+	net_http_mark(&a.h);
 	one_turn();
 	ck_assert_int_eq(a.runs, 2);
 }
@@ -76,13 +92,16 @@ END_TEST
 
 START_TEST(test_cancelled_does_not_run)
 {
-	counted a = { .task.run = on_run }, b = { .task.run = on_run }, c = { .task.run = on_run };
-	net_sched_mark(L, &a.task);
-	net_sched_mark(L, &b.task);
-	net_sched_mark(L, &c.task);
-	net_sched_cancel(L, &b.task); /* from the middle of the list */
-	net_sched_cancel(L, &b.task); /* twice is harmless */
-	ck_assert(!b.task.queued);
+	counted a = { 0 }, b = { 0 }, c = { 0 };
+	init(&a);
+	init(&b);
+	init(&c);
+	net_http_mark(&a.h);
+	net_http_mark(&b.h);
+	net_http_mark(&c.h);
+	net_http_unmark(&b.h); /* from the middle of the list */
+	net_http_unmark(&b.h); /* twice is harmless */
+	ck_assert(!marked(&b));
 	one_turn();
 	ck_assert_int_eq(a.runs, 1);
 	ck_assert_int_eq(b.runs, 0);
@@ -92,9 +111,10 @@ END_TEST
 
 START_TEST(test_marked_by_a_flush_runs_in_the_same_pass)
 {
-	counted b = { .task.run = on_run };
-	counted a = { .task.run = on_run, .chain = &b };
-	net_sched_mark(L, &a.task);
+	counted b = { 0 }, a = { .chain = &b };
+	init(&a);
+	init(&b);
+	net_http_mark(&a.h);
 	one_turn();
 	ck_assert_int_eq(a.runs, 1);
 	ck_assert_int_eq(b.runs, 1);
@@ -103,10 +123,11 @@ END_TEST
 
 START_TEST(test_close_runs_nothing)
 {
-	counted a = { .task.run = on_run };
-	net_sched_mark(L, &a.task);
+	counted a = { 0 };
+	init(&a);
+	net_http_mark(&a.h);
 	net_listener_close(L);
-	ck_assert(!a.task.queued);
+	ck_assert(!marked(&a));
 	ck_assert_int_eq(uv_run(&loop, UV_RUN_DEFAULT), 0);
 	ck_assert_int_eq(a.runs, 0);
 	net_listener_free(L);
