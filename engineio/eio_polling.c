@@ -10,7 +10,7 @@
  * lws's timeout dropped: the session's heartbeat bounds it, and a client
  * that hangs up on it is reported to polling_hung_up (docs/engineio.md,
  * pitfalls 1 to 3). The answer is written at the end of the loop turn in
- * which something was queued (the GET's end-of-turn task), with all that
+ * which something was queued (the GET is marked: net_http_mark), with all that
  * was queued by then: one response per turn, and no WRITEABLE round trip.
  */
 #include "base/log.h"
@@ -184,7 +184,7 @@ static int polling_write(net_http *h)
 	return net_http_write_owned(h, 200, "text/plain; charset=UTF-8", body, len);
 }
 
-/* The GET's end-of-turn task: written directly when lws holds nothing back
+/* The GET's end-of-turn flush: written directly when lws holds nothing back
  * for it. Asking for WRITEABLE instead would cost a loop turn and two
  * poll-set changes (with lws on libuv, four epoll_ctl calls). */
 static void poll_flush(net_http *h)

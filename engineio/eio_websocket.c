@@ -6,7 +6,7 @@
  * them up to maxPayload and closes the connection with 1009 above it
  * (docs/engineio.md, pitfall 11).
  *
- * Writes are coalesced: at the end of the loop turn (the connection's task)
+ * Writes are coalesced: at the end of the loop turn (the connection is marked)
  * every queued packet is framed into the listener's write buffer and handed
  * to the net layer as one raw write, one send() per connection per loop turn
  * however many messages were queued. A frame larger than the buffer is

@@ -17,7 +17,8 @@
  *
  * Connections are given to their owner (the handler that took the request)
  * as net_http and net_ws; the owner keeps its object in `conn` and its
- * callbacks in `ops`, and net calls back only through those pointers.
+ * callbacks in h->ops (a WebSocket's in its mount's ws_ops), and net calls
+ * back only through those pointers.
  */
 #ifndef NET_H
 #define NET_H

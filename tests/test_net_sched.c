@@ -1,12 +1,13 @@
 /* test_net_sched.c - Check tests of net/net_sched.c, the end-of-turn write
  * scheduler, on a real net listener (127.0.0.1, port 0) and libuv loop.
  *
- * What the transports rely on: a task marked any number of times in a loop
- * turn runs once, at the end of that turn (so a burst of sends is one write);
- * a cancelled task does not run (its connection is gone, its memory may be
- * freed); a task marked by another task's flush still runs in the same pass;
- * and a listener that closes with tasks marked runs none of them and leaves
- * the loop with no handle.
+ * What the transports rely on: a connection marked any number of times in a
+ * loop turn is flushed once, at the end of that turn (so a burst of sends is
+ * one write); an unmarked one is not (its connection is gone, its memory may
+ * be freed); one marked by another's flush is still flushed in the same
+ * pass; and a listener that closes with connections marked flushes none of
+ * them and leaves the loop with no handle. The requests here are made as
+ * the router makes them, without a client.
  */
 #include <check.h>
 #include <stddef.h>
