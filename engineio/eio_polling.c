@@ -6,84 +6,109 @@
  * long-polling"). Two GETs, or two POSTs, at the same time on one session
  * are a protocol error that closes the session.
  *
- * A parked GET is held with lws's timeout disabled and rx flow off: lws does
- * not read a connection that is in an HTTP transaction, so an EOF from a
- * client that gave up would otherwise make the loop spin. Hang-ups are found
- * by eio_hangup.c instead (a peek, then an epoll set watching for EPOLLRDHUP;
- * shared/notes, lws pitfalls 1 and 2).
+ * A parked GET is held by the net layer's hang-up watch (net_http_park) with
+ * lws's timeout dropped: the session's heartbeat bounds it, and a client
+ * that hangs up on it is reported to polling_hung_up (docs/engineio.md,
+ * pitfalls 1 to 3). The answer is written at the end of the loop turn in
+ * which something was queued (the GET is marked: net_http_mark), with all that
+ * was queued by then: one response per turn, and no WRITEABLE round trip.
  */
 #include "base/log.h"
 #include "eio_internal.h"
 #include "eio_packet.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NS "engineio:polling"
 
-static void unpark(eio_http_pss *pss)
+/* What a request is to this transport (net_http.role). */
+enum {
+	POLL_NONE,
+	POLL_GET,
+	POLL_POST
+};
+
+static const net_http_ops polling_http_ops;
+static void poll_flush(net_http *h);
+
+static net_listener *net_of(const eio_session *s)
 {
-	if (pss->parked) {
-		eio_listener_unpark(lws_context_user(lws_get_context(pss->wsi)), pss);
-		lws_rx_flow_control(pss->wsi, 1);
-	}
+	return s->srv->l->net;
 }
 
-/* Answer the session's GET at the end of this loop turn (the listener's
- * end-of-turn flush, eio_polling_flush), with everything queued for it by
- * then: one response per turn, and no WRITEABLE round trip. */
-void eio_polling_wake(eio_session *s)
+/* ---- the interface (eio_transport.h) ----------------------------------------- */
+
+/* Answer the session's GET at the end of this loop turn (poll_flush). */
+static bool polling_wake(eio_session *s)
 {
-	eio_listener_mark_dirty(s->srv->l, s);
+	if (!s->get)
+		return false;
+	net_http_mark(s->get);
+	return true;
 }
 
-/* The end-of-turn write of a session's GET: written directly when lws holds
- * nothing back for it. Asking for WRITEABLE instead would cost a loop turn
- * and two poll-set changes (with lws on libuv, four epoll_ctl calls). */
-void eio_polling_flush(eio_session *s)
-{
-	struct lws *wsi = s->get;
-	eio_http_pss *pss = lws_wsi_user(wsi);
-	if (s->q.len == 0 && !s->poll_noop) {
-		s->write_requested = false;
-		return; /* stays parked */
-	}
-	unpark(pss);
-	if (lws_partial_buffered(wsi)) {
-		lws_callback_on_writable(wsi);
-		return;
-	}
-	if (eio_polling_write(pss) < 0)
-		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-}
-
-void eio_polling_get(eio_http_pss *pss, eio_session *s)
+/* The client moves to a WebSocket: a parked GET answers "6" now. */
+static void polling_pause(eio_session *s)
 {
 	if (s->get) {
-		base_log(NS, "%s: overlapping GET", s->sid);
-		eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
-		eio_session_destroy(s, "transport error");
-		return;
-	}
-	pss->is_get = true;
-	pss->s = s;
-	s->get = pss->wsi;
-	s->write_requested = false;
-	/* While an upgrade is under way the client must not stay parked here. */
-	if (s->upgrade == EIO_UPG_PROBED)
 		s->poll_noop = true;
-	/* A GET waits for packets, not for lws: the session's heartbeat
-	 * bounds it. Dropping lws's header timeout now also keeps lws's
-	 * sorted timeout list short (see keepalive_wait in eio_http.c). */
-	lws_set_timeout(pss->wsi, NO_PENDING_TIMEOUT, 0);
-	if (s->q.len > 0 || s->poll_noop) {
-		s->write_requested = true;
-		eio_polling_wake(s);
-		return;
+		polling_wake(s);
 	}
-	lws_rx_flow_control(pss->wsi, 0);
-	eio_listener_park(lws_context_user(lws_get_context(pss->wsi)), pss);
 }
+
+static bool polling_writable(const eio_session *s)
+{
+	return s->get != NULL;
+}
+
+/* Drop a POST body and refuse the rest of it. */
+static void fail_post(net_http *h)
+{
+	h->failed = true;
+	h->close_after = true;
+	net_http_body_drop(h);
+}
+
+/* The session is closing: answer its parked GET ("6" when the client asked to
+ * close, "1" otherwise, as node's polling transport does) and fail a POST
+ * still being received (node destroys it). A POST whose own packets closed
+ * the session was already unlinked and still answers "ok". When the listener
+ * is closing, its connections die with the lws context right away: nothing
+ * would be written, so nothing is set. */
+static void polling_detach(eio_session *s, bool client_closed)
+{
+	bool closing = net_listener_closing(net_of(s));
+	if (s->get) {
+		net_http *h = s->get;
+		s->get = NULL;
+		h->conn = NULL;
+		h->role = POLL_NONE;
+		net_http_unmark(h);
+		net_http_unpark(h);
+		if (!closing)
+			net_http_respond(h, 200, "text/plain; charset=UTF-8",
+			                 client_closed ? "6" : "1", 1);
+	}
+	if (s->post) {
+		net_http *h = s->post;
+		s->post = NULL;
+		h->conn = NULL;
+		fail_post(h);
+		if (!closing)
+			eio_error_respond(h, EIO_ERR_UNKNOWN_SID, NULL);
+	}
+}
+
+const eio_transport eio_polling_transport = {
+	.wake = polling_wake,
+	.pause = polling_pause,
+	.detach = polling_detach,
+	.writable = polling_writable,
+};
+
+/* ---- GET ---------------------------------------------------------------------- */
 
 /* Build the payload from the whole queue: records joined by 0x1e. */
 static char *build_payload(eio_session *s, size_t *len)
@@ -106,15 +131,33 @@ static char *build_payload(eio_session *s, size_t *len)
 	return buf;
 }
 
-int eio_polling_write(eio_http_pss *pss)
+/* The client of this parked GET hung up (the net layer's watch): the
+ * session ends with "transport error", as node's does on the request's
+ * "close". */
+static void polling_hung_up(net_http *h)
 {
-	eio_session *s = pss->s;
+	eio_session *s = h->conn;
+	net_http_unpark(h);
+	h->conn = NULL;
+	h->role = POLL_NONE;
+	net_http_kill(h);
+	if (s) {
+		base_log(NS, "%s: client aborted the poll", s->sid);
+		s->get = NULL;
+		eio_session_destroy(s, "transport error");
+	}
+}
+
+/* Answer the GET with the queue (or with "6" during an upgrade). */
+static int polling_write(net_http *h)
+{
+	eio_session *s = h->conn;
 	s->write_requested = false;
 	if (s->q.len == 0 && !s->poll_noop)
 		return 0;
-	if (eio_peer_hung_up(pss->wsi)) {
+	if (net_http_peer_gone(h)) {
 		/* Writing would lose the packets silently: the session ends. */
-		eio_polling_hung_up(pss);
+		polling_hung_up(h);
 		return -1;
 	}
 	size_t len = 1;
@@ -131,96 +174,129 @@ int eio_polling_write(eio_http_pss *pss)
 	}
 	if (!body)
 		return -1;
-	unpark(pss);
+	net_http_unpark(h);
 	s->poll_noop = false;
 	s->get = NULL;
-	pss->s = NULL;
-	pss->is_get = false;
-	pss->status = 200;
-	pss->ctype = "text/plain; charset=UTF-8";
-	pss->body = body;
-	pss->body_len = len;
+	h->conn = NULL;
+	h->role = POLL_NONE;
 	if (closing)
 		eio_session_destroy(s, s->close_reason);
-	return eio_http_write_response(pss);
+	return net_http_write_owned(h, 200, "text/plain; charset=UTF-8", body, len);
 }
 
-/* Drop a POST body: once a POST has failed nothing more of it is kept. */
-static void drop_body(eio_http_pss *pss)
+/* The GET's end-of-turn flush: written directly when lws holds nothing back
+ * for it. Asking for WRITEABLE instead would cost a loop turn and two
+ * poll-set changes (with lws on libuv, four epoll_ctl calls). */
+static void poll_flush(net_http *h)
 {
-	free(pss->rx);
-	pss->rx = NULL;
-	pss->rx_len = pss->rx_cap = 0;
+	eio_session *s = h->conn;
+	if (!s || s->get != h || s->state == EIO_S_CLOSED || net_listener_closing(net_of(s)))
+		return;
+	if (s->q.len == 0 && !s->poll_noop) {
+		s->write_requested = false;
+		return; /* stays parked */
+	}
+	/* Unparked first: with rx flow off lws would not deliver WRITEABLE
+	 * (pitfall 3). */
+	net_http_unpark(h);
+	if (net_http_backlogged(h)) {
+		net_http_want_write(h);
+		return;
+	}
+	if (polling_write(h) < 0)
+		net_http_kill(h);
 }
 
-static bool listener_closing(eio_http_pss *pss)
+void eio_polling_get(net_http *h, eio_session *s)
 {
-	eio_listener *l = lws_context_user(lws_get_context(pss->wsi));
-	return l->closing;
+	if (s->get) {
+		base_log(NS, "%s: overlapping GET", s->sid);
+		eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
+		eio_session_destroy(s, "transport error");
+		return;
+	}
+	h->ops = &polling_http_ops;
+	h->role = POLL_GET;
+	h->conn = s;
+	s->get = h;
+	s->write_requested = false;
+	/* While an upgrade is under way the client must not stay parked here. */
+	if (s->upgrade == EIO_UPG_PROBED)
+		s->poll_noop = true;
+	/* A GET waits for packets, not for lws: the session's heartbeat
+	 * bounds it. */
+	net_http_no_timeout(h);
+	if (s->q.len > 0 || s->poll_noop) {
+		s->write_requested = true;
+		polling_wake(s);
+		return;
+	}
+	net_http_park(h);
 }
 
-static void post_fail(eio_http_pss *pss, int status)
+/* A parked GET that cannot be watched for a hang-up (out of memory for the
+ * epoll set) is answered with a noop now rather than held unwatched: the
+ * client polls again at once (a server may answer any poll with "6"). */
+static void polling_unwatchable(net_http *h)
 {
-	eio_session *s = pss->s;
-	pss->post_failed = true;
-	pss->close_after = true;
-	drop_body(pss);
+	eio_session *s = h->conn;
+	net_http_unpark(h);
+	if (!s)
+		return;
+	s->poll_noop = true;
+	s->write_requested = true;
+	polling_wake(s);
+}
+
+static int polling_writeable(net_http *h)
+{
+	if (h->role == POLL_GET && h->conn)
+		return polling_write(h);
+	return 0;
+}
+
+/* ---- POST --------------------------------------------------------------------- */
+
+static void post_fail(net_http *h, int status)
+{
+	eio_session *s = h->conn;
+	fail_post(h);
 	if (status == 413)
-		eio_http_respond(pss, 413, "text/plain", "Payload Too Large", 17);
+		net_http_respond(h, 413, "text/plain", "Payload Too Large", 17);
 	if (s) {
 		s->post = NULL;
-		pss->s = NULL;
+		h->conn = NULL;
 		eio_session_destroy(s, "transport error");
 	}
 }
 
-int eio_polling_post_begin(eio_http_pss *pss, eio_session *s)
+void eio_polling_post(net_http *h, eio_session *s)
 {
+	h->ops = &polling_http_ops;
+	h->role = POLL_POST;
 	if (s->post) {
 		base_log(NS, "%s: overlapping POST", s->sid);
-		eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
-		pss->close_after = true;
-		pss->post_failed = true;
-		pss->is_post = true;
+		eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
+		h->close_after = true;
+		h->failed = true;
 		eio_session_destroy(s, "transport error");
-		return -1;
+		return;
 	}
-	pss->is_post = true;
-	pss->s = s;
-	s->post = pss->wsi;
-	char cl[32];
-	if (lws_hdr_copy(pss->wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
-	    strtoull(cl, NULL, 10) > s->srv->o.max_payload) {
-		post_fail(pss, 413);
-		return -1;
-	}
-	return 0;
+	h->conn = s;
+	s->post = h;
+	unsigned long long cl;
+	if (net_http_content_length(h, &cl) && cl > s->srv->o.max_payload)
+		post_fail(h, 413);
 }
 
-int eio_polling_post_body(eio_http_pss *pss, const char *in, size_t len)
+static void polling_body(net_http *h, const char *in, size_t len)
 {
-	if (pss->post_failed)
-		return -1;
-	size_t max = pss->s ? pss->s->srv->o.max_payload : pss->srv->o.max_payload;
-	if (pss->rx_len + len > max) {
-		post_fail(pss, 413);
-		return -1;
-	}
-	if (pss->rx_len + len > pss->rx_cap) {
-		size_t nc = (pss->rx_len + len) * 2;
-		if (nc > max)
-			nc = max;
-		char *nb = realloc(pss->rx, nc);
-		if (!nb) {
-			post_fail(pss, 500);
-			return -1;
-		}
-		pss->rx = nb;
-		pss->rx_cap = nc;
-	}
-	memcpy(pss->rx + pss->rx_len, in, len);
-	pss->rx_len += len;
-	return 0;
+	eio_session *s = h->conn;
+	if (h->role != POLL_POST || h->failed || !s)
+		return;
+	int r = net_http_body_append(h, in, len, s->srv->o.max_payload);
+	if (r < 0)
+		post_fail(h, r == -1 ? 413 : 500);
 }
 
 /* Deliver each packet of the payload in order; a malformed one closes the
@@ -243,102 +319,68 @@ static bool deliver_payload(eio_session *s, const char *buf, size_t len)
 	return true;
 }
 
-void eio_polling_post_done(eio_http_pss *pss)
+/* A POST's answer is written at once by the router (true); a GET's body
+ * is ignored. */
+static bool polling_body_done(net_http *h)
 {
-	if (pss->post_failed)
-		return;
-	eio_session *s = pss->s;
+	if (h->role != POLL_POST)
+		return false;
+	if (h->failed)
+		return true;
+	eio_session *s = h->conn;
 	bool ok = true;
 	if (s) {
 		s->post = NULL;
-		pss->s = NULL;
-		ok = deliver_payload(s, pss->rx, pss->rx_len);
+		h->conn = NULL;
+		ok = deliver_payload(s, h->rx, h->rx_len);
 	}
-	drop_body(pss);
+	net_http_body_drop(h);
 	if (!ok) {
-		eio_http_error(pss, EIO_ERR_BAD_REQUEST, NULL);
-		return;
+		eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
+		return true;
 	}
-	/* Written by the caller, at once (eio_http.c, BODY_COMPLETION). */
-	eio_http_set_response(pss, 200, "text/html", "ok", 2);
+	net_http_set_response(h, 200, "text/html", "ok", 2);
+	return true;
 }
 
-/* lws is dropping this pss (transaction done, connection closed): unlink. */
-void eio_polling_release(eio_http_pss *pss)
+/* ---- the request's end ---------------------------------------------------------- */
+
+/* lws is dropping the request (transaction done, connection closed): a GET
+ * or POST still bound to its session was cut off by the client. */
+static void polling_release(net_http *h)
 {
-	unpark(pss);
-	eio_session *s = pss->s;
+	eio_session *s = h->conn;
 	if (!s)
 		return;
-	pss->s = NULL;
-	if (s->get == pss->wsi) {
-		/* The client went away in the middle of a poll. */
+	h->conn = NULL;
+	if (s->get == h) {
 		s->get = NULL;
 		eio_session_destroy(s, "transport error");
 	}
-	if (s->post == pss->wsi) {
+	if (s->post == h) {
 		s->post = NULL;
 		eio_session_destroy(s, "transport error");
 	}
 }
 
-/* The session is closing: answer its parked GET ("6" when the client asked to
- * close, "1" otherwise, as node's polling transport does) and fail a POST
- * still being received (node destroys it). A POST whose own packets closed
- * the session was already unlinked and still answers "ok". */
-void eio_polling_detach(eio_session *s, bool client_closed)
+/* lws mis-parsed the request (net_router.c): the session stays as it was,
+ * the POST was never accepted. */
+static void polling_forget(net_http *h)
 {
-	/* When the listener is closing, its connections die with the lws
-	 * context right away: nothing would be written, so nothing is queued. */
-	if (s->get) {
-		eio_http_pss *pss = lws_wsi_user(s->get);
-		s->get = NULL;
-		pss->s = NULL;
-		pss->is_get = false;
-		unpark(pss);
-		if (!listener_closing(pss))
-			eio_http_respond(pss, 200, "text/plain; charset=UTF-8",
-			                 client_closed ? "6" : "1", 1);
-	}
-	if (s->post) {
-		eio_http_pss *pss = lws_wsi_user(s->post);
+	eio_session *s = h->conn;
+	if (s && s->post == h)
 		s->post = NULL;
-		pss->s = NULL;
-		pss->post_failed = true;
-		pss->close_after = true;
-		drop_body(pss);
-		if (!listener_closing(pss))
-			eio_http_error(pss, EIO_ERR_UNKNOWN_SID, NULL);
-	}
+	h->conn = NULL;
+	h->role = POLL_NONE;
 }
 
-/* The client of this parked GET hung up (eio_hangup.c): the session ends
- * with "transport error", as node's does on the request's "close". */
-void eio_polling_hung_up(eio_http_pss *pss)
-{
-	eio_session *s = pss->s;
-	unpark(pss);
-	pss->s = NULL;
-	pss->is_get = false;
-	lws_set_timeout(pss->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-	if (s) {
-		base_log(NS, "%s: client aborted the poll", s->sid);
-		s->get = NULL;
-		eio_session_destroy(s, "transport error");
-	}
-}
-
-/* A parked GET that cannot be watched for a hang-up (eio_hangup.c, out of
- * memory for the epoll set) is answered with a noop now rather than held
- * unwatched: the client polls again at once (a server may answer any poll
- * with "6"). */
-void eio_polling_unwatchable(eio_http_pss *pss)
-{
-	eio_session *s = pss->s;
-	unpark(pss);
-	if (!s)
-		return;
-	s->poll_noop = true;
-	s->write_requested = true;
-	eio_polling_wake(s);
-}
+static const net_http_ops polling_http_ops = {
+	.body = polling_body,
+	.body_done = polling_body_done,
+	.writeable = polling_writeable,
+	.release = polling_release,
+	.hung_up = polling_hung_up,
+	.unwatchable = polling_unwatchable,
+	.forget = polling_forget,
+	.flush = poll_flush,
+};

@@ -1,290 +1,40 @@
-/* eio_request.c - the handshake request, copied out of libwebsockets.
- *
- * Everything lives in one allocation: a table of string pointers followed by
- * the strings, because a session keeps its request for its whole life and
- * per-session memory matters at tens of thousands of connections.
+/* eio_request.c - engineio.h's handshake request: the net layer's request
+ * record (net/net_request.c), read through engineio's public names. An
+ * eio_request pointer is a net_request pointer (eio_internal.h).
  */
-#include "eio_request.h"
-
-#include <ctype.h>
-#include <libwebsockets.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-#include <time.h>
-
-struct eio_request {
-	uint64_t time_ms;
-	size_t nheaders; /* pairs in strs[0 .. 2*nheaders) */
-	size_t nquery;   /* pairs after the headers */
-	const char *address;
-	const char *url;
-	const char *strs[]; /* then the string bytes */
-};
-
-/* Growable scratch used while capturing: strings are appended and remembered
- * by offset, then packed into the final allocation. */
-typedef struct builder {
-	char *buf;
-	size_t len, cap;
-	size_t *offs;
-	size_t noffs, offcap;
-} builder;
-
-static int b_add(builder *b, const char *s, size_t n)
-{
-	if (b->noffs == b->offcap) {
-		size_t nc = b->offcap ? b->offcap * 2 : 32;
-		size_t *no = realloc(b->offs, nc * sizeof(*no));
-		if (!no)
-			return -1;
-		b->offs = no;
-		b->offcap = nc;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = (b->len + n + 1) * 2;
-		char *nb = realloc(b->buf, nc);
-		if (!nb)
-			return -1;
-		b->buf = nb;
-		b->cap = nc;
-	}
-	b->offs[b->noffs++] = b->len;
-	memcpy(b->buf + b->len, s, n);
-	b->buf[b->len + n] = '\0';
-	b->len += n + 1;
-	return 0;
-}
-
-int eio_request_peek_header(struct lws *wsi, int token, char *buf, int len)
-{
-	int n = lws_hdr_total_length(wsi, (enum lws_token_indexes)token);
-	if (n <= 0 || n >= len)
-		return -1;
-	if (lws_hdr_copy(wsi, buf, len, (enum lws_token_indexes)token) < 0)
-		return -1;
-	return n;
-}
-
-bool eio_request_peek_query(struct lws *wsi, const char *name, char *buf, size_t len)
-{
-	/* lws_get_urlarg_by_name() is a prefix match that leaves "name=" in the
-	 * buffer; match the exact name over the decoded fragments instead. */
-	char frag[512];
-	size_t nl = strlen(name);
-	for (int i = 0;; i++) {
-		int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
-		if (n < 0)
-			return false;
-		if ((size_t)n > nl && frag[nl] == '=' && memcmp(frag, name, nl) == 0) {
-			size_t vl = (size_t)n - nl - 1;
-			if (vl >= len)
-				return false;
-			memcpy(buf, frag + nl + 1, vl + 1);
-			return true;
-		}
-	}
-}
-
-/* Every header lws knows by name ("host:", "cookie:", ...). Tokens whose name
- * does not end in ':' are request-line parts (method, URI args) or h2
- * pseudo-headers, not headers. */
-static int capture_headers(builder *b, struct lws *wsi, size_t *count)
-{
-	char val[4096];
-	for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
-		const char *name = (const char *)lws_token_to_string((enum lws_token_indexes)t);
-		if (!name)
-			continue;
-		size_t nl = strlen(name);
-		if (nl < 2 || name[nl - 1] != ':' || name[0] == ':')
-			continue;
-		int n = lws_hdr_total_length(wsi, (enum lws_token_indexes)t);
-		if (n <= 0 || n >= (int)sizeof(val))
-			continue;
-		if (lws_hdr_copy(wsi, val, sizeof(val), (enum lws_token_indexes)t) < 0)
-			continue;
-		if (b_add(b, name, nl - 1) < 0 || b_add(b, val, strlen(val)) < 0)
-			return -1;
-		(*count)++;
-	}
-	return 0;
-}
-
-/* Headers lws does not know by name are kept by lws 4.1 but cannot be listed,
- * only looked up by name: capture the ones the application asked for. */
-static int capture_custom_headers(builder *b, struct lws *wsi, const char *names, size_t *count)
-{
-	char name[128], val[4096];
-	for (const char *p = names; p && *p;) {
-		while (*p == ',' || *p == ' ')
-			p++;
-		size_t n = strcspn(p, ", ");
-		if (n > 0 && n + 2 <= sizeof(name)) {
-			for (size_t i = 0; i < n; i++)
-				name[i] = (char)tolower((unsigned char)p[i]);
-			name[n] = ':';
-			name[n + 1] = '\0';
-			int vl = lws_hdr_custom_length(wsi, name, (int)n + 1);
-			if (vl >= 0 && vl < (int)sizeof(val) &&
-			    lws_hdr_custom_copy(wsi, val, sizeof(val), name, (int)n + 1) >= 0) {
-				if (b_add(b, name, n) < 0 || b_add(b, val, strlen(val)) < 0)
-					return -1;
-				(*count)++;
-			}
-		}
-		p += n;
-	}
-	return 0;
-}
-
-/* lws stores query arguments URL-decoded, one fragment per "k=v". */
-static int capture_query(builder *b, struct lws *wsi, size_t *count)
-{
-	char frag[2048];
-	for (int i = 0;; i++) {
-		int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
-		if (n < 0)
-			break;
-		char *eq = memchr(frag, '=', (size_t)n);
-		size_t kl = eq ? (size_t)(eq - frag) : (size_t)n;
-		const char *v = eq ? eq + 1 : "";
-		if (b_add(b, frag, kl) < 0 || b_add(b, v, strlen(v)) < 0)
-			return -1;
-		(*count)++;
-	}
-	return 0;
-}
-
-/* "::ffff:127.0.0.1" (IPv4-mapped, as lws reports IPv4 peers) -> "127.0.0.1". */
-static const char *normalise_addr(const char *a)
-{
-	if (strncasecmp(a, "::ffff:", 7) == 0 && strchr(a + 7, '.'))
-		return a + 7;
-	return a;
-}
-
-static int capture_address(builder *b, struct lws *wsi, bool trust_proxy)
-{
-	char addr[128] = "";
-	if (trust_proxy) {
-		char xff[512];
-		if (eio_request_peek_header(wsi, WSI_TOKEN_X_FORWARDED_FOR, xff, sizeof(xff)) > 0) {
-			/* The client is the left-most entry. */
-			char *s = xff;
-			while (*s == ' ')
-				s++;
-			size_t n = strcspn(s, ", ");
-			if (n > 0)
-				return b_add(b, s, n);
-		}
-	}
-	lws_get_peer_simple(wsi, addr, sizeof(addr));
-	const char *a = normalise_addr(addr);
-	return b_add(b, a, strlen(a));
-}
-
-static int capture_url(builder *b, const char *path, size_t nheaders, size_t nquery)
-{
-	/* path + "?" + k=v&k=v from the captured (decoded) query pairs. */
-	size_t first = nheaders * 2;
-	size_t need = strlen(path) + 2;
-	for (size_t i = 0; i < nquery * 2; i++)
-		need += strlen(b->buf + b->offs[first + i]) + 1;
-	char *url = malloc(need);
-	if (!url)
-		return -1;
-	char *p = url;
-	p += sprintf(p, "%s", path);
-	for (size_t i = 0; i < nquery; i++)
-		p += sprintf(p, "%c%s=%s", i ? '&' : '?', b->buf + b->offs[first + 2 * i],
-		             b->buf + b->offs[first + 2 * i + 1]);
-	int r = b_add(b, url, (size_t)(p - url));
-	free(url);
-	return r;
-}
-
-eio_request *eio_request_capture(struct lws *wsi, const char *path, const eio_options *o)
-{
-	builder b = { 0 };
-	size_t nh = 0, nq = 0;
-	eio_request *r = NULL;
-	if (capture_headers(&b, wsi, &nh) < 0 ||
-	    capture_custom_headers(&b, wsi, o->capture_headers, &nh) < 0 ||
-	    capture_query(&b, wsi, &nq) < 0 || capture_address(&b, wsi, o->trust_proxy) < 0 ||
-	    capture_url(&b, path, nh, nq) < 0)
-		goto out;
-	size_t table = b.noffs * sizeof(char *);
-	r = malloc(sizeof(*r) + table + b.len);
-	if (!r)
-		goto out;
-	char *strings = (char *)r->strs + table;
-	memcpy(strings, b.buf, b.len);
-	for (size_t i = 0; i < b.noffs; i++)
-		r->strs[i] = strings + b.offs[i];
-	r->nheaders = nh;
-	r->nquery = nq;
-	r->address = r->strs[b.noffs - 2];
-	r->url = r->strs[b.noffs - 1];
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	r->time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-out:
-	free(b.buf);
-	free(b.offs);
-	return r;
-}
-
-void eio_request_free(eio_request *r)
-{
-	free(r);
-}
+#include "eio_internal.h"
 
 const char *eio_request_header(const eio_request *req, const char *name)
 {
-	for (size_t i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->strs[2 * i], name) == 0)
-			return req->strs[2 * i + 1];
-	return NULL;
+	return net_request_header(eio_request_net(req), name);
 }
 
 const char *eio_request_query(const eio_request *req, const char *name)
 {
-	const char *const *q = req->strs + 2 * req->nheaders;
-	for (size_t i = 0; i < req->nquery; i++)
-		if (strcmp(q[2 * i], name) == 0)
-			return q[2 * i + 1];
-	return NULL;
+	return net_request_query(eio_request_net(req), name);
 }
 
 bool eio_request_query_at(const eio_request *req, size_t i, const char **name, const char **value)
 {
-	if (i >= req->nquery)
-		return false;
-	const char *const *q = req->strs + 2 * req->nheaders;
-	*name = q[2 * i];
-	*value = q[2 * i + 1];
-	return true;
+	return net_request_query_at(eio_request_net(req), i, name, value);
 }
 
 bool eio_request_header_at(const eio_request *req, size_t i, const char **name, const char **value)
 {
-	if (i >= req->nheaders)
-		return false;
-	*name = req->strs[2 * i];
-	*value = req->strs[2 * i + 1];
-	return true;
+	return net_request_header_at(eio_request_net(req), i, name, value);
 }
 
 const char *eio_request_address(const eio_request *req)
 {
-	return req->address;
+	return net_request_address(eio_request_net(req));
 }
+
 const char *eio_request_url(const eio_request *req)
 {
-	return req->url;
+	return net_request_url(eio_request_net(req));
 }
+
 uint64_t eio_request_time_ms(const eio_request *req)
 {
-	return req->time_ms;
+	return net_request_time_ms(eio_request_net(req));
 }

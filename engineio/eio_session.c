@@ -1,9 +1,10 @@
 /* eio_session.c - an Engine.IO session: send queue, heartbeat, packets, close.
  *
  * The session is transport-neutral. Outbound messages go into one queue of
- * shared eio_msg references whatever the transport; the polling and WebSocket
- * writers drain it when their connection is writable. Inbound packets from
- * either transport arrive at eio_session_on_packet().
+ * shared eio_msg references whatever the transport; the session wakes its
+ * transport through the interface of eio_transport.h (never by name), and
+ * the transport drains the queue at the end of the loop turn. Inbound
+ * packets from either transport arrive at eio_session_on_packet().
  *
  * Heartbeat (Engine.IO v4, "Heartbeat" section): the server sends a ping
  * pingInterval after the handshake and pingInterval after each pong; when no
@@ -13,7 +14,6 @@
  */
 #include "base/log.h"
 #include "eio_internal.h"
-#include "eio_request.h"
 
 #include <sodium.h>
 #include <stddef.h>
@@ -126,32 +126,18 @@ static void on_hb_timer(eio_session *s)
  * code that destroyed one (inside a callback) may still read it. */
 static void reap(eio_server *srv)
 {
-	eio_session *s, *keep = NULL;
+	eio_session *s;
+	/* Nothing else points at a destroyed session: its transports' detach
+	 * cleared every connection's link to it, and the end-of-turn list
+	 * holds connections, not sessions. So all are freed, and the reaper
+	 * is never re-armed from its own callback (a 0 ms timer armed there
+	 * runs again in the same libuv timer pass: docs/engineio.md,
+	 * "Memory and back-pressure"). */
 	while ((s = srv->graveyard)) {
 		srv->graveyard = s->next_dead;
-		if (s->in_dirty) {
-			/* still on the listener's end-of-turn list: next pass */
-			s->next_dead = keep;
-			keep = s;
-			continue;
-		}
-		eio_request_free(s->req);
+		net_request_free(eio_request_net(s->req));
 		free(s);
 	}
-	/* Not re-armed here: a 0 ms timer armed from its own callback runs
-	 * again in the same libuv timer pass (libuv 1.44), so the end-of-turn
-	 * flush that takes the kept sessions off its list would never run (a
-	 * busy loop). The flush re-arms the reaper instead
-	 * (eio_session_flushed). */
-	srv->graveyard = keep;
-}
-
-/* The end-of-turn flush took a closed session off its list: it can be
- * freed now. */
-void eio_session_flushed(eio_session *s)
-{
-	if (s->state == EIO_S_CLOSED && !s->srv->l->closing)
-		base_timers_arm(&s->srv->timers, EIO_TL_KILL, &s->srv->reaper);
 }
 
 void eio_session_timers_expire(base_timers *t, int list, base_tlink *link)
@@ -164,7 +150,8 @@ void eio_session_timers_expire(base_timers *t, int list, base_tlink *link)
 	if (list == EIO_TL_UPGRADE) {
 		eio_session *s = (eio_session *)((char *)link - offsetof(eio_session, upg_link));
 		base_log(NS, "%s: upgrade timed out", s->sid);
-		eio_ws_detach(s); /* only the probe goes; the session stays on polling */
+		/* Only the probe goes; the session stays on its transport. */
+		s->srv->transports[1]->detach(s, false);
 		return;
 	}
 	on_hb_timer((eio_session *)((char *)link - offsetof(eio_session, hb_link)));
@@ -172,9 +159,6 @@ void eio_session_timers_expire(base_timers *t, int list, base_tlink *link)
 
 void eio_session_reap_all(eio_server *srv)
 {
-	/* After the loop: no flush runs any more, so nothing is kept. */
-	for (eio_session *s = srv->graveyard; s; s = s->next_dead)
-		s->in_dirty = false;
 	reap(srv);
 }
 
@@ -212,6 +196,7 @@ eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport
 	s->srv = srv;
 	s->req = req;
 	s->transport = (uint8_t)transport;
+	s->t = srv->transports[transport == EIO_TRANSPORT_WEBSOCKET];
 	do
 		new_sid(s->sid);
 	while (base_map_get(&srv->sessions, s->sid));
@@ -243,8 +228,10 @@ void eio_session_destroy(eio_session *s, const char *reason)
 	base_timers_cancel(&srv->timers, hb_list(s->hb_mode), &s->hb_link);
 	base_timers_cancel(&srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	queue_clear(&s->q);
-	eio_polling_detach(s, client_closed);
-	eio_ws_detach(s);
+	/* Every transport lets go, the active one and one being upgraded to
+	 * or from (a GET still draining after the upgrade). */
+	for (size_t i = 0; i < 2; i++)
+		srv->transports[i]->detach(s, client_closed);
 	if (srv->cb.on_close)
 		srv->cb.on_close(s, reason, srv->user);
 	s->next_dead = srv->graveyard;
@@ -289,20 +276,14 @@ void eio_session_close(eio_session *s)
 
 /* ---- sending ---------------------------------------------------------------- */
 
-/* Ask the transport for a WRITEABLE callback, once per batch. */
+/* Have the queue written at the end of this loop turn, with everything else
+ * queued for it meanwhile: the transport is woken once per batch. */
 void eio_session_kick(eio_session *s)
 {
 	if (s->write_requested)
 		return;
-	if (s->transport == EIO_TRANSPORT_WEBSOCKET && s->ws) {
-		/* Written at the end of this loop turn, with everything else
-		 * queued for it meanwhile (eio_ws_flush_dirty). */
+	if (s->t->wake(s))
 		s->write_requested = true;
-		eio_listener_mark_dirty(s->srv->l, s);
-	} else if (s->transport == EIO_TRANSPORT_POLLING && s->get) {
-		s->write_requested = true;
-		eio_polling_wake(s);
-	}
 }
 
 int eio_session_enqueue(eio_session *s, eio_msg *m)
@@ -381,25 +362,32 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 }
 
 /* A WebSocket with this sid arrived: it is a probe until it sends "5". If it
- * does not within upgradeTimeout, only the probe is closed. */
-void eio_session_upgrade_begin(eio_session *s, struct lws *wsi)
+ * does not within upgradeTimeout, only the probe is closed. The session's
+ * only upgrade is polling -> websocket: srv->transports[1]. */
+void eio_session_upgrade_begin(eio_session *s)
 {
-	s->ws = wsi;
 	s->upgrade = EIO_UPG_PROBING;
 	base_timers_arm(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
+}
+
+/* The probe answered "2probe" with "3probe": the client must not stay
+ * waiting on the old transport (spec "Upgrade"). */
+void eio_session_probed(eio_session *s)
+{
+	s->upgrade = EIO_UPG_PROBED;
+	s->t->pause(s);
 }
 
 /* The probe WebSocket sent "5": it becomes the transport (spec "Upgrade"). */
 void eio_session_upgraded(eio_session *s)
 {
+	const eio_transport *old = s->t;
 	base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	s->upgrade = EIO_UPG_NONE;
 	s->transport = EIO_TRANSPORT_WEBSOCKET;
+	s->t = s->srv->transports[1];
 	/* A GET still parked must drain with a noop before polling stops. */
-	if (s->get) {
-		s->poll_noop = true;
-		eio_polling_wake(s);
-	}
+	old->pause(s);
 	s->write_requested = false;
 	if (s->close_queued) {
 		/* Closing while upgrading: the close packet is not sent on ws. */
@@ -451,7 +439,5 @@ bool eio_session_writable(const eio_session *s)
 {
 	if (s->state != EIO_S_OPEN || s->q.len > 0)
 		return false;
-	if (s->transport == EIO_TRANSPORT_WEBSOCKET)
-		return s->ws && !lws_partial_buffered(s->ws);
-	return s->get != NULL;
+	return s->t->writable(s);
 }

@@ -1,5 +1,5 @@
-/* fuzz_eio_origin.c - libFuzzer target for engineio/eio_origin.c's pure
- * functions, eio_origin_in_list and eio_origin_is_host.
+/* fuzz_eio_origin.c - libFuzzer target for net/net_origin.c's pure
+ * functions, net_origin_in_list and net_origin_is_host.
  *
  * The Origin and Host headers come from the network (any page, any client)
  * and decide whether a WebSocket or a polling request from a browser page is
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../engineio/eio_origin.h"
+#include "net/net.h"
 
 #define CHECK(c)                 \
 	do {                     \
@@ -120,22 +120,22 @@ static char *cat3(const char *a, const char *b, const char *c)
 
 static void check_list(const char *list, const char *origin)
 {
-	bool got = eio_origin_in_list(list, origin);
+	bool got = net_origin_in_list(list, origin);
 	CHECK(got == ref_in_list(list, origin));
-	CHECK(!eio_origin_in_list(list, ""));
-	CHECK(!eio_origin_in_list(list, NULL));
-	CHECK(!eio_origin_in_list(NULL, origin));
+	CHECK(!net_origin_in_list(list, ""));
+	CHECK(!net_origin_in_list(list, NULL));
+	CHECK(!net_origin_in_list(NULL, origin));
 
 	/* case: neither side's ASCII case matters */
 	char *ul = upper(list), *uo = upper(origin);
-	CHECK(eio_origin_in_list(ul, origin) == got);
-	CHECK(eio_origin_in_list(list, uo) == got);
+	CHECK(net_origin_in_list(ul, origin) == got);
+	CHECK(net_origin_in_list(list, uo) == got);
 	free(ul);
 	free(uo);
 
 	/* "*" anywhere admits every origin */
 	char *star = cat3(list, ",", "*");
-	CHECK(eio_origin_in_list(star, origin) == (*origin != '\0'));
+	CHECK(net_origin_in_list(star, origin) == (*origin != '\0'));
 	free(star);
 
 	/* an exact entry admits itself, first or last in a list; an origin
@@ -145,37 +145,37 @@ static void check_list(const char *list, const char *origin)
 	              !(on >= 2 && origin[on - 2] == ':' && origin[on - 1] == '*');
 	if (single) {
 		char *a = cat3(origin, ", ", list), *b = cat3(list, " ", origin);
-		CHECK(eio_origin_in_list(origin, origin));
-		CHECK(eio_origin_in_list(a, origin));
-		CHECK(eio_origin_in_list(b, origin));
+		CHECK(net_origin_in_list(origin, origin));
+		CHECK(net_origin_in_list(a, origin));
+		CHECK(net_origin_in_list(b, origin));
 		free(a);
 		free(b);
 	}
 	/* adding entries never removes an origin */
 	if (got) {
 		char *c = cat3(list, ",", "https://x.test");
-		CHECK(eio_origin_in_list(c, origin));
+		CHECK(net_origin_in_list(c, origin));
 		free(c);
 	}
 }
 
 static void check_host(const char *origin, const char *host)
 {
-	bool got = eio_origin_is_host(origin, host);
+	bool got = net_origin_is_host(origin, host);
 	CHECK(got == ref_is_host(origin, host));
-	CHECK(!eio_origin_is_host(origin, ""));
-	CHECK(!eio_origin_is_host(origin, NULL));
-	CHECK(!eio_origin_is_host(NULL, host));
+	CHECK(!net_origin_is_host(origin, ""));
+	CHECK(!net_origin_is_host(origin, NULL));
+	CHECK(!net_origin_is_host(NULL, host));
 	/* a page served by this host is its own origin, in either scheme,
      * unless the host itself holds "://" (then the first one is the
      * scheme's) */
 	if (*host && !strstr(host, "://")) {
 		char *o = cat3("https", "://", host);
-		CHECK(eio_origin_is_host(o, host));
+		CHECK(net_origin_is_host(o, host));
 		free(o);
 		o = cat3("http://", host, "");
 		char *uh = upper(host);
-		CHECK(eio_origin_is_host(o, uh));
+		CHECK(net_origin_is_host(o, uh));
 		free(uh);
 		free(o);
 	}

@@ -87,7 +87,12 @@ bool eio_request_header_at(const eio_request *req, size_t i, const char **name, 
 /* Client address: the TCP peer ("127.0.0.1", "::1"), or the first address of
  * X-Forwarded-For when the server trusts its proxy (eio_options.trust_proxy). */
 const char *eio_request_address(const eio_request *req);
-/* The request URL path and query as received, e.g. "/socket.io/?EIO=4&...". */
+/* The request URL, rebuilt from what libwebsockets parsed (not the bytes the
+ * client sent): the path, then "?" and the query parameters as name=value
+ * with their URL-decoded values, joined by "&" in the order received (just
+ * the path when there are none), e.g. "/socket.io/?EIO=4&transport=polling".
+ * A decoded value may thus hold "&" or "=": read parameters with
+ * eio_request_query(). */
 const char *eio_request_url(const eio_request *req);
 /* Milliseconds since the epoch when the handshake was received. */
 uint64_t eio_request_time_ms(const eio_request *req);

@@ -9,7 +9,7 @@
  * (it waits for its answer, here the server's ping), however long it waits,
  * while a client that hangs up on a long parked GET ends its session at once.
  * The server keeps these waits on its own O(1) deadline list rather than in
- * libwebsockets' sorted timeout list (eio_http.c, keepalive_wait).
+ * libwebsockets' sorted timeout list (net/net_response.c, keepalive_wait).
  * A client that drops its connection in the middle of a polling POST ends
  * its session with "transport error" at once (node: "data request
  * connection closed prematurely"), and what the server had read is freed.
@@ -336,7 +336,7 @@ START_TEST(client_close_before_timeout)
 END_TEST
 
 /* A client that hangs up on a GET parked for a while (past the first
- * hang-up check, so watched by epoll: eio_hangup.c) ends its session with
+ * hang-up check, so watched by epoll: net/net_hangup.c) ends its session with
  * "transport error" at once, not at the next ping, when writing would fail. */
 START_TEST(hang_up_on_a_long_parked_get)
 {

@@ -1,4 +1,4 @@
-/* test_eio_origin.c - Check unit tests for engineio/eio_origin.c.
+/* test_eio_origin.c - Check unit tests for net/net_origin.c.
  *
  * These two functions decide which browser pages get CORS answers on polling
  * and which may open a WebSocket when eio_options.check_origin is on (the
@@ -10,23 +10,23 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "../engineio/eio_origin.h"
+#include "net/net.h"
 
 START_TEST(test_exact_entries)
 {
 	const char *list = "https://app.example.com,http://localhost:3000";
-	ck_assert(eio_origin_in_list(list, "https://app.example.com"));
-	ck_assert(eio_origin_in_list(list, "http://localhost:3000"));
+	ck_assert(net_origin_in_list(list, "https://app.example.com"));
+	ck_assert(net_origin_in_list(list, "http://localhost:3000"));
 	/* Origins are case-insensitive (scheme and host). */
-	ck_assert(eio_origin_in_list(list, "HTTPS://App.Example.COM"));
-	ck_assert(!eio_origin_in_list(list, "http://app.example.com"));       /* scheme */
-	ck_assert(!eio_origin_in_list(list, "https://app.example.com:8443")); /* port */
-	ck_assert(!eio_origin_in_list(list, "https://app.example.co"));       /* prefix */
-	ck_assert(!eio_origin_in_list(list, "https://app.example.com.evil.test"));
-	ck_assert(!eio_origin_in_list(list, "https://app.example.com/"));
-	ck_assert(!eio_origin_in_list(list, "http://localhost:30000"));
-	ck_assert(!eio_origin_in_list(list, "http://localhost"));
-	ck_assert(!eio_origin_in_list(list, "null"));
+	ck_assert(net_origin_in_list(list, "HTTPS://App.Example.COM"));
+	ck_assert(!net_origin_in_list(list, "http://app.example.com"));       /* scheme */
+	ck_assert(!net_origin_in_list(list, "https://app.example.com:8443")); /* port */
+	ck_assert(!net_origin_in_list(list, "https://app.example.co"));       /* prefix */
+	ck_assert(!net_origin_in_list(list, "https://app.example.com.evil.test"));
+	ck_assert(!net_origin_in_list(list, "https://app.example.com/"));
+	ck_assert(!net_origin_in_list(list, "http://localhost:30000"));
+	ck_assert(!net_origin_in_list(list, "http://localhost"));
+	ck_assert(!net_origin_in_list(list, "null"));
 }
 END_TEST
 
@@ -34,62 +34,62 @@ START_TEST(test_separators)
 {
 	/* Commas and spaces separate; empty entries are skipped. */
 	const char *list = " ,https://a.test , ,https://b.test,";
-	ck_assert(eio_origin_in_list(list, "https://a.test"));
-	ck_assert(eio_origin_in_list(list, "https://b.test"));
-	ck_assert(!eio_origin_in_list(list, ""));
-	ck_assert(!eio_origin_in_list(list, "https://c.test"));
+	ck_assert(net_origin_in_list(list, "https://a.test"));
+	ck_assert(net_origin_in_list(list, "https://b.test"));
+	ck_assert(!net_origin_in_list(list, ""));
+	ck_assert(!net_origin_in_list(list, "https://c.test"));
 }
 END_TEST
 
 START_TEST(test_port_wildcard)
 {
 	const char *list = "http://localhost:*,http://[::1]:*";
-	ck_assert(eio_origin_in_list(list, "http://localhost"));
-	ck_assert(eio_origin_in_list(list, "http://localhost:5173"));
-	ck_assert(eio_origin_in_list(list, "http://localhost:1"));
-	ck_assert(eio_origin_in_list(list, "http://localhost:65535"));
-	ck_assert(eio_origin_in_list(list, "http://[::1]:8080"));
-	ck_assert(!eio_origin_in_list(list, "https://localhost:5173")); /* scheme */
-	ck_assert(!eio_origin_in_list(list, "http://localhost.evil.test"));
-	ck_assert(!eio_origin_in_list(list, "http://localhost.evil.test:80"));
-	ck_assert(!eio_origin_in_list(list, "http://localhostevil.test"));
-	ck_assert(!eio_origin_in_list(list, "http://localhost:"));       /* no digits */
-	ck_assert(!eio_origin_in_list(list, "http://localhost:123456")); /* 6 digits */
-	ck_assert(!eio_origin_in_list(list, "http://localhost:80@evil.test"));
-	ck_assert(!eio_origin_in_list(list, "http://localhost:80/x"));
-	ck_assert(!eio_origin_in_list(list, "http://localhost:*"));
-	ck_assert(!eio_origin_in_list(list, "http://[::1]x"));
-	ck_assert(!eio_origin_in_list(list, "http://127.0.0.1:3000"));
+	ck_assert(net_origin_in_list(list, "http://localhost"));
+	ck_assert(net_origin_in_list(list, "http://localhost:5173"));
+	ck_assert(net_origin_in_list(list, "http://localhost:1"));
+	ck_assert(net_origin_in_list(list, "http://localhost:65535"));
+	ck_assert(net_origin_in_list(list, "http://[::1]:8080"));
+	ck_assert(!net_origin_in_list(list, "https://localhost:5173")); /* scheme */
+	ck_assert(!net_origin_in_list(list, "http://localhost.evil.test"));
+	ck_assert(!net_origin_in_list(list, "http://localhost.evil.test:80"));
+	ck_assert(!net_origin_in_list(list, "http://localhostevil.test"));
+	ck_assert(!net_origin_in_list(list, "http://localhost:"));       /* no digits */
+	ck_assert(!net_origin_in_list(list, "http://localhost:123456")); /* 6 digits */
+	ck_assert(!net_origin_in_list(list, "http://localhost:80@evil.test"));
+	ck_assert(!net_origin_in_list(list, "http://localhost:80/x"));
+	ck_assert(!net_origin_in_list(list, "http://localhost:*"));
+	ck_assert(!net_origin_in_list(list, "http://[::1]x"));
+	ck_assert(!net_origin_in_list(list, "http://127.0.0.1:3000"));
 }
 END_TEST
 
 START_TEST(test_any_and_none)
 {
-	ck_assert(eio_origin_in_list("*", "https://anything.test"));
-	ck_assert(eio_origin_in_list("https://a.test,*", "https://b.test"));
-	ck_assert(!eio_origin_in_list("*", "")); /* no Origin is not an origin */
-	ck_assert(!eio_origin_in_list(NULL, "https://a.test"));
-	ck_assert(!eio_origin_in_list("", "https://a.test"));
-	ck_assert(!eio_origin_in_list("https://a.test", NULL));
+	ck_assert(net_origin_in_list("*", "https://anything.test"));
+	ck_assert(net_origin_in_list("https://a.test,*", "https://b.test"));
+	ck_assert(!net_origin_in_list("*", "")); /* no Origin is not an origin */
+	ck_assert(!net_origin_in_list(NULL, "https://a.test"));
+	ck_assert(!net_origin_in_list("", "https://a.test"));
+	ck_assert(!net_origin_in_list("https://a.test", NULL));
 }
 END_TEST
 
 START_TEST(test_same_host)
 {
 	/* A page of the server's own origin: Origin's host[:port] = Host. */
-	ck_assert(eio_origin_is_host("http://127.0.0.1:3000", "127.0.0.1:3000"));
-	ck_assert(eio_origin_is_host("https://chat.example.com", "chat.example.com"));
-	ck_assert(eio_origin_is_host("https://Chat.Example.com", "chat.example.COM"));
+	ck_assert(net_origin_is_host("http://127.0.0.1:3000", "127.0.0.1:3000"));
+	ck_assert(net_origin_is_host("https://chat.example.com", "chat.example.com"));
+	ck_assert(net_origin_is_host("https://Chat.Example.com", "chat.example.COM"));
 	/* The scheme is not compared: TLS may end at nginx. */
-	ck_assert(eio_origin_is_host("http://chat.example.com", "chat.example.com"));
-	ck_assert(!eio_origin_is_host("http://127.0.0.1:3001", "127.0.0.1:3000"));
-	ck_assert(!eio_origin_is_host("http://127.0.0.1", "127.0.0.1:3000"));
-	ck_assert(!eio_origin_is_host("https://evil.test", "chat.example.com"));
-	ck_assert(!eio_origin_is_host("https://chat.example.com.evil.test", "chat.example.com"));
-	ck_assert(!eio_origin_is_host("null", "null"));
-	ck_assert(!eio_origin_is_host("http://a.test", ""));
-	ck_assert(!eio_origin_is_host("http://a.test", NULL));
-	ck_assert(!eio_origin_is_host(NULL, "a.test"));
+	ck_assert(net_origin_is_host("http://chat.example.com", "chat.example.com"));
+	ck_assert(!net_origin_is_host("http://127.0.0.1:3001", "127.0.0.1:3000"));
+	ck_assert(!net_origin_is_host("http://127.0.0.1", "127.0.0.1:3000"));
+	ck_assert(!net_origin_is_host("https://evil.test", "chat.example.com"));
+	ck_assert(!net_origin_is_host("https://chat.example.com.evil.test", "chat.example.com"));
+	ck_assert(!net_origin_is_host("null", "null"));
+	ck_assert(!net_origin_is_host("http://a.test", ""));
+	ck_assert(!net_origin_is_host("http://a.test", NULL));
+	ck_assert(!net_origin_is_host(NULL, "a.test"));
 }
 END_TEST
 

@@ -1,10 +1,11 @@
-/* eio_hangup.c - parked polling GETs, and noticing the clients that hang up
- * on them.
+/* net_hangup.c - parked requests (a long-polling GET waiting for data), and
+ * noticing the clients that hang up on them.
  *
- * A parked GET has rx flow off (lws does not read a connection that is in an
- * HTTP transaction: an EOF would make the loop spin), so lws cannot tell
- * when its client goes away; node's engine.io learns it from the socket's
- * "close" and ends the session with "transport error" at once. Peeking every
+ * A parked request has rx flow off (lws does not read a connection that is
+ * in an HTTP transaction: an EOF would make the loop spin; docs/engineio.md,
+ * pitfall 2), so lws cannot tell when its client goes away; node learns it
+ * from the socket's "close" (engine.io then ends the session with "transport
+ * error" at once). The owner is told through h->ops->hung_up. Peeking every
  * parked socket on a timer did the same but cost a recv() per parked GET ten
  * times a second: with 5,000 idle polling clients, 50,000 system calls and 5%
  * of a core per second doing nothing.
@@ -18,38 +19,38 @@
  * more. The socket's registration in libuv's own epoll set is lws's and is
  * left alone (an fd may be in several epoll sets).
  */
-#include "eio_internal.h"
+#include "net_internal.h"
 
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-bool eio_peer_hung_up(struct lws *wsi)
+bool net_http_peer_gone(const net_http *h)
 {
 	char c;
-	ssize_t n = recv(lws_get_socket_fd(wsi), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	ssize_t n = recv(lws_get_socket_fd(h->wsi), &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
-static void list_add(eio_http_pss **head, eio_http_pss *pss)
+static void list_add(net_http **head, net_http *r)
 {
-	pss->park_prev = NULL;
-	pss->park_next = *head;
+	r->park_prev = NULL;
+	r->park_next = *head;
 	if (*head)
-		(*head)->park_prev = pss;
-	*head = pss;
+		(*head)->park_prev = r;
+	*head = r;
 }
 
-static void list_remove(eio_http_pss **head, eio_http_pss *pss)
+static void list_remove(net_http **head, net_http *r)
 {
-	if (pss->park_prev)
-		pss->park_prev->park_next = pss->park_next;
+	if (r->park_prev)
+		r->park_prev->park_next = r->park_next;
 	else
-		*head = pss->park_next;
-	if (pss->park_next)
-		pss->park_next->park_prev = pss->park_prev;
-	pss->park_prev = pss->park_next = NULL;
+		*head = r->park_next;
+	if (r->park_next)
+		r->park_next->park_prev = r->park_prev;
+	r->park_prev = r->park_next = NULL;
 }
 
 /* ---- the epoll set of GETs parked for a while ------------------------------ */
@@ -58,23 +59,25 @@ static void on_hangup_events(uv_poll_t *p, int status, int events)
 {
 	(void)status;
 	(void)events;
-	eio_hangup *h = p->data;
+	net_hangup *h = p->data;
 	struct epoll_event ev;
 	/* One event at a time: ending a session runs application callbacks,
 	 * which may end other sessions and unpark (unregister) their GETs, so
 	 * a batch read ahead could hold pointers to GETs gone since. */
-	while (h->ep >= 0 && epoll_wait(h->ep, &ev, 1, 0) == 1)
-		eio_polling_hung_up(ev.data.ptr);
+	while (h->ep >= 0 && epoll_wait(h->ep, &ev, 1, 0) == 1) {
+		net_http *r = ev.data.ptr;
+		r->ops->hung_up(r);
+	}
 }
 
-static bool watch(eio_hangup *h, eio_http_pss *pss)
+static bool watch(net_hangup *h, net_http *r)
 {
-	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = pss };
-	if (h->ep < 0 || epoll_ctl(h->ep, EPOLL_CTL_ADD, lws_get_socket_fd(pss->wsi), &ev) < 0)
+	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = r };
+	if (h->ep < 0 || epoll_ctl(h->ep, EPOLL_CTL_ADD, lws_get_socket_fd(r->wsi), &ev) < 0)
 		return false;
-	list_remove(&h->fresh, pss);
-	list_add(&h->watched, pss);
-	pss->watched = true;
+	list_remove(&h->fresh, r);
+	list_add(&h->watched, r);
+	r->watched = true;
 	if (!h->poll_on) {
 		h->poll_on = true;
 		uv_poll_start(&h->poll, UV_READABLE, on_hangup_events);
@@ -82,12 +85,12 @@ static bool watch(eio_hangup *h, eio_http_pss *pss)
 	return true;
 }
 
-static void unwatch(eio_hangup *h, eio_http_pss *pss)
+static void unwatch(net_hangup *h, net_http *r)
 {
 	struct epoll_event ev = { 0 };
-	epoll_ctl(h->ep, EPOLL_CTL_DEL, lws_get_socket_fd(pss->wsi), &ev);
-	list_remove(&h->watched, pss);
-	pss->watched = false;
+	epoll_ctl(h->ep, EPOLL_CTL_DEL, lws_get_socket_fd(r->wsi), &ev);
+	list_remove(&h->watched, r);
+	r->watched = false;
 	if (!h->watched && h->poll_on) {
 		h->poll_on = false;
 		uv_poll_stop(&h->poll);
@@ -98,16 +101,16 @@ static void unwatch(eio_hangup *h, eio_http_pss *pss)
 
 static void on_tick(uv_timer_t *t)
 {
-	eio_hangup *h = t->data;
-	eio_http_pss *pss;
+	net_hangup *h = t->data;
+	net_http *r;
 	/* Each step takes the head off the list (ended, watched or answered);
 	 * the head is read again every time because ending a session runs
 	 * application callbacks that may unpark other GETs. */
-	while ((pss = h->fresh)) {
-		if (eio_peer_hung_up(pss->wsi))
-			eio_polling_hung_up(pss);
-		else if (!watch(h, pss))
-			eio_polling_unwatchable(pss);
+	while ((r = h->fresh)) {
+		if (net_http_peer_gone(r))
+			r->ops->hung_up(r);
+		else if (!watch(h, r))
+			r->ops->unwatchable(r);
 	}
 	if (h->timer_on) {
 		h->timer_on = false;
@@ -115,38 +118,47 @@ static void on_tick(uv_timer_t *t)
 	}
 }
 
-void eio_listener_park(eio_listener *l, eio_http_pss *pss)
+/* lws reads nothing of it while parked (pitfall 2); the rx flow goes back
+ * on when it is unparked, before anything asks for WRITEABLE: with rx flow
+ * off, lws on libuv does not deliver WRITEABLE either (pitfall 3). */
+void net_http_park(net_http *r)
 {
-	eio_hangup *h = &l->hangup;
-	pss->parked = true;
-	pss->watched = false;
-	list_add(&h->fresh, pss);
+	net_hangup *h = &r->l->hangup;
+	lws_rx_flow_control(r->wsi, 0);
+	r->parked = true;
+	r->watched = false;
+	list_add(&h->fresh, r);
 	if (!h->timer_on) {
 		h->timer_on = true;
-		uv_timer_start(&h->timer, on_tick, EIO_HANGUP_CHECK_MS, EIO_HANGUP_CHECK_MS);
+		uv_timer_start(&h->timer, on_tick, NET_HANGUP_CHECK_MS, NET_HANGUP_CHECK_MS);
 	}
 }
 
-void eio_listener_unpark(eio_listener *l, eio_http_pss *pss)
+static void unpark(net_hangup *h, net_http *r)
 {
-	eio_hangup *h = &l->hangup;
-	if (!pss->parked)
-		return;
-	pss->parked = false;
-	if (pss->watched) {
-		unwatch(h, pss);
+	r->parked = false;
+	if (r->watched) {
+		unwatch(h, r);
 		return;
 	}
-	list_remove(&h->fresh, pss);
+	list_remove(&h->fresh, r);
 	if (!h->fresh && h->timer_on) {
 		h->timer_on = false;
 		uv_timer_stop(&h->timer);
 	}
 }
 
+void net_http_unpark(net_http *r)
+{
+	if (!r->parked)
+		return;
+	unpark(&r->l->hangup, r);
+	lws_rx_flow_control(r->wsi, 1);
+}
+
 /* ---- lifetime ---------------------------------------------------------------- */
 
-void eio_hangup_init(eio_hangup *h, uv_loop_t *loop)
+void net_hangup_init(net_hangup *h, uv_loop_t *loop)
 {
 	h->fresh = h->watched = NULL;
 	h->timer_on = h->poll_on = h->poll_init = false;
@@ -162,14 +174,15 @@ void eio_hangup_init(eio_hangup *h, uv_loop_t *loop)
 	}
 }
 
-/* Unpark every GET and close the handles (the loop runs their close). */
-void eio_hangup_close(eio_listener *l)
+/* Unpark every request and close the handles (the loop runs their close);
+ * the connections die with the lws context, so their rx flow stays. */
+void net_hangup_close(net_listener *l)
 {
-	eio_hangup *h = &l->hangup;
+	net_hangup *h = &l->hangup;
 	while (h->fresh)
-		eio_listener_unpark(l, h->fresh);
+		unpark(h, h->fresh);
 	while (h->watched)
-		eio_listener_unpark(l, h->watched);
+		unpark(h, h->watched);
 	uv_timer_stop(&h->timer);
 	uv_close((uv_handle_t *)&h->timer, NULL);
 	if (h->poll_init) {
@@ -179,7 +192,7 @@ void eio_hangup_close(eio_listener *l)
 }
 
 /* After the loop has closed the handles. */
-void eio_hangup_free(eio_hangup *h)
+void net_hangup_free(net_hangup *h)
 {
 	if (h->ep >= 0)
 		close(h->ep);

@@ -1,24 +1,23 @@
-/* eio_origin.c - which browser origins a server accepts: the CORS answer on
- * polling and the Origin check on WebSocket handshakes and upgrades.
+/* net_origin.c - which browser origins a mount accepts: the CORS answer
+ * (net_response.c) and the Origin check of WebSocket requests.
  *
- * The list is eio_options.cors_origin: "*" (any origin), or comma-separated
- * entries, each an exact origin ("https://app.example.com") or an origin
- * with a port wildcard ("http://localhost:*": that host on any port, or on
- * none). Origins are compared case-insensitively: browsers serialise them
- * lower-case (RFC 6454 section 6.2), a configuration may not.
+ * A list is "*" (any origin), or comma-separated entries, each an exact
+ * origin ("https://app.example.com") or an origin with a port wildcard
+ * ("http://localhost:*": that host on any port, or on none). Origins are
+ * compared case-insensitively: browsers serialise them lower-case (RFC 6454
+ * section 6.2), a configuration may not.
  *
  * Why a WebSocket Origin check at all: browsers apply CORS to XHR/fetch, so
  * a foreign page cannot read a polling answer (nor learn a sid), but they
  * apply nothing to WebSocket: any page may open one to any server, with the
  * user's cookies (cross-site WebSocket hijacking). The server must look at
- * Origin itself (RFC 6455 section 10.2). node's engine.io does not; with
- * eio_options.check_origin this engine does. A request without Origin does
- * not come from a browser page (node clients, curl) and is not affected;
- * a page of the server's own origin (Origin host = Host header) is allowed,
- * as gorilla/websocket's default check does.
+ * Origin itself (RFC 6455 section 10.2). A request without Origin does not
+ * come from a browser page (node clients, curl) and is not affected; a page
+ * of the server's own origin (Origin host = Host header) is allowed, as
+ * gorilla/websocket's default check does. Whether to check at all is the
+ * caller's option (engineio: eio_options.check_origin).
  */
-#include "eio_internal.h"
-#include "eio_origin.h"
+#include "net_internal.h"
 
 #include <string.h>
 #include <strings.h>
@@ -43,7 +42,7 @@ static bool entry_matches(const char *e, size_t n, const char *origin, size_t on
 	return n == on && strncasecmp(e, origin, n) == 0;
 }
 
-bool eio_origin_in_list(const char *list, const char *origin)
+bool net_origin_in_list(const char *list, const char *origin)
 {
 	if (!list || !origin || !*origin)
 		return false;
@@ -58,7 +57,7 @@ bool eio_origin_in_list(const char *list, const char *origin)
 	return false;
 }
 
-bool eio_origin_is_host(const char *origin, const char *host)
+bool net_origin_is_host(const char *origin, const char *host)
 {
 	if (!origin || !host || !*host)
 		return false;
@@ -79,18 +78,16 @@ static int header(struct lws *wsi, enum lws_token_indexes tok, char *buf, int le
 	return n;
 }
 
-bool eio_origin_check(const eio_server *srv, struct lws *wsi)
+bool net_origin_check(struct lws *wsi, const char *list)
 {
-	if (!srv->o.check_origin)
-		return true;
 	char origin[256], host[256];
 	int n = header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof(origin));
 	if (n == 0)
 		return true; /* not a browser page */
 	if (n < 0)
 		return false; /* no real origin is that long */
-	if (eio_origin_in_list(srv->o.cors_origin, origin))
+	if (net_origin_in_list(list, origin))
 		return true;
 	return header(wsi, WSI_TOKEN_HOST, host, sizeof(host)) > 0 &&
-	       eio_origin_is_host(origin, host);
+	       net_origin_is_host(origin, host);
 }

@@ -1,0 +1,170 @@
+/* eio_server.c - Engine.IO servers: options, the mount of each on its
+ * listener's router, its transports, its sessions and their timers.
+ *
+ * A server is mounted on the net listener at its path (net_mount): the
+ * router hands it requests and upgrades (eio_verify.c), which go on to the
+ * transports. The server also holds the transports' tables, through which
+ * its sessions write (eio_transport.h).
+ */
+#include "eio_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void eio_options_init(eio_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = "/socket.io/";
+	o->ping_interval_ms = 25000;
+	o->ping_timeout_ms = 20000;
+	o->upgrade_timeout_ms = 10000;
+	o->max_payload = 1000000;
+	o->max_queued_bytes = 16u << 20;
+	o->transports = EIO_TRANSPORT_POLLING | EIO_TRANSPORT_WEBSOCKET;
+	o->allow_upgrades = true;
+}
+
+void eio_server_free(eio_server *srv)
+{
+	eio_session_reap_all(srv);
+	base_map_free(&srv->sessions);
+	free((char *)srv->o.path);
+	free((char *)srv->o.cors_origin);
+	free((char *)srv->o.capture_headers);
+	free(srv);
+}
+
+/* ---- servers ---------------------------------------------------------------- */
+
+/* Node normalises the path to end in exactly one '/' and matches by prefix. */
+static char *normalise_path(const char *p)
+{
+	size_t n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	char *out = malloc(n + 2);
+	if (!out)
+		return NULL;
+	memcpy(out, p, n);
+	out[n] = '/';
+	out[n + 1] = '\0';
+	return out;
+}
+
+eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
+                           void *user, int *err)
+{
+	*err = EIO_EINVAL;
+	if (!opts || !opts->path || opts->path[0] != '/' || opts->ping_interval_ms == 0 ||
+	    opts->ping_timeout_ms == 0 || opts->max_payload == 0 ||
+	    !(opts->transports & (EIO_TRANSPORT_POLLING | EIO_TRANSPORT_WEBSOCKET)))
+		return NULL;
+	*err = EIO_ENOMEM;
+	eio_server *srv = calloc(1, sizeof(*srv));
+	eio_server **ns = realloc(l->servers, (l->nservers + 1) * sizeof(*ns));
+	if (!srv || !ns) {
+		free(srv);
+		if (ns)
+			l->servers = ns;
+		return NULL;
+	}
+	l->servers = ns;
+	srv->l = l;
+	srv->o = *opts;
+	if (srv->o.max_queued_bytes == 0)
+		srv->o.max_queued_bytes = 16u << 20;
+	srv->o.path = normalise_path(opts->path);
+	srv->o.cors_origin = opts->cors_origin ? strdup(opts->cors_origin) : NULL;
+	srv->o.capture_headers = opts->capture_headers ? strdup(opts->capture_headers) : NULL;
+	if (!srv->o.path || (opts->cors_origin && !srv->o.cors_origin) ||
+	    (opts->capture_headers && !srv->o.capture_headers)) {
+		free((char *)srv->o.path);
+		free((char *)srv->o.cors_origin);
+		free((char *)srv->o.capture_headers);
+		free(srv);
+		return NULL;
+	}
+	srv->cors.origins = srv->o.cors_origin;
+	srv->cors.credentials = srv->o.cors_credentials;
+	srv->mount = (net_mount){ .path = srv->o.path,
+		                  .path_len = strlen(srv->o.path),
+		                  .cors = &srv->cors,
+		                  .http = eio_verify_http,
+		                  .ws_check = eio_verify_upgrade,
+		                  .ws_open = eio_verify_ws_open,
+		                  .user = srv,
+		                  .ws_ops = &eio_ws_ops,
+		                  .ws_max_message = srv->o.max_payload };
+	srv->transports[0] = &eio_polling_transport;
+	srv->transports[1] = &eio_ws_transport;
+	if (cb)
+		srv->cb = *cb;
+	srv->user = user;
+	base_map_init(&srv->sessions);
+	if (net_listener_mount(l->net, &srv->mount) < 0) {
+		free((char *)srv->o.path);
+		free((char *)srv->o.cors_origin);
+		free((char *)srv->o.capture_headers);
+		free(srv);
+		return NULL;
+	}
+	base_timers_init(&srv->timers, net_listener_loop(l->net), eio_session_timers_expire);
+	base_timers_set_ms(&srv->timers, EIO_TL_PING, srv->o.ping_interval_ms);
+	base_timers_set_ms(&srv->timers, EIO_TL_PONG, srv->o.ping_timeout_ms);
+	base_timers_set_ms(&srv->timers, EIO_TL_UPGRADE, srv->o.upgrade_timeout_ms);
+	base_timers_set_ms(&srv->timers, EIO_TL_KILL, 0);
+	l->servers[l->nservers++] = srv;
+	*err = 0;
+	return srv;
+}
+
+void eio_server_close_all(eio_server *srv)
+{
+	/* destroy removes from the map (and on_close may close others):
+	 * snapshot the sessions first, then destroy those still open. */
+	size_t n = srv->sessions.len, it = 0, k = 0;
+	if (n == 0)
+		return;
+	eio_session **all = malloc(n * sizeof(*all));
+	if (!all) {
+		eio_session *s;
+		while ((s = base_map_next(&srv->sessions, &it))) {
+			eio_session_destroy(s, "server shutting down");
+			it = 0;
+		}
+		return;
+	}
+	eio_session *s;
+	while (k < n && (s = base_map_next(&srv->sessions, &it)))
+		all[k++] = s;
+	for (size_t i = 0; i < k; i++)
+		if (base_map_get(&srv->sessions, all[i]->sid) == all[i])
+			eio_session_destroy(all[i], "server shutting down");
+	free(all);
+}
+
+size_t eio_server_session_count(const eio_server *srv)
+{
+	return srv->sessions.len;
+}
+void eio_server_get_stats(const eio_server *srv, eio_server_stats *out)
+{
+	*out = srv->stats;
+}
+const eio_options *eio_server_options(const eio_server *srv)
+{
+	return &srv->o;
+}
+void *eio_server_user(const eio_server *srv)
+{
+	return srv->user;
+}
+uv_loop_t *eio_server_loop(const eio_server *srv)
+{
+	return net_listener_loop(srv->l->net);
+}
+
+eio_session *eio_server_session(const eio_server *srv, const char *sid)
+{
+	return base_map_get(&srv->sessions, sid);
+}

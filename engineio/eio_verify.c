@@ -1,0 +1,185 @@
+/* eio_verify.c - what an Engine.IO server does with a request the router
+ * hands it: the checks, the handshake, and the hand-over to a transport.
+ *
+ * Checks follow node engine.io's Server.verify(), in its order: the
+ * transport (code 0), the sid (code 1, or 3 when the session's transport is
+ * not the requested one), then for handshakes the method (code 2), WebSocket
+ * by plain GET (code 3), allowRequest (code 4, status 403) and the protocol
+ * version (code 5). Spec: engine.io-protocol v4, and node's server.ts. An
+ * upgrade gets the same checks before lws completes it (eio_verify_upgrade)
+ * plus the Origin check, and the transport once it is open
+ * (eio_verify_ws_open).
+ */
+#include "eio_internal.h"
+
+#include <string.h>
+
+static int transport_bit(const char *t)
+{
+	if (strcmp(t, "polling") == 0)
+		return EIO_TRANSPORT_POLLING;
+	if (strcmp(t, "websocket") == 0)
+		return EIO_TRANSPORT_WEBSOCKET;
+	return 0;
+}
+
+static eio_request *capture(eio_server *srv, struct lws *wsi, const char *path)
+{
+	return eio_request_of(
+	        net_request_capture(wsi, path, srv->o.capture_headers, srv->o.trust_proxy));
+}
+
+/* A handshake completed: count it and tell the application. */
+static void connected(eio_server *srv, eio_session *s)
+{
+	srv->stats.handshakes++;
+	if (srv->cb.on_connection)
+		srv->cb.on_connection(srv, s, srv->user);
+}
+
+/* ---- HTTP ------------------------------------------------------------------------- */
+
+static void internal_error(net_http *h)
+{
+	net_http_respond(h, 500, "text/plain", "Internal Server Error", 21);
+}
+
+static void handshake(eio_server *srv, net_http *h, const char *path)
+{
+	eio_request *req = capture(srv, h->wsi, path);
+	if (!req) {
+		internal_error(h);
+		return;
+	}
+	if (srv->o.allow_request) {
+		const char *msg = NULL;
+		if (srv->o.allow_request(req, &msg, srv->user) != 0) {
+			net_request_free(eio_request_net(req));
+			eio_error_respond(h, EIO_ERR_FORBIDDEN, msg);
+			return;
+		}
+	}
+	eio_session *s = eio_session_create(srv, req, EIO_TRANSPORT_POLLING);
+	if (!s) {
+		net_request_free(eio_request_net(req));
+		internal_error(h);
+		return;
+	}
+	/* The open packet is queued: this GET answers with it at once. */
+	eio_polling_get(h, s);
+	connected(srv, s);
+}
+
+void eio_verify_http(net_http *h, const char *path, void *user)
+{
+	eio_server *srv = user;
+	int method = net_http_method(h);
+	char transport[32] = "", sid[64] = "", eio[8] = "";
+	net_request_peek_query(h->wsi, "transport", transport, sizeof(transport));
+	int tbit = transport_bit(transport);
+	if (!(tbit & srv->o.transports)) {
+		eio_error_respond(h, EIO_ERR_UNKNOWN_TRANSPORT, NULL);
+		return;
+	}
+	if (net_request_peek_query(h->wsi, "sid", sid, sizeof(sid))) {
+		eio_session *s = base_map_get(&srv->sessions, sid);
+		if (!s) {
+			eio_error_respond(h, EIO_ERR_UNKNOWN_SID, NULL);
+			return;
+		}
+		if (tbit != EIO_TRANSPORT_POLLING || s->transport != EIO_TRANSPORT_POLLING) {
+			eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
+			return;
+		}
+		if (method == NET_GET)
+			eio_polling_get(h, s);
+		else if (method == NET_POST)
+			eio_polling_post(h, s);
+		else
+			eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
+		return;
+	}
+	if (method != NET_GET) {
+		eio_error_respond(h, EIO_ERR_BAD_HANDSHAKE_METHOD, NULL);
+		return;
+	}
+	if (tbit == EIO_TRANSPORT_WEBSOCKET) {
+		/* A WebSocket handshake must be an Upgrade request. */
+		eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
+		return;
+	}
+	if (!net_request_peek_query(h->wsi, "EIO", eio, sizeof(eio)) || strcmp(eio, "4") != 0) {
+		eio_error_respond(h, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
+		return;
+	}
+	handshake(srv, h, path);
+}
+
+/* ---- WebSocket ---------------------------------------------------------------------- */
+
+/* The same checks as for HTTP requests, for an Upgrade. */
+int eio_verify_upgrade(struct lws *wsi, const char *path, void *user)
+{
+	eio_server *srv = user;
+	char transport[32] = "", sid[64] = "", eio[8] = "";
+	net_request_peek_query(wsi, "transport", transport, sizeof(transport));
+	if (strcmp(transport, "websocket") != 0) {
+		bool known = strcmp(transport, "polling") == 0;
+		return eio_error_refuse(wsi,
+		                        known ? EIO_ERR_BAD_REQUEST : EIO_ERR_UNKNOWN_TRANSPORT);
+	}
+	if (!(srv->o.transports & EIO_TRANSPORT_WEBSOCKET))
+		return eio_error_refuse(wsi, EIO_ERR_UNKNOWN_TRANSPORT);
+	/* Browsers apply no CORS to WebSocket: the Origin check is the only
+	 * guard against a foreign page using the user's session, for a new
+	 * session and for the upgrade of a polling one alike (net_origin.c). */
+	if (srv->o.check_origin && !net_origin_check(wsi, srv->o.cors_origin))
+		return eio_error_refuse(wsi, EIO_ERR_FORBIDDEN);
+	if (net_request_peek_query(wsi, "sid", sid, sizeof(sid))) {
+		eio_session *s = base_map_get(&srv->sessions, sid);
+		if (!s)
+			return eio_error_refuse(wsi, EIO_ERR_UNKNOWN_SID);
+		/* One upgrade per session: a second WebSocket is refused. */
+		if (s->state != EIO_S_OPEN || s->transport != EIO_TRANSPORT_POLLING || s->ws ||
+		    !srv->o.allow_upgrades)
+			return eio_error_refuse(wsi, EIO_ERR_BAD_REQUEST);
+		return 0;
+	}
+	if (!net_request_peek_query(wsi, "EIO", eio, sizeof(eio)) || strcmp(eio, "4") != 0)
+		return eio_error_refuse(wsi, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
+	if (srv->o.allow_request) {
+		eio_request *req = capture(srv, wsi, path);
+		const char *msg = NULL;
+		int denied = !req || srv->o.allow_request(req, &msg, srv->user) != 0;
+		net_request_free(eio_request_net(req));
+		if (denied)
+			return eio_error_refuse(wsi, EIO_ERR_FORBIDDEN);
+	}
+	return 0;
+}
+
+/* The WebSocket is open: a probe for the session of its sid, or a new
+ * session. The request is copied now: lws drops its header table once the
+ * WebSocket is established (docs/engineio.md, pitfall 6). */
+int eio_verify_ws_open(net_ws *ws, const char *path, void *user)
+{
+	eio_server *srv = user;
+	char sid[64];
+	if (net_request_peek_query(ws->wsi, "sid", sid, sizeof(sid))) {
+		eio_session *s = base_map_get(&srv->sessions, sid);
+		if (!s || s->state != EIO_S_OPEN || s->transport != EIO_TRANSPORT_POLLING || s->ws)
+			return -1;
+		eio_ws_attach_probe(ws, s);
+		return 0;
+	}
+	eio_request *req = capture(srv, ws->wsi, path);
+	eio_session *s = req ? eio_session_create(srv, req, EIO_TRANSPORT_WEBSOCKET) : NULL;
+	if (!s) {
+		net_request_free(eio_request_net(req));
+		return -1;
+	}
+	eio_ws_attach(ws, s);
+	eio_session_kick(s); /* the open packet */
+	connected(srv, s);
+	return 0;
+}

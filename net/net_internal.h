@@ -1,0 +1,122 @@
+/* net_internal.h - what the net layer's files share and nobody else sees:
+ * the listener's structure and the functions one net file offers another.
+ *
+ * Who owns what: the listener owns the lws context (one vhost), the mounts
+ * (by pointer), the parked requests' hang-up watch, the end-of-turn list,
+ * the keep-alive deadline list and one write buffer. Connections (net_http,
+ * net_ws) are lws's per-connection data; their owners point at them weakly
+ * and are told when lws drops them (ops->release, ops->closed).
+ */
+#ifndef NET_INTERNAL_H
+#define NET_INTERNAL_H
+
+#include "net.h"
+
+#include <libwebsockets.h>
+
+/* The write buffer (LWS_PRE + NET_WBUF_CAP): every frame queued for a
+ * WebSocket in a loop turn goes out in one send; HTTP responses are built
+ * in it too. */
+#define NET_WBUF_CAP (256 * 1024)
+/* lws's WebSocket read size and receive-chunk size, allocated by lws for
+ * every connection (see net_router.c). */
+#define NET_WS_RX_BUFFER 512
+/* Read-ahead coalescing (net_sched.c): a connection that received at least
+ * NET_RX_HEAVY bytes in a loop turn is checked for more input waiting; if
+ * there is, the turn's writes wait for the next turn, at most
+ * NET_FLUSH_DEFER_MAX turns in a row. At most NET_RX_HEAVY_MAX connections
+ * are checked per turn. */
+#define NET_RX_HEAVY        (NET_WS_RX_BUFFER / 2)
+#define NET_FLUSH_DEFER_MAX 32
+#define NET_RX_HEAVY_MAX    8
+/* When a parked request is first checked for a client hang-up (then it is
+ * watched by epoll: net_hangup.c). */
+#define NET_HANGUP_CHECK_MS 100
+/* Default idle time of a keep-alive connection between requests. */
+#define NET_KEEPALIVE_MS 30000
+
+/* Sent to every connection by net_listener_close(): free what it owns. */
+#define NET_CB_RELEASE (LWS_CALLBACK_USER + 1)
+
+typedef struct net_hangup {
+	net_http *fresh;   /* parked since the last tick: peeked once */
+	net_http *watched; /* parked longer: in the epoll set ep */
+	uv_timer_t timer;  /* NET_HANGUP_CHECK_MS, while fresh is not empty */
+	bool timer_on;
+	int ep;         /* epoll set watching for EPOLLRDHUP, or -1 */
+	uv_poll_t poll; /* ep on the loop, while watched is not empty */
+	bool poll_on, poll_init;
+} net_hangup;
+
+typedef struct net_sched {
+	net_link http, ws;  /* connections with something to write */
+	uv_prepare_t flush; /* before the loop blocks: write */
+	uv_idle_t nowait;   /* active while writes wait: the loop must not block */
+	uint32_t turn;      /* loop turns, counted by the flush */
+	uint8_t ndefer;     /* turns the writes have waited in a row */
+	uint8_t nheavy;
+	int heavy_fd[NET_RX_HEAVY_MAX]; /* connections that read a lot this turn */
+} net_sched;
+
+struct net_listener {
+	uv_loop_t *loop;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	int port;
+	bool closing;
+	const net_mount **mounts;
+	size_t nmounts;
+	net_hangup hangup;
+	net_sched sched;
+	base_timers timers;  /* keep-alive idle connections (NET_LTL_KEEPALIVE) */
+	unsigned char *wbuf; /* LWS_PRE + NET_WBUF_CAP */
+	uv_signal_t signals[2];
+	bool signals_on;
+	void (*close_hook)(void *arg);
+	void *close_hook_arg;
+	int unrouted_status; /* the answer to an Upgrade nothing is mounted for */
+	char *unrouted_body;
+	net_app_handler app; /* other paths (net_app.c) */
+	void *app_user;
+	char *app_capture_headers;
+};
+
+/* The listener's deadline lists. */
+enum {
+	NET_LTL_KEEPALIVE
+};
+
+/* net_router.c */
+extern const struct lws_protocols net_protocols[];
+
+/* net_response.c */
+int net_http_write_response(net_http *h);
+void net_http_body_free(net_http *h);
+void net_keepalive_stop(net_http *h);
+void net_keepalive_expire(base_timers *t, int list, base_tlink *link);
+void net_cors_preflight(net_http *h);
+
+/* net_sched.c */
+void net_sched_init(net_listener *l);
+void net_sched_close(net_listener *l);
+void net_sched_note_rx(net_listener *l, net_ws *ws, size_t len);
+
+/* net_hangup.c */
+void net_hangup_init(net_hangup *h, uv_loop_t *loop);
+void net_hangup_close(net_listener *l);
+void net_hangup_free(net_hangup *h);
+
+/* net_request.c */
+int net_request_peek_header(struct lws *wsi, int token, char *buf, int len);
+
+/* net_ws.c */
+int net_ws_open(net_listener *l, struct lws *wsi, net_ws *ws, const net_mount *m, const char *path);
+int net_ws_receive(net_ws *ws, const char *in, size_t len);
+int net_ws_writeable(net_ws *ws);
+void net_ws_closed(net_ws *ws);
+void net_ws_release(net_ws *ws);
+
+/* net_app.c */
+bool net_app_begin(net_listener *l, net_http *h, const char *path);
+
+#endif

@@ -1,0 +1,172 @@
+/* net_ws.c - a WebSocket connection: whole messages in, frames out, close.
+ *
+ * lws has no maximum message size (docs/engineio.md, pitfall 11), so
+ * messages are reassembled here up to the mount's ws_max_message; a larger one
+ * closes the connection with 1009. A message that arrives in one piece is
+ * handed over without a copy.
+ *
+ * Writes are the owner's: it builds whole frames (net_ws_frame_header) in
+ * the listener's write buffer and hands them over in one raw write, one
+ * send() per connection per loop turn however many messages were queued
+ * (server frames are unmasked: opcode byte, 7/16/64-bit length, payload;
+ * RFC 6455 section 5.2). Each write holds only whole frames, so a control
+ * frame lws sends between two writes (a pong) never splits a frame. One
+ * lws_write per WRITEABLE: lws copies what the kernel does not take and
+ * asks for POLLOUT itself (pitfall 13).
+ */
+#include "net_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A message being reassembled: its length and room live with its bytes, so
+ * that a connection between messages holds one pointer for them (lws
+ * allocates a net_ws for every connection). */
+struct net_ws_rx {
+	size_t len, cap;
+	char data[];
+};
+
+/* ---- opening and closing ------------------------------------------------------ */
+
+int net_ws_open(net_listener *l, struct lws *wsi, net_ws *ws, const net_mount *m, const char *path)
+{
+	(void)l;
+	memset(ws, 0, sizeof(*ws));
+	ws->wsi = wsi;
+	if (!m || !m->ws_open || !m->ws_ops)
+		return -1;
+	ws->mount = m;
+	return m->ws_open(ws, path, m->user);
+}
+
+void net_ws_release(net_ws *ws)
+{
+	free(ws->rx);
+	ws->rx = NULL;
+	net_ws_unmark(ws);
+}
+
+void net_ws_closed(net_ws *ws)
+{
+	net_ws_release(ws);
+	if (ws->mount)
+		ws->mount->ws_ops->closed(ws);
+}
+
+void net_ws_close_soon(net_ws *ws)
+{
+	ws->close_now = true;
+	lws_callback_on_writable(ws->wsi);
+	/* A client that stopped reading never gives us WRITEABLE: bound it. */
+	lws_set_timeout(ws->wsi, PENDING_TIMEOUT_CLOSE_SEND, 3);
+}
+
+/* ---- receiving ---------------------------------------------------------------- */
+
+static int too_large(net_ws *ws)
+{
+	lws_close_reason(ws->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+	ws->mount->ws_ops->too_large(ws);
+	return -1;
+}
+
+int net_ws_receive(net_ws *ws, const char *in, size_t len)
+{
+	struct lws *wsi = ws->wsi;
+	if (!ws->mount || !ws->conn)
+		return -1;
+	const net_ws_ops *ops = ws->mount->ws_ops;
+	size_t max = ws->mount->ws_max_message;
+	net_sched_note_rx(lws_context_user(lws_get_context(wsi)), ws, len);
+	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
+	if (first)
+		ws->rx_binary = lws_frame_is_binary(wsi);
+	size_t have = ws->rx ? ws->rx->len : 0;
+	/* Common case: the whole message in one chunk, no copy. */
+	if (first && final && have == 0) {
+		if (len > max)
+			return too_large(ws);
+		ops->message(ws, in, len, ws->rx_binary);
+		return 0;
+	}
+	if (have + len > max)
+		return too_large(ws);
+	if (!ws->rx || have + len > ws->rx->cap) {
+		size_t nc = (have + len) * 2;
+		if (nc > max)
+			nc = max;
+		struct net_ws_rx *nb = realloc(ws->rx, sizeof(*nb) + nc);
+		if (!nb)
+			return -1;
+		nb->len = have;
+		nb->cap = nc;
+		ws->rx = nb;
+	}
+	memcpy(ws->rx->data + have, in, len);
+	ws->rx->len = have + len;
+	if (final) {
+		/* The buffer goes with the message: a connection keeps no memory
+		 * for the one large message it once sent. */
+		struct net_ws_rx *m = ws->rx;
+		ws->rx = NULL;
+		ops->message(ws, m->data, m->len, ws->rx_binary);
+		free(m);
+	}
+	return 0;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+static int close_normal(net_ws *ws)
+{
+	lws_close_reason(ws->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+	return -1;
+}
+
+int net_ws_writeable(net_ws *ws)
+{
+	if (ws->close_now)
+		return close_normal(ws);
+	if (!ws->mount)
+		return -1;
+	if (ws->mount->ws_ops->writeable(ws) < 0)
+		return -1;
+	return ws->close_now ? close_normal(ws) : 0;
+}
+
+void net_ws_want_write(net_ws *ws)
+{
+	lws_callback_on_writable(ws->wsi);
+}
+
+bool net_ws_backlogged(const net_ws *ws)
+{
+	return lws_partial_buffered(ws->wsi);
+}
+
+int net_ws_write_raw(net_ws *ws, unsigned char *p, size_t len)
+{
+	return lws_write(ws->wsi, p, len, LWS_WRITE_RAW) < 0 ? -1 : 0;
+}
+
+int net_ws_write_frame(net_ws *ws, bool binary, const void *data, size_t len)
+{
+	unsigned char *b = malloc(LWS_PRE + 10 + len);
+	if (!b)
+		return -1;
+	size_t h = net_ws_frame_header(b + LWS_PRE, binary, len);
+	memcpy(b + LWS_PRE + h, data, len);
+	int n = lws_write(ws->wsi, b + LWS_PRE, h + len, LWS_WRITE_RAW);
+	free(b);
+	return n < 0 ? -1 : 0;
+}
+
+int net_ws_write_text(net_ws *ws, const char *text, size_t len)
+{
+	unsigned char f[LWS_PRE + 64];
+	if (len > 64)
+		return -1;
+	memcpy(f + LWS_PRE, text, len);
+	return lws_write(ws->wsi, f + LWS_PRE, len, LWS_WRITE_TEXT) < 0 ? -1 : 0;
+}
