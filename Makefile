@@ -140,9 +140,9 @@ $(BUILD)/libengineio.a: $(BASE_OBJ) $(NET_OBJ) $(EIO_OBJ)
 $(BUILD)/libsocketio.a: $(SIO_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(BUILD)/libengineio.so: $(NET_OBJ) $(EIO_OBJ) $(BUILD)/libbase.a
-	$(CC) -shared -Wl,-soname,libengineio.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(EIO_LIBS)
+	$(CC) -shared -Wl,--no-undefined -Wl,-soname,libengineio.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(EIO_LIBS)
 $(BUILD)/libsocketio.so: $(SIO_OBJ) $(BUILD)/libbase.a $(BUILD)/libengineio.so
-	$(CC) -shared -Wl,-soname,libsocketio.so.$(SOVERSION) $(LDFLAGS) -o $@ \
+	$(CC) -shared -Wl,--no-undefined -Wl,-soname,libsocketio.so.$(SOVERSION) $(LDFLAGS) -o $@ \
 	  $(SIO_OBJ) $(BUILD)/libbase.a -L$(BUILD) -lengineio $(SIO_LIBS)
 $(SONAME_LINKS): %.$(SOVERSION): %
 	ln -sf $(notdir $<) $@

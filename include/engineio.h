@@ -27,6 +27,8 @@
 #ifndef ENGINEIO_H
 #define ENGINEIO_H
 
+#include "sio_export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,37 +79,39 @@ typedef struct eio_request eio_request;
 /* Header value by case-insensitive name ("origin", "user-agent", ...), or NULL.
  * Every header libwebsockets knows by name is captured, plus those named in
  * eio_options.capture_headers. */
-const char *eio_request_header(const eio_request *req, const char *name);
+EIO_EXPORT const char *eio_request_header(const eio_request *req, const char *name);
 /* Query parameter value (URL-decoded) by exact name, or NULL. */
-const char *eio_request_query(const eio_request *req, const char *name);
+EIO_EXPORT const char *eio_request_query(const eio_request *req, const char *name);
 /* Iterate query parameters: returns false past the end. */
-bool eio_request_query_at(const eio_request *req, size_t i, const char **name, const char **value);
+EIO_EXPORT bool eio_request_query_at(const eio_request *req, size_t i, const char **name,
+                                     const char **value);
 /* Iterate captured headers (lower-case names): returns false past the end. */
-bool eio_request_header_at(const eio_request *req, size_t i, const char **name, const char **value);
+EIO_EXPORT bool eio_request_header_at(const eio_request *req, size_t i, const char **name,
+                                      const char **value);
 /* Client address: the TCP peer ("127.0.0.1", "::1"), or the first address of
  * X-Forwarded-For when the server trusts its proxy (eio_options.trust_proxy). */
-const char *eio_request_address(const eio_request *req);
+EIO_EXPORT const char *eio_request_address(const eio_request *req);
 /* The request URL, rebuilt from what libwebsockets parsed (not the bytes the
  * client sent): the path, then "?" and the query parameters as name=value
  * with their URL-decoded values, joined by "&" in the order received (just
  * the path when there are none), e.g. "/socket.io/?EIO=4&transport=polling".
  * A decoded value may thus hold "&" or "=": read parameters with
  * eio_request_query(). */
-const char *eio_request_url(const eio_request *req);
+EIO_EXPORT const char *eio_request_url(const eio_request *req);
 /* Milliseconds since the epoch when the handshake was received. */
-uint64_t eio_request_time_ms(const eio_request *req);
+EIO_EXPORT uint64_t eio_request_time_ms(const eio_request *req);
 
 /* ---- Messages --------------------------------------------------------------- */
 
 /* New message holding a copy of data; the caller owns one reference. Returns
  * NULL on allocation failure. Text must be UTF-8 (not checked here). */
-eio_msg *eio_msg_text(const char *data, size_t len);
-eio_msg *eio_msg_binary(const void *data, size_t len);
-eio_msg *eio_msg_ref(eio_msg *m);
-void eio_msg_unref(eio_msg *m);
+EIO_EXPORT eio_msg *eio_msg_text(const char *data, size_t len);
+EIO_EXPORT eio_msg *eio_msg_binary(const void *data, size_t len);
+EIO_EXPORT eio_msg *eio_msg_ref(eio_msg *m);
+EIO_EXPORT void eio_msg_unref(eio_msg *m);
 /* The message payload as the application sees it (without framing). */
-const void *eio_msg_data(const eio_msg *m, size_t *len);
-bool eio_msg_is_binary(const eio_msg *m);
+EIO_EXPORT const void *eio_msg_data(const eio_msg *m, size_t *len);
+EIO_EXPORT bool eio_msg_is_binary(const eio_msg *m);
 
 /* ---- Options and callbacks ---------------------------------------------------- */
 
@@ -164,30 +168,30 @@ typedef struct eio_options {
 } eio_options;
 
 /* Fill opts with node's defaults. */
-void eio_options_init(eio_options *opts);
+EIO_EXPORT void eio_options_init(eio_options *opts);
 
 /* ---- Listener --------------------------------------------------------------- */
 
 /* Listen on addr:port ("127.0.0.1", "::", or NULL for all interfaces) using the
  * given libuv loop. Returns NULL and sets *err on failure. */
-eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int *err);
+EIO_EXPORT eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int *err);
 /* Stop listening and close every session of every mounted server with reason
  * "server shutting down". The listener's handles close asynchronously: the
  * loop ends (uv_run returns) once they and the application's are closed. */
-void eio_listener_close(eio_listener *l);
+EIO_EXPORT void eio_listener_close(eio_listener *l);
 /* Free the listener and its servers, after uv_run() has returned (closes
  * first if eio_listener_close was not called). libwebsockets on a foreign
  * libuv loop can only finish its teardown outside the loop's callbacks. */
-void eio_listener_free(eio_listener *l);
-int eio_listener_port(const eio_listener *l);
+EIO_EXPORT void eio_listener_free(eio_listener *l);
+EIO_EXPORT int eio_listener_port(const eio_listener *l);
 /* How long a keep-alive HTTP connection may wait idle for its next request
  * before it is closed (node: httpServer.keepAliveTimeout). Default 30000 ms;
  * 0 restores it. A parked long-poll is not idle: it waits for its answer. */
-void eio_listener_set_keepalive_timeout(eio_listener *l, unsigned ms);
+EIO_EXPORT void eio_listener_set_keepalive_timeout(eio_listener *l, unsigned ms);
 /* Close the listener on SIGINT or SIGTERM (a graceful stop: every session is
  * closed with "server shutting down", then uv_run returns), and ignore
  * SIGPIPE. The signal handles do not keep the loop alive by themselves. */
-int eio_listener_close_on_signals(eio_listener *l);
+EIO_EXPORT int eio_listener_close_on_signals(eio_listener *l);
 
 /* ---- Plain HTTP on the same port -------------------------------------------- */
 
@@ -199,24 +203,24 @@ int eio_listener_close_on_signals(eio_listener *l);
 typedef struct eio_http_request eio_http_request;
 typedef void (*eio_http_handler)(eio_http_request *req, void *user);
 /* capture_headers: non-standard header names to keep, as in eio_options. */
-int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn, const char *capture_headers,
-                                  void *user);
-const char *eio_http_request_method(const eio_http_request *req); /* "GET", ... */
+EIO_EXPORT int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn,
+                                             const char *capture_headers, void *user);
+EIO_EXPORT const char *eio_http_request_method(const eio_http_request *req); /* "GET", ... */
 /* Path, query, headers and client address, as for a handshake. */
-const eio_request *eio_http_request_info(const eio_http_request *req);
-const char *eio_http_request_body(const eio_http_request *req, size_t *len);
-void eio_http_reply(eio_http_request *req, int status, const char *content_type, const char *body,
-                    size_t len);
+EIO_EXPORT const eio_request *eio_http_request_info(const eio_http_request *req);
+EIO_EXPORT const char *eio_http_request_body(const eio_http_request *req, size_t *len);
+EIO_EXPORT void eio_http_reply(eio_http_request *req, int status, const char *content_type,
+                               const char *body, size_t len);
 
 /* ---- Server ----------------------------------------------------------------- */
 
 /* Mount a new Engine.IO server on the listener at opts->path. The options are
  * copied (strings included). Returns NULL and sets *err on failure. */
-eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
-                           void *user, int *err);
+EIO_EXPORT eio_server *eio_server_new(eio_listener *l, const eio_options *opts,
+                                      const eio_callbacks *cb, void *user, int *err);
 /* Close every session of this server with reason "server shutting down". */
-void eio_server_close_all(eio_server *srv);
-size_t eio_server_session_count(const eio_server *srv);
+EIO_EXPORT void eio_server_close_all(eio_server *srv);
+EIO_EXPORT size_t eio_server_session_count(const eio_server *srv);
 /* Running totals since the server started (for metrics): message payload
  * bytes and messages, as the application sees them (Engine.IO framing,
  * pings and pongs not counted), and completed handshakes. O(1). */
@@ -225,39 +229,39 @@ typedef struct eio_server_stats {
 	uint64_t messages_received, bytes_received;
 	uint64_t messages_sent, bytes_sent;
 } eio_server_stats;
-void eio_server_get_stats(const eio_server *srv, eio_server_stats *out);
-eio_session *eio_server_session(const eio_server *srv, const char *sid);
-const eio_options *eio_server_options(const eio_server *srv);
-void *eio_server_user(const eio_server *srv);
-uv_loop_t *eio_server_loop(const eio_server *srv);
+EIO_EXPORT void eio_server_get_stats(const eio_server *srv, eio_server_stats *out);
+EIO_EXPORT eio_session *eio_server_session(const eio_server *srv, const char *sid);
+EIO_EXPORT const eio_options *eio_server_options(const eio_server *srv);
+EIO_EXPORT void *eio_server_user(const eio_server *srv);
+EIO_EXPORT uv_loop_t *eio_server_loop(const eio_server *srv);
 
 /* ---- Session ---------------------------------------------------------------- */
 
-const char *eio_session_id(const eio_session *s);
-const eio_request *eio_session_request(const eio_session *s);
-eio_server *eio_session_server(const eio_session *s);
+EIO_EXPORT const char *eio_session_id(const eio_session *s);
+EIO_EXPORT const eio_request *eio_session_request(const eio_session *s);
+EIO_EXPORT eio_server *eio_session_server(const eio_session *s);
 /* "polling" or "websocket". */
-const char *eio_session_transport(const eio_session *s);
+EIO_EXPORT const char *eio_session_transport(const eio_session *s);
 /* Application data attached to the session. */
-void eio_session_set_user(eio_session *s, void *user);
-void *eio_session_get_user(const eio_session *s);
+EIO_EXPORT void eio_session_set_user(eio_session *s, void *user);
+EIO_EXPORT void *eio_session_get_user(const eio_session *s);
 
 /* Queue a message; it is written on the next loop turn, coalesced with other
  * queued messages. Takes its own reference to m. EIO_EFULL means the queue
  * bound was exceeded: the session is then closed ("send queue full"). */
-int eio_session_send(eio_session *s, eio_msg *m);
-int eio_session_send_text(eio_session *s, const char *data, size_t len);
-int eio_session_send_binary(eio_session *s, const void *data, size_t len);
+EIO_EXPORT int eio_session_send(eio_session *s, eio_msg *m);
+EIO_EXPORT int eio_session_send_text(eio_session *s, const char *data, size_t len);
+EIO_EXPORT int eio_session_send_binary(eio_session *s, const void *data, size_t len);
 /* False once the session is closing or closed. */
-bool eio_session_open(const eio_session *s);
+EIO_EXPORT bool eio_session_open(const eio_session *s);
 /* Bytes queued and not yet handed to the kernel. */
-size_t eio_session_queued_bytes(const eio_session *s);
+EIO_EXPORT size_t eio_session_queued_bytes(const eio_session *s);
 /* True when a message sent now would be written without waiting behind a
  * backlog (used for volatile sends). */
-bool eio_session_writable(const eio_session *s);
+EIO_EXPORT bool eio_session_writable(const eio_session *s);
 /* Close the session (server-initiated): queued messages are flushed first,
  * then the close packet; on_close runs with reason "forced close". */
-void eio_session_close(eio_session *s);
+EIO_EXPORT void eio_session_close(eio_session *s);
 
 /* ---- In-process sessions ------------------------------------------------------
  * A session with no network transport: the caller plays the client. Tests of
@@ -268,24 +272,24 @@ void eio_session_close(eio_session *s);
 /* Open a session as a handshake would: the open packet is queued, then the
  * server's on_connection runs. It has no request (eio_session_request()
  * returns NULL) and counts as a polling session. NULL when out of memory. */
-eio_session *eio_session_open_local(eio_server *srv);
+EIO_EXPORT eio_session *eio_session_open_local(eio_server *srv);
 /* Deliver one packet as a client sends it in a WebSocket frame: text is
  * "<type digit><data>" ("4hello" a message, "1" close, "3" pong), binary is
  * a message's raw bytes. EIO_EPARSE for text that is not a packet. The
  * session may be closed (on_close has run) when this returns. */
-int eio_session_receive(eio_session *s, const void *frame, size_t len, bool binary);
+EIO_EXPORT int eio_session_receive(eio_session *s, const void *frame, size_t len, bool binary);
 /* The messages queued for the client and not yet written, oldest first:
  * how many, the i-th (borrowed), and the oldest taken off the queue (the
  * caller owns that reference; NULL when none). */
-size_t eio_session_queued_count(const eio_session *s);
-eio_msg *eio_session_queued_at(const eio_session *s, size_t i);
-eio_msg *eio_session_take(eio_session *s);
+EIO_EXPORT size_t eio_session_queued_count(const eio_session *s);
+EIO_EXPORT eio_msg *eio_session_queued_at(const eio_session *s, size_t i);
+EIO_EXPORT eio_msg *eio_session_take(eio_session *s);
 /* A message as a WebSocket frame carries it: text with its Engine.IO type
  * digit ("4hello", "1", "0{...}"), NUL-terminated; binary as its bytes. */
-const char *eio_msg_frame(const eio_msg *m, size_t *len);
+EIO_EXPORT const char *eio_msg_frame(const eio_msg *m, size_t *len);
 /* References held on m: a broadcast's message is held once per queue it
  * is in, never copied (diagnostics and tests). */
-uint32_t eio_msg_refcount(const eio_msg *m);
+EIO_EXPORT uint32_t eio_msg_refcount(const eio_msg *m);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@
 # and socketio/ only through include/. include/sio_export.h (the export macros) is shared
 # by both public headers. The installed headers (include/) include only each other.
 # apps/X/ sees base/, include/, apps/common/ and itself. A test or fuzz target of layer L
-# (test_base_*, test_eio_*, test_sio_*, test_srv_*; fuzz_ likewise) may also see L's
+# (test_base_*, test_net_*, test_eio_*, test_sio_*, test_srv_*; fuzz_ likewise) may also see L's
 # private headers (eio: engineio/ and net/; srv: apps/sio-server/); a shared fixture
 # tests/*.h is held to the rules of every test that includes it.
 #
@@ -80,7 +80,7 @@ function context(f, b, p) {
 	if (f ~ /^(apps|bench)\//) return "app:" owner(f)
 	if (f ~ /^(tests|fuzz)\//) {
 		b = f; sub(/.*\//, "", b)
-		if (b ~ /^(test|fuzz)_(base|eio|sio|srv)_/) { split(b, p, "_"); return "test:" p[2] }
+		if (b ~ /^(test|fuzz)_(base|net|eio|sio|srv)_/) { split(b, p, "_"); return "test:" p[2] }
 		return "test:"
 	}
 	return "other"
@@ -113,7 +113,7 @@ function ctx_name(c, l) {
 	if (c ~ /^test:/) {
 		l = substr(c, 6)
 		if (l == "") return "a test of no layer"
-		return (l == "eio" ? "an engineio" : l == "sio" ? "a socketio" : l == "srv" ? "a sio-server" : "a base") " test"
+		return (l == "eio" ? "an engineio" : l == "sio" ? "a socketio" : l == "srv" ? "a sio-server" : l == "net" ? "a net" : "a base") " test"
 	}
 	return c
 }
@@ -145,6 +145,7 @@ function verdict(c, h, o, app, l) {
 		l = substr(c, 6)
 		if (o == "base" || o ~ /^pub:/ || o == "tests") return ""
 		if (l == "eio" && (o == "engineio" || o == "net")) return ""
+		if (l == "net" && o == "net") return ""
 		if (l == "sio" && o == "socketio") return ""
 		if (l == "srv" && o == "apps/sio-server") return ""
 	} else {
