@@ -197,7 +197,7 @@ static void poll_flush(net_http *h)
 		return; /* stays parked */
 	}
 	/* Unparked first: with rx flow off lws would not deliver WRITEABLE
-	 * (pitfall 3). */
+	 * (docs/engineio.md, pitfall 3). */
 	net_http_unpark(h);
 	if (net_http_backlogged(h)) {
 		net_http_want_write(h);

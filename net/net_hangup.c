@@ -118,9 +118,9 @@ static void on_tick(uv_timer_t *t)
 	}
 }
 
-/* lws reads nothing of it while parked (pitfall 2); the rx flow goes back
+/* lws reads nothing of it while parked (docs/engineio.md, pitfall 2); the rx flow goes back
  * on when it is unparked, before anything asks for WRITEABLE: with rx flow
- * off, lws on libuv does not deliver WRITEABLE either (pitfall 3). */
+ * off, lws on libuv does not deliver WRITEABLE either (docs/engineio.md, pitfall 3). */
 void net_http_park(net_http *r)
 {
 	net_hangup *h = &r->l->hangup;

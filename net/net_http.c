@@ -46,7 +46,7 @@ bool net_http_backlogged(const net_http *h)
 
 /* A parked GET would be killed by lws's header timeout after timeout_secs
  * (docs/engineio.md, pitfall 1); dropping it at once also keeps lws's sorted
- * timeout list short (pitfall 9). */
+ * timeout list short (docs/engineio.md, pitfall 9). */
 void net_http_no_timeout(net_http *h)
 {
 	lws_set_timeout(h->wsi, NO_PENDING_TIMEOUT, 0);

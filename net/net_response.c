@@ -115,7 +115,7 @@ void net_http_respond(net_http *h, int status, const char *ctype, const char *bo
  * deadline list instead (O(1): every entry has the same duration) and lws's
  * entry is dropped at once, so lws's list holds only the few connections in
  * the middle of a request and stays short. lws re-bound the connection to a
- * fresh request data in lws_http_transaction_completed() (pitfall 4): the
+ * fresh request data in lws_http_transaction_completed() (docs/engineio.md, pitfall 4): the
  * link lives in that one. */
 static void keepalive_wait(net_listener *l, struct lws *wsi)
 {
@@ -136,7 +136,7 @@ void net_keepalive_stop(net_http *h)
 
 /* Idle too long: close it, as lws's own keep-alive timeout would. At once:
  * this runs from a libuv timer, outside lws's service, where an "async"
- * kill would wait for lws's next unrelated wakeup (pitfall 10). The close
+ * kill would wait for lws's next unrelated wakeup (docs/engineio.md, pitfall 10). The close
  * calls back into the router's release, which finds the link disarmed. */
 void net_keepalive_expire(base_timers *t, int list, base_tlink *link)
 {

@@ -138,7 +138,7 @@ static bool body_is_own_request_line(struct lws *wsi, const char *in, size_t len
 }
 
 /* Drop every link to this request data: lws is about to free or re-bind it
- * (pitfall 4). The owner's release comes after its write and hang-up watch
+ * (docs/engineio.md, pitfall 4). The owner's release comes after its write and hang-up watch
  * are gone, so it never sees its request flushed or reported later. */
 static void http_release(net_http *h)
 {
@@ -225,7 +225,7 @@ static int ws_established(net_listener *l, struct lws *wsi, net_ws *ws)
 /* Whether wsi is bound to net_protocols[i]. lws binds connections to its
  * vhost's own copy of the protocols array, so lws_get_protocol() never
  * returns &net_protocols[i]: the protocols are told apart by name
- * (pitfall 4). */
+ * (docs/engineio.md, pitfall 4). */
 static bool bound_to(struct lws *wsi, int i)
 {
 	const struct lws_protocols *p = lws_get_protocol(wsi);

@@ -12,7 +12,7 @@
  * RFC 6455 section 5.2). Each write holds only whole frames, so a control
  * frame lws sends between two writes (a pong) never splits a frame. One
  * lws_write per WRITEABLE: lws copies what the kernel does not take and
- * asks for POLLOUT itself (pitfall 13).
+ * asks for POLLOUT itself (docs/engineio.md, pitfall 13).
  */
 #include "net_internal.h"
 
