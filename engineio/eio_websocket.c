@@ -57,12 +57,18 @@ static bool ws_writable(const eio_session *s)
 }
 
 /* Close the session's WebSocket (transport or probe) and forget it. */
-static void ws_detach(eio_session *s, bool client_closed)
+/* The session is no longer upgrading: its upgrade timeout and probe state go. */
+static void upgrade_forget(eio_session *s)
 {
-	(void)client_closed;
 	base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	s->upgrade = EIO_UPG_NONE;
 	s->probe_reply = false;
+}
+
+static void ws_detach(eio_session *s, bool client_closed)
+{
+	(void)client_closed;
+	upgrade_forget(s);
 	if (!s->ws)
 		return;
 	net_ws *ws = s->ws;
@@ -244,13 +250,10 @@ static void ws_closed(net_ws *ws)
 	if (s->ws != ws)
 		return;
 	s->ws = NULL;
-	if (s->transport == EIO_TRANSPORT_WEBSOCKET) {
+	if (s->transport == EIO_TRANSPORT_WEBSOCKET)
 		eio_session_destroy(s, "transport close");
-	} else {
-		base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
-		s->upgrade = EIO_UPG_NONE;
-		s->probe_reply = false;
-	}
+	else
+		upgrade_forget(s); /* only the probe went: the session stays on polling */
 }
 
 /* The server's mount gives these to its WebSockets (eio_server.c). */

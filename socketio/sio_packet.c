@@ -37,7 +37,8 @@ bool sio_event_reserved(const char *name, size_t len)
 	return false;
 }
 
-void sio_packet_init(sio_packet *p)
+/* A packet that holds nothing: the main namespace, no id, no payload. */
+static void clear_fields(sio_packet *p)
 {
 	p->type = -1;
 	p->nsp = main_nsp;
@@ -46,6 +47,11 @@ void sio_packet_init(sio_packet *p)
 	p->attachments = 0;
 	p->data = NULL;
 	p->data_len = 0;
+}
+
+void sio_packet_init(sio_packet *p)
+{
+	clear_fields(p);
 	base_json_init(&p->doc);
 }
 
@@ -104,13 +110,7 @@ static int is_binary(int type)
 /* Forget the last decode but keep the token array for the next one. */
 static void reset(sio_packet *p)
 {
-	p->type = -1;
-	p->nsp = main_nsp;
-	p->nsp_len = 1;
-	p->id = -1;
-	p->attachments = 0;
-	p->data = NULL;
-	p->data_len = 0;
+	clear_fields(p);
 	p->doc.js = NULL;
 	p->doc.len = 0;
 	p->doc.ntok = 0;
