@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,15 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
+
+/* A secret (the HS256 secret, an API key) is wiped before its memory goes
+ * back: sodium_memzero, which the compiler may not drop as it may a memset. */
+static void free_secret(char *s)
+{
+	if (s)
+		sodium_memzero(s, strlen(s));
+	free(s);
+}
 
 extern char **environ;
 
@@ -416,7 +426,7 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 			return 0;
 		}
 	} else {
-		free(a->secret); /* a JWT_ACCESS_SECRET left in the env */
+		free_secret(a->secret); /* a JWT_ACCESS_SECRET left in the env */
 		a->secret = NULL;
 		if (!a->public_key_file) {
 			if (a->required)
@@ -509,7 +519,7 @@ void srv_config_free(srv_config *cfg)
 	free(cfg->host);
 	free(cfg->path);
 	srv_strv_free(&cfg->cors.origins);
-	free(a->secret);
+	free_secret(a->secret);
 	free(a->secret_env);
 	free(a->public_key_file);
 	free(a->public_key);
@@ -517,6 +527,10 @@ void srv_config_free(srv_config *cfg)
 	free(a->role_claim);
 	free(cfg->api.prefix);
 	srv_strv_free(&cfg->api.aliases);
+	for (size_t i = 0; i < cfg->api.api_keys.n; i++) {
+		free_secret(cfg->api.api_keys.v[i]);
+		cfg->api.api_keys.v[i] = NULL;
+	}
 	srv_strv_free(&cfg->api.api_keys);
 	free(cfg->api.admin_role);
 	free(cfg->api.user_room);
