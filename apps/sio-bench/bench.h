@@ -1,14 +1,21 @@
-/* bench.h - shared declarations of sio-bench, the Socket.IO load generator.
+/* bench.h - the top of sio-bench, the Socket.IO load generator: the run's
+ * configuration and the workers (worker.c), used by main.c.
  *
- * One epoll loop per worker thread (--threads), non-blocking sockets, a
- * minimal HTTP/1.1 and WebSocket client (net.c), Engine.IO v4 / Socket.IO v5
- * client behaviour for the websocket and long-polling transports (proto.c),
- * the per-thread scenario work (worker.c), round-trip histograms (hist.c),
- * and the options, the coordination of the threads and the report (main.c).
- * A client is one Socket.IO connection to "/"; it owns up to three TCP
- * channels: the WebSocket, and for long-polling one channel for GET and one
- * for POST, as a browser would. Each client belongs to one worker for its
- * whole life, so nothing a client touches is shared between threads.
+ * The files, bottom up; each calls only the ones below it, and hears from the
+ * one above only through the callbacks that one gave it:
+ *   util.c    byte buffer, clock;
+ *   hist.c    round-trip histograms;
+ *   chan.c    the transport: one epoll loop per thread, non-blocking sockets,
+ *             a minimal HTTP/1.1 and WebSocket client; reports up through
+ *             chan_handlers;
+ *   proto.c   Engine.IO v4 / Socket.IO v5 client behaviour for the websocket
+ *             and long-polling transports; reports up through proto_events;
+ *   worker.c  one worker thread: its chan_loop, its slice of the clients, the
+ *             scenario's sends and counts (the proto_events);
+ *   main.c    the options, the coordination of the threads and the report.
+ * A client is one Socket.IO connection to "/" (proto.h). Each client belongs
+ * to one worker for its whole life, so nothing a client touches is shared
+ * between threads.
  */
 #ifndef SIO_BENCH_H
 #define SIO_BENCH_H
@@ -20,74 +27,11 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-/* ---- Growable byte buffer ------------------------------------------------ */
+#include "chan.h"
+#include "hist.h"
+#include "proto.h"
 
-typedef struct buf {
-	char *p;
-	size_t len, cap;
-} buf;
-
-void buf_reserve(buf *b, size_t extra);
-void buf_append(buf *b, const void *d, size_t n);
-void buf_consume(buf *b, size_t n);
-void buf_free(buf *b);
-
-/* ---- Channels (one TCP connection) ----------------------------------------- */
-
-enum {
-	CH_WS,
-	CH_GET,
-	CH_POST
-};
-enum {
-	ST_CLOSED, /* no socket */
-	ST_IDLE,   /* HTTP connection open, no request in flight */
-	ST_HTTP,   /* waiting for an HTTP response (or the 101 of a WebSocket) */
-	ST_WS,     /* WebSocket open */
-};
-
-typedef struct client client;
-
-typedef struct chan {
-	int fd;
-	uint8_t kind, state;
-	bool connected;  /* TCP connect finished */
-	bool conn_close; /* response said Connection: close */
-	client *cl;
-	buf in;   /* unparsed input (partial frame / response) */
-	buf out;  /* output the kernel did not take yet */
-	buf frag; /* fragmented WebSocket message being assembled */
-} chan;
-
-/* ---- Clients ------------------------------------------------------------- */
-
-enum {
-	T_WS,
-	T_POLLING
-};
-enum {
-	P_NEW,       /* not started */
-	P_OPENING,   /* Engine.IO / Socket.IO handshake in flight */
-	P_UPGRADING, /* handshake scenario: WebSocket probe in flight */
-	P_CONNECTED, /* Socket.IO CONNECT acknowledged (or upgraded) */
-	P_FAILED,    /* closed or refused */
-};
-
-struct client {
-	uint32_t id;
-	uint8_t transport, phase;
-	bool upgrade;   /* handshake scenario: upgrade after connecting */
-	bool post_busy; /* a POST is in flight */
-	bool sender;    /* fan-out sender: not in the room */
-	chan ws, get, post;
-	char sid[32];
-	buf pq;               /* polling: packets waiting for the next POST */
-	uint64_t t_start;     /* handshake start, us */
-	uint64_t t_sent;      /* echo: last send, us */
-	uint32_t sent, acked; /* echo counters */
-};
-
-/* ---- Configuration and shared state -------------------------------------- */
+/* ---- Configuration and shared state (defined in worker.c) ---------------- */
 
 typedef struct config {
 	const char *host;
@@ -112,32 +56,15 @@ typedef struct config {
 
 extern config cfg;
 
-/* ---- hist.c: round-trip histograms (one per worker, merged) ------------- */
-
-typedef struct hist {
-	uint32_t *b;
-	uint64_t n;
-	uint32_t max;
-} hist;
-
-int hist_init(hist *h);
-void hist_free(hist *h);
-void hist_add(hist *h, uint32_t v);
-void hist_merge(hist *dst, const hist *src);
-uint32_t hist_pct(const hist *h, double q);
-
 /* ---- Workers: one thread, one epoll loop, a slice of the clients ---------- */
 
 typedef struct worker {
 	int index;
-	int epfd, wakefd;  /* wakefd: an eventfd in epfd, written to wake the loop */
-	char *rbuf;        /* read buffer shared by the worker's channels */
-	uint64_t read_now; /* time of the current read batch, us */
-	uint32_t lo, hi;   /* its clients: clients[lo, hi) */
-	uint32_t ramp;     /* its share of the handshakes in flight */
+	chan_loop loop;  /* its transport; loop.counted: "broadcast" events received */
+	uint32_t lo, hi; /* its clients: clients[lo, hi) */
+	uint32_t ramp;   /* its share of the handshakes in flight */
 	uint32_t started, inflight, n_connected, n_failed, n_dropped;
 	uint64_t t_first_start, t_last_connected;
-	uint64_t deliveries, last_delivery; /* "broadcast" events received, last at (us) */
 	uint64_t acks, last_ack, expect;
 	hist lat; /* echo round trips, us */
 	char first_error[96];
@@ -150,48 +77,23 @@ typedef struct worker {
 	pthread_t thread;
 } worker;
 
-extern _Thread_local worker *tw; /* the calling thread's worker */
+extern worker *workers; /* the coordinator (main.c) runs the last one */
+extern int nworkers;
 extern client *clients;
 extern uint32_t nclients;
 extern char *payload_echo;        /* 42["echo","xxx"] without the ack id */
 extern atomic_bool g_run, g_stop; /* set by the coordinator */
 
+/* Split the clients over cfg.threads workers and set them up (after
+ * client_init of every client); 0, or -1 with errno. */
+int workers_init(bool echo);
+/* The calling thread runs w from now on. */
+void worker_enter(worker *w);
+/* Wake w's thread out of its wait, from another thread. */
+void worker_wake(worker *w);
 void worker_turn(worker *w, int timeout_ms);
 void *worker_main(void *arg);
 void worker_run_start(worker *w);
 void fanout_send(client *sender);
-
-/* Scenario hooks, called by proto.c (worker.c implements them). */
-void on_client_connected(client *cl);
-void on_client_failed(client *cl, const char *why);
-void on_ack(client *cl, uint32_t id);
-
-/* ---- net.c ----------------------------------------------------------------- */
-
-uint64_t now_us(void);
-int net_init(worker *w);
-void net_wake(worker *w);
-void net_poll(int timeout_ms);
-int chan_connect(chan *ch, const struct sockaddr_in *src);
-void chan_close(chan *ch);
-void chan_send(chan *ch, const void *d, size_t n);
-void ws_send_text(chan *ch, const char *d, size_t n);
-/* Send an HTTP request on the channel (connecting first if needed). */
-void http_request(chan *ch, const char *method, const char *query, const char *body, size_t blen);
-/* Start a WebSocket upgrade on the channel. */
-void ws_open(chan *ch, const char *query);
-
-/* ---- proto.c: events from net.c ------------------------------------------- */
-
-void proto_ws_open(chan *ch);
-void proto_ws_message(chan *ch, const char *p, size_t n);
-void proto_http_response(chan *ch, int status, const char *body, size_t n);
-void proto_chan_closed(chan *ch, const char *why);
-
-/* ---- proto.c: actions --------------------------------------------------------- */
-
-void client_start(client *cl);
-void client_send(client *cl, const char *pkt, size_t n);
-void client_close(client *cl);
 
 #endif

@@ -3,7 +3,7 @@
  * that each worker thread records into its own and the report merges them by
  * adding counts. A fixed 94 KB per worker, whatever the number of samples.
  */
-#include "bench.h"
+#include "hist.h"
 
 #include <stdlib.h>
 #include <string.h>

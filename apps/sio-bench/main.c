@@ -35,10 +35,6 @@
 #include <arpa/inet.h>
 #include <sys/resource.h>
 
-config cfg;
-worker *workers;
-int nworkers;
-
 /* Merged over the workers at the end (and, for the counts, while running). */
 static uint32_t n_connected, n_failed, n_dropped;
 static uint64_t t_first_start, t_last_connected;
@@ -370,28 +366,6 @@ static void raise_nofile(void)
 	}
 }
 
-/* Split the clients into contiguous slices, one per worker; the last worker
- * is run by the main thread, coordinates, and owns the fan-out sender (the
- * last client). */
-static int workers_setup(bool echo)
-{
-	unsigned nw = (unsigned)cfg.threads < nclients ? (unsigned)cfg.threads : nclients;
-	nworkers = (int)nw;
-	workers = calloc(nw, sizeof(*workers));
-	if (!workers)
-		return -1;
-	for (int i = 0; i < nworkers; i++) {
-		worker *w = &workers[i];
-		w->index = i;
-		w->lo = (uint32_t)((uint64_t)nclients * (uint64_t)i / (uint64_t)nworkers);
-		w->hi = (uint32_t)((uint64_t)nclients * (uint64_t)(i + 1) / (uint64_t)nworkers);
-		w->ramp = (uint32_t)((cfg.ramp + nworkers - 1) / nworkers);
-		if (net_init(w) < 0 || (echo && hist_init(&w->lat) < 0))
-			return -1;
-	}
-	return echo ? hist_init(&lat) : 0;
-}
-
 static bool all_set(bool conn)
 {
 	for (int i = 0; i < nworkers; i++)
@@ -412,7 +386,7 @@ static uint32_t n_connected_now(void)
 static void wake_all(void)
 {
 	for (int i = 0; i < nworkers - 1; i++)
-		net_wake(&workers[i]);
+		worker_wake(&workers[i]);
 }
 
 /* After the threads ended: totals, first/last times, histograms, errors. */
@@ -429,9 +403,9 @@ static void merge(uint64_t *deliveries, uint64_t *last_delivery, uint64_t *acks,
 			t_first_start = w->t_first_start;
 		if (w->t_last_connected > t_last_connected)
 			t_last_connected = w->t_last_connected;
-		*deliveries += w->deliveries;
-		if (w->last_delivery > *last_delivery)
-			*last_delivery = w->last_delivery;
+		*deliveries += w->loop.counted;
+		if (w->loop.last_counted > *last_delivery)
+			*last_delivery = w->loop.last_counted;
 		*acks += w->acks;
 		if (w->last_ack > *last_ack)
 			*last_ack = w->last_ack;
@@ -472,18 +446,12 @@ int main(int argc, char **argv)
 	}
 	for (uint32_t i = 0; i < nclients; i++) {
 		client *cl = &clients[i];
-		cl->id = i;
+		client_init(cl, i);
 		cl->transport = handshake ? T_POLLING : (uint8_t)cfg.transport;
 		cl->upgrade = handshake;
 		cl->sender = fanout && i == nclients - 1;
-		chan *chs[3] = { &cl->ws, &cl->get, &cl->post };
-		for (int j = 0; j < 3; j++) {
-			chs[j]->fd = -1;
-			chs[j]->kind = (uint8_t)j;
-			chs[j]->cl = cl;
-		}
 	}
-	if (workers_setup(echo) < 0) {
+	if (workers_init(echo) < 0 || (echo && hist_init(&lat) < 0)) {
 		perror("sio-bench: epoll");
 		return 1;
 	}
@@ -500,7 +468,7 @@ int main(int argc, char **argv)
 	double conn_srv_sys0 = r.before.sys_s;
 
 	worker *self = &workers[nworkers - 1];
-	tw = self;
+	worker_enter(self);
 	int started = 0;
 	for (; started < nworkers - 1; started++)
 		if (pthread_create(&workers[started].thread, NULL, worker_main,

@@ -10,26 +10,47 @@
  *              upgrade: WebSocket with the sid, "2probe" -> "3probe", "5".
  * Pings "2" are answered "3" on whichever transport carries them. Only what
  * the scenarios need is parsed: the sid, ack ids, packet types.
+ *
+ * Layering (proto.h): the transport calls in through proto_chan_handlers with
+ * the channel, whose owner is its client; this file calls the transport
+ * directly and the scenario only through the proto_events of proto_init.
+ * Broadcasts received by long-polling are counted with chan_count, as the
+ * transport counts those that come over a WebSocket.
  */
 #define _GNU_SOURCE
-#include "bench.h"
+#include "proto.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char bcast_prefix[] = "42[\"broadcast\"";
+static proto_config pcfg;
+static proto_events events;
+
+void proto_init(const proto_config *c, const proto_events *ev)
+{
+	pcfg = *c;
+	events = *ev;
+}
+
+void client_init(client *cl, uint32_t id)
+{
+	cl->id = id;
+	chan_init(&cl->ws, CH_WS, cl);
+	chan_init(&cl->get, CH_GET, cl);
+	chan_init(&cl->post, CH_POST, cl);
+}
 
 static const struct sockaddr_in *src_for(const client *cl)
 {
-	return cfg.nsrc ? &cfg.src[cl->id % (uint32_t)cfg.nsrc] : NULL;
+	return pcfg.nsrc ? &pcfg.src[cl->id % (uint32_t)pcfg.nsrc] : NULL;
 }
 
 static void client_fail(client *cl, const char *why)
 {
 	if (cl->phase == P_FAILED)
 		return;
-	on_client_failed(cl, why);
+	events.failed(cl, why);
 	cl->phase = P_FAILED;
 	client_close(cl);
 }
@@ -46,7 +67,7 @@ static void poll_get(client *cl)
 {
 	char q[128];
 	snprintf(q, sizeof(q), "EIO=4&transport=polling&sid=%s", cl->sid);
-	http_request(&cl->get, "GET", q, NULL, 0);
+	chan_http_request(&cl->get, src_for(cl), "GET", q, NULL, 0);
 }
 
 static void post_flush(client *cl)
@@ -56,7 +77,7 @@ static void post_flush(client *cl)
 	cl->post_busy = true;
 	buf b = cl->pq;
 	cl->pq = (buf){ 0 };
-	http_request(&cl->post, "POST", q, b.p, b.len);
+	chan_http_request(&cl->post, src_for(cl), "POST", q, b.p, b.len);
 	buf_free(&b);
 }
 
@@ -65,7 +86,7 @@ void client_start(client *cl)
 	char q[256];
 	cl->phase = P_OPENING;
 	cl->t_start = now_us();
-	const char *room = cl->sender ? NULL : cfg.room;
+	const char *room = cl->sender ? NULL : pcfg.room;
 	if (cl->transport == T_WS) {
 		snprintf(q, sizeof(q), "EIO=4&transport=websocket%s%s", room ? "&room=" : "",
 		         room ? room : "");
@@ -73,11 +94,11 @@ void client_start(client *cl)
 			client_fail(cl, "connect failed");
 			return;
 		}
-		ws_open(&cl->ws, q);
+		chan_ws_open(&cl->ws, q);
 	} else {
 		snprintf(q, sizeof(q), "EIO=4&transport=polling%s%s", room ? "&room=" : "",
 		         room ? room : "");
-		http_request(&cl->get, "GET", q, NULL, 0);
+		chan_http_request(&cl->get, src_for(cl), "GET", q, NULL, 0);
 	}
 }
 
@@ -86,7 +107,7 @@ void client_send(client *cl, const char *pkt, size_t n)
 	if (cl->phase == P_FAILED)
 		return;
 	if (cl->transport == T_WS) {
-		ws_send_text(&cl->ws, pkt, n);
+		chan_ws_send(&cl->ws, pkt, n);
 		return;
 	}
 	if (cl->pq.len)
@@ -121,7 +142,7 @@ static void got_connect(client *cl)
 		return;
 	if (!cl->upgrade) {
 		cl->phase = P_CONNECTED;
-		on_client_connected(cl);
+		events.connected(cl);
 		return;
 	}
 	char q[128];
@@ -131,7 +152,7 @@ static void got_connect(client *cl)
 		client_fail(cl, "connect failed");
 		return;
 	}
-	ws_open(&cl->ws, q);
+	chan_ws_open(&cl->ws, q);
 }
 
 static void got_packet(client *cl, const char *p, size_t n)
@@ -152,14 +173,14 @@ static void got_packet(client *cl, const char *p, size_t n)
 		break;
 	case '3':
 		if (n == 6 && memcmp(p, "3probe", 6) == 0 && cl->phase == P_UPGRADING) {
-			ws_send_text(&cl->ws, "5", 1);
+			chan_ws_send(&cl->ws, "5", 1);
 			cl->transport = T_WS;
 			chan_close(&cl->get);
 			chan_close(&cl->post);
 			buf_free(&cl->pq);
 			cl->post_busy = false;
 			cl->phase = P_CONNECTED;
-			on_client_connected(cl);
+			events.connected(cl);
 		}
 		break;
 	case '4':
@@ -168,16 +189,14 @@ static void got_packet(client *cl, const char *p, size_t n)
 		if (p[1] == '0') {
 			got_connect(cl);
 		} else if (p[1] == '2') {
-			if (n >= sizeof(bcast_prefix) - 1 &&
-			    memcmp(p, bcast_prefix, sizeof(bcast_prefix) - 1) == 0) {
-				tw->deliveries++;
-				tw->last_delivery = now_us();
-			}
+			if (n >= CHAN_COUNT_PREFIX_LEN &&
+			    memcmp(p, CHAN_COUNT_PREFIX, CHAN_COUNT_PREFIX_LEN) == 0)
+				chan_count(now_us());
 		} else if (p[1] == '3') {
 			uint32_t id = 0;
 			for (size_t i = 2; i < n && p[i] >= '0' && p[i] <= '9'; i++)
 				id = id * 10 + (uint32_t)(p[i] - '0');
-			on_ack(cl, id);
+			events.ack(cl, id);
 		} else if (p[1] == '4') {
 			client_fail(cl, "connect_error");
 		} else if (p[1] == '1') {
@@ -189,21 +208,21 @@ static void got_packet(client *cl, const char *p, size_t n)
 	}
 }
 
-void proto_ws_open(chan *ch)
+static void on_ws_open(chan *ch)
 {
-	client *cl = ch->cl;
+	client *cl = ch->owner;
 	if (cl->phase == P_UPGRADING)
-		ws_send_text(ch, "2probe", 6);
+		chan_ws_send(ch, "2probe", 6);
 }
 
-void proto_ws_message(chan *ch, const char *p, size_t n)
+static void on_ws_message(chan *ch, const char *p, size_t n)
 {
-	got_packet(ch->cl, p, n);
+	got_packet(ch->owner, p, n);
 }
 
-void proto_http_response(chan *ch, int status, const char *body, size_t n)
+static void on_http_response(chan *ch, int status, const char *body, size_t n)
 {
-	client *cl = ch->cl;
+	client *cl = ch->owner;
 	if (status != 200) {
 		char why[64];
 		snprintf(why, sizeof(why), "HTTP %d", status);
@@ -233,10 +252,17 @@ void proto_http_response(chan *ch, int status, const char *body, size_t n)
 		poll_get(cl);
 }
 
-void proto_chan_closed(chan *ch, const char *why)
+static void on_closed(chan *ch, const char *why)
 {
-	client *cl = ch->cl;
+	client *cl = ch->owner;
 	if (ch->kind != CH_WS && strcmp(why, "idle close") == 0)
 		return; /* HTTP keep-alive connection closed between requests */
 	client_fail(cl, why);
 }
+
+const chan_handlers proto_chan_handlers = {
+	.ws_open = on_ws_open,
+	.ws_message = on_ws_message,
+	.http_response = on_http_response,
+	.closed = on_closed,
+};

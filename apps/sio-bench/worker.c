@@ -1,8 +1,12 @@
-/* worker.c - one sio-bench worker: a thread with its own epoll loop driving
+/* worker.c - sio-bench's workers: each a thread with its own chan_loop driving
  * its slice of the clients (ramp-up, echo sends, counting), and the scenario
- * hooks proto.c calls.
+ * events proto.c reports through the proto_events given to proto_init.
+ * It also defines the state bench.h declares: cfg and the echo payload,
+ * which main.c fills before the workers start and nobody writes afterwards;
+ * the clients, each used only by the thread of the worker it belongs to; the
+ * workers and the run's two flags.
  *
- * Nothing here is shared between threads except what the worker publishes
+ * Nothing else is shared between threads except what the worker publishes
  * for the coordinating thread (main.c) after each loop turn: its connected,
  * failed and dropped counts, and two flags, "all my clients are in" and "I
  * received everything I expect"; setting a flag wakes the coordinator's loop
@@ -18,24 +22,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Thread_local worker *tw;
+config cfg;
+static _Thread_local worker *tw; /* the calling thread's worker */
+worker *workers;
+int nworkers;
 client *clients;
 uint32_t nclients;
 char *payload_echo;
 atomic_bool g_run, g_stop;
-extern worker *workers; /* main.c: the coordinator is the last one */
-extern int nworkers;
+
+void worker_wake(worker *w)
+{
+	chan_loop_wake(&w->loop);
+}
 
 static void wake_coordinator(void)
 {
 	worker *c = &workers[nworkers - 1];
 	if (tw != c)
-		net_wake(c);
+		worker_wake(c);
 }
 
-/* ---- Scenario hooks ------------------------------------------------------------- */
+/* ---- Scenario events -------------------------------------------------------------- */
 
-void on_client_connected(client *cl)
+static void on_client_connected(client *cl)
 {
 	(void)cl;
 	tw->inflight--;
@@ -43,7 +53,7 @@ void on_client_connected(client *cl)
 	tw->t_last_connected = now_us();
 }
 
-void on_client_failed(client *cl, const char *why)
+static void on_client_failed(client *cl, const char *why)
 {
 	if (cl->phase == P_CONNECTED) {
 		tw->n_dropped++;
@@ -71,7 +81,7 @@ static void echo_send(client *cl)
 	free(m);
 }
 
-void on_ack(client *cl, uint32_t id)
+static void on_ack(client *cl, uint32_t id)
 {
 	if (id + 1 != cl->sent || cl->acked >= cl->sent)
 		return;
@@ -83,6 +93,12 @@ void on_ack(client *cl, uint32_t id)
 	if (cl->sent < (uint32_t)cfg.k)
 		echo_send(cl);
 }
+
+static const proto_events scenario_events = {
+	.connected = on_client_connected,
+	.failed = on_client_failed,
+	.ack = on_ack,
+};
 
 /* ---- Sends ------------------------------------------------------------------------ */
 
@@ -102,6 +118,41 @@ void fanout_send(client *sender)
 	for (int i = 0; i < cfg.k; i++)
 		client_send(sender, m, mlen);
 	free(m);
+}
+
+/* ---- Setup ------------------------------------------------------------------------- */
+
+static chan_peer peer; /* the server, from cfg */
+
+/* Contiguous slices of the clients, one per worker; the last worker is run by
+ * the main thread, coordinates, and owns the fan-out sender (the last client). */
+int workers_init(bool echo)
+{
+	peer = (chan_peer){ .addr = cfg.dst, .path = cfg.path, .host = cfg.hostport };
+	proto_init(&(proto_config){ .room = cfg.room, .src = cfg.src, .nsrc = cfg.nsrc },
+	           &scenario_events);
+	unsigned nw = (unsigned)cfg.threads < nclients ? (unsigned)cfg.threads : nclients;
+	nworkers = (int)nw;
+	workers = calloc(nw, sizeof(*workers));
+	if (!workers)
+		return -1;
+	for (int i = 0; i < nworkers; i++) {
+		worker *w = &workers[i];
+		w->index = i;
+		w->lo = (uint32_t)((uint64_t)nclients * (uint64_t)i / (uint64_t)nworkers);
+		w->hi = (uint32_t)((uint64_t)nclients * (uint64_t)(i + 1) / (uint64_t)nworkers);
+		w->ramp = (uint32_t)((cfg.ramp + nworkers - 1) / nworkers);
+		if (chan_loop_init(&w->loop, &peer, &proto_chan_handlers) < 0 ||
+		    (echo && hist_init(&w->lat) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+void worker_enter(worker *w)
+{
+	tw = w;
+	chan_loop_enter(&w->loop);
 }
 
 /* ---- The loop ------------------------------------------------------------------------ */
@@ -139,7 +190,7 @@ void worker_run_start(worker *w)
 static bool received_all(const worker *w)
 {
 	if (strcmp(cfg.scenario, "fanout") == 0)
-		return w->deliveries >= w->expect;
+		return w->loop.counted >= w->expect;
 	if (strcmp(cfg.scenario, "echo") == 0)
 		return w->acks >= w->expect;
 	return false; /* idle and handshake end on the coordinator's clock */
@@ -150,7 +201,7 @@ void worker_turn(worker *w, int timeout_ms)
 {
 	if (!w->conn_flag)
 		ramp_fill(w);
-	net_poll(timeout_ms);
+	chan_poll(timeout_ms);
 	if (!w->running && atomic_load_explicit(&g_run, memory_order_acquire) &&
 	    w->index != nworkers - 1)
 		worker_run_start(w);
@@ -172,7 +223,7 @@ void worker_turn(worker *w, int timeout_ms)
 void *worker_main(void *arg)
 {
 	worker *w = arg;
-	tw = w;
+	worker_enter(w);
 	while (!atomic_load_explicit(&g_stop, memory_order_acquire))
 		worker_turn(w, w->conn_flag ? 2 : 5);
 	for (uint32_t i = w->lo; i < w->hi; i++)

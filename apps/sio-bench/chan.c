@@ -1,22 +1,23 @@
-/* net.c - sio-bench's transport: epoll (edge-triggered), non-blocking TCP,
- * a minimal HTTP/1.1 client (Content-Length and chunked responses, keep-alive)
- * and a WebSocket client (RFC 6455: masked client frames, 16/64-bit lengths,
- * fragmentation, ping/pong, close).
+/* chan.c - sio-bench's transport (chan.h): epoll (edge-triggered), non-blocking
+ * TCP, a minimal HTTP/1.1 client (Content-Length and chunked responses,
+ * keep-alive) and a WebSocket client (RFC 6455: masked client frames, 16/64-bit
+ * lengths, fragmentation, ping/pong, close).
  *
- * Each worker thread has its own epoll set and one large read buffer; reads
- * are parsed in place there and only the tail of a partial frame is copied
- * into the channel, so ten thousand idle connections cost no read buffers. Received "42[\"broadcast\"" frames
- * are counted right here by a prefix compare, never parsed.
+ * Each thread has its own chan_loop (chan_loop_enter): an epoll set and one
+ * large read buffer; reads are parsed in place there and only the tail of a
+ * partial frame is copied into the channel, so ten thousand idle connections
+ * cost no read buffers. Received CHAN_COUNT_PREFIX messages are counted right
+ * here by a prefix compare, never parsed. Everything else goes up through the
+ * loop's handlers, one indirect call per message or response.
  */
 #define _GNU_SOURCE
-#include "bench.h"
+#include "chan.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
@@ -27,79 +28,51 @@
 #define RBUF_SIZE  (1 << 20)
 #define MAX_EVENTS 1024
 
-static const char bcast_prefix[] = "42[\"broadcast\"";
-#define BCAST_PREFIX_LEN (sizeof(bcast_prefix) - 1)
+/* The calling thread's loop. */
+static _Thread_local chan_loop *cur;
 
-uint64_t now_us(void)
+/* ---- Loops ------------------------------------------------------------------ */
+
+/* The loop's epoll set, its wake-up eventfd (registered with a NULL
+ * pointer, which no channel has) and its read buffer. */
+int chan_loop_init(chan_loop *l, const chan_peer *peer, const chan_handlers *h)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	l->peer = peer;
+	l->h = *h;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	l->rbuf = malloc(RBUF_SIZE);
+	if (l->epfd < 0 || l->wakefd < 0 || !l->rbuf)
+		return -1;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wakefd, &ev);
 }
 
-/* ---- Buffers ---------------------------------------------------------------- */
-
-void buf_reserve(buf *b, size_t extra)
+void chan_loop_enter(chan_loop *l)
 {
-	if (b->len + extra <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + extra)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (!p) {
-		fprintf(stderr, "sio-bench: out of memory\n");
-		exit(3);
-	}
-	b->p = p;
-	b->cap = cap;
+	cur = l;
 }
 
-void buf_append(buf *b, const void *d, size_t n)
+void chan_loop_wake(chan_loop *l)
 {
-	buf_reserve(b, n);
-	memcpy(b->p + b->len, d, n);
-	b->len += n;
+	uint64_t one = 1;
+	ssize_t r = write(l->wakefd, &one, sizeof(one));
+	(void)r; /* EAGAIN: a wake-up is already pending */
 }
 
-void buf_consume(buf *b, size_t n)
+void chan_count(uint64_t t)
 {
-	if (n >= b->len) {
-		b->len = 0;
-		return;
-	}
-	memmove(b->p, b->p + n, b->len - n);
-	b->len -= n;
-}
-
-void buf_free(buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
+	cur->counted++;
+	cur->last_counted = t;
 }
 
 /* ---- Sockets ---------------------------------------------------------------- */
 
-/* The worker's epoll set, its wake-up eventfd (registered with a NULL
- * pointer, which no channel has) and its read buffer. */
-int net_init(worker *w)
+void chan_init(chan *ch, uint8_t kind, void *owner)
 {
-	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	w->rbuf = malloc(RBUF_SIZE);
-	if (w->epfd < 0 || w->wakefd < 0 || !w->rbuf)
-		return -1;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev);
-}
-
-/* Wake w's loop from another thread. */
-void net_wake(worker *w)
-{
-	uint64_t one = 1;
-	ssize_t r = write(w->wakefd, &one, sizeof(one));
-	(void)r; /* EAGAIN: a wake-up is already pending */
+	ch->fd = -1;
+	ch->kind = kind;
+	ch->owner = owner;
 }
 
 int chan_connect(chan *ch, const struct sockaddr_in *src)
@@ -118,14 +91,14 @@ int chan_connect(chan *ch, const struct sockaddr_in *src)
 			return -1;
 		}
 	}
-	if (connect(fd, (const struct sockaddr *)&cfg.dst, sizeof(cfg.dst)) < 0 &&
+	if (connect(fd, (const struct sockaddr *)&cur->peer->addr, sizeof(cur->peer->addr)) < 0 &&
 	    errno != EINPROGRESS) {
 		close(fd);
 		return -1;
 	}
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		                  .data.ptr = ch };
-	if (epoll_ctl(tw->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (epoll_ctl(cur->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -151,7 +124,7 @@ void chan_close(chan *ch)
 static void chan_fail(chan *ch, const char *why)
 {
 	chan_close(ch);
-	proto_chan_closed(ch, why);
+	cur->h.closed(ch, why);
 }
 
 static void chan_flush(chan *ch)
@@ -197,7 +170,7 @@ void chan_send(chan *ch, const void *d, size_t n)
 
 static const uint8_t mask_key[4] = { 0x1b, 0x5e, 0x9a, 0xd7 };
 
-void ws_send_text(chan *ch, const char *d, size_t n)
+void chan_ws_send(chan *ch, const char *d, size_t n)
 {
 	char stack[2048];
 	size_t hl = n < 126 ? 2 : n < 65536 ? 4 : 10;
@@ -239,14 +212,14 @@ static void ws_send_control(chan *ch, int op, const char *d, size_t n)
 	chan_send(ch, f, 6 + n);
 }
 
-void ws_open(chan *ch, const char *query)
+void chan_ws_open(chan *ch, const char *query)
 {
 	char req[1024];
 	int n = snprintf(req, sizeof(req),
 	                 "GET %s?%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
 	                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	                 "Sec-WebSocket-Version: 13\r\n\r\n",
-	                 cfg.path, query, cfg.hostport);
+	                 cur->peer->path, query, cur->peer->host);
 	ch->state = ST_HTTP;
 	chan_send(ch, req, (size_t)n);
 }
@@ -283,25 +256,25 @@ static ssize_t ws_parse(chan *ch, const char *p, size_t len)
 		bool fin = h[0] & 0x80;
 		off += hl + n;
 		if (op == 1 && fin) {
-			if (n >= BCAST_PREFIX_LEN &&
-			    memcmp(d, bcast_prefix, BCAST_PREFIX_LEN) == 0) {
-				tw->deliveries++;
-				tw->last_delivery = tw->read_now;
+			if (n >= CHAN_COUNT_PREFIX_LEN &&
+			    memcmp(d, CHAN_COUNT_PREFIX, CHAN_COUNT_PREFIX_LEN) == 0) {
+				cur->counted++;
+				cur->last_counted = cur->read_now;
 				continue;
 			}
-			proto_ws_message(ch, d, n);
+			cur->h.ws_message(ch, d, n);
 		} else if (op == 1 || op == 2 || op == 0) {
 			if (op != 0)
 				ch->frag.len = 0;
 			buf_append(&ch->frag, d, n);
 			if (fin) {
 				const char *m = ch->frag.p;
-				if (ch->frag.len >= BCAST_PREFIX_LEN &&
-				    memcmp(m, bcast_prefix, BCAST_PREFIX_LEN) == 0) {
-					tw->deliveries++;
-					tw->last_delivery = tw->read_now;
+				if (ch->frag.len >= CHAN_COUNT_PREFIX_LEN &&
+				    memcmp(m, CHAN_COUNT_PREFIX, CHAN_COUNT_PREFIX_LEN) == 0) {
+					cur->counted++;
+					cur->last_counted = cur->read_now;
 				} else {
-					proto_ws_message(ch, m, ch->frag.len);
+					cur->h.ws_message(ch, m, ch->frag.len);
 				}
 				buf_free(&ch->frag);
 			}
@@ -320,12 +293,13 @@ static ssize_t ws_parse(chan *ch, const char *p, size_t len)
 
 /* ---- HTTP ----------------------------------------------------------------------- */
 
-void http_request(chan *ch, const char *method, const char *query, const char *body, size_t blen)
+void chan_http_request(chan *ch, const struct sockaddr_in *src, const char *method,
+                       const char *query, const char *body, size_t blen)
 {
 	if (ch->fd >= 0 && ch->conn_close)
 		chan_close(ch); /* the server closes after each response */
-	if (ch->fd < 0 && chan_connect(ch, cfg.nsrc ? &cfg.src[ch->cl->id % cfg.nsrc] : NULL)) {
-		proto_chan_closed(ch, "connect failed");
+	if (ch->fd < 0 && chan_connect(ch, src)) {
+		cur->h.closed(ch, "connect failed");
 		return;
 	}
 	char head[1024];
@@ -335,10 +309,10 @@ void http_request(chan *ch, const char *method, const char *query, const char *b
 		        head, sizeof(head),
 		        "%s %s?%s HTTP/1.1\r\nHost: %s\r\n"
 		        "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n",
-		        method, cfg.path, query, cfg.hostport, blen);
+		        method, cur->peer->path, query, cur->peer->host, blen);
 	else
 		n = snprintf(head, sizeof(head), "%s %s?%s HTTP/1.1\r\nHost: %s\r\n\r\n", method,
-		             cfg.path, query, cfg.hostport);
+		             cur->peer->path, query, cur->peer->host);
 	ch->state = ST_HTTP;
 	if (body && blen && (size_t)n + blen <= 65536) {
 		char *m = malloc((size_t)n + blen);
@@ -394,7 +368,7 @@ static ssize_t http_parse(chan *ch, const char *p, size_t len)
 			return -1;
 		}
 		ch->state = ST_WS;
-		proto_ws_open(ch);
+		cur->h.ws_open(ch);
 		if (ch->fd < 0)
 			return -1;
 		ssize_t r = ws_parse(ch, p + hl, len - hl);
@@ -422,7 +396,7 @@ static ssize_t http_parse(chan *ch, const char *p, size_t len)
 				break;
 		}
 		ch->state = ST_IDLE;
-		proto_http_response(ch, status, body.p ? body.p : "", body.len);
+		cur->h.http_response(ch, status, body.p ? body.p : "", body.len);
 		buf_free(&body);
 		return ch->fd < 0 ? -1 : (ssize_t)off;
 	}
@@ -431,7 +405,7 @@ static ssize_t http_parse(chan *ch, const char *p, size_t len)
 	if (len < hl + blen)
 		return 0;
 	ch->state = ST_IDLE;
-	proto_http_response(ch, status, p + hl, blen);
+	cur->h.http_response(ch, status, p + hl, blen);
 	return ch->fd < 0 ? -1 : (ssize_t)(hl + blen);
 }
 
@@ -468,7 +442,7 @@ static void chan_readable(chan *ch)
 			dst = ch->in.p + ch->in.len;
 			room = ch->in.cap - ch->in.len;
 		} else {
-			dst = tw->rbuf;
+			dst = cur->rbuf;
 			room = RBUF_SIZE;
 		}
 		ssize_t n = read(ch->fd, dst, room);
@@ -483,8 +457,8 @@ static void chan_readable(chan *ch)
 				chan_fail(ch, "read error");
 			return;
 		}
-		tw->read_now = now_us();
-		const char *data = own ? ch->in.p : tw->rbuf;
+		cur->read_now = now_us();
+		const char *data = own ? ch->in.p : cur->rbuf;
 		size_t len = own ? ch->in.len + (size_t)n : (size_t)n;
 		ssize_t used = chan_parse(ch, data, len);
 		if (used < 0)
@@ -526,16 +500,16 @@ static void chan_event(chan *ch, uint32_t ev)
 	}
 }
 
-void net_poll(int timeout_ms)
+void chan_poll(int timeout_ms)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	int n = epoll_wait(tw->epfd, evs, MAX_EVENTS, timeout_ms);
+	int n = epoll_wait(cur->epfd, evs, MAX_EVENTS, timeout_ms);
 	for (int i = 0; i < n; i++) {
 		if (evs[i].data.ptr) {
 			chan_event(evs[i].data.ptr, evs[i].events);
 		} else {
 			uint64_t v;
-			ssize_t r = read(tw->wakefd, &v, sizeof(v));
+			ssize_t r = read(cur->wakefd, &v, sizeof(v));
 			(void)r;
 		}
 	}
