@@ -136,6 +136,7 @@ void eio_polling_post(net_http *h, eio_session *s);
 /* eio_websocket.c: WebSockets the server routes to that transport. */
 void eio_ws_attach(net_ws *ws, eio_session *s);
 void eio_ws_attach_probe(net_ws *ws, eio_session *s);
+void eio_ws_turn_away(net_ws *ws, const char *sid);
 extern const net_ws_ops eio_ws_ops;
 
 /* eio_verify.c: the server's mount (node's Server.verify and handshake). */

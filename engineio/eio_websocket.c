@@ -107,6 +107,17 @@ void eio_ws_attach_probe(net_ws *ws, eio_session *s)
 	base_log(NS, "%s: probe connected", s->sid);
 }
 
+/* A WebSocket with the sid of a session that cannot take it (it has
+ * upgraded, or is upgrading, or is gone): closed at once with a close frame
+ * that has no status code, as node's onWebSocket() does with
+ * websocket.close(). It has no owner: whatever it sends closes it. */
+void eio_ws_turn_away(net_ws *ws, const char *sid)
+{
+	base_log(NS, "%s: session cannot take another WebSocket, closing it", sid);
+	ws->conn = NULL;
+	net_ws_close_soon(ws);
+}
+
 /* ---- receiving -------------------------------------------------------------- */
 
 static void probe_packet(eio_session *s, net_ws *ws, const eio_packet *pkt)
