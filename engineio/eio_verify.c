@@ -10,7 +10,8 @@
  * plus the Origin check; whether the session of its sid takes it is decided
  * once it is open (eio_verify_ws_open), as in node's onWebSocket(): a
  * WebSocket for a session that has upgraded or is upgrading is accepted and
- * closed at once, and the session's own transport carries on.
+ * closed at once, and the session's own transport carries on; any other
+ * session takes it as an upgrade probe.
  */
 #include "eio_internal.h"
 
@@ -162,12 +163,13 @@ int eio_verify_upgrade(struct lws *wsi, const char *path, void *user)
 
 /* Can the session of a sid take a new WebSocket as its upgrade probe? As
  * node's onWebSocket(): not when the session is gone, is already upgrading
- * (a probe is attached) or has upgraded; a polling session that is closing
- * still can (node's Socket._maybeUpgrade() does not look at readyState). */
+ * (a probe is attached) or has upgraded. A session that is closing still
+ * can, and so can one that began on WebSocket (node's Socket._maybeUpgrade()
+ * looks at neither readyState nor the transport). */
 static bool takes_probe(const eio_session *s)
 {
-	return s && s->state != EIO_S_CLOSED && s->transport == EIO_TRANSPORT_POLLING &&
-	       s->upgrade == EIO_UPG_NONE && !s->ws;
+	return s && s->state != EIO_S_CLOSED && !s->upgraded && s->upgrade == EIO_UPG_NONE &&
+	       !s->probe;
 }
 
 /* The WebSocket is open: a probe for the session of its sid, or a new

@@ -3,9 +3,10 @@
 // show the same outcome. node's Server.verify() refuses only an unknown sid before the
 // handshake (HTTP 400); onWebSocket() accepts any other WebSocket and then closes it at once
 // (ws.close() without a code: the client reads 1005) when the session has upgraded or is
-// upgrading, while the session's own transport carries on. A session that is closing on
-// polling still takes a probe (Socket._maybeUpgrade() does not look at readyState), and
-// the probe goes when the session ends.
+// upgrading, while the session's own transport carries on. Any other session takes it as
+// an upgrade probe (Socket._maybeUpgrade() looks at neither readyState nor the transport):
+// one that is closing on polling, where the probe goes when the session ends, and one that
+// began on WebSocket, where "5" moves the session to the probe and closes the first.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../../lib/eio-server.js';
 import {
   handshake, poll, post, RawWs, upgradeByHand, splitPayload, syncRoundTrip, assertSessionGone,
+  wsHandshake,
 } from '../../lib/raw.js';
 
 /** node's engine.io, whatever EIO_SERVER says: the behaviour to match. */
@@ -136,6 +138,47 @@ describe('a second WebSocket for a session, as node engine.io answers it', () =>
       await assertSessionGone(server, sid);
       return probe;
     }, { opened: true, during: '3probe', closeCode: 1005, messages: [] }));
+
+  it('a session that began on WebSocket takes a probe; "5" moves it there and closes the ' +
+    'first (1005); a third WebSocket is then closed at once', () => same(async (server) => {
+    const { ws: first, sid } = await wsHandshake(server);
+    const second = new RawWs(server, { sid });
+    try {
+      await second.open();
+      const r = { firstEchoes: await echoes(first, 'a') };
+      second.send('2probe');
+      r.probe = await second.next();
+      r.firstEchoesWhileProbed = await echoes(first, 'b');
+      second.send('5');
+      r.firstClose = (await first.waitClose()).code;
+      r.secondEchoes = await echoes(second, 'c');
+      r.third = await outcome(new RawWs(server, { sid }));
+      r.secondEchoesAfterThird = await echoes(second, 'd');
+      return r;
+    } finally {
+      first.terminate();
+      second.terminate();
+    }
+  }, { firstEchoes: true, probe: '3probe', firstEchoesWhileProbed: true, firstClose: 1005,
+    secondEchoes: true, third: { opened: true, during: undefined, closeCode: 1005, messages: [] },
+    secondEchoesAfterThird: true }));
+
+  it('a probe of a WebSocket session that sends anything else is closed (1005); the first ' +
+    'carries on, and both go when the session closes', () => same(async (server) => {
+    const { ws: first, sid } = await wsHandshake(server);
+    try {
+      const junk = await outcome(new RawWs(server, { sid }), async (ws) => ws.send('4not a probe'));
+      const r = { junk, firstEchoes: await echoes(first, 'still here') };
+      const probe = new RawWs(server, { sid });
+      await probe.open();
+      first.send('4close-me');
+      r.closes = [(await first.waitClose()).code, (await probe.waitClose()).code];
+      return r;
+    } finally {
+      first.terminate();
+    }
+  }, { junk: { opened: true, during: undefined, closeCode: 1005, messages: [] },
+    firstEchoes: true, closes: [1005, 1005] }));
 
   it('both servers shut down cleanly on SIGTERM (exit 0)', async () => {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
