@@ -16,6 +16,10 @@ import {
   handshake, poll, post, RawWs, upgradeByHand, splitPayload, syncRoundTrip, assertSessionGone,
   wsHandshake,
 } from '../../lib/raw.js';
+import { EVENT_TIMEOUT } from '../../lib/util.js';
+
+/** Both servers' default upgradeTimeout. */
+const UPGRADE_TIMEOUT = 10000;
 
 /** node's engine.io, whatever EIO_SERVER says: the behaviour to match. */
 async function startNodeReference() {
@@ -57,10 +61,16 @@ describe('a second WebSocket for a session, as node engine.io answers it', () =>
     await Promise.all(Object.values(servers).map((s) => s.stop()));
   });
 
-  /** Run `scenario` on both servers; their outcomes must be equal, and equal `expected`. */
-  async function same(scenario, expected) {
+  /**
+   * Run `scenario` on both servers (one after the other, or at once when `parallel`: for a
+   * scenario that waits on a server's timer); their outcomes must be equal, and equal
+   * `expected`.
+   */
+  async function same(scenario, expected, { parallel = false } = {}) {
     const got = {};
-    for (const [name, server] of Object.entries(servers)) got[name] = await scenario(server);
+    const run = async ([name, server]) => { got[name] = await scenario(server); };
+    if (parallel) await Promise.all(Object.entries(servers).map(run));
+    else for (const entry of Object.entries(servers)) await run(entry);
     const label = IS_NODE_REFERENCE ? 'node (EIO_SERVER=node)' : 'the C server';
     assert.deepEqual(got.tested, got.node, `${label} differs from node engine.io`);
     assert.deepEqual(got.node, expected, 'node engine.io itself');
@@ -179,6 +189,23 @@ describe('a second WebSocket for a session, as node engine.io answers it', () =>
     }
   }, { junk: { opened: true, during: undefined, closeCode: 1005, messages: [] },
     firstEchoes: true, closes: [1005, 1005] }));
+
+  it('a probe of a WebSocket session that never sends "5" is closed (1005) after the ' +
+    'upgrade timeout (10 s); the first carries on', () => same(async (server) => {
+    const { ws: first, sid } = await wsHandshake(server);
+    try {
+      const probe = await outcome(new RawWs(server, { sid }), async (ws) => {
+        ws.send('2probe');
+        const answer = await ws.next();
+        const { code } = await ws.waitClose(UPGRADE_TIMEOUT + EVENT_TIMEOUT);
+        return { answer, code };
+      });
+      return { probe, firstEchoes: await echoes(first, 'after the probe timed out') };
+    } finally {
+      first.terminate();
+    }
+  }, { probe: { opened: true, during: { answer: '3probe', code: 1005 }, closeCode: 1005,
+    messages: [] }, firstEchoes: true }, { parallel: true }));
 
   it('both servers shut down cleanly on SIGTERM (exit 0)', async () => {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
