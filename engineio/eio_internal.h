@@ -95,11 +95,13 @@ struct eio_session {
 	bool poll_noop;           /* answer the GET with "6" even if nothing queued */
 	bool probe_reply;         /* "3probe" to write on the probe */
 	bool close_queued;        /* the "1" packet is in the queue */
+	bool upgraded;            /* a probe became the transport: no more probes */
 	const char *close_reason; /* for a deferred destroy (EIO_HB_KILL) */
 	/* Connections, each set and cleared by its transport only. */
 	net_http *get;  /* polling GET of this session (parked or writing) */
 	net_http *post; /* polling POST being received */
-	net_ws *ws;     /* WebSocket: the transport, or the upgrade probe */
+	net_ws *ws;     /* WebSocket transport */
+	net_ws *probe;  /* WebSocket being upgraded to (the probe) */
 	eio_queue q;
 	base_tlink hb_link;  /* heartbeat / close linger / deferred kill */
 	base_tlink upg_link; /* upgrade timeout */
@@ -136,6 +138,7 @@ void eio_polling_post(net_http *h, eio_session *s);
 /* eio_websocket.c: WebSockets the server routes to that transport. */
 void eio_ws_attach(net_ws *ws, eio_session *s);
 void eio_ws_attach_probe(net_ws *ws, eio_session *s);
+void eio_ws_turn_away(net_ws *ws, const char *sid);
 extern const net_ws_ops eio_ws_ops;
 
 /* eio_verify.c: the server's mount (node's Server.verify and handshake). */

@@ -362,8 +362,9 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 }
 
 /* A WebSocket with this sid arrived: it is a probe until it sends "5". If it
- * does not within upgradeTimeout, only the probe is closed. The session's
- * only upgrade is polling -> websocket: srv->transports[1]. */
+ * does not within upgradeTimeout, only the probe is closed. An upgrade is
+ * always to websocket, srv->transports[1]: from polling, or, as node's
+ * Socket._maybeUpgrade() allows, from the WebSocket a session began on. */
 void eio_session_upgrade_begin(eio_session *s)
 {
 	s->upgrade = EIO_UPG_PROBING;
@@ -378,12 +379,14 @@ void eio_session_probed(eio_session *s)
 	s->t->pause(s);
 }
 
-/* The probe WebSocket sent "5": it becomes the transport (spec "Upgrade"). */
+/* The probe WebSocket sent "5": it has become the transport (spec
+ * "Upgrade"; eio_websocket.c moved it to s->ws). */
 void eio_session_upgraded(eio_session *s)
 {
 	const eio_transport *old = s->t;
 	base_timers_cancel(&s->srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	s->upgrade = EIO_UPG_NONE;
+	s->upgraded = true;
 	s->transport = EIO_TRANSPORT_WEBSOCKET;
 	s->t = s->srv->transports[1];
 	/* A GET still parked must drain with a noop before polling stops. */

@@ -7,8 +7,11 @@
  * by plain GET (code 3), allowRequest (code 4, status 403) and the protocol
  * version (code 5). Spec: engine.io-protocol v4, and node's server.ts. An
  * upgrade gets the same checks before lws completes it (eio_verify_upgrade)
- * plus the Origin check, and the transport once it is open
- * (eio_verify_ws_open).
+ * plus the Origin check; whether the session of its sid takes it is decided
+ * once it is open (eio_verify_ws_open), as in node's onWebSocket(): a
+ * WebSocket for a session that has upgraded or is upgrading is accepted and
+ * closed at once, and the session's own transport carries on; any other
+ * session takes it as an upgrade probe.
  */
 #include "eio_internal.h"
 
@@ -136,12 +139,12 @@ int eio_verify_upgrade(struct lws *wsi, const char *path, void *user)
 	if (srv->o.check_origin && !net_origin_check(wsi, srv->o.cors_origin))
 		return eio_error_refuse(wsi, EIO_ERR_FORBIDDEN);
 	if (net_request_peek_query(wsi, "sid", sid, sizeof(sid))) {
-		eio_session *s = base_map_get(&srv->sessions, sid);
-		if (!s)
+		/* node's verify() refuses only an unknown sid here; whether the
+		 * session can take the WebSocket is decided once it is open
+		 * (eio_verify_ws_open), as node's onWebSocket() does. */
+		if (!base_map_get(&srv->sessions, sid))
 			return eio_error_refuse(wsi, EIO_ERR_UNKNOWN_SID);
-		/* One upgrade per session: a second WebSocket is refused. */
-		if (s->state != EIO_S_OPEN || s->transport != EIO_TRANSPORT_POLLING || s->ws ||
-		    !srv->o.allow_upgrades)
+		if (!srv->o.allow_upgrades)
 			return eio_error_refuse(wsi, EIO_ERR_BAD_REQUEST);
 		return 0;
 	}
@@ -158,18 +161,32 @@ int eio_verify_upgrade(struct lws *wsi, const char *path, void *user)
 	return 0;
 }
 
+/* Can the session of a sid take a new WebSocket as its upgrade probe? As
+ * node's onWebSocket(): not when the session is gone, is already upgrading
+ * (a probe is attached) or has upgraded. A session that is closing still
+ * can, and so can one that began on WebSocket (node's Socket._maybeUpgrade()
+ * looks at neither readyState nor the transport). */
+static bool takes_probe(const eio_session *s)
+{
+	return s && s->state != EIO_S_CLOSED && !s->upgraded && s->upgrade == EIO_UPG_NONE &&
+	       !s->probe;
+}
+
 /* The WebSocket is open: a probe for the session of its sid, or a new
- * session. The request is copied now: lws drops its header table once the
- * WebSocket is established (docs/engineio.md, pitfall 6). */
+ * session. A WebSocket whose sid cannot take it is closed at once, as node
+ * does after accepting it (the client sees open, then close 1005). The
+ * request is copied now: lws drops its header table once the WebSocket is
+ * established (docs/engineio.md, pitfall 6). */
 int eio_verify_ws_open(net_ws *ws, const char *path, void *user)
 {
 	eio_server *srv = user;
 	char sid[64];
 	if (net_request_peek_query(ws->wsi, "sid", sid, sizeof(sid))) {
 		eio_session *s = base_map_get(&srv->sessions, sid);
-		if (!s || s->state != EIO_S_OPEN || s->transport != EIO_TRANSPORT_POLLING || s->ws)
-			return -1;
-		eio_ws_attach_probe(ws, s);
+		if (takes_probe(s))
+			eio_ws_attach_probe(ws, s);
+		else
+			eio_ws_turn_away(ws, sid);
 		return 0;
 	}
 	eio_request *req = capture(srv, ws->wsi, path);

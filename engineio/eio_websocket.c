@@ -12,11 +12,13 @@
  * however many messages were queued. A frame larger than the buffer is
  * written alone from its own buffer.
  *
- * Upgrade (spec "Upgrade"): a WebSocket that arrives with a sid is a probe.
- * "2probe" is answered "3probe" and the session releases a parked GET ("6");
- * "5" makes the WebSocket the session's transport and flushes the queue to
- * it. Anything else on the probe, or no "5" within upgradeTimeout, closes
- * only the probe.
+ * Upgrade (spec "Upgrade"): a WebSocket that arrives with a sid is a probe
+ * (s->probe; eio_verify.c says which sessions take one). "2probe" is
+ * answered "3probe" and the session releases a parked GET ("6"); "5" makes
+ * the WebSocket the session's transport (s->ws) and flushes the queue to it.
+ * Anything else on the probe, or no "5" within upgradeTimeout, closes only
+ * the probe. As in node, a session that began on WebSocket takes a probe
+ * too: on "5" its first WebSocket is closed.
  */
 #include "base/log.h"
 #include "eio_internal.h"
@@ -56,7 +58,6 @@ static bool ws_writable(const eio_session *s)
 	return s->ws && !net_ws_backlogged(s->ws);
 }
 
-/* Close the session's WebSocket (transport or probe) and forget it. */
 /* The session is no longer upgrading: its upgrade timeout and probe state go. */
 static void upgrade_forget(eio_session *s)
 {
@@ -65,17 +66,34 @@ static void upgrade_forget(eio_session *s)
 	s->probe_reply = false;
 }
 
-static void ws_detach(eio_session *s, bool client_closed)
+/* Close one of the session's WebSockets and forget it. */
+static void let_go(net_ws **slot)
 {
-	(void)client_closed;
-	upgrade_forget(s);
-	if (!s->ws)
+	net_ws *ws = *slot;
+	if (!ws)
 		return;
-	net_ws *ws = s->ws;
+	*slot = NULL;
 	ws->conn = NULL;
 	net_ws_unmark(ws);
 	net_ws_close_soon(ws);
-	s->ws = NULL;
+}
+
+/* The upgrade failed: only the probe goes, the session stays on its
+ * transport. */
+static void probe_drop(eio_session *s)
+{
+	upgrade_forget(s);
+	let_go(&s->probe);
+}
+
+/* The session ended: both its WebSockets go. Else the upgrade to this
+ * transport failed (upgradeTimeout): only the probe goes. */
+static void ws_detach(eio_session *s, bool client_closed)
+{
+	(void)client_closed;
+	probe_drop(s);
+	if (s->state == EIO_S_CLOSED)
+		let_go(&s->ws);
 }
 
 const eio_transport eio_ws_transport = {
@@ -87,27 +105,45 @@ const eio_transport eio_ws_transport = {
 
 /* ---- attaching ---------------------------------------------------------------- */
 
-static void ws_bind(net_ws *ws, eio_session *s)
+/* A new session's transport (a WebSocket handshake). */
+void eio_ws_attach(net_ws *ws, eio_session *s)
 {
 	ws->conn = s;
 	s->ws = ws;
 }
 
-/* A new session's transport (a WebSocket handshake). */
-void eio_ws_attach(net_ws *ws, eio_session *s)
-{
-	ws_bind(ws, s);
-}
-
-/* A WebSocket with the sid of a polling session: the upgrade probe. */
+/* A WebSocket with the sid of a session that can upgrade (eio_verify.c):
+ * the upgrade probe. */
 void eio_ws_attach_probe(net_ws *ws, eio_session *s)
 {
-	ws_bind(ws, s);
+	ws->conn = s;
+	s->probe = ws;
 	eio_session_upgrade_begin(s);
 	base_log(NS, "%s: probe connected", s->sid);
 }
 
+/* A WebSocket with the sid of a session that cannot take it (it has
+ * upgraded, or is upgrading, or is gone): closed at once with a close frame
+ * that has no status code, as node's onWebSocket() does with
+ * websocket.close(). It has no owner: whatever it sends closes it. */
+void eio_ws_turn_away(net_ws *ws, const char *sid)
+{
+	base_log(NS, "%s: session cannot take another WebSocket, closing it", sid);
+	ws->conn = NULL;
+	net_ws_close_soon(ws);
+}
+
 /* ---- receiving -------------------------------------------------------------- */
+
+/* "5": the probe becomes the transport, and a WebSocket the session was on
+ * goes (node's Socket.clearTransport()). */
+static void probe_promote(eio_session *s)
+{
+	let_go(&s->ws);
+	s->ws = s->probe;
+	s->probe = NULL;
+	eio_session_upgraded(s);
+}
 
 static void probe_packet(eio_session *s, net_ws *ws, const eio_packet *pkt)
 {
@@ -117,28 +153,28 @@ static void probe_packet(eio_session *s, net_ws *ws, const eio_packet *pkt)
 		net_ws_want_write(ws);
 		eio_session_probed(s);
 	} else if (pkt->type == EIO_PKT_UPGRADE && s->upgrade == EIO_UPG_PROBED) {
-		eio_session_upgraded(s);
+		probe_promote(s);
 	} else {
 		base_log(NS, "%s: unexpected packet on probe, closing it", s->sid);
-		ws_detach(s, false);
+		probe_drop(s);
 	}
 }
 
 static void ws_message(net_ws *ws, const char *data, size_t len, bool binary)
 {
 	eio_session *s = ws->conn;
-	bool probe = s->transport != EIO_TRANSPORT_WEBSOCKET;
+	bool probe = ws == s->probe;
 	eio_packet pkt = { EIO_PKT_MESSAGE, true, data, len };
 	if (!binary && eio_packet_decode(data, len, &pkt) < 0) {
 		if (probe)
-			ws_detach(s, false);
+			probe_drop(s);
 		else
 			eio_session_destroy(s, "parse error");
 		return;
 	}
 	if (probe) {
 		if (binary)
-			ws_detach(s, false);
+			probe_drop(s);
 		else
 			probe_packet(s, ws, &pkt);
 		return;
@@ -151,14 +187,14 @@ static void ws_too_large(net_ws *ws)
 {
 	eio_session *s = ws->conn;
 	base_log(NS, "%s: message over maxPayload", s->sid);
-	if (s->ws != ws)
-		return;
-	s->ws = NULL;
 	ws->conn = NULL;
-	if (s->transport == EIO_TRANSPORT_WEBSOCKET)
+	if (ws == s->probe) {
+		s->probe = NULL;
+		upgrade_forget(s);
+	} else if (ws == s->ws) {
+		s->ws = NULL;
 		eio_session_destroy(s, "transport error");
-	else
-		ws_detach(s, false);
+	}
 }
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -230,7 +266,8 @@ static int ws_writeable(net_ws *ws)
 	eio_session *s = ws->conn;
 	if (!s)
 		return -1;
-	if (s->probe_reply && s->ws == ws) {
+	/* On the probe, or on the transport it became if "5" came before. */
+	if (s->probe_reply && ws == (s->probe ? s->probe : s->ws)) {
 		s->probe_reply = false;
 		return net_ws_write_text(ws, "3probe", 6);
 	}
@@ -247,13 +284,13 @@ static void ws_closed(net_ws *ws)
 	if (!s)
 		return;
 	ws->conn = NULL;
-	if (s->ws != ws)
-		return;
-	s->ws = NULL;
-	if (s->transport == EIO_TRANSPORT_WEBSOCKET)
+	if (ws == s->probe) {
+		s->probe = NULL;
+		upgrade_forget(s); /* only the probe went: the session stays as it was */
+	} else if (ws == s->ws) {
+		s->ws = NULL;
 		eio_session_destroy(s, "transport close");
-	else
-		upgrade_forget(s); /* only the probe went: the session stays on polling */
+	}
 }
 
 /* The server's mount gives these to its WebSockets (eio_server.c). */

@@ -247,7 +247,8 @@ struct net_ws {
 
 void net_ws_want_write(net_ws *ws);
 bool net_ws_backlogged(const net_ws *ws);
-/* Close with a normal close frame on the next WRITEABLE, within 3 s. */
+/* Close on the next WRITEABLE, within 3 s, with a close frame that has no
+ * status code (the peer reads 1005), as node's engine.io closes. */
 void net_ws_close_soon(net_ws *ws);
 /* The header of an unmasked server frame (RFC 6455 section 5.2: FIN and
  * opcode, then a 7, 16 or 64-bit length) of len payload bytes into h (10

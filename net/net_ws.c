@@ -118,21 +118,28 @@ int net_ws_receive(net_ws *ws, const char *in, size_t len)
 
 /* ---- writing ------------------------------------------------------------------ */
 
-static int close_normal(net_ws *ws)
+/* A close frame with no payload (FIN + opcode 0x8, length 0; RFC 6455
+ * section 5.5.1), as node's ws.close() without a code sends: the peer reads
+ * 1005, no status (section 7.1.5). Then the connection closes with no
+ * reason of lws's, so lws sends no second close frame. */
+static int close_bare(net_ws *ws)
 {
-	lws_close_reason(ws->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+	unsigned char f[LWS_PRE + 2];
+	f[LWS_PRE] = 0x88;
+	f[LWS_PRE + 1] = 0;
+	lws_write(ws->wsi, f + LWS_PRE, 2, LWS_WRITE_RAW);
 	return -1;
 }
 
 int net_ws_writeable(net_ws *ws)
 {
 	if (ws->close_now)
-		return close_normal(ws);
+		return close_bare(ws);
 	if (!ws->mount)
 		return -1;
 	if (ws->mount->ws_ops->writeable(ws) < 0)
 		return -1;
-	return ws->close_now ? close_normal(ws) : 0;
+	return ws->close_now ? close_bare(ws) : 0;
 }
 
 void net_ws_want_write(net_ws *ws)
