@@ -108,6 +108,7 @@ void net_hangup_free(net_hangup *h);
 
 /* net_request.c */
 int net_request_peek_header(struct lws *wsi, int token, char *buf, int len);
+void net_http_read_connection(net_http *h);
 
 /* net_ws.c */
 int net_ws_open(net_listener *l, struct lws *wsi, net_ws *ws, const net_mount *m, const char *path);

@@ -80,6 +80,52 @@ int net_http_method(const net_http *h)
 	return NET_OTHER;
 }
 
+/* Is `token` one of the comma-separated tokens of v (case-insensitive)? */
+static bool has_token(const char *v, const char *token)
+{
+	size_t tl = strlen(token);
+	for (const char *p = v; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ",");
+		size_t m = n;
+		while (m && (p[m - 1] == ' ' || p[m - 1] == '\t'))
+			m--;
+		if (m == tl && strncasecmp(p, token, tl) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Whether the connection may carry another request after this one (RFC 9112
+ * section 9.3): HTTP/1.1 persists unless the request says "Connection:
+ * close"; HTTP/1.0 only when it says "Connection: keep-alive" (then the
+ * response says so too: net_response.c). The version is read as lws reads it
+ * (lws_http_action: "HTTP/1.1" or else 1.0), so that the status line lws
+ * writes and this decision agree; and lws keeps an HTTP/1.0 connection only
+ * for a Connection header that is exactly "keep-alive", so that is the only
+ * value taken for it here (anything else would be kept by one and closed by
+ * the other). */
+void net_http_read_connection(net_http *h)
+{
+	char ver[12] = "", conn[128] = "";
+	bool v11 = lws_hdr_copy(h->wsi, ver, sizeof(ver) - 1, WSI_TOKEN_HTTP) > 7 &&
+	           ver[5] == '1' && ver[7] == '1';
+	int n = lws_hdr_copy(h->wsi, conn, sizeof(conn), WSI_TOKEN_CONNECTION);
+	if (n < 0)
+		n = 0; /* a longer header: read as absent */
+	conn[n] = '\0';
+	if (v11) {
+		h->close_after = has_token(conn, "close");
+		return;
+	}
+	if (strcasecmp(conn, "keep-alive") == 0)
+		h->http10_keep = true;
+	else
+		h->close_after = true;
+}
+
 bool net_http_content_length(const net_http *h, unsigned long long *len)
 {
 	char cl[32];

@@ -260,6 +260,7 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		memset(h, 0, sizeof(*h));
 		h->wsi = wsi;
 		h->l = l;
+		net_http_read_connection(h);
 		on_http_request(l, h, (const char *)in);
 		return 0;
 
