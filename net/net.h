@@ -161,7 +161,14 @@ struct net_http {
 	bool http10_keep;  /* an HTTP/1.0 request that asked for keep-alive */
 	bool body_started; /* a body chunk of this request was seen */
 	bool body_done;    /* its BODY_COMPLETION was seen */
-	int status;        /* response to write, if any */
+	bool body_pending; /* it has a body (Content-Length > 0, or chunked) */
+	bool chunked;      /* Transfer-Encoding: chunked, decoded by net_chunked.c */
+	bool no_body;      /* a POST/PUT/PATCH without Content-Length or chunks */
+	uint8_t ck_state;  /* the chunked decoder's (net_chunked.c) */
+	uint8_t ck_digits;
+	uint16_t ck_meta;
+	uint64_t ck_left;
+	int status; /* response to write, if any */
 	const char *ctype;
 	char *body; /* small[], or owned heap memory */
 	size_t body_len;

@@ -126,6 +126,83 @@ void net_http_read_connection(net_http *h)
 		h->close_after = true;
 }
 
+/* Is v exactly one token t, spaces around it allowed (case-insensitive)? */
+static bool is_only_token(const char *v, const char *t)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t n = strlen(t);
+	if (strncasecmp(v, t, n) != 0)
+		return false;
+	for (v += n; *v == ' ' || *v == '\t'; v++)
+		;
+	return *v == '\0';
+}
+
+/* A Content-Length value: one decimal number, or a list of the same number
+ * (RFC 9110 section 8.6: a recipient may take a list of identical values as
+ * one; lws joins repeated headers with ','). False for anything else. */
+static bool content_length_ok(const char *v, unsigned long long *out)
+{
+	bool first = true;
+	for (const char *p = v;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t n = strspn(p, "0123456789");
+		if (n == 0 || n > 18)
+			return false;
+		unsigned long long x = strtoull(p, NULL, 10);
+		if (!first && x != *out)
+			return false;
+		*out = x;
+		first = false;
+		for (p += n; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '\0')
+			return true;
+		if (*p++ != ',')
+			return false;
+	}
+}
+
+/* How the request's body is framed (RFC 9112 section 6.3), read before it is
+ * routed. Refused (the status to answer, then close: request smuggling
+ * shapes, where a proxy in front may have framed the request otherwise):
+ * Content-Length together with Transfer-Encoding, a Content-Length that is
+ * not one number (or two that differ), a transfer coding other than
+ * "chunked" alone (501, section 6.1). A chunked body is decoded by
+ * net_chunked.c; a POST, PUT or PATCH with neither header has an empty body
+ * (section 6.3, rule 7), which lws would wait for as 100 MiB
+ * (docs/engineio.md, pitfall 16): no_body. */
+int net_http_read_framing(net_http *h)
+{
+	char v[128];
+	struct lws *wsi = h->wsi;
+	int te = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
+	int cl = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+	if (te && cl)
+		return 400;
+	if (te) {
+		if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_TRANSFER_ENCODING) < 0 ||
+		    !is_only_token(v, "chunked"))
+			return 501;
+		h->chunked = h->body_pending = true;
+		return 0;
+	}
+	if (cl) {
+		unsigned long long n = 0;
+		if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) < 0 ||
+		    !content_length_ok(v, &n))
+			return 400;
+		h->body_pending = n > 0;
+		return 0;
+	}
+	h->no_body = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) ||
+	             lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) ||
+	             lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI);
+	return 0;
+}
+
 bool net_http_content_length(const net_http *h, unsigned long long *len)
 {
 	char cl[32];

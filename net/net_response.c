@@ -170,6 +170,10 @@ int net_http_write_response(net_http *h)
 	unsigned char *start = buf + LWS_PRE, *p = start;
 	unsigned char *end = start + NET_HTTP_HEADROOM - 1;
 	int r = -1;
+	/* Answered before its body was read: what is left of the body cannot
+	 * be told from a next request (RFC 9112 section 9.3). */
+	if (h->body_pending && !h->body_done)
+		h->close_after = true;
 	if (lws_add_http_common_headers(wsi, (unsigned)h->status, h->ctype,
 	                                (lws_filepos_t)h->body_len, &p, end) ||
 	    add_header(wsi, "cache-control:", "no-store", &p, end) ||

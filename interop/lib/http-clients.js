@@ -2,6 +2,8 @@
 // runs through each (test/engineio/http-clients.test.js). Each client is
 //   { name, send({ method, path, headers, body }) -> { status, headers, body, version }, close() }
 // against a server { port }: headers lower-cased, body a UTF-8 string, version "1.0" / "1.1".
+// send({ chunked: true }) sends the body with `Transfer-Encoding: chunked` (not curl-1.0:
+// HTTP/1.0 has no chunks).
 // Clients that keep connections alive keep them across send() calls (that reuse is what
 // breaks when a server closes a connection without saying `Connection: close`).
 //   fetch            node's global fetch (undici), its default keep-alive pool
@@ -12,15 +14,26 @@
 //   curl, curl-1.0   the curl binary, one process per request; --http1.0 for the second
 import http from 'node:http';
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 import nodeFetch from 'node-fetch';
 import { withTimeout, EVENT_TIMEOUT } from './util.js';
 
-function fetchClient(name, fetchFn, extra = () => ({})) {
+/** The body as a stream of two pieces: sent with `Transfer-Encoding: chunked`. */
+function webStream(body) {
+  const b = Buffer.from(body);
+  const half = b.length >> 1;
+  return new ReadableStream({
+    start(c) { c.enqueue(b.subarray(0, half)); c.enqueue(b.subarray(half)); c.close(); },
+  });
+}
+
+function fetchClient(name, fetchFn, streamOf) {
   return (server) => ({
     name,
-    async send({ method = 'GET', path, headers = {}, body = null }) {
+    async send({ method = 'GET', path, headers = {}, body = null, chunked = false }) {
+      const b = chunked ? streamOf(body) : body ?? undefined;
       const res = await fetchFn(`http://127.0.0.1:${server.port}${path}`,
-        { method, headers, body: body ?? undefined, ...extra() });
+        { method, headers, body: b, ...(chunked && streamOf === webStream ? { duplex: 'half' } : {}) });
       const text = await res.text();
       const h = {};
       res.headers.forEach((v, k) => { h[k] = v; });
@@ -35,7 +48,7 @@ function httpClient(name, extraHeaders) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     return {
       name,
-      send({ method = 'GET', path, headers = {}, body = null }) {
+      send({ method = 'GET', path, headers = {}, body = null, chunked = false }) {
         return new Promise((resolve, reject) => {
           const req = http.request({ host: '127.0.0.1', port: server.port, method, path, agent,
             headers: { ...extraHeaders, ...headers } }, (res) => {
@@ -46,7 +59,13 @@ function httpClient(name, extraHeaders) {
             res.on('error', reject);
           });
           req.on('error', reject);
-          req.end(body ?? undefined);
+          if (chunked) { // no Content-Length: node sends the pieces as chunks
+            const half = body.length >> 1;
+            req.write(body.slice(0, half));
+            req.end(body.slice(half));
+          } else {
+            req.end(body ?? undefined);
+          }
         });
       },
       close() { agent.destroy(); },
@@ -56,7 +75,8 @@ function httpClient(name, extraHeaders) {
 
 // Without an agent of its own node-fetch 2.7 goes through node's global agent, which keeps
 // connections alive since Node 19 (2.7 no longer adds `Connection: close` by itself).
-const nodeFetch2Client = fetchClient('node-fetch2', nodeFetch);
+const nodeFetch2Client = fetchClient('node-fetch2', nodeFetch,
+  (body) => Readable.from([body.slice(0, body.length >> 1), body.slice(body.length >> 1)]));
 
 /** Parse curl -i output: the last header block (after any 100 Continue), then the body. */
 function parseCurl(out) {
@@ -80,8 +100,9 @@ function parseCurl(out) {
 function curlClient(name, extraArgs) {
   return (server) => ({
     name,
-    send({ method = 'GET', path, headers = {}, body = null }) {
+    send({ method = 'GET', path, headers = {}, body = null, chunked = false }) {
       const args = ['-s', '-i', '-X', method, ...extraArgs];
+      if (chunked) args.push('-H', 'Transfer-Encoding: chunked');
       for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
       if (body !== null) args.push('--data-binary', '@-');
       args.push(`http://127.0.0.1:${server.port}${path}`);
@@ -102,7 +123,7 @@ function curlClient(name, extraArgs) {
 
 /** Every client, as factories of a server. */
 export const HTTP_CLIENTS = [
-  fetchClient('fetch', (...a) => fetch(...a)),
+  fetchClient('fetch', (...a) => fetch(...a), webStream),
   httpClient('http-keepalive', {}),
   httpClient('http-close', { Connection: 'close' }),
   nodeFetch2Client,

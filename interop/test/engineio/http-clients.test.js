@@ -5,7 +5,9 @@
 // requests on the client's own connection handling. Then raw sockets for what the clients
 // do not show: the server closes a connection after a response that says
 // `Connection: close` (RFC 9112 section 9.6), and answers an HTTP/1.0 request as 1.0
-// allows (kept alive only when asked: nginx's default proxy_http_version is 1.0).
+// allows (kept alive only when asked: nginx's default proxy_http_version is 1.0); request
+// framing (RFC 9112 section 6): chunked bodies in one packet or split anywhere, a POST
+// without a body answered at once, and the request-smuggling shapes refused.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -100,6 +102,18 @@ describe('HTTP clients through the polling scenarios', () => {
         assert.equal(g.body, big);
         assertConnectionHeader(client, g);
       });
+
+      if (probe.name !== 'curl-1.0') {
+        it('a chunked POST (Transfer-Encoding: chunked) is read and answered', async () => {
+          const sid = await handshake(client);
+          const p = await client.send({ method: 'POST', path: eioPath({ sid }), headers: TEXT,
+            body: '4chunked\x1e4body', chunked: true });
+          assert.equal(p.status, 200, p.body);
+          assert.equal(p.body, 'ok');
+          const g = await client.send({ path: eioPath({ sid }) });
+          assert.equal(g.body, '4chunked\x1e4body');
+        });
+      }
 
       it('close: the client\'s "1" ends the session', async () => {
         const sid = await handshake(client);
@@ -224,6 +238,126 @@ describe('Connection: close and HTTP/1.0 on raw sockets', () => {
       assert.match(res.statusLine, /^HTTP\/1\.0 200/);
       assert.equal(res.headers.connection, 'keep-alive');
     }
+  });
+
+  itShutsDownCleanly(() => server);
+});
+
+/** Send pieces with a loop turn of the client between them; collect as rawExchange does. */
+function rawPieces(port, pieces, { untilCount = 1, waitClose = true } = {}) {
+  return withTimeout(new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setNoDelay(true);
+    let buf = Buffer.alloc(0);
+    const done = (closed) => { sock.destroy(); resolve({ responses: parse(buf), closed }); };
+    const writeFrom = (i) => {
+      if (i >= pieces.length || sock.destroyed) return;
+      // the next piece once the previous one left (its own segment, mostly)
+      sock.write(pieces[i], () => setImmediate(() => writeFrom(i + 1)));
+    };
+    sock.on('connect', () => writeFrom(0));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!waitClose && parse(buf).length >= untilCount) done(false);
+    });
+    sock.on('end', () => done(true));
+    sock.on('error', (e) => (e.code === 'ECONNRESET' ? done(true) : reject(e)));
+  }), EVENT_TIMEOUT, waitClose ? 'the server to close the connection' : 'the responses');
+}
+
+describe('Request framing on raw sockets (RFC 9112 section 6)', () => {
+  let server;
+  before(async () => { server = await startEioServer(); });
+  after(async () => { await server?.stop(); });
+
+  const sidOf = async () => {
+    const hs = await rawExchange(server.port, get(eioPath()), { waitClose: false });
+    return JSON.parse(hs.responses[0].body.slice(1)).sid;
+  };
+  const postHead = (sid, headers) =>
+    `POST ${eioPath({ sid })} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`;
+  const echoOf = async (sid) =>
+    (await rawExchange(server.port, get(eioPath({ sid })), { waitClose: false })).responses[0].body;
+  const CHUNKED = 'Transfer-Encoding: chunked\r\n';
+  const chunkedBody = '5\r\n4hell\r\n3;name=value\r\no\x1e4\r\n5\r\nworld\r\n0\r\nX-Trailer: 1\r\n\r\n';
+
+  it('a chunked POST in one packet: "ok", then the packets are delivered', async () => {
+    const sid = await sidOf();
+    const r = await rawExchange(server.port, postHead(sid, CHUNKED) + chunkedBody);
+    assert.equal(r.responses.length, 1);
+    assert.equal(r.responses[0].body, 'ok');
+    assert.equal(await echoOf(sid), '4hello\x1e4world');
+  });
+
+  it('a chunked POST split anywhere (sizes, CRLFs, data, one byte at a time)', async () => {
+    const sid = await sidOf();
+    const head = postHead(sid, CHUNKED);
+    const pieces = [head.slice(0, 30), head.slice(30) + chunkedBody.slice(0, 1),
+      ...chunkedBody.slice(1).split('')];
+    const r = await rawPieces(server.port, pieces);
+    assert.equal(r.responses[0].body, 'ok');
+    assert.equal(await echoOf(sid), '4hello\x1e4world');
+  });
+
+  it('a malformed chunked body: 400 and the connection closed', async () => {
+    const sid = await sidOf();
+    for (const bad of ['5\r\n4hello\r\n0\r\n\r\n', 'zz\r\n4hi\r\n0\r\n\r\n', '2\n4h\r\n0\r\n\r\n']) {
+      const r = await rawExchange(server.port, postHead(sid, CHUNKED) + bad);
+      assert.equal(r.responses.length, 1, JSON.stringify(bad));
+      assert.equal(r.responses[0].status, 400, JSON.stringify(bad));
+      assert.ok(r.closed);
+    }
+  });
+
+  it('a POST without Content-Length or a body is answered at once, as an empty body', async () => {
+    const sid = await sidOf();
+    const t0 = Date.now();
+    const r = await rawExchange(server.port, postHead(sid, ''));
+    // An empty payload is a parse error on the polling endpoint (400), at once.
+    assert.equal(r.responses[0].status, 400);
+    assert.ok(Date.now() - t0 < 1000, `answered after ${Date.now() - t0} ms`);
+    const e = await rawExchange(server.port, postHead('AAAAAAAAAAAAAAAAAAAA', ''));
+    assert.equal(e.responses[0].body, JSON.stringify({ code: 1, message: 'Session ID unknown' }));
+  });
+
+  it('Content-Length with Transfer-Encoding: 400, closed, the rest never served as a request', async () => {
+    const sid = await sidOf();
+    const smuggled = get(eioPath());
+    const r = await rawExchange(server.port,
+      postHead(sid, `Content-Length: 5\r\n${CHUNKED}`) + `0\r\n\r\n${smuggled}`);
+    assert.equal(r.responses.length, 1);
+    assert.equal(r.responses[0].status, 400);
+    assert.equal(r.responses[0].headers.connection, 'close');
+    assert.ok(r.closed);
+  });
+
+  it('two different Content-Length headers: 400 and closed; two equal ones are one', async () => {
+    const sid = await sidOf();
+    const r = await rawExchange(server.port,
+      postHead(sid, 'Content-Length: 6\r\nContent-Length: 2\r\n') + '4hello' + get(eioPath()));
+    assert.equal(r.responses.length, 1);
+    assert.equal(r.responses[0].status, 400);
+    assert.ok(r.closed);
+    const ok = await rawExchange(server.port,
+      postHead(sid, 'Content-Length: 6\r\nContent-Length: 6\r\n') + '4hello', { waitClose: false });
+    assert.equal(ok.responses[0].body, 'ok');
+  });
+
+  it('a transfer coding other than chunked: 501 and closed', async () => {
+    const sid = await sidOf();
+    const r = await rawExchange(server.port,
+      postHead(sid, 'Transfer-Encoding: gzip, chunked\r\n') + '0\r\n\r\n');
+    assert.equal(r.responses[0].status, 501);
+    assert.ok(r.closed);
+  });
+
+  it('a POST answered before its body came closes the connection (the body is never a request)', async () => {
+    // Only the head is sent: the answer (unknown sid) cannot wait for the body.
+    const r = await rawExchange(server.port, postHead('AAAAAAAAAAAAAAAAAAAA', 'Content-Length: 200\r\n'));
+    assert.equal(r.responses.length, 1);
+    assert.equal(r.responses[0].status, 400);
+    assert.equal(r.responses[0].headers.connection, 'close');
+    assert.ok(r.closed);
   });
 
   itShutsDownCleanly(() => server);
