@@ -306,7 +306,8 @@ const char *net_request_address(const net_request *r);
 const char *net_request_url(const net_request *r);
 uint64_t net_request_time_ms(const net_request *r);
 /* Query parameter of the current request by exact name (URL-decoded),
- * before capture. False if absent or longer than len - 1. */
+ * before capture. False if absent; a value longer than len - 1 is given as
+ * "" (present, and not a valid value of any parameter read this way). */
 bool net_request_peek_query(struct lws *wsi, const char *name, char *buf, size_t len);
 
 /* ---- origins (net_origin.c) ----------------------------------------------------------- */

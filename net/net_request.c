@@ -212,12 +212,21 @@ bool net_http_content_length(const net_http *h, unsigned long long *len)
 	return true;
 }
 
+/* A query argument fragment ("k=v", decoded) of the current request: lws
+ * keeps the whole request head in max_http_header_data bytes (8192,
+ * net_listener.c), so no fragment is longer. A smaller buffer would make
+ * lws_hdr_copy_fragment() fail on a long argument as if the arguments ended
+ * there, hiding the ones after it. */
+#define NET_FRAG_MAX 8193
+
 bool net_request_peek_query(struct lws *wsi, const char *name, char *buf, size_t len)
 {
 	/* lws_get_urlarg_by_name() is a prefix match that leaves "name=" in the
 	 * buffer (docs/engineio.md, pitfall 5): match the exact name over the
-	 * decoded fragments instead. */
-	char frag[512];
+	 * decoded fragments instead. A value that does not fit is given as ""
+	 * (present, and no valid value): a sid too long for any session must
+	 * not read as no sid, i.e. a new handshake. */
+	char frag[NET_FRAG_MAX];
 	size_t nl = strlen(name);
 	for (int i = 0;; i++) {
 		int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
@@ -225,9 +234,12 @@ bool net_request_peek_query(struct lws *wsi, const char *name, char *buf, size_t
 			return false;
 		if ((size_t)n > nl && frag[nl] == '=' && memcmp(frag, name, nl) == 0) {
 			size_t vl = (size_t)n - nl - 1;
+			if (len == 0)
+				return true;
 			if (vl >= len)
-				return false;
-			memcpy(buf, frag + nl + 1, vl + 1);
+				vl = 0;
+			memcpy(buf, frag + nl + 1, vl);
+			buf[vl] = '\0';
 			return true;
 		}
 	}
@@ -288,7 +300,7 @@ static int capture_custom_headers(builder *b, struct lws *wsi, const char *names
 /* lws stores query arguments URL-decoded, one fragment per "k=v". */
 static int capture_query(builder *b, struct lws *wsi, size_t *count)
 {
-	char frag[2048];
+	char frag[NET_FRAG_MAX];
 	for (int i = 0;; i++) {
 		int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
 		if (n < 0)

@@ -12,7 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startEioServer, itShutsDownCleanly } from '../../lib/eio-server.js';
-import { eioPath } from '../../lib/raw.js';
+import { eioPath, request, assertErrorResponse, RawWs } from '../../lib/raw.js';
 import { HTTP_CLIENTS } from '../../lib/http-clients.js';
 import { withTimeout, EVENT_TIMEOUT } from '../../lib/util.js';
 
@@ -358,6 +358,34 @@ describe('Request framing on raw sockets (RFC 9112 section 6)', () => {
     assert.equal(r.responses[0].status, 400);
     assert.equal(r.responses[0].headers.connection, 'close');
     assert.ok(r.closed);
+  });
+
+  itShutsDownCleanly(() => server);
+});
+
+describe('Over-long query values are never a new handshake', () => {
+  let server;
+  before(async () => { server = await startEioServer(); });
+  after(async () => { await server?.stop(); });
+
+  it('a polling GET or POST whose sid is too long for any session: 400 code 1', async () => {
+    for (const n of [64, 600, 3000]) {
+      const sid = 'a'.repeat(n);
+      const g = await request(server, { path: eioPath({ sid }) });
+      assertErrorResponse(g, 400, 1, 'Session ID unknown');
+      const p = await request(server, { method: 'POST', path: eioPath({ sid }), body: '4x' });
+      assertErrorResponse(p, 400, 1, 'Session ID unknown');
+    }
+  });
+
+  it('a long argument before the sid does not hide it', async () => {
+    const g = await request(server, { path: `${eioPath({ x: 'b'.repeat(3000) })}&sid=bad` });
+    assertErrorResponse(g, 400, 1, 'Session ID unknown');
+  });
+
+  it('a WebSocket whose sid is too long is refused, not opened as a new session', async () => {
+    const ws = new RawWs(server, { sid: 'a'.repeat(600) });
+    await assert.rejects(ws.open(), (e) => e.statusCode === 400);
   });
 
   itShutsDownCleanly(() => server);
