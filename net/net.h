@@ -11,7 +11,9 @@
  *   scheduler  the end-of-turn writes: a connection marks itself dirty
  *              (net_http_mark, net_ws_mark) and its flush runs once, when the turn ends
  *   hangup     parked requests, and the clients that hang up on them
- *   request    a request copied out of lws (headers, query, address)
+ *   request    a request copied out of lws (headers, query, address), and
+ *              how its connection persists and its body is framed
+ *   chunked    the decoder of chunked request bodies
  *   origin     origin lists: CORS and the WebSocket Origin check
  *   ws         a WebSocket connection: message reassembly, frames, close
  *
