@@ -172,7 +172,8 @@ struct net_http {
 	uint64_t ck_left;
 	int status; /* response to write, if any */
 	const char *ctype;
-	char *body; /* small[], or owned heap memory */
+	const char *allow; /* the Allow header of a 405 answer (static storage) */
+	char *body;        /* small[], or owned heap memory */
 	size_t body_len;
 	char small[96];
 	char *rx; /* request body being received (net_http_body_append) */
@@ -335,5 +336,8 @@ const net_request *net_app_request_info(const net_app_request *r);
 const char *net_app_request_body(const net_app_request *r, size_t *len);
 /* Answer (or, when the client has gone, only free) the request. */
 void net_app_reply(net_app_request *r, int status, const char *ctype, const char *body, size_t len);
+/* The methods a 405 answer of this request lists in its Allow header (RFC
+ * 9110 section 15.5.6: a 405 MUST carry one); static storage. */
+void net_app_set_allow(net_app_request *r, const char *methods);
 
 #endif

@@ -180,6 +180,7 @@ int net_http_write_response(net_http *h)
 	    (h->close_after && add_header(wsi, "connection:", "close", &p, end)) ||
 	    (!h->close_after && h->http10_keep &&
 	     add_header(wsi, "connection:", "keep-alive", &p, end)) ||
+	    (h->status == 405 && h->allow && add_header(wsi, "allow:", h->allow, &p, end)) ||
 	    add_cors_headers(h, &p, end, h->status == 204) ||
 	    lws_finalize_http_header(wsi, &p, end))
 		goto out;

@@ -64,9 +64,14 @@ describe('sio-server HTTP API through each HTTP client', () => {
         });
       }
 
-      it('405 for a wrong method, GET /metrics', async () => {
+      it('405 with Allow for a wrong method, GET /metrics', async () => {
         const e = await client.send({ path: `${API}/broadcast`, headers: KEY });
         assert.equal(json(e, 405).error.code, 'METHOD_NOT_ALLOWED');
+        assert.equal(e.headers.allow, 'POST'); // RFC 9110 section 15.5.6
+        const s = await client.send({ method: 'POST', path: `${API}/stats`, headers: JSON_KEY,
+          body: '{"event":"x"}' });
+        assert.equal(json(s, 405).error.code, 'METHOD_NOT_ALLOWED');
+        assert.equal(s.headers.allow, 'GET, HEAD');
         const m = await client.send({ path: '/metrics' });
         assert.equal(m.status, 200);
         assert.match(m.body, /^# (HELP|TYPE) /m);
