@@ -124,6 +124,11 @@ const char *eio_http_request_body(const eio_http_request *r, size_t *len)
 	return net_app_request_body((const net_app_request *)r, len);
 }
 
+void eio_http_request_set_allow(eio_http_request *r, const char *methods)
+{
+	net_app_set_allow((net_app_request *)r, methods);
+}
+
 void eio_http_reply(eio_http_request *r, int status, const char *content_type, const char *body,
                     size_t len)
 {

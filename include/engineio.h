@@ -211,6 +211,9 @@ EIO_EXPORT const eio_request *eio_http_request_info(const eio_http_request *req)
 EIO_EXPORT const char *eio_http_request_body(const eio_http_request *req, size_t *len);
 EIO_EXPORT void eio_http_reply(eio_http_request *req, int status, const char *content_type,
                                const char *body, size_t len);
+/* The methods a 405 reply lists in its Allow header ("GET, HEAD"), set
+ * before eio_http_reply(); methods must have static storage (a literal). */
+EIO_EXPORT void eio_http_request_set_allow(eio_http_request *req, const char *methods);
 
 /* ---- Server ----------------------------------------------------------------- */
 

@@ -11,7 +11,9 @@
  *   scheduler  the end-of-turn writes: a connection marks itself dirty
  *              (net_http_mark, net_ws_mark) and its flush runs once, when the turn ends
  *   hangup     parked requests, and the clients that hang up on them
- *   request    a request copied out of lws (headers, query, address)
+ *   request    a request copied out of lws (headers, query, address), and
+ *              how its connection persists and its body is framed
+ *   chunked    the decoder of chunked request bodies
  *   origin     origin lists: CORS and the WebSocket Origin check
  *   ws         a WebSocket connection: message reassembly, frames, close
  *
@@ -158,11 +160,20 @@ struct net_http {
 	struct net_http *park_prev, *park_next; /* parked: net_hangup.c */
 	bool parked, watched;
 	bool close_after;  /* close after the response instead of keep-alive */
+	bool http10_keep;  /* an HTTP/1.0 request that asked for keep-alive */
 	bool body_started; /* a body chunk of this request was seen */
 	bool body_done;    /* its BODY_COMPLETION was seen */
-	int status;        /* response to write, if any */
+	bool body_pending; /* it has a body (Content-Length > 0, or chunked) */
+	bool chunked;      /* Transfer-Encoding: chunked, decoded by net_chunked.c */
+	bool no_body;      /* a POST/PUT/PATCH without Content-Length or chunks */
+	uint8_t ck_state;  /* the chunked decoder's (net_chunked.c) */
+	uint8_t ck_digits;
+	uint16_t ck_meta;
+	uint64_t ck_left;
+	int status; /* response to write, if any */
 	const char *ctype;
-	char *body; /* small[], or owned heap memory */
+	const char *allow; /* the Allow header of a 405 answer (static storage) */
+	char *body;        /* small[], or owned heap memory */
 	size_t body_len;
 	char small[96];
 	char *rx; /* request body being received (net_http_body_append) */
@@ -299,7 +310,8 @@ const char *net_request_address(const net_request *r);
 const char *net_request_url(const net_request *r);
 uint64_t net_request_time_ms(const net_request *r);
 /* Query parameter of the current request by exact name (URL-decoded),
- * before capture. False if absent or longer than len - 1. */
+ * before capture. False if absent; a value longer than len - 1 is given as
+ * "" (present, and not a valid value of any parameter read this way). */
 bool net_request_peek_query(struct lws *wsi, const char *name, char *buf, size_t len);
 
 /* ---- origins (net_origin.c) ----------------------------------------------------------- */
@@ -325,5 +337,8 @@ const net_request *net_app_request_info(const net_app_request *r);
 const char *net_app_request_body(const net_app_request *r, size_t *len);
 /* Answer (or, when the client has gone, only free) the request. */
 void net_app_reply(net_app_request *r, int status, const char *ctype, const char *body, size_t len);
+/* The methods a 405 answer of this request lists in its Allow header (RFC
+ * 9110 section 15.5.6: a 405 MUST carry one); static storage. */
+void net_app_set_allow(net_app_request *r, const char *methods);
 
 #endif

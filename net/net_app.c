@@ -19,6 +19,7 @@ struct net_app_request {
 	net_http *h; /* NULL once the connection is gone */
 	net_request *req;
 	char method[8];
+	const char *allow; /* net_app_set_allow */
 	char *body;
 	size_t body_len;
 	bool dispatched; /* the handler has run */
@@ -149,9 +150,15 @@ void net_app_reply(net_app_request *r, int status, const char *ctype, const char
 	if (r->h) {
 		r->h->conn = NULL;
 		r->h->ops = NULL;
+		r->h->allow = r->allow;
 		net_http_respond(r->h, status, ctype, body, len);
 	}
 	request_free(r);
+}
+
+void net_app_set_allow(net_app_request *r, const char *methods)
+{
+	r->allow = methods;
 }
 
 const char *net_app_request_method(const net_app_request *r)

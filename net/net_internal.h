@@ -108,6 +108,13 @@ void net_hangup_free(net_hangup *h);
 
 /* net_request.c */
 int net_request_peek_header(struct lws *wsi, int token, char *buf, int len);
+void net_http_read_connection(net_http *h);
+int net_http_read_framing(net_http *h);
+
+/* net_chunked.c: feed raw body bytes; 0 more to come, 1 the body is
+ * complete (any bytes after it are not its), -1 malformed. */
+int net_chunked_feed(net_http *h, const char *in, size_t len,
+                     void (*data)(net_http *h, const char *d, size_t n));
 
 /* net_ws.c */
 int net_ws_open(net_listener *l, struct lws *wsi, net_ws *ws, const net_mount *m, const char *path);

@@ -80,6 +80,129 @@ int net_http_method(const net_http *h)
 	return NET_OTHER;
 }
 
+/* Is `token` one of the comma-separated tokens of v (case-insensitive)? */
+static bool has_token(const char *v, const char *token)
+{
+	size_t tl = strlen(token);
+	for (const char *p = v; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ",");
+		size_t m = n;
+		while (m && (p[m - 1] == ' ' || p[m - 1] == '\t'))
+			m--;
+		if (m == tl && strncasecmp(p, token, tl) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Whether the connection may carry another request after this one (RFC 9112
+ * section 9.3): HTTP/1.1 persists unless the request says "Connection:
+ * close"; HTTP/1.0 only when it says "Connection: keep-alive" (then the
+ * response says so too: net_response.c). The version is read as lws reads it
+ * (lws_http_action: "HTTP/1.1" or else 1.0), so that the status line lws
+ * writes and this decision agree; and lws keeps an HTTP/1.0 connection only
+ * for a Connection header that is exactly "keep-alive", so that is the only
+ * value taken for it here (anything else would be kept by one and closed by
+ * the other). */
+void net_http_read_connection(net_http *h)
+{
+	char ver[12] = "", conn[128] = "";
+	bool v11 = lws_hdr_copy(h->wsi, ver, sizeof(ver) - 1, WSI_TOKEN_HTTP) > 7 &&
+	           ver[5] == '1' && ver[7] == '1';
+	int n = lws_hdr_copy(h->wsi, conn, sizeof(conn), WSI_TOKEN_CONNECTION);
+	if (n < 0)
+		n = 0; /* a longer header: read as absent */
+	conn[n] = '\0';
+	if (v11) {
+		h->close_after = has_token(conn, "close");
+		return;
+	}
+	if (strcasecmp(conn, "keep-alive") == 0)
+		h->http10_keep = true;
+	else
+		h->close_after = true;
+}
+
+/* Is v exactly one token t, spaces around it allowed (case-insensitive)? */
+static bool is_only_token(const char *v, const char *t)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t n = strlen(t);
+	if (strncasecmp(v, t, n) != 0)
+		return false;
+	for (v += n; *v == ' ' || *v == '\t'; v++)
+		;
+	return *v == '\0';
+}
+
+/* A Content-Length value: one decimal number, or a list of the same number
+ * (RFC 9110 section 8.6: a recipient may take a list of identical values as
+ * one; lws joins repeated headers with ','). False for anything else. */
+static bool content_length_ok(const char *v, unsigned long long *out)
+{
+	bool first = true;
+	for (const char *p = v;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t n = strspn(p, "0123456789");
+		if (n == 0 || n > 18)
+			return false;
+		unsigned long long x = strtoull(p, NULL, 10);
+		if (!first && x != *out)
+			return false;
+		*out = x;
+		first = false;
+		for (p += n; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '\0')
+			return true;
+		if (*p++ != ',')
+			return false;
+	}
+}
+
+/* How the request's body is framed (RFC 9112 section 6.3), read before it is
+ * routed. Refused (the status to answer, then close: request smuggling
+ * shapes, where a proxy in front may have framed the request otherwise):
+ * Content-Length together with Transfer-Encoding, a Content-Length that is
+ * not one number (or two that differ), a transfer coding other than
+ * "chunked" alone (501, section 6.1). A chunked body is decoded by
+ * net_chunked.c; a POST, PUT or PATCH with neither header has an empty body
+ * (section 6.3, rule 7), which lws would wait for as 100 MiB
+ * (docs/engineio.md, pitfall 16): no_body. */
+int net_http_read_framing(net_http *h)
+{
+	char v[128];
+	struct lws *wsi = h->wsi;
+	int te = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
+	int cl = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+	if (te && cl)
+		return 400;
+	if (te) {
+		if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_TRANSFER_ENCODING) < 0 ||
+		    !is_only_token(v, "chunked"))
+			return 501;
+		h->chunked = h->body_pending = true;
+		return 0;
+	}
+	if (cl) {
+		unsigned long long n = 0;
+		if (lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP_CONTENT_LENGTH) < 0 ||
+		    !content_length_ok(v, &n))
+			return 400;
+		h->body_pending = n > 0;
+		return 0;
+	}
+	h->no_body = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) ||
+	             lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) ||
+	             lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI);
+	return 0;
+}
+
 bool net_http_content_length(const net_http *h, unsigned long long *len)
 {
 	char cl[32];
@@ -89,12 +212,21 @@ bool net_http_content_length(const net_http *h, unsigned long long *len)
 	return true;
 }
 
+/* A query argument fragment ("k=v", decoded) of the current request: lws
+ * keeps the whole request head in max_http_header_data bytes (8192,
+ * net_listener.c), so no fragment is longer. A smaller buffer would make
+ * lws_hdr_copy_fragment() fail on a long argument as if the arguments ended
+ * there, hiding the ones after it. */
+#define NET_FRAG_MAX 8193
+
 bool net_request_peek_query(struct lws *wsi, const char *name, char *buf, size_t len)
 {
 	/* lws_get_urlarg_by_name() is a prefix match that leaves "name=" in the
 	 * buffer (docs/engineio.md, pitfall 5): match the exact name over the
-	 * decoded fragments instead. */
-	char frag[512];
+	 * decoded fragments instead. A value that does not fit is given as ""
+	 * (present, and no valid value): a sid too long for any session must
+	 * not read as no sid, i.e. a new handshake. */
+	char frag[NET_FRAG_MAX];
 	size_t nl = strlen(name);
 	for (int i = 0;; i++) {
 		int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
@@ -102,9 +234,12 @@ bool net_request_peek_query(struct lws *wsi, const char *name, char *buf, size_t
 			return false;
 		if ((size_t)n > nl && frag[nl] == '=' && memcmp(frag, name, nl) == 0) {
 			size_t vl = (size_t)n - nl - 1;
+			if (len == 0)
+				return true;
 			if (vl >= len)
-				return false;
-			memcpy(buf, frag + nl + 1, vl + 1);
+				vl = 0;
+			memcpy(buf, frag + nl + 1, vl);
+			buf[vl] = '\0';
 			return true;
 		}
 	}
@@ -165,7 +300,7 @@ static int capture_custom_headers(builder *b, struct lws *wsi, const char *names
 /* lws stores query arguments URL-decoded, one fragment per "k=v". */
 static int capture_query(builder *b, struct lws *wsi, size_t *count)
 {
-	char frag[2048];
+	char frag[NET_FRAG_MAX];
 	for (int i = 0;; i++) {
 		int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
 		if (n < 0)

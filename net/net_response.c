@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* ---- CORS ------------------------------------------------------------------- */
 
@@ -169,10 +170,17 @@ int net_http_write_response(net_http *h)
 	unsigned char *start = buf + LWS_PRE, *p = start;
 	unsigned char *end = start + NET_HTTP_HEADROOM - 1;
 	int r = -1;
+	/* Answered before its body was read: what is left of the body cannot
+	 * be told from a next request (RFC 9112 section 9.3). */
+	if (h->body_pending && !h->body_done)
+		h->close_after = true;
 	if (lws_add_http_common_headers(wsi, (unsigned)h->status, h->ctype,
 	                                (lws_filepos_t)h->body_len, &p, end) ||
 	    add_header(wsi, "cache-control:", "no-store", &p, end) ||
 	    (h->close_after && add_header(wsi, "connection:", "close", &p, end)) ||
+	    (!h->close_after && h->http10_keep &&
+	     add_header(wsi, "connection:", "keep-alive", &p, end)) ||
+	    (h->status == 405 && h->allow && add_header(wsi, "allow:", h->allow, &p, end)) ||
 	    add_cors_headers(h, &p, end, h->status == 204) ||
 	    lws_finalize_http_header(wsi, &p, end))
 		goto out;
@@ -191,10 +199,23 @@ out:
 		return -1;
 	net_http_body_free(h);
 	h->status = 0;
-	/* After an error in the middle of a request body the connection
-	 * cannot be reused: the rest of the body would be read as a request. */
-	if (h->close_after)
+	/* The connection closes after this response: the client asked for it
+	 * (RFC 9112 section 9.6; HTTP/1.0 without keep-alive), or after an
+	 * error in the middle of a request body the rest of the body would be
+	 * read as a request. The caller returns -1 to lws, or, outside lws's
+	 * service (an end-of-turn flush), kills it "async", which lws acts on
+	 * only at its next wakeup (docs/engineio.md, pitfall 10): the write
+	 * side is shut now, so the client sees the end at once. Unless part of
+	 * the response still waits in lws (pitfall 13): closing would cut it,
+	 * so lws finishes the transaction once it has sent it all, and closes
+	 * then (lws closes after a request that said exactly "close", or an
+	 * HTTP/1.0 one without keep-alive; the answer says close either way). */
+	if (h->close_after) {
+		if (lws_partial_buffered(wsi))
+			return lws_http_transaction_completed(wsi) ? -1 : 0;
+		shutdown(lws_get_socket_fd(wsi), SHUT_WR);
 		return -1;
+	}
 	if (lws_http_transaction_completed(wsi))
 		return -1;
 	keepalive_wait(l, wsi);

@@ -192,6 +192,63 @@ static int on_body_completion(net_http *h)
 	return 0;
 }
 
+/* ---- request framing ---------------------------------------------------------- */
+
+static void body_data(net_http *h, const char *in, size_t len)
+{
+	if (h->ops && h->ops->body)
+		h->ops->body(h, in, len);
+}
+
+/* A request whose framing is refused (net_http_read_framing), or whose
+ * chunked body is malformed or too large: answered, never routed further,
+ * and the connection closed, as what follows cannot be framed. The owner, if
+ * one took it, is released when lws drops it (ops->release). */
+static void refuse_framing(net_http *h, int status)
+{
+	static const char *const reason[] = { "Bad Request", "Payload Too Large",
+		                              "Not Implemented" };
+	const char *r = reason[status == 413 ? 1 : status == 501 ? 2 : 0];
+	base_log(NS, "request framing refused: %d", status);
+	h->close_after = true;
+	h->body_done = true; /* nothing more of its body is read */
+	net_http_body_drop(h);
+	net_http_respond(h, status, "text/plain", r, strlen(r));
+}
+
+/* lws reads a chunked body (or a body-less POST) as up to 100 MiB of raw
+ * bytes and would discard that much after the answer (pitfall 16), so the
+ * connection cannot carry another request: it closes after the answer. */
+static int on_chunked_body(net_http *h, const char *in, size_t len)
+{
+	int r = net_chunked_feed(h, in, len, body_data);
+	if (r < 0) {
+		refuse_framing(h, 400);
+		return 0;
+	}
+	if (r == 0)
+		return 0;
+	return on_body_completion(h);
+}
+
+static int on_http(net_listener *l, net_http *h, const char *path)
+{
+	net_http_read_connection(h);
+	int refused = net_http_read_framing(h);
+	if (refused) {
+		refuse_framing(h, refused);
+		return 0;
+	}
+	if (h->chunked || h->no_body)
+		h->close_after = true; /* pitfall 16 */
+	on_http_request(l, h, path);
+	/* A POST, PUT or PATCH without a body (RFC 9112 section 6.3, rule 7):
+	 * its (empty) body is complete now, not after 100 MiB. */
+	if (h->no_body)
+		return on_body_completion(h);
+	return 0;
+}
+
 /* ---- WebSocket upgrades ------------------------------------------------------- */
 
 static const net_mount *route_upgrade(net_listener *l, struct lws *wsi, char *path, int len)
@@ -260,21 +317,29 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		memset(h, 0, sizeof(*h));
 		h->wsi = wsi;
 		h->l = l;
-		on_http_request(l, h, (const char *)in);
-		return 0;
+		return on_http(l, h, (const char *)in);
 
 	case LWS_CALLBACK_HTTP_BODY:
+		if (h->body_done)
+			return 0; /* completed here (chunked, no_body): not its body */
 		if (!h->body_started) {
 			h->body_started = true;
 			if (body_is_own_request_line(wsi, in, len))
 				return drop_misparsed_request(h);
 		}
+		if (h->chunked)
+			return on_chunked_body(h, in, len);
 		/* On an error the answer is set and the rest is ignored. */
-		if (h->ops && h->ops->body)
-			h->ops->body(h, in, len);
+		body_data(h, in, len);
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		/* lws's own completion of a chunked body: 100 MiB of raw bytes
+		 * without the last chunk. */
+		if (h && h->chunked && !h->body_done) {
+			refuse_framing(h, 413);
+			return 0;
+		}
 		return on_body_completion(h);
 
 	case LWS_CALLBACK_HTTP_WRITEABLE:

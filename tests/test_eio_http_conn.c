@@ -13,6 +13,10 @@
  * A client that drops its connection in the middle of a polling POST ends
  * its session with "transport error" at once (node: "data request
  * connection closed prematurely"), and what the server had read is freed.
+ * HTTP/1.1 semantics (net/net_router.c, net/net_chunked.c): a request with
+ * Connection: close is answered and closed; a chunked POST is decoded across
+ * every split; malformed chunks and the request-smuggling shapes are refused
+ * with 400 and a close; a POST without a body is answered at once.
  *
  * No sleeps: the loop runs until the awaited event, under a watchdog; the
  * only timer is the client's own pause before its second request.
@@ -35,13 +39,15 @@ static uv_loop_t loop;
 static eio_listener *L;
 static eio_server *srv;
 
+/* The messages delivered, joined by '|'. */
+static char messages[256];
 static void on_message(eio_session *s, const char *d, size_t n, bool b, void *u)
 {
 	(void)s;
-	(void)d;
-	(void)n;
 	(void)b;
 	(void)u;
+	size_t have = strlen(messages);
+	snprintf(messages + have, sizeof(messages) - have, "%s%.*s", have ? "|" : "", (int)n, d);
 }
 
 static bool session_closed;
@@ -64,6 +70,7 @@ static void run_until(bool *flag, const char *what)
 
 static void setup(void)
 {
+	messages[0] = '\0';
 	session_closed = false;
 	close_reason[0] = '\0';
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
@@ -98,7 +105,7 @@ typedef struct client {
 	char req[1024];
 	char buf[8192];
 	size_t len;
-	bool connected, answered, eof, closed;
+	bool connected, answered, eof, closed, written;
 	int status;
 	char body[256];
 	uint64_t answered_at, eof_at;
@@ -159,8 +166,8 @@ static void on_connect(uv_connect_t *r, int status)
 
 static void on_written(uv_write_t *w, int status)
 {
-	(void)w;
 	ck_assert_int_eq(status, 0);
+	((client *)w->data)->written = true;
 }
 
 static void client_open(client *c)
@@ -177,6 +184,8 @@ static void client_open(client *c)
 static void client_write(client *c)
 {
 	c->answered = false;
+	c->written = false;
+	c->wr.data = c;
 	c->out = uv_buf_init(c->req, (unsigned)strlen(c->req));
 	ck_assert_int_eq(uv_write(&c->wr, (uv_stream_t *)&c->tcp, &c->out, 1, on_written), 0);
 }
@@ -375,6 +384,111 @@ START_TEST(post_aborted_mid_body_ends_the_session)
 }
 END_TEST
 
+/* ---- HTTP/1.1 connection semantics and request framing (net/net_router.c) ---------- */
+
+/* Send n bytes of text now and wait until they left. */
+static void client_write_bytes(client *c, const char *text, size_t n)
+{
+	snprintf(c->req, sizeof(c->req), "%.*s", (int)n, text);
+	client_write(c);
+	run_until(&c->written, "the write");
+}
+
+/* RFC 9112 section 9.6: the answer says close, and the server closes. */
+START_TEST(connection_close_is_answered_and_closed)
+{
+	client c;
+	client_open(&c);
+	snprintf(c.req, sizeof(c.req),
+	         "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n"
+	         "Connection: close\r\n\r\n");
+	client_write(&c);
+	run_until(&c.eof, "the server to close");
+	ck_assert(c.answered);
+	ck_assert_int_eq(c.status, 200);
+	client_close(&c);
+}
+END_TEST
+
+static const char chunked_body[] = "5\r\n4hell\r\n3;x=y\r\no\x1e"
+                                   "4\r\n5\r\nworld\r\n0\r\nT: 1\r\n\r\n";
+
+static void chunked_head(const client *c, char *out, size_t cap)
+{
+	char target[96];
+	poll_url(c, target, sizeof(target));
+	snprintf(out, cap, "POST %s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+	         target);
+}
+
+/* A chunked body one byte per write: decoded across every split, the
+ * packets delivered, "ok", then the connection closed (pitfall 16). */
+START_TEST(chunked_post_split_everywhere)
+{
+	client c;
+	open_session(&c);
+	char head[256];
+	chunked_head(&c, head, sizeof(head));
+	client_write_bytes(&c, head, strlen(head));
+	for (size_t i = 0; i < sizeof(chunked_body) - 1; i++)
+		client_write_bytes(&c, chunked_body + i, 1);
+	run_until(&c.answered, "the answer");
+	ck_assert_str_eq(c.body, "ok");
+	ck_assert_str_eq(messages, "hello|world");
+	run_until(&c.eof, "the close");
+	client_close(&c);
+}
+END_TEST
+
+/* Malformed chunked bodies, and the smuggling shapes: 400, closed, no
+ * message delivered, nothing read as a second request. */
+START_TEST(bad_framing_is_refused)
+{
+	static const char *const bad[] = {
+		"Transfer-Encoding: chunked\r\n\r\n5\r\n4hello\r\n0\r\n\r\n",
+		"Transfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n",
+		"Transfer-Encoding: chunked\r\n\r\n2\n4h\r\n0\r\n\r\n",
+		"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\nGET / "
+		"HTTP/1.1\r\n\r\n",
+		"Content-Length: 6\r\nContent-Length: 2\r\n\r\n4hello",
+		"Content-Length: 1x\r\n\r\n4",
+	};
+	client s;
+	open_session(&s);
+	char target[96];
+	poll_url(&s, target, sizeof(target));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		client c;
+		client_open(&c);
+		snprintf(c.req, sizeof(c.req), "POST %s HTTP/1.1\r\nHost: x\r\n%s", target, bad[i]);
+		client_write(&c);
+		run_until(&c.eof, "the close");
+		ck_assert_msg(c.answered && c.status == 400, "case %zu: %d", i, c.status);
+		client_close(&c);
+	}
+	ck_assert_str_eq(messages, "");
+	client_close(&s);
+}
+END_TEST
+
+/* RFC 9112 section 6.3: no Content-Length and no chunks is an empty body,
+ * answered at once (an empty payload is a parse error: 400). */
+START_TEST(bodyless_post_is_answered_at_once)
+{
+	client c;
+	open_session(&c);
+	char target[96];
+	poll_url(&c, target, sizeof(target));
+	snprintf(c.req, sizeof(c.req), "POST %s HTTP/1.1\r\nHost: x\r\n\r\n", target);
+	client_write(&c);
+	run_until(&c.eof, "the answer and the close");
+	ck_assert(c.answered);
+	ck_assert_int_eq(c.status, 400);
+	ck_assert_str_eq(close_reason, "parse error");
+	client_close(&c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("eio_http_conn");
@@ -388,6 +502,14 @@ static Suite *suite(void)
 	tcase_add_test(tc, post_aborted_mid_body_ends_the_session);
 	tcase_add_test(tc, hang_up_on_a_long_parked_get);
 	suite_add_tcase(s, tc);
+	TCase *fr = tcase_create("framing");
+	tcase_set_timeout(fr, 20);
+	tcase_add_checked_fixture(fr, setup, teardown);
+	tcase_add_test(fr, connection_close_is_answered_and_closed);
+	tcase_add_test(fr, chunked_post_split_everywhere);
+	tcase_add_test(fr, bad_framing_is_refused);
+	tcase_add_test(fr, bodyless_post_is_answered_at_once);
+	suite_add_tcase(s, fr);
 	return s;
 }
 

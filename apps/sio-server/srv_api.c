@@ -145,6 +145,8 @@ static bool method_ok(srv_api_req *r, const char *want)
 		return true;
 	char msg[64];
 	snprintf(msg, sizeof(msg), "Method %s not allowed (use %s)", m, want);
+	/* RFC 9110 section 15.5.6: a 405 lists the allowed methods. */
+	eio_http_request_set_allow(r->req, !strcmp(want, "GET") ? "GET, HEAD" : want);
 	srv_api_fail(r, 405, "METHOD_NOT_ALLOWED", msg);
 	return false;
 }

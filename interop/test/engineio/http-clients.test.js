@@ -1,0 +1,392 @@
+// HTTP/1.1 connection semantics with the clients users have (lib/http-clients.js: node's
+// fetch, node's http with a keep-alive agent, with and without `Connection: close`,
+// node-fetch 2, curl and curl --http1.0), each through the Engine.IO polling scenarios:
+// the handshake, every error code, POST then GET, the client's close, and 20 sequential
+// requests on the client's own connection handling. Then raw sockets for what the clients
+// do not show: the server closes a connection after a response that says
+// `Connection: close` (RFC 9112 section 9.6), and answers an HTTP/1.0 request as 1.0
+// allows (kept alive only when asked: nginx's default proxy_http_version is 1.0); request
+// framing (RFC 9112 section 6): chunked bodies in one packet or split anywhere, a POST
+// without a body answered at once, and the request-smuggling shapes refused.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startEioServer, itShutsDownCleanly } from '../../lib/eio-server.js';
+import { eioPath, request, assertErrorResponse, RawWs } from '../../lib/raw.js';
+import { HTTP_CLIENTS } from '../../lib/http-clients.js';
+import { withTimeout, EVENT_TIMEOUT } from '../../lib/util.js';
+
+const DENY = 'x-eio-deny';
+const TEXT = { 'Content-Type': 'text/plain;charset=UTF-8' };
+
+function assertError(res, code, message, status = 400) {
+  assert.equal(res.status, status, `status (body ${res.body})`);
+  assert.equal(res.body, JSON.stringify({ code, message }));
+}
+
+/** The response says how the connection goes on, as its request asked. */
+function assertConnectionHeader(client, res) {
+  if (client.name === 'http-close' || client.name === 'curl-1.0')
+    assert.equal(res.headers.connection, 'close', `${client.name}: Connection header`);
+  if (client.name === 'curl-1.0')
+    assert.equal(res.version, '1.0', 'an HTTP/1.0 request is answered as 1.0');
+}
+
+async function handshake(client) {
+  const res = await client.send({ path: eioPath() });
+  assert.equal(res.status, 200, `handshake (body ${res.body})`);
+  assertConnectionHeader(client, res);
+  return JSON.parse(res.body.slice(1)).sid;
+}
+
+describe('HTTP clients through the polling scenarios', () => {
+  let server;
+  before(async () => { server = await startEioServer({ extraArgs: ['--deny-header', DENY] }); });
+  after(async () => { await server?.stop(); });
+
+  for (const make of HTTP_CLIENTS) {
+    const probe = make({ port: 0 });
+    describe(probe.name, () => {
+      let client;
+      before(() => { client = make(server); });
+      after(() => client?.close());
+
+      it('handshake', async () => {
+        const res = await client.send({ path: eioPath() });
+        assert.equal(res.status, 200);
+        assert.match(res.body, /^0\{"sid":"[\w-]{20}"/);
+        assertConnectionHeader(client, res);
+      });
+
+      it('error answers, codes 0 to 5', async () => {
+        const sid = await handshake(client);
+        const cases = [
+          [{ path: eioPath({ transport: 'foo' }) }, 0, 'Transport unknown'],
+          [{ path: eioPath({ sid: 'bad' }) }, 1, 'Session ID unknown'],
+          [{ method: 'POST', path: eioPath({ sid: 'bad' }), headers: TEXT, body: '4x' }, 1,
+            'Session ID unknown'],
+          [{ method: 'PUT', path: eioPath(), headers: TEXT, body: '4x' }, 2, 'Bad handshake method'],
+          [{ path: eioPath({ transport: 'websocket' }) }, 3, 'Bad request'],
+          [{ path: eioPath({ sid, transport: 'websocket' }) }, 3, 'Bad request'],
+          [{ path: eioPath(), headers: { [DENY]: '1' } }, 4, 'Forbidden', 403],
+          [{ path: eioPath({ EIO: '3' }) }, 5, 'Unsupported protocol version'],
+        ];
+        for (const [req, code, message, status] of cases) {
+          const res = await client.send(req);
+          assertError(res, code, message, status);
+          assertConnectionHeader(client, res);
+        }
+      });
+
+      it('POST a message, GET its echo', async () => {
+        const sid = await handshake(client);
+        const p = await client.send({ method: 'POST', path: eioPath({ sid }), headers: TEXT,
+          body: '4hello\x1e4world' });
+        assert.equal(p.status, 200);
+        assert.equal(p.body, 'ok');
+        assertConnectionHeader(client, p);
+        const g = await client.send({ path: eioPath({ sid }) });
+        assert.equal(g.status, 200);
+        assert.equal(g.body, '4hello\x1e4world');
+        assertConnectionHeader(client, g);
+      });
+
+      it('a 300 kB message there and back (the answer leaves in several writes)', async () => {
+        const sid = await handshake(client);
+        const big = `4${'x'.repeat(300000)}`;
+        const p = await client.send({ method: 'POST', path: eioPath({ sid }), headers: TEXT,
+          body: big });
+        assert.equal(p.body, 'ok');
+        const g = await client.send({ path: eioPath({ sid }) });
+        assert.equal(g.body.length, big.length);
+        assert.equal(g.body, big);
+        assertConnectionHeader(client, g);
+      });
+
+      if (probe.name !== 'curl-1.0') {
+        it('a chunked POST (Transfer-Encoding: chunked) is read and answered', async () => {
+          const sid = await handshake(client);
+          const p = await client.send({ method: 'POST', path: eioPath({ sid }), headers: TEXT,
+            body: '4chunked\x1e4body', chunked: true });
+          assert.equal(p.status, 200, p.body);
+          assert.equal(p.body, 'ok');
+          const g = await client.send({ path: eioPath({ sid }) });
+          assert.equal(g.body, '4chunked\x1e4body');
+        });
+      }
+
+      it('close: the client\'s "1" ends the session', async () => {
+        const sid = await handshake(client);
+        const p = await client.send({ method: 'POST', path: eioPath({ sid }), headers: TEXT,
+          body: '1' });
+        assert.equal(p.body, 'ok');
+        const g = await client.send({ path: eioPath({ sid }) });
+        assertError(g, 1, 'Session ID unknown');
+      });
+
+      it('20 sequential polling requests, every one answered', async () => {
+        const sid = await handshake(client);
+        for (let i = 0; i < 10; i++) {
+          const p = await client.send({ method: 'POST', path: eioPath({ sid }), headers: TEXT,
+            body: `4m${i}` });
+          assert.equal(p.body, 'ok', `POST ${i}`);
+          const g = await client.send({ path: eioPath({ sid }) });
+          assert.equal(g.body, `4m${i}`, `GET ${i}`);
+        }
+      });
+    });
+  }
+
+  itShutsDownCleanly(() => server);
+});
+
+/**
+ * Send `text` on a fresh connection; collect what comes back until the server closes the
+ * connection (closed: true) or `untilCount` complete responses came and `waitClose` is false.
+ */
+function rawExchange(port, text, { untilCount = 1, waitClose = true } = {}) {
+  return withTimeout(new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    const done = (closed) => { sock.destroy(); resolve({ responses: parse(buf), closed }); };
+    sock.on('connect', () => sock.write(text));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!waitClose && parse(buf).length >= untilCount) done(false);
+    });
+    sock.on('end', () => done(true));
+    sock.on('error', (e) => (e.code === 'ECONNRESET' ? done(true) : reject(e)));
+  }), EVENT_TIMEOUT, waitClose ? 'the server to close the connection' : 'the responses');
+}
+
+/** Complete responses (Content-Length framed) in buf. */
+function parse(buf) {
+  const out = [];
+  let rest = buf;
+  for (;;) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const lines = rest.subarray(0, end).toString('latin1').split('\r\n');
+    const headers = {};
+    for (const l of lines.slice(1)) {
+      const i = l.indexOf(':');
+      headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+    }
+    const cl = Number(headers['content-length'] ?? 0);
+    if (rest.length < end + 4 + cl) break;
+    out.push({ statusLine: lines[0], status: Number(lines[0].split(' ')[1]), headers,
+      body: rest.subarray(end + 4, end + 4 + cl).toString('utf8') });
+    rest = rest.subarray(end + 4 + cl);
+  }
+  return out;
+}
+
+const get = (path, version = '1.1', extra = '') =>
+  `GET ${path} HTTP/${version}\r\nHost: 127.0.0.1\r\n${extra}\r\n`;
+
+describe('Connection: close and HTTP/1.0 on raw sockets', () => {
+  let server;
+  before(async () => { server = await startEioServer(); });
+  after(async () => { await server?.stop(); });
+
+  it('HTTP/1.1 with Connection: close: the handshake says close, then the server closes', async () => {
+    const r = await rawExchange(server.port, get(eioPath(), '1.1', 'Connection: close\r\n'));
+    assert.equal(r.responses.length, 1);
+    assert.match(r.responses[0].body, /^0\{"sid"/);
+    assert.equal(r.responses[0].headers.connection, 'close');
+    assert.ok(r.closed);
+  });
+
+  it('HTTP/1.1 with Connection: close on an error answer and on a POST', async () => {
+    const e = await rawExchange(server.port,
+      get(eioPath({ transport: 'foo' }), '1.1', 'Connection: close\r\n'));
+    assert.equal(e.responses[0].status, 400);
+    assert.equal(e.responses[0].headers.connection, 'close');
+    const hs = await rawExchange(server.port, get(eioPath()), { waitClose: false });
+    const sid = JSON.parse(hs.responses[0].body.slice(1)).sid;
+    const p = await rawExchange(server.port, `POST ${eioPath({ sid })} HTTP/1.1\r\n` +
+      'Host: 127.0.0.1\r\nConnection: close\r\nContent-Length: 6\r\n\r\n4hello');
+    assert.equal(p.responses[0].body, 'ok');
+    assert.equal(p.responses[0].headers.connection, 'close');
+  });
+
+  it('a Connection header listing close among other tokens closes too', async () => {
+    const r = await rawExchange(server.port, get(eioPath(), '1.1', 'Connection: TE, close\r\n'));
+    assert.equal(r.responses[0].headers.connection, 'close');
+  });
+
+  it('HTTP/1.1 without Connection: close stays open for the next request', async () => {
+    const r = await rawExchange(server.port, get(eioPath()) + get(eioPath()),
+      { untilCount: 2, waitClose: false });
+    assert.equal(r.responses.length, 2);
+    assert.equal(r.responses[0].headers.connection, undefined);
+  });
+
+  it('HTTP/1.0 without Connection: answered as 1.0 with Connection: close, then closed', async () => {
+    const r = await rawExchange(server.port, get(eioPath(), '1.0'));
+    assert.match(r.responses[0].statusLine, /^HTTP\/1\.0 200/);
+    assert.equal(r.responses[0].headers.connection, 'close');
+    assert.ok(r.closed);
+  });
+
+  it('HTTP/1.0 with Connection: keep-alive: says keep-alive and serves the next request', async () => {
+    const ka = 'Connection: keep-alive\r\n';
+    const r = await rawExchange(server.port, get(eioPath(), '1.0', ka) + get(eioPath(), '1.0', ka),
+      { untilCount: 2, waitClose: false });
+    assert.equal(r.responses.length, 2);
+    for (const res of r.responses) {
+      assert.match(res.statusLine, /^HTTP\/1\.0 200/);
+      assert.equal(res.headers.connection, 'keep-alive');
+    }
+  });
+
+  itShutsDownCleanly(() => server);
+});
+
+/** Send pieces with a loop turn of the client between them; collect as rawExchange does. */
+function rawPieces(port, pieces, { untilCount = 1, waitClose = true } = {}) {
+  return withTimeout(new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setNoDelay(true);
+    let buf = Buffer.alloc(0);
+    const done = (closed) => { sock.destroy(); resolve({ responses: parse(buf), closed }); };
+    const writeFrom = (i) => {
+      if (i >= pieces.length || sock.destroyed) return;
+      // the next piece once the previous one left (its own segment, mostly)
+      sock.write(pieces[i], () => setImmediate(() => writeFrom(i + 1)));
+    };
+    sock.on('connect', () => writeFrom(0));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!waitClose && parse(buf).length >= untilCount) done(false);
+    });
+    sock.on('end', () => done(true));
+    sock.on('error', (e) => (e.code === 'ECONNRESET' ? done(true) : reject(e)));
+  }), EVENT_TIMEOUT, waitClose ? 'the server to close the connection' : 'the responses');
+}
+
+describe('Request framing on raw sockets (RFC 9112 section 6)', () => {
+  let server;
+  before(async () => { server = await startEioServer(); });
+  after(async () => { await server?.stop(); });
+
+  const sidOf = async () => {
+    const hs = await rawExchange(server.port, get(eioPath()), { waitClose: false });
+    return JSON.parse(hs.responses[0].body.slice(1)).sid;
+  };
+  const postHead = (sid, headers) =>
+    `POST ${eioPath({ sid })} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`;
+  const echoOf = async (sid) =>
+    (await rawExchange(server.port, get(eioPath({ sid })), { waitClose: false })).responses[0].body;
+  const CHUNKED = 'Transfer-Encoding: chunked\r\n';
+  const chunkedBody = '5\r\n4hell\r\n3;name=value\r\no\x1e4\r\n5\r\nworld\r\n0\r\nX-Trailer: 1\r\n\r\n';
+
+  it('a chunked POST in one packet: "ok", then the packets are delivered', async () => {
+    const sid = await sidOf();
+    const r = await rawExchange(server.port, postHead(sid, CHUNKED) + chunkedBody);
+    assert.equal(r.responses.length, 1);
+    assert.equal(r.responses[0].body, 'ok');
+    assert.equal(await echoOf(sid), '4hello\x1e4world');
+  });
+
+  it('a chunked POST split anywhere (sizes, CRLFs, data, one byte at a time)', async () => {
+    const sid = await sidOf();
+    const head = postHead(sid, CHUNKED);
+    const pieces = [head.slice(0, 30), head.slice(30) + chunkedBody.slice(0, 1),
+      ...chunkedBody.slice(1).split('')];
+    const r = await rawPieces(server.port, pieces);
+    assert.equal(r.responses[0].body, 'ok');
+    assert.equal(await echoOf(sid), '4hello\x1e4world');
+  });
+
+  it('a malformed chunked body: 400 and the connection closed', async () => {
+    const sid = await sidOf();
+    for (const bad of ['5\r\n4hello\r\n0\r\n\r\n', 'zz\r\n4hi\r\n0\r\n\r\n', '2\n4h\r\n0\r\n\r\n']) {
+      const r = await rawExchange(server.port, postHead(sid, CHUNKED) + bad);
+      assert.equal(r.responses.length, 1, JSON.stringify(bad));
+      assert.equal(r.responses[0].status, 400, JSON.stringify(bad));
+      assert.ok(r.closed);
+    }
+  });
+
+  it('a POST without Content-Length or a body is answered at once, as an empty body', async () => {
+    const sid = await sidOf();
+    const t0 = Date.now();
+    const r = await rawExchange(server.port, postHead(sid, ''));
+    // An empty payload is a parse error on the polling endpoint (400), at once.
+    assert.equal(r.responses[0].status, 400);
+    assert.ok(Date.now() - t0 < 1000, `answered after ${Date.now() - t0} ms`);
+    const e = await rawExchange(server.port, postHead('AAAAAAAAAAAAAAAAAAAA', ''));
+    assert.equal(e.responses[0].body, JSON.stringify({ code: 1, message: 'Session ID unknown' }));
+  });
+
+  it('Content-Length with Transfer-Encoding: 400, closed, the rest never served as a request', async () => {
+    const sid = await sidOf();
+    const smuggled = get(eioPath());
+    const r = await rawExchange(server.port,
+      postHead(sid, `Content-Length: 5\r\n${CHUNKED}`) + `0\r\n\r\n${smuggled}`);
+    assert.equal(r.responses.length, 1);
+    assert.equal(r.responses[0].status, 400);
+    assert.equal(r.responses[0].headers.connection, 'close');
+    assert.ok(r.closed);
+  });
+
+  it('two different Content-Length headers: 400 and closed; two equal ones are one', async () => {
+    const sid = await sidOf();
+    const r = await rawExchange(server.port,
+      postHead(sid, 'Content-Length: 6\r\nContent-Length: 2\r\n') + '4hello' + get(eioPath()));
+    assert.equal(r.responses.length, 1);
+    assert.equal(r.responses[0].status, 400);
+    assert.ok(r.closed);
+    const ok = await rawExchange(server.port,
+      postHead(sid, 'Content-Length: 6\r\nContent-Length: 6\r\n') + '4hello', { waitClose: false });
+    assert.equal(ok.responses[0].body, 'ok');
+  });
+
+  it('a transfer coding other than chunked: 501 and closed', async () => {
+    const sid = await sidOf();
+    const r = await rawExchange(server.port,
+      postHead(sid, 'Transfer-Encoding: gzip, chunked\r\n') + '0\r\n\r\n');
+    assert.equal(r.responses[0].status, 501);
+    assert.ok(r.closed);
+  });
+
+  it('a POST answered before its body came closes the connection (the body is never a request)', async () => {
+    // Only the head is sent: the answer (unknown sid) cannot wait for the body.
+    const r = await rawExchange(server.port, postHead('AAAAAAAAAAAAAAAAAAAA', 'Content-Length: 200\r\n'));
+    assert.equal(r.responses.length, 1);
+    assert.equal(r.responses[0].status, 400);
+    assert.equal(r.responses[0].headers.connection, 'close');
+    assert.ok(r.closed);
+  });
+
+  itShutsDownCleanly(() => server);
+});
+
+describe('Over-long query values are never a new handshake', () => {
+  let server;
+  before(async () => { server = await startEioServer(); });
+  after(async () => { await server?.stop(); });
+
+  it('a polling GET or POST whose sid is too long for any session: 400 code 1', async () => {
+    for (const n of [64, 600, 3000]) {
+      const sid = 'a'.repeat(n);
+      const g = await request(server, { path: eioPath({ sid }) });
+      assertErrorResponse(g, 400, 1, 'Session ID unknown');
+      const p = await request(server, { method: 'POST', path: eioPath({ sid }), body: '4x' });
+      assertErrorResponse(p, 400, 1, 'Session ID unknown');
+    }
+  });
+
+  it('a long argument before the sid does not hide it', async () => {
+    const g = await request(server, { path: `${eioPath({ x: 'b'.repeat(3000) })}&sid=bad` });
+    assertErrorResponse(g, 400, 1, 'Session ID unknown');
+  });
+
+  it('a WebSocket whose sid is too long is refused, not opened as a new session', async () => {
+    const ws = new RawWs(server, { sid: 'a'.repeat(600) });
+    await assert.rejects(ws.open(), (e) => e.statusCode === 400);
+  });
+
+  itShutsDownCleanly(() => server);
+});
