@@ -18,6 +18,7 @@ static int eio_err(int net_err)
 	case NET_ENOMEM:
 		return EIO_ENOMEM;
 	case NET_EINVAL:
+	case NET_ERESOLVE:
 		return EIO_EINVAL;
 	default:
 		return EIO_ELISTEN;
@@ -76,6 +77,11 @@ void eio_listener_free(eio_listener *l)
 int eio_listener_port(const eio_listener *l)
 {
 	return net_listener_port(l->net);
+}
+
+const char *eio_listener_address(const eio_listener *l)
+{
+	return net_listener_address(l->net);
 }
 
 void eio_listener_set_keepalive_timeout(eio_listener *l, unsigned ms)
