@@ -10,6 +10,7 @@
  */
 #include "eio_internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 static int eio_err(int net_err)
@@ -46,8 +47,10 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	int nerr = 0;
 	l->net = net_listener_new(loop, addr, port, &nerr);
 	if (!l->net) {
+		int why = errno; /* the reason, for the caller (engineio.h) */
 		*err = eio_err(nerr);
 		free(l);
+		errno = why;
 		return NULL;
 	}
 	net_listener_set_close_hook(l->net, close_servers, l);

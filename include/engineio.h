@@ -176,8 +176,9 @@ EIO_EXPORT void eio_options_init(eio_options *opts);
  * address ("127.0.0.1", "::1", "[::1]") or a host name, resolved with
  * getaddrinfo: the first of its addresses this machine has is bound, and
  * only it; NULL or "" for every interface. Returns NULL and sets *err on
- * failure: EIO_EINVAL when the name does not resolve, EIO_ELISTEN when the
- * address is not on this machine or the port cannot be bound. */
+ * failure: EIO_EINVAL when the name does not resolve, EIO_ELISTEN when it
+ * cannot be bound, with errno saying why: EADDRNOTAVAIL (the address is not
+ * on this machine), EADDRINUSE (the port is taken), EACCES. */
 EIO_EXPORT eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int *err);
 /* Stop listening and close every session of every mounted server with reason
  * "server shutting down". The listener's handles close asynchronously: the

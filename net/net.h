@@ -76,7 +76,8 @@ typedef struct net_bind_addr {
 /* The address a listener on host:port binds: host is an IPv4 or IPv6
  * address ("[::1]" too) or a name (getaddrinfo), and the first of its
  * addresses this machine can bind is taken. NULL or "": every interface.
- * 0, or NET_ERESOLVE, NET_EADDRNOTAVAIL, NET_ELISTEN (port in use). */
+ * 0, or NET_ERESOLVE, NET_EADDRNOTAVAIL, NET_ELISTEN (port in use or not
+ * allowed), with errno set (EADDRNOTAVAIL, EADDRINUSE, EACCES). */
 int net_bind_resolve(const char *host, int port, net_bind_addr *out);
 /* The address of this process's TCP listening socket on port (the one
  * equal to *want if several): 0; -1 if there is none; 1 if the process's
@@ -86,7 +87,8 @@ int net_bind_find(int port, const net_bind_addr *want, net_bind_addr *got);
 /* ---- listener (net_listener.c) ---------------------------------------------------- */
 
 /* Listen on addr:port on the loop: addr as net_bind_resolve() takes it,
- * bound exactly. NULL and *err (NET_E*) on failure. */
+ * bound exactly. NULL and *err (NET_E*) on failure, with errno set as by
+ * net_bind_resolve() when it cannot bind. */
 net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int *err);
 /* The address it is bound to, numeric: "127.0.0.1", "::1", "::" (every
  * interface). */

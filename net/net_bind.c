@@ -76,7 +76,7 @@ int net_bind_resolve(const char *host, int port, net_bind_addr *out)
 	                *ai = NULL;
 	if (getaddrinfo(any ? "::" : name, ps, &hints, &ai) != 0 || !ai)
 		return any ? 0 : NET_ERESOLVE; /* no IPv6 at all: lws's default */
-	int rc = NET_EADDRNOTAVAIL;
+	int rc = NET_EADDRNOTAVAIL, why = EADDRNOTAVAIL;
 	for (struct addrinfo *p = ai; p; p = p->ai_next) {
 		if (p->ai_family != AF_INET && p->ai_family != AF_INET6)
 			continue;
@@ -92,10 +92,13 @@ int net_bind_resolve(const char *host, int port, net_bind_addr *out)
 		}
 		if (e != EADDRNOTAVAIL && e != EAFNOSUPPORT) {
 			rc = NET_ELISTEN; /* in use, or not allowed */
+			why = e;
 			break;
 		}
 	}
 	freeaddrinfo(ai);
+	if (rc < 0)
+		errno = why;
 	if (any) {
 		/* lws binds every interface itself (iface NULL). */
 		memset(out, 0, sizeof(*out));

@@ -139,6 +139,7 @@ net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		 * checked before lws is involved). */
 		*err = NET_ELISTEN;
 		abandon(l);
+		errno = EADDRINUSE;
 		return NULL;
 	}
 	/* What the kernel says the socket is bound to: lws chooses the
@@ -151,6 +152,7 @@ net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		         rc < 0 ? "nothing" : l->addr.host);
 		*err = NET_ELISTEN;
 		abandon(l);
+		errno = EADDRNOTAVAIL;
 		return NULL;
 	}
 	base_timers_init(&l->timers, loop, net_keepalive_expire);
