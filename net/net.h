@@ -4,6 +4,7 @@
  *
  * Pieces (one file each, see docs/engineio.md "Files"):
  *   listener   an lws context with one vhost on a foreign libuv loop, signals
+ *   bind       the address a listener binds, and the one it is bound to
  *   router     the one lws callback: requests and upgrades go to the handler
  *              mounted on their path (net_mount), other paths to the plain
  *              HTTP application (net_app)
