@@ -10,6 +10,7 @@
  */
 #include "eio_internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 static int eio_err(int net_err)
@@ -18,6 +19,7 @@ static int eio_err(int net_err)
 	case NET_ENOMEM:
 		return EIO_ENOMEM;
 	case NET_EINVAL:
+	case NET_ERESOLVE:
 		return EIO_EINVAL;
 	default:
 		return EIO_ELISTEN;
@@ -45,8 +47,10 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	int nerr = 0;
 	l->net = net_listener_new(loop, addr, port, &nerr);
 	if (!l->net) {
+		int why = errno; /* the reason, for the caller (engineio.h) */
 		*err = eio_err(nerr);
 		free(l);
+		errno = why;
 		return NULL;
 	}
 	net_listener_set_close_hook(l->net, close_servers, l);
@@ -76,6 +80,11 @@ void eio_listener_free(eio_listener *l)
 int eio_listener_port(const eio_listener *l)
 {
 	return net_listener_port(l->net);
+}
+
+const char *eio_listener_address(const eio_listener *l)
+{
+	return net_listener_address(l->net);
 }
 
 void eio_listener_set_keepalive_timeout(eio_listener *l, unsigned ms)

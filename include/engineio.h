@@ -172,8 +172,13 @@ EIO_EXPORT void eio_options_init(eio_options *opts);
 
 /* ---- Listener --------------------------------------------------------------- */
 
-/* Listen on addr:port ("127.0.0.1", "::", or NULL for all interfaces) using the
- * given libuv loop. Returns NULL and sets *err on failure. */
+/* Listen on addr:port using the given libuv loop. addr is an IPv4 or IPv6
+ * address ("127.0.0.1", "::1", "[::1]") or a host name, resolved with
+ * getaddrinfo: the first of its addresses this machine has is bound, and
+ * only it; NULL or "" for every interface. Returns NULL and sets *err on
+ * failure: EIO_EINVAL when the name does not resolve, EIO_ELISTEN when it
+ * cannot be bound, with errno saying why: EADDRNOTAVAIL (the address is not
+ * on this machine), EADDRINUSE (the port is taken), EACCES. */
 EIO_EXPORT eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int *err);
 /* Stop listening and close every session of every mounted server with reason
  * "server shutting down". The listener's handles close asynchronously: the
@@ -184,6 +189,9 @@ EIO_EXPORT void eio_listener_close(eio_listener *l);
  * libuv loop can only finish its teardown outside the loop's callbacks. */
 EIO_EXPORT void eio_listener_free(eio_listener *l);
 EIO_EXPORT int eio_listener_port(const eio_listener *l);
+/* The address the listening socket is bound to, as the kernel reports it:
+ * "127.0.0.1", "::1", or "::" for every interface (no brackets). */
+EIO_EXPORT const char *eio_listener_address(const eio_listener *l);
 /* How long a keep-alive HTTP connection may wait idle for its next request
  * before it is closed (node: httpServer.keepAliveTimeout). Default 30000 ms;
  * 0 restores it. A parked long-poll is not idle: it waits for its answer. */

@@ -4,6 +4,7 @@
  *
  * Pieces (one file each, see docs/engineio.md "Files"):
  *   listener   an lws context with one vhost on a foreign libuv loop, signals
+ *   bind       the address a listener binds, and the one it is bound to
  *   router     the one lws callback: requests and upgrades go to the handler
  *              mounted on their path (net_mount), other paths to the plain
  *              HTTP application (net_app)
@@ -44,7 +45,9 @@ typedef struct net_ws_ops net_ws_ops;
 enum {
 	NET_ENOMEM = -1,
 	NET_EINVAL = -2,
-	NET_ELISTEN = -3,
+	NET_ELISTEN = -3,       /* cannot bind: port in use or not allowed */
+	NET_ERESOLVE = -4,      /* the host name does not resolve */
+	NET_EADDRNOTAVAIL = -5, /* no address of the host is on this machine */
 };
 
 /* ---- end-of-turn writes (net_sched.c) ------------------------------------------- */
@@ -64,10 +67,35 @@ void net_ws_mark(net_ws *ws);
 void net_ws_unmark(net_ws *ws);
 bool net_ws_marked(const net_ws *ws);
 
+/* ---- bind address (net_bind.c) ------------------------------------------------- */
+
+/* An address to listen on, numeric ("127.0.0.1", "::1"); family 0 and host
+ * "" for every interface. */
+typedef struct net_bind_addr {
+	int family; /* AF_INET, AF_INET6, or 0 */
+	char host[46];
+} net_bind_addr;
+
+/* The address a listener on host:port binds: host is an IPv4 or IPv6
+ * address ("[::1]" too) or a name (getaddrinfo), and the first of its
+ * addresses this machine can bind is taken. NULL or "": every interface.
+ * 0, or NET_ERESOLVE, NET_EADDRNOTAVAIL, NET_ELISTEN (port in use or not
+ * allowed), with errno set (EADDRNOTAVAIL, EADDRINUSE, EACCES). */
+int net_bind_resolve(const char *host, int port, net_bind_addr *out);
+/* The address of this process's TCP listening socket on port (the one
+ * equal to *want if several): 0; -1 if there is none; 1 if the process's
+ * sockets cannot be listed (no /proc). */
+int net_bind_find(int port, const net_bind_addr *want, net_bind_addr *got);
+
 /* ---- listener (net_listener.c) ---------------------------------------------------- */
 
-/* Listen on addr:port on the loop. NULL and *err (NET_E*) on failure. */
+/* Listen on addr:port on the loop: addr as net_bind_resolve() takes it,
+ * bound exactly. NULL and *err (NET_E*) on failure, with errno set as by
+ * net_bind_resolve() when it cannot bind. */
 net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int *err);
+/* The address it is bound to, numeric: "127.0.0.1", "::1", "::" (every
+ * interface). */
+const char *net_listener_address(const net_listener *l);
 /* Called by net_listener_close() once the listener is marked closing and
  * before its connections go: the owner closes what it runs on them. */
 void net_listener_set_close_hook(net_listener *l, void (*fn)(void *arg), void *arg);

@@ -63,6 +63,7 @@ struct net_listener {
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
 	int port;
+	net_bind_addr addr; /* bound to (net_bind.c) */
 	bool closing;
 	const net_mount **mounts;
 	size_t nmounts;

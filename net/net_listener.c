@@ -50,34 +50,7 @@ int net_listener_close_on_signals(net_listener *l)
 
 /* ---- listener --------------------------------------------------------------- */
 
-/* Can addr:port be bound? lws reports a failed bind only in its log and
- * still returns a context (docs/engineio.md, pitfall 15), so the port is
- * tried first, with the same SO_REUSEADDR lws uses. */
-static bool port_free(const char *addr, int port)
-{
-	if (port <= 0)
-		return true;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-		                  .ai_socktype = SOCK_STREAM,
-		                  .ai_flags = AI_PASSIVE | AI_NUMERICHOST },
-	                *ai = NULL;
-	char ps[16];
-	snprintf(ps, sizeof(ps), "%d", port);
-	if (getaddrinfo(addr && *addr ? addr : "::", ps, &hints, &ai) != 0)
-		return true; /* let lws report it */
-	bool ok = true;
-	int fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (fd >= 0) {
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		ok = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno != EADDRINUSE;
-		close(fd);
-	}
-	freeaddrinfo(ai);
-	return ok;
-}
-
-static struct lws_context *create_context(net_listener *l, const char *addr, int port)
+static struct lws_context *create_context(net_listener *l, const net_bind_addr *addr, int port)
 {
 	/* lws logs to stderr by default: keep errors only unless debugging. */
 	lws_set_log_level(
@@ -86,10 +59,14 @@ static struct lws_context *create_context(net_listener *l, const char *addr, int
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
 	info.port = port;
-	info.iface = addr;
+	/* The address numerically, never a name lws would take for an
+	 * interface; an IPv4 one on an IPv4 socket (net_bind.c). */
+	info.iface = addr->family ? addr->host : NULL;
 	info.protocols = net_protocols;
 	info.pvo = &pvo_ws;
 	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (addr->family == AF_INET)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.foreign_loops = loops;
 	/* No lws "validity" timer: the layer above has its own heartbeat, and
 	 * lws 4.1 re-inserts that timer into a sorted list (O(connections)) on
@@ -112,10 +89,29 @@ static struct lws_context *create_context(net_listener *l, const char *addr, int
 	return lws_create_context(&info);
 }
 
+/* The first teardown step of a listener whose context cannot be used: lws
+ * 4.1 frees handles the loop still holds when a context whose vhost failed
+ * is destroyed completely (measured with valgrind); the context leaks. */
+static void abandon(net_listener *l)
+{
+	lws_context_destroy(l->ctx);
+	net_hangup_close(l);
+	net_sched_close(l);
+	uv_run(l->loop, UV_RUN_NOWAIT);
+	net_hangup_free(&l->hangup);
+	free(l->wbuf);
+	free(l);
+}
+
 net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int *err)
 {
-	if (!port_free(addr, port)) {
-		*err = NET_ELISTEN;
+	/* lws reports a failed bind only in its log and still returns a
+	 * context (docs/engineio.md, pitfall 15): the address and port are
+	 * tried first. */
+	net_bind_addr want;
+	int rc = net_bind_resolve(addr, port, &want);
+	if (rc < 0) {
+		*err = rc;
 		return NULL;
 	}
 	net_listener *l = calloc(1, sizeof(*l));
@@ -125,7 +121,7 @@ net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		return NULL;
 	}
 	l->loop = loop;
-	l->ctx = create_context(l, addr, port);
+	l->ctx = create_context(l, &want, port);
 	if (!l->ctx) {
 		*err = NET_ELISTEN;
 		free(l->wbuf);
@@ -139,24 +135,29 @@ net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 	l->vh = lws_get_vhost_by_name(l->ctx, "default");
 	l->port = l->vh ? lws_get_vhost_listen_port(l->vh) : -1;
 	if (l->port <= 0) {
-		/* Only the first teardown step: lws 4.1 frees handles the loop
-		 * still holds when a context whose vhost failed is destroyed
-		 * completely (measured with valgrind). The port is checked
-		 * before lws is involved (port_free), so this is the rare race
-		 * of another process binding in between; the context leaks. */
+		/* Another process bound the port in between (the port is
+		 * checked before lws is involved). */
 		*err = NET_ELISTEN;
-		lws_context_destroy(l->ctx);
-		net_hangup_close(l);
-		net_sched_close(l);
-		uv_run(loop, UV_RUN_NOWAIT);
-		net_hangup_free(&l->hangup);
-		free(l->wbuf);
-		free(l);
+		abandon(l);
+		errno = EADDRINUSE;
+		return NULL;
+	}
+	/* What the kernel says the socket is bound to: lws chooses the
+	 * socket and parses the address itself (net_bind.c). */
+	rc = net_bind_find(l->port, &want, &l->addr);
+	if (rc > 0)
+		l->addr = want;
+	if (rc < 0 || (want.family && strcmp(l->addr.host, want.host))) {
+		base_log(NS, "asked for %s, bound to %s", want.host,
+		         rc < 0 ? "nothing" : l->addr.host);
+		*err = NET_ELISTEN;
+		abandon(l);
+		errno = EADDRNOTAVAIL;
 		return NULL;
 	}
 	base_timers_init(&l->timers, loop, net_keepalive_expire);
 	base_timers_set_ms(&l->timers, NET_LTL_KEEPALIVE, NET_KEEPALIVE_MS);
-	base_log(NS, "listening on port %d", l->port);
+	base_log(NS, "listening on %s port %d", l->addr.host, l->port);
 	return l;
 }
 
@@ -174,6 +175,11 @@ void net_listener_set_keepalive_timeout(net_listener *l, unsigned ms)
 int net_listener_port(const net_listener *l)
 {
 	return l->port;
+}
+
+const char *net_listener_address(const net_listener *l)
+{
+	return l->addr.host;
 }
 
 bool net_listener_closing(const net_listener *l)

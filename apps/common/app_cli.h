@@ -17,12 +17,12 @@
 		"cors-origin", required_argument, 0, 'c'                              \
 	}
 
-#define APP_CLI_USAGE                                                  \
-	"  --port N              port to listen on (default 3000)\n"   \
-	"  --host ADDR           address to bind (default all)\n"      \
-	"  --ping-interval MS    default 25000\n"                      \
-	"  --ping-timeout MS     default 20000\n"                      \
-	"  --max-payload BYTES   maxHttpBufferSize, default 1000000\n" \
+#define APP_CLI_USAGE                                                     \
+	"  --port N              port to listen on (default 3000)\n"      \
+	"  --host ADDR           address or name to bind (default all)\n" \
+	"  --ping-interval MS    default 25000\n"                         \
+	"  --ping-timeout MS     default 20000\n"                         \
+	"  --max-payload BYTES   maxHttpBufferSize, default 1000000\n"    \
 	"  --cors-origin ORIGIN  allowed origin(s), '*' for any (credentials on)\n"
 
 typedef struct app_cli {
@@ -33,5 +33,13 @@ typedef struct app_cli {
 /* Apply flag c (as returned by getopt_long over APP_CLI_LONGOPTS) to the
  * engine options; false when c is not one of the shared flags. */
 bool app_cli_apply(app_cli *a, eio_options *o, int c, const char *arg);
+
+/* eio_listener_new() on a->host and a->port; on failure, one line on stderr
+ * saying why ("prog: cannot listen on HOST port N: reason") and NULL. */
+eio_listener *app_cli_listen(const app_cli *a, const char *prog, uv_loop_t *loop);
+
+/* "http://127.0.0.1:3000", "http://[::1]:3000": the URL of the address l is
+ * bound to, in buf. */
+const char *app_cli_url(const eio_listener *l, char *buf, size_t n);
 
 #endif

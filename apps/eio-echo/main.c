@@ -94,11 +94,9 @@ int main(int argc, char **argv)
 
 	uv_loop_t *loop = uv_default_loop();
 	int err = 0;
-	listener = eio_listener_new(loop, cli.host, cli.port, &err);
-	if (!listener) {
-		fprintf(stderr, "eio-echo: cannot listen on port %d\n", cli.port);
+	listener = app_cli_listen(&cli, "eio-echo", loop);
+	if (!listener)
 		return 1;
-	}
 	eio_callbacks cb = { .on_message = on_message };
 	eio_server *srv = eio_server_new(listener, &o, &cb, NULL, &err);
 	if (!srv) {
@@ -106,7 +104,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	eio_listener_close_on_signals(listener);
-	printf("eio-echo: listening on http://127.0.0.1:%d%s\n", eio_listener_port(listener),
+	char url[80];
+	printf("eio-echo: listening on %s%s\n", app_cli_url(listener, url, sizeof(url)),
 	       eio_server_options(srv)->path);
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);

@@ -83,11 +83,9 @@ int main(int argc, char **argv)
 	o.eio.cors_origin = NULL;
 	uv_loop_t *loop = uv_default_loop();
 	int err = 0;
-	listener = eio_listener_new(loop, cli.host, cli.port, &err);
-	if (!listener) {
-		fprintf(stderr, "sio-bench-server: cannot listen on port %d\n", cli.port);
+	listener = app_cli_listen(&cli, "sio-bench-server", loop);
+	if (!listener)
 		return 1;
-	}
 	sio_server *srv = sio_server_new(listener, &o, &err);
 	if (!srv) {
 		fprintf(stderr, "sio-bench-server: invalid options (%d)\n", err);
@@ -100,8 +98,9 @@ int main(int argc, char **argv)
 	sio_on_connection(root, on_connection, NULL);
 
 	eio_listener_close_on_signals(listener);
-	printf("sio-bench-server: listening on http://127.0.0.1:%d/socket.io/ (pid %d)\n",
-	       eio_listener_port(listener), (int)getpid());
+	char url[80];
+	printf("sio-bench-server: listening on %s/socket.io/ (pid %d)\n",
+	       app_cli_url(listener, url, sizeof(url)), (int)getpid());
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	eio_listener_free(listener);

@@ -366,11 +366,9 @@ int main(int argc, char **argv)
 	}
 	uv_loop_t *loop = uv_default_loop();
 	int err = 0;
-	listener = eio_listener_new(loop, cli.host, cli.port, &err);
-	if (!listener) {
-		fprintf(stderr, "sio-echo: cannot listen on port %d\n", cli.port);
+	listener = app_cli_listen(&cli, "sio-echo", loop);
+	if (!listener)
 		return 1;
-	}
 	sio_server *srv = sio_server_new(listener, &o, &err);
 	eio_options eo = o.eio;
 	eo.path = "/engine.io/";
@@ -396,8 +394,8 @@ int main(int argc, char **argv)
 	sio_on_connection(async, on_connection, NULL);
 
 	eio_listener_close_on_signals(listener);
-	printf("sio-echo: listening on http://127.0.0.1:%d/socket.io/\n",
-	       eio_listener_port(listener));
+	char url[80];
+	printf("sio-echo: listening on %s/socket.io/\n", app_cli_url(listener, url, sizeof(url)));
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	eio_listener_free(listener);

@@ -20,6 +20,7 @@
 #include "srv_presence.h"
 #include "srv_rooms.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,8 +180,18 @@ int main(int argc, char **argv)
 	int e = 0;
 	a.l = eio_listener_new(loop, a.cfg.host, a.cfg.port, &e);
 	if (!a.l) {
-		fprintf(stderr, "sio-server: cannot listen on %s:%d (error %d)\n",
-		        a.cfg.host ? a.cfg.host : "*", a.cfg.port, e);
+		int why = errno; /* engineio.h, eio_listener_new */
+		const char *host = a.cfg.host ? a.cfg.host : "*";
+		if (e == EIO_EINVAL)
+			fprintf(stderr, "sio-server: cannot listen on %s port %d: unknown host\n",
+			        host, a.cfg.port);
+		else
+			fprintf(stderr, "sio-server: cannot listen on %s port %d: %s\n", host,
+			        a.cfg.port,
+			        e == EIO_ELISTEN && why == EADDRNOTAVAIL
+			                ? "the address is not on this machine"
+			        : e == EIO_ELISTEN ? strerror(why)
+			                           : "out of memory");
 		return 1;
 	}
 	sio_options o;
@@ -241,8 +252,11 @@ int main(int argc, char **argv)
 	uv_unref((uv_handle_t *)&a.sigterm);
 	uv_unref((uv_handle_t *)&a.sigint);
 
-	printf("sio-server %s: listening on http://%s:%d%s\n", SRV_VERSION,
-	       a.cfg.host ? a.cfg.host : "0.0.0.0", eio_listener_port(a.l), a.cfg.path);
+	/* The address the socket is bound to, as the kernel says. */
+	const char *bound = eio_listener_address(a.l);
+	printf(strchr(bound, ':') ? "sio-server %s: listening on http://[%s]:%d%s\n"
+	                          : "sio-server %s: listening on http://%s:%d%s\n",
+	       SRV_VERSION, bound, eio_listener_port(a.l), a.cfg.path);
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&a.deadline, NULL);

@@ -124,7 +124,11 @@ int main(int argc, char **argv)
 	sio_use(root, need_name, NULL);
 	sio_on_connection(root, on_connection, NULL);
 	eio_listener_close_on_signals(l); /* Ctrl-C: a graceful stop */
-	printf("chat: listening on http://127.0.0.1:%d/socket.io/\n", port);
+	/* The address it is bound to: every interface ("::") here. */
+	const char *a = eio_listener_address(l);
+	printf(strchr(a, ':') ? "chat: listening on http://[%s]:%d/socket.io/\n"
+	                      : "chat: listening on http://%s:%d/socket.io/\n",
+	       a, eio_listener_port(l));
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	eio_listener_free(l);
