@@ -16,9 +16,9 @@
  *   - type 0..4 as a msgpack integer (node's isInteger also takes 2.0);
  *   - nsp a string that the text form can carry ("/..." without ',', or
  *     "" for "/"); the id, when present, an integer 0..2^53-1;
- *   - an EVENT's first element is a string and not a reserved name, as
- *     for the text parser (sio_packet.c); node's msgpack parser leaves
- *     that to the socket;
+ *   - an EVENT's first element is an event name (a string that is not
+ *     reserved, or a number), as for the text parser (sio_packet.c);
+ *     node's msgpack parser leaves that to the socket;
  *   - data may not hold a value JSON cannot: map keys other than strings,
  *     a Date, other ext types. Undefined is null in an array and drops the
  *     key in a map (what JSON.stringify does); NaN and infinities are null.
