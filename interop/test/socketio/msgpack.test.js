@@ -91,6 +91,16 @@ describe('socket.io msgpack parser', () => {
       const r = await acked(c, 'message-with-ack', Buffer.from('ack'), [Buffer.alloc(0)]);
       assertBuffer(r[0], Buffer.from('ack'));
       assertBuffer(r[1][0], Buffer.alloc(0));
+      // an ArrayBuffer (what a browser sends): notepack's ext type 0, of length 1 too (not
+      // its fixext 1 "undefined"); back as bin (C) or as an ArrayBuffer (node)
+      const ab = await acked(c, 'message-with-ack', new Uint8Array([5, 6, 7]).buffer,
+        new Uint8Array([9]).buffer, undefined, { u: undefined, k: 1 });
+      assertBuffer(Buffer.from(ab[0]), Buffer.from([5, 6, 7]), 'ArrayBuffer');
+      assertBuffer(Buffer.from(ab[1]), Buffer.from([9]), 'ArrayBuffer of 1 byte');
+      // undefined: null in an array and no key in a map (C, JSON inside), undefined (node)
+      assert.equal(ab[2] ?? null, null);
+      assert.equal(ab[3].u, undefined);
+      assert.equal(ab[3].k, 1);
     });
 
     it(`a broadcast to a room reaches its members only, binary included (${label})`, async () => {
