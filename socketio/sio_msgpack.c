@@ -20,8 +20,11 @@
  *     reserved, or a number), as for the text parser (sio_packet.c);
  *     node's msgpack parser leaves that to the socket;
  *   - data may not hold a value JSON cannot: map keys other than strings,
- *     a Date, other ext types. Undefined is null in an array and drops the
- *     key in a map (what JSON.stringify does); NaN and infinities are null.
+ *     a Date, other ext types; nor, in a packet with binary values, a map
+ *     with a "_placeholder" key (in the text form it could stand for an
+ *     attachment: {"_placeholder":true,"num":0} written by the client).
+ *     Undefined is null in an array and drops the key in a map (what
+ *     JSON.stringify does); NaN and infinities are null.
  * The data is then written as JSON (binary as placeholders, attachments
  * copied) and the whole text goes through sio_packet_decode, so what
  * reaches the socket layer passed the same checks as on a JSON server.
@@ -144,7 +147,7 @@ typedef struct conv {
 	base_jsonw w;
 	eio_msg **atts;
 	int natts, max_atts;
-	int err;
+	bool placeholder_key; /* a map with a "_placeholder" key was seen */
 } conv;
 
 /* An ext type 0 of this size written as the fixext `code`: msgpack-c's ext
@@ -231,7 +234,10 @@ static int to_json(conv *c, const msgpack_object *o)
 			const msgpack_object_kv *kv = &o->via.map.ptr[i];
 			if (kv->key.type != MSGPACK_OBJECT_STR)
 				r = SIO_MP_EVALUE;
-			else if (!is_undefined(c, &kv->val)) {
+			else if (kv->key.via.str.size == 12 &&
+			         !memcmp(kv->key.via.str.ptr, "_placeholder", 12))
+				c->placeholder_key = true;
+			if (r == 0 && !is_undefined(c, &kv->val)) {
 				base_jsonw_key(w, kv->key.via.str.ptr, kv->key.via.str.size);
 				r = to_json(c, &kv->val);
 			}
@@ -356,6 +362,8 @@ static int write_text(conv *c, const fields *f, sio_mp_in *m)
 		                             : -1;
 	if (r == 0 && type < 0)
 		r = SIO_MP_EFIELD; /* binary in a CONNECT or CONNECT_ERROR */
+	if (r == 0 && c->natts > 0 && c->placeholder_key)
+		r = SIO_MP_EVALUE; /* data that would read as a reference to a binary value */
 	int64_t id = absent(c, f->id) ? -1 : (int64_t)f->id->via.u64;
 	if (r == 0 && sio_packet_encode_header(&m->text, type, f->nsp->via.str.ptr,
 	                                       f->nsp->via.str.size, id, c->natts) < 0)

@@ -333,6 +333,24 @@ START_TEST(test_wrong_data)
 	str("e");
 	str("\xc3\x28");
 	assert_refused();
+	for (int bin = 0; bin <= 1; bin++) { /* a literal placeholder next to binary */
+		head(3, 2, "/");
+		str("data");
+		msgpack_pack_array(&pk, 2 + bin);
+		str("e");
+		msgpack_pack_map(&pk, 2);
+		str("_placeholder");
+		msgpack_pack_true(&pk);
+		kv_int("num", 0);
+		if (bin)
+			msgpack_pack_bin_with_body(&pk, "x", 1);
+		if (bin) {
+			assert_refused();
+		} else { /* without binary it is plain data, as for the text parser */
+			assert_text("2[\"e\",{\"_placeholder\":true,\"num\":0}]");
+			msgpack_sbuffer_clear(&sb);
+		}
+	}
 	head(3, 0, "/"); /* binary in a CONNECT */
 	str("data");
 	msgpack_pack_map(&pk, 1);
