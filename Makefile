@@ -34,13 +34,16 @@ SOVERSION  := 0
 # What each part links; checked with `nm -u` against what its objects call.
 BASE_PKGS := libuv libsodium
 EIO_PKGS  := libwebsockets libuv libsodium
-SIO_PKGS  := libuv libsodium
+# msgpack: msgpack-c (libmsgpack-dev), the msgpack parser (socketio/sio_msgpack.c).
+SIO_PKGS  := libuv libsodium msgpack
 # sio-server alone: libjwt verifies tokens, OpenSSL's PEM reader gives the key's type.
 SRV_PKGS  := libjwt libcrypto
 
-# pkg-config, or the plain -l names before scripts/install-deps.sh has installed it.
-pkg_libs   = $(shell pkg-config --libs $(1) 2>/dev/null || echo $(patsubst lib%,-l%,$(1)))
-DEP_CFLAGS := $(shell pkg-config --cflags $(sort $(EIO_PKGS) $(SRV_PKGS)) 2>/dev/null)
+# pkg-config, or the plain -l names before scripts/install-deps.sh has installed it
+# (msgpack-c's library is libmsgpackc).
+pkg_libs   = $(shell pkg-config --libs $(1) 2>/dev/null || \
+	echo $(patsubst lib%,-l%,$(patsubst msgpack,libmsgpackc,$(1))))
+DEP_CFLAGS := $(shell pkg-config --cflags $(sort $(EIO_PKGS) $(SIO_PKGS) $(SRV_PKGS)) 2>/dev/null)
 BASE_LIBS  := $(call pkg_libs,$(BASE_PKGS))
 EIO_LIBS   := $(call pkg_libs,$(EIO_PKGS))
 SIO_LIBS   := $(call pkg_libs,$(SIO_PKGS))

@@ -40,10 +40,20 @@ enum {
 
 /* ---- Server ------------------------------------------------------------------ */
 
+/* The packet encoding of a server, for all its clients (node's `parser`
+ * option): the default JSON text parser (socket.io-parser), or msgpack
+ * (socket.io-msgpack-parser: one binary message per packet, binary values
+ * inline; clients must use that parser too). */
+enum {
+	SIO_PARSER_DEFAULT = 0,
+	SIO_PARSER_MSGPACK = 1,
+};
+
 typedef struct sio_options {
 	eio_options eio;             /* transport options; path defaults to /socket.io/ */
 	unsigned connect_timeout_ms; /* no namespace joined within it: close (45000) */
-	int max_attachments;         /* binary attachments per packet (10) */
+	int max_attachments; /* binary attachments (msgpack: binary values) per packet (10) */
+	int parser;          /* SIO_PARSER_DEFAULT or SIO_PARSER_MSGPACK */
 } sio_options;
 
 SIO_EXPORT void sio_options_init(sio_options *o);

@@ -15,6 +15,7 @@
  */
 #include "base/log.h"
 #include "sio_internal.h"
+#include "sio_msgpack.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -152,12 +153,37 @@ static void await_attachments(sio_client *c, const char *data, size_t len)
 	}
 }
 
+/* A msgpack server (sio_msgpack.h): every packet is one binary message,
+ * its binary values inline; a text message is a parse error, as for
+ * node's msgpack Decoder. */
+static void on_msgpack(sio_client *c, const char *data, size_t len, bool binary)
+{
+	if (!binary) {
+		sio_client_close(c, "text message on a msgpack server");
+		return;
+	}
+	sio_mp_in m;
+	sio_mp_in_init(&m);
+	int r = sio_msgpack_decode(data, len, c->srv->o.max_attachments, &m);
+	if (r < 0) {
+		base_log(NS, "%s: %s", eio_session_id(c->es), sio_msgpack_strerror(r));
+		sio_client_close(c, "parse error");
+	} else {
+		route(c, &m.pkt, m.atts, m.natts);
+	}
+	sio_mp_in_free(&m);
+}
+
 void sio_client_on_message(eio_session *es, const char *data, size_t len, bool binary, void *user)
 {
 	(void)user;
 	sio_client *c = eio_session_get_user(es);
 	if (!c || c->closed)
 		return;
+	if (c->srv->o.parser == SIO_PARSER_MSGPACK) {
+		on_msgpack(c, data, len, binary);
+		return;
+	}
 	if (binary) {
 		on_attachment(c, data, len);
 		return;

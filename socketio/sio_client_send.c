@@ -8,26 +8,33 @@
  */
 #include "base/log.h"
 #include "sio_internal.h"
+#include "sio_msgpack.h"
 
 #include <stdlib.h>
 
 #define NS "socketio:client"
 
 /* A packet and its binary attachments, in order (spec "Binary": the
- * attachments follow their packet as separate Engine.IO messages). */
+ * attachments follow their packet as separate Engine.IO messages). On a
+ * msgpack server the packet carries its binary values inline
+ * (sio_msgpack.h): no attachments follow. */
 void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts)
 {
 	if (c->closed)
 		return;
+	if (c->srv->o.parser == SIO_PARSER_MSGPACK)
+		natts = 0;
 	if (eio_session_send(c->es, text) < 0)
 		return;
 	for (int i = 0; i < natts; i++)
 		eio_session_send(c->es, atts[i]);
 }
 
+/* A control packet (CONNECT answer, DISCONNECT) in its text form. */
 void sio_client_send_buf(sio_client *c, base_buf *b)
 {
-	eio_msg *m = eio_msg_text(b->data, b->len);
+	eio_msg *m = c->srv->o.parser == SIO_PARSER_MSGPACK ? sio_msgpack_from_text(b->data, b->len)
+	                                                    : eio_msg_text(b->data, b->len);
 	if (m) {
 		sio_client_send_packet(c, m, NULL, 0);
 		eio_msg_unref(m);

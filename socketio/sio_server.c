@@ -21,6 +21,10 @@ void sio_options_init(sio_options *o)
 
 sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err)
 {
+	if (o->parser != SIO_PARSER_DEFAULT && o->parser != SIO_PARSER_MSGPACK) {
+		*err = SIO_EINVAL;
+		return NULL;
+	}
 	sio_server *srv = calloc(1, sizeof(*srv));
 	if (!srv) {
 		*err = SIO_ENOMEM;

@@ -7,6 +7,7 @@
  */
 #include "base/log.h"
 #include "sio_internal.h"
+#include "sio_msgpack.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -228,10 +229,13 @@ void sio_on_disconnect(sio_socket *s, sio_disconnect_fn fn, void *user)
 
 /* ---- encoding and emitting ------------------------------------------------------ */
 
-/* <type>[<n>-][<nsp>,][<id>][<"event">,<args>]: built once per emit. */
+/* <type>[<n>-][<nsp>,][<id>][<"event">,<args>]: built once per emit (or
+ * broadcast); on a msgpack server the msgpack map (sio_msgpack.c). */
 eio_msg *sio_encode_event(int type, const sio_namespace *nsp, int64_t id, const char *event,
                           const sio_out *args)
 {
+	if (nsp->srv->o.parser == SIO_PARSER_MSGPACK)
+		return sio_msgpack_encode_event(type, nsp->name, nsp->name_len, id, event, args);
 	int natts = args ? args->natts : 0;
 	if (natts > 0)
 		type = type == SIO_PKT_EVENT ? SIO_PKT_BINARY_EVENT : SIO_PKT_BINARY_ACK;

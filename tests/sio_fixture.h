@@ -3,7 +3,8 @@
 /* sio_fixture.h - shared fixture of the Socket.IO layer unit tests
  * (test_sio_connect.c, test_sio_events.c, test_sio_emit_ack.c,
  * test_sio_rooms.c, test_sio_disconnect.c, test_sio_args.c,
- * test_sio_binary.c, test_sio_emit.c, test_sio_adapter.c), without HTTP.
+ * test_sio_binary.c, test_sio_emit.c, test_sio_adapter.c,
+ * test_sio_msgpack_server.c), without HTTP.
  *
  * How: an sio_server is mounted on a listener at 127.0.0.1, port 0, with the
  * namespaces "/" (root) and "/custom" (custom); every connection callback is

@@ -17,6 +17,8 @@
  *   socket of the room gets "question" with an ack (500 ms), then ack with
  *   [error or null, [responses...]]; "kick-room" (room) -> disconnect them.
  * Plain HTTP on the same port: GET /health, POST /echo (see on_http).
+ * --parser msgpack: the msgpack parser (socket.io-msgpack-parser) instead
+ *   of the default JSON one, for every client.
  */
 #include "app_cli.h"
 #include "socketio.h"
@@ -345,6 +347,7 @@ int main(int argc, char **argv)
 	app_cli cli = { 3000, NULL };
 	static const struct option longopts[] = {
 		APP_CLI_LONGOPTS,
+		{ "parser", required_argument, 0, 'P' },
 		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -354,11 +357,21 @@ int main(int argc, char **argv)
 		if (app_cli_apply(&cli, &o.eio, c, optarg))
 			continue;
 		switch (c) {
+		case 'P':
+			if (strcmp(optarg, "msgpack") == 0)
+				o.parser = SIO_PARSER_MSGPACK;
+			else if (strcmp(optarg, "default") != 0) {
+				fprintf(stderr, "sio-echo: --parser: default or msgpack\n");
+				return 2;
+			}
+			break;
 		case 'V':
 			printf("sio-echo %s\n", EIO_VERSION);
 			return 0;
 		case 'h':
-			printf("usage: sio-echo [options]\n" APP_CLI_USAGE "  --version, --help\n");
+			printf("usage: sio-echo [options]\n" APP_CLI_USAGE
+			       "  --parser NAME         default (JSON) or msgpack\n"
+			       "  --version, --help\n");
 			return 0;
 		default:
 			return 2;

@@ -4,6 +4,7 @@
 // tests themselves. Same CLI as the C server:
 //   --port P --ping-interval MS --ping-timeout MS --max-payload BYTES
 //   [--cors-origin ORIGIN]   CORS with credentials; "*" reflects any origin
+//   [--parser msgpack]       socket.io-msgpack-parser instead of the default parser
 // Serves Socket.IO on /socket.io/ (namespaces "/" and "/custom", the Socket.IO v5 spec's
 // test-suite server plus extras, see below) and a bare Engine.IO echo server on /engine.io/
 // (every message echoed back as it came) in the same process. Exits 0 on SIGTERM/SIGINT.
@@ -32,9 +33,18 @@
 import http from 'node:http';
 import { Server as SioServer } from 'socket.io';
 import { Server as EioServer } from 'engine.io';
+import msgpackParser from 'socket.io-msgpack-parser';
 import { parseArgs } from './args.js';
 
-const opts = parseArgs('sio-echo', process.argv.slice(2));
+const opts = parseArgs('sio-echo', process.argv.slice(2), {
+  '--parser': (o, v) => {
+    if (v !== 'msgpack' && v !== 'default') {
+      console.error('sio-echo: --parser: default or msgpack');
+      process.exit(2);
+    }
+    o.parser = v;
+  },
+});
 
 const SIO_PATH = '/socket.io/';
 const EIO_PATH = '/engine.io/';
@@ -101,6 +111,7 @@ const io = new SioServer(httpServer, {
   ...engineOpts,
   path: SIO_PATH,
   serveClient: false,
+  ...(opts.parser === 'msgpack' ? { parser: msgpackParser } : {}),
 });
 
 // `parent` may be a dynamic parent namespace: handlers use socket.nsp, the namespace the
