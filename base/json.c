@@ -36,6 +36,7 @@
 #define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
+#include "base/hex.h"
 #include "base/json.h"
 
 _Static_assert(sizeof(jsmntok_t) == sizeof(struct base_json_tok), "tokens are converted in place");
@@ -179,17 +180,6 @@ int base_json_utf8_valid(const char *s, size_t n)
  * on failure, at the first byte that cannot belong there (e, the end of
  * the input, when the text stops too early). */
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "\uXXXX" at *pp: the UTF-16 code unit in *cu. */
 static int u_escape(const unsigned char **pp, const unsigned char *e, long *cu)
 {
@@ -200,7 +190,7 @@ static int u_escape(const unsigned char **pp, const unsigned char *e, long *cu)
 	if (p == e || *p != '\\' || ++p == e || *p != 'u')
 		goto out;
 	for (p++; p < (*pp) + 6; p++) {
-		if (p == e || (h = hexval(*p)) < 0)
+		if (p == e || (h = base_hexval(*p)) < 0)
 			goto out;
 		v = v << 4 | h;
 	}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "base/json.h"
 
 static const struct base_json_tok *tok_at(const base_json *doc, int tok)
@@ -124,10 +125,8 @@ int base_json_obj_get(const base_json *doc, int obj, const char *key)
 static unsigned hex4(const char *p)
 {
 	unsigned v = 0;
-	for (int i = 0; i < 4; i++) {
-		unsigned c = (unsigned char)p[i];
-		v = v << 4 | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-	}
+	for (int i = 0; i < 4; i++) /* the parse checked the four digits */
+		v = v << 4 | (unsigned)base_hexval((unsigned char)p[i]);
 	return v;
 }
 

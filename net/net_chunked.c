@@ -11,6 +11,7 @@
  * after each size line and each chunk, bounded chunk extensions and trailer
  * section (both ignored), nothing else.
  */
+#include "base/hex.h"
 #include "net_internal.h"
 
 enum {
@@ -30,17 +31,6 @@ enum {
 /* Bytes of chunk extensions and trailers taken per body (ignored data). */
 #define CK_MAX_META 4096
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int net_chunked_feed(net_http *h, const char *in, size_t len,
                      void (*data)(net_http *h, const char *d, size_t n))
 {
@@ -49,7 +39,7 @@ int net_chunked_feed(net_http *h, const char *in, size_t len,
 		char c = in[i];
 		switch (h->ck_state) {
 		case CK_SIZE: {
-			int v = hexval(c);
+			int v = base_hexval((unsigned char)c);
 			if (v >= 0) {
 				if (++h->ck_digits > 15)
 					return -1;

@@ -233,3 +233,26 @@ export async function upgradeByHand(server, sid) {
   ws.send('5');
   return { ws, parkedBody: res.body };
 }
+
+/** The complete HTTP responses (Content-Length framed) in the bytes `buf` read from a raw
+ * socket: [{ statusLine, status, headers (lower-case names), body }]. */
+export function parseResponses(buf) {
+  const out = [];
+  let rest = buf;
+  for (;;) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const lines = rest.subarray(0, end).toString('latin1').split('\r\n');
+    const headers = {};
+    for (const l of lines.slice(1)) {
+      const i = l.indexOf(':');
+      headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+    }
+    const cl = Number(headers['content-length'] ?? 0);
+    if (rest.length < end + 4 + cl) break;
+    out.push({ statusLine: lines[0], status: Number(lines[0].split(' ')[1]), headers,
+      body: rest.subarray(end + 4, end + 4 + cl).toString('utf8') });
+    rest = rest.subarray(end + 4 + cl);
+  }
+  return out;
+}

@@ -12,7 +12,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startEioServer, itShutsDownCleanly } from '../../lib/eio-server.js';
-import { eioPath, request, assertErrorResponse, RawWs } from '../../lib/raw.js';
+import { eioPath, request, assertErrorResponse, RawWs, parseResponses } from '../../lib/raw.js';
 import { HTTP_CLIENTS } from '../../lib/http-clients.js';
 import { withTimeout, EVENT_TIMEOUT } from '../../lib/util.js';
 
@@ -148,38 +148,17 @@ function rawExchange(port, text, { untilCount = 1, waitClose = true } = {}) {
   return withTimeout(new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     let buf = Buffer.alloc(0);
-    const done = (closed) => { sock.destroy(); resolve({ responses: parse(buf), closed }); };
+    const done = (closed) => { sock.destroy(); resolve({ responses: parseResponses(buf), closed }); };
     sock.on('connect', () => sock.write(text));
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
-      if (!waitClose && parse(buf).length >= untilCount) done(false);
+      if (!waitClose && parseResponses(buf).length >= untilCount) done(false);
     });
     sock.on('end', () => done(true));
     sock.on('error', (e) => (e.code === 'ECONNRESET' ? done(true) : reject(e)));
   }), EVENT_TIMEOUT, waitClose ? 'the server to close the connection' : 'the responses');
 }
 
-/** Complete responses (Content-Length framed) in buf. */
-function parse(buf) {
-  const out = [];
-  let rest = buf;
-  for (;;) {
-    const end = rest.indexOf('\r\n\r\n');
-    if (end < 0) break;
-    const lines = rest.subarray(0, end).toString('latin1').split('\r\n');
-    const headers = {};
-    for (const l of lines.slice(1)) {
-      const i = l.indexOf(':');
-      headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-    }
-    const cl = Number(headers['content-length'] ?? 0);
-    if (rest.length < end + 4 + cl) break;
-    out.push({ statusLine: lines[0], status: Number(lines[0].split(' ')[1]), headers,
-      body: rest.subarray(end + 4, end + 4 + cl).toString('utf8') });
-    rest = rest.subarray(end + 4 + cl);
-  }
-  return out;
-}
 
 const get = (path, version = '1.1', extra = '') =>
   `GET ${path} HTTP/${version}\r\nHost: 127.0.0.1\r\n${extra}\r\n`;
@@ -249,7 +228,7 @@ function rawPieces(port, pieces, { untilCount = 1, waitClose = true } = {}) {
     const sock = net.connect(port, '127.0.0.1');
     sock.setNoDelay(true);
     let buf = Buffer.alloc(0);
-    const done = (closed) => { sock.destroy(); resolve({ responses: parse(buf), closed }); };
+    const done = (closed) => { sock.destroy(); resolve({ responses: parseResponses(buf), closed }); };
     const writeFrom = (i) => {
       if (i >= pieces.length || sock.destroyed) return;
       // the next piece once the previous one left (its own segment, mostly)
@@ -258,7 +237,7 @@ function rawPieces(port, pieces, { untilCount = 1, waitClose = true } = {}) {
     sock.on('connect', () => writeFrom(0));
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
-      if (!waitClose && parse(buf).length >= untilCount) done(false);
+      if (!waitClose && parseResponses(buf).length >= untilCount) done(false);
     });
     sock.on('end', () => done(true));
     sock.on('error', (e) => (e.code === 'ECONNRESET' ? done(true) : reject(e)));

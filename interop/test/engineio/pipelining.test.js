@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startSioServer } from '../../lib/sio-server.js';
 import { withTimeout, EVENT_TIMEOUT, TIME_SCALE } from '../../lib/util.js';
+import { parseResponses } from '../../lib/raw.js';
 
 const PATH = '/socket.io/';
 const q = (sid) => `${PATH}?EIO=4&transport=polling${sid ? `&sid=${sid}` : ''}`;
@@ -21,27 +22,6 @@ function reqText(method, path, body = null) {
   return `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${ct}${len}\r\n${body ?? ''}`;
 }
 
-/** Parse as many complete responses (Content-Length framed) as `buf` holds. */
-function parseResponses(buf) {
-  const out = [];
-  let rest = buf;
-  for (;;) {
-    const end = rest.indexOf('\r\n\r\n');
-    if (end < 0) break;
-    const lines = rest.subarray(0, end).toString('latin1').split('\r\n');
-    const headers = {};
-    for (const l of lines.slice(1)) {
-      const i = l.indexOf(':');
-      headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-    }
-    const cl = Number(headers['content-length'] ?? 0);
-    if (rest.length < end + 4 + cl) break;
-    out.push({ status: Number(lines[0].split(' ')[1]), headers,
-      body: rest.subarray(end + 4, end + 4 + cl).toString('utf8') });
-    rest = rest.subarray(end + 4 + cl);
-  }
-  return out;
-}
 
 /**
  * Send `requests` in one write on a fresh connection; resolve when `count` responses came
