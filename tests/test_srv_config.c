@@ -80,6 +80,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg.max_http_buffer_size, 1000000);
 	ck_assert(cfg.transport_polling && cfg.transport_websocket);
 	ck_assert(!cfg.trust_proxy);
+	ck_assert(!cfg.parser_msgpack);
 	ck_assert(!cfg.cors.any_origin && cfg.cors.origins.n == 0);
 	ck_assert(!cfg.auth.enabled && !cfg.auth.required);
 	ck_assert_int_eq(cfg.auth.algorithm, SRV_JWT_HS256);
@@ -345,6 +346,17 @@ START_TEST(api_user_room_and_metrics_key)
 }
 END_TEST
 
+/* "parser" names the Socket.IO packet encoding: "default" or "msgpack". */
+START_TEST(parser_setting)
+{
+	ck_assert_msg(load("{\"parser\": \"msgpack\"}") == 0, "%s", err);
+	ck_assert(cfg.parser_msgpack);
+	srv_config_free(&cfg);
+	ck_assert_msg(load("{\"parser\": \"default\"}") == 0, "%s", err);
+	ck_assert(!cfg.parser_msgpack);
+}
+END_TEST
+
 START_TEST(rs256_key_file)
 {
 	const char *ok = "{\"auth\": {\"required\": true, \"algorithm\": \"RS256\", "
@@ -452,6 +464,13 @@ static const struct bad {
 	  { 0 },
 	  "\"transports[1]\": expected \"polling\" or \"websocket\"" },
 	{ "{\"transports\": []}", NULL, { 0 }, "\"transports\": needs at least one" },
+	{ "{\"parser\": \"cbor\"}",
+	  NULL,
+	  { 0 },
+	  "config: \"parser\": expected \"default\" or \"msgpack\", got \"cbor\"" },
+	{ "{\"parser\": \"MsgPack\"}", NULL, { 0 }, "\"parser\": expected \"default\" or" },
+	{ "{\"parser\": true}", NULL, { 0 }, "\"parser\": expected a string, got a boolean" },
+	{ "{\"parser\": \"\"}", NULL, { 0 }, "\"parser\": is empty" },
 	{ "{\"cors\": {\"origins\": [\"https://a.example/\"]}}",
 	  NULL,
 	  { 0 },
@@ -702,6 +721,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, precedence);
 	tcase_add_test(tc, env_extras);
 	tcase_add_test(tc, api_user_room_and_metrics_key);
+	tcase_add_test(tc, parser_setting);
 	tcase_add_test(tc, rs256_key_file);
 	tcase_add_test(tc, invalid_json_position);
 	tcase_add_test(tc, unreadable_config);

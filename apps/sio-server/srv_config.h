@@ -229,7 +229,10 @@ typedef struct srv_config {
 	long max_http_buffer_size; /* 1e6 bytes */
 	bool transport_polling;    /* transports: both by default */
 	bool transport_websocket;
-	bool trust_proxy; /* X-Forwarded-For for client IPs */
+	bool trust_proxy;    /* X-Forwarded-For for client IPs */
+	bool parser_msgpack; /* "parser": "msgpack": socket.io-msgpack-parser's
+                                encoding (include/socketio.h, SIO_PARSER_MSGPACK);
+                                "default" (the default): socket.io-parser's */
 	srv_config_cors cors;
 	srv_config_auth auth;
 	srv_config_api api;

@@ -662,6 +662,27 @@ static int parse_shutdown(srv_cfgp *p, int obj, srv_config *cfg)
 	               : 0;
 }
 
+/* "parser": the Socket.IO packet encoding, named as node's servers name the
+ * parser packages: "default" (socket.io-parser) or "msgpack"
+ * (socket.io-msgpack-parser). */
+static int parse_parser(srv_cfgp *p, int root, srv_config *cfg)
+{
+	char *name = NULL;
+	int rc = 0;
+
+	if (srv_cfgp_str(p, root, "parser", &name))
+		return -1;
+	if (!name) /* absent: the default */
+		return 0;
+	if (!strcmp(name, "default") || !strcmp(name, "msgpack"))
+		cfg->parser_msgpack = !strcmp(name, "msgpack");
+	else
+		rc = srv_cfgp_fail_at(p, "parser",
+		                      "expected \"default\" or \"msgpack\", got \"%s\"", name);
+	free(name);
+	return rc;
+}
+
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 {
 	static const char *const keys[] = { "port",         "host",        "path",
@@ -670,7 +691,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		                            "auth",         "api",         "metrics",
 		                            "limits",       "rooms",       "presence",
 		                            "shutdown",     "tokenExpiry", "throttle",
-		                            "replies",      NULL };
+		                            "replies",      "parser",      NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -699,7 +720,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		if (rc)
 			return srv_cfgp_fail(p, "out of memory");
 	}
-	if (srv_cfgp_strv(p, root, "transports", &tr))
+	if (parse_parser(p, root, cfg) || srv_cfgp_strv(p, root, "transports", &tr))
 		return -1;
 	if (base_json_obj_get(p->doc, root, "transports") >= 0) {
 		cfg->transport_polling = cfg->transport_websocket = false;

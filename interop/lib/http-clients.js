@@ -11,11 +11,15 @@
 //   http-close       the same agent, each request with `Connection: close` (as older
 //                    node-fetch 2 releases and many backends' HTTP helpers send)
 //   node-fetch2      node-fetch 2.7 (npm) as backends call it: no agent given
+//   axios            axios 1.x (npm), its default instance: node's http adapter through
+//                    node's global agent (keep-alive since Node 19)
+//   axios-keepalive  an axios instance with a keep-alive http.Agent of its own (httpAgent)
 //   curl, curl-1.0   the curl binary, one process per request; --http1.0 for the second
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import nodeFetch from 'node-fetch';
+import axios from 'axios';
 import { withTimeout, EVENT_TIMEOUT } from './util.js';
 
 /** The body as a stream of two pieces: sent with `Transfer-Encoding: chunked`. */
@@ -78,6 +82,34 @@ function httpClient(name, extraHeaders) {
 const nodeFetch2Client = fetchClient('node-fetch2', nodeFetch,
   (body) => Readable.from([body.slice(0, body.length >> 1), body.slice(body.length >> 1)]));
 
+/**
+ * axios as users call it: request() on the default instance or on one with its own agent.
+ * responseType 'text' keeps the body as sent (no JSON parsing), validateStatus accepts every
+ * status (a user reads an error's `error.response`; the same answer). A stream body has no
+ * length, so node's http adapter sends it with `Transfer-Encoding: chunked`.
+ */
+function axiosClient(name, makeAgent) {
+  return (server) => {
+    const agent = makeAgent?.();
+    const instance = agent ? axios.create({ httpAgent: agent }) : axios;
+    return {
+      name,
+      async send({ method = 'GET', path, headers = {}, body = null, chunked = false }) {
+        const data = chunked
+          ? Readable.from([body.slice(0, body.length >> 1), body.slice(body.length >> 1)])
+          : body ?? undefined;
+        const res = await instance.request({ url: `http://127.0.0.1:${server.port}${path}`,
+          method, headers, data, responseType: 'text', validateStatus: () => true });
+        const h = {};
+        for (const [k, v] of Object.entries(res.headers.toJSON())) h[k.toLowerCase()] = v;
+        return { status: res.status, headers: h, body: res.data,
+          version: res.request.res?.httpVersion ?? '1.1' };
+      },
+      close() { agent?.destroy(); },
+    };
+  };
+}
+
 /** Parse curl -i output: the last header block (after any 100 Continue), then the body. */
 function parseCurl(out) {
   let rest = out;
@@ -127,6 +159,8 @@ export const HTTP_CLIENTS = [
   httpClient('http-keepalive', {}),
   httpClient('http-close', { Connection: 'close' }),
   nodeFetch2Client,
+  axiosClient('axios'),
+  axiosClient('axios-keepalive', () => new http.Agent({ keepAlive: true, maxSockets: 1 })),
   curlClient('curl', []),
   curlClient('curl-1.0', ['--http1.0']),
 ];

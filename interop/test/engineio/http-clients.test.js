@@ -1,13 +1,14 @@
 // HTTP/1.1 connection semantics with the clients users have (lib/http-clients.js: node's
 // fetch, node's http with a keep-alive agent, with and without `Connection: close`,
-// node-fetch 2, curl and curl --http1.0), each through the Engine.IO polling scenarios:
-// the handshake, every error code, POST then GET, the client's close, and 20 sequential
-// requests on the client's own connection handling. Then raw sockets for what the clients
-// do not show: the server closes a connection after a response that says
-// `Connection: close` (RFC 9112 section 9.6), and answers an HTTP/1.0 request as 1.0
-// allows (kept alive only when asked: nginx's default proxy_http_version is 1.0); request
-// framing (RFC 9112 section 6): chunked bodies in one packet or split anywhere, a POST
-// without a body answered at once, and the request-smuggling shapes refused.
+// node-fetch 2, axios with and without an agent of its own, curl and curl --http1.0), each
+// through the Engine.IO polling scenarios: the handshake, every error code, POST then GET,
+// the client's close, and 20 sequential requests on the client's own connection handling.
+// Then raw sockets for what the clients do not show: the server closes a connection after a
+// response that says `Connection: close` (RFC 9112 section 9.6), and answers an HTTP/1.0
+// request as 1.0 allows (kept alive only when asked: nginx's default proxy_http_version is
+// 1.0); request framing (RFC 9112 section 6): chunked bodies in one packet or split
+// anywhere, a POST without a body answered at once, and the request-smuggling shapes
+// refused.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

@@ -1,10 +1,10 @@
 // sio-server's HTTP API and metrics through the HTTP clients backends call it with
 // (lib/http-clients.js: node's fetch, node's http with a keep-alive agent, with and without
-// `Connection: close`, node-fetch 2, curl and curl --http1.0), each through: health, an
-// authorised broadcast, a body-less POST (answered at once with the API's error for an
-// empty body, never held), a chunked POST, a 405, metrics, and 20 sequential requests on
-// the client's own connection handling. The HTTP semantics are the net layer's
-// (docs/engineio.md, "HTTP connections" and "Request framing").
+// `Connection: close`, node-fetch 2, axios with and without an agent of its own, curl and
+// curl --http1.0), each through: health, an authorised broadcast, a body-less POST
+// (answered at once with the API's error, never held), a chunked POST, a 405, metrics, and
+// 20 sequential requests on the client's own connection handling. The HTTP semantics are
+// the net layer's (docs/engineio.md, "HTTP connections" and "Request framing").
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { exampleConfig, startServer } from '../../lib/sio-server-app.js';
@@ -52,7 +52,11 @@ describe('sio-server HTTP API through each HTTP client', () => {
       it('a POST without a body is answered at once with the API\'s error', async () => {
         const t0 = Date.now();
         const res = await client.send({ method: 'POST', path: `${API}/broadcast`, headers: KEY });
-        assert.equal(json(res, 400).error.code, 'BAD_REQUEST');
+        // axios labels a body-less POST `Content-Type: application/x-www-form-urlencoded`,
+        // which the API refuses first (415); the others send none and get the empty body's 400.
+        if (probe.name.startsWith('axios'))
+          assert.equal(json(res, 415).error.code, 'UNSUPPORTED_MEDIA_TYPE');
+        else assert.equal(json(res, 400).error.code, 'BAD_REQUEST');
         assert.ok(Date.now() - t0 < 1000, `answered after ${Date.now() - t0} ms`);
       });
 
