@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	o.eio.transports = (a.cfg.transport_polling ? EIO_TRANSPORT_POLLING : 0) |
 	                   (a.cfg.transport_websocket ? EIO_TRANSPORT_WEBSOCKET : 0);
 	o.eio.trust_proxy = a.cfg.trust_proxy;
+	o.eio.allow_eio3 = a.cfg.allow_eio3;
 	bool oom;
 	char *cors = cors_list(&a.cfg.cors, &oom);
 	if (oom) {

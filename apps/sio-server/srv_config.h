@@ -230,6 +230,7 @@ typedef struct srv_config {
 	bool transport_polling;    /* transports: both by default */
 	bool transport_websocket;
 	bool trust_proxy; /* X-Forwarded-For for client IPs */
+	bool allow_eio3;  /* allowEIO3: socket.io-client 2.x too (false) */
 	srv_config_cors cors;
 	srv_config_auth auth;
 	srv_config_api api;
