@@ -38,6 +38,18 @@ static int protocol_of(eio_server *srv, struct lws *wsi)
 	return srv->o.allow_eio3 ? 3 : 0;
 }
 
+/* A request with the sid of a session of the other revision (node's verify():
+ * PROTOCOL_MISMATCH, code 3). Node takes a missing EIO as 3; a v4 session is
+ * refused here only an explicit EIO=3, as requests without EIO always passed. */
+static bool protocol_mismatch(struct lws *wsi, const eio_session *s)
+{
+	char eio[8] = "";
+	net_request_peek_query(wsi, "EIO", eio, sizeof(eio));
+	if (s->protocol == 3)
+		return strcmp(eio, "4") == 0;
+	return strcmp(eio, "3") == 0;
+}
+
 /* A v3 client's new session: its heartbeat and payload form. */
 static void use_protocol(eio_session *s, struct lws *wsi, int protocol)
 {
@@ -111,7 +123,8 @@ void eio_verify_http(net_http *h, const char *path, void *user)
 			eio_error_respond(h, EIO_ERR_UNKNOWN_SID, NULL);
 			return;
 		}
-		if (tbit != EIO_TRANSPORT_POLLING || s->transport != EIO_TRANSPORT_POLLING) {
+		if (tbit != EIO_TRANSPORT_POLLING || s->transport != EIO_TRANSPORT_POLLING ||
+		    protocol_mismatch(h->wsi, s)) {
 			eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
 			return;
 		}
@@ -164,8 +177,11 @@ int eio_verify_upgrade(struct lws *wsi, const char *path, void *user)
 		/* node's verify() refuses only an unknown sid here; whether the
 		 * session can take the WebSocket is decided once it is open
 		 * (eio_verify_ws_open), as node's onWebSocket() does. */
-		if (!base_map_get(&srv->sessions, sid))
+		eio_session *s = base_map_get(&srv->sessions, sid);
+		if (!s)
 			return eio_error_refuse(wsi, EIO_ERR_UNKNOWN_SID);
+		if (protocol_mismatch(wsi, s))
+			return eio_error_refuse(wsi, EIO_ERR_BAD_REQUEST);
 		if (!srv->o.allow_upgrades)
 			return eio_error_refuse(wsi, EIO_ERR_BAD_REQUEST);
 		return 0;

@@ -111,14 +111,16 @@ describe('socket.io-client 2.x (EIO=3) with --allow-eio3', () => {
     const room = `room-eio3-${Date.now()}`;
     await ackV2(a, 'join', room);
     await withTimeout(b.socket.emitWithAck('join', room), SIO_EVENT_TIMEOUT, 'join ack');
+    let atA = nextEvent(a, 'room-message'); // listening before the emit: no race
     b.socket.emit('to-room', room, 'from v4', Buffer.from([1]));
-    const got = await nextEvent(a, 'room-message');
+    const got = await atA;
     assert.equal(got[0], 'from v4');
     assert.deepEqual([...got[1]], [1]);
     assert.deepEqual(await b.next('room-message'), ['from v4', Buffer.from([1])]);
+    atA = nextEvent(a, 'room-message');
     a.emit('to-room', room, 'from v2');
     assert.deepEqual(await b.next('room-message'), ['from v2']);
-    assert.deepEqual(await nextEvent(a, 'room-message'), ['from v2']);
+    assert.deepEqual(await atA, ['from v2']);
   });
 
   for (const [label, opts] of MODES_V2.slice(0, 2)) {
@@ -159,6 +161,15 @@ describe('socket.io-client 2.x (EIO=3) with --allow-eio3', () => {
     assert.ok(got.includes(`1:3`), got); // the pong
     assert.ok(got.includes(`${want.length}:${want}`), got);
     assert.equal(want.length, 10); // 😀 counts 2
+  });
+
+  it('a request with a v3 session\'s sid and EIO=4 is refused (code 3), as node does', async () => {
+    const base = `${server.url}/socket.io/?EIO=3&transport=polling`;
+    const open = await (await fetch(base)).text();
+    const sid = JSON.parse(/^\d+:0(\{.*?\})/.exec(open)[1]).sid;
+    const r = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+    assert.equal(r.status, 400);
+    assert.deepEqual(await r.json(), { code: 3, message: 'Bad request' });
   });
 
   it('a v3 session without client pings times out after pingInterval + pingTimeout', async () => {
