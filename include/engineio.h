@@ -291,6 +291,10 @@ EIO_EXPORT void eio_session_close(eio_session *s);
  * server's on_connection runs. It has no request (eio_session_request()
  * returns NULL) and counts as a polling session. NULL when out of memory. */
 EIO_EXPORT eio_session *eio_session_open_local(eio_server *srv);
+/* The same for a client of Engine.IO v3 (eio_session_protocol() is 3: the
+ * client pings, the Socket.IO layer speaks protocol v4 to it), whatever
+ * allow_eio3 says. */
+EIO_EXPORT eio_session *eio_session_open_local_v3(eio_server *srv);
 /* Deliver one packet as a client sends it in a WebSocket frame: text is
  * "<type digit><data>" ("4hello" a message, "1" close, "3" pong), binary is
  * a message's raw bytes. EIO_EPARSE for text that is not a packet. The
