@@ -25,7 +25,7 @@ typedef struct base_tlist {
 	uint64_t ms; /* the list's fixed duration */
 } base_tlist;
 
-#define BASE_TLISTS 4
+#define BASE_TLISTS 5
 
 typedef struct base_timers {
 	uv_timer_t timer;

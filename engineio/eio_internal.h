@@ -55,7 +55,8 @@ enum {
 	EIO_TL_PING,
 	EIO_TL_PONG,
 	EIO_TL_UPGRADE,
-	EIO_TL_KILL
+	EIO_TL_KILL,
+	EIO_TL_V3 /* v3: pingInterval + pingTimeout without a client ping */
 };
 
 enum {
@@ -72,7 +73,8 @@ enum {
 	EIO_HB_PING_WAIT,
 	EIO_HB_PONG_WAIT,
 	EIO_HB_CLOSE_WAIT,
-	EIO_HB_KILL
+	EIO_HB_KILL,
+	EIO_HB_V3_WAIT /* v3: waiting for the client's next ping */
 };
 
 typedef struct eio_queue {
@@ -96,6 +98,8 @@ struct eio_session {
 	bool probe_reply;         /* "3probe" to write on the probe */
 	bool close_queued;        /* the "1" packet is in the queue */
 	bool upgraded;            /* a probe became the transport: no more probes */
+	uint8_t protocol;         /* Engine.IO revision: 4, or 3 (allow_eio3) */
+	bool b64;                 /* v3 client asked for base64 binary (b64=1) */
 	const char *close_reason; /* for a deferred destroy (EIO_HB_KILL) */
 	/* Connections, each set and cleared by its transport only. */
 	net_http *get;  /* polling GET of this session (parked or writing) */
@@ -110,6 +114,8 @@ struct eio_session {
 
 /* eio_session.c: the session, as its transports and the server see it. */
 eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport);
+/* The new session's client speaks Engine.IO v3 (b64: it asked for base64). */
+void eio_session_use_v3(eio_session *s, bool b64);
 void eio_session_on_packet(eio_session *s, char type, const char *data, size_t len, bool binary);
 void eio_session_destroy(eio_session *s, const char *reason);
 void eio_session_destroy_later(eio_session *s, const char *reason);

@@ -10,12 +10,24 @@
 #include "eio_internal.h"
 #include "eio_packet.h"
 
-eio_session *eio_session_open_local(eio_server *srv)
+static eio_session *open_local(eio_server *srv, bool v3)
 {
 	eio_session *s = eio_session_create(srv, NULL, EIO_TRANSPORT_POLLING);
+	if (s && v3)
+		eio_session_use_v3(s, false);
 	if (s && srv->cb.on_connection)
 		srv->cb.on_connection(srv, s, srv->user);
 	return s;
+}
+
+eio_session *eio_session_open_local(eio_server *srv)
+{
+	return open_local(srv, false);
+}
+
+eio_session *eio_session_open_local_v3(eio_server *srv)
+{
+	return open_local(srv, true);
 }
 
 int eio_session_receive(eio_session *s, const void *frame, size_t len, bool binary)

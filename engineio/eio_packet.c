@@ -30,6 +30,7 @@ void eio_payload_iter_init(eio_payload_iter *it, const char *buf, size_t len)
 	it->done = false;
 	it->scratch = NULL;
 	it->scratch_cap = 0;
+	it->v3_form = 0;
 }
 
 void eio_payload_iter_free(eio_payload_iter *it)
@@ -41,7 +42,7 @@ void eio_payload_iter_free(eio_payload_iter *it)
 
 /* "b<base64>": decode into the iterator's scratch buffer. The whole record must
  * be valid padded base64; an empty one is a zero-length binary message. */
-static int decode_binary_record(eio_payload_iter *it, const char *b64, size_t n, eio_packet *out)
+int eio_payload_decode_base64(eio_payload_iter *it, const char *b64, size_t n, eio_packet *out)
 {
 	size_t need = n / 4 * 3 + 3;
 	if (need > it->scratch_cap) {
@@ -78,7 +79,7 @@ int eio_payload_next(eio_payload_iter *it, eio_packet *out)
 		it->done = true;
 	int r;
 	if (n > 0 && rec[0] == 'b')
-		r = decode_binary_record(it, rec + 1, n - 1, out);
+		r = eio_payload_decode_base64(it, rec + 1, n - 1, out);
 	else
 		r = eio_packet_decode(rec, n, out);
 	if (r < 0)

@@ -25,12 +25,16 @@ typedef struct eio_payload_iter {
 	bool done;
 	unsigned char *scratch; /* decoded binary, allocated on first use */
 	size_t scratch_cap;
+	uint8_t v3_form; /* v3 payloads (eio_packet_v3.c): 0 not yet known */
 } eio_payload_iter;
 
 void eio_payload_iter_init(eio_payload_iter *it, const char *buf, size_t len);
 /* 1: *out holds the next packet; 0: end of payload; EIO_EPARSE / EIO_ENOMEM. */
 int eio_payload_next(eio_payload_iter *it, eio_packet *out);
 void eio_payload_iter_free(eio_payload_iter *it);
+/* Decode n characters of padded base64 into the iterator's scratch buffer as a
+ * binary message packet (used by both payload versions). */
+int eio_payload_decode_base64(eio_payload_iter *it, const char *b64, size_t n, eio_packet *out);
 
 /* Size of one record in a polling payload (without the separator), and the
  * writer for it: text packets verbatim, binary as "b" + base64. Returns the

@@ -12,10 +12,16 @@
  * pitfalls 1 to 3). The answer is written at the end of the loop turn in
  * which something was queued (the GET is marked: net_http_mark), with all that
  * was queued by then: one response per turn, and no WRITEABLE round trip.
+ *
+ * Engine.IO v3 sessions (allow_eio3) frame payloads as node's parser v3 does
+ * (eio_packet_v3.c): "<length>:<packet>" text, or the binary payload
+ * (application/octet-stream) when something queued is binary and the client
+ * did not ask for b64=1; even a lone "6" or "1" answer is framed ("1:6").
  */
 #include "base/log.h"
 #include "eio_internal.h"
 #include "eio_packet.h"
+#include "eio_packet_v3.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -87,9 +93,12 @@ static void polling_detach(eio_session *s, bool client_closed)
 		h->role = POLL_NONE;
 		net_http_unmark(h);
 		net_http_unpark(h);
-		if (!closing)
-			net_http_respond(h, 200, "text/plain; charset=UTF-8",
-			                 client_closed ? "6" : "1", 1);
+		if (!closing) {
+			const char *body = client_closed ? "6" : "1";
+			if (s->protocol == 3)
+				body = client_closed ? "1:6" : "1:1";
+			net_http_respond(h, 200, "text/plain; charset=UTF-8", body, strlen(body));
+		}
 	}
 	if (s->post) {
 		net_http *h = s->post;
@@ -110,21 +119,42 @@ const eio_transport eio_polling_transport = {
 
 /* ---- GET ---------------------------------------------------------------------- */
 
-/* Build the payload from the whole queue: records joined by 0x1e. */
-static char *build_payload(eio_session *s, size_t *len)
+/* A v3 session's payload: binary when the client takes binary and something
+ * queued is binary (node's parser v3 encodePayload). */
+static bool v3_binary_form(const eio_session *s)
 {
-	size_t total = 0;
+	if (s->protocol != 3 || s->b64)
+		return false;
 	for (uint32_t i = 0; i < s->q.len; i++)
-		total += eio_payload_record_len(eio_queue_at(&s->q, i)) + 1;
+		if (eio_queue_at(&s->q, i)->binary)
+			return true;
+	return false;
+}
+
+/* Build the payload from the whole queue: v4 records joined by 0x1e, or v3
+ * records (eio_packet_v3.c). */
+static char *build_payload(eio_session *s, size_t *len, bool *binary)
+{
+	bool v3 = s->protocol == 3;
+	*binary = v3_binary_form(s);
+	size_t total = 0;
+	for (uint32_t i = 0; i < s->q.len; i++) {
+		eio_msg *m = eio_queue_at(&s->q, i);
+		total += v3 ? eio_payload_v3_record_len(m, *binary) : eio_payload_record_len(m) + 1;
+	}
 	char *buf = malloc(total + 2); /* +1 for the base64 writer's NUL */
 	if (!buf)
 		return NULL;
 	char *p = buf;
 	eio_msg *m;
 	while ((m = eio_queue_pop(&s->q))) {
-		if (p != buf)
-			*p++ = EIO_RECORD_SEPARATOR;
-		p = eio_payload_write_record(p, m);
+		if (v3) {
+			p = eio_payload_v3_write_record(p, m, *binary);
+		} else {
+			if (p != buf)
+				*p++ = EIO_RECORD_SEPARATOR;
+			p = eio_payload_write_record(p, m);
+		}
 		eio_msg_unref(m);
 	}
 	*len = (size_t)(p - buf);
@@ -162,14 +192,17 @@ static int polling_write(net_http *h)
 	}
 	size_t len = 1;
 	char *body;
+	bool binary = false;
 	bool closing = s->close_queued && s->transport == EIO_TRANSPORT_POLLING;
 	if (s->q.len > 0 && s->transport == EIO_TRANSPORT_POLLING) {
-		body = build_payload(s, &len);
+		body = build_payload(s, &len, &binary);
 	} else {
 		/* Upgrade drain: packets now belong to the WebSocket. */
-		body = malloc(2);
+		const char *noop = s->protocol == 3 ? "1:6" : "6";
+		len = strlen(noop);
+		body = malloc(len + 1);
 		if (body)
-			memcpy(body, "6", 2);
+			memcpy(body, noop, len + 1);
 		closing = false;
 	}
 	if (!body)
@@ -181,7 +214,9 @@ static int polling_write(net_http *h)
 	h->role = POLL_NONE;
 	if (closing)
 		eio_session_destroy(s, s->close_reason);
-	return net_http_write_owned(h, 200, "text/plain; charset=UTF-8", body, len);
+	return net_http_write_owned(
+	        h, 200, binary ? "application/octet-stream" : "text/plain; charset=UTF-8", body,
+	        len);
 }
 
 /* The GET's end-of-turn flush: written directly when lws holds nothing back
@@ -307,8 +342,10 @@ static bool deliver_payload(eio_session *s, const char *buf, size_t len)
 	eio_payload_iter it;
 	eio_packet pkt;
 	int r = 0;
+	int (*next)(eio_payload_iter *, eio_packet *) =
+	        s->protocol == 3 ? eio_payload_v3_next : eio_payload_next;
 	eio_payload_iter_init(&it, buf, len);
-	while (s->state != EIO_S_CLOSED && (r = eio_payload_next(&it, &pkt)) > 0)
+	while (s->state != EIO_S_CLOSED && (r = next(&it, &pkt)) > 0)
 		eio_session_on_packet(s, pkt.type, pkt.data, pkt.len, pkt.binary);
 	eio_payload_iter_free(&it);
 	if (r < 0 && s->state != EIO_S_CLOSED) {

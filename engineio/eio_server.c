@@ -113,6 +113,8 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_c
 	base_timers_set_ms(&srv->timers, EIO_TL_PONG, srv->o.ping_timeout_ms);
 	base_timers_set_ms(&srv->timers, EIO_TL_UPGRADE, srv->o.upgrade_timeout_ms);
 	base_timers_set_ms(&srv->timers, EIO_TL_KILL, 0);
+	base_timers_set_ms(&srv->timers, EIO_TL_V3,
+	                   srv->o.ping_interval_ms + srv->o.ping_timeout_ms);
 	l->servers[l->nservers++] = srv;
 	*err = 0;
 	return srv;

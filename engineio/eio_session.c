@@ -11,6 +11,10 @@
  * pong arrives within pingTimeout the session closes with "ping timeout".
  * One uv timer serves the whole cycle (hb_mode says which wait it is), and
  * doubles as the linger timer of a closing session and the deferred kill.
+ *
+ * Engine.IO v3 sessions (allow_eio3) reverse it, as node's socket.js does for
+ * protocol 3: the client sends "2" every pingInterval, the server answers "3"
+ * and waits pingInterval + pingTimeout for the next one (EIO_HB_V3_WAIT).
  */
 #include "base/log.h"
 #include "eio_internal.h"
@@ -85,6 +89,8 @@ static int hb_list(int mode)
 		return EIO_TL_PING;
 	case EIO_HB_KILL:
 		return EIO_TL_KILL;
+	case EIO_HB_V3_WAIT:
+		return EIO_TL_V3;
 	default:
 		return EIO_TL_PONG; /* pong wait and close linger: pingTimeout */
 	}
@@ -112,6 +118,7 @@ static void on_hb_timer(eio_session *s)
 		break;
 	}
 	case EIO_HB_PONG_WAIT:
+	case EIO_HB_V3_WAIT:
 		base_log(NS, "%s: ping timeout", s->sid);
 		eio_session_destroy(s, "ping timeout");
 		break;
@@ -208,9 +215,17 @@ eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport
 		return NULL;
 	}
 	eio_msg_unref(open);
+	s->protocol = 4;
 	hb_arm(s, EIO_HB_PING_WAIT);
 	base_log(NS, "%s: open (%s)", s->sid, eio_session_transport(s));
 	return s;
+}
+
+void eio_session_use_v3(eio_session *s, bool b64)
+{
+	s->protocol = 3;
+	s->b64 = b64;
+	hb_arm(s, EIO_HB_V3_WAIT);
 }
 
 /* Final close: unlink from the server, detach the connections, tell the
@@ -339,6 +354,12 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 		return;
 	switch (type) {
 	case EIO_PKT_PONG:
+		if (s->protocol == 3) {
+			/* v3 heartbeats go client -> server only (node: "invalid
+			 * heartbeat direction"). */
+			eio_session_destroy(s, "transport error");
+			break;
+		}
 		if (s->hb_mode == EIO_HB_PONG_WAIT)
 			hb_arm(s, EIO_HB_PING_WAIT);
 		break;
@@ -352,6 +373,16 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 		eio_session_destroy(s, "transport close");
 		break;
 	case EIO_PKT_PING:
+		if (s->protocol == 3) {
+			/* v3: answer "3" and wait for the next ping. */
+			if (s->hb_mode == EIO_HB_V3_WAIT)
+				hb_arm(s, EIO_HB_V3_WAIT);
+			eio_msg *pong = eio_msg_packet(EIO_PKT_PONG, "", 0);
+			if (pong && s->state == EIO_S_OPEN)
+				eio_session_enqueue(s, pong);
+			eio_msg_unref(pong);
+			break;
+		}
 		/* v4 heartbeats go server -> client only. */
 		eio_session_destroy(s, "transport error");
 		break;
@@ -431,6 +462,11 @@ size_t eio_session_queued_bytes(const eio_session *s)
 bool eio_session_open(const eio_session *s)
 {
 	return s->state == EIO_S_OPEN && s->hb_mode != EIO_HB_KILL;
+}
+
+int eio_session_protocol(const eio_session *s)
+{
+	return s->protocol;
 }
 
 const char *eio_session_transport(const eio_session *s)

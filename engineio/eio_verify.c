@@ -5,7 +5,8 @@
  * transport (code 0), the sid (code 1, or 3 when the session's transport is
  * not the requested one), then for handshakes the method (code 2), WebSocket
  * by plain GET (code 3), allowRequest (code 4, status 403) and the protocol
- * version (code 5). Spec: engine.io-protocol v4, and node's server.ts. An
+ * version (code 5: "4", or "3" too with allow_eio3, as node's allowEIO3; a
+ * v3 session is set up by eio_session_use_v3()). Spec: engine.io-protocol v4, and node's server.ts. An
  * upgrade gets the same checks before lws completes it (eio_verify_upgrade)
  * plus the Origin check; whether the session of its sid takes it is decided
  * once it is open (eio_verify_ws_open), as in node's onWebSocket(): a
@@ -24,6 +25,37 @@ static int transport_bit(const char *t)
 	if (strcmp(t, "websocket") == 0)
 		return EIO_TRANSPORT_WEBSOCKET;
 	return 0;
+}
+
+/* The EIO query parameter: 4, 3 when v3 clients are allowed, else 0 (node's
+ * server.ts: a missing or other EIO is revision 3). */
+static int protocol_of(eio_server *srv, struct lws *wsi)
+{
+	char eio[8] = "";
+	net_request_peek_query(wsi, "EIO", eio, sizeof(eio));
+	if (strcmp(eio, "4") == 0)
+		return 4;
+	return srv->o.allow_eio3 ? 3 : 0;
+}
+
+/* A request with the sid of a session of the other revision (node's verify():
+ * PROTOCOL_MISMATCH, code 3). Node takes a missing EIO as 3; a v4 session is
+ * refused here only an explicit EIO=3, as requests without EIO always passed. */
+static bool protocol_mismatch(struct lws *wsi, const eio_session *s)
+{
+	char eio[8] = "";
+	net_request_peek_query(wsi, "EIO", eio, sizeof(eio));
+	if (s->protocol == 3)
+		return strcmp(eio, "4") == 0;
+	return strcmp(eio, "3") == 0;
+}
+
+/* A v3 client's new session: its heartbeat and payload form. */
+static void use_protocol(eio_session *s, struct lws *wsi, int protocol)
+{
+	char b64[8];
+	if (protocol == 3)
+		eio_session_use_v3(s, net_request_peek_query(wsi, "b64", b64, sizeof(b64)));
 }
 
 static eio_request *capture(eio_server *srv, struct lws *wsi, const char *path)
@@ -47,7 +79,7 @@ static void internal_error(net_http *h)
 	net_http_respond(h, 500, "text/plain", "Internal Server Error", 21);
 }
 
-static void handshake(eio_server *srv, net_http *h, const char *path)
+static void handshake(eio_server *srv, net_http *h, const char *path, int protocol)
 {
 	eio_request *req = capture(srv, h->wsi, path);
 	if (!req) {
@@ -68,6 +100,7 @@ static void handshake(eio_server *srv, net_http *h, const char *path)
 		internal_error(h);
 		return;
 	}
+	use_protocol(s, h->wsi, protocol);
 	/* The open packet is queued: this GET answers with it at once. */
 	eio_polling_get(h, s);
 	connected(srv, s);
@@ -77,7 +110,7 @@ void eio_verify_http(net_http *h, const char *path, void *user)
 {
 	eio_server *srv = user;
 	int method = net_http_method(h);
-	char transport[32] = "", sid[64] = "", eio[8] = "";
+	char transport[32] = "", sid[64] = "";
 	net_request_peek_query(h->wsi, "transport", transport, sizeof(transport));
 	int tbit = transport_bit(transport);
 	if (!(tbit & srv->o.transports)) {
@@ -90,7 +123,8 @@ void eio_verify_http(net_http *h, const char *path, void *user)
 			eio_error_respond(h, EIO_ERR_UNKNOWN_SID, NULL);
 			return;
 		}
-		if (tbit != EIO_TRANSPORT_POLLING || s->transport != EIO_TRANSPORT_POLLING) {
+		if (tbit != EIO_TRANSPORT_POLLING || s->transport != EIO_TRANSPORT_POLLING ||
+		    protocol_mismatch(h->wsi, s)) {
 			eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
 			return;
 		}
@@ -111,11 +145,12 @@ void eio_verify_http(net_http *h, const char *path, void *user)
 		eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
 		return;
 	}
-	if (!net_request_peek_query(h->wsi, "EIO", eio, sizeof(eio)) || strcmp(eio, "4") != 0) {
+	int protocol = protocol_of(srv, h->wsi);
+	if (!protocol) {
 		eio_error_respond(h, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
 		return;
 	}
-	handshake(srv, h, path);
+	handshake(srv, h, path, protocol);
 }
 
 /* ---- WebSocket ---------------------------------------------------------------------- */
@@ -124,7 +159,7 @@ void eio_verify_http(net_http *h, const char *path, void *user)
 int eio_verify_upgrade(struct lws *wsi, const char *path, void *user)
 {
 	eio_server *srv = user;
-	char transport[32] = "", sid[64] = "", eio[8] = "";
+	char transport[32] = "", sid[64] = "";
 	net_request_peek_query(wsi, "transport", transport, sizeof(transport));
 	if (strcmp(transport, "websocket") != 0) {
 		bool known = strcmp(transport, "polling") == 0;
@@ -142,13 +177,16 @@ int eio_verify_upgrade(struct lws *wsi, const char *path, void *user)
 		/* node's verify() refuses only an unknown sid here; whether the
 		 * session can take the WebSocket is decided once it is open
 		 * (eio_verify_ws_open), as node's onWebSocket() does. */
-		if (!base_map_get(&srv->sessions, sid))
+		eio_session *s = base_map_get(&srv->sessions, sid);
+		if (!s)
 			return eio_error_refuse(wsi, EIO_ERR_UNKNOWN_SID);
+		if (protocol_mismatch(wsi, s))
+			return eio_error_refuse(wsi, EIO_ERR_BAD_REQUEST);
 		if (!srv->o.allow_upgrades)
 			return eio_error_refuse(wsi, EIO_ERR_BAD_REQUEST);
 		return 0;
 	}
-	if (!net_request_peek_query(wsi, "EIO", eio, sizeof(eio)) || strcmp(eio, "4") != 0)
+	if (!protocol_of(srv, wsi))
 		return eio_error_refuse(wsi, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
 	if (srv->o.allow_request) {
 		eio_request *req = capture(srv, wsi, path);
@@ -195,6 +233,7 @@ int eio_verify_ws_open(net_ws *ws, const char *path, void *user)
 		net_request_free(eio_request_net(req));
 		return -1;
 	}
+	use_protocol(s, ws->wsi, protocol_of(srv, ws->wsi));
 	eio_ws_attach(ws, s);
 	eio_session_kick(s); /* the open packet */
 	connected(srv, s);

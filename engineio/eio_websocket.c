@@ -19,6 +19,10 @@
  * Anything else on the probe, or no "5" within upgradeTimeout, closes only
  * the probe. As in node, a session that began on WebSocket takes a probe
  * too: on "5" its first WebSocket is closed.
+ *
+ * Engine.IO v3 sessions (allow_eio3) differ only in binary frames, which
+ * carry the packet type byte (4) before the data, both ways (node's parser
+ * v3 encodePacket/decodePacket).
  */
 #include "base/log.h"
 #include "eio_internal.h"
@@ -165,7 +169,14 @@ static void ws_message(net_ws *ws, const char *data, size_t len, bool binary)
 	eio_session *s = ws->conn;
 	bool probe = ws == s->probe;
 	eio_packet pkt = { EIO_PKT_MESSAGE, true, data, len };
-	if (!binary && eio_packet_decode(data, len, &pkt) < 0) {
+	bool bad = !binary && eio_packet_decode(data, len, &pkt) < 0;
+	if (binary && s->protocol == 3) {
+		/* v3: the type byte, then the data; only messages are binary. */
+		bad = len == 0 || data[0] != 4;
+		pkt.data = data + 1;
+		pkt.len = bad ? 0 : len - 1;
+	}
+	if (bad) {
 		if (probe)
 			probe_drop(s);
 		else
@@ -206,16 +217,31 @@ static int ws_flush(eio_session *s, net_ws *ws)
 	unsigned char *base = net_listener_wbuf(net_of(s), &cap), *p = base;
 	while (s->q.len > 0) {
 		eio_msg *m = eio_queue_at(&s->q, 0);
-		if ((size_t)(p - base) + 10 + m->len > cap) {
+		bool v3bin = m->binary && s->protocol == 3; /* type byte first */
+		size_t flen = m->len + (v3bin ? 1 : 0);
+		if ((size_t)(p - base) + 10 + flen > cap) {
 			if (p != base)
 				break;
-			int r = net_ws_write_frame(ws, m->binary, m->bytes, m->len);
+			int r;
+			if (v3bin) {
+				char *f = malloc(flen);
+				if (!f)
+					return -1;
+				f[0] = 4;
+				memcpy(f + 1, m->bytes, m->len);
+				r = net_ws_write_frame(ws, true, f, flen);
+				free(f);
+			} else {
+				r = net_ws_write_frame(ws, m->binary, m->bytes, m->len);
+			}
 			eio_msg_unref(eio_queue_pop(&s->q));
 			if (r < 0)
 				return -1;
 			break;
 		}
-		p += net_ws_frame_header(p, m->binary, m->len);
+		p += net_ws_frame_header(p, m->binary, flen);
+		if (v3bin)
+			*p++ = 4;
 		memcpy(p, m->bytes, m->len);
 		p += m->len;
 		eio_msg_unref(eio_queue_pop(&s->q));

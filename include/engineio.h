@@ -141,6 +141,11 @@ typedef struct eio_options {
 	size_t max_queued_bytes;     /* per-session send-queue bound, default 16 MiB */
 	int transports;              /* EIO_TRANSPORT_* bits, default both */
 	bool allow_upgrades;         /* default true */
+	/* Also accept Engine.IO v3 clients (EIO=3: socket.io-client 2.x), as
+	 * node's allowEIO3: v3 payload framing, the client sends the pings.
+	 * Default false: EIO=3 is refused with code 5 ("Unsupported protocol
+	 * version"). */
+	bool allow_eio3;
 	/* CORS: NULL = no CORS headers; "*" = any origin; otherwise a
 	 * comma-separated list of allowed origins ("https://a.com,https://b.com"),
 	 * compared case-insensitively. An entry ending in ":*" allows that
@@ -253,6 +258,8 @@ EIO_EXPORT const eio_request *eio_session_request(const eio_session *s);
 EIO_EXPORT eio_server *eio_session_server(const eio_session *s);
 /* "polling" or "websocket". */
 EIO_EXPORT const char *eio_session_transport(const eio_session *s);
+/* The Engine.IO protocol revision the client speaks: 4, or 3 (allow_eio3). */
+EIO_EXPORT int eio_session_protocol(const eio_session *s);
 /* Application data attached to the session. */
 EIO_EXPORT void eio_session_set_user(eio_session *s, void *user);
 EIO_EXPORT void *eio_session_get_user(const eio_session *s);
@@ -284,6 +291,10 @@ EIO_EXPORT void eio_session_close(eio_session *s);
  * server's on_connection runs. It has no request (eio_session_request()
  * returns NULL) and counts as a polling session. NULL when out of memory. */
 EIO_EXPORT eio_session *eio_session_open_local(eio_server *srv);
+/* The same for a client of Engine.IO v3 (eio_session_protocol() is 3: the
+ * client pings, the Socket.IO layer speaks protocol v4 to it), whatever
+ * allow_eio3 says. */
+EIO_EXPORT eio_session *eio_session_open_local_v3(eio_server *srv);
 /* Deliver one packet as a client sends it in a WebSocket frame: text is
  * "<type digit><data>" ("4hello" a message, "1" close, "3" pong), binary is
  * a message's raw bytes. EIO_EPARSE for text that is not a packet. The

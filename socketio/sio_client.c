@@ -60,6 +60,17 @@ void sio_client_on_connection(eio_server *es, eio_session *s, void *user)
 	c->es = s;
 	base_timers_arm(&srv->timers, 0, &c->connect_link);
 	eio_session_set_user(s, c);
+	if (eio_session_protocol(s) == 3) {
+		/* socket.io-client 2.x sends no CONNECT for "/": node's
+		 * Server#onconnection connects a v3 client to it at once. */
+		sio_packet p;
+		sio_packet_init(&p);
+		p.type = SIO_PKT_CONNECT;
+		p.nsp = "/";
+		p.nsp_len = 1;
+		sio_connect_begin(c, &p);
+		sio_packet_free(&p);
+	}
 }
 
 void sio_client_on_close(eio_session *es, const char *reason, void *user)

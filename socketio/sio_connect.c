@@ -7,6 +7,14 @@
  * when asynchronous, finish later through sio_next. Until then the socket
  * is in the client's list but not connected: a second CONNECT to the same
  * namespace closes the connection, and events for it are refused.
+ *
+ * Clients of Engine.IO v3 (socket.io-client 2.x, Socket.IO protocol v4;
+ * eio_session_protocol() == 3) get what node's socket.io 4.8 gives them:
+ * they are connected to "/" without asking (sio_client.c), their CONNECT
+ * carries the auth as a query string in the namespace ("0/nsp?k=v,":
+ * client.js _parseNamespace), the answer has no payload ("0/nsp,":
+ * socket.js _onconnect), and a refusal is an ERROR packet whose payload is
+ * the refusal's data, else its message (namespace.js _add).
  */
 #include "base/log.h"
 #include "sio_internal.h"
@@ -16,13 +24,32 @@
 
 #define NS "socketio:connect"
 
+static bool is_v3(const sio_client *c)
+{
+	return eio_session_protocol(c->es) == 3;
+}
+
+/* A v3 client's refusal: "4<nsp,><data or \"message\">". */
+static int encode_v3_error(base_buf *b, const char *nsp, size_t nsp_len, const char *message,
+                           const char *data)
+{
+	int rc = sio_packet_encode_header(b, SIO_PKT_CONNECT_ERROR, nsp, nsp_len, -1, 0);
+	if (rc)
+		return rc;
+	if (data)
+		return base_buf_append(b, data, strlen(data));
+	return base_json_put_str(b, message, strlen(message));
+}
+
 static void send_connect_error(sio_client *c, const sio_namespace *nsp, const char *nsp_name,
                                size_t nsp_len, const char *message, const char *data)
 {
-	(void)nsp;
 	base_buf b;
 	base_buf_init(&b);
-	if (sio_packet_encode_connect_error(&b, nsp_name, nsp_len, message, data) == 0)
+	int rc = nsp && is_v3(c)
+	                 ? encode_v3_error(&b, nsp_name, nsp_len, message, data)
+	                 : sio_packet_encode_connect_error(&b, nsp_name, nsp_len, message, data);
+	if (rc == 0)
 		sio_client_send_buf(c, &b);
 	else
 		base_buf_free(&b);
@@ -63,7 +90,10 @@ static void finish(sio_socket *s)
 	base_timers_cancel(&c->srv->timers, 0, &c->connect_link);
 	base_buf b;
 	base_buf_init(&b);
-	if (sio_packet_encode_connect_ok(&b, nsp->name, nsp->name_len, s->id) == 0)
+	int rc = is_v3(c) ? sio_packet_encode_header(&b, SIO_PKT_CONNECT, nsp->name, nsp->name_len,
+	                                             -1, 0)
+	                  : sio_packet_encode_connect_ok(&b, nsp->name, nsp->name_len, s->id);
+	if (rc == 0)
 		sio_client_send_buf(c, &b);
 	else
 		base_buf_free(&b);
@@ -157,7 +187,101 @@ static sio_namespace *match_dynamic(sio_client *c, const sio_packet *p)
 	return child;
 }
 
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* One form-encoded component q[0..n) as a JSON string ('+' is a space,
+ * "%XX" a byte; a '%' not followed by two hex digits stays as it is). */
+static int put_component(base_buf *b, char *tmp, const char *q, size_t n)
+{
+	size_t t = 0;
+	for (size_t k = 0; k < n; k++) {
+		char ch = q[k];
+		if (ch == '+') {
+			ch = ' ';
+		} else if (ch == '%' && k + 2 < n && hexval(q[k + 1]) >= 0 &&
+		           hexval(q[k + 2]) >= 0) {
+			ch = (char)(hexval(q[k + 1]) * 16 + hexval(q[k + 2]));
+			k += 2;
+		}
+		tmp[t++] = ch;
+	}
+	return base_json_put_str(b, tmp, t);
+}
+
+/* "k=v&k2=v2" as a JSON object of strings, as node's URLSearchParams gives
+ * a v3 client's auth. NULL when out of memory. */
+static char *query_to_json(const char *q, size_t n)
+{
+	base_buf b;
+	base_buf_init(&b);
+	char *tmp = malloc(n + 1);
+	int rc = tmp ? base_buf_putc(&b, '{') : -1;
+	bool first = true;
+	for (size_t i = 0; !rc && i < n;) {
+		const char *amp = memchr(q + i, '&', n - i);
+		size_t j = amp ? (size_t)(amp - q) : n;
+		if (j > i) {
+			const char *eq = memchr(q + i, '=', j - i);
+			size_t k = eq ? (size_t)(eq - q) : j;
+			if (!first)
+				rc = base_buf_putc(&b, ',');
+			first = false;
+			if (!rc)
+				rc = put_component(&b, tmp, q + i, k - i);
+			if (!rc)
+				rc = base_buf_putc(&b, ':');
+			if (!rc)
+				rc = put_component(&b, tmp, q + k + (eq ? 1 : 0),
+				                   j - k - (eq ? 1 : 0));
+		}
+		i = j + 1;
+	}
+	free(tmp);
+	if (!rc)
+		rc = base_buf_putc(&b, '}');
+	if (!rc)
+		rc = base_buf_putc(&b, '\0');
+	if (rc) {
+		base_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+static void connect_ns(sio_client *c, const sio_packet *p);
+
 void sio_connect_begin(sio_client *c, const sio_packet *p)
+{
+	const char *qm = is_v3(c) ? memchr(p->nsp, '?', p->nsp_len) : NULL;
+	if (qm) {
+		/* v3: "/nsp?query" -> the namespace, with the query as its auth. */
+		sio_packet v = *p;
+		v.nsp_len = (size_t)(qm - p->nsp);
+		char *auth = query_to_json(qm + 1, p->nsp_len - v.nsp_len - 1);
+		if (!auth) {
+			send_connect_error(c, NULL, v.nsp, v.nsp_len, "Internal server error",
+			                   NULL);
+			return;
+		}
+		v.data = auth;
+		v.data_len = strlen(auth);
+		connect_ns(c, &v);
+		free(auth);
+		return;
+	}
+	connect_ns(c, p);
+}
+
+static void connect_ns(sio_client *c, const sio_packet *p)
 {
 	sio_namespace *nsp = sio_namespace_find(c->srv, p->nsp, p->nsp_len);
 	if (!nsp)

@@ -10,6 +10,7 @@
 #include "sio_msgpack.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,10 @@ sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2base64(s->id, sizeof(s->id), raw, sizeof(raw),
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	/* A v3 client (socket.io-client 2.x) takes the Engine.IO sid as its
+	 * socket id in "/" (node's socket.js does the same for protocol 3). */
+	if (eio_session_protocol(c->es) == 3 && nsp->name_len == 1)
+		snprintf(s->id, sizeof(s->id), "%s", eio_session_id(c->es));
 	s->nsp = nsp;
 	s->client = c;
 	const char *auth = connect->data_len ? connect->data : "{}";

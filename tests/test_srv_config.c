@@ -81,6 +81,7 @@ START_TEST(defaults)
 	ck_assert(cfg.transport_polling && cfg.transport_websocket);
 	ck_assert(!cfg.trust_proxy);
 	ck_assert(!cfg.parser_msgpack);
+	ck_assert(!cfg.allow_eio3);
 	ck_assert(!cfg.cors.any_origin && cfg.cors.origins.n == 0);
 	ck_assert(!cfg.auth.enabled && !cfg.auth.required);
 	ck_assert_int_eq(cfg.auth.algorithm, SRV_JWT_HS256);
@@ -357,6 +358,13 @@ START_TEST(parser_setting)
 }
 END_TEST
 
+START_TEST(allow_eio3)
+{
+	ck_assert_msg(load_argv("{\"allowEIO3\": true}", NULL, NULL) == 0, "%s", err);
+	ck_assert(cfg.allow_eio3);
+}
+END_TEST
+
 START_TEST(rs256_key_file)
 {
 	const char *ok = "{\"auth\": {\"required\": true, \"algorithm\": \"RS256\", "
@@ -457,6 +465,10 @@ static const struct bad {
 	  "config: \"pingInterval\": expected an integer from 1 to 86400000, got -5" },
 	{ "{\"pingTimeout\": 1.5}", NULL, { 0 }, "\"pingTimeout\": expected an integer" },
 	{ "{\"trustProxy\": 1}", NULL, { 0 }, "\"trustProxy\": expected a boolean, got a number" },
+	{ "{\"allowEIO3\": \"yes\"}",
+	  NULL,
+	  { 0 },
+	  "\"allowEIO3\": expected a boolean, got a string" },
 	{ "{\"path\": \"socket\"}", NULL, { 0 }, "\"path\": must start with '/'" },
 	{ "{\"host\": \"\"}", NULL, { 0 }, "\"host\": is empty" },
 	{ "{\"transports\": [\"polling\", \"ws\"]}",
@@ -713,6 +725,7 @@ static Suite *config_suite(void)
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, allow_eio3);
 	tcase_add_test(tc, example_job_dashboard);
 	tcase_add_test(tc, example_family_stories);
 	tcase_add_test(tc, example_image_hub);

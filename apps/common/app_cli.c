@@ -29,6 +29,9 @@ bool app_cli_apply(app_cli *a, eio_options *o, int c, const char *arg)
 		o->cors_origin = arg;
 		o->cors_credentials = true;
 		return true;
+	case '3':
+		o->allow_eio3 = true;
+		return true;
 	default:
 		return false;
 	}

@@ -1,6 +1,6 @@
 /* app_cli.h - the command-line flags every server app of the project takes
  * (--port, --host, --ping-interval, --ping-timeout, --max-payload,
- * --cors-origin), parsed in one place. Linked into every app. */
+ * --cors-origin, --allow-eio3), parsed in one place. Linked into every app. */
 #ifndef APP_CLI_H
 #define APP_CLI_H
 
@@ -13,17 +13,19 @@
 	        { "ping-interval", required_argument, 0, 'i' },                       \
 	        { "ping-timeout", required_argument, 0, 't' },                        \
 	        { "max-payload", required_argument, 0, 'm' },                         \
+	        { "cors-origin", required_argument, 0, 'c' },                         \
 	{                                                                             \
-		"cors-origin", required_argument, 0, 'c'                              \
+		"allow-eio3", no_argument, 0, '3'                                     \
 	}
 
-#define APP_CLI_USAGE                                                     \
-	"  --port N              port to listen on (default 3000)\n"      \
-	"  --host ADDR           address or name to bind (default all)\n" \
-	"  --ping-interval MS    default 25000\n"                         \
-	"  --ping-timeout MS     default 20000\n"                         \
-	"  --max-payload BYTES   maxHttpBufferSize, default 1000000\n"    \
-	"  --cors-origin ORIGIN  allowed origin(s), '*' for any (credentials on)\n"
+#define APP_CLI_USAGE                                                               \
+	"  --port N              port to listen on (default 3000)\n"                \
+	"  --host ADDR           address or name to bind (default all)\n"           \
+	"  --ping-interval MS    default 25000\n"                                   \
+	"  --ping-timeout MS     default 20000\n"                                   \
+	"  --max-payload BYTES   maxHttpBufferSize, default 1000000\n"              \
+	"  --cors-origin ORIGIN  allowed origin(s), '*' for any (credentials on)\n" \
+	"  --allow-eio3          also accept Engine.IO v3 clients (socket.io-client 2.x)\n"
 
 typedef struct app_cli {
 	int port;

@@ -204,6 +204,7 @@ int main(int argc, char **argv)
 	                   (a.cfg.transport_websocket ? EIO_TRANSPORT_WEBSOCKET : 0);
 	o.eio.trust_proxy = a.cfg.trust_proxy;
 	o.parser = a.cfg.parser_msgpack ? SIO_PARSER_MSGPACK : SIO_PARSER_DEFAULT;
+	o.eio.allow_eio3 = a.cfg.allow_eio3;
 	bool oom;
 	char *cors = cors_list(&a.cfg.cors, &oom);
 	if (oom) {

@@ -691,7 +691,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		                            "auth",         "api",         "metrics",
 		                            "limits",       "rooms",       "presence",
 		                            "shutdown",     "tokenExpiry", "throttle",
-		                            "replies",      "parser",      NULL };
+		                            "replies",      "parser",      "allowEIO3",   NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -702,7 +702,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	    srv_cfgp_long(p, root, "pingInterval", &cfg->ping_interval, 1, SRV_CONFIG_MAX_MS) ||
 	    srv_cfgp_long(p, root, "pingTimeout", &cfg->ping_timeout, 1, SRV_CONFIG_MAX_MS) ||
 	    srv_cfgp_long(p, root, "maxHttpBufferSize", &cfg->max_http_buffer_size, 1, 1L << 30) ||
-	    srv_cfgp_bool(p, root, "trustProxy", &cfg->trust_proxy))
+	    srv_cfgp_bool(p, root, "trustProxy", &cfg->trust_proxy) ||
+	    srv_cfgp_bool(p, root, "allowEIO3", &cfg->allow_eio3))
 		return -1;
 	cfg->port = (int)port;
 	if (srv_cfgp_str(p, root, "path", &path))

@@ -1,5 +1,6 @@
 // Command-line flags of the reference servers, the same as the C apps' (apps/common/app_cli.h):
-// --port --ping-interval --ping-timeout --max-payload --cors-origin, plus per-server extras.
+// --port --ping-interval --ping-timeout --max-payload --cors-origin --allow-eio3 (no value),
+// plus per-server extras.
 // A bad or unknown flag exits 2, as the C apps do.
 
 /**
@@ -9,7 +10,7 @@
  */
 export function parseArgs(name, argv, extra = {}) {
   const opts = { port: 3000, pingInterval: 25000, pingTimeout: 20000, maxPayload: 1000000,
-    corsOrigin: null };
+    corsOrigin: null, allowEIO3: false };
   const fail = (msg) => { console.error(`${name}: ${msg}`); process.exit(2); };
   const num = (flag, v) => {
     const n = Number(v);
@@ -18,6 +19,11 @@ export function parseArgs(name, argv, extra = {}) {
   };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
+    if (flag === '--allow-eio3') { // engine.io's allowEIO3 (socket.io-client 2.x)
+      opts.allowEIO3 = true;
+      i -= 1;
+      continue;
+    }
     const v = argv[i + 1];
     if (v === undefined) fail(`missing value for ${flag}`);
     switch (flag) {

@@ -19,6 +19,7 @@ const engineOpts = {
   pingInterval: opts.pingInterval,
   pingTimeout: opts.pingTimeout,
   maxHttpBufferSize: opts.maxPayload,
+  allowEIO3: opts.allowEIO3,
   transports: ['polling', 'websocket'],
   allowUpgrades: true,
   perMessageDeflate: false,

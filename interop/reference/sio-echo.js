@@ -53,6 +53,7 @@ const engineOpts = {
   pingInterval: opts.pingInterval,
   pingTimeout: opts.pingTimeout,
   maxHttpBufferSize: opts.maxPayload,
+  allowEIO3: opts.allowEIO3,
   transports: ['polling', 'websocket'],
   allowUpgrades: true,
   perMessageDeflate: false,
