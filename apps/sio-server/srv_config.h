@@ -233,7 +233,7 @@ typedef struct srv_config {
 	bool parser_msgpack; /* "parser": "msgpack": socket.io-msgpack-parser's
                                 encoding (include/socketio.h, SIO_PARSER_MSGPACK);
                                 "default" (the default): socket.io-parser's */
-	bool allow_eio3;  /* allowEIO3: socket.io-client 2.x too (false) */
+	bool allow_eio3;     /* allowEIO3: socket.io-client 2.x too (false) */
 	srv_config_cors cors;
 	srv_config_auth auth;
 	srv_config_api api;

@@ -685,13 +685,17 @@ static int parse_parser(srv_cfgp *p, int root, srv_config *cfg)
 
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 {
-	static const char *const keys[] = { "port",         "host",        "path",
-		                            "pingInterval", "pingTimeout", "maxHttpBufferSize",
-		                            "transports",   "trustProxy",  "cors",
-		                            "auth",         "api",         "metrics",
-		                            "limits",       "rooms",       "presence",
-		                            "shutdown",     "tokenExpiry", "throttle",
-		                            "replies",      "parser",      "allowEIO3",   NULL };
+	static const char *const keys[] = { "port",        "host",
+		                            "path",        "pingInterval",
+		                            "pingTimeout", "maxHttpBufferSize",
+		                            "transports",  "trustProxy",
+		                            "cors",        "auth",
+		                            "api",         "metrics",
+		                            "limits",      "rooms",
+		                            "presence",    "shutdown",
+		                            "tokenExpiry", "throttle",
+		                            "replies",     "parser",
+		                            "allowEIO3",   NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
