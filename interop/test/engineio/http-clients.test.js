@@ -145,19 +145,8 @@ describe('HTTP clients through the polling scenarios', () => {
  * Send `text` on a fresh connection; collect what comes back until the server closes the
  * connection (closed: true) or `untilCount` complete responses came and `waitClose` is false.
  */
-function rawExchange(port, text, { untilCount = 1, waitClose = true } = {}) {
-  return withTimeout(new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let buf = Buffer.alloc(0);
-    const done = (closed) => { sock.destroy(); resolve({ responses: parseResponses(buf), closed }); };
-    sock.on('connect', () => sock.write(text));
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      if (!waitClose && parseResponses(buf).length >= untilCount) done(false);
-    });
-    sock.on('end', () => done(true));
-    sock.on('error', (e) => (e.code === 'ECONNRESET' ? done(true) : reject(e)));
-  }), EVENT_TIMEOUT, waitClose ? 'the server to close the connection' : 'the responses');
+function rawExchange(port, text, opts) {
+  return rawPieces(port, [text], opts);
 }
 
 
@@ -223,7 +212,8 @@ describe('Connection: close and HTTP/1.0 on raw sockets', () => {
   itShutsDownCleanly(() => server);
 });
 
-/** Send pieces with a loop turn of the client between them; collect as rawExchange does. */
+/** Send pieces with a loop turn of the client between them; collect what comes back until the
+ * server closes the connection or `untilCount` responses came and `waitClose` is false. */
 function rawPieces(port, pieces, { untilCount = 1, waitClose = true } = {}) {
   return withTimeout(new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
