@@ -10,35 +10,17 @@
 // socket.binary(false) (a msgpack bin inside an EVENT) and everything the server sends work;
 // a CONNECT to another namespace (a text message) and a BINARY_EVENT close the connection.
 //
-// The 2.x parser is not in interop/node_modules; v2MsgpackParser below has its wire format
-// (socket.io-msgpack-parser 2.2.1 index.js): Encoder#encode(packet, callback) gives
-// JSON.stringify(packet) for types 0, 1 and 4 and notepack's encoding for the others;
-// Decoder#add parses text as JSON and binary with notepack and emits "decoded".
+// The 2.x parser is the real socket.io-msgpack-parser 2.2.1 (npm alias
+// socket.io-msgpack-parser-v2): JSON text for types 0, 1 and 4, notepack for the others.
+
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import notepack from 'notepack.io';
 import ioV2 from 'socket.io-client-v2';
 import msgpackParser from 'socket.io-msgpack-parser';
+import v2MsgpackParser from 'socket.io-msgpack-parser-v2';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
 import { connectSioClient, closeAll, SIO_EVENT_TIMEOUT, UTF8_TEXT } from '../../lib/sio-clients.js';
 import { withTimeout } from '../../lib/util.js';
-
-const v2MsgpackParser = {
-  Encoder: class {
-    encode(packet, callback) {
-      const text = packet.type === 0 || packet.type === 1 || packet.type === 4;
-      callback([text ? JSON.stringify(packet) : notepack.encode(packet)]);
-    }
-  },
-  Decoder: class extends EventEmitter {
-    add(obj) {
-      this.emit('decoded', typeof obj === 'string' ? JSON.parse(obj) : notepack.decode(obj));
-    }
-
-    destroy() {}
-  },
-};
 
 const MODES_V2 = [
   ['polling', { transports: ['polling'] }],
