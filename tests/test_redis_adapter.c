@@ -30,6 +30,7 @@
 #include "socketio/redis.h"
 
 #define WAIT_MS 8000
+#define S(lit)  lit, sizeof(lit) - 1
 #define NMAX    3
 #define MAXC    8
 
@@ -542,6 +543,7 @@ static struct {
 	char err[64];
 	char ids[16][24];
 	int remote_with_handshake;
+	char data[64]; /* a remote socket's data other than {} */
 	char rooms[512];
 	size_t servers;
 	char replies[256];
@@ -559,6 +561,8 @@ static void fetch_done(sio_namespace *nsp, const sio_socket_info *s, size_t n, c
 		if (!s[i].local && s[i].handshake_json &&
 		    strstr(s[i].handshake_json, "\"auth\":{}") && s[i].nrooms == 2)
 			R.remote_with_handshake++;
+		if (!s[i].local && s[i].data_json && strcmp(s[i].data_json, "{}") != 0)
+			snprintf(R.data, sizeof(R.data), "%s", s[i].data_json);
 	}
 	R.done = true;
 }
@@ -626,8 +630,11 @@ static bool r_done(void)
 START_TEST(test_requests)
 {
 	start_fleet(3, false);
+	sio_socket *bs;
 	client(&M[0], "ra", NULL);
-	client(&M[1], "rb", NULL);
+	client(&M[1], "rb", &bs);
+	ck_assert_int_eq(sio_socket_set_data(bs, S("{\"user\":\"u1\"}")), 0);
+	ck_assert_int_eq(sio_socket_set_data(bs, S("{bad")), SIO_EINVAL);
 	client(&M[1], "shared", NULL);
 	client(&M[2], "shared", NULL);
 
@@ -649,6 +656,7 @@ START_TEST(test_requests)
 	ck_assert_str_eq(R.err, "");
 	ck_assert_uint_eq(R.n, 4);
 	ck_assert_int_eq(R.remote_with_handshake, 3);
+	ck_assert_str_eq(R.data, "{\"user\":\"u1\"}");
 
 	const char *shared[] = { "shared" };
 	sio_broadcast in_shared = { .rooms = shared, .nrooms = 1 };

@@ -237,7 +237,7 @@ static void add_socket(sio_socket *s, void *u)
 	}
 	c->hs[c->n] = hs;
 	c->v[c->n] = (sio_socket_info){ sio_socket_id(s), s,  (const char *const *)rooms->v,
-		                        rooms->n,         hs, "{}" };
+		                        rooms->n,         hs, sio_socket_data(s, NULL) };
 	c->n++;
 }
 
