@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "modules/redis/redis_conn.h"
+#include "modules/redis/redis_options.h"
 #include "redis_server.h"
 
 #define WAIT_MS  10000
@@ -437,7 +438,7 @@ START_TEST(test_restart)
 	ck_assert(run_until(a_down));
 	ck_assert_int_eq(A.ups, 1);
 	ck_assert_ptr_nonnull(strstr(A.reason, "redis at 127.0.0.1"));
-	char body[8];
+	char body[16];
 	for (int i = 0; i < 5; i++) {
 		snprintf(body, sizeof body, "q%d", i);
 		ck_assert_int_eq(redis_conn_publish(A.c, i % 2 ? "rpx" : "r", body, 2), 0);
@@ -526,13 +527,16 @@ START_TEST(test_unix_socket)
 	char path[64];
 	snprintf(path, sizeof path, "/tmp/sio-redis-test-%d.sock", (int)getpid());
 	restart_with((const char *[]){ "--unixsocket", path, NULL });
+	/* through the url, as REDIS_URL gives it */
 	char url[96];
 	snprintf(url, sizeof url, "unix://%s", path);
 	sio_redis_options o;
-	options(&o, 0);
-	o.port = 6379;
-	o.unix_path = path;
-	open_conn(&A, &o);
+	options(&o, 1);
+	o.url = url;
+	redis_settings *rs = redis_settings_new(&o, NULL, 0);
+	ck_assert_ptr_nonnull(rs);
+	open_conn(&A, redis_settings_get(rs));
+	redis_settings_free(rs); /* the connection holds its own copies */
 	redis_conn_subscribe(A.c, "u");
 	ck_assert(run_until(a_up));
 	redis_conn_publish(A.c, "u", "1", 1);
@@ -541,6 +545,8 @@ START_TEST(test_unix_socket)
 	redis_conn_free(A.c);
 	A.c = NULL;
 	/* a path nobody listens on: down with the reason */
+	o.url = NULL;
+	o.port = 6379;
 	o.unix_path = "/nonexistent/redis.sock";
 	open_conn(&A, &o);
 	ck_assert(run_until(a_down));
