@@ -288,12 +288,13 @@ START_TEST(test_numsub)
 	a = numsub(B.c, "nobody");
 	ck_assert(a.ok);
 	ck_assert_int_eq(a.n, 0);
-	/* a subscription made while up counts once confirmed */
+	/* a subscription made while up: Redis runs one connection's commands in
+	 * order, so once it counts "marker", "late" (sent before) is done */
 	redis_conn_subscribe(A.c, "late");
 	redis_conn_subscribe(A.c, "marker");
-	publish_marker(B.c);
-	want_msgs = 1;
-	ck_assert(run_until(a_has_msgs));
+	int polls = 0;
+	while (numsub(B.c, "marker").n != 1)
+		ck_assert_int_lt(++polls, 1000);
 	a = numsub(B.c, "late");
 	ck_assert(a.ok);
 	ck_assert_int_eq(a.n, 1);
@@ -307,6 +308,8 @@ START_TEST(test_numsub_down)
 	count_answer a = numsub(A.c, "n");
 	ck_assert(!a.ok);
 	ck_assert(run_until(a_down));
+	/* a refused connection is noticed at once, with its reason */
+	ck_assert_msg(strstr(A.reason, "Connection refused"), "%s", A.reason);
 	a = numsub(A.c, "n");
 	ck_assert(!a.ok);
 }
@@ -555,6 +558,27 @@ START_TEST(test_unix_socket)
 }
 END_TEST
 
+/* A host name is resolved off the loop (redis_resolve.c); one that does
+ * not resolve takes the state down with the name in the reason. */
+START_TEST(test_host_name)
+{
+	sio_redis_options o;
+	options(&o, srv.port);
+	o.host = "localhost";
+	open_conn(&A, &o);
+	redis_conn_subscribe(A.c, "h");
+	ck_assert(run_until(a_up));
+	redis_conn_publish(A.c, "h", "1", 1);
+	want_msgs = 1;
+	ck_assert(run_until(a_has_msgs));
+	redis_conn_free(A.c);
+	o.host = "nonexistent.invalid"; /* RFC 2606: never resolves */
+	open_conn(&A, &o);
+	ck_assert(run_until(a_down));
+	ck_assert_msg(strstr(A.reason, "nonexistent.invalid"), "%s", A.reason);
+}
+END_TEST
+
 /* ---- free at any moment ------------------------------------------------------------- */
 
 START_TEST(test_free_connecting)
@@ -629,6 +653,7 @@ static Suite *redis_conn_suite(void)
 	tcase_add_test(tc, test_auth_bad);
 	tcase_add_test(tc, test_select);
 	tcase_add_test(tc, test_unix_socket);
+	tcase_add_test(tc, test_host_name);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_add_checked_fixture(tc, setup, teardown);
