@@ -5,7 +5,9 @@
  * serverSideEmit with and without acks, a broadcast with acks answered by
  * the clients of every server, and a member that NUMSUB counts but never
  * answers: the request ends at its timeout with the answers received, and
- * the miss is counted in the stats.
+ * the miss is counted in the stats; the old request forms (0, and 2 with
+ * sid and room) answered as node answers them, on the requester's own
+ * channel with publish_on_specific_response_channel.
  */
 #include "redis_fleet.h"
 
@@ -133,6 +135,56 @@ START_TEST(test_silent_member)
 }
 END_TEST
 
+static int want_tmsgs;
+static bool t_msgs(void)
+{
+	return T.msgs >= want_tmsgs;
+}
+
+/* The old forms of node's adapter: 0 (SOCKETS) and 2 with {sid, room},
+ * answered; with publish_on_specific_response_channel, on the requester's
+ * channel. */
+START_TEST(test_old_requests)
+{
+	sio_redis_options o;
+	char url[64];
+	base_options(&o, url, sizeof(url));
+	o.publish_on_specific_response_channel = true;
+	nm = 1;
+	start_member(&M[0], &o);
+	ck_assert(run_until(all_up));
+	open_tconn();
+	redis_conn_subscribe(T.c, "socket.io-response#/#old123#");
+	sio_socket *s;
+	client(&M[0], "r", &s);
+	/* the subscription is in place once a NUMSUB says so */
+	while (numsub("socket.io-response#/#old123#") != 1)
+		;
+	char body[256];
+	snprintf(body, sizeof(body),
+	         "{\"uid\":\"old123\",\"requestId\":\"q0\",\"type\":0,\"rooms\":[\"r\"]}");
+	publish_text("socket.io-request#/#", body);
+	want_tmsgs = 1;
+	ck_assert(run_until(t_msgs));
+	ck_assert_str_eq(T.channel, "socket.io-response#/#old123#");
+	char want[128];
+	snprintf(want, sizeof(want), "{\"requestId\":\"q0\",\"sockets\":[\"%s\"]}",
+	         sio_socket_id(s));
+	ck_assert_str_eq(T.payload, want);
+
+	snprintf(body, sizeof(body),
+	         "{\"uid\":\"old123\",\"requestId\":\"q2\",\"type\":2,\"sid\":\"%s\","
+	         "\"room\":\"joined\"}",
+	         sio_socket_id(s));
+	publish_text("socket.io-request#/#", body);
+	want_tmsgs = 2;
+	ck_assert(run_until(t_msgs));
+	ck_assert_str_eq(T.payload, "{\"requestId\":\"q2\"}");
+	ck_assert(sio_in_room(s, "joined"));
+	redis_conn_free(T.c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("redis_requests");
@@ -142,6 +194,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_requests);
 	tcase_add_test(tc, test_broadcast_with_acks);
 	tcase_add_test(tc, test_silent_member);
+	tcase_add_test(tc, test_old_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }
