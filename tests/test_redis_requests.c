@@ -105,6 +105,13 @@ START_TEST(test_broadcast_with_acks)
 }
 END_TEST
 
+static bool one_timed_out(void)
+{
+	sio_redis_stats st;
+	sio_redis_get_stats(M[0].r, &st);
+	return st.requests_timed_out == 1;
+}
+
 /* A member counted by NUMSUB that never answers: the request ends at its
  * timeout with the answers received, and the miss is counted. */
 START_TEST(test_silent_member)
@@ -123,14 +130,28 @@ START_TEST(test_silent_member)
 	}
 	memset(&R, 0, sizeof(R));
 	sio_broadcast all = { 0 };
-	sio_fetch_sockets_async(M[0].root, &all, 2500, fetch_done, NULL);
+	sio_fetch_sockets_async(M[0].root, &all, 2000, fetch_done, NULL);
 	ck_assert(run_until(r_done));
 	ck_assert_str_eq(R.err, "operation has timed out");
 	ck_assert_uint_eq(R.n, 2); /* this server's and the other's */
+	/* counted at the adapter's deadline, just after */
+	ck_assert(run_until(one_timed_out));
 	sio_redis_stats st;
 	sio_redis_get_stats(M[0].r, &st);
 	ck_assert_uint_eq(st.requests_timed_out, 1);
 	ck_assert_uint_eq(st.answers_missing, 1);
+
+	/* The caller waits longer (0: 5000 ms) than the adapter (2000 ms): the
+	 * request ends at the adapter's timeout, with the answers received. */
+	memset(&R, 0, sizeof(R));
+	uv_update_time(&loop);
+	uint64_t t0 = uv_now(&loop);
+	sio_fetch_sockets_async(M[0].root, &all, 0, fetch_done, NULL);
+	ck_assert(run_until(r_done));
+	ck_assert_uint_lt(uv_now(&loop) - t0, 4000);
+	ck_assert_uint_eq(R.n, 2);
+	sio_redis_get_stats(M[0].r, &st);
+	ck_assert_uint_eq(st.requests_timed_out, 2);
 	redis_conn_free(T.c);
 }
 END_TEST

@@ -20,6 +20,9 @@
 #include <stddef.h>
 #include <uv.h>
 
+/* Added to a request's deadline (see redis_request.c). */
+#define REDIS_DEADLINE_SLACK_MS 50
+
 typedef struct redis_requests redis_requests;
 typedef struct redis_pending redis_pending;
 
