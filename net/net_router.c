@@ -297,8 +297,19 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	net_http *h = user;
 
 	switch ((int)reason) {
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		/* Its first request head is measured before lws reads it. */
+		if (l && !l->closing)
+			net_head_accepted(&l->heads, wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (l)
+			net_head_gone(&l->heads, wsi);
+		return 0;
+
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		/* `user` is not ours here: the WebSocket data does not exist yet. */
+		net_head_gone(&l->heads, wsi);
 		return confirm_upgrade(l, wsi);
 
 	case LWS_CALLBACK_ESTABLISHED:
@@ -312,6 +323,7 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		return 0;
 
 	case LWS_CALLBACK_HTTP:
+		net_head_gone(&l->heads, wsi);
 		net_keepalive_stop(h);
 		net_http_unmark(h);
 		memset(h, 0, sizeof(*h));
@@ -364,6 +376,8 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
+		if (l)
+			net_head_gone(&l->heads, wsi);
 		if (h && bound_to(wsi, 0))
 			http_release(h);
 		return 0;

@@ -11,11 +11,9 @@
 // refused.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startEioServer, itShutsDownCleanly } from '../../lib/eio-server.js';
-import { eioPath, request, assertErrorResponse, RawWs, parseResponses } from '../../lib/raw.js';
+import { eioPath, request, assertErrorResponse, RawWs, rawPieces } from '../../lib/raw.js';
 import { HTTP_CLIENTS } from '../../lib/http-clients.js';
-import { withTimeout, EVENT_TIMEOUT } from '../../lib/util.js';
 
 const DENY = 'x-eio-deny';
 const TEXT = { 'Content-Type': 'text/plain;charset=UTF-8' };
@@ -211,29 +209,6 @@ describe('Connection: close and HTTP/1.0 on raw sockets', () => {
 
   itShutsDownCleanly(() => server);
 });
-
-/** Send pieces with a loop turn of the client between them; collect what comes back until the
- * server closes the connection or `untilCount` responses came and `waitClose` is false. */
-function rawPieces(port, pieces, { untilCount = 1, waitClose = true } = {}) {
-  return withTimeout(new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.setNoDelay(true);
-    let buf = Buffer.alloc(0);
-    const done = (closed) => { sock.destroy(); resolve({ responses: parseResponses(buf), closed }); };
-    const writeFrom = (i) => {
-      if (i >= pieces.length || sock.destroyed) return;
-      // the next piece once the previous one left (its own segment, mostly)
-      sock.write(pieces[i], () => setImmediate(() => writeFrom(i + 1)));
-    };
-    sock.on('connect', () => writeFrom(0));
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      if (!waitClose && parseResponses(buf).length >= untilCount) done(false);
-    });
-    sock.on('end', () => done(true));
-    sock.on('error', (e) => (e.code === 'ECONNRESET' ? done(true) : reject(e)));
-  }), EVENT_TIMEOUT, waitClose ? 'the server to close the connection' : 'the responses');
-}
 
 describe('Request framing on raw sockets (RFC 9112 section 6)', () => {
   let server;
