@@ -108,6 +108,7 @@ extern const struct lws_protocols net_protocols[];
 
 /* net_response.c */
 int net_http_write_response(net_http *h);
+int net_http_close_sent(net_http *h);
 void net_http_body_free(net_http *h);
 void net_keepalive_stop(net_http *h);
 void net_keepalive_expire(base_timers *t, int list, base_tlink *link);

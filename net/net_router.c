@@ -357,6 +357,8 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (!h)
 			return 0;
+		if (h->close_sent)
+			return net_http_close_sent(h);
 		if (h->status == 0 && h->ops && h->ops->writeable)
 			return h->ops->writeable(h);
 		if (h->status)

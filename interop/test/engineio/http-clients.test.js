@@ -182,6 +182,26 @@ describe('Connection: close and HTTP/1.0 on raw sockets', () => {
     assert.equal(r.responses[0].headers.connection, 'close');
   });
 
+  it('close among other tokens on an answer too big for one write: sent whole, then closed', async () => {
+    const hs = await rawExchange(server.port, get(eioPath()), { waitClose: false });
+    const sid = JSON.parse(hs.responses[0].body.slice(1)).sid;
+    // 3.2 MB queued (four POSTs under maxHttpBufferSize): more than the kernel takes at once
+    const part = `4${'x'.repeat(800000)}`;
+    const post = `POST ${eioPath({ sid })} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+      `Content-Length: ${part.length}\r\n\r\n${part}`;
+    for (const conn of ['keep-alive, close', 'Upgrade, CLOSE']) {
+      for (let i = 0; i < 4; i++) {
+        const p = await rawExchange(server.port, post, { waitClose: false });
+        assert.equal(p.responses[0].body, 'ok');
+      }
+      const r = await rawExchange(server.port, get(eioPath({ sid }), '1.1', `Connection: ${conn}\r\n`));
+      assert.equal(r.responses.length, 1, conn);
+      assert.equal(r.responses[0].body, Array(4).fill(part).join('\x1e'), `${conn}: the whole payload`);
+      assert.equal(r.responses[0].headers.connection, 'close', conn);
+      assert.ok(r.closed, `${conn}: the server closes the connection`);
+    }
+  });
+
   it('HTTP/1.1 without Connection: close stays open for the next request', async () => {
     const r = await rawExchange(server.port, get(eioPath()) + get(eioPath()),
       { untilCount: 2, waitClose: false });
