@@ -337,7 +337,7 @@ static void polling_body(net_http *h, const char *in, size_t len)
 /* Deliver each packet of the payload in order; a malformed one closes the
  * session with "parse error" after the packets before it were delivered,
  * as node's decodePayload does. */
-static bool deliver_payload(eio_session *s, const char *buf, size_t len)
+static void deliver_payload(eio_session *s, const char *buf, size_t len)
 {
 	eio_payload_iter it;
 	eio_packet pkt;
@@ -351,13 +351,15 @@ static bool deliver_payload(eio_session *s, const char *buf, size_t len)
 	if (r < 0 && s->state != EIO_S_CLOSED) {
 		base_log(NS, "%s: malformed payload", s->sid);
 		eio_session_destroy(s, "parse error");
-		return false;
 	}
-	return true;
 }
 
 /* A POST's answer is written at once by the router (true); a GET's body
- * is ignored. */
+ * is ignored. A body read whole is answered "ok" whatever it holds, as
+ * node's engine.io does (polling.js, onDataRequest): a payload that does
+ * not decode (an empty body too: the body-less POST of axios, curl -X POST)
+ * closes the session with "parse error", and the client learns it from its
+ * next request (400 code 1). */
 static bool polling_body_done(net_http *h)
 {
 	if (h->role != POLL_POST)
@@ -365,17 +367,12 @@ static bool polling_body_done(net_http *h)
 	if (h->failed)
 		return true;
 	eio_session *s = h->conn;
-	bool ok = true;
 	if (s) {
 		s->post = NULL;
 		h->conn = NULL;
-		ok = deliver_payload(s, h->rx, h->rx_len);
+		deliver_payload(s, h->rx, h->rx_len);
 	}
 	net_http_body_drop(h);
-	if (!ok) {
-		eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
-		return true;
-	}
 	net_http_set_response(h, 200, "text/html", "ok", 2);
 	return true;
 }
