@@ -23,8 +23,10 @@
  *
  * Later requests on a kept-alive connection are not measured: lws may hold
  * their bytes in its own buffer (pipelining), where rx flow off would stall
- * them (docs/engineio.md, pitfall 18).
+ * them. One of those that does not fit is answered 431 from lws's own
+ * close instead (below; docs/engineio.md, pitfall 18).
  */
+#include "base/log.h"
 #include "net_internal.h"
 
 #include <errno.h>
@@ -149,25 +151,33 @@ static bool watch(net_heads *g, net_head *e)
 	return true;
 }
 
-/* The answer, then what the client sent is dropped and the connection
- * closed: at once, as this runs outside lws's service (docs/engineio.md,
- * pitfall 10), which shuts the write side after the answer. */
-static void refuse(net_heads *g, net_head *e, int verdict)
+/* The answer to a head too large, on a connection about to close; then
+ * what the client sent is read and dropped, so that the close is a FIN and
+ * not an RST (which could destroy the answer in the client's buffer). */
+static void answer(int fd, int verdict)
 {
 	static const char a431[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n"
 	                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
 	static const char a414[] = "HTTP/1.1 414 URI Too Long\r\n"
 	                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
-	struct lws *wsi = e->wsi;
-	int fd = lws_get_socket_fd(wsi);
 	const char *a = verdict == NET_HEAD_URI_TOO_LONG ? a414 : a431;
 	size_t len = verdict == NET_HEAD_URI_TOO_LONG ? sizeof(a414) - 1 : sizeof(a431) - 1;
-	forget(g, e, false);
-	/* A few hundred bytes into an empty send buffer: taken whole. */
+	/* A few hundred bytes into an idle connection's send buffer: taken
+	 * whole. */
 	(void)!send(fd, a, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	char sink[4096];
 	for (int i = 0; i < 64 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
 		;
+}
+
+/* Answered, then closed at once, as this runs outside lws's service
+ * (docs/engineio.md, pitfall 10): lws shuts the write side after the
+ * answer. */
+static void refuse(net_heads *g, net_head *e, int verdict)
+{
+	struct lws *wsi = e->wsi;
+	forget(g, e, false);
+	answer(lws_get_socket_fd(wsi), verdict);
 	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, LWS_TO_KILL_SYNC);
 }
 
@@ -233,6 +243,44 @@ void net_head_gone(net_heads *g, struct lws *wsi)
 	net_head *e = lws_get_opaque_user_data(wsi);
 	if (e)
 		forget(g, e, false);
+}
+
+/* ---- later heads on a kept-alive connection ------------------------------------- */
+
+/* A later head that does not fit fails lws's parser too, which says so in
+ * its log ("Ran out of header data space", or "More hdr frags than we can
+ * deal with" for too many fields) and then closes the connection; lws
+ * binds every kept-alive connection to its protocol again after a
+ * transaction, so that close drops the binding (LWS_CALLBACK_HTTP_DROP_PROTOCOL)
+ * before lws shuts the write side: the router answers from there when the
+ * log has just said why (docs/engineio.md, pitfall 18). lws runs a
+ * context's callbacks, and logs, on the thread of its loop; the log line
+ * and the close are one call chain. */
+static _Thread_local bool overflowed;
+
+void net_head_lws_log(int level, const char *line)
+{
+	bool debug = base_log_enabled("engineio:lws");
+	if (strstr(line, "Ran out of header data space") ||
+	    strstr(line, "More hdr frags than we can deal with")) {
+		overflowed = true;
+		if (!debug)
+			return; /* answered (431), not an error of ours */
+	}
+	if ((level & LLL_ERR) || debug)
+		lwsl_emit_stderr(level, line);
+}
+
+bool net_head_take_overflow(void)
+{
+	bool o = overflowed;
+	overflowed = false;
+	return o;
+}
+
+void net_head_answer_overflow(struct lws *wsi)
+{
+	answer(lws_get_socket_fd(wsi), NET_HEAD_TOO_LARGE);
 }
 
 /* ---- lifetime ---------------------------------------------------------------------- */

@@ -138,6 +138,12 @@ void net_heads_close(net_heads *g);
 void net_heads_free(net_heads *g);
 void net_head_accepted(net_heads *g, struct lws *wsi);
 void net_head_gone(net_heads *g, struct lws *wsi);
+/* lws's log (lws_set_log_level): notes a head that overflowed lws's table. */
+void net_head_lws_log(int level, const char *line);
+/* Whether lws has just failed a head for not fitting (and forget it). */
+bool net_head_take_overflow(void);
+/* 431 with Connection: close on a connection lws is closing. */
+void net_head_answer_overflow(struct lws *wsi);
 
 /* net_request.c */
 int net_request_peek_header(struct lws *wsi, int token, char *buf, int len);

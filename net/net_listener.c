@@ -52,9 +52,12 @@ int net_listener_close_on_signals(net_listener *l)
 
 static struct lws_context *create_context(net_listener *l, const net_bind_addr *addr, int port)
 {
-	/* lws logs to stderr by default: keep errors only unless debugging. */
-	lws_set_log_level(
-	        base_log_enabled("engineio:lws") ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR, NULL);
+	/* lws logs errors to stderr (warnings too when debugging), through
+	 * the head guard, which learns from it of a head that overflowed
+	 * lws's table (net_head.c). */
+	lws_set_log_level(base_log_enabled("engineio:lws") ? LLL_ERR | LLL_WARN | LLL_NOTICE
+	                                                   : LLL_ERR | LLL_WARN,
+	                  net_head_lws_log);
 	void *loops[1] = { l->loop };
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));

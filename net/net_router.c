@@ -380,6 +380,12 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (l)
 			net_head_gone(&l->heads, wsi);
+		/* lws is closing a kept-alive connection whose next head did
+		 * not fit (pitfall 18): answered before lws shuts its write
+		 * side. After CLOSED_HTTP it is shut: nothing to answer. */
+		if (net_head_take_overflow() && reason == LWS_CALLBACK_HTTP_DROP_PROTOCOL && h &&
+		    bound_to(wsi, 0) && !h->status)
+			net_head_answer_overflow(wsi);
 		if (h && bound_to(wsi, 0))
 			http_release(h);
 		return 0;
