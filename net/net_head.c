@@ -71,6 +71,8 @@ int net_head_measure(const char *buf, size_t len)
 		 * takes too) ends the head. */
 		if (!request_line && lf && (n == 1 || (n == 2 && line[0] == '\r')))
 			return NET_HEAD_COMPLETE;
+		if (!request_line && !lf && n == 1 && line[0] == '\r')
+			break; /* the start of that empty line, maybe */
 		stored += n + LINE_OVERHEAD;
 		fields += request_line ? count_args(line, n) : 1;
 		if (stored >= NET_HEAD_DATA || fields > MAX_FIELDS)
