@@ -100,6 +100,8 @@ struct eio_session {
 	bool upgraded;            /* a probe became the transport: no more probes */
 	uint8_t protocol;         /* Engine.IO revision: 4, or 3 (allow_eio3) */
 	bool b64;                 /* v3 client asked for base64 binary (b64=1) */
+	bool jsonp;               /* v3 JSONP polling (j=): eio_jsonp.c */
+	char jsonp_index[12];     /* the digits of j: ___eio[<index>](...) */
 	const char *close_reason; /* for a deferred destroy (EIO_HB_KILL) */
 	/* Connections, each set and cleared by its transport only. */
 	net_http *get;  /* polling GET of this session (parked or writing) */

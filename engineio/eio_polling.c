@@ -20,6 +20,7 @@
  */
 #include "base/log.h"
 #include "eio_internal.h"
+#include "eio_jsonp.h"
 #include "eio_packet.h"
 #include "eio_packet_v3.h"
 
@@ -97,7 +98,11 @@ static void polling_detach(eio_session *s, bool client_closed)
 			const char *body = client_closed ? "6" : "1";
 			if (s->protocol == 3)
 				body = client_closed ? "1:6" : "1:1";
-			net_http_respond(h, 200, "text/plain; charset=UTF-8", body, strlen(body));
+			size_t len = strlen(body);
+			char *js =
+			        s->jsonp ? eio_jsonp_wrap(s->jsonp_index, body, len, &len) : NULL;
+			net_http_respond(h, 200, "text/plain; charset=UTF-8", js ? js : body, len);
+			free(js);
 		}
 	}
 	if (s->post) {
@@ -204,6 +209,11 @@ static int polling_write(net_http *h)
 		if (body)
 			memcpy(body, noop, len + 1);
 		closing = false;
+	}
+	if (body && s->jsonp) {
+		char *js = eio_jsonp_wrap(s->jsonp_index, body, len, &len);
+		free(body);
+		body = js;
 	}
 	if (!body)
 		return -1;
@@ -337,7 +347,7 @@ static void polling_body(net_http *h, const char *in, size_t len)
 /* Deliver each packet of the payload in order; a malformed one closes the
  * session with "parse error" after the packets before it were delivered,
  * as node's decodePayload does. */
-static bool deliver_payload(eio_session *s, const char *buf, size_t len)
+static void deliver_payload(eio_session *s, const char *buf, size_t len)
 {
 	eio_payload_iter it;
 	eio_packet pkt;
@@ -351,13 +361,33 @@ static bool deliver_payload(eio_session *s, const char *buf, size_t len)
 	if (r < 0 && s->state != EIO_S_CLOSED) {
 		base_log(NS, "%s: malformed payload", s->sid);
 		eio_session_destroy(s, "parse error");
-		return false;
 	}
-	return true;
+}
+
+/* A JSONP session's POST: the payload is the form's `d`; a body without
+ * one (or with two) is no payload, and answered "ok" all the same, as node
+ * does (polling-jsonp.js, onData). */
+static void deliver_form(eio_session *s, const char *body, size_t len)
+{
+	char *payload;
+	size_t n;
+	int r = eio_jsonp_form_payload(body, len, &payload, &n);
+	if (r < 0) {
+		eio_session_destroy(s, "transport error");
+		return;
+	}
+	if (r == 0)
+		return;
+	deliver_payload(s, payload, n);
+	free(payload);
 }
 
 /* A POST's answer is written at once by the router (true); a GET's body
- * is ignored. */
+ * is ignored. A body read whole is answered "ok" whatever it holds, as
+ * node's engine.io does (polling.js, onDataRequest): a payload that does
+ * not decode (an empty body too: the body-less POST of axios, curl -X POST)
+ * closes the session with "parse error", and the client learns it from its
+ * next request (400 code 1). */
 static bool polling_body_done(net_http *h)
 {
 	if (h->role != POLL_POST)
@@ -365,17 +395,15 @@ static bool polling_body_done(net_http *h)
 	if (h->failed)
 		return true;
 	eio_session *s = h->conn;
-	bool ok = true;
 	if (s) {
 		s->post = NULL;
 		h->conn = NULL;
-		ok = deliver_payload(s, h->rx, h->rx_len);
+		if (s->jsonp)
+			deliver_form(s, h->rx, h->rx_len);
+		else
+			deliver_payload(s, h->rx, h->rx_len);
 	}
 	net_http_body_drop(h);
-	if (!ok) {
-		eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
-		return true;
-	}
 	net_http_set_response(h, 200, "text/html", "ok", 2);
 	return true;
 }

@@ -15,6 +15,7 @@
  * session takes it as an upgrade probe.
  */
 #include "eio_internal.h"
+#include "eio_jsonp.h"
 
 #include <string.h>
 
@@ -50,12 +51,21 @@ static bool protocol_mismatch(struct lws *wsi, const eio_session *s)
 	return strcmp(eio, "3") == 0;
 }
 
-/* A v3 client's new session: its heartbeat and payload form. */
-static void use_protocol(eio_session *s, struct lws *wsi, int protocol)
+/* A v3 client's new session: its heartbeat and payload form, and JSONP
+ * polling when its polling handshake has `j` (node's transports/index.js:
+ * the polling transport is JSONP for the session's life, binary always as
+ * base64, since a script carries text). */
+static void use_protocol(eio_session *s, struct lws *wsi, int protocol, bool polling)
 {
-	char b64[8];
-	if (protocol == 3)
-		eio_session_use_v3(s, net_request_peek_query(wsi, "b64", b64, sizeof(b64)));
+	char b64[8], j[64];
+	if (protocol != 3)
+		return;
+	eio_session_use_v3(s, net_request_peek_query(wsi, "b64", b64, sizeof(b64)));
+	if (polling && net_request_peek_query(wsi, "j", j, sizeof(j))) {
+		s->jsonp = true;
+		s->b64 = true;
+		eio_jsonp_index(j, s->jsonp_index, sizeof(s->jsonp_index));
+	}
 }
 
 static eio_request *capture(eio_server *srv, struct lws *wsi, const char *path)
@@ -100,7 +110,7 @@ static void handshake(eio_server *srv, net_http *h, const char *path, int protoc
 		internal_error(h);
 		return;
 	}
-	use_protocol(s, h->wsi, protocol);
+	use_protocol(s, h->wsi, protocol, true);
 	/* The open packet is queued: this GET answers with it at once. */
 	eio_polling_get(h, s);
 	connected(srv, s);
@@ -233,7 +243,7 @@ int eio_verify_ws_open(net_ws *ws, const char *path, void *user)
 		net_request_free(eio_request_net(req));
 		return -1;
 	}
-	use_protocol(s, ws->wsi, protocol_of(srv, ws->wsi));
+	use_protocol(s, ws->wsi, protocol_of(srv, ws->wsi), false);
 	eio_ws_attach(ws, s);
 	eio_session_kick(s); /* the open packet */
 	connected(srv, s);

@@ -188,6 +188,7 @@ struct net_http {
 	struct net_http *park_prev, *park_next; /* parked: net_hangup.c */
 	bool parked, watched;
 	bool close_after;  /* close after the response instead of keep-alive */
+	bool close_sent;   /* answered with close, part of it still in lws */
 	bool http10_keep;  /* an HTTP/1.0 request that asked for keep-alive */
 	bool body_started; /* a body chunk of this request was seen */
 	bool body_done;    /* its BODY_COMPLETION was seen */

@@ -32,6 +32,9 @@
 /* When a parked request is first checked for a client hang-up (then it is
  * watched by epoll: net_hangup.c). */
 #define NET_HANGUP_CHECK_MS 100
+/* The header table lws parses a request head into (max_http_header_data):
+ * a head that cannot fit is answered 431 or 414 (net_head.c). */
+#define NET_HEAD_DATA 8192
 /* Default idle time of a keep-alive connection between requests. */
 #define NET_KEEPALIVE_MS 30000
 
@@ -47,6 +50,18 @@ typedef struct net_hangup {
 	uv_poll_t poll; /* ep on the loop, while watched is not empty */
 	bool poll_on, poll_init;
 } net_hangup;
+
+/* New connections whose first request head is being measured (net_head.c). */
+typedef struct net_head net_head;
+typedef struct net_heads {
+	net_head *fresh;   /* accepted this turn: peeked once by the check */
+	net_head *watched; /* head not complete yet: rx flow off, in the epoll set ep */
+	uv_check_t check;  /* after the turn's accepts, while fresh is not empty */
+	bool check_on;
+	int ep;         /* epoll set watching for input, or -1 */
+	uv_poll_t poll; /* ep on the loop, while watched is not empty */
+	bool poll_on, poll_init;
+} net_heads;
 
 typedef struct net_sched {
 	net_link http, ws;  /* connections with something to write */
@@ -68,6 +83,7 @@ struct net_listener {
 	const net_mount **mounts;
 	size_t nmounts;
 	net_hangup hangup;
+	net_heads heads;
 	net_sched sched;
 	base_timers timers;  /* keep-alive idle connections (NET_LTL_KEEPALIVE) */
 	unsigned char *wbuf; /* LWS_PRE + NET_WBUF_CAP */
@@ -92,6 +108,7 @@ extern const struct lws_protocols net_protocols[];
 
 /* net_response.c */
 int net_http_write_response(net_http *h);
+int net_http_close_sent(net_http *h);
 void net_http_body_free(net_http *h);
 void net_keepalive_stop(net_http *h);
 void net_keepalive_expire(base_timers *t, int list, base_tlink *link);
@@ -106,6 +123,27 @@ void net_sched_note_rx(net_listener *l, net_ws *ws, size_t len);
 void net_hangup_init(net_hangup *h, uv_loop_t *loop);
 void net_hangup_close(net_listener *l);
 void net_hangup_free(net_hangup *h);
+
+/* net_head.c: a head in buf[0..len): complete and fitting lws's table,
+ * not complete yet, or too large (431) or with too long a request line (414). */
+enum {
+	NET_HEAD_COMPLETE,
+	NET_HEAD_MORE,
+	NET_HEAD_TOO_LARGE,
+	NET_HEAD_URI_TOO_LONG
+};
+int net_head_measure(const char *buf, size_t len);
+void net_heads_init(net_heads *g, uv_loop_t *loop);
+void net_heads_close(net_heads *g);
+void net_heads_free(net_heads *g);
+void net_head_accepted(net_heads *g, struct lws *wsi);
+void net_head_gone(net_heads *g, struct lws *wsi);
+/* lws's log (lws_set_log_level): notes a head that overflowed lws's table. */
+void net_head_lws_log(int level, const char *line);
+/* Whether lws has just failed a head for not fitting (and forget it). */
+bool net_head_take_overflow(void);
+/* 431 with Connection: close on a connection lws is closing. */
+void net_head_answer_overflow(struct lws *wsi);
 
 /* net_request.c */
 int net_request_peek_header(struct lws *wsi, int token, char *buf, int len);

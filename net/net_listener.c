@@ -52,9 +52,12 @@ int net_listener_close_on_signals(net_listener *l)
 
 static struct lws_context *create_context(net_listener *l, const net_bind_addr *addr, int port)
 {
-	/* lws logs to stderr by default: keep errors only unless debugging. */
-	lws_set_log_level(
-	        base_log_enabled("engineio:lws") ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR, NULL);
+	/* lws logs errors to stderr (warnings too when debugging), through
+	 * the head guard, which learns from it of a head that overflowed
+	 * lws's table (net_head.c). */
+	lws_set_log_level(base_log_enabled("engineio:lws") ? LLL_ERR | LLL_WARN | LLL_NOTICE
+	                                                   : LLL_ERR | LLL_WARN,
+	                  net_head_lws_log);
 	void *loops[1] = { l->loop };
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
@@ -80,7 +83,7 @@ static struct lws_context *create_context(net_listener *l, const net_bind_addr *
 	/* Parked requests each hold a header table: the default pool (a few
 	 * dozen) would stall new connections behind long-polls. */
 	info.max_http_header_pool = 0xffff;
-	info.max_http_header_data = 8192;
+	info.max_http_header_data = NET_HEAD_DATA;
 	info.timeout_secs = 20;
 	/* Only for connections lws completes itself: the others wait on the
 	 * listener's keep-alive list (net_response.c, keepalive_wait). */
@@ -96,9 +99,11 @@ static void abandon(net_listener *l)
 {
 	lws_context_destroy(l->ctx);
 	net_hangup_close(l);
+	net_heads_close(&l->heads);
 	net_sched_close(l);
 	uv_run(l->loop, UV_RUN_NOWAIT);
 	net_hangup_free(&l->hangup);
+	net_heads_free(&l->heads);
 	free(l->wbuf);
 	free(l);
 }
@@ -129,6 +134,7 @@ net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		return NULL;
 	}
 	net_hangup_init(&l->hangup, loop);
+	net_heads_init(&l->heads, loop);
 	net_sched_init(l);
 	/* lws creates the context even when the vhost cannot bind (port in
 	 * use): that is a failure to listen. */
@@ -209,6 +215,7 @@ void net_listener_close(net_listener *l)
 	if (l->close_hook)
 		l->close_hook(l->close_hook_arg);
 	net_hangup_close(l);
+	net_heads_close(&l->heads);
 	net_sched_close(l);
 	if (l->signals_on) {
 		l->signals_on = false;
@@ -241,6 +248,7 @@ void net_listener_free(net_listener *l)
 		uv_run(l->loop, UV_RUN_NOWAIT);
 	}
 	net_hangup_free(&l->hangup);
+	net_heads_free(&l->heads);
 	free(l->mounts);
 	free(l->unrouted_body);
 	free(l->app_capture_headers);

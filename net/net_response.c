@@ -206,13 +206,19 @@ out:
 	 * service (an end-of-turn flush), kills it "async", which lws acts on
 	 * only at its next wakeup (docs/engineio.md, pitfall 10): the write
 	 * side is shut now, so the client sees the end at once. Unless part of
-	 * the response still waits in lws (pitfall 13): closing would cut it,
-	 * so lws finishes the transaction once it has sent it all, and closes
-	 * then (lws closes after a request that said exactly "close", or an
-	 * HTTP/1.0 one without keep-alive; the answer says close either way). */
+	 * the response still waits in lws (pitfall 13): closing would cut it
+	 * (lws gives a close with output pending 5 s), and completing the
+	 * transaction would keep the connection whenever lws reads the
+	 * request's Connection header as keep-alive (lws closes only for one
+	 * that is exactly "close": "keep-alive, close" was kept open). So the
+	 * transaction stays open and lws sends the rest; its WRITEABLE after
+	 * that closes (net_http_close_sent). */
 	if (h->close_after) {
-		if (lws_partial_buffered(wsi))
-			return lws_http_transaction_completed(wsi) ? -1 : 0;
+		if (lws_partial_buffered(wsi)) {
+			h->close_sent = true;
+			lws_callback_on_writable(wsi);
+			return 0;
+		}
 		shutdown(lws_get_socket_fd(wsi), SHUT_WR);
 		return -1;
 	}
@@ -220,6 +226,18 @@ out:
 		return -1;
 	keepalive_wait(l, wsi);
 	return 0;
+}
+
+/* WRITEABLE on a connection answered with close: once lws has sent all of
+ * the answer, shut the write side and close. */
+int net_http_close_sent(net_http *h)
+{
+	if (lws_partial_buffered(h->wsi)) {
+		lws_callback_on_writable(h->wsi);
+		return 0;
+	}
+	shutdown(lws_get_socket_fd(h->wsi), SHUT_WR);
+	return -1;
 }
 
 int net_http_write_owned(net_http *h, int status, const char *ctype, char *body, size_t len)

@@ -297,8 +297,19 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	net_http *h = user;
 
 	switch ((int)reason) {
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		/* Its first request head is measured before lws reads it. */
+		if (l && !l->closing)
+			net_head_accepted(&l->heads, wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (l)
+			net_head_gone(&l->heads, wsi);
+		return 0;
+
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		/* `user` is not ours here: the WebSocket data does not exist yet. */
+		net_head_gone(&l->heads, wsi);
 		return confirm_upgrade(l, wsi);
 
 	case LWS_CALLBACK_ESTABLISHED:
@@ -312,6 +323,7 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		return 0;
 
 	case LWS_CALLBACK_HTTP:
+		net_head_gone(&l->heads, wsi);
 		net_keepalive_stop(h);
 		net_http_unmark(h);
 		memset(h, 0, sizeof(*h));
@@ -345,6 +357,8 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (!h)
 			return 0;
+		if (h->close_sent)
+			return net_http_close_sent(h);
 		if (h->status == 0 && h->ops && h->ops->writeable)
 			return h->ops->writeable(h);
 		if (h->status)
@@ -364,6 +378,14 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
+		if (l)
+			net_head_gone(&l->heads, wsi);
+		/* lws is closing a kept-alive connection whose next head did
+		 * not fit (pitfall 18): answered before lws shuts its write
+		 * side. After CLOSED_HTTP it is shut: nothing to answer. */
+		if (net_head_take_overflow() && reason == LWS_CALLBACK_HTTP_DROP_PROTOCOL && h &&
+		    bound_to(wsi, 0) && !h->status)
+			net_head_answer_overflow(wsi);
 		if (h && bound_to(wsi, 0))
 			http_release(h);
 		return 0;

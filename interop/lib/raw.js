@@ -2,6 +2,7 @@
 // node http module (one connection per request, so a request can be parked or aborted on
 // its own) and raw WebSocket connections over `ws`.
 import http from 'node:http';
+import net from 'node:net';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Queue, withTimeout, EVENT_TIMEOUT, TIME_SCALE } from './util.js';
@@ -255,4 +256,33 @@ export function parseResponses(buf) {
     rest = rest.subarray(end + 4 + cl);
   }
   return out;
+}
+
+/** Send pieces with a loop turn of the client between them (or, with `oneByOne`, each piece
+ * once the answers to those before it came: requests in turn on one connection); collect what
+ * comes back until the server closes the connection or `untilCount` responses came and
+ * `waitClose` is false. */
+export function rawPieces(port, pieces, { untilCount = 1, waitClose = true, oneByOne = false } = {}) {
+  return withTimeout(new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setNoDelay(true);
+    let buf = Buffer.alloc(0);
+    let next = 0;
+    const done = (closed) => { sock.destroy(); resolve({ responses: parseResponses(buf), closed }); };
+    const writeFrom = (i) => {
+      if (i >= pieces.length || sock.destroyed) return;
+      next = i + 1;
+      // the next piece once the previous one left (its own segment, mostly)
+      sock.write(pieces[i], () => { if (!oneByOne) setImmediate(() => writeFrom(i + 1)); });
+    };
+    sock.on('connect', () => writeFrom(0));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      const answered = parseResponses(buf).length;
+      if (oneByOne && answered >= next) writeFrom(next);
+      if (!waitClose && answered >= untilCount) done(false);
+    });
+    sock.on('end', () => done(true));
+    sock.on('error', (e) => (e.code === 'ECONNRESET' ? done(true) : reject(e)));
+  }), EVENT_TIMEOUT, waitClose ? 'the server to close the connection' : 'the responses');
 }
