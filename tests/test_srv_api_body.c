@@ -209,7 +209,7 @@ START_TEST(content_types_refused)
 	for (int i = 0; cts[i]; i++)
 		bad_n(js, strlen(js), cts[i], MAX, 415, "UNSUPPORTED_MEDIA_TYPE",
 		      "application/json");
-	/* 415 comes first, before the size and the JSON */
+	/* 415 comes before the size and the JSON (after an empty body's 400) */
 	bad_n("x", 1, "text/plain", 0, 415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type");
 }
 END_TEST
@@ -226,6 +226,8 @@ START_TEST(empty_body)
 	bad_n(NULL, 0, JSON, MAX, 400, "BAD_REQUEST", "Body required");
 	bad_n("", 0, JSON, MAX, 400, "BAD_REQUEST", "Body required");
 	bad_n("{}", 0, NULL, MAX, 400, "BAD_REQUEST", "Body required");
+	/* axios's body-less POST: a form Content-Type and no body */
+	bad_n("", 0, "application/x-www-form-urlencoded", MAX, 400, "BAD_REQUEST", "Body required");
 }
 END_TEST
 

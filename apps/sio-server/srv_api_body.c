@@ -1,12 +1,14 @@
 /* srv_api_body.c - the body of POST <prefix>/broadcast*, parsed without HTTP.
  *
  * Rules, checked in this order (the first failure is the answer):
+ *   - not empty: 400 BAD_REQUEST, whatever the Content-Type (axios labels a
+ *     body-less POST application/x-www-form-urlencoded; "Body required" is
+ *     the answer that helps its caller, and an empty body acts on nothing).
  *   - Content-Type: absent, empty, or application/json (any case) ending
  *     there or followed by ';' or ' ' (parameters such as charset=utf-8);
  *     anything else is 415: the body is JSON, and a form or text/plain
  *     post is what a cross-site page could send without a preflight.
  *   - at most max_len bytes (maxHttpBufferSize, as for socket packets): 413.
- *   - not empty: 400 BAD_REQUEST.
  *   - strict RFC 8259 JSON (base_json: grammar, UTF-8, depth <= 64): 400
  *     INVALID_JSON.
  *   - a JSON object whose keys are only "event" and "data", each at most
@@ -60,15 +62,15 @@ static int parse(const char *js, size_t len, const char *content_type, size_t ma
                  srv_api_body *out, int *status, const char **code, const char **message)
 {
 	clear(out); /* the result of an earlier call on out */
+	if (!js || len == 0)
+		return fail(status, code, message, 400, "BAD_REQUEST",
+		            "Body required: {\"event\": string, \"data\"?: any}");
 	if (!json_content_type(content_type))
 		return fail(status, code, message, 415, "UNSUPPORTED_MEDIA_TYPE",
 		            "Content-Type must be application/json");
 	if (len > max_len)
 		return fail(status, code, message, 413, "PAYLOAD_TOO_LARGE",
 		            "Body larger than maxHttpBufferSize");
-	if (!js || len == 0)
-		return fail(status, code, message, 400, "BAD_REQUEST",
-		            "Body required: {\"event\": string, \"data\"?: any}");
 	if (base_json_parse(&out->doc, js, len))
 		return fail(status, code, message, 400, "INVALID_JSON", "Body is not valid JSON");
 
