@@ -21,6 +21,7 @@
  *   of the default JSON one, for every client.
  */
 #include "app_cli.h"
+#include "fleet.h"
 #include "socketio.h"
 
 #include <getopt.h>
@@ -226,11 +227,13 @@ static void add_handlers(sio_namespace *nsp)
 	sio_namespace_on(nsp, "fetch-room", on_fetch_room, NULL);
 	sio_namespace_on(nsp, "ask-room", on_ask_room, NULL);
 	sio_namespace_on(nsp, "kick-room", on_kick_room, NULL);
+	fleet_add_handlers(nsp);
 }
 
 static void on_connection(sio_socket *s, void *u)
 {
 	(void)u;
+	fleet_on_connection(s);
 	size_t n;
 	const char *auth = sio_socket_auth(s, &n);
 	sio_out *o = sio_out_new();
@@ -393,9 +396,11 @@ int main(int argc, char **argv)
 	eio_listener_set_http_handler(listener, on_http, "x-echo-tag", srv);
 	sio_namespace *root = sio_of(srv, "/");
 	add_handlers(root);
+	fleet_add_server_handlers(root);
 	sio_on_connection(root, on_connection, NULL);
 	sio_namespace *custom = sio_of(srv, "/custom");
 	add_handlers(custom);
+	fleet_add_server_handlers(custom);
 	sio_use(custom, refuse_mw, NULL);
 	sio_on_connection(custom, on_connection, NULL);
 	sio_namespace *dyn = sio_of_dynamic(srv, match_dyn, NULL);
