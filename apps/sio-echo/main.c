@@ -19,8 +19,19 @@
  * Plain HTTP on the same port: GET /health, POST /echo (see on_http).
  * --parser msgpack: the msgpack parser (socket.io-msgpack-parser) instead
  *   of the default JSON one, for every client.
+ * Fleet member (interop/test/redis/): --redis URL [--redis-key K]
+ *   [--redis-requests-timeout MS] [--redis-specific-response-channel]
+ *   [--redis-room-subscriptions] (apps/common/app_redis.h) share rooms and
+ *   broadcasts with the other servers on that Redis, C or node ones; the
+ *   fleet hooks every socket gets (whoami, set-data, fleet-emit,
+ *   fleet-fetch, fleet-rooms, fleet-count, fleet-join, fleet-leave,
+ *   fleet-disconnect, fleet-server-emit, fleet-broadcast-ack) and the
+ *   server-side event "ping-server" of "/" and "/custom" are fleet.c's, the
+ *   twins of interop/reference/fleet.js. Without --redis they act on this
+ *   process alone (the in-memory adapter).
  */
 #include "app_cli.h"
+#include "app_redis.h"
 #include "fleet.h"
 #include "socketio.h"
 
@@ -348,8 +359,11 @@ int main(int argc, char **argv)
 	sio_options o;
 	sio_options_init(&o);
 	app_cli cli = { 3000, NULL };
+	app_redis redis;
+	app_redis_init(&redis);
 	static const struct option longopts[] = {
 		APP_CLI_LONGOPTS,
+		APP_REDIS_LONGOPTS,
 		{ "parser", required_argument, 0, 'P' },
 		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
@@ -358,6 +372,11 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
 		if (app_cli_apply(&cli, &o.eio, c, optarg))
+			continue;
+		int rc = app_redis_apply(&redis, "sio-echo", c, optarg);
+		if (rc < 0)
+			return 2;
+		if (rc > 0)
 			continue;
 		switch (c) {
 		case 'P':
@@ -372,7 +391,7 @@ int main(int argc, char **argv)
 			printf("sio-echo %s\n", EIO_VERSION);
 			return 0;
 		case 'h':
-			printf("usage: sio-echo [options]\n" APP_CLI_USAGE
+			printf("usage: sio-echo [options]\n" APP_CLI_USAGE APP_REDIS_USAGE
 			       "  --parser NAME         default (JSON) or msgpack\n"
 			       "  --version, --help\n");
 			return 0;
@@ -393,6 +412,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-echo: invalid options (%d)\n", err);
 		return 1;
 	}
+	bool failed;
+	sio_redis *adapter = app_redis_attach(&redis, "sio-echo", loop, srv, &failed);
+	if (failed)
+		return 1;
+	fleet_set_port(cli.port);
 	eio_listener_set_http_handler(listener, on_http, "x-echo-tag", srv);
 	sio_namespace *root = sio_of(srv, "/");
 	add_handlers(root);
@@ -418,5 +442,10 @@ int main(int argc, char **argv)
 	uv_run(loop, UV_RUN_DEFAULT);
 	eio_listener_free(listener);
 	sio_server_free(srv);
+	if (adapter) {
+		/* its handles finish closing in one more run of the loop */
+		sio_redis_free(adapter);
+		uv_run(loop, UV_RUN_DEFAULT);
+	}
 	return uv_loop_close(loop) == 0 ? 0 : 1;
 }
