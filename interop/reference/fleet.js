@@ -89,6 +89,12 @@ export async function redisAdapter(redis) {
     c.on('ready', () => { down = false; });
   }
   await Promise.all([pub.connect(), sub.connect()]);
+  // node's adapter does not catch a PUBLISH that fails (the connection closing under it,
+  // as when Redis stops): the rejection would end the process, as it would a deployment
+  // without such a handler. That broadcast is lost for the other members; say so and go on.
+  process.on('unhandledRejection', (e) => {
+    console.error(`sio-echo: redis: unhandled rejection: ${e?.message ?? e}`);
+  });
   const options = {};
   if (redis.key !== undefined) options.key = redis.key;
   if (redis.requestsTimeout !== undefined) options.requestsTimeout = redis.requestsTimeout;
