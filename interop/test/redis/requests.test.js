@@ -56,7 +56,8 @@ describe(`redis fleet: requests (${FLEET_KINDS.join(', ')})`, () => {
     }
   });
 
-  it('fetchSockets: ids, rooms, socket.data and the handshake of every member\'s sockets', async () => {
+  // Clients with auth, query, rooms and socket.data on every member, and a bystander each.
+  async function fetchable() {
     const cs = [];
     for (let i = 0; i < N; i++) {
       cs.push(await connectSioClient(fleet.members[i], '/', {
@@ -69,19 +70,39 @@ describe(`redis fleet: requests (${FLEET_KINDS.join(', ')})`, () => {
       await call(cs[i], 'set-data', { name: `m${i}`, n: i, list: [i, 'x'] });
     }
     const bystander = await clientsOn(fleet.members, registry);
+    return { cs, bystander };
+  }
+
+  // member `from`'s fetch of the room, by socket id
+  async function fetchFrom(bystander, from) {
+    const [err, sockets] = await call(bystander[from], 'fleet-fetch', { rooms: ['fetch'] });
+    assert.equal(err, null, `from member ${from}`);
+    assert.equal(sockets.length, N, `from member ${from}: one socket per member`);
+    return new Map(sockets.map((s) => [s.id, s]));
+  }
+
+  it('fetchSockets: ids, rooms and the handshake (auth, query) of every member\'s sockets', async () => {
+    const { cs, bystander } = await fetchable();
     for (let from = 0; from < N; from++) {
-      const [err, sockets] = await call(bystander[from], 'fleet-fetch', { rooms: ['fetch'] });
-      assert.equal(err, null, `from member ${from}`);
-      assert.equal(sockets.length, N, `from member ${from}: one socket per member`);
-      const byId = new Map(sockets.map((s) => [s.id, s]));
+      const byId = await fetchFrom(bystander, from);
       for (let i = 0; i < N; i++) {
         const s = byId.get(cs[i].socket.id);
         const what = `member ${from} fetching member ${i}'s socket`;
         assert.ok(s, `${what}: missing`);
         assert.deepEqual([...s.rooms].sort(), [cs[i].socket.id, 'fetch', `only-${i}`].sort(), `${what}: rooms`);
-        assert.deepEqual(s.data, { name: `m${i}`, n: i, list: [i, 'x'] }, `${what}: data`);
         assert.deepEqual(s.handshake?.auth, { user: `u${i}` }, `${what}: handshake.auth`);
         assert.equal(s.handshake?.query?.custom, `q${i}`, `${what}: handshake.query`);
+      }
+    }
+  });
+
+  it('fetchSockets: socket.data set on any member is seen from every member', async () => {
+    const { cs, bystander } = await fetchable();
+    for (let from = 0; from < N; from++) {
+      const byId = await fetchFrom(bystander, from);
+      for (let i = 0; i < N; i++) {
+        assert.deepEqual(byId.get(cs[i].socket.id)?.data, { name: `m${i}`, n: i, list: [i, 'x'] },
+          `member ${from} fetching member ${i} (${FLEET_KINDS[i]})'s socket.data`);
       }
     }
   });
