@@ -28,7 +28,8 @@
  *   fleet-disconnect, fleet-server-emit, fleet-broadcast-ack) and the
  *   server-side event "ping-server" of "/" and "/custom" are fleet.c's, the
  *   twins of interop/reference/fleet.js. Without --redis they act on this
- *   process alone (the in-memory adapter).
+ *   process alone (the in-memory adapter). With --redis, GET /health also
+ *   says "redis": {"connected", and the adapter's counters}.
  */
 #include "app_cli.h"
 #include "app_redis.h"
@@ -42,6 +43,7 @@
 #include <string.h>
 
 static eio_listener *listener;
+static sio_redis *adapter; /* --redis */
 
 /* With --redis: the adapter's Redis connections keep the loop alive after
  * the listener has closed on SIGTERM/SIGINT, and the adapter may be freed
@@ -362,7 +364,29 @@ static void async_mw(sio_socket *s, sio_next *next, void *u)
 	uv_timer_start(&p->t, on_mw_timer, 20, 0);
 }
 
-/* Plain HTTP on the same port: GET /health -> {"status":"ok","sessions":N};
+/* {"status":"ok","sessions":N}, and with --redis the adapter's state and
+ * counters (sio_redis_get_stats): "redis":{"connected":..., ...}. */
+static int health_body(sio_server *srv, char *body, size_t cap)
+{
+	size_t sessions = eio_server_session_count(sio_server_engine(srv));
+	if (!adapter)
+		return snprintf(body, cap, "{\"status\":\"ok\",\"sessions\":%zu}", sessions);
+	sio_redis_stats st;
+	sio_redis_get_stats(adapter, &st);
+	return snprintf(body, cap,
+	                "{\"status\":\"ok\",\"sessions\":%zu,\"redis\":{\"connected\":%s,"
+	                "\"connects\":%llu,\"published\":%llu,\"publish_dropped\":%llu,"
+	                "\"queued_bytes\":%zu,\"received\":%llu,\"malformed\":%llu,"
+	                "\"requests\":%llu,\"requests_timed_out\":%llu,\"answers_missing\":%llu}}",
+	                sessions, st.connected ? "true" : "false", (unsigned long long)st.connects,
+	                (unsigned long long)st.published, (unsigned long long)st.publish_dropped,
+	                st.queued_bytes, (unsigned long long)st.received,
+	                (unsigned long long)st.malformed, (unsigned long long)st.requests,
+	                (unsigned long long)st.requests_timed_out,
+	                (unsigned long long)st.answers_missing);
+}
+
+/* Plain HTTP on the same port: GET /health -> health_body();
  * POST /echo -> the body back, with the x-echo-tag header in the type. */
 static void on_http(eio_http_request *req, void *u)
 {
@@ -372,9 +396,8 @@ static void on_http(eio_http_request *req, void *u)
 	const char *method = eio_http_request_method(req);
 	if (strcmp(method, "GET") == 0 && strncmp(url, "/health", 7) == 0 &&
 	    (url[7] == '\0' || url[7] == '?')) {
-		char body[96];
-		int n = snprintf(body, sizeof(body), "{\"status\":\"ok\",\"sessions\":%zu}",
-		                 eio_server_session_count(sio_server_engine(srv)));
+		char body[512];
+		int n = health_body(srv, body, sizeof(body));
 		eio_http_reply(req, 200, "application/json", body, (size_t)n);
 	} else if (strcmp(method, "POST") == 0 && strcmp(url, "/echo") == 0) {
 		size_t n;
@@ -456,7 +479,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bool failed;
-	sio_redis *adapter = app_redis_attach(&redis, "sio-echo", loop, srv, &failed);
+	adapter = app_redis_attach(&redis, "sio-echo", loop, srv, &failed);
 	if (failed)
 		return 1;
 	fleet_set_port(cli.port);

@@ -80,6 +80,13 @@ export async function startFleet({ kinds = FLEET_KINDS, args = [], key = 'socket
   return fleet;
 }
 
+/** GET /health of a member: {status, sessions, redis: {connected, ...counters (C)}}. */
+export async function health(member) {
+  const res = await fetch(`${member.url}/health`);
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
 /** Emit `event` with args and resolve with the ack's arguments (as an array). */
 export function call(c, event, ...args) {
   return withTimeout(new Promise((resolve) => {
