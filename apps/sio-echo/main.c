@@ -37,55 +37,12 @@
 #include "socketio.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static eio_listener *listener;
 static sio_redis *adapter; /* --redis */
-
-/* With --redis: the adapter's Redis connections keep the loop alive after
- * the listener has closed on SIGTERM/SIGINT, and the adapter may be freed
- * only after the server (include/socketio/redis.h). So a signal also starts
- * a grace timer that stops the loop; main() then frees the listener, the
- * server and the adapter in that order and runs the loop once more while
- * their handles close. */
-#define SHUTDOWN_GRACE_MS 300
-static uv_signal_t sig_term, sig_int;
-static uv_timer_t grace;
-
-static void on_grace(uv_timer_t *t)
-{
-	uv_stop(t->loop);
-}
-
-static void on_stop_signal(uv_signal_t *h, int signum)
-{
-	(void)signum;
-	if (!uv_is_active((uv_handle_t *)&grace))
-		uv_timer_start(&grace, on_grace, SHUTDOWN_GRACE_MS, 0);
-	uv_signal_stop(h);
-}
-
-static void watch_stop_signals(uv_loop_t *loop)
-{
-	uv_timer_init(loop, &grace);
-	uv_signal_init(loop, &sig_term);
-	uv_signal_init(loop, &sig_int);
-	uv_signal_start(&sig_term, on_stop_signal, SIGTERM);
-	uv_signal_start(&sig_int, on_stop_signal, SIGINT);
-	/* the signal handles alone do not keep the loop alive */
-	uv_unref((uv_handle_t *)&sig_term);
-	uv_unref((uv_handle_t *)&sig_int);
-}
-
-static void unwatch_stop_signals(void)
-{
-	uv_close((uv_handle_t *)&grace, NULL);
-	uv_close((uv_handle_t *)&sig_term, NULL);
-	uv_close((uv_handle_t *)&sig_int, NULL);
-}
 
 /* Arguments [from..] of an incoming event, binary included. */
 static sio_out *args_from(const sio_args *a, size_t from)
@@ -503,18 +460,13 @@ int main(int argc, char **argv)
 
 	eio_listener_close_on_signals(listener);
 	if (adapter)
-		watch_stop_signals(loop);
+		app_redis_stop_on_signals(loop);
 	char url[80];
 	printf("sio-echo: listening on %s/socket.io/\n", app_cli_url(listener, url, sizeof(url)));
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	eio_listener_free(listener);
 	sio_server_free(srv);
-	if (adapter) {
-		/* their handles finish closing in one more run of the loop */
-		sio_redis_free(adapter);
-		unwatch_stop_signals();
-		uv_run(loop, UV_RUN_DEFAULT);
-	}
+	app_redis_free(adapter, loop);
 	return uv_loop_close(loop) == 0 ? 0 : 1;
 }
