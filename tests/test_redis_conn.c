@@ -138,6 +138,15 @@ static bool a_has_msgs(void)
 	return A.nmsgs >= want_msgs;
 }
 
+/* PUBLISH's answer (on the other connection) may come after the message. */
+static uint64_t want_published;
+static bool a_published(void)
+{
+	sio_redis_stats s;
+	redis_conn_stats(A.c, &s);
+	return s.published >= want_published;
+}
+
 static void setup(void)
 {
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
@@ -171,6 +180,8 @@ START_TEST(test_roundtrip_binary)
 	ck_assert_str_eq(A.msgs[0].channel, "sio#/#");
 	ck_assert_uint_eq(A.msgs[0].len, sizeof payload);
 	ck_assert_mem_eq(A.msgs[0].payload, payload, sizeof payload);
+	want_published = 1;
+	ck_assert(run_until(a_published));
 	sio_redis_stats s;
 	redis_conn_stats(A.c, &s);
 	ck_assert(s.connected);
@@ -460,6 +471,8 @@ START_TEST(test_restart)
 		ck_assert_str_eq(A.msgs[i].channel, i % 2 ? "rpx" : "r");
 		ck_assert_mem_eq(A.msgs[i].payload, body, 2);
 	}
+	want_published = 5;
+	ck_assert(run_until(a_published));
 	redis_conn_stats(A.c, &s);
 	ck_assert_uint_eq(s.connects, 2);
 	ck_assert_uint_eq(s.published, 5);
