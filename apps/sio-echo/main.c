@@ -246,7 +246,6 @@ static void add_handlers(sio_namespace *nsp)
 static void on_connection(sio_socket *s, void *u)
 {
 	(void)u;
-	fleet_on_connection(s);
 	size_t n;
 	const char *auth = sio_socket_auth(s, &n);
 	sio_out *o = sio_out_new();
