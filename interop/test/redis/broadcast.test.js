@@ -12,6 +12,9 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFleet, clientsOn, call, FLEET_KINDS } from '../../lib/fleet.js';
 import { closeAll, UTF8_TEXT, allBytes, assertBuffer } from '../../lib/sio-clients.js';
+import { waitNumsub } from '../../lib/redis.js';
+
+const N = FLEET_KINDS.length;
 
 const PAYLOAD = { n: 1, f: 1.5, neg: -7, big: 2 ** 40, s: UTF8_TEXT, a: [null, true, false, 'x'], o: { k: {} } };
 
@@ -147,6 +150,18 @@ describe(`redis fleet: broadcasts (${FLEET_KINDS.join(', ')})`, () => {
     }
     await marker(cs[0], cs);
     for (const c of cs) assert.equal(c.count('room-message'), 0);
+  });
+
+  it('a dynamic namespace (/dyn-*) created by its first client joins the fleet', async () => {
+    const nsp = '/dyn-fleet1';
+    const cs = await clientsOn(fleet.members, registry, nsp);
+    // each member subscribes to the new namespace's channels when it creates it
+    await waitNumsub(fleet.client, `socket.io-request#${nsp}#`, N);
+    for (let from = 0; from < N; from++) {
+      cs[from].socket.emit('fleet-emit', {}, {}, 'dyn', from);
+      for (const c of cs) assert.deepEqual(await c.next('dyn'), [from]);
+    }
+    for (const c of cs) assert.deepEqual(await call(c, 'fleet-count'), [N]);
   });
 
   it('every member and redis-server shut down cleanly on SIGTERM (exit 0)', async () => {
