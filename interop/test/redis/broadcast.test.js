@@ -152,6 +152,20 @@ describe(`redis fleet: broadcasts (${FLEET_KINDS.join(', ')})`, () => {
     for (const c of cs) assert.equal(c.count('room-message'), 0);
   });
 
+  it('a large broadcast (512 KB text, 256 KB binary) crosses the fleet intact, from each member', async () => {
+    const cs = await clientsOn(fleet.members, registry);
+    const text = 'é'.repeat(256 * 1024);
+    const bin = Buffer.alloc(256 * 1024, 7);
+    for (let from = 0; from < N; from++) {
+      cs[from].socket.emit('fleet-emit', {}, {}, 'large', text, bin);
+      for (const c of cs) {
+        const [t, b] = await c.next('large', 10000);
+        assert.equal(t, text);
+        assertBuffer(b, bin);
+      }
+    }
+  });
+
   it('a dynamic namespace (/dyn-*) created by its first client joins the fleet', async () => {
     const nsp = '/dyn-fleet1';
     const cs = await clientsOn(fleet.members, registry, nsp);

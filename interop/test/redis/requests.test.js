@@ -13,7 +13,9 @@ import assert from 'node:assert/strict';
 import {
   startFleet, clientsOn, call, eventually, fetchIds, FLEET_KINDS,
 } from '../../lib/fleet.js';
-import { closeAll, connectSioClient, QUIET_MS } from '../../lib/sio-clients.js';
+import {
+  closeAll, connectSioClient, QUIET_MS, allBytes, assertBuffer,
+} from '../../lib/sio-clients.js';
 
 const N = FLEET_KINDS.length;
 
@@ -194,6 +196,33 @@ describe(`redis fleet: requests (${FLEET_KINDS.join(', ')})`, () => {
       assert.deepEqual(answers2.map((a) => a.id).sort(), cs.map((c) => c.socket.id).sort());
     });
   }
+
+  it('binary across requests: broadcast-ack questions and answers, serverSideEmit as JSON', async () => {
+    const cs = await clientsOn(fleet.members, registry);
+    for (const c of cs) {
+      await call(c, 'join', 'bin-ask');
+      c.socket.on('question', (q, cb) => cb({ id: c.socket.id, echo: q, bytes: Buffer.from(c.socket.id) }));
+    }
+    const blob = allBytes();
+    for (let from = 0; from < N; from++) {
+      // serverSideEmit travels as JSON (node's adapter: JSON.stringify): a Buffer arrives in
+      // its JSON form, {type: "Buffer", data: [bytes]}, whichever members send and receive
+      await call(cs[from], 'fleet-server-emit', 'ping-server', false, blob, { nested: [Buffer.from('n')] });
+      for (let i = 0; i < N; i++) {
+        if (i === from) continue;
+        const [, , b, o] = await cs[i].next('server-event');
+        assert.deepEqual(b, blob.toJSON(), `member ${i} from ${from}`);
+        assert.deepEqual(o.nested[0], Buffer.from('n').toJSON(), 'nested');
+      }
+      const [err, answers] = await call(cs[from], 'fleet-broadcast-ack', { rooms: ['bin-ask'] }, 3000, blob);
+      assert.equal(err, null);
+      assert.equal(answers.length, N);
+      for (const a of answers) {
+        assertBuffer(a.echo, blob, 'the question\'s binary, through the fleet and back');
+        assertBuffer(a.bytes, Buffer.from(a.id), 'the answer\'s binary');
+      }
+    }
+  });
 
   it('every member and redis-server shut down cleanly on SIGTERM (exit 0)', async () => {
     closeAll(registry);
