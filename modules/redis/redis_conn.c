@@ -235,7 +235,6 @@ static void side_ready(side *s)
 		go_up(c);
 }
 
-/* Close one side: its late callbacks find no side (ac->data NULL). */
 static void stop_resolving(redis_conn *c)
 {
 	if (c->resolving)
@@ -243,6 +242,7 @@ static void stop_resolving(redis_conn *c)
 	c->resolving = NULL;
 }
 
+/* Close one side: its late callbacks find no side (ac->data NULL). */
 static void side_drop(side *s)
 {
 	redisAsyncContext *ac = s->ac;
