@@ -295,16 +295,17 @@ typedef struct tconn {
 	redis_conn *c;
 	bool up;
 	int msgs;
+	char channel[128]; /* the last message (text) */
+	char payload[1024];
 } tconn;
 
 static __attribute__((unused)) void t_message(const char *ch, size_t chl, const char *p, size_t len,
                                               void *u)
 {
-	(void)ch;
-	(void)chl;
-	(void)p;
-	(void)len;
-	((tconn *)u)->msgs++;
+	tconn *t = u;
+	t->msgs++;
+	snprintf(t->channel, sizeof(t->channel), "%.*s", (int)chl, ch);
+	snprintf(t->payload, sizeof(t->payload), "%.*s", (int)len, p);
 }
 
 static __attribute__((unused)) void t_state(bool up, const char *reason, void *u)

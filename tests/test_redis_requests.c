@@ -5,7 +5,9 @@
  * serverSideEmit with and without acks, a broadcast with acks answered by
  * the clients of every server, and a member that NUMSUB counts but never
  * answers: the request ends at its timeout with the answers received, and
- * the miss is counted in the stats.
+ * the miss is counted in the stats; the old request forms (0, and 2 with
+ * sid and room) answered as node answers them, on the requester's own
+ * channel with publish_on_specific_response_channel.
  */
 #include "redis_fleet.h"
 
@@ -103,6 +105,13 @@ START_TEST(test_broadcast_with_acks)
 }
 END_TEST
 
+static bool one_timed_out(void)
+{
+	sio_redis_stats st;
+	sio_redis_get_stats(M[0].r, &st);
+	return st.requests_timed_out == 1;
+}
+
 /* A member counted by NUMSUB that never answers: the request ends at its
  * timeout with the answers received, and the miss is counted. */
 START_TEST(test_silent_member)
@@ -110,8 +119,8 @@ START_TEST(test_silent_member)
 	start_fleet(2, false);
 	open_tconn();
 	redis_conn_subscribe(T.c, "socket.io-request#/#");
-	client(&M[0], NULL, NULL);
-	client(&M[1], NULL, NULL);
+	eio_session *a = client(&M[0], NULL, NULL);
+	eio_session *b = client(&M[1], NULL, NULL);
 	/* Wait until the silent subscription is counted. */
 	memset(&R, 0, sizeof(R));
 	while (R.servers != 3) {
@@ -121,14 +130,97 @@ START_TEST(test_silent_member)
 	}
 	memset(&R, 0, sizeof(R));
 	sio_broadcast all = { 0 };
-	sio_fetch_sockets_async(M[0].root, &all, 2500, fetch_done, NULL);
+	sio_fetch_sockets_async(M[0].root, &all, 2000, fetch_done, NULL);
 	ck_assert(run_until(r_done));
 	ck_assert_str_eq(R.err, "operation has timed out");
 	ck_assert_uint_eq(R.n, 2); /* this server's and the other's */
+	/* counted at the adapter's deadline, just after */
+	ck_assert(run_until(one_timed_out));
 	sio_redis_stats st;
 	sio_redis_get_stats(M[0].r, &st);
 	ck_assert_uint_eq(st.requests_timed_out, 1);
 	ck_assert_uint_eq(st.answers_missing, 1);
+
+	/* The caller waits longer (0: 5000 ms) than the adapter (2000 ms): the
+	 * request ends at the adapter's timeout, with the answers received. */
+	memset(&R, 0, sizeof(R));
+	uv_update_time(&loop);
+	uint64_t t0 = uv_now(&loop);
+	sio_fetch_sockets_async(M[0].root, &all, 0, fetch_done, NULL);
+	ck_assert(run_until(r_done));
+	ck_assert_uint_lt(uv_now(&loop) - t0, 4000);
+	ck_assert_uint_eq(R.n, 2);
+	sio_redis_get_stats(M[0].r, &st);
+	ck_assert_uint_eq(st.requests_timed_out, 2);
+
+	/* A broadcast with acks and no timeout of its own: at the adapter's
+	 * deadline the silent member counts as having no clients, and the
+	 * request ends as the counted clients have answered. */
+	memset(&R, 0, sizeof(R));
+	sio_out *o = args_str("q");
+	sio_broadcast_emit_with_ack(M[0].root, &all, "ask", o, 0, replies_done, NULL);
+	sio_out_free(o);
+	wait_for(a, b, NULL);
+	char pkt[32];
+	snprintf(pkt, sizeof(pkt), "3%d[1]", atoi(next(a) + 2));
+	feed(a, pkt);
+	snprintf(pkt, sizeof(pkt), "3%d[2]", atoi(next(b) + 2));
+	feed(b, pkt);
+	ck_assert(run_until(r_done));
+	ck_assert_str_eq(R.err, "");
+	ck_assert_str_eq(R.replies, "1,2,");
+	sio_redis_get_stats(M[0].r, &st);
+	ck_assert_uint_eq(st.requests_timed_out, 3);
+	redis_conn_free(T.c);
+}
+END_TEST
+
+static int want_tmsgs;
+static bool t_msgs(void)
+{
+	return T.msgs >= want_tmsgs;
+}
+
+/* The old forms of node's adapter: 0 (SOCKETS) and 2 with {sid, room},
+ * answered; with publish_on_specific_response_channel, on the requester's
+ * channel. */
+START_TEST(test_old_requests)
+{
+	sio_redis_options o;
+	char url[64];
+	base_options(&o, url, sizeof(url));
+	o.publish_on_specific_response_channel = true;
+	nm = 1;
+	start_member(&M[0], &o);
+	ck_assert(run_until(all_up));
+	open_tconn();
+	redis_conn_subscribe(T.c, "socket.io-response#/#old123#");
+	sio_socket *s;
+	client(&M[0], "r", &s);
+	/* the subscription is in place once a NUMSUB says so */
+	while (numsub("socket.io-response#/#old123#") != 1)
+		;
+	char body[256];
+	snprintf(body, sizeof(body),
+	         "{\"uid\":\"old123\",\"requestId\":\"q0\",\"type\":0,\"rooms\":[\"r\"]}");
+	publish_text("socket.io-request#/#", body);
+	want_tmsgs = 1;
+	ck_assert(run_until(t_msgs));
+	ck_assert_str_eq(T.channel, "socket.io-response#/#old123#");
+	char want[128];
+	snprintf(want, sizeof(want), "{\"requestId\":\"q0\",\"sockets\":[\"%s\"]}",
+	         sio_socket_id(s));
+	ck_assert_str_eq(T.payload, want);
+
+	snprintf(body, sizeof(body),
+	         "{\"uid\":\"old123\",\"requestId\":\"q2\",\"type\":2,\"sid\":\"%s\","
+	         "\"room\":\"joined\"}",
+	         sio_socket_id(s));
+	publish_text("socket.io-request#/#", body);
+	want_tmsgs = 2;
+	ck_assert(run_until(t_msgs));
+	ck_assert_str_eq(T.payload, "{\"requestId\":\"q2\"}");
+	ck_assert(sio_in_room(s, "joined"));
 	redis_conn_free(T.c);
 }
 END_TEST
@@ -142,6 +234,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_requests);
 	tcase_add_test(tc, test_broadcast_with_acks);
 	tcase_add_test(tc, test_silent_member);
+	tcase_add_test(tc, test_old_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }

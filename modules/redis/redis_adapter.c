@@ -242,8 +242,10 @@ static void op_server_count(sio_namespace *nsp, sio_request *req, void *user)
 }
 
 /* NUMSUB for a pending request: n members subscribe to the request
- * channel, this one included; minus_self for the requests whose answers
- * come from the others only. */
+ * channel, this one included, so n - 1 others will answer. Asked after the
+ * request is published (node asks before): a member that starts in between
+ * is counted and does not answer, and the request ends at its deadline with
+ * every other answer. */
 typedef struct expect_ctx {
 	redis_pending *p;
 	sio_redis *r;
