@@ -235,33 +235,58 @@ describe(`redis fleet: a member that never answers (${FLEET_KINDS.join(', ')})`,
     for (const c of cs) assert.deepEqual(await call(c, 'fleet-count'), [N + 1]);
   });
 
+  // Clients in room "silent" on every member, answering "question" with their id.
+  async function silentRoom() {
+    const cs = await clientsOn(fleet.members, registry);
+    for (const c of cs) {
+      await call(c, 'join', 'silent');
+      c.socket.on('question', (q, cb) => cb(c.socket.id));
+    }
+    return { cs, ids: cs.map((c) => c.socket.id).sort() };
+  }
+
+  // Run a request, check it ended at requestsTimeout (not at a default of its own).
+  async function timed(what, fn) {
+    const t0 = Date.now();
+    const reply = await fn();
+    const took = Date.now() - t0;
+    assert.ok(took >= TIMEOUT - 50 && took < TIMEOUT + 1500,
+      `${what} ended after ${took} ms, requestsTimeout is ${TIMEOUT}`);
+    return reply;
+  }
+
   for (let from = 0; from < N; from++) {
     const kind = FLEET_KINDS[from];
-    it(`requests from member ${from} (${kind}) end at requestsTimeout with the others' answers`, async () => {
-      const cs = await clientsOn(fleet.members, registry);
-      for (const c of cs) {
-        await call(c, 'join', 'silent');
-        c.socket.on('question', (q, cb) => cb(c.socket.id));
-      }
-      const ids = cs.map((c) => c.socket.id).sort();
-      const t0 = Date.now();
-      const [err, sockets] = await call(cs[from], 'fleet-fetch', { rooms: ['silent'] });
-      const took = Date.now() - t0;
+    const who = `from member ${from} (${kind})`;
+    it(`fetchSockets ${who} ends at requestsTimeout with the others' sockets`, async () => {
+      const { cs, ids } = await silentRoom();
+      const [err, sockets] = await timed('fetchSockets',
+        () => call(cs[from], 'fleet-fetch', { rooms: ['silent'] }));
       assert.notEqual(err, null, 'the request timed out');
-      assert.ok(took >= TIMEOUT - 50 && took < TIMEOUT + 2000, `ended after ${took} ms`);
-      if (kind === 'c') {
-        assert.deepEqual(sockets.map((s) => s.id).sort(), ids, 'the answers that came');
-      } else {
-        assert.deepEqual(sockets, [], 'node\'s fetchSockets rejects at its timeout');
-      }
-      const [err2, rooms] = await call(cs[from], 'fleet-rooms');
-      assert.notEqual(err2, null);
+      if (kind === 'c') assert.deepEqual(sockets.map((s) => s.id).sort(), ids, 'the answers that came');
+      else assert.deepEqual(sockets, [], 'node\'s fetchSockets rejects at its timeout');
+    });
+
+    it(`allRooms ${who} ends at requestsTimeout with the others' rooms`, async () => {
+      const { cs } = await silentRoom();
+      const [err, rooms] = await timed('allRooms', () => call(cs[from], 'fleet-rooms'));
+      assert.notEqual(err, null, 'the request timed out');
       if (kind === 'c') assert.ok(rooms.includes('silent'));
-      const [err3, answers] = await call(cs[from], 'fleet-server-emit', 'ping-server', true);
-      assert.notEqual(err3, null);
+    });
+
+    it(`serverSideEmit with acks ${who} ends at requestsTimeout with the others' answers`, async () => {
+      const { cs } = await silentRoom();
+      const [err, answers] = await timed('serverSideEmit',
+        () => call(cs[from], 'fleet-server-emit', 'ping-server', true));
+      assert.notEqual(err, null, 'the request timed out');
       assert.equal(answers.length, N - 1, 'one answer per answering member');
-      const [err4, acks] = await call(cs[from], 'fleet-broadcast-ack', { rooms: ['silent'] }, TIMEOUT, 'q');
-      assert.notEqual(err4, null);
+    });
+
+    it(`a broadcast with acks ${who} ends at its timeout, an error, with every client's answer`, async () => {
+      const { cs, ids } = await silentRoom();
+      const [err, acks] = await timed('broadcast with acks',
+        () => call(cs[from], 'fleet-broadcast-ack', { rooms: ['silent'] }, TIMEOUT, 'q'));
+      assert.notEqual(err, null, 'a counted member never said how many clients it has');
       assert.deepEqual([...acks].sort(), ids);
     });
   }
