@@ -9,9 +9,10 @@
 // fault tests take Redis away from a running fleet and give it back. Port 6379 and any
 // system service are never touched.
 //
-// redisClient() is a node `redis` 4.x client on that server, for the tests' own looks:
-// PUBSUB NUMSUB (who is subscribed to a request channel), a raw subscriber that plays a
-// fleet member that never answers, MONITOR-free publish counting.
+// redisClient() is a node `redis` 4.x client on that server, for the tests' own looks and
+// acts: PUBSUB NUMSUB (who is subscribed to a request channel: waitNumsub), PUBSUB
+// CHANNELS, CLIENT LIST, a raw subscriber that plays a fleet member that never answers or
+// listens on a response channel.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createClient } from 'redis';
@@ -136,9 +137,4 @@ export async function waitNumsub(client, channel, n, ms = 10000) {
     if (Date.now() > deadline) throw new Error(`${channel}: ${got} subscribers, expected ${n}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** PUBSUB NUMPAT -> the number of pattern subscriptions on the server. */
-export async function numpat(client) {
-  return Number(await client.sendCommand(['PUBSUB', 'NUMPAT']));
 }
