@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import {
   startFleet, startMember, clientsOn, call, eventually, fetchIds, health, FLEET_KINDS,
 } from '../../lib/fleet.js';
-import { startRedis, waitNumsub } from '../../lib/redis.js';
+import { startRedis, redisClient, waitNumsub } from '../../lib/redis.js';
 import { closeAll, connectSioClient } from '../../lib/sio-clients.js';
 import { freePort } from '../../lib/eio-server.js';
 
@@ -71,7 +71,7 @@ describe(`redis fleet: redis-server stopped and restarted (${FLEET_KINDS.join(',
     }
 
     await fleet.redis.start();
-    fleet.client = await (await import('../../lib/redis.js')).redisClient(fleet.redis);
+    fleet.client = await redisClient(fleet.redis);
     // every member reconnects on its own and subscribes again: requests and patterns
     await fleet.waitSubscribed();
     await eventually(async () => assert.equal(await patternSubscribers(fleet.client), N), 15000);
@@ -161,7 +161,7 @@ describe('redis fleet: a C member started before Redis', () => {
     redis = await startRedis({ port });
     const n1 = await startMember(redis, { kind: 'node' });
     members.push(n1);
-    const client = await (await import('../../lib/redis.js')).redisClient(redis);
+    const client = await redisClient(redis);
     try {
       await waitNumsub(client, 'socket.io-request#/#', 2, 15000);
     } finally {
