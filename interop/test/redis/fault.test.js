@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import {
   startFleet, startMember, clientsOn, call, eventually, fetchIds, health, FLEET_KINDS,
 } from '../../lib/fleet.js';
-import { startRedis, redisClient, waitNumsub } from '../../lib/redis.js';
+import { startRedis, redisClient, waitNumsub, numsub } from '../../lib/redis.js';
 import { closeAll, connectSioClient } from '../../lib/sio-clients.js';
 import { freePort } from '../../lib/eio-server.js';
 
@@ -125,6 +125,41 @@ describe(`redis fleet: redis-server stopped and restarted (${FLEET_KINDS.join(',
       for (const x of alive) assert.deepEqual(await x.next('room-message'), ['still']);
     }
     fleet.members.splice(dead, 1);
+  });
+
+  it('every member and redis-server shut down cleanly on SIGTERM (exit 0)', async () => {
+    closeAll(registry);
+    await fleet.stop();
+  });
+});
+
+describe(`redis fleet: room subscriptions through a Redis restart (${FLEET_KINDS.join(', ')})`, () => {
+  let fleet;
+  const registry = new Set();
+  before(async () => {
+    fleet = await startFleet({ args: ['--redis-room-subscriptions'] });
+  });
+  after(async () => { closeAll(registry); await fleet?.stop(); });
+
+  it('a member subscribes again to the channels of its rooms: their broadcasts arrive', async () => {
+    const cs = await clientsOn(fleet.members, registry);
+    for (const c of cs) await call(c, 'join', 'kept');
+    await fleet.client.closeQuietly();
+    await fleet.redis.stop();
+    await fleet.redis.start();
+    fleet.client = await redisClient(fleet.redis);
+    await fleet.waitSubscribed();
+    const C = FLEET_KINDS.map((k, i) => (k === 'c' ? i : -1)).filter((i) => i >= 0);
+    if (C.length) {
+      // every C member has the room's channel again (node members: their pattern)
+      await eventually(async () => assert.equal(
+        await numsub(fleet.client, 'socket.io#/#kept#'), C.length), 15000);
+    }
+    await eventually(async () => assert.equal(await patternSubscribers(fleet.client), N), 15000);
+    for (let from = 0; from < N; from++) {
+      cs[from].socket.emit('to-room', 'kept', from);
+      for (const c of cs) assert.deepEqual(await c.next('room-message'), [from]);
+    }
   });
 
   it('every member and redis-server shut down cleanly on SIGTERM (exit 0)', async () => {
