@@ -213,6 +213,14 @@ void sio_request_expect(sio_request *r, size_t servers)
 	check(r);
 }
 
+/* The adapter gave up waiting (its own requestsTimeout, shorter than the
+ * caller's): end now as the caller's timeout would, with the error, so a
+ * partial answer is never reported as a whole one. */
+void sio_request_timeout(sio_request *r)
+{
+	finish(r, "operation has timed out");
+}
+
 void sio_request_add_local(sio_request *r, const sio_socket *s)
 {
 	/* Out of memory: the socket is left out of the answer. */

@@ -131,6 +131,10 @@ SIO_EXPORT void **sio_namespace_adapter_data(sio_namespace *nsp);
 /* How many other servers will answer (0: none). Until it is called the
  * request waits (for its timeout). */
 SIO_EXPORT void sio_request_expect(sio_request *r, size_t servers);
+/* Some servers did not answer in the adapter's time: complete now with
+ * the answers received and the error "operation has timed out", as the
+ * caller's own timeout does (node's requestsTimeout). */
+SIO_EXPORT void sio_request_timeout(sio_request *r);
 /* The adapter's reference, given with the request: release it once, when
  * it will report nothing more (at once, for one process). */
 SIO_EXPORT void sio_request_release(sio_request *r);

@@ -125,13 +125,14 @@ static void on_deadline(uv_timer_t *t)
 		p->q->stats->requests_timed_out++;
 		p->q->stats->answers_missing += missing;
 		/* A broadcast with acks: the silent servers have no clients.
-		 * Another request: it ends now with what arrived (when the
-		 * caller's own timeout is longer than the adapter's). */
+		 * Another request: it ends now with what arrived and node's
+		 * timeout error (when the caller's own timeout is longer than
+		 * the adapter's), so a partial answer is never a whole one. */
 		if (p->type == REDIS_BROADCAST && p->expected >= 0)
 			for (size_t i = 0; i < missing; i++)
 				sio_request_client_count(p->req, 0);
 		else if (p->type != REDIS_BROADCAST)
-			sio_request_expect(p->req, p->answered);
+			sio_request_timeout(p->req);
 	}
 	let_go(p);
 }
