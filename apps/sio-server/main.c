@@ -18,7 +18,9 @@
 #include "srv_expiry.h"
 #include "srv_limits.h"
 #include "srv_presence.h"
+#include "srv_relay.h"
 #include "srv_rooms.h"
+#include "srv_webhook.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -40,6 +42,8 @@ typedef struct app {
 	srv_api api;
 	srv_metrics *metrics;
 	srv_emit *emit;
+	srv_webhooks *hooks; /* the backend bridge; NULL without "webhooks" */
+	srv_relay *relay;    /* relay rules; NULL without "relay" */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -59,6 +63,7 @@ static void on_disconnect(sio_socket *s, const char *reason, void *user)
 static void on_connection(sio_socket *s, void *user)
 {
 	app *a = user;
+	srv_webhooks_on_connection(a->hooks, s); /* first: it may set the user */
 	sio_on_disconnect(s, on_disconnect, a);
 	srv_metrics_connection(a->metrics, s);
 	srv_rooms_on_connection(a->rooms, s);
@@ -71,6 +76,7 @@ static void on_stop_timer(uv_timer_t *t)
 	app *a = t->data;
 	srv_presence_stop(a->presence);
 	srv_expiry_close(a->expiry);
+	srv_webhooks_close(a->hooks); /* waiting clients get their error ack */
 	sio_server_close(a->srv);
 	srv_emit_close(a->emit);
 	eio_listener_close(a->l);
@@ -239,6 +245,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-server: out of memory\n");
 		return 1;
 	}
+	bool hooks_oom, relay_oom;
+	a.hooks = srv_webhooks_new(&a.cfg, loop, a.metrics, &hooks_oom);
+	a.relay = srv_relay_new(&a.cfg, loop, a.metrics, &relay_oom);
+	if (hooks_oom || relay_oom || srv_webhooks_install(a.hooks, a.root) ||
+	    srv_relay_install(a.relay, a.root)) {
+		fprintf(stderr, "sio-server: cannot start the backend bridge\n");
+		return 1;
+	}
 	sio_on_connection(a.root, on_connection, &a);
 
 	uv_timer_init(loop, &a.stop_timer);
@@ -271,6 +285,8 @@ int main(int argc, char **argv)
 	srv_limits_free(a.limits);
 	srv_expiry_free(a.expiry);
 	srv_presence_free(a.presence);
+	srv_webhooks_free(a.hooks);
+	srv_relay_free(a.relay);
 	srv_auth_free(a.auth);
 	srv_config_free(&a.cfg);
 	int closed = uv_loop_close(loop);

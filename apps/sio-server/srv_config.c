@@ -494,7 +494,7 @@ int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, i
 	for (int i = 0; i < nfv; i++)
 		if (apply(cfg, fv[i].which, fv[i].value, fv[i].name, err, errlen))
 			goto out;
-	if (check_auth(cfg, err, errlen))
+	if (check_auth(cfg, err, errlen) || srv_config_hooks_env(cfg, envp, err, errlen))
 		goto out;
 	rc = SRV_CONFIG_OK;
 out:
@@ -538,6 +538,7 @@ void srv_config_free(srv_config *cfg)
 	free(cfg->metrics.path);
 	srv_reply_free(&cfg->limits.exceeded);
 	srv_config_rooms_free(cfg);
+	srv_config_hooks_free(cfg);
 	free(cfg->shutdown_event);
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);

@@ -248,6 +248,9 @@ typedef struct srv_config {
 	size_t nthrottle;
 	srv_kvv replies;  /* client event -> reply event ("ping"->"pong") */
 	const char *info; /* --help/--version text (static) */
+	/* the backend bridge, srv_config_hooks.h (NULL: none) */
+	struct srv_config_webhooks *webhooks;
+	struct srv_config_relay *relay;
 } srv_config;
 
 /* Load the configuration. json_path may be NULL; a --config FILE in argv
@@ -314,5 +317,11 @@ int srv_cfgp_presence(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_throttle(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_replies(srv_cfgp *p, int tok, srv_config *cfg);
 void srv_config_rooms_free(srv_config *cfg);
+/* srv_config_hooks.c: "webhooks" and "relay"; the webhook secret from the
+ * environment (after the file) */
+int srv_cfgp_webhooks(srv_cfgp *p, int tok, srv_config *cfg);
+int srv_cfgp_relay(srv_cfgp *p, int tok, srv_config *cfg);
+int srv_config_hooks_env(srv_config *cfg, char *const *envp, char *err, size_t errlen);
+void srv_config_hooks_free(srv_config *cfg);
 
 #endif /* SRV_CONFIG_H */
