@@ -76,7 +76,6 @@ static void on_stop_timer(uv_timer_t *t)
 	app *a = t->data;
 	srv_presence_stop(a->presence);
 	srv_expiry_close(a->expiry);
-	srv_webhooks_close(a->hooks); /* waiting clients get their error ack */
 	sio_server_close(a->srv);
 	srv_emit_close(a->emit);
 	eio_listener_close(a->l);
@@ -106,6 +105,9 @@ static void on_signal(uv_signal_t *h, int signum)
 		if (n > 0)
 			srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
 	}
+	/* clients waiting for the backend get their error ack now, while the
+	 * transports are open; new hooks are refused the same way */
+	srv_webhooks_close(a->hooks);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);

@@ -285,17 +285,70 @@ describe('sio-server: webhooks to a backend and relay rules', () => {
 });
 
 describe('sio-server: webhooks to a backend that is down', () => {
-  let dir, server;
-  const client = clientFactory(() => server.url);
+  let dir, open, closed;
+  const openClient = clientFactory(() => open.url);
+  const closedClient = clientFactory(() => closed.url);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sio-webhooks-down-'));
     const port = await freePort(); // nobody listens there
-    const config = writeConfig(dir, 'down', {
+    const hooks = {
       url: `http://127.0.0.1:${port}/hooks`,
       secret: HOOK_SECRET,
       timeoutMs: 3000,
       circuitBreaker: { failures: 3, cooldownMs: 60000 },
+      events: { 'message:send': { ack: true } },
+    };
+    const env = { JWT_ACCESS_SECRET: JWT_SECRET };
+    open = await startServer({ env,
+      config: writeConfig(dir, 'open', { ...hooks, connect: { onError: 'accept' } }) });
+    closed = await startServer({ env, config: writeConfig(dir, 'closed', { ...hooks, connect: true }) });
+  });
+
+  after(async () => {
+    openClient.closeAll();
+    closedClient.closeAll();
+    await open?.stop();
+    await closed?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connect hook, onError "refuse" (the default): a connect_error', async () => {
+    const err = await closedClient.refused({ auth: { token: token('gina') } });
+    assert.equal(err.message, 'backend unavailable');
+    assert.deepEqual(err.data, { code: 'BACKEND_UNAVAILABLE' });
+  });
+
+  it('connect hook, onError "accept"; an error ack at once, then the open circuit fails fast',
+    async () => {
+      const c = await openClient.connected({ auth: { token: token('gina') } });
+      for (let i = 0; i < 5; i++) {
+        const t0 = Date.now();
+        const ack = await emitAck(c, 'message:send', { conversationId: 'c1', text: 'x' });
+        assert.deepEqual(ack, { error: 'backend unavailable', code: 'BACKEND_UNAVAILABLE' });
+        assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+      }
+      const res = await http(open.url, { path: '/metrics' });
+      // the connect hook's failure and two sends open the circuit (3 failures)
+      assert.match(res.text, /sio_webhook_requests_total\{hook="connect",outcome="unreachable"\} 1/);
+      assert.match(res.text,
+        /sio_webhook_requests_total\{hook="message:send",outcome="unreachable"\} 2/);
+      assert.match(res.text,
+        /sio_webhook_requests_total\{hook="message:send",outcome="circuit_open"\} 3/);
+      assert.match(res.text, /sio_webhook_circuit_open 1/);
+      c.close();
+    });
+});
+
+describe('sio-server: webhooks pending at shutdown', () => {
+  let dir, backend, server;
+  const client = clientFactory(() => server.url);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sio-webhooks-stop-'));
+    backend = await startBackend(() => new Promise(() => {})); // never answers
+    const config = writeConfig(dir, 'stop', {
+      url: backend.url, secret: HOOK_SECRET, timeoutMs: 20000,
       events: { 'message:send': { ack: true } },
     });
     server = await startServer({ config, env: { JWT_ACCESS_SECRET: JWT_SECRET } });
@@ -304,23 +357,16 @@ describe('sio-server: webhooks to a backend that is down', () => {
   after(async () => {
     client.closeAll();
     await server?.stop();
+    await backend?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('an error ack at once, then the open circuit fails fast', async () => {
-    const c = await client.connected({ auth: { token: token('gina') } });
-    for (let i = 0; i < 5; i++) {
-      const t0 = Date.now();
-      const ack = await emitAck(c, 'message:send', { conversationId: 'c1', text: 'x' });
-      assert.deepEqual(ack, { error: 'backend unavailable', code: 'BACKEND_UNAVAILABLE' });
-      assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
-    }
-    const res = await http(server.url, { path: '/metrics' });
-    assert.match(res.text,
-      /sio_webhook_requests_total\{hook="message:send",outcome="unreachable"\} 3/);
-    assert.match(res.text,
-      /sio_webhook_requests_total\{hook="message:send",outcome="circuit_open"\} 2/);
-    assert.match(res.text, /sio_webhook_circuit_open 1/);
-    c.close();
+  it('a client waiting for the backend gets SERVER_SHUTDOWN, and the server stops', async () => {
+    const c = await client.connected({ auth: { token: token('hank') } });
+    const ack = emitAck(c, 'message:send', { conversationId: 'c1', text: 'x' });
+    await backend.next((h) => h.event === 'message:send');
+    const stopped = server.stop();
+    assert.deepEqual(await ack, { error: 'server shutting down', code: 'SERVER_SHUTDOWN' });
+    await stopped;
   });
 });
