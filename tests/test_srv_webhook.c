@@ -12,7 +12,7 @@
  *     label escaping;
  *   - "webhooks" and "relay" in the configuration: defaults, the secret
  *     from the environment (winning over the file), and errors naming
- *     their key.
+ *     their key; the example apps/sio-server/examples/chat-backend.json loads.
  * Time is injected: no sleeps. Clean under valgrind, CK_FORK=no.
  */
 #define _GNU_SOURCE
@@ -265,6 +265,24 @@ START_TEST(config_relay)
 }
 END_TEST
 
+/* The example chat server with its backend (docs/sio-server.md). */
+START_TEST(config_example_chat_backend)
+{
+	static char *const env[] = { "JWT_ACCESS_SECRET=example-jwt-secret-0123456789abcdef",
+		                     "WEBHOOK_SECRET=example-hook-secret", NULL };
+	char *argv[] = { "sio-server", "--config", "apps/sio-server/examples/chat-backend.json",
+		         NULL };
+	ck_assert_int_eq(srv_config_load(&cfg, NULL, env, 3, argv, err, sizeof(err)),
+	                 SRV_CONFIG_OK);
+	ck_assert_str_eq(cfg.webhooks->secret, "example-hook-secret");
+	ck_assert_uint_eq(cfg.webhooks->nevents, 4);
+	ck_assert(cfg.webhooks->connect);
+	ck_assert(cfg.webhooks->disconnect);
+	ck_assert_uint_eq(cfg.relay->n, 1);
+	ck_assert_str_eq(cfg.relay->v[0].emit, "status:typing");
+}
+END_TEST
+
 static const struct {
 	const char *json, *want;
 } bad[] = {
@@ -331,6 +349,7 @@ static Suite *suite(void)
 	tcase_add_test(c, config_defaults);
 	tcase_add_test(c, config_secret_from_env);
 	tcase_add_test(c, config_relay);
+	tcase_add_test(c, config_example_chat_backend);
 	tcase_add_loop_test(c, config_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	suite_add_tcase(s, c);
 	return s;
