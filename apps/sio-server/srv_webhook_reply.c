@@ -114,6 +114,15 @@ static const char *check(const base_json *d, size_t max)
 	return NULL;
 }
 
+const char *srv_webhook_reply_check(const char *json, size_t len, size_t max_room)
+{
+	base_json d = BASE_JSON_INIT;
+	const char *why =
+	        base_json_parse(&d, json, len) ? "the answer is not JSON" : check(&d, max_room);
+	base_json_free(&d);
+	return why;
+}
+
 /* ---- actions ------------------------------------------------------------------------ */
 
 typedef struct names {

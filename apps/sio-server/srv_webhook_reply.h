@@ -43,6 +43,11 @@ typedef struct srv_hook_target {
 int srv_webhook_apply(const srv_hook_target *t, const char *json, size_t len, sio_ack *ack,
                       const char **why);
 
+/* The check alone (no socket needed): NULL when the answer (len bytes)
+ * would be applied, else why not. Room names longer than max_room bytes
+ * are refused. */
+const char *srv_webhook_reply_check(const char *json, size_t len, size_t max_room);
+
 /* Answer ack with {error: message, code}: the backend bridge's error ack. */
 void srv_webhook_error_ack(sio_ack *ack, const char *code, const char *message);
 

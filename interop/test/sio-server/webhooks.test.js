@@ -126,6 +126,9 @@ describe('sio-server: webhooks to a backend and relay rules', () => {
     if (ev === 'slow:op') { await delay(1500); return { json: { ack: 'late' } }; }
     if (ev === 'garbage') return { text: '<html>oops' };
     if (ev === 'fail') return { status: 500, text: 'internal error' };
+    if (ev === 'conversation:create') {
+      return { json: { ack: { id: 'c7' }, join: ['conversation:c7'], leave: 'conversation:c1' } };
+    }
     if (ev === 'kick') return { json: { ack: 'bye', emit: [{ event: 'kicked', data: { why: 'test' } }], disconnect: true } };
     return { json: {} };
   };
@@ -143,6 +146,7 @@ describe('sio-server: webhooks to a backend and relay rules', () => {
         garbage: true,
         fail: true,
         kick: true,
+        'conversation:create': true,
       },
       connect: true,
       disconnect: { retries: 2, backoffMs: 50 },
@@ -211,6 +215,22 @@ describe('sio-server: webhooks to a backend and relay rules', () => {
     assert.equal(await emitAck(c, 'kick'), 'bye');
     assert.deepEqual((await kicked)[0], { why: 'test' });
     assert.equal((await gone)[0], 'io server disconnect');
+  });
+
+  it('join and leave in an answer move the sender between rooms', async () => {
+    const ivy = await connect('ivy');
+    const bob = await connect('bob');
+    assert.deepEqual(await emitAck(ivy, 'conversation:create', { members: ['bob'] }),
+      { id: 'c7' });
+    // ivy is in c7 now (the relay requires membership) and no longer in c1
+    const got = waitFor(bob, 'status:typing');
+    await emitAck(bob, 'conversation:join', { conversationId: 'c7' });
+    assert.equal(await emitAck(ivy, 'typing', { conversationId: 'c7' }), undefined);
+    assert.deepEqual((await got)[0], { conversationId: 'c7', userId: 'ivy' });
+    assert.deepEqual(await emitAck(ivy, 'typing', { conversationId: 'c1' }),
+      { error: 'not in this room', code: 'NOT_IN_ROOM' });
+    ivy.close();
+    bob.close();
   });
 
   it('a slow backend: the ack is a timeout error, never a hang', async () => {
