@@ -10,7 +10,7 @@
  *     its failure; a cancelled trial frees the slot;
  *   - the metrics section: counters by hook and outcome, the histogram,
  *     label escaping;
- *   - "webhooks" and "relay" in the configuration: defaults, the secret
+ *   - "webhooks", "relay" and auth.refreshEvent in the configuration: defaults, the secret
  *     from the environment (winning over the file), and errors naming
  *     their key; the example apps/sio-server/examples/chat-backend.json loads.
  * Time is injected: no sleeps. Clean under valgrind, CK_FORK=no.
@@ -324,6 +324,10 @@ static const struct {
 	  "\"http://x/\", "
 	  "\"secret\": \"k\", \"events\": {\"m\": true}}}",
 	  "\"relay[0].event\": \"m\" is also a webhook event" },
+	{ "{\"auth\": {\"refreshEvent\": \"disconnect\"}}",
+	  "\"auth.refreshEvent\": reserved by socket.io" },
+	{ "{\"auth\": {\"refreshEvent\": \"t\"}, \"relay\": [{\"event\": \"t\", \"room\": \"r\"}]}",
+	  "\"auth.refreshEvent\": \"t\" is also a webhook or relay event" },
 };
 
 START_TEST(config_errors)

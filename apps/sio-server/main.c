@@ -18,6 +18,7 @@
 #include "srv_expiry.h"
 #include "srv_limits.h"
 #include "srv_presence.h"
+#include "srv_refresh.h"
 #include "srv_relay.h"
 #include "srv_rooms.h"
 #include "srv_webhook.h"
@@ -42,8 +43,9 @@ typedef struct app {
 	srv_api api;
 	srv_metrics *metrics;
 	srv_emit *emit;
-	srv_webhooks *hooks; /* the backend bridge; NULL without "webhooks" */
-	srv_relay *relay;    /* relay rules; NULL without "relay" */
+	srv_webhooks *hooks;  /* the backend bridge; NULL without "webhooks" */
+	srv_relay *relay;     /* relay rules; NULL without "relay" */
+	srv_refresh *refresh; /* auth.refreshEvent; NULL without */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -247,11 +249,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-server: out of memory\n");
 		return 1;
 	}
-	bool hooks_oom, relay_oom;
+	bool hooks_oom, relay_oom, refresh_oom;
 	a.hooks = srv_webhooks_new(&a.cfg, loop, a.metrics, &hooks_oom);
 	a.relay = srv_relay_new(&a.cfg, loop, a.metrics, &relay_oom);
-	if (hooks_oom || relay_oom || srv_webhooks_install(a.hooks, a.root) ||
-	    srv_relay_install(a.relay, a.root)) {
+	a.refresh = srv_refresh_new(&a.cfg, a.auth, a.expiry, a.metrics, &refresh_oom);
+	if (hooks_oom || relay_oom || refresh_oom || srv_webhooks_install(a.hooks, a.root) ||
+	    srv_relay_install(a.relay, a.root) || srv_refresh_install(a.refresh, a.root)) {
 		fprintf(stderr, "sio-server: cannot start the backend bridge\n");
 		return 1;
 	}
@@ -289,6 +292,7 @@ int main(int argc, char **argv)
 	srv_presence_free(a.presence);
 	srv_webhooks_free(a.hooks);
 	srv_relay_free(a.relay);
+	srv_refresh_free(a.refresh);
 	srv_auth_free(a.auth);
 	srv_config_free(&a.cfg);
 	int closed = uv_loop_close(loop);

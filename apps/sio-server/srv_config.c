@@ -526,6 +526,7 @@ void srv_config_free(srv_config *cfg)
 	free(a->public_key);
 	free(a->user_id_claim);
 	free(a->role_claim);
+	free(a->refresh_event);
 	free(cfg->api.prefix);
 	srv_strv_free(&cfg->api.aliases);
 	for (size_t i = 0; i < cfg->api.api_keys.n; i++) {

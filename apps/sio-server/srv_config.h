@@ -113,6 +113,7 @@ typedef struct srv_config_auth {
 	char *role_claim;                  /* "role" */
 	srv_token_source token_sources[3]; /* in order of precedence */
 	size_t ntoken_sources;
+	char *refresh_event; /* a client event carrying a new token (srv_refresh.h); NULL = none */
 } srv_config_auth;
 
 typedef struct srv_config_api {

@@ -329,12 +329,33 @@ int srv_cfgp_relay(srv_cfgp *p, int tok, srv_config *cfg)
 
 /* ---- environment, free ------------------------------------------------------------ */
 
-/* One handler answers a client event: a relayed event is not a webhook too
- * (both would answer its ack). */
+/* true when name is a webhook event or a relay rule's event. */
+static bool hooked(const srv_config *cfg, const char *name)
+{
+	for (size_t k = 0; cfg->webhooks && k < cfg->webhooks->nevents; k++)
+		if (!strcmp(name, cfg->webhooks->events[k].event))
+			return true;
+	for (size_t i = 0; cfg->relay && i < cfg->relay->n; i++)
+		if (!strcmp(name, cfg->relay->v[i].event))
+			return true;
+	return false;
+}
+
+/* One handler answers a client event: a relayed event is not a webhook too,
+ * nor is the token refresh event (each would answer its ack). */
 static int check_overlap(const srv_config *cfg, char *err, size_t errlen)
 {
 	const srv_config_webhooks *w = cfg->webhooks;
 	const srv_config_relay *rl = cfg->relay;
+	const char *re = cfg->auth.refresh_event;
+	if (re && (!*re || sio_event_reserved(re, strlen(re))))
+		return base_errf(err, errlen, "config: \"auth.refreshEvent\": %s",
+		                 *re ? "reserved by socket.io" : "empty event name");
+	if (re && hooked(cfg, re))
+		return base_errf(err, errlen,
+		                 "config: \"auth.refreshEvent\": \"%s\" is also a webhook or "
+		                 "relay event",
+		                 re);
 	for (size_t i = 0; w && rl && i < rl->n; i++)
 		for (size_t k = 0; k < w->nevents; k++)
 			if (!strcmp(rl->v[i].event, w->events[k].event))

@@ -446,11 +446,10 @@ static int parse_cors(srv_cfgp *p, int obj, srv_config *cfg)
 
 static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 {
-	static const char *const keys[] = {
-		"required",      "algorithm",     "secret",     "secretEnv",
-		"publicKeyFile", "leewaySeconds", "requireExp", "userIdClaim",
-		"roleClaim",     "tokenSources",  NULL
-	};
+	static const char *const keys[] = { "required",     "algorithm",     "secret",
+		                            "secretEnv",    "publicKeyFile", "leewaySeconds",
+		                            "requireExp",   "userIdClaim",   "roleClaim",
+		                            "tokenSources", "refreshEvent",  NULL };
 	srv_config_auth *a = &cfg->auth;
 	char *alg = NULL;
 	srv_strv src = { NULL, 0 };
@@ -464,7 +463,8 @@ static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 	    srv_cfgp_long(p, obj, "leewaySeconds", &a->leeway_seconds, 0, SRV_JWT_MAX_LEEWAY) ||
 	    srv_cfgp_bool(p, obj, "requireExp", &a->require_exp) ||
 	    srv_cfgp_str(p, obj, "userIdClaim", &a->user_id_claim) ||
-	    srv_cfgp_str(p, obj, "roleClaim", &a->role_claim))
+	    srv_cfgp_str(p, obj, "roleClaim", &a->role_claim) ||
+	    srv_cfgp_str(p, obj, "refreshEvent", &a->refresh_event))
 		return -1;
 	if (srv_cfgp_str(p, obj, "algorithm", &alg))
 		return -1;
