@@ -36,6 +36,8 @@ srv_auth *srv_auth_new(const srv_config *cfg, char *err, size_t errlen)
 	}
 	jc.leeway = cfg->auth.leeway_seconds;
 	jc.require_exp = cfg->auth.require_exp;
+	jc.issuer = cfg->auth.issuer;
+	jc.audience = cfg->auth.audience;
 	a->v = srv_jwt_verifier_new(&jc, err, errlen);
 	if (!a->v) {
 		free(a);

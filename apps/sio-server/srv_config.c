@@ -450,6 +450,8 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 	jc.key_len = a->secret ? strlen(a->secret) : a->public_key_len;
 	jc.leeway = a->leeway_seconds;
 	jc.require_exp = a->require_exp;
+	jc.issuer = a->issuer;
+	jc.audience = a->audience;
 	if (!(v = srv_jwt_verifier_new(&jc, why, sizeof why))) {
 		if (a->public_key)
 			return base_errf(err, errlen,
@@ -527,6 +529,8 @@ void srv_config_free(srv_config *cfg)
 	free(a->user_id_claim);
 	free(a->role_claim);
 	free(a->refresh_event);
+	free(a->issuer);
+	free(a->audience);
 	free(cfg->api.prefix);
 	srv_strv_free(&cfg->api.aliases);
 	for (size_t i = 0; i < cfg->api.api_keys.n; i++) {

@@ -114,6 +114,8 @@ typedef struct srv_config_auth {
 	srv_token_source token_sources[3]; /* in order of precedence */
 	size_t ntoken_sources;
 	char *refresh_event; /* a client event carrying a new token (srv_refresh.h); NULL = none */
+	char *issuer;        /* required "iss"; NULL = not checked */
+	char *audience;      /* required in "aud"; NULL = not checked */
 } srv_config_auth;
 
 typedef struct srv_config_api {

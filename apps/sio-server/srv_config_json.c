@@ -446,10 +446,11 @@ static int parse_cors(srv_cfgp *p, int obj, srv_config *cfg)
 
 static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 {
-	static const char *const keys[] = { "required",     "algorithm",     "secret",
-		                            "secretEnv",    "publicKeyFile", "leewaySeconds",
-		                            "requireExp",   "userIdClaim",   "roleClaim",
-		                            "tokenSources", "refreshEvent",  NULL };
+	static const char *const keys[] = {
+		"required",      "algorithm",  "secret",      "secretEnv", "publicKeyFile",
+		"leewaySeconds", "requireExp", "userIdClaim", "roleClaim", "tokenSources",
+		"refreshEvent",  "issuer",     "audience",    NULL
+	};
 	srv_config_auth *a = &cfg->auth;
 	char *alg = NULL;
 	srv_strv src = { NULL, 0 };
@@ -464,7 +465,9 @@ static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 	    srv_cfgp_bool(p, obj, "requireExp", &a->require_exp) ||
 	    srv_cfgp_str(p, obj, "userIdClaim", &a->user_id_claim) ||
 	    srv_cfgp_str(p, obj, "roleClaim", &a->role_claim) ||
-	    srv_cfgp_str(p, obj, "refreshEvent", &a->refresh_event))
+	    srv_cfgp_str(p, obj, "refreshEvent", &a->refresh_event) ||
+	    srv_cfgp_str(p, obj, "issuer", &a->issuer) ||
+	    srv_cfgp_str(p, obj, "audience", &a->audience))
 		return -1;
 	if (srv_cfgp_str(p, obj, "algorithm", &alg))
 		return -1;

@@ -78,3 +78,39 @@ describe('sio-server: token refresh during a session', () => {
     kept.close();
   });
 });
+
+describe('sio-server: issuer and audience (auth.issuer, auth.audience)', () => {
+  let dir, server;
+  const client = clientFactory(() => server.url);
+  const tok = (extra) => sign({ sub: 'eve', iat: now(), exp: now() + 600, ...extra }, SECRET);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sio-iss-'));
+    const config = join(dir, 'iss.json');
+    writeFileSync(config, JSON.stringify({
+      auth: { required: true, algorithm: 'HS256', issuer: 'https://auth.example',
+        audience: 'chat', refreshEvent: 'auth:refresh' },
+    }));
+    server = await startServer({ config, env: { JWT_ACCESS_SECRET: SECRET } });
+  });
+
+  after(async () => {
+    client.closeAll();
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a token of another issuer or audience is refused, at connection and at refresh', async () => {
+    const good = { iss: 'https://auth.example', aud: ['api', 'chat'] };
+    for (const [extra, message] of [[{ ...good, iss: 'https://evil.example' }, 'invalid issuer'],
+      [{ ...good, aud: 'api' }, 'invalid audience'], [{ aud: 'chat' }, 'invalid issuer']]) {
+      const err = await client.refused({ auth: { token: tok(extra) } });
+      assert.equal(err.message, message);
+      assert.deepEqual(err.data, { code: 'UNAUTHORIZED' });
+    }
+    const c = await client.connected({ auth: { token: tok(good) } });
+    const ack = await emitAck(c, 'auth:refresh', tok({ ...good, aud: 'api' }));
+    assert.deepEqual(ack, { success: false, code: 'UNAUTHORIZED', message: 'invalid audience' });
+    c.close();
+  });
+});
