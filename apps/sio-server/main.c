@@ -16,6 +16,7 @@
 #include "srv_emit.h"
 #include "srv_metrics.h"
 #include "srv_expiry.h"
+#include "srv_jwks.h"
 #include "srv_limits.h"
 #include "srv_presence.h"
 #include "srv_refresh.h"
@@ -46,6 +47,7 @@ typedef struct app {
 	srv_webhooks *hooks;  /* the backend bridge; NULL without "webhooks" */
 	srv_relay *relay;     /* relay rules; NULL without "relay" */
 	srv_refresh *refresh; /* auth.refreshEvent; NULL without */
+	srv_jwks *jwks;       /* auth.jwksUrl; NULL without */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -110,6 +112,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	/* clients waiting for the backend get their error ack now, while the
 	 * transports are open; new hooks are refused the same way */
 	srv_webhooks_close(a->hooks);
+	srv_jwks_close(a->jwks);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
@@ -234,6 +237,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.root = sio_of(a.srv, "/");
+	a.jwks = srv_jwks_new(&a.cfg, loop, err, sizeof(err));
+	if (!a.jwks && err[0]) {
+		fprintf(stderr, "sio-server: auth.jwksUrl: %s\n", err);
+		return 1;
+	}
+	srv_auth_set_jwks(a.auth, a.jwks);
 	a.metrics = srv_metrics_new(a.srv);
 	a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
 	a.rooms = srv_rooms_new(&a.cfg, a.metrics);
@@ -293,6 +302,7 @@ int main(int argc, char **argv)
 	srv_webhooks_free(a.hooks);
 	srv_relay_free(a.relay);
 	srv_refresh_free(a.refresh);
+	srv_jwks_free(a.jwks);
 	srv_auth_free(a.auth);
 	srv_config_free(&a.cfg);
 	int closed = uv_loop_close(loop);

@@ -416,6 +416,20 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 	srv_jwt_verifier *v;
 	char why[256];
 
+	if (a->jwks_url && a->algorithm == SRV_JWT_HS256)
+		return base_errf(err, errlen,
+		                 "config: \"auth.jwksUrl\": needs \"algorithm\" RS256 or ES256 "
+		                 "(public keys), not HS256");
+	if (a->jwks_url && strncmp(a->jwks_url, "http://", 7) &&
+	    strncmp(a->jwks_url, "https://", 8))
+		return base_errf(err, errlen,
+		                 "config: \"auth.jwksUrl\": expected an http:// or https:// URL, "
+		                 "got \"%s\"",
+		                 a->jwks_url);
+	if (!a->jwks_refresh_ms)
+		a->jwks_refresh_ms = 3600000;
+	if (!a->jwks_min_refresh_ms)
+		a->jwks_min_refresh_ms = 30000;
 	if (a->algorithm == SRV_JWT_HS256) {
 		if (!a->secret) {
 			if (a->required)
@@ -430,7 +444,8 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 		free_secret(a->secret); /* a JWT_ACCESS_SECRET left in the env */
 		a->secret = NULL;
 		if (!a->public_key_file) {
-			if (a->required)
+			a->enabled = a->jwks_url != NULL; /* keys from the URL only */
+			if (a->required && !a->enabled)
 				return base_errf(err, errlen,
 				                 "config: \"auth.required\": true "
 				                 "but no \"auth.publicKeyFile\" for %s",
@@ -531,6 +546,7 @@ void srv_config_free(srv_config *cfg)
 	free(a->refresh_event);
 	free(a->issuer);
 	free(a->audience);
+	free(a->jwks_url);
 	free(cfg->api.prefix);
 	srv_strv_free(&cfg->api.aliases);
 	for (size_t i = 0; i < cfg->api.api_keys.n; i++) {

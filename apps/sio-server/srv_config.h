@@ -113,9 +113,12 @@ typedef struct srv_config_auth {
 	char *role_claim;                  /* "role" */
 	srv_token_source token_sources[3]; /* in order of precedence */
 	size_t ntoken_sources;
-	char *refresh_event; /* a client event carrying a new token (srv_refresh.h); NULL = none */
-	char *issuer;        /* required "iss"; NULL = not checked */
-	char *audience;      /* required in "aud"; NULL = not checked */
+	char *refresh_event;  /* a client event carrying a new token (srv_refresh.h); NULL = none */
+	char *issuer;         /* required "iss"; NULL = not checked */
+	char *audience;       /* required in "aud"; NULL = not checked */
+	char *jwks_url;       /* keys from a JWKS URL (srv_jwks.h); NULL = none */
+	long jwks_refresh_ms; /* 3600000: fetched again this often */
+	long jwks_min_refresh_ms; /* 30000: at most this often for an unknown kid */
 } srv_config_auth;
 
 typedef struct srv_config_api {

@@ -447,9 +447,10 @@ static int parse_cors(srv_cfgp *p, int obj, srv_config *cfg)
 static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 {
 	static const char *const keys[] = {
-		"required",      "algorithm",  "secret",      "secretEnv", "publicKeyFile",
-		"leewaySeconds", "requireExp", "userIdClaim", "roleClaim", "tokenSources",
-		"refreshEvent",  "issuer",     "audience",    NULL
+		"required",         "algorithm",  "secret",      "secretEnv", "publicKeyFile",
+		"leewaySeconds",    "requireExp", "userIdClaim", "roleClaim", "tokenSources",
+		"refreshEvent",     "issuer",     "audience",    "jwksUrl",   "jwksRefreshMs",
+		"jwksMinRefreshMs", NULL
 	};
 	srv_config_auth *a = &cfg->auth;
 	char *alg = NULL;
@@ -467,7 +468,11 @@ static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 	    srv_cfgp_str(p, obj, "roleClaim", &a->role_claim) ||
 	    srv_cfgp_str(p, obj, "refreshEvent", &a->refresh_event) ||
 	    srv_cfgp_str(p, obj, "issuer", &a->issuer) ||
-	    srv_cfgp_str(p, obj, "audience", &a->audience))
+	    srv_cfgp_str(p, obj, "audience", &a->audience) ||
+	    srv_cfgp_str(p, obj, "jwksUrl", &a->jwks_url) ||
+	    srv_cfgp_long(p, obj, "jwksRefreshMs", &a->jwks_refresh_ms, 1000, SRV_CONFIG_MAX_MS) ||
+	    srv_cfgp_long(p, obj, "jwksMinRefreshMs", &a->jwks_min_refresh_ms, 1,
+	                  SRV_CONFIG_MAX_MS))
 		return -1;
 	if (srv_cfgp_str(p, obj, "algorithm", &alg))
 		return -1;

@@ -253,6 +253,8 @@ const char *srv_jwt_strerror(int err)
 		return "invalid issuer";
 	case SRV_JWT_EAUDIENCE:
 		return "invalid audience";
+	case SRV_JWT_EKID:
+		return "unknown signing key";
 	default:
 		return "invalid request";
 	}

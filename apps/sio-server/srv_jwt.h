@@ -49,6 +49,7 @@
 #define SRV_JWT_ETYPE           (-11) /* claim has another type / not an integer */
 #define SRV_JWT_EISSUER         (-12) /* "invalid issuer" (iss, when one is required) */
 #define SRV_JWT_EAUDIENCE       (-13) /* "invalid audience" (aud, when one is required) */
+#define SRV_JWT_EKID            (-14) /* "unknown signing key" (JWKS: no key for its kid) */
 
 #define SRV_JWT_DEFAULT_LEEWAY  30   /* seconds */
 #define SRV_JWT_DEFAULT_MAX_LEN 8192 /* bytes of token text */
