@@ -39,8 +39,9 @@ BASE_PKGS := libuv libsodium
 EIO_PKGS  := libwebsockets libuv libsodium
 # msgpack: msgpack-c (libmsgpack-dev), the msgpack parser (socketio/sio_msgpack.c).
 SIO_PKGS  := libuv libsodium msgpack
-# sio-server alone: libjwt verifies tokens, OpenSSL's PEM reader gives the key's type.
-SRV_PKGS  := libjwt libcrypto
+# sio-server alone: libjwt verifies tokens, OpenSSL's PEM reader gives the key's type;
+# libcurl is the webhooks' HTTP client (srv_http_client.c).
+SRV_PKGS  := libjwt libcrypto libcurl
 # The Redis adapter (modules/redis/): hiredis's async API on libuv, msgpack-c for its wire.
 REDIS_PKGS := hiredis msgpack libuv
 

@@ -9,13 +9,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # Debian packages: the C toolchain and libraries (libssl-dev: OpenSSL for sio-server's
 # key reader; libmsgpack-dev: msgpack-c for the msgpack parser of libsocketio and the Redis
 # adapter; libhiredis-dev: hiredis, the Redis adapter's client; redis-server for its tests,
-# which start their own on loopback: the package's service is not needed), clang for libFuzzer, clang-format for `make check-format`, node for the
+# which start their own on loopback: the package's service is not needed; libcurl4-openssl-dev:
+# libcurl, sio-server's HTTP client for webhooks), clang for libFuzzer, clang-format for `make check-format`, node for the
 # interop tests, valgrind for the leak check of the interop run, chromium (/usr/bin/chromium)
 # for the real-browser interop test (driven by playwright-core from interop/), nginx for
 # the reverse-proxy test of docs/deploy.md (the test starts its own nginx on loopback; the
 # package's service is not needed, and in a container without an init it is not started).
 pkgs="build-essential pkg-config libwebsockets-dev libuv1-dev libjsmn-dev libjwt-dev libssl-dev
-libsodium-dev libmsgpack-dev libhiredis-dev redis-server check clang clang-format libclang-rt-14-dev valgrind curl ca-certificates chromium nginx"
+libsodium-dev libmsgpack-dev libhiredis-dev libcurl4-openssl-dev redis-server check clang clang-format libclang-rt-14-dev valgrind curl ca-certificates chromium nginx"
 
 missing=""
 for p in $pkgs; do

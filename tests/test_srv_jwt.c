@@ -987,6 +987,48 @@ START_TEST(test_bearer_verify)
 }
 END_TEST
 
+/* Step 7: iss and aud, checked only when configured. */
+START_TEST(test_issuer_audience)
+{
+	srv_jwt_config cfg;
+	srv_jwt_verifier *v;
+	long long e = (long long)NOW + 3600;
+
+	OK(hs, hs256(fmt("{\"exp\":%lld,\"iss\":\"other\",\"aud\":\"x\"}", e)));
+	srv_jwt_config_init(&cfg);
+	cfg.alg = SRV_JWT_HS256;
+	cfg.key = SECRET;
+	cfg.key_len = strlen(SECRET);
+	cfg.issuer = "https://auth.example";
+	cfg.audience = "chat";
+	v = srv_jwt_verifier_new(&cfg, NULL, 0);
+	ck_assert_ptr_nonnull(v);
+	OK(v, hs256(fmt("{\"exp\":%lld,\"iss\":\"https://auth.example\",\"aud\":\"chat\"}", e)));
+	OK(v,
+	   hs256(fmt("{\"exp\":%lld,\"iss\":\"https://auth.example\",\"aud\":[\"api\",\"chat\"]}",
+	             e)));
+	EXPECT(v, hs256(fmt("{\"exp\":%lld,\"aud\":\"chat\"}", e)), SRV_JWT_EISSUER);
+	EXPECT(v,
+	       hs256(fmt("{\"exp\":%lld,\"iss\":\"https://auth.example/\",\"aud\":\"chat\"}", e)),
+	       SRV_JWT_EISSUER);
+	EXPECT(v,
+	       hs256(fmt("{\"exp\":%lld,\"iss\":[\"https://auth.example\"],\"aud\":\"chat\"}", e)),
+	       SRV_JWT_EISSUER);
+	EXPECT(v, hs256(fmt("{\"exp\":%lld,\"iss\":\"https://auth.example\"}", e)),
+	       SRV_JWT_EAUDIENCE);
+	EXPECT(v,
+	       hs256(fmt("{\"exp\":%lld,\"iss\":\"https://auth.example\",\"aud\":\"chat2\"}", e)),
+	       SRV_JWT_EAUDIENCE);
+	EXPECT(v,
+	       hs256(fmt("{\"exp\":%lld,\"iss\":\"https://auth.example\",\"aud\":[\"api\"]}", e)),
+	       SRV_JWT_EAUDIENCE);
+	/* expiry is judged first: an expired token of the wrong audience is expired */
+	EXPECT(v, hs256(fmt("{\"exp\":%lld,\"aud\":\"x\"}", (long long)NOW - 3600)),
+	       SRV_JWT_EEXPIRED);
+	srv_jwt_verifier_free(v);
+}
+END_TEST
+
 static Suite *jwt_suite(void)
 {
 	Suite *s = suite_create("srv_jwt");
@@ -1025,6 +1067,7 @@ static Suite *jwt_suite(void)
 	tcase_add_test(t, test_exp);
 	tcase_add_test(t, test_exp_required);
 	tcase_add_test(t, test_nbf_iat);
+	tcase_add_test(t, test_issuer_audience);
 	suite_add_tcase(s, t);
 
 	tcase_add_checked_fixture(b, setup, teardown);

@@ -16,9 +16,13 @@
 #include "srv_emit.h"
 #include "srv_metrics.h"
 #include "srv_expiry.h"
+#include "srv_jwks.h"
 #include "srv_limits.h"
 #include "srv_presence.h"
+#include "srv_refresh.h"
+#include "srv_relay.h"
 #include "srv_rooms.h"
+#include "srv_webhook.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -40,6 +44,10 @@ typedef struct app {
 	srv_api api;
 	srv_metrics *metrics;
 	srv_emit *emit;
+	srv_webhooks *hooks;  /* the backend bridge; NULL without "webhooks" */
+	srv_relay *relay;     /* relay rules; NULL without "relay" */
+	srv_refresh *refresh; /* auth.refreshEvent; NULL without */
+	srv_jwks *jwks;       /* auth.jwksUrl; NULL without */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -59,6 +67,7 @@ static void on_disconnect(sio_socket *s, const char *reason, void *user)
 static void on_connection(sio_socket *s, void *user)
 {
 	app *a = user;
+	srv_webhooks_on_connection(a->hooks, s); /* first: it may set the user */
 	sio_on_disconnect(s, on_disconnect, a);
 	srv_metrics_connection(a->metrics, s);
 	srv_rooms_on_connection(a->rooms, s);
@@ -100,6 +109,10 @@ static void on_signal(uv_signal_t *h, int signum)
 		if (n > 0)
 			srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
 	}
+	/* clients waiting for the backend get their error ack now, while the
+	 * transports are open; new hooks are refused the same way */
+	srv_webhooks_close(a->hooks);
+	srv_jwks_close(a->jwks);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
@@ -224,6 +237,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.root = sio_of(a.srv, "/");
+	a.jwks = srv_jwks_new(&a.cfg, loop, err, sizeof(err));
+	if (!a.jwks && err[0]) {
+		fprintf(stderr, "sio-server: auth.jwksUrl: %s\n", err);
+		return 1;
+	}
+	srv_auth_set_jwks(a.auth, a.jwks);
 	a.metrics = srv_metrics_new(a.srv);
 	a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
 	a.rooms = srv_rooms_new(&a.cfg, a.metrics);
@@ -237,6 +256,15 @@ int main(int argc, char **argv)
 	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
 	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
 		fprintf(stderr, "sio-server: out of memory\n");
+		return 1;
+	}
+	bool hooks_oom, relay_oom, refresh_oom;
+	a.hooks = srv_webhooks_new(&a.cfg, loop, a.metrics, &hooks_oom);
+	a.relay = srv_relay_new(&a.cfg, loop, a.metrics, &relay_oom);
+	a.refresh = srv_refresh_new(&a.cfg, a.auth, a.expiry, a.metrics, &refresh_oom);
+	if (hooks_oom || relay_oom || refresh_oom || srv_webhooks_install(a.hooks, a.root) ||
+	    srv_relay_install(a.relay, a.root) || srv_refresh_install(a.refresh, a.root)) {
+		fprintf(stderr, "sio-server: cannot start the backend bridge\n");
 		return 1;
 	}
 	sio_on_connection(a.root, on_connection, &a);
@@ -271,6 +299,10 @@ int main(int argc, char **argv)
 	srv_limits_free(a.limits);
 	srv_expiry_free(a.expiry);
 	srv_presence_free(a.presence);
+	srv_webhooks_free(a.hooks);
+	srv_relay_free(a.relay);
+	srv_refresh_free(a.refresh);
+	srv_jwks_free(a.jwks);
 	srv_auth_free(a.auth);
 	srv_config_free(&a.cfg);
 	int closed = uv_loop_close(loop);

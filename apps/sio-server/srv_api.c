@@ -107,6 +107,11 @@ static const struct route {
 	{ "POST", "/broadcast/user/", true, false, srv_api_broadcast_user },
 	{ "POST", "/broadcast/room/", true, false, srv_api_broadcast_room },
 	{ "GET", "/rooms/", true, false, srv_api_room },
+	{ "POST", "/emit", true, false, srv_api_emit },
+	{ "POST", "/sockets/join", true, false, srv_api_sockets_join },
+	{ "POST", "/sockets/leave", true, false, srv_api_sockets_leave },
+	{ "POST", "/sockets/disconnect", true, false, srv_api_sockets_disconnect },
+	{ "POST", "/batch", true, false, srv_api_batch },
 };
 
 /* If path is base or under it, the rest ("" or "/..."), else NULL. base may

@@ -21,5 +21,11 @@ srv_api_endpoint srv_api_metrics; /* GET cfg->metrics.path */
 srv_api_endpoint srv_api_broadcast_all;  /* POST /broadcast */
 srv_api_endpoint srv_api_broadcast_user; /* POST /broadcast/user/:userId */
 srv_api_endpoint srv_api_broadcast_room; /* POST /broadcast/room/:room */
+/* srv_api_sockets.c */
+srv_api_endpoint srv_api_emit;               /* POST /emit */
+srv_api_endpoint srv_api_sockets_join;       /* POST /sockets/join */
+srv_api_endpoint srv_api_sockets_leave;      /* POST /sockets/leave */
+srv_api_endpoint srv_api_sockets_disconnect; /* POST /sockets/disconnect */
+srv_api_endpoint srv_api_batch;              /* POST /batch */
 
 #endif

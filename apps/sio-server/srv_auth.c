@@ -1,7 +1,15 @@
-/* srv_auth.c - JWT authentication of Socket.IO handshakes (see srv_auth.h). */
+/* srv_auth.c - JWT authentication of Socket.IO handshakes (see srv_auth.h).
+ *
+ * With a JWKS URL (srv_jwks.h) a token naming a key id is verified with that
+ * key; a key id the cache does not know makes the handshake wait for a
+ * fresh fetch first (an asynchronous middleware before the verifying one,
+ * which touches no socket after its wait: it only lets the handshake go
+ * on), so a rotated key is picked up by the first client that uses it.
+ */
 #include "srv_auth.h"
 
 #include "base/json.h"
+#include "srv_jwks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +18,9 @@
 
 struct srv_auth {
 	const srv_config *cfg;
-	srv_jwt_verifier *v; /* NULL when auth is disabled */
+	bool on;             /* tokens are verified (cfg->auth.enabled) */
+	srv_jwt_verifier *v; /* the configured key's; NULL: none (JWKS only) */
+	srv_jwks *jwks;      /* keys from auth.jwksUrl; NULL: none */
 	srv_metrics *m;      /* refusals by kind; may be NULL */
 };
 
@@ -24,6 +34,9 @@ srv_auth *srv_auth_new(const srv_config *cfg, char *err, size_t errlen)
 	a->cfg = cfg;
 	if (!cfg->auth.enabled)
 		return a;
+	a->on = true;
+	if (!cfg->auth.secret && !cfg->auth.public_key)
+		return a; /* keys from auth.jwksUrl only */
 	srv_jwt_config jc;
 	srv_jwt_config_init(&jc);
 	jc.alg = cfg->auth.algorithm;
@@ -36,6 +49,8 @@ srv_auth *srv_auth_new(const srv_config *cfg, char *err, size_t errlen)
 	}
 	jc.leeway = cfg->auth.leeway_seconds;
 	jc.require_exp = cfg->auth.require_exp;
+	jc.issuer = cfg->auth.issuer;
+	jc.audience = cfg->auth.audience;
 	a->v = srv_jwt_verifier_new(&jc, err, errlen);
 	if (!a->v) {
 		free(a);
@@ -84,16 +99,35 @@ static char *claim_text(const srv_jwt_claims *c, const char *name)
 	return NULL;
 }
 
+void srv_auth_set_jwks(srv_auth *a, srv_jwks *j)
+{
+	a->jwks = j;
+}
+
+/* The verifier of a token: its kid's JWKS key, else the configured key. */
+static const srv_jwt_verifier *verifier_of(const srv_auth *a, const char *token, size_t len)
+{
+	char kid[256];
+	if (a->jwks && srv_jwks_token_kid(token, len, kid, sizeof(kid)) == 0)
+		return srv_jwks_find(a->jwks, kid);
+	return a->v;
+}
+
 int srv_auth_verify(const srv_auth *a, const char *token, size_t len, srv_user **out,
                     const char **why)
 {
 	*out = NULL;
-	if (!a->v) {
+	if (!a->on) {
 		*why = "authentication is not configured";
 		return SRV_JWT_EINVAL;
 	}
+	const srv_jwt_verifier *v = verifier_of(a, token, len);
+	if (!v) {
+		*why = srv_jwt_strerror(SRV_JWT_EKID);
+		return SRV_JWT_EKID;
+	}
 	srv_jwt_claims *c = NULL;
-	int rc = srv_jwt_verify(a->v, token, len, time(NULL), &c, why);
+	int rc = srv_jwt_verify(v, token, len, time(NULL), &c, why);
 	if (rc)
 		return rc;
 	srv_user *u = calloc(1, sizeof(*u));
@@ -167,7 +201,7 @@ static int auth_mw(sio_socket *s, const char **message, const char **data_json, 
 {
 	srv_auth *a = user;
 	sio_socket_set_user(s, NULL);
-	if (!a->v)
+	if (!a->on)
 		return 0;
 	char *tok = find_token(a, s);
 	if (!tok) {
@@ -194,8 +228,29 @@ static int auth_mw(sio_socket *s, const char **message, const char **data_json, 
 	return 0;
 }
 
+static void resume(void *next)
+{
+	sio_next_accept(next);
+}
+
+/* JWKS: a token whose kid is not (yet) known waits for a fetch; then, or
+ * at once, the handshake goes on to auth_mw, which verifies. */
+static void jwks_wait_mw(sio_socket *s, sio_next *next, void *user)
+{
+	srv_auth *a = user;
+	char *tok = find_token(a, s);
+	char kid[256];
+	bool wait = tok && srv_jwks_token_kid(tok, strlen(tok), kid, sizeof(kid)) == 0 &&
+	            !srv_jwks_find(a->jwks, kid);
+	free(tok);
+	if (!wait || srv_jwks_wait(a->jwks, resume, next))
+		sio_next_accept(next);
+}
+
 int srv_auth_install(srv_auth *a, sio_namespace *nsp, srv_metrics *m)
 {
 	a->m = m;
+	if (a->jwks && sio_use_async(nsp, jwks_wait_mw, a))
+		return -1;
 	return sio_use(nsp, auth_mw, a);
 }

@@ -29,6 +29,9 @@ typedef struct srv_auth srv_auth;
  * disabled, returns an srv_auth that accepts everyone as anonymous. */
 srv_auth *srv_auth_new(const srv_config *cfg, char *err, size_t errlen);
 void srv_auth_free(srv_auth *a);
+/* Keys from a JWKS URL (srv_jwks.h), before srv_auth_install; not owned. */
+struct srv_jwks;
+void srv_auth_set_jwks(srv_auth *a, struct srv_jwks *j);
 /* Add the middleware to nsp. */
 int srv_auth_install(srv_auth *a, sio_namespace *nsp, srv_metrics *m);
 

@@ -429,6 +429,20 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 	srv_jwt_verifier *v;
 	char why[256];
 
+	if (a->jwks_url && a->algorithm == SRV_JWT_HS256)
+		return base_errf(err, errlen,
+		                 "config: \"auth.jwksUrl\": needs \"algorithm\" RS256 or ES256 "
+		                 "(public keys), not HS256");
+	if (a->jwks_url && strncmp(a->jwks_url, "http://", 7) &&
+	    strncmp(a->jwks_url, "https://", 8))
+		return base_errf(err, errlen,
+		                 "config: \"auth.jwksUrl\": expected an http:// or https:// URL, "
+		                 "got \"%s\"",
+		                 a->jwks_url);
+	if (!a->jwks_refresh_ms)
+		a->jwks_refresh_ms = 3600000;
+	if (!a->jwks_min_refresh_ms)
+		a->jwks_min_refresh_ms = 30000;
 	if (a->algorithm == SRV_JWT_HS256) {
 		if (!a->secret) {
 			if (a->required)
@@ -443,7 +457,8 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 		free_secret(a->secret); /* a JWT_ACCESS_SECRET left in the env */
 		a->secret = NULL;
 		if (!a->public_key_file) {
-			if (a->required)
+			a->enabled = a->jwks_url != NULL; /* keys from the URL only */
+			if (a->required && !a->enabled)
 				return base_errf(err, errlen,
 				                 "config: \"auth.required\": true "
 				                 "but no \"auth.publicKeyFile\" for %s",
@@ -463,6 +478,8 @@ static int check_auth(srv_config *cfg, char *err, size_t errlen)
 	jc.key_len = a->secret ? strlen(a->secret) : a->public_key_len;
 	jc.leeway = a->leeway_seconds;
 	jc.require_exp = a->require_exp;
+	jc.issuer = a->issuer;
+	jc.audience = a->audience;
 	if (!(v = srv_jwt_verifier_new(&jc, why, sizeof why))) {
 		if (a->public_key)
 			return base_errf(err, errlen,
@@ -507,7 +524,7 @@ int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, i
 	for (int i = 0; i < nfv; i++)
 		if (apply(cfg, fv[i].which, fv[i].value, fv[i].name, err, errlen))
 			goto out;
-	if (check_auth(cfg, err, errlen))
+	if (check_auth(cfg, err, errlen) || srv_config_hooks_env(cfg, envp, err, errlen))
 		goto out;
 	rc = SRV_CONFIG_OK;
 out:
@@ -539,6 +556,10 @@ void srv_config_free(srv_config *cfg)
 	free(a->public_key);
 	free(a->user_id_claim);
 	free(a->role_claim);
+	free(a->refresh_event);
+	free(a->issuer);
+	free(a->audience);
+	free(a->jwks_url);
 	free(cfg->api.prefix);
 	srv_strv_free(&cfg->api.aliases);
 	for (size_t i = 0; i < cfg->api.api_keys.n; i++) {
@@ -551,6 +572,7 @@ void srv_config_free(srv_config *cfg)
 	free(cfg->metrics.path);
 	srv_reply_free(&cfg->limits.exceeded);
 	srv_config_rooms_free(cfg);
+	srv_config_hooks_free(cfg);
 	free(cfg->shutdown_event);
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);

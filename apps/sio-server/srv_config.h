@@ -113,6 +113,12 @@ typedef struct srv_config_auth {
 	char *role_claim;                  /* "role" */
 	srv_token_source token_sources[3]; /* in order of precedence */
 	size_t ntoken_sources;
+	char *refresh_event;  /* a client event carrying a new token (srv_refresh.h); NULL = none */
+	char *issuer;         /* required "iss"; NULL = not checked */
+	char *audience;       /* required in "aud"; NULL = not checked */
+	char *jwks_url;       /* keys from a JWKS URL (srv_jwks.h); NULL = none */
+	long jwks_refresh_ms; /* 3600000: fetched again this often */
+	long jwks_min_refresh_ms; /* 30000: at most this often for an unknown kid */
 } srv_config_auth;
 
 typedef struct srv_config_api {
@@ -248,6 +254,9 @@ typedef struct srv_config {
 	size_t nthrottle;
 	srv_kvv replies;  /* client event -> reply event ("ping"->"pong") */
 	const char *info; /* --help/--version text (static) */
+	/* the backend bridge, srv_config_hooks.h (NULL: none) */
+	struct srv_config_webhooks *webhooks;
+	struct srv_config_relay *relay;
 } srv_config;
 
 /* Load the configuration. json_path may be NULL; a --config FILE in argv
@@ -314,5 +323,11 @@ int srv_cfgp_presence(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_throttle(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_replies(srv_cfgp *p, int tok, srv_config *cfg);
 void srv_config_rooms_free(srv_config *cfg);
+/* srv_config_hooks.c: "webhooks" and "relay"; the webhook secret from the
+ * environment (after the file) */
+int srv_cfgp_webhooks(srv_cfgp *p, int tok, srv_config *cfg);
+int srv_cfgp_relay(srv_cfgp *p, int tok, srv_config *cfg);
+int srv_config_hooks_env(srv_config *cfg, char *const *envp, char *err, size_t errlen);
+void srv_config_hooks_free(srv_config *cfg);
 
 #endif /* SRV_CONFIG_H */

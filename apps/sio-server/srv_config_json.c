@@ -447,9 +447,10 @@ static int parse_cors(srv_cfgp *p, int obj, srv_config *cfg)
 static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 {
 	static const char *const keys[] = {
-		"required",      "algorithm",     "secret",     "secretEnv",
-		"publicKeyFile", "leewaySeconds", "requireExp", "userIdClaim",
-		"roleClaim",     "tokenSources",  NULL
+		"required",         "algorithm",  "secret",      "secretEnv", "publicKeyFile",
+		"leewaySeconds",    "requireExp", "userIdClaim", "roleClaim", "tokenSources",
+		"refreshEvent",     "issuer",     "audience",    "jwksUrl",   "jwksRefreshMs",
+		"jwksMinRefreshMs", NULL
 	};
 	srv_config_auth *a = &cfg->auth;
 	char *alg = NULL;
@@ -464,7 +465,14 @@ static int parse_auth(srv_cfgp *p, int obj, srv_config *cfg)
 	    srv_cfgp_long(p, obj, "leewaySeconds", &a->leeway_seconds, 0, SRV_JWT_MAX_LEEWAY) ||
 	    srv_cfgp_bool(p, obj, "requireExp", &a->require_exp) ||
 	    srv_cfgp_str(p, obj, "userIdClaim", &a->user_id_claim) ||
-	    srv_cfgp_str(p, obj, "roleClaim", &a->role_claim))
+	    srv_cfgp_str(p, obj, "roleClaim", &a->role_claim) ||
+	    srv_cfgp_str(p, obj, "refreshEvent", &a->refresh_event) ||
+	    srv_cfgp_str(p, obj, "issuer", &a->issuer) ||
+	    srv_cfgp_str(p, obj, "audience", &a->audience) ||
+	    srv_cfgp_str(p, obj, "jwksUrl", &a->jwks_url) ||
+	    srv_cfgp_long(p, obj, "jwksRefreshMs", &a->jwks_refresh_ms, 1000, SRV_CONFIG_MAX_MS) ||
+	    srv_cfgp_long(p, obj, "jwksMinRefreshMs", &a->jwks_min_refresh_ms, 1,
+	                  SRV_CONFIG_MAX_MS))
 		return -1;
 	if (srv_cfgp_str(p, obj, "algorithm", &alg))
 		return -1;
@@ -685,17 +693,14 @@ static int parse_parser(srv_cfgp *p, int root, srv_config *cfg)
 
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 {
-	static const char *const keys[] = { "port",        "host",
-		                            "path",        "pingInterval",
-		                            "pingTimeout", "maxHttpBufferSize",
-		                            "transports",  "trustProxy",
-		                            "cors",        "auth",
-		                            "api",         "metrics",
-		                            "limits",      "rooms",
-		                            "presence",    "shutdown",
-		                            "tokenExpiry", "throttle",
-		                            "replies",     "parser",
-		                            "allowEIO3",   NULL };
+	static const char *const keys[] = { "port",         "host",        "path",
+		                            "pingInterval", "pingTimeout", "maxHttpBufferSize",
+		                            "transports",   "trustProxy",  "cors",
+		                            "auth",         "api",         "metrics",
+		                            "limits",       "rooms",       "presence",
+		                            "shutdown",     "tokenExpiry", "throttle",
+		                            "replies",      "parser",      "allowEIO3",
+		                            "webhooks",     "relay",       NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -761,7 +766,9 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "shutdown", parse_shutdown, cfg) ||
 	                       srv_cfgp_reply(p, root, "tokenExpiry", &cfg->token_expiry) ||
 	                       parse_section(p, root, "throttle", srv_cfgp_throttle, cfg) ||
-	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg)
+	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg) ||
+	                       parse_section(p, root, "webhooks", srv_cfgp_webhooks, cfg) ||
+	                       parse_section(p, root, "relay", srv_cfgp_relay, cfg)
 	               ? -1
 	               : 0;
 }

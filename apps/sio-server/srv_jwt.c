@@ -27,7 +27,10 @@
  *      (never NULL: with NULL libjwt verifies nothing), then jwt_get_alg()
  *      compared again;
  *   6. time: exp, nbf and iat, when present, are integer NumericDates;
- *      exp <= now - leeway is expired, nbf or iat > now + leeway is early.
+ *      exp <= now - leeway is expired, nbf or iat > now + leeway is early;
+ *   7. issuer and audience, when configured (RFC 7519 4.1.1, 4.1.3):
+ *      "iss" is exactly the issuer; "aud" is the audience or an array
+ *      holding it (a token for another service is refused).
  *      Claims are judged only once the signature holds, so a forged token
  *      is reported as forged.
  *
@@ -92,6 +95,7 @@ struct srv_jwt_verifier {
 	long long leeway;
 	size_t max_len;
 	bool require_exp;
+	char *issuer, *audience; /* NULL: not checked */
 };
 
 struct srv_jwt_claims {
@@ -187,6 +191,12 @@ srv_jwt_verifier *srv_jwt_verifier_new(const srv_jwt_config *cfg, char *err, siz
 	v->leeway = cfg->leeway;
 	v->max_len = cfg->max_len ? cfg->max_len : SRV_JWT_DEFAULT_MAX_LEN;
 	v->require_exp = cfg->require_exp;
+	if ((cfg->issuer && !(v->issuer = strdup(cfg->issuer))) ||
+	    (cfg->audience && !(v->audience = strdup(cfg->audience)))) {
+		srv_jwt_verifier_free(v);
+		base_errf(err, errlen, "out of memory");
+		return NULL;
+	}
 	if (v->alg == SRV_JWT_HS256) {
 		v->lib_alg = JWT_ALG_HS256;
 		v->sig_len = 32;
@@ -209,6 +219,8 @@ void srv_jwt_verifier_free(srv_jwt_verifier *v)
 		sodium_memzero(v->key, v->key_len); /* not optimised away, unlike memset */
 		free(v->key);
 	}
+	free(v->issuer);
+	free(v->audience);
 	free(v);
 }
 
@@ -237,6 +249,12 @@ const char *srv_jwt_strerror(int err)
 		return "claim not found";
 	case SRV_JWT_ETYPE:
 		return "claim has the wrong type";
+	case SRV_JWT_EISSUER:
+		return "invalid issuer";
+	case SRV_JWT_EAUDIENCE:
+		return "invalid audience";
+	case SRV_JWT_EKID:
+		return "unknown signing key";
 	default:
 		return "invalid request";
 	}
@@ -502,6 +520,18 @@ static int check_times(const srv_jwt_verifier *v, const srv_jwt_claims *c, time_
 	return 0;
 }
 
+/* Step 7: the issuer and audience the configuration requires. */
+static int check_audience(const srv_jwt_verifier *v, const srv_jwt_claims *c)
+{
+	const char *iss = srv_jwt_claim_str(c, "iss"), *aud = srv_jwt_claim_str(c, "aud");
+	if (v->issuer && (!iss || strcmp(iss, v->issuer)))
+		return SRV_JWT_EISSUER;
+	if (v->audience &&
+	    !(aud ? !strcmp(aud, v->audience) : srv_jwt_claim_list_contains(c, "aud", v->audience)))
+		return SRV_JWT_EAUDIENCE;
+	return 0;
+}
+
 /* The signature: canonical and exactly the key's size, then libjwt. */
 static int check_signature(const srv_jwt_verifier *v, const char *tok, size_t len,
                            const struct segment *sig)
@@ -546,7 +576,7 @@ int srv_jwt_verify(const srv_jwt_verifier *v, const char *token, size_t len, tim
 		if ((rc = decode_token(token, len, c)) || (rc = check_header(v, &c->seg[HEADER])) ||
 		    (rc = parse_object(&c->seg[PAYLOAD], &c->doc, &c->idx)) ||
 		    (rc = check_signature(v, token, len, &c->seg[SIGNATURE])) ||
-		    (rc = check_times(v, c, now))) {
+		    (rc = check_times(v, c, now)) || (rc = check_audience(v, c))) {
 			srv_jwt_claims_free(c);
 			c = NULL;
 		}

@@ -47,6 +47,9 @@
 #define SRV_JWT_EINVAL          (-9)  /* bad argument */
 #define SRV_JWT_ENOENT          (-10) /* claim absent */
 #define SRV_JWT_ETYPE           (-11) /* claim has another type / not an integer */
+#define SRV_JWT_EISSUER         (-12) /* "invalid issuer" (iss, when one is required) */
+#define SRV_JWT_EAUDIENCE       (-13) /* "invalid audience" (aud, when one is required) */
+#define SRV_JWT_EKID            (-14) /* "unknown signing key" (JWKS: no key for its kid) */
 
 #define SRV_JWT_DEFAULT_LEEWAY  30   /* seconds */
 #define SRV_JWT_DEFAULT_MAX_LEN 8192 /* bytes of token text */
@@ -70,6 +73,10 @@ typedef struct srv_jwt_config {
 	long leeway;      /* clock skew allowed on exp/nbf/iat, seconds */
 	size_t max_len;   /* longest token accepted; 0 = default */
 	bool require_exp; /* refuse tokens without exp */
+	/* RFC 7519 4.1.1 and 4.1.3: when set (copied), "iss" must be this
+	 * string, and "aud" this string or an array containing it. */
+	const char *issuer;
+	const char *audience;
 } srv_jwt_config;
 
 typedef struct srv_jwt_verifier srv_jwt_verifier;

@@ -30,7 +30,21 @@ struct srv_metrics {
 	uint64_t hs_buckets[SRV_METRICS_NBUCKETS]; /* non-cumulative */
 	uint64_t hs_count;
 	double hs_sum;
+	struct {
+		srv_metrics_section_fn fn;
+		void *user;
+	} sections[SRV_METRICS_MAX_SECTIONS];
+	size_t nsections;
 };
+
+int srv_metrics_add_section(srv_metrics *m, srv_metrics_section_fn fn, void *user)
+{
+	if (!m || m->nsections == SRV_METRICS_MAX_SECTIONS)
+		return -1;
+	m->sections[m->nsections].fn = fn;
+	m->sections[m->nsections++].user = user;
+	return 0;
+}
 
 srv_metrics *srv_metrics_new(sio_server *srv)
 {
@@ -294,6 +308,9 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	    (unsigned long long)m->hs_count);
 	put(&o, "sio_handshake_duration_seconds_sum %.6f\n", m->hs_sum);
 	put(&o, "sio_handshake_duration_seconds_count %llu\n", (unsigned long long)m->hs_count);
+	for (size_t i = 0; i < m->nsections; i++)
+		if (m->sections[i].fn(&o.b, m->sections[i].user))
+			o.err = 1;
 	if (o.err || base_buf_putc(&o.b, '\0')) {
 		base_buf_free(&o.b);
 		return NULL;

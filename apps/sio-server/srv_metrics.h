@@ -63,6 +63,14 @@ void srv_metrics_disconnect(srv_metrics *m, const char *reason);
 /* Latency in milliseconds, for tests and for callers that measure. */
 void srv_metrics_observe_handshake(srv_metrics *m, double ms);
 
+/* Families of another module (the webhooks'), appended to the exposition:
+ * fn appends text to b and returns 0, or -1 when out of memory. At most
+ * SRV_METRICS_MAX_SECTIONS; -1 past that. */
+#define SRV_METRICS_MAX_SECTIONS 4
+struct base_buf;
+typedef int (*srv_metrics_section_fn)(struct base_buf *b, void *user);
+int srv_metrics_add_section(srv_metrics *m, srv_metrics_section_fn fn, void *user);
+
 /* The exposition text, malloc'd (free()), length in *len; NULL on OOM. */
 char *srv_metrics_render(srv_metrics *m, size_t *len);
 
