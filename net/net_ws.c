@@ -62,6 +62,23 @@ void net_ws_close_soon(net_ws *ws)
 	lws_set_timeout(ws->wsi, PENDING_TIMEOUT_CLOSE_SEND, 3);
 }
 
+void net_ws_close_code(net_ws *ws, uint16_t code, const char *reason)
+{
+	size_t n = reason ? strlen(reason) : 0;
+	/* lws sends this close frame when the connection closes from a
+	 * callback (net_ws_writeable returning -1). */
+	lws_close_reason(ws->wsi, (enum lws_close_status)code, (unsigned char *)reason,
+	                 n > 123 ? 123 : n);
+	ws->close_coded = true;
+	net_ws_close_soon(ws);
+}
+
+void net_ws_pong(net_ws *ws)
+{
+	if (ws->mount && ws->conn && ws->mount->ws_ops->pong)
+		ws->mount->ws_ops->pong(ws);
+}
+
 /* ---- receiving ---------------------------------------------------------------- */
 
 static int too_large(net_ws *ws)
@@ -134,12 +151,14 @@ static int close_bare(net_ws *ws)
 int net_ws_writeable(net_ws *ws)
 {
 	if (ws->close_now)
-		return close_bare(ws);
+		return ws->close_coded ? -1 : close_bare(ws);
 	if (!ws->mount)
 		return -1;
 	if (ws->mount->ws_ops->writeable(ws) < 0)
 		return -1;
-	return ws->close_now ? close_bare(ws) : 0;
+	if (ws->close_now)
+		return ws->close_coded ? -1 : close_bare(ws);
+	return 0;
 }
 
 void net_ws_want_write(net_ws *ws)
