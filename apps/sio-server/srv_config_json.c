@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
+#include "srv_plainws.h"
 
 /* ---- small owned-data helpers -------------------------------------------- */
 
@@ -695,7 +696,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		                            "presence",    "shutdown",
 		                            "tokenExpiry", "throttle",
 		                            "replies",     "parser",
-		                            "allowEIO3",   NULL };
+		                            "allowEIO3",   "plainWebSockets",
+		                            NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -761,7 +763,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "shutdown", parse_shutdown, cfg) ||
 	                       srv_cfgp_reply(p, root, "tokenExpiry", &cfg->token_expiry) ||
 	                       parse_section(p, root, "throttle", srv_cfgp_throttle, cfg) ||
-	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg)
+	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg) ||
+	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg)
 	               ? -1
 	               : 0;
 }
