@@ -283,8 +283,9 @@ struct net_ws {
 	uint16_t rx_turn;       /* the loop turn (its low bits) rx_turn_bytes counts */
 	uint16_t rx_turn_bytes; /* saturates: only compared with NET_RX_HEAVY */
 	bool rx_binary;
-	bool close_now;   /* close on the next WRITEABLE */
-	bool close_coded; /* ... with the status code net_ws_close_code() set */
+	bool close_now;           /* close on the next WRITEABLE */
+	uint16_t close_code;      /* ... with this status code (net_ws_close_code), or 0 */
+	const char *close_reason; /* ... and this reason (static storage) */
 };
 
 void net_ws_want_write(net_ws *ws);
@@ -294,7 +295,8 @@ bool net_ws_backlogged(const net_ws *ws);
 void net_ws_close_soon(net_ws *ws);
 /* Close on the next WRITEABLE, within 3 s, with a close frame carrying a
  * status code and a reason (RFC 6455 section 7.4: 1000 normal, 1001 going
- * away, 1008 policy, 1011 server error; reason at most 123 bytes, cut). */
+ * away, 1008 policy, 1011 server error; reason in static storage, at most
+ * 123 bytes, cut). */
 void net_ws_close_code(net_ws *ws, uint16_t code, const char *reason);
 /* The header of an unmasked server frame (RFC 6455 section 5.2: FIN and
  * opcode, then a 7, 16 or 64-bit length) of len payload bytes into h (10
