@@ -102,6 +102,9 @@ static void on_signal(uv_signal_t *h, int signum)
 		if (n > 0)
 			srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
 	}
+	/* Plain WebSocket clients get their close frame before the listener
+	 * goes (the Socket.IO ones are closed with their server). */
+	srv_plainws_shutdown(a->plainws);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);

@@ -276,6 +276,19 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 	return p;
 }
 
+static void close_plain(sio_socket *s, void *user)
+{
+	(void)user;
+	if (sio_socket_is_plain(s))
+		eio_session_close_code(sio_socket_session(s), 1001, "server shutting down");
+}
+
+void srv_plainws_shutdown(srv_plainws *p)
+{
+	if (p && p->n > 0)
+		sio_fetch_sockets(p->nsp, &(sio_broadcast){ 0 }, close_plain, NULL);
+}
+
 void srv_plainws_free(srv_plainws *p)
 {
 	if (!p)

@@ -108,6 +108,9 @@ typedef struct srv_plainws srv_plainws;
 srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespace *nsp,
                              const char *cors, const srv_auth *auth, srv_rooms *rooms,
                              srv_metrics *m, char *err, size_t errlen);
+/* A graceful stop: every plain client is closed with 1001 "server shutting
+ * down" once what is queued for it (the shutdown event) is written. */
+void srv_plainws_shutdown(srv_plainws *p);
 void srv_plainws_free(srv_plainws *p);
 
 #endif

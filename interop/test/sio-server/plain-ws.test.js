@@ -15,7 +15,8 @@
 //   - a client that answers no ping is closed after the idle timeout (1001), one that
 //     does stays; a client that stops reading is cut when its queue passes
 //     maxQueuedBytes (its room membership goes) while another client of the same room
-//     gets every message.
+//     gets every message;
+//   - at a graceful stop the shutdown event reaches plain clients, then 1001.
 // Every server is stopped with SIGTERM and must exit 0 (under VALGRIND=1: no leaks).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -288,6 +289,29 @@ describe('sio-server: plain WebSocket keepalive and slow consumers', () => {
     assert.equal(got.length, n);
     assert.deepEqual(got, [...Array(n).keys()]);
     assert.equal(fast.readyState, WebSocket.OPEN);
+  });
+});
+
+describe('sio-server: plain WebSocket endpoint at a graceful stop', () => {
+  it('the shutdown event reaches plain clients, then a close frame 1001; exit 0', async () => {
+    const server = await startServer({ config: exampleConfig('job-updates') });
+    const ws = plainClient(`${server.url.replace('http', 'ws')}/ws`, ['job-updates']);
+    try {
+      await ws.opened();
+      assert.deepEqual(await ws.next(), CONNECTED);
+      const closed = ws.closed();
+      server.proc.kill('SIGTERM');
+      assert.deepEqual(await ws.next(), { type: 'server_shutdown' });
+      assert.deepEqual(await closed, { code: 1001, reason: 'server shutting down' });
+      const [code, signal] = await server.exited;
+      assert.equal(signal, null);
+      assert.equal(code, 0, server.stderr());
+    } finally {
+      ws.terminate();
+      if (server.proc.exitCode === null && server.proc.signalCode === null) {
+        server.proc.kill('SIGKILL');
+      }
+    }
   });
 });
 
