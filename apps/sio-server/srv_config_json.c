@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
+#include "srv_plainws.h"
 
 /* ---- small owned-data helpers -------------------------------------------- */
 
@@ -693,14 +694,19 @@ static int parse_parser(srv_cfgp *p, int root, srv_config *cfg)
 
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 {
-	static const char *const keys[] = { "port",         "host",        "path",
-		                            "pingInterval", "pingTimeout", "maxHttpBufferSize",
-		                            "transports",   "trustProxy",  "cors",
-		                            "auth",         "api",         "metrics",
-		                            "limits",       "rooms",       "presence",
-		                            "shutdown",     "tokenExpiry", "throttle",
-		                            "replies",      "parser",      "allowEIO3",
-		                            "webhooks",     "relay",       NULL };
+	static const char *const keys[] = { "port",        "host",
+		                            "path",        "pingInterval",
+		                            "pingTimeout", "maxHttpBufferSize",
+		                            "transports",  "trustProxy",
+		                            "cors",        "auth",
+		                            "api",         "metrics",
+		                            "limits",      "rooms",
+		                            "presence",    "shutdown",
+		                            "tokenExpiry", "throttle",
+		                            "replies",     "parser",
+		                            "allowEIO3",   "webhooks",
+		                            "relay",       "plainWebSockets",
+		                            NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -768,7 +774,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "throttle", srv_cfgp_throttle, cfg) ||
 	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg) ||
 	                       parse_section(p, root, "webhooks", srv_cfgp_webhooks, cfg) ||
-	                       parse_section(p, root, "relay", srv_cfgp_relay, cfg)
+	                       parse_section(p, root, "relay", srv_cfgp_relay, cfg) ||
+	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg)
 	               ? -1
 	               : 0;
 }
