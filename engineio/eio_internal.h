@@ -84,6 +84,10 @@ typedef struct eio_queue {
 	size_t bytes;
 } eio_queue;
 
+/* The close frame's status code of a session ended by a packet that does
+ * not parse (RFC 6455 section 7.4.1). */
+#define EIO_CLOSE_PROTOCOL_ERROR 1002
+
 struct eio_session {
 	char sid[24];
 	eio_server *srv;
@@ -104,8 +108,8 @@ struct eio_session {
 	bool jsonp;               /* v3 JSONP polling (j=): eio_jsonp.c */
 	char jsonp_index[12];     /* the digits of j: ___eio[<index>](...) */
 	bool ping_due;            /* plain: a ping frame to write (eio_plain.c) */
-	uint16_t close_code;      /* plain: the close frame's status code, or 0 */
-	const char *close_text;   /* plain: its reason (static storage) */
+	uint16_t close_code;      /* WebSocket: the close frame's status code, or 0 */
+	const char *close_text;   /* its reason (static storage) */
 	const char *close_reason; /* for a deferred destroy (EIO_HB_KILL) */
 	/* Connections, each set and cleared by its transport only. */
 	net_http *get;  /* polling GET of this session (parked or writing) */

@@ -358,7 +358,9 @@ const char *eio_session_subprotocol(const eio_session *s)
 
 void eio_session_close_code(eio_session *s, int code, const char *reason)
 {
-	if (s->srv->plain && code >= 1000 && code <= 4999) {
+	/* An Engine.IO session on a WebSocket gets it too (eio_websocket.c);
+	 * on polling there is no close frame to carry it. */
+	if (code >= 1000 && code <= 4999) {
 		s->close_code = (uint16_t)code;
 		s->close_text = reason;
 	}

@@ -316,8 +316,10 @@ EIO_EXPORT bool eio_server_is_plain(const eio_server *srv);
 /* The subprotocol a plain session's WebSocket was answered with, or NULL. */
 EIO_EXPORT const char *eio_session_subprotocol(const eio_session *s);
 /* eio_session_close() with the close frame's status code (1000-4999) and
- * reason (static storage, at most 123 bytes) for a plain session; for
- * another, eio_session_close(). */
+ * reason (static storage, at most 123 bytes) for a session on a WebSocket
+ * (plain, or Engine.IO's websocket transport: socketio/ closes a client whose
+ * packet does not parse with 1002 "parse error"); on polling, as
+ * eio_session_close(). */
 EIO_EXPORT void eio_session_close_code(eio_session *s, int code, const char *reason);
 
 /* ---- In-process sessions ------------------------------------------------------

@@ -96,15 +96,19 @@ int net_ws_receive(net_ws *ws, const char *in, size_t len)
 	if (first)
 		ws->rx_binary = lws_frame_is_binary(wsi);
 	size_t have = ws->rx ? ws->rx->len : 0;
+	/* The frame's header says how much is still to come: a frame that
+	 * will not fit is refused with its first bytes, not after max bytes
+	 * have been read and stored (a header claiming 2^63-1 bytes). lws
+	 * calls no callback for a header alone; one whose length has bit 63
+	 * set it closes itself (lib/roles/ws/ops-ws.c). */
+	size_t rest = lws_remaining_packet_payload(wsi);
+	if (len > max || rest > max - len || have > max - len - rest)
+		return too_large(ws);
 	/* Common case: the whole message in one chunk, no copy. */
 	if (first && final && have == 0) {
-		if (len > max)
-			return too_large(ws);
 		ops->message(ws, in, len, ws->rx_binary);
 		return 0;
 	}
-	if (have + len > max)
-		return too_large(ws);
 	if (!ws->rx || have + len > ws->rx->cap) {
 		size_t nc = (have + len) * 2;
 		if (nc > max)
