@@ -48,6 +48,8 @@ struct eio_server {
 	base_tlink reaper;             /* frees the graveyard on the next pass */
 	struct eio_session *graveyard; /* destroyed, freed by the reaper */
 	eio_server_stats stats;        /* eio_server_get_stats() */
+	base_map admit_addrs;          /* client address -> its sessions (eio_admit.c) */
+	net_proxies *proxies;          /* trusted proxies, or NULL */
 	bool plain;                    /* a plain WebSocket endpoint (eio_plain.c) */
 };
 
@@ -93,24 +95,26 @@ struct eio_session {
 	eio_server *srv;
 	eio_request *req;
 	void *user;
-	const eio_transport *t;   /* the transport the session writes through */
-	uint8_t state;            /* EIO_S_* */
-	uint8_t transport;        /* EIO_TRANSPORT_POLLING or _WEBSOCKET */
-	uint8_t upgrade;          /* EIO_UPG_*: a probe WebSocket is attached */
-	uint8_t hb_mode;          /* EIO_HB_*: what the heartbeat timer is for */
-	bool write_requested;     /* a write is pending (end of turn or WRITEABLE) */
-	bool poll_noop;           /* answer the GET with "6" even if nothing queued */
-	bool probe_reply;         /* "3probe" to write on the probe */
-	bool close_queued;        /* the "1" packet is in the queue */
-	bool upgraded;            /* a probe became the transport: no more probes */
-	uint8_t protocol;         /* Engine.IO revision: 4, or 3 (allow_eio3) */
-	bool b64;                 /* v3 client asked for base64 binary (b64=1) */
-	bool jsonp;               /* v3 JSONP polling (j=): eio_jsonp.c */
-	char jsonp_index[12];     /* the digits of j: ___eio[<index>](...) */
-	bool ping_due;            /* plain: a ping frame to write (eio_plain.c) */
-	uint16_t close_code;      /* WebSocket: the close frame's status code, or 0 */
-	const char *close_text;   /* its reason (static storage) */
-	const char *close_reason; /* for a deferred destroy (EIO_HB_KILL) */
+	const eio_transport *t;            /* the transport the session writes through */
+	uint8_t state;                     /* EIO_S_* */
+	uint8_t transport;                 /* EIO_TRANSPORT_POLLING or _WEBSOCKET */
+	uint8_t upgrade;                   /* EIO_UPG_*: a probe WebSocket is attached */
+	uint8_t hb_mode;                   /* EIO_HB_*: what the heartbeat timer is for */
+	bool write_requested;              /* a write is pending (end of turn or WRITEABLE) */
+	bool poll_noop;                    /* answer the GET with "6" even if nothing queued */
+	bool probe_reply;                  /* "3probe" to write on the probe */
+	bool close_queued;                 /* the "1" packet is in the queue */
+	bool upgraded;                     /* a probe became the transport: no more probes */
+	uint8_t protocol;                  /* Engine.IO revision: 4, or 3 (allow_eio3) */
+	bool b64;                          /* v3 client asked for base64 binary (b64=1) */
+	bool jsonp;                        /* v3 JSONP polling (j=): eio_jsonp.c */
+	char jsonp_index[12];              /* the digits of j: ___eio[<index>](...) */
+	bool ping_due;                     /* plain: a ping frame to write (eio_plain.c) */
+	uint16_t close_code;               /* WebSocket: the close frame's status code, or 0 */
+	const char *close_text;            /* its reason (static storage) */
+	const char *close_reason;          /* for a deferred destroy (EIO_HB_KILL) */
+	bool admit_pending;                /* a handshake in flight (eio_admit.c) */
+	struct eio_admit_addr *admit_addr; /* its address's count, or NULL */
 	/* Connections, each set and cleared by its transport only. */
 	net_http *get;  /* polling GET of this session (parked or writing) */
 	net_http *post; /* polling POST being received */

@@ -7,6 +7,7 @@
  * only transport. The server also holds the transports' tables, through which
  * its sessions write (eio_transport.h).
  */
+#include "eio_admit.h"
 #include "eio_internal.h"
 
 #include <stdlib.h>
@@ -29,6 +30,7 @@ void eio_server_free(eio_server *srv)
 {
 	eio_session_reap_all(srv);
 	base_map_free(&srv->sessions);
+	eio_admit_free(srv);
 	free((char *)srv->o.path);
 	free((char *)srv->o.cors_origin);
 	free((char *)srv->o.capture_headers);
@@ -111,7 +113,12 @@ eio_server *eio_server_build(eio_listener *l, const eio_options *opts, const eio
 		srv->cb = *cb;
 	srv->user = user;
 	base_map_init(&srv->sessions);
-	if (net_listener_mount(l->net, &srv->mount) < 0) {
+	int aerr = eio_admit_init(srv);
+	srv->o.trusted_proxies = NULL; /* parsed; the caller's string is not kept */
+	if (aerr || net_listener_mount(l->net, &srv->mount) < 0) {
+		if (aerr)
+			*err = aerr;
+		eio_admit_free(srv);
 		free((char *)srv->o.path);
 		free((char *)srv->o.cors_origin);
 		free((char *)srv->o.capture_headers);

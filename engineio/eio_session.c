@@ -17,6 +17,7 @@
  * and waits pingInterval + pingTimeout for the next one (EIO_HB_V3_WAIT).
  */
 #include "base/log.h"
+#include "eio_admit.h"
 #include "eio_internal.h"
 
 #include <sodium.h>
@@ -252,6 +253,7 @@ void eio_session_destroy(eio_session *s, const char *reason)
 	base_timers_cancel(&srv->timers, hb_list(s->hb_mode), &s->hb_link);
 	base_timers_cancel(&srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	queue_clear(&s->q);
+	eio_admit_release(s);
 	s->close_reason = reason; /* what a transport tells the client (eio_plain.c) */
 	/* Every transport lets go, the active one and one being upgraded to
 	 * or from (a GET still draining after the upgrade). */
@@ -374,6 +376,7 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 			hb_arm(s, EIO_HB_PING_WAIT);
 		break;
 	case EIO_PKT_MESSAGE:
+		eio_admit_settle(s);
 		s->srv->stats.messages_received++;
 		s->srv->stats.bytes_received += len;
 		if (s->state == EIO_S_OPEN && s->srv->cb.on_message)

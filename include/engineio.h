@@ -170,6 +170,24 @@ typedef struct eio_options {
 	 * lws 4.1 cannot list the others, so they must be named here. */
 	const char *capture_headers;
 	eio_allow_request_cb allow_request;
+	/* Admission control (docs/engineio.md, "Admission control"); 0: no
+	 * bound (node's behaviour). A handshake is in flight from its session's
+	 * opening to the client's first message (Socket.IO: its CONNECT) or its
+	 * end. Past max_pending_handshakes in flight, or with
+	 * max_sessions_per_address sessions open from the client's address, a
+	 * new session is refused: a polling handshake with 503, Retry-After:
+	 * retry_after_s (default 1) and {"code":6,...}; a WebSocket without sid
+	 * with the same 503 before its 101. Upgrades are never refused. */
+	unsigned max_pending_handshakes;
+	unsigned max_sessions_per_address;
+	unsigned retry_after_s;
+	/* Comma-separated addresses and CIDR ranges of trusted proxies
+	 * ("127.0.0.1,10.0.0.0/8,::1"): a request from one is counted under
+	 * the right-most X-Forwarded-For address that is not a trusted proxy,
+	 * and one naming no other address (the proxy's own) is not counted per
+	 * address. NULL: the peer's address always. An entry that does not
+	 * parse fails eio_server_new() with EIO_EINVAL. */
+	const char *trusted_proxies;
 } eio_options;
 
 /* Fill opts with node's defaults. */
@@ -244,8 +262,18 @@ typedef struct eio_server_stats {
 	uint64_t handshakes;
 	uint64_t messages_received, bytes_received;
 	uint64_t messages_sent, bytes_sent;
+	/* Admission control (eio_options.max_pending_handshakes,
+	 * .max_sessions_per_address): handshakes in flight now (a gauge), and
+	 * the new sessions refused by each bound (503). */
+	uint64_t handshakes_pending;
+	uint64_t refused_busy, refused_address;
 } eio_server_stats;
 EIO_EXPORT void eio_server_get_stats(const eio_server *srv, eio_server_stats *out);
+/* Put a session back among the handshakes in flight (true), or take it out
+ * (false): socketio/ does so for a client refused at CONNECT with no
+ * namespace joined, which node keeps open until connectTimeout. Its next
+ * message takes it out again. */
+EIO_EXPORT void eio_session_set_pending(eio_session *s, bool pending);
 EIO_EXPORT eio_session *eio_server_session(const eio_server *srv, const char *sid);
 EIO_EXPORT const eio_options *eio_server_options(const eio_server *srv);
 EIO_EXPORT void *eio_server_user(const eio_server *srv);

@@ -201,8 +201,9 @@ struct net_http {
 	uint64_t ck_left;
 	int status; /* response to write, if any */
 	const char *ctype;
-	const char *allow; /* the Allow header of a 405 answer (static storage) */
-	char *body;        /* small[], or owned heap memory */
+	const char *allow;    /* the Allow header of a 405 answer (static storage) */
+	unsigned retry_after; /* seconds, the Retry-After of a 503 answer; 0: none */
+	char *body;           /* small[], or owned heap memory */
 	size_t body_len;
 	char small[96];
 	char *rx; /* request body being received (net_http_body_append) */
@@ -329,6 +330,10 @@ int net_ws_write_frame(net_ws *ws, bool binary, const void *data, size_t len);
 int net_ws_write_text(net_ws *ws, const char *text, size_t len);
 /* Refuse an Upgrade with this answer; returns what ws_check returns. */
 int net_ws_refuse(struct lws *wsi, int status, const char *ctype, const char *body, size_t len);
+/* The same with a Retry-After header (seconds; RFC 9110 section 10.2.3),
+ * for a 503 "come back later". */
+int net_ws_refuse_retry(struct lws *wsi, int status, unsigned retry_after, const char *ctype,
+                        const char *body, size_t len);
 
 /* ---- WebSocket subprotocols (net_subproto.c) ------------------------------------------- */
 
@@ -345,6 +350,23 @@ int net_listener_add_subprotocol(net_listener *l, const char *name);
 /* The subprotocol the WebSocket was answered with, or NULL when the client
  * offered none. */
 const char *net_ws_subprotocol(const net_ws *ws);
+
+/* ---- the client's address (net_proxy.c) ---------------------------------------------- */
+
+/* Trusted proxies: a comma-separated list of addresses and CIDR ranges,
+ * IPv4 or IPv6 ("127.0.0.1, 10.0.0.0/8, ::1"). NULL for an empty list (or
+ * on error: *err NET_EINVAL for an entry that does not parse, NET_ENOMEM). */
+typedef struct net_proxies net_proxies;
+net_proxies *net_proxies_parse(const char *list, int *err);
+void net_proxies_free(net_proxies *px);
+/* Is addr (numeric, IPv4 or IPv6) one of the trusted proxies? */
+bool net_proxies_trusted(const net_proxies *px, const char *addr);
+/* The client's address into out: the peer's, or, when the peer is a
+ * trusted proxy, the right-most X-Forwarded-For entry that is not one.
+ * false when there is none (a trusted proxy's own request): such a request
+ * has no address to count. Needs the request's header table (an HTTP
+ * request, or an Upgrade before it is established). */
+bool net_client_address(struct lws *wsi, const net_proxies *px, char *out, size_t len);
 
 /* ---- requests (net_request.c) --------------------------------------------------------- */
 

@@ -223,6 +223,14 @@ int main(int argc, char **argv)
 	o.eio.trust_proxy = a.cfg.trust_proxy;
 	o.parser = a.cfg.parser_msgpack ? SIO_PARSER_MSGPACK : SIO_PARSER_DEFAULT;
 	o.eio.allow_eio3 = a.cfg.allow_eio3;
+	/* Admission control; behind a proxy on this machine (trustProxy, no
+	 * trustedProxies), the loopback addresses are the trusted proxies. */
+	o.eio.max_pending_handshakes = (unsigned)a.cfg.admission.max_pending_handshakes;
+	o.eio.max_sessions_per_address = (unsigned)a.cfg.admission.max_connections_per_address;
+	o.eio.retry_after_s = (unsigned)a.cfg.admission.retry_after_seconds;
+	o.eio.trusted_proxies = a.cfg.admission.trusted_proxies ? a.cfg.admission.trusted_proxies
+	                        : a.cfg.trust_proxy             ? "127.0.0.0/8,::1"
+	                                                        : NULL;
 	bool oom;
 	char *cors = cors_list(&a.cfg.cors, &oom);
 	if (oom) {
@@ -237,7 +245,14 @@ int main(int argc, char **argv)
 	a.srv = sio_server_new(a.l, &o, &e);
 	if (!a.srv) {
 		free(cors);
-		fprintf(stderr, "sio-server: cannot start the Socket.IO server (error %d)\n", e);
+		if (e == SIO_EINVAL && a.cfg.admission.trusted_proxies)
+			fprintf(stderr,
+			        "sio-server: config: \"admission.trustedProxies\": "
+			        "expected addresses or CIDR ranges, got \"%s\"\n",
+			        a.cfg.admission.trusted_proxies);
+		else
+			fprintf(stderr,
+			        "sio-server: cannot start the Socket.IO server (error %d)\n", e);
 		eio_listener_free(a.l);
 		return 1;
 	}

@@ -304,6 +304,9 @@ static int set_defaults(srv_config *cfg)
 	cfg->limits.max_room_name_length = 128;
 	cfg->limits.subscribe_events_per_minute = 30;
 	cfg->shutdown_grace_ms = 5000;
+	cfg->admission.max_pending_handshakes = 1000;
+	cfg->admission.max_connections_per_address = 1000;
+	cfg->admission.retry_after_seconds = 5;
 	return srv_set_str(&cfg->path, "/socket.io/") ||
 	                       srv_set_str(&a->secret_env, "JWT_ACCESS_SECRET") ||
 	                       srv_set_str(&a->user_id_claim, "sub") ||
@@ -548,6 +551,7 @@ void srv_config_free(srv_config *cfg)
 	srv_config_auth *a = &cfg->auth;
 
 	free(cfg->config_path);
+	free(cfg->admission.trusted_proxies);
 	free(cfg->host);
 	free(cfg->path);
 	srv_strv_free(&cfg->cors.origins);

@@ -147,6 +147,15 @@ typedef struct srv_config_limits {
 	srv_reply exceeded;                 /* error {code: "RATE_LIMIT_EXCEEDED", message} */
 } srv_config_limits;
 
+/* admission: bounds on new sessions (include/engineio.h, eio_options;
+ * docs/sio-server.md, "Admission control"); 0 disables a bound. */
+typedef struct srv_config_admission {
+	long max_pending_handshakes;      /* 1000 */
+	long max_connections_per_address; /* 1000 */
+	long retry_after_seconds;         /* 5 */
+	char *trusted_proxies;            /* comma-separated; NULL: loopback with trustProxy */
+} srv_config_admission;
+
 /* rooms.auto[]: joined at connection when every if_claim pair matches (the
  * claim equals the value, or is a list containing it). */
 typedef struct srv_auto_room {
@@ -245,6 +254,7 @@ typedef struct srv_config {
 	srv_config_api api;
 	srv_config_metrics metrics;
 	srv_config_limits limits;
+	srv_config_admission admission;
 	srv_config_rooms rooms;
 	srv_config_presence presence;
 	char *shutdown_event;   /* "server_shutdown" */

@@ -660,6 +660,25 @@ static int parse_limits(srv_cfgp *p, int obj, srv_config *cfg)
 	               : 0;
 }
 
+/* "admission": the bounds on new sessions (eio_options). */
+static int parse_admission(srv_cfgp *p, int obj, srv_config *cfg)
+{
+	static const char *const keys[] = { "maxPendingHandshakes", "maxConnectionsPerAddress",
+		                            "retryAfterSeconds", "trustedProxies", NULL };
+	srv_config_admission *a = &cfg->admission;
+
+	return srv_cfgp_object(p, obj, keys) ||
+	                       srv_cfgp_long(p, obj, "maxPendingHandshakes",
+	                                     &a->max_pending_handshakes, 0, 10000000) ||
+	                       srv_cfgp_long(p, obj, "maxConnectionsPerAddress",
+	                                     &a->max_connections_per_address, 0, 10000000) ||
+	                       srv_cfgp_long(p, obj, "retryAfterSeconds", &a->retry_after_seconds,
+	                                     1, 3600) ||
+	                       srv_cfgp_str(p, obj, "trustedProxies", &a->trusted_proxies)
+	               ? -1
+	               : 0;
+}
+
 static int parse_shutdown(srv_cfgp *p, int obj, srv_config *cfg)
 {
 	static const char *const keys[] = { "event", "graceMs", NULL };
@@ -694,19 +713,15 @@ static int parse_parser(srv_cfgp *p, int root, srv_config *cfg)
 
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 {
-	static const char *const keys[] = { "port",        "host",
-		                            "path",        "pingInterval",
-		                            "pingTimeout", "maxHttpBufferSize",
-		                            "transports",  "trustProxy",
-		                            "cors",        "auth",
-		                            "api",         "metrics",
-		                            "limits",      "rooms",
-		                            "presence",    "shutdown",
-		                            "tokenExpiry", "throttle",
-		                            "replies",     "parser",
-		                            "allowEIO3",   "webhooks",
-		                            "relay",       "plainWebSockets",
-		                            NULL };
+	static const char *const keys[] = { "port",         "host",        "path",
+		                            "pingInterval", "pingTimeout", "maxHttpBufferSize",
+		                            "transports",   "trustProxy",  "cors",
+		                            "auth",         "api",         "metrics",
+		                            "limits",       "rooms",       "presence",
+		                            "shutdown",     "tokenExpiry", "throttle",
+		                            "replies",      "parser",      "allowEIO3",
+		                            "webhooks",     "relay",       "plainWebSockets",
+		                            "admission",    NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -767,6 +782,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "api", parse_api, cfg) ||
 	                       parse_section(p, root, "metrics", parse_metrics, cfg) ||
 	                       parse_section(p, root, "limits", parse_limits, cfg) ||
+	                       parse_section(p, root, "admission", parse_admission, cfg) ||
 	                       parse_section(p, root, "rooms", srv_cfgp_rooms, cfg) ||
 	                       parse_section(p, root, "presence", srv_cfgp_presence, cfg) ||
 	                       parse_section(p, root, "shutdown", parse_shutdown, cfg) ||
