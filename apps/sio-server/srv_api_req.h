@@ -44,6 +44,11 @@ typedef struct srv_api_req {
 
 /* Start answering req: r gets the context and the request id. */
 void srv_api_req_init(srv_api_req *r, srv_api *api, eio_http_request *req);
+/* A copy of r that outlives the endpoint's call, for an answer given later
+ * (the net layer keeps the request until it is answered, even when the
+ * client has gone: include/engineio.h, eio_http_reply). Answer it, then
+ * free() it. NULL when memory runs out. */
+srv_api_req *srv_api_req_defer(const srv_api_req *r);
 
 /* Answer with data (raw JSON) in the envelope, or an error. Either frees
  * the request. */
