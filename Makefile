@@ -5,6 +5,8 @@
 # Layout (every .c is found by wildcard, so adding a file needs no edit here):
 #   base/*.c            -> build/libbase.a (private: copied into each library)
 #   net/*.c engineio/*.c -> libengineio     socketio/*.c -> libsocketio (needs libengineio)
+#   modules/redis/*.c   -> libsocketio-redis (the Redis adapter: its own library on the
+#                          public headers; needs libsocketio, hiredis, msgpack-c)
 #   apps/NAME/*.c       -> build/NAME      apps/examples/NAME/*.c -> build/examples/NAME
 #   tests/test_*.c      -> build/tests/test_*
 #   fuzz/fuzz_*.c       -> build-fuzz/fuzz_* (clang -fsanitize=fuzzer)
@@ -15,7 +17,8 @@
 # libsocketio.so each link their own hidden copy from build/libbase.a; no base/ type
 # crosses the public API, so the two copies never meet. The static libraries are for
 # the in-tree apps and tests, which also call private functions: libengineio.a holds
-# base/, net/ and engineio/, libsocketio.a holds socketio/ (link it before libengineio.a).
+# base/, net/ and engineio/, libsocketio.a holds socketio/ (link it before libengineio.a),
+# libsocketio-redis.a holds modules/redis/ (link it before libsocketio.a: REDIS_LINK).
 
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
@@ -38,16 +41,19 @@ EIO_PKGS  := libwebsockets libuv libsodium
 SIO_PKGS  := libuv libsodium msgpack
 # sio-server alone: libjwt verifies tokens, OpenSSL's PEM reader gives the key's type.
 SRV_PKGS  := libjwt libcrypto
+# The Redis adapter (modules/redis/): hiredis's async API on libuv, msgpack-c for its wire.
+REDIS_PKGS := hiredis msgpack libuv
 
 # pkg-config, or the plain -l names before scripts/install-deps.sh has installed it
 # (msgpack-c's library is libmsgpackc).
 pkg_libs   = $(shell pkg-config --libs $(1) 2>/dev/null || \
 	echo $(patsubst lib%,-l%,$(patsubst msgpack,libmsgpackc,$(1))))
-DEP_CFLAGS := $(shell pkg-config --cflags $(sort $(EIO_PKGS) $(SIO_PKGS) $(SRV_PKGS)) 2>/dev/null)
+DEP_CFLAGS := $(shell pkg-config --cflags $(sort $(EIO_PKGS) $(SIO_PKGS) $(SRV_PKGS) $(REDIS_PKGS)) 2>/dev/null)
 BASE_LIBS  := $(call pkg_libs,$(BASE_PKGS))
 EIO_LIBS   := $(call pkg_libs,$(EIO_PKGS))
 SIO_LIBS   := $(call pkg_libs,$(SIO_PKGS))
 SRV_LIBS   := $(call pkg_libs,$(SRV_PKGS))
+REDIS_LIBS := $(call pkg_libs,$(REDIS_PKGS))
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null || echo -pthread)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
@@ -71,6 +77,8 @@ BASE_OBJ := $(BASE_SRC:%.c=$(BUILD)/obj/%.o)
 NET_OBJ  := $(NET_SRC:%.c=$(BUILD)/obj/%.o)
 EIO_OBJ  := $(EIO_SRC:%.c=$(BUILD)/obj/%.o)
 SIO_OBJ  := $(SIO_SRC:%.c=$(BUILD)/obj/%.o)
+REDIS_SRC := $(sort $(wildcard modules/redis/*.c))
+REDIS_OBJ := $(REDIS_SRC:%.c=$(BUILD)/obj/%.o)
 # an app is a directory of apps/ with a main.c
 APPS     := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard apps/*/main.c)))))
 APP_BINS := $(APPS:%=$(BUILD)/%)
@@ -86,16 +94,18 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 APP_COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard apps/common/*.c)))
 APPS_WITH_COMMON := eio-echo sio-echo sio-bench-server
 
-LIBS_SO  := $(BUILD)/libengineio.so $(BUILD)/libsocketio.so
+LIBS_SO  := $(BUILD)/libengineio.so $(BUILD)/libsocketio.so $(BUILD)/libsocketio-redis.so
 # the names the dynamic linker looks for (the sonames), so that build/ works as a libdir
 SONAME_LINKS := $(LIBS_SO:%=%.$(SOVERSION))
-LIBS_A   := $(BUILD)/libengineio.a $(BUILD)/libsocketio.a
-PC_FILES := $(BUILD)/engineio.pc $(BUILD)/socketio.pc
+LIBS_A   := $(BUILD)/libengineio.a $(BUILD)/libsocketio.a $(BUILD)/libsocketio-redis.a
+PC_FILES := $(BUILD)/engineio.pc $(BUILD)/socketio.pc $(BUILD)/socketio-redis.pc
 # The static link lines of the in-tree programs, one per layer.
 BASE_LINK := $(BUILD)/libbase.a $(BASE_LIBS)
 EIO_LINK  := $(BUILD)/libengineio.a $(EIO_LIBS)
 SIO_LINK  := $(BUILD)/libsocketio.a $(BUILD)/libengineio.a $(SIO_LIBS) $(EIO_LIBS)
 SRV_LINK  := $(SIO_LINK) $(SRV_LIBS)
+# The Redis adapter's archive goes before the libsocketio line, its libraries after.
+REDIS_LINK := $(BUILD)/libsocketio-redis.a $(SIO_LINK) $(REDIS_LIBS)
 
 .PHONY: all deps run test unit bench fuzz install uninstall check-install check-layers \
 	check-exports check-format format clean FORCE
@@ -131,6 +141,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/obj/base/%.o $(BUILD)/obj/net/%.o: OBJ_FLAGS := $(LIB_FLAGS)
 $(BUILD)/obj/engineio/%.o $(BUILD)/obj/socketio/%.o: OBJ_FLAGS := $(LIB_FLAGS) -Iinclude
+$(BUILD)/obj/modules/redis/%.o: OBJ_FLAGS := $(LIB_FLAGS) -Iinclude
 $(BUILD)/obj/apps/common/%.o: OBJ_FLAGS := -Iinclude
 $(BUILD)/obj/tests/%.o: OBJ_FLAGS := -Iinclude $(CHECK_CFLAGS)
 
@@ -147,6 +158,14 @@ $(BUILD)/libengineio.so: $(NET_OBJ) $(EIO_OBJ) $(BUILD)/libbase.a
 $(BUILD)/libsocketio.so: $(SIO_OBJ) $(BUILD)/libbase.a $(BUILD)/libengineio.so
 	$(CC) -shared -Wl,--no-undefined -Wl,-soname,libsocketio.so.$(SOVERSION) $(LDFLAGS) -o $@ \
 	  $(SIO_OBJ) $(BUILD)/libbase.a -L$(BUILD) -lengineio $(SIO_LIBS)
+$(BUILD)/libsocketio-redis.a: $(REDIS_OBJ)
+	@rm -f $@; ar rcs $@ $^
+# Its own hidden copy of base/ (which needs libsodium), like the other two.
+$(BUILD)/libsocketio-redis.so: $(REDIS_OBJ) $(BUILD)/libbase.a $(BUILD)/libsocketio.so \
+		$(BUILD)/libengineio.so.$(SOVERSION)
+	$(CC) -shared -Wl,--no-undefined -Wl,-soname,libsocketio-redis.so.$(SOVERSION) $(LDFLAGS) \
+	  -Wl,-rpath-link,$(BUILD) -o $@ $(REDIS_OBJ) $(BUILD)/libbase.a -L$(BUILD) -lsocketio \
+	  $(REDIS_LIBS) $(BASE_LIBS)
 $(SONAME_LINKS): %.$(SOVERSION): %
 	ln -sf $(notdir $<) $@
 
@@ -165,6 +184,11 @@ $(BUILD)/%.pc: scripts/%.pc.in $(BUILD)/pc.config
 eio-echo_LINK   := $(EIO_LINK)
 sio-bench_LINK  := -pthread
 sio-server_LINK := $(SRV_LINK)
+# The apps that may use the Redis adapter: libsocketio-redis.a before their link line,
+# its libraries after (unused archive members are not linked in).
+APPS_WITH_REDIS := sio-echo sio-server
+app_link = $(if $(filter $(1),$(APPS_WITH_REDIS)),$(BUILD)/libsocketio-redis.a) \
+	$(or $($(1)_LINK),$(SIO_LINK)) $(if $(filter $(1),$(APPS_WITH_REDIS)),$(REDIS_LIBS))
 
 # APP_RULE(dir under apps/, binary, link line): one program and the flags of its objects.
 define APP_RULE
@@ -174,15 +198,16 @@ $(2): $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard apps/$(1)/*.c))) \
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(3)
 endef
-$(foreach a,$(APPS),$(eval $(call APP_RULE,$(a),$(BUILD)/$(a),$(or $($(a)_LINK),$(SIO_LINK)))))
+$(foreach a,$(APPS),$(eval $(call APP_RULE,$(a),$(BUILD)/$(a),$(call app_link,$(a)))))
 $(foreach a,$(EXAMPLES),$(eval $(call APP_RULE,examples/$(a),$(BUILD)/examples/$(a),$(SIO_LINK))))
 
 # A test of layer L (tests/test_L_*.c) links L's library and what is under it;
-# sio-server's tests also link its modules.
+# sio-server's tests also link its modules (and the Redis adapter, which they may use).
 TEST_LINK_base := $(BASE_LINK)
 TEST_LINK_eio  := $(EIO_LINK)
 TEST_LINK_sio  := $(SIO_LINK)
-TEST_LINK_srv  := $(SRV_OBJ) $(SRV_LINK)
+TEST_LINK_srv  := $(SRV_OBJ) $(BUILD)/libsocketio-redis.a $(SRV_LINK) $(REDIS_LIBS)
+TEST_LINK_redis := $(REDIS_LINK)
 test_layer = $(word 2,$(subst _, ,$(notdir $(1))))
 test_link = $(or $(TEST_LINK_$(call test_layer,$(1))),$(SIO_LINK))
 
@@ -201,7 +226,8 @@ $(foreach t,$(TEST_SRC:tests/%.c=%),$(eval $(call TEST_RULE,$(t),$(call test_lin
 FUZZ_BUILD  := build-fuzz
 FUZZ_SAN    := -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -I. -Iinclude $(DEP_CFLAGS)
-FUZZ_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(BASE_SRC) $(NET_SRC) $(EIO_SRC) $(SIO_SRC) $(SRV_SRC))
+FUZZ_OBJ    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(BASE_SRC) $(NET_SRC) $(EIO_SRC) $(SIO_SRC) \
+	$(REDIS_SRC) $(SRV_SRC))
 FUZZ_BINS   := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 
 fuzz: $(FUZZ_BINS)
@@ -211,7 +237,8 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	clang $(FUZZ_CFLAGS) $(FUZZ_SAN) -MMD -MP -c $< -o $@
 
 $(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/fuzz/%.o $(FUZZ_OBJ)
-	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(EIO_LIBS) $(SIO_LIBS) $(SRV_LIBS)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(EIO_LIBS) $(SIO_LIBS) $(SRV_LIBS) \
+	  $(REDIS_LIBS)
 
 # node socket.io and the C server side by side under build/sio-bench (not part of `test`).
 # bench/bare-polling.c: the long-polling ceiling (no HTTP library), a measuring tool only.
@@ -255,7 +282,7 @@ PUB_SUB_HDRS := $(sort $(wildcard include/socketio/*.h))
 SRV_DOCS     := docs/api.md docs/sio-server.md docs/deploy.md
 SRV_DOCS_NGINX := $(sort $(wildcard docs/nginx/*))
 SRV_EXAMPLES := $(sort $(wildcard apps/sio-server/examples/*.json))
-LIB_NAMES    := libengineio libsocketio
+LIB_NAMES    := libengineio libsocketio libsocketio-redis
 
 INSTALLED := $(PUB_HDRS:include/%=$(INCLUDEDIR)/%) \
 	$(PUB_SUB_HDRS:include/%=$(INCLUDEDIR)/%) \
@@ -303,7 +330,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 # Header dependencies: the .d file of every object (written by -MMD).
-ALL_OBJ := $(BASE_OBJ) $(NET_OBJ) $(EIO_OBJ) $(SIO_OBJ) $(SRV_OBJ) $(APP_COMMON_OBJ) \
+ALL_OBJ := $(BASE_OBJ) $(NET_OBJ) $(EIO_OBJ) $(SIO_OBJ) $(REDIS_OBJ) $(SRV_OBJ) $(APP_COMMON_OBJ) \
 	$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard apps/*/*.c apps/examples/*/*.c)) \
 	$(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(FUZZ_OBJ) $(FUZZ_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 -include $(sort $(ALL_OBJ:.o=.d))

@@ -34,14 +34,18 @@ if ! gcc -std=gnu11 -Iinclude -fsyntax-only -aux-info "$tmp/aux" "$tmp/all.c" 2>
 	exit 1
 fi
 
-# The library a public header belongs to: include/NAME.h and include/NAME/*.h -> NAME;
-# other headers (include/sio_export.h) declare nothing to export.
+# The library a public header belongs to: include/NAME.h and include/NAME/*.h -> NAME,
+# except that include/socketio/X.h is libsocketio-X's when that library exists (an add-on
+# library of its own: include/socketio/redis.h -> libsocketio-redis); other headers
+# (include/sio_export.h) declare nothing to export.
 # Output: "library name file:line", one per public declaration.
 awk -v libs="$(for l in "$build"/lib*.so; do basename "$l" .so | sed 's/^lib//'; done)" '
 BEGIN { n = split(libs, l, "\n"); for (i = 1; i <= n; i++) lib[l[i]] = 1 }
 function owner(f, p) {
 	sub(/^\.\//, "", f)
 	if (f !~ /^include\//) return ""
+	p = f; sub(/^include\/socketio\//, "socketio-", p); sub(/\.h$/, "", p)
+	if (f ~ /^include\/socketio\/[^\/]+\.h$/ && (p in lib)) return p
 	p = f; sub(/^include\//, "", p); sub(/(\.h|\/.*)$/, "", p)
 	return (p in lib) ? p : ""
 }
@@ -114,7 +118,10 @@ function variable(o, s, where, m) {
 bad=0
 for so in "$build"/lib*.so; do
 	lib=$(basename "$so" .so | sed 's/^lib//')
-	[ -n "$(ls include/"$lib".h include/"$lib"/*.h 2>/dev/null)" ] || continue
+	hdr_of_addon=include/socketio/${lib#socketio-}.h
+	case "$lib" in socketio-*) [ -f "$hdr_of_addon" ] || continue ;; *)
+		[ -n "$(ls include/"$lib".h include/"$lib"/*.h 2>/dev/null)" ] || continue ;;
+	esac
 	# The linker's own symbols are not part of any API.
 	nm -D --defined-only "$so" | awk 'NF >= 3 { sub(/@.*/, "", $3); print $3 }' |
 		grep -vxE '_init|_fini|_edata|_end|__bss_start' | sort -u >"$tmp/exported.$lib"

@@ -7,6 +7,9 @@
 # but of those only what they publish: all of base/, net/ only from engineio/, engineio/
 # and socketio/ only through include/. include/sio_export.h (the export macros) is shared
 # by both public headers. The installed headers (include/) include only each other.
+# modules/redis/ (the Redis adapter, a library of its own above socketio) sees the public
+# headers, base/ and its own headers; its headers are seen only by itself and its tests
+# (tests/test_redis_*, fuzz/fuzz_redis_*).
 # apps/X/ sees base/, include/, apps/common/ and itself. A test or fuzz target of layer L
 # (test_base_*, test_net_*, test_eio_*, test_sio_*, test_srv_*; fuzz_ likewise) may also see L's
 # private headers (eio: engineio/ and net/; srv: apps/sio-server/); a shared fixture
@@ -66,6 +69,7 @@ function owner(h, p) {
 	if (h ~ /^include\//) return "pub:other"
 	if (h ~ /^engineio\//) return "engineio"
 	if (h ~ /^socketio\//) return "socketio"
+	if (h ~ /^modules\/redis\//) return "redis"
 	if (h ~ /^apps\/examples\/[^\/]+\//) { split(h, p, "/"); return "apps/examples/" p[3] }
 	if (h ~ /^apps\/[^\/]+\//) { split(h, p, "/"); return "apps/" p[2] }
 	if (h ~ /^(tests|fuzz)\//) return "tests"
@@ -76,11 +80,12 @@ function is_fixture(f) { return f ~ /^(tests|fuzz)\/.*\.h$/ }
 # The rules a (non-fixture) file is held to.
 function context(f, b, p) {
 	if (f ~ /^(base|net|engineio|socketio)\//) { split(f, p, "/"); return p[1] }
+	if (f ~ /^modules\/redis\//) return "redis"
 	if (f ~ /^include\//) return (owner(f) == "pub:socketio" || owner(f) == "pub:other") ? "pub:socketio" : "pub:engineio"
 	if (f ~ /^(apps|bench)\//) return "app:" owner(f)
 	if (f ~ /^(tests|fuzz)\//) {
 		b = f; sub(/.*\//, "", b)
-		if (b ~ /^(test|fuzz)_(base|net|eio|sio|srv)_/) { split(b, p, "_"); return "test:" p[2] }
+		if (b ~ /^(test|fuzz)_(base|net|eio|sio|srv|redis)_/) { split(b, p, "_"); return "test:" p[2] }
 		return "test:"
 	}
 	return "other"
@@ -90,6 +95,7 @@ function level(o) {
 	if (o == "net") return 1
 	if (o == "engineio" || o == "pub:engineio" || o == "pub:export") return 2
 	if (o == "socketio" || o == "pub:socketio" || o == "pub:other") return 3
+	if (o == "redis") return 3.5
 	if (o ~ /^(apps\/|bench)/) return 4
 	if (o == "tests") return 5
 	return 6
@@ -105,15 +111,17 @@ function name_of(o) {
 	if (o == "pub:export" || o == "pub:engineio" || o == "engineio") return "engineio"
 	if (o == "pub:socketio" || o == "pub:other" || o == "socketio") return "socketio"
 	if (o == "tests") return "the tests"
+	if (o == "redis") return "modules/redis"
 	return o
 }
 function ctx_name(c, l) {
+	if (c == "redis") return "modules/redis"
 	if (c ~ /^pub:/) return "the public header " (c == "pub:engineio" ? "of engineio" : "of socketio")
 	if (c ~ /^app:/) return substr(c, 5)
 	if (c ~ /^test:/) {
 		l = substr(c, 6)
 		if (l == "") return "a test of no layer"
-		return (l == "eio" ? "an engineio" : l == "sio" ? "a socketio" : l == "srv" ? "a sio-server" : l == "net" ? "a net" : "a base") " test"
+		return (l == "eio" ? "an engineio" : l == "sio" ? "a socketio" : l == "srv" ? "a sio-server" : l == "net" ? "a net" : l == "redis" ? "a redis" : "a base") " test"
 	}
 	return c
 }
@@ -123,6 +131,7 @@ function private_why(o, c) {
 	if (o == "socketio") return "; " ctx_name(c) " may use socketio only through include/socketio.h and include/socketio/"
 	if (o == "net") return "; only engineio/ and its tests may include net/"
 	if (o == "apps/common") return "; only the apps may include apps/common/"
+	if (o == "redis") return "; " ctx_name(c) " may use the Redis adapter only through include/socketio/redis.h (its headers are for modules/redis/ and tests/test_redis_*)"
 	return "; only " o " itself (and its tests) may include it"
 }
 # "" when context c may include header h (owner o), else why not.
@@ -138,6 +147,8 @@ function verdict(c, h, o, app, l) {
 		if (o == "base" || o == "net" || o == "engineio" || o == "pub:export" || o == "pub:engineio") return ""
 	} else if (c == "socketio") {
 		if (o == "base" || o == "socketio" || o ~ /^pub:/) return ""
+	} else if (c == "redis") {
+		if (o == "base" || o == "redis" || o ~ /^pub:/) return ""
 	} else if (c ~ /^app:/) {
 		app = substr(c, 5)
 		if (o == "base" || o ~ /^pub:/ || o == "apps/common" || o == app) return ""
@@ -148,6 +159,7 @@ function verdict(c, h, o, app, l) {
 		if (l == "net" && o == "net") return ""
 		if (l == "sio" && o == "socketio") return ""
 		if (l == "srv" && o == "apps/sio-server") return ""
+		if (l == "redis" && o == "redis") return ""
 	} else {
 		return ""
 	}

@@ -6,7 +6,8 @@
 # other program is, builds a small program against the installed headers with the
 # flags pkg-config gives for socketio (PKG_CONFIG_PATH into the DESTDIR; the sysroot
 # variable prefixes the DESTDIR to its -I and -L), once linked statically and once
-# against the shared libraries, runs both, then uninstalls and checks that nothing
+# against the shared libraries, runs both, does the same for the Redis adapter
+# (socketio-redis.pc, a program that resolves its options), then uninstalls and checks that nothing
 # install put there is left. Expects the libraries and sio-server to be built.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +30,9 @@ make --no-print-directory install DESTDIR="$dest" PREFIX="$prefix" >"$tmp/instal
 
 for f in include/engineio.h include/socketio.h include/sio_export.h \
 	lib/libengineio.a lib/libsocketio.a lib/libengineio.so lib/libsocketio.so \
-	lib/pkgconfig/engineio.pc lib/pkgconfig/socketio.pc bin/sio-server \
+	lib/libsocketio-redis.a lib/libsocketio-redis.so include/socketio/redis.h \
+	lib/pkgconfig/engineio.pc lib/pkgconfig/socketio.pc lib/pkgconfig/socketio-redis.pc \
+	bin/sio-server \
 	share/doc/socketio-c/sio-server.md share/socketio-c/examples/default.json; do
 	[ -e "$root/$f" ] || fail "make install did not install $prefix/$f"
 done
@@ -37,7 +40,7 @@ for h in include/socketio/*.h; do
 	[ -e "$h" ] || continue
 	[ -e "$root/$h" ] || fail "make install did not install $prefix/$h"
 done
-for l in libengineio libsocketio; do
+for l in libengineio libsocketio libsocketio-redis; do
 	soname=$(readelf -d "$root/lib/$l.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 	[ -e "$root/lib/$soname" ] || fail "$l.so has soname '$soname', which is not installed"
 done
@@ -91,6 +94,41 @@ $CC -o "$tmp/prog-shared" "$tmp/prog.c" $cflags $libs 2>"$tmp/cc.log" ||
 LD_LIBRARY_PATH="$root/lib" ldd "$tmp/prog-shared" | grep -q "libsocketio.so.*=> $root/lib/" ||
 	fail "the shared build does not load libsocketio from DESTDIR"
 LD_LIBRARY_PATH="$root/lib" "$tmp/prog-shared" || fail "the program linked to the shared libraries failed"
+
+# The Redis adapter's library: its options' defaults, through its own .pc file.
+cat >"$tmp/redis.c" <<'EOF'
+#include <socketio/redis.h>
+#include <stdio.h>
+#include <string.h>
+
+int main(void)
+{
+	sio_redis_options o;
+	sio_redis_options_init(&o);
+	if (o.port != 6379 || strcmp(o.key, "socket.io") != 0) {
+		fprintf(stderr, "unexpected defaults: port %d, key %s\n", o.port, o.key);
+		return 1;
+	}
+	printf("ok: redis defaults\n");
+	return 0;
+}
+EOF
+rcflags=$(pkg-config --cflags socketio-redis) || fail "pkg-config does not find socketio-redis.pc"
+rlibs=$(pkg-config --libs socketio-redis) || fail "pkg-config --libs socketio-redis failed"
+rstatic=$(pkg-config --static --libs socketio-redis) || fail "pkg-config --static --libs socketio-redis failed"
+# Static: the archives by name, as above.
+rstatic=$(echo " $rstatic " | sed -e 's/ -lsocketio-redis / -l:libsocketio-redis.a /' \
+	-e 's/ -lsocketio / -l:libsocketio.a /' -e 's/ -lengineio / -l:libengineio.a /')
+$CC -o "$tmp/redis-static" "$tmp/redis.c" $rcflags $rstatic 2>"$tmp/cc.log" ||
+	{ cat "$tmp/cc.log"; fail "the static build of the Redis adapter against the installed files failed"; }
+! readelf -d "$tmp/redis-static" | grep -qE 'NEEDED.*lib(engineio|socketio)' ||
+	fail "the static Redis build still needs the shared libraries"
+"$tmp/redis-static" || fail "the statically linked Redis program failed"
+$CC -o "$tmp/redis-shared" "$tmp/redis.c" $rcflags $rlibs 2>"$tmp/cc.log" ||
+	{ cat "$tmp/cc.log"; fail "the shared build of the Redis adapter against the installed files failed"; }
+LD_LIBRARY_PATH="$root/lib" ldd "$tmp/redis-shared" | grep -q "libsocketio-redis.so.*=> $root/lib/" ||
+	fail "the shared Redis build does not load libsocketio-redis from DESTDIR"
+LD_LIBRARY_PATH="$root/lib" "$tmp/redis-shared" || fail "the program linked to libsocketio-redis.so failed"
 
 make --no-print-directory uninstall DESTDIR="$dest" PREFIX="$prefix" >"$tmp/uninstall.log" 2>&1 ||
 	{ tail -n 30 "$tmp/uninstall.log"; fail "make uninstall failed"; }

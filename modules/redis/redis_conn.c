@@ -1,0 +1,796 @@
+/* redis_conn.c - the adapter's two connections to Redis (redis_conn.h), on
+ * hiredis 0.14's async API driven by the server's libuv loop.
+ *
+ * Why two: a RESP2 connection that has sent SUBSCRIBE may only send
+ * (P)(UN)SUBSCRIBE, PING and QUIT afterwards, so PUBLISH and PUBSUB NUMSUB go
+ * on the other one ("pub"). Both are treated as one unit: either is lost ->
+ * both are dropped, the state goes down, and after a backoff (reconnect_min_ms
+ * doubling up to reconnect_max_ms, back to min once up) both are opened
+ * again. Each, once its TCP (or unix) connection is up, sends AUTH (with the
+ * username when there is one, Redis 6 ACL), SELECT (when db is not 0) and a
+ * PING before anything else; the subscribed one then subscribes to every
+ * channel and pattern of the set. The state goes up when every reply came
+ * back: both authenticated, both selected, every subscription confirmed. A
+ * Redis that accepts the connection but never answers is caught by a
+ * handshake timeout (reconnect_max_ms, at least HANDSHAKE_MIN_MS).
+ *
+ * Bounded memory: publishes made while Redis is away wait in a FIFO queue;
+ * the bytes waiting (queued, plus sent and not yet answered, which a stalled
+ * Redis would let grow in hiredis's output buffer) never exceed
+ * max_queued_bytes: past it a publish is dropped and counted.
+ *
+ * hiredis's rules this file follows (async.c of hiredis 0.14.1):
+ * - every command's callback runs exactly once; when a context is freed,
+ *   with a NULL reply. Our callbacks find their side through ac->data, which
+ *   is cleared before we free a context, so such late calls do nothing.
+ * - redisAsyncFree() inside a reply callback is deferred until the callback
+ *   returns; inside the connect and disconnect callbacks it is not, and
+ *   there hiredis frees the context itself afterwards: so those two never
+ *   free their own context, and the state goes up only from a reply
+ *   callback (the setup always ends with a reply: PING).
+ * - a subscribed context must send no regular command (the next reply would
+ *   go to its callback even if it is a message).
+ * The user's callbacks may call redis_conn_free(): the struct then lives on
+ *   until its two uv timers have closed (the loop's next turn), and every
+ *   path checks c->closed after calling out. Count queries that fail with
+ *   the connection are answered from a zero timer, never from the call that
+ *   asked nor from inside hiredis's teardown.
+ */
+#include "redis_conn.h"
+
+#include "base/log.h"
+#include "base/map.h"
+
+#include <hiredis/adapters/libuv.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS "socketio:redis"
+/* the least time a connection gets to answer its handshake */
+#define HANDSHAKE_MIN_MS 1000
+/* While up, the bytes sent and not yet answered are bounded by
+ * max_queued_bytes, but never below this (max_queued_bytes 0 means "queue
+ * nothing while Redis is away", not "publish nothing"). */
+#define INFLIGHT_MIN (1u << 20)
+
+typedef struct side {
+	struct redis_conn *c;
+	redisAsyncContext *ac; /* NULL: not open */
+	bool is_sub;
+	bool setup_done;      /* AUTH, SELECT, PING answered */
+	bool ready;           /* ... and, subscribed side, every subscription confirmed */
+	unsigned sub_pending; /* subscription confirmations awaited before ready */
+} side;
+
+/* A publish waiting for Redis. */
+typedef struct qmsg {
+	struct qmsg *next;
+	size_t chlen, len;
+	char data[]; /* channel, NUL, payload */
+} qmsg;
+
+/* A PUBSUB NUMSUB query. Freed when hiredis has let go of it (in_hiredis
+ * false) and it was answered. */
+typedef struct numsub {
+	struct numsub *prev, *next; /* in c->asked or c->deferred */
+	struct redis_conn *c;
+	redis_count_fn fn;
+	void *user;
+	bool in_hiredis, answered, deferred;
+} numsub;
+
+enum phase {
+	PH_WAIT,
+	PH_CONNECTING,
+	PH_UP
+};
+
+struct redis_conn {
+	uv_loop_t *loop;
+	sio_redis_options o; /* url NULL; strings owned below */
+	char *host, *unix_path, *username, *password;
+	char where[128]; /* host:port or the socket's path, for the reasons */
+	redis_message_fn on_message;
+	redis_conn_state_fn on_state;
+	void *user;
+
+	side pub, sub;
+	enum phase phase;
+	bool closed;
+	unsigned backoff_ms;
+	uv_timer_t timer; /* PH_WAIT: the reconnection; PH_CONNECTING: the handshake */
+	uv_timer_t defer; /* zero timer: deferred answers and failures */
+	int handles_open;
+	char reason[512];            /* the last down reason reported */
+	char fail_pending[256];      /* a failure to handle from the defer timer */
+	base_map channels, patterns; /* the subscribed set (key == value, owned) */
+
+	qmsg *qhead, *qtail;
+	size_t queued_bytes, inflight_bytes;
+	uint64_t connects, published, dropped;
+	numsub asked;    /* list head: queries sent to Redis */
+	numsub deferred; /* list head: queries to answer ok=false from the timer */
+};
+
+static void attempt(redis_conn *c);
+static void on_defer(uv_timer_t *t);
+static void conn_fail(redis_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- lists -------------------------------------------------------------------- */
+
+static void ns_unlink(numsub *q)
+{
+	if (q->prev) {
+		q->prev->next = q->next;
+		q->next->prev = q->prev;
+		q->prev = q->next = NULL;
+	}
+}
+
+static void ns_push(numsub *head, numsub *q)
+{
+	q->prev = head->prev;
+	q->next = head;
+	head->prev->next = q;
+	head->prev = q;
+}
+
+static void schedule_defer(redis_conn *c)
+{
+	if (!c->closed && !uv_is_active((uv_handle_t *)&c->defer))
+		uv_timer_start(&c->defer, on_defer, 0, 0);
+}
+
+/* ---- sending ------------------------------------------------------------------ */
+
+static int send_argv(side *s, redisCallbackFn *fn, void *priv, int argc, const char **argv,
+                     const size_t *lens)
+{
+	if (!s->ac)
+		return -1;
+	return redisAsyncCommandArgv(s->ac, fn, priv, argc, argv, lens) == REDIS_OK ? 0 : -1;
+}
+
+/* A send failed on a context hiredis still holds open: handle it as a lost
+ * connection, from the defer timer (not inside the caller's call). */
+static void fail_later(redis_conn *c, const char *why)
+{
+	if (!c->fail_pending[0])
+		snprintf(c->fail_pending, sizeof c->fail_pending, "%s", why);
+	schedule_defer(c);
+}
+
+static void pub_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+	side *s = ac->data;
+	redisReply *reply = r;
+	if (!s || !reply)
+		return; /* the context is going away: conn_fail resets the count */
+	redis_conn *c = s->c;
+	size_t size = (size_t)(uintptr_t)priv;
+	c->inflight_bytes -= size < c->inflight_bytes ? size : c->inflight_bytes;
+	if (reply->type == REDIS_REPLY_INTEGER)
+		c->published++;
+	else
+		c->dropped++; /* refused (an ACL rule, OOM): lost */
+}
+
+static int send_publish(redis_conn *c, const char *ch, size_t chlen, const void *p, size_t len)
+{
+	const char *argv[3] = { "PUBLISH", ch, p };
+	size_t lens[3] = { 7, chlen, len };
+	size_t size = chlen + len;
+	if (send_argv(&c->pub, pub_reply, (void *)(uintptr_t)size, 3, argv, lens))
+		return -1;
+	c->inflight_bytes += size;
+	return 0;
+}
+
+static int send_sub(side *s, const char *cmd, const char *name)
+{
+	const char *argv[2] = { cmd, name };
+	size_t lens[2] = { strlen(cmd), strlen(name) };
+	return send_argv(s, NULL, NULL, 2, argv, lens);
+}
+
+/* ---- the queue ---------------------------------------------------------------- */
+
+static int enqueue(redis_conn *c, const char *ch, size_t chlen, const void *p, size_t len)
+{
+	qmsg *m = malloc(sizeof *m + chlen + 1 + len);
+	if (!m)
+		return -1;
+	m->next = NULL;
+	m->chlen = chlen;
+	m->len = len;
+	memcpy(m->data, ch, chlen + 1);
+	if (len)
+		memcpy(m->data + chlen + 1, p, len);
+	if (c->qtail)
+		c->qtail->next = m;
+	else
+		c->qhead = m;
+	c->qtail = m;
+	c->queued_bytes += chlen + len;
+	return 0;
+}
+
+/* Send the queue in order (just up: nothing was sent before it). */
+static void flush_queue(redis_conn *c)
+{
+	qmsg *m;
+	while ((m = c->qhead)) {
+		if (send_publish(c, m->data, m->chlen, m->data + m->chlen + 1, m->len)) {
+			fail_later(c, "cannot send to Redis");
+			return;
+		}
+		c->qhead = m->next;
+		if (!c->qhead)
+			c->qtail = NULL;
+		c->queued_bytes -= m->chlen + m->len;
+		free(m);
+	}
+}
+
+static void free_queue(redis_conn *c)
+{
+	qmsg *m;
+	while ((m = c->qhead)) {
+		c->qhead = m->next;
+		free(m);
+	}
+	c->qtail = NULL;
+	c->queued_bytes = 0;
+}
+
+/* ---- state ---------------------------------------------------------------------- */
+
+static void report(redis_conn *c, bool up, const char *reason)
+{
+	base_log(NS, "%s: %s (%s)", c->where, up ? "up" : "down", reason);
+	if (c->on_state)
+		c->on_state(up, reason, c->user);
+}
+
+static void go_up(redis_conn *c)
+{
+	c->phase = PH_UP;
+	uv_timer_stop(&c->timer);
+	c->backoff_ms = c->o.reconnect_min_ms;
+	c->connects++;
+	c->reason[0] = '\0';
+	flush_queue(c);
+	report(c, true, "connected");
+}
+
+static void side_ready(side *s)
+{
+	redis_conn *c = s->c;
+	s->ready = true;
+	if (c->pub.ready && c->sub.ready && c->phase == PH_CONNECTING)
+		go_up(c);
+}
+
+/* Close one side: its late callbacks find no side (ac->data NULL). */
+static void side_drop(side *s)
+{
+	redisAsyncContext *ac = s->ac;
+	s->ac = NULL;
+	s->setup_done = s->ready = false;
+	s->sub_pending = 0;
+	if (ac) {
+		ac->data = NULL;
+		redisAsyncFree(ac);
+	}
+}
+
+static unsigned handshake_ms(const redis_conn *c)
+{
+	unsigned ms = c->o.reconnect_max_ms;
+	return ms < HANDSHAKE_MIN_MS ? HANDSHAKE_MIN_MS : ms;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	redis_conn *c = t->data;
+	if (c->phase == PH_WAIT)
+		attempt(c);
+	else if (c->phase == PH_CONNECTING)
+		conn_fail(c, "%s did not answer within %u ms", c->where, handshake_ms(c));
+}
+
+/* Both connections dropped; try again after the backoff. Reports the state
+ * when it was up, or when the reason it stays down changed. */
+static void conn_fail(redis_conn *c, const char *fmt, ...)
+{
+	if (c->closed)
+		return;
+	char why[sizeof c->reason];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	bool was_up = c->phase == PH_UP;
+	side_drop(&c->pub);
+	side_drop(&c->sub);
+	c->inflight_bytes = 0; /* sent on the lost connection: delivered or not, gone */
+	c->phase = PH_WAIT;
+	unsigned delay = c->backoff_ms;
+	c->backoff_ms = delay > c->o.reconnect_max_ms / 2 ? c->o.reconnect_max_ms : delay * 2;
+	uv_timer_start(&c->timer, on_timer, delay, 0);
+	if (was_up || strcmp(why, c->reason)) {
+		snprintf(c->reason, sizeof c->reason, "%s", why);
+		report(c, false, why);
+	}
+}
+
+/* ---- the subscribed side ---------------------------------------------------------- */
+
+static bool in_set(const base_map *m, const redisReply *r)
+{
+	return r->type == REDIS_REPLY_STRING && strlen(r->str) == r->len && base_map_get(m, r->str);
+}
+
+/* Every reply of the subscribed connection: the confirmations and the
+ * messages. Anything of another shape is ignored. */
+static void sub_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+	(void)priv;
+	side *s = ac->data;
+	redisReply *reply = r;
+	if (!s || !reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING)
+		return;
+	redis_conn *c = s->c;
+	redisReply **e = reply->element;
+	const char *kind = e[0]->str;
+	if (!strcmp(kind, "message") && reply->elements == 3) {
+		if (in_set(&c->channels, e[1]) && e[2]->type == REDIS_REPLY_STRING)
+			c->on_message(e[1]->str, e[1]->len, e[2]->str, e[2]->len, c->user);
+	} else if (!strcmp(kind, "pmessage") && reply->elements == 4) {
+		if (in_set(&c->patterns, e[1]) && e[2]->type == REDIS_REPLY_STRING &&
+		    e[3]->type == REDIS_REPLY_STRING)
+			c->on_message(e[2]->str, e[2]->len, e[3]->str, e[3]->len, c->user);
+	} else if (!strcmp(kind, "subscribe") || !strcmp(kind, "psubscribe")) {
+		if (!s->ready && s->sub_pending && --s->sub_pending == 0)
+			side_ready(s);
+	}
+}
+
+static int subscribe_set(side *s, const base_map *m, const char *cmd)
+{
+	size_t i = 0;
+	const char *name;
+	while ((name = base_map_next(m, &i))) {
+		if (send_argv(s, sub_reply, NULL, 2, (const char *[]){ cmd, name },
+		              (const size_t[]){ strlen(cmd), strlen(name) }))
+			return -1;
+		s->sub_pending++;
+	}
+	return 0;
+}
+
+/* ---- setup ------------------------------------------------------------------------ */
+
+enum setup_step {
+	STEP_AUTH = 1,
+	STEP_SELECT,
+	STEP_PING
+};
+
+static void setup_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+	side *s = ac->data;
+	redisReply *reply = r;
+	if (!s || !reply)
+		return; /* the context is going away: its disconnect says why */
+	redis_conn *c = s->c;
+	int step = (int)(intptr_t)priv;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		if (step == STEP_AUTH)
+			conn_fail(c, "%s: AUTH failed: %s", c->where, reply->str);
+		else if (step == STEP_SELECT)
+			conn_fail(c, "%s: SELECT %d failed: %s", c->where, c->o.db, reply->str);
+		else
+			conn_fail(c, "%s: %s", c->where, reply->str);
+		return;
+	}
+	if (step != STEP_PING)
+		return;
+	s->setup_done = true;
+	if (s->is_sub && (subscribe_set(s, &c->channels, "SUBSCRIBE") ||
+	                  subscribe_set(s, &c->patterns, "PSUBSCRIBE"))) {
+		conn_fail(c, "%s: cannot send SUBSCRIBE", c->where);
+		return;
+	}
+	if (!s->sub_pending)
+		side_ready(s);
+}
+
+/* AUTH, SELECT and PING, pipelined: AUTH's error comes first when the
+ * password is wrong; PING's answer says the connection is usable. */
+static int send_setup(side *s)
+{
+	redis_conn *c = s->c;
+	if (c->o.password) {
+		const char *argv[3] = { "AUTH", c->o.username, c->o.password };
+		size_t lens[3] = { 4, c->o.username ? strlen(c->o.username) : 0,
+			           strlen(c->o.password) };
+		if (!c->o.username) {
+			argv[1] = argv[2];
+			lens[1] = lens[2];
+		}
+		if (send_argv(s, setup_reply, (void *)(intptr_t)STEP_AUTH, c->o.username ? 3 : 2,
+		              argv, lens))
+			return -1;
+	}
+	if (c->o.db) {
+		char db[16];
+		snprintf(db, sizeof db, "%d", c->o.db);
+		const char *argv[2] = { "SELECT", db };
+		size_t lens[2] = { 6, strlen(db) };
+		if (send_argv(s, setup_reply, (void *)(intptr_t)STEP_SELECT, 2, argv, lens))
+			return -1;
+	}
+	const char *argv[1] = { "PING" };
+	size_t lens[1] = { 4 };
+	return send_argv(s, setup_reply, (void *)(intptr_t)STEP_PING, 1, argv, lens);
+}
+
+static void on_connect(const redisAsyncContext *cac, int status)
+{
+	redisAsyncContext *ac = (redisAsyncContext *)cac;
+	side *s = ac->data;
+	if (!s)
+		return;
+	redis_conn *c = s->c;
+	if (status != REDIS_OK) {
+		/* hiredis frees the context after this callback */
+		s->ac = NULL;
+		ac->data = NULL;
+		conn_fail(c, "cannot connect to %s: %s", c->where, ac->c.errstr);
+		return;
+	}
+	if (send_setup(s))
+		fail_later(c, "cannot send the handshake");
+}
+
+static void on_disconnect(const redisAsyncContext *cac, int status)
+{
+	redisAsyncContext *ac = (redisAsyncContext *)cac;
+	side *s = ac->data;
+	if (!s)
+		return;
+	redis_conn *c = s->c;
+	s->ac = NULL; /* hiredis frees it after this callback */
+	ac->data = NULL;
+	if (status == REDIS_OK || !ac->c.errstr[0])
+		conn_fail(c, "%s closed the connection", c->where);
+	else
+		conn_fail(c, "lost %s: %s", c->where, ac->c.errstr);
+}
+
+/* Open one side: 0, or -1 with the reason in why. */
+static int side_open(side *s, char *why, size_t whylen)
+{
+	redis_conn *c = s->c;
+	redisAsyncContext *ac = c->unix_path ? redisAsyncConnectUnix(c->unix_path)
+	                                     : redisAsyncConnect(c->host, c->o.port);
+	if (!ac) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (ac->err) {
+		snprintf(why, whylen, "cannot connect to %s: %s", c->where, ac->c.errstr);
+		redisAsyncFree(ac);
+		return -1;
+	}
+	if (redisLibuvAttach(ac, c->loop) != REDIS_OK) {
+		snprintf(why, whylen, "cannot watch the connection to %s", c->where);
+		redisAsyncFree(ac);
+		return -1;
+	}
+	/* TCP keepalive (hiredis's 15 s): a Redis host that vanished is noticed
+	 * even on the subscribed connection, which never writes */
+	if (!c->unix_path)
+		redisEnableKeepAlive(&ac->c);
+	ac->data = s;
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	s->ac = ac;
+	return 0;
+}
+
+/* Open both sides, under the handshake timeout. From the timer only. */
+static void attempt(redis_conn *c)
+{
+	char why[sizeof c->reason];
+	c->phase = PH_CONNECTING;
+	if (side_open(&c->pub, why, sizeof why) || side_open(&c->sub, why, sizeof why)) {
+		conn_fail(c, "%s", why);
+		return;
+	}
+	uv_timer_start(&c->timer, on_timer, handshake_ms(c), 0);
+}
+
+/* ---- count queries ------------------------------------------------------------------ */
+
+static void numsub_answer(numsub *q, bool ok, long long n)
+{
+	ns_unlink(q);
+	q->answered = true;
+	q->fn(ok, n, q->user);
+	if (!q->in_hiredis)
+		free(q);
+}
+
+static void numsub_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+	numsub *q = priv;
+	redisReply *reply = r;
+	q->in_hiredis = false;
+	if (q->answered) {
+		free(q);
+		return;
+	}
+	if (!reply || !ac->data) {
+		/* the connection is going away: answer from the timer */
+		ns_unlink(q);
+		ns_push(&q->c->deferred, q);
+		schedule_defer(q->c);
+		return;
+	}
+	bool ok = reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+	          reply->element[1]->type == REDIS_REPLY_INTEGER;
+	numsub_answer(q, ok, ok ? reply->element[1]->integer : 0);
+}
+
+void redis_conn_numsub(redis_conn *c, const char *channel, redis_count_fn fn, void *user)
+{
+	numsub *q = calloc(1, sizeof *q);
+	if (!q) {
+		/* nothing to answer later with: the caller learns it now, which
+		 * is the one re-entrant case (out of memory) */
+		fn(false, 0, user);
+		return;
+	}
+	q->c = c;
+	q->fn = fn;
+	q->user = user;
+	if (!c->closed && c->phase == PH_UP) {
+		const char *argv[3] = { "PUBSUB", "NUMSUB", channel };
+		size_t lens[3] = { 6, 6, strlen(channel) };
+		if (!send_argv(&c->pub, numsub_reply, q, 3, argv, lens)) {
+			q->in_hiredis = true;
+			ns_push(&c->asked, q);
+			return;
+		}
+	}
+	if (c->closed) {
+		fn(false, 0, user);
+		free(q);
+		return;
+	}
+	ns_push(&c->deferred, q);
+	schedule_defer(c);
+}
+
+/* The zero timer: a failure noticed inside a call, then the count queries to
+ * answer ok=false. */
+static void on_defer(uv_timer_t *t)
+{
+	redis_conn *c = t->data;
+	if (c->fail_pending[0]) {
+		char why[sizeof c->fail_pending];
+		memcpy(why, c->fail_pending, sizeof why);
+		c->fail_pending[0] = '\0';
+		conn_fail(c, "%s: %s", c->where, why);
+	}
+	while (!c->closed && c->deferred.next != &c->deferred)
+		numsub_answer(c->deferred.next, false, 0);
+}
+
+/* ---- the interface ---------------------------------------------------------------------- */
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	*oom |= !d;
+	return d;
+}
+
+redis_conn *redis_conn_new(uv_loop_t *loop, const sio_redis_options *o, redis_message_fn on_message,
+                           redis_conn_state_fn on_state, void *user)
+{
+	redis_conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	bool oom = false;
+	c->loop = loop;
+	c->o = *o;
+	c->o.url = NULL;
+	c->o.host = c->host = dup_or_null(o->host, &oom);
+	c->o.unix_path = c->unix_path = dup_or_null(o->unix_path, &oom);
+	c->o.username = c->username = dup_or_null(o->username, &oom);
+	c->o.password = c->password = dup_or_null(o->password, &oom);
+	c->o.key = NULL; /* not the connection's business */
+	if (oom || (!c->host && !c->unix_path)) {
+		free(c->host);
+		free(c->unix_path);
+		free(c->username);
+		free(c->password);
+		free(c);
+		return NULL;
+	}
+	if (c->unix_path)
+		snprintf(c->where, sizeof c->where, "redis at %s", c->unix_path);
+	else if (strchr(c->host, ':'))
+		snprintf(c->where, sizeof c->where, "redis at [%s]:%d", c->host, o->port);
+	else
+		snprintf(c->where, sizeof c->where, "redis at %s:%d", c->host, o->port);
+	c->on_message = on_message;
+	c->on_state = on_state;
+	c->user = user;
+	c->pub.c = c->sub.c = c;
+	c->sub.is_sub = true;
+	c->backoff_ms = o->reconnect_min_ms;
+	c->asked.prev = c->asked.next = &c->asked;
+	c->deferred.prev = c->deferred.next = &c->deferred;
+	base_map_init(&c->channels);
+	base_map_init(&c->patterns);
+	uv_timer_init(loop, &c->timer);
+	uv_timer_init(loop, &c->defer);
+	c->timer.data = c->defer.data = c;
+	c->handles_open = 2;
+	c->phase = PH_WAIT;
+	/* connect from the loop (a failure is then reported from there, never
+	 * from inside this call) */
+	uv_timer_start(&c->timer, on_timer, 0, 0);
+	return c;
+}
+
+static int set_add(redis_conn *c, base_map *m, const char *cmd, const char *name)
+{
+	if (c->closed)
+		return SIO_EINVAL;
+	if (base_map_get(m, name))
+		return 0;
+	char *d = strdup(name);
+	if (!d || base_map_put(m, d, d)) {
+		free(d);
+		return SIO_ENOMEM;
+	}
+	side *s = &c->sub;
+	if (!s->setup_done)
+		return 0; /* the setup subscribes to the whole set */
+	if (send_argv(s, sub_reply, NULL, 2, (const char *[]){ cmd, name },
+	              (const size_t[]){ strlen(cmd), strlen(name) })) {
+		fail_later(c, "cannot send SUBSCRIBE");
+		return 0;
+	}
+	if (!s->ready)
+		s->sub_pending++;
+	return 0;
+}
+
+static int set_del(redis_conn *c, base_map *m, const char *cmd, const char *name)
+{
+	if (c->closed)
+		return SIO_EINVAL;
+	char *d = base_map_del(m, name);
+	if (!d)
+		return 0;
+	free(d);
+	/* hiredis refuses an UNSUBSCRIBE on a context that subscribed to
+	 * nothing yet: then there is nothing to undo */
+	if (c->sub.setup_done)
+		send_sub(&c->sub, cmd, name);
+	return 0;
+}
+
+int redis_conn_subscribe(redis_conn *c, const char *channel)
+{
+	return set_add(c, &c->channels, "SUBSCRIBE", channel);
+}
+
+int redis_conn_unsubscribe(redis_conn *c, const char *channel)
+{
+	return set_del(c, &c->channels, "UNSUBSCRIBE", channel);
+}
+
+int redis_conn_psubscribe(redis_conn *c, const char *pattern)
+{
+	return set_add(c, &c->patterns, "PSUBSCRIBE", pattern);
+}
+
+int redis_conn_punsubscribe(redis_conn *c, const char *pattern)
+{
+	return set_del(c, &c->patterns, "PUNSUBSCRIBE", pattern);
+}
+
+int redis_conn_publish(redis_conn *c, const char *channel, const void *payload, size_t len)
+{
+	if (c->closed)
+		return SIO_EINVAL;
+	size_t chlen = strlen(channel), size = chlen + len;
+	if (c->phase == PH_UP && !c->qhead) {
+		size_t limit = c->o.max_queued_bytes;
+		if (limit < INFLIGHT_MIN)
+			limit = INFLIGHT_MIN;
+		if (size > limit || c->inflight_bytes > limit - size) {
+			c->dropped++; /* Redis does not keep up */
+			return SIO_ENOMEM;
+		}
+		if (!send_publish(c, channel, chlen, payload, len))
+			return 0;
+		fail_later(c, "cannot send PUBLISH");
+	}
+	size_t max = c->o.max_queued_bytes;
+	if (size > max || c->queued_bytes > max - size ||
+	    enqueue(c, channel, chlen, payload, len)) {
+		c->dropped++;
+		return SIO_ENOMEM;
+	}
+	return 0;
+}
+
+bool redis_conn_up(const redis_conn *c)
+{
+	return !c->closed && c->phase == PH_UP;
+}
+
+void redis_conn_stats(const redis_conn *c, sio_redis_stats *s)
+{
+	s->connected = redis_conn_up(c);
+	s->connects = c->connects;
+	s->published = c->published;
+	s->publish_dropped = c->dropped;
+	s->queued_bytes = c->queued_bytes + c->inflight_bytes;
+}
+
+static void free_set(base_map *m)
+{
+	size_t i = 0;
+	char *d;
+	while ((d = base_map_next(m, &i)))
+		free(d);
+	base_map_free(m);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	redis_conn *c = h->data;
+	if (--c->handles_open == 0)
+		free(c);
+}
+
+void redis_conn_free(redis_conn *c)
+{
+	if (!c || c->closed)
+		return;
+	/* the answers first, while the calls they may make find c closed */
+	c->closed = true;
+	while (c->asked.next != &c->asked)
+		numsub_answer(c->asked.next, false, 0);
+	while (c->deferred.next != &c->deferred)
+		numsub_answer(c->deferred.next, false, 0);
+	side_drop(&c->pub);
+	side_drop(&c->sub);
+	free_queue(c);
+	free_set(&c->channels);
+	free_set(&c->patterns);
+	free(c->host);
+	free(c->unix_path);
+	free(c->username);
+	free(c->password);
+	c->host = c->unix_path = c->username = c->password = NULL;
+	uv_close((uv_handle_t *)&c->timer, on_closed);
+	uv_close((uv_handle_t *)&c->defer, on_closed);
+}
