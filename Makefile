@@ -164,8 +164,8 @@ $(BUILD)/libsocketio-redis.a: $(REDIS_OBJ)
 $(BUILD)/libsocketio-redis.so: $(REDIS_OBJ) $(BUILD)/libbase.a $(BUILD)/libsocketio.so \
 		$(BUILD)/libengineio.so.$(SOVERSION)
 	$(CC) -shared -Wl,--no-undefined -Wl,-soname,libsocketio-redis.so.$(SOVERSION) $(LDFLAGS) \
-	  -Wl,-rpath-link,$(BUILD) -o $@ $(REDIS_OBJ) $(BUILD)/libbase.a -L$(BUILD) -lsocketio \
-	  $(REDIS_LIBS) $(BASE_LIBS)
+	  -Wl,-rpath-link,$(BUILD) -o $@ $(REDIS_OBJ) $(BUILD)/libbase.a -L$(BUILD) -lsocketio -lengineio \
+	  $(REDIS_LIBS) $(BASE_LIBS) -lm
 $(SONAME_LINKS): %.$(SOVERSION): %
 	ln -sf $(notdir $<) $@
 

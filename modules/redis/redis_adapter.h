@@ -1,0 +1,55 @@
+/* redis_adapter.h - the adapter's state, shared by its two halves:
+ * redis_adapter.c (the public functions, the sio_adapter_ops table: what
+ * this server sends) and redis_inbound.c (what arrives from Redis: other
+ * servers' broadcasts, requests and answers).
+ *
+ * Channels of a namespace (node's index.ts): key#nsp# for broadcasts
+ * (key#nsp#ROOM# for one room), key-request#nsp#, key-response#nsp# and
+ * key-response#nsp#UID#.
+ */
+#ifndef REDIS_ADAPTER_H
+#define REDIS_ADAPTER_H
+
+#include "redis_conn.h"
+#include "redis_options.h"
+#include "redis_request.h"
+#include "socketio/redis.h"
+
+/* Length of a socket id (base64url of 15 random bytes, as node's base64id):
+ * in room_subscriptions mode single-socket channels are caught by one
+ * pattern of this many '?'. */
+#define REDIS_SID_LEN 20
+
+typedef struct redis_nsp {
+	struct sio_redis *r;
+	sio_namespace *nsp;
+	char *channel;      /* key#nsp# */
+	char *req_channel;  /* key-request#nsp# */
+	char *resp_channel; /* key-response#nsp# */
+	char *own_channel;  /* key-response#nsp#UID# */
+	char *pattern;      /* PSUBSCRIBEd: key#nsp#* or, per room, key#nsp#<20 ?># */
+	struct redis_nsp *next;
+} redis_nsp;
+
+struct sio_redis {
+	uv_loop_t *loop;
+	redis_settings *settings;
+	const sio_redis_options *o; /* resolved (redis_settings_get) */
+	redis_conn *conn;
+	redis_requests *reqs;
+	sio_server *srv;
+	char uid[8];
+	sio_redis_stats stats; /* the adapter's counters; the connection's are merged in */
+	redis_nsp *nsps;
+	sio_redis_state_fn state_fn;
+	void *state_user;
+	bool closing;
+};
+
+/* redis_inbound.c: one message from the subscribed connection. */
+void redis_inbound(const char *channel, size_t channel_len, const char *payload, size_t len,
+                   void *user);
+/* Publish an answer to requester uid (NULL: the emitter, or unknown). */
+void redis_publish_answer(redis_nsp *rn, const char *uid, const base_buf *body);
+
+#endif
