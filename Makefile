@@ -53,7 +53,7 @@ BASE_LIBS  := $(call pkg_libs,$(BASE_PKGS))
 EIO_LIBS   := $(call pkg_libs,$(EIO_PKGS))
 SIO_LIBS   := $(call pkg_libs,$(SIO_PKGS))
 SRV_LIBS   := $(call pkg_libs,$(SRV_PKGS))
-REDIS_LIBS := $(call pkg_libs,$(REDIS_PKGS))
+REDIS_LIBS := $(call pkg_libs,$(REDIS_PKGS)) -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null || echo -pthread)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 

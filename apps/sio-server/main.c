@@ -3,8 +3,9 @@
  * replies (srv_rooms), rate limits (srv_limits), token expiry during a
  * connection (srv_expiry), presence (srv_presence), the HTTP API and metrics
  * (srv_api, srv_metrics) with broadcasts through fan-in and throttling
- * (srv_emit), and a graceful shutdown that sends cfg->shutdown_event to
- * every socket before closing.
+ * (srv_emit), the Redis adapter when cfg->redis is set (srv_fleet: several
+ * instances as one fleet), and a graceful shutdown that sends
+ * cfg->shutdown_event to every socket before closing.
  *
  * Exit status: 0 after --help/--version or a graceful stop; 1 when it
  * cannot listen or start; 2 for an invalid configuration.
@@ -16,6 +17,7 @@
 #include "srv_emit.h"
 #include "srv_metrics.h"
 #include "srv_expiry.h"
+#include "srv_fleet.h"
 #include "srv_limits.h"
 #include "srv_presence.h"
 #include "srv_rooms.h"
@@ -40,7 +42,9 @@ typedef struct app {
 	srv_api api;
 	srv_metrics *metrics;
 	srv_emit *emit;
+	srv_fleet *fleet;
 	uv_signal_t sigterm, sigint;
+	uv_timer_t drain; /* with Redis: waits for the sessions to close */
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
 	bool stopping;
@@ -66,6 +70,21 @@ static void on_connection(sio_socket *s, void *user)
 	srv_presence_on_connection(a->presence, s);
 }
 
+/* With Redis the adapter's connections keep the loop alive, and the adapter
+ * may only be freed after the server (include/socketio/redis.h), which is
+ * freed after the loop: so the loop is stopped once every session is closed
+ * and every question this server asked the fleet is answered; the rest of
+ * the teardown runs after it (main). */
+static void on_drain(uv_timer_t *t)
+{
+	app *a = t->data;
+	if (eio_server_session_count(sio_server_engine(a->srv)) > 0 || a->api.pending > 0 ||
+	    srv_presence_pending(a->presence) > 0)
+		return;
+	uv_timer_stop(t);
+	uv_stop(t->loop);
+}
+
 static void on_stop_timer(uv_timer_t *t)
 {
 	app *a = t->data;
@@ -75,6 +94,8 @@ static void on_stop_timer(uv_timer_t *t)
 	srv_emit_close(a->emit);
 	eio_listener_close(a->l);
 	uv_close((uv_handle_t *)&a->stop_timer, NULL);
+	if (srv_fleet_redis(a->fleet))
+		uv_timer_start(&a->drain, on_drain, 10, 10);
 }
 
 /* The loop should have ended long before shutdown.graceMs; if a handle
@@ -224,7 +245,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.root = sio_of(a.srv, "/");
+	if (!(a.fleet = srv_fleet_new(&a.cfg, loop, err, sizeof(err))) ||
+	    (e = srv_fleet_attach(a.fleet, a.srv)) != 0) {
+		fprintf(stderr, "sio-server: redis: %s\n",
+		        a.fleet ? "cannot attach the adapter" : err);
+		return 1;
+	}
 	a.metrics = srv_metrics_new(a.srv);
+	srv_metrics_set_fleet(a.metrics, a.fleet);
 	a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
 	a.rooms = srv_rooms_new(&a.cfg, a.metrics);
 	a.limits = srv_limits_new(&a.cfg, loop, a.metrics);
@@ -235,7 +263,7 @@ int main(int argc, char **argv)
 	if (!a.emit || !a.rooms || !a.limits || !a.expiry || !a.presence ||
 	    srv_metrics_install(a.metrics, a.root) || srv_limits_install(a.limits, a.root) ||
 	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
-	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
+	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics, a.fleet)) {
 		fprintf(stderr, "sio-server: out of memory\n");
 		return 1;
 	}
@@ -243,6 +271,8 @@ int main(int argc, char **argv)
 
 	uv_timer_init(loop, &a.stop_timer);
 	a.stop_timer.data = &a;
+	uv_timer_init(loop, &a.drain);
+	a.drain.data = &a;
 	uv_timer_init(loop, &a.deadline);
 	uv_unref((uv_handle_t *)&a.deadline);
 	a.deadline.data = &a;
@@ -259,12 +289,31 @@ int main(int argc, char **argv)
 	printf(strchr(bound, ':') ? "sio-server %s: listening on http://[%s]:%d%s\n"
 	                          : "sio-server %s: listening on http://%s:%d%s\n",
 	       SRV_VERSION, bound, eio_listener_port(a.l), a.cfg.path);
+	if (srv_fleet_redis(a.fleet))
+		printf("sio-server: redis: on, %s (key \"%s\", from %s)\n",
+		       srv_fleet_address(a.fleet), a.cfg.redis.key, a.cfg.redis.from);
+	else
+		printf("sio-server: redis: off (broadcasts reach this instance's clients only)\n");
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
-	uv_close((uv_handle_t *)&a.deadline, NULL);
-	uv_run(loop, UV_RUN_NOWAIT);
+	uv_close((uv_handle_t *)&a.drain, NULL);
+	if (srv_fleet_redis(a.fleet))
+		uv_run(loop, UV_RUN_NOWAIT); /* the rest of the listener's closing */
+	else {
+		uv_close((uv_handle_t *)&a.deadline, NULL);
+		uv_run(loop, UV_RUN_NOWAIT);
+	}
 	eio_listener_free(a.l);
 	sio_server_free(a.srv);
+	if (srv_fleet_redis(a.fleet)) {
+		/* its connections close; the deadline still bounds the stop */
+		srv_fleet_free(a.fleet);
+		a.fleet = NULL;
+		uv_run(loop, UV_RUN_DEFAULT);
+		uv_close((uv_handle_t *)&a.deadline, NULL);
+		uv_run(loop, UV_RUN_NOWAIT);
+	}
+	srv_fleet_free(a.fleet);
 	srv_emit_free(a.emit);
 	srv_metrics_free(a.metrics);
 	srv_rooms_free(a.rooms);

@@ -18,6 +18,7 @@
 #include "srv_auth.h"
 #include "srv_config.h"
 #include "srv_emit.h"
+#include "srv_fleet.h"
 #include "srv_metrics.h"
 
 #include <stddef.h>
@@ -30,7 +31,9 @@ typedef struct srv_api {
 	srv_auth *auth;         /* admin JWTs; may be NULL */
 	srv_emit *emit;         /* broadcasts (fan-in, throttle) */
 	srv_metrics *metrics;   /* may be NULL: no metrics endpoint */
+	const srv_fleet *fleet; /* may be NULL: one process */
 	unsigned long long seq; /* request ids */
+	size_t pending;         /* requests waiting for the fleet's answers */
 	time_t started;
 } srv_api;
 

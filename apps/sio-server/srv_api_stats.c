@@ -13,18 +13,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* {status: "ok" | "degraded", uptimeSeconds, redis?: {connected, address,
+ * reason?}}, always 200: a member whose Redis is away still serves its own
+ * clients (every member would be degraded at once; a load balancer that
+ * took them all out would stop the service that still works). */
 void srv_api_health(srv_api_req *r, const char *value)
 {
 	base_buf b = BASE_BUF_INIT;
 	base_jsonw w;
+	const srv_fleet *f = r->api->fleet;
+	const char *reason = NULL;
+	bool up = srv_fleet_connected(f, &reason);
 
 	(void)value;
 	base_jsonw_init(&w, &b);
 	base_jsonw_object_begin(&w);
 	base_jsonw_key(&w, "status", 6);
-	base_jsonw_str(&w, "ok", 2);
+	base_jsonw_str(&w, up ? "ok" : "degraded", up ? 2 : 8);
 	base_jsonw_key(&w, "uptimeSeconds", 13);
 	base_jsonw_int64(&w, (int64_t)(time(NULL) - r->api->started));
+	if (srv_fleet_redis(f)) {
+		const char *addr = srv_fleet_address(f);
+		base_jsonw_key(&w, "redis", 5);
+		base_jsonw_object_begin(&w);
+		base_jsonw_key(&w, "connected", 9);
+		base_jsonw_bool(&w, up);
+		base_jsonw_key(&w, "address", 7);
+		base_jsonw_str(&w, addr, strlen(addr));
+		if (!up) {
+			base_jsonw_key(&w, "reason", 6);
+			base_jsonw_str(&w, reason, strlen(reason));
+		}
+		base_jsonw_object_end(&w);
+	}
 	base_jsonw_object_end(&w);
 	srv_api_ok_json(r, 200, &b, &w);
 }
@@ -77,6 +98,7 @@ static void fleet_free(fleet_req *fq)
 	free(fq->t);
 	srv_strv_free(&fq->ids);
 	free(fq->room);
+	fq->r->api->pending--;
 	free(fq->r);
 	free(fq);
 }
@@ -295,6 +317,7 @@ static void ask_fleet(srv_api_req *r, const char *room)
 		fill_nsp(api->nsp, fq);
 	else
 		sio_server_namespaces(api->srv, fill_nsp, fq);
+	api->pending++;
 	fq->pending = 1 + 1 + fq->nt; /* starting, the count, each fetch */
 	if (sio_server_count(api->nsp, on_count, fq) != 0) {
 		fq->failed = true;
