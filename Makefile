@@ -186,7 +186,7 @@ sio-bench_LINK  := -pthread
 sio-server_LINK := $(SRV_LINK)
 # The apps that may use the Redis adapter: libsocketio-redis.a before their link line,
 # its libraries after (unused archive members are not linked in).
-APPS_WITH_REDIS := sio-echo sio-server
+APPS_WITH_REDIS := sio-echo sio-server sio-bench-server
 app_link = $(if $(filter $(1),$(APPS_WITH_REDIS)),$(BUILD)/libsocketio-redis.a) \
 	$(or $($(1)_LINK),$(SIO_LINK)) $(if $(filter $(1),$(APPS_WITH_REDIS)),$(REDIS_LIBS))
 

@@ -19,16 +19,71 @@
  * Plain HTTP on the same port: GET /health, POST /echo (see on_http).
  * --parser msgpack: the msgpack parser (socket.io-msgpack-parser) instead
  *   of the default JSON one, for every client.
+ * Fleet member (interop/test/redis/): --redis URL [--redis-key K]
+ *   [--redis-requests-timeout MS] [--redis-specific-response-channel]
+ *   [--redis-room-subscriptions] (apps/common/app_redis.h) share rooms and
+ *   broadcasts with the other servers on that Redis, C or node ones; the
+ *   fleet hooks every socket gets (whoami, set-data, fleet-emit,
+ *   fleet-fetch, fleet-rooms, fleet-count, fleet-join, fleet-leave,
+ *   fleet-disconnect, fleet-server-emit, fleet-broadcast-ack) and the
+ *   server-side event "ping-server" of "/" and "/custom" are fleet.c's, the
+ *   twins of interop/reference/fleet.js. Without --redis they act on this
+ *   process alone (the in-memory adapter).
  */
 #include "app_cli.h"
+#include "app_redis.h"
+#include "fleet.h"
 #include "socketio.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static eio_listener *listener;
+
+/* With --redis: the adapter's Redis connections keep the loop alive after
+ * the listener has closed on SIGTERM/SIGINT, and the adapter may be freed
+ * only after the server (include/socketio/redis.h). So a signal also starts
+ * a grace timer that stops the loop; main() then frees the listener, the
+ * server and the adapter in that order and runs the loop once more while
+ * their handles close. */
+#define SHUTDOWN_GRACE_MS 300
+static uv_signal_t sig_term, sig_int;
+static uv_timer_t grace;
+
+static void on_grace(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	if (!uv_is_active((uv_handle_t *)&grace))
+		uv_timer_start(&grace, on_grace, SHUTDOWN_GRACE_MS, 0);
+	uv_signal_stop(h);
+}
+
+static void watch_stop_signals(uv_loop_t *loop)
+{
+	uv_timer_init(loop, &grace);
+	uv_signal_init(loop, &sig_term);
+	uv_signal_init(loop, &sig_int);
+	uv_signal_start(&sig_term, on_stop_signal, SIGTERM);
+	uv_signal_start(&sig_int, on_stop_signal, SIGINT);
+	/* the signal handles alone do not keep the loop alive */
+	uv_unref((uv_handle_t *)&sig_term);
+	uv_unref((uv_handle_t *)&sig_int);
+}
+
+static void unwatch_stop_signals(void)
+{
+	uv_close((uv_handle_t *)&grace, NULL);
+	uv_close((uv_handle_t *)&sig_term, NULL);
+	uv_close((uv_handle_t *)&sig_int, NULL);
+}
 
 /* Arguments [from..] of an incoming event, binary included. */
 static sio_out *args_from(const sio_args *a, size_t from)
@@ -226,11 +281,13 @@ static void add_handlers(sio_namespace *nsp)
 	sio_namespace_on(nsp, "fetch-room", on_fetch_room, NULL);
 	sio_namespace_on(nsp, "ask-room", on_ask_room, NULL);
 	sio_namespace_on(nsp, "kick-room", on_kick_room, NULL);
+	fleet_add_handlers(nsp);
 }
 
 static void on_connection(sio_socket *s, void *u)
 {
 	(void)u;
+	fleet_on_connection(s);
 	size_t n;
 	const char *auth = sio_socket_auth(s, &n);
 	sio_out *o = sio_out_new();
@@ -345,8 +402,11 @@ int main(int argc, char **argv)
 	sio_options o;
 	sio_options_init(&o);
 	app_cli cli = { 3000, NULL };
+	app_redis redis;
+	app_redis_init(&redis);
 	static const struct option longopts[] = {
 		APP_CLI_LONGOPTS,
+		APP_REDIS_LONGOPTS,
 		{ "parser", required_argument, 0, 'P' },
 		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
@@ -355,6 +415,11 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
 		if (app_cli_apply(&cli, &o.eio, c, optarg))
+			continue;
+		int rc = app_redis_apply(&redis, "sio-echo", c, optarg);
+		if (rc < 0)
+			return 2;
+		if (rc > 0)
 			continue;
 		switch (c) {
 		case 'P':
@@ -369,7 +434,7 @@ int main(int argc, char **argv)
 			printf("sio-echo %s\n", EIO_VERSION);
 			return 0;
 		case 'h':
-			printf("usage: sio-echo [options]\n" APP_CLI_USAGE
+			printf("usage: sio-echo [options]\n" APP_CLI_USAGE APP_REDIS_USAGE
 			       "  --parser NAME         default (JSON) or msgpack\n"
 			       "  --version, --help\n");
 			return 0;
@@ -390,12 +455,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-echo: invalid options (%d)\n", err);
 		return 1;
 	}
+	bool failed;
+	sio_redis *adapter = app_redis_attach(&redis, "sio-echo", loop, srv, &failed);
+	if (failed)
+		return 1;
+	fleet_set_port(cli.port);
 	eio_listener_set_http_handler(listener, on_http, "x-echo-tag", srv);
 	sio_namespace *root = sio_of(srv, "/");
 	add_handlers(root);
+	fleet_add_server_handlers(root);
 	sio_on_connection(root, on_connection, NULL);
 	sio_namespace *custom = sio_of(srv, "/custom");
 	add_handlers(custom);
+	fleet_add_server_handlers(custom);
 	sio_use(custom, refuse_mw, NULL);
 	sio_on_connection(custom, on_connection, NULL);
 	sio_namespace *dyn = sio_of_dynamic(srv, match_dyn, NULL);
@@ -407,11 +479,19 @@ int main(int argc, char **argv)
 	sio_on_connection(async, on_connection, NULL);
 
 	eio_listener_close_on_signals(listener);
+	if (adapter)
+		watch_stop_signals(loop);
 	char url[80];
 	printf("sio-echo: listening on %s/socket.io/\n", app_cli_url(listener, url, sizeof(url)));
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	eio_listener_free(listener);
 	sio_server_free(srv);
+	if (adapter) {
+		/* their handles finish closing in one more run of the loop */
+		sio_redis_free(adapter);
+		unwatch_stop_signals();
+		uv_run(loop, UV_RUN_DEFAULT);
+	}
 	return uv_loop_close(loop) == 0 ? 0 : 1;
 }
