@@ -116,8 +116,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	a->stopping = true;
 	fprintf(stderr, "sio-server: signal %d, shutting down\n", signum);
 	if (a->cfg.shutdown_event) {
-		int n = sio_broadcast_emit(a->root, &(sio_broadcast){ 0 }, a->cfg.shutdown_event,
-		                           NULL);
+		/* this instance's clients only: the rest of the fleet stays up */
+		int n = sio_broadcast_emit(a->root, &(sio_broadcast){ .local = true },
+		                           a->cfg.shutdown_event, NULL);
 		if (n > 0)
 			srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
 	}

@@ -7,7 +7,8 @@
 // first socket anywhere, their last socket gone everywhere), whichever member the tabs are
 // on; Redis restarted under the running fleet: /health says degraded and /metrics shows
 // it, each member still delivers to its own clients, and both reconnect and deliver
-// across the fleet again (the connection count in /metrics says they reconnected).
+// across the fleet again (the connection count in /metrics says they reconnected); a
+// member that stops sends its shutdown event to its own clients only.
 // Redis absent at startup is redis-down.test.js.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -232,8 +233,21 @@ describe('sio-server fleet: two instances on one Redis', () => {
     b.close();
   });
 
-  it('both members stop cleanly on SIGTERM (exit 0)', async () => {
+  it('a member that stops tells its own clients only; both stop cleanly (exit 0)', async () => {
+    const a = await on(0)('sd-a');
+    const b = await on(1)('sd-b');
+    const told = collect(a, 'server_shutdown');
+    const bye = waitFor(b, 'server_shutdown');
+    await members[1].stop();
+    await bye;
+    // a marker sent after member 1 is gone: anything member 1 published came before it
+    const mark = waitFor(a, 'after');
+    await api(members[0], '/broadcast', { method: 'POST', body: { event: 'after' } });
+    await mark;
+    assert.equal(told.length, 0, 'the other member\'s clients stay connected, untold');
+    assert.ok(a.connected);
     for (const c of clients) c.closeAll();
-    for (const m of members.splice(0)) await m.stop();
+    await members[0].stop();
+    members.splice(0);
   });
 });
