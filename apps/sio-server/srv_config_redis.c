@@ -75,7 +75,8 @@ static char *pct_decode(const char *s, size_t n)
 		int hi = i + 2 < n ? base_hexval((unsigned char)s[i + 1]) : -1;
 		int lo = hi >= 0 ? base_hexval((unsigned char)s[i + 2]) : -1;
 		if (lo < 0 || (hi | lo) == 0) {
-			wipe(d);
+			sodium_memzero(d, n + 1); /* not terminated yet: wipe it whole */
+			free(d);
 			return NULL;
 		}
 		*o++ = (char)(hi << 4 | lo);
