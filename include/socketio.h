@@ -117,6 +117,11 @@ SIO_EXPORT bool sio_socket_connected(const sio_socket *s);
  * the disconnect callback), not in middleware. */
 SIO_EXPORT void sio_socket_set_user(sio_socket *s, void *user);
 SIO_EXPORT void *sio_socket_get_user(const sio_socket *s);
+/* node's socket.data, as JSON text: what other servers see of this socket
+ * in fetchSockets (a distributed adapter sends it); "{}" until set. The
+ * text must be valid JSON (SIO_EINVAL otherwise); it is copied. */
+SIO_EXPORT int sio_socket_set_data(sio_socket *s, const char *json, size_t len);
+SIO_EXPORT const char *sio_socket_data(const sio_socket *s, size_t *len);
 
 /* Event handlers. ack is non-NULL when the client asked for an
  * acknowledgement: answer it with sio_ack_send() during the call, or keep it

@@ -131,6 +131,8 @@ struct sio_socket {
 	void *user;
 	char *auth;
 	size_t auth_len;
+	char *data; /* socket.data as JSON (sio_socket_set_data), NULL: {} */
+	size_t data_len;
 	sio_handler *handlers;
 	size_t nhandlers;
 	sio_disconnect_fn on_disconnecting, on_disconnect;

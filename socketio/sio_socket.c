@@ -75,6 +75,7 @@ void sio_socket_free(sio_socket *s)
 	sio_handlers_free(s->handlers, s->nhandlers);
 	free(s->acks);
 	free(s->auth);
+	free(s->data);
 	free(s);
 }
 
@@ -155,6 +156,32 @@ const char *sio_socket_auth(const sio_socket *s, size_t *len)
 	if (len)
 		*len = s->auth_len;
 	return s->auth;
+}
+
+int sio_socket_set_data(sio_socket *s, const char *json, size_t len)
+{
+	base_json doc;
+	base_json_init(&doc);
+	int r = base_json_parse(&doc, json, len);
+	base_json_free(&doc);
+	if (r < 0)
+		return r == BASE_JSON_ENOMEM ? SIO_ENOMEM : SIO_EINVAL;
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return SIO_ENOMEM;
+	memcpy(copy, json, len);
+	copy[len] = '\0';
+	free(s->data);
+	s->data = copy;
+	s->data_len = len;
+	return 0;
+}
+
+const char *sio_socket_data(const sio_socket *s, size_t *len)
+{
+	if (len)
+		*len = s->data ? s->data_len : 2;
+	return s->data ? s->data : "{}";
 }
 
 int sio_handler_add(sio_handler **hs, size_t *n, const char *event, sio_event_fn fn, void *user)

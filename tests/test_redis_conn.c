@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "modules/redis/redis_conn.h"
+#include "modules/redis/redis_options.h"
 #include "redis_server.h"
 
 #define WAIT_MS  10000
@@ -137,6 +138,15 @@ static bool a_has_msgs(void)
 	return A.nmsgs >= want_msgs;
 }
 
+/* PUBLISH's answer (on the other connection) may come after the message. */
+static uint64_t want_published;
+static bool a_published(void)
+{
+	sio_redis_stats s;
+	redis_conn_stats(A.c, &s);
+	return s.published >= want_published;
+}
+
 static void setup(void)
 {
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
@@ -170,6 +180,8 @@ START_TEST(test_roundtrip_binary)
 	ck_assert_str_eq(A.msgs[0].channel, "sio#/#");
 	ck_assert_uint_eq(A.msgs[0].len, sizeof payload);
 	ck_assert_mem_eq(A.msgs[0].payload, payload, sizeof payload);
+	want_published = 1;
+	ck_assert(run_until(a_published));
 	sio_redis_stats s;
 	redis_conn_stats(A.c, &s);
 	ck_assert(s.connected);
@@ -287,12 +299,13 @@ START_TEST(test_numsub)
 	a = numsub(B.c, "nobody");
 	ck_assert(a.ok);
 	ck_assert_int_eq(a.n, 0);
-	/* a subscription made while up counts once confirmed */
+	/* a subscription made while up: Redis runs one connection's commands in
+	 * order, so once it counts "marker", "late" (sent before) is done */
 	redis_conn_subscribe(A.c, "late");
 	redis_conn_subscribe(A.c, "marker");
-	publish_marker(B.c);
-	want_msgs = 1;
-	ck_assert(run_until(a_has_msgs));
+	int polls = 0;
+	while (numsub(B.c, "marker").n != 1)
+		ck_assert_int_lt(++polls, 1000);
 	a = numsub(B.c, "late");
 	ck_assert(a.ok);
 	ck_assert_int_eq(a.n, 1);
@@ -306,6 +319,8 @@ START_TEST(test_numsub_down)
 	count_answer a = numsub(A.c, "n");
 	ck_assert(!a.ok);
 	ck_assert(run_until(a_down));
+	/* a refused connection is noticed at once, with its reason */
+	ck_assert_msg(strstr(A.reason, "Connection refused"), "%s", A.reason);
 	a = numsub(A.c, "n");
 	ck_assert(!a.ok);
 }
@@ -437,7 +452,7 @@ START_TEST(test_restart)
 	ck_assert(run_until(a_down));
 	ck_assert_int_eq(A.ups, 1);
 	ck_assert_ptr_nonnull(strstr(A.reason, "redis at 127.0.0.1"));
-	char body[8];
+	char body[16];
 	for (int i = 0; i < 5; i++) {
 		snprintf(body, sizeof body, "q%d", i);
 		ck_assert_int_eq(redis_conn_publish(A.c, i % 2 ? "rpx" : "r", body, 2), 0);
@@ -456,6 +471,8 @@ START_TEST(test_restart)
 		ck_assert_str_eq(A.msgs[i].channel, i % 2 ? "rpx" : "r");
 		ck_assert_mem_eq(A.msgs[i].payload, body, 2);
 	}
+	want_published = 5;
+	ck_assert(run_until(a_published));
 	redis_conn_stats(A.c, &s);
 	ck_assert_uint_eq(s.connects, 2);
 	ck_assert_uint_eq(s.published, 5);
@@ -526,13 +543,16 @@ START_TEST(test_unix_socket)
 	char path[64];
 	snprintf(path, sizeof path, "/tmp/sio-redis-test-%d.sock", (int)getpid());
 	restart_with((const char *[]){ "--unixsocket", path, NULL });
+	/* through the url, as REDIS_URL gives it */
 	char url[96];
 	snprintf(url, sizeof url, "unix://%s", path);
 	sio_redis_options o;
-	options(&o, 0);
-	o.port = 6379;
-	o.unix_path = path;
-	open_conn(&A, &o);
+	options(&o, 1);
+	o.url = url;
+	redis_settings *rs = redis_settings_new(&o, NULL, 0);
+	ck_assert_ptr_nonnull(rs);
+	open_conn(&A, redis_settings_get(rs));
+	redis_settings_free(rs); /* the connection holds its own copies */
 	redis_conn_subscribe(A.c, "u");
 	ck_assert(run_until(a_up));
 	redis_conn_publish(A.c, "u", "1", 1);
@@ -541,11 +561,34 @@ START_TEST(test_unix_socket)
 	redis_conn_free(A.c);
 	A.c = NULL;
 	/* a path nobody listens on: down with the reason */
+	o.url = NULL;
+	o.port = 6379;
 	o.unix_path = "/nonexistent/redis.sock";
 	open_conn(&A, &o);
 	ck_assert(run_until(a_down));
 	ck_assert_msg(strstr(A.reason, "cannot connect"), "%s", A.reason);
 	unlink(path);
+}
+END_TEST
+
+/* A host name is resolved off the loop (redis_resolve.c); one that does
+ * not resolve takes the state down with the name in the reason. */
+START_TEST(test_host_name)
+{
+	sio_redis_options o;
+	options(&o, srv.port);
+	o.host = "localhost";
+	open_conn(&A, &o);
+	redis_conn_subscribe(A.c, "h");
+	ck_assert(run_until(a_up));
+	redis_conn_publish(A.c, "h", "1", 1);
+	want_msgs = 1;
+	ck_assert(run_until(a_has_msgs));
+	redis_conn_free(A.c);
+	o.host = "nonexistent.invalid"; /* RFC 2606: never resolves */
+	open_conn(&A, &o);
+	ck_assert(run_until(a_down));
+	ck_assert_msg(strstr(A.reason, "nonexistent.invalid"), "%s", A.reason);
 }
 END_TEST
 
@@ -623,6 +666,7 @@ static Suite *redis_conn_suite(void)
 	tcase_add_test(tc, test_auth_bad);
 	tcase_add_test(tc, test_select);
 	tcase_add_test(tc, test_unix_socket);
+	tcase_add_test(tc, test_host_name);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_add_checked_fixture(tc, setup, teardown);

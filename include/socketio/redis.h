@@ -99,7 +99,9 @@ typedef void (*sio_redis_state_fn)(sio_redis *r, bool connected, const char *rea
 SIO_EXPORT void sio_redis_on_state(sio_redis *r, sio_redis_state_fn fn, void *user);
 
 /* Close the connections and free. After the server it is attached to is
- * freed (or before it was attached). Its handles finish closing during the
+ * freed, or once its listener is closed (eio_listener_close: the server
+ * then falls back to its own sockets until it is freed, and uv_run can
+ * return), or before it was attached. Its handles finish closing during the
  * loop's next run, as the listener's do. */
 SIO_EXPORT void sio_redis_free(sio_redis *r);
 

@@ -242,8 +242,10 @@ static void op_server_count(sio_namespace *nsp, sio_request *req, void *user)
 }
 
 /* NUMSUB for a pending request: n members subscribe to the request
- * channel, this one included; minus_self for the requests whose answers
- * come from the others only. */
+ * channel, this one included, so n - 1 others will answer. Asked after the
+ * request is published (node asks before): a member that starts in between
+ * is counted and does not answer, and the request ends at its deadline with
+ * every other answer. */
 typedef struct expect_ctx {
 	redis_pending *p;
 	sio_redis *r;
@@ -448,6 +450,12 @@ static const sio_adapter_ops redis_ops = {
 
 /* ---- the public functions ------------------------------------------------------------ */
 
+void redis_link_unref(redis_link *l)
+{
+	if (--l->refs == 0)
+		free(l);
+}
+
 static void on_conn_state(bool up, const char *reason, void *user)
 {
 	sio_redis *r = user;
@@ -471,14 +479,18 @@ sio_redis *sio_redis_new(uv_loop_t *loop, const sio_redis_options *o, char *err,
 	/* node's uid2(6) */
 	redis_random_id(r->uid, 6);
 	r->reqs = redis_requests_new(loop, &r->stats);
-	r->conn = r->reqs ? redis_conn_new(loop, r->o, redis_inbound, on_conn_state, r) : NULL;
+	r->link = calloc(1, sizeof(*r->link));
+	r->conn = r->reqs && r->link ? redis_conn_new(loop, r->o, redis_inbound, on_conn_state, r)
+	                             : NULL;
 	if (!r->conn) {
+		free(r->link);
 		redis_requests_free(r->reqs);
 		redis_settings_free(r->settings);
 		free(r);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	*r->link = (redis_link){ r->conn, 1 };
 	return r;
 }
 
@@ -517,6 +529,8 @@ void sio_redis_free(sio_redis *r)
 	/* Pending NUMSUB callbacks run (ok false) inside: they see closing. */
 	redis_conn_free(r->conn);
 	r->conn = NULL;
+	r->link->conn = NULL;
+	redis_link_unref(r->link);
 	redis_requests_free(r->reqs);
 	while (r->nsps) {
 		redis_nsp *rn = r->nsps;

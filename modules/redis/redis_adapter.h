@@ -31,11 +31,20 @@ typedef struct redis_nsp {
 	struct redis_nsp *next;
 } redis_nsp;
 
+/* The publishing connection as seen by what may outlive the adapter: a
+ * broadcast with acks from another server waits for this server's clients,
+ * who may answer after sio_redis_free (conn is NULL then). */
+typedef struct redis_link {
+	redis_conn *conn;
+	int refs;
+} redis_link;
+
 struct sio_redis {
 	uv_loop_t *loop;
 	redis_settings *settings;
 	const sio_redis_options *o; /* resolved (redis_settings_get) */
 	redis_conn *conn;
+	redis_link *link;
 	redis_requests *reqs;
 	sio_server *srv;
 	char uid[8];
@@ -45,6 +54,8 @@ struct sio_redis {
 	void *state_user;
 	bool closing;
 };
+
+void redis_link_unref(redis_link *l);
 
 /* redis_inbound.c: one message from the subscribed connection. */
 void redis_inbound(const char *channel, size_t channel_len, const char *payload, size_t len,

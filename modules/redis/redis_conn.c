@@ -1,5 +1,5 @@
 /* redis_conn.c - the adapter's two connections to Redis (redis_conn.h), on
- * hiredis 0.14's async API driven by the server's libuv loop.
+ * hiredis 0.14's async API driven by the server's libuv loop (redis_uv.c).
  *
  * Why two: a RESP2 connection that has sent SUBSCRIBE may only send
  * (P)(UN)SUBSCRIBE, PING and QUIT afterwards, so PUBLISH and PUBSUB NUMSUB go
@@ -37,11 +37,13 @@
  *   asked nor from inside hiredis's teardown.
  */
 #include "redis_conn.h"
+#include "redis_queue.h"
+#include "redis_resolve.h"
+#include "redis_uv.h"
 
 #include "base/log.h"
 #include "base/map.h"
 
-#include <hiredis/adapters/libuv.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <stdarg.h>
@@ -67,13 +69,6 @@ typedef struct side {
 	unsigned sub_pending; /* subscription confirmations awaited before ready */
 } side;
 
-/* A publish waiting for Redis. */
-typedef struct qmsg {
-	struct qmsg *next;
-	size_t chlen, len;
-	char data[]; /* channel, NUL, payload */
-} qmsg;
-
 /* A PUBSUB NUMSUB query. Freed when hiredis has let go of it (in_hiredis
  * false) and it was answered. */
 typedef struct numsub {
@@ -81,7 +76,7 @@ typedef struct numsub {
 	struct redis_conn *c;
 	redis_count_fn fn;
 	void *user;
-	bool in_hiredis, answered, deferred;
+	bool in_hiredis, answered;
 } numsub;
 
 enum phase {
@@ -102,6 +97,7 @@ struct redis_conn {
 	side pub, sub;
 	enum phase phase;
 	bool closed;
+	redis_resolve *resolving; /* the host name's lookup, while it runs */
 	unsigned backoff_ms;
 	uv_timer_t timer; /* PH_WAIT: the reconnection; PH_CONNECTING: the handshake */
 	uv_timer_t defer; /* zero timer: deferred answers and failures */
@@ -110,8 +106,8 @@ struct redis_conn {
 	char fail_pending[256];      /* a failure to handle from the defer timer */
 	base_map channels, patterns; /* the subscribed set (key == value, owned) */
 
-	qmsg *qhead, *qtail;
-	size_t queued_bytes, inflight_bytes;
+	redis_queue queue;     /* publishes made while away */
+	size_t inflight_bytes; /* sent, not yet answered */
 	uint64_t connects, published, dropped;
 	numsub asked;    /* list head: queries sent to Redis */
 	numsub deferred; /* list head: queries to answer ok=false from the timer */
@@ -198,54 +194,17 @@ static int send_sub(side *s, const char *cmd, const char *name)
 	return send_argv(s, NULL, NULL, 2, argv, lens);
 }
 
-/* ---- the queue ---------------------------------------------------------------- */
-
-static int enqueue(redis_conn *c, const char *ch, size_t chlen, const void *p, size_t len)
-{
-	qmsg *m = malloc(sizeof *m + chlen + 1 + len);
-	if (!m)
-		return -1;
-	m->next = NULL;
-	m->chlen = chlen;
-	m->len = len;
-	memcpy(m->data, ch, chlen + 1);
-	if (len)
-		memcpy(m->data + chlen + 1, p, len);
-	if (c->qtail)
-		c->qtail->next = m;
-	else
-		c->qhead = m;
-	c->qtail = m;
-	c->queued_bytes += chlen + len;
-	return 0;
-}
-
 /* Send the queue in order (just up: nothing was sent before it). */
 static void flush_queue(redis_conn *c)
 {
-	qmsg *m;
-	while ((m = c->qhead)) {
-		if (send_publish(c, m->data, m->chlen, m->data + m->chlen + 1, m->len)) {
+	const redis_qmsg *m;
+	while ((m = c->queue.head)) {
+		if (send_publish(c, m->data, m->chlen, redis_qmsg_payload(m), m->len)) {
 			fail_later(c, "cannot send to Redis");
 			return;
 		}
-		c->qhead = m->next;
-		if (!c->qhead)
-			c->qtail = NULL;
-		c->queued_bytes -= m->chlen + m->len;
-		free(m);
+		redis_queue_pop(&c->queue);
 	}
-}
-
-static void free_queue(redis_conn *c)
-{
-	qmsg *m;
-	while ((m = c->qhead)) {
-		c->qhead = m->next;
-		free(m);
-	}
-	c->qtail = NULL;
-	c->queued_bytes = 0;
 }
 
 /* ---- state ---------------------------------------------------------------------- */
@@ -277,6 +236,13 @@ static void side_ready(side *s)
 }
 
 /* Close one side: its late callbacks find no side (ac->data NULL). */
+static void stop_resolving(redis_conn *c)
+{
+	if (c->resolving)
+		redis_resolve_cancel(c->resolving);
+	c->resolving = NULL;
+}
+
 static void side_drop(side *s)
 {
 	redisAsyncContext *ac = s->ac;
@@ -316,6 +282,7 @@ static void conn_fail(redis_conn *c, const char *fmt, ...)
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
 	bool was_up = c->phase == PH_UP;
+	stop_resolving(c);
 	side_drop(&c->pub);
 	side_drop(&c->sub);
 	c->inflight_bytes = 0; /* sent on the lost connection: delivered or not, gone */
@@ -475,12 +442,13 @@ static void on_disconnect(const redisAsyncContext *cac, int status)
 		conn_fail(c, "lost %s: %s", c->where, ac->c.errstr);
 }
 
-/* Open one side: 0, or -1 with the reason in why. */
-static int side_open(side *s, char *why, size_t whylen)
+/* Open one side to ip (the host, or its address): 0, or -1 with the reason
+ * in why. */
+static int side_open(side *s, const char *ip, char *why, size_t whylen)
 {
 	redis_conn *c = s->c;
 	redisAsyncContext *ac = c->unix_path ? redisAsyncConnectUnix(c->unix_path)
-	                                     : redisAsyncConnect(c->host, c->o.port);
+	                                     : redisAsyncConnect(ip, c->o.port);
 	if (!ac) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
@@ -490,7 +458,7 @@ static int side_open(side *s, char *why, size_t whylen)
 		redisAsyncFree(ac);
 		return -1;
 	}
-	if (redisLibuvAttach(ac, c->loop) != REDIS_OK) {
+	if (redis_uv_attach(ac, c->loop)) {
 		snprintf(why, whylen, "cannot watch the connection to %s", c->where);
 		redisAsyncFree(ac);
 		return -1;
@@ -506,16 +474,38 @@ static int side_open(side *s, char *why, size_t whylen)
 	return 0;
 }
 
-/* Open both sides, under the handshake timeout. From the timer only. */
-static void attempt(redis_conn *c)
+/* Open both sides (the handshake timeout runs). */
+static void open_sides(redis_conn *c, const char *ip)
 {
 	char why[sizeof c->reason];
-	c->phase = PH_CONNECTING;
-	if (side_open(&c->pub, why, sizeof why) || side_open(&c->sub, why, sizeof why)) {
+	if (side_open(&c->pub, ip, why, sizeof why) || side_open(&c->sub, ip, why, sizeof why))
 		conn_fail(c, "%s", why);
+}
+
+static void on_resolved(int status, const char *ip, void *user)
+{
+	redis_conn *c = user;
+	c->resolving = NULL;
+	if (status)
+		conn_fail(c, "cannot resolve %s: %s", c->host, uv_strerror(status));
+	else
+		open_sides(c, ip);
+}
+
+/* An attempt, from the timer only: a host name is resolved first, off the
+ * loop's thread (redis_resolve.h), within the handshake timeout. */
+static void attempt(redis_conn *c)
+{
+	c->phase = PH_CONNECTING;
+	uv_timer_start(&c->timer, on_timer, handshake_ms(c), 0);
+	if (c->unix_path || redis_host_is_address(c->host)) {
+		open_sides(c, c->host);
 		return;
 	}
-	uv_timer_start(&c->timer, on_timer, handshake_ms(c), 0);
+	int err;
+	c->resolving = redis_resolve_start(c->loop, c->host, on_resolved, c, &err);
+	if (!c->resolving)
+		conn_fail(c, "cannot resolve %s: %s", c->host, uv_strerror(err));
 }
 
 /* ---- count queries ------------------------------------------------------------------ */
@@ -720,7 +710,7 @@ int redis_conn_publish(redis_conn *c, const char *channel, const void *payload, 
 	if (c->closed)
 		return SIO_EINVAL;
 	size_t chlen = strlen(channel), size = chlen + len;
-	if (c->phase == PH_UP && !c->qhead) {
+	if (c->phase == PH_UP && !c->queue.head) {
 		size_t limit = c->o.max_queued_bytes;
 		if (limit < INFLIGHT_MIN)
 			limit = INFLIGHT_MIN;
@@ -733,8 +723,8 @@ int redis_conn_publish(redis_conn *c, const char *channel, const void *payload, 
 		fail_later(c, "cannot send PUBLISH");
 	}
 	size_t max = c->o.max_queued_bytes;
-	if (size > max || c->queued_bytes > max - size ||
-	    enqueue(c, channel, chlen, payload, len)) {
+	if (size > max || c->queue.bytes > max - size ||
+	    redis_queue_push(&c->queue, channel, chlen, payload, len)) {
 		c->dropped++;
 		return SIO_ENOMEM;
 	}
@@ -752,7 +742,7 @@ void redis_conn_stats(const redis_conn *c, sio_redis_stats *s)
 	s->connects = c->connects;
 	s->published = c->published;
 	s->publish_dropped = c->dropped;
-	s->queued_bytes = c->queued_bytes + c->inflight_bytes;
+	s->queued_bytes = c->queue.bytes + c->inflight_bytes;
 }
 
 static void free_set(base_map *m)
@@ -781,9 +771,10 @@ void redis_conn_free(redis_conn *c)
 		numsub_answer(c->asked.next, false, 0);
 	while (c->deferred.next != &c->deferred)
 		numsub_answer(c->deferred.next, false, 0);
+	stop_resolving(c);
 	side_drop(&c->pub);
 	side_drop(&c->sub);
-	free_queue(c);
+	redis_queue_clear(&c->queue);
 	free_set(&c->channels);
 	free_set(&c->patterns);
 	free(c->host);

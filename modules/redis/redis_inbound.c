@@ -237,7 +237,7 @@ static void add_socket(sio_socket *s, void *u)
 	}
 	c->hs[c->n] = hs;
 	c->v[c->n] = (sio_socket_info){ sio_socket_id(s), s,  (const char *const *)rooms->v,
-		                        rooms->n,         hs, "{}" };
+		                        rooms->n,         hs, sio_socket_data(s, NULL) };
 	c->n++;
 }
 
@@ -326,7 +326,7 @@ static void server_side_emit(redis_nsp *rn, const redis_msg *m)
 
 /* 7: this server's clients, each ack sent back as it comes (8, then 9s). */
 typedef struct ack_relay {
-	sio_redis *r;
+	redis_link *link;
 	char *channel;
 	char *request_id;
 	size_t left;
@@ -334,6 +334,7 @@ typedef struct ack_relay {
 
 static void relay_free(ack_relay *a)
 {
+	redis_link_unref(a->link);
 	free(a->channel);
 	free(a->request_id);
 	free(a);
@@ -341,8 +342,8 @@ static void relay_free(ack_relay *a)
 
 static void relay_publish(ack_relay *a, base_buf *b, int e)
 {
-	if (e == 0 && a->r->conn)
-		redis_conn_publish(a->r->conn, a->channel, b->data, b->len);
+	if (e == 0 && a->link->conn)
+		redis_conn_publish(a->link->conn, a->channel, b->data, b->len);
 	base_buf_free(b);
 }
 
@@ -374,7 +375,8 @@ static void broadcast_with_ack(redis_nsp *rn, const redis_msg *m)
 	ack_relay *a = calloc(1, sizeof(*a));
 	if (!a)
 		return;
-	a->r = rn->r;
+	a->link = rn->r->link;
+	a->link->refs++;
 	a->request_id = strdup(m->request_id);
 	if (rn->r->o->publish_on_specific_response_channel && m->uid) {
 		size_t n = strlen(rn->resp_channel) + strlen(m->uid) + 2;

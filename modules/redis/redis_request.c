@@ -8,7 +8,11 @@
  * answer later) or at its deadline. At the deadline a broadcast with acks
  * reports the servers that never sent their client count as having none,
  * so that a request without a timeout of its own (timeout 0) still ends
- * once the clients that were counted have answered.
+ * once the clients that were counted have answered; any other request ends
+ * there with the answers received. The deadline is the adapter's timeout
+ * plus REDIS_DEADLINE_SLACK_MS, so that when the caller's timeout is the
+ * same the library's timer ends the request first, with its "operation has
+ * timed out".
  */
 #include "redis_request.h"
 
@@ -120,10 +124,14 @@ static void on_deadline(uv_timer_t *t)
 	if (missing) {
 		p->q->stats->requests_timed_out++;
 		p->q->stats->answers_missing += missing;
-		/* A broadcast with acks: the silent servers have no clients. */
+		/* A broadcast with acks: the silent servers have no clients.
+		 * Another request: it ends now with what arrived (when the
+		 * caller's own timeout is longer than the adapter's). */
 		if (p->type == REDIS_BROADCAST && p->expected >= 0)
 			for (size_t i = 0; i < missing; i++)
 				sio_request_client_count(p->req, 0);
+		else if (p->type != REDIS_BROADCAST)
+			sio_request_expect(p->req, p->answered);
 	}
 	let_go(p);
 }
@@ -155,7 +163,7 @@ redis_pending *redis_pending_add(redis_requests *q, int type, sio_request *r, un
 	t->data = p;
 	p->timer = t;
 	p->timer_open = true;
-	uv_timer_start(t, on_deadline, deadline_ms, 0);
+	uv_timer_start(t, on_deadline, (uint64_t)deadline_ms + REDIS_DEADLINE_SLACK_MS, 0);
 	q->stats->requests++;
 	return p;
 }

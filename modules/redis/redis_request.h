@@ -5,10 +5,10 @@
  * Each holds the library's request (socketio/adapter.h) until every server
  * PUBSUB NUMSUB counted has answered, or until its deadline: then the
  * servers that did not answer are counted (stats requests_timed_out,
- * answers_missing) and the request is let go, so a member that never
- * answers never hangs it (the library's own timer completes it with the
- * answers received). A broadcast with acks stays until its ack timeout, as
- * node's ackRequests do, since clients answer after their server's count.
+ * answers_missing) and the request ends with the answers received, so a
+ * member that never answers never hangs it. A broadcast with acks stays
+ * until its ack timeout, as node's ackRequests do, since clients answer
+ * after their server's count.
  */
 #ifndef REDIS_REQUEST_H
 #define REDIS_REQUEST_H
@@ -19,6 +19,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
+
+/* Added to a request's deadline (see redis_request.c). */
+#define REDIS_DEADLINE_SLACK_MS 50
 
 typedef struct redis_requests redis_requests;
 typedef struct redis_pending redis_pending;

@@ -10,16 +10,11 @@
  * copied into the same tree. The fields are then read off the tree with
  * their types checked; what the library needs is copied out (strings into
  * the message's zone, arguments into an sio_out), so nothing refers to the
- * body after the call.
- *
- * Values JSON cannot carry become what node's JSON encoding of them would:
- * undefined is null in an array and drops its key in a map, NaN and
- * infinities are null, a Date (timestamp extension, or notepack 2.x's
- * fixext 8 type 0) is its ISO 8601 string; an unknown extension is
- * notepack's [type, Buffer]. Map keys must be strings; strings must be
- * UTF-8.
+ * body after the call. Values become arguments or JSON text in
+ * redis_wire_value.c.
  */
 #include "redis_wire.h"
+#include "redis_wire_value.h"
 
 #include "base/json.h"
 
@@ -27,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void redis_msg_init(redis_msg *m)
 {
@@ -369,265 +363,14 @@ static int opts_of(redis_msg *m, const msgpack_object *o)
 	return r;
 }
 
-/* ---- values -> an sio_out, -> JSON ------------------------------------------------ */
-
-typedef struct vctx {
-	const char *in; /* the msgpack input: ext pointers point into it */
-	size_t len;
-} vctx;
-
-/* An ext of notepack 2.x's type 0 written as the fixext `code`: the ext
- * pointer follows the code and the type byte. */
-static bool is_fixext0(const vctx *c, const msgpack_object *o, uint32_t size, unsigned char code)
-{
-	if (o->type != MSGPACK_OBJECT_EXT || o->via.ext.type != 0 || o->via.ext.size != size)
-		return false;
-	const char *p = o->via.ext.ptr;
-	return c->in && p - 2 >= c->in && p <= c->in + c->len && (unsigned char)p[-2] == code;
-}
-
-static bool is_undefined(const vctx *c, const msgpack_object *o)
-{
-	return is_fixext0(c, o, 1, 0xd4);
-}
-
-/* Milliseconds since the epoch of a Date: the timestamp extension (-1: 32,
- * 64 or 96 bits) or notepack 2.x's fixext 8 type 0 (an int64 of ms). */
-static bool date_ms(const vctx *c, const msgpack_object *o, double *ms)
-{
-	if (o->type != MSGPACK_OBJECT_EXT)
-		return false;
-	const unsigned char *p = (const unsigned char *)o->via.ext.ptr;
-	uint32_t n = o->via.ext.size;
-	if (o->via.ext.type == -1 && n == 4) {
-		*ms = (double)be(p, 4) * 1e3;
-	} else if (o->via.ext.type == -1 && n == 8) {
-		uint32_t hi = be(p, 4), lo = be(p + 4, 4);
-		*ms = ((double)(hi & 3) * 4294967296.0 + lo) * 1e3 + (double)(hi >> 2) / 1e6;
-	} else if (o->via.ext.type == -1 && n == 12) {
-		int32_t hi = (int32_t)be(p + 4, 4);
-		*ms = ((double)hi * 4294967296.0 + be(p + 8, 4)) * 1e3 + (double)be(p, 4) / 1e6;
-	} else if (is_fixext0(c, o, 8, 0xd7)) {
-		*ms = (double)(int32_t)be(p, 4) * 4294967296.0 + be(p + 4, 4);
-	} else {
-		return false;
-	}
-	return true;
-}
-
-/* Date.prototype.toISOString: 2026-12-06T04:10:00.000Z. NULL when out of
- * the range it can write. */
-static const char *iso_date(double ms, char *buf, size_t cap)
-{
-	double fl = floor(ms);
-	if (!(fabs(fl) <= 8.64e15))
-		return NULL;
-	time_t secs = (time_t)floor(fl / 1e3);
-	int milli = (int)(fl - (double)secs * 1e3);
-	struct tm tm;
-	if (!gmtime_r(&secs, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
-		return NULL;
-	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
-	return buf;
-}
-
-static int to_out(const vctx *c, sio_out *out, const msgpack_object *o, int depth);
-
-static int map_to_out(const vctx *c, sio_out *out, const msgpack_object *o, int depth)
-{
-	int r = sio_out_object_begin(out);
-	for (uint32_t i = 0; r == 0 && i < o->via.map.size; i++) {
-		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-		if (kv->key.type != MSGPACK_OBJECT_STR)
-			return REDIS_WIRE_EMALFORMED;
-		if (is_undefined(c, &kv->val))
-			continue;
-		size_t n = kv->key.via.str.size;
-		if (memchr(kv->key.via.str.ptr, 0, n) ||
-		    !base_json_utf8_valid(kv->key.via.str.ptr, n))
-			return REDIS_WIRE_EMALFORMED;
-		char *k = malloc(n + 1);
-		if (!k)
-			return SIO_ENOMEM;
-		memcpy(k, kv->key.via.str.ptr, n);
-		k[n] = '\0';
-		r = sio_out_key(out, k);
-		free(k);
-		if (r == 0)
-			r = to_out(c, out, &kv->val, depth + 1);
-	}
-	return r ? r : sio_out_object_end(out);
-}
-
-static int ext_to_out(const vctx *c, sio_out *out, const msgpack_object *o)
-{
-	double ms;
-	char buf[40];
-	if (is_undefined(c, o))
-		return sio_out_null(out);
-	if (date_ms(c, o, &ms)) {
-		const char *s = iso_date(ms, buf, sizeof(buf));
-		return s ? sio_out_str(out, s) : sio_out_null(out);
-	}
-	if (o->via.ext.type == 0) /* notepack 2.x's ArrayBuffer */
-		return sio_out_binary(out, o->via.ext.ptr, o->via.ext.size);
-	/* notepack 3.x decodes any other extension as [type, Buffer]. */
-	int r = sio_out_array_begin(out);
-	if (r == 0)
-		r = sio_out_int(out, o->via.ext.type);
-	if (r == 0)
-		r = sio_out_binary(out, o->via.ext.ptr, o->via.ext.size);
-	return r ? r : sio_out_array_end(out);
-}
-
-static int to_out(const vctx *c, sio_out *out, const msgpack_object *o, int depth)
-{
-	if (depth > REDIS_WIRE_MAX_DEPTH)
-		return REDIS_WIRE_EMALFORMED;
-	switch (o->type) {
-	case MSGPACK_OBJECT_NIL:
-		return sio_out_null(out);
-	case MSGPACK_OBJECT_BOOLEAN:
-		return sio_out_bool(out, o->via.boolean);
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		return o->via.u64 <= INT64_MAX ? sio_out_int(out, (int64_t)o->via.u64)
-		                               : sio_out_double(out, (double)o->via.u64);
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		return sio_out_int(out, o->via.i64);
-	case MSGPACK_OBJECT_FLOAT32:
-	case MSGPACK_OBJECT_FLOAT64:
-		return isfinite(o->via.f64) ? sio_out_double(out, o->via.f64) : sio_out_null(out);
-	case MSGPACK_OBJECT_STR:
-		if (!base_json_utf8_valid(o->via.str.ptr, o->via.str.size))
-			return REDIS_WIRE_EMALFORMED;
-		return sio_out_strn(out, o->via.str.ptr, o->via.str.size);
-	case MSGPACK_OBJECT_BIN:
-		return sio_out_binary(out, o->via.bin.ptr, o->via.bin.size);
-	case MSGPACK_OBJECT_EXT:
-		return ext_to_out(c, out, o);
-	case MSGPACK_OBJECT_ARRAY: {
-		int r = sio_out_array_begin(out);
-		for (uint32_t i = 0; r == 0 && i < o->via.array.size; i++)
-			r = to_out(c, out, &o->via.array.ptr[i], depth + 1);
-		return r ? r : sio_out_array_end(out);
-	}
-	case MSGPACK_OBJECT_MAP:
-		return map_to_out(c, out, o, depth);
-	default:
-		return REDIS_WIRE_EMALFORMED;
-	}
-}
-
-/* A value as JSON, as node's JSON.stringify would write it (a Buffer as
- * {"type":"Buffer","data":[...]}): for the handshake and data of another
- * server's sockets. */
-static int to_json(const vctx *c, base_jsonw *w, const msgpack_object *o, int depth);
-
-static void bytes_json(base_jsonw *w, const char *p, size_t n)
-{
-	base_jsonw_object_begin(w);
-	base_jsonw_key(w, "type", 4);
-	base_jsonw_str(w, "Buffer", 6);
-	base_jsonw_key(w, "data", 4);
-	base_jsonw_array_begin(w);
-	for (size_t i = 0; i < n; i++)
-		base_jsonw_int64(w, (unsigned char)p[i]);
-	base_jsonw_array_end(w);
-	base_jsonw_object_end(w);
-}
-
-static int map_json(const vctx *c, base_jsonw *w, const msgpack_object *o, int depth)
-{
-	base_jsonw_object_begin(w);
-	for (uint32_t i = 0; i < o->via.map.size; i++) {
-		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-		if (kv->key.type != MSGPACK_OBJECT_STR ||
-		    !base_json_utf8_valid(kv->key.via.str.ptr, kv->key.via.str.size))
-			return REDIS_WIRE_EMALFORMED;
-		if (is_undefined(c, &kv->val))
-			continue;
-		base_jsonw_key(w, kv->key.via.str.ptr, kv->key.via.str.size);
-		int r = to_json(c, w, &kv->val, depth + 1);
-		if (r < 0)
-			return r;
-	}
-	base_jsonw_object_end(w);
-	return 0;
-}
-
-static int to_json(const vctx *c, base_jsonw *w, const msgpack_object *o, int depth)
-{
-	double ms;
-	char buf[40];
-	if (depth > REDIS_WIRE_MAX_DEPTH)
-		return REDIS_WIRE_EMALFORMED;
-	switch (o->type) {
-	case MSGPACK_OBJECT_NIL:
-		base_jsonw_null(w);
-		break;
-	case MSGPACK_OBJECT_BOOLEAN:
-		base_jsonw_bool(w, o->via.boolean);
-		break;
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		if (o->via.u64 <= INT64_MAX)
-			base_jsonw_int64(w, (int64_t)o->via.u64);
-		else
-			base_jsonw_double(w, (double)o->via.u64);
-		break;
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		base_jsonw_int64(w, o->via.i64);
-		break;
-	case MSGPACK_OBJECT_FLOAT32:
-	case MSGPACK_OBJECT_FLOAT64:
-		base_jsonw_double(w, o->via.f64);
-		break;
-	case MSGPACK_OBJECT_STR:
-		if (!base_json_utf8_valid(o->via.str.ptr, o->via.str.size))
-			return REDIS_WIRE_EMALFORMED;
-		base_jsonw_str(w, o->via.str.ptr, o->via.str.size);
-		break;
-	case MSGPACK_OBJECT_BIN:
-		bytes_json(w, o->via.bin.ptr, o->via.bin.size);
-		break;
-	case MSGPACK_OBJECT_EXT:
-		if (is_undefined(c, o)) {
-			base_jsonw_null(w);
-		} else if (date_ms(c, o, &ms)) {
-			const char *s = iso_date(ms, buf, sizeof(buf));
-			if (s)
-				base_jsonw_str(w, s, strlen(s));
-			else
-				base_jsonw_null(w);
-		} else {
-			bytes_json(w, o->via.ext.ptr, o->via.ext.size);
-		}
-		break;
-	case MSGPACK_OBJECT_ARRAY:
-		base_jsonw_array_begin(w);
-		for (uint32_t i = 0; i < o->via.array.size; i++) {
-			int r = to_json(c, w, &o->via.array.ptr[i], depth + 1);
-			if (r < 0)
-				return r;
-		}
-		base_jsonw_array_end(w);
-		break;
-	case MSGPACK_OBJECT_MAP:
-		return map_json(c, w, o, depth);
-	default:
-		return REDIS_WIRE_EMALFORMED;
-	}
-	return 0;
-}
-
 /* A value as a NUL-terminated JSON text in the zone. */
-static int json_copy(redis_msg *m, const vctx *c, const msgpack_object *o, const char **out)
+static int json_copy(redis_msg *m, const redis_vctx *c, const msgpack_object *o, const char **out)
 {
 	base_buf b;
 	base_jsonw w;
 	base_buf_init(&b);
 	base_jsonw_init(&w, &b);
-	int r = to_json(c, &w, o, 0);
+	int r = redis_wire_to_json(c, &w, o, 0);
 	if (r == 0 && base_jsonw_error(&w) < 0)
 		r = base_jsonw_error(&w) == BASE_JSON_ENOMEM ? SIO_ENOMEM : REDIS_WIRE_EMALFORMED;
 	char *s = r == 0 ? msgpack_zone_malloc(m->zone, b.len + 1) : NULL;
@@ -643,17 +386,17 @@ static int json_copy(redis_msg *m, const vctx *c, const msgpack_object *o, const
 }
 
 /* One value into a fresh sio_out (*out), or none when absent. */
-static int value_of(const vctx *c, const msgpack_object *o, sio_out **out)
+static int value_of(const redis_vctx *c, const msgpack_object *o, sio_out **out)
 {
-	if (!o || is_undefined(c, o))
+	if (!o || redis_wire_is_undefined(c, o))
 		return 0;
 	if (!(*out = sio_out_new()))
 		return SIO_ENOMEM;
-	return to_out(c, *out, o, 1);
+	return redis_wire_to_out(c, *out, o, 1);
 }
 
 /* data: [event, ...args]; the event a string. */
-static int data_of(redis_msg *m, const vctx *c, const msgpack_object *d)
+static int data_of(redis_msg *m, const redis_vctx *c, const msgpack_object *d)
 {
 	if (!d || d->type != MSGPACK_OBJECT_ARRAY || d->via.array.size < 1)
 		return REDIS_WIRE_EMALFORMED;
@@ -663,12 +406,12 @@ static int data_of(redis_msg *m, const vctx *c, const msgpack_object *d)
 	if (!(m->args = sio_out_new()))
 		return SIO_ENOMEM;
 	for (uint32_t i = 1; r == 0 && i < d->via.array.size; i++)
-		r = to_out(c, m->args, &d->via.array.ptr[i], 1);
+		r = redis_wire_to_out(c, m->args, &d->via.array.ptr[i], 1);
 	return r;
 }
 
 /* packet: {type: 2 (or 5, an old binary event), data, nsp}. */
-static int packet_of(redis_msg *m, const vctx *c, const msgpack_object *p)
+static int packet_of(redis_msg *m, const redis_vctx *c, const msgpack_object *p)
 {
 	uint64_t type;
 	if (!p || p->type != MSGPACK_OBJECT_MAP)
@@ -694,7 +437,7 @@ int redis_wire_decode_broadcast(redis_msg *m, const void *body, size_t len)
 	int r = parse_body(m, body, len, false, &root);
 	if (r < 0)
 		return map_err(r);
-	vctx c = { body, len };
+	redis_vctx c = { body, len };
 	if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size < 3)
 		return REDIS_WIRE_EMALFORMED;
 	const msgpack_object *a = root->via.array.ptr;
@@ -706,7 +449,7 @@ int redis_wire_decode_broadcast(redis_msg *m, const void *body, size_t len)
 	return map_err(r);
 }
 
-static int request_fields(redis_msg *m, const vctx *c, const msgpack_object *o)
+static int request_fields(redis_msg *m, const redis_vctx *c, const msgpack_object *o)
 {
 	uint64_t type;
 	if (!uint_of(get(o, "type"), &type) || type > REDIS_BROADCAST)
@@ -770,12 +513,12 @@ int redis_wire_decode_request(redis_msg *m, const void *body, size_t len)
 		return map_err(r);
 	if (root->type != MSGPACK_OBJECT_MAP)
 		return REDIS_WIRE_EMALFORMED;
-	vctx c = { m->has_up ? body : NULL, len };
+	redis_vctx c = { m->has_up ? body : NULL, len };
 	return map_err(request_fields(m, &c, root));
 }
 
 /* One of 5's sockets: {id, handshake, rooms, data}. */
-static int socket_of(redis_msg *m, const vctx *c, const msgpack_object *o, sio_socket_info *s)
+static int socket_of(redis_msg *m, const redis_vctx *c, const msgpack_object *o, sio_socket_info *s)
 {
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return REDIS_WIRE_EMALFORMED;
@@ -783,15 +526,15 @@ static int socket_of(redis_msg *m, const vctx *c, const msgpack_object *o, sio_s
 	int r = id ? str_copy(m, id, &s->id) : REDIS_WIRE_EMALFORMED;
 	if (r == 0)
 		r = rooms_of(m, get(o, "rooms"), (const char ***)&s->rooms, &s->nrooms);
-	if (r == 0 && hs && !is_undefined(c, hs))
+	if (r == 0 && hs && !redis_wire_is_undefined(c, hs))
 		r = json_copy(m, c, hs, &s->handshake_json);
-	if (r == 0 && data && !is_undefined(c, data))
+	if (r == 0 && data && !redis_wire_is_undefined(c, data))
 		r = json_copy(m, c, data, &s->data_json);
 	return r;
 }
 
 /* sockets: socket ids (the answer to 0) or socket objects (to 5). */
-static int sockets_of(redis_msg *m, const vctx *c, const msgpack_object *o)
+static int sockets_of(redis_msg *m, const redis_vctx *c, const msgpack_object *o)
 {
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > REDIS_WIRE_MAX_SOCKETS)
 		return REDIS_WIRE_EMALFORMED;
@@ -813,7 +556,7 @@ static int sockets_of(redis_msg *m, const vctx *c, const msgpack_object *o)
 	return 0;
 }
 
-static int response_fields(redis_msg *m, const vctx *c, const msgpack_object *o)
+static int response_fields(redis_msg *m, const redis_vctx *c, const msgpack_object *o)
 {
 	uint64_t v;
 	const msgpack_object *t = get(o, "type");
@@ -853,6 +596,6 @@ int redis_wire_decode_response(redis_msg *m, const void *body, size_t len)
 		return map_err(r);
 	if (root->type != MSGPACK_OBJECT_MAP)
 		return REDIS_WIRE_EMALFORMED;
-	vctx c = { m->has_up ? body : NULL, len };
+	redis_vctx c = { m->has_up ? body : NULL, len };
 	return map_err(response_fields(m, &c, root));
 }
