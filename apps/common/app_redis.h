@@ -19,6 +19,7 @@
 #include "socketio/redis.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -115,6 +116,55 @@ static inline sio_redis *app_redis_attach(app_redis *r, const char *prog, uv_loo
 		return NULL;
 	}
 	return a;
+}
+
+/* Shutdown. The adapter's Redis connections keep the loop alive after the
+ * listener has closed on SIGTERM/SIGINT (eio_listener_close_on_signals), and
+ * the adapter may be freed only after the server (socketio/redis.h). So with
+ * an adapter a signal also starts a grace timer that stops the loop; the app
+ * then frees the listener, the server, and (app_redis_free) the adapter, and
+ * runs the loop once more while their handles close. */
+#define APP_REDIS_GRACE_MS 300
+static uv_signal_t app_redis_sigs[2];
+static uv_timer_t app_redis_grace;
+
+static inline void app_redis_on_grace(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+static inline void app_redis_on_signal(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	if (!uv_is_active((uv_handle_t *)&app_redis_grace))
+		uv_timer_start(&app_redis_grace, app_redis_on_grace, APP_REDIS_GRACE_MS, 0);
+	uv_signal_stop(h);
+}
+
+/* After eio_listener_close_on_signals, when there is an adapter. */
+static inline void app_redis_stop_on_signals(uv_loop_t *loop)
+{
+	static const int signums[2] = { SIGTERM, SIGINT };
+	uv_timer_init(loop, &app_redis_grace);
+	for (int i = 0; i < 2; i++) {
+		uv_signal_init(loop, &app_redis_sigs[i]);
+		uv_signal_start(&app_redis_sigs[i], app_redis_on_signal, signums[i]);
+		/* the signal handles alone do not keep the loop alive */
+		uv_unref((uv_handle_t *)&app_redis_sigs[i]);
+	}
+}
+
+/* After sio_server_free: free the adapter and close the handles above, then
+ * run the loop until they are closed. */
+static inline void app_redis_free(sio_redis *a, uv_loop_t *loop)
+{
+	if (!a)
+		return;
+	sio_redis_free(a);
+	uv_close((uv_handle_t *)&app_redis_grace, NULL);
+	for (int i = 0; i < 2; i++)
+		uv_close((uv_handle_t *)&app_redis_sigs[i], NULL);
+	uv_run(loop, UV_RUN_DEFAULT);
 }
 
 #endif

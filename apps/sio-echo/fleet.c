@@ -159,32 +159,17 @@ static void ack_error_or_null(sio_out *o, const char *err)
 
 /* ---- socket.data ---- */
 
-static void free_data(sio_socket *s, const char *reason, void *u)
-{
-	(void)reason;
-	(void)u;
-	free(sio_socket_get_user(s));
-	sio_socket_set_user(s, NULL);
-}
-
-void fleet_on_connection(sio_socket *s)
-{
-	sio_on_disconnect(s, free_data, NULL);
-}
-
+/* set-data (obj): node's socket.data = obj; what the other members see of
+ * this socket in fetchSockets (sio_socket_set_data). Binary has no JSON
+ * form: ignored. */
 static void on_set_data(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
 {
 	(void)ev;
 	(void)u;
 	size_t n;
 	const char *json = sio_args_json(a, 0, &n);
-	if (json && sio_args_attachment_count(a) == 0) {
-		char *copy = strndup(json, n);
-		if (copy) {
-			free(sio_socket_get_user(s));
-			sio_socket_set_user(s, copy);
-		}
-	}
+	if (json && sio_args_attachment_count(a) == 0)
+		sio_socket_set_data(s, json, n);
 	if (ack)
 		sio_ack_send(ack, NULL);
 }
@@ -275,8 +260,10 @@ static void on_fetched(sio_namespace *nsp, const sio_socket_info *sockets, size_
 		sio_out_array_end(o);
 		sio_out_key(o, "data");
 		if (si->local) {
-			const char *data = sio_socket_get_user(si->local);
-			out_json_or_null(o, data ? data : "{}");
+			size_t n;
+			const char *data = sio_socket_data(si->local, &n);
+			if (sio_out_json(o, data, n) != 0)
+				sio_out_null(o);
 		} else {
 			out_json_or_null(o, si->data_json);
 		}

@@ -14,7 +14,5 @@ void fleet_set_port(int port);
 void fleet_add_handlers(sio_namespace *nsp);
 /* The server-side event "ping-server" (another member's serverSideEmit). */
 void fleet_add_server_handlers(sio_namespace *nsp);
-/* Per socket, from the connection callback: frees its set-data on disconnect. */
-void fleet_on_connection(sio_socket *s);
 
 #endif

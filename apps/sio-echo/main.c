@@ -28,7 +28,8 @@
  *   fleet-disconnect, fleet-server-emit, fleet-broadcast-ack) and the
  *   server-side event "ping-server" of "/" and "/custom" are fleet.c's, the
  *   twins of interop/reference/fleet.js. Without --redis they act on this
- *   process alone (the in-memory adapter).
+ *   process alone (the in-memory adapter). With --redis, GET /health also
+ *   says "redis": {"connected", and the adapter's counters}.
  */
 #include "app_cli.h"
 #include "app_redis.h"
@@ -36,54 +37,12 @@
 #include "socketio.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static eio_listener *listener;
-
-/* With --redis: the adapter's Redis connections keep the loop alive after
- * the listener has closed on SIGTERM/SIGINT, and the adapter may be freed
- * only after the server (include/socketio/redis.h). So a signal also starts
- * a grace timer that stops the loop; main() then frees the listener, the
- * server and the adapter in that order and runs the loop once more while
- * their handles close. */
-#define SHUTDOWN_GRACE_MS 300
-static uv_signal_t sig_term, sig_int;
-static uv_timer_t grace;
-
-static void on_grace(uv_timer_t *t)
-{
-	uv_stop(t->loop);
-}
-
-static void on_stop_signal(uv_signal_t *h, int signum)
-{
-	(void)signum;
-	if (!uv_is_active((uv_handle_t *)&grace))
-		uv_timer_start(&grace, on_grace, SHUTDOWN_GRACE_MS, 0);
-	uv_signal_stop(h);
-}
-
-static void watch_stop_signals(uv_loop_t *loop)
-{
-	uv_timer_init(loop, &grace);
-	uv_signal_init(loop, &sig_term);
-	uv_signal_init(loop, &sig_int);
-	uv_signal_start(&sig_term, on_stop_signal, SIGTERM);
-	uv_signal_start(&sig_int, on_stop_signal, SIGINT);
-	/* the signal handles alone do not keep the loop alive */
-	uv_unref((uv_handle_t *)&sig_term);
-	uv_unref((uv_handle_t *)&sig_int);
-}
-
-static void unwatch_stop_signals(void)
-{
-	uv_close((uv_handle_t *)&grace, NULL);
-	uv_close((uv_handle_t *)&sig_term, NULL);
-	uv_close((uv_handle_t *)&sig_int, NULL);
-}
+static sio_redis *adapter; /* --redis */
 
 /* Arguments [from..] of an incoming event, binary included. */
 static sio_out *args_from(const sio_args *a, size_t from)
@@ -287,7 +246,6 @@ static void add_handlers(sio_namespace *nsp)
 static void on_connection(sio_socket *s, void *u)
 {
 	(void)u;
-	fleet_on_connection(s);
 	size_t n;
 	const char *auth = sio_socket_auth(s, &n);
 	sio_out *o = sio_out_new();
@@ -362,7 +320,29 @@ static void async_mw(sio_socket *s, sio_next *next, void *u)
 	uv_timer_start(&p->t, on_mw_timer, 20, 0);
 }
 
-/* Plain HTTP on the same port: GET /health -> {"status":"ok","sessions":N};
+/* {"status":"ok","sessions":N}, and with --redis the adapter's state and
+ * counters (sio_redis_get_stats): "redis":{"connected":..., ...}. */
+static int health_body(sio_server *srv, char *body, size_t cap)
+{
+	size_t sessions = eio_server_session_count(sio_server_engine(srv));
+	if (!adapter)
+		return snprintf(body, cap, "{\"status\":\"ok\",\"sessions\":%zu}", sessions);
+	sio_redis_stats st;
+	sio_redis_get_stats(adapter, &st);
+	return snprintf(body, cap,
+	                "{\"status\":\"ok\",\"sessions\":%zu,\"redis\":{\"connected\":%s,"
+	                "\"connects\":%llu,\"published\":%llu,\"publish_dropped\":%llu,"
+	                "\"queued_bytes\":%zu,\"received\":%llu,\"malformed\":%llu,"
+	                "\"requests\":%llu,\"requests_timed_out\":%llu,\"answers_missing\":%llu}}",
+	                sessions, st.connected ? "true" : "false", (unsigned long long)st.connects,
+	                (unsigned long long)st.published, (unsigned long long)st.publish_dropped,
+	                st.queued_bytes, (unsigned long long)st.received,
+	                (unsigned long long)st.malformed, (unsigned long long)st.requests,
+	                (unsigned long long)st.requests_timed_out,
+	                (unsigned long long)st.answers_missing);
+}
+
+/* Plain HTTP on the same port: GET /health -> health_body();
  * POST /echo -> the body back, with the x-echo-tag header in the type. */
 static void on_http(eio_http_request *req, void *u)
 {
@@ -372,9 +352,8 @@ static void on_http(eio_http_request *req, void *u)
 	const char *method = eio_http_request_method(req);
 	if (strcmp(method, "GET") == 0 && strncmp(url, "/health", 7) == 0 &&
 	    (url[7] == '\0' || url[7] == '?')) {
-		char body[96];
-		int n = snprintf(body, sizeof(body), "{\"status\":\"ok\",\"sessions\":%zu}",
-		                 eio_server_session_count(sio_server_engine(srv)));
+		char body[512];
+		int n = health_body(srv, body, sizeof(body));
 		eio_http_reply(req, 200, "application/json", body, (size_t)n);
 	} else if (strcmp(method, "POST") == 0 && strcmp(url, "/echo") == 0) {
 		size_t n;
@@ -456,7 +435,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bool failed;
-	sio_redis *adapter = app_redis_attach(&redis, "sio-echo", loop, srv, &failed);
+	adapter = app_redis_attach(&redis, "sio-echo", loop, srv, &failed);
 	if (failed)
 		return 1;
 	fleet_set_port(cli.port);
@@ -480,18 +459,13 @@ int main(int argc, char **argv)
 
 	eio_listener_close_on_signals(listener);
 	if (adapter)
-		watch_stop_signals(loop);
+		app_redis_stop_on_signals(loop);
 	char url[80];
 	printf("sio-echo: listening on %s/socket.io/\n", app_cli_url(listener, url, sizeof(url)));
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	eio_listener_free(listener);
 	sio_server_free(srv);
-	if (adapter) {
-		/* their handles finish closing in one more run of the loop */
-		sio_redis_free(adapter);
-		unwatch_stop_signals();
-		uv_run(loop, UV_RUN_DEFAULT);
-	}
+	app_redis_free(adapter, loop);
 	return uv_loop_close(loop) == 0 ? 0 : 1;
 }

@@ -6,13 +6,15 @@
 // validates the tests themselves. Each member gets the same flags; the fleet hooks they
 // serve are documented in interop/reference/fleet.js and apps/sio-echo/fleet.c.
 //
+// VALGRIND=1 runs the C members under valgrind (leak check; stop() then requires exit 0).
+//
 // startFleet() resolves once every member listens AND has subscribed to the request
 // channel of "/" and "/custom" (PUBSUB NUMSUB key-request#nsp# counts them), so a test's
 // first request already counts the whole fleet.
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { freePort, launchServer, serverCommand, INTEROP_DIR } from './eio-server.js';
-import { SIO_IS_NODE_REFERENCE } from './sio-server.js';
+import { SIO_IS_NODE_REFERENCE, SIO_UNDER_VALGRIND } from './sio-server.js';
 import { startRedis, redisClient, waitNumsub } from './redis.js';
 import { connectSioClient } from './sio-clients.js';
 import { withTimeout } from './util.js';
@@ -26,7 +28,8 @@ function memberCommand(kind, port, redisUrl, extraArgs) {
   if (kind === 'node') {
     return { cmd: process.execPath, args: [path.join(INTEROP_DIR, 'reference', 'sio-echo.js'), ...args] };
   }
-  return serverCommand({ args, binName: 'sio-echo', binEnv: 'SIO_ECHO_BIN', referenceEnv: 'SIO_SERVER' });
+  return serverCommand({ args, binName: 'sio-echo', binEnv: 'SIO_ECHO_BIN', referenceEnv: 'SIO_SERVER',
+    underValgrind: SIO_UNDER_VALGRIND });
 }
 
 /**
@@ -38,7 +41,7 @@ function memberCommand(kind, port, redisUrl, extraArgs) {
 export async function startMember(redis, { kind, args = [] }) {
   const port = await freePort();
   const m = await launchServer({ ...memberCommand(kind, port, redis.url, args), port,
-    verboseEnv: 'SIO_VERBOSE' });
+    verboseEnv: 'SIO_VERBOSE', underValgrind: kind === 'c' && SIO_UNDER_VALGRIND });
   m.kind = kind;
   return m;
 }
@@ -78,6 +81,13 @@ export async function startFleet({ kinds = FLEET_KINDS, args = [], key = 'socket
     throw e;
   }
   return fleet;
+}
+
+/** GET /health of a member: {status, sessions, redis: {connected, ...counters (C)}}. */
+export async function health(member) {
+  const res = await fetch(`${member.url}/health`);
+  assert.equal(res.status, 200);
+  return res.json();
 }
 
 /** Emit `event` with args and resolve with the ack's arguments (as an array). */

@@ -70,7 +70,7 @@ export function takeRedisSwitches(argv) {
 }
 
 /**
- * When opts.redis.url is set: connect the pub/sub client pair and return the adapter
+ * When redis.url is set: connect the pub/sub client pair and return the adapter
  * factory for the Server's `adapter` option (null without --redis). Client errors are
  * reported once per outage, never thrown: node-redis reconnects on its own and queues
  * commands meanwhile.
@@ -101,7 +101,9 @@ export async function redisAdapter(redis) {
   if (redis.publishOnSpecificResponseChannel) options.publishOnSpecificResponseChannel = true;
   // The clients live as long as the process: its exit closes them (a disconnect() at
   // shutdown would reject the adapter's pending commands, which nobody awaits).
-  return createAdapter(pub, sub, options);
+  const factory = createAdapter(pub, sub, options);
+  factory.connected = () => pub.isReady && sub.isReady;
+  return factory;
 }
 
 function select(nsp, sel) {

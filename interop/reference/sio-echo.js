@@ -84,12 +84,14 @@ if (opts.corsOrigin !== null) {
   };
 }
 
-// Plain HTTP on the same port, as the C sio-echo: GET /health, POST /echo (body back,
+// Plain HTTP on the same port, as the C sio-echo: GET /health (with --redis: also
+// "redis": {"connected"}; the C member adds its adapter's counters), POST /echo (body back,
 // JSON content type when the x-echo-tag header says "json"; 413 over 1 MiB).
 const httpServer = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (req.method === 'GET' && url.pathname === '/health') {
-    const body = JSON.stringify({ status: 'ok', sessions: io.engine.clientsCount });
+    const body = JSON.stringify({ status: 'ok', sessions: io.engine.clientsCount,
+      ...(adapter ? { redis: { connected: adapter.connected() } } : {}) });
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(body);
     return;

@@ -13,7 +13,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startFleet, startMember, clientsOn, call, eventually, fetchIds, FLEET_KINDS,
+  startFleet, startMember, clientsOn, call, eventually, fetchIds, health, FLEET_KINDS,
 } from '../../lib/fleet.js';
 import { startRedis, waitNumsub } from '../../lib/redis.js';
 import { closeAll, connectSioClient } from '../../lib/sio-clients.js';
@@ -60,8 +60,10 @@ describe(`redis fleet: redis-server stopped and restarted (${FLEET_KINDS.join(',
         assert.deepEqual(await c.next('room-message'), ['during-room', i]);
       }
     }
-    // a C member's requests complete with its own answer
+    // every member's health says Redis is away; a C member's requests complete with its
+    // own answer
     for (let i = 0; i < N; i++) {
+      await eventually(async () => assert.equal((await health(fleet.members[i])).redis.connected, false));
       if (FLEET_KINDS[i] !== 'c') continue;
       const [, sockets] = await call(a[i], 'fleet-fetch', { rooms: ['f'] });
       assert.deepEqual(sockets.map((s) => s.id).sort(), [a[i].socket.id, b[i].socket.id].sort());
@@ -95,8 +97,15 @@ describe(`redis fleet: redis-server stopped and restarted (${FLEET_KINDS.join(',
         assert.ok(!during.includes(i), 'the sender\'s own clients had it once, during the outage');
       }
     }
-    // and requests count the whole fleet again
+    // and requests count the whole fleet again; nothing was dropped
     for (let i = 0; i < N; i++) {
+      const h = await health(fleet.members[i]);
+      assert.equal(h.redis.connected, true);
+      if (FLEET_KINDS[i] === 'c') {
+        assert.equal(h.redis.publish_dropped, 0);
+        assert.equal(h.redis.queued_bytes, 0);
+        assert.ok(h.redis.connects >= 2, `reconnected: ${h.redis.connects} connects`);
+      }
       assert.deepEqual(await call(a[i], 'fleet-count'), [N]);
       assert.deepEqual(await fetchIds(a[i], { rooms: ['f'] }), all.map((c) => c.socket.id).sort());
     }
@@ -147,6 +156,7 @@ describe('redis fleet: a C member started before Redis', () => {
     x.socket.emit('fleet-emit', {}, {}, 'alone');
     assert.deepEqual(await x.next('alone'), []);
     assert.deepEqual(await call(x, 'fleet-count'), [1]);
+    assert.equal((await health(c1)).redis.connected, false, 'health says Redis is away');
 
     redis = await startRedis({ port });
     const n1 = await startMember(redis, { kind: 'node' });
@@ -157,6 +167,7 @@ describe('redis fleet: a C member started before Redis', () => {
     } finally {
       await client.closeQuietly();
     }
+    await eventually(async () => assert.equal((await health(c1)).redis.connected, true), 15000);
     const y = await connectSioClient(n1, '/', {}, registry);
     y.socket.emit('fleet-emit', {}, {}, 'together');
     assert.deepEqual(await x.next('together'), []);

@@ -14,7 +14,9 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Emitter } from '@socket.io/redis-emitter';
-import { startFleet, clientsOn, call, eventually, fetchIds, FLEET_KINDS } from '../../lib/fleet.js';
+import {
+  startFleet, clientsOn, call, eventually, fetchIds, health, FLEET_KINDS,
+} from '../../lib/fleet.js';
 import { redisClient, numsub } from '../../lib/redis.js';
 import { closeAll } from '../../lib/sio-clients.js';
 
@@ -140,12 +142,21 @@ describe(`redis fleet: room subscriptions on the C members (${FLEET_KINDS.join('
 
   const roomChannels = async () => (await fleet.client.pubSubChannels('socket.io#/#*')).sort();
 
-  it('only node members PSUBSCRIBE key#nsp#*', async () => {
-    // CLIENT LIST says how many patterns each connection has (psub=N): the node members'
-    // subscriber connections only
-    const list = await fleet.client.sendCommand(['CLIENT', 'LIST']);
-    const withPatterns = list.split('\n').filter((l) => /\bpsub=[1-9]/.test(l)).length;
-    assert.equal(withPatterns, FLEET_KINDS.filter((k) => k === 'node').length);
+  it('a C member receives only the broadcasts of its own rooms (node members get them all)', async () => {
+    const cs = await clientsOn(fleet.members, registry);
+    const n = FLEET_KINDS.indexOf('node');
+    await call(cs[n], 'join', 'node-only');
+    const before = await Promise.all(C_MEMBERS.map((i) => health(fleet.members[i])));
+    const K = 20;
+    for (let k = 0; k < K; k++) cs[n].socket.emit('to-room', 'node-only', k);
+    await marker(cs[n], cs);
+    assert.equal(cs[n].count('room-message'), K);
+    for (let j = 0; j < C_MEMBERS.length; j++) {
+      const after = await health(fleet.members[C_MEMBERS[j]]);
+      // the marker (namespace channel) arrived; none of the room's K messages did
+      assert.equal(after.redis.received - before[j].redis.received, 1,
+        `member ${C_MEMBERS[j]} received ${after.redis.received - before[j].redis.received} messages`);
+    }
   });
 
   it('rooms cross both ways between room-subscribing C members and node', async () => {
