@@ -44,7 +44,6 @@ typedef struct app {
 	srv_emit *emit;
 	srv_fleet *fleet;
 	uv_signal_t sigterm, sigint;
-	uv_timer_t drain; /* with Redis: waits for the sessions to close */
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
 	bool stopping;
@@ -70,21 +69,6 @@ static void on_connection(sio_socket *s, void *user)
 	srv_presence_on_connection(a->presence, s);
 }
 
-/* With Redis the adapter's connections keep the loop alive, and the adapter
- * may only be freed after the server (include/socketio/redis.h), which is
- * freed after the loop: so the loop is stopped once every session is closed
- * and every question this server asked the fleet is answered; the rest of
- * the teardown runs after it (main). */
-static void on_drain(uv_timer_t *t)
-{
-	app *a = t->data;
-	if (eio_server_session_count(sio_server_engine(a->srv)) > 0 || a->api.pending > 0 ||
-	    srv_presence_pending(a->presence) > 0)
-		return;
-	uv_timer_stop(t);
-	uv_stop(t->loop);
-}
-
 static void on_stop_timer(uv_timer_t *t)
 {
 	app *a = t->data;
@@ -94,8 +78,14 @@ static void on_stop_timer(uv_timer_t *t)
 	srv_emit_close(a->emit);
 	eio_listener_close(a->l);
 	uv_close((uv_handle_t *)&a->stop_timer, NULL);
-	if (srv_fleet_redis(a->fleet))
-		uv_timer_start(&a->drain, on_drain, 10, 10);
+	/* The adapter's connections would keep the loop alive: with the
+	 * listener closed it may go now (include/socketio/redis.h,
+	 * sio_redis_free); the server answers from its own sockets until the
+	 * end. Nothing may read it after this. */
+	srv_metrics_set_fleet(a->metrics, NULL);
+	a->api.fleet = NULL;
+	srv_fleet_free(a->fleet);
+	a->fleet = NULL;
 }
 
 /* The loop should have ended long before shutdown.graceMs; if a handle
@@ -272,8 +262,6 @@ int main(int argc, char **argv)
 
 	uv_timer_init(loop, &a.stop_timer);
 	a.stop_timer.data = &a;
-	uv_timer_init(loop, &a.drain);
-	a.drain.data = &a;
 	uv_timer_init(loop, &a.deadline);
 	uv_unref((uv_handle_t *)&a.deadline);
 	a.deadline.data = &a;
@@ -297,24 +285,11 @@ int main(int argc, char **argv)
 		printf("sio-server: redis: off (broadcasts reach this instance's clients only)\n");
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
-	uv_close((uv_handle_t *)&a.drain, NULL);
-	if (srv_fleet_redis(a.fleet))
-		uv_run(loop, UV_RUN_NOWAIT); /* the rest of the listener's closing */
-	else {
-		uv_close((uv_handle_t *)&a.deadline, NULL);
-		uv_run(loop, UV_RUN_NOWAIT);
-	}
+	uv_close((uv_handle_t *)&a.deadline, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
 	eio_listener_free(a.l);
 	sio_server_free(a.srv);
-	if (srv_fleet_redis(a.fleet)) {
-		/* its connections close; the deadline still bounds the stop */
-		srv_fleet_free(a.fleet);
-		a.fleet = NULL;
-		uv_run(loop, UV_RUN_DEFAULT);
-		uv_close((uv_handle_t *)&a.deadline, NULL);
-		uv_run(loop, UV_RUN_NOWAIT);
-	}
-	srv_fleet_free(a.fleet);
+	srv_fleet_free(a.fleet); /* freed at the stop, unless it never came */
 	srv_emit_free(a.emit);
 	srv_metrics_free(a.metrics);
 	srv_rooms_free(a.rooms);

@@ -31,9 +31,8 @@ typedef struct srv_api {
 	srv_auth *auth;         /* admin JWTs; may be NULL */
 	srv_emit *emit;         /* broadcasts (fan-in, throttle) */
 	srv_metrics *metrics;   /* may be NULL: no metrics endpoint */
-	const srv_fleet *fleet; /* may be NULL: one process */
+	const srv_fleet *fleet; /* may be NULL: one process, or stopping */
 	unsigned long long seq; /* request ids */
-	size_t pending;         /* requests waiting for the fleet's answers */
 	time_t started;
 } srv_api;
 

@@ -98,7 +98,6 @@ static void fleet_free(fleet_req *fq)
 	free(fq->t);
 	srv_strv_free(&fq->ids);
 	free(fq->room);
-	fq->r->api->pending--;
 	free(fq->r);
 	free(fq);
 }
@@ -317,7 +316,6 @@ static void ask_fleet(srv_api_req *r, const char *room)
 		fill_nsp(api->nsp, fq);
 	else
 		sio_server_namespaces(api->srv, fill_nsp, fq);
-	api->pending++;
 	fq->pending = 1 + 1 + fq->nt; /* starting, the count, each fetch */
 	if (sio_server_count(api->nsp, on_count, fq) != 0) {
 		fq->failed = true;

@@ -34,7 +34,6 @@ struct srv_presence {
 	srv_metrics *m;
 	bool stopped;
 	size_t online;  /* users with a socket here */
-	size_t pending; /* questions in flight */
 	base_map users; /* user id -> pr_user */
 };
 
@@ -81,11 +80,6 @@ void srv_presence_stop(srv_presence *p)
 size_t srv_presence_users(const srv_presence *p)
 {
 	return p ? p->online : 0;
-}
-
-size_t srv_presence_pending(const srv_presence *p)
-{
-	return p ? p->pending : 0;
 }
 
 size_t srv_presence_sockets(const srv_presence *p, const char *user_id)
@@ -224,7 +218,6 @@ static void on_checked(sio_namespace *nsp, const sio_socket_info *sockets, size_
 		}
 		user_release(p, u);
 	}
-	p->pending--;
 	sio_out_free(c->payload);
 	free(c);
 }
@@ -255,7 +248,6 @@ static void ask(srv_presence *p, pr_user *u, const srv_user *su, sio_socket *s, 
 		c->issued = rq ? eio_request_time_ms(rq) : 0;
 	}
 	u->pending++;
-	p->pending++;
 	const char *rooms[1] = { room };
 	sio_broadcast target = { .rooms = rooms, .nrooms = 1 };
 	/* u may be freed by the time this returns (an answer at once) */

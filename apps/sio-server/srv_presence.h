@@ -48,7 +48,5 @@ void srv_presence_stop(srv_presence *p);
 /* Users with a socket on this member; sockets of one user here (0 if none). */
 size_t srv_presence_users(const srv_presence *p);
 size_t srv_presence_sockets(const srv_presence *p, const char *user_id);
-/* Questions to the fleet not answered yet (a stop waits for them). */
-size_t srv_presence_pending(const srv_presence *p);
 
 #endif
