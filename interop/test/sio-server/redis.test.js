@@ -3,7 +3,8 @@
 // (apps/sio-server/examples/chat.json) with REDIS_URL, real socket.io-client clients on
 // each. Checked: an API broadcast made on one member reaches the clients of both (to
 // everyone, to a room, to a user's tabs); /stats and /rooms/:room sum every member's
-// sockets and rooms ("members": 2); presence is announced once for the fleet (a user's
+// sockets and rooms ("members": 2), and a member that never answers (a bare subscriber
+// to the request channel) makes them wait requestsTimeout and say "partial"; presence is announced once for the fleet (a user's
 // first socket anywhere, their last socket gone everywhere), whichever member the tabs are
 // on; Redis restarted under the running fleet: /health says degraded and /metrics shows
 // it, each member still delivers to its own clients, and both reconnect and deliver
@@ -15,7 +16,10 @@ import assert from 'node:assert/strict';
 import {
   clientFactory, collect, exampleConfig, http, now, sign, startServer, waitFor, TIMEOUT,
 } from '../../lib/sio-server-app.js';
-import { startRedis } from '../../lib/redis.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { redisClient, startRedis } from '../../lib/redis.js';
 
 const SECRET = 'redis-fleet-test-secret-0123456789abcdef0123';
 const API_KEY = 'redis-fleet-test-api-key-0123456789';
@@ -23,6 +27,7 @@ const PREFIX = '/api/v1/websocket';
 const KEY = { 'x-api-key': API_KEY };
 
 const token = (sub) => sign({ sub, exp: now() + 3600 }, SECRET);
+const REQUESTS_TIMEOUT = 1000;
 
 /** Poll fn every 20 ms until it returns a truthy value (or fail after ms). */
 export async function until(fn, what, ms = TIMEOUT) {
@@ -88,18 +93,23 @@ describe('sio-server fleet: two instances on one Redis', () => {
     return (sub, opts = {}) => make.connected({ auth: { token: token(sub) }, ...opts });
   };
 
+  let dir;
   before(async () => {
     redis = await startRedis();
+    // the chat configuration, with a short requestsTimeout for the silent member below
+    dir = mkdtempSync(path.join(tmpdir(), 'sio-redis-'));
+    const config = path.join(dir, 'chat.json');
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(exampleConfig('chat'), 'utf8')),
+      redis: { requestsTimeout: REQUESTS_TIMEOUT } }));
     const env = { REDIS_URL: redis.url, JWT_ACCESS_SECRET: SECRET, WEBSOCKET_API_KEY: API_KEY };
-    for (let i = 0; i < 2; i++) {
-      members.push(await startServer({ config: exampleConfig('chat'), env }));
-    }
+    for (let i = 0; i < 2; i++) members.push(await startServer({ config, env }));
     await fleetReady(members);
   });
   after(async () => {
     for (const c of clients) c.closeAll();
     for (const m of members) await m.stop();
     await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('says Redis is on at startup, without credentials', async () => {
@@ -163,6 +173,37 @@ describe('sio-server fleet: two instances on one Redis', () => {
     for (const c of [...s1, ...s2]) c.close();
   });
 
+  it('a member that never answers: stats come after requestsTimeout, partial, with the others\' sockets', async () => {
+    const a = await on(0)('silent-a');
+    const b = await on(1)('silent-b');
+    // a third "member": subscribed to the request channel (so Redis counts it), never answers
+    const silent = await redisClient(redis);
+    const sub = silent.duplicate();
+    sub.on('error', () => {});
+    await sub.connect();
+    await sub.subscribe('socket.io-request#/#', () => {});
+    try {
+      const missing = await metric(members[0], 'sio_redis_answers_missing_total');
+      const t0 = Date.now();
+      const st = await api(members[0], '/stats');
+      const took = Date.now() - t0;
+      assert.equal(st.members, 3);
+      assert.equal(st.partial, true);
+      assert.equal(st.connections, 2, 'both real members answered');
+      assert.equal(st.namespaces['/'].rooms['all-users'], 2);
+      assert.ok(took >= REQUESTS_TIMEOUT * 0.9 && took < 5000, `answered after ${took} ms`);
+      // the adapter counts the missing answer at its own deadline, just after
+      await until(async () => await metric(members[0], 'sio_redis_answers_missing_total') > missing,
+        'the missing answer counted');
+    } finally {
+      await sub.quit();
+      await silent.closeQuietly();
+    }
+    await until(async () => (await api(members[0], '/stats')).members === 2, 'the silent member gone');
+    a.close();
+    b.close();
+  });
+
   it('presence: online when a user\'s first socket anywhere connects, offline when the last one anywhere goes, once each', async () => {
     const watchers = [await on(0)('watch-0'), await on(1)('watch-1')];
     const seen = watchers.map((w) => ({
@@ -215,10 +256,9 @@ describe('sio-server fleet: two instances on one Redis', () => {
     const res = await api(members[0], '/broadcast', { method: 'POST', body: { event: 'local', data: 0 } });
     assert.equal(res.recipientCount, 1);
     assert.deepEqual(await local, [0]);
-    // the fleet's questions complete with this member's own answer
+    // the fleet's questions complete with this member's own sockets
     const alone = await api(members[1], '/stats');
-    assert.equal(alone.members, 1);
-    assert.equal(alone.connections, alone.local.connections);
+    assert.equal(alone.connections, alone.local.connections, JSON.stringify(alone));
 
     await redis.start();
     await fleetReady(members);
