@@ -229,6 +229,7 @@ int srv_api_install(srv_api *api, eio_listener *l, const srv_config *cfg, sio_se
 	api->emit = emit;
 	api->metrics = metrics;
 	api->seq = 0;
+	api->stats_asking = NULL;
 	api->started = time(NULL);
 	return eio_listener_set_http_handler(l, on_http, "x-api-key,x-request-id", api);
 }

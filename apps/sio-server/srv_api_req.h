@@ -27,12 +27,13 @@
 typedef struct srv_api {
 	const srv_config *cfg;
 	sio_server *srv;
-	sio_namespace *nsp;     /* "/": broadcasts and /rooms */
-	srv_auth *auth;         /* admin JWTs; may be NULL */
-	srv_emit *emit;         /* broadcasts (fan-in, throttle) */
-	srv_metrics *metrics;   /* may be NULL: no metrics endpoint */
-	const srv_fleet *fleet; /* may be NULL: one process, or stopping */
-	unsigned long long seq; /* request ids */
+	sio_namespace *nsp;             /* "/": broadcasts and /rooms */
+	srv_auth *auth;                 /* admin JWTs; may be NULL */
+	srv_emit *emit;                 /* broadcasts (fan-in, throttle) */
+	srv_metrics *metrics;           /* may be NULL: no metrics endpoint */
+	const srv_fleet *fleet;         /* may be NULL: one process, or stopping */
+	unsigned long long seq;         /* request ids */
+	struct fleet_req *stats_asking; /* /stats being asked of the fleet */
 	time_t started;
 } srv_api;
 

@@ -76,7 +76,10 @@ typedef struct tally {
 } tally;
 
 typedef struct fleet_req {
-	srv_api_req *r;
+	srv_api *api;
+	srv_api_req **waiters; /* the requests this answers: the asker, then the
+	                          /stats calls that came while it was asked */
+	size_t nwaiters;
 	char *room;     /* GET /rooms/:room (a copy), else NULL for /stats */
 	size_t pending; /* completions awaited, plus one while starting */
 	size_t members; /* serverCount */
@@ -98,8 +101,36 @@ static void fleet_free(fleet_req *fq)
 	free(fq->t);
 	srv_strv_free(&fq->ids);
 	free(fq->room);
-	free(fq->r);
+	for (size_t i = 0; i < fq->nwaiters; i++)
+		free(fq->waiters[i]);
+	free(fq->waiters);
+	if (fq->api->stats_asking == fq)
+		fq->api->stats_asking = NULL;
 	free(fq);
+}
+
+static int add_waiter(fleet_req *fq, const srv_api_req *r)
+{
+	srv_api_req **nw = realloc(fq->waiters, (fq->nwaiters + 1) * sizeof(*nw));
+	if (!nw)
+		return -1;
+	fq->waiters = nw;
+	if (!(nw[fq->nwaiters] = srv_api_req_defer(r)))
+		return -1;
+	fq->nwaiters++;
+	return 0;
+}
+
+/* The same data to every waiter (each in its own envelope), or a 500. */
+static void answer_all(fleet_req *fq, base_buf *b, const base_jsonw *w)
+{
+	for (size_t i = 0; i < fq->nwaiters; i++) {
+		if (base_jsonw_error(w))
+			srv_api_fail(fq->waiters[i], 500, "INTERNAL", "out of memory");
+		else
+			srv_api_ok(fq->waiters[i], 200, b->data, b->len);
+	}
+	base_buf_free(b);
 }
 
 static void put_fleet(base_jsonw *w, const fleet_req *fq)
@@ -122,7 +153,7 @@ static void count_local_room(const char *room, size_t members, void *u)
  *  members, partial, local: {connections, rooms}} */
 static void answer_stats(fleet_req *fq)
 {
-	srv_api *api = fq->r->api;
+	srv_api *api = fq->api;
 	base_buf b = BASE_BUF_INIT;
 	base_jsonw w;
 	uint64_t conns = 0, rooms = 0, local_conns = 0, local_rooms = 0;
@@ -178,7 +209,7 @@ static void answer_stats(fleet_req *fq)
 	base_jsonw_int64(&w, (int64_t)local_rooms);
 	base_jsonw_object_end(&w);
 	base_jsonw_object_end(&w);
-	srv_api_ok_json(fq->r, 200, &b, &w);
+	answer_all(fq, &b, &w);
 }
 
 /* {room, namespace: "/", memberCount, sockets: [ids], truncated?, members,
@@ -208,7 +239,7 @@ static void answer_room(fleet_req *fq)
 	}
 	put_fleet(&w, fq);
 	base_jsonw_object_end(&w);
-	srv_api_ok_json(fq->r, 200, &b, &w);
+	answer_all(fq, &b, &w);
 }
 
 /* One completion in; the last one answers and frees. */
@@ -216,9 +247,10 @@ static void fleet_done(fleet_req *fq)
 {
 	if (--fq->pending > 0)
 		return;
-	if (fq->failed)
-		srv_api_fail(fq->r, 500, "INTERNAL", "out of memory");
-	else if (fq->room)
+	if (fq->failed) {
+		for (size_t i = 0; i < fq->nwaiters; i++)
+			srv_api_fail(fq->waiters[i], 500, "INTERNAL", "out of memory");
+	} else if (fq->room)
 		answer_room(fq);
 	else
 		answer_stats(fq);
@@ -292,26 +324,36 @@ static void fill_nsp(sio_namespace *nsp, void *u)
 }
 
 /* Ask the fleet: serverCount, then fetchSockets on the room (one room of
- * "/") or on every namespace (stats). The answer is given by fleet_done. */
+ * "/") or on every namespace (stats). The answer is given by fleet_done.
+ * fetchSockets brings every member's sockets with their handshakes, so
+ * /stats calls that come while the fleet is being asked wait for the same
+ * answer instead of asking again: one question at a time, however often
+ * dashboards poll. */
 static void ask_fleet(srv_api_req *r, const char *room)
 {
 	srv_api *api = r->api;
+	if (!room && api->stats_asking) {
+		if (add_waiter(api->stats_asking, r))
+			srv_api_fail(r, 500, "INTERNAL", "out of memory");
+		return;
+	}
 	fleet_req *fq = calloc(1, sizeof(*fq));
 	size_t nn = 0;
 	if (!room)
 		sio_server_namespaces(api->srv, count_nsp, &nn);
 	else
 		nn = 1;
+	if (fq)
+		fq->api = api;
 	if (!fq || !(fq->t = calloc(nn ? nn : 1, sizeof(*fq->t))) ||
-	    (room && !(fq->room = strdup(room))) || !(fq->r = srv_api_req_defer(r))) {
-		if (fq) {
-			free(fq->t);
-			free(fq->room);
-		}
-		free(fq);
+	    (room && !(fq->room = strdup(room))) || add_waiter(fq, r)) {
+		if (fq)
+			fleet_free(fq);
 		srv_api_fail(r, 500, "INTERNAL", "out of memory");
 		return;
 	}
+	if (!room)
+		api->stats_asking = fq;
 	if (room)
 		fill_nsp(api->nsp, fq);
 	else

@@ -184,9 +184,13 @@ describe('sio-server fleet: two instances on one Redis', () => {
     await sub.subscribe('socket.io-request#/#', () => {});
     try {
       const missing = await metric(members[0], 'sio_redis_answers_missing_total');
+      const asked = await metric(members[0], 'sio_redis_requests_total');
       const t0 = Date.now();
-      const st = await api(members[0], '/stats');
+      // two dashboards at once: one question to the fleet answers both
+      const [st, again] = await Promise.all([api(members[0], '/stats'), api(members[0], '/stats')]);
       const took = Date.now() - t0;
+      assert.deepEqual(again, st);
+      assert.equal(await metric(members[0], 'sio_redis_requests_total'), asked + 1);
       assert.equal(st.members, 3);
       assert.equal(st.partial, true);
       assert.equal(st.connections, 2, 'both real members answered');
