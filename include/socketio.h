@@ -105,7 +105,10 @@ SIO_EXPORT void sio_on_connection(sio_namespace *nsp, sio_connection_fn fn, void
 
 /* ---- Sockets ----------------------------------------------------------------- */
 
-SIO_EXPORT const char *sio_socket_id(const sio_socket *s); /* not the engine sid */
+/* A socket's id: random, not the engine sid, except for a client of
+ * Engine.IO v3 (allow_eio3), whose id is the sid in "/" and "<nsp>#<sid>" in
+ * another namespace, as node's (socket.io-client 2.x computes it so). */
+SIO_EXPORT const char *sio_socket_id(const sio_socket *s);
 SIO_EXPORT sio_namespace *sio_socket_namespace(const sio_socket *s);
 SIO_EXPORT eio_session *sio_socket_session(const sio_socket *s); /* handshake: request */
 /* The CONNECT payload (handshake auth) as JSON text; "{}" when none. */

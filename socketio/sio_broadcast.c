@@ -179,44 +179,34 @@ int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b, cons
 
 /* ---- fetchSockets and friends ------------------------------------------------------ */
 
-/* The targets' ids, so acting on them (which may free sockets or change
- * rooms) cannot disturb the iteration. */
+/* The targets' ids, each ended by '\0', so acting on them (which may free
+ * sockets or change rooms) cannot disturb the iteration. */
 typedef struct id_list {
-	char (*ids)[24];
-	size_t n, cap;
+	base_buf ids;
 	bool oom;
 } id_list;
 
 static void collect(sio_socket *s, void *u)
 {
 	id_list *l = u;
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 16;
-		char(*ni)[24] = realloc(l->ids, nc * sizeof(*ni));
-		if (!ni) {
-			l->oom = true;
-			return;
-		}
-		l->ids = ni;
-		l->cap = nc;
-	}
-	memcpy(l->ids[l->n++], s->id, 24);
+	if (base_buf_append(&l->ids, s->id, s->id_len + 1) < 0)
+		l->oom = true;
 }
 
 static int each_target(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_socket *, void *),
                        void *u)
 {
-	id_list l = { 0 };
+	id_list l = { BASE_BUF_INIT, false };
 	sio_rooms_each(nsp, b, collect, &l);
 	int n = 0;
-	for (size_t i = 0; i < l.n; i++) {
-		sio_socket *s = base_map_get(&nsp->sockets, l.ids[i]);
+	for (size_t off = 0; off < l.ids.len; off += strlen(l.ids.data + off) + 1) {
+		sio_socket *s = base_map_get(&nsp->sockets, l.ids.data + off);
 		if (s && s->connected) {
 			fn(s, u);
 			n++;
 		}
 	}
-	free(l.ids);
+	base_buf_free(&l.ids);
 	return l.oom ? SIO_ENOMEM : n;
 }
 

@@ -122,8 +122,9 @@ typedef struct sio_pending_ack {
 	sio_socket *s;
 } sio_pending_ack;
 
+#define SIO_RANDOM_ID_LEN 20 /* base64url of 15 random bytes, as node's base64id */
+
 struct sio_socket {
-	char id[24];
 	sio_namespace *nsp;
 	sio_client *client;
 	bool connected;
@@ -147,6 +148,11 @@ struct sio_socket {
 	bool free_pending;               /* freed while busy: free on return */
 	size_t mw_next;                  /* CONNECT: next middleware to run */
 	struct sio_next *next;           /* CONNECT: async middleware running */
+	size_t id_len;
+	/* Its id, allocated with the socket: SIO_RANDOM_ID_LEN random base64url
+	 * characters; for a v3 client the Engine.IO sid in "/" and "<nsp>#<sid>"
+	 * elsewhere (node's socket.ts), so bounded by the namespace's name. */
+	char id[];
 };
 
 struct sio_ack {
@@ -268,8 +274,7 @@ struct sio_request {
 	size_t expected_clients; /* SIO_REQ_BCAST_ACK */
 	sio_args **replies;      /* owned copies (SIO_REQ_REPLIES, _BCAST_ACK) */
 	size_t nreplies;
-	char (*local)[24]; /* SIO_REQ_FETCH: this server's targets, by id */
-	size_t nlocal;
+	base_buf local; /* SIO_REQ_FETCH: this server's targets' ids, each ended by '\0' */
 	sio_remote_socket *remote;
 	size_t nremote;
 	base_map rooms; /* SIO_REQ_ROOMS: name -> name (a set) */

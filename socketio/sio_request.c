@@ -46,7 +46,7 @@ static void request_free(sio_request *r)
 	for (size_t i = 0; i < r->nreplies; i++)
 		sio_args_free(r->replies[i]);
 	free(r->replies);
-	free(r->local);
+	base_buf_free(&r->local);
 	for (size_t i = 0; i < r->nremote; i++)
 		remote_free(&r->remote[i]);
 	free(r->remote);
@@ -80,17 +80,20 @@ sio_request *sio_request_for_adapter(sio_request *r)
 /* This server's targets still connected, then the other servers'. */
 static void finish_fetch(sio_request *r, const char *err)
 {
-	size_t nnames = 0, k = 0;
-	for (size_t i = 0; i < r->nlocal; i++) {
-		const sio_socket *s = base_map_get(&r->nsp->sockets, r->local[i]);
-		if (s && s->connected)
+	size_t nnames = 0, nlocal = 0, k = 0;
+	const char *ids = r->local.data;
+	for (size_t off = 0; off < r->local.len; off += strlen(ids + off) + 1) {
+		const sio_socket *s = base_map_get(&r->nsp->sockets, ids + off);
+		if (s && s->connected) {
 			nnames += 1 + s->nrooms;
+			nlocal++;
+		}
 	}
-	sio_socket_info *infos = calloc(r->nlocal + r->nremote + 1, sizeof(*infos));
+	sio_socket_info *infos = calloc(nlocal + r->nremote + 1, sizeof(*infos));
 	const char **names = calloc(nnames + 1, sizeof(*names));
 	const char **cur = names;
-	for (size_t i = 0; infos && names && i < r->nlocal; i++) {
-		sio_socket *s = base_map_get(&r->nsp->sockets, r->local[i]);
+	for (size_t off = 0; infos && names && off < r->local.len; off += strlen(ids + off) + 1) {
+		sio_socket *s = base_map_get(&r->nsp->sockets, ids + off);
 		if (!s || !s->connected)
 			continue;
 		sio_socket_info *in = &infos[k++];
@@ -212,11 +215,8 @@ void sio_request_expect(sio_request *r, size_t servers)
 
 void sio_request_add_local(sio_request *r, const sio_socket *s)
 {
-	char(*nl)[24] = realloc(r->local, (r->nlocal + 1) * sizeof(*nl));
-	if (!nl)
-		return;
-	r->local = nl;
-	memcpy(r->local[r->nlocal++], s->id, 24);
+	/* Out of memory: the socket is left out of the answer. */
+	base_buf_append(&r->local, s->id, s->id_len + 1);
 }
 
 static int remote_copy(sio_remote_socket *rs, const sio_socket_info *in)

@@ -16,19 +16,40 @@
 
 #define NS "socketio:socket"
 
+/* A socket's id (node's socket.ts): random for a v4 client, as the
+ * Engine.IO sid is a credential; a v3 client (socket.io-client 2.x) computes
+ * its id itself from the Engine.IO sid, "<sid>" in "/" and "<nsp>#<sid>" in
+ * another namespace, so the server must use the same. Writes the id into
+ * out (size at least id_size()) and returns its length. */
+static size_t id_size(const sio_namespace *nsp, const sio_client *c)
+{
+	if (eio_session_protocol(c->es) != 3)
+		return SIO_RANDOM_ID_LEN + 1;
+	return nsp->name_len + 1 + strlen(eio_session_id(c->es)) + 1;
+}
+
+static size_t make_id(char *out, size_t size, const sio_namespace *nsp, const sio_client *c)
+{
+	if (eio_session_protocol(c->es) != 3) {
+		unsigned char raw[SIO_RANDOM_ID_LEN / 4 * 3];
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2base64(out, size, raw, sizeof(raw),
+		                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		return SIO_RANDOM_ID_LEN;
+	}
+	const char *sid = eio_session_id(c->es);
+	if (nsp->name_len == 1)
+		return (size_t)snprintf(out, size, "%s", sid);
+	return (size_t)snprintf(out, size, "%s#%s", nsp->name, sid);
+}
+
 sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *connect)
 {
-	sio_socket *s = calloc(1, sizeof(*s));
+	size_t size = id_size(nsp, c);
+	sio_socket *s = calloc(1, sizeof(*s) + size);
 	if (!s)
 		return NULL;
-	unsigned char raw[15];
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(s->id, sizeof(s->id), raw, sizeof(raw),
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	/* A v3 client (socket.io-client 2.x) takes the Engine.IO sid as its
-	 * socket id in "/" (node's socket.js does the same for protocol 3). */
-	if (eio_session_protocol(c->es) == 3 && nsp->name_len == 1)
-		snprintf(s->id, sizeof(s->id), "%s", eio_session_id(c->es));
+	s->id_len = make_id(s->id, size, nsp, c);
 	s->nsp = nsp;
 	s->client = c;
 	const char *auth = connect->data_len ? connect->data : "{}";

@@ -538,6 +538,32 @@ START_TEST(test_no_answer)
 }
 END_TEST
 
+/* Redis stops answering once up (stopped: the kernel still acknowledges,
+ * so TCP alone never tells): the health check's PING notices, the pending
+ * NUMSUB is answered ok=false, and once Redis answers again the state is up
+ * with the subscriptions in place. */
+START_TEST(test_stalled)
+{
+	open_default(&A);
+	redis_conn_subscribe(A.c, "s");
+	ck_assert(run_until(a_up));
+	kill(srv.pid, SIGSTOP);
+	count_answer a = { 0 };
+	redis_conn_numsub(A.c, "s", on_count, &a);
+	ck_assert(run_until(a_down));
+	ck_assert_msg(strstr(A.reason, "did not answer PING"), "%s", A.reason);
+	pending_answer = &a;
+	ck_assert(run_until(answered));
+	ck_assert(!a.ok);
+	kill(srv.pid, SIGCONT);
+	ck_assert(run_until(a_up));
+	ck_assert_int_eq(a.calls, 1);
+	redis_conn_publish(A.c, "s", "back", 4);
+	want_msgs = 1;
+	ck_assert(run_until(a_has_msgs));
+}
+END_TEST
+
 START_TEST(test_unix_socket)
 {
 	char path[64];
@@ -674,6 +700,7 @@ static Suite *redis_conn_suite(void)
 	tcase_add_test(tc, test_restart);
 	tcase_add_test(tc, test_queue_overflow);
 	tcase_add_test(tc, test_no_answer);
+	tcase_add_test(tc, test_stalled);
 	tcase_add_test(tc, test_free_connecting);
 	tcase_add_test(tc, test_free_disconnected);
 	tcase_add_test(tc, test_free_in_callback);

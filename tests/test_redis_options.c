@@ -251,6 +251,10 @@ START_TEST(test_url_refused)
 	refused("unix:///", "path");
 	refused("unix://host/tmp/x.sock", "not a host");
 	refused("unix:///tmp/x.sock?db=-2", "db");
+	/* the reason never shows a password, and is one line */
+	refused("http://:s3cret@h", "scheme 'http'");
+	ck_assert_ptr_null(strstr(err, "s3cret"));
+	refused("redis://h?x\n=1", "unknown parameter 'x?=1'");
 	/* a username with an empty password is an AUTH with an empty
 	 * password, not a refusal; a username alone is refused above */
 	redis_settings *s = from_url("redis://bob:@h");

@@ -119,8 +119,8 @@ START_TEST(test_silent_member)
 	start_fleet(2, false);
 	open_tconn();
 	redis_conn_subscribe(T.c, "socket.io-request#/#");
-	client(&M[0], NULL, NULL);
-	client(&M[1], NULL, NULL);
+	eio_session *a = client(&M[0], NULL, NULL);
+	eio_session *b = client(&M[1], NULL, NULL);
 	/* Wait until the silent subscription is counted. */
 	memset(&R, 0, sizeof(R));
 	while (R.servers != 3) {
@@ -152,6 +152,25 @@ START_TEST(test_silent_member)
 	ck_assert_uint_eq(R.n, 2);
 	sio_redis_get_stats(M[0].r, &st);
 	ck_assert_uint_eq(st.requests_timed_out, 2);
+
+	/* A broadcast with acks and no timeout of its own: at the adapter's
+	 * deadline the silent member counts as having no clients, and the
+	 * request ends as the counted clients have answered. */
+	memset(&R, 0, sizeof(R));
+	sio_out *o = args_str("q");
+	sio_broadcast_emit_with_ack(M[0].root, &all, "ask", o, 0, replies_done, NULL);
+	sio_out_free(o);
+	wait_for(a, b, NULL);
+	char pkt[32];
+	snprintf(pkt, sizeof(pkt), "3%d[1]", atoi(next(a) + 2));
+	feed(a, pkt);
+	snprintf(pkt, sizeof(pkt), "3%d[2]", atoi(next(b) + 2));
+	feed(b, pkt);
+	ck_assert(run_until(r_done));
+	ck_assert_str_eq(R.err, "");
+	ck_assert_str_eq(R.replies, "1,2,");
+	sio_redis_get_stats(M[0].r, &st);
+	ck_assert_uint_eq(st.requests_timed_out, 3);
 	redis_conn_free(T.c);
 }
 END_TEST

@@ -8,7 +8,10 @@
  * namespace carries its auth as a query string (client.js _parseNamespace)
  * and is answered "0/nsp,"; a middleware refusal is an ERROR packet with the
  * refusal's data, else its message (namespace.js _add); events and acks are
- * the v5 packets. A v4 session beside it is unchanged.
+ * the v5 packets. A v4 session beside it is unchanged. The socket id in a
+ * namespace other than "/" is "<nsp>#<sid>" (socket.js, for protocol 3), as
+ * long as the namespace's name makes it: rooms, exceptions, fetchSockets and
+ * socketsJoin find the socket by it.
  */
 #include "sio_fixture.h"
 
@@ -96,6 +99,124 @@ START_TEST(test_refusal_is_error_packet)
 }
 END_TEST
 
+/* What a broadcast's target visit gave (sio_fetch_sockets). */
+static char fetched[1024];
+static void keep_id(sio_socket *s, void *u)
+{
+	(void)u;
+	snprintf(fetched, sizeof(fetched), "%s", sio_socket_id(s));
+}
+
+static char fetched_async[1024];
+static size_t nfetched_async;
+static void keep_info(sio_namespace *nsp, const sio_socket_info *in, size_t n, const char *err,
+                      void *u)
+{
+	(void)nsp;
+	(void)err;
+	(void)u;
+	nfetched_async = n;
+	snprintf(fetched_async, sizeof(fetched_async), "%s|%s", n ? in[0].id : "",
+	         n && in[0].nrooms ? in[0].rooms[0] : "");
+}
+
+/* The v3 socket s3 (id want) and a v4 socket s4 in namespace nsp (named
+ * name): the id is a room of its own, an exception, and a fetchSockets and
+ * socketsJoin target. */
+static void check_id_targets(sio_namespace *nsp, const char *name, eio_session *s3, sio_socket *so3,
+                             eio_session *s4, const char *want)
+{
+	ck_assert_str_eq(sio_socket_id(so3), want);
+	ck_assert(sio_in_room(so3, want));
+	char pkt[1024];
+	sio_out *o = sio_out_new();
+	ck_assert_int_eq(sio_out_str(o, "x"), 0);
+	/* io.of(nsp).to(id) */
+	ck_assert_int_eq(sio_to(nsp, want, "to-id", o), 1);
+	snprintf(pkt, sizeof(pkt), "42%s,[\"to-id\",\"x\"]", name);
+	expect_text(s3, pkt);
+	expect_empty(s4);
+	/* io.of(nsp).except(id): the v4 socket only */
+	ck_assert_int_eq(sio_except(nsp, want, "all-but", o), 1);
+	snprintf(pkt, sizeof(pkt), "42%s,[\"all-but\",\"x\"]", name);
+	expect_text(s4, pkt);
+	expect_empty(s3);
+	/* socket.broadcast from the v3 socket: the v4 socket only */
+	ck_assert_int_eq(sio_socket_broadcast(so3, "others", o), 1);
+	snprintf(pkt, sizeof(pkt), "42%s,[\"others\",\"x\"]", name);
+	expect_text(s4, pkt);
+	expect_empty(s3);
+	sio_out_free(o);
+	/* fetchSockets, at once and through the adapter, and socketsJoin */
+	const char *rooms[] = { want };
+	sio_broadcast b = { .rooms = rooms, .nrooms = 1 };
+	fetched[0] = '\0';
+	ck_assert_int_eq(sio_fetch_sockets(nsp, &b, keep_id, NULL), 1);
+	ck_assert_str_eq(fetched, want);
+	ck_assert_int_eq(sio_fetch_sockets_async(nsp, &b, 0, keep_info, NULL), 0);
+	ck_assert_uint_eq(nfetched_async, 1);
+	char both[1024];
+	snprintf(both, sizeof(both), "%s|%s", want, want);
+	ck_assert_str_eq(fetched_async, both);
+	ck_assert_int_eq(sio_sockets_join(nsp, &b, "joined"), 1);
+	ck_assert(sio_in_room(so3, "joined"));
+}
+
+START_TEST(test_namespace_socket_id)
+{
+	eio_session *s3 = client_v3();
+	expect_text(s3, "40");
+	feed(s3, "0/custom,");
+	expect_text(s3, "40/custom,");
+	sio_socket *so3 = ev.socks[ev.nsocks - 1];
+	eio_session *s4 = client();
+	join_nsp(s4, "/custom", NULL);
+	char want[64];
+	snprintf(want, sizeof(want), "/custom#%s", eio_session_id(s3));
+	check_id_targets(custom, "/custom", s3, so3, s4, want);
+	/* The socket in "/" keeps the bare sid. */
+	ck_assert_str_eq(sio_socket_id(ev.socks[0]), eio_session_id(s3));
+}
+END_TEST
+
+START_TEST(test_long_namespace_socket_id)
+{
+	/* A namespace name far longer than a random id (20 characters). */
+	char name[700];
+	name[0] = '/';
+	for (size_t i = 1; i < 600; i++)
+		name[i] = (char)('a' + i % 26);
+	name[600] = '\0';
+	sio_namespace *nsp = sio_of(srv, name);
+	ck_assert_ptr_nonnull(nsp);
+	sio_on_connection(nsp, on_connection, NULL);
+	eio_session *s3 = client_v3();
+	expect_text(s3, "40");
+	char pkt[800];
+	snprintf(pkt, sizeof(pkt), "0%s,", name);
+	feed(s3, pkt);
+	snprintf(pkt, sizeof(pkt), "40%s,", name);
+	expect_text(s3, pkt);
+	sio_socket *so3 = ev.socks[ev.nsocks - 1];
+	eio_session *s4 = client();
+	snprintf(pkt, sizeof(pkt), "0%s,", name);
+	feed(s4, pkt);
+	ck_assert_int_eq(eio_session_queued_count(s4), 1);
+	eio_msg_unref(eio_session_take(s4));
+	char want[800];
+	snprintf(want, sizeof(want), "%s#%s", name, eio_session_id(s3));
+	ck_assert_uint_eq(strlen(sio_socket_id(so3)), 600 + 1 + strlen(eio_session_id(s3)));
+	check_id_targets(nsp, name, s3, so3, s4, want);
+	/* disconnectSockets by that id */
+	const char *rooms[] = { want };
+	sio_broadcast b = { .rooms = rooms, .nrooms = 1 };
+	ck_assert_int_eq(sio_disconnect_sockets(nsp, &b, false), 1);
+	snprintf(pkt, sizeof(pkt), "41%s,", name);
+	expect_text(s3, pkt);
+	ck_assert_uint_eq(sio_namespace_socket_count(nsp), 1);
+}
+END_TEST
+
 START_TEST(test_v4_session_unchanged)
 {
 	eio_session *s4 = client();
@@ -115,6 +236,8 @@ int main(void)
 	tcase_add_test(t, test_auto_connect_root);
 	tcase_add_test(t, test_namespace_query_auth);
 	tcase_add_test(t, test_refusal_is_error_packet);
+	tcase_add_test(t, test_namespace_socket_id);
+	tcase_add_test(t, test_long_namespace_socket_id);
 	tcase_add_test(t, test_v4_session_unchanged);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

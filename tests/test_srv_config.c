@@ -358,10 +358,35 @@ START_TEST(parser_setting)
 }
 END_TEST
 
+/* allowEIO3 from the file, WEBSOCKET_ALLOW_EIO3 and --allow-eio3 (alone: true;
+ * "=false" turns it off), each over the one before. */
 START_TEST(allow_eio3)
 {
+	char *env_on[] = { "WEBSOCKET_ALLOW_EIO3=true", NULL };
+	char *env_off[] = { "WEBSOCKET_ALLOW_EIO3=false", NULL };
+	const char *on[] = { "--allow-eio3", "--port", "5000", NULL };
+	const char *off[] = { "--allow-eio3=false", NULL };
+	const char *on_eq[] = { "--allow-eio3=true", NULL };
+
 	ck_assert_msg(load_argv("{\"allowEIO3\": true}", NULL, NULL) == 0, "%s", err);
 	ck_assert(cfg.allow_eio3);
+	srv_config_free(&cfg);
+	ck_assert_msg(load_argv(NULL, env_on, NULL) == 0, "%s", err);
+	ck_assert(cfg.allow_eio3);
+	srv_config_free(&cfg);
+	ck_assert_msg(load_argv("{\"allowEIO3\": true}", env_off, NULL) == 0, "%s", err);
+	ck_assert(!cfg.allow_eio3);
+	srv_config_free(&cfg);
+	/* the flag alone takes no value: the next argument is a flag of its own */
+	ck_assert_msg(load_argv(NULL, NULL, on) == 0, "%s", err);
+	ck_assert(cfg.allow_eio3);
+	ck_assert_int_eq(cfg.port, 5000);
+	srv_config_free(&cfg);
+	ck_assert_msg(load_argv(NULL, env_off, on_eq) == 0, "%s", err);
+	ck_assert(cfg.allow_eio3);
+	srv_config_free(&cfg);
+	ck_assert_msg(load_argv("{\"allowEIO3\": true}", env_on, off) == 0, "%s", err);
+	ck_assert(!cfg.allow_eio3);
 }
 END_TEST
 
@@ -702,6 +727,12 @@ static const struct bad {
 	  { "--cors-origin", "http://" },
 	  "--cors-origin: origin \"http://\" has no host" },
 	{ "{\"port\": 1}", "PORT=2", { "--port", "x" }, "--port: not a port number" },
+	{ NULL,
+	  "WEBSOCKET_ALLOW_EIO3=yes",
+	  { NULL },
+	  "WEBSOCKET_ALLOW_EIO3: expected true or false, got \"yes\"" },
+	{ NULL, NULL, { "--allow-eio3=1" }, "--allow-eio3: expected true or false, got \"1\"" },
+	{ NULL, NULL, { "--allow-eio3=" }, "--allow-eio3: empty value" },
 };
 
 START_TEST(errors_name_their_key)

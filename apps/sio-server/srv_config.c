@@ -53,6 +53,8 @@ static const char help_text[] =
         "  --max-http-buffer-size N    (MAX_HTTP_BUFFER_SIZE; default 1000000)\n"
         "  --cors-origin LIST          comma-separated origins or *\n"
         "                              (WEBSOCKET_CORS_ORIGIN, WS_ALLOWED_ORIGINS)\n"
+        "  --allow-eio3[=true|false]   also accept socket.io-client 2.x (Engine.IO v3)\n"
+        "                              (WEBSOCKET_ALLOW_EIO3; default false)\n"
         "  -h, --help                  show this help\n"
         "  -V, --version               show the version\n"
         "\n"
@@ -139,6 +141,7 @@ enum setting {
 	S_PING_TIMEOUT,
 	S_MAX_BUFFER,
 	S_CORS,
+	S_ALLOW_EIO3,
 	S_CONFIG
 };
 
@@ -153,6 +156,7 @@ static const struct {
 	{ "--ping-timeout", S_PING_TIMEOUT },
 	{ "--max-http-buffer-size", S_MAX_BUFFER },
 	{ "--cors-origin", S_CORS },
+	{ "--allow-eio3", S_ALLOW_EIO3 },
 	{ "--config", S_CONFIG },
 };
 
@@ -191,6 +195,12 @@ static int apply(srv_config *cfg, enum setting which, const char *v, const char 
 		return 0;
 	case S_CORS:
 		return set_origins(cfg, v, name, err, errlen);
+	case S_ALLOW_EIO3:
+		if (strcmp(v, "true") && strcmp(v, "false"))
+			return base_errf(err, errlen, "%s: expected true or false, got \"%s\"",
+			                 name, v);
+		cfg->allow_eio3 = !strcmp(v, "true");
+		return 0;
 	case S_CONFIG:
 		return 0;
 	}
@@ -337,6 +347,7 @@ static int load_env(srv_config *cfg, char *const *envp, char *err, size_t errlen
 		{ "MAX_HTTP_BUFFER_SIZE", S_MAX_BUFFER },
 		{ "WS_ALLOWED_ORIGINS", S_CORS }, /* the first wins: applied last */
 		{ "WEBSOCKET_CORS_ORIGIN", S_CORS },
+		{ "WEBSOCKET_ALLOW_EIO3", S_ALLOW_EIO3 },
 	};
 	const char *v, *node_env = env_get(envp, "NODE_ENV");
 
@@ -402,6 +413,8 @@ static int scan_argv(srv_config *cfg, int argc, char **argv, struct flagv *fv, i
 		fv[*nfv].name = flags[k].flag;
 		if (a[n] == '=')
 			fv[*nfv].value = a + n + 1;
+		else if (flags[k].which == S_ALLOW_EIO3)
+			fv[*nfv].value = "true"; /* a switch: a value only as "=false" */
 		else if (i + 1 < argc)
 			fv[*nfv].value = argv[++i];
 		else

@@ -16,7 +16,8 @@ typedef struct ex_node {
 	uint64_t deadline; /* loop time (uv_now), ms */
 	sio_socket *s;
 	size_t slot; /* index in the heap */
-	char id[24]; /* the map's key: a copy of the socket id */
+	char id[];   /* the map's key: a copy of the socket id (ids of socket.io 2.x
+	            clients outside "/" are "/nsp#sid": any length) */
 } ex_node;
 
 struct srv_expiry {
@@ -137,8 +138,7 @@ void srv_expiry_on_connection(srv_expiry *e, sio_socket *s)
 {
 	const srv_user *u = srv_user_of(s);
 	const char *id = sio_socket_id(s);
-	if (!u || !u->claims || u->exp <= 0 || strlen(id) >= sizeof(((ex_node *)0)->id) ||
-	    base_map_get(&e->nodes, id))
+	if (!u || !u->claims || u->exp <= 0 || base_map_get(&e->nodes, id))
 		return;
 	long long leeway = e->cfg->auth.leeway_seconds;
 	long long end_s = u->exp > INT64_MAX / 1000 - leeway ? INT64_MAX / 1000 - leeway : u->exp;
@@ -152,10 +152,11 @@ void srv_expiry_on_connection(srv_expiry *e, sio_socket *s)
 		e->heap = h;
 		e->cap = cap;
 	}
-	ex_node *x = malloc(sizeof(*x));
+	size_t idlen = strlen(id);
+	ex_node *x = malloc(sizeof(*x) + idlen + 1);
 	if (!x)
 		return;
-	strcpy(x->id, id);
+	memcpy(x->id, id, idlen + 1);
 	if (base_map_put(&e->nodes, x->id, x) < 0) {
 		free(x);
 		return; /* not tracked: out of memory */

@@ -1,6 +1,7 @@
 // Runs IN THE BROWSER (served as /browser-page.js by browser-static.js; not a node module).
 // The page's query string says what to do:
-//   ?sio=<Socket.IO server URL>&scenario=full|websocket|polling[&stepTimeout=ms]
+//   ?sio=<Socket.IO server URL>&scenario=full|websocket|polling|msgpack[&stepTimeout=ms]
+//   msgpack also takes &transports=default|polling|websocket
 // Everything observed goes into window.results (read by the node test through playwright)
 // and is also written into the page as text. window.results.done becomes true at the end,
 // whether the steps succeeded or not; a step that fails or times out is recorded in
@@ -245,8 +246,123 @@
     }
   }
 
+  // socket.io-msgpack-parser (window.msgpackParser, bundled by browser-static.js) against a
+  // server with the msgpack parser: every packet one binary message, binary values inline.
+  // Events, acks both ways, binary both ways (nested too), a second namespace on the same
+  // connection (refused, then accepted with other auth, a binary ack), the upgrade with
+  // default transports. Its encoder (notepack.io 2.2's browser build) packs an ArrayBuffer as
+  // msgpack bin but a typed array such as Uint8Array as a map of its indexes: binary goes as
+  // ArrayBuffer (uint8array.buffer), and uint8ArrayAsMap shows what the other does.
+  async function msgpackBinaryRoundTrip(socket, label) {
+    const sentOn = socket.io.engine.transport.name;
+    const back = nextEvent(socket, 'message-back', `message-back (binary, ${label})`);
+    const bytes = new Uint8Array([0, 1, 2, 127, 128, 255]);
+    socket.emit('message', bytes.buffer,
+      { label, nested: { buf: new Uint8Array([10, 20, 30, 0, 255]).buffer, list: [1, 'two'] } });
+    const args = await back;
+    return {
+      sentOn,
+      argc: args.length,
+      first: describeBinary(args[0]),
+      label: args[1] && args[1].label,
+      nestedBuf: describeBinary(args[1] && args[1].nested && args[1].nested.buf),
+      nestedList: args[1] && args[1].nested && args[1].nested.list,
+    };
+  }
+
+  async function msgpack() {
+    const parser = window.msgpackParser;
+    if (!parser || typeof parser.Encoder !== 'function') {
+      throw new Error('msgpack parser bundle not loaded (no window.msgpackParser)');
+    }
+    const which = params.get('transports') || 'default';
+    const opts = { parser, withCredentials: true, reconnection: false,
+      ...(which === 'default' ? {} : { transports: [which] }) };
+    const socket = io(SIO_URL, opts);
+    try {
+      const questions = [];
+      socket.on('question', (...args) => {
+        const ack = args.pop();
+        questions.push(args);
+        if (typeof ack === 'function') {
+          ack('msgpack reply', { bytes: new Uint8Array([5, 6]).buffer });
+        }
+      });
+      const authEvent = nextEvent(socket, 'auth');
+      await connected(socket, `connect to "/" (msgpack, ${which})`);
+      record('transportAtConnect', socket.io.engine.transport.name);
+      await step('auth', async () => (await authEvent)[0]);
+      await step('messageBack', async () => {
+        const back = nextEvent(socket, 'message-back');
+        socket.emit('message', 'hello', 42, -1.5, 0, true, null,
+          { a: { b: [1, 'x', null, false] }, s: 'caf\u00e9 \u20ac \ud83d\ude00' }, ['arr', 2]);
+        return back;
+      });
+      await step('emitWithAck', () => timeout(
+        socket.emitWithAck('message-with-ack', { n: 1, s: 'acked', list: [1, 2, 3] }),
+        'ack of message-with-ack (msgpack)'));
+      await step('ackAllArgs', () => timeout(new Promise((resolve) => {
+        socket.emit('message-with-ack', 'one', 2, { three: 3 }, (...args) => resolve(args));
+      }), 'ack (callback form) of message-with-ack (msgpack)'));
+      await step('binary', () => msgpackBinaryRoundTrip(socket, 'msgpack'));
+      await step('binaryAck', async () => describeBinary(await timeout(
+        socket.emitWithAck('message-with-ack', new Uint8Array([9, 8, 7]).buffer),
+        'ack of an ArrayBuffer (msgpack)')));
+      await step('uint8ArrayAsMap', () => timeout(
+        socket.emitWithAck('message-with-ack', new Uint8Array([4, 5])),
+        'ack of a Uint8Array (msgpack)'));
+      await step('serverAck', async () => {
+        const answer = nextEvent(socket, 'answer');
+        socket.emit('ask', 'packed?', new Uint8Array([1]).buffer);
+        const args = await answer;
+        return {
+          questions: questions.map((q) => [q[0], describeBinary(q[1])]),
+          answer: [args[0], describeBinary(args[1] && args[1].bytes)],
+        };
+      });
+      if (which === 'default') {
+        await step('upgrade', () => {
+          const engine = socket.io.engine;
+          if (engine.transport.name === 'websocket') return 'websocket';
+          return timeout(new Promise((resolve) => {
+            engine.once('upgrade', (t) => resolve(t && t.name));
+          }), 'engine "upgrade" event (msgpack)');
+        });
+        await step('binaryAfterUpgrade', () => msgpackBinaryRoundTrip(socket,
+          'msgpack-after-upgrade'));
+      }
+      // "/custom" on the same connection (the Manager's own socket for it): refused, then
+      // accepted when it connects again with other auth.
+      const custom = socket.io.socket('/custom', { auth: { token: 'refuse' } });
+      try {
+        await step('customRefused', () => timeout(new Promise((resolve) => {
+          custom.once('connect', () => resolve({ connected: true }));
+          custom.once('connect_error', (err) => {
+            resolve({ connected: false, message: err.message, data: err.data });
+          });
+        }), 'connect_error on "/custom" (msgpack)'));
+        await step('customAccepted', async () => {
+          custom.auth = { token: 'welcome' };
+          const auth = nextEvent(custom, 'auth', 'auth on "/custom" (msgpack)');
+          custom.connect();
+          await connected(custom, 'connect to "/custom" (msgpack)');
+          const echoed = await timeout(new Promise((resolve) => {
+            custom.emit('message-with-ack', 'custom', new Uint8Array([3, 2, 1]).buffer,
+              (...args) => resolve(args));
+          }), 'ack on "/custom" (msgpack)');
+          return { auth: (await auth)[0], echoed: [echoed[0], describeBinary(echoed[1])] };
+        });
+      } finally {
+        custom.close();
+      }
+      record('transportAtEnd', socket.io.engine.transport.name);
+    } finally {
+      socket.close();
+    }
+  }
+
   render();
-  const SCENARIOS = { full, websocket: websocketOnly, polling: pollingOnly };
+  const SCENARIOS = { full, websocket: websocketOnly, polling: pollingOnly, msgpack };
   const run = SCENARIOS[SCENARIO] || (() => { throw new Error(`unknown scenario ${SCENARIO}`); });
   Promise.resolve()
     .then(() => {

@@ -1,23 +1,18 @@
 /* redis_conn.c - the adapter's two connections to Redis (redis_conn.h), on
  * hiredis 0.14's async API driven by the server's libuv loop (redis_uv.c).
  *
- * Why two: a RESP2 connection that has sent SUBSCRIBE may only send
- * (P)(UN)SUBSCRIBE, PING and QUIT afterwards, so PUBLISH and PUBSUB NUMSUB go
- * on the other one ("pub"). Both are treated as one unit: either is lost ->
- * both are dropped, the state goes down, and after a backoff (reconnect_min_ms
- * doubling up to reconnect_max_ms, back to min once up) both are opened
- * again. Each, once its TCP (or unix) connection is up, sends AUTH (with the
- * username when there is one, Redis 6 ACL), SELECT (when db is not 0) and a
- * PING before anything else; the subscribed one then subscribes to every
- * channel and pattern of the set. The state goes up when every reply came
- * back: both authenticated, both selected, every subscription confirmed. A
- * Redis that accepts the connection but never answers is caught by a
- * handshake timeout (reconnect_max_ms, at least HANDSHAKE_MIN_MS).
- *
- * Bounded memory: publishes made while Redis is away wait in a FIFO queue;
- * the bytes waiting (queued, plus sent and not yet answered, which a stalled
- * Redis would let grow in hiredis's output buffer) never exceed
- * max_queued_bytes: past it a publish is dropped and counted.
+ * Two, because a RESP2 connection that has sent SUBSCRIBE may only
+ * (un)subscribe afterwards: PUBLISH and PUBSUB NUMSUB go on the other one.
+ * They are one unit: either is lost -> both are dropped, the state goes
+ * down, and after a backoff (reconnect_min_ms doubling up to
+ * reconnect_max_ms, back to min once up) both are opened again. Each sends
+ * AUTH [username] password, SELECT db and PING before anything else; the
+ * subscribed one then subscribes to the whole set. Up when every reply came
+ * back. An attempt not up within handshake_ms() is abandoned (a Redis that
+ * accepts and never answers); once up, a PING every handshake_ms() must be
+ * answered by the next one. Publishes made while away wait in a FIFO
+ * (redis_queue.c) bounded by max_queued_bytes; while up, the bytes sent and
+ * not answered are bounded too (a stalled Redis would grow hiredis's buffer).
  *
  * hiredis's rules this file follows (async.c of hiredis 0.14.1):
  * - every command's callback runs exactly once; when a context is freed,
@@ -31,12 +26,13 @@
  * - a subscribed context must send no regular command (the next reply would
  *   go to its callback even if it is a message).
  * The user's callbacks may call redis_conn_free(): the struct then lives on
- *   until its two uv timers have closed (the loop's next turn), and every
- *   path checks c->closed after calling out. Count queries that fail with
- *   the connection are answered from a zero timer, never from the call that
- *   asked nor from inside hiredis's teardown.
+ * until its two uv timers have closed (the loop's next turn), and every path
+ * checks c->closed after calling out. Count queries that fail with the
+ * connection are answered from a zero timer, never from the call that asked
+ * nor from inside hiredis's teardown.
  */
 #include "redis_conn.h"
+#include "redis_count.h"
 #include "redis_queue.h"
 #include "redis_resolve.h"
 #include "redis_uv.h"
@@ -69,16 +65,6 @@ typedef struct side {
 	unsigned sub_pending; /* subscription confirmations awaited before ready */
 } side;
 
-/* A PUBSUB NUMSUB query. Freed when hiredis has let go of it (in_hiredis
- * false) and it was answered. */
-typedef struct numsub {
-	struct numsub *prev, *next; /* in c->asked or c->deferred */
-	struct redis_conn *c;
-	redis_count_fn fn;
-	void *user;
-	bool in_hiredis, answered;
-} numsub;
-
 enum phase {
 	PH_WAIT,
 	PH_CONNECTING,
@@ -99,7 +85,8 @@ struct redis_conn {
 	bool closed;
 	redis_resolve *resolving; /* the host name's lookup, while it runs */
 	unsigned backoff_ms;
-	uv_timer_t timer; /* PH_WAIT: the reconnection; PH_CONNECTING: the handshake */
+	uv_timer_t timer; /* the reconnection, the handshake, then the health check */
+	bool ping_due;    /* up: the health check's PING not answered yet */
 	uv_timer_t defer; /* zero timer: deferred answers and failures */
 	int handles_open;
 	char reason[512];            /* the last down reason reported */
@@ -109,37 +96,30 @@ struct redis_conn {
 	redis_queue queue;     /* publishes made while away */
 	size_t inflight_bytes; /* sent, not yet answered */
 	uint64_t connects, published, dropped;
-	numsub asked;    /* list head: queries sent to Redis */
-	numsub deferred; /* list head: queries to answer ok=false from the timer */
+	redis_counts counts; /* the NUMSUB queries */
 };
 
 static void attempt(redis_conn *c);
+static void on_timer(uv_timer_t *t);
 static void on_defer(uv_timer_t *t);
 static void conn_fail(redis_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- lists -------------------------------------------------------------------- */
-
-static void ns_unlink(numsub *q)
+/* How long a connection attempt may take, and the health check's period. */
+static unsigned handshake_ms(const redis_conn *c)
 {
-	if (q->prev) {
-		q->prev->next = q->next;
-		q->next->prev = q->prev;
-		q->prev = q->next = NULL;
-	}
-}
-
-static void ns_push(numsub *head, numsub *q)
-{
-	q->prev = head->prev;
-	q->next = head;
-	head->prev->next = q;
-	head->prev = q;
+	unsigned ms = c->o.reconnect_max_ms;
+	return ms < HANDSHAKE_MIN_MS ? HANDSHAKE_MIN_MS : ms;
 }
 
 static void schedule_defer(redis_conn *c)
 {
 	if (!c->closed && !uv_is_active((uv_handle_t *)&c->defer))
 		uv_timer_start(&c->defer, on_defer, 0, 0);
+}
+
+static void wake_defer(void *c)
+{
+	schedule_defer(c);
 }
 
 /* ---- sending ------------------------------------------------------------------ */
@@ -187,13 +167,6 @@ static int send_publish(redis_conn *c, const char *ch, size_t chlen, const void 
 	return 0;
 }
 
-static int send_sub(side *s, const char *cmd, const char *name)
-{
-	const char *argv[2] = { cmd, name };
-	size_t lens[2] = { strlen(cmd), strlen(name) };
-	return send_argv(s, NULL, NULL, 2, argv, lens);
-}
-
 /* Send the queue in order (just up: nothing was sent before it). */
 static void flush_queue(redis_conn *c)
 {
@@ -219,7 +192,8 @@ static void report(redis_conn *c, bool up, const char *reason)
 static void go_up(redis_conn *c)
 {
 	c->phase = PH_UP;
-	uv_timer_stop(&c->timer);
+	c->ping_due = false;
+	uv_timer_start(&c->timer, on_timer, handshake_ms(c), handshake_ms(c));
 	c->backoff_ms = c->o.reconnect_min_ms;
 	c->connects++;
 	c->reason[0] = '\0';
@@ -235,7 +209,6 @@ static void side_ready(side *s)
 		go_up(c);
 }
 
-/* Close one side: its late callbacks find no side (ac->data NULL). */
 static void stop_resolving(redis_conn *c)
 {
 	if (c->resolving)
@@ -243,6 +216,7 @@ static void stop_resolving(redis_conn *c)
 	c->resolving = NULL;
 }
 
+/* Close one side: its late callbacks find no side (ac->data NULL). */
 static void side_drop(side *s)
 {
 	redisAsyncContext *ac = s->ac;
@@ -255,10 +229,30 @@ static void side_drop(side *s)
 	}
 }
 
-static unsigned handshake_ms(const redis_conn *c)
+static void pong_reply(redisAsyncContext *ac, void *r, void *priv)
 {
-	unsigned ms = c->o.reconnect_max_ms;
-	return ms < HANDSHAKE_MIN_MS ? HANDSHAKE_MIN_MS : ms;
+	(void)priv;
+	side *s = ac->data;
+	if (s && r)
+		s->c->ping_due = false;
+}
+
+/* Up, every handshake_ms: a PING on the publishing connection, which must
+ * be answered by the next tick. A Redis that stopped answering (stopped,
+ * stuck, cut off with data in flight, where TCP keepalive does not help)
+ * is then noticed, instead of NUMSUB queries and publishes waiting on it. */
+static void health_check(redis_conn *c)
+{
+	if (c->ping_due) {
+		conn_fail(c, "%s did not answer PING within %u ms", c->where, handshake_ms(c));
+		return;
+	}
+	const char *argv[1] = { "PING" };
+	size_t lens[1] = { 4 };
+	if (send_argv(&c->pub, pong_reply, NULL, 1, argv, lens))
+		conn_fail(c, "%s: cannot send PING", c->where);
+	else
+		c->ping_due = true;
 }
 
 static void on_timer(uv_timer_t *t)
@@ -268,6 +262,8 @@ static void on_timer(uv_timer_t *t)
 		attempt(c);
 	else if (c->phase == PH_CONNECTING)
 		conn_fail(c, "%s did not answer within %u ms", c->where, handshake_ms(c));
+	else
+		health_check(c);
 }
 
 /* Both connections dropped; try again after the backoff. Reports the state
@@ -510,64 +506,9 @@ static void attempt(redis_conn *c)
 
 /* ---- count queries ------------------------------------------------------------------ */
 
-static void numsub_answer(numsub *q, bool ok, long long n)
-{
-	ns_unlink(q);
-	q->answered = true;
-	q->fn(ok, n, q->user);
-	if (!q->in_hiredis)
-		free(q);
-}
-
-static void numsub_reply(redisAsyncContext *ac, void *r, void *priv)
-{
-	numsub *q = priv;
-	redisReply *reply = r;
-	q->in_hiredis = false;
-	if (q->answered) {
-		free(q);
-		return;
-	}
-	if (!reply || !ac->data) {
-		/* the connection is going away: answer from the timer */
-		ns_unlink(q);
-		ns_push(&q->c->deferred, q);
-		schedule_defer(q->c);
-		return;
-	}
-	bool ok = reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-	          reply->element[1]->type == REDIS_REPLY_INTEGER;
-	numsub_answer(q, ok, ok ? reply->element[1]->integer : 0);
-}
-
 void redis_conn_numsub(redis_conn *c, const char *channel, redis_count_fn fn, void *user)
 {
-	numsub *q = calloc(1, sizeof *q);
-	if (!q) {
-		/* nothing to answer later with: the caller learns it now, which
-		 * is the one re-entrant case (out of memory) */
-		fn(false, 0, user);
-		return;
-	}
-	q->c = c;
-	q->fn = fn;
-	q->user = user;
-	if (!c->closed && c->phase == PH_UP) {
-		const char *argv[3] = { "PUBSUB", "NUMSUB", channel };
-		size_t lens[3] = { 6, 6, strlen(channel) };
-		if (!send_argv(&c->pub, numsub_reply, q, 3, argv, lens)) {
-			q->in_hiredis = true;
-			ns_push(&c->asked, q);
-			return;
-		}
-	}
-	if (c->closed) {
-		fn(false, 0, user);
-		free(q);
-		return;
-	}
-	ns_push(&c->deferred, q);
-	schedule_defer(c);
+	redis_counts_ask(&c->counts, redis_conn_up(c) ? c->pub.ac : NULL, channel, fn, user);
 }
 
 /* The zero timer: a failure noticed inside a call, then the count queries to
@@ -581,11 +522,20 @@ static void on_defer(uv_timer_t *t)
 		c->fail_pending[0] = '\0';
 		conn_fail(c, "%s: %s", c->where, why);
 	}
-	while (!c->closed && c->deferred.next != &c->deferred)
-		numsub_answer(c->deferred.next, false, 0);
+	if (!c->closed)
+		redis_counts_run(&c->counts);
 }
 
 /* ---- the interface ---------------------------------------------------------------------- */
+
+static void free_strings(redis_conn *c)
+{
+	free(c->host);
+	free(c->unix_path);
+	free(c->username);
+	free(c->password);
+	c->host = c->unix_path = c->username = c->password = NULL;
+}
 
 static char *dup_or_null(const char *s, bool *oom)
 {
@@ -612,10 +562,7 @@ redis_conn *redis_conn_new(uv_loop_t *loop, const sio_redis_options *o, redis_me
 	c->o.password = c->password = dup_or_null(o->password, &oom);
 	c->o.key = NULL; /* not the connection's business */
 	if (oom || (!c->host && !c->unix_path)) {
-		free(c->host);
-		free(c->unix_path);
-		free(c->username);
-		free(c->password);
+		free_strings(c);
 		free(c);
 		return NULL;
 	}
@@ -631,8 +578,7 @@ redis_conn *redis_conn_new(uv_loop_t *loop, const sio_redis_options *o, redis_me
 	c->pub.c = c->sub.c = c;
 	c->sub.is_sub = true;
 	c->backoff_ms = o->reconnect_min_ms;
-	c->asked.prev = c->asked.next = &c->asked;
-	c->deferred.prev = c->deferred.next = &c->deferred;
+	redis_counts_init(&c->counts, wake_defer, c);
 	base_map_init(&c->channels);
 	base_map_init(&c->patterns);
 	uv_timer_init(loop, &c->timer);
@@ -681,7 +627,8 @@ static int set_del(redis_conn *c, base_map *m, const char *cmd, const char *name
 	/* hiredis refuses an UNSUBSCRIBE on a context that subscribed to
 	 * nothing yet: then there is nothing to undo */
 	if (c->sub.setup_done)
-		send_sub(&c->sub, cmd, name);
+		send_argv(&c->sub, NULL, NULL, 2, (const char *[]){ cmd, name },
+		          (const size_t[]){ strlen(cmd), strlen(name) });
 	return 0;
 }
 
@@ -767,21 +714,14 @@ void redis_conn_free(redis_conn *c)
 		return;
 	/* the answers first, while the calls they may make find c closed */
 	c->closed = true;
-	while (c->asked.next != &c->asked)
-		numsub_answer(c->asked.next, false, 0);
-	while (c->deferred.next != &c->deferred)
-		numsub_answer(c->deferred.next, false, 0);
+	redis_counts_close(&c->counts);
 	stop_resolving(c);
 	side_drop(&c->pub);
 	side_drop(&c->sub);
 	redis_queue_clear(&c->queue);
 	free_set(&c->channels);
 	free_set(&c->patterns);
-	free(c->host);
-	free(c->unix_path);
-	free(c->username);
-	free(c->password);
-	c->host = c->unix_path = c->username = c->password = NULL;
+	free_strings(c);
 	uv_close((uv_handle_t *)&c->timer, on_closed);
 	uv_close((uv_handle_t *)&c->defer, on_closed);
 }

@@ -120,6 +120,17 @@ static long long parse_num(const char *s, size_t n, long long min, long long max
 	return v < min || v > max ? -1 : v;
 }
 
+/* s[0..n) for an error message: at most outlen - 1 bytes, anything but
+ * printable ASCII shown as '?' (the message is one line of text). */
+static const char *shown(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t k = 0;
+	for (; k < n && k + 1 < outlen; k++)
+		out[k] = s[k] >= 0x20 && s[k] < 0x7f ? s[k] : '?';
+	out[k] = '\0';
+	return out;
+}
+
 static char *dup_n(const char *s, size_t n)
 {
 	char *d = malloc(n + 1);
@@ -167,8 +178,10 @@ static int parse_hostport(const char *s, size_t n, url_parts *u, char *err, size
 		hlen = colon ? (size_t)(colon - s) : n;
 		port = colon ? colon + 1 : NULL;
 	}
+	char buf[64];
 	if (memchr(host, '%', hlen) || memchr(host, '[', hlen) || memchr(host, ']', hlen))
-		return base_errf(err, errlen, "redis url: bad host '%.*s'", (int)hlen, host);
+		return base_errf(err, errlen, "redis url: bad host '%s'",
+		                 shown(host, hlen, buf, sizeof buf));
 	if (hlen && !(u->host = dup_n(host, hlen)))
 		return base_errf(err, errlen, "redis url: out of memory");
 	if (port) {
@@ -184,6 +197,7 @@ static int parse_hostport(const char *s, size_t n, url_parts *u, char *err, size
 /* The query: only db=N. */
 static int parse_query(const char *q, url_parts *u, char *err, size_t errlen)
 {
+	char buf[64];
 	while (*q) {
 		size_t n = strcspn(q, "&");
 		if (n > 3 && !strncmp(q, "db=", 3)) {
@@ -194,8 +208,8 @@ static int parse_query(const char *q, url_parts *u, char *err, size_t errlen)
 			u->db = (int)db;
 		} else if (n) {
 			return base_errf(err, errlen,
-			                 "redis url: unknown parameter '%.*s' (only db=N)", (int)n,
-			                 q);
+			                 "redis url: unknown parameter '%s' (only db=N)",
+			                 shown(q, n, buf, sizeof buf));
 		}
 		q += n + (q[n] == '&');
 	}
@@ -216,9 +230,12 @@ static int parse_url(const char *url, url_parts *u, char *err, size_t errlen)
 		                 "redis url: rediss:// (TLS) is not supported; use redis:// on a "
 		                 "trusted network or a TLS tunnel");
 	} else {
+		/* the scheme alone: the rest may hold a password */
+		char buf[24];
 		return base_errf(err, errlen,
-		                 "redis url: '%s' is not redis://host[:port][/db] or unix:///path",
-		                 url);
+		                 "redis url: scheme '%s' is not redis:// or unix:// "
+		                 "(redis://host[:port][/db], unix:///path)",
+		                 shown(url, strcspn(url, ":"), buf, sizeof buf));
 	}
 	if (strchr(p, '#'))
 		return base_errf(err, errlen, "redis url: a fragment ('#') is not allowed");

@@ -7,6 +7,10 @@
 //      events, acks both ways, binary both ways, a refused "/custom" connection.
 //   2. websocket only: one acked event.
 //   3. polling only (every request cross-origin with credentials): binary, acks both ways.
+//   4. socket.io-msgpack-parser in the page (bundled by lib/browser-static.js) against
+//      sio-echo --parser msgpack, over default transports (with the upgrade), polling only and
+//      websocket only: events, acks both ways, Uint8Array and ArrayBuffer both ways (nested
+//      too), "/custom" accepted (a binary ack) and refused.
 // Skipped only when /usr/bin/chromium is missing (scripts/install-deps.sh installs it).
 // BROWSER_SCREENSHOT=/path.png saves a screenshot of the first page when it is done.
 import { describe, it, before, after } from 'node:test';
@@ -22,12 +26,12 @@ const PAGE_TIMEOUT = 30000 * SIO_TIME_SCALE;
 const UTF8 = 'caf\u00e9 \u20ac \ud83d\ude00';
 
 /** Open the page for `scenario`, wait until it reports done, return its results. */
-async function runPage(browser, staticServer, server, scenario, { screenshot } = {}) {
+async function runPage(browser, staticServer, server, scenario, { screenshot, query = '' } = {}) {
   const page = await browser.context.newPage();
   const watched = watchPage(page);
   try {
     const url = `${staticServer.origin}/?scenario=${scenario}` +
-      `&sio=${encodeURIComponent(server.url)}&stepTimeout=${STEP_TIMEOUT}`;
+      `&sio=${encodeURIComponent(server.url)}&stepTimeout=${STEP_TIMEOUT}${query}`;
     await page.goto(url, { waitUntil: 'load', timeout: PAGE_TIMEOUT });
     try {
       await page.waitForFunction(() => window.results && window.results.done === true, null,
@@ -174,6 +178,81 @@ describe('socket.io in a real browser (Chromium)', () => {
     assert.deepEqual(r.serverAck, { questions: [['polled?']], answer: ['polled reply'] },
       'ask -> question (acked by the page) -> answer');
   });
+
+  itShutsDownCleanly(() => server, async () => {
+    await browser?.close();
+    await staticServer?.close();
+  });
+});
+
+describe('socket.io with the msgpack parser in a real browser (Chromium)', () => {
+  let server;
+  let staticServer;
+  let browser;
+
+  before(async () => {
+    staticServer = await startStaticServer();
+    server = await startSioServer({ cors: staticServer.origin, extraArgs: ['--parser', 'msgpack'] });
+    if (!MISSING) browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await staticServer?.close();
+    await server?.stop();
+  });
+
+  for (const [transports, atConnect] of [['default', null], ['polling', 'polling'],
+    ['websocket', 'websocket']]) {
+    it(`msgpack parser (${transports} transports): events, acks, binary, a second namespace`, async (t) => {
+      if (MISSING) { t.skip(MISSING); return; }
+      const { results: r, watched } = await runPage(browser, staticServer, server, 'msgpack',
+        { query: `&transports=${transports}` });
+      const why = diagnostics(r, watched);
+
+      assert.deepEqual(r.errors, [], `every step in the page succeeded${why}`);
+      assertNoConsoleErrors(watched);
+      if (atConnect) {
+        assert.equal(r.transportAtConnect, atConnect, `connected over ${atConnect}`);
+        assert.equal(r.transportAtEnd, atConnect, `still on ${atConnect} at the end`);
+      } else {
+        assert.equal(r.upgrade, 'websocket', 'the engine upgraded to websocket');
+        assert.equal(r.transportAtEnd, 'websocket', 'on websocket at the end');
+      }
+      assert.deepEqual(r.auth, {}, '"auth" event with the empty CONNECT payload');
+      assert.deepEqual(r.messageBack, ['hello', 42, -1.5, 0, true, null,
+        { a: { b: [1, 'x', null, false] }, s: UTF8 }, ['arr', 2]], 'message -> message-back');
+      assert.deepEqual(r.emitWithAck, { n: 1, s: 'acked', list: [1, 2, 3] }, 'emitWithAck result');
+      assert.deepEqual(r.ackAllArgs, ['one', 2, { three: 3 }], 'ack callback gets all the args');
+      // msgpack bin values arrive as ArrayBuffer (notepack's browser decoder)
+      const binary = (label, sentOn) => ({
+        sentOn,
+        argc: 2,
+        first: { type: 'ArrayBuffer', bytes: [0, 1, 2, 127, 128, 255] },
+        label,
+        nestedBuf: { type: 'ArrayBuffer', bytes: [10, 20, 30, 0, 255] },
+        nestedList: [1, 'two'],
+      });
+      assert.deepEqual(r.binary, binary('msgpack', r.binary?.sentOn), 'binary echoed with its bytes');
+      if (!atConnect) {
+        assert.deepEqual(r.binaryAfterUpgrade, binary('msgpack-after-upgrade', 'websocket'),
+          'binary echoed over websocket after the upgrade');
+      }
+      assert.deepEqual(r.binaryAck, { type: 'ArrayBuffer', bytes: [9, 8, 7] },
+        'an ArrayBuffer in an ack');
+      // the parser's browser encoder packs a Uint8Array as a map of its indexes; node's
+      // server and ours hand it back as that map
+      assert.deepEqual(r.uint8ArrayAsMap, { 0: 4, 1: 5 }, 'a Uint8Array: a map, as with node');
+      assert.deepEqual(r.serverAck, {
+        questions: [['packed?', { type: 'ArrayBuffer', bytes: [1] }]],
+        answer: ['msgpack reply', { type: 'ArrayBuffer', bytes: [5, 6] }],
+      }, 'ask -> question with binary (acked by the page with binary) -> answer');
+      assert.deepEqual(r.customAccepted, { auth: { token: 'welcome' },
+        echoed: ['custom', { type: 'ArrayBuffer', bytes: [3, 2, 1] }] },
+      '"/custom" connects, sees its auth and acks binary');
+      assert.deepEqual(r.customRefused, { connected: false, message: 'refused', data: { code: 42 } },
+        '"/custom" with token "refuse": connect_error "refused", data {code: 42}');
+    });
+  }
 
   itShutsDownCleanly(() => server, async () => {
     await browser?.close();

@@ -2,7 +2,8 @@
 // --allow-eio3 (node's allowEIO3): connect over polling, websocket only, and with the
 // upgrade; emit with ack (text, UTF-8 with emoji, binary, base64 polling); the auth of a
 // namespace in its query; a refusal; a room shared with a socket.io-client 4.x client on
-// the same server; the v3 heartbeat (the client pings, the server answers); the raw v3
+// the same server; the socket id outside "/" ("<nsp>#<engine id>", which the 2.x client
+// computes itself) as its own room, an exception and a broadcast's sender; the v3 heartbeat (the client pings, the server answers); the raw v3
 // polling framing (lengths in UTF-16 units); and EIO=3 refused with code 5 without the flag.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -122,6 +123,40 @@ describe('socket.io-client 2.x (EIO=3) with --allow-eio3', () => {
     assert.deepEqual(await b.next('room-message'), ['from v2']);
     assert.deepEqual(await atA, ['from v2']);
   });
+
+  // socket.io-client 2.x names its socket "<nsp>#<engine id>" outside "/" and never hears
+  // the id from the server (Manager#generateId): the server's id must be the same.
+  for (const nsp of ['/custom', `/dyn-${'a1'.repeat(100)}`]) {
+    it(`the id outside "/" is "<nsp>#<engine id>": own room, except, broadcast (${nsp.slice(0, 12)})`, async () => {
+      const a = await connectV2(server, nsp, { transports: ['websocket'] }, v2);
+      assert.equal(a.id, `${nsp}#${a.io.engine.id}`);
+      const b = await connectSioClient(server, nsp, { transports: ['websocket'] }, v4);
+      const ask = (ev, ...args) => withTimeout(b.socket.emitWithAck(ev, ...args),
+        SIO_EVENT_TIMEOUT, `ack of ${ev}`);
+      // The server knows the socket by that id, as a room of its own.
+      assert.deepEqual(await ask('fetch-room', a.id), [a.id]);
+      let atA = nextEvent(a, 'room-message');
+      b.socket.emit('to-room', a.id, 'to a by id');
+      assert.deepEqual(await atA, ['to a by id']);
+      // An exception by that id: b gets the first message, a only the second.
+      const room = `r-${Date.now()}`;
+      await ackV2(a, 'join', room);
+      await ask('join', room);
+      atA = nextEvent(a, 'room-message');
+      b.socket.emit('to-room-except', room, a.id, 'not to a');
+      assert.deepEqual(await b.next('room-message'), ['not to a']);
+      b.socket.emit('to-room', room, 'to both');
+      assert.deepEqual(await b.next('room-message'), ['to both']);
+      assert.deepEqual(await atA, ['to both']);
+      // A broadcast from a reaches b and not a (a's ack comes after it would have).
+      let echoed = false;
+      a.on('broadcast', () => { echoed = true; });
+      a.emit('broadcast', 'from a');
+      assert.deepEqual(await b.next('broadcast'), ['from a']);
+      assert.deepEqual(await ackV2(a, 'message-with-ack', 'after'), ['after']);
+      assert.equal(echoed, false);
+    });
+  }
 
   for (const [label, opts] of MODES_V2.slice(0, 2)) {
     it(`the client's pings keep it connected past pingInterval + pingTimeout (${label})`, async () => {
