@@ -240,6 +240,33 @@ describe('sio-server fleet: two instances on one Redis', () => {
     for (const w of watchers) w.close();
   });
 
+  it('presence race: first tabs at once on both members, last tabs at once: never missed, at most one duplicate', async () => {
+    const w = await on(0)('race-watch');
+    const online = collect(w, 'status:online');
+    const offline = collect(w, 'status:offline');
+    const mine = (list) => list.filter((e) => e.userId === 'race-u').length;
+    for (let round = 0; round < 3; round++) {
+      const before = [mine(online), mine(offline)];
+      const came = waitForUser(w, 'status:online', 'race-u');
+      const tabs = await Promise.all([on(0)('race-u'), on(1)('race-u')]);
+      await came;
+      await until(async () => (await api(members[0], '/rooms/user%3Arace-u')).memberCount === 2,
+        'both tabs in the fleet');
+      const went = waitForUser(w, 'status:offline', 'race-u');
+      for (const t of tabs) t.close();
+      await went;
+      // markers from both members: whatever either published came before them
+      const marks = Promise.all([waitFor(w, 'rm0'), waitFor(w, 'rm1')]);
+      await api(members[0], '/broadcast', { method: 'POST', body: { event: 'rm0' } });
+      await api(members[1], '/broadcast', { method: 'POST', body: { event: 'rm1' } });
+      await marks;
+      const got = [mine(online) - before[0], mine(offline) - before[1]];
+      assert.ok(got[0] >= 1 && got[0] <= 2, `online ${got[0]} times`);
+      assert.ok(got[1] >= 1 && got[1] <= 2, `offline ${got[1]} times`);
+    }
+    w.close();
+  });
+
   it('Redis restarted: degraded and local delivery while away; both reconnect and deliver across the fleet again', async () => {
     const a = await on(0)('rs-a');
     const b = await on(1)('rs-b');
