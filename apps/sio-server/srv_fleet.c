@@ -4,7 +4,8 @@
  *
  * State changes are logged once each, on stderr, without credentials:
  *   sio-server: redis: connected to redis://10.0.0.5:6379
- *   sio-server: redis: not connected to redis://10.0.0.5:6379: Connection refused
+ *   sio-server: redis: not connected to redis://10.0.0.5:6379: cannot connect to
+ *     redis at 10.0.0.5:6379: Connection refused
  *     (delivering to this member's clients only; reconnecting)
  * A Redis that stays away is logged once, not at every attempt of the
  * backoff. */
