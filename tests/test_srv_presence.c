@@ -308,6 +308,24 @@ START_TEST(sockets_join_the_user_room)
 }
 END_TEST
 
+/* A user id too long for a room name: no room to ask about, so this
+ * member's own count decides (as in one process), without a question. */
+START_TEST(user_id_too_long_for_a_room_counts_here)
+{
+	static char id[SRV_MAX_ROOM_NAME + 2];
+	memset(id, 'x', sizeof(id) - 1);
+	mode = HOLD;
+	eio_session *a = tab(id);
+	ck_assert_int_eq(nheld, 0);
+	ck_assert_int_eq(nannounced, 1);
+	ck_assert_int_eq(strncmp(ann(0), "on:{\"userId\":\"xxx", 17), 0);
+	close_tab(a);
+	ck_assert_int_eq(nheld, 0);
+	ck_assert_int_eq(nannounced, 2);
+	ck_assert_int_eq(strncmp(ann(1), "off:", 4), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("srv_presence");
@@ -319,6 +337,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, answers_later_and_quick_return);
 	tcase_add_test(tc, timeout_decides_on_what_arrived);
 	tcase_add_test(tc, sockets_join_the_user_room);
+	tcase_add_test(tc, user_id_too_long_for_a_room_counts_here);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -229,14 +229,11 @@ static void ask(srv_presence *p, pr_user *u, const srv_user *su, sio_socket *s, 
 	size_t len = strlen(u->id);
 	pr_check *c = calloc(1, sizeof(*c) + len + 1);
 	char room[SRV_MAX_ROOM_NAME + 1];
-	if (!c || !(c->payload = payload_of(p, su)) ||
-	    srv_room_expand(p->cfg->api.user_room, su, NULL, NULL, room, sizeof(room))) {
-		if (c)
-			sio_out_free(c->payload);
+	if (!c || !(c->payload = payload_of(p, su))) {
 		free(c);
 		u->offline_pending = false;
 		user_release(p, u);
-		return; /* no question, no event */
+		return; /* out of memory: no question, no event */
 	}
 	c->p = p;
 	c->online = online;
@@ -248,9 +245,15 @@ static void ask(srv_presence *p, pr_user *u, const srv_user *su, sio_socket *s, 
 		c->issued = rq ? eio_request_time_ms(rq) : 0;
 	}
 	u->pending++;
+	/* u may be freed by the time this returns (an answer at once) */
+	if (srv_room_expand(p->cfg->api.user_room, su, NULL, NULL, room, sizeof(room))) {
+		/* a user id too long for a room: nowhere to find the user's other
+		 * sockets, so this member's count decides, as in one process */
+		on_checked(p->nsp, NULL, 0, NULL, c);
+		return;
+	}
 	const char *rooms[1] = { room };
 	sio_broadcast target = { .rooms = rooms, .nrooms = 1 };
-	/* u may be freed by the time this returns (an answer at once) */
 	if (sio_fetch_sockets_async(p->nsp, &target, (unsigned)p->cfg->redis.requests_timeout_ms,
 	                            on_checked, c) != 0)
 		on_checked(p->nsp, NULL, 0, "out of memory", c);
