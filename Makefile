@@ -53,7 +53,7 @@ BASE_LIBS  := $(call pkg_libs,$(BASE_PKGS))
 EIO_LIBS   := $(call pkg_libs,$(EIO_PKGS))
 SIO_LIBS   := $(call pkg_libs,$(SIO_PKGS))
 SRV_LIBS   := $(call pkg_libs,$(SRV_PKGS))
-REDIS_LIBS := $(call pkg_libs,$(REDIS_PKGS))
+REDIS_LIBS := $(call pkg_libs,$(REDIS_PKGS)) -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null || echo -pthread)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
@@ -186,7 +186,7 @@ sio-bench_LINK  := -pthread
 sio-server_LINK := $(SRV_LINK)
 # The apps that may use the Redis adapter: libsocketio-redis.a before their link line,
 # its libraries after (unused archive members are not linked in).
-APPS_WITH_REDIS := sio-echo sio-server
+APPS_WITH_REDIS := sio-echo sio-server sio-bench-server
 app_link = $(if $(filter $(1),$(APPS_WITH_REDIS)),$(BUILD)/libsocketio-redis.a) \
 	$(or $($(1)_LINK),$(SIO_LINK)) $(if $(filter $(1),$(APPS_WITH_REDIS)),$(REDIS_LIBS))
 

@@ -33,6 +33,12 @@ const METRICS = {
     ['p999 ms (lower is better)', (r) => ms(r.p999_us), 2],
     ['server CPU %', (r) => r.server_cpu_pct, 0],
   ],
+  // two instances sharing rooms through Redis; CPU and RSS are the first instance's
+  fleet: [
+    ['deliveries/s (2 instances + Redis)', (r) => r.deliveries_per_s, 0],
+    ['first instance peak RSS, MB (lower is better)', (r) => kb(r.server_peak_rss_kb), 1],
+    ['first instance CPU %', (r) => r.server_cpu_pct, 0],
+  ],
   'polling-fanout': [
     ['deliveries/s', (r) => r.deliveries_per_s, 0],
     ['server CPU %', (r) => r.server_cpu_pct, 0],
@@ -72,6 +78,23 @@ for (const sc of order) {
     const ratio = vn && vc != null && vn > 0 ? (vc / vn).toFixed(2) : 'n/a';
     rows.push([sc, size, label, f(vn, node), f(vc, c), ratio]);
   }
+  if (sc === 'fleet') rows.push(hopRow(size, node, c));
+}
+
+// The Redis hop: a fleet's deliveries/s over the same server's one-instance fanout at
+// the same size (N receivers, K broadcasts), when this run measured both.
+function hopRow(size, node, c) {
+  const ratioTo = (kind, fleet) => {
+    const one = runs.find((r) => r.scenario === 'fanout' && r.server === kind && r.result);
+    if (!fleet || !one || one.result.clients !== fleet.clients || one.result.k !== fleet.k ||
+      !(one.result.deliveries_per_s > 0)) return null;
+    return fleet.deliveries_per_s / one.result.deliveries_per_s;
+  };
+  const hn = ratioTo('node', node);
+  const hc = ratioTo('c', c);
+  const f = (v) => (v == null ? 'n/a' : v.toFixed(2));
+  return ['fleet', size, 'deliveries/s vs one instance (fanout), ratio', f(hn), f(hc),
+    hn && hc != null ? (hc / hn).toFixed(2) : 'n/a'];
 }
 
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));

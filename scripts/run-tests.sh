@@ -3,7 +3,8 @@
 #
 # Suites, in order: the Check unit tests; the build checks, one test each (make
 # check-format, check-layers, check-exports, and scripts/test-install.sh); the node interop
-# tests against the C servers; the engine.io, socket.io and sio-server interop tests again
+# tests against the C servers (interop/test/redis: the mixed C + node fleets on a real
+# redis-server); the engine.io, socket.io, sio-server and redis interop tests again
 # with the server under valgrind (leak check); the unit tests rebuilt with AddressSanitizer +
 # UBSan; a short libFuzzer run of every fuzz target. Each suite's own runner prints its
 # result; the last line adds them up as "all: N passed, M failed".
@@ -96,7 +97,7 @@ if [ -d interop/test ]; then
 	echo "== interop tests"
 	run_node interop node --test --test-reporter=tap --test-concurrency=1 test/
 	if command -v valgrind >/dev/null 2>&1; then
-		for suite in engineio socketio sio-server; do
+		for suite in engineio socketio sio-server redis; do
 			[ -d "interop/test/$suite" ] || continue
 			echo "== $suite interop tests, server under valgrind"
 			VALGRIND=1 run_node "interop-valgrind-$suite" node --test --test-reporter=tap \

@@ -7,8 +7,12 @@
  * `room` joins that room; event broadcast(room, data) emits "broadcast" with
  * data to the room (io.to(room).emit); event echo(data, ack) acks data.
  * Prints a line containing "listening"; exits 0 on SIGTERM or SIGINT.
+ * --redis URL (and the other flags of apps/common/app_redis.h): one member
+ * of a fleet sharing rooms through Redis, the C side of make bench's
+ * "fleet" scenario.
  */
 #include "app_cli.h"
+#include "app_redis.h"
 #include "socketio.h"
 
 #include <getopt.h>
@@ -63,8 +67,11 @@ int main(int argc, char **argv)
 	sio_options o;
 	sio_options_init(&o);
 	app_cli cli = { 3000, NULL };
+	app_redis redis;
+	app_redis_init(&redis);
 	static const struct option longopts[] = {
 		APP_CLI_LONGOPTS,
+		APP_REDIS_LONGOPTS,
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -72,9 +79,14 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
 		if (app_cli_apply(&cli, &o.eio, c, optarg))
 			continue;
+		int rc = app_redis_apply(&redis, "sio-bench-server", c, optarg);
+		if (rc < 0)
+			return 2;
+		if (rc > 0)
+			continue;
 		switch (c) {
 		case 'h':
-			printf("usage: sio-bench-server [options]\n" APP_CLI_USAGE);
+			printf("usage: sio-bench-server [options]\n" APP_CLI_USAGE APP_REDIS_USAGE);
 			return 0;
 		default:
 			return 2;
@@ -91,6 +103,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-bench-server: invalid options (%d)\n", err);
 		return 1;
 	}
+	bool failed;
+	sio_redis *adapter = app_redis_attach(&redis, "sio-bench-server", loop, srv, &failed);
+	if (failed)
+		return 1;
 	sio_namespace *root = sio_of(srv, "/");
 	/* The handlers are the namespace's: no per-socket registration. */
 	sio_namespace_on(root, "broadcast", on_broadcast, NULL);
@@ -98,6 +114,8 @@ int main(int argc, char **argv)
 	sio_on_connection(root, on_connection, NULL);
 
 	eio_listener_close_on_signals(listener);
+	if (adapter)
+		app_redis_stop_on_signals(loop);
 	char url[80];
 	printf("sio-bench-server: listening on %s/socket.io/ (pid %d)\n",
 	       app_cli_url(listener, url, sizeof(url)), (int)getpid());
@@ -105,6 +123,7 @@ int main(int argc, char **argv)
 	uv_run(loop, UV_RUN_DEFAULT);
 	eio_listener_free(listener);
 	sio_server_free(srv);
+	app_redis_free(adapter, loop);
 	uv_loop_close(loop);
 	return 0;
 }

@@ -49,6 +49,11 @@ typedef struct config {
 	bool json;
 	const char *room;
 	struct sockaddr_in dst;
+	/* --port2: a second server of a fleet; the fan-out receivers alternate
+	 * between the two, the sender stays on the first. 0: none. */
+	int port2;
+	struct sockaddr_in dst2;
+	char hostport2[64];
 	struct sockaddr_in src[64];
 	int nsrc;
 	char hostport[64];
@@ -95,5 +100,7 @@ void worker_turn(worker *w, int timeout_ms);
 void *worker_main(void *arg);
 void worker_run_start(worker *w);
 void fanout_send(client *sender);
+/* Client i's server: with --port2, odd receivers talk to the second. */
+void client_set_server(client *cl, uint32_t i);
 
 #endif

@@ -68,9 +68,16 @@ void chan_count(uint64_t t)
 
 /* ---- Sockets ---------------------------------------------------------------- */
 
+/* The channel's server: its own, or its loop's. */
+static const chan_peer *peer_of(const chan *ch)
+{
+	return ch->peer ? ch->peer : cur->peer;
+}
+
 void chan_init(chan *ch, uint8_t kind, void *owner)
 {
 	ch->fd = -1;
+	ch->peer = NULL;
 	ch->kind = kind;
 	ch->owner = owner;
 }
@@ -91,7 +98,8 @@ int chan_connect(chan *ch, const struct sockaddr_in *src)
 			return -1;
 		}
 	}
-	if (connect(fd, (const struct sockaddr *)&cur->peer->addr, sizeof(cur->peer->addr)) < 0 &&
+	const chan_peer *peer = peer_of(ch);
+	if (connect(fd, (const struct sockaddr *)&peer->addr, sizeof(peer->addr)) < 0 &&
 	    errno != EINPROGRESS) {
 		close(fd);
 		return -1;
@@ -219,7 +227,7 @@ void chan_ws_open(chan *ch, const char *query)
 	                 "GET %s?%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
 	                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	                 "Sec-WebSocket-Version: 13\r\n\r\n",
-	                 cur->peer->path, query, cur->peer->host);
+	                 peer_of(ch)->path, query, peer_of(ch)->host);
 	ch->state = ST_HTTP;
 	chan_send(ch, req, (size_t)n);
 }
@@ -309,10 +317,10 @@ void chan_http_request(chan *ch, const struct sockaddr_in *src, const char *meth
 		        head, sizeof(head),
 		        "%s %s?%s HTTP/1.1\r\nHost: %s\r\n"
 		        "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n",
-		        method, cur->peer->path, query, cur->peer->host, blen);
+		        method, peer_of(ch)->path, query, peer_of(ch)->host, blen);
 	else
 		n = snprintf(head, sizeof(head), "%s %s?%s HTTP/1.1\r\nHost: %s\r\n\r\n", method,
-		             cur->peer->path, query, cur->peer->host);
+		             peer_of(ch)->path, query, peer_of(ch)->host);
 	ch->state = ST_HTTP;
 	if (body && blen && (size_t)n + blen <= 65536) {
 		char *m = malloc((size_t)n + blen);

@@ -39,15 +39,23 @@ enum {
 	ST_WS,     /* WebSocket open */
 };
 
+/* A server the channels talk to: the loop's, or a channel's own (chan.peer). */
+typedef struct chan_peer {
+	struct sockaddr_in addr;
+	const char *path; /* request path, "/socket.io/" */
+	const char *host; /* Host header value, "127.0.0.1:3000" */
+} chan_peer;
+
 typedef struct chan {
 	int fd;
 	uint8_t kind, state;
-	bool connected;  /* TCP connect finished */
-	bool conn_close; /* response said Connection: close */
-	void *owner;     /* the layer above's object for this channel */
-	buf in;          /* unparsed input (partial frame / response) */
-	buf out;         /* output the kernel did not take yet */
-	buf frag;        /* fragmented WebSocket message being assembled */
+	bool connected;        /* TCP connect finished */
+	bool conn_close;       /* response said Connection: close */
+	void *owner;           /* the layer above's object for this channel */
+	const chan_peer *peer; /* its server; NULL: the loop's (chan_loop_init) */
+	buf in;                /* unparsed input (partial frame / response) */
+	buf out;               /* output the kernel did not take yet */
+	buf frag;              /* fragmented WebSocket message being assembled */
 } chan;
 
 /* What the transport reports up, on the loop's thread. A handler may close
@@ -62,13 +70,6 @@ typedef struct chan_handlers {
 	/* the channel failed or the server closed it; it is closed already */
 	void (*closed)(chan *ch, const char *why);
 } chan_handlers;
-
-/* The server every channel talks to. */
-typedef struct chan_peer {
-	struct sockaddr_in addr;
-	const char *path; /* request path, "/socket.io/" */
-	const char *host; /* Host header value, "127.0.0.1:3000" */
-} chan_peer;
 
 /* One thread's loop: its epoll set, a wake-up eventfd, one read buffer shared
  * by all its channels, and the count of CHAN_COUNT_PREFIX messages. */

@@ -6,7 +6,9 @@
  *   idle            N clients connect over WebSocket (?room=R) and stay; connections/s
  *                   during the ramp-up, server RSS growth per connection (--server-pid)
  *   fanout          N receivers in room R, one sender emits K broadcast(R, S bytes);
- *                   deliveries/s from the first send to the last delivery, server peak RSS
+ *                   deliveries/s from the first send to the last delivery, server peak RSS;
+ *                   with --port2 the receivers alternate between two servers of a fleet
+ *                   (sharing rooms through Redis) and the sender stays on --port
  *   echo            N clients each send K acked echo(S bytes) one at a time; acks/s and
  *                   round-trip percentiles
  *   polling-fanout, polling-echo
@@ -101,6 +103,8 @@ static void usage(FILE *f)
 	        "[options]\n"
 	        "  --host ADDR        server address, 127.0.0.0/8 only (127.0.0.1)\n"
 	        "  --port P           server port (3000)\n"
+	        "  --port2 P          fanout: a second server of the same fleet, where every\n"
+	        "                     other receiver connects (the sender stays on --port)\n"
 	        "  --path PATH        Socket.IO path (/socket.io/)\n"
 	        "  -n N               clients / receivers (1000)\n"
 	        "  -k K               broadcasts (fanout) or acks per client (echo) (100)\n"
@@ -147,6 +151,7 @@ static int parse_args(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "host", required_argument, 0, 'H' },
 		{ "port", required_argument, 0, 'p' },
+		{ "port2", required_argument, 0, 'q' },
 		{ "path", required_argument, 0, 'P' },
 		{ "size", required_argument, 0, 's' },
 		{ "ramp", required_argument, 0, 'r' },
@@ -186,6 +191,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'p':
 			cfg.port = atoi(optarg);
+			break;
+		case 'q':
+			cfg.port2 = atoi(optarg);
 			break;
 		case 'P':
 			cfg.path = optarg;
@@ -279,6 +287,13 @@ static int parse_args(int argc, char **argv)
 		return -1;
 	}
 	snprintf(cfg.hostport, sizeof(cfg.hostport), "%s:%d", cfg.host, cfg.port);
+	if (cfg.port2) {
+		if (strcmp(cfg.scenario, "fanout") != 0 || cfg.port2 < 0 || cfg.port2 > 65535)
+			return -1;
+		cfg.dst2 = cfg.dst;
+		cfg.dst2.sin_port = htons((uint16_t)cfg.port2);
+		snprintf(cfg.hostport2, sizeof(cfg.hostport2), "%s:%d", cfg.host, cfg.port2);
+	}
 	return 0;
 }
 
@@ -450,6 +465,7 @@ int main(int argc, char **argv)
 		cl->transport = handshake ? T_POLLING : (uint8_t)cfg.transport;
 		cl->upgrade = handshake;
 		cl->sender = fanout && i == nclients - 1;
+		client_set_server(cl, i);
 	}
 	if (workers_init(echo) < 0 || (echo && hist_init(&lat) < 0)) {
 		perror("sio-bench: epoll");

@@ -122,13 +122,22 @@ void fanout_send(client *sender)
 
 /* ---- Setup ------------------------------------------------------------------------- */
 
-static chan_peer peer; /* the server, from cfg */
+static chan_peer peer;  /* the server, from cfg */
+static chan_peer peer2; /* --port2: the fleet's second server */
+
+void client_set_server(client *cl, uint32_t i)
+{
+	if (!cfg.port2 || cl->sender || i % 2 == 0)
+		return;
+	cl->ws.peer = cl->get.peer = cl->post.peer = &peer2;
+}
 
 /* Contiguous slices of the clients, one per worker; the last worker is run by
  * the main thread, coordinates, and owns the fan-out sender (the last client). */
 int workers_init(bool echo)
 {
 	peer = (chan_peer){ .addr = cfg.dst, .path = cfg.path, .host = cfg.hostport };
+	peer2 = (chan_peer){ .addr = cfg.dst2, .path = cfg.path, .host = cfg.hostport2 };
 	proto_init(&(proto_config){ .room = cfg.room, .src = cfg.src, .nsrc = cfg.nsrc },
 	           &scenario_events);
 	unsigned nw = (unsigned)cfg.threads < nclients ? (unsigned)cfg.threads : nclients;

@@ -19,8 +19,21 @@
  * Plain HTTP on the same port: GET /health, POST /echo (see on_http).
  * --parser msgpack: the msgpack parser (socket.io-msgpack-parser) instead
  *   of the default JSON one, for every client.
+ * Fleet member (interop/test/redis/): --redis URL [--redis-key K]
+ *   [--redis-requests-timeout MS] [--redis-specific-response-channel]
+ *   [--redis-room-subscriptions] (apps/common/app_redis.h) share rooms and
+ *   broadcasts with the other servers on that Redis, C or node ones; the
+ *   fleet hooks every socket gets (whoami, set-data, fleet-emit,
+ *   fleet-fetch, fleet-rooms, fleet-count, fleet-join, fleet-leave,
+ *   fleet-disconnect, fleet-server-emit, fleet-broadcast-ack) and the
+ *   server-side event "ping-server" of "/" and "/custom" are fleet.c's, the
+ *   twins of interop/reference/fleet.js. Without --redis they act on this
+ *   process alone (the in-memory adapter). With --redis, GET /health also
+ *   says "redis": {"connected", and the adapter's counters}.
  */
 #include "app_cli.h"
+#include "app_redis.h"
+#include "fleet.h"
 #include "socketio.h"
 
 #include <getopt.h>
@@ -29,6 +42,7 @@
 #include <string.h>
 
 static eio_listener *listener;
+static sio_redis *adapter; /* --redis */
 
 /* Arguments [from..] of an incoming event, binary included. */
 static sio_out *args_from(const sio_args *a, size_t from)
@@ -226,6 +240,7 @@ static void add_handlers(sio_namespace *nsp)
 	sio_namespace_on(nsp, "fetch-room", on_fetch_room, NULL);
 	sio_namespace_on(nsp, "ask-room", on_ask_room, NULL);
 	sio_namespace_on(nsp, "kick-room", on_kick_room, NULL);
+	fleet_add_handlers(nsp);
 }
 
 static void on_connection(sio_socket *s, void *u)
@@ -305,7 +320,29 @@ static void async_mw(sio_socket *s, sio_next *next, void *u)
 	uv_timer_start(&p->t, on_mw_timer, 20, 0);
 }
 
-/* Plain HTTP on the same port: GET /health -> {"status":"ok","sessions":N};
+/* {"status":"ok","sessions":N}, and with --redis the adapter's state and
+ * counters (sio_redis_get_stats): "redis":{"connected":..., ...}. */
+static int health_body(sio_server *srv, char *body, size_t cap)
+{
+	size_t sessions = eio_server_session_count(sio_server_engine(srv));
+	if (!adapter)
+		return snprintf(body, cap, "{\"status\":\"ok\",\"sessions\":%zu}", sessions);
+	sio_redis_stats st;
+	sio_redis_get_stats(adapter, &st);
+	return snprintf(body, cap,
+	                "{\"status\":\"ok\",\"sessions\":%zu,\"redis\":{\"connected\":%s,"
+	                "\"connects\":%llu,\"published\":%llu,\"publish_dropped\":%llu,"
+	                "\"queued_bytes\":%zu,\"received\":%llu,\"malformed\":%llu,"
+	                "\"requests\":%llu,\"requests_timed_out\":%llu,\"answers_missing\":%llu}}",
+	                sessions, st.connected ? "true" : "false", (unsigned long long)st.connects,
+	                (unsigned long long)st.published, (unsigned long long)st.publish_dropped,
+	                st.queued_bytes, (unsigned long long)st.received,
+	                (unsigned long long)st.malformed, (unsigned long long)st.requests,
+	                (unsigned long long)st.requests_timed_out,
+	                (unsigned long long)st.answers_missing);
+}
+
+/* Plain HTTP on the same port: GET /health -> health_body();
  * POST /echo -> the body back, with the x-echo-tag header in the type. */
 static void on_http(eio_http_request *req, void *u)
 {
@@ -315,9 +352,8 @@ static void on_http(eio_http_request *req, void *u)
 	const char *method = eio_http_request_method(req);
 	if (strcmp(method, "GET") == 0 && strncmp(url, "/health", 7) == 0 &&
 	    (url[7] == '\0' || url[7] == '?')) {
-		char body[96];
-		int n = snprintf(body, sizeof(body), "{\"status\":\"ok\",\"sessions\":%zu}",
-		                 eio_server_session_count(sio_server_engine(srv)));
+		char body[512];
+		int n = health_body(srv, body, sizeof(body));
 		eio_http_reply(req, 200, "application/json", body, (size_t)n);
 	} else if (strcmp(method, "POST") == 0 && strcmp(url, "/echo") == 0) {
 		size_t n;
@@ -345,8 +381,11 @@ int main(int argc, char **argv)
 	sio_options o;
 	sio_options_init(&o);
 	app_cli cli = { 3000, NULL };
+	app_redis redis;
+	app_redis_init(&redis);
 	static const struct option longopts[] = {
 		APP_CLI_LONGOPTS,
+		APP_REDIS_LONGOPTS,
 		{ "parser", required_argument, 0, 'P' },
 		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
@@ -355,6 +394,11 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "p:", longopts, NULL)) != -1) {
 		if (app_cli_apply(&cli, &o.eio, c, optarg))
+			continue;
+		int rc = app_redis_apply(&redis, "sio-echo", c, optarg);
+		if (rc < 0)
+			return 2;
+		if (rc > 0)
 			continue;
 		switch (c) {
 		case 'P':
@@ -369,7 +413,7 @@ int main(int argc, char **argv)
 			printf("sio-echo %s\n", EIO_VERSION);
 			return 0;
 		case 'h':
-			printf("usage: sio-echo [options]\n" APP_CLI_USAGE
+			printf("usage: sio-echo [options]\n" APP_CLI_USAGE APP_REDIS_USAGE
 			       "  --parser NAME         default (JSON) or msgpack\n"
 			       "  --version, --help\n");
 			return 0;
@@ -390,12 +434,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-echo: invalid options (%d)\n", err);
 		return 1;
 	}
+	bool failed;
+	adapter = app_redis_attach(&redis, "sio-echo", loop, srv, &failed);
+	if (failed)
+		return 1;
+	fleet_set_port(cli.port);
 	eio_listener_set_http_handler(listener, on_http, "x-echo-tag", srv);
 	sio_namespace *root = sio_of(srv, "/");
 	add_handlers(root);
+	fleet_add_server_handlers(root);
 	sio_on_connection(root, on_connection, NULL);
 	sio_namespace *custom = sio_of(srv, "/custom");
 	add_handlers(custom);
+	fleet_add_server_handlers(custom);
 	sio_use(custom, refuse_mw, NULL);
 	sio_on_connection(custom, on_connection, NULL);
 	sio_namespace *dyn = sio_of_dynamic(srv, match_dyn, NULL);
@@ -407,11 +458,14 @@ int main(int argc, char **argv)
 	sio_on_connection(async, on_connection, NULL);
 
 	eio_listener_close_on_signals(listener);
+	if (adapter)
+		app_redis_stop_on_signals(loop);
 	char url[80];
 	printf("sio-echo: listening on %s/socket.io/\n", app_cli_url(listener, url, sizeof(url)));
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	eio_listener_free(listener);
 	sio_server_free(srv);
+	app_redis_free(adapter, loop);
 	return uv_loop_close(loop) == 0 ? 0 : 1;
 }

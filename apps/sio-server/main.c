@@ -3,8 +3,9 @@
  * replies (srv_rooms), rate limits (srv_limits), token expiry during a
  * connection (srv_expiry), presence (srv_presence), the HTTP API and metrics
  * (srv_api, srv_metrics) with broadcasts through fan-in and throttling
- * (srv_emit), and a graceful shutdown that sends cfg->shutdown_event to
- * every socket before closing.
+ * (srv_emit), the Redis adapter when cfg->redis is set (srv_fleet: several
+ * instances as one fleet), and a graceful shutdown that sends
+ * cfg->shutdown_event to every socket before closing.
  *
  * Exit status: 0 after --help/--version or a graceful stop; 1 when it
  * cannot listen or start; 2 for an invalid configuration.
@@ -16,6 +17,7 @@
 #include "srv_emit.h"
 #include "srv_metrics.h"
 #include "srv_expiry.h"
+#include "srv_fleet.h"
 #include "srv_limits.h"
 #include "srv_presence.h"
 #include "srv_rooms.h"
@@ -40,6 +42,7 @@ typedef struct app {
 	srv_api api;
 	srv_metrics *metrics;
 	srv_emit *emit;
+	srv_fleet *fleet;
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -75,6 +78,14 @@ static void on_stop_timer(uv_timer_t *t)
 	srv_emit_close(a->emit);
 	eio_listener_close(a->l);
 	uv_close((uv_handle_t *)&a->stop_timer, NULL);
+	/* The adapter's connections would keep the loop alive: with the
+	 * listener closed it may go now (include/socketio/redis.h,
+	 * sio_redis_free); the server answers from its own sockets until the
+	 * end. Nothing may read it after this. */
+	srv_metrics_set_fleet(a->metrics, NULL);
+	a->api.fleet = NULL;
+	srv_fleet_free(a->fleet);
+	a->fleet = NULL;
 }
 
 /* The loop should have ended long before shutdown.graceMs; if a handle
@@ -95,8 +106,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	a->stopping = true;
 	fprintf(stderr, "sio-server: signal %d, shutting down\n", signum);
 	if (a->cfg.shutdown_event) {
-		int n = sio_broadcast_emit(a->root, &(sio_broadcast){ 0 }, a->cfg.shutdown_event,
-		                           NULL);
+		/* this instance's clients only: the rest of the fleet stays up */
+		int n = sio_broadcast_emit(a->root, &(sio_broadcast){ .local = true },
+		                           a->cfg.shutdown_event, NULL);
 		if (n > 0)
 			srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
 	}
@@ -224,7 +236,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.root = sio_of(a.srv, "/");
+	if (!(a.fleet = srv_fleet_new(&a.cfg, loop, err, sizeof(err))) ||
+	    (e = srv_fleet_attach(a.fleet, a.srv)) != 0) {
+		fprintf(stderr, "sio-server: redis: %s\n",
+		        a.fleet ? "cannot attach the adapter" : err);
+		return 1;
+	}
 	a.metrics = srv_metrics_new(a.srv);
+	srv_metrics_set_fleet(a.metrics, a.fleet);
 	a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
 	a.rooms = srv_rooms_new(&a.cfg, a.metrics);
 	a.limits = srv_limits_new(&a.cfg, loop, a.metrics);
@@ -235,7 +254,7 @@ int main(int argc, char **argv)
 	if (!a.emit || !a.rooms || !a.limits || !a.expiry || !a.presence ||
 	    srv_metrics_install(a.metrics, a.root) || srv_limits_install(a.limits, a.root) ||
 	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
-	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
+	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics, a.fleet)) {
 		fprintf(stderr, "sio-server: out of memory\n");
 		return 1;
 	}
@@ -259,12 +278,18 @@ int main(int argc, char **argv)
 	printf(strchr(bound, ':') ? "sio-server %s: listening on http://[%s]:%d%s\n"
 	                          : "sio-server %s: listening on http://%s:%d%s\n",
 	       SRV_VERSION, bound, eio_listener_port(a.l), a.cfg.path);
+	if (srv_fleet_redis(a.fleet))
+		printf("sio-server: redis: on, %s (key \"%s\", from %s)\n",
+		       srv_fleet_address(a.fleet), a.cfg.redis.key, a.cfg.redis.from);
+	else
+		printf("sio-server: redis: off (broadcasts reach this instance's clients only)\n");
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&a.deadline, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	eio_listener_free(a.l);
 	sio_server_free(a.srv);
+	srv_fleet_free(a.fleet); /* freed at the stop, unless it never came */
 	srv_emit_free(a.emit);
 	srv_metrics_free(a.metrics);
 	srv_rooms_free(a.rooms);

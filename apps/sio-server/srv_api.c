@@ -219,8 +219,9 @@ static void on_http(eio_http_request *req, void *user)
 }
 
 int srv_api_install(srv_api *api, eio_listener *l, const srv_config *cfg, sio_server *srv,
-                    srv_auth *auth, srv_emit *emit, srv_metrics *metrics)
+                    srv_auth *auth, srv_emit *emit, srv_metrics *metrics, const srv_fleet *fleet)
 {
+	api->fleet = fleet;
 	api->cfg = cfg;
 	api->srv = srv;
 	api->nsp = sio_of(srv, "/");

@@ -4,6 +4,7 @@
 #include "srv_api_req.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -102,4 +103,12 @@ void srv_api_req_init(srv_api_req *r, srv_api *api, eio_http_request *req)
 	r->api = api;
 	r->req = req;
 	request_id(api, eio_http_request_info(req), r->request_id, sizeof(r->request_id));
+}
+
+srv_api_req *srv_api_req_defer(const srv_api_req *r)
+{
+	srv_api_req *d = malloc(sizeof(*d));
+	if (d)
+		*d = *r;
+	return d;
 }

@@ -59,7 +59,8 @@ static const char help_text[] =
         "  -V, --version               show the version\n"
         "\n"
         "Environment: JWT_ACCESS_SECRET (or auth.secretEnv), WEBSOCKET_API_KEY,\n"
-        "NODE_ENV=development (with cors.developmentLocalhost).\n";
+        "NODE_ENV=development (with cors.developmentLocalhost), REDIS_URL (the Redis\n"
+        "adapter: redis://[[user]:password@]host[:port][/db]; replaces redis.url/host).\n";
 
 static const char version_text[] = "sio-server " SRV_VERSION "\n";
 
@@ -316,7 +317,8 @@ static int set_defaults(srv_config *cfg)
 	                                     "Rate limit exceeded") ||
 	                       srv_set_str(&cfg->shutdown_event, "server_shutdown") ||
 	                       srv_reply_set(&cfg->token_expiry, "auth-expired", NULL,
-	                                     "Authentication token expired")
+	                                     "Authentication token expired") ||
+	                       srv_config_redis_defaults(cfg)
 	               ? -1
 	               : 0;
 }
@@ -364,6 +366,10 @@ static int load_env(srv_config *cfg, char *const *envp, char *err, size_t errlen
 			s += n;
 		}
 	}
+	/* the address of node's createClient({url: process.env.REDIS_URL}) */
+	if ((v = env_get(envp, "REDIS_URL")) != NULL &&
+	    srv_config_redis_env(cfg, v, "REDIS_URL", err, errlen))
+		return -1;
 	if ((v = env_get(envp, cfg->auth.secret_env)) != NULL && srv_set_str(&cfg->auth.secret, v))
 		return base_errf(err, errlen, "out of memory");
 	cfg->cors.allow_localhost =
@@ -551,6 +557,7 @@ void srv_config_free(srv_config *cfg)
 	free(cfg->metrics.path);
 	srv_reply_free(&cfg->limits.exceeded);
 	srv_config_rooms_free(cfg);
+	srv_config_redis_free(cfg);
 	free(cfg->shutdown_event);
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);

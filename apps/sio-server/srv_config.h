@@ -219,6 +219,26 @@ typedef struct srv_throttle {
 	srv_strv events; /* empty = every event */
 } srv_throttle;
 
+/* redis: the Redis adapter (include/socketio/redis.h), on when an address is
+ * given: REDIS_URL, redis.url or redis.host. The address fields hold the
+ * parsed url; the defaults are the adapter's (sio_redis_options_init). */
+typedef struct srv_config_redis {
+	bool enabled;
+	const char *from;         /* where the address came from: "REDIS_URL", "redis.url",
+	                        "redis.host" (static) */
+	char *host;               /* "127.0.0.1" when the url names none; NULL with unix_path */
+	int port;                 /* 6379 */
+	char *unix_path;          /* unix:///path; NULL for TCP */
+	char *username;           /* ACL user; NULL: none */
+	char *password;           /* a secret: never printed; NULL: no AUTH */
+	long db;                  /* SELECT, 0 */
+	char *key;                /* channel prefix, "socket.io" (node's key option) */
+	long requests_timeout_ms; /* 5000 */
+	bool publish_on_specific_response_channel; /* false */
+	bool room_subscriptions;                   /* false */
+	long max_queued_bytes;                     /* 8 MiB */
+} srv_config_redis;
+
 typedef struct srv_config {
 	char *config_path;         /* file loaded, or NULL */
 	int port;                  /* 3000 */
@@ -246,7 +266,8 @@ typedef struct srv_config {
 	srv_reply token_expiry; /* "auth-expired" {message}, then disconnect */
 	srv_throttle *throttle;
 	size_t nthrottle;
-	srv_kvv replies;  /* client event -> reply event ("ping"->"pong") */
+	srv_kvv replies; /* client event -> reply event ("ping"->"pong") */
+	srv_config_redis redis;
 	const char *info; /* --help/--version text (static) */
 } srv_config;
 
@@ -258,6 +279,10 @@ typedef struct srv_config {
 int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, int argc,
                     char **argv, char *err, size_t errlen);
 void srv_config_free(srv_config *cfg);
+
+/* The Redis address for logs and answers, without the username and the
+ * password: "redis://127.0.0.1:6379/0" or "unix:///run/redis.sock?db=0". */
+void srv_config_redis_address(const srv_config_redis *r, char *out, size_t cap);
 
 /* ---- internal: shared by srv_config*.c, not for other modules ----------- */
 
@@ -314,5 +339,12 @@ int srv_cfgp_presence(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_throttle(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_replies(srv_cfgp *p, int tok, srv_config *cfg);
 void srv_config_rooms_free(srv_config *cfg);
+/* srv_config_redis.c: the section, REDIS_URL (name heads the error), the
+ * defaults, and freeing (the password wiped). */
+int srv_cfgp_redis(srv_cfgp *p, int tok, srv_config *cfg);
+int srv_config_redis_env(srv_config *cfg, const char *url, const char *name, char *err,
+                         size_t errlen);
+int srv_config_redis_defaults(srv_config *cfg);
+void srv_config_redis_free(srv_config *cfg);
 
 #endif /* SRV_CONFIG_H */

@@ -25,6 +25,7 @@ static const double buckets[SRV_METRICS_NBUCKETS] = { 0.001, 0.0025, 0.005, 0.01
 
 struct srv_metrics {
 	sio_server *srv;
+	const srv_fleet *fleet;
 	family received, sent, errors, disconnects, http;
 	uint64_t connections_total;
 	uint64_t hs_buckets[SRV_METRICS_NBUCKETS]; /* non-cumulative */
@@ -159,6 +160,12 @@ int srv_metrics_install(srv_metrics *m, sio_namespace *nsp)
 	return sio_namespace_use_events(nsp, filter, m);
 }
 
+void srv_metrics_set_fleet(srv_metrics *m, const srv_fleet *f)
+{
+	if (m)
+		m->fleet = f;
+}
+
 /* ---- rendering ------------------------------------------------------------- */
 
 typedef struct out {
@@ -244,6 +251,38 @@ static void put_counter(out *o, const char *name, const char *help, uint64_t v)
 	put(o, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/* The Redis adapter's state and counters, when it is used. */
+static void put_redis(out *o, const srv_fleet *f)
+{
+	sio_redis_stats st;
+	if (!srv_fleet_stats(f, &st))
+		return;
+	put_gauge(o, "sio_redis_connected",
+	          "1 when both connections to Redis are up and subscribed, else 0.",
+	          st.connected ? 1 : 0);
+	put_gauge(o, "sio_redis_queued_bytes", "Bytes of publishes waiting for Redis to return.",
+	          st.queued_bytes);
+	put_counter(o, "sio_redis_connects_total",
+	            "Successful connections to Redis (reconnections included).", st.connects);
+	put_counter(o, "sio_redis_published_total", "Messages published to the other members.",
+	            st.published);
+	put_counter(o, "sio_redis_publish_dropped_total",
+	            "Publishes dropped: the queue was full while Redis was away.",
+	            st.publish_dropped);
+	put_counter(o, "sio_redis_received_total", "Messages received from the other members.",
+	            st.received);
+	put_counter(o, "sio_redis_malformed_total", "Messages received and ignored: not decodable.",
+	            st.malformed);
+	put_counter(o, "sio_redis_requests_total",
+	            "Requests to the other members (fetchSockets, allRooms, ...).", st.requests);
+	put_counter(o, "sio_redis_requests_timed_out_total",
+	            "Requests that ended at requestsTimeout with the answers received.",
+	            st.requests_timed_out);
+	put_counter(o, "sio_redis_answers_missing_total",
+	            "Members counted by Redis that did not answer a request in time.",
+	            st.answers_missing);
+}
+
 char *srv_metrics_render(srv_metrics *m, size_t *len)
 {
 	out o = { BASE_BUF_INIT, 0 };
@@ -282,6 +321,7 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	put_family(&o, &m->errors, "sio_errors_total", "kind", "Errors by kind.");
 	put_family(&o, &m->http, "sio_http_requests_total", "code",
 	           "HTTP API answers by status code.");
+	put_redis(&o, m->fleet);
 	head(&o, "sio_handshake_duration_seconds", "histogram",
 	     "From the Engine.IO handshake request to the Socket.IO connection.");
 	uint64_t cum = 0;

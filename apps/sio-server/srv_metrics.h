@@ -24,11 +24,20 @@
  *   sio_handshake_duration_seconds   histogram: from the Engine.IO handshake
  *                                    request to the socket.io connection
  *                                    (auth middleware included)
+ * With the Redis adapter (srv_fleet), its state and counters
+ * (sio_redis_stats, include/socketio/redis.h):
+ *   sio_redis_connected              gauge: 1 connected and subscribed, else 0
+ *   sio_redis_queued_bytes           gauge: publishes waiting for Redis
+ *   sio_redis_connects_total, sio_redis_published_total,
+ *   sio_redis_publish_dropped_total, sio_redis_received_total,
+ *   sio_redis_malformed_total, sio_redis_requests_total,
+ *   sio_redis_requests_timed_out_total, sio_redis_answers_missing_total
  */
 #ifndef SRV_METRICS_H
 #define SRV_METRICS_H
 
 #include "socketio.h"
+#include "srv_fleet.h"
 
 #include <stdint.h>
 
@@ -62,6 +71,10 @@ void srv_metrics_connection(srv_metrics *m, sio_socket *s);
 void srv_metrics_disconnect(srv_metrics *m, const char *reason);
 /* Latency in milliseconds, for tests and for callers that measure. */
 void srv_metrics_observe_handshake(srv_metrics *m, double ms);
+
+/* Expose the Redis adapter's state and counters (f may be NULL or without
+ * Redis: nothing more is exposed). */
+void srv_metrics_set_fleet(srv_metrics *m, const srv_fleet *f);
 
 /* The exposition text, malloc'd (free()), length in *len; NULL on OOM. */
 char *srv_metrics_render(srv_metrics *m, size_t *len);

@@ -30,13 +30,25 @@
 // "/async" middleware answers 20 ms later: auth.token === "refuse" -> connect_error
 // "refused later", data {code: 43}.
 // Any other namespace (e.g. /dyn-ABC): connect_error "Invalid namespace" (socket.io's default).
+//
+// Fleet member (interop/test/redis/): --redis URL [--redis-key K] [--redis-requests-timeout MS]
+// [--redis-specific-response-channel] [--redis-room-subscriptions] put node's
+// @socket.io/redis-adapter between this server and the others on URL, and every socket gets
+// the fleet hooks (whoami, set-data, fleet-emit, fleet-fetch, fleet-rooms, fleet-count,
+// fleet-join, fleet-leave, fleet-disconnect, fleet-server-emit, fleet-broadcast-ack) and
+// "/" and "/custom" the server-side event "ping-server": see fleet.js, which documents them.
 import http from 'node:http';
 import { Server as SioServer } from 'socket.io';
 import { Server as EioServer } from 'engine.io';
 import msgpackParser from 'socket.io-msgpack-parser';
 import { parseArgs } from './args.js';
+import {
+  redisFlags, takeRedisSwitches, redisAdapter, addFleetHandlers, addServerEventHandlers,
+} from './fleet.js';
 
-const opts = parseArgs('sio-echo', process.argv.slice(2), {
+const { argv, redis } = takeRedisSwitches(process.argv.slice(2));
+const opts = parseArgs('sio-echo', argv, {
+  ...redisFlags(redis),
   '--parser': (o, v) => {
     if (v !== 'msgpack' && v !== 'default') {
       console.error('sio-echo: --parser: default or msgpack');
@@ -72,12 +84,14 @@ if (opts.corsOrigin !== null) {
   };
 }
 
-// Plain HTTP on the same port, as the C sio-echo: GET /health, POST /echo (body back,
+// Plain HTTP on the same port, as the C sio-echo: GET /health (with --redis: also
+// "redis": {"connected"}; the C member adds its adapter's counters), POST /echo (body back,
 // JSON content type when the x-echo-tag header says "json"; 413 over 1 MiB).
 const httpServer = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (req.method === 'GET' && url.pathname === '/health') {
-    const body = JSON.stringify({ status: 'ok', sessions: io.engine.clientsCount });
+    const body = JSON.stringify({ status: 'ok', sessions: io.engine.clientsCount,
+      ...(adapter ? { redis: { connected: adapter.connected() } } : {}) });
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(body);
     return;
@@ -108,11 +122,15 @@ const httpServer = http.createServer((req, res) => {
 });
 
 // ---- Socket.IO on /socket.io/ ----
+// This member's identity in fleet answers; the port is the one listened on.
+const me = { port: opts.port, kind: 'node' };
+const adapter = await redisAdapter(redis);
 const io = new SioServer(httpServer, {
   ...engineOpts,
   path: SIO_PATH,
   serveClient: false,
   ...(opts.parser === 'msgpack' ? { parser: msgpackParser } : {}),
+  ...(adapter ? { adapter } : {}),
 });
 
 // `parent` may be a dynamic parent namespace: handlers use socket.nsp, the namespace the
@@ -165,10 +183,13 @@ function setup(parent) {
     socket.on('kick-room', (room) => {
       if (typeof room === 'string') nsp.in(room).disconnectSockets();
     });
+    addFleetHandlers(socket, me);
   });
 }
 
 setup(io.of('/'));
+addServerEventHandlers(io.of('/'), me);
+addServerEventHandlers(io.of('/custom'), me);
 const custom = io.of('/custom');
 custom.use((socket, next) => {
   if (socket.handshake.auth && socket.handshake.auth.token === 'refuse') {
@@ -228,5 +249,6 @@ process.on('SIGINT', shutdown);
 
 httpServer.listen(opts.port, '127.0.0.1', () => {
   const { port } = httpServer.address();
+  me.port = port;
   console.log(`sio-echo: listening on http://127.0.0.1:${port}/socket.io/`);
 });

@@ -130,6 +130,10 @@ describe('sio-server: HTTP API and metrics', () => {
     assert.equal(root.roomCount, Object.keys(root.rooms).length);
     assert.equal(data.rooms, root.roomCount);
     assert.ok(!Object.keys(root.rooms).includes(a1.id), 'socket-id rooms are not listed');
+    // one process: the fleet is this member, which answered at once
+    assert.equal(data.members, 1);
+    assert.equal(data.partial, false);
+    assert.deepEqual(data.local, { connections: data.connections, rooms: data.rooms });
     const alias = envelope(await get('/api/websocket/stats'), 200, true);
     assert.equal(alias.namespaces['/'].rooms['user:stats-u1'], 2);
     for (const c of [a1, a2, b]) c.close();
@@ -144,7 +148,8 @@ describe('sio-server: HTTP API and metrics', () => {
     assert.equal(data.memberCount, 2);
     assert.deepEqual([...data.sockets].sort(), [a.id, b.id].sort());
     const empty = envelope(await get(`${API}/rooms/nobody%20here`), 200, true);
-    assert.deepEqual(empty, { room: 'nobody here', namespace: '/', memberCount: 0, sockets: [] });
+    assert.deepEqual(empty, { room: 'nobody here', namespace: '/', memberCount: 0, sockets: [],
+      members: 1, partial: false });
     a.close();
     b.close();
   });
