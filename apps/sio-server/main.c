@@ -4,7 +4,8 @@
  * connection (srv_expiry), presence (srv_presence), the HTTP API and metrics
  * (srv_api, srv_metrics) with broadcasts through fan-in and throttling
  * (srv_emit), the Redis adapter when cfg->redis is set (srv_fleet: several
- * instances as one fleet), and a graceful shutdown that sends
+ * instances as one fleet), the ingest of Redis channels and streams
+ * (srv_ingest), and a graceful shutdown that sends
  * cfg->shutdown_event to every socket before closing.
  *
  * Exit status: 0 after --help/--version or a graceful stop; 1 when it
@@ -18,6 +19,7 @@
 #include "srv_metrics.h"
 #include "srv_expiry.h"
 #include "srv_fleet.h"
+#include "srv_ingest.h"
 #include "srv_limits.h"
 #include "srv_presence.h"
 #include "srv_rooms.h"
@@ -43,6 +45,7 @@ typedef struct app {
 	srv_metrics *metrics;
 	srv_emit *emit;
 	srv_fleet *fleet;
+	srv_ingest *ingest; /* cfg.ingest: Redis channels and streams to broadcasts */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -83,6 +86,8 @@ static void on_stop_timer(uv_timer_t *t)
 	 * sio_redis_free); the server answers from its own sockets until the
 	 * end. Nothing may read it after this. */
 	srv_metrics_set_fleet(a->metrics, NULL);
+	srv_ingest_free(a->ingest);
+	a->ingest = NULL;
 	a->api.fleet = NULL;
 	srv_fleet_free(a->fleet);
 	a->fleet = NULL;
@@ -259,6 +264,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sio_on_connection(a.root, on_connection, &a);
+	if (srv_ingest_configured(&a.cfg) &&
+	    !(a.ingest = srv_ingest_new(&a.cfg, loop, a.root, a.metrics, err, sizeof(err)))) {
+		fprintf(stderr, "sio-server: ingest: %s\n", err);
+		return 1;
+	}
 
 	uv_timer_init(loop, &a.stop_timer);
 	a.stop_timer.data = &a;
@@ -283,12 +293,18 @@ int main(int argc, char **argv)
 		       srv_fleet_address(a.fleet), a.cfg.redis.key, a.cfg.redis.from);
 	else
 		printf("sio-server: redis: off (broadcasts reach this instance's clients only)\n");
+	if (a.ingest) {
+		char what[300];
+		srv_ingest_describe(a.ingest, what, sizeof(what));
+		printf("sio-server: ingest: %s\n", what);
+	}
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&a.deadline, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	eio_listener_free(a.l);
 	sio_server_free(a.srv);
+	srv_ingest_free(a.ingest);
 	srv_fleet_free(a.fleet); /* freed at the stop, unless it never came */
 	srv_emit_free(a.emit);
 	srv_metrics_free(a.metrics);

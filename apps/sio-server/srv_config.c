@@ -318,7 +318,7 @@ static int set_defaults(srv_config *cfg)
 	                       srv_set_str(&cfg->shutdown_event, "server_shutdown") ||
 	                       srv_reply_set(&cfg->token_expiry, "auth-expired", NULL,
 	                                     "Authentication token expired") ||
-	                       srv_config_redis_defaults(cfg)
+	                       srv_config_redis_defaults(cfg) || srv_config_ingest_defaults(cfg)
 	               ? -1
 	               : 0;
 }
@@ -513,7 +513,7 @@ int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, i
 	for (int i = 0; i < nfv; i++)
 		if (apply(cfg, fv[i].which, fv[i].value, fv[i].name, err, errlen))
 			goto out;
-	if (check_auth(cfg, err, errlen))
+	if (check_auth(cfg, err, errlen) || srv_config_ingest_check(cfg, err, errlen))
 		goto out;
 	rc = SRV_CONFIG_OK;
 out:
@@ -558,6 +558,7 @@ void srv_config_free(srv_config *cfg)
 	srv_reply_free(&cfg->limits.exceeded);
 	srv_config_rooms_free(cfg);
 	srv_config_redis_free(cfg);
+	srv_config_ingest_free(cfg);
 	free(cfg->shutdown_event);
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);

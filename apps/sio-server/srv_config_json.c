@@ -692,7 +692,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		                            "limits",       "rooms",       "presence",
 		                            "shutdown",     "tokenExpiry", "throttle",
 		                            "replies",      "parser",      "allowEIO3",
-		                            "redis",        NULL };
+		                            "redis",        "ingest",      NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -759,7 +759,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       srv_cfgp_reply(p, root, "tokenExpiry", &cfg->token_expiry) ||
 	                       parse_section(p, root, "throttle", srv_cfgp_throttle, cfg) ||
 	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg) ||
-	                       parse_section(p, root, "redis", srv_cfgp_redis, cfg)
+	                       parse_section(p, root, "redis", srv_cfgp_redis, cfg) ||
+	                       parse_section(p, root, "ingest", srv_cfgp_ingest, cfg)
 	               ? -1
 	               : 0;
 }
