@@ -42,8 +42,16 @@ static int check_room(dec *d, const char *s, size_t n)
 		return fail(d, "empty room name%s", "");
 	if (memchr(s, '\0', n))
 		return fail(d, "room name with a NUL byte%s", "");
-	if (n > d->r->max_room)
-		return fail(d, "room name longer than limits.maxRoomNameLength: \"%.40s...\"", s);
+	if (n > d->r->max_room) {
+		/* the start of the name, for the log line: printable ASCII only
+		 * (a publisher's bytes must not write lines of their own) */
+		char head[41];
+		size_t i;
+		for (i = 0; i < n && i < sizeof head - 1; i++)
+			head[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+		head[i] = '\0';
+		return fail(d, "room name longer than limits.maxRoomNameLength: \"%s...\"", head);
+	}
 	return 0;
 }
 
