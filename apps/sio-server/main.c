@@ -21,6 +21,7 @@
 #include "srv_fleet.h"
 #include "srv_ingest.h"
 #include "srv_limits.h"
+#include "srv_plainws.h"
 #include "srv_presence.h"
 #include "srv_rooms.h"
 
@@ -46,6 +47,7 @@ typedef struct app {
 	srv_emit *emit;
 	srv_fleet *fleet;
 	srv_ingest *ingest; /* cfg.ingest: Redis channels and streams to broadcasts */
+	srv_plainws *plainws;
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -117,6 +119,9 @@ static void on_signal(uv_signal_t *h, int signum)
 		if (n > 0)
 			srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
 	}
+	/* Plain WebSocket clients get their close frame before the listener
+	 * goes (the Socket.IO ones are closed with their server). */
+	srv_plainws_shutdown(a->plainws);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
@@ -234,8 +239,8 @@ int main(int argc, char **argv)
      * not open a WebSocket (docs/sio-server.md, "CORS and Origin"). */
 	o.eio.check_origin = true;
 	a.srv = sio_server_new(a.l, &o, &e);
-	free(cors); /* the options are copied */
 	if (!a.srv) {
+		free(cors);
 		fprintf(stderr, "sio-server: cannot start the Socket.IO server (error %d)\n", e);
 		eio_listener_free(a.l);
 		return 1;
@@ -260,10 +265,19 @@ int main(int argc, char **argv)
 	    srv_metrics_install(a.metrics, a.root) || srv_limits_install(a.limits, a.root) ||
 	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
 	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics, a.fleet)) {
+		free(cors);
 		fprintf(stderr, "sio-server: out of memory\n");
 		return 1;
 	}
 	sio_on_connection(a.root, on_connection, &a);
+	/* Plain WebSocket endpoints: their clients are sockets of "/" too. */
+	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.metrics, err,
+	                            sizeof(err));
+	free(cors); /* the options are copied */
+	if (!a.plainws) {
+		fprintf(stderr, "sio-server: %s\n", err);
+		return 1;
+	}
 	if (srv_ingest_configured(&a.cfg) &&
 	    !(a.ingest = srv_ingest_new(&a.cfg, loop, a.root, a.metrics, err, sizeof(err)))) {
 		fprintf(stderr, "sio-server: ingest: %s\n", err);
@@ -307,6 +321,7 @@ int main(int argc, char **argv)
 	srv_ingest_free(a.ingest);
 	srv_fleet_free(a.fleet); /* freed at the stop, unless it never came */
 	srv_emit_free(a.emit);
+	srv_plainws_free(a.plainws);
 	srv_metrics_free(a.metrics);
 	srv_rooms_free(a.rooms);
 	srv_limits_free(a.limits);

@@ -22,6 +22,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
+#include "srv_plainws.h"
 
 /* A secret (the HS256 secret, an API key) is wiped before its memory goes
  * back: sodium_memzero, which the compiler may not drop as it may a memset. */
@@ -562,5 +563,6 @@ void srv_config_free(srv_config *cfg)
 	free(cfg->shutdown_event);
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);
+	srv_plainws_cfg_free(cfg);
 	memset(cfg, 0, sizeof *cfg);
 }

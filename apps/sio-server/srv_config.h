@@ -293,6 +293,9 @@ typedef struct srv_config {
 	srv_kvv replies; /* client event -> reply event ("ping"->"pong") */
 	srv_config_redis redis;
 	srv_config_ingest ingest;
+	/* plainWebSockets[]: plain WebSocket endpoints (srv_plainws.h) */
+	struct srv_plainws_cfg *plainws;
+	size_t nplainws;
 	const char *info; /* --help/--version text (static) */
 } srv_config;
 
@@ -377,5 +380,11 @@ int srv_cfgp_ingest(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_config_ingest_defaults(srv_config *cfg);
 int srv_config_ingest_check(const srv_config *cfg, char *err, size_t errlen);
 void srv_config_ingest_free(srv_config *cfg);
+/* srv_config_rooms.c, for the other sections with rooms (srv_config_plainws.c):
+ * a room template checked ({userId}, {claims.NAME}, {<extra>}); a regular
+ * expression under key, stored anchored; the "authorize" of a join rule. */
+int srv_cfgp_template(srv_cfgp *p, const char *key, const char *t, const char *extra);
+int srv_cfgp_regex(srv_cfgp *p, int obj, const char *key, char **src, regex_t *re);
+int srv_cfgp_authorize(srv_cfgp *p, int tok, srv_join_event *j);
 
 #endif /* SRV_CONFIG_H */

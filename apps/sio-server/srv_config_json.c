@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
+#include "srv_plainws.h"
 
 /* ---- small owned-data helpers -------------------------------------------- */
 
@@ -685,14 +686,19 @@ static int parse_parser(srv_cfgp *p, int root, srv_config *cfg)
 
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 {
-	static const char *const keys[] = { "port",         "host",        "path",
-		                            "pingInterval", "pingTimeout", "maxHttpBufferSize",
-		                            "transports",   "trustProxy",  "cors",
-		                            "auth",         "api",         "metrics",
-		                            "limits",       "rooms",       "presence",
-		                            "shutdown",     "tokenExpiry", "throttle",
-		                            "replies",      "parser",      "allowEIO3",
-		                            "redis",        "ingest",      NULL };
+	static const char *const keys[] = { "port",        "host",
+		                            "path",        "pingInterval",
+		                            "pingTimeout", "maxHttpBufferSize",
+		                            "transports",  "trustProxy",
+		                            "cors",        "auth",
+		                            "api",         "metrics",
+		                            "limits",      "rooms",
+		                            "presence",    "shutdown",
+		                            "tokenExpiry", "throttle",
+		                            "replies",     "parser",
+		                            "allowEIO3",   "redis",
+		                            "ingest",      "plainWebSockets",
+		                            NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -760,7 +766,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "throttle", srv_cfgp_throttle, cfg) ||
 	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg) ||
 	                       parse_section(p, root, "redis", srv_cfgp_redis, cfg) ||
-	                       parse_section(p, root, "ingest", srv_cfgp_ingest, cfg)
+	                       parse_section(p, root, "ingest", srv_cfgp_ingest, cfg) ||
+	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg)
 	               ? -1
 	               : 0;
 }
