@@ -14,12 +14,22 @@
 // shapes, bad rooms, a reserved event, an entry without its field) are counted in
 // /metrics, warned about, acknowledged, and the next good message still flows; ingest
 // without Redis is a configuration error.
+//
+// The job-update service of issue 14 whole: the job-updates example (its /ws endpoint for
+// plain WebSocket browsers) with the job_updates ingest and REDIS_URL, two instances; a
+// worker's `redis-cli PUBLISH job_updates '{...}'` reaches, as the same update, a plain
+// `ws` client ({"type":"JOB_UPDATE",...}) and a socket.io-client (event JOB_UPDATE) of
+// tenant-1 on both instances, and no client of tenant-2; UNSUBSCRIBE stops it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once as onceEvent } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
 import {
-  BIN, ROOT, clientFactory, collect, http, startServer, waitFor, TIMEOUT,
+  BIN, ROOT, clientFactory, collect, exampleConfig, http, startServer, waitFor, TIMEOUT,
 } from '../../lib/sio-server-app.js';
 import { redisClient, startRedis } from '../../lib/redis.js';
 
@@ -262,5 +272,102 @@ describe('sio-server ingest configuration', () => {
     const [code] = await onceEvent(proc, 'exit');
     assert.equal(code, 2);
     assert.match(err, /"ingest": needs Redis/);
+  });
+});
+
+/** A `ws` client of the /ws endpoint whose JSON messages are collected in `got`. */
+async function plainClient(server) {
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, ['job-updates']);
+  ws.got = [];
+  ws.on('message', (d) => ws.got.push(JSON.parse(d.toString())));
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  await until(() => ws.got.length === 1, 'the greeting');
+  assert.equal(ws.got.shift().type, 'CONNECTED');
+  return ws;
+}
+
+describe('the job-update service: plain WebSocket and socket.io clients, redis-cli PUBLISH', () => {
+  const API_KEY = 'ingest-test-api-key';
+  let redis;
+  let dir;
+  const members = [];
+  const sockets = [];
+  const make = [];
+
+  /** The fleet-wide member count of a room (the API sums the members through Redis). */
+  const roomSize = async (room) => {
+    const r = await http(members[0].url, { path: `/api/v1/websocket/rooms/${encodeURIComponent(room)}`,
+      headers: { 'x-api-key': API_KEY } });
+    return r.json?.data?.memberCount ?? 0;
+  };
+  const publish = (payload) => {
+    const r = spawnSync('redis-cli', ['-p', String(redis.port), 'PUBLISH', 'job_updates', payload],
+      { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return Number(r.stdout.trim());
+  };
+
+  before(async () => {
+    redis = await startRedis();
+    const cfg = JSON.parse(fs.readFileSync(exampleConfig('job-updates'), 'utf8'));
+    cfg.ingest = { channels: [{ channel: 'job_updates', room: 'tenant:{tenantId}',
+      event: 'JOB_UPDATE', data: ['jobId', 'status', 'error'], required: ['jobId', 'status'] }] };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-jobs-'));
+    const file = path.join(dir, 'job-updates-redis.json');
+    fs.writeFileSync(file, JSON.stringify(cfg));
+    for (let i = 0; i < 2; i++) {
+      members.push(await startServer({ config: file,
+        env: { REDIS_URL: redis.url, WEBSOCKET_API_KEY: API_KEY } }));
+      await until(() => /ingest: channels connected/.test(members[i].stderr()), 'ingest up');
+      make.push(clientFactory(() => members[i].url));
+    }
+  });
+  after(async () => {
+    for (const ws of sockets) ws.terminate();
+    for (const f of make) f.closeAll();
+    for (const m of members) await m.stop();
+    await redis?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a plain ws client and a socket.io-client of the room get the same message, on both instances', async () => {
+    const plain = [];
+    const sio = [];
+    for (let i = 0; i < 2; i++) {
+      const ws = await plainClient(members[i]);
+      sockets.push(ws);
+      ws.send(JSON.stringify({ type: 'SUBSCRIBE', tenantId: 'tenant-1' }));
+      plain.push(ws);
+      const c = await make[i].connected({ query: { tenantId: 'tenant-1' } });
+      sio.push(collect(c, 'JOB_UPDATE'));
+    }
+    const other = await plainClient(members[1]);
+    sockets.push(other);
+    other.send(JSON.stringify({ type: 'SUBSCRIBE', tenantId: 'tenant-2' }));
+    await until(async () => (await roomSize('tenant:tenant-1')) === 4, 'four clients in tenant-1');
+    await until(async () => (await roomSize('tenant:tenant-2')) === 1, 'one client in tenant-2');
+
+    assert.equal(publish(JSON.stringify({ tenantId: 'tenant-1', jobId: 'job-7', status: 'RUNNING' })), 2,
+      'both instances subscribed to job_updates');
+    const update = { jobId: 'job-7', status: 'RUNNING', error: null };
+    for (let i = 0; i < 2; i++) {
+      await until(() => plain[i].got.length === 1 && sio[i].length === 1, `the update on instance ${i}`);
+      assert.deepEqual(plain[i].got[0], { type: 'JOB_UPDATE', ...update });
+      assert.deepEqual(sio[i][0], update);
+    }
+    publish(JSON.stringify({ tenantId: 'tenant-2', jobId: 'job-8', status: 'FAILED', error: 'oom' }));
+    await until(() => other.got.length === 1, 'the tenant-2 update');
+    assert.deepEqual(other.got[0], { type: 'JOB_UPDATE', jobId: 'job-8', status: 'FAILED', error: 'oom' });
+
+    // UNSUBSCRIBE on instance 0 stops that client only; a bad message keeps the connection
+    plain[0].send(JSON.stringify({ type: 'UNSUBSCRIBE', tenantId: 'tenant-1' }));
+    await until(async () => (await roomSize('tenant:tenant-1')) === 3, 'the unsubscribe');
+    publish('{"tenantId":"tenant-1"'); // a worker's bad message: counted, nothing sent
+    publish(JSON.stringify({ tenantId: 'tenant-1', jobId: 'job-9', status: 'COMPLETED' }));
+    await until(() => plain[1].got.length === 2 && sio[0].length === 2 && sio[1].length === 2,
+      'the next update');
+    assert.equal(plain[0].got.length, 1, 'nothing after UNSUBSCRIBE');
+    assert.equal(other.got.length, 1, 'tenant-2 got only its own');
+    assert.equal(plain[0].readyState, WebSocket.OPEN);
   });
 });
