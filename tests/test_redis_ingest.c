@@ -328,6 +328,33 @@ START_TEST(test_entry_without_field)
 }
 END_TEST
 
+static bool ab_none_pending(void)
+{
+	return pending("a") == 0 && pending("b") == 0;
+}
+
+/* Several streams in one read: each entry names its stream; the group
+ * exists on each (one made by the test first: BUSYGROUP is fine). */
+START_TEST(test_two_streams)
+{
+	cmd("XGROUP CREATE %s g $ MKSTREAM", "b", NULL);
+	static const char *const st[] = { "a", "b" };
+	sio_redis_ingest_options io;
+	ingest_options(&io, NULL, 0, st, 2, NULL);
+	start(&A, &io);
+	ck_assert(run_until(a_streams_up, WAIT_MS));
+	cmd("XADD b * data %s", "to-b", NULL);
+	cmd("XADD a * data %s", "to-a", NULL);
+	want = 2;
+	ck_assert(run_until(a_has, WAIT_MS));
+	for (int i = 0; i < 2; i++)
+		ck_assert_str_eq(A.msgs[i].payload,
+		                 !strcmp(A.msgs[i].source, "a") ? "to-a" : "to-b");
+	ck_assert_str_ne(A.msgs[0].source, A.msgs[1].source);
+	ck_assert(run_until(ab_none_pending, WAIT_MS));
+}
+END_TEST
+
 /* Redis killed and started again (empty: no persistence): the group is
  * made again, the channels subscribed again, and both flow. */
 START_TEST(test_restart)
@@ -407,6 +434,7 @@ static Suite *redis_ingest_suite(void)
 	tcase_add_test(tc, test_stream_once_per_group);
 	tcase_add_test(tc, test_claim_abandoned);
 	tcase_add_test(tc, test_entry_without_field);
+	tcase_add_test(tc, test_two_streams);
 	tcase_add_test(tc, test_restart);
 	tcase_add_test(tc, test_free_in_callback);
 	tcase_add_test(tc, test_bad_options);
