@@ -48,6 +48,7 @@ struct eio_server {
 	base_tlink reaper;             /* frees the graveyard on the next pass */
 	struct eio_session *graveyard; /* destroyed, freed by the reaper */
 	eio_server_stats stats;        /* eio_server_get_stats() */
+	bool plain;                    /* a plain WebSocket endpoint (eio_plain.c) */
 };
 
 /* The server's deadline lists, by duration. */
@@ -102,6 +103,9 @@ struct eio_session {
 	bool b64;                 /* v3 client asked for base64 binary (b64=1) */
 	bool jsonp;               /* v3 JSONP polling (j=): eio_jsonp.c */
 	char jsonp_index[12];     /* the digits of j: ___eio[<index>](...) */
+	bool ping_due;            /* plain: a ping frame to write (eio_plain.c) */
+	uint16_t close_code;      /* plain: the close frame's status code, or 0 */
+	const char *close_text;   /* plain: its reason (static storage) */
 	const char *close_reason; /* for a deferred destroy (EIO_HB_KILL) */
 	/* Connections, each set and cleared by its transport only. */
 	net_http *get;  /* polling GET of this session (parked or writing) */
@@ -154,8 +158,17 @@ void eio_verify_http(net_http *h, const char *path, void *srv);
 int eio_verify_upgrade(struct lws *wsi, const char *path, void *srv);
 int eio_verify_ws_open(net_ws *ws, const char *path, void *srv);
 
+/* eio_plain.c: plain WebSocket endpoints, their mount and transport. */
+void eio_plain_http(net_http *h, const char *path, void *srv);
+int eio_plain_upgrade(struct lws *wsi, const char *path, void *srv);
+int eio_plain_ws_open(net_ws *ws, const char *path, void *srv);
+extern const net_ws_ops eio_plain_ws_ops;
+extern const eio_transport eio_plain_transport;
+
 /* eio_server.c */
 void eio_server_free(eio_server *srv);
+eio_server *eio_server_build(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
+                             void *user, bool plain, int *err);
 
 /* eio_request.c: an eio_request is a net_request (net/net.h). */
 static inline eio_request *eio_request_of(net_request *r)

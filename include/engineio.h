@@ -281,6 +281,45 @@ EIO_EXPORT bool eio_session_writable(const eio_session *s);
  * then the close packet; on_close runs with reason "forced close". */
 EIO_EXPORT void eio_session_close(eio_session *s);
 
+/* ---- Plain WebSocket endpoints -----------------------------------------------
+ * A path of the listener that speaks bare WebSocket (RFC 6455) to clients
+ * that are not Engine.IO clients: a browser's `new WebSocket(url)`, node's
+ * `ws`. Each connection is a session of a plain server: the callbacks, the
+ * send calls, the queue bound (max_queued_bytes: over it the slow consumer
+ * is cut, "send queue full"), eio_session_request() and the statistics are
+ * a session's; it differs in what goes on the wire (docs/engineio.md,
+ * "Plain WebSockets"):
+ *   - a message sent (eio_msg_text, eio_msg_binary) is one WebSocket
+ *     message, without Engine.IO framing; what the client sends arrives
+ *     whole in on_message (text or binary, up to max_payload bytes: a larger
+ *     one closes with 1009); there is no open packet and no upgrade;
+ *   - keepalive: a ping frame every ping_interval_ms; no pong within
+ *     ping_timeout_ms (the idle timeout) ends it with "ping timeout";
+ *   - it ends with a close frame: 1000 (eio_session_close), 1001 "server
+ *     shutting down" or "idle timeout", 1008 "send queue full", or the code
+ *     of eio_session_close_code().
+ * Options used: path (exact: "/ws", also "/ws/"; a plain GET there gets 426),
+ * ping_interval_ms, ping_timeout_ms, max_payload, max_queued_bytes,
+ * cors_origin with check_origin (the Origin check, 403), trust_proxy,
+ * capture_headers, allow_request: called with the upgrade request; a non-zero
+ * result from 400 to 599 is the HTTP status of the refusal (401 for a
+ * missing token), any other 403; *message is its text/plain body.
+ * subprotocols: NULL, or a comma-separated list of names (RFC 7230 tokens of
+ * at most 63 characters; at most 4 per listener) that a client may offer in
+ * Sec-WebSocket-Protocol: the first offered one that is known is answered.
+ * libwebsockets 4.1 refuses an upgrade whose offers are all unknown, or
+ * whose Sec-WebSocket-Protocol header is over 127 bytes. */
+EIO_EXPORT eio_server *eio_plain_server_new(eio_listener *l, const eio_options *opts,
+                                            const char *subprotocols, const eio_callbacks *cb,
+                                            void *user, int *err);
+EIO_EXPORT bool eio_server_is_plain(const eio_server *srv);
+/* The subprotocol a plain session's WebSocket was answered with, or NULL. */
+EIO_EXPORT const char *eio_session_subprotocol(const eio_session *s);
+/* eio_session_close() with the close frame's status code (1000-4999) and
+ * reason (static storage, at most 123 bytes) for a plain session; for
+ * another, eio_session_close(). */
+EIO_EXPORT void eio_session_close_code(eio_session *s, int code, const char *reason);
+
 /* ---- In-process sessions ------------------------------------------------------
  * A session with no network transport: the caller plays the client. Tests of
  * the layers above drive a server with it, without HTTP; a bridge could feed

@@ -4,7 +4,8 @@
  * connection (srv_expiry), presence (srv_presence), the HTTP API and metrics
  * (srv_api, srv_metrics) with broadcasts through fan-in and throttling
  * (srv_emit), the Redis adapter when cfg->redis is set (srv_fleet: several
- * instances as one fleet), and a graceful shutdown that sends
+ * instances as one fleet), the ingest of Redis channels and streams
+ * (srv_ingest), and a graceful shutdown that sends
  * cfg->shutdown_event to every socket before closing.
  *
  * Exit status: 0 after --help/--version or a graceful stop; 1 when it
@@ -19,7 +20,9 @@
 #include "srv_expiry.h"
 #include "srv_jwks.h"
 #include "srv_fleet.h"
+#include "srv_ingest.h"
 #include "srv_limits.h"
+#include "srv_plainws.h"
 #include "srv_presence.h"
 #include "srv_refresh.h"
 #include "srv_relay.h"
@@ -51,6 +54,8 @@ typedef struct app {
 	srv_refresh *refresh; /* auth.refreshEvent; NULL without */
 	srv_jwks *jwks;       /* auth.jwksUrl; NULL without */
 	srv_fleet *fleet;
+	srv_ingest *ingest; /* cfg.ingest: Redis channels and streams to broadcasts */
+	srv_plainws *plainws;
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -92,6 +97,8 @@ static void on_stop_timer(uv_timer_t *t)
 	 * sio_redis_free); the server answers from its own sockets until the
 	 * end. Nothing may read it after this. */
 	srv_metrics_set_fleet(a->metrics, NULL);
+	srv_ingest_free(a->ingest);
+	a->ingest = NULL;
 	a->api.fleet = NULL;
 	srv_fleet_free(a->fleet);
 	a->fleet = NULL;
@@ -125,6 +132,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	 * transports are open; new hooks are refused the same way */
 	srv_webhooks_close(a->hooks);
 	srv_jwks_close(a->jwks);
+	/* Plain WebSocket clients get their close frame before the listener
+	 * goes (the Socket.IO ones are closed with their server). */
+	srv_plainws_shutdown(a->plainws);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
@@ -242,8 +252,8 @@ int main(int argc, char **argv)
      * not open a WebSocket (docs/sio-server.md, "CORS and Origin"). */
 	o.eio.check_origin = true;
 	a.srv = sio_server_new(a.l, &o, &e);
-	free(cors); /* the options are copied */
 	if (!a.srv) {
+		free(cors);
 		fprintf(stderr, "sio-server: cannot start the Socket.IO server (error %d)\n", e);
 		eio_listener_free(a.l);
 		return 1;
@@ -274,6 +284,7 @@ int main(int argc, char **argv)
 	    srv_metrics_install(a.metrics, a.root) || srv_limits_install(a.limits, a.root) ||
 	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
 	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics, a.fleet)) {
+		free(cors);
 		fprintf(stderr, "sio-server: out of memory\n");
 		return 1;
 	}
@@ -287,6 +298,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sio_on_connection(a.root, on_connection, &a);
+	/* Plain WebSocket endpoints: their clients are sockets of "/" too. */
+	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.metrics, err,
+	                            sizeof(err));
+	free(cors); /* the options are copied */
+	if (!a.plainws) {
+		fprintf(stderr, "sio-server: %s\n", err);
+		return 1;
+	}
+	if (srv_ingest_configured(&a.cfg) &&
+	    !(a.ingest = srv_ingest_new(&a.cfg, loop, a.root, a.metrics, err, sizeof(err)))) {
+		fprintf(stderr, "sio-server: ingest: %s\n", err);
+		return 1;
+	}
 
 	uv_timer_init(loop, &a.stop_timer);
 	a.stop_timer.data = &a;
@@ -311,14 +335,21 @@ int main(int argc, char **argv)
 		       srv_fleet_address(a.fleet), a.cfg.redis.key, a.cfg.redis.from);
 	else
 		printf("sio-server: redis: off (broadcasts reach this instance's clients only)\n");
+	if (a.ingest) {
+		char what[300];
+		srv_ingest_describe(a.ingest, what, sizeof(what));
+		printf("sio-server: ingest: %s\n", what);
+	}
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&a.deadline, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	eio_listener_free(a.l);
 	sio_server_free(a.srv);
+	srv_ingest_free(a.ingest);
 	srv_fleet_free(a.fleet); /* freed at the stop, unless it never came */
 	srv_emit_free(a.emit);
+	srv_plainws_free(a.plainws);
 	srv_metrics_free(a.metrics);
 	srv_rooms_free(a.rooms);
 	srv_limits_free(a.limits);

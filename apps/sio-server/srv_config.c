@@ -22,6 +22,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
+#include "srv_plainws.h"
 
 /* A secret (the HS256 secret, an API key) is wiped before its memory goes
  * back: sodium_memzero, which the compiler may not drop as it may a memset. */
@@ -318,7 +319,7 @@ static int set_defaults(srv_config *cfg)
 	                       srv_set_str(&cfg->shutdown_event, "server_shutdown") ||
 	                       srv_reply_set(&cfg->token_expiry, "auth-expired", NULL,
 	                                     "Authentication token expired") ||
-	                       srv_config_redis_defaults(cfg)
+	                       srv_config_redis_defaults(cfg) || srv_config_ingest_defaults(cfg)
 	               ? -1
 	               : 0;
 }
@@ -530,7 +531,8 @@ int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, i
 	for (int i = 0; i < nfv; i++)
 		if (apply(cfg, fv[i].which, fv[i].value, fv[i].name, err, errlen))
 			goto out;
-	if (check_auth(cfg, err, errlen) || srv_config_hooks_env(cfg, envp, err, errlen))
+	if (check_auth(cfg, err, errlen) || srv_config_hooks_env(cfg, envp, err, errlen) ||
+	    srv_config_ingest_check(cfg, err, errlen))
 		goto out;
 	rc = SRV_CONFIG_OK;
 out:
@@ -580,8 +582,10 @@ void srv_config_free(srv_config *cfg)
 	srv_config_rooms_free(cfg);
 	srv_config_hooks_free(cfg);
 	srv_config_redis_free(cfg);
+	srv_config_ingest_free(cfg);
 	free(cfg->shutdown_event);
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);
+	srv_plainws_cfg_free(cfg);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -45,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "srv_ingest_map.h"
 #include "srv_jwt.h"
 
 #ifndef SRV_VERSION
@@ -245,6 +246,29 @@ typedef struct srv_config_redis {
 	long max_queued_bytes;                     /* 8 MiB */
 } srv_config_redis;
 
+/* ingest: messages from Redis Pub/Sub channels and Streams turned into
+ * broadcasts (srv_ingest.c, srv_config_ingest.c); needs the redis section. */
+typedef struct srv_ingest_source {
+	char *name; /* the channel or the stream */
+	srv_ingest_map map;
+} srv_ingest_source;
+
+typedef struct srv_config_ingest {
+	srv_ingest_source *channels;
+	size_t nchannels;
+	srv_ingest_source *streams;
+	size_t nstreams;
+	char *group;            /* "sio-server" */
+	char *consumer;         /* NULL: host:pid */
+	char *field;            /* "data": the entry field holding the JSON */
+	char *start_id;         /* "$" */
+	long count;             /* 32 entries per read */
+	long block_ms;          /* 5000 */
+	long claim_min_idle_ms; /* 30000 */
+	long claim_interval_ms; /* 5000 */
+	long max_message_bytes; /* 65536 */
+} srv_config_ingest;
+
 typedef struct srv_config {
 	char *config_path;         /* file loaded, or NULL */
 	int port;                  /* 3000 */
@@ -274,6 +298,10 @@ typedef struct srv_config {
 	size_t nthrottle;
 	srv_kvv replies; /* client event -> reply event ("ping"->"pong") */
 	srv_config_redis redis;
+	srv_config_ingest ingest;
+	/* plainWebSockets[]: plain WebSocket endpoints (srv_plainws.h) */
+	struct srv_plainws_cfg *plainws;
+	size_t nplainws;
 	const char *info; /* --help/--version text (static) */
 	/* the backend bridge, srv_config_hooks.h (NULL: none) */
 	struct srv_config_webhooks *webhooks;
@@ -361,5 +389,17 @@ int srv_config_redis_env(srv_config *cfg, const char *url, const char *name, cha
                          size_t errlen);
 int srv_config_redis_defaults(srv_config *cfg);
 void srv_config_redis_free(srv_config *cfg);
+/* srv_config_ingest.c: the section, its defaults, the check once the redis
+ * address is known (file, REDIS_URL), and freeing. */
+int srv_cfgp_ingest(srv_cfgp *p, int tok, srv_config *cfg);
+int srv_config_ingest_defaults(srv_config *cfg);
+int srv_config_ingest_check(const srv_config *cfg, char *err, size_t errlen);
+void srv_config_ingest_free(srv_config *cfg);
+/* srv_config_rooms.c, for the other sections with rooms (srv_config_plainws.c):
+ * a room template checked ({userId}, {claims.NAME}, {<extra>}); a regular
+ * expression under key, stored anchored; the "authorize" of a join rule. */
+int srv_cfgp_template(srv_cfgp *p, const char *key, const char *t, const char *extra);
+int srv_cfgp_regex(srv_cfgp *p, int obj, const char *key, char **src, regex_t *re);
+int srv_cfgp_authorize(srv_cfgp *p, int tok, srv_join_event *j);
 
 #endif /* SRV_CONFIG_H */

@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
+#include "srv_plainws.h"
 
 /* ---- small owned-data helpers -------------------------------------------- */
 
@@ -705,6 +706,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		                            "replies",     "parser",
 		                            "allowEIO3",   "webhooks",
 		                            "relay",       "redis",
+		                            "ingest",      "plainWebSockets",
 		                            NULL };
 	long port = cfg->port;
 	char *path = NULL;
@@ -774,7 +776,9 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg) ||
 	                       parse_section(p, root, "webhooks", srv_cfgp_webhooks, cfg) ||
 	                       parse_section(p, root, "relay", srv_cfgp_relay, cfg) ||
-	                       parse_section(p, root, "redis", srv_cfgp_redis, cfg)
+	                       parse_section(p, root, "redis", srv_cfgp_redis, cfg) ||
+	                       parse_section(p, root, "ingest", srv_cfgp_ingest, cfg) ||
+	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg)
 	               ? -1
 	               : 0;
 }

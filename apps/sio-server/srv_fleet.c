@@ -43,6 +43,23 @@ static void on_state(sio_redis *r, bool connected, const char *reason, void *use
 		        f->address, f->reason);
 }
 
+void srv_fleet_redis_options(const srv_config *cfg, sio_redis_options *o)
+{
+	const srv_config_redis *c = &cfg->redis;
+	sio_redis_options_init(o);
+	o->host = c->unix_path ? NULL : c->host;
+	o->port = c->port;
+	o->unix_path = c->unix_path;
+	o->username = c->username;
+	o->password = c->password;
+	o->db = (int)c->db;
+	o->key = c->key;
+	o->requests_timeout_ms = (unsigned)c->requests_timeout_ms;
+	o->publish_on_specific_response_channel = c->publish_on_specific_response_channel;
+	o->room_subscriptions = c->room_subscriptions;
+	o->max_queued_bytes = (size_t)c->max_queued_bytes;
+}
+
 srv_fleet *srv_fleet_new(const srv_config *cfg, uv_loop_t *loop, char *err, size_t errlen)
 {
 	const srv_config_redis *c = &cfg->redis;
@@ -56,18 +73,7 @@ srv_fleet *srv_fleet_new(const srv_config *cfg, uv_loop_t *loop, char *err, size
 	srv_config_redis_address(c, f->address, sizeof(f->address));
 	snprintf(f->reason, sizeof(f->reason), "connecting");
 	sio_redis_options o;
-	sio_redis_options_init(&o);
-	o.host = c->unix_path ? NULL : c->host;
-	o.port = c->port;
-	o.unix_path = c->unix_path;
-	o.username = c->username;
-	o.password = c->password;
-	o.db = (int)c->db;
-	o.key = c->key;
-	o.requests_timeout_ms = (unsigned)c->requests_timeout_ms;
-	o.publish_on_specific_response_channel = c->publish_on_specific_response_channel;
-	o.room_subscriptions = c->room_subscriptions;
-	o.max_queued_bytes = (size_t)c->max_queued_bytes;
+	srv_fleet_redis_options(cfg, &o);
 	if (!(f->redis = sio_redis_new(loop, &o, err, errlen))) {
 		free(f);
 		return NULL;

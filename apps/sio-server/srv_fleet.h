@@ -31,6 +31,10 @@ int srv_fleet_attach(srv_fleet *f, sio_server *srv);
 /* After the server is freed. */
 void srv_fleet_free(srv_fleet *f);
 
+/* The connection options of cfg->redis (also the ingest's, srv_ingest.c);
+ * the strings point into cfg. */
+void srv_fleet_redis_options(const srv_config *cfg, sio_redis_options *o);
+
 /* The Redis adapter is used (f may be NULL: no). */
 bool srv_fleet_redis(const srv_fleet *f);
 /* "redis://127.0.0.1:6379" (no credentials), or "" without Redis. */
