@@ -112,6 +112,9 @@ static const struct {
 	{ "{\"plainWebSockets\":[{\"path\":\"/socket.io/ws\"," SHAPES "}]}",
 	  "under the Socket.IO path" },
 	{ "{\"plainWebSockets\":[{\"path\":\"/ws/\"," SHAPES "}]}", "no trailing" },
+	{ "{\"plainWebSockets\":[{\"path\":\"/api\"," SHAPES "}]}",
+	  "would take the requests of \"/api/v1/websocket\"" },
+	{ "{\"plainWebSockets\":[{\"path\":\"/metric\"," SHAPES "}]}", "\"/metrics\"" },
 	{ ENDPOINT("\"messages\":[{\"type\":\"S\",\"action\":\"jion\",\"idField\":\"t\","
 	           "\"room\":\"r:{t}\",\"authorize\":\"none\"}]"),
 	  "\"plainWebSockets[0].messages[0].action\": expected \"join\" or \"leave\", got "

@@ -268,6 +268,14 @@ static int parse_path(srv_cfgp *p, int obj, const srv_config *cfg, srv_plainws_c
 	if (cfg->path && strncmp(c->path, cfg->path, strlen(cfg->path) - 1) == 0)
 		return srv_cfgp_fail_at(p, "path", "\"%s\" is under the Socket.IO path \"%s\"",
 		                        c->path, cfg->path);
+	/* The endpoint is mounted on its path as a prefix (net_router.c): it
+	 * would take the requests of the API or the metrics under it. */
+	const char *other[] = { cfg->api.prefix, cfg->metrics.path };
+	for (size_t i = 0; i < 2; i++)
+		if (other[i] && strncmp(other[i], c->path, n) == 0)
+			return srv_cfgp_fail_at(p, "path",
+			                        "\"%s\" would take the requests of \"%s\"", c->path,
+			                        other[i]);
 	return 0;
 }
 
