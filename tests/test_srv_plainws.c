@@ -129,6 +129,7 @@ static const struct {
 	           "\"room\":\"r:{t}\",\"authorize\":\"none\",\"idPattern\":\"(\"}]"),
 	  "invalid regular expression" },
 	{ ENDPOINT(SHAPES ",\"subprotocols\":[\"a b\"]"), "not a token" },
+	{ ENDPOINT(SHAPES ",\"subprotocols\":[\"caf\u00e9\"]"), "not a token" },
 	{ ENDPOINT(SHAPES ",\"auth\":{\"subprotocol\":true}"), "needs \"subprotocols\"" },
 	{ ENDPOINT(SHAPES ",\"greeting\":\"hi\""), "plainWebSockets[0].greeting" },
 	{ ENDPOINT(SHAPES ",\"idleTimeoutMs\":0"), "plainWebSockets[0].idleTimeoutMs" },
