@@ -23,7 +23,8 @@
  * no DISCONNECT packet (disconnecting it closes its connection). Its
  * session is one of a plain Engine.IO server (engineio.h, "Plain WebSocket
  * endpoints"), whose callbacks are the application's; this file only
- * attaches it and lets it go.
+ * attaches it and lets it go (the framing and the send are
+ * sio_client_send.c's, below the sockets that call them).
  */
 #include "base/log.h"
 #include "sio_internal.h"
