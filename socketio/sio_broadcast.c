@@ -73,9 +73,9 @@ static void deliver_plain(sio_socket *s, emit_ctx *c)
 	if (i < c->nplain) {
 		m = c->plain[i].msg;
 	} else {
-		m = sio_plain_frame(k, c->event, c->args);
+		m = sio_client_plain_frame(k, c->event, c->args);
 		if (c->nplain == SIO_PLAIN_KINDS) { /* not cached: this recipient's own */
-			if (m && sio_plain_send(s->client, m) == 0)
+			if (m && sio_client_send_plain(s->client, m) == 0)
 				c->sent++;
 			eio_msg_unref(m);
 			return;
@@ -83,7 +83,7 @@ static void deliver_plain(sio_socket *s, emit_ctx *c)
 		c->plain[c->nplain].codec = k;
 		c->plain[c->nplain++].msg = m;
 	}
-	if (m && sio_plain_send(s->client, m) == 0)
+	if (m && sio_client_send_plain(s->client, m) == 0)
 		c->sent++;
 }
 

@@ -199,13 +199,13 @@ void sio_client_connect_timeout(base_timers *t, int list, base_tlink *link);
 void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts);
 void sio_client_send_buf(sio_client *c, base_buf *b);
 void sio_client_close(sio_client *c, const char *why);
+/* A plain WebSocket client's framing of an event by its codec (NULL: not
+ * sent to it), and the send of it (sio_plain.c). */
+eio_msg *sio_client_plain_frame(const sio_codec *codec, const char *event, const sio_out *args);
+int sio_client_send_plain(sio_client *c, eio_msg *m);
 sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp);
 int sio_client_add_socket(sio_client *c, sio_socket *s);
 void sio_client_remove_socket(sio_client *c, sio_socket *s);
-
-/* sio_plain.c: plain WebSocket clients */
-eio_msg *sio_plain_frame(const sio_codec *codec, const char *event, const sio_out *args);
-int sio_plain_send(sio_client *c, eio_msg *m);
 
 /* sio_connect.c */
 void sio_connect_begin(sio_client *c, const sio_packet *p);

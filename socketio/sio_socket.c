@@ -324,10 +324,10 @@ static int emit_packet(sio_socket *s, int type, int64_t id, const char *event, c
 		 * no acks (sio_plain.c). */
 		if (type != SIO_PKT_EVENT || id >= 0)
 			return SIO_EINVAL;
-		eio_msg *pm = sio_plain_frame(s->client->codec, event, args);
+		eio_msg *pm = sio_client_plain_frame(s->client->codec, event, args);
 		if (!pm)
 			return SIO_EINVAL;
-		int r = sio_plain_send(s->client, pm);
+		int r = sio_client_send_plain(s->client, pm);
 		eio_msg_unref(pm);
 		return r;
 	}

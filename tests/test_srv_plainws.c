@@ -112,6 +112,9 @@ static const struct {
 	{ "{\"plainWebSockets\":[{\"path\":\"/socket.io/ws\"," SHAPES "}]}",
 	  "under the Socket.IO path" },
 	{ "{\"plainWebSockets\":[{\"path\":\"/ws/\"," SHAPES "}]}", "no trailing" },
+	{ "{\"plainWebSockets\":[{\"path\":\"/api\"," SHAPES "}]}",
+	  "would take the requests of \"/api/v1/websocket\"" },
+	{ "{\"plainWebSockets\":[{\"path\":\"/metric\"," SHAPES "}]}", "\"/metrics\"" },
 	{ ENDPOINT("\"messages\":[{\"type\":\"S\",\"action\":\"jion\",\"idField\":\"t\","
 	           "\"room\":\"r:{t}\",\"authorize\":\"none\"}]"),
 	  "\"plainWebSockets[0].messages[0].action\": expected \"join\" or \"leave\", got "
@@ -126,6 +129,7 @@ static const struct {
 	           "\"room\":\"r:{t}\",\"authorize\":\"none\",\"idPattern\":\"(\"}]"),
 	  "invalid regular expression" },
 	{ ENDPOINT(SHAPES ",\"subprotocols\":[\"a b\"]"), "not a token" },
+	{ ENDPOINT(SHAPES ",\"subprotocols\":[\"caf\u00e9\"]"), "not a token" },
 	{ ENDPOINT(SHAPES ",\"auth\":{\"subprotocol\":true}"), "needs \"subprotocols\"" },
 	{ ENDPOINT(SHAPES ",\"greeting\":\"hi\""), "plainWebSockets[0].greeting" },
 	{ ENDPOINT(SHAPES ",\"idleTimeoutMs\":0"), "plainWebSockets[0].idleTimeoutMs" },

@@ -10,7 +10,8 @@
  * broadcast.
  *
  * Per connection:
- *   upgrade   the Origin check (the Socket.IO server's list), then, when
+ *   upgrade   the Origin check (the Socket.IO server's list), the
+ *             connection attempts per IP (429), then, when
  *             auth is configured, the token: from the query parameter, or
  *             the subprotocol offered after the endpoint's own
  *             (`new WebSocket(url, ["job-updates", token])`), verified as a
@@ -23,6 +24,7 @@
  *             join event (srv_rooms_join_check: id pattern, room name
  *             length, authorization, maxRoomsPerSocket); anything else is
  *             answered with its error reply and the connection stays;
+ *             every message counts against limits.eventsPerMinute;
  *   close     the socket leaves its rooms (sio_plain_detach).
  * Keepalive (ping frames, idle timeout), the message size limit and the
  * send-queue bound with the slow-consumer cut are the plain server's.
@@ -45,6 +47,7 @@ struct srv_plainws {
 	sio_namespace *nsp;
 	const srv_auth *auth;
 	srv_rooms *rooms;
+	srv_limits *limits;
 	srv_metrics *m;
 	endpoint *eps;
 	size_t n;
@@ -105,10 +108,15 @@ static int user_of(const endpoint *ep, const eio_request *req, srv_user **u, con
 	return srv_auth_verify(ep->owner->auth, token, strlen(token), u, why) == 0 ? 0 : -1;
 }
 
-/* allow_request: a bad token, or none when auth is required, is a 401. */
+/* allow_request: limits.connectionsPerMinutePerIp (429), then a bad token,
+ * or none when auth is required (401). */
 static int allow(const eio_request *req, const char **message, void *user)
 {
 	endpoint *ep = user;
+	if (srv_limits_connection(ep->owner->limits, eio_request_address(req)) < 0) {
+		*message = "Too many connection attempts";
+		return 429;
+	}
 	srv_user *u = NULL;
 	const char *why = "Unauthorized";
 	int r = user_of(ep, req, &u, &why);
@@ -201,6 +209,10 @@ static void on_message(eio_session *es, const char *data, size_t len, bool binar
 	sio_socket *so = sio_plain_socket(es);
 	if (!so)
 		return;
+	/* limits.eventsPerMinute, as for a Socket.IO client's events: over
+	 * it the message is dropped with the limits.exceeded reply. */
+	if (srv_limits_message(ep->owner->limits, so) < 0)
+		return;
 	srv_plain_match mt;
 	int r = binary ? SRV_PLAIN_PARSE_ERROR : srv_plainws_match(ep->c, data, len, &mt);
 	if (r == 0) {
@@ -236,7 +248,7 @@ static const char *name_list(const srv_plainws_cfg *c, char *buf, size_t cap)
 
 srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespace *nsp,
                              const char *cors, const srv_auth *auth, srv_rooms *rooms,
-                             srv_metrics *m, char *err, size_t errlen)
+                             srv_limits *limits, srv_metrics *m, char *err, size_t errlen)
 {
 	srv_plainws *p = calloc(1, sizeof(*p));
 	if (!p || (cfg->nplainws && !(p->eps = calloc(cfg->nplainws, sizeof(*p->eps))))) {
@@ -244,7 +256,7 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	*p = (srv_plainws){ cfg, nsp, auth, rooms, m, p->eps, cfg->nplainws };
+	*p = (srv_plainws){ cfg, nsp, auth, rooms, limits, m, p->eps, cfg->nplainws };
 	for (size_t i = 0; i < p->n; i++) {
 		endpoint *ep = &p->eps[i];
 		const srv_plainws_cfg *c = &cfg->plainws[i];

@@ -10,6 +10,8 @@
 //     "Invalid message format" (JSON of another shape) and the connection stays;
 //   - a foreign Origin is refused (403), a plain GET gets 426, a message over the limit
 //     closes with 1009;
+//   - the limits of Socket.IO clients apply: rooms per socket, room name length,
+//     events per minute (the limits.exceeded reply), connection attempts per IP (429);
 //   - with auth on, a missing or bad token is refused with 401 before the upgrade; a
 //     token in the query or in the subprotocol list after "job-updates" is accepted;
 //   - a client that answers no ping is closed after the idle timeout (1001), one that
@@ -289,6 +291,40 @@ describe('sio-server: plain WebSocket keepalive and slow consumers', () => {
     assert.equal(got.length, n);
     assert.deepEqual(got, [...Array(n).keys()]);
     assert.equal(fast.readyState, WebSocket.OPEN);
+  });
+});
+
+describe('sio-server: plain WebSocket endpoint under the limits of Socket.IO clients', () => {
+  const f = fixture(() => exampleWith((c) => {
+    c.limits = { maxRoomsPerSocket: 2, maxRoomNameLength: 20, eventsPerMinute: 6,
+      connectionsPerMinutePerIp: 5 };
+  }));
+
+  it('maxRoomsPerSocket, maxRoomNameLength, eventsPerMinute; the connection stays', async () => {
+    const ws = await f.connected();
+    subscribe(ws, 'a');
+    subscribe(ws, 'b');
+    subscribe(ws, 'c'); // a third room
+    assert.deepEqual(await ws.next(), { type: 'ERROR', message: 'Room limit exceeded' });
+    subscribe(ws, 'a'); // already joined: not a new room
+    subscribe(ws, 'x'.repeat(20)); // "tenant:" + 20 characters is over 20
+    assert.deepEqual(await ws.next(), INVALID);
+    await f.untilMembers('tenant:a', 1);
+    assert.equal(await f.members('tenant:c'), 0);
+    unsubscribe(ws, 'b'); // the sixth message of the minute: the last one allowed
+    await f.untilMembers('tenant:b', 0);
+    subscribe(ws, 'd');
+    const over = await ws.next();
+    assert.equal(over.type, 'error');
+    assert.equal(over.code, 'RATE_LIMIT_EXCEEDED');
+    assert.equal(await f.members('tenant:d'), 0);
+    assert.equal(ws.readyState, WebSocket.OPEN);
+  });
+
+  it('connectionsPerMinutePerIp: the attempt over the limit is refused with 429', async () => {
+    // One connection was made by the test above: four more are allowed.
+    for (let i = 0; i < 4; i++) await f.connected();
+    assert.equal((await f.plain().refusedWith()).status, 429);
   });
 });
 
