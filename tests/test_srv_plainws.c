@@ -46,7 +46,8 @@ static int load(const char *json)
 
 static void load_example(void)
 {
-	static char *const env[] = { NULL };
+	/* the example's ingest needs an address of Redis (never connected here) */
+	static char *const env[] = { "REDIS_URL=redis://127.0.0.1:6399", NULL };
 	char *argv[] = { "sio-server" };
 	ck_assert_int_eq(srv_config_load(&cfg, "apps/sio-server/examples/job-updates.json", env, 1,
 	                                 argv, err, sizeof err),
