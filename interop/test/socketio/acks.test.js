@@ -1,27 +1,33 @@
 // Acknowledgements both ways: client -> server ("message-with-ack" is acked with its own
 // args), server -> client ("ask" -> the server emits "question" with an ack and a 500 ms
-// timeout -> "answer" with the reply, or "answer-timeout"), the first ack id (0).
+// timeout -> "answer" with the reply, or "answer-timeout"), the first ack id (0). Runs with
+// every client kind (SIO_CLIENT, interop/lib/sio-clients.js).
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import msgpackParser from 'socket.io-msgpack-parser';
 import { startSioServer, itShutsDownCleanly, SIO_TIME_SCALE } from '../../lib/sio-server.js';
 import {
-  connectSioClient, createSioClient, closeAll, MODES, UTF8_TEXT, SIO_EVENT_TIMEOUT,
+  connectSioClient, createSioClient, closeAll, emitWithAck, MODES, UTF8_TEXT, SIO_CLIENT_KIND,
 } from '../../lib/sio-clients.js';
-import { withTimeout } from '../../lib/util.js';
 
-function ackOf(c, ...args) {
-  return withTimeout(c.socket.emitWithAck('message-with-ack', ...args), SIO_EVENT_TIMEOUT,
-    'ack of message-with-ack');
-}
+const ackOf = (c, ...args) => emitWithAck(c, 'message-with-ack', ...args);
 
-/** Acks ids sent by the client, read off the engine's outgoing packets. */
+/**
+ * Ack ids of the EVENTs the client sends, read off the engine's outgoing messages: the
+ * text form "2[/nsp,]<id>[...", or with the msgpack parser the map's `id`.
+ */
 function recordOutgoingAckIds(c) {
   const ids = [];
+  const decoder = new msgpackParser.Decoder();
+  decoder.on('decoded', (p) => { if (p.type === 2 && p.id !== undefined) ids.push(p.id); });
   c.socket.io.on('open', () => {
     c.socket.io.engine.on('packetCreate', (p) => {
-      if (p.type === 'message' && typeof p.data === 'string') {
+      if (p.type !== 'message') return;
+      if (typeof p.data === 'string') {
         const m = /^2(\/[^,]*,)?(\d+)\[/.exec(p.data);
         if (m) ids.push(Number(m[2]));
+      } else if (SIO_CLIENT_KIND === 'msgpack') {
+        decoder.add(p.data);
       }
     });
   });
