@@ -27,24 +27,35 @@ export const SIO_CLIENT_IS_V2 = SIO_CLIENT_KIND === 'v2';
  */
 const MISSING = {
   // Socket.IO protocol v4 (2.x) has no CONNECT payload: the client sends the namespace's
-  // query string instead ("0/custom?token=x,"), and none at all for "/", which the server
+  // query string instead ("0/custom?token=x,"), and nothing for "/", which the server
   // joins it to without a CONNECT.
-  connectPayload: { v2: 'socket.io-client 2.x has no CONNECT payload (a namespace\'s auth is its query string, flat strings; "/" gets none)' },
+  connectPayload: {
+    v2: 'socket.io-client 2.x has no CONNECT payload (a namespace\'s auth is its query '
+      + 'string, string values only; "/" gets none)',
+  },
   authFunction: { v2: 'socket.io-client 2.x has no `auth` option (nor its function form)' },
-  // Protocol v4 ERROR packets carry the middleware's data, else its message: not both.
-  connectErrorShape: { v2: 'socket.io-client 2.x gets a refusal as an "error" event with the data only (no Error with message and data)' },
-  // Protocol v4: the server connects a v3 session to "/" when it opens, without a CONNECT,
-  // and 2.x's "/" socket never sends one: a "/" socket made later on an open Manager waits
-  // for a CONNECT answer that came before it existed (node's server alike).
-  lateRootSocket: { v2: 'socket.io-client 2.x joins "/" only as its connection opens: a "/" socket made later on an open Manager never connects' },
-  // A socket id distinct from the Engine.IO sid is protocol v5 (node's socket.ts).
-  privateSocketId: { v2: 'socket.io-client 2.x: the socket id is the Engine.IO sid ("<nsp>#<sid>" outside "/")' },
-  // notepack.io 2.x, the msgpack parser's codec: a number with no fraction is packed as an
+  // The same: a v3 session is joined to "/" as it opens, and 2.x's "/" socket sends no
+  // CONNECT, so a "/" socket made later on an open Manager waits for an answer that came
+  // before it existed (with node's server too).
+  lateRootSocket: {
+    v2: 'socket.io-client 2.x joins "/" only as its connection opens: a "/" socket made '
+      + 'later on an open Manager never connects',
+  },
+  // Client-side ack timeouts (socket.timeout(ms).emit) came with socket.io-client 4.4.
+  clientAckTimeout: { v2: 'socket.io-client 2.x has no socket.timeout()' },
+  // notepack.io 2.x, the msgpack parser's codec, packs a number without a fraction as an
   // integer, and one past 2^64 wraps (node's server echoes 0 as well).
-  integralBeyond64Bits: { msgpack: 'socket.io-msgpack-parser (notepack.io) packs an integral number past 2^64 as a wrapped uint64' },
+  integralBeyond64Bits: {
+    msgpack: 'socket.io-msgpack-parser (notepack.io) packs an integral number past 2^64 as '
+      + 'a wrapped uint64',
+  },
   // notepack.io packs an ArrayBuffer as its ext type 0 (node's server gives it back as an
-  // ArrayBuffer) and a Uint8Array view without its byteOffset (msgpack.test.js covers it).
-  arrayBufferArgs: { msgpack: 'socket.io-msgpack-parser (notepack.io) packs an ArrayBuffer as an ext type and a Uint8Array view from its buffer\'s start' },
+  // ArrayBuffer) and a Uint8Array view from its buffer's start (msgpack.test.js covers what
+  // the parser does carry).
+  arrayBufferArgs: {
+    msgpack: 'socket.io-msgpack-parser (notepack.io) packs an ArrayBuffer as an ext type '
+      + 'and a Uint8Array view from its buffer\'s start',
+  },
 };
 
 /** Test options skipping the test when the client kind lacks one of `features`. */
@@ -55,6 +66,16 @@ export function needs(...features) {
     if (why) return { skip: why };
   }
   return {};
+}
+
+/**
+ * Options for a suite that picks its clients itself (raw packets, a given parser or
+ * protocol, the bare Engine.IO endpoint): the same whatever SIO_CLIENT says, so it runs in
+ * the default (json) pass only.
+ */
+export function ownClients() {
+  return SIO_CLIENT_KIND === 'json' ? {}
+    : { skip: `picks its own clients: runs once, with SIO_CLIENT=json (this is ${SIO_CLIENT_KIND})` };
 }
 
 /** Default wait for an expected event. */
@@ -184,6 +205,15 @@ export function managerSocket(m, nsp, opts = {}) {
   if (!SIO_CLIENT_IS_V2 || opts.auth === undefined) return m.socket(nsp, opts);
   const { auth, ...rest } = opts;
   return m.socket(nsp, { ...rest, query: v2Query(nsp, auth) });
+}
+
+/**
+ * socket.active: does the socket still try to (re)connect? socket.io-client 2.x has no
+ * getter; its state is the same one 4.x reads, the socket's subscriptions to its Manager
+ * (both drop them on a server disconnect or socket.disconnect()).
+ */
+export function isActive(c) {
+  return SIO_CLIENT_IS_V2 ? Boolean(c.socket.subs) : c.socket.active;
 }
 
 /** Set the auth a socket sends with its next CONNECT. */
