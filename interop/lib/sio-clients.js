@@ -165,7 +165,9 @@ function kindOptions(nsp, opts) {
 }
 
 function v2Query(nsp, auth) {
-  if (nsp === '/') throw new Error('socket.io-client 2.x sends no auth to "/": the test needs needs(\'connectPayload\')');
+  if (nsp === '/') {
+    throw new Error('socket.io-client 2.x sends no auth to "/": the test needs needs(\'connectPayload\')');
+  }
   if (typeof auth !== 'object' || auth === null
     || !Object.values(auth).every((v) => typeof v === 'string')) {
     throw new Error('socket.io-client 2.x: auth travels as a query string, string values only');
