@@ -2,7 +2,7 @@
 # run-tests.sh - run every test of the project and end with one summary line.
 #
 # Suites, in order: the Check unit tests; the build checks, one test each (make
-# check-format, check-layers, check-exports, and scripts/test-install.sh); the node interop
+# check-format, check-layers, check-exports, scripts/test-install.sh and test-packaging.sh); the node interop
 # tests against the C servers; the engine.io, socket.io and sio-server interop tests again
 # with the server under valgrind (leak check); the unit tests rebuilt with AddressSanitizer +
 # UBSan; a short libFuzzer run of every fuzz target. Each suite's own runner prints its
@@ -91,6 +91,7 @@ run_step check-format make --no-print-directory check-format
 run_step check-layers make --no-print-directory check-layers
 run_step check-exports make --no-print-directory check-exports
 run_step check-install sh scripts/test-install.sh
+run_step check-packaging sh scripts/test-packaging.sh
 
 if [ -d interop/test ]; then
 	echo "== interop tests"
