@@ -64,6 +64,10 @@ struct sio_namespace {
 	size_t nmw;
 	sio_connection_fn on_connection;
 	void *on_connection_user;
+	sio_room_change_fn on_room_change; /* observers (socketio.h) */
+	void *on_room_change_user;
+	sio_emit_observer_fn on_emit;
+	void *on_emit_user;
 	sio_handler *handlers; /* for every socket of the namespace */
 	size_t nhandlers;
 	sio_filter *filters; /* incoming-event middleware, in order */

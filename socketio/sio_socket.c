@@ -324,9 +324,26 @@ static int emit_packet(sio_socket *s, int type, int64_t id, const char *event, c
 	return 0;
 }
 
+void sio_namespace_on_emit(sio_namespace *nsp, sio_emit_observer_fn fn, void *user)
+{
+	nsp->on_emit = fn;
+	nsp->on_emit_user = user;
+}
+
+/* Tell the namespace's observer (sio_namespace_on_emit) of an event queued. */
+static void emitted(sio_socket *s, const char *event, const sio_out *args)
+{
+	const sio_namespace *nsp = s->nsp;
+	if (nsp->on_emit)
+		nsp->on_emit(s, event, args, nsp->on_emit_user);
+}
+
 int sio_emit(sio_socket *s, const char *event, const sio_out *args)
 {
-	return emit_packet(s, SIO_PKT_EVENT, -1, event, args);
+	int r = emit_packet(s, SIO_PKT_EVENT, -1, event, args);
+	if (r >= 0)
+		emitted(s, event, args);
+	return r;
 }
 
 static void on_ack_timeout(uv_timer_t *t)
@@ -383,6 +400,7 @@ int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args, uns
 	int r = emit_packet(s, SIO_PKT_EVENT, id, event, args);
 	if (r < 0)
 		return r;
+	emitted(s, event, args);
 	return sio_socket_expect_ack(s, id, timeout_ms, cb, user);
 }
 
