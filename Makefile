@@ -40,8 +40,9 @@ BASE_PKGS := libuv libsodium
 EIO_PKGS  := libwebsockets libuv libsodium
 # msgpack: msgpack-c (libmsgpack-dev), the msgpack parser (socketio/sio_msgpack.c).
 SIO_PKGS  := libuv libsodium msgpack
-# sio-server alone: libjwt verifies tokens, OpenSSL's PEM reader gives the key's type.
-SRV_PKGS  := libjwt libcrypto
+# sio-server alone: libjwt verifies tokens, OpenSSL's PEM reader gives the key's type,
+# libcrypt (libxcrypt) checks the admin dashboard's bcrypt password hash.
+SRV_PKGS  := libjwt libcrypto libcrypt
 # The Redis adapter (modules/redis/): hiredis's async API on libuv, msgpack-c for its wire.
 REDIS_PKGS := hiredis msgpack libuv
 

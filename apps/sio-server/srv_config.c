@@ -554,5 +554,6 @@ void srv_config_free(srv_config *cfg)
 	free(cfg->shutdown_event);
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);
+	srv_config_admin_free(cfg);
 	memset(cfg, 0, sizeof *cfg);
 }

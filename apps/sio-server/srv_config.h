@@ -219,6 +219,19 @@ typedef struct srv_throttle {
 	srv_strv events; /* empty = every event */
 } srv_throttle;
 
+/* adminUi: the @socket.io/admin-ui dashboard's server side (srv_admin.c),
+ * configured as node's instrument(io, options). */
+typedef struct srv_config_admin {
+	bool enabled;         /* false */
+	bool basic_auth;      /* "auth": {"type": "basic", ...}; false: "auth": false */
+	char *username;       /* basic auth */
+	char *password_hash;  /* bcrypt ($2a$, $2b$, $2y$), checked with crypt(3) */
+	char *namespace_name; /* "/admin" */
+	char *mode;           /* "development" / "production"; NULL: NODE_ENV, as node */
+	bool readonly;        /* false: the dashboard may join, leave, disconnect, emit */
+	char *server_id;      /* NULL: the host name */
+} srv_config_admin;
+
 typedef struct srv_config {
 	char *config_path;         /* file loaded, or NULL */
 	int port;                  /* 3000 */
@@ -246,7 +259,8 @@ typedef struct srv_config {
 	srv_reply token_expiry; /* "auth-expired" {message}, then disconnect */
 	srv_throttle *throttle;
 	size_t nthrottle;
-	srv_kvv replies;  /* client event -> reply event ("ping"->"pong") */
+	srv_kvv replies; /* client event -> reply event ("ping"->"pong") */
+	srv_config_admin admin;
 	const char *info; /* --help/--version text (static) */
 } srv_config;
 
@@ -314,5 +328,8 @@ int srv_cfgp_presence(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_throttle(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_replies(srv_cfgp *p, int tok, srv_config *cfg);
 void srv_config_rooms_free(srv_config *cfg);
+/* srv_config_admin.c */
+int srv_cfgp_admin(srv_cfgp *p, int tok, srv_config *cfg);
+void srv_config_admin_free(srv_config *cfg);
 
 #endif /* SRV_CONFIG_H */

@@ -685,17 +685,14 @@ static int parse_parser(srv_cfgp *p, int root, srv_config *cfg)
 
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 {
-	static const char *const keys[] = { "port",        "host",
-		                            "path",        "pingInterval",
-		                            "pingTimeout", "maxHttpBufferSize",
-		                            "transports",  "trustProxy",
-		                            "cors",        "auth",
-		                            "api",         "metrics",
-		                            "limits",      "rooms",
-		                            "presence",    "shutdown",
-		                            "tokenExpiry", "throttle",
-		                            "replies",     "parser",
-		                            "allowEIO3",   NULL };
+	static const char *const keys[] = { "port",         "host",        "path",
+		                            "pingInterval", "pingTimeout", "maxHttpBufferSize",
+		                            "transports",   "trustProxy",  "cors",
+		                            "auth",         "api",         "metrics",
+		                            "limits",       "rooms",       "presence",
+		                            "shutdown",     "tokenExpiry", "throttle",
+		                            "replies",      "parser",      "allowEIO3",
+		                            "adminUi",      NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -761,7 +758,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "shutdown", parse_shutdown, cfg) ||
 	                       srv_cfgp_reply(p, root, "tokenExpiry", &cfg->token_expiry) ||
 	                       parse_section(p, root, "throttle", srv_cfgp_throttle, cfg) ||
-	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg)
+	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg) ||
+	                       parse_section(p, root, "adminUi", srv_cfgp_admin, cfg)
 	               ? -1
 	               : 0;
 }
