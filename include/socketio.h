@@ -64,6 +64,16 @@ SIO_EXPORT void sio_server_close(sio_server *srv);
 SIO_EXPORT eio_server *sio_server_engine(sio_server *srv);
 /* Free the server's namespaces, after eio_listener_free() of its listener. */
 SIO_EXPORT void sio_server_free(sio_server *srv);
+/* Running totals since the server started (for metrics). O(1). */
+typedef struct sio_server_stats {
+	/* volatile broadcasts not sent to a recipient whose transport could
+	 * not take them then (node's volatile flag) */
+	uint64_t volatile_dropped;
+	/* clients cut off because their send queue went over
+	 * eio_options.max_queued_bytes (disconnect reason "send queue full") */
+	uint64_t send_queue_full;
+} sio_server_stats;
+SIO_EXPORT void sio_server_get_stats(const sio_server *srv, sio_server_stats *out);
 
 /* ---- Namespaces -------------------------------------------------------------- */
 
@@ -190,6 +200,12 @@ SIO_EXPORT void sio_namespace_on_room_change(sio_namespace *nsp, sio_room_change
 typedef void (*sio_emit_observer_fn)(sio_socket *s, const char *event, const sio_out *args,
                                      void *user);
 SIO_EXPORT void sio_namespace_on_emit(sio_namespace *nsp, sio_emit_observer_fn fn, void *user);
+/* Observer of the acks the server answers (sio_ack_send) for the events of
+ * nsp's sockets: elapsed_ms is the time from the event's arrival to the
+ * answer (for a latency histogram). One per namespace; fn NULL removes it. */
+typedef void (*sio_ack_observer_fn)(sio_socket *s, double elapsed_ms, void *user);
+SIO_EXPORT void sio_namespace_on_ack_answered(sio_namespace *nsp, sio_ack_observer_fn fn,
+                                              void *user);
 /* Every namespace created so far (static and dynamic children). */
 typedef void (*sio_namespace_fn)(sio_namespace *nsp, void *user);
 SIO_EXPORT void sio_server_namespaces(sio_server *srv, sio_namespace_fn fn, void *user);

@@ -51,8 +51,10 @@ static void relay_reply(sio_socket *s, const sio_args *a, const char *err, void 
 static void deliver(sio_socket *s, void *u)
 {
 	emit_ctx *c = u;
-	if (c->b->volatile_ && !eio_session_writable(s->client->es))
+	if (c->b->volatile_ && !eio_session_writable(s->client->es)) {
+		s->nsp->srv->stats.volatile_dropped++;
 		return;
+	}
 	if (c->relay) {
 		if (sio_socket_expect_ack(s, c->id, 0, relay_reply, c->relay) < 0)
 			return;

@@ -447,6 +447,97 @@ START_TEST(test_emit_observer)
 }
 END_TEST
 
+/* The ack observer: every ack the server answers, with the time since the
+ * event arrived; none for an event that asked for no ack. */
+static int acks_seen;
+static double ack_ms;
+static void on_ack_answered(sio_socket *s, double elapsed_ms, void *user)
+{
+	(void)s;
+	(void)user;
+	acks_seen++;
+	ack_ms = elapsed_ms;
+}
+
+static void answer(sio_socket *s, const char *event, const sio_args *a, sio_ack *ack)
+{
+	(void)s;
+	(void)event;
+	(void)a;
+	if (ack)
+		sio_ack_send(ack, NULL);
+}
+
+START_TEST(test_ack_observer)
+{
+	acks_seen = 0;
+	ack_ms = -1;
+	sio_namespace_on_ack_answered(root, on_ack_answered, NULL);
+	event_hook = answer;
+	eio_session *s;
+	sio_socket *a = connected(&s);
+	sio_on_any(a, on_event, NULL);
+	feed(s, "2[\"no-ack\"]");
+	ck_assert_int_eq(acks_seen, 0);
+	feed(s, "27[\"with-ack\"]");
+	expect_text(s, "437[]");
+	ck_assert_int_eq(acks_seen, 1);
+	ck_assert(ack_ms >= 0 && ack_ms < 1000);
+}
+END_TEST
+
+/* The server's totals: a volatile broadcast not sent to a socket that
+ * cannot take it now, and a client cut off for a full send queue. */
+static bool session_gone(void *es)
+{
+	(void)es;
+	return ev.ndisc > 0 && !strcmp(ev.disc[0].reason, "send queue full");
+}
+
+START_TEST(test_server_stats)
+{
+	sio_server_stats st;
+	eio_session *s;
+	sio_socket *a = connected(&s);
+	sio_server_get_stats(srv, &st);
+	ck_assert_uint_eq(st.volatile_dropped, 0);
+	ck_assert_uint_eq(st.send_queue_full, 0);
+	/* something queued: the session is not writable, a volatile packet is dropped */
+	ck_assert_int_eq(sio_emit(a, "first", NULL), 0);
+	sio_broadcast vb = { .volatile_ = true };
+	ck_assert_int_eq(sio_broadcast_emit(root, &vb, "maybe", NULL), 0);
+	sio_server_get_stats(srv, &st);
+	ck_assert_uint_eq(st.volatile_dropped, 1);
+	expect_text(s, "42[\"first\"]");
+	expect_empty(s);
+
+	sio_options o;
+	sio_options_init(&o);
+	o.eio.path = "/small/";
+	o.eio.ping_interval_ms = 60000;
+	o.eio.max_queued_bytes = 256;
+	int err;
+	srv2 = sio_server_new(L, &o, &err);
+	ck_assert_ptr_nonnull(srv2);
+	sio_on_connection(sio_of(srv2, "/"), on_connection, NULL);
+	eio_session *small = client_of(srv2);
+	sio_socket *b = join_nsp(small, "/", NULL);
+	sio_out *big = sio_out_new();
+	char blob[120];
+	memset(blob, 'x', sizeof(blob) - 1);
+	blob[sizeof(blob) - 1] = '\0';
+	ck_assert_int_eq(sio_out_str(big, blob), 0);
+	for (int i = 0; i < 3; i++)
+		sio_emit(b, "big", big);
+	sio_out_free(big);
+	run_until(session_gone, small);
+	sio_server_get_stats(srv2, &st);
+	ck_assert_uint_eq(st.send_queue_full, 1);
+	sio_server_get_stats(srv, &st);
+	ck_assert_uint_eq(st.send_queue_full, 0);
+}
+END_TEST
+
 /* ---- suite --------------------------------------------------------------------------- */
 
 static Suite *rooms_suite(void)
@@ -465,6 +556,8 @@ static Suite *rooms_suite(void)
 	tcase_add_test(t, test_broadcast_shares_msg);
 	tcase_add_test(t, test_rooms_change_observer);
 	tcase_add_test(t, test_emit_observer);
+	tcase_add_test(t, test_ack_observer);
+	tcase_add_test(t, test_server_stats);
 	return s;
 }
 
