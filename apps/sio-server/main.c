@@ -249,6 +249,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-server: out of memory\n");
 		return 1;
 	}
+	srv_metrics_ops_install(a.metrics, a.root);
 	sio_on_connection(a.root, on_connection, &a);
 
 	uv_timer_init(loop, &a.stop_timer);

@@ -30,14 +30,24 @@ struct srv_metrics {
 	uint64_t hs_buckets[SRV_METRICS_NBUCKETS]; /* non-cumulative */
 	uint64_t hs_count;
 	double hs_sum;
+	srv_metrics_ops *ops; /* srv_metrics_ops.c */
 };
 
 srv_metrics *srv_metrics_new(sio_server *srv)
 {
 	srv_metrics *m = calloc(1, sizeof(*m));
+	if (m && !(m->ops = srv_metrics_ops_new())) {
+		free(m);
+		return NULL;
+	}
 	if (m)
 		m->srv = srv;
 	return m;
+}
+
+srv_metrics_ops *srv_metrics_ops_of(srv_metrics *m)
+{
+	return m ? m->ops : NULL;
 }
 
 static void family_free(family *f)
@@ -55,6 +65,7 @@ void srv_metrics_free(srv_metrics *m)
 	family_free(&m->errors);
 	family_free(&m->disconnects);
 	family_free(&m->http);
+	srv_metrics_ops_free(m->ops);
 	free(m);
 }
 
@@ -294,6 +305,8 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	    (unsigned long long)m->hs_count);
 	put(&o, "sio_handshake_duration_seconds_sum %.6f\n", m->hs_sum);
 	put(&o, "sio_handshake_duration_seconds_count %llu\n", (unsigned long long)m->hs_count);
+	if (srv_metrics_ops_render(m->ops, m->srv, &o.b))
+		o.err = 1;
 	if (o.err || base_buf_putc(&o.b, '\0')) {
 		base_buf_free(&o.b);
 		return NULL;
