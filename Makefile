@@ -286,7 +286,7 @@ format:
 
 PUB_HDRS     := $(sort $(wildcard include/*.h))
 PUB_SUB_HDRS := $(sort $(wildcard include/socketio/*.h))
-SRV_DOCS     := docs/api.md docs/sio-server.md docs/deploy.md LICENSE README.md
+SRV_DOCS     := docs/api.md docs/sio-server.md docs/deploy.md docs/migrating.md LICENSE README.md
 SRV_DOCS_NGINX := $(sort $(wildcard docs/nginx/*))
 SRV_EXAMPLES := $(sort $(wildcard apps/sio-server/examples/*.json))
 LIB_NAMES    := libengineio libsocketio libsocketio-redis
