@@ -230,6 +230,7 @@ srv_admin *srv_admin_new(const srv_config *cfg, sio_server *srv, bool *oom)
 	a->cfg = &cfg->admin;
 	a->srv = srv;
 	a->development = development(&cfg->admin);
+	base_map_init(&a->polling);
 	return a;
 }
 
@@ -265,5 +266,7 @@ void srv_admin_close(srv_admin *a)
 
 void srv_admin_free(srv_admin *a)
 {
+	if (a)
+		base_map_free(&a->polling);
 	free(a);
 }

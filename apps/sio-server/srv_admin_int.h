@@ -5,6 +5,8 @@
 
 #include "srv_admin.h"
 
+#include "base/map.h"
+
 #include <stdint.h>
 
 #define SRV_ADMIN_SESSIONS    256   /* session ids remembered (oldest forgotten) */
@@ -26,6 +28,7 @@ struct srv_admin {
 	sio_namespace *nsp;  /* the admin namespace */
 	sio_namespace *root; /* the application's namespace */
 	bool development;    /* mode "development": the verbose events */
+	base_map polling;    /* development: socket id -> sockets still on polling */
 	/* srv_admin_auth.c */
 	char sessions[SRV_ADMIN_SESSIONS][SRV_ADMIN_SID_LEN + 1];
 	size_t next_session;
@@ -52,6 +55,9 @@ void srv_admin_stats_disconnection(srv_admin *a, const char *reason);
 int srv_admin_watch(srv_admin *a, sio_namespace *nsp, bool events);
 void srv_admin_watch_connected(srv_admin *a, sio_socket *s);
 void srv_admin_watch_disconnected(srv_admin *a, sio_socket *s, const char *reason);
+/* "socket_updated" for the sockets that left polling for WebSocket since
+ * the last call (from the stats timer). */
+void srv_admin_watch_upgrades(srv_admin *a);
 /* srv_admin_json.c */
 int srv_admin_put_socket(sio_out *o, sio_socket *s);
 int srv_admin_put_now(sio_out *o); /* new Date(), as JSON.stringify writes it */

@@ -128,7 +128,11 @@ void srv_admin_stats_emit(srv_admin *a)
 
 static void on_timer(uv_timer_t *t)
 {
-	srv_admin_stats_emit(t->data);
+	srv_admin *a = t->data;
+
+	if (a->development && srv_admin_listening(a))
+		srv_admin_watch_upgrades(a);
+	srv_admin_stats_emit(a);
 }
 
 void srv_admin_stats_start(srv_admin *a, uv_loop_t *loop)

@@ -7,6 +7,7 @@
  *     room_left           (nsp, room, id, date)
  *     event_received      (nsp, id, [event, ...args], date)  sio_namespace_on_any
  *     event_sent          (nsp, id, [event, ...args], date)  sio_namespace_on_emit
+ *     socket_updated      ({id, nsp, transport})    a socket upgraded to WebSocket
  *
  * The application's namespace and the admin namespace itself are watched,
  * as node watches every namespace, but the events of the dashboards' own
@@ -14,8 +15,15 @@
  * mode nothing here is installed: only the statistics are sent. Each event is
  * built only when a dashboard is connected to this server, and sent to the
  * dashboards of this server (a cluster's dashboards each see their server).
+ *
+ * Node hears of an upgrade from the engine; here the sockets still on
+ * long-polling are kept by id (development mode only) and looked at with
+ * every "server_stats" (two seconds): one that is on WebSocket now is
+ * reported and forgotten. A disconnected socket is forgotten at once.
  */
 #include "srv_admin_int.h"
+
+#include <string.h>
 
 bool srv_admin_listening(const srv_admin *a)
 {
@@ -31,7 +39,12 @@ static void tell(srv_admin *a, const char *event, sio_out *o, int rc)
 
 void srv_admin_watch_connected(srv_admin *a, sio_socket *s)
 {
-	if (!a->development || !srv_admin_listening(a))
+	if (!a->development)
+		return;
+	/* out of memory: its upgrade is not reported, nothing else is lost */
+	if (!strcmp(eio_session_transport(sio_socket_session(s)), "polling"))
+		(void)base_map_put(&a->polling, sio_socket_id(s), s);
+	if (!srv_admin_listening(a))
 		return;
 	sio_out *o = sio_out_new();
 	if (o)
@@ -41,6 +54,7 @@ void srv_admin_watch_connected(srv_admin *a, sio_socket *s)
 void srv_admin_watch_disconnected(srv_admin *a, sio_socket *s, const char *reason)
 {
 	srv_admin_stats_disconnection(a, reason);
+	base_map_del(&a->polling, sio_socket_id(s));
 	if (!a->development || !srv_admin_listening(a))
 		return;
 	sio_out *o = sio_out_new();
@@ -49,6 +63,33 @@ void srv_admin_watch_disconnected(srv_admin *a, sio_socket *s, const char *reaso
 		     sio_out_str(o, sio_namespace_name(sio_socket_namespace(s))) ||
 		             sio_out_str(o, sio_socket_id(s)) || sio_out_str(o, reason) ||
 		             srv_admin_put_now(o));
+}
+
+#define UPGRADES_PER_TICK 64 /* the rest at the next tick */
+
+void srv_admin_watch_upgrades(srv_admin *a)
+{
+	sio_socket *up[UPGRADES_PER_TICK], *s;
+	size_t n = 0, it = 0;
+
+	while (n < UPGRADES_PER_TICK && (s = base_map_next(&a->polling, &it)))
+		if (strcmp(eio_session_transport(sio_socket_session(s)), "polling"))
+			up[n++] = s;
+	for (size_t i = 0; i < n; i++) {
+		sio_out *o = sio_out_new();
+		base_map_del(&a->polling, sio_socket_id(up[i]));
+		if (o)
+			tell(a, "socket_updated", o,
+			     sio_out_object_begin(o) || sio_out_key(o, "id") ||
+			             sio_out_str(o, sio_socket_id(up[i])) ||
+			             sio_out_key(o, "nsp") ||
+			             sio_out_str(o,
+			                         sio_namespace_name(sio_socket_namespace(up[i]))) ||
+			             sio_out_key(o, "transport") ||
+			             sio_out_str(
+			                     o, eio_session_transport(sio_socket_session(up[i]))) ||
+			             sio_out_object_end(o));
+	}
 }
 
 static void on_room_change(sio_socket *s, const char *room, bool joined, void *user)

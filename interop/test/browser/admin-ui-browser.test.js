@@ -5,7 +5,8 @@
 //   1. a wrong password: the login form says "Invalid credentials".
 //   2. the right one: the form closes; the Sockets page lists the two real
 //      socket.io-client clients (their ids in the table); the Rooms page lists the room one
-//      of them joined, and a room joined later appears live.
+//      of them joined, and a room joined later appears live; a client connected later
+//      appears, and its upgrade from long-polling to WebSocket shows.
 //   3. the disconnect button of a client's row disconnects that client ("io server
 //      disconnect") and its row goes away; the other client stays connected.
 // The page's requests to fonts.googleapis.com and cdn.jsdelivr.net (fonts and icons) are
@@ -96,6 +97,9 @@ describe('the admin dashboard in Chromium', { skip: MISSING || false }, () => {
     // a client connected after the page loaded appears live
     const late = await appClient();
     await page.locator('tbody tr', { hasText: late.id }).waitFor({ timeout: PAGE_TIMEOUT });
+    // and its upgrade from long-polling shows in the transport column
+    await page.locator('tbody tr', { hasText: late.id }).filter({ hasText: 'WebSocket' })
+      .waitFor({ timeout: PAGE_TIMEOUT });
 
     await page.goto(`${ui.origin}/#/rooms/`, { timeout: PAGE_TIMEOUT });
     const lobby = page.locator('tbody tr', { hasText: 'room:lobby' });

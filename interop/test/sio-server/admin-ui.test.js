@@ -7,8 +7,8 @@
 //      "invalid credentials"; the right ones: "session", "config" (every feature),
 //      "all_sockets", "server_stats"; the session id logs in again without the password,
 //      a made-up one does not.
-//   2. live events of a real client: socket_connected, event_received, room_joined,
-//      event_sent; the dashboard's requests join, emit and _disconnect act on it;
+//   2. live events of a real client: socket_connected, socket_updated (its upgrade),
+//      event_received, room_joined, event_sent; the dashboard's requests join, emit and _disconnect act on it;
 //      socket_disconnected and room_left follow.
 //   3. readonly + production: only AGGREGATED_EVENTS, no socket list, requests ignored.
 //   4. "auth": false: no credentials needed.
@@ -128,6 +128,11 @@ describe('admin dashboard protocol (adminUi, development mode, basic auth)', () 
     assert.ok(['polling', 'websocket'].includes(sock.transport));
     assert.deepEqual(sock.rooms, [c.id]);
     assert.match(sock.handshake.time, /GMT/);
+    if (sock.transport === 'polling') {
+      // the upgrade to WebSocket is reported (sio-server: with the next statistics)
+      const [up] = await d.waitEvent('socket_updated', (u) => u.id === c.id && u.transport);
+      assert.deepEqual(up, { id: c.id, nsp: '/', transport: 'websocket' });
+    }
 
     assert.deepEqual(await c.timeout(TIMEOUT).emitWithAck('join', { room: 'lobby' }),
       { success: true, room: 'lobby' });
