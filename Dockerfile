@@ -18,11 +18,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN make -j"$(nproc)" all \
- && make install PREFIX=/usr/local DESTDIR=/out
+# install builds what it installs: the libraries, their .pc files and sio-server (no tests)
+RUN make -j"$(nproc)" install PREFIX=/usr/local DESTDIR=/out
 
 FROM debian:bookworm-slim
-# runtime: the packages of the libraries build/sio-server is linked against
+# runtime: the packages of the libraries build/sio-server is linked against (hiredis for
+# the Redis adapter, which sio-server links with its Redis configuration)
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libwebsockets17 libuv1 libjwt0 libssl3 libsodium23 libmsgpackc2 libhiredis0.14 libcrypt1 \

@@ -10,7 +10,9 @@
 #
 # The Dockerfile cannot be built here (no docker on the test machines), so what can be
 # checked without building it is: both stages on debian:bookworm-slim; the build stage's
-# packages are among scripts/install-deps.sh's and its `make` targets exist; every
+# packages are among scripts/install-deps.sh's, include the -dev package of every
+# pkg-config module the Makefile names (dpkg -S of its .pc file), and its `make` targets
+# exist; every
 # `COPY --from=build` source exists in a `make install DESTDIR=/out` tree; the runtime
 # stage installs the package of every shared library build/sio-server needs (readelf
 # NEEDED -> ldd's path -> dpkg -S), but libc6 which the base image has; it runs as a
@@ -74,8 +76,23 @@ targets=$(grep -o 'make [^&]*' "$tmp/build" | tr ' ' '\n' | grep -v -e '^make$' 
 for t in $targets; do
 	make -n "$t" >/dev/null 2>&1 || fail "$df's build stage runs 'make $t', which the Makefile does not have"
 done
-grep -q 'make install PREFIX=/usr/local DESTDIR=/out' "$tmp/build" ||
+grep -q 'make [^&]*install PREFIX=/usr/local DESTDIR=/out' "$tmp/build" ||
 	fail "$df's build stage does not run 'make install PREFIX=/usr/local DESTDIR=/out'"
+# The build stage installs the -dev package of every pkg-config module the Makefile
+# builds with (*_PKGS: the .pc file's package), jsmn's header (header-only, no .pc),
+# the compiler and pkg-config.
+build_pkgs=$(apt_pkgs "$tmp/build")
+need="build-essential pkg-config $(dpkg -S /usr/include/jsmn.h | cut -d: -f1)"
+for m in $(sed -n 's/^[A-Z]*_PKGS *:= *//p' Makefile | tr ' ' '\n' | sort -u); do
+	pc="$(pkg-config --variable=pcfiledir "$m" 2>/dev/null)/$m.pc"
+	p=$(dpkg -S "$pc" 2>/dev/null | head -n 1 | cut -d: -f1)
+	[ -n "$p" ] || fail "no Debian package owns $pc (pkg-config module $m of the Makefile)"
+	need="$need $p"
+done
+for p in $need; do
+	echo "$build_pkgs" | grep -qx "$p" ||
+		fail "the Makefile builds with $p, which $df's build stage does not install"
+done
 
 make --no-print-directory install PREFIX=/usr/local DESTDIR="$tmp/out" >"$tmp/install.log" 2>&1 ||
 	{ tail -n 20 "$tmp/install.log"; fail "make install failed"; }
