@@ -2,9 +2,9 @@
 # run-tests.sh - run every test of the project and end with one summary line.
 #
 # Suites, in order: the Check unit tests; the build checks, one test each (make
-# check-format, check-layers, check-exports, and scripts/test-install.sh); the node interop
-# tests against the C servers (interop/test/redis: the mixed C + node fleets on a real
-# redis-server); the socket.io interop suite again with each other client kind
+# check-format, check-layers, check-exports, scripts/test-install.sh and test-packaging.sh);
+# the node interop tests against the C servers (interop/test/redis: the mixed C + node
+# fleets on a real redis-server); the socket.io interop suite again with each other client kind
 # (SIO_CLIENT=msgpack: socket.io-client with socket.io-msgpack-parser; SIO_CLIENT=v2:
 # socket.io-client 2.x over Engine.IO v3; interop/lib/sio-clients.js); the engine.io,
 # socket.io, sio-server and redis interop tests again with the server under valgrind (leak
@@ -95,6 +95,7 @@ run_step check-format make --no-print-directory check-format
 run_step check-layers make --no-print-directory check-layers
 run_step check-exports make --no-print-directory check-exports
 run_step check-install sh scripts/test-install.sh
+run_step check-packaging sh scripts/test-packaging.sh
 
 if [ -d interop/test ]; then
 	echo "== interop tests"

@@ -90,8 +90,10 @@ static void deliver_plain(sio_socket *s, emit_ctx *c)
 static void deliver(sio_socket *s, void *u)
 {
 	emit_ctx *c = u;
-	if (c->b->volatile_ && !eio_session_writable(s->client->es))
+	if (c->b->volatile_ && !eio_session_writable(s->client->es)) {
+		s->nsp->srv->stats.volatile_dropped++;
 		return;
+	}
 	if (s->client->codec) {
 		deliver_plain(s, c);
 		return;

@@ -64,6 +64,12 @@ struct sio_namespace {
 	size_t nmw;
 	sio_connection_fn on_connection;
 	void *on_connection_user;
+	sio_room_change_fn on_room_change; /* observers (socketio.h) */
+	void *on_room_change_user;
+	sio_emit_observer_fn on_emit;
+	void *on_emit_user;
+	sio_ack_observer_fn on_ack_answered;
+	void *on_ack_answered_user;
 	sio_handler *handlers; /* for every socket of the namespace */
 	size_t nhandlers;
 	sio_filter *filters; /* incoming-event middleware, in order */
@@ -92,6 +98,7 @@ struct sio_server {
 	size_t nnsps;
 	sio_namespace **parents;
 	size_t nparents;
+	sio_server_stats stats;
 };
 
 struct sio_client {
@@ -161,6 +168,7 @@ struct sio_ack {
 	int64_t id;
 	bool retained, done;
 	bool in_handler; /* the handler it was given to is running */
+	uint64_t t0;     /* uv_hrtime() when the event arrived */
 	struct sio_ack *next;
 };
 

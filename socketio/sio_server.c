@@ -52,6 +52,11 @@ eio_server *sio_server_engine(sio_server *srv)
 	return srv->eio;
 }
 
+void sio_server_get_stats(const sio_server *srv, sio_server_stats *out)
+{
+	*out = srv->stats;
+}
+
 void sio_server_close(sio_server *srv)
 {
 	eio_server_close_all(srv->eio);

@@ -339,9 +339,32 @@ static int emit_packet(sio_socket *s, int type, int64_t id, const char *event, c
 	return 0;
 }
 
+void sio_namespace_on_ack_answered(sio_namespace *nsp, sio_ack_observer_fn fn, void *user)
+{
+	nsp->on_ack_answered = fn;
+	nsp->on_ack_answered_user = user;
+}
+
+void sio_namespace_on_emit(sio_namespace *nsp, sio_emit_observer_fn fn, void *user)
+{
+	nsp->on_emit = fn;
+	nsp->on_emit_user = user;
+}
+
+/* Tell the namespace's observer (sio_namespace_on_emit) of an event queued. */
+static void emitted(sio_socket *s, const char *event, const sio_out *args)
+{
+	const sio_namespace *nsp = s->nsp;
+	if (nsp->on_emit)
+		nsp->on_emit(s, event, args, nsp->on_emit_user);
+}
+
 int sio_emit(sio_socket *s, const char *event, const sio_out *args)
 {
-	return emit_packet(s, SIO_PKT_EVENT, -1, event, args);
+	int r = emit_packet(s, SIO_PKT_EVENT, -1, event, args);
+	if (r >= 0)
+		emitted(s, event, args);
+	return r;
 }
 
 static void on_ack_timeout(uv_timer_t *t)
@@ -398,6 +421,7 @@ int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args, uns
 	int r = emit_packet(s, SIO_PKT_EVENT, id, event, args);
 	if (r < 0)
 		return r;
+	emitted(s, event, args);
 	return sio_socket_expect_ack(s, id, timeout_ms, cb, user);
 }
 
@@ -409,6 +433,10 @@ int sio_ack_send(sio_ack *ack, const sio_out *args)
 		return SIO_EINVAL;
 	ack->done = true;
 	int r = ack->s ? emit_packet(ack->s, SIO_PKT_ACK, ack->id, NULL, args) : SIO_ECLOSED;
+	const sio_namespace *nsp = ack->s ? ack->s->nsp : NULL;
+	if (r >= 0 && nsp && nsp->on_ack_answered)
+		nsp->on_ack_answered(ack->s, (double)(uv_hrtime() - ack->t0) / 1e6,
+		                     nsp->on_ack_answered_user);
 	if (ack->retained)
 		sio_ack_drop(ack);
 	return r;
@@ -497,6 +525,7 @@ static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *a
 		ack->s = s;
 		ack->id = p->id;
 		ack->in_handler = true;
+		ack->t0 = uv_hrtime();
 		ack->next = s->open_acks;
 		s->open_acks = ack;
 	}

@@ -12,6 +12,7 @@
  * cannot listen or start; 2 for an invalid configuration.
  */
 #include "socketio.h"
+#include "srv_admin.h"
 #include "srv_api.h"
 #include "srv_auth.h"
 #include "srv_config.h"
@@ -56,6 +57,7 @@ typedef struct app {
 	srv_fleet *fleet;
 	srv_ingest *ingest; /* cfg.ingest: Redis channels and streams to broadcasts */
 	srv_plainws *plainws;
+	srv_admin *admin; /* the admin dashboard's server side, or NULL */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -66,6 +68,7 @@ static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
 	app *a = user;
 	srv_metrics_disconnect(a->metrics, reason);
+	srv_admin_socket_disconnected(a->admin, s, reason);
 	srv_expiry_on_disconnect(a->expiry, s);
 	srv_presence_on_disconnect(a->presence, s);
 	srv_user_free(srv_user_of(s));
@@ -81,12 +84,14 @@ static void on_connection(sio_socket *s, void *user)
 	srv_rooms_on_connection(a->rooms, s);
 	srv_expiry_on_connection(a->expiry, s);
 	srv_presence_on_connection(a->presence, s);
+	srv_admin_socket_connected(a->admin, s);
 }
 
 static void on_stop_timer(uv_timer_t *t)
 {
 	app *a = t->data;
 	srv_presence_stop(a->presence);
+	srv_admin_close(a->admin);
 	srv_expiry_close(a->expiry);
 	sio_server_close(a->srv);
 	srv_emit_close(a->emit);
@@ -297,6 +302,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-server: cannot start the backend bridge\n");
 		return 1;
 	}
+	a.admin = srv_admin_new(&a.cfg, a.srv, &oom);
+	if (oom || (a.admin && srv_admin_install(a.admin, a.root))) {
+		fprintf(stderr, "sio-server: out of memory\n");
+		return 1;
+	}
+	srv_metrics_ops_install(a.metrics, a.root);
 	sio_on_connection(a.root, on_connection, &a);
 	/* Plain WebSocket endpoints: their clients are sockets of "/" too. */
 	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.limits, a.metrics,
@@ -359,6 +370,7 @@ int main(int argc, char **argv)
 	srv_relay_free(a.relay);
 	srv_refresh_free(a.refresh);
 	srv_jwks_free(a.jwks);
+	srv_admin_free(a.admin);
 	srv_auth_free(a.auth);
 	srv_config_free(&a.cfg);
 	int closed = uv_loop_close(loop);

@@ -43,6 +43,7 @@ typedef struct srv_api_req {
 	srv_api *api;
 	eio_http_request *req;
 	char request_id[72];
+	uint64_t t0; /* uv_hrtime() when it arrived: sio_http_request_duration_seconds */
 } srv_api_req;
 
 /* Start answering req: r gets the context and the request id. */

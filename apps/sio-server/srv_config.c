@@ -587,5 +587,6 @@ void srv_config_free(srv_config *cfg)
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);
 	srv_plainws_cfg_free(cfg);
+	srv_config_admin_free(cfg);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -268,6 +268,18 @@ typedef struct srv_config_ingest {
 	long claim_interval_ms; /* 5000 */
 	long max_message_bytes; /* 65536 */
 } srv_config_ingest;
+/* adminUi: the @socket.io/admin-ui dashboard's server side (srv_admin.c),
+ * configured as node's instrument(io, options). */
+typedef struct srv_config_admin {
+	bool enabled;         /* false */
+	bool basic_auth;      /* "auth": {"type": "basic", ...}; false: "auth": false */
+	char *username;       /* basic auth */
+	char *password_hash;  /* bcrypt ($2a$, $2b$, $2y$), checked with crypt(3) */
+	char *namespace_name; /* "/admin" */
+	char *mode;           /* "development" / "production"; NULL: NODE_ENV, as node */
+	bool readonly;        /* false: the dashboard may join, leave, disconnect, emit */
+	char *server_id;      /* NULL: the host name */
+} srv_config_admin;
 
 typedef struct srv_config {
 	char *config_path;         /* file loaded, or NULL */
@@ -302,6 +314,7 @@ typedef struct srv_config {
 	/* plainWebSockets[]: plain WebSocket endpoints (srv_plainws.h) */
 	struct srv_plainws_cfg *plainws;
 	size_t nplainws;
+	srv_config_admin admin;
 	const char *info; /* --help/--version text (static) */
 	/* the backend bridge, srv_config_hooks.h (NULL: none) */
 	struct srv_config_webhooks *webhooks;
@@ -401,5 +414,8 @@ void srv_config_ingest_free(srv_config *cfg);
 int srv_cfgp_template(srv_cfgp *p, const char *key, const char *t, const char *extra);
 int srv_cfgp_regex(srv_cfgp *p, int obj, const char *key, char **src, regex_t *re);
 int srv_cfgp_authorize(srv_cfgp *p, int tok, srv_join_event *j);
+/* srv_config_admin.c */
+int srv_cfgp_admin(srv_cfgp *p, int tok, srv_config *cfg);
+void srv_config_admin_free(srv_config *cfg);
 
 #endif /* SRV_CONFIG_H */

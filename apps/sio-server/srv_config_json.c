@@ -707,7 +707,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		                            "allowEIO3",   "webhooks",
 		                            "relay",       "redis",
 		                            "ingest",      "plainWebSockets",
-		                            NULL };
+		                            "adminUi",     NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -778,7 +778,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "relay", srv_cfgp_relay, cfg) ||
 	                       parse_section(p, root, "redis", srv_cfgp_redis, cfg) ||
 	                       parse_section(p, root, "ingest", srv_cfgp_ingest, cfg) ||
-	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg)
+	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg) ||
+	                       parse_section(p, root, "adminUi", srv_cfgp_admin, cfg)
 	               ? -1
 	               : 0;
 }

@@ -36,6 +36,7 @@ struct srv_metrics {
 		void *user;
 	} sections[SRV_METRICS_MAX_SECTIONS];
 	size_t nsections;
+	srv_metrics_ops *ops; /* srv_metrics_ops.c */
 };
 
 int srv_metrics_add_section(srv_metrics *m, srv_metrics_section_fn fn, void *user)
@@ -50,9 +51,18 @@ int srv_metrics_add_section(srv_metrics *m, srv_metrics_section_fn fn, void *use
 srv_metrics *srv_metrics_new(sio_server *srv)
 {
 	srv_metrics *m = calloc(1, sizeof(*m));
+	if (m && !(m->ops = srv_metrics_ops_new())) {
+		free(m);
+		return NULL;
+	}
 	if (m)
 		m->srv = srv;
 	return m;
+}
+
+srv_metrics_ops *srv_metrics_ops_of(srv_metrics *m)
+{
+	return m ? m->ops : NULL;
 }
 
 static void family_free(family *f)
@@ -70,6 +80,7 @@ void srv_metrics_free(srv_metrics *m)
 	family_free(&m->errors);
 	family_free(&m->disconnects);
 	family_free(&m->http);
+	srv_metrics_ops_free(m->ops);
 	free(m);
 }
 
@@ -351,6 +362,8 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	for (size_t i = 0; i < m->nsections; i++)
 		if (m->sections[i].fn(&o.b, m->sections[i].user))
 			o.err = 1;
+	if (srv_metrics_ops_render(m->ops, m->srv, &o.b))
+		o.err = 1;
 	if (o.err || base_buf_putc(&o.b, '\0')) {
 		base_buf_free(&o.b);
 		return NULL;

@@ -36,6 +36,7 @@
 #ifndef SRV_METRICS_H
 #define SRV_METRICS_H
 
+#include "base/buf.h"
 #include "socketio.h"
 #include "srv_fleet.h"
 
@@ -85,5 +86,20 @@ void srv_metrics_set_fleet(srv_metrics *m, const srv_fleet *f);
 
 /* The exposition text, malloc'd (free()), length in *len; NULL on OOM. */
 char *srv_metrics_render(srv_metrics *m, size_t *len);
+
+/* ---- operations (srv_metrics_ops.c: latency histograms, per-namespace
+ * sockets, send-queue drops and slow-consumer cuts; its opening comment
+ * lists the families) ---- */
+typedef struct srv_metrics_ops srv_metrics_ops;
+srv_metrics_ops *srv_metrics_ops_new(void);
+void srv_metrics_ops_free(srv_metrics_ops *o);
+srv_metrics_ops *srv_metrics_ops_of(srv_metrics *m); /* NULL m: NULL */
+/* Observe the acks answered to nsp's sockets. */
+void srv_metrics_ops_install(srv_metrics *m, sio_namespace *nsp);
+/* Latencies in seconds; NULL m does nothing. */
+void srv_metrics_observe_ack(srv_metrics *m, double seconds);
+void srv_metrics_observe_http(srv_metrics *m, double seconds);
+/* Append the families to b (srv may be NULL: no gauges); 0 or -1 (OOM). */
+int srv_metrics_ops_render(srv_metrics_ops *o, sio_server *srv, base_buf *b);
 
 #endif
