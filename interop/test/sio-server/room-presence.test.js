@@ -56,13 +56,12 @@ describe('sio-server: room presence through the HTTP API, across two instances',
     redis = await startRedis();
     dir = mkdtempSync(path.join(tmpdir(), 'sio-room-presence-'));
     const chat = JSON.parse(readFileSync(exampleConfig('chat'), 'utf8'));
-    delete chat.webhooks;
+    delete chat.webhooks; // no backend here: chat.test.js runs the example with one
     const config = path.join(dir, 'chat.json');
     // joins acked so the test knows when a socket is in the room
     chat.rooms.joinEvents = chat.rooms.joinEvents.map((j) => ({ ...j, authorize: 'none', ack: true }));
     writeFileSync(config, JSON.stringify({ ...chat, auth: { ...chat.auth, required: false } }));
-    const env = { REDIS_URL: redis.url, JWT_ACCESS_SECRET: SECRET, WEBSOCKET_API_KEY: API_KEY,
-      WEBHOOK_SECRET: 'unused-webhook-secret-0123456789' };
+    const env = { REDIS_URL: redis.url, JWT_ACCESS_SECRET: SECRET, WEBSOCKET_API_KEY: API_KEY };
     for (let i = 0; i < 2; i++) members.push(await startServer({ config, env }));
     for (const m of members) {
       await until(async () => (await api(m, '/stats')).members === 2, `${m.url} counts 2 members`);
