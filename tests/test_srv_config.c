@@ -118,7 +118,8 @@ START_TEST(defaults)
 }
 END_TEST
 
-static char *const secret_env[] = { "JWT_ACCESS_SECRET=" SECRET, NULL };
+static char *const secret_env[] = { "JWT_ACCESS_SECRET=" SECRET, "WEBHOOK_SECRET=hook-" SECRET,
+	                            NULL };
 
 static int load_example(const char *name)
 {

@@ -209,6 +209,12 @@ static void on_http(eio_http_request *req, void *user)
 		return;
 	}
 	if (cfg->api.enabled) {
+		const struct srv_api_route *rt =
+		        srv_api_route_find(cfg, eio_http_request_method(req), url, plen);
+		if (rt) { /* an alias of an old server's endpoint (api.routes) */
+			dispatch(&r, srv_api_route_method(rt), true, srv_api_route_run, url, plen);
+			return;
+		}
 		if ((rest = under(url, plen, cfg->api.prefix, &rlen))) {
 			route_api(&r, rest, rlen, false);
 			return;

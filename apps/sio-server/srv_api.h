@@ -9,6 +9,8 @@
  *   POST /broadcast/user/:userId   to cfg->api.user_room ("user:{userId}")
  *   POST /broadcast/room/:room     to the room (plus fan-in rooms; throttle)
  * Each alias in cfg->api.aliases serves /health and /stats only.
+ * cfg->api.routes (srv_config_routes.h) adds an old server's endpoints,
+ * matched first, served by srv_api_routes.c with the operations' rules.
  * GET cfg->metrics.path: Prometheus text (srv_metrics), open unless
  * cfg->metrics.require_api_key.
  *

@@ -6,6 +6,7 @@
  * many rooms clients create. */
 #include "srv_api_endpoints.h"
 #include "srv_api_req.h"
+#include "srv_room_users.h"
 
 #include "base/json.h"
 #include "base/map.h"
@@ -86,7 +87,8 @@ typedef struct fleet_req {
 	bool partial, failed;
 	tally *t;
 	size_t nt;
-	srv_strv ids; /* /rooms: the first SRV_API_MAX_LISTED socket ids */
+	srv_strv ids;         /* /rooms: the first SRV_API_MAX_LISTED socket ids */
+	srv_room_users users; /* /rooms: the users and their socket counts */
 } fleet_req;
 
 static void fleet_free(fleet_req *fq)
@@ -100,6 +102,7 @@ static void fleet_free(fleet_req *fq)
 	}
 	free(fq->t);
 	srv_strv_free(&fq->ids);
+	srv_room_users_free(&fq->users);
 	free(fq->room);
 	for (size_t i = 0; i < fq->nwaiters; i++)
 		free(fq->waiters[i]);
@@ -212,8 +215,11 @@ static void answer_stats(fleet_req *fq)
 	answer_all(fq, &b, &w);
 }
 
-/* {room, namespace: "/", memberCount, sockets: [ids], truncated?, members,
- *  partial}; a room without members is not an error: memberCount 0. */
+/* {room, namespace: "/", memberCount, sockets: [ids], truncated?, users:
+ *  [{userId, sockets}], userCount, anonymousSockets, usersTruncated?,
+ *  members, partial}; a room without members is not an error: memberCount
+ *  0. The users (srv_room_users.h) are the room's presence: who is there,
+ *  with how many tabs, on every member. */
 static void answer_room(fleet_req *fq)
 {
 	base_buf b = BASE_BUF_INIT;
@@ -237,6 +243,12 @@ static void answer_room(fleet_req *fq)
 		base_jsonw_key(&w, "truncated", 9);
 		base_jsonw_bool(&w, 1);
 	}
+	if (srv_room_users_write(&fq->users, &w, SRV_API_MAX_LISTED)) {
+		base_buf_free(&b);
+		for (size_t i = 0; i < fq->nwaiters; i++)
+			srv_api_fail(fq->waiters[i], 500, "INTERNAL", "out of memory");
+		return;
+	}
 	put_fleet(&w, fq);
 	base_jsonw_object_end(&w);
 	answer_all(fq, &b, &w);
@@ -247,7 +259,7 @@ static void fleet_done(fleet_req *fq)
 {
 	if (--fq->pending > 0)
 		return;
-	if (fq->failed) {
+	if (fq->failed || fq->users.failed) {
 		for (size_t i = 0; i < fq->nwaiters; i++)
 			srv_api_fail(fq->waiters[i], 500, "INTERNAL", "out of memory");
 	} else if (fq->room)
@@ -301,6 +313,11 @@ static void on_fetch(sio_namespace *nsp, const sio_socket_info *sockets, size_t 
 		if (fq->room && fq->ids.n < SRV_API_MAX_LISTED &&
 		    srv_strv_push(&fq->ids, in->id, strlen(in->id)))
 			fq->failed = true;
+		if (fq->room) {
+			const srv_user *u = in->local ? srv_user_of(in->local) : NULL;
+			srv_room_users_add(&fq->users, u ? u->user_id : NULL, in->rooms,
+			                   in->nrooms);
+		}
 		for (size_t k = 0; !fq->room && k < in->nrooms; k++)
 			if (strcmp(in->rooms[k], in->id) != 0 && tally_room_add(t, in->rooms[k]))
 				fq->failed = true;
@@ -343,8 +360,10 @@ static void ask_fleet(srv_api_req *r, const char *room)
 		sio_server_namespaces(api->srv, count_nsp, &nn);
 	else
 		nn = 1;
-	if (fq)
+	if (fq) {
 		fq->api = api;
+		srv_room_users_init(&fq->users, api->cfg->api.user_room);
+	}
 	if (!fq || !(fq->t = calloc(nn ? nn : 1, sizeof(*fq->t))) ||
 	    (room && !(fq->room = strdup(room))) || add_waiter(fq, r)) {
 		if (fq)

@@ -577,6 +577,7 @@ void srv_config_free(srv_config *cfg)
 	srv_strv_free(&cfg->api.api_keys);
 	free(cfg->api.admin_role);
 	free(cfg->api.user_room);
+	srv_config_routes_free(cfg);
 	free(cfg->metrics.path);
 	srv_reply_free(&cfg->limits.exceeded);
 	srv_config_rooms_free(cfg);

@@ -130,6 +130,9 @@ typedef struct srv_config_api {
 	char *admin_role;  /* "admin" */
 	char *user_room;   /* "user:{userId}": POST .../broadcast/user/:userId
                                   goes to this room ({userId} only) */
+
+	/* request-shape aliases (srv_config_routes.h), or NULL */
+	struct srv_api_routes *routes;
 } srv_config_api;
 
 typedef struct srv_config_metrics {
@@ -395,6 +398,9 @@ int srv_cfgp_webhooks(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_relay(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_config_hooks_env(srv_config *cfg, char *const *envp, char *err, size_t errlen);
 void srv_config_hooks_free(srv_config *cfg);
+/* srv_config_routes.c: api.routes */
+int srv_cfgp_api_routes(srv_cfgp *p, int tok, srv_config *cfg);
+void srv_config_routes_free(srv_config *cfg);
 /* srv_config_redis.c: the section, REDIS_URL (name heads the error), the
  * defaults, and freeing (the password wiped). */
 int srv_cfgp_redis(srv_cfgp *p, int tok, srv_config *cfg);

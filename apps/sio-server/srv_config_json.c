@@ -578,8 +578,10 @@ static bool bad_user_room(const char *t)
 static int parse_api(srv_cfgp *p, int obj, srv_config *cfg)
 {
 	static const char *const keys[] = { "enabled",   "prefix",   "aliases", "apiKeys",
-		                            "adminRole", "userRoom", NULL };
+		                            "adminRole", "userRoom", "routes",  NULL };
 	srv_config_api *a = &cfg->api;
+	size_t old;
+	int routes;
 
 	if (srv_cfgp_object(p, obj, keys) || srv_cfgp_bool(p, obj, "enabled", &a->enabled) ||
 	    path_key(p, obj, "prefix", &a->prefix) ||
@@ -588,6 +590,11 @@ static int parse_api(srv_cfgp *p, int obj, srv_config *cfg)
 	    srv_cfgp_str(p, obj, "adminRole", &a->admin_role) ||
 	    srv_cfgp_str(p, obj, "userRoom", &a->user_room))
 		return -1;
+	if ((routes = srv_cfgp_enter(p, obj, "routes", &old)) >= 0) {
+		if (srv_cfgp_api_routes(p, routes, cfg))
+			return -1;
+		srv_cfgp_pop(p, old);
+	}
 	if (bad_user_room(a->user_room)) {
 		return srv_cfgp_fail_at(p, "userRoom",
 		                        "expected a room template with {userId} and "

@@ -139,7 +139,7 @@ describe('sio-server: HTTP API and metrics', () => {
     for (const c of [a1, a2, b]) c.close();
   });
 
-  it('GET /rooms/:room: member count and socket ids (percent-decoded room)', async () => {
+  it('GET /rooms/:room: member count, socket ids and users (percent-decoded room)', async () => {
     const a = await connect('rooms-u1');
     const b = await connect('rooms-u1');
     const data = envelope(await get(`${API}/rooms/user%3Arooms-u1`), 200, true);
@@ -147,9 +147,13 @@ describe('sio-server: HTTP API and metrics', () => {
     assert.equal(data.namespace, '/');
     assert.equal(data.memberCount, 2);
     assert.deepEqual([...data.sockets].sort(), [a.id, b.id].sort());
+    // presence: one user with two tabs
+    assert.deepEqual(data.users, [{ userId: 'rooms-u1', sockets: 2 }]);
+    assert.equal(data.userCount, 1);
+    assert.equal(data.anonymousSockets, 0);
     const empty = envelope(await get(`${API}/rooms/nobody%20here`), 200, true);
     assert.deepEqual(empty, { room: 'nobody here', namespace: '/', memberCount: 0, sockets: [],
-      members: 1, partial: false });
+      users: [], userCount: 0, anonymousSockets: 0, members: 1, partial: false });
     a.close();
     b.close();
   });
