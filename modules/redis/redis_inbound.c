@@ -96,7 +96,7 @@ static void on_broadcast(redis_nsp *rn, const char *room, size_t room_len, const
 		r->stats.malformed++;
 	if (e == 0 && !is_own_uid(r, m.uid) && strcmp(m.nsp, sio_namespace_name(rn->nsp)) == 0) {
 		sio_broadcast o = opts_broadcast(&m);
-		sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m.event, m.args };
+		sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m.event, m.args, NULL };
 		sio_adapter_broadcast_local(rn->nsp, &p, &o);
 	}
 	redis_msg_free(&m);
@@ -390,7 +390,7 @@ static void broadcast_with_ack(redis_nsp *rn, const redis_msg *m)
 		return;
 	}
 	sio_broadcast o = opts_broadcast(m);
-	sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m->event, m->args };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m->event, m->args, NULL };
 	if (sio_adapter_broadcast_local_with_ack(rn->nsp, &p, &o, relay_count, relay_ack, a) < 0)
 		relay_free(a);
 }
