@@ -264,6 +264,11 @@ bool sio_recovery_begin(sio_socket *s, void (*resume)(sio_socket *s));
 int sio_recovery_connected(sio_socket *s, base_buf *answer);
 void sio_recovery_replay(sio_socket *s);
 void sio_recovery_namespace_free(sio_namespace *nsp);
+/* What the store of nsp holds (zeros when it has none): for the tests. */
+typedef struct sio_recovery_counts {
+	size_t packets, bytes, sessions;
+} sio_recovery_counts;
+sio_recovery_counts sio_recovery_count(const sio_namespace *nsp);
 
 /* sio_request.c */
 enum {

@@ -712,6 +712,13 @@ void sio_recovery_socket_free(sio_socket *s)
 	free(s->pid);
 }
 
+sio_recovery_counts sio_recovery_count(const sio_namespace *nsp)
+{
+	const struct sio_rstore *st = nsp->rstore;
+	return st ? (sio_recovery_counts){ st->count, st->bytes, st->nsessions }
+	          : (sio_recovery_counts){ 0, 0, 0 };
+}
+
 bool sio_socket_recovered(const sio_socket *s)
 {
 	return s->recovered;
