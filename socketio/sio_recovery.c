@@ -344,6 +344,11 @@ static int stamp(sio_out *t, const sio_out *args, const char *offset)
 	return 0;
 }
 
+bool sio_namespace_keeps_packets(const sio_namespace *nsp)
+{
+	return opts(nsp)->enabled && !adapter_keeps(nsp);
+}
+
 bool sio_recovery_applies(const sio_namespace *nsp, const sio_adapter_packet *p,
                           const sio_broadcast *o)
 {

@@ -151,6 +151,12 @@ typedef struct sio_adapter_ops {
 	                        sio_restore *r, void *user);
 } sio_adapter_ops;
 
+/* The library keeps this namespace's broadcasts for connection state
+ * recovery (recovery on, the adapter keeps no sessions): an adapter must
+ * then hand it every broadcast, even one to a room with no socket here
+ * (a client of that room may come back). */
+SIO_EXPORT bool sio_namespace_keeps_packets(const sio_namespace *nsp);
+
 /* The answers to restore_session. The session is copied; args are the
  * packet's arguments, its offset last. Once sio_restore_end has run, r is
  * gone; if the client left meanwhile the answers are dropped. */

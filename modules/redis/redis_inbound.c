@@ -4,7 +4,8 @@
  * redis_adapter.c.
  *
  * Before decoding: a message on a room channel for a room without a socket
- * here is dropped (node's onmessage does the same: hasRoom), and this
+ * here is dropped (node's onmessage does the same: hasRoom), unless the
+ * library keeps packets for connection state recovery, and this
  * server's own broadcasts and requests coming back are recognised by their
  * first bytes (the uid is the first field node and we write) and dropped,
  * but for socketsJoin / socketsLeave / disconnectSockets, which node
@@ -84,7 +85,8 @@ static void on_broadcast(redis_nsp *rn, const char *room, size_t room_len, const
 			return;
 		memcpy(name, room, room_len - 1);
 		name[room_len - 1] = '\0';
-		bool here = strlen(name) == room_len - 1 && has_room(rn->nsp, name);
+		bool here = strlen(name) == room_len - 1 &&
+		            (has_room(rn->nsp, name) || sio_namespace_keeps_packets(rn->nsp));
 		free(name);
 		if (!here)
 			return;

@@ -160,5 +160,56 @@ describe('socket.io connection state recovery', () => {
     assert.equal(a.count('tick'), 0, 'no packet replayed');
   });
 
+  // The quick twin of make bench's recovery-jitter scenario (bench/recovery-jitter.js: 1,000
+  // clients, 30 s): 50 clients in a room, 10% of them cut every 300 ms while 60 ticks are
+  // broadcast over 3 s; every client gets every tick once and in order.
+  it('jitter: clients cut again and again while broadcasts run get every packet once', async () => {
+    await start();
+    const n = 50;
+    const ticks = 60;
+    const cs = [];
+    for (let i = 0; i < n; i++) {
+      const c = createSioClient(server, '/', { transports: ['websocket'], ...FAST,
+        reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0.5 }, clients);
+      cs.push(c);
+    }
+    await Promise.all(cs.map((c) => c.connected));
+    await Promise.all(cs.map((c) => c.socket.timeout(WAIT).emitWithAck('join', 'j')));
+    const seqs = cs.map((c) => {
+      const got = [];
+      c.socket.on('tick', (v) => got.push(v));
+      return got;
+    });
+    let fresh = 0;
+    let recovered = 0;
+    for (const c of cs) c.socket.on('connect', () => (c.socket.recovered ? recovered++ : fresh++));
+    const sender = createSioClient(server, '/', { transports: ['websocket'] }, clients);
+    await sender.connected;
+    sender.socket.emit('stream', 'j', ticks, 50);
+    let cuts = 0;
+    const cutter = setInterval(() => {
+      const up = cs.filter((c) => c.socket.connected);
+      for (let k = Math.round(up.length / 10); k > 0; k--) {
+        up.splice(Math.floor(Math.random() * up.length), 1)[0].socket.io.engine.close();
+        cuts++;
+      }
+    }, 300);
+    try {
+      const deadline = Date.now() + 20000 * SIO_TIME_SCALE;
+      while (seqs.some((g) => g.at(-1) !== ticks - 1) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        if (seqs.every((g) => g.length > 0 && g.at(-1) >= ticks - 10)) clearInterval(cutter);
+      }
+    } finally {
+      clearInterval(cutter);
+    }
+    await new Promise((r) => setTimeout(r, 300)); // a duplicate would arrive by now
+    assert.ok(cuts >= 20, `only ${cuts} cuts`);
+    const want = [...Array(ticks).keys()];
+    seqs.forEach((g, i) => assert.deepEqual(g, want, `client ${i}`));
+    assert.equal(fresh, 0, 'every reconnection recovered');
+    assert.ok(recovered >= cuts - n, `${recovered} recovered for ${cuts} cuts`);
+  });
+
   itShutsDownCleanly(() => server, () => closeAll(clients));
 });
