@@ -174,6 +174,34 @@ START_TEST(test_recover_missed_packets)
 }
 END_TEST
 
+/* A binary broadcast is kept with its attachments and replayed whole:
+ * the offset after the placeholder, the same bytes after it. */
+START_TEST(test_binary_kept)
+{
+	start_rec(NULL);
+	conn a;
+	rjoin(&a, NULL);
+	sio_to(rroot, a.sid, "x", NULL);
+	char off[64];
+	take_offset(a.es, "42[\"x\",", off, sizeof(off));
+	cut(&a);
+	sio_out *o = sio_out_new();
+	sio_out_binary(o, "\x01\x02\x03", 3);
+	ck_assert_int_eq(sio_broadcast_emit(rroot, &(sio_broadcast){ 0 }, "b", o), 0);
+	sio_out_free(o);
+	char auth[160];
+	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, off);
+	conn a2;
+	rjoin(&a2, auth);
+	ck_assert(sio_socket_recovered(a2.s));
+	char o1[64];
+	take_offset(a2.es, "451-[\"b\"," PH(0) ",", o1, sizeof(o1));
+	ck_assert_str_ne(o1, off);
+	expect_bin(a2.es, "\x01\x02\x03");
+	expect_empty(a2.es);
+}
+END_TEST
+
 /* An ack and its answer are never kept nor stamped. */
 START_TEST(test_acks_not_kept)
 {
@@ -525,6 +553,7 @@ static Suite *recovery_suite(void)
 	TCase *t = tc(s, "recovery");
 	tcase_add_test(t, test_off_no_pid_no_offset);
 	tcase_add_test(t, test_recover_missed_packets);
+	tcase_add_test(t, test_binary_kept);
 	tcase_add_test(t, test_acks_not_kept);
 	tcase_add_test(t, test_unknown_pid_or_offset);
 	tcase_add_test(t, test_expired);
