@@ -396,6 +396,48 @@ START_TEST(test_middlewares_run)
 }
 END_TEST
 
+/* Asynchronous middleware: a broadcast made while it runs reaches the
+ * recovered socket after what it missed before, once. */
+static sio_next *held;
+static void hold_mw(sio_socket *s, sio_next *next, void *u)
+{
+	(void)s;
+	(void)u;
+	held = next;
+}
+
+START_TEST(test_async_middleware_gap)
+{
+	start_rec(with_mw);
+	conn a;
+	rjoin(&a, NULL);
+	sio_join(a.s, "r");
+	sio_to(rroot, "r", "x", NULL);
+	char off[64];
+	take_offset(a.es, "42[\"x\",", off, sizeof(off));
+	cut(&a);
+	sio_to(rroot, "r", "before", NULL);
+	held = NULL;
+	sio_use_async(rroot, hold_mw, NULL);
+	char pkt[160];
+	snprintf(pkt, sizeof(pkt), "0{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, off);
+	eio_session *es = client_of(srv2);
+	int before = ev.nsocks;
+	feed(es, pkt);
+	ck_assert_ptr_nonnull(held);
+	ck_assert_int_eq(ev.nsocks, before);
+	sio_to(rroot, "r", "during", NULL); /* nobody in r is connected */
+	sio_next_accept(held);
+	ck_assert_int_eq(ev.nsocks, before + 1);
+	ck_assert(sio_socket_recovered(ev.socks[before]));
+	eio_msg_unref(eio_session_take(es)); /* the CONNECT answer */
+	char o1[64], o2[64];
+	take_offset(es, "42[\"before\",", o1, sizeof(o1));
+	take_offset(es, "42[\"during\",", o2, sizeof(o2));
+	expect_empty(es);
+}
+END_TEST
+
 /* ===================================================================================
  * an adapter that keeps the sessions: answers later, from a timer
  * =================================================================================== */
@@ -562,6 +604,7 @@ static Suite *recovery_suite(void)
 	tcase_add_test(t, test_no_session_after_a_chosen_disconnect);
 	tcase_add_test(t, test_skip_middlewares);
 	tcase_add_test(t, test_middlewares_run);
+	tcase_add_test(t, test_async_middleware_gap);
 	tcase_add_test(t, test_adapter_keeps_sessions);
 	tcase_add_test(t, test_adapter_not_found);
 	tcase_add_test(t, test_adapter_client_leaves_while_restoring);
