@@ -49,11 +49,32 @@ enum {
 	SIO_PARSER_MSGPACK = 1,
 };
 
+/* Connection state recovery (node's connectionStateRecovery, socket.io 4.6;
+ * docs/socketio.md, "Connection state recovery"): a client that lost its
+ * connection and comes back within max_disconnection_ms gets its socket id,
+ * rooms and data back, and the packets it missed: broadcasts to its rooms
+ * or the whole namespace and direct emits to it, without acks and not
+ * volatile, as node keeps them. Each kept packet carries its offset as an
+ * extra last argument.
+ * Off by default; sio_options_init sets node's values and our bounds. */
+typedef struct sio_recovery_options {
+	bool enabled;
+	unsigned max_disconnection_ms; /* node's maxDisconnectionDuration (120000) */
+	bool skip_middlewares;         /* node's skipMiddlewares (true) */
+	/* The packet log of each namespace (a recovery from an offset the log no
+	 * longer holds is refused: the client connects fresh). */
+	size_t max_packets;  /* 10000 */
+	size_t max_bytes;    /* 8 MiB of encoded packets */
+	unsigned max_age_ms; /* 0: max_disconnection_ms */
+	size_t max_sessions; /* disconnected sessions kept per namespace (100000) */
+} sio_recovery_options;
+
 typedef struct sio_options {
 	eio_options eio;             /* transport options; path defaults to /socket.io/ */
 	unsigned connect_timeout_ms; /* no namespace joined within it: close (45000) */
 	int max_attachments; /* binary attachments (msgpack: binary values) per packet (10) */
 	int parser;          /* SIO_PARSER_DEFAULT or SIO_PARSER_MSGPACK */
+	sio_recovery_options recovery;
 } sio_options;
 
 SIO_EXPORT void sio_options_init(sio_options *o);
@@ -124,6 +145,10 @@ SIO_EXPORT eio_session *sio_socket_session(const sio_socket *s); /* handshake: r
 /* The CONNECT payload (handshake auth) as JSON text; "{}" when none. */
 SIO_EXPORT const char *sio_socket_auth(const sio_socket *s, size_t *len);
 SIO_EXPORT bool sio_socket_connected(const sio_socket *s);
+/* The socket took over a disconnected session (connection state recovery):
+ * same id, rooms and data, and the missed broadcasts were sent to it
+ * (node's socket.recovered). */
+SIO_EXPORT bool sio_socket_recovered(const sio_socket *s);
 /* Per-socket application data. A socket refused by middleware, or whose
  * client leaves while middleware runs, is freed without any disconnect
  * callback: attach owned data in the connection callback (and free it in

@@ -86,6 +86,7 @@ struct sio_namespace {
 	sio_namespace_match_fn match;
 	void *match_user;
 	sio_namespace *parent;
+	struct sio_rstore *rstore; /* connection state recovery (sio_recovery.c) */
 };
 
 struct sio_server {
@@ -156,6 +157,9 @@ struct sio_socket {
 	bool free_pending;               /* freed while busy: free on return */
 	size_t mw_next;                  /* CONNECT: next middleware to run */
 	struct sio_next *next;           /* CONNECT: async middleware running */
+	char *pid;                       /* recovery on: the private session id */
+	bool recovered;                  /* took over a disconnected session */
+	struct sio_restore *restore;     /* CONNECT: a restore asked or its answer */
 	size_t id_len;
 	/* Its id, allocated with the socket: SIO_RANDOM_ID_LEN random base64url
 	 * characters; for a v3 client the Engine.IO sid in "/" and "<nsp>#<sid>"
@@ -245,6 +249,9 @@ void sio_rooms_each(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_s
 struct sio_ack_relay;
 int sio_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
                 struct sio_ack_relay *relay, int64_t id);
+/* The same with the packet encoded (text: the recipients' bytes). */
+int sio_deliver_msg(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
+                    struct sio_ack_relay *relay, int64_t id, eio_msg *text);
 
 /* An sio_out may be sent: no object or array left open, no failed call.
  * Inline: it is on the way of every broadcast. */
@@ -252,6 +259,24 @@ static inline int sio_out_check(const sio_out *o)
 {
 	return o && (o->depth != 0 || base_jsonw_error(&o->w)) ? SIO_EINVAL : 0;
 }
+
+/* sio_recovery.c: connection state recovery */
+bool sio_recovery_applies(const sio_namespace *nsp, const sio_adapter_packet *p,
+                          const sio_broadcast *o);
+int sio_recovery_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o);
+int sio_recovery_socket_init(sio_socket *s);
+int sio_recovery_emit(sio_socket *s, const char *event, const sio_out *args);
+void sio_recovery_socket_free(sio_socket *s);
+void sio_recovery_persist(sio_socket *s, const char *reason);
+bool sio_recovery_begin(sio_socket *s, void (*resume)(sio_socket *s));
+int sio_recovery_connected(sio_socket *s, base_buf *answer);
+void sio_recovery_replay(sio_socket *s);
+void sio_recovery_namespace_free(sio_namespace *nsp);
+/* What the store of nsp holds (zeros when it has none): for the tests. */
+typedef struct sio_recovery_counts {
+	size_t packets, bytes, sessions;
+} sio_recovery_counts;
+sio_recovery_counts sio_recovery_count(const sio_namespace *nsp);
 
 /* sio_request.c */
 enum {

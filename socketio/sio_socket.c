@@ -61,6 +61,11 @@ sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *
 	memcpy(s->auth, auth, alen);
 	s->auth[alen] = '\0';
 	s->auth_len = alen;
+	if (sio_recovery_socket_init(s) < 0) {
+		free(s->auth);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -97,6 +102,7 @@ void sio_socket_free(sio_socket *s)
 	free(s->acks);
 	free(s->auth);
 	free(s->data);
+	sio_recovery_socket_free(s);
 	free(s);
 }
 
@@ -109,6 +115,8 @@ void sio_socket_cleanup(sio_socket *s, const char *reason)
 	base_log(NS, "%s: disconnect (%s)", s->id, reason);
 	if (s->on_disconnecting)
 		s->on_disconnecting(s, reason, s->on_disconnecting_user);
+	if (s->pid) /* connection state recovery: the session may come back */
+		sio_recovery_persist(s, reason);
 	s->connected = false;
 	sio_rooms_leave_all(s);
 	base_map_del(&s->nsp->sockets, s->id);
@@ -331,6 +339,8 @@ static int emit_packet(sio_socket *s, int type, int64_t id, const char *event, c
 		eio_msg_unref(pm);
 		return r;
 	}
+	if (s->pid && type == SIO_PKT_EVENT && id < 0)
+		return sio_recovery_emit(s, event, args);
 	eio_msg *m = sio_encode_event(type, s->nsp, id, event, args);
 	if (!m)
 		return SIO_ENOMEM;

@@ -359,6 +359,41 @@ START_TEST(parser_setting)
 }
 END_TEST
 
+/* connectionStateRecovery: off without the section; the section alone
+ * turns it on with node's defaults; each key read; a bad value named. */
+START_TEST(recovery_setting)
+{
+	ck_assert_msg(load("{}") == 0, "%s", err);
+	ck_assert(!cfg.recovery.enabled);
+	srv_config_free(&cfg);
+	ck_assert_msg(load("{\"connectionStateRecovery\": {}}") == 0, "%s", err);
+	ck_assert(cfg.recovery.enabled);
+	ck_assert_int_eq(cfg.recovery.max_disconnection_ms, 120000);
+	ck_assert(cfg.recovery.skip_middlewares);
+	ck_assert_int_eq(cfg.recovery.max_packets, 10000);
+	srv_config_free(&cfg);
+	ck_assert_msg(load("{\"connectionStateRecovery\": {\"maxDisconnectionDuration\": 5000, "
+	                   "\"skipMiddlewares\": false, \"maxPackets\": 50, \"maxBytes\": 4096, "
+	                   "\"maxAge\": 1000}}") == 0,
+	              "%s", err);
+	ck_assert_int_eq(cfg.recovery.max_disconnection_ms, 5000);
+	ck_assert(!cfg.recovery.skip_middlewares);
+	ck_assert_int_eq(cfg.recovery.max_packets, 50);
+	ck_assert_int_eq(cfg.recovery.max_bytes, 4096);
+	ck_assert_int_eq(cfg.recovery.max_age_ms, 1000);
+	srv_config_free(&cfg);
+	ck_assert_msg(load("{\"connectionStateRecovery\": {\"enabled\": false}}") == 0, "%s", err);
+	ck_assert(!cfg.recovery.enabled);
+	srv_config_free(&cfg);
+	ck_assert_int_eq(load("{\"connectionStateRecovery\": {\"maxDisconnectionDuration\": 0}}"),
+	                 SRV_CONFIG_ERR);
+	ck_assert_msg(strstr(err, "connectionStateRecovery.maxDisconnectionDuration"), "%s", err);
+	ck_assert_int_eq(load("{\"connectionStateRecovery\": {\"maxDisconnection\": 1}}"),
+	                 SRV_CONFIG_ERR);
+	ck_assert_msg(strstr(err, "maxDisconnection"), "%s", err);
+}
+END_TEST
+
 /* allowEIO3 from the file, WEBSOCKET_ALLOW_EIO3 and --allow-eio3 (alone: true;
  * "=false" turns it off), each over the one before. */
 START_TEST(allow_eio3)
@@ -819,6 +854,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, api_user_room_and_metrics_key);
 	tcase_add_test(tc, parser_setting);
 	tcase_add_test(tc, admin_ui_setting);
+	tcase_add_test(tc, recovery_setting);
 	tcase_add_test(tc, rs256_key_file);
 	tcase_add_test(tc, invalid_json_position);
 	tcase_add_test(tc, unreadable_config);

@@ -245,6 +245,12 @@ int main(int argc, char **argv)
 	o.eio.trust_proxy = a.cfg.trust_proxy;
 	o.parser = a.cfg.parser_msgpack ? SIO_PARSER_MSGPACK : SIO_PARSER_DEFAULT;
 	o.eio.allow_eio3 = a.cfg.allow_eio3;
+	o.recovery.enabled = a.cfg.recovery.enabled;
+	o.recovery.max_disconnection_ms = (unsigned)a.cfg.recovery.max_disconnection_ms;
+	o.recovery.skip_middlewares = a.cfg.recovery.skip_middlewares;
+	o.recovery.max_packets = (size_t)a.cfg.recovery.max_packets;
+	o.recovery.max_bytes = (size_t)a.cfg.recovery.max_bytes;
+	o.recovery.max_age_ms = (unsigned)a.cfg.recovery.max_age_ms;
 	bool oom;
 	char *cors = cors_list(&a.cfg.cors, &oom);
 	if (oom) {

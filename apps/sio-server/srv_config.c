@@ -305,6 +305,10 @@ static int set_defaults(srv_config *cfg)
 	cfg->limits.max_room_name_length = 128;
 	cfg->limits.subscribe_events_per_minute = 30;
 	cfg->shutdown_grace_ms = 5000;
+	cfg->recovery.max_disconnection_ms = 2 * 60 * 1000;
+	cfg->recovery.skip_middlewares = true;
+	cfg->recovery.max_packets = 10000;
+	cfg->recovery.max_bytes = 8L << 20;
 	return srv_set_str(&cfg->path, "/socket.io/") ||
 	                       srv_set_str(&a->secret_env, "JWT_ACCESS_SECRET") ||
 	                       srv_set_str(&a->user_id_claim, "sub") ||

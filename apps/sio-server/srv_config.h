@@ -313,6 +313,16 @@ typedef struct srv_config {
 	size_t nthrottle;
 	srv_kvv replies; /* client event -> reply event ("ping"->"pong") */
 	srv_config_redis redis;
+	/* "connectionStateRecovery" (srv_config_recovery.c): node's option of
+	 * that name; off unless the file has the section */
+	struct {
+		bool enabled;
+		long max_disconnection_ms; /* maxDisconnectionDuration (120000) */
+		bool skip_middlewares;     /* skipMiddlewares (true) */
+		long max_packets;          /* maxPackets: the log per namespace (10000) */
+		long max_bytes;            /* maxBytes (8 MiB) */
+		long max_age_ms;           /* maxAge (0: maxDisconnectionDuration) */
+	} recovery;
 	srv_config_ingest ingest;
 	/* plainWebSockets[]: plain WebSocket endpoints (srv_plainws.h) */
 	struct srv_plainws_cfg *plainws;
@@ -404,6 +414,8 @@ void srv_config_routes_free(srv_config *cfg);
 /* srv_config_redis.c: the section, REDIS_URL (name heads the error), the
  * defaults, and freeing (the password wiped). */
 int srv_cfgp_redis(srv_cfgp *p, int tok, srv_config *cfg);
+/* srv_config_recovery.c: "connectionStateRecovery" */
+int srv_cfgp_recovery(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_config_redis_env(srv_config *cfg, const char *url, const char *name, char *err,
                          size_t errlen);
 int srv_config_redis_defaults(srv_config *cfg);

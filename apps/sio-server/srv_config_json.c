@@ -701,20 +701,35 @@ static int parse_parser(srv_cfgp *p, int root, srv_config *cfg)
 
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 {
-	static const char *const keys[] = { "port",        "host",
-		                            "path",        "pingInterval",
-		                            "pingTimeout", "maxHttpBufferSize",
-		                            "transports",  "trustProxy",
-		                            "cors",        "auth",
-		                            "api",         "metrics",
-		                            "limits",      "rooms",
-		                            "presence",    "shutdown",
-		                            "tokenExpiry", "throttle",
-		                            "replies",     "parser",
-		                            "allowEIO3",   "webhooks",
-		                            "relay",       "redis",
-		                            "ingest",      "plainWebSockets",
-		                            "adminUi",     NULL };
+	static const char *const keys[] = { "port",
+		                            "host",
+		                            "path",
+		                            "pingInterval",
+		                            "pingTimeout",
+		                            "maxHttpBufferSize",
+		                            "transports",
+		                            "trustProxy",
+		                            "cors",
+		                            "auth",
+		                            "api",
+		                            "metrics",
+		                            "limits",
+		                            "rooms",
+		                            "presence",
+		                            "shutdown",
+		                            "tokenExpiry",
+		                            "throttle",
+		                            "replies",
+		                            "parser",
+		                            "allowEIO3",
+		                            "webhooks",
+		                            "relay",
+		                            "redis",
+		                            "ingest",
+		                            "plainWebSockets",
+		                            "connectionStateRecovery",
+		                            "adminUi",
+		                            NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -784,6 +799,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "webhooks", srv_cfgp_webhooks, cfg) ||
 	                       parse_section(p, root, "relay", srv_cfgp_relay, cfg) ||
 	                       parse_section(p, root, "redis", srv_cfgp_redis, cfg) ||
+	                       parse_section(p, root, "connectionStateRecovery", srv_cfgp_recovery,
+	                                     cfg) ||
 	                       parse_section(p, root, "ingest", srv_cfgp_ingest, cfg) ||
 	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg) ||
 	                       parse_section(p, root, "adminUi", srv_cfgp_admin, cfg)
