@@ -27,6 +27,7 @@ BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share
 DOCDIR     ?= $(DATADIR)/doc/socketio-c
 EXAMPLEDIR ?= $(DATADIR)/socketio-c/examples
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BUILD      ?= build
 CC         ?= cc
 OPT        ?= -O2
@@ -40,8 +41,9 @@ EIO_PKGS  := libwebsockets libuv libsodium
 # msgpack: msgpack-c (libmsgpack-dev), the msgpack parser (socketio/sio_msgpack.c).
 SIO_PKGS  := libuv libsodium msgpack
 # sio-server alone: libjwt verifies tokens, OpenSSL's PEM reader gives the key's type;
-# libcurl is the webhooks' HTTP client (srv_http_client.c).
-SRV_PKGS  := libjwt libcrypto libcurl
+# libcurl is the webhooks' HTTP client (srv_http_client.c); libcrypt (libxcrypt) checks the
+# admin dashboard's bcrypt password hash.
+SRV_PKGS  := libjwt libcrypto libcurl libcrypt
 # The Redis adapter (modules/redis/): hiredis's async API on libuv, msgpack-c for its wire.
 REDIS_PKGS := hiredis msgpack libuv
 
@@ -108,7 +110,7 @@ SRV_LINK  := $(SIO_LINK) $(SRV_LIBS)
 # The Redis adapter's archive goes before the libsocketio line, its libraries after.
 REDIS_LINK := $(BUILD)/libsocketio-redis.a $(SIO_LINK) $(REDIS_LIBS)
 
-.PHONY: all deps run test unit bench fuzz install uninstall check-install check-layers \
+.PHONY: all deps run test unit bench fuzz install uninstall check-install check-packaging check-layers \
 	check-exports check-format format clean FORCE
 all: $(LIBS_A) $(LIBS_SO) $(SONAME_LINKS) $(APP_BINS) $(EXAMPLE_BINS) $(TEST_BINS) $(PC_FILES)
 
@@ -265,6 +267,11 @@ check-exports: $(LIBS_SO) $(SONAME_LINKS)
 check-install: $(LIBS_A) $(LIBS_SO) $(PC_FILES) $(BUILD)/sio-server
 	@sh scripts/test-install.sh
 
+# The systemd unit (systemd-analyze verify) and the Dockerfile (against the Makefile and
+# the binary's libraries; docker itself is not run).
+check-packaging: $(LIBS_A) $(LIBS_SO) $(PC_FILES) $(BUILD)/sio-server
+	@sh scripts/test-packaging.sh
+
 # One C format (.clang-format) for every tracked C file.
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
 check-format:
@@ -274,13 +281,13 @@ format:
 	clang-format -i $(FORMAT_FILES)
 
 # --- install --------------------------------------------------------------------------
-# The libraries, the public headers, the .pc files, sio-server with its docs and example
-# configurations; not the bench, echo or example programs. DESTDIR is honoured.
+# The libraries, the public headers, the .pc files, sio-server with its docs (and the
+# LICENSE), example configurations and systemd unit (packaging/, its paths filled in); not the bench, echo or example programs. DESTDIR is honoured.
 # `make uninstall` removes exactly the files listed here.
 
 PUB_HDRS     := $(sort $(wildcard include/*.h))
 PUB_SUB_HDRS := $(sort $(wildcard include/socketio/*.h))
-SRV_DOCS     := docs/api.md docs/sio-server.md docs/deploy.md
+SRV_DOCS     := docs/api.md docs/sio-server.md docs/deploy.md docs/migrating.md LICENSE README.md
 SRV_DOCS_NGINX := $(sort $(wildcard docs/nginx/*))
 SRV_EXAMPLES := $(sort $(wildcard apps/sio-server/examples/*.json))
 LIB_NAMES    := libengineio libsocketio libsocketio-redis
@@ -290,7 +297,7 @@ INSTALLED := $(PUB_HDRS:include/%=$(INCLUDEDIR)/%) \
 	$(LIB_NAMES:%=$(LIBDIR)/%.a) \
 	$(foreach l,$(LIB_NAMES),$(LIBDIR)/$(l).so.$(VERSION) $(LIBDIR)/$(l).so.$(SOVERSION) $(LIBDIR)/$(l).so) \
 	$(PC_FILES:$(BUILD)/%=$(LIBDIR)/pkgconfig/%) \
-	$(BINDIR)/sio-server \
+	$(BINDIR)/sio-server $(UNITDIR)/sio-server.service \
 	$(addprefix $(DOCDIR)/,$(notdir $(SRV_DOCS))) \
 	$(SRV_DOCS_NGINX:docs/%=$(DOCDIR)/%) \
 	$(addprefix $(EXAMPLEDIR)/,$(notdir $(SRV_EXAMPLES)))
@@ -320,6 +327,10 @@ ifneq ($(SRV_DOCS_NGINX),)
 	install -m 644 $(SRV_DOCS_NGINX) $(DESTDIR)$(DOCDIR)/nginx/
 endif
 	install -m 644 $(SRV_EXAMPLES) $(DESTDIR)$(EXAMPLEDIR)/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' packaging/sio-server.service \
+	  > $(DESTDIR)$(UNITDIR)/sio-server.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/sio-server.service
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

@@ -3,21 +3,29 @@
 // the C apps/sio-bench-server. Uses the socket.io locked in interop/ (interop/node_modules).
 //
 //   node bench/node-server.js [--port P] [--ping-interval MS] [--ping-timeout MS] [--redis URL]
+//                             [--recovery]
 //
 // Socket.IO on /socket.io/, perMessageDeflate off, no CORS. The handshake query `room`
 // joins that room; broadcast(room, data) -> io.to(room).emit("broadcast", data);
 // echo(data, ack) -> ack(data). Prints a line containing "listening"; exits 0 on SIGTERM.
 // --redis URL: one member of a fleet, with @socket.io/redis-adapter 8.x (classic pub/sub) on
 // a `redis` 4.x client pair: node's side of make bench's "fleet" scenario.
+// --recovery: connectionStateRecovery with its defaults ("recovery-jitter" scenario).
 'use strict';
 const path = require('node:path');
 const { createRequire } = require('node:module');
 const req = createRequire(path.join(__dirname, '..', 'interop', 'package.json'));
 const { Server } = req('socket.io');
 
-const opts = { port: 3000, pingInterval: 25000, pingTimeout: 20000, redis: null };
+const opts = { port: 3000, pingInterval: 25000, pingTimeout: 20000, redis: null,
+  recovery: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
+  if (argv[i] === '--recovery') {
+    opts.recovery = true;
+    i -= 1;
+    continue;
+  }
   if (argv[i] === '--redis' && argv[i + 1]) {
     opts.redis = argv[i + 1];
     continue;
@@ -49,6 +57,7 @@ async function main() {
   const io = new Server({
     path: '/socket.io/',
     ...(adapter ? { adapter } : {}),
+    ...(opts.recovery ? { connectionStateRecovery: {} } : {}),
     perMessageDeflate: false,
     pingInterval: opts.pingInterval,
     pingTimeout: opts.pingTimeout,

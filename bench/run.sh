@@ -14,6 +14,10 @@
 # same size, the table gives each fleet's rate against its one-instance figure: the cost
 # of the Redis hop.
 #
+# "recovery-jitter" (bench/recovery-jitter.js, issue 17): connection state recovery under
+# churn, 1,000 clients of which 10% are cut every second for 30 s while broadcasts run;
+# the table gives the share of packets delivered once and in order.
+#
 # Sizes can be changed from the environment, e.g. IDLE_N=19000 FANOUT_N=1000 make bench.
 # Every run has its own timeout and the whole script a watchdog (BENCH_TIMEOUT seconds);
 # servers are stopped on any exit.
@@ -39,7 +43,11 @@ RAMP=${RAMP:-256}
 THREADS=${THREADS:-1}   # sio-bench worker threads (at most the cores)
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1200}
-SCENARIOS=${SCENARIOS:-"idle fanout fleet echo polling-fanout polling-echo handshake"}
+JITTER_N=${JITTER_N:-1000}         # recovery-jitter: clients,
+JITTER_SECONDS=${JITTER_SECONDS:-30} # for this long,
+JITTER_RATE=${JITTER_RATE:-20}      # broadcasts a second,
+JITTER_DROP=${JITTER_DROP:-0.1}     # share of the clients cut every second
+SCENARIOS=${SCENARIOS:-"idle fanout fleet echo polling-fanout polling-echo handshake recovery-jitter"}
 SOURCES=${SOURCES:-127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4}
 port=${BENCH_PORT:-21000}   # below the ephemeral range (32768-60999)
 
@@ -217,7 +225,33 @@ run_one() {
 	sleep 1   # let the sockets of the last run close
 }
 
+# run_jitter SERVER: bench/recovery-jitter.js against the server started with --recovery
+# (connection state recovery), its JSON appended to $raw.
+run_jitter() {
+	sc=recovery-jitter kind=$1
+	if ! start_server "$kind" --recovery; then
+		printf '{"server":"%s","scenario":"%s","result":null}\n' "$kind" "$sc" >>"$raw"
+		return
+	fi
+	echo "bench: $sc on $kind: $JITTER_N clients, $JITTER_SECONDS s" >&2
+	res=$(timeout $((RUN_TIMEOUT + JITTER_SECONDS + 30)) node bench/recovery-jitter.js \
+	      --port "$port" -n "$JITTER_N" --seconds "$JITTER_SECONDS" --rate "$JITTER_RATE" \
+	      --drop "$JITTER_DROP" --timeout "$((RUN_TIMEOUT + JITTER_SECONDS))" --json)
+	rc=$?
+	stop_server
+	[ -n "$res" ] || res=null
+	printf '{"server":"%s","scenario":"%s","exit":%d,"result":%s}\n' "$kind" "$sc" "$rc" "$res" >>"$raw"
+	echo "$res" | sed 's/^/  /' >&2
+	sleep 1
+}
+
 for sc in $SCENARIOS; do
+	if [ "$sc" = recovery-jitter ]; then
+		for kind in node c; do
+			run_jitter "$kind"
+		done
+		continue
+	fi
 	case $sc in
 	idle) args="-n $IDLE_N --ramp $RAMP --hold 2" ;;
 	fanout) args="-n $FANOUT_N -k $FANOUT_K --size $SIZE --ramp $RAMP" ;;

@@ -51,12 +51,21 @@ const METRICS = {
     ['upgrades/s', (r) => r.upgrades_per_s, 0],
     ['server CPU %', (r) => r.server_cpu_pct, 0],
   ],
+  // bench/recovery-jitter.js: clients cut and recovered while broadcasts run
+  'recovery-jitter': [
+    ['packets delivered, % (each once, in order)', (r) => r.delivered_pct, 2],
+    ['missing + duplicated + out of order (lower is better)',
+      (r) => r.missing + r.duplicates + r.out_of_order, 0],
+    ['reconnections recovered', (r) => r.reconnects_recovered, 0],
+    ['reconnections not recovered (lower is better)', (r) => r.reconnects_fresh, 0],
+  ],
 };
 
 function sizeOf(r) {
   if (!r) return '';
   if (r.scenario.endsWith('fanout')) return `${r.clients} x ${r.k}`;
   if (r.scenario.endsWith('echo')) return `${r.clients} x ${r.k}`;
+  if (r.scenario === 'recovery-jitter') return `${r.clients}, ${r.seconds} s`;
   return `${r.clients}`;
 }
 

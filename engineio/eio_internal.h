@@ -175,8 +175,6 @@ extern const eio_transport eio_plain_transport;
 
 /* eio_server.c */
 void eio_server_free(eio_server *srv);
-eio_server *eio_server_build(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
-                             void *user, bool plain, int *err);
 
 /* eio_request.c: an eio_request is a net_request (net/net.h). */
 static inline eio_request *eio_request_of(net_request *r)

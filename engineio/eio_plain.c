@@ -309,43 +309,6 @@ const net_ws_ops eio_plain_ws_ops = {
 
 /* ---- the public calls -------------------------------------------------------------- */
 
-eio_server *eio_plain_server_new(eio_listener *l, const eio_options *opts, const char *subprotocols,
-                                 const eio_callbacks *cb, void *user, int *err)
-{
-	if (!opts || !opts->path || strlen(opts->path) < 2 ||
-	    opts->path[strlen(opts->path) - 1] == '/') {
-		*err = EIO_EINVAL;
-		return NULL;
-	}
-	/* Each name of the list: one of the listener's subprotocols. */
-	for (const char *p = subprotocols; p && *p;) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		char name[NET_SUBPROTO_NAME_MAX + 1];
-		while (n > 0 && (*p == ' ' || *p == '\t'))
-			p++, n--;
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == 0 || n > NET_SUBPROTO_NAME_MAX) {
-			*err = EIO_EINVAL;
-			return NULL;
-		}
-		memcpy(name, p, n);
-		name[n] = '\0';
-		int r = net_listener_add_subprotocol(l->net, name);
-		if (r < 0) {
-			*err = r == NET_ENOMEM ? EIO_ENOMEM : EIO_EINVAL;
-			return NULL;
-		}
-		p = end ? end + 1 : p + n;
-	}
-	eio_options o = *opts;
-	o.transports = EIO_TRANSPORT_WEBSOCKET;
-	o.allow_upgrades = false;
-	o.allow_eio3 = false;
-	return eio_server_build(l, &o, cb, user, true, err);
-}
-
 bool eio_server_is_plain(const eio_server *srv)
 {
 	return srv->plain;

@@ -71,8 +71,8 @@ static void set_mount(eio_server *srv)
 	srv->transports[1] = srv->plain ? &eio_plain_transport : &eio_ws_transport;
 }
 
-eio_server *eio_server_build(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
-                             void *user, bool plain, int *err)
+static eio_server *build(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
+                         void *user, bool plain, int *err)
 {
 	*err = EIO_EINVAL;
 	if (!opts || !opts->path || opts->path[0] != '/' || opts->ping_interval_ms == 0 ||
@@ -140,7 +140,46 @@ eio_server *eio_server_build(eio_listener *l, const eio_options *opts, const eio
 eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
                            void *user, int *err)
 {
-	return eio_server_build(l, opts, cb, user, false, err);
+	return build(l, opts, cb, user, false, err);
+}
+
+/* A plain WebSocket endpoint (engineio.h; its mount and transport are
+ * eio_plain.c's): its subprotocols named on the listener first. */
+eio_server *eio_plain_server_new(eio_listener *l, const eio_options *opts, const char *subprotocols,
+                                 const eio_callbacks *cb, void *user, int *err)
+{
+	if (!opts || !opts->path || strlen(opts->path) < 2 ||
+	    opts->path[strlen(opts->path) - 1] == '/') {
+		*err = EIO_EINVAL;
+		return NULL;
+	}
+	/* Each name of the list: one of the listener's subprotocols. */
+	for (const char *p = subprotocols; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char name[NET_SUBPROTO_NAME_MAX + 1];
+		while (n > 0 && (*p == ' ' || *p == '\t'))
+			p++, n--;
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0 || n > NET_SUBPROTO_NAME_MAX) {
+			*err = EIO_EINVAL;
+			return NULL;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		int r = net_listener_add_subprotocol(l->net, name);
+		if (r < 0) {
+			*err = r == NET_ENOMEM ? EIO_ENOMEM : EIO_EINVAL;
+			return NULL;
+		}
+		p = end ? end + 1 : p + n;
+	}
+	eio_options o = *opts;
+	o.transports = EIO_TRANSPORT_WEBSOCKET;
+	o.allow_upgrades = false;
+	o.allow_eio3 = false;
+	return build(l, &o, cb, user, true, err);
 }
 
 void eio_server_close_all(eio_server *srv)

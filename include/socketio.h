@@ -49,11 +49,32 @@ enum {
 	SIO_PARSER_MSGPACK = 1,
 };
 
+/* Connection state recovery (node's connectionStateRecovery, socket.io 4.6;
+ * docs/socketio.md, "Connection state recovery"): a client that lost its
+ * connection and comes back within max_disconnection_ms gets its socket id,
+ * rooms and data back, and the packets it missed: broadcasts to its rooms
+ * or the whole namespace and direct emits to it, without acks and not
+ * volatile, as node keeps them. Each kept packet carries its offset as an
+ * extra last argument.
+ * Off by default; sio_options_init sets node's values and our bounds. */
+typedef struct sio_recovery_options {
+	bool enabled;
+	unsigned max_disconnection_ms; /* node's maxDisconnectionDuration (120000) */
+	bool skip_middlewares;         /* node's skipMiddlewares (true) */
+	/* The packet log of each namespace (a recovery from an offset the log no
+	 * longer holds is refused: the client connects fresh). */
+	size_t max_packets;  /* 10000 */
+	size_t max_bytes;    /* 8 MiB of encoded packets */
+	unsigned max_age_ms; /* 0: max_disconnection_ms */
+	size_t max_sessions; /* disconnected sessions kept per namespace (100000) */
+} sio_recovery_options;
+
 typedef struct sio_options {
 	eio_options eio;             /* transport options; path defaults to /socket.io/ */
 	unsigned connect_timeout_ms; /* no namespace joined within it: close (45000) */
 	int max_attachments; /* binary attachments (msgpack: binary values) per packet (10) */
 	int parser;          /* SIO_PARSER_DEFAULT or SIO_PARSER_MSGPACK */
+	sio_recovery_options recovery;
 } sio_options;
 
 SIO_EXPORT void sio_options_init(sio_options *o);
@@ -64,6 +85,16 @@ SIO_EXPORT void sio_server_close(sio_server *srv);
 SIO_EXPORT eio_server *sio_server_engine(sio_server *srv);
 /* Free the server's namespaces, after eio_listener_free() of its listener. */
 SIO_EXPORT void sio_server_free(sio_server *srv);
+/* Running totals since the server started (for metrics). O(1). */
+typedef struct sio_server_stats {
+	/* volatile broadcasts not sent to a recipient whose transport could
+	 * not take them then (node's volatile flag) */
+	uint64_t volatile_dropped;
+	/* clients cut off because their send queue went over
+	 * eio_options.max_queued_bytes (disconnect reason "send queue full") */
+	uint64_t send_queue_full;
+} sio_server_stats;
+SIO_EXPORT void sio_server_get_stats(const sio_server *srv, sio_server_stats *out);
 
 /* ---- Namespaces -------------------------------------------------------------- */
 
@@ -114,6 +145,10 @@ SIO_EXPORT eio_session *sio_socket_session(const sio_socket *s); /* handshake: r
 /* The CONNECT payload (handshake auth) as JSON text; "{}" when none. */
 SIO_EXPORT const char *sio_socket_auth(const sio_socket *s, size_t *len);
 SIO_EXPORT bool sio_socket_connected(const sio_socket *s);
+/* The socket took over a disconnected session (connection state recovery):
+ * same id, rooms and data, and the missed broadcasts were sent to it
+ * (node's socket.recovered). */
+SIO_EXPORT bool sio_socket_recovered(const sio_socket *s);
 /* Per-socket application data. A socket refused by middleware, or whose
  * client leaves while middleware runs, is freed without any disconnect
  * callback: attach owned data in the connection callback (and free it in
@@ -176,6 +211,26 @@ SIO_EXPORT void sio_socket_rooms(const sio_socket *s, sio_room_name_fn fn, void 
 SIO_EXPORT size_t sio_room_size(const sio_namespace *nsp, const char *room);
 typedef void (*sio_room_fn)(const char *room, size_t members, void *user);
 SIO_EXPORT void sio_namespace_rooms(const sio_namespace *nsp, sio_room_fn fn, void *user);
+/* Observer of room membership, node's adapter "join-room" and "leave-room"
+ * events (for dashboards such as @socket.io/admin-ui, and logs): called
+ * after a socket of nsp joined a room it was not in (its own id room too,
+ * when it connects) or left one it was in (every room, its own first, when
+ * it disconnects). One per namespace; fn NULL removes it. fn must not join
+ * or leave rooms itself. */
+typedef void (*sio_room_change_fn)(sio_socket *s, const char *room, bool joined, void *user);
+SIO_EXPORT void sio_namespace_on_room_change(sio_namespace *nsp, sio_room_change_fn fn, void *user);
+/* Observer of the events sent to one socket of nsp (node's onAnyOutgoing):
+ * called after each sio_emit / sio_emit_with_ack that queued the event, not
+ * for broadcasts nor acks. One per namespace; fn NULL removes it. */
+typedef void (*sio_emit_observer_fn)(sio_socket *s, const char *event, const sio_out *args,
+                                     void *user);
+SIO_EXPORT void sio_namespace_on_emit(sio_namespace *nsp, sio_emit_observer_fn fn, void *user);
+/* Observer of the acks the server answers (sio_ack_send) for the events of
+ * nsp's sockets: elapsed_ms is the time from the event's arrival to the
+ * answer (for a latency histogram). One per namespace; fn NULL removes it. */
+typedef void (*sio_ack_observer_fn)(sio_socket *s, double elapsed_ms, void *user);
+SIO_EXPORT void sio_namespace_on_ack_answered(sio_namespace *nsp, sio_ack_observer_fn fn,
+                                              void *user);
 /* Every namespace created so far (static and dynamic children). */
 typedef void (*sio_namespace_fn)(sio_namespace *nsp, void *user);
 SIO_EXPORT void sio_server_namespaces(sio_server *srv, sio_namespace_fn fn, void *user);

@@ -14,9 +14,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # interop tests, valgrind for the leak check of the interop run, chromium (/usr/bin/chromium)
 # for the real-browser interop test (driven by playwright-core from interop/), nginx for
 # the reverse-proxy test of docs/deploy.md (the test starts its own nginx on loopback; the
-# package's service is not needed, and in a container without an init it is not started).
+# package's service is not needed, and in a container without an init it is not started),
+# libcrypt-dev for the bcrypt check of the admin dashboard's password (crypt(3), libxcrypt),
+# systemd for `systemd-analyze verify` of packaging/sio-server.service (no running systemd).
 pkgs="build-essential pkg-config libwebsockets-dev libuv1-dev libjsmn-dev libjwt-dev libssl-dev
-libsodium-dev libmsgpack-dev libhiredis-dev libcurl4-openssl-dev redis-server check clang clang-format libclang-rt-14-dev valgrind curl ca-certificates chromium nginx"
+libsodium-dev libmsgpack-dev libhiredis-dev libcurl4-openssl-dev libcrypt-dev redis-server check clang clang-format libclang-rt-14-dev valgrind curl ca-certificates chromium nginx systemd"
 
 missing=""
 for p in $pkgs; do

@@ -2,12 +2,15 @@
 # run-tests.sh - run every test of the project and end with one summary line.
 #
 # Suites, in order: the Check unit tests; the build checks, one test each (make
-# check-format, check-layers, check-exports, and scripts/test-install.sh); the node interop
-# tests against the C servers (interop/test/redis: the mixed C + node fleets on a real
-# redis-server); the engine.io, socket.io, sio-server and redis interop tests again
-# with the server under valgrind (leak check); the unit tests rebuilt with AddressSanitizer +
-# UBSan; a short libFuzzer run of every fuzz target. Each suite's own runner prints its
-# result; the last line adds them up as "all: N passed, M failed".
+# check-format, check-layers, check-exports, scripts/test-install.sh and test-packaging.sh);
+# the node interop tests against the C servers (interop/test/redis: the mixed C + node
+# fleets on a real redis-server); the socket.io interop suite again with each other client kind
+# (SIO_CLIENT=msgpack: socket.io-client with socket.io-msgpack-parser; SIO_CLIENT=v2:
+# socket.io-client 2.x over Engine.IO v3; interop/lib/sio-clients.js); the engine.io,
+# socket.io, sio-server and redis interop tests again with the server under valgrind (leak
+# check); the unit tests rebuilt with AddressSanitizer + UBSan; a short libFuzzer run of
+# every fuzz target. Each suite's own runner prints its result; the last line adds them up
+# as "all: N passed, M failed".
 # Expects `make all` to have run (the Makefile's `test` target does that).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,10 +95,16 @@ run_step check-format make --no-print-directory check-format
 run_step check-layers make --no-print-directory check-layers
 run_step check-exports make --no-print-directory check-exports
 run_step check-install sh scripts/test-install.sh
+run_step check-packaging sh scripts/test-packaging.sh
 
 if [ -d interop/test ]; then
 	echo "== interop tests"
 	run_node interop node --test --test-reporter=tap --test-concurrency=1 test/
+	for kind in msgpack v2; do
+		echo "== socketio interop tests, SIO_CLIENT=$kind"
+		SIO_CLIENT=$kind run_node "interop-socketio-$kind" node --test --test-reporter=tap \
+			--test-concurrency=1 test/socketio/
+	done
 	if command -v valgrind >/dev/null 2>&1; then
 		for suite in engineio socketio sio-server redis; do
 			[ -d "interop/test/$suite" ] || continue

@@ -2,8 +2,9 @@
 # test-install.sh - `make install` and `make uninstall` do what they say (make check-install).
 #
 # Installs into a temporary DESTDIR, checks that the libraries, the public headers, the
-# .pc files, sio-server with its docs and example configurations are there and that no
-# other program is, builds a small program against the installed headers with the
+# .pc files, sio-server with its docs, LICENSE, example configurations and systemd unit
+# (ExecStart on the installed binary) are there, that no other program is, that
+# `sio-server --version` says the Makefile's VERSION, builds a small program against the installed headers with the
 # flags pkg-config gives for socketio (PKG_CONFIG_PATH into the DESTDIR; the sysroot
 # variable prefixes the DESTDIR to its -I and -L), once linked statically and once
 # against the shared libraries, runs both, does the same for the Redis adapter
@@ -33,7 +34,8 @@ for f in include/engineio.h include/socketio.h include/sio_export.h \
 	lib/libsocketio-redis.a lib/libsocketio-redis.so include/socketio/redis.h \
 	lib/pkgconfig/engineio.pc lib/pkgconfig/socketio.pc lib/pkgconfig/socketio-redis.pc \
 	bin/sio-server \
-	share/doc/socketio-c/sio-server.md share/socketio-c/examples/default.json; do
+	share/doc/socketio-c/sio-server.md share/doc/socketio-c/LICENSE \
+	share/socketio-c/examples/default.json lib/systemd/system/sio-server.service; do
 	[ -e "$root/$f" ] || fail "make install did not install $prefix/$f"
 done
 for h in include/socketio/*.h; do
@@ -46,6 +48,19 @@ for l in libengineio libsocketio libsocketio-redis; do
 done
 others=$(ls "$root/bin" | grep -vx sio-server)
 [ -z "$others" ] || fail "make install installed other programs: $others"
+# nothing else executable anywhere (test, bench, echo or example programs), but the libraries
+stray=$(find "$root" -type f -perm -u+x ! -path "$root/bin/sio-server" ! -name '*.so.*')
+[ -z "$stray" ] || fail "make install installed other executables: $stray"
+# the unit starts the installed binary (its @BINDIR@ filled in) with the system configuration
+grep -qx "ExecStart=$prefix/bin/sio-server --config /etc/sio-server/config.json" \
+	"$root/lib/systemd/system/sio-server.service" ||
+	fail "the installed unit does not start $prefix/bin/sio-server"
+! grep -q '@[A-Z]*@' "$root/lib/systemd/system/sio-server.service" ||
+	fail "the installed unit still has @...@ placeholders"
+# --version says the Makefile's VERSION
+want=$(sed -n 's/^VERSION *:= *//p' Makefile)
+got=$("$root/bin/sio-server" --version)
+[ "$got" = "sio-server $want" ] || fail "sio-server --version says '$got', the Makefile's VERSION is $want"
 
 # The program: a Socket.IO server on a free port, closed again.
 cat >"$tmp/prog.c" <<'EOF'

@@ -73,9 +73,9 @@ static void deliver_plain(sio_socket *s, emit_ctx *c)
 	if (i < c->nplain) {
 		m = c->plain[i].msg;
 	} else {
-		m = sio_plain_frame(k, c->event, c->args);
+		m = sio_client_plain_frame(k, c->event, c->args);
 		if (c->nplain == SIO_PLAIN_KINDS) { /* not cached: this recipient's own */
-			if (m && sio_plain_send(s->client, m) == 0)
+			if (m && sio_client_send_plain(s->client, m) == 0)
 				c->sent++;
 			eio_msg_unref(m);
 			return;
@@ -83,15 +83,17 @@ static void deliver_plain(sio_socket *s, emit_ctx *c)
 		c->plain[c->nplain].codec = k;
 		c->plain[c->nplain++].msg = m;
 	}
-	if (m && sio_plain_send(s->client, m) == 0)
+	if (m && sio_client_send_plain(s->client, m) == 0)
 		c->sent++;
 }
 
 static void deliver(sio_socket *s, void *u)
 {
 	emit_ctx *c = u;
-	if (c->b->volatile_ && !eio_session_writable(s->client->es))
+	if (c->b->volatile_ && !eio_session_writable(s->client->es)) {
+		s->nsp->srv->stats.volatile_dropped++;
 		return;
+	}
 	if (s->client->codec) {
 		deliver_plain(s, c);
 		return;
@@ -108,18 +110,30 @@ static void deliver(sio_socket *s, void *u)
 
 /* Encode once, queue for every local target. p->args has been checked
  * (sio_out_check) by the public call that led here. */
-int sio_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
-                ack_relay *relay, int64_t id)
+int sio_deliver_msg(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
+                    ack_relay *relay, int64_t id, eio_msg *text)
 {
-	eio_msg *text = sio_encode_event(SIO_PKT_EVENT, nsp, id, p->event, p->args);
-	if (!text)
-		return SIO_ENOMEM;
 	emit_ctx c = { o, text, p->args, 0, relay, id, p->event, 0, { { NULL, NULL } } };
 	sio_rooms_each(nsp, o, deliver, &c);
-	eio_msg_unref(text);
 	for (size_t i = 0; i < c.nplain; i++)
 		eio_msg_unref(c.plain[i].msg);
 	return c.sent;
+}
+
+int sio_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
+                ack_relay *relay, int64_t id)
+{
+	/* Connection state recovery keeps (or stamps) broadcasts without
+	 * acks: their offset goes in as a last argument (sio_recovery.c). */
+	if (!relay && (p->offset || nsp->srv->o.recovery.enabled) &&
+	    sio_recovery_applies(nsp, p, o))
+		return sio_recovery_deliver(nsp, p, o);
+	eio_msg *text = sio_encode_event(SIO_PKT_EVENT, nsp, id, p->event, p->args);
+	if (!text)
+		return SIO_ENOMEM;
+	int sent = sio_deliver_msg(nsp, p, o, relay, id, text);
+	eio_msg_unref(text);
+	return sent;
 }
 
 int sio_adapter_broadcast_local(sio_namespace *nsp, const sio_adapter_packet *p,
@@ -155,7 +169,7 @@ static int emit_one(sio_namespace *nsp, const sio_broadcast *b, const char *even
                     const sio_out *args)
 {
 	const sio_server *srv = nsp->srv;
-	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL };
 	return srv->adapter->broadcast(nsp, &p, b, srv->adapter_user);
 }
 
@@ -213,7 +227,7 @@ int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b, cons
 		return SIO_ENOMEM;
 	r->done.replies = cb;
 	const sio_server *srv = nsp->srv;
-	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL };
 	int sent = srv->adapter->broadcast_with_ack(nsp, &p, b, timeout_ms,
 	                                            sio_request_for_adapter(r), srv->adapter_user);
 	if (sent < 0)

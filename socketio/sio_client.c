@@ -80,6 +80,9 @@ void sio_client_on_close(eio_session *es, const char *reason, void *user)
 	if (!c)
 		return;
 	c->closed = true;
+	/* eio_session.c's reason for a send queue over its bound */
+	if (!strcmp(reason, "send queue full"))
+		c->srv->stats.send_queue_full++;
 	while (c->nsockets > 0) {
 		sio_socket *s = c->sockets[--c->nsockets];
 		sio_socket_cleanup(s, reason);

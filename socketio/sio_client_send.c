@@ -3,7 +3,8 @@
  *
  * The lowest step of the outgoing path: sockets, CONNECT answers and
  * broadcasts hand finished eio_msg references here, which queue them on
- * the Engine.IO session (shared, never copied). Nothing here calls back
+ * the Engine.IO session (shared, never copied). A plain WebSocket client
+ * (sio_plain.c) gets its codec's framing of an event instead, made here. Nothing here calls back
  * up: the incoming side (decoding, routing) is sio_client.c.
  */
 #include "base/log.h"
@@ -41,6 +42,33 @@ void sio_client_send_buf(sio_client *c, base_buf *b)
 		eio_msg_unref(m);
 	}
 	base_buf_free(b);
+}
+
+/* The codec's message for an event: its arguments as one JSON array. NULL
+ * when there is nothing to send (binary arguments, the codec declined, no
+ * memory). */
+eio_msg *sio_client_plain_frame(const sio_codec *codec, const char *event, const sio_out *args)
+{
+	if (args && args->natts > 0)
+		return NULL; /* plain clients take no binary */
+	base_buf b;
+	base_buf_init(&b);
+	int r = 0;
+	if (args)
+		r |= base_buf_append(&b, args->buf.data, args->buf.len); /* "[a,b" */
+	else
+		r |= base_buf_putc(&b, '[');
+	r |= base_buf_putc(&b, ']');
+	eio_msg *m = r ? NULL : codec->event(event, b.data, b.len, codec->user);
+	base_buf_free(&b);
+	return m;
+}
+
+int sio_client_send_plain(sio_client *c, eio_msg *m)
+{
+	if (c->closed)
+		return SIO_ECLOSED;
+	return eio_session_send(c->es, m) < 0 ? SIO_ECLOSED : 0;
 }
 
 void sio_client_close(sio_client *c, const char *why)

@@ -103,10 +103,16 @@ static void finish(sio_socket *s)
 	int rc = is_v3(c) ? sio_packet_encode_header(&b, SIO_PKT_CONNECT, nsp->name, nsp->name_len,
 	                                             -1, 0)
 	                  : sio_packet_encode_connect_ok(&b, nsp->name, nsp->name_len, s->id);
+	/* Recovery: the session's rooms and data, {sid, pid}, then what the
+	 * socket missed, before the connection callback (sio_recovery.c). */
+	if (rc == 0 && s->pid)
+		rc = sio_recovery_connected(s, &b);
 	if (rc == 0)
 		sio_client_send_buf(c, &b);
 	else
 		base_buf_free(&b);
+	if (s->restore)
+		sio_recovery_replay(s);
 	if (nsp->on_connection)
 		nsp->on_connection(s, nsp->on_connection_user);
 }
@@ -135,6 +141,16 @@ static void run_middleware(sio_socket *s)
 		return;
 	}
 	finish(s);
+}
+
+/* The store answered (sio_recovery.c): a recovered socket skips the
+ * middleware when skipMiddlewares says so, as node's Namespace#_add. */
+static void resume(sio_socket *s)
+{
+	if (s->recovered && s->nsp->srv->o.recovery.skip_middlewares)
+		finish(s);
+	else
+		run_middleware(s);
 }
 
 void sio_next_accept(sio_next *next)
@@ -312,5 +328,8 @@ static void connect_ns(sio_client *c, const sio_packet *p)
 		send_connect_error(c, nsp, p->nsp, p->nsp_len, "Internal server error", NULL);
 		return;
 	}
-	run_middleware(s);
+	/* A client coming back with {pid, offset}: the session is looked up
+	 * first (node's Namespace#_createSocket), then middleware runs. */
+	if (!sio_recovery_begin(s, resume))
+		run_middleware(s);
 }

@@ -64,6 +64,12 @@ struct sio_namespace {
 	size_t nmw;
 	sio_connection_fn on_connection;
 	void *on_connection_user;
+	sio_room_change_fn on_room_change; /* observers (socketio.h) */
+	void *on_room_change_user;
+	sio_emit_observer_fn on_emit;
+	void *on_emit_user;
+	sio_ack_observer_fn on_ack_answered;
+	void *on_ack_answered_user;
 	sio_handler *handlers; /* for every socket of the namespace */
 	size_t nhandlers;
 	sio_filter *filters; /* incoming-event middleware, in order */
@@ -80,6 +86,7 @@ struct sio_namespace {
 	sio_namespace_match_fn match;
 	void *match_user;
 	sio_namespace *parent;
+	struct sio_rstore *rstore; /* connection state recovery (sio_recovery.c) */
 };
 
 struct sio_server {
@@ -92,6 +99,7 @@ struct sio_server {
 	size_t nnsps;
 	sio_namespace **parents;
 	size_t nparents;
+	sio_server_stats stats;
 };
 
 struct sio_client {
@@ -149,6 +157,9 @@ struct sio_socket {
 	bool free_pending;               /* freed while busy: free on return */
 	size_t mw_next;                  /* CONNECT: next middleware to run */
 	struct sio_next *next;           /* CONNECT: async middleware running */
+	char *pid;                       /* recovery on: the private session id */
+	bool recovered;                  /* took over a disconnected session */
+	struct sio_restore *restore;     /* CONNECT: a restore asked or its answer */
 	size_t id_len;
 	/* Its id, allocated with the socket: SIO_RANDOM_ID_LEN random base64url
 	 * characters; for a v3 client the Engine.IO sid in "/" and "<nsp>#<sid>"
@@ -161,6 +172,7 @@ struct sio_ack {
 	int64_t id;
 	bool retained, done;
 	bool in_handler; /* the handler it was given to is running */
+	uint64_t t0;     /* uv_hrtime() when the event arrived */
 	struct sio_ack *next;
 };
 
@@ -199,13 +211,13 @@ void sio_client_connect_timeout(base_timers *t, int list, base_tlink *link);
 void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts);
 void sio_client_send_buf(sio_client *c, base_buf *b);
 void sio_client_close(sio_client *c, const char *why);
+/* A plain WebSocket client's framing of an event by its codec (NULL: not
+ * sent to it), and the send of it (sio_plain.c). */
+eio_msg *sio_client_plain_frame(const sio_codec *codec, const char *event, const sio_out *args);
+int sio_client_send_plain(sio_client *c, eio_msg *m);
 sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp);
 int sio_client_add_socket(sio_client *c, sio_socket *s);
 void sio_client_remove_socket(sio_client *c, sio_socket *s);
-
-/* sio_plain.c: plain WebSocket clients */
-eio_msg *sio_plain_frame(const sio_codec *codec, const char *event, const sio_out *args);
-int sio_plain_send(sio_client *c, eio_msg *m);
 
 /* sio_connect.c */
 void sio_connect_begin(sio_client *c, const sio_packet *p);
@@ -237,6 +249,9 @@ void sio_rooms_each(sio_namespace *nsp, const sio_broadcast *b, void (*fn)(sio_s
 struct sio_ack_relay;
 int sio_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
                 struct sio_ack_relay *relay, int64_t id);
+/* The same with the packet encoded (text: the recipients' bytes). */
+int sio_deliver_msg(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o,
+                    struct sio_ack_relay *relay, int64_t id, eio_msg *text);
 
 /* An sio_out may be sent: no object or array left open, no failed call.
  * Inline: it is on the way of every broadcast. */
@@ -244,6 +259,24 @@ static inline int sio_out_check(const sio_out *o)
 {
 	return o && (o->depth != 0 || base_jsonw_error(&o->w)) ? SIO_EINVAL : 0;
 }
+
+/* sio_recovery.c: connection state recovery */
+bool sio_recovery_applies(const sio_namespace *nsp, const sio_adapter_packet *p,
+                          const sio_broadcast *o);
+int sio_recovery_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broadcast *o);
+int sio_recovery_socket_init(sio_socket *s);
+int sio_recovery_emit(sio_socket *s, const char *event, const sio_out *args);
+void sio_recovery_socket_free(sio_socket *s);
+void sio_recovery_persist(sio_socket *s, const char *reason);
+bool sio_recovery_begin(sio_socket *s, void (*resume)(sio_socket *s));
+int sio_recovery_connected(sio_socket *s, base_buf *answer);
+void sio_recovery_replay(sio_socket *s);
+void sio_recovery_namespace_free(sio_namespace *nsp);
+/* What the store of nsp holds (zeros when it has none): for the tests. */
+typedef struct sio_recovery_counts {
+	size_t packets, bytes, sessions;
+} sio_recovery_counts;
+sio_recovery_counts sio_recovery_count(const sio_namespace *nsp);
 
 /* sio_request.c */
 enum {

@@ -47,6 +47,7 @@ sio_namespace *sio_namespace_new(sio_server *srv, const char *name)
 
 void sio_namespace_free(sio_namespace *n)
 {
+	sio_recovery_namespace_free(n);
 	base_map_free(&n->sockets);
 	base_map_free(&n->rooms);
 	sio_handlers_free(n->handlers, n->nhandlers);

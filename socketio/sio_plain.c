@@ -23,13 +23,13 @@
  * no DISCONNECT packet (disconnecting it closes its connection). Its
  * session is one of a plain Engine.IO server (engineio.h, "Plain WebSocket
  * endpoints"), whose callbacks are the application's; this file only
- * attaches it and lets it go.
+ * attaches it and lets it go (the framing and the send are
+ * sio_client_send.c's, below the sockets that call them).
  */
 #include "base/log.h"
 #include "sio_internal.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #define NS "socketio:plain"
 
@@ -85,31 +85,4 @@ void sio_plain_detach(eio_session *es, const char *reason)
 bool sio_socket_is_plain(const sio_socket *s)
 {
 	return s->client->codec != NULL;
-}
-
-/* The codec's message for an event: its arguments as one JSON array. NULL
- * when there is nothing to send (binary arguments, the codec declined, no
- * memory). */
-eio_msg *sio_plain_frame(const sio_codec *codec, const char *event, const sio_out *args)
-{
-	if (args && args->natts > 0)
-		return NULL; /* plain clients take no binary */
-	base_buf b;
-	base_buf_init(&b);
-	int r = 0;
-	if (args)
-		r |= base_buf_append(&b, args->buf.data, args->buf.len); /* "[a,b" */
-	else
-		r |= base_buf_putc(&b, '[');
-	r |= base_buf_putc(&b, ']');
-	eio_msg *m = r ? NULL : codec->event(event, b.data, b.len, codec->user);
-	base_buf_free(&b);
-	return m;
-}
-
-int sio_plain_send(sio_client *c, eio_msg *m)
-{
-	if (c->closed)
-		return SIO_ECLOSED;
-	return eio_session_send(c->es, m) < 0 ? SIO_ECLOSED : 0;
 }

@@ -60,11 +60,28 @@ static bool own_room(const sio_socket *s, const char *room)
 	return strcmp(room, s->id) == 0;
 }
 
+/* Tell the namespace's observer (sio_namespace_on_room_change) of a change. */
+static void changed(sio_socket *s, const char *room, bool joined)
+{
+	const sio_namespace *nsp = s->nsp;
+	if (nsp->on_room_change)
+		nsp->on_room_change(s, room, joined, nsp->on_room_change_user);
+}
+
+void sio_namespace_on_room_change(sio_namespace *nsp, sio_room_change_fn fn, void *user)
+{
+	nsp->on_room_change = fn;
+	nsp->on_room_change_user = user;
+}
+
 int sio_rooms_join(sio_socket *s, const char *room)
 {
 	sio_namespace *nsp = s->nsp;
 	if (own_room(s, room)) {
-		s->in_own_room = true;
+		if (!s->in_own_room) {
+			s->in_own_room = true;
+			changed(s, room, true);
+		}
 		return 0;
 	}
 	sio_room *r = room_get_or_create(nsp, room);
@@ -81,6 +98,7 @@ int sio_rooms_join(sio_socket *s, const char *room)
 	}
 	s->rooms = nr;
 	s->rooms[s->nrooms++] = r;
+	changed(s, r->name, true);
 	return 0;
 }
 
@@ -88,7 +106,10 @@ int sio_rooms_leave(sio_socket *s, const char *room)
 {
 	sio_namespace *nsp = s->nsp;
 	if (own_room(s, room)) {
-		s->in_own_room = false;
+		if (s->in_own_room) {
+			s->in_own_room = false;
+			changed(s, room, false);
+		}
 		return 0;
 	}
 	for (size_t i = 0; i < s->nrooms; i++) {
@@ -97,6 +118,7 @@ int sio_rooms_leave(sio_socket *s, const char *room)
 			continue;
 		base_map_del(&r->members, s->id);
 		s->rooms[i] = s->rooms[--s->nrooms];
+		changed(s, r->name, false);
 		room_maybe_free(nsp, r);
 		return 0;
 	}
@@ -106,10 +128,14 @@ int sio_rooms_leave(sio_socket *s, const char *room)
 void sio_rooms_leave_all(sio_socket *s)
 {
 	sio_namespace *nsp = s->nsp;
-	s->in_own_room = false;
+	if (s->in_own_room) {
+		s->in_own_room = false;
+		changed(s, s->id, false);
+	}
 	while (s->nrooms > 0) {
 		sio_room *r = s->rooms[--s->nrooms];
 		base_map_del(&r->members, s->id);
+		changed(s, r->name, false);
 		room_maybe_free(nsp, r);
 	}
 	free(s->rooms);

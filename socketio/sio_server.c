@@ -17,6 +17,12 @@ void sio_options_init(sio_options *o)
 	eio_options_init(&o->eio);
 	o->connect_timeout_ms = 45000;
 	o->max_attachments = SIO_PKT_DEFAULT_MAX_ATTACHMENTS;
+	/* node's connectionStateRecovery defaults, and our log's bounds */
+	o->recovery.max_disconnection_ms = 2 * 60 * 1000;
+	o->recovery.skip_middlewares = true;
+	o->recovery.max_packets = 10000;
+	o->recovery.max_bytes = 8u << 20;
+	o->recovery.max_sessions = 100000;
 }
 
 sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err)
@@ -50,6 +56,11 @@ sio_server *sio_server_new(eio_listener *l, const sio_options *o, int *err)
 eio_server *sio_server_engine(sio_server *srv)
 {
 	return srv->eio;
+}
+
+void sio_server_get_stats(const sio_server *srv, sio_server_stats *out)
+{
+	*out = srv->stats;
 }
 
 void sio_server_close(sio_server *srv)

@@ -61,6 +61,11 @@ sio_socket *sio_socket_new(sio_namespace *nsp, sio_client *c, const sio_packet *
 	memcpy(s->auth, auth, alen);
 	s->auth[alen] = '\0';
 	s->auth_len = alen;
+	if (sio_recovery_socket_init(s) < 0) {
+		free(s->auth);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -97,6 +102,7 @@ void sio_socket_free(sio_socket *s)
 	free(s->acks);
 	free(s->auth);
 	free(s->data);
+	sio_recovery_socket_free(s);
 	free(s);
 }
 
@@ -109,6 +115,8 @@ void sio_socket_cleanup(sio_socket *s, const char *reason)
 	base_log(NS, "%s: disconnect (%s)", s->id, reason);
 	if (s->on_disconnecting)
 		s->on_disconnecting(s, reason, s->on_disconnecting_user);
+	if (s->pid) /* connection state recovery: the session may come back */
+		sio_recovery_persist(s, reason);
 	s->connected = false;
 	sio_rooms_leave_all(s);
 	base_map_del(&s->nsp->sockets, s->id);
@@ -324,13 +332,15 @@ static int emit_packet(sio_socket *s, int type, int64_t id, const char *event, c
 		 * no acks (sio_plain.c). */
 		if (type != SIO_PKT_EVENT || id >= 0)
 			return SIO_EINVAL;
-		eio_msg *pm = sio_plain_frame(s->client->codec, event, args);
+		eio_msg *pm = sio_client_plain_frame(s->client->codec, event, args);
 		if (!pm)
 			return SIO_EINVAL;
-		int r = sio_plain_send(s->client, pm);
+		int r = sio_client_send_plain(s->client, pm);
 		eio_msg_unref(pm);
 		return r;
 	}
+	if (s->pid && type == SIO_PKT_EVENT && id < 0)
+		return sio_recovery_emit(s, event, args);
 	eio_msg *m = sio_encode_event(type, s->nsp, id, event, args);
 	if (!m)
 		return SIO_ENOMEM;
@@ -339,9 +349,32 @@ static int emit_packet(sio_socket *s, int type, int64_t id, const char *event, c
 	return 0;
 }
 
+void sio_namespace_on_ack_answered(sio_namespace *nsp, sio_ack_observer_fn fn, void *user)
+{
+	nsp->on_ack_answered = fn;
+	nsp->on_ack_answered_user = user;
+}
+
+void sio_namespace_on_emit(sio_namespace *nsp, sio_emit_observer_fn fn, void *user)
+{
+	nsp->on_emit = fn;
+	nsp->on_emit_user = user;
+}
+
+/* Tell the namespace's observer (sio_namespace_on_emit) of an event queued. */
+static void emitted(sio_socket *s, const char *event, const sio_out *args)
+{
+	const sio_namespace *nsp = s->nsp;
+	if (nsp->on_emit)
+		nsp->on_emit(s, event, args, nsp->on_emit_user);
+}
+
 int sio_emit(sio_socket *s, const char *event, const sio_out *args)
 {
-	return emit_packet(s, SIO_PKT_EVENT, -1, event, args);
+	int r = emit_packet(s, SIO_PKT_EVENT, -1, event, args);
+	if (r >= 0)
+		emitted(s, event, args);
+	return r;
 }
 
 static void on_ack_timeout(uv_timer_t *t)
@@ -398,6 +431,7 @@ int sio_emit_with_ack(sio_socket *s, const char *event, const sio_out *args, uns
 	int r = emit_packet(s, SIO_PKT_EVENT, id, event, args);
 	if (r < 0)
 		return r;
+	emitted(s, event, args);
 	return sio_socket_expect_ack(s, id, timeout_ms, cb, user);
 }
 
@@ -409,6 +443,10 @@ int sio_ack_send(sio_ack *ack, const sio_out *args)
 		return SIO_EINVAL;
 	ack->done = true;
 	int r = ack->s ? emit_packet(ack->s, SIO_PKT_ACK, ack->id, NULL, args) : SIO_ECLOSED;
+	const sio_namespace *nsp = ack->s ? ack->s->nsp : NULL;
+	if (r >= 0 && nsp && nsp->on_ack_answered)
+		nsp->on_ack_answered(ack->s, (double)(uv_hrtime() - ack->t0) / 1e6,
+		                     nsp->on_ack_answered_user);
 	if (ack->retained)
 		sio_ack_drop(ack);
 	return r;
@@ -497,6 +535,7 @@ static void dispatch_event(sio_socket *s, const sio_packet *p, eio_msg *const *a
 		ack->s = s;
 		ack->id = p->id;
 		ack->in_handler = true;
+		ack->t0 = uv_hrtime();
 		ack->next = s->open_acks;
 		s->open_acks = ack;
 	}

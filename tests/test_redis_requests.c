@@ -149,6 +149,7 @@ START_TEST(test_silent_member)
 	sio_fetch_sockets_async(M[0].root, &all, 0, fetch_done, NULL);
 	ck_assert(run_until(r_done));
 	ck_assert_uint_lt(uv_now(&loop) - t0, 4000);
+	ck_assert_str_eq(R.err, "operation has timed out"); /* partial, and said so */
 	ck_assert_uint_eq(R.n, 2);
 	sio_redis_get_stats(M[0].r, &st);
 	ck_assert_uint_eq(st.requests_timed_out, 2);
@@ -184,6 +185,35 @@ static bool t_msgs(void)
 /* The old forms of node's adapter: 0 (SOCKETS) and 2 with {sid, room},
  * answered; with publish_on_specific_response_channel, on the requester's
  * channel. */
+/* The adapter freed (a server stopping) while a request waits for a
+ * silent member: the request ends at once with the timeout error, not at
+ * its timer, which would hold the stopping loop for requestsTimeout. */
+START_TEST(test_free_ends_pending)
+{
+	start_fleet(2, false);
+	open_tconn();
+	redis_conn_subscribe(T.c, "socket.io-request#/#");
+	client(&M[0], NULL, NULL);
+	memset(&R, 0, sizeof(R));
+	while (R.servers != 3) {
+		memset(&R, 0, sizeof(R));
+		sio_server_count(M[0].root, count_done, NULL);
+		ck_assert(run_until(r_done));
+	}
+	memset(&R, 0, sizeof(R));
+	sio_broadcast all = { 0 };
+	sio_fetch_sockets_async(M[0].root, &all, 0, fetch_done, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ck_assert(!r_done());
+	sio_redis_free(M[0].r);
+	M[0].r = NULL;
+	ck_assert(r_done()); /* at once, inside the free */
+	ck_assert_str_eq(R.err, "operation has timed out");
+	ck_assert_uint_ge(R.n, 1); /* this server's socket at least */
+	redis_conn_free(T.c);
+}
+END_TEST
+
 START_TEST(test_old_requests)
 {
 	sio_redis_options o;
@@ -234,6 +264,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_requests);
 	tcase_add_test(tc, test_broadcast_with_acks);
 	tcase_add_test(tc, test_silent_member);
+	tcase_add_test(tc, test_free_ends_pending);
 	tcase_add_test(tc, test_old_requests);
 	suite_add_tcase(s, tc);
 	return s;

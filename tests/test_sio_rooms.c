@@ -363,6 +363,181 @@ START_TEST(test_broadcast_shares_msg)
 }
 END_TEST
 
+/* The room observer (node's adapter "join-room"/"leave-room", which
+ * @socket.io/admin-ui shows): every real change once, none for a join or
+ * leave that changes nothing, and every room at the disconnection. */
+static char changes[512];
+static void on_change(sio_socket *s, const char *room, bool joined, void *user)
+{
+	(void)user;
+	char line[96];
+	snprintf(line, sizeof(line), "%s%s%s;", joined ? "+" : "-",
+	         strcmp(room, sio_socket_id(s)) ? room : "own",
+	         sio_socket_connected(s) ? "" : "(gone)");
+	strncat(changes, line, sizeof(changes) - strlen(changes) - 1);
+}
+
+START_TEST(test_rooms_change_observer)
+{
+	changes[0] = '\0';
+	sio_namespace_on_room_change(root, on_change, NULL);
+	eio_session *s;
+	sio_socket *a = connected(&s);
+	ck_assert_str_eq(changes, "+own;");
+	ck_assert_int_eq(sio_join(a, "x"), 0);
+	ck_assert_int_eq(sio_join(a, "x"), 0); /* already in: no change */
+	ck_assert_int_eq(sio_join(a, "y"), 0);
+	ck_assert_int_eq(sio_leave(a, "y"), 0);
+	ck_assert_int_eq(sio_leave(a, "y"), 0); /* not in: no change */
+	ck_assert_int_eq(sio_join(a, "z"), 0);
+	ck_assert_str_eq(changes, "+own;+x;+y;-y;+z;");
+	changes[0] = '\0';
+	feed(s, "1");
+	ck_assert_int_eq(ev.ndisc, 1);
+	ck_assert_str_eq(changes, "-own(gone);-z(gone);-x(gone);");
+	/* Removed: nothing more. */
+	sio_namespace_on_room_change(root, NULL, NULL);
+	changes[0] = '\0';
+	sio_socket *b = connected(NULL);
+	ck_assert_int_eq(sio_join(b, "x"), 0);
+	ck_assert_str_eq(changes, "");
+}
+END_TEST
+
+/* The emit observer (node's onAnyOutgoing): events to one socket, with or
+ * without an ack; not broadcasts, not acks. */
+static char emits[256];
+static void on_emitted(sio_socket *s, const char *event, const sio_out *args, void *user)
+{
+	(void)s;
+	(void)user;
+	sio_args *a = args ? sio_args_from_out(args) : NULL;
+	char line[64];
+	snprintf(line, sizeof(line), "%s/%zu;", event, a ? sio_args_count(a) : 0);
+	sio_args_free(a);
+	strncat(emits, line, sizeof(emits) - strlen(emits) - 1);
+}
+
+static void ignore_ack(sio_socket *s, const sio_args *a, const char *err, void *user)
+{
+	(void)s;
+	(void)a;
+	(void)err;
+	(void)user;
+}
+
+START_TEST(test_emit_observer)
+{
+	emits[0] = '\0';
+	sio_namespace_on_emit(root, on_emitted, NULL);
+	eio_session *s;
+	sio_socket *a = connected(&s);
+	sio_out *o = sio_out_new();
+	ck_assert_int_eq(sio_out_int(o, 1), 0);
+	ck_assert_int_eq(sio_out_str(o, "two"), 0);
+	ck_assert_int_eq(sio_emit(a, "one", o), 0);
+	ck_assert_int_eq(sio_emit(a, "none", NULL), 0);
+	ck_assert_int_eq(sio_emit_with_ack(a, "asked", o, 1000, ignore_ack, NULL), 0);
+	ck_assert_int_eq(sio_to(root, sio_socket_id(a), "broadcast", o), 1);
+	sio_out_free(o);
+	ck_assert_str_eq(emits, "one/2;none/0;asked/2;");
+	sio_namespace_on_emit(root, NULL, NULL);
+	ck_assert_int_eq(sio_emit(a, "after", NULL), 0);
+	ck_assert_str_eq(emits, "one/2;none/0;asked/2;");
+}
+END_TEST
+
+/* The ack observer: every ack the server answers, with the time since the
+ * event arrived; none for an event that asked for no ack. */
+static int acks_seen;
+static double ack_ms;
+static void on_ack_answered(sio_socket *s, double elapsed_ms, void *user)
+{
+	(void)s;
+	(void)user;
+	acks_seen++;
+	ack_ms = elapsed_ms;
+}
+
+static void answer(sio_socket *s, const char *event, const sio_args *a, sio_ack *ack)
+{
+	(void)s;
+	(void)event;
+	(void)a;
+	if (ack)
+		sio_ack_send(ack, NULL);
+}
+
+START_TEST(test_ack_observer)
+{
+	acks_seen = 0;
+	ack_ms = -1;
+	sio_namespace_on_ack_answered(root, on_ack_answered, NULL);
+	event_hook = answer;
+	eio_session *s;
+	sio_socket *a = connected(&s);
+	sio_on_any(a, on_event, NULL);
+	feed(s, "2[\"no-ack\"]");
+	ck_assert_int_eq(acks_seen, 0);
+	feed(s, "27[\"with-ack\"]");
+	expect_text(s, "437[]");
+	ck_assert_int_eq(acks_seen, 1);
+	ck_assert(ack_ms >= 0 && ack_ms < 1000);
+}
+END_TEST
+
+/* The server's totals: a volatile broadcast not sent to a socket that
+ * cannot take it now, and a client cut off for a full send queue. */
+static bool session_gone(void *es)
+{
+	(void)es;
+	return ev.ndisc > 0 && !strcmp(ev.disc[0].reason, "send queue full");
+}
+
+START_TEST(test_server_stats)
+{
+	sio_server_stats st;
+	eio_session *s;
+	sio_socket *a = connected(&s);
+	sio_server_get_stats(srv, &st);
+	ck_assert_uint_eq(st.volatile_dropped, 0);
+	ck_assert_uint_eq(st.send_queue_full, 0);
+	/* something queued: the session is not writable, a volatile packet is dropped */
+	ck_assert_int_eq(sio_emit(a, "first", NULL), 0);
+	sio_broadcast vb = { .volatile_ = true };
+	ck_assert_int_eq(sio_broadcast_emit(root, &vb, "maybe", NULL), 0);
+	sio_server_get_stats(srv, &st);
+	ck_assert_uint_eq(st.volatile_dropped, 1);
+	expect_text(s, "42[\"first\"]");
+	expect_empty(s);
+
+	sio_options o;
+	sio_options_init(&o);
+	o.eio.path = "/small/";
+	o.eio.ping_interval_ms = 60000;
+	o.eio.max_queued_bytes = 256;
+	int err;
+	srv2 = sio_server_new(L, &o, &err);
+	ck_assert_ptr_nonnull(srv2);
+	sio_on_connection(sio_of(srv2, "/"), on_connection, NULL);
+	eio_session *small = client_of(srv2);
+	sio_socket *b = join_nsp(small, "/", NULL);
+	sio_out *big = sio_out_new();
+	char blob[120];
+	memset(blob, 'x', sizeof(blob) - 1);
+	blob[sizeof(blob) - 1] = '\0';
+	ck_assert_int_eq(sio_out_str(big, blob), 0);
+	for (int i = 0; i < 3; i++)
+		sio_emit(b, "big", big);
+	sio_out_free(big);
+	run_until(session_gone, small);
+	sio_server_get_stats(srv2, &st);
+	ck_assert_uint_eq(st.send_queue_full, 1);
+	sio_server_get_stats(srv, &st);
+	ck_assert_uint_eq(st.send_queue_full, 0);
+}
+END_TEST
+
 /* ---- suite --------------------------------------------------------------------------- */
 
 static Suite *rooms_suite(void)
@@ -379,6 +554,10 @@ static Suite *rooms_suite(void)
 	tcase_add_test(t, test_rooms_whole_namespace);
 	tcase_add_test(t, test_rooms_per_namespace);
 	tcase_add_test(t, test_broadcast_shares_msg);
+	tcase_add_test(t, test_rooms_change_observer);
+	tcase_add_test(t, test_emit_observer);
+	tcase_add_test(t, test_ack_observer);
+	tcase_add_test(t, test_server_stats);
 	return s;
 }
 

@@ -118,7 +118,8 @@ START_TEST(defaults)
 }
 END_TEST
 
-static char *const secret_env[] = { "JWT_ACCESS_SECRET=" SECRET, NULL };
+static char *const secret_env[] = { "JWT_ACCESS_SECRET=" SECRET, "WEBHOOK_SECRET=hook-" SECRET,
+	                            NULL };
 
 static int load_example(const char *name)
 {
@@ -358,6 +359,41 @@ START_TEST(parser_setting)
 }
 END_TEST
 
+/* connectionStateRecovery: off without the section; the section alone
+ * turns it on with node's defaults; each key read; a bad value named. */
+START_TEST(recovery_setting)
+{
+	ck_assert_msg(load("{}") == 0, "%s", err);
+	ck_assert(!cfg.recovery.enabled);
+	srv_config_free(&cfg);
+	ck_assert_msg(load("{\"connectionStateRecovery\": {}}") == 0, "%s", err);
+	ck_assert(cfg.recovery.enabled);
+	ck_assert_int_eq(cfg.recovery.max_disconnection_ms, 120000);
+	ck_assert(cfg.recovery.skip_middlewares);
+	ck_assert_int_eq(cfg.recovery.max_packets, 10000);
+	srv_config_free(&cfg);
+	ck_assert_msg(load("{\"connectionStateRecovery\": {\"maxDisconnectionDuration\": 5000, "
+	                   "\"skipMiddlewares\": false, \"maxPackets\": 50, \"maxBytes\": 4096, "
+	                   "\"maxAge\": 1000}}") == 0,
+	              "%s", err);
+	ck_assert_int_eq(cfg.recovery.max_disconnection_ms, 5000);
+	ck_assert(!cfg.recovery.skip_middlewares);
+	ck_assert_int_eq(cfg.recovery.max_packets, 50);
+	ck_assert_int_eq(cfg.recovery.max_bytes, 4096);
+	ck_assert_int_eq(cfg.recovery.max_age_ms, 1000);
+	srv_config_free(&cfg);
+	ck_assert_msg(load("{\"connectionStateRecovery\": {\"enabled\": false}}") == 0, "%s", err);
+	ck_assert(!cfg.recovery.enabled);
+	srv_config_free(&cfg);
+	ck_assert_int_eq(load("{\"connectionStateRecovery\": {\"maxDisconnectionDuration\": 0}}"),
+	                 SRV_CONFIG_ERR);
+	ck_assert_msg(strstr(err, "connectionStateRecovery.maxDisconnectionDuration"), "%s", err);
+	ck_assert_int_eq(load("{\"connectionStateRecovery\": {\"maxDisconnection\": 1}}"),
+	                 SRV_CONFIG_ERR);
+	ck_assert_msg(strstr(err, "maxDisconnection"), "%s", err);
+}
+END_TEST
+
 /* allowEIO3 from the file, WEBSOCKET_ALLOW_EIO3 and --allow-eio3 (alone: true;
  * "=false" turns it off), each over the one before. */
 START_TEST(allow_eio3)
@@ -451,6 +487,35 @@ START_TEST(help_and_version)
 	srv_config_free(&cfg);
 	ck_assert_int_eq(load_argv(NULL, NULL, bad_then_help), SRV_CONFIG_ERR);
 	ck_assert_str_eq(err, "--nope: unknown flag (see --help)");
+}
+END_TEST
+
+/* adminUi: node's instrument() options; the hash kept as given, the defaults
+ * ("/admin", mode from NODE_ENV: NULL here), "auth": false. */
+#define HASH "$2a$10$SYzvfryydxbRM3Gq24kPEeFdBi39ePTlOI1F7smG0JmsYFZoxQRHi"
+START_TEST(admin_ui_setting)
+{
+	ck_assert_msg(load("{\"adminUi\": {\"enabled\": true, \"auth\": {\"type\": \"basic\", "
+	                   "\"username\": \"admin\", \"password\": \"" HASH "\"}}}") == 0,
+	              "%s", err);
+	ck_assert(cfg.admin.enabled && cfg.admin.basic_auth && !cfg.admin.readonly);
+	ck_assert_str_eq(cfg.admin.username, "admin");
+	ck_assert_str_eq(cfg.admin.password_hash, HASH);
+	ck_assert_str_eq(cfg.admin.namespace_name, "/admin");
+	ck_assert_ptr_null(cfg.admin.mode);
+	srv_config_free(&cfg);
+	ck_assert_msg(load("{\"adminUi\": {\"enabled\": true, \"auth\": false, \"mode\": "
+	                   "\"production\", \"readonly\": true, \"namespaceName\": \"/ops\", "
+	                   "\"serverId\": \"eu-1\"}}") == 0,
+	              "%s", err);
+	ck_assert(cfg.admin.enabled && !cfg.admin.basic_auth && cfg.admin.readonly);
+	ck_assert_str_eq(cfg.admin.mode, "production");
+	ck_assert_str_eq(cfg.admin.namespace_name, "/ops");
+	ck_assert_str_eq(cfg.admin.server_id, "eu-1");
+	srv_config_free(&cfg);
+	/* off by default */
+	ck_assert_msg(load("{}") == 0, "%s", err);
+	ck_assert(!cfg.admin.enabled);
 }
 END_TEST
 
@@ -733,6 +798,28 @@ static const struct bad {
 	  "WEBSOCKET_ALLOW_EIO3: expected true or false, got \"yes\"" },
 	{ NULL, NULL, { "--allow-eio3=1" }, "--allow-eio3: expected true or false, got \"1\"" },
 	{ NULL, NULL, { "--allow-eio3=" }, "--allow-eio3: empty value" },
+	{ "{\"adminUi\": {\"enabled\": true}}", NULL, { 0 }, "config: \"adminUi.auth\": required" },
+	{ "{\"adminUi\": {\"enabled\": true, \"auth\": {\"type\": \"basic\", \"username\": \"a\", "
+	  "\"password\": \"secret\"}}}",
+	  NULL,
+	  { 0 },
+	  "config: \"adminUi.auth.password\": expected a bcrypt hash" },
+	{ "{\"adminUi\": {\"auth\": {\"type\": \"basic\", \"password\": \"" HASH "\"}}}",
+	  NULL,
+	  { 0 },
+	  "config: \"adminUi.auth.username\": required" },
+	{ "{\"adminUi\": {\"auth\": true}}",
+	  NULL,
+	  { 0 },
+	  "config: \"adminUi.auth\": expected false or" },
+	{ "{\"adminUi\": {\"auth\": false, \"mode\": \"test\"}}",
+	  NULL,
+	  { 0 },
+	  "config: \"adminUi.mode\": expected \"development\" or \"production\"" },
+	{ "{\"adminUi\": {\"auth\": false, \"namespaceName\": \"admin\"}}",
+	  NULL,
+	  { 0 },
+	  "config: \"adminUi.namespaceName\": expected a namespace other than" },
 };
 
 START_TEST(errors_name_their_key)
@@ -766,6 +853,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, env_extras);
 	tcase_add_test(tc, api_user_room_and_metrics_key);
 	tcase_add_test(tc, parser_setting);
+	tcase_add_test(tc, admin_ui_setting);
+	tcase_add_test(tc, recovery_setting);
 	tcase_add_test(tc, rs256_key_file);
 	tcase_add_test(tc, invalid_json_position);
 	tcase_add_test(tc, unreadable_config);

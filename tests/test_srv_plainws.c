@@ -46,7 +46,8 @@ static int load(const char *json)
 
 static void load_example(void)
 {
-	static char *const env[] = { NULL };
+	/* the example's ingest needs an address of Redis (never connected here) */
+	static char *const env[] = { "REDIS_URL=redis://127.0.0.1:6399", NULL };
 	char *argv[] = { "sio-server" };
 	ck_assert_int_eq(srv_config_load(&cfg, "apps/sio-server/examples/job-updates.json", env, 1,
 	                                 argv, err, sizeof err),
@@ -112,6 +113,9 @@ static const struct {
 	{ "{\"plainWebSockets\":[{\"path\":\"/socket.io/ws\"," SHAPES "}]}",
 	  "under the Socket.IO path" },
 	{ "{\"plainWebSockets\":[{\"path\":\"/ws/\"," SHAPES "}]}", "no trailing" },
+	{ "{\"plainWebSockets\":[{\"path\":\"/api\"," SHAPES "}]}",
+	  "would take the requests of \"/api/v1/websocket\"" },
+	{ "{\"plainWebSockets\":[{\"path\":\"/metric\"," SHAPES "}]}", "\"/metrics\"" },
 	{ ENDPOINT("\"messages\":[{\"type\":\"S\",\"action\":\"jion\",\"idField\":\"t\","
 	           "\"room\":\"r:{t}\",\"authorize\":\"none\"}]"),
 	  "\"plainWebSockets[0].messages[0].action\": expected \"join\" or \"leave\", got "
@@ -126,6 +130,7 @@ static const struct {
 	           "\"room\":\"r:{t}\",\"authorize\":\"none\",\"idPattern\":\"(\"}]"),
 	  "invalid regular expression" },
 	{ ENDPOINT(SHAPES ",\"subprotocols\":[\"a b\"]"), "not a token" },
+	{ ENDPOINT(SHAPES ",\"subprotocols\":[\"caf\u00e9\"]"), "not a token" },
 	{ ENDPOINT(SHAPES ",\"auth\":{\"subprotocol\":true}"), "needs \"subprotocols\"" },
 	{ ENDPOINT(SHAPES ",\"greeting\":\"hi\""), "plainWebSockets[0].greeting" },
 	{ ENDPOINT(SHAPES ",\"idleTimeoutMs\":0"), "plainWebSockets[0].idleTimeoutMs" },

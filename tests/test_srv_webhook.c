@@ -12,7 +12,8 @@
  *     label escaping;
  *   - "webhooks", "relay" and auth.refreshEvent in the configuration: defaults, the secret
  *     from the environment (winning over the file), and errors naming
- *     their key; the example apps/sio-server/examples/chat-backend.json loads.
+ *     their key; the example apps/sio-server/examples/chat.json loads, its
+ *     backend's URL from WEBHOOK_URL.
  * Time is injected: no sleeps. Clean under valgrind, CK_FORK=no.
  */
 #define _GNU_SOURCE
@@ -270,16 +271,31 @@ START_TEST(config_example_chat_backend)
 {
 	static char *const env[] = { "JWT_ACCESS_SECRET=example-jwt-secret-0123456789abcdef",
 		                     "WEBHOOK_SECRET=example-hook-secret", NULL };
-	char *argv[] = { "sio-server", "--config", "apps/sio-server/examples/chat-backend.json",
-		         NULL };
+	static char *const env_url[] = { "JWT_ACCESS_SECRET=example-jwt-secret-0123456789abcdef",
+		                         "WEBHOOK_SECRET=example-hook-secret",
+		                         "WEBHOOK_URL=https://backend.internal/hooks", NULL };
+	static char *const env_bad[] = { "JWT_ACCESS_SECRET=example-jwt-secret-0123456789abcdef",
+		                         "WEBHOOK_SECRET=example-hook-secret",
+		                         "WEBHOOK_URL=backend.internal", NULL };
+	char *argv[] = { "sio-server", "--config", "apps/sio-server/examples/chat.json", NULL };
 	ck_assert_int_eq(srv_config_load(&cfg, NULL, env, 3, argv, err, sizeof(err)),
 	                 SRV_CONFIG_OK);
 	ck_assert_str_eq(cfg.webhooks->secret, "example-hook-secret");
+	ck_assert_str_eq(cfg.webhooks->url, "http://127.0.0.1:4000/socket-hooks");
 	ck_assert_uint_eq(cfg.webhooks->nevents, 4);
 	ck_assert(cfg.webhooks->connect);
+	ck_assert(cfg.webhooks->connect_fail_open);
 	ck_assert(cfg.webhooks->disconnect);
 	ck_assert_uint_eq(cfg.relay->n, 1);
 	ck_assert_str_eq(cfg.relay->v[0].emit, "status:typing");
+	srv_config_free(&cfg);
+	ck_assert_int_eq(srv_config_load(&cfg, NULL, env_url, 3, argv, err, sizeof(err)),
+	                 SRV_CONFIG_OK);
+	ck_assert_str_eq(cfg.webhooks->url, "https://backend.internal/hooks");
+	srv_config_free(&cfg);
+	ck_assert_int_eq(srv_config_load(&cfg, NULL, env_bad, 3, argv, err, sizeof(err)),
+	                 SRV_CONFIG_ERR);
+	ck_assert_msg(strstr(err, "WEBHOOK_URL: expected an http:// or https:// URL"), "%s", err);
 }
 END_TEST
 

@@ -9,7 +9,8 @@
  * Prints a line containing "listening"; exits 0 on SIGTERM or SIGINT.
  * --redis URL (and the other flags of apps/common/app_redis.h): one member
  * of a fleet sharing rooms through Redis, the C side of make bench's
- * "fleet" scenario.
+ * "fleet" scenario. --recovery: connection state recovery, for the
+ * "recovery-jitter" scenario and to measure its cost on a fan-out.
  */
 #include "app_cli.h"
 #include "app_redis.h"
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		APP_CLI_LONGOPTS,
 		APP_REDIS_LONGOPTS,
+		{ "recovery", no_argument, 0, 'R' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -85,8 +87,13 @@ int main(int argc, char **argv)
 		if (rc > 0)
 			continue;
 		switch (c) {
+		case 'R':
+			o.recovery.enabled = true;
+			break;
 		case 'h':
-			printf("usage: sio-bench-server [options]\n" APP_CLI_USAGE APP_REDIS_USAGE);
+			printf("usage: sio-bench-server [options]\n" APP_CLI_USAGE APP_REDIS_USAGE
+			       "  --recovery            connection state recovery (node's\n"
+			       "                        connectionStateRecovery, its defaults)\n");
 			return 0;
 		default:
 			return 2;

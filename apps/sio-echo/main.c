@@ -30,8 +30,12 @@
  *   twins of interop/reference/fleet.js. Without --redis they act on this
  *   process alone (the in-memory adapter). With --redis, GET /health also
  *   says "redis": {"connected", and the adapter's counters}.
+ * --recovery [--recovery-max-ms MS] [--recovery-max-packets N]: connection
+ *   state recovery, with the hooks of recovery.c (recovery-state,
+ *   kill-transport, stream).
  */
 #include "app_cli.h"
+#include "recovery.h"
 #include "app_redis.h"
 #include "fleet.h"
 #include "socketio.h"
@@ -241,6 +245,7 @@ static void add_handlers(sio_namespace *nsp)
 	sio_namespace_on(nsp, "ask-room", on_ask_room, NULL);
 	sio_namespace_on(nsp, "kick-room", on_kick_room, NULL);
 	fleet_add_handlers(nsp);
+	recovery_add_handlers(nsp);
 }
 
 static void on_connection(sio_socket *s, void *u)
@@ -387,6 +392,9 @@ int main(int argc, char **argv)
 		APP_CLI_LONGOPTS,
 		APP_REDIS_LONGOPTS,
 		{ "parser", required_argument, 0, 'P' },
+		{ "recovery", no_argument, 0, 'R' },
+		{ "recovery-max-ms", required_argument, 0, 'D' },
+		{ "recovery-max-packets", required_argument, 0, 'K' },
 		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -409,12 +417,35 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'R':
+			o.recovery.enabled = true;
+			break;
+		case 'D':
+		case 'K': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v > 86400000) {
+				fprintf(stderr, "sio-echo: bad value for --recovery-max-%s: %s\n",
+				        c == 'D' ? "ms" : "packets", optarg);
+				return 2;
+			}
+			if (c == 'D')
+				o.recovery.max_disconnection_ms = (unsigned)v;
+			else
+				o.recovery.max_packets = v;
+			break;
+		}
 		case 'V':
 			printf("sio-echo %s\n", EIO_VERSION);
 			return 0;
 		case 'h':
 			printf("usage: sio-echo [options]\n" APP_CLI_USAGE APP_REDIS_USAGE
 			       "  --parser NAME         default (JSON) or msgpack\n"
+			       "  --recovery            connection state recovery (node's\n"
+			       "                        connectionStateRecovery)\n"
+			       "  --recovery-max-ms MS  maxDisconnectionDuration, default 120000\n"
+			       "  --recovery-max-packets N  packets kept per namespace, default "
+			       "10000\n"
 			       "  --version, --help\n");
 			return 0;
 		default:

@@ -3,13 +3,16 @@
  * replies (srv_rooms), rate limits (srv_limits), token expiry during a
  * connection (srv_expiry), presence (srv_presence), the HTTP API and metrics
  * (srv_api, srv_metrics) with broadcasts through fan-in and throttling
- * (srv_emit), and a graceful shutdown that sends cfg->shutdown_event to
- * every socket before closing.
+ * (srv_emit), the Redis adapter when cfg->redis is set (srv_fleet: several
+ * instances as one fleet), the ingest of Redis channels and streams
+ * (srv_ingest), and a graceful shutdown that sends
+ * cfg->shutdown_event to every socket before closing.
  *
  * Exit status: 0 after --help/--version or a graceful stop; 1 when it
  * cannot listen or start; 2 for an invalid configuration.
  */
 #include "socketio.h"
+#include "srv_admin.h"
 #include "srv_api.h"
 #include "srv_auth.h"
 #include "srv_config.h"
@@ -17,6 +20,8 @@
 #include "srv_metrics.h"
 #include "srv_expiry.h"
 #include "srv_jwks.h"
+#include "srv_fleet.h"
+#include "srv_ingest.h"
 #include "srv_limits.h"
 #include "srv_plainws.h"
 #include "srv_presence.h"
@@ -49,7 +54,10 @@ typedef struct app {
 	srv_relay *relay;     /* relay rules; NULL without "relay" */
 	srv_refresh *refresh; /* auth.refreshEvent; NULL without */
 	srv_jwks *jwks;       /* auth.jwksUrl; NULL without */
+	srv_fleet *fleet;
+	srv_ingest *ingest; /* cfg.ingest: Redis channels and streams to broadcasts */
 	srv_plainws *plainws;
+	srv_admin *admin; /* the admin dashboard's server side, or NULL */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -60,6 +68,7 @@ static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
 	app *a = user;
 	srv_metrics_disconnect(a->metrics, reason);
+	srv_admin_socket_disconnected(a->admin, s, reason);
 	srv_expiry_on_disconnect(a->expiry, s);
 	srv_presence_on_disconnect(a->presence, s);
 	srv_user_free(srv_user_of(s));
@@ -75,17 +84,29 @@ static void on_connection(sio_socket *s, void *user)
 	srv_rooms_on_connection(a->rooms, s);
 	srv_expiry_on_connection(a->expiry, s);
 	srv_presence_on_connection(a->presence, s);
+	srv_admin_socket_connected(a->admin, s);
 }
 
 static void on_stop_timer(uv_timer_t *t)
 {
 	app *a = t->data;
 	srv_presence_stop(a->presence);
+	srv_admin_close(a->admin);
 	srv_expiry_close(a->expiry);
 	sio_server_close(a->srv);
 	srv_emit_close(a->emit);
 	eio_listener_close(a->l);
 	uv_close((uv_handle_t *)&a->stop_timer, NULL);
+	/* The adapter's connections would keep the loop alive: with the
+	 * listener closed it may go now (include/socketio/redis.h,
+	 * sio_redis_free); the server answers from its own sockets until the
+	 * end. Nothing may read it after this. */
+	srv_metrics_set_fleet(a->metrics, NULL);
+	srv_ingest_free(a->ingest);
+	a->ingest = NULL;
+	a->api.fleet = NULL;
+	srv_fleet_free(a->fleet);
+	a->fleet = NULL;
 }
 
 /* The loop should have ended long before shutdown.graceMs; if a handle
@@ -106,8 +127,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	a->stopping = true;
 	fprintf(stderr, "sio-server: signal %d, shutting down\n", signum);
 	if (a->cfg.shutdown_event) {
-		int n = sio_broadcast_emit(a->root, &(sio_broadcast){ 0 }, a->cfg.shutdown_event,
-		                           NULL);
+		/* this instance's clients only: the rest of the fleet stays up */
+		int n = sio_broadcast_emit(a->root, &(sio_broadcast){ .local = true },
+		                           a->cfg.shutdown_event, NULL);
 		if (n > 0)
 			srv_metrics_event_sent(a->metrics, a->cfg.shutdown_event, (uint64_t)n);
 	}
@@ -235,6 +257,12 @@ int main(int argc, char **argv)
 	o.eio.trusted_proxies = a.cfg.admission.trusted_proxies ? a.cfg.admission.trusted_proxies
 	                        : a.cfg.trust_proxy             ? "127.0.0.0/8,::1"
 	                                                        : NULL;
+	o.recovery.enabled = a.cfg.recovery.enabled;
+	o.recovery.max_disconnection_ms = (unsigned)a.cfg.recovery.max_disconnection_ms;
+	o.recovery.skip_middlewares = a.cfg.recovery.skip_middlewares;
+	o.recovery.max_packets = (size_t)a.cfg.recovery.max_packets;
+	o.recovery.max_bytes = (size_t)a.cfg.recovery.max_bytes;
+	o.recovery.max_age_ms = (unsigned)a.cfg.recovery.max_age_ms;
 	bool oom;
 	char *cors = cors_list(&a.cfg.cors, &oom);
 	if (oom) {
@@ -267,7 +295,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	srv_auth_set_jwks(a.auth, a.jwks);
+	if (!(a.fleet = srv_fleet_new(&a.cfg, loop, err, sizeof(err))) ||
+	    (e = srv_fleet_attach(a.fleet, a.srv)) != 0) {
+		fprintf(stderr, "sio-server: redis: %s\n",
+		        a.fleet ? "cannot attach the adapter" : err);
+		return 1;
+	}
 	a.metrics = srv_metrics_new(a.srv);
+	srv_metrics_set_fleet(a.metrics, a.fleet);
 	a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
 	a.rooms = srv_rooms_new(&a.cfg, a.metrics);
 	a.limits = srv_limits_new(&a.cfg, loop, a.metrics);
@@ -278,7 +313,7 @@ int main(int argc, char **argv)
 	if (!a.emit || !a.rooms || !a.limits || !a.expiry || !a.presence ||
 	    srv_metrics_install(a.metrics, a.root) || srv_limits_install(a.limits, a.root) ||
 	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
-	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
+	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics, a.fleet)) {
 		free(cors);
 		fprintf(stderr, "sio-server: out of memory\n");
 		return 1;
@@ -292,6 +327,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sio-server: cannot start the backend bridge\n");
 		return 1;
 	}
+	a.admin = srv_admin_new(&a.cfg, a.srv, &oom);
+	if (oom || (a.admin && srv_admin_install(a.admin, a.root))) {
+		fprintf(stderr, "sio-server: out of memory\n");
+		return 1;
+	}
+	srv_metrics_ops_install(a.metrics, a.root);
 	sio_on_connection(a.root, on_connection, &a);
 	/* Plain WebSocket endpoints: their clients are sockets of "/" too. */
 	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.limits, a.metrics,
@@ -299,6 +340,11 @@ int main(int argc, char **argv)
 	free(cors); /* the options are copied */
 	if (!a.plainws) {
 		fprintf(stderr, "sio-server: %s\n", err);
+		return 1;
+	}
+	if (srv_ingest_configured(&a.cfg) &&
+	    !(a.ingest = srv_ingest_new(&a.cfg, loop, a.root, a.metrics, err, sizeof(err)))) {
+		fprintf(stderr, "sio-server: ingest: %s\n", err);
 		return 1;
 	}
 
@@ -320,12 +366,24 @@ int main(int argc, char **argv)
 	printf(strchr(bound, ':') ? "sio-server %s: listening on http://[%s]:%d%s\n"
 	                          : "sio-server %s: listening on http://%s:%d%s\n",
 	       SRV_VERSION, bound, eio_listener_port(a.l), a.cfg.path);
+	if (srv_fleet_redis(a.fleet))
+		printf("sio-server: redis: on, %s (key \"%s\", from %s)\n",
+		       srv_fleet_address(a.fleet), a.cfg.redis.key, a.cfg.redis.from);
+	else
+		printf("sio-server: redis: off (broadcasts reach this instance's clients only)\n");
+	if (a.ingest) {
+		char what[300];
+		srv_ingest_describe(a.ingest, what, sizeof(what));
+		printf("sio-server: ingest: %s\n", what);
+	}
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&a.deadline, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	eio_listener_free(a.l);
 	sio_server_free(a.srv);
+	srv_ingest_free(a.ingest);
+	srv_fleet_free(a.fleet); /* freed at the stop, unless it never came */
 	srv_emit_free(a.emit);
 	srv_plainws_free(a.plainws);
 	srv_metrics_free(a.metrics);
@@ -337,6 +395,7 @@ int main(int argc, char **argv)
 	srv_relay_free(a.relay);
 	srv_refresh_free(a.refresh);
 	srv_jwks_free(a.jwks);
+	srv_admin_free(a.admin);
 	srv_auth_free(a.auth);
 	srv_config_free(&a.cfg);
 	int closed = uv_loop_close(loop);

@@ -209,6 +209,12 @@ static void on_http(eio_http_request *req, void *user)
 		return;
 	}
 	if (cfg->api.enabled) {
+		const struct srv_api_route *rt =
+		        srv_api_route_find(cfg, eio_http_request_method(req), url, plen);
+		if (rt) { /* an alias of an old server's endpoint (api.routes) */
+			dispatch(&r, srv_api_route_method(rt), true, srv_api_route_run, url, plen);
+			return;
+		}
 		if ((rest = under(url, plen, cfg->api.prefix, &rlen))) {
 			route_api(&r, rest, rlen, false);
 			return;
@@ -224,8 +230,9 @@ static void on_http(eio_http_request *req, void *user)
 }
 
 int srv_api_install(srv_api *api, eio_listener *l, const srv_config *cfg, sio_server *srv,
-                    srv_auth *auth, srv_emit *emit, srv_metrics *metrics)
+                    srv_auth *auth, srv_emit *emit, srv_metrics *metrics, const srv_fleet *fleet)
 {
+	api->fleet = fleet;
 	api->cfg = cfg;
 	api->srv = srv;
 	api->nsp = sio_of(srv, "/");
@@ -233,6 +240,7 @@ int srv_api_install(srv_api *api, eio_listener *l, const srv_config *cfg, sio_se
 	api->emit = emit;
 	api->metrics = metrics;
 	api->seq = 0;
+	api->stats_asking = NULL;
 	api->started = time(NULL);
 	return eio_listener_set_http_handler(l, on_http, "x-api-key,x-request-id", api);
 }

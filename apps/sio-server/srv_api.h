@@ -1,7 +1,7 @@
 /* srv_api.h - sio-server's HTTP API and metrics on the Socket.IO port.
  *
  * Under cfg->api.prefix ("/api/v1/websocket"):
- *   GET  /health                   open
+ *   GET  /health                   open; "degraded" while Redis is away
  *   GET  /stats                    connections, rooms with member counts,
  *                                  per namespace
  *   GET  /rooms/:room              members of a room of "/"
@@ -9,6 +9,8 @@
  *   POST /broadcast/user/:userId   to cfg->api.user_room ("user:{userId}")
  *   POST /broadcast/room/:room     to the room (plus fan-in rooms; throttle)
  * Each alias in cfg->api.aliases serves /health and /stats only.
+ * cfg->api.routes (srv_config_routes.h) adds an old server's endpoints,
+ * matched first, served by srv_api_routes.c with the operations' rules.
  * GET cfg->metrics.path: Prometheus text (srv_metrics), open unless
  * cfg->metrics.require_api_key.
  *
@@ -35,8 +37,9 @@
 #include "srv_emit.h"
 #include "srv_metrics.h"
 
-/* Fill api and install the HTTP handler on l. auth and metrics may be NULL. */
+/* Fill api and install the HTTP handler on l. auth, metrics and fleet may
+ * be NULL. */
 int srv_api_install(srv_api *api, eio_listener *l, const srv_config *cfg, sio_server *srv,
-                    srv_auth *auth, srv_emit *emit, srv_metrics *metrics);
+                    srv_auth *auth, srv_emit *emit, srv_metrics *metrics, const srv_fleet *fleet);
 
 #endif

@@ -27,5 +27,15 @@ srv_api_endpoint srv_api_sockets_join;       /* POST /sockets/join */
 srv_api_endpoint srv_api_sockets_leave;      /* POST /sockets/leave */
 srv_api_endpoint srv_api_sockets_disconnect; /* POST /sockets/disconnect */
 srv_api_endpoint srv_api_batch;              /* POST /batch */
+/* The same with a body given (srv_api_ops.h: SRV_OP_*), for the aliases. */
+void srv_api_ops_run(srv_api_req *r, int kind, const char *js, size_t len);
+/* srv_api_routes.c: api.routes; the value is the request's path */
+srv_api_endpoint srv_api_route_run;
+struct srv_api_route;
+/* The route for method (NULL: any) and path[0..n): one of that method, else
+ * one of another method (the router answers 405), else NULL. */
+const struct srv_api_route *srv_api_route_find(const srv_config *cfg, const char *method,
+                                               const char *path, size_t n);
+const char *srv_api_route_method(const struct srv_api_route *rt);
 
 #endif

@@ -4,6 +4,7 @@
 #include "srv_api_req.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -68,6 +69,7 @@ static void send_envelope(srv_api_req *r, int status, const char *data, size_t l
 	base_jsonw_object_end(&w);
 	base_jsonw_object_end(&w);
 	srv_metrics_http(r->api->metrics, base_jsonw_error(&w) ? 500 : status);
+	srv_metrics_observe_http(r->api->metrics, (double)(uv_hrtime() - r->t0) / 1e9);
 	if (base_jsonw_error(&w))
 		eio_http_reply(r->req, 500, "application/json",
 		               "{\"success\":false,\"error\":{\"code\":\"INTERNAL\","
@@ -101,5 +103,14 @@ void srv_api_req_init(srv_api_req *r, srv_api *api, eio_http_request *req)
 {
 	r->api = api;
 	r->req = req;
+	r->t0 = uv_hrtime();
 	request_id(api, eio_http_request_info(req), r->request_id, sizeof(r->request_id));
+}
+
+srv_api_req *srv_api_req_defer(const srv_api_req *r)
+{
+	srv_api_req *d = malloc(sizeof(*d));
+	if (d)
+		*d = *r;
+	return d;
 }

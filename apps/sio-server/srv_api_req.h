@@ -18,6 +18,7 @@
 #include "srv_auth.h"
 #include "srv_config.h"
 #include "srv_emit.h"
+#include "srv_fleet.h"
 #include "srv_metrics.h"
 
 #include <stddef.h>
@@ -26,11 +27,13 @@
 typedef struct srv_api {
 	const srv_config *cfg;
 	sio_server *srv;
-	sio_namespace *nsp;     /* "/": broadcasts and /rooms */
-	srv_auth *auth;         /* admin JWTs; may be NULL */
-	srv_emit *emit;         /* broadcasts (fan-in, throttle) */
-	srv_metrics *metrics;   /* may be NULL: no metrics endpoint */
-	unsigned long long seq; /* request ids */
+	sio_namespace *nsp;             /* "/": broadcasts and /rooms */
+	srv_auth *auth;                 /* admin JWTs; may be NULL */
+	srv_emit *emit;                 /* broadcasts (fan-in, throttle) */
+	srv_metrics *metrics;           /* may be NULL: no metrics endpoint */
+	const srv_fleet *fleet;         /* may be NULL: one process, or stopping */
+	unsigned long long seq;         /* request ids */
+	struct fleet_req *stats_asking; /* /stats being asked of the fleet */
 	time_t started;
 } srv_api;
 
@@ -40,10 +43,16 @@ typedef struct srv_api_req {
 	srv_api *api;
 	eio_http_request *req;
 	char request_id[72];
+	uint64_t t0; /* uv_hrtime() when it arrived: sio_http_request_duration_seconds */
 } srv_api_req;
 
 /* Start answering req: r gets the context and the request id. */
 void srv_api_req_init(srv_api_req *r, srv_api *api, eio_http_request *req);
+/* A copy of r that outlives the endpoint's call, for an answer given later
+ * (the net layer keeps the request until it is answered, even when the
+ * client has gone: include/engineio.h, eio_http_reply). Answer it, then
+ * free() it. NULL when memory runs out. */
+srv_api_req *srv_api_req_defer(const srv_api_req *r);
 
 /* Answer with data (raw JSON) in the envelope, or an error. Either frees
  * the request. */

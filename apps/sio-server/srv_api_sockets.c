@@ -85,7 +85,6 @@ static void run(srv_api_req *r, int kind)
 	const eio_request *info = eio_http_request_info(r->req);
 	size_t len = 0;
 	const char *js = eio_http_request_body(r->req, &len);
-	const char *why = NULL;
 	if (!json_content_type(eio_request_header(info, "content-type"))) {
 		srv_api_fail(r, 415, "UNSUPPORTED_MEDIA_TYPE",
 		             "Content-Type must be application/json");
@@ -95,6 +94,12 @@ static void run(srv_api_req *r, int kind)
 		srv_api_fail(r, 413, "PAYLOAD_TOO_LARGE", "Body larger than maxHttpBufferSize");
 		return;
 	}
+	srv_api_ops_run(r, kind, js, len);
+}
+
+void srv_api_ops_run(srv_api_req *r, int kind, const char *js, size_t len)
+{
+	const char *why = NULL;
 	srv_api_ops ops = { .doc = BASE_JSON_INIT, .v = NULL, .n = 0 };
 	if (srv_api_ops_parse(js, len, kind, r->api->cfg, &ops, &why)) {
 		srv_api_fail(r, 400,

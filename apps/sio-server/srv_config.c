@@ -60,7 +60,8 @@ static const char help_text[] =
         "  -V, --version               show the version\n"
         "\n"
         "Environment: JWT_ACCESS_SECRET (or auth.secretEnv), WEBSOCKET_API_KEY,\n"
-        "NODE_ENV=development (with cors.developmentLocalhost).\n";
+        "NODE_ENV=development (with cors.developmentLocalhost), REDIS_URL (the Redis\n"
+        "adapter: redis://[[user]:password@]host[:port][/db]; replaces redis.url/host).\n";
 
 static const char version_text[] = "sio-server " SRV_VERSION "\n";
 
@@ -310,6 +311,10 @@ static int set_defaults(srv_config *cfg)
 	cfg->timeouts.header_ms = 10000;
 	cfg->timeouts.body_ms = 60000;
 	cfg->timeouts.keep_alive_ms = 30000;
+	cfg->recovery.max_disconnection_ms = 2 * 60 * 1000;
+	cfg->recovery.skip_middlewares = true;
+	cfg->recovery.max_packets = 10000;
+	cfg->recovery.max_bytes = 8L << 20;
 	return srv_set_str(&cfg->path, "/socket.io/") ||
 	                       srv_set_str(&a->secret_env, "JWT_ACCESS_SECRET") ||
 	                       srv_set_str(&a->user_id_claim, "sub") ||
@@ -323,7 +328,8 @@ static int set_defaults(srv_config *cfg)
 	                                     "Rate limit exceeded") ||
 	                       srv_set_str(&cfg->shutdown_event, "server_shutdown") ||
 	                       srv_reply_set(&cfg->token_expiry, "auth-expired", NULL,
-	                                     "Authentication token expired")
+	                                     "Authentication token expired") ||
+	                       srv_config_redis_defaults(cfg) || srv_config_ingest_defaults(cfg)
 	               ? -1
 	               : 0;
 }
@@ -371,6 +377,10 @@ static int load_env(srv_config *cfg, char *const *envp, char *err, size_t errlen
 			s += n;
 		}
 	}
+	/* the address of node's createClient({url: process.env.REDIS_URL}) */
+	if ((v = env_get(envp, "REDIS_URL")) != NULL &&
+	    srv_config_redis_env(cfg, v, "REDIS_URL", err, errlen))
+		return -1;
 	if ((v = env_get(envp, cfg->auth.secret_env)) != NULL && srv_set_str(&cfg->auth.secret, v))
 		return base_errf(err, errlen, "out of memory");
 	cfg->cors.allow_localhost =
@@ -531,7 +541,8 @@ int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, i
 	for (int i = 0; i < nfv; i++)
 		if (apply(cfg, fv[i].which, fv[i].value, fv[i].name, err, errlen))
 			goto out;
-	if (check_auth(cfg, err, errlen) || srv_config_hooks_env(cfg, envp, err, errlen))
+	if (check_auth(cfg, err, errlen) || srv_config_hooks_env(cfg, envp, err, errlen) ||
+	    srv_config_ingest_check(cfg, err, errlen))
 		goto out;
 	rc = SRV_CONFIG_OK;
 out:
@@ -577,13 +588,17 @@ void srv_config_free(srv_config *cfg)
 	srv_strv_free(&cfg->api.api_keys);
 	free(cfg->api.admin_role);
 	free(cfg->api.user_room);
+	srv_config_routes_free(cfg);
 	free(cfg->metrics.path);
 	srv_reply_free(&cfg->limits.exceeded);
 	srv_config_rooms_free(cfg);
 	srv_config_hooks_free(cfg);
+	srv_config_redis_free(cfg);
+	srv_config_ingest_free(cfg);
 	free(cfg->shutdown_event);
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);
 	srv_plainws_cfg_free(cfg);
+	srv_config_admin_free(cfg);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -45,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "srv_ingest_map.h"
 #include "srv_jwt.h"
 
 #ifndef SRV_VERSION
@@ -129,6 +130,9 @@ typedef struct srv_config_api {
 	char *admin_role;  /* "admin" */
 	char *user_room;   /* "user:{userId}": POST .../broadcast/user/:userId
                                   goes to this room ({userId} only) */
+
+	/* request-shape aliases (srv_config_routes.h), or NULL */
+	struct srv_api_routes *routes;
 } srv_config_api;
 
 typedef struct srv_config_metrics {
@@ -242,6 +246,61 @@ typedef struct srv_throttle {
 	srv_strv events; /* empty = every event */
 } srv_throttle;
 
+/* redis: the Redis adapter (include/socketio/redis.h), on when an address is
+ * given: REDIS_URL, redis.url or redis.host. The address fields hold the
+ * parsed url; the defaults are the adapter's (sio_redis_options_init). */
+typedef struct srv_config_redis {
+	bool enabled;
+	const char *from;         /* where the address came from: "REDIS_URL", "redis.url",
+	                        "redis.host" (static) */
+	char *host;               /* "127.0.0.1" when the url names none; NULL with unix_path */
+	int port;                 /* 6379 */
+	char *unix_path;          /* unix:///path; NULL for TCP */
+	char *username;           /* ACL user; NULL: none */
+	char *password;           /* a secret: never printed; NULL: no AUTH */
+	long db;                  /* SELECT, 0 */
+	char *key;                /* channel prefix, "socket.io" (node's key option) */
+	long requests_timeout_ms; /* 5000 */
+	bool publish_on_specific_response_channel; /* false */
+	bool room_subscriptions;                   /* false */
+	long max_queued_bytes;                     /* 8 MiB */
+} srv_config_redis;
+
+/* ingest: messages from Redis Pub/Sub channels and Streams turned into
+ * broadcasts (srv_ingest.c, srv_config_ingest.c); needs the redis section. */
+typedef struct srv_ingest_source {
+	char *name; /* the channel or the stream */
+	srv_ingest_map map;
+} srv_ingest_source;
+
+typedef struct srv_config_ingest {
+	srv_ingest_source *channels;
+	size_t nchannels;
+	srv_ingest_source *streams;
+	size_t nstreams;
+	char *group;            /* "sio-server" */
+	char *consumer;         /* NULL: host:pid */
+	char *field;            /* "data": the entry field holding the JSON */
+	char *start_id;         /* "$" */
+	long count;             /* 32 entries per read */
+	long block_ms;          /* 5000 */
+	long claim_min_idle_ms; /* 30000 */
+	long claim_interval_ms; /* 5000 */
+	long max_message_bytes; /* 65536 */
+} srv_config_ingest;
+/* adminUi: the @socket.io/admin-ui dashboard's server side (srv_admin.c),
+ * configured as node's instrument(io, options). */
+typedef struct srv_config_admin {
+	bool enabled;         /* false */
+	bool basic_auth;      /* "auth": {"type": "basic", ...}; false: "auth": false */
+	char *username;       /* basic auth */
+	char *password_hash;  /* bcrypt ($2a$, $2b$, $2y$), checked with crypt(3) */
+	char *namespace_name; /* "/admin" */
+	char *mode;           /* "development" / "production"; NULL: NODE_ENV, as node */
+	bool readonly;        /* false: the dashboard may join, leave, disconnect, emit */
+	char *server_id;      /* NULL: the host name */
+} srv_config_admin;
+
 typedef struct srv_config {
 	char *config_path;         /* file loaded, or NULL */
 	int port;                  /* 3000 */
@@ -272,9 +331,22 @@ typedef struct srv_config {
 	srv_throttle *throttle;
 	size_t nthrottle;
 	srv_kvv replies; /* client event -> reply event ("ping"->"pong") */
+	srv_config_redis redis;
+	/* "connectionStateRecovery" (srv_config_recovery.c): node's option of
+	 * that name; off unless the file has the section */
+	struct {
+		bool enabled;
+		long max_disconnection_ms; /* maxDisconnectionDuration (120000) */
+		bool skip_middlewares;     /* skipMiddlewares (true) */
+		long max_packets;          /* maxPackets: the log per namespace (10000) */
+		long max_bytes;            /* maxBytes (8 MiB) */
+		long max_age_ms;           /* maxAge (0: maxDisconnectionDuration) */
+	} recovery;
+	srv_config_ingest ingest;
 	/* plainWebSockets[]: plain WebSocket endpoints (srv_plainws.h) */
 	struct srv_plainws_cfg *plainws;
 	size_t nplainws;
+	srv_config_admin admin;
 	const char *info; /* --help/--version text (static) */
 	/* the backend bridge, srv_config_hooks.h (NULL: none) */
 	struct srv_config_webhooks *webhooks;
@@ -289,6 +361,10 @@ typedef struct srv_config {
 int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, int argc,
                     char **argv, char *err, size_t errlen);
 void srv_config_free(srv_config *cfg);
+
+/* The Redis address for logs and answers, without the username and the
+ * password: "redis://127.0.0.1:6379/0" or "unix:///run/redis.sock?db=0". */
+void srv_config_redis_address(const srv_config_redis *r, char *out, size_t cap);
 
 /* ---- internal: shared by srv_config*.c, not for other modules ----------- */
 
@@ -351,11 +427,32 @@ int srv_cfgp_webhooks(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_relay(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_config_hooks_env(srv_config *cfg, char *const *envp, char *err, size_t errlen);
 void srv_config_hooks_free(srv_config *cfg);
+/* srv_config_routes.c: api.routes */
+int srv_cfgp_api_routes(srv_cfgp *p, int tok, srv_config *cfg);
+void srv_config_routes_free(srv_config *cfg);
+/* srv_config_redis.c: the section, REDIS_URL (name heads the error), the
+ * defaults, and freeing (the password wiped). */
+int srv_cfgp_redis(srv_cfgp *p, int tok, srv_config *cfg);
+/* srv_config_recovery.c: "connectionStateRecovery" */
+int srv_cfgp_recovery(srv_cfgp *p, int tok, srv_config *cfg);
+int srv_config_redis_env(srv_config *cfg, const char *url, const char *name, char *err,
+                         size_t errlen);
+int srv_config_redis_defaults(srv_config *cfg);
+void srv_config_redis_free(srv_config *cfg);
+/* srv_config_ingest.c: the section, its defaults, the check once the redis
+ * address is known (file, REDIS_URL), and freeing. */
+int srv_cfgp_ingest(srv_cfgp *p, int tok, srv_config *cfg);
+int srv_config_ingest_defaults(srv_config *cfg);
+int srv_config_ingest_check(const srv_config *cfg, char *err, size_t errlen);
+void srv_config_ingest_free(srv_config *cfg);
 /* srv_config_rooms.c, for the other sections with rooms (srv_config_plainws.c):
  * a room template checked ({userId}, {claims.NAME}, {<extra>}); a regular
  * expression under key, stored anchored; the "authorize" of a join rule. */
 int srv_cfgp_template(srv_cfgp *p, const char *key, const char *t, const char *extra);
 int srv_cfgp_regex(srv_cfgp *p, int obj, const char *key, char **src, regex_t *re);
 int srv_cfgp_authorize(srv_cfgp *p, int tok, srv_join_event *j);
+/* srv_config_admin.c */
+int srv_cfgp_admin(srv_cfgp *p, int tok, srv_config *cfg);
+void srv_config_admin_free(srv_config *cfg);
 
 #endif /* SRV_CONFIG_H */

@@ -9,7 +9,9 @@
  * named by "secretEnv" (default WEBHOOK_SECRET), the environment winning as
  * everywhere in the configuration. A webhooks section without a secret is
  * an error: the backend must be able to tell the server's requests from
- * anyone else's.
+ * anyone else's. The URL likewise: "url", or the variable named by
+ * "urlEnv" (default WEBHOOK_URL), so one example configuration serves
+ * every deployment's backend address.
  */
 #define _GNU_SOURCE
 #include "srv_config_hooks.h"
@@ -22,6 +24,7 @@
 #include <string.h>
 
 #define DEFAULT_SECRET_ENV "WEBHOOK_SECRET"
+#define DEFAULT_URL_ENV    "WEBHOOK_URL"
 #define MAX_EVENT_NAME     128 /* a metrics label value (srv_webhook_metrics.h) */
 
 /* ---- templates ------------------------------------------------------------------- */
@@ -196,11 +199,11 @@ static int sub(srv_cfgp *p, int obj, const char *key,
 
 int srv_cfgp_webhooks(srv_cfgp *p, int tok, srv_config *cfg)
 {
-	static const char *const keys[] = {
-		"url",           "secret",    "secretEnv",        "timeoutMs",
-		"maxConcurrent", "maxQueued", "maxResponseBytes", "circuitBreaker",
-		"events",        "connect",   "disconnect",       NULL
-	};
+	static const char *const keys[] = { "url",       "urlEnv",           "secret",
+		                            "secretEnv", "timeoutMs",        "maxConcurrent",
+		                            "maxQueued", "maxResponseBytes", "circuitBreaker",
+		                            "events",    "connect",          "disconnect",
+		                            NULL };
 	srv_config_webhooks *w = calloc(1, sizeof(*w));
 	if (!w)
 		return srv_cfgp_fail(p, "out of memory");
@@ -214,6 +217,7 @@ int srv_cfgp_webhooks(srv_cfgp *p, int tok, srv_config *cfg)
 	w->disconnect_retries = 3;
 	w->disconnect_backoff_ms = 500;
 	if (srv_cfgp_object(p, tok, keys) || srv_cfgp_str(p, tok, "url", &w->url) ||
+	    srv_cfgp_str(p, tok, "urlEnv", &w->url_env) ||
 	    srv_cfgp_str(p, tok, "secret", &w->secret) ||
 	    srv_cfgp_str(p, tok, "secretEnv", &w->secret_env) ||
 	    srv_cfgp_long(p, tok, "timeoutMs", &w->timeout_ms, 1, SRV_CONFIG_MAX_MS) ||
@@ -224,11 +228,11 @@ int srv_cfgp_webhooks(srv_cfgp *p, int tok, srv_config *cfg)
 	    sub(p, tok, "events", parse_events, w) || sub(p, tok, "connect", parse_connect, w) ||
 	    sub(p, tok, "disconnect", parse_disconnect, w))
 		return -1;
-	if (!w->url)
-		return srv_cfgp_fail_at(p, "url", "required (the backend's http(s):// URL)");
-	if (!url_ok(w->url))
+	if (w->url && !url_ok(w->url))
 		return srv_cfgp_fail_at(p, "url", "expected an http:// or https:// URL, got \"%s\"",
 		                        w->url);
+	if (!w->url_env && srv_set_str(&w->url_env, DEFAULT_URL_ENV))
+		return srv_cfgp_fail(p, "out of memory");
 	if (w->secret && !*w->secret)
 		return srv_cfgp_fail_at(p, "secret", "is empty");
 	if (!w->secret_env && srv_set_str(&w->secret_env, DEFAULT_SECRET_ENV))
@@ -367,6 +371,17 @@ static int check_overlap(const srv_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* The non-empty value of the environment variable name into *out (which
+ * it replaces); nothing when unset. 0, or -1 when memory runs out. */
+static int env_value(char *const *envp, const char *name, char **out)
+{
+	size_t n = strlen(name);
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=' && (*envp)[n + 1])
+			return srv_set_str(out, *envp + n + 1);
+	return 0;
+}
+
 int srv_config_hooks_env(srv_config *cfg, char *const *envp, char *err, size_t errlen)
 {
 	srv_config_webhooks *w = cfg->webhooks;
@@ -374,11 +389,16 @@ int srv_config_hooks_env(srv_config *cfg, char *const *envp, char *err, size_t e
 		return -1;
 	if (!w)
 		return 0;
-	size_t n = strlen(w->secret_env);
-	for (; envp && *envp; envp++)
-		if (!strncmp(*envp, w->secret_env, n) && (*envp)[n] == '=' && (*envp)[n + 1])
-			if (srv_set_str(&w->secret, *envp + n + 1))
-				return base_errf(err, errlen, "config: out of memory");
+	if (env_value(envp, w->secret_env, &w->secret) || env_value(envp, w->url_env, &w->url))
+		return base_errf(err, errlen, "config: out of memory");
+	if (!w->url)
+		return base_errf(err, errlen,
+		                 "config: \"webhooks.url\": required: set it or the %s "
+		                 "environment variable (the backend's http(s):// URL)",
+		                 w->url_env);
+	if (!url_ok(w->url))
+		return base_errf(err, errlen, "%s: expected an http:// or https:// URL, got \"%s\"",
+		                 w->url_env, w->url);
 	if (!w->secret)
 		return base_errf(err, errlen,
 		                 "config: \"webhooks.secret\": required: set it or the %s "
@@ -392,6 +412,7 @@ void srv_config_hooks_free(srv_config *cfg)
 	srv_config_webhooks *w = cfg->webhooks;
 	if (w) {
 		free(w->url);
+		free(w->url_env);
 		free(w->secret);
 		free(w->secret_env);
 		for (size_t i = 0; i < w->nevents; i++)

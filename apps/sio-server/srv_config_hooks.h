@@ -25,6 +25,7 @@ typedef struct srv_hook_event {
 
 typedef struct srv_config_webhooks {
 	char *url;                /* http(s)://...: every hook POSTs here */
+	char *url_env;            /* "WEBHOOK_URL": overrides url when set */
 	char *secret;             /* HMAC-SHA256 key, resolved (file or secretEnv) */
 	char *secret_env;         /* "WEBHOOK_SECRET" */
 	long timeout_ms;          /* 5000 */

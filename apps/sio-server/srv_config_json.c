@@ -578,8 +578,10 @@ static bool bad_user_room(const char *t)
 static int parse_api(srv_cfgp *p, int obj, srv_config *cfg)
 {
 	static const char *const keys[] = { "enabled",   "prefix",   "aliases", "apiKeys",
-		                            "adminRole", "userRoom", NULL };
+		                            "adminRole", "userRoom", "routes",  NULL };
 	srv_config_api *a = &cfg->api;
+	size_t old;
+	int routes;
 
 	if (srv_cfgp_object(p, obj, keys) || srv_cfgp_bool(p, obj, "enabled", &a->enabled) ||
 	    path_key(p, obj, "prefix", &a->prefix) ||
@@ -588,6 +590,11 @@ static int parse_api(srv_cfgp *p, int obj, srv_config *cfg)
 	    srv_cfgp_str(p, obj, "adminRole", &a->admin_role) ||
 	    srv_cfgp_str(p, obj, "userRoom", &a->user_room))
 		return -1;
+	if ((routes = srv_cfgp_enter(p, obj, "routes", &old)) >= 0) {
+		if (srv_cfgp_api_routes(p, routes, cfg))
+			return -1;
+		srv_cfgp_pop(p, old);
+	}
 	if (bad_user_room(a->user_room)) {
 		return srv_cfgp_fail_at(p, "userRoom",
 		                        "expected a room template with {userId} and "
@@ -727,15 +734,37 @@ static int parse_parser(srv_cfgp *p, int root, srv_config *cfg)
 
 int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 {
-	static const char *const keys[] = { "port",         "host",        "path",
-		                            "pingInterval", "pingTimeout", "maxHttpBufferSize",
-		                            "transports",   "trustProxy",  "cors",
-		                            "auth",         "api",         "metrics",
-		                            "limits",       "rooms",       "presence",
-		                            "shutdown",     "tokenExpiry", "throttle",
-		                            "replies",      "parser",      "allowEIO3",
-		                            "webhooks",     "relay",       "plainWebSockets",
-		                            "admission",    "timeouts",    NULL };
+	static const char *const keys[] = { "port",
+		                            "host",
+		                            "path",
+		                            "pingInterval",
+		                            "pingTimeout",
+		                            "maxHttpBufferSize",
+		                            "transports",
+		                            "trustProxy",
+		                            "cors",
+		                            "auth",
+		                            "api",
+		                            "metrics",
+		                            "limits",
+		                            "rooms",
+		                            "presence",
+		                            "shutdown",
+		                            "tokenExpiry",
+		                            "throttle",
+		                            "replies",
+		                            "parser",
+		                            "allowEIO3",
+		                            "webhooks",
+		                            "relay",
+		                            "redis",
+		                            "ingest",
+		                            "plainWebSockets",
+		                            "connectionStateRecovery",
+		                            "adminUi",
+		                            "admission",
+		                            "timeouts",
+		                            NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -806,7 +835,12 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg) ||
 	                       parse_section(p, root, "webhooks", srv_cfgp_webhooks, cfg) ||
 	                       parse_section(p, root, "relay", srv_cfgp_relay, cfg) ||
-	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg)
+	                       parse_section(p, root, "redis", srv_cfgp_redis, cfg) ||
+	                       parse_section(p, root, "connectionStateRecovery", srv_cfgp_recovery,
+	                                     cfg) ||
+	                       parse_section(p, root, "ingest", srv_cfgp_ingest, cfg) ||
+	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg) ||
+	                       parse_section(p, root, "adminUi", srv_cfgp_admin, cfg)
 	               ? -1
 	               : 0;
 }

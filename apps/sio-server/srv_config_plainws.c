@@ -268,6 +268,14 @@ static int parse_path(srv_cfgp *p, int obj, const srv_config *cfg, srv_plainws_c
 	if (cfg->path && strncmp(c->path, cfg->path, strlen(cfg->path) - 1) == 0)
 		return srv_cfgp_fail_at(p, "path", "\"%s\" is under the Socket.IO path \"%s\"",
 		                        c->path, cfg->path);
+	/* The endpoint is mounted on its path as a prefix (net_router.c): it
+	 * would take the requests of the API or the metrics under it. */
+	const char *other[] = { cfg->api.prefix, cfg->metrics.path };
+	for (size_t i = 0; i < 2; i++)
+		if (other[i] && strncmp(other[i], c->path, n) == 0)
+			return srv_cfgp_fail_at(p, "path",
+			                        "\"%s\" would take the requests of \"%s\"", c->path,
+			                        other[i]);
 	return 0;
 }
 
@@ -280,7 +288,11 @@ static int parse_subprotocols(srv_cfgp *p, int obj, srv_plainws_cfg *c)
 	for (size_t i = 0; i < c->subprotocols.n; i++) {
 		const char *s = c->subprotocols.v[i];
 		size_t n = strlen(s);
-		if (n == 0 || n > 63 || strcspn(s, "()<>@,;:\\\"/[]?={} \t") != n)
+		bool ascii = true;
+		for (size_t k = 0; k < n; k++)
+			ascii &= (unsigned char)s[k] > 32 && (unsigned char)s[k] < 127;
+		/* An RFC 7230 token, as the net layer answers one (net_subproto.c). */
+		if (n == 0 || n > 63 || !ascii || strcspn(s, "()<>@,;:\\\"/[]?={} \t") != n)
 			return srv_cfgp_fail_at(p, "subprotocols",
 			                        "\"%s\" is not a token of 1 to 63 characters", s);
 	}

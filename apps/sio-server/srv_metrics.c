@@ -25,6 +25,7 @@ static const double buckets[SRV_METRICS_NBUCKETS] = { 0.001, 0.0025, 0.005, 0.01
 
 struct srv_metrics {
 	sio_server *srv;
+	const srv_fleet *fleet;
 	family received, sent, errors, disconnects, http;
 	uint64_t connections_total;
 	uint64_t hs_buckets[SRV_METRICS_NBUCKETS]; /* non-cumulative */
@@ -35,6 +36,7 @@ struct srv_metrics {
 		void *user;
 	} sections[SRV_METRICS_MAX_SECTIONS];
 	size_t nsections;
+	srv_metrics_ops *ops; /* srv_metrics_ops.c */
 };
 
 int srv_metrics_add_section(srv_metrics *m, srv_metrics_section_fn fn, void *user)
@@ -49,9 +51,18 @@ int srv_metrics_add_section(srv_metrics *m, srv_metrics_section_fn fn, void *use
 srv_metrics *srv_metrics_new(sio_server *srv)
 {
 	srv_metrics *m = calloc(1, sizeof(*m));
+	if (m && !(m->ops = srv_metrics_ops_new())) {
+		free(m);
+		return NULL;
+	}
 	if (m)
 		m->srv = srv;
 	return m;
+}
+
+srv_metrics_ops *srv_metrics_ops_of(srv_metrics *m)
+{
+	return m ? m->ops : NULL;
 }
 
 static void family_free(family *f)
@@ -69,6 +80,7 @@ void srv_metrics_free(srv_metrics *m)
 	family_free(&m->errors);
 	family_free(&m->disconnects);
 	family_free(&m->http);
+	srv_metrics_ops_free(m->ops);
 	free(m);
 }
 
@@ -173,6 +185,12 @@ int srv_metrics_install(srv_metrics *m, sio_namespace *nsp)
 	return sio_namespace_use_events(nsp, filter, m);
 }
 
+void srv_metrics_set_fleet(srv_metrics *m, const srv_fleet *f)
+{
+	if (m)
+		m->fleet = f;
+}
+
 /* ---- rendering ------------------------------------------------------------- */
 
 typedef struct out {
@@ -258,6 +276,38 @@ static void put_counter(out *o, const char *name, const char *help, uint64_t v)
 	put(o, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/* The Redis adapter's state and counters, when it is used. */
+static void put_redis(out *o, const srv_fleet *f)
+{
+	sio_redis_stats st;
+	if (!srv_fleet_stats(f, &st))
+		return;
+	put_gauge(o, "sio_redis_connected",
+	          "1 when both connections to Redis are up and subscribed, else 0.",
+	          st.connected ? 1 : 0);
+	put_gauge(o, "sio_redis_queued_bytes", "Bytes of publishes waiting for Redis to return.",
+	          st.queued_bytes);
+	put_counter(o, "sio_redis_connects_total",
+	            "Successful connections to Redis (reconnections included).", st.connects);
+	put_counter(o, "sio_redis_published_total", "Messages published to the other members.",
+	            st.published);
+	put_counter(o, "sio_redis_publish_dropped_total",
+	            "Publishes dropped: the queue was full while Redis was away.",
+	            st.publish_dropped);
+	put_counter(o, "sio_redis_received_total", "Messages received from the other members.",
+	            st.received);
+	put_counter(o, "sio_redis_malformed_total", "Messages received and ignored: not decodable.",
+	            st.malformed);
+	put_counter(o, "sio_redis_requests_total",
+	            "Requests to the other members (fetchSockets, allRooms, ...).", st.requests);
+	put_counter(o, "sio_redis_requests_timed_out_total",
+	            "Requests that ended at requestsTimeout with the answers received.",
+	            st.requests_timed_out);
+	put_counter(o, "sio_redis_answers_missing_total",
+	            "Members counted by Redis that did not answer a request in time.",
+	            st.answers_missing);
+}
+
 char *srv_metrics_render(srv_metrics *m, size_t *len)
 {
 	out o = { BASE_BUF_INIT, 0 };
@@ -307,6 +357,7 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	put_family(&o, &m->errors, "sio_errors_total", "kind", "Errors by kind.");
 	put_family(&o, &m->http, "sio_http_requests_total", "code",
 	           "HTTP API answers by status code.");
+	put_redis(&o, m->fleet);
 	head(&o, "sio_handshake_duration_seconds", "histogram",
 	     "From the Engine.IO handshake request to the Socket.IO connection.");
 	uint64_t cum = 0;
@@ -322,6 +373,8 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	for (size_t i = 0; i < m->nsections; i++)
 		if (m->sections[i].fn(&o.b, m->sections[i].user))
 			o.err = 1;
+	if (srv_metrics_ops_render(m->ops, m->srv, &o.b))
+		o.err = 1;
 	if (o.err || base_buf_putc(&o.b, '\0')) {
 		base_buf_free(&o.b);
 		return NULL;

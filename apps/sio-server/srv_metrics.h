@@ -24,11 +24,21 @@
  *   sio_handshake_duration_seconds   histogram: from the Engine.IO handshake
  *                                    request to the socket.io connection
  *                                    (auth middleware included)
+ * With the Redis adapter (srv_fleet), its state and counters
+ * (sio_redis_stats, include/socketio/redis.h):
+ *   sio_redis_connected              gauge: 1 connected and subscribed, else 0
+ *   sio_redis_queued_bytes           gauge: publishes waiting for Redis
+ *   sio_redis_connects_total, sio_redis_published_total,
+ *   sio_redis_publish_dropped_total, sio_redis_received_total,
+ *   sio_redis_malformed_total, sio_redis_requests_total,
+ *   sio_redis_requests_timed_out_total, sio_redis_answers_missing_total
  */
 #ifndef SRV_METRICS_H
 #define SRV_METRICS_H
 
+#include "base/buf.h"
 #include "socketio.h"
+#include "srv_fleet.h"
 
 #include <stdint.h>
 
@@ -70,8 +80,26 @@ void srv_metrics_observe_handshake(srv_metrics *m, double ms);
 struct base_buf;
 typedef int (*srv_metrics_section_fn)(struct base_buf *b, void *user);
 int srv_metrics_add_section(srv_metrics *m, srv_metrics_section_fn fn, void *user);
+/* Expose the Redis adapter's state and counters (f may be NULL or without
+ * Redis: nothing more is exposed). */
+void srv_metrics_set_fleet(srv_metrics *m, const srv_fleet *f);
 
 /* The exposition text, malloc'd (free()), length in *len; NULL on OOM. */
 char *srv_metrics_render(srv_metrics *m, size_t *len);
+
+/* ---- operations (srv_metrics_ops.c: latency histograms, per-namespace
+ * sockets, send-queue drops and slow-consumer cuts; its opening comment
+ * lists the families) ---- */
+typedef struct srv_metrics_ops srv_metrics_ops;
+srv_metrics_ops *srv_metrics_ops_new(void);
+void srv_metrics_ops_free(srv_metrics_ops *o);
+srv_metrics_ops *srv_metrics_ops_of(srv_metrics *m); /* NULL m: NULL */
+/* Observe the acks answered to nsp's sockets. */
+void srv_metrics_ops_install(srv_metrics *m, sio_namespace *nsp);
+/* Latencies in seconds; NULL m does nothing. */
+void srv_metrics_observe_ack(srv_metrics *m, double seconds);
+void srv_metrics_observe_http(srv_metrics *m, double seconds);
+/* Append the families to b (srv may be NULL: no gauges); 0 or -1 (OOM). */
+int srv_metrics_ops_render(srv_metrics_ops *o, sio_server *srv, base_buf *b);
 
 #endif

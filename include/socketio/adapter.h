@@ -53,7 +53,25 @@ typedef struct sio_adapter_packet {
 	const sio_namespace *nsp;
 	const char *event;
 	const sio_out *args; /* NULL: no arguments */
+	/* Connection state recovery with an adapter that keeps the packets
+	 * (restore_session below): the offset it gave this packet, which
+	 * sio_adapter_broadcast_local appends as the last argument. NULL
+	 * otherwise (the library's own store stamps what it keeps). */
+	const char *offset;
 } sio_adapter_packet;
+
+/* Connection state recovery (sio_recovery_options): the session of a
+ * socket that lost its connection (node's SessionToPersist), and a restore
+ * the library waits on. */
+typedef struct sio_session {
+	const char *sid;          /* the socket's id */
+	const char *pid;          /* the private id the client presents to recover */
+	const char *const *rooms; /* every room, its own id included */
+	size_t nrooms;
+	const char *data_json; /* socket.data */
+	size_t data_len;
+} sio_session;
+typedef struct sio_restore sio_restore;
 
 /* The options of a broadcast are its sio_broadcast (socketio.h): rooms,
  * except, flags volatile_, local and compress. b->skip, the sender of a
@@ -115,7 +133,36 @@ typedef struct sio_adapter_ops {
 	 * sio_request_add_reply. */
 	void (*server_side_emit)(sio_namespace *nsp, const char *event, const sio_out *args,
 	                         sio_request *r, void *user);
+	/* Optional, both or neither (node's persistSession / restoreSession):
+	 * where the sessions of disconnected sockets and the broadcasts they
+	 * may miss are kept, when the server's recovery is enabled. NULL: in
+	 * this process (the library's store). An adapter that keeps them gives
+	 * each broadcast it keeps an offset (sio_adapter_packet.offset) and
+	 * keeps the packets a session may need.
+	 * persist_session: s (valid during the call) is to be found by its pid
+	 * for the server's max_disconnection_ms. */
+	void (*persist_session)(sio_namespace *nsp, const sio_session *s, void *user);
+	/* Answer r once, now or later: sio_restore_session, then each packet
+	 * sent after offset to the session's rooms with sio_restore_packet, in
+	 * order, then sio_restore_end; or sio_restore_end alone (unknown or
+	 * expired pid, offset no longer held, store unreachable): the client
+	 * connects fresh. pid and offset are valid during the call. */
+	void (*restore_session)(sio_namespace *nsp, const char *pid, const char *offset,
+	                        sio_restore *r, void *user);
 } sio_adapter_ops;
+
+/* The library keeps this namespace's broadcasts for connection state
+ * recovery (recovery on, the adapter keeps no sessions): an adapter must
+ * then hand it every broadcast, even one to a room with no socket here
+ * (a client of that room may come back). */
+SIO_EXPORT bool sio_namespace_keeps_packets(const sio_namespace *nsp);
+
+/* The answers to restore_session. The session is copied; args are the
+ * packet's arguments, its offset last. Once sio_restore_end has run, r is
+ * gone; if the client left meanwhile the answers are dropped. */
+SIO_EXPORT int sio_restore_session(sio_restore *r, const sio_session *s);
+SIO_EXPORT int sio_restore_packet(sio_restore *r, const char *event, const sio_out *args);
+SIO_EXPORT void sio_restore_end(sio_restore *r);
 
 /* One process: broadcasts and socket operations act on the local sockets;
  * requests complete at once with the local answer (serverCount 1). */

@@ -105,6 +105,88 @@ SIO_EXPORT void sio_redis_on_state(sio_redis *r, sio_redis_state_fn fn, void *us
  * loop's next run, as the listener's do. */
 SIO_EXPORT void sio_redis_free(sio_redis *r);
 
+/* ---- Ingest: JSON from plain Redis publishers (docs/redis.md, "Ingest") ------
+ *
+ * Messages that other programs put into Redis, handed to the application:
+ * - Pub/Sub channels (SUBSCRIBE): every process that ingests a channel gets
+ *   each message published while it is subscribed (at most once: a message
+ *   published while Redis or this process is away is lost to it);
+ * - Streams read as a consumer group (XGROUP CREATE ... MKSTREAM,
+ *   XREADGROUP ... BLOCK on a connection of its own, XACK after the
+ *   callback): each entry is taken by one member of the group; entries a
+ *   member left pending (it died between reading and acknowledging) are
+ *   claimed by another after claim_min_idle_ms (XAUTOCLAIM, Redis 6.2+), so
+ *   an entry is handed over once, and again only across a member's death.
+ * Its own connections (the adapter's options give the address), the
+ * adapter's reconnection with backoff; bounded: `count` entries per read.
+ */
+
+typedef struct sio_redis_ingest sio_redis_ingest;
+
+typedef struct sio_redis_ingest_options {
+	const char *const *channels; /* Pub/Sub channels to subscribe to */
+	size_t nchannels;
+	const char *const *streams; /* streams to read as a member of `group` */
+	size_t nstreams;
+	const char *group;    /* the consumer group, "sio-server" */
+	const char *consumer; /* this member's name in it; NULL: "host:pid" */
+	const char *field;    /* the entry field holding the payload, "data" */
+	/* where a group created here starts: "$" (entries added from now on,
+	 * the default) or "0" (the stream's whole history) */
+	const char *start_id;
+	unsigned count;             /* entries per read (COUNT), 32 */
+	unsigned block_ms;          /* XREADGROUP BLOCK, 5000 */
+	unsigned claim_min_idle_ms; /* an entry pending this long is claimed, 30000 */
+	unsigned claim_interval_ms; /* how often pending entries are looked for, 5000 */
+} sio_redis_ingest_options;
+
+/* The defaults above. */
+SIO_EXPORT void sio_redis_ingest_options_init(sio_redis_ingest_options *o);
+
+/* One message: from a channel (stream false, id NULL) or a stream entry
+ * (its id; claimed when taken over from a member that left it pending).
+ * payload is NULL for an entry without the payload field. Valid during the
+ * call; a stream entry is acknowledged after the call returns. */
+typedef struct sio_redis_ingest_msg {
+	const char *source; /* the channel or the stream */
+	bool stream;
+	const char *id;
+	const char *payload;
+	size_t len;
+	bool claimed;
+} sio_redis_ingest_msg;
+typedef void (*sio_redis_ingest_fn)(const sio_redis_ingest_msg *m, void *user);
+
+typedef struct sio_redis_ingest_stats {
+	bool channels_connected; /* subscribed to every channel (true without channels) */
+	bool streams_connected;  /* reading the streams (true without streams) */
+	uint64_t messages;       /* Pub/Sub messages received */
+	uint64_t entries;        /* stream entries handed over, claimed ones included */
+	uint64_t claimed;        /* ... of which claimed from another member */
+	uint64_t ack_failures;   /* XACKs refused or lost (the entry stays pending) */
+} sio_redis_ingest_stats;
+
+/* Start ingesting on loop: conn gives the Redis address (as for
+ * sio_redis_new; key and the adapter's other options are not used). NULL on
+ * a bad option, with the reason in err. fn runs on the loop's thread. */
+SIO_EXPORT sio_redis_ingest *sio_redis_ingest_new(uv_loop_t *loop, const sio_redis_options *conn,
+                                                  const sio_redis_ingest_options *o,
+                                                  sio_redis_ingest_fn fn, void *user, char *err,
+                                                  size_t errlen);
+/* This member's consumer name in the group. */
+SIO_EXPORT const char *sio_redis_ingest_consumer(const sio_redis_ingest *g);
+SIO_EXPORT void sio_redis_ingest_get_stats(const sio_redis_ingest *g, sio_redis_ingest_stats *out);
+/* Called when the channels' or the streams' connection comes up or goes
+ * away (what says which: "channels" or "streams"). */
+typedef void (*sio_redis_ingest_state_fn)(sio_redis_ingest *g, const char *what, bool connected,
+                                          const char *reason, void *user);
+SIO_EXPORT void sio_redis_ingest_on_state(sio_redis_ingest *g, sio_redis_ingest_state_fn fn,
+                                          void *user);
+/* Close the connections; no callback after this, also from inside one. An
+ * entry handed over and not yet acknowledged stays pending (claimed by
+ * another member later). Handles finish closing during the loop's next run. */
+SIO_EXPORT void sio_redis_ingest_free(sio_redis_ingest *g);
+
 #ifdef __cplusplus
 }
 #endif

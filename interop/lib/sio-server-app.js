@@ -65,7 +65,7 @@ export function collect(emitter, event) {
 /**
  * Start sio-server: { config: path, env: extra environment, args: extra flags }.
  * Resolves once it printed its "listening" line with
- * { proc, port, url, exited, stderr(): text so far, stop() }.
+ * { proc, port, url, exited, stderr() and stdout(): text so far, stop() }.
  */
 export async function startServer({ config, env = {}, args = [] } = {}) {
   const port = await freePort();
@@ -83,8 +83,8 @@ export async function startServer({ config, env = {}, args = [] } = {}) {
   let err = '';
   proc.stderr.on('data', (d) => { err += d; if (process.env.SIO_VERBOSE) process.stderr.write(d); });
   const exited = once(proc, 'exit');
+  let out = '';
   await new Promise((resolve, reject) => {
-    let out = '';
     const t = setTimeout(() => reject(new Error(`no "listening" line: ${out} ${err}`)),
       UNDER_VALGRIND ? 60000 : TIMEOUT);
     proc.stdout.on('data', (d) => {
@@ -97,6 +97,7 @@ export async function startServer({ config, env = {}, args = [] } = {}) {
   return {
     proc, port, url, exited,
     stderr: () => err,
+    stdout: () => out,
     /** SIGTERM, then require a clean exit 0 (under valgrind: no memory errors or leaks). */
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');

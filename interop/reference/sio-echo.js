@@ -5,6 +5,9 @@
 //   --port P --ping-interval MS --ping-timeout MS --max-payload BYTES
 //   [--cors-origin ORIGIN]   CORS with credentials; "*" reflects any origin
 //   [--parser msgpack]       socket.io-msgpack-parser instead of the default parser
+//   [--recovery] [--recovery-max-ms MS] [--recovery-max-packets N]
+//                            connectionStateRecovery (hooks: recovery-state, kill-transport,
+//                            stream; see apps/sio-echo/recovery.c)
 // Serves Socket.IO on /socket.io/ (namespaces "/" and "/custom", the Socket.IO v5 spec's
 // test-suite server plus extras, see below) and a bare Engine.IO echo server on /engine.io/
 // (every message echoed back as it came) in the same process. Exits 0 on SIGTERM/SIGINT.
@@ -46,7 +49,10 @@ import {
   redisFlags, takeRedisSwitches, redisAdapter, addFleetHandlers, addServerEventHandlers,
 } from './fleet.js';
 
-const { argv, redis } = takeRedisSwitches(process.argv.slice(2));
+const { argv: rest, redis } = takeRedisSwitches(process.argv.slice(2));
+// --recovery takes no value (parseArgs reads flags in pairs)
+const recovery = rest.includes('--recovery');
+const argv = rest.filter((a) => a !== '--recovery');
 const opts = parseArgs('sio-echo', argv, {
   ...redisFlags(redis),
   '--parser': (o, v) => {
@@ -56,6 +62,10 @@ const opts = parseArgs('sio-echo', argv, {
     }
     o.parser = v;
   },
+  // connectionStateRecovery (C: --recovery); the C server's log bound has no node twin:
+  // --recovery-max-packets is accepted and ignored here.
+  '--recovery-max-ms': (o, v) => { o.recoveryMaxMs = Number(v); },
+  '--recovery-max-packets': () => {},
 });
 
 const SIO_PATH = '/socket.io/';
@@ -131,6 +141,9 @@ const io = new SioServer(httpServer, {
   serveClient: false,
   ...(opts.parser === 'msgpack' ? { parser: msgpackParser } : {}),
   ...(adapter ? { adapter } : {}),
+  ...(recovery ? { connectionStateRecovery: {
+    maxDisconnectionDuration: opts.recoveryMaxMs ?? 2 * 60 * 1000, skipMiddlewares: true,
+  } } : {}),
 });
 
 // `parent` may be a dynamic parent namespace: handlers use socket.nsp, the namespace the
@@ -182,6 +195,23 @@ function setup(parent) {
     });
     socket.on('kick-room', (room) => {
       if (typeof room === 'string') nsp.in(room).disconnectSockets();
+    });
+    // Connection state recovery hooks (C: apps/sio-echo/recovery.c).
+    socket.on('recovery-state', (ack) => {
+      if (typeof ack === 'function') {
+        ack({ recovered: socket.recovered, id: socket.id, rooms: [...socket.rooms],
+          data: socket.data ?? {} });
+      }
+    });
+    socket.on('kill-transport', () => socket.conn.close());
+    socket.on('stream', (room, n, ms) => {
+      if (!Number.isInteger(n) || !Number.isInteger(ms) || n <= 0 || n > 10000 || ms < 0
+          || n * ms > 10000) return;
+      let i = 0;
+      const timer = setInterval(() => {
+        (typeof room === 'string' ? nsp.to(room) : nsp).emit('tick', i);
+        if (++i >= n) clearInterval(timer);
+      }, ms || 1);
     });
     addFleetHandlers(socket, me);
   });

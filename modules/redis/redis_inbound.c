@@ -4,7 +4,8 @@
  * redis_adapter.c.
  *
  * Before decoding: a message on a room channel for a room without a socket
- * here is dropped (node's onmessage does the same: hasRoom), and this
+ * here is dropped (node's onmessage does the same: hasRoom), unless the
+ * library keeps packets for connection state recovery, and this
  * server's own broadcasts and requests coming back are recognised by their
  * first bytes (the uid is the first field node and we write) and dropped,
  * but for socketsJoin / socketsLeave / disconnectSockets, which node
@@ -84,7 +85,8 @@ static void on_broadcast(redis_nsp *rn, const char *room, size_t room_len, const
 			return;
 		memcpy(name, room, room_len - 1);
 		name[room_len - 1] = '\0';
-		bool here = strlen(name) == room_len - 1 && has_room(rn->nsp, name);
+		bool here = strlen(name) == room_len - 1 &&
+		            (has_room(rn->nsp, name) || sio_namespace_keeps_packets(rn->nsp));
 		free(name);
 		if (!here)
 			return;
@@ -96,7 +98,7 @@ static void on_broadcast(redis_nsp *rn, const char *room, size_t room_len, const
 		r->stats.malformed++;
 	if (e == 0 && !is_own_uid(r, m.uid) && strcmp(m.nsp, sio_namespace_name(rn->nsp)) == 0) {
 		sio_broadcast o = opts_broadcast(&m);
-		sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m.event, m.args };
+		sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m.event, m.args, NULL };
 		sio_adapter_broadcast_local(rn->nsp, &p, &o);
 	}
 	redis_msg_free(&m);
@@ -390,7 +392,7 @@ static void broadcast_with_ack(redis_nsp *rn, const redis_msg *m)
 		return;
 	}
 	sio_broadcast o = opts_broadcast(m);
-	sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m->event, m->args };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m->event, m->args, NULL };
 	if (sio_adapter_broadcast_local_with_ack(rn->nsp, &p, &o, relay_count, relay_ack, a) < 0)
 		relay_free(a);
 }

@@ -107,6 +107,11 @@ void redis_requests_free(redis_requests *q)
 	/* let_go deletes from the map: restart the walk each time. */
 	while ((it = 0, p = base_map_next(&q->by_id, &it))) {
 		p->held = false; /* the connection is gone: no callback will come */
+		/* No answer can come now: end the request at once (with node's
+		 * timeout error) rather than keep the loop alive until its timer,
+		 * which would hold a stopping server for up to requestsTimeout. */
+		if (p->req)
+			sio_request_timeout(p->req);
 		let_go(p);
 	}
 	base_map_free(&q->by_id);

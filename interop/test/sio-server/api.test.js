@@ -130,12 +130,16 @@ describe('sio-server: HTTP API and metrics', () => {
     assert.equal(root.roomCount, Object.keys(root.rooms).length);
     assert.equal(data.rooms, root.roomCount);
     assert.ok(!Object.keys(root.rooms).includes(a1.id), 'socket-id rooms are not listed');
+    // one process: the fleet is this member, which answered at once
+    assert.equal(data.members, 1);
+    assert.equal(data.partial, false);
+    assert.deepEqual(data.local, { connections: data.connections, rooms: data.rooms });
     const alias = envelope(await get('/api/websocket/stats'), 200, true);
     assert.equal(alias.namespaces['/'].rooms['user:stats-u1'], 2);
     for (const c of [a1, a2, b]) c.close();
   });
 
-  it('GET /rooms/:room: member count and socket ids (percent-decoded room)', async () => {
+  it('GET /rooms/:room: member count, socket ids and users (percent-decoded room)', async () => {
     const a = await connect('rooms-u1');
     const b = await connect('rooms-u1');
     const data = envelope(await get(`${API}/rooms/user%3Arooms-u1`), 200, true);
@@ -143,8 +147,13 @@ describe('sio-server: HTTP API and metrics', () => {
     assert.equal(data.namespace, '/');
     assert.equal(data.memberCount, 2);
     assert.deepEqual([...data.sockets].sort(), [a.id, b.id].sort());
+    // presence: one user with two tabs
+    assert.deepEqual(data.users, [{ userId: 'rooms-u1', sockets: 2 }]);
+    assert.equal(data.userCount, 1);
+    assert.equal(data.anonymousSockets, 0);
     const empty = envelope(await get(`${API}/rooms/nobody%20here`), 200, true);
-    assert.deepEqual(empty, { room: 'nobody here', namespace: '/', memberCount: 0, sockets: [] });
+    assert.deepEqual(empty, { room: 'nobody here', namespace: '/', memberCount: 0, sockets: [],
+      users: [], userCount: 0, anonymousSockets: 0, members: 1, partial: false });
     a.close();
     b.close();
   });

@@ -13,61 +13,17 @@
 // installs it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import {
-  clientFactory, freePort, http, now, ROOT, sign, startServer, waitFor, TIMEOUT,
+  clientFactory, http, now, ROOT, sign, startServer, waitFor, TIMEOUT,
 } from '../../lib/sio-server-app.js';
+import { DEPLOY_MD, NGINX, SITE, nginxDir, startNginx } from '../../lib/nginx.js';
 
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
-const SITE = `${ROOT}docs/nginx/sio-server.conf`;
-const DEPLOY_MD = `${ROOT}docs/deploy.md`;
 const DEFAULT_CONFIG = `${ROOT}apps/sio-server/examples/default.json`;
 const SECRET = 'nginx-test-secret-0123456789abcdef0123456789';
 const API_KEY = 'nginx-test-api-key-0123456789';
-
-/** The documented site with loopback ports: only listen and upstream server lines change. */
-function siteForTest(site, listenPort, upstreamPorts) {
-  let listens = 0;
-  let servers = 0;
-  const out = site.split('\n').flatMap((line) => {
-    if (/^\s*listen\s+\S+;/.test(line)) {
-      listens += 1;
-      return listens === 1 ? [line.replace(/listen\s+\S+;/, `listen 127.0.0.1:${listenPort};`)] : [];
-    }
-    if (/^\s*server\s+127\.0\.0\.1:\d+;/.test(line)) {
-      servers += 1;
-      const indent = line.match(/^\s*/)[0];
-      return upstreamPorts.map((p) => `${indent}server 127.0.0.1:${p};`);
-    }
-    return [line];
-  });
-  assert.equal(servers, 1, 'the site has one upstream server line');
-  assert.ok(listens >= 1, 'the site has a listen line');
-  return out.join('\n');
-}
-
-async function waitForPort(port, proc, errLog) {
-  const deadline = Date.now() + TIMEOUT;
-  for (;;) {
-    if (proc.exitCode !== null) {
-      throw new Error(`nginx exited ${proc.exitCode}: ${readFileSync(errLog, 'utf8')}`);
-    }
-    const ok = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error('nginx did not listen');
-    await new Promise((r) => setTimeout(r, 50));  // polling a port: nothing to await
-  }
-}
 
 function wsStatus(url, headers) {
   return new Promise((resolve, reject) => {
@@ -80,17 +36,13 @@ function wsStatus(url, headers) {
 
 describe('sio-server behind nginx (docs/nginx/sio-server.conf)',
   { skip: NGINX ? false : 'nginx is not installed (scripts/install-deps.sh installs it)' }, () => {
-    let dir;
     let nginx;
-    let nginxExit;
     let url;
-    let stderr = '';
     const servers = [];
     const client = clientFactory(() => url);
 
     before(async () => {
-      dir = mkdtempSync(path.join(tmpdir(), 'sio-nginx-'));
-      chmodSync(dir, 0o755);  // as root, the workers run as nobody and create temp dirs here
+      const dir = nginxDir();
       // `make run`'s config, with "trustProxy": true as docs/deploy.md says behind nginx
       const config = path.join(dir, 'sio-server.json');
       writeFileSync(config, JSON.stringify({
@@ -99,39 +51,14 @@ describe('sio-server behind nginx (docs/nginx/sio-server.conf)',
         servers.push(await startServer({ config,
           env: { JWT_ACCESS_SECRET: SECRET, WEBSOCKET_API_KEY: API_KEY, NODE_ENV: 'production' } }));
       }
-      const port = await freePort();
-      url = `http://127.0.0.1:${port}`;
-      writeFileSync(path.join(dir, 'site.conf'),
-        siteForTest(readFileSync(SITE, 'utf8'), port, servers.map((s) => s.port)));
-      writeFileSync(path.join(dir, 'nginx.conf'), [
-        'worker_processes 1;',
-        `pid ${dir}/nginx.pid;`,
-        `error_log ${dir}/error.log;`,
-        'events { worker_connections 512; }',
-        'http {',
-        `  access_log ${dir}/access.log;`,
-        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-          .map((t) => `  ${t}_temp_path ${dir}/${t}_temp;`),
-        `  include ${dir}/site.conf;`,
-        '}', ''].join('\n'));
-      const errLog = path.join(dir, 'error.log');
-      nginx = spawn(NGINX, ['-p', `${dir}/`, '-c', `${dir}/nginx.conf`, '-e', errLog,
-        '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      nginx.stderr.on('data', (d) => { stderr += d; });
-      nginxExit = once(nginx, 'exit');
-      await waitForPort(port, nginx, errLog);
+      nginx = await startNginx(dir, servers.map((s) => s.port));
+      url = nginx.url;
     });
 
     after(async () => {
       client.closeAll();
-      if (nginx && nginx.exitCode === null && nginx.signalCode === null) {
-        nginx.kill('SIGTERM');  // fast stop: SIGQUIT would wait for open WebSockets
-        const t = setTimeout(() => nginx.kill('SIGKILL'), TIMEOUT);
-        await nginxExit;
-        clearTimeout(t);
-      }
+      await nginx?.stop();
       for (const s of servers) await s.stop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     it('docs/deploy.md includes docs/nginx/sio-server.conf verbatim', () => {
@@ -214,8 +141,6 @@ describe('sio-server behind nginx (docs/nginx/sio-server.conf)',
     });
 
     it('nginx logged no error for these requests', () => {
-      const log = readFileSync(path.join(dir, 'error.log'), 'utf8');
-      const bad = log.split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l));
-      assert.deepEqual(bad, [], `${log}\n${stderr}`);
+      assert.deepEqual(nginx.errors(), [], nginx.log());
     });
   });

@@ -43,6 +43,7 @@ const INVALID = { type: 'ERROR', message: 'Invalid message format' };
 const tmpFiles = [];
 function exampleWith(change) {
   const cfg = JSON.parse(fs.readFileSync(exampleConfig('job-updates'), 'utf8'));
+  delete cfg.ingest; // the example's Redis ingest needs REDIS_URL: ingest.test.js runs it
   change(cfg);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plain-ws-')), 'config.json');
   fs.writeFileSync(file, JSON.stringify(cfg));
@@ -135,7 +136,7 @@ const subscribe = (ws, tenantId) => ws.send(JSON.stringify({ type: 'SUBSCRIBE', 
 const unsubscribe = (ws, tenantId) => ws.send(JSON.stringify({ type: 'UNSUBSCRIBE', tenantId }));
 
 describe('sio-server: plain WebSocket endpoint (job-updates example)', () => {
-  const f = fixture(() => exampleConfig('job-updates'));
+  const f = fixture(() => exampleWith(() => {}));
 
   it('greets with CONNECTED and answers the offered subprotocol', async () => {
     const a = await f.connected(['job-updates']);
@@ -330,7 +331,7 @@ describe('sio-server: plain WebSocket endpoint under the limits of Socket.IO cli
 
 describe('sio-server: plain WebSocket endpoint at a graceful stop', () => {
   it('the shutdown event reaches plain clients, then a close frame 1001; exit 0', async () => {
-    const server = await startServer({ config: exampleConfig('job-updates') });
+    const server = await startServer({ config: exampleWith(() => {}) });
     const ws = plainClient(`${server.url.replace('http', 'ws')}/ws`, ['job-updates']);
     try {
       await ws.opened();

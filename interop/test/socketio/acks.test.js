@@ -1,27 +1,35 @@
 // Acknowledgements both ways: client -> server ("message-with-ack" is acked with its own
 // args), server -> client ("ask" -> the server emits "question" with an ack and a 500 ms
-// timeout -> "answer" with the reply, or "answer-timeout"), the first ack id (0).
+// timeout -> "answer" with the reply, or "answer-timeout"), the first ack id (0). Runs with
+// every client kind (SIO_CLIENT, interop/lib/sio-clients.js); the client's own ack timeout
+// (socket.timeout) where the client has one.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import msgpackParser from 'socket.io-msgpack-parser';
 import { startSioServer, itShutsDownCleanly, SIO_TIME_SCALE } from '../../lib/sio-server.js';
 import {
-  connectSioClient, createSioClient, closeAll, MODES, UTF8_TEXT, SIO_EVENT_TIMEOUT,
+  connectSioClient, createSioClient, closeAll, emitWithAck, needs, MODES, UTF8_TEXT,
+  SIO_CLIENT_KIND, SIO_EVENT_TIMEOUT,
 } from '../../lib/sio-clients.js';
-import { withTimeout } from '../../lib/util.js';
 
-function ackOf(c, ...args) {
-  return withTimeout(c.socket.emitWithAck('message-with-ack', ...args), SIO_EVENT_TIMEOUT,
-    'ack of message-with-ack');
-}
+const ackOf = (c, ...args) => emitWithAck(c, 'message-with-ack', ...args);
 
-/** Acks ids sent by the client, read off the engine's outgoing packets. */
+/**
+ * Ack ids of the EVENTs the client sends, read off the engine's outgoing messages: the
+ * text form "2[/nsp,]<id>[...", or with the msgpack parser the map's `id`.
+ */
 function recordOutgoingAckIds(c) {
   const ids = [];
+  const decoder = new msgpackParser.Decoder();
+  decoder.on('decoded', (p) => { if (p.type === 2 && p.id !== undefined) ids.push(p.id); });
   c.socket.io.on('open', () => {
     c.socket.io.engine.on('packetCreate', (p) => {
-      if (p.type === 'message' && typeof p.data === 'string') {
+      if (p.type !== 'message') return;
+      if (typeof p.data === 'string') {
         const m = /^2(\/[^,]*,)?(\d+)\[/.exec(p.data);
         if (m) ids.push(Number(m[2]));
+      } else if (SIO_CLIENT_KIND === 'msgpack') {
+        decoder.add(p.data);
       }
     });
   });
@@ -68,6 +76,23 @@ describe('socket.io acks', () => {
         c.socket.emit('message-with-ack', i, `n${i}`, (...args) => resolve(args));
       })));
       results.forEach((r, i) => assert.deepEqual(r, [i, `n${i}`]));
+    });
+
+    it(`socket.timeout(): an event nobody acks fails after the timeout (${label})`, needs('clientAckTimeout'), async () => {
+      const c = await connectSioClient(server, '/', opts, clients);
+      // sio-echo has no handler for "unhandled": the server must send no ACK for it
+      const t0 = Date.now();
+      const [err, ...rest] = await new Promise((resolve) => {
+        c.socket.timeout(200).emit('unhandled', 'x', (...args) => resolve(args));
+      });
+      assert.ok(err instanceof Error, 'the callback gets an error');
+      assert.equal(err.message, 'operation has timed out');
+      assert.deepEqual(rest, []);
+      assert.ok(Date.now() - t0 >= 190, 'not before the timeout');
+      await assert.rejects(c.socket.timeout(200).emitWithAck('unhandled'), /operation has timed out/);
+      // an event the server acks in time resolves as usual
+      assert.equal(await c.socket.timeout(SIO_EVENT_TIMEOUT).emitWithAck('message-with-ack', 'in time'),
+        'in time');
     });
 
     it(`server -> client ack: "ask" -> "question" -> reply -> "answer" (${label})`, async () => {

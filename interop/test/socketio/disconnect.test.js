@@ -1,22 +1,18 @@
 // Disconnects: the server's socket.disconnect() ("disconnect-me") -> the client sees
 // "io server disconnect" and does not reconnect; the client's socket.disconnect() -> the
 // server forgets that socket (no more packets for its namespace reach the connection,
-// other clients keep working); closing the Manager's connection.
+// other clients keep working); closing the Manager's connection. Runs with every client
+// kind (SIO_CLIENT, interop/lib/sio-clients.js).
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
 import {
-  connectSioClient, wrapSocket, createManager, closeAll, assertMessageBack, MODES, SIO_EVENT_TIMEOUT,
-  QUIET_MS,
+  connectSioClient, wrapSocket, createManager, closeAll, assertMessageBack, acked, isActive, MODES,
+  SIO_EVENT_TIMEOUT, QUIET_MS,
 } from '../../lib/sio-clients.js';
 import { withTimeout, delay } from '../../lib/util.js';
 
 const RECONNECT_FAST = { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100, randomizationFactor: 0 };
-
-function acked(c, event, ...args) {
-  return withTimeout(new Promise((resolve) => c.socket.emit(event, ...args, (...r) => resolve(r))),
-    SIO_EVENT_TIMEOUT, `ack of ${event}`);
-}
 
 /** Record the decoded Socket.IO packets a Manager receives (any namespace). */
 function recordPackets(m) {
@@ -56,7 +52,7 @@ describe('socket.io disconnects', () => {
         const [reason] = await c.next('disconnect');
         assert.equal(reason, 'io server disconnect');
         assert.equal(c.socket.connected, false);
-        assert.equal(c.socket.active, false, 'a server disconnect must not leave the socket active');
+        assert.equal(isActive(c), false, 'a server disconnect must not leave the socket active');
         await delay(QUIET_MS);
         assert.deepEqual(attempts, [], 'no reconnection attempt');
         assert.equal(c.count('connect'), 1, 'no second "connect"');

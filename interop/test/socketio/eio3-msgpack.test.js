@@ -19,7 +19,7 @@ import ioV2 from 'socket.io-client-v2';
 import msgpackParser from 'socket.io-msgpack-parser';
 import v2MsgpackParser from 'socket.io-msgpack-parser-v2';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
-import { connectSioClient, closeAll, SIO_EVENT_TIMEOUT, UTF8_TEXT } from '../../lib/sio-clients.js';
+import { connectSioClient, closeAll, SIO_EVENT_TIMEOUT, UTF8_TEXT, ownClients } from '../../lib/sio-clients.js';
 import { withTimeout } from '../../lib/util.js';
 
 const MODES_V2 = [
@@ -58,7 +58,7 @@ function engineClosed(socket) {
     SIO_EVENT_TIMEOUT, 'the server closing the connection');
 }
 
-describe('socket.io-client 2.x with the msgpack parser (--allow-eio3 --parser msgpack)', () => {
+describe('socket.io-client 2.x with the msgpack parser (--allow-eio3 --parser msgpack)', ownClients(), () => {
   let server;
   const v2 = new Set();
   const v4 = new Set();

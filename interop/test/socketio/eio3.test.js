@@ -9,7 +9,7 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import ioV2 from 'socket.io-client-v2';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
-import { connectSioClient, closeAll, SIO_EVENT_TIMEOUT, UTF8_TEXT } from '../../lib/sio-clients.js';
+import { connectSioClient, closeAll, SIO_EVENT_TIMEOUT, UTF8_TEXT, ownClients } from '../../lib/sio-clients.js';
 import { withTimeout, delay } from '../../lib/util.js';
 
 const MODES_V2 = [
@@ -56,7 +56,7 @@ function closeV2(registry) {
   registry.clear();
 }
 
-describe('socket.io-client 2.x (EIO=3) with --allow-eio3', () => {
+describe('socket.io-client 2.x (EIO=3) with --allow-eio3', ownClients(), () => {
   let server;
   const v2 = new Set();
   const v4 = new Set();
@@ -220,7 +220,7 @@ describe('socket.io-client 2.x (EIO=3) with --allow-eio3', () => {
   itShutsDownCleanly(() => server, () => { closeV2(v2); closeAll(v4); });
 });
 
-describe('EIO=3 without --allow-eio3', () => {
+describe('EIO=3 without --allow-eio3', ownClients(), () => {
   let server;
   before(async () => { server = await startSioServer({}); });
   after(async () => { await server?.stop(); });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
 import { createClient, closeAll as closeEioClients, assertEcho } from '../../lib/clients.js';
 import {
-  connectSioClient, closeAll as closeSioClients, assertMessageBack, allBytes, UTF8_TEXT, SIO_EVENT_TIMEOUT,
+  connectSioClient, closeAll as closeSioClients, assertMessageBack, allBytes, UTF8_TEXT, SIO_EVENT_TIMEOUT, ownClients,
 } from '../../lib/sio-clients.js';
 import WebSocket from 'ws';
 import { withTimeout, delay } from '../../lib/util.js';
@@ -17,7 +17,7 @@ const EIO_MODES = [
   ['default (upgraded)', {}, 'websocket', true],
 ];
 
-describe('bare Engine.IO endpoint on /engine.io/ in sio-echo', () => {
+describe('bare Engine.IO endpoint on /engine.io/ in sio-echo', ownClients(), () => {
   let server;
   const eioClients = new Set();
   const sioClients = new Set();

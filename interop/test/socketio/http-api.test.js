@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
-import { connectSioClient, closeAll } from '../../lib/sio-clients.js';
+import { connectSioClient, closeAll, ownClients } from '../../lib/sio-clients.js';
 
 function request(server, { method = 'GET', path, headers = {}, body, agent }) {
   return new Promise((resolve, reject) => {
@@ -22,7 +22,7 @@ function request(server, { method = 'GET', path, headers = {}, body, agent }) {
   });
 }
 
-describe('plain HTTP beside Socket.IO', () => {
+describe('plain HTTP beside Socket.IO', ownClients(), () => {
   let server;
   const clients = new Set();
   before(async () => { server = await startSioServer(); });

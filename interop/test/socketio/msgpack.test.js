@@ -11,7 +11,7 @@ import { Socket as EioSocket } from 'engine.io-client';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
 import {
   connectSioClient, createSioClient, createManager, wrapSocket, closeAll, MODES, allBytes,
-  assertBuffer, UTF8_TEXT, SIO_EVENT_TIMEOUT,
+  assertBuffer, UTF8_TEXT, SIO_EVENT_TIMEOUT, ownClients,
 } from '../../lib/sio-clients.js';
 import { withTimeout } from '../../lib/util.js';
 
@@ -31,7 +31,7 @@ function rawClose(server, transport, msg) {
   }), SIO_EVENT_TIMEOUT, 'the server closing the connection');
 }
 
-describe('socket.io msgpack parser', () => {
+describe('socket.io msgpack parser', ownClients(), () => {
   let server;
   const clients = new Set();
 

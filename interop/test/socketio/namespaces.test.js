@@ -1,11 +1,14 @@
 // Namespaces: the "/custom" middleware refuses auth.token "refuse" with message "refused"
 // and data {code: 42}; an unknown namespace gets connect_error "Invalid namespace"; the
 // main connection ("/") stays usable when another namespace on the same Manager is refused.
+// Runs with every client kind (SIO_CLIENT, interop/lib/sio-clients.js); socket.io-client
+// 2.x sends the auth as the namespace's query and gets a refusal as its ERROR payload.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
 import {
-  createSioClient, connectSioClient, wrapSocket, createManager, closeAll, assertMessageBack, MODES,
+  createSioClient, connectSioClient, wrapSocket, createManager, managerSocket, closeAll,
+  assertMessageBack, assertConnectError, setAuth, needs, MODES,
 } from '../../lib/sio-clients.js';
 
 describe('socket.io namespaces', () => {
@@ -32,9 +35,7 @@ describe('socket.io namespaces', () => {
     it(`"/custom" middleware refuses token "refuse": message and data (${label})`, async () => {
       const c = createSioClient(server, '/custom', { ...opts, auth: { token: 'refuse' } }, clients);
       const [err] = await c.next('connect_error');
-      assert.ok(err instanceof Error);
-      assert.equal(err.message, 'refused');
-      assert.deepEqual(err.data, { code: 42 });
+      assertConnectError(err, 'refused', { code: 42 });
       assert.equal(c.socket.connected, false);
       await c.quiet('connect');
       assert.equal(c.count('auth'), 0, 'no "auth" event for a refused connection');
@@ -49,13 +50,12 @@ describe('socket.io namespaces', () => {
     it(`an unknown namespace gets connect_error "Invalid namespace" (${label})`, async () => {
       const c = createSioClient(server, '/nope', opts, clients);
       const [err] = await c.next('connect_error');
-      assert.equal(err.message, 'Invalid namespace');
-      assert.equal(err.data, undefined);
+      assertConnectError(err, 'Invalid namespace', undefined);
       await c.quiet('connect');
     });
   }
 
-  it('"/" has no middleware: token "refuse" is accepted there', async () => {
+  it('"/" has no middleware: token "refuse" is accepted there', needs('connectPayload'), async () => {
     const c = await connectSioClient(server, '/', { auth: { token: 'refuse' } }, clients);
     assert.deepEqual((await c.next('auth'))[0], { token: 'refuse' });
   });
@@ -64,7 +64,7 @@ describe('socket.io namespaces', () => {
     for (const nsp of ['/custom/', '/Custom', '/custom2', '/socket.io']) {
       const c = createSioClient(server, nsp, { transports: ['websocket'] }, clients);
       const [err] = await c.next('connect_error');
-      assert.equal(err.message, 'Invalid namespace', `namespace ${nsp}`);
+      assertConnectError(err, 'Invalid namespace', undefined, `namespace ${nsp}`);
     }
   });
 
@@ -73,13 +73,10 @@ describe('socket.io namespaces', () => {
       const m = manager(opts);
       const main = wrapSocket(m.socket('/'), clients);
       await main.connected;
-      const refused = wrapSocket(m.socket('/custom', { auth: { token: 'refuse' } }), clients);
+      const refused = wrapSocket(managerSocket(m, '/custom', { auth: { token: 'refuse' } }), clients);
       const unknown = wrapSocket(m.socket('/nope'), clients);
-      const [e1] = await refused.next('connect_error');
-      assert.equal(e1.message, 'refused');
-      assert.deepEqual(e1.data, { code: 42 });
-      const [e2] = await unknown.next('connect_error');
-      assert.equal(e2.message, 'Invalid namespace');
+      assertConnectError((await refused.next('connect_error'))[0], 'refused', { code: 42 });
+      assertConnectError((await unknown.next('connect_error'))[0], 'Invalid namespace', undefined);
       // same engine.io connection, still open, "/" still works
       assert.equal(main.socket.io, m);
       assert.equal(m.engine.readyState, 'open');
@@ -88,7 +85,7 @@ describe('socket.io namespaces', () => {
       // and the refused /custom socket (the Manager keeps one socket per namespace) can
       // retry with a good token over the same connection
       const good = refused;
-      good.socket.auth = { token: 'ok' };
+      setAuth(good, { token: 'ok' });
       good.socket.connect();
       await good.next('connect');
       assert.deepEqual((await good.next('auth'))[0], { token: 'ok' });
@@ -99,10 +96,10 @@ describe('socket.io namespaces', () => {
     });
   }
 
-  it('refused first, then the same Manager connects "/" fine', async () => {
+  it('refused first, then the same Manager connects "/" fine', needs('lateRootSocket'), async () => {
     const m = manager({ transports: ['websocket'] });
-    const refused = wrapSocket(m.socket('/custom', { auth: { token: 'refuse' } }), clients);
-    assert.equal((await refused.next('connect_error'))[0].message, 'refused');
+    const refused = wrapSocket(managerSocket(m, '/custom', { auth: { token: 'refuse' } }), clients);
+    assertConnectError((await refused.next('connect_error'))[0], 'refused', { code: 42 });
     const main = wrapSocket(m.socket('/'), clients);
     await main.connected;
     await assertMessageBack(main, 'after refusal');

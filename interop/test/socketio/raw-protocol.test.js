@@ -6,12 +6,12 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
 import { RawSio } from '../../lib/sio-raw.js';
-import { QUIET_MS } from '../../lib/sio-clients.js';
+import { QUIET_MS, ownClients } from '../../lib/sio-clients.js';
 import { delay } from '../../lib/util.js';
 
 const SID = /^[A-Za-z0-9_-]{20}$/;
 
-describe('socket.io raw protocol over websocket', () => {
+describe('socket.io raw protocol over websocket', ownClients(), () => {
   let server;
   const conns = new Set();
 

@@ -1,19 +1,15 @@
 // Rooms: join/leave (acked), "to-room" reaches exactly the members (the sender too when it
 // is one), several rooms, "to-room-except", "broadcast" reaches everyone but the sender,
-// rooms are per namespace.
+// rooms are per namespace. Runs with every client kind (SIO_CLIENT,
+// interop/lib/sio-clients.js).
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSioServer, itShutsDownCleanly } from '../../lib/sio-server.js';
-import { connectSioClient, closeAll, SIO_EVENT_TIMEOUT, allBytes, assertBuffer } from '../../lib/sio-clients.js';
-import { withTimeout } from '../../lib/util.js';
+import { connectSioClient, closeAll, acked, allBytes, assertBuffer } from '../../lib/sio-clients.js';
 
 let roomSeq = 0;
 const freshRoom = (tag) => `room-${tag}-${++roomSeq}`;
 
-function acked(c, event, ...args) {
-  return withTimeout(new Promise((resolve) => c.socket.emit(event, ...args, (...r) => resolve(r))),
-    SIO_EVENT_TIMEOUT, `ack of ${event}`);
-}
 const join = (c, room) => acked(c, 'join', room);
 const leave = (c, room) => acked(c, 'leave', room);
 

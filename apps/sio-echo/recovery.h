@@ -1,0 +1,12 @@
+/* recovery.h - sio-echo's hooks for connection state recovery tests
+ * (interop/test/socketio/recovery.test.js), the twins of the node
+ * reference's (interop/reference/sio-echo.js). recovery.c documents them. */
+#ifndef SIO_ECHO_RECOVERY_H
+#define SIO_ECHO_RECOVERY_H
+
+#include "socketio.h"
+
+/* The socket hooks, on every socket of nsp. */
+void recovery_add_handlers(sio_namespace *nsp);
+
+#endif
