@@ -23,6 +23,9 @@
 #include "srv_fleet.h"
 #include "srv_ingest.h"
 #include "srv_limits.h"
+#include "srv_log.h"
+#include "srv_log_sock.h"
+#include "srv_log_startup.h"
 #include "srv_plainws.h"
 #include "srv_presence.h"
 #include "srv_refresh.h"
@@ -67,6 +70,8 @@ typedef struct app {
 static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
 	app *a = user;
+	const srv_log_field why[] = { SRV_LS("reason", reason) };
+	srv_log_socket(SRV_LOG_INFO, "disconnection", s, why, 1);
 	srv_metrics_disconnect(a->metrics, reason);
 	srv_admin_socket_disconnected(a->admin, s, reason);
 	srv_expiry_on_disconnect(a->expiry, s);
@@ -85,6 +90,7 @@ static void on_connection(sio_socket *s, void *user)
 	srv_expiry_on_connection(a->expiry, s);
 	srv_presence_on_connection(a->presence, s);
 	srv_admin_socket_connected(a->admin, s);
+	srv_log_socket(SRV_LOG_INFO, "connection", s, NULL, 0);
 }
 
 static void on_stop_timer(uv_timer_t *t)
@@ -114,8 +120,8 @@ static void on_stop_timer(uv_timer_t *t)
 static void on_deadline(uv_timer_t *t)
 {
 	app *a = t->data;
-	fprintf(stderr, "sio-server: not stopped after %ld ms, exiting\n",
-	        a->cfg.shutdown_grace_ms);
+	srv_log(SRV_LOG_ERROR, "sio-server: not stopped in time, exiting",
+	        SRV_LN("graceMs", a->cfg.shutdown_grace_ms));
 	_exit(1);
 }
 
@@ -125,7 +131,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	if (a->stopping)
 		return;
 	a->stopping = true;
-	fprintf(stderr, "sio-server: signal %d, shutting down\n", signum);
+	srv_log(SRV_LOG_INFO, "sio-server: shutting down", SRV_LN("signal", signum));
 	if (a->cfg.shutdown_event) {
 		/* this instance's clients only: the rest of the fleet stays up */
 		int n = sio_broadcast_emit(a->root, &(sio_broadcast){ .local = true },
@@ -198,6 +204,10 @@ int main(int argc, char **argv)
 {
 	static app a;
 	char err[512];
+	if (srv_log_configure(getenv("LOG_LEVEL"), getenv("LOG_FORMAT"), err, sizeof err)) {
+		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);
+		return 2;
+	}
 	int rc = srv_config_load(&a.cfg, NULL, NULL, argc, argv, err, sizeof(err));
 	if (rc == SRV_CONFIG_INFO) {
 		fputs(a.cfg.info, stdout);
@@ -205,12 +215,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (rc != SRV_CONFIG_OK) {
-		fprintf(stderr, "sio-server: %s\n", err);
+		srv_log(SRV_LOG_ERROR, err, SRV_LS("kind", "config"));
 		return 2;
 	}
 	a.auth = srv_auth_new(&a.cfg, err, sizeof(err));
 	if (!a.auth) {
-		fprintf(stderr, "sio-server: config: \"auth\": %s\n", err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: config: \"auth\": %s", err);
 		srv_config_free(&a.cfg);
 		return 2;
 	}
@@ -223,15 +233,16 @@ int main(int argc, char **argv)
 		int why = errno; /* engineio.h, eio_listener_new */
 		const char *host = a.cfg.host ? a.cfg.host : "*";
 		if (e == EIO_EINVAL)
-			fprintf(stderr, "sio-server: cannot listen on %s port %d: unknown host\n",
-			        host, a.cfg.port);
+			srv_logf(SRV_LOG_ERROR,
+			         "sio-server: cannot listen on %s port %d: unknown host", host,
+			         a.cfg.port);
 		else
-			fprintf(stderr, "sio-server: cannot listen on %s port %d: %s\n", host,
-			        a.cfg.port,
-			        e == EIO_ELISTEN && why == EADDRNOTAVAIL
-			                ? "the address is not on this machine"
-			        : e == EIO_ELISTEN ? strerror(why)
-			                           : "out of memory");
+			srv_logf(SRV_LOG_ERROR, "sio-server: cannot listen on %s port %d: %s", host,
+			         a.cfg.port,
+			         e == EIO_ELISTEN && why == EADDRNOTAVAIL
+			                 ? "the address is not on this machine"
+			         : e == EIO_ELISTEN ? strerror(why)
+			                            : "out of memory");
 		return 1;
 	}
 	sio_options o;
@@ -248,7 +259,7 @@ int main(int argc, char **argv)
 	bool oom;
 	char *cors = cors_list(&a.cfg.cors, &oom);
 	if (oom) {
-		fprintf(stderr, "sio-server: out of memory\n");
+		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");
 		return 1;
 	}
 	o.eio.cors_origin = cors;
@@ -259,21 +270,22 @@ int main(int argc, char **argv)
 	a.srv = sio_server_new(a.l, &o, &e);
 	if (!a.srv) {
 		free(cors);
-		fprintf(stderr, "sio-server: cannot start the Socket.IO server (error %d)\n", e);
+		srv_logf(SRV_LOG_ERROR, "sio-server: cannot start the Socket.IO server (error %d)",
+		         e);
 		eio_listener_free(a.l);
 		return 1;
 	}
 	a.root = sio_of(a.srv, "/");
 	a.jwks = srv_jwks_new(&a.cfg, loop, err, sizeof(err));
 	if (!a.jwks && err[0]) {
-		fprintf(stderr, "sio-server: auth.jwksUrl: %s\n", err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: auth.jwksUrl: %s", err);
 		return 1;
 	}
 	srv_auth_set_jwks(a.auth, a.jwks);
 	if (!(a.fleet = srv_fleet_new(&a.cfg, loop, err, sizeof(err))) ||
 	    (e = srv_fleet_attach(a.fleet, a.srv)) != 0) {
-		fprintf(stderr, "sio-server: redis: %s\n",
-		        a.fleet ? "cannot attach the adapter" : err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: redis: %s",
+		         a.fleet ? "cannot attach the adapter" : err);
 		return 1;
 	}
 	a.metrics = srv_metrics_new(a.srv);
@@ -290,7 +302,7 @@ int main(int argc, char **argv)
 	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
 	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics, a.fleet)) {
 		free(cors);
-		fprintf(stderr, "sio-server: out of memory\n");
+		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");
 		return 1;
 	}
 	bool hooks_oom, relay_oom, refresh_oom;
@@ -299,12 +311,12 @@ int main(int argc, char **argv)
 	a.refresh = srv_refresh_new(&a.cfg, a.auth, a.expiry, a.metrics, &refresh_oom);
 	if (hooks_oom || relay_oom || refresh_oom || srv_webhooks_install(a.hooks, a.root) ||
 	    srv_relay_install(a.relay, a.root) || srv_refresh_install(a.refresh, a.root)) {
-		fprintf(stderr, "sio-server: cannot start the backend bridge\n");
+		srv_logf(SRV_LOG_ERROR, "sio-server: cannot start the backend bridge");
 		return 1;
 	}
 	a.admin = srv_admin_new(&a.cfg, a.srv, &oom);
 	if (oom || (a.admin && srv_admin_install(a.admin, a.root))) {
-		fprintf(stderr, "sio-server: out of memory\n");
+		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");
 		return 1;
 	}
 	srv_metrics_ops_install(a.metrics, a.root);
@@ -314,12 +326,12 @@ int main(int argc, char **argv)
 	                            err, sizeof(err));
 	free(cors); /* the options are copied */
 	if (!a.plainws) {
-		fprintf(stderr, "sio-server: %s\n", err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);
 		return 1;
 	}
 	if (srv_ingest_configured(&a.cfg) &&
 	    !(a.ingest = srv_ingest_new(&a.cfg, loop, a.root, a.metrics, err, sizeof(err)))) {
-		fprintf(stderr, "sio-server: ingest: %s\n", err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: ingest: %s", err);
 		return 1;
 	}
 
@@ -346,12 +358,16 @@ int main(int argc, char **argv)
 		       srv_fleet_address(a.fleet), a.cfg.redis.key, a.cfg.redis.from);
 	else
 		printf("sio-server: redis: off (broadcasts reach this instance's clients only)\n");
+	char what[300];
 	if (a.ingest) {
-		char what[300];
 		srv_ingest_describe(a.ingest, what, sizeof(what));
 		printf("sio-server: ingest: %s\n", what);
 	}
 	fflush(stdout);
+	char redis[300];
+	snprintf(redis, sizeof redis, "%s",
+	         srv_fleet_redis(a.fleet) ? srv_fleet_address(a.fleet) : "off");
+	srv_log_startup(&a.cfg, bound, eio_listener_port(a.l), redis, a.ingest ? what : NULL);
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&a.deadline, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
@@ -374,6 +390,6 @@ int main(int argc, char **argv)
 	srv_auth_free(a.auth);
 	srv_config_free(&a.cfg);
 	int closed = uv_loop_close(loop);
-	fprintf(stderr, "sio-server: stopped\n");
+	srv_log(SRV_LOG_INFO, "sio-server: stopped", SRV_LN("exitCode", closed == 0 ? 0 : 1));
 	return closed == 0 ? 0 : 1;
 }

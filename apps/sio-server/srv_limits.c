@@ -4,6 +4,7 @@
 #include "srv_limits.h"
 
 #include "srv_auth.h"
+#include "srv_log_sock.h"
 #include "srv_ratelimit.h"
 #include "srv_rooms.h"
 
@@ -94,9 +95,12 @@ static void refuse(srv_limits *l, sio_socket *s, srv_limit_kind kind)
 		[SRV_LIMIT_SUBSCRIBE] = "subscribe_rate_limited",
 	};
 	l->refused[kind]++;
-	if (kind == SRV_LIMIT_CONNECTIONS)
+	if (kind == SRV_LIMIT_CONNECTIONS) {
 		srv_metrics_error(l->m, kinds[kind]);
-	else
+		const srv_log_field f[] = { SRV_LS("kind", kinds[kind]),
+			                    SRV_LS("reason", "Too many connection attempts") };
+		srv_log_socket(SRV_LOG_INFO, "refused", s, f, 2);
+	} else
 		srv_reply_emit(l->m, kinds[kind], s, &l->cfg->limits.exceeded, NULL, false);
 }
 

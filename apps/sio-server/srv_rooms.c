@@ -2,6 +2,7 @@
 #include "srv_rooms.h"
 
 #include "base/json.h"
+#include "srv_log_sock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,11 @@ void srv_reply_emit(srv_metrics *m, const char *error_kind, sio_socket *s, const
                     const char *value, bool value_num)
 {
 	srv_metrics_error(m, error_kind);
+	/* every refusal of an event (room rules, rate limits, an expired
+	 * token) is logged here: which rule and its message, and the value */
+	const srv_log_field f[] = { SRV_LS("kind", error_kind), SRV_LS("reason", rep->message),
+		                    SRV_LS("value", value) };
+	srv_log_socket(SRV_LOG_INFO, "refused", s, f, 3);
 	if (!rep->event)
 		return;
 	sio_out *o = sio_out_new();
