@@ -16,6 +16,7 @@
 #include "srv_api.h"
 #include "srv_auth.h"
 #include "srv_config.h"
+#include "srv_config_dump.h"
 #include "srv_emit.h"
 #include "srv_metrics.h"
 #include "srv_expiry.h"
@@ -200,6 +201,50 @@ static char *cors_list(const srv_config_cors *c, bool *oom)
 	return s;
 }
 
+/* --check-config: taken out of argv (the other flags are srv_config's);
+ * true when it was there. */
+static bool take_check_flag(int *argc, char **argv)
+{
+	bool found = false;
+	int o = 1;
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--check-config"))
+			found = true;
+		else
+			argv[o++] = argv[i];
+	}
+	*argc = o;
+	argv[o] = NULL;
+	return found;
+}
+
+/* The configuration checked (srv_config_load's checks and the JWT key's)
+ * and printed as JSON with its secrets masked: exit 0; else 2. */
+static int check_config(srv_config *cfg)
+{
+	char err[512];
+	srv_auth *auth = srv_auth_new(cfg, err, sizeof(err));
+	if (!auth) {
+		srv_logf(SRV_LOG_ERROR, "sio-server: config: \"auth\": %s", err);
+		srv_config_free(cfg);
+		return 2;
+	}
+	srv_auth_free(auth);
+	base_buf b = BASE_BUF_INIT;
+	base_jsonw w;
+	base_jsonw_init(&w, &b);
+	int rc = srv_config_dump(cfg, &w, false);
+	if (rc == 0) {
+		fwrite(b.data, 1, b.len, stdout);
+		fputc('\n', stdout);
+	} else {
+		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");
+	}
+	base_buf_free(&b);
+	srv_config_free(cfg);
+	return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static app a;
@@ -208,6 +253,7 @@ int main(int argc, char **argv)
 		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);
 		return 2;
 	}
+	bool checking = take_check_flag(&argc, argv);
 	int rc = srv_config_load(&a.cfg, NULL, NULL, argc, argv, err, sizeof(err));
 	if (rc == SRV_CONFIG_INFO) {
 		fputs(a.cfg.info, stdout);
@@ -215,9 +261,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (rc != SRV_CONFIG_OK) {
-		srv_log(SRV_LOG_ERROR, err, SRV_LS("kind", "config"));
+		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);
 		return 2;
 	}
+	if (checking)
+		return check_config(&a.cfg);
 	a.auth = srv_auth_new(&a.cfg, err, sizeof(err));
 	if (!a.auth) {
 		srv_logf(SRV_LOG_ERROR, "sio-server: config: \"auth\": %s", err);
