@@ -31,6 +31,7 @@
 #include "srv_presence.h"
 #include "srv_refresh.h"
 #include "srv_relay.h"
+#include "srv_reload.h"
 #include "srv_rooms.h"
 #include "srv_webhook.h"
 
@@ -63,6 +64,9 @@ typedef struct app {
 	srv_plainws *plainws;
 	srv_admin *admin; /* the admin dashboard's server side, or NULL */
 	uv_signal_t sigterm, sigint;
+	uv_signal_t sighup; /* a reload (srv_reload.c) */
+	int argc;           /* the command line, read again at a reload */
+	char **argv;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
 	bool stopping;
@@ -149,6 +153,8 @@ static void on_signal(uv_signal_t *h, int signum)
 	srv_plainws_shutdown(a->plainws);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
+	uv_signal_stop(&a->sighup);
+	uv_close((uv_handle_t *)&a->sighup, NULL);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	/* let the event reach the clients (written on the next loop turns,
@@ -159,6 +165,40 @@ static void on_signal(uv_signal_t *h, int signum)
 	long bound = a->cfg.shutdown_grace_ms > delay ? a->cfg.shutdown_grace_ms : delay + 1000;
 	uv_timer_start(&a->deadline, on_deadline, (uint64_t)bound, 0);
 	uv_unref((uv_handle_t *)&a->deadline);
+}
+
+/* SIGHUP: the configuration loaded again (file, environment, flags), and
+ * what can change live put in force (srv_reload.h); a configuration that
+ * does not load, or whose JWT key is refused, is refused as a whole and
+ * the running one stays. Either way, one log line says so. */
+static void on_hup(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	app *a = h->data;
+	srv_config next;
+	char err[512], restart[512];
+	if (srv_config_load(&next, NULL, NULL, a->argc, a->argv, err, sizeof err) !=
+	    SRV_CONFIG_OK) {
+		srv_log(SRV_LOG_ERROR, "reload refused: the running configuration stays",
+		        SRV_LS("reason", err), SRV_LS("config", a->cfg.config_path));
+		return;
+	}
+	if (srv_reload_apply(&a->cfg, &next, a->auth, a->limits, restart, sizeof restart, err,
+	                     sizeof err)) {
+		srv_config_free(&next);
+		srv_log(SRV_LOG_ERROR, "reload refused: the running configuration stays",
+		        SRV_LS("reason", err), SRV_LS("config", a->cfg.config_path));
+		return;
+	}
+	srv_config_free(&next);
+	srv_log(SRV_LOG_INFO, "reloaded", SRV_LS("config", a->cfg.config_path),
+	        SRV_LN("apiKeys", a->cfg.api.api_keys.n),
+	        SRV_LN("eventsPerMinute", a->cfg.limits.events_per_minute),
+	        SRV_LS("notReloaded", restart[0] ? restart : NULL));
+	if (restart[0])
+		srv_log(SRV_LOG_WARN,
+		        "reload: changed settings that need a restart kept their values",
+		        SRV_LS("sections", restart));
 }
 
 /* Development mode (cors.allow_localhost): pages served from the developer's
@@ -254,6 +294,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bool checking = take_check_flag(&argc, argv);
+	a.argc = argc;
+	a.argv = argv;
 	int rc = srv_config_load(&a.cfg, NULL, NULL, argc, argv, err, sizeof(err));
 	if (rc == SRV_CONFIG_INFO) {
 		fputs(a.cfg.info, stdout);
@@ -395,6 +437,10 @@ int main(int argc, char **argv)
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_unref((uv_handle_t *)&a.sigterm);
 	uv_unref((uv_handle_t *)&a.sigint);
+	uv_signal_init(loop, &a.sighup);
+	a.sighup.data = &a;
+	uv_signal_start(&a.sighup, on_hup, SIGHUP);
+	uv_unref((uv_handle_t *)&a.sighup);
 
 	/* The address the socket is bound to, as the kernel says. */
 	const char *bound = eio_listener_address(a.l);

@@ -60,6 +60,14 @@ srv_auth *srv_auth_new(const srv_config *cfg, char *err, size_t errlen)
 	return a;
 }
 
+void srv_auth_take_keys(srv_auth *a, srv_auth *next)
+{
+	srv_jwt_verifier *old = a->v;
+	a->v = next->v;
+	next->v = old;
+	srv_auth_free(next);
+}
+
 void srv_auth_free(srv_auth *a)
 {
 	if (!a)

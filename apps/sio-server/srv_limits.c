@@ -68,6 +68,32 @@ srv_limits *srv_limits_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *
 	return l;
 }
 
+int srv_limits_reload(srv_limits *l, long connections_before, long events_before)
+{
+	bool oom = false;
+	srv_ratelimit *c = l->connections, *e = l->events;
+	if (l->cfg->limits.connections_per_minute_per_ip != connections_before)
+		c = table(l->cfg->limits.connections_per_minute_per_ip, &oom);
+	if (l->cfg->limits.events_per_minute != events_before)
+		e = table(l->cfg->limits.events_per_minute, &oom);
+	if (oom) {
+		if (c != l->connections)
+			srv_ratelimit_free(c);
+		if (e != l->events)
+			srv_ratelimit_free(e);
+		return -1;
+	}
+	if (c != l->connections) {
+		srv_ratelimit_free(l->connections);
+		l->connections = c;
+	}
+	if (e != l->events) {
+		srv_ratelimit_free(l->events);
+		l->events = e;
+	}
+	return 0;
+}
+
 void srv_limits_free(srv_limits *l)
 {
 	if (!l)
@@ -127,7 +153,8 @@ static void key_of(const sio_socket *s, bool by_ip, char *buf, size_t cap)
 static int connection_mw(sio_socket *s, const char **message, const char **data_json, void *user)
 {
 	srv_limits *l = user;
-	if (srv_ratelimit_hit(l->connections, client_ip(s), uv_now(l->loop)) == SRV_RL_OK)
+	if (!l->connections ||
+	    srv_ratelimit_hit(l->connections, client_ip(s), uv_now(l->loop)) == SRV_RL_OK)
 		return 0;
 	refuse(l, s, SRV_LIMIT_CONNECTIONS);
 	*message = "Too many connection attempts";
