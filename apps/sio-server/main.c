@@ -19,6 +19,7 @@
 #include "srv_config_dump.h"
 #include "srv_emit.h"
 #include "srv_metrics.h"
+#include "srv_ns.h"
 #include "srv_expiry.h"
 #include "srv_jwks.h"
 #include "srv_fleet.h"
@@ -63,6 +64,7 @@ typedef struct app {
 	srv_ingest *ingest; /* cfg.ingest: Redis channels and streams to broadcasts */
 	srv_plainws *plainws;
 	srv_admin *admin; /* the admin dashboard's server side, or NULL */
+	srv_nss *nss;     /* the configured namespaces besides "/" */
 	uv_signal_t sigterm, sigint;
 	uv_signal_t sighup; /* a reload (srv_reload.c) */
 	int argc;           /* the command line, read again at a reload */
@@ -190,6 +192,9 @@ static void on_hup(uv_signal_t *h, int signum)
 		        SRV_LS("reason", err), SRV_LS("config", a->cfg.config_path));
 		return;
 	}
+	if (srv_nss_reload(a->nss, &a->cfg, err, sizeof err))
+		srv_log(SRV_LOG_ERROR, "reload: a namespace kept its old key",
+		        SRV_LS("reason", err));
 	srv_config_free(&next);
 	srv_log(SRV_LOG_INFO, "reloaded", SRV_LS("config", a->cfg.config_path),
 	        SRV_LN("apiKeys", a->cfg.api.api_keys.n),
@@ -410,6 +415,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	srv_metrics_ops_install(a.metrics, a.root);
+	if (!(a.nss = srv_nss_new(&a.cfg, a.srv, loop, a.metrics, a.expiry, a.jwks, err,
+	                          sizeof(err)))) {
+		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);
+		return 1;
+	}
 	sio_on_connection(a.root, on_connection, &a);
 	/* Plain WebSocket endpoints: their clients are sockets of "/" too. */
 	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.limits, a.metrics,
@@ -473,6 +483,7 @@ int main(int argc, char **argv)
 	srv_plainws_free(a.plainws);
 	srv_metrics_free(a.metrics);
 	srv_rooms_free(a.rooms);
+	srv_nss_free(a.nss);
 	srv_limits_free(a.limits);
 	srv_expiry_free(a.expiry);
 	srv_presence_free(a.presence);

@@ -536,7 +536,7 @@ int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, i
 		if (apply(cfg, fv[i].which, fv[i].value, fv[i].name, err, errlen))
 			goto out;
 	if (check_auth(cfg, err, errlen) || srv_config_hooks_env(cfg, envp, err, errlen) ||
-	    srv_config_ingest_check(cfg, err, errlen))
+	    srv_config_ingest_check(cfg, err, errlen) || srv_config_ns_check(cfg, err, errlen))
 		goto out;
 	rc = SRV_CONFIG_OK;
 out:
@@ -584,6 +584,7 @@ void srv_config_free(srv_config *cfg)
 	free(cfg->metrics.path);
 	srv_reply_free(&cfg->limits.exceeded);
 	srv_config_rooms_free(cfg);
+	srv_config_ns_free(cfg);
 	srv_config_hooks_free(cfg);
 	srv_config_redis_free(cfg);
 	srv_config_ingest_free(cfg);

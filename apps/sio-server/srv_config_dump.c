@@ -10,6 +10,7 @@
 #include "srv_config_dump.h"
 
 #include "srv_config_hooks.h"
+#include "srv_ns.h"
 #include "srv_plainws.h"
 
 #include <string.h>
@@ -341,6 +342,27 @@ static void others(base_jsonw *w, const srv_config *c, bool reveal)
 	hooks(w, c->webhooks, reveal);
 }
 
+static void namespaces(base_jsonw *w, const srv_config *c)
+{
+	key(w, "namespaces");
+	base_jsonw_object_begin(w);
+	for (size_t i = 0; i < c->nnamespaces; i++) {
+		const srv_ns_cfg *ns = &c->namespaces[i];
+		key(w, ns->name);
+		base_jsonw_object_begin(w);
+		key(w, "auth");
+		base_jsonw_object_begin(w);
+		flag(w, "required", ns->auth_required);
+		kvv(w, "ifClaim", &ns->if_claim);
+		base_jsonw_object_end(w);
+		limits(w, &ns->limits);
+		rooms(w, &ns->rooms);
+		kvv(w, "replies", &ns->replies);
+		base_jsonw_object_end(w);
+	}
+	base_jsonw_object_end(w);
+}
+
 int srv_config_dump(const srv_config *c, base_jsonw *w, bool reveal)
 {
 	base_jsonw_object_begin(w);
@@ -368,6 +390,7 @@ int srv_config_dump(const srv_config *c, base_jsonw *w, bool reveal)
 	rooms(w, &c->rooms);
 	redis(w, &c->redis, reveal);
 	others(w, c, reveal);
+	namespaces(w, c);
 	base_jsonw_object_end(w);
 	return base_jsonw_error(w);
 }

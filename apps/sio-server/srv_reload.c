@@ -151,6 +151,7 @@ int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limi
 		"ingest",       "adminUi",     "presence",
 		"throttle",     "replies",     "relay",
 		"shutdown",     "tokenExpiry", "webhooks",
+		"namespaces",
 	};
 	restart[0] = '\0';
 	dump d, e;
