@@ -8,8 +8,12 @@
  * (srv_ingest), and a graceful shutdown that sends
  * cfg->shutdown_event to every socket before closing.
  *
- * Exit status: 0 after --help/--version or a graceful stop; 1 when it
- * cannot listen or start; 2 for an invalid configuration.
+ * SIGHUP reloads the configuration (srv_reload.c); --check-config
+ * prints the effective configuration and exits. Every line on stderr goes
+ * through the operational log (srv_log.c: LOG_LEVEL, LOG_FORMAT).
+ *
+ * Exit status: 0 after --help/--version/--check-config or a graceful
+ * stop; 1 when it cannot listen or start; 2 for an invalid configuration.
  */
 #include "socketio.h"
 #include "srv_admin.h"
