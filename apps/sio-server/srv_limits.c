@@ -125,7 +125,8 @@ static void refuse(srv_limits *l, sio_socket *s, srv_limit_kind kind)
 		srv_metrics_error(l->m, kinds[kind]);
 		const srv_log_field f[] = { SRV_LS("kind", kinds[kind]),
 			                    SRV_LS("reason", "Too many connection attempts") };
-		srv_log_socket(SRV_LOG_INFO, "refused", s, f, 2);
+		if (s) /* NULL for a plain WebSocket upgrade: srv_plainws.c logs it */
+			srv_log_socket(SRV_LOG_INFO, "refused", s, f, 2);
 	} else
 		srv_reply_emit(l->m, kinds[kind], s, &l->cfg->limits.exceeded, NULL, false);
 }

@@ -12,6 +12,10 @@ void srv_log_socket(srv_log_level lv, const char *msg, const sio_socket *s,
 {
 	if (!srv_log_on(lv))
 		return;
+	if (!s) { /* not a socket yet (a plain WebSocket upgrade): the fields alone */
+		srv_log_emit(lv, msg, extra, n);
+		return;
+	}
 	srv_log_field f[24];
 	size_t k = 0;
 	const srv_user *u = sio_socket_get_user(s);

@@ -7,7 +7,8 @@
 #include "socketio.h"
 #include "srv_log.h"
 
-/* Log msg about s at lv, with s's fields then the n extra ones. */
+/* Log msg about s at lv, with s's fields then the n extra ones (s NULL:
+ * the extra ones alone). */
 void srv_log_socket(srv_log_level lv, const char *msg, const sio_socket *s,
                     const srv_log_field *extra, size_t n);
 
