@@ -93,6 +93,22 @@ START_TEST(namespaces_parsed)
 }
 END_TEST
 
+START_TEST(dynamic_namespace_matches_whole_names)
+{
+	ck_assert_int_eq(load("{\"namespaces\": {\"^/tenant-[0-9]+$\": {}, \"/t\": {}}}"),
+	                 SRV_CONFIG_OK);
+	const srv_ns_cfg *d = &cfg.namespaces[0];
+	ck_assert(d->dynamic);
+	ck_assert(!cfg.namespaces[1].dynamic);
+	ck_assert(srv_ns_cfg_matches(d, "/tenant-1"));
+	ck_assert(srv_ns_cfg_matches(d, "/tenant-987"));
+	ck_assert(!srv_ns_cfg_matches(d, "/tenant-"));
+	ck_assert(!srv_ns_cfg_matches(d, "/tenant-1x"));
+	ck_assert(!srv_ns_cfg_matches(d, "/x/tenant-1"));
+	ck_assert(!srv_ns_cfg_matches(&cfg.namespaces[1], "/t"));
+}
+END_TEST
+
 START_TEST(namespaces_errors)
 {
 	static const struct {
@@ -114,6 +130,8 @@ START_TEST(namespaces_errors)
 		  "reserved by socket.io" },
 		{ "{\"namespaces\": {\"/a\": {}, \"/a\": {}}}", "duplicate" },
 		{ "{\"namespaces\": []}", "\"namespaces\": expected an object" },
+		{ "{\"namespaces\": {\"^/a(\": {}}}",
+		  "\"namespaces.^/a(\": invalid regular expression" },
 		{ "{\"adminUi\": {\"enabled\": true, \"auth\": false}, \"namespaces\": "
 		  "{\"/admin\": {}}}",
 		  "admin dashboard's namespace" },
@@ -215,6 +233,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, namespaces_parsed);
 	tcase_add_test(tc, namespaces_errors);
+	tcase_add_test(tc, dynamic_namespace_matches_whole_names);
 	tcase_add_test(tc, dump_masks_secrets);
 	tcase_add_test(tc, reload_splits_live_and_restart);
 	suite_add_tcase(s, tc);

@@ -21,6 +21,7 @@
 #include "base/err.h"
 #include "base/json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,6 +118,29 @@ static int parse_one(srv_cfgp *p, int tok, const srv_config *cfg, srv_ns_cfg *ns
 	return rc;
 }
 
+bool srv_ns_cfg_matches(const srv_ns_cfg *nc, const char *name)
+{
+	regmatch_t m;
+	return nc->dynamic && regexec(&nc->re, name, 1, &m, 0) == 0 && m.rm_so == 0 &&
+	       name[m.rm_eo] == '\0';
+}
+
+/* A key starting with '^' is a POSIX extended regular expression that a
+ * whole namespace name must match (node's io.of(/^\/tenant-\d+$/)). */
+static const char *compile(srv_ns_cfg *ns)
+{
+	static char why[160];
+	int rc = regcomp(&ns->re, ns->name, REG_EXTENDED);
+	if (rc) {
+		char e[120];
+		regerror(rc, &ns->re, e, sizeof e);
+		snprintf(why, sizeof why, "invalid regular expression: %s", e);
+		return why;
+	}
+	ns->dynamic = true;
+	return NULL;
+}
+
 static const char *bad_name(const srv_config *cfg, const char *name)
 {
 	if (name[0] != '/' || !name[1])
@@ -149,7 +173,7 @@ int srv_cfgp_namespaces(srv_cfgp *p, int tok, srv_config *cfg)
 			return srv_cfgp_fail(p, "out of memory");
 		if (strlen(ns->name) != n)
 			return srv_cfgp_fail_at(p, "", "a namespace name contains a NUL byte");
-		const char *why = bad_name(cfg, ns->name);
+		const char *why = ns->name[0] == '^' ? compile(ns) : bad_name(cfg, ns->name);
 		if (why)
 			return srv_cfgp_fail_at(p, ns->name, "%s", why);
 		size_t old = srv_cfgp_push(p, ns->name);
@@ -184,6 +208,8 @@ void srv_config_ns_free(srv_config *cfg)
 		srv_reply_free(&ns->limits.exceeded);
 		srv_kvv_free(&ns->replies);
 		srv_kvv_free(&ns->if_claim);
+		if (ns->dynamic)
+			regfree(&ns->re);
 		free(ns->name);
 	}
 	free(cfg->namespaces);

@@ -89,10 +89,18 @@ static int claims_mw(sio_socket *s, const char **message, const char **data_json
 	return 0;
 }
 
+/* A dynamic namespace's match (sio_of_dynamic): its expression, and never
+ * a name configured exactly or the admin dashboard's (found before). */
+static bool match(const char *name, const char *auth_json, void *user)
+{
+	(void)auth_json;
+	return srv_ns_cfg_matches(((srv_ns *)user)->nc, name);
+}
+
 static int start(srv_ns *ns, sio_server *srv, uv_loop_t *loop, srv_jwks *jwks, char *err,
                  size_t errlen)
 {
-	ns->nsp = sio_of(srv, ns->nc->name);
+	ns->nsp = ns->nc->dynamic ? sio_of_dynamic(srv, match, ns) : sio_of(srv, ns->nc->name);
 	ns->auth = srv_auth_new(&ns->view, err, errlen);
 	if (!ns->nsp || !ns->auth)
 		return -1;

@@ -18,10 +18,13 @@
 #include "srv_jwks.h"
 #include "srv_metrics.h"
 
+#include <regex.h>
 #include <uv.h>
 
 typedef struct srv_ns_cfg {
-	char *name;               /* "/chat" */
+	char *name;               /* "/chat", or a regular expression ("^/tenant-[0-9]+$") */
+	bool dynamic;             /* name is a regular expression: node's io.of(/regex/) */
+	regex_t re;               /* compiled when dynamic; matches the whole name */
 	bool auth_required;       /* the top level's auth.required unless given */
 	srv_kvv if_claim;         /* auth.ifClaim: claim -> value a client must have */
 	srv_config_limits limits; /* the top level's unless given, key by key */
@@ -30,6 +33,9 @@ typedef struct srv_ns_cfg {
 } srv_ns_cfg;
 
 typedef struct srv_nss srv_nss;
+
+/* A name a dynamic namespace's expression accepts, whole. */
+bool srv_ns_cfg_matches(const srv_ns_cfg *nc, const char *name);
 
 /* The configured namespaces created on srv and their modules installed
  * (metrics, limits, auth, rooms, in that order as on "/"); expiry is the

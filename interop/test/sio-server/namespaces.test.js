@@ -1,7 +1,8 @@
 // sio-server's configured namespaces (docs/sio-server.md, "Namespaces"),
 // with real socket.io-client 4.8 clients: a namespace has its own replies,
 // room rules, limits and auth requirement (required claims too), "/" keeps
-// the top level's, and a namespace that is not configured gets node's
+// the top level's, a namespace given by a regular expression takes every
+// matching name, and a namespace that is not configured gets node's
 // connect_error "Invalid namespace". Broadcasts of the HTTP API go to "/"
 // only: a room of "/chat" is another room.
 import { describe, it } from 'node:test';
@@ -37,6 +38,7 @@ writeFileSync(file, JSON.stringify({
     },
     '/members': { auth: { required: true, ifClaim: { role: 'member' } } },
     '/open': {},
+    '^/tenant-[0-9]+$': { replies: { who: 'tenant' } },
   },
 }));
 
@@ -128,6 +130,22 @@ describe('sio-server namespaces', () => {
     assert.equal(e.data.code, 'UNAUTHORIZED');
     c.close();
     closeAll();
+  });
+
+  it('a dynamic namespace (a regular expression, node\'s io.of(/regex/)): each matching name', async () => {
+    const a = await connected('/tenant-42');
+    const b = await connected('/tenant-7');
+    const got = waitFor(a, 'tenant');
+    a.emit('who');
+    await got;
+    const got2 = waitFor(b, 'tenant');
+    b.emit('who');
+    await got2;
+    for (const name of ['/tenant-x', '/tenant-', '/xtenant-1']) {
+      assert.equal((await refused(name)).message, 'Invalid namespace', name);
+    }
+    a.close();
+    b.close();
   });
 
   it('the log names the namespace of each connection', async () => {
