@@ -83,6 +83,9 @@ static int claims_mw(sio_socket *s, const char **message, const char **data_json
 				                    SRV_LS("reason", "a required claim is missing"),
 				                    SRV_LS("claim", kv->key) };
 			srv_log_socket(SRV_LOG_INFO, "refused", s, f, 3);
+			/* a refused socket never disconnects: its user goes now */
+			srv_user_free(srv_user_of(s));
+			sio_socket_set_user(s, NULL);
 			return 1;
 		}
 	}
