@@ -226,6 +226,43 @@ START_TEST(reload_splits_live_and_restart)
 }
 END_TEST
 
+START_TEST(reload_room_rules_in_place)
+{
+	const char *rule = "{" AUTH "\"rooms\": {\"joinEvents\": [{\"join\": \"j\", \"room\": "
+	                   "\"%s:{id}\", \"authorize\": \"none\"}]}, \"replies\": {\"a\": \"%s\"}}";
+	char t1[512], t2[512], t3[512];
+	snprintf(t1, sizeof t1, rule, "old", "b");
+	snprintf(t2, sizeof t2, rule, "new", "c");
+	ck_assert_int_eq(load(t1), SRV_CONFIG_OK);
+	ck_assert_int_eq(load_into(&cfg2, t2, NULL), SRV_CONFIG_OK);
+	srv_auth *auth = srv_auth_new(&cfg, err, sizeof err);
+	srv_limits *limits = srv_limits_new(&cfg, uv_default_loop(), NULL);
+	const srv_join_event *held = &cfg.rooms.joins[0]; /* as srv_rooms holds it */
+	char restart[256];
+	ck_assert_int_eq(srv_reload_apply(&cfg, &cfg2, auth, limits, restart, sizeof restart, err,
+	                                  sizeof err),
+	                 0);
+	ck_assert_str_eq(restart, "");
+	ck_assert_ptr_eq(held, &cfg.rooms.joins[0]);
+	ck_assert_str_eq(held->room, "new:{id}");
+	ck_assert_str_eq(cfg.replies.v[0].value, "c");
+	srv_config_free(&cfg2);
+	/* another event: the rules stay, a restart is named */
+	snprintf(t3, sizeof t3,
+	         "{" AUTH "\"rooms\": {\"joinEvents\": [{\"join\": \"k\", \"room\": "
+	         "\"x:{id}\", \"authorize\": \"none\"}]}, \"replies\": {\"z\": \"c\"}}");
+	ck_assert_int_eq(load_into(&cfg2, t3, NULL), SRV_CONFIG_OK);
+	ck_assert_int_eq(srv_reload_apply(&cfg, &cfg2, auth, limits, restart, sizeof restart, err,
+	                                  sizeof err),
+	                 0);
+	ck_assert_str_eq(restart, "rooms,replies");
+	ck_assert_str_eq(cfg.rooms.joins[0].join, "j");
+	ck_assert_str_eq(cfg.rooms.joins[0].room, "new:{id}");
+	srv_auth_free(auth);
+	srv_limits_free(limits);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("srv_config_ns");
@@ -236,6 +273,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, dynamic_namespace_matches_whole_names);
 	tcase_add_test(tc, dump_masks_secrets);
 	tcase_add_test(tc, reload_splits_live_and_restart);
+	tcase_add_test(tc, reload_room_rules_in_place);
 	suite_add_tcase(s, tc);
 	return s;
 }

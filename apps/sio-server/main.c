@@ -196,6 +196,7 @@ static void on_hup(uv_signal_t *h, int signum)
 		        SRV_LS("reason", err), SRV_LS("config", a->cfg.config_path));
 		return;
 	}
+	srv_rooms_refresh(a->rooms);
 	if (srv_nss_reload(a->nss, &a->cfg, err, sizeof err))
 		srv_log(SRV_LOG_ERROR, "reload: a namespace kept its old key",
 		        SRV_LS("reason", err));

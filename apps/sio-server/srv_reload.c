@@ -7,11 +7,13 @@
  * loaded, on the loop thread between two events, so no check sees half of
  * each; the old values end in the loaded one, which the caller frees.
  *
- * What other modules copied at startup or point into is not swapped: the
- * CORS list (copied into engineio's options), the room rules (handlers
- * registered per event, srv_limits' per-rule tables pointing at them),
- * webhooks, relay, presence and throttle settings, the Redis address, the
- * plain WebSocket endpoints, the ingest, the admin dashboard (its password
+ * Room rules are changed in place, rule by rule, when the events they
+ * listen to stay (rooms_reloadable): the handlers keep pointing at the
+ * same rule, which holds the new values. What other modules copied at
+ * startup or point into is not swapped: the CORS list (copied into
+ * engineio's options), room rules with other events, webhooks, relay,
+ * presence and throttle settings, the Redis address, the plain WebSocket
+ * endpoints, the ingest, the admin dashboard (its password
  * hash is read by bcrypt checks running on the thread pool: it stays as it
  * is, so no check in flight can see it freed), the listening address, path
  * and transports. Those are compared through their dumps
@@ -139,18 +141,94 @@ static bool limits_reloadable(const srv_config_limits *a, const srv_config_limit
 	       str_eq(a->exceeded.value_key, b->exceeded.value_key);
 }
 
+static bool strv_eq(const srv_strv *a, const srv_strv *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
+/* Room rules can be reloaded when the events they listen to stay (a
+ * handler is registered per event name, srv_rooms_install), with the same
+ * per-rule rate limits (srv_limits' tables) and the same denied reply's
+ * event and value key (srv_rooms points at them for the room limit's
+ * reply); fan-in must stay (srv_emit sized its targets from it). The
+ * automatic and query rooms are read at each connection: any change. */
+static bool rooms_reloadable(const srv_config_rooms *a, const srv_config_rooms *b)
+{
+	if (a->njoins != b->njoins || a->nfan_in != b->nfan_in)
+		return false;
+	for (size_t i = 0; i < a->njoins; i++) {
+		const srv_join_event *x = &a->joins[i], *y = &b->joins[i];
+		if (strcmp(x->join, y->join) || !str_eq(x->leave, y->leave) ||
+		    x->rate_limit_per_minute != y->rate_limit_per_minute ||
+		    !str_eq(x->denied.event, y->denied.event) ||
+		    !str_eq(x->denied.value_key, y->denied.value_key))
+			return false;
+	}
+	for (size_t i = 0; i < a->nfan_in; i++)
+		if (strcmp(a->fan_in[i].glob, b->fan_in[i].glob) ||
+		    !strv_eq(&a->fan_in[i].rooms, &b->fan_in[i].rooms))
+			return false;
+	return true;
+}
+
+/* Each rule's contents, in place: the handlers keep their pointer to the
+ * rule (srv_rooms.c, join_ctx), which now holds the new values. */
+static void swap_rooms(srv_config_rooms *a, srv_config_rooms *b)
+{
+	SWAP(a->autos, b->autos);
+	SWAP(a->nautos, b->nautos);
+	SWAP(a->queries, b->queries);
+	SWAP(a->nqueries, b->nqueries);
+	for (size_t i = 0; i < a->njoins; i++) {
+		srv_join_event *x = &a->joins[i], *y = &b->joins[i];
+		SWAP(x->room, y->room);
+		SWAP(x->id_field, y->id_field);
+		SWAP(x->id_pattern, y->id_pattern);
+		SWAP(x->id_re, y->id_re);
+		SWAP(x->authorize, y->authorize);
+		SWAP(x->authorize_arg, y->authorize_arg);
+		SWAP(x->confirm_joined, y->confirm_joined);
+		SWAP(x->confirm_left, y->confirm_left);
+		SWAP(x->confirm_key, y->confirm_key);
+		SWAP(x->ack, y->ack);
+		SWAP(x->denied.code, y->denied.code);
+		SWAP(x->denied.message, y->denied.message);
+		SWAP(x->invalid, y->invalid);
+	}
+}
+
+/* Replies are found by their event at each event: new values for the same
+ * events (a handler per event name). */
+static bool replies_reloadable(const srv_kvv *a, const srv_kvv *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key))
+			return false;
+	return true;
+}
+
 int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limits *limits,
                      char *restart, size_t cap, char *err, size_t errlen)
 {
 	static const char *const fixed[] = {
-		"port",         "host",        "path",
-		"pingInterval", "pingTimeout", "maxHttpBufferSize",
-		"transports",   "trustProxy",  "parser",
-		"allowEIO3",    "cors",        "metrics",
-		"rooms",        "redis",       "plainWebSockets",
-		"ingest",       "adminUi",     "presence",
-		"throttle",     "replies",     "relay",
-		"shutdown",     "tokenExpiry", "webhooks",
+		"port",        "host",
+		"path",        "pingInterval",
+		"pingTimeout", "maxHttpBufferSize",
+		"transports",  "trustProxy",
+		"parser",      "allowEIO3",
+		"cors",        "metrics",
+		"redis",       "plainWebSockets",
+		"ingest",      "adminUi",
+		"presence",    "throttle",
+		"relay",       "shutdown",
+		"tokenExpiry", "webhooks",
 		"namespaces",
 	};
 	restart[0] = '\0';
@@ -174,6 +252,12 @@ int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limi
 		name(restart, cap, "api");
 	if (!limits_ok && !same(&d, &e, "limits"))
 		name(restart, cap, "limits");
+	bool rooms_ok = rooms_reloadable(&cur->rooms, &next->rooms);
+	bool replies_ok = replies_reloadable(&cur->replies, &next->replies);
+	if (!rooms_ok && !same(&d, &e, "rooms"))
+		name(restart, cap, "rooms");
+	if (!replies_ok && !same(&d, &e, "replies"))
+		name(restart, cap, "replies");
 	dump_free(&d);
 	dump_free(&e);
 
@@ -188,6 +272,11 @@ int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limi
 		SWAP(cur->api.api_keys, next->api.api_keys);
 		SWAP(cur->api.admin_role, next->api.admin_role);
 	}
+	if (rooms_ok)
+		swap_rooms(&cur->rooms, &next->rooms);
+	if (replies_ok)
+		for (size_t i = 0; i < cur->replies.n; i++)
+			SWAP(cur->replies.v[i].value, next->replies.v[i].value);
 	if (limits_ok) {
 		long conn = cur->limits.connections_per_minute_per_ip;
 		long ev = cur->limits.events_per_minute;

@@ -13,7 +13,9 @@
 /* Move what can be reloaded from next into cur: the JWT keys and checks
  * (secret, public key, algorithm, leeway, issuer, audience, required,
  * claims, token sources), the API keys and admin role, the limits' values
- * (not turned on or off). The sections that changed but cannot be
+ * (not turned on or off), the room rules when their events stay the same
+ * (templates, patterns, authorization, replies to refusals, automatic and
+ * query rooms), the replies' answers. The sections that changed but cannot be
  * reloaded are named in restart ("cors,rooms", "" when none); they keep
  * their old values. auth (the running one) takes the new key; limits
  * rebuilds its changed tables. Returns 0, or -1 with err set when next's

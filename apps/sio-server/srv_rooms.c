@@ -40,6 +40,12 @@ srv_rooms *srv_rooms_new(const srv_config *cfg, srv_metrics *m)
 	return r;
 }
 
+void srv_rooms_refresh(srv_rooms *r)
+{
+	snprintf(r->room_limit_msg, sizeof(r->room_limit_msg),
+	         "Too many rooms: at most %ld per connection", r->cfg->limits.max_rooms_per_socket);
+}
+
 void srv_rooms_free(srv_rooms *r)
 {
 	if (!r)

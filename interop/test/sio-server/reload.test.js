@@ -2,7 +2,8 @@
 // (docs/sio-server.md, "Reload" and "Checking a configuration"):
 // clients connected over long-polling and over WebSocket stay connected
 // through a reload (no disconnect, they still get answers), the new API key
-// works and the old one is refused, tokens signed with the new JWT secret
+// works and the old one is refused, changed room rules and replies answer
+// the connected clients, tokens signed with the new JWT secret
 // are accepted and the old ones refused; a file that does not load is
 // refused and the running configuration stays; a changed setting that
 // needs a restart is named in the log. --check-config prints the effective
@@ -60,8 +61,8 @@ const stats = (server, key) =>
   http(server.url, { path: '/api/v1/websocket/stats', headers: { 'x-api-key': key } });
 
 /** A ping answered with a pong: the connection is alive and served. */
-async function alive(c) {
-  const pong = waitFor(c, 'pong');
+async function alive(c, answer = 'pong') {
+  const pong = waitFor(c, answer);
   c.emit('ping');
   await pong;
 }
@@ -102,6 +103,29 @@ describe('sio-server reload (SIGHUP) under live connections', () => {
     assert.deepEqual(drops, []);
   });
 
+  it('room rules and replies change under the connected clients', async () => {
+    const before = count(server, /info reloaded /);
+    writeFileSync(file, config(S2, K2, (c) => {
+      c.limits.eventsPerMinute = 90;
+      c.replies.ping = 'pong-reloaded';
+      const j = c.rooms.joinEvents[0];
+      j.denied.message = 'No access (reloaded)';
+      j.authorize = { claimContains: 'teams' };
+    }));
+    server.proc.kill('SIGHUP');
+    await logged(server, new RegExp(`(?:[^]*info reloaded ){${before + 1}}`));
+    assert.doesNotMatch(server.stderr().split('info reloaded ').pop().split('\n')[0], /notReloaded/);
+    const pong = waitFor(polling, 'pong-reloaded');
+    polling.emit('ping');
+    await pong;
+    // p1 is in the token's "projects", but the rule now reads "teams"
+    const denied = waitFor(ws, 'error');
+    ws.emit('join_project', { projectId: 'p1' });
+    assert.equal((await denied)[0].message, 'No access (reloaded)');
+    assert.ok(polling.connected && ws.connected);
+    assert.deepEqual(drops, []);
+  });
+
   it('a file that does not load is refused; the running configuration stays', async () => {
     const before = count(server, /reload refused/);
     writeFileSync(file, '{"api": {"apiKeys": [');
@@ -116,8 +140,8 @@ describe('sio-server reload (SIGHUP) under live connections', () => {
     assert.equal((await stats(server, K2)).status, 200);
     assert.equal((await stats(server, K1)).status, 401);
     await client.connected({ auth: { token: token('dave', S2) } });
-    await alive(polling);
-    await alive(ws);
+    await alive(polling, 'pong-reloaded'); // the reply of the last good reload
+    await alive(ws, 'pong-reloaded');
     assert.deepEqual(drops, []);
   });
 
