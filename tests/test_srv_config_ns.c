@@ -16,6 +16,7 @@
 
 #include "../apps/sio-server/srv_config.h"
 #include "../apps/sio-server/srv_config_dump.h"
+#include "../apps/sio-server/srv_config_hooks.h"
 #include "../apps/sio-server/srv_ns.h"
 #include "../apps/sio-server/srv_reload.h"
 #include "base/json.h"
@@ -263,6 +264,39 @@ START_TEST(reload_room_rules_in_place)
 }
 END_TEST
 
+START_TEST(reload_webhooks_secret)
+{
+	const char *t = "{\"webhooks\": {\"url\": \"http://127.0.0.1:9/%s\", \"secret\": \"%s\", "
+	                "\"events\": {\"%s\": {}}}}";
+	char t1[256], t2[256], t3[256];
+	snprintf(t1, sizeof t1, t, "a", "hook-secret-one", "e");
+	snprintf(t2, sizeof t2, t, "b", "hook-secret-two", "e");
+	snprintf(t3, sizeof t3, t, "b", "hook-secret-two", "other");
+	ck_assert_int_eq(load(t1), SRV_CONFIG_OK);
+	ck_assert_int_eq(load_into(&cfg2, t2, NULL), SRV_CONFIG_OK);
+	srv_auth *auth = srv_auth_new(&cfg, err, sizeof err);
+	srv_limits *limits = srv_limits_new(&cfg, uv_default_loop(), NULL);
+	const srv_config_webhooks *held = cfg.webhooks; /* as srv_webhook.c holds it */
+	char restart[256];
+	ck_assert_int_eq(srv_reload_apply(&cfg, &cfg2, auth, limits, restart, sizeof restart, err,
+	                                  sizeof err),
+	                 0);
+	ck_assert_str_eq(restart, "");
+	ck_assert_ptr_eq(held, cfg.webhooks);
+	ck_assert_str_eq(held->secret, "hook-secret-two");
+	ck_assert_str_eq(held->url, "http://127.0.0.1:9/b");
+	srv_config_free(&cfg2);
+	ck_assert_int_eq(load_into(&cfg2, t3, NULL), SRV_CONFIG_OK);
+	ck_assert_int_eq(srv_reload_apply(&cfg, &cfg2, auth, limits, restart, sizeof restart, err,
+	                                  sizeof err),
+	                 0);
+	ck_assert_str_eq(restart, "webhooks");
+	ck_assert_str_eq(cfg.webhooks->events[0].event, "e");
+	srv_auth_free(auth);
+	srv_limits_free(limits);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("srv_config_ns");
@@ -274,6 +308,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, dump_masks_secrets);
 	tcase_add_test(tc, reload_splits_live_and_restart);
 	tcase_add_test(tc, reload_room_rules_in_place);
+	tcase_add_test(tc, reload_webhooks_secret);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,7 +11,8 @@
  * listen to stay (rooms_reloadable): the handlers keep pointing at the
  * same rule, which holds the new values. What other modules copied at
  * startup or point into is not swapped: the CORS list (copied into
- * engineio's options), room rules with other events, webhooks, relay,
+ * engineio's options), room rules with other events, webhooks beyond
+ * their URL, secret and timeouts (hooks_reloadable), relay,
  * presence and throttle settings, the Redis address, the plain WebSocket
  * endpoints, the ingest, the admin dashboard (its password
  * hash is read by bcrypt checks running on the thread pool: it stays as it
@@ -23,6 +24,7 @@
 #include "srv_reload.h"
 
 #include "srv_config_dump.h"
+#include "srv_config_hooks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +216,45 @@ static bool replies_reloadable(const srv_kvv *a, const srv_kvv *b)
 	return true;
 }
 
+/* The webhook settings srv_webhook.c reads at each call (the URL, the
+ * secret, the timeouts, the connect hook's onError, the disconnect
+ * retries) can change when the rest stays: the same events (a handler and
+ * metrics per event), the same hooks on, the same bounds of the HTTP
+ * client and breaker (made at startup). libcurl copies the URL of a
+ * request in flight; the signature is made before it leaves. */
+static bool hooks_reloadable(const srv_config_webhooks *a, const srv_config_webhooks *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->nevents != b->nevents || a->connect != b->connect ||
+	    a->disconnect != b->disconnect || a->max_concurrent != b->max_concurrent ||
+	    a->max_queued != b->max_queued || a->max_response_bytes != b->max_response_bytes ||
+	    a->breaker_failures != b->breaker_failures ||
+	    a->breaker_cooldown_ms != b->breaker_cooldown_ms)
+		return false;
+	for (size_t i = 0; i < a->nevents; i++)
+		if (strcmp(a->events[i].event, b->events[i].event) ||
+		    a->events[i].ack != b->events[i].ack ||
+		    a->events[i].timeout_ms != b->events[i].timeout_ms)
+			return false;
+	return true;
+}
+
+static void swap_hooks(srv_config_webhooks *a, srv_config_webhooks *b)
+{
+	if (!a)
+		return;
+	SWAP(a->url, b->url);
+	SWAP(a->secret, b->secret);
+	SWAP(a->secret_env, b->secret_env);
+	SWAP(a->timeout_ms, b->timeout_ms);
+	SWAP(a->connect_timeout_ms, b->connect_timeout_ms);
+	SWAP(a->connect_fail_open, b->connect_fail_open);
+	SWAP(a->disconnect_timeout_ms, b->disconnect_timeout_ms);
+	SWAP(a->disconnect_retries, b->disconnect_retries);
+	SWAP(a->disconnect_backoff_ms, b->disconnect_backoff_ms);
+}
+
 int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limits *limits,
                      char *restart, size_t cap, char *err, size_t errlen)
 {
@@ -228,8 +269,7 @@ int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limi
 		"ingest",      "adminUi",
 		"presence",    "throttle",
 		"relay",       "shutdown",
-		"tokenExpiry", "webhooks",
-		"namespaces",
+		"tokenExpiry", "namespaces",
 	};
 	restart[0] = '\0';
 	dump d, e;
@@ -252,6 +292,9 @@ int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limi
 		name(restart, cap, "api");
 	if (!limits_ok && !same(&d, &e, "limits"))
 		name(restart, cap, "limits");
+	bool hooks_ok = hooks_reloadable(cur->webhooks, next->webhooks);
+	if (!hooks_ok && !same(&d, &e, "webhooks"))
+		name(restart, cap, "webhooks");
 	bool rooms_ok = rooms_reloadable(&cur->rooms, &next->rooms);
 	bool replies_ok = replies_reloadable(&cur->replies, &next->replies);
 	if (!rooms_ok && !same(&d, &e, "rooms"))
@@ -274,6 +317,8 @@ int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limi
 	}
 	if (rooms_ok)
 		swap_rooms(&cur->rooms, &next->rooms);
+	if (hooks_ok)
+		swap_hooks(cur->webhooks, next->webhooks);
 	if (replies_ok)
 		for (size_t i = 0; i < cur->replies.n; i++)
 			SWAP(cur->replies.v[i].value, next->replies.v[i].value);

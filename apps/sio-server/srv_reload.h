@@ -15,7 +15,8 @@
  * claims, token sources), the API keys and admin role, the limits' values
  * (not turned on or off), the room rules when their events stay the same
  * (templates, patterns, authorization, replies to refusals, automatic and
- * query rooms), the replies' answers. The sections that changed but cannot be
+ * query rooms), the replies' answers, the webhooks' URL, secret and
+ * timeouts when their events and bounds stay. The sections that changed but cannot be
  * reloaded are named in restart ("cors,rooms", "" when none); they keep
  * their old values. auth (the running one) takes the new key; limits
  * rebuilds its changed tables. Returns 0, or -1 with err set when next's
