@@ -398,8 +398,9 @@ int main(int argc, char **argv)
 	/* Order matters: metrics count every received event before a rate
      * limit may drop it; the limits refuse cheaply before a token check. */
 	if (!a.emit || !a.rooms || !a.limits || !a.expiry || !a.presence ||
-	    srv_metrics_install(a.metrics, a.root) || srv_limits_install(a.limits, a.root) ||
-	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
+	    srv_metrics_install(a.metrics, a.root) || srv_log_events_install(a.root) ||
+	    srv_limits_install(a.limits, a.root) || srv_auth_install(a.auth, a.root, a.metrics) ||
+	    srv_rooms_install(a.rooms, a.root) ||
 	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics, a.fleet)) {
 		free(cors);
 		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");

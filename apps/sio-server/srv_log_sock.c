@@ -7,6 +7,20 @@
 
 #include "srv_auth.h"
 
+static int log_event(sio_socket *s, const char *event, const sio_args *args, void *user)
+{
+	(void)args;
+	(void)user;
+	const srv_log_field f[] = { SRV_LS("event", event) };
+	srv_log_socket(SRV_LOG_DEBUG, "event", s, f, 1);
+	return 0;
+}
+
+int srv_log_events_install(sio_namespace *nsp)
+{
+	return srv_log_on(SRV_LOG_DEBUG) ? sio_namespace_use_events(nsp, log_event, NULL) : 0;
+}
+
 void srv_log_socket(srv_log_level lv, const char *msg, const sio_socket *s,
                     const srv_log_field *extra, size_t n)
 {

@@ -12,4 +12,10 @@
 void srv_log_socket(srv_log_level lv, const char *msg, const sio_socket *s,
                     const srv_log_field *extra, size_t n);
 
+/* At LOG_LEVEL=debug: a line for every event a client sends (its name,
+ * never its arguments), through an event filter on nsp that lets every
+ * event pass. Nothing is installed at the other levels. 0, or -1 out of
+ * memory. */
+int srv_log_events_install(sio_namespace *nsp);
+
 #endif

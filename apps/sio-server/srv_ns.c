@@ -111,7 +111,8 @@ static int start(srv_ns *ns, sio_server *srv, uv_loop_t *loop, srv_jwks *jwks, c
 	ns->rooms = srv_rooms_new(&ns->view, ns->m);
 	ns->limits = srv_limits_new(&ns->view, loop, ns->m);
 	if (!ns->rooms || !ns->limits || srv_metrics_install(ns->m, ns->nsp) ||
-	    srv_limits_install(ns->limits, ns->nsp) || srv_auth_install(ns->auth, ns->nsp, ns->m) ||
+	    srv_log_events_install(ns->nsp) || srv_limits_install(ns->limits, ns->nsp) ||
+	    srv_auth_install(ns->auth, ns->nsp, ns->m) ||
 	    (ns->nc->if_claim.n && sio_use(ns->nsp, claims_mw, ns)) ||
 	    srv_rooms_install(ns->rooms, ns->nsp)) {
 		snprintf(err, errlen, "out of memory");

@@ -207,6 +207,23 @@ describe('sio-server logs: LOG_LEVEL', () => {
     assert.deepEqual(ownLines(server), []);
   });
 
+  it('LOG_LEVEL=debug adds a line per event a client sends (its name, not its data)', async () => {
+    const server = await startServer({ env: { LOG_LEVEL: 'debug', LOG_FORMAT: 'json' } });
+    const client = clientFactory(() => server.url);
+    try {
+      const c = await client.connected();
+      c.emit('hello', { secretish: 'payload-not-logged' });
+      const e = await entry(server, 'json', (x) => x.msg === 'event' && x.event === 'hello', 'event');
+      assert.equal(e.level, 'debug');
+      assert.equal(e.socketId, c.id);
+      assert.ok(!server.stderr().includes('payload-not-logged'));
+      c.close();
+    } finally {
+      client.closeAll();
+      await server.stop();
+    }
+  });
+
   it('a bad LOG_LEVEL or LOG_FORMAT is refused with exit status 2', () => {
     for (const env of [{ LOG_LEVEL: 'loud' }, { LOG_FORMAT: 'xml' }]) {
       const r = spawnSync(BIN, ['--port', '0'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: TIMEOUT });
