@@ -10,6 +10,7 @@
 
 #include "srv_config_hooks.h"
 #include "srv_log.h"
+#include "srv_ns.h"
 #include "srv_plainws.h"
 
 #include <stdio.h>
@@ -63,6 +64,12 @@ void srv_log_startup(const srv_config *cfg, const char *address, int port, const
 	for (size_t i = 0; i < cfg->nplainws && np < 32; i++)
 		paths[np++] = cfg->plainws[i].path;
 	join(plain, sizeof plain, paths, np, NULL);
+	char nsps[512];
+	char *names[32];
+	size_t nn = 0;
+	for (size_t i = 0; i < cfg->nnamespaces && nn < 32; i++)
+		names[nn++] = cfg->namespaces[i].name;
+	join(nsps, sizeof nsps, names, nn, NULL);
 	hook_url(cfg, hooks, sizeof hooks);
 	snprintf(auth, sizeof auth, "%s",
 	         !cfg->auth.enabled   ? "off"
@@ -82,7 +89,7 @@ void srv_log_startup(const srv_config *cfg, const char *address, int port, const
 	        SRV_LN("maxRoomsPerSocket", cfg->limits.max_rooms_per_socket),
 	        SRV_LN("maxHttpBufferSize", cfg->max_http_buffer_size), SRV_LS("redis", redis),
 	        SRV_LS("webhooks", hooks), SRV_LS("plainWebSockets", np ? plain : "off"),
-	        SRV_LS("ingest", ingest ? ingest : "off"),
+	        SRV_LS("ingest", ingest ? ingest : "off"), SRV_LS("namespaces", nn ? nsps : NULL),
 	        SRV_LS("adminUi", cfg->admin.enabled ? cfg->admin.namespace_name : "off"),
 	        SRV_LS("config", cfg->config_path));
 }

@@ -148,6 +148,10 @@ describe('sio-server namespaces', () => {
     b.close();
   });
 
+  it('the startup summary lists the configured namespaces', () => {
+    assert.match(f.server.stderr(), /info startup .* namespaces=\/chat,\/members,\/open,\^\/tenant-\[0-9\]\+\$ /);
+  });
+
   it('the log names the namespace of each connection', async () => {
     const c = await connected('/open');
     const id = c.id;
