@@ -46,7 +46,8 @@ out=$(systemd-analyze verify "$tmp/unit/typo.service" 2>&1)
 for line in 'DynamicUser=yes' 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'ProtectHome=yes' \
 	'PrivateTmp=yes' 'LimitNOFILE=65536' 'Restart=on-failure' 'RestartPreventExitStatus=2' \
 	'EnvironmentFile=-/etc/sio-server/secrets.env' \
-	'ExecStart=@BINDIR@/sio-server --config /etc/sio-server/config.json'; do
+	'ExecStart=@BINDIR@/sio-server --config /etc/sio-server/config.json' \
+	'ExecReload=/bin/kill -HUP $MAINPID'; do
 	grep -qxF "$line" "$unit" || fail "$unit lacks the line $line"
 done
 

@@ -8,25 +8,35 @@
  * (srv_ingest), and a graceful shutdown that sends
  * cfg->shutdown_event to every socket before closing.
  *
- * Exit status: 0 after --help/--version or a graceful stop; 1 when it
- * cannot listen or start; 2 for an invalid configuration.
+ * SIGHUP reloads the configuration (srv_reload.c); --check-config
+ * prints the effective configuration and exits. Every line on stderr goes
+ * through the operational log (srv_log.c: LOG_LEVEL, LOG_FORMAT).
+ *
+ * Exit status: 0 after --help/--version/--check-config or a graceful
+ * stop; 1 when it cannot listen or start; 2 for an invalid configuration.
  */
 #include "socketio.h"
 #include "srv_admin.h"
 #include "srv_api.h"
 #include "srv_auth.h"
 #include "srv_config.h"
+#include "srv_config_dump.h"
 #include "srv_emit.h"
 #include "srv_metrics.h"
+#include "srv_ns.h"
 #include "srv_expiry.h"
 #include "srv_jwks.h"
 #include "srv_fleet.h"
 #include "srv_ingest.h"
 #include "srv_limits.h"
+#include "srv_log.h"
+#include "srv_log_sock.h"
+#include "srv_log_startup.h"
 #include "srv_plainws.h"
 #include "srv_presence.h"
 #include "srv_refresh.h"
 #include "srv_relay.h"
+#include "srv_reload.h"
 #include "srv_rooms.h"
 #include "srv_webhook.h"
 
@@ -58,7 +68,11 @@ typedef struct app {
 	srv_ingest *ingest; /* cfg.ingest: Redis channels and streams to broadcasts */
 	srv_plainws *plainws;
 	srv_admin *admin; /* the admin dashboard's server side, or NULL */
+	srv_nss *nss;     /* the configured namespaces besides "/" */
 	uv_signal_t sigterm, sigint;
+	uv_signal_t sighup; /* a reload (srv_reload.c) */
+	int argc;           /* the command line, read again at a reload */
+	char **argv;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
 	bool stopping;
@@ -67,6 +81,8 @@ typedef struct app {
 static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
 	app *a = user;
+	const srv_log_field why[] = { SRV_LS("reason", reason) };
+	srv_log_socket(SRV_LOG_INFO, "disconnection", s, why, 1);
 	srv_metrics_disconnect(a->metrics, reason);
 	srv_admin_socket_disconnected(a->admin, s, reason);
 	srv_expiry_on_disconnect(a->expiry, s);
@@ -85,6 +101,7 @@ static void on_connection(sio_socket *s, void *user)
 	srv_expiry_on_connection(a->expiry, s);
 	srv_presence_on_connection(a->presence, s);
 	srv_admin_socket_connected(a->admin, s);
+	srv_log_socket(SRV_LOG_INFO, "connection", s, NULL, 0);
 }
 
 static void on_stop_timer(uv_timer_t *t)
@@ -114,8 +131,8 @@ static void on_stop_timer(uv_timer_t *t)
 static void on_deadline(uv_timer_t *t)
 {
 	app *a = t->data;
-	fprintf(stderr, "sio-server: not stopped after %ld ms, exiting\n",
-	        a->cfg.shutdown_grace_ms);
+	srv_log(SRV_LOG_ERROR, "sio-server: not stopped in time, exiting",
+	        SRV_LN("graceMs", a->cfg.shutdown_grace_ms));
 	_exit(1);
 }
 
@@ -125,7 +142,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	if (a->stopping)
 		return;
 	a->stopping = true;
-	fprintf(stderr, "sio-server: signal %d, shutting down\n", signum);
+	srv_log(SRV_LOG_INFO, "sio-server: shutting down", SRV_LN("signal", signum));
 	if (a->cfg.shutdown_event) {
 		/* this instance's clients only: the rest of the fleet stays up */
 		int n = sio_broadcast_emit(a->root, &(sio_broadcast){ .local = true },
@@ -142,6 +159,8 @@ static void on_signal(uv_signal_t *h, int signum)
 	srv_plainws_shutdown(a->plainws);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
+	uv_signal_stop(&a->sighup);
+	uv_close((uv_handle_t *)&a->sighup, NULL);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
 	uv_close((uv_handle_t *)&a->sigint, NULL);
 	/* let the event reach the clients (written on the next loop turns,
@@ -152,6 +171,44 @@ static void on_signal(uv_signal_t *h, int signum)
 	long bound = a->cfg.shutdown_grace_ms > delay ? a->cfg.shutdown_grace_ms : delay + 1000;
 	uv_timer_start(&a->deadline, on_deadline, (uint64_t)bound, 0);
 	uv_unref((uv_handle_t *)&a->deadline);
+}
+
+/* SIGHUP: the configuration loaded again (file, environment, flags), and
+ * what can change live put in force (srv_reload.h); a configuration that
+ * does not load, or whose JWT key is refused, is refused as a whole and
+ * the running one stays. Either way, one log line says so. */
+static void on_hup(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	app *a = h->data;
+	srv_config next;
+	char err[512], restart[512];
+	if (srv_config_load(&next, NULL, NULL, a->argc, a->argv, err, sizeof err) !=
+	    SRV_CONFIG_OK) {
+		srv_log(SRV_LOG_ERROR, "reload refused: the running configuration stays",
+		        SRV_LS("reason", err), SRV_LS("config", a->cfg.config_path));
+		return;
+	}
+	if (srv_reload_apply(&a->cfg, &next, a->auth, a->limits, restart, sizeof restart, err,
+	                     sizeof err)) {
+		srv_config_free(&next);
+		srv_log(SRV_LOG_ERROR, "reload refused: the running configuration stays",
+		        SRV_LS("reason", err), SRV_LS("config", a->cfg.config_path));
+		return;
+	}
+	srv_rooms_refresh(a->rooms);
+	if (srv_nss_reload(a->nss, &a->cfg, err, sizeof err))
+		srv_log(SRV_LOG_ERROR, "reload: a namespace kept its old key",
+		        SRV_LS("reason", err));
+	srv_config_free(&next);
+	srv_log(SRV_LOG_INFO, "reloaded", SRV_LS("config", a->cfg.config_path),
+	        SRV_LN("apiKeys", a->cfg.api.api_keys.n),
+	        SRV_LN("eventsPerMinute", a->cfg.limits.events_per_minute),
+	        SRV_LS("notReloaded", restart[0] ? restart : NULL));
+	if (restart[0])
+		srv_log(SRV_LOG_WARN,
+		        "reload: changed settings that need a restart kept their values",
+		        SRV_LS("sections", restart));
 }
 
 /* Development mode (cors.allow_localhost): pages served from the developer's
@@ -194,10 +251,61 @@ static char *cors_list(const srv_config_cors *c, bool *oom)
 	return s;
 }
 
+/* --check-config: taken out of argv (the other flags are srv_config's);
+ * true when it was there. */
+static bool take_check_flag(int *argc, char **argv)
+{
+	bool found = false;
+	int o = 1;
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--check-config"))
+			found = true;
+		else
+			argv[o++] = argv[i];
+	}
+	*argc = o;
+	argv[o] = NULL;
+	return found;
+}
+
+/* The configuration checked (srv_config_load's checks and the JWT key's)
+ * and printed as JSON with its secrets masked: exit 0; else 2. */
+static int check_config(srv_config *cfg)
+{
+	char err[512];
+	srv_auth *auth = srv_auth_new(cfg, err, sizeof(err));
+	if (!auth) {
+		srv_logf(SRV_LOG_ERROR, "sio-server: config: \"auth\": %s", err);
+		srv_config_free(cfg);
+		return 2;
+	}
+	srv_auth_free(auth);
+	base_buf b = BASE_BUF_INIT;
+	base_jsonw w;
+	base_jsonw_init(&w, &b);
+	int rc = srv_config_dump(cfg, &w, false);
+	if (rc == 0) {
+		fwrite(b.data, 1, b.len, stdout);
+		fputc('\n', stdout);
+	} else {
+		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");
+	}
+	base_buf_free(&b);
+	srv_config_free(cfg);
+	return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static app a;
 	char err[512];
+	if (srv_log_configure(getenv("LOG_LEVEL"), getenv("LOG_FORMAT"), err, sizeof err)) {
+		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);
+		return 2;
+	}
+	bool checking = take_check_flag(&argc, argv);
+	a.argc = argc;
+	a.argv = argv;
 	int rc = srv_config_load(&a.cfg, NULL, NULL, argc, argv, err, sizeof(err));
 	if (rc == SRV_CONFIG_INFO) {
 		fputs(a.cfg.info, stdout);
@@ -205,12 +313,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (rc != SRV_CONFIG_OK) {
-		fprintf(stderr, "sio-server: %s\n", err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);
 		return 2;
 	}
+	if (checking)
+		return check_config(&a.cfg);
 	a.auth = srv_auth_new(&a.cfg, err, sizeof(err));
 	if (!a.auth) {
-		fprintf(stderr, "sio-server: config: \"auth\": %s\n", err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: config: \"auth\": %s", err);
 		srv_config_free(&a.cfg);
 		return 2;
 	}
@@ -223,15 +333,16 @@ int main(int argc, char **argv)
 		int why = errno; /* engineio.h, eio_listener_new */
 		const char *host = a.cfg.host ? a.cfg.host : "*";
 		if (e == EIO_EINVAL)
-			fprintf(stderr, "sio-server: cannot listen on %s port %d: unknown host\n",
-			        host, a.cfg.port);
+			srv_logf(SRV_LOG_ERROR,
+			         "sio-server: cannot listen on %s port %d: unknown host", host,
+			         a.cfg.port);
 		else
-			fprintf(stderr, "sio-server: cannot listen on %s port %d: %s\n", host,
-			        a.cfg.port,
-			        e == EIO_ELISTEN && why == EADDRNOTAVAIL
-			                ? "the address is not on this machine"
-			        : e == EIO_ELISTEN ? strerror(why)
-			                           : "out of memory");
+			srv_logf(SRV_LOG_ERROR, "sio-server: cannot listen on %s port %d: %s", host,
+			         a.cfg.port,
+			         e == EIO_ELISTEN && why == EADDRNOTAVAIL
+			                 ? "the address is not on this machine"
+			         : e == EIO_ELISTEN ? strerror(why)
+			                            : "out of memory");
 		return 1;
 	}
 	/* The phases a client can stall (docs/sio-server.md, "Timeouts"). */
@@ -266,7 +377,7 @@ int main(int argc, char **argv)
 	bool oom;
 	char *cors = cors_list(&a.cfg.cors, &oom);
 	if (oom) {
-		fprintf(stderr, "sio-server: out of memory\n");
+		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");
 		return 1;
 	}
 	o.eio.cors_origin = cors;
@@ -278,27 +389,27 @@ int main(int argc, char **argv)
 	if (!a.srv) {
 		free(cors);
 		if (e == SIO_EINVAL && a.cfg.admission.trusted_proxies)
-			fprintf(stderr,
-			        "sio-server: config: \"admission.trustedProxies\": "
-			        "expected addresses or CIDR ranges, got \"%s\"\n",
-			        a.cfg.admission.trusted_proxies);
+			srv_logf(SRV_LOG_ERROR,
+			         "sio-server: config: \"admission.trustedProxies\": "
+			         "expected addresses or CIDR ranges, got \"%s\"",
+			         a.cfg.admission.trusted_proxies);
 		else
-			fprintf(stderr,
-			        "sio-server: cannot start the Socket.IO server (error %d)\n", e);
+			srv_logf(SRV_LOG_ERROR,
+			         "sio-server: cannot start the Socket.IO server (error %d)", e);
 		eio_listener_free(a.l);
 		return 1;
 	}
 	a.root = sio_of(a.srv, "/");
 	a.jwks = srv_jwks_new(&a.cfg, loop, err, sizeof(err));
 	if (!a.jwks && err[0]) {
-		fprintf(stderr, "sio-server: auth.jwksUrl: %s\n", err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: auth.jwksUrl: %s", err);
 		return 1;
 	}
 	srv_auth_set_jwks(a.auth, a.jwks);
 	if (!(a.fleet = srv_fleet_new(&a.cfg, loop, err, sizeof(err))) ||
 	    (e = srv_fleet_attach(a.fleet, a.srv)) != 0) {
-		fprintf(stderr, "sio-server: redis: %s\n",
-		        a.fleet ? "cannot attach the adapter" : err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: redis: %s",
+		         a.fleet ? "cannot attach the adapter" : err);
 		return 1;
 	}
 	a.metrics = srv_metrics_new(a.srv);
@@ -311,11 +422,12 @@ int main(int argc, char **argv)
 	/* Order matters: metrics count every received event before a rate
      * limit may drop it; the limits refuse cheaply before a token check. */
 	if (!a.emit || !a.rooms || !a.limits || !a.expiry || !a.presence ||
-	    srv_metrics_install(a.metrics, a.root) || srv_limits_install(a.limits, a.root) ||
-	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
+	    srv_metrics_install(a.metrics, a.root) || srv_log_events_install(a.root) ||
+	    srv_limits_install(a.limits, a.root) || srv_auth_install(a.auth, a.root, a.metrics) ||
+	    srv_rooms_install(a.rooms, a.root) ||
 	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics, a.fleet)) {
 		free(cors);
-		fprintf(stderr, "sio-server: out of memory\n");
+		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");
 		return 1;
 	}
 	bool hooks_oom, relay_oom, refresh_oom;
@@ -324,27 +436,32 @@ int main(int argc, char **argv)
 	a.refresh = srv_refresh_new(&a.cfg, a.auth, a.expiry, a.metrics, &refresh_oom);
 	if (hooks_oom || relay_oom || refresh_oom || srv_webhooks_install(a.hooks, a.root) ||
 	    srv_relay_install(a.relay, a.root) || srv_refresh_install(a.refresh, a.root)) {
-		fprintf(stderr, "sio-server: cannot start the backend bridge\n");
+		srv_logf(SRV_LOG_ERROR, "sio-server: cannot start the backend bridge");
 		return 1;
 	}
 	a.admin = srv_admin_new(&a.cfg, a.srv, &oom);
 	if (oom || (a.admin && srv_admin_install(a.admin, a.root))) {
-		fprintf(stderr, "sio-server: out of memory\n");
+		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");
 		return 1;
 	}
 	srv_metrics_ops_install(a.metrics, a.root);
+	if (!(a.nss = srv_nss_new(&a.cfg, a.srv, loop, a.metrics, a.expiry, a.jwks, err,
+	                          sizeof(err)))) {
+		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);
+		return 1;
+	}
 	sio_on_connection(a.root, on_connection, &a);
 	/* Plain WebSocket endpoints: their clients are sockets of "/" too. */
 	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.limits, a.metrics,
 	                            err, sizeof(err));
 	free(cors); /* the options are copied */
 	if (!a.plainws) {
-		fprintf(stderr, "sio-server: %s\n", err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);
 		return 1;
 	}
 	if (srv_ingest_configured(&a.cfg) &&
 	    !(a.ingest = srv_ingest_new(&a.cfg, loop, a.root, a.metrics, err, sizeof(err)))) {
-		fprintf(stderr, "sio-server: ingest: %s\n", err);
+		srv_logf(SRV_LOG_ERROR, "sio-server: ingest: %s", err);
 		return 1;
 	}
 
@@ -360,6 +477,10 @@ int main(int argc, char **argv)
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_unref((uv_handle_t *)&a.sigterm);
 	uv_unref((uv_handle_t *)&a.sigint);
+	uv_signal_init(loop, &a.sighup);
+	a.sighup.data = &a;
+	uv_signal_start(&a.sighup, on_hup, SIGHUP);
+	uv_unref((uv_handle_t *)&a.sighup);
 
 	/* The address the socket is bound to, as the kernel says. */
 	const char *bound = eio_listener_address(a.l);
@@ -371,12 +492,16 @@ int main(int argc, char **argv)
 		       srv_fleet_address(a.fleet), a.cfg.redis.key, a.cfg.redis.from);
 	else
 		printf("sio-server: redis: off (broadcasts reach this instance's clients only)\n");
+	char what[300];
 	if (a.ingest) {
-		char what[300];
 		srv_ingest_describe(a.ingest, what, sizeof(what));
 		printf("sio-server: ingest: %s\n", what);
 	}
 	fflush(stdout);
+	char redis[300];
+	snprintf(redis, sizeof redis, "%s",
+	         srv_fleet_redis(a.fleet) ? srv_fleet_address(a.fleet) : "off");
+	srv_log_startup(&a.cfg, bound, eio_listener_port(a.l), redis, a.ingest ? what : NULL);
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&a.deadline, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
@@ -388,6 +513,7 @@ int main(int argc, char **argv)
 	srv_plainws_free(a.plainws);
 	srv_metrics_free(a.metrics);
 	srv_rooms_free(a.rooms);
+	srv_nss_free(a.nss);
 	srv_limits_free(a.limits);
 	srv_expiry_free(a.expiry);
 	srv_presence_free(a.presence);
@@ -399,6 +525,6 @@ int main(int argc, char **argv)
 	srv_auth_free(a.auth);
 	srv_config_free(&a.cfg);
 	int closed = uv_loop_close(loop);
-	fprintf(stderr, "sio-server: stopped\n");
+	srv_log(SRV_LOG_INFO, "sio-server: stopped", SRV_LN("exitCode", closed == 0 ? 0 : 1));
 	return closed == 0 ? 0 : 1;
 }

@@ -28,12 +28,19 @@ static bool key_equal(const char *given, size_t glen, const char *key)
 	return klen > 0 && diff == 0;
 }
 
-/* Every key is compared (no early exit). */
-static bool is_api_key(const srv_config *cfg, const char *given, size_t glen)
+/* Every key is compared (no early exit). The matching key's index goes
+ * into r->key for the log (never the key). */
+static bool is_api_key(srv_api_req *r, const srv_config *cfg, const char *given, size_t glen)
 {
+	size_t found = 0;
 	bool ok = false;
-	for (size_t i = 0; i < cfg->api.api_keys.n; i++)
-		ok |= key_equal(given, glen, cfg->api.api_keys.v[i]);
+	for (size_t i = 0; i < cfg->api.api_keys.n; i++) {
+		bool eq = key_equal(given, glen, cfg->api.api_keys.v[i]);
+		found = eq && !ok ? i : found;
+		ok |= eq;
+	}
+	if (ok)
+		snprintf(r->key, sizeof r->key, "#%zu", found);
 	return ok;
 }
 
@@ -47,7 +54,7 @@ static int authorize(srv_api_req *r)
 	const char *authz = eio_request_header(info, "authorization");
 
 	if (key && *key) {
-		if (is_api_key(cfg, key, strlen(key)))
+		if (is_api_key(r, cfg, key, strlen(key)))
 			return 0;
 		srv_api_fail(r, 401, "UNAUTHORIZED", "Invalid API key");
 		return -1;
@@ -66,7 +73,7 @@ static int authorize(srv_api_req *r)
 	while (*tok == ' ')
 		tok++;
 	size_t tlen = strlen(tok);
-	if (is_api_key(cfg, tok, tlen))
+	if (is_api_key(r, cfg, tok, tlen))
 		return 0;
 	if (!r->api->auth || !cfg->auth.enabled) {
 		srv_api_fail(r, 401, "UNAUTHORIZED", "Invalid API key");
@@ -81,6 +88,7 @@ static int authorize(srv_api_req *r)
 		return -1;
 	}
 	bool admin = u->role && cfg->api.admin_role && !strcmp(u->role, cfg->api.admin_role);
+	snprintf(r->key, sizeof r->key, "token:%.17s", u->user_id ? u->user_id : "");
 	srv_user_free(u);
 	if (!admin) {
 		srv_api_fail(r, 403, "FORBIDDEN", "Admin role required");

@@ -3,6 +3,8 @@
  * file: the router and the endpoints call down into it. */
 #include "srv_api_req.h"
 
+#include "srv_log.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,22 @@ static void request_id(srv_api *api, const eio_request *info, char *out, size_t 
 	         ++api->seq);
 }
 
+/* The log line of an API call: method, path (without the query), status,
+ * duration, the credential by its index, the error code. */
+static void log_call(const srv_api_req *r, int status, uint64_t took_ns, const char *code)
+{
+	const eio_request *info = eio_http_request_info(r->req);
+	const char *url = eio_request_url(info);
+	char path[256];
+	snprintf(path, sizeof path, "%.*s", (int)strcspn(url ? url : "", "?"), url ? url : "");
+	char ms[32];
+	snprintf(ms, sizeof ms, "%.3f", (double)took_ns / 1e6);
+	srv_log(SRV_LOG_INFO, "api", SRV_LS("method", eio_http_request_method(r->req)),
+	        SRV_LS("path", path), SRV_LN("status", status), SRV_LR("durationMs", ms),
+	        SRV_LS("key", r->key[0] ? r->key : NULL), SRV_LS("code", code),
+	        SRV_LS("address", eio_request_address(info)), SRV_LS("requestId", r->request_id));
+}
+
 static void send_envelope(srv_api_req *r, int status, const char *data, size_t len,
                           const char *code, const char *message)
 {
@@ -69,7 +87,9 @@ static void send_envelope(srv_api_req *r, int status, const char *data, size_t l
 	base_jsonw_object_end(&w);
 	base_jsonw_object_end(&w);
 	srv_metrics_http(r->api->metrics, base_jsonw_error(&w) ? 500 : status);
-	srv_metrics_observe_http(r->api->metrics, (double)(uv_hrtime() - r->t0) / 1e9);
+	uint64_t took = uv_hrtime() - r->t0;
+	srv_metrics_observe_http(r->api->metrics, (double)took / 1e9);
+	log_call(r, base_jsonw_error(&w) ? 500 : status, took, code);
 	if (base_jsonw_error(&w))
 		eio_http_reply(r->req, 500, "application/json",
 		               "{\"success\":false,\"error\":{\"code\":\"INTERNAL\","
@@ -104,6 +124,7 @@ void srv_api_req_init(srv_api_req *r, srv_api *api, eio_http_request *req)
 	r->api = api;
 	r->req = req;
 	r->t0 = uv_hrtime();
+	r->key[0] = '\0';
 	request_id(api, eio_http_request_info(req), r->request_id, sizeof(r->request_id));
 }
 

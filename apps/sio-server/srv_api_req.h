@@ -43,7 +43,9 @@ typedef struct srv_api_req {
 	srv_api *api;
 	eio_http_request *req;
 	char request_id[72];
-	uint64_t t0; /* uv_hrtime() when it arrived: sio_http_request_duration_seconds */
+	uint64_t t0;  /* uv_hrtime() when it arrived: sio_http_request_duration_seconds */
+	char key[24]; /* which credential, for the log: "#0" (api.apiKeys' index), "token:<user>"
+	                 (an admin token's user id, cut), "" (none) */
 } srv_api_req;
 
 /* Start answering req: r gets the context and the request id. */

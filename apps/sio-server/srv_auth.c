@@ -10,6 +10,7 @@
 
 #include "base/json.h"
 #include "srv_jwks.h"
+#include "srv_log_sock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,14 @@ srv_auth *srv_auth_new(const srv_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	return a;
+}
+
+void srv_auth_take_keys(srv_auth *a, srv_auth *next)
+{
+	srv_jwt_verifier *old = a->v;
+	a->v = next->v;
+	next->v = old;
+	srv_auth_free(next);
 }
 
 void srv_auth_free(srv_auth *a)
@@ -197,6 +206,14 @@ static char *find_token(const srv_auth *a, sio_socket *s)
 	return NULL;
 }
 
+/* The log line of a refused connection: the kind and the verifier's
+ * reason, never the token. */
+static void refused(const sio_socket *s, const char *kind, const char *why)
+{
+	const srv_log_field f[] = { SRV_LS("kind", kind), SRV_LS("reason", why) };
+	srv_log_socket(SRV_LOG_INFO, "refused", s, f, 2);
+}
+
 static int auth_mw(sio_socket *s, const char **message, const char **data_json, void *user)
 {
 	srv_auth *a = user;
@@ -210,6 +227,7 @@ static int auth_mw(sio_socket *s, const char **message, const char **data_json, 
 		*message = "authentication required";
 		*data_json = "{\"code\":\"UNAUTHORIZED\"}";
 		srv_metrics_error(a->m, "auth_missing");
+		refused(s, "auth_missing", *message);
 		return 1;
 	}
 	srv_user *u = NULL;
@@ -222,6 +240,7 @@ static int auth_mw(sio_socket *s, const char **message, const char **data_json, 
 		*data_json = rc == SRV_JWT_EEXPIRED ? "{\"code\":\"TOKEN_EXPIRED\"}"
 		                                    : "{\"code\":\"UNAUTHORIZED\"}";
 		srv_metrics_error(a->m, rc == SRV_JWT_EEXPIRED ? "auth_expired" : "auth_invalid");
+		refused(s, rc == SRV_JWT_EEXPIRED ? "auth_expired" : "auth_invalid", *message);
 		return 1;
 	}
 	sio_socket_set_user(s, u);

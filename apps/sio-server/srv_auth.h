@@ -28,6 +28,11 @@ typedef struct srv_auth srv_auth;
 /* NULL with a message in err when the verifier cannot be built. With auth
  * disabled, returns an srv_auth that accepts everyone as anonymous. */
 srv_auth *srv_auth_new(const srv_config *cfg, char *err, size_t errlen);
+/* A reload (srv_reload.c): a verifies with next's key from now on (next
+ * was made by srv_auth_new from the new configuration, whose auth values
+ * the caller moves into a's configuration); next is freed. Verification
+ * is synchronous on the loop, so no check is in flight. */
+void srv_auth_take_keys(srv_auth *a, srv_auth *next);
 void srv_auth_free(srv_auth *a);
 /* Keys from a JWKS URL (srv_jwks.h), before srv_auth_install; not owned. */
 struct srv_jwks;

@@ -56,12 +56,16 @@ static const char help_text[] =
         "                              (WEBSOCKET_CORS_ORIGIN, WS_ALLOWED_ORIGINS)\n"
         "  --allow-eio3[=true|false]   also accept socket.io-client 2.x (Engine.IO v3)\n"
         "                              (WEBSOCKET_ALLOW_EIO3; default false)\n"
+        "  --check-config              check the configuration, print it as JSON\n"
+        "                              (secrets masked) and exit: 0 valid, 2 not\n"
         "  -h, --help                  show this help\n"
         "  -V, --version               show the version\n"
         "\n"
         "Environment: JWT_ACCESS_SECRET (or auth.secretEnv), WEBSOCKET_API_KEY,\n"
         "NODE_ENV=development (with cors.developmentLocalhost), REDIS_URL (the Redis\n"
-        "adapter: redis://[[user]:password@]host[:port][/db]; replaces redis.url/host).\n";
+        "adapter: redis://[[user]:password@]host[:port][/db]; replaces redis.url/host),\n"
+        "LOG_LEVEL (error, warn, info, debug; default info), LOG_FORMAT (text, json).\n"
+        "SIGHUP reloads the configuration file (docs/sio-server.md, \"Reload\").\n";
 
 static const char version_text[] = "sio-server " SRV_VERSION "\n";
 
@@ -542,7 +546,7 @@ int srv_config_load(srv_config *cfg, const char *json_path, char *const *envp, i
 		if (apply(cfg, fv[i].which, fv[i].value, fv[i].name, err, errlen))
 			goto out;
 	if (check_auth(cfg, err, errlen) || srv_config_hooks_env(cfg, envp, err, errlen) ||
-	    srv_config_ingest_check(cfg, err, errlen))
+	    srv_config_ingest_check(cfg, err, errlen) || srv_config_ns_check(cfg, err, errlen))
 		goto out;
 	rc = SRV_CONFIG_OK;
 out:
@@ -592,6 +596,7 @@ void srv_config_free(srv_config *cfg)
 	free(cfg->metrics.path);
 	srv_reply_free(&cfg->limits.exceeded);
 	srv_config_rooms_free(cfg);
+	srv_config_ns_free(cfg);
 	srv_config_hooks_free(cfg);
 	srv_config_redis_free(cfg);
 	srv_config_ingest_free(cfg);

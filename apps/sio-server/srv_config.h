@@ -351,6 +351,9 @@ typedef struct srv_config {
 	/* the backend bridge, srv_config_hooks.h (NULL: none) */
 	struct srv_config_webhooks *webhooks;
 	struct srv_config_relay *relay;
+	/* namespaces: the configured namespaces besides "/" (srv_config_ns.c) */
+	struct srv_ns_cfg *namespaces;
+	size_t nnamespaces;
 } srv_config;
 
 /* Load the configuration. json_path may be NULL; a --config FILE in argv
@@ -451,6 +454,13 @@ void srv_config_ingest_free(srv_config *cfg);
 int srv_cfgp_template(srv_cfgp *p, const char *key, const char *t, const char *extra);
 int srv_cfgp_regex(srv_cfgp *p, int obj, const char *key, char **src, regex_t *re);
 int srv_cfgp_authorize(srv_cfgp *p, int tok, srv_join_event *j);
+/* srv_config_json.c: the "limits" section (also a namespace's) */
+int srv_cfgp_limits(srv_cfgp *p, int obj, srv_config *cfg);
+/* srv_config_ns.c: the "namespaces" section (after every other: a namespace
+ * starts from the top level's limits), and freeing */
+int srv_cfgp_namespaces(srv_cfgp *p, int tok, srv_config *cfg);
+int srv_config_ns_check(const srv_config *cfg, char *err, size_t errlen); /* once auth is known */
+void srv_config_ns_free(srv_config *cfg);
 /* srv_config_admin.c */
 int srv_cfgp_admin(srv_cfgp *p, int tok, srv_config *cfg);
 void srv_config_admin_free(srv_config *cfg);

@@ -640,7 +640,7 @@ static int parse_metrics(srv_cfgp *p, int obj, srv_config *cfg)
 	               : 0;
 }
 
-static int parse_limits(srv_cfgp *p, int obj, srv_config *cfg)
+int srv_cfgp_limits(srv_cfgp *p, int obj, srv_config *cfg)
 {
 	static const char *const keys[] = { "eventsPerMinute",
 		                            "connectionsPerMinutePerIp",
@@ -762,6 +762,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		                            "plainWebSockets",
 		                            "connectionStateRecovery",
 		                            "adminUi",
+		                            "namespaces",
 		                            "admission",
 		                            "timeouts",
 		                            NULL };
@@ -824,7 +825,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "auth", parse_auth, cfg) ||
 	                       parse_section(p, root, "api", parse_api, cfg) ||
 	                       parse_section(p, root, "metrics", parse_metrics, cfg) ||
-	                       parse_section(p, root, "limits", parse_limits, cfg) ||
+	                       parse_section(p, root, "limits", srv_cfgp_limits, cfg) ||
 	                       parse_section(p, root, "admission", parse_admission, cfg) ||
 	                       parse_section(p, root, "timeouts", parse_timeouts, cfg) ||
 	                       parse_section(p, root, "rooms", srv_cfgp_rooms, cfg) ||
@@ -840,7 +841,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                                     cfg) ||
 	                       parse_section(p, root, "ingest", srv_cfgp_ingest, cfg) ||
 	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg) ||
-	                       parse_section(p, root, "adminUi", srv_cfgp_admin, cfg)
+	                       parse_section(p, root, "adminUi", srv_cfgp_admin, cfg) ||
+	                       parse_section(p, root, "namespaces", srv_cfgp_namespaces, cfg)
 	               ? -1
 	               : 0;
 }

@@ -10,6 +10,7 @@
  * A Redis that stays away is logged once, not at every attempt of the
  * backoff. */
 #include "srv_fleet.h"
+#include "srv_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +36,12 @@ static void on_state(sio_redis *r, bool connected, const char *reason, void *use
 	if (!change)
 		return;
 	if (connected)
-		fprintf(stderr, "sio-server: redis: connected to %s\n", f->address);
+		srv_logf(SRV_LOG_INFO, "sio-server: redis: connected to %s", f->address);
 	else
-		fprintf(stderr,
-		        "sio-server: redis: not connected to %s: %s (delivering to this "
-		        "member's clients only; reconnecting)\n",
-		        f->address, f->reason);
+		srv_logf(SRV_LOG_WARN,
+		         "sio-server: redis: not connected to %s: %s (delivering to this "
+		         "member's clients only; reconnecting)",
+		         f->address, f->reason);
 }
 
 void srv_fleet_redis_options(const srv_config *cfg, sio_redis_options *o)

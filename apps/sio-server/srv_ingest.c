@@ -8,6 +8,7 @@
 #include "srv_ingest.h"
 #include "srv_fleet.h"
 #include "srv_ingest_map.h"
+#include "srv_log.h"
 
 #include "base/log.h"
 
@@ -62,12 +63,14 @@ static void refuse(srv_ingest *g, const sio_redis_ingest_msg *msg, const char *w
 		g->suppressed++;
 		return;
 	}
-	fprintf(stderr, "sio-server: ingest: malformed message on %s \"%s\": %s", kind, msg->source,
-	        why);
 	if (g->suppressed)
-		fprintf(stderr, " (%llu more since the last warning)",
-		        (unsigned long long)g->suppressed);
-	fputc('\n', stderr);
+		srv_logf(SRV_LOG_WARN,
+		         "sio-server: ingest: malformed message on %s \"%s\": %s (%llu more since "
+		         "the last warning)",
+		         kind, msg->source, why, (unsigned long long)g->suppressed);
+	else
+		srv_logf(SRV_LOG_WARN, "sio-server: ingest: malformed message on %s \"%s\": %s",
+		         kind, msg->source, why);
 	g->warned = true;
 	g->warned_at = now;
 	g->suppressed = 0;
@@ -130,10 +133,10 @@ static void on_state(sio_redis_ingest *r, const char *what, bool up, const char 
 	g->reported[i] = true;
 	g->up[i] = up;
 	if (up)
-		fprintf(stderr, "sio-server: ingest: %s connected\n", what);
+		srv_logf(SRV_LOG_INFO, "sio-server: ingest: %s connected", what);
 	else
-		fprintf(stderr, "sio-server: ingest: %s not connected: %s (reconnecting)\n", what,
-		        reason);
+		srv_logf(SRV_LOG_WARN, "sio-server: ingest: %s not connected: %s (reconnecting)",
+		         what, reason);
 }
 
 static const char **names(const srv_ingest_source *v, size_t n)

@@ -4,6 +4,7 @@
 #include "srv_limits.h"
 
 #include "srv_auth.h"
+#include "srv_log_sock.h"
 #include "srv_ratelimit.h"
 #include "srv_rooms.h"
 
@@ -67,6 +68,32 @@ srv_limits *srv_limits_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *
 	return l;
 }
 
+int srv_limits_reload(srv_limits *l, long connections_before, long events_before)
+{
+	bool oom = false;
+	srv_ratelimit *c = l->connections, *e = l->events;
+	if (l->cfg->limits.connections_per_minute_per_ip != connections_before)
+		c = table(l->cfg->limits.connections_per_minute_per_ip, &oom);
+	if (l->cfg->limits.events_per_minute != events_before)
+		e = table(l->cfg->limits.events_per_minute, &oom);
+	if (oom) {
+		if (c != l->connections)
+			srv_ratelimit_free(c);
+		if (e != l->events)
+			srv_ratelimit_free(e);
+		return -1;
+	}
+	if (c != l->connections) {
+		srv_ratelimit_free(l->connections);
+		l->connections = c;
+	}
+	if (e != l->events) {
+		srv_ratelimit_free(l->events);
+		l->events = e;
+	}
+	return 0;
+}
+
 void srv_limits_free(srv_limits *l)
 {
 	if (!l)
@@ -94,9 +121,13 @@ static void refuse(srv_limits *l, sio_socket *s, srv_limit_kind kind)
 		[SRV_LIMIT_SUBSCRIBE] = "subscribe_rate_limited",
 	};
 	l->refused[kind]++;
-	if (kind == SRV_LIMIT_CONNECTIONS)
+	if (kind == SRV_LIMIT_CONNECTIONS) {
 		srv_metrics_error(l->m, kinds[kind]);
-	else
+		const srv_log_field f[] = { SRV_LS("kind", kinds[kind]),
+			                    SRV_LS("reason", "Too many connection attempts") };
+		if (s) /* NULL for a plain WebSocket upgrade: srv_plainws.c logs it */
+			srv_log_socket(SRV_LOG_INFO, "refused", s, f, 2);
+	} else
 		srv_reply_emit(l->m, kinds[kind], s, &l->cfg->limits.exceeded, NULL, false);
 }
 
@@ -123,7 +154,8 @@ static void key_of(const sio_socket *s, bool by_ip, char *buf, size_t cap)
 static int connection_mw(sio_socket *s, const char **message, const char **data_json, void *user)
 {
 	srv_limits *l = user;
-	if (srv_ratelimit_hit(l->connections, client_ip(s), uv_now(l->loop)) == SRV_RL_OK)
+	if (!l->connections ||
+	    srv_ratelimit_hit(l->connections, client_ip(s), uv_now(l->loop)) == SRV_RL_OK)
 		return 0;
 	refuse(l, s, SRV_LIMIT_CONNECTIONS);
 	*message = "Too many connection attempts";

@@ -40,6 +40,11 @@ typedef enum srv_limit_kind {
 } srv_limit_kind;
 
 srv_limits *srv_limits_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *m);
+/* After a reload changed the configuration's limits in place (srv_reload.c):
+ * the per-IP connection and per-user event tables whose limit changed
+ * (from these values) are made anew, their windows starting over. 0, or
+ * -1 out of memory (the old tables kept). */
+int srv_limits_reload(srv_limits *l, long connections_before, long events_before);
 void srv_limits_free(srv_limits *l);
 /* Add the connection middleware and the event filter to nsp: call before
  * srv_auth_install (middleware runs in the order added). */

@@ -31,6 +31,8 @@
  */
 #include "srv_plainws.h"
 
+#include "srv_log_sock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +117,9 @@ static int allow(const eio_request *req, const char **message, void *user)
 	endpoint *ep = user;
 	if (srv_limits_connection(ep->owner->limits, eio_request_address(req)) < 0) {
 		*message = "Too many connection attempts";
+		srv_log(SRV_LOG_INFO, "refused", SRV_LS("path", ep->c->path),
+		        SRV_LS("address", eio_request_address(req)),
+		        SRV_LS("kind", "rate_limit_connections"), SRV_LS("reason", *message));
 		return 429;
 	}
 	srv_user *u = NULL;
@@ -125,6 +130,9 @@ static int allow(const eio_request *req, const char **message, void *user)
 		return 0;
 	srv_metrics_error(ep->owner->m, "unauthorized");
 	*message = why;
+	srv_log(SRV_LOG_INFO, "refused", SRV_LS("path", ep->c->path),
+	        SRV_LS("address", eio_request_address(req)), SRV_LS("kind", "unauthorized"),
+	        SRV_LS("reason", why));
 	return 401;
 }
 
@@ -191,6 +199,8 @@ static void act(endpoint *ep, eio_session *es, sio_socket *so, const srv_plain_m
 	                                           room, sizeof(room));
 	if (refused) {
 		srv_metrics_error(ep->owner->m, refused);
+		const srv_log_field f[] = { SRV_LS("kind", refused), SRV_LS("value", mt->id) };
+		srv_log_socket(SRV_LOG_INFO, "refused", so, f, 2);
 		send_json(es, !strcmp(refused, "room_denied")  ? ep->c->errors.denied
 		              : !strcmp(refused, "room_limit") ? ep->c->errors.room_limit
 		                                               : ep->c->errors.invalid_format);

@@ -2,6 +2,7 @@
 #include "srv_rooms.h"
 
 #include "base/json.h"
+#include "srv_log_sock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,12 @@ srv_rooms *srv_rooms_new(const srv_config *cfg, srv_metrics *m)
 		return NULL;
 	}
 	return r;
+}
+
+void srv_rooms_refresh(srv_rooms *r)
+{
+	snprintf(r->room_limit_msg, sizeof(r->room_limit_msg),
+	         "Too many rooms: at most %ld per connection", r->cfg->limits.max_rooms_per_socket);
 }
 
 void srv_rooms_free(srv_rooms *r)
@@ -141,6 +148,11 @@ void srv_reply_emit(srv_metrics *m, const char *error_kind, sio_socket *s, const
                     const char *value, bool value_num)
 {
 	srv_metrics_error(m, error_kind);
+	/* every refusal of an event (room rules, rate limits, an expired
+	 * token) is logged here: which rule and its message, and the value */
+	const srv_log_field f[] = { SRV_LS("kind", error_kind), SRV_LS("reason", rep->message),
+		                    SRV_LS("value", value) };
+	srv_log_socket(SRV_LOG_INFO, "refused", s, f, 3);
 	if (!rep->event)
 		return;
 	sio_out *o = sio_out_new();

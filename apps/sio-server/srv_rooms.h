@@ -30,6 +30,9 @@ typedef struct srv_rooms srv_rooms;
 /* m (may be NULL) counts the events sent and the refusals by kind. */
 srv_rooms *srv_rooms_new(const srv_config *cfg, srv_metrics *m);
 void srv_rooms_free(srv_rooms *r);
+/* After a reload changed the configuration in place (srv_reload.c): the
+ * room limit's message says the new maxRoomsPerSocket. */
+void srv_rooms_refresh(srv_rooms *r);
 int srv_rooms_install(srv_rooms *r, sio_namespace *nsp);
 void srv_rooms_on_connection(srv_rooms *r, sio_socket *s);
 

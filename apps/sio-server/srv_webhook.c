@@ -23,6 +23,7 @@
 #include "srv_auth.h"
 #include "srv_config_hooks.h"
 #include "srv_http_client.h"
+#include "srv_log.h"
 #include "srv_webhook_breaker.h"
 #include "srv_webhook_metrics.h"
 #include "srv_webhook_reply.h"
@@ -351,6 +352,9 @@ static void connect_answer(call *c, const srv_http_result *r)
 			sio_next_accept(c->next);
 			w->attaching = NULL;
 		} else {
+			srv_log(SRV_LOG_INFO, "refused", SRV_LS("socketId", c->sid),
+			        SRV_LS("kind", "webhook_connect"),
+			        SRV_LS("reason", "backend unavailable"));
 			sio_next_refuse(c->next, "backend unavailable",
 			                "{\"code\":\"BACKEND_UNAVAILABLE\"}");
 		}
@@ -368,6 +372,9 @@ static void connect_answer(call *c, const srv_http_result *r)
 		const char *raw = dt >= 0 ? base_json_raw(&d, dt, &n) : NULL;
 		if (raw)
 			data = strndup(raw, n);
+		srv_log(SRV_LOG_INFO, "refused", SRV_LS("socketId", c->sid),
+		        SRV_LS("kind", "webhook_connect"),
+		        SRV_LS("reason", msg && *msg ? msg : "refused by the backend"));
 		sio_next_refuse(c->next, msg && *msg ? msg : "refused by the backend", data);
 		free(msg);
 		free(data);

@@ -58,6 +58,12 @@ async function start(bin, args, env = {}) {
   }
 }
 
+/**
+ * A stderr text without the time and level sio-server's log puts before each line
+ * (docs/sio-server.md, "Logs"; eio-echo has none): the message itself.
+ */
+const message = (err) => err.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z error /gm, '');
+
 /** Run a server that must fail at startup: its exit code and stderr. */
 async function startFails(bin, args) {
   const port = await freePort();
@@ -68,7 +74,7 @@ async function startFails(bin, args) {
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { err += d; });
   const [code] = await withTimeout(once(proc, 'exit'), START_MS, `${bin} to exit`);
-  return { code, out, err, port };
+  return { code, out, err: message(err), port };
 }
 
 const SERVERS = [
@@ -166,7 +172,8 @@ for (const { bin, path } of SERVERS) {
         proc.stderr.on('data', (d) => { err += d; });
         const [code] = await withTimeout(once(proc, 'exit'), START_MS, `${bin} to exit`);
         assert.notEqual(code, 0);
-        assert.equal(err, `${bin}: cannot listen on 127.0.0.1 port ${port}: Address already in use\n`);
+        assert.equal(message(err),
+          `${bin}: cannot listen on 127.0.0.1 port ${port}: Address already in use\n`);
       } finally {
         other.close();
       }
