@@ -119,7 +119,7 @@ async function startBystander(server) {
 }
 
 /**
- * describe(title) with the catalog's server and bystander; cases is [{ name, run(ctx) }]
+ * describe(title) with the catalog's server and bystander; cases is [{ name, run(ctx), bug? }]
  * where ctx = { server, url, port, pid, addr (this case's X-Forwarded-For) }.
  * opts: { config: extra config keys, env }.
  */
@@ -158,7 +158,8 @@ export function hostileSuite(title, cases, opts = {}) {
       }
     });
     for (const c of cases) {
-      it(c.name, { timeout: c.timeout ?? 30000 * SCALE }, async () => {
+      // c.bug: a known defect, reported (the case runs, as a TODO, until it is fixed)
+      it(c.name, { timeout: c.timeout ?? 30000 * SCALE, todo: c.bug }, async () => {
         const b = ctx.bystander;
         const fd0 = fdCount(ctx.pid);
         const rss0 = rssKb(ctx.pid);
