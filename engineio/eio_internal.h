@@ -48,6 +48,9 @@ struct eio_server {
 	base_tlink reaper;             /* frees the graveyard on the next pass */
 	struct eio_session *graveyard; /* destroyed, freed by the reaper */
 	eio_server_stats stats;        /* eio_server_get_stats() */
+	base_map admit_addrs;          /* client address -> its sessions (eio_admit.c) */
+	net_proxies *proxies;          /* trusted proxies, or NULL */
+	bool plain;                    /* a plain WebSocket endpoint (eio_plain.c) */
 };
 
 /* The server's deadline lists, by duration. */
@@ -83,26 +86,35 @@ typedef struct eio_queue {
 	size_t bytes;
 } eio_queue;
 
+/* The close frame's status code of a session ended by a packet that does
+ * not parse (RFC 6455 section 7.4.1). */
+#define EIO_CLOSE_PROTOCOL_ERROR 1002
+
 struct eio_session {
 	char sid[24];
 	eio_server *srv;
 	eio_request *req;
 	void *user;
-	const eio_transport *t;   /* the transport the session writes through */
-	uint8_t state;            /* EIO_S_* */
-	uint8_t transport;        /* EIO_TRANSPORT_POLLING or _WEBSOCKET */
-	uint8_t upgrade;          /* EIO_UPG_*: a probe WebSocket is attached */
-	uint8_t hb_mode;          /* EIO_HB_*: what the heartbeat timer is for */
-	bool write_requested;     /* a write is pending (end of turn or WRITEABLE) */
-	bool poll_noop;           /* answer the GET with "6" even if nothing queued */
-	bool probe_reply;         /* "3probe" to write on the probe */
-	bool close_queued;        /* the "1" packet is in the queue */
-	bool upgraded;            /* a probe became the transport: no more probes */
-	uint8_t protocol;         /* Engine.IO revision: 4, or 3 (allow_eio3) */
-	bool b64;                 /* v3 client asked for base64 binary (b64=1) */
-	bool jsonp;               /* v3 JSONP polling (j=): eio_jsonp.c */
-	char jsonp_index[12];     /* the digits of j: ___eio[<index>](...) */
-	const char *close_reason; /* for a deferred destroy (EIO_HB_KILL) */
+	const eio_transport *t;            /* the transport the session writes through */
+	uint8_t state;                     /* EIO_S_* */
+	uint8_t transport;                 /* EIO_TRANSPORT_POLLING or _WEBSOCKET */
+	uint8_t upgrade;                   /* EIO_UPG_*: a probe WebSocket is attached */
+	uint8_t hb_mode;                   /* EIO_HB_*: what the heartbeat timer is for */
+	bool write_requested;              /* a write is pending (end of turn or WRITEABLE) */
+	bool poll_noop;                    /* answer the GET with "6" even if nothing queued */
+	bool probe_reply;                  /* "3probe" to write on the probe */
+	bool close_queued;                 /* the "1" packet is in the queue */
+	bool upgraded;                     /* a probe became the transport: no more probes */
+	uint8_t protocol;                  /* Engine.IO revision: 4, or 3 (allow_eio3) */
+	bool b64;                          /* v3 client asked for base64 binary (b64=1) */
+	bool jsonp;                        /* v3 JSONP polling (j=): eio_jsonp.c */
+	char jsonp_index[12];              /* the digits of j: ___eio[<index>](...) */
+	bool ping_due;                     /* plain: a ping frame to write (eio_plain.c) */
+	uint16_t close_code;               /* WebSocket: the close frame's status code, or 0 */
+	const char *close_text;            /* its reason (static storage) */
+	const char *close_reason;          /* for a deferred destroy (EIO_HB_KILL) */
+	bool admit_pending;                /* a handshake in flight (eio_admit.c) */
+	struct eio_admit_addr *admit_addr; /* its address's count, or NULL */
 	/* Connections, each set and cleared by its transport only. */
 	net_http *get;  /* polling GET of this session (parked or writing) */
 	net_http *post; /* polling POST being received */
@@ -154,8 +166,17 @@ void eio_verify_http(net_http *h, const char *path, void *srv);
 int eio_verify_upgrade(struct lws *wsi, const char *path, void *srv);
 int eio_verify_ws_open(net_ws *ws, const char *path, void *srv);
 
+/* eio_plain.c: plain WebSocket endpoints, their mount and transport. */
+void eio_plain_http(net_http *h, const char *path, void *srv);
+int eio_plain_upgrade(struct lws *wsi, const char *path, void *srv);
+int eio_plain_ws_open(net_ws *ws, const char *path, void *srv);
+extern const net_ws_ops eio_plain_ws_ops;
+extern const eio_transport eio_plain_transport;
+
 /* eio_server.c */
 void eio_server_free(eio_server *srv);
+eio_server *eio_server_build(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
+                             void *user, bool plain, int *err);
 
 /* eio_request.c: an eio_request is a net_request (net/net.h). */
 static inline eio_request *eio_request_of(net_request *r)

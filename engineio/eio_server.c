@@ -3,9 +3,11 @@
  *
  * A server is mounted on the net listener at its path (net_mount): the
  * router hands it requests and upgrades (eio_verify.c), which go on to the
- * transports. The server also holds the transports' tables, through which
+ * transports; a plain WebSocket server's go to eio_plain.c, which is its
+ * only transport. The server also holds the transports' tables, through which
  * its sessions write (eio_transport.h).
  */
+#include "eio_admit.h"
 #include "eio_internal.h"
 
 #include <stdlib.h>
@@ -28,6 +30,7 @@ void eio_server_free(eio_server *srv)
 {
 	eio_session_reap_all(srv);
 	base_map_free(&srv->sessions);
+	eio_admit_free(srv);
 	free((char *)srv->o.path);
 	free((char *)srv->o.cors_origin);
 	free((char *)srv->o.capture_headers);
@@ -51,8 +54,25 @@ static char *normalise_path(const char *p)
 	return out;
 }
 
-eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
-                           void *user, int *err)
+/* The mount of a server: an Engine.IO one (eio_verify.c and the two
+ * transports), or a plain WebSocket one (eio_plain.c). */
+static void set_mount(eio_server *srv)
+{
+	srv->mount = (net_mount){ .path = srv->o.path,
+		                  .path_len = strlen(srv->o.path),
+		                  .cors = &srv->cors,
+		                  .http = srv->plain ? eio_plain_http : eio_verify_http,
+		                  .ws_check = srv->plain ? eio_plain_upgrade : eio_verify_upgrade,
+		                  .ws_open = srv->plain ? eio_plain_ws_open : eio_verify_ws_open,
+		                  .user = srv,
+		                  .ws_ops = srv->plain ? &eio_plain_ws_ops : &eio_ws_ops,
+		                  .ws_max_message = srv->o.max_payload };
+	srv->transports[0] = srv->plain ? &eio_plain_transport : &eio_polling_transport;
+	srv->transports[1] = srv->plain ? &eio_plain_transport : &eio_ws_transport;
+}
+
+eio_server *eio_server_build(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
+                             void *user, bool plain, int *err)
 {
 	*err = EIO_EINVAL;
 	if (!opts || !opts->path || opts->path[0] != '/' || opts->ping_interval_ms == 0 ||
@@ -71,9 +91,11 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_c
 	l->servers = ns;
 	srv->l = l;
 	srv->o = *opts;
+	srv->plain = plain;
 	if (srv->o.max_queued_bytes == 0)
 		srv->o.max_queued_bytes = 16u << 20;
-	srv->o.path = normalise_path(opts->path);
+	/* A plain endpoint's path is exact (eio_plain.c), not a prefix. */
+	srv->o.path = plain ? strdup(opts->path) : normalise_path(opts->path);
 	srv->o.cors_origin = opts->cors_origin ? strdup(opts->cors_origin) : NULL;
 	srv->o.capture_headers = opts->capture_headers ? strdup(opts->capture_headers) : NULL;
 	if (!srv->o.path || (opts->cors_origin && !srv->o.cors_origin) ||
@@ -86,22 +108,17 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_c
 	}
 	srv->cors.origins = srv->o.cors_origin;
 	srv->cors.credentials = srv->o.cors_credentials;
-	srv->mount = (net_mount){ .path = srv->o.path,
-		                  .path_len = strlen(srv->o.path),
-		                  .cors = &srv->cors,
-		                  .http = eio_verify_http,
-		                  .ws_check = eio_verify_upgrade,
-		                  .ws_open = eio_verify_ws_open,
-		                  .user = srv,
-		                  .ws_ops = &eio_ws_ops,
-		                  .ws_max_message = srv->o.max_payload };
-	srv->transports[0] = &eio_polling_transport;
-	srv->transports[1] = &eio_ws_transport;
+	set_mount(srv);
 	if (cb)
 		srv->cb = *cb;
 	srv->user = user;
 	base_map_init(&srv->sessions);
-	if (net_listener_mount(l->net, &srv->mount) < 0) {
+	int aerr = eio_admit_init(srv);
+	srv->o.trusted_proxies = NULL; /* parsed; the caller's string is not kept */
+	if (aerr || net_listener_mount(l->net, &srv->mount) < 0) {
+		if (aerr)
+			*err = aerr;
+		eio_admit_free(srv);
 		free((char *)srv->o.path);
 		free((char *)srv->o.cors_origin);
 		free((char *)srv->o.capture_headers);
@@ -118,6 +135,12 @@ eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_c
 	l->servers[l->nservers++] = srv;
 	*err = 0;
 	return srv;
+}
+
+eio_server *eio_server_new(eio_listener *l, const eio_options *opts, const eio_callbacks *cb,
+                           void *user, int *err)
+{
+	return eio_server_build(l, opts, cb, user, false, err);
 }
 
 void eio_server_close_all(eio_server *srv)

@@ -17,6 +17,7 @@
  * and waits pingInterval + pingTimeout for the next one (EIO_HB_V3_WAIT).
  */
 #include "base/log.h"
+#include "eio_admit.h"
 #include "eio_internal.h"
 
 #include <sodium.h>
@@ -107,6 +108,13 @@ static void on_hb_timer(eio_session *s)
 {
 	switch (s->hb_mode) {
 	case EIO_HB_PING_WAIT: {
+		if (s->srv->plain) {
+			/* A ping frame, written ahead of the queue (eio_plain.c). */
+			s->ping_due = true;
+			eio_session_kick(s);
+			hb_arm(s, EIO_HB_PONG_WAIT);
+			break;
+		}
 		/* Wait for the pong even if the ping could not be queued: a
 		 * session that cannot be pinged must still time out. */
 		eio_msg *ping = eio_msg_packet(EIO_PKT_PING, "", 0);
@@ -207,8 +215,10 @@ eio_session *eio_session_create(eio_server *srv, eio_request *req, int transport
 	do
 		new_sid(s->sid);
 	while (base_map_get(&srv->sessions, s->sid));
-	eio_msg *open = open_packet(s);
-	if (!open || queue_push(&s->q, open) < 0 || base_map_put(&srv->sessions, s->sid, s) < 0) {
+	/* A plain WebSocket has no open packet: its client speaks no Engine.IO. */
+	eio_msg *open = srv->plain ? NULL : open_packet(s);
+	if ((!srv->plain && (!open || queue_push(&s->q, open) < 0)) ||
+	    base_map_put(&srv->sessions, s->sid, s) < 0) {
 		eio_msg_unref(open);
 		queue_clear(&s->q);
 		free(s);
@@ -243,6 +253,8 @@ void eio_session_destroy(eio_session *s, const char *reason)
 	base_timers_cancel(&srv->timers, hb_list(s->hb_mode), &s->hb_link);
 	base_timers_cancel(&srv->timers, EIO_TL_UPGRADE, &s->upg_link);
 	queue_clear(&s->q);
+	eio_admit_release(s);
+	s->close_reason = reason; /* what a transport tells the client (eio_plain.c) */
 	/* Every transport lets go, the active one and one being upgraded to
 	 * or from (a GET still draining after the upgrade). */
 	for (size_t i = 0; i < 2; i++)
@@ -270,7 +282,7 @@ void eio_session_close(eio_session *s)
 		return;
 	s->state = EIO_S_CLOSING;
 	s->close_reason = "forced close";
-	if (s->transport == EIO_TRANSPORT_POLLING) {
+	if (s->transport == EIO_TRANSPORT_POLLING && !s->srv->plain) {
 		/* The close packet goes out behind whatever is queued; the
 		 * session ends when a GET has carried it, or after pingTimeout. */
 		eio_msg *c = eio_msg_packet(EIO_PKT_CLOSE, "", 0);
@@ -364,6 +376,7 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 			hb_arm(s, EIO_HB_PING_WAIT);
 		break;
 	case EIO_PKT_MESSAGE:
+		eio_admit_settle(s);
 		s->srv->stats.messages_received++;
 		s->srv->stats.bytes_received += len;
 		if (s->state == EIO_S_OPEN && s->srv->cb.on_message)

@@ -14,6 +14,7 @@
  * closed at once, and the session's own transport carries on; any other
  * session takes it as an upgrade probe.
  */
+#include "eio_admit.h"
 #include "eio_internal.h"
 #include "eio_jsonp.h"
 
@@ -91,6 +92,11 @@ static void internal_error(net_http *h)
 
 static void handshake(eio_server *srv, net_http *h, const char *path, int protocol)
 {
+	int why = eio_admit_check(srv, h->wsi);
+	if (why) {
+		eio_admit_respond(srv, h, why);
+		return;
+	}
 	eio_request *req = capture(srv, h->wsi, path);
 	if (!req) {
 		internal_error(h);
@@ -110,6 +116,7 @@ static void handshake(eio_server *srv, net_http *h, const char *path, int protoc
 		internal_error(h);
 		return;
 	}
+	eio_admit_take(s, h->wsi);
 	use_protocol(s, h->wsi, protocol, true);
 	/* The open packet is queued: this GET answers with it at once. */
 	eio_polling_get(h, s);
@@ -198,6 +205,9 @@ int eio_verify_upgrade(struct lws *wsi, const char *path, void *user)
 	}
 	if (!protocol_of(srv, wsi))
 		return eio_error_refuse(wsi, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
+	int why = eio_admit_check(srv, wsi);
+	if (why)
+		return eio_admit_refuse_upgrade(srv, wsi, why);
 	if (srv->o.allow_request) {
 		eio_request *req = capture(srv, wsi, path);
 		const char *msg = NULL;
@@ -243,6 +253,7 @@ int eio_verify_ws_open(net_ws *ws, const char *path, void *user)
 		net_request_free(eio_request_net(req));
 		return -1;
 	}
+	eio_admit_take(s, ws->wsi);
 	use_protocol(s, ws->wsi, protocol_of(srv, ws->wsi), false);
 	eio_ws_attach(ws, s);
 	eio_session_kick(s); /* the open packet */

@@ -91,13 +91,18 @@ static void probe_drop(eio_session *s)
 }
 
 /* The session ended: both its WebSockets go. Else the upgrade to this
- * transport failed (upgradeTimeout): only the probe goes. */
+ * transport failed (upgradeTimeout): only the probe goes. A session ended
+ * with a status code (a parse error: eio_session_close_code) gets it in its
+ * close frame; otherwise the frame has none, as node's ws.close(). */
 static void ws_detach(eio_session *s, bool client_closed)
 {
-	(void)client_closed;
 	probe_drop(s);
-	if (s->state == EIO_S_CLOSED)
-		let_go(&s->ws);
+	if (s->state != EIO_S_CLOSED)
+		return;
+	net_ws *ws = s->ws;
+	let_go(&s->ws);
+	if (ws && s->close_code && !client_closed)
+		net_ws_close_code(ws, s->close_code, s->close_text);
 }
 
 const eio_transport eio_ws_transport = {
@@ -177,10 +182,15 @@ static void ws_message(net_ws *ws, const char *data, size_t len, bool binary)
 		pkt.len = bad ? 0 : len - 1;
 	}
 	if (bad) {
-		if (probe)
+		if (probe) {
 			probe_drop(s);
-		else
-			eio_session_destroy(s, "parse error");
+			return;
+		}
+		/* node's engine.io closes with no status code; a code lets a
+		 * client report why (RFC 6455 section 7.4.1: protocol error). */
+		s->close_code = EIO_CLOSE_PROTOCOL_ERROR;
+		s->close_text = "parse error";
+		eio_session_destroy(s, "parse error");
 		return;
 	}
 	if (probe) {

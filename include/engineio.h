@@ -170,6 +170,24 @@ typedef struct eio_options {
 	 * lws 4.1 cannot list the others, so they must be named here. */
 	const char *capture_headers;
 	eio_allow_request_cb allow_request;
+	/* Admission control (docs/engineio.md, "Admission control"); 0: no
+	 * bound (node's behaviour). A handshake is in flight from its session's
+	 * opening to the client's first message (Socket.IO: its CONNECT) or its
+	 * end. Past max_pending_handshakes in flight, or with
+	 * max_sessions_per_address sessions open from the client's address, a
+	 * new session is refused: a polling handshake with 503, Retry-After:
+	 * retry_after_s (default 1) and {"code":6,...}; a WebSocket without sid
+	 * with the same 503 before its 101. Upgrades are never refused. */
+	unsigned max_pending_handshakes;
+	unsigned max_sessions_per_address;
+	unsigned retry_after_s;
+	/* Comma-separated addresses and CIDR ranges of trusted proxies
+	 * ("127.0.0.1,10.0.0.0/8,::1"): a request from one is counted under
+	 * the right-most X-Forwarded-For address that is not a trusted proxy,
+	 * and one naming no other address (the proxy's own) is not counted per
+	 * address. NULL: the peer's address always. An entry that does not
+	 * parse fails eio_server_new() with EIO_EINVAL. */
+	const char *trusted_proxies;
 } eio_options;
 
 /* Fill opts with node's defaults. */
@@ -244,8 +262,18 @@ typedef struct eio_server_stats {
 	uint64_t handshakes;
 	uint64_t messages_received, bytes_received;
 	uint64_t messages_sent, bytes_sent;
+	/* Admission control (eio_options.max_pending_handshakes,
+	 * .max_sessions_per_address): handshakes in flight now (a gauge), and
+	 * the new sessions refused by each bound (503). */
+	uint64_t handshakes_pending;
+	uint64_t refused_busy, refused_address;
 } eio_server_stats;
 EIO_EXPORT void eio_server_get_stats(const eio_server *srv, eio_server_stats *out);
+/* Put a session back among the handshakes in flight (true), or take it out
+ * (false): socketio/ does so for a client refused at CONNECT with no
+ * namespace joined, which node keeps open until connectTimeout. Its next
+ * message takes it out again. */
+EIO_EXPORT void eio_session_set_pending(eio_session *s, bool pending);
 EIO_EXPORT eio_session *eio_server_session(const eio_server *srv, const char *sid);
 EIO_EXPORT const eio_options *eio_server_options(const eio_server *srv);
 EIO_EXPORT void *eio_server_user(const eio_server *srv);
@@ -280,6 +308,47 @@ EIO_EXPORT bool eio_session_writable(const eio_session *s);
 /* Close the session (server-initiated): queued messages are flushed first,
  * then the close packet; on_close runs with reason "forced close". */
 EIO_EXPORT void eio_session_close(eio_session *s);
+
+/* ---- Plain WebSocket endpoints -----------------------------------------------
+ * A path of the listener that speaks bare WebSocket (RFC 6455) to clients
+ * that are not Engine.IO clients: a browser's `new WebSocket(url)`, node's
+ * `ws`. Each connection is a session of a plain server: the callbacks, the
+ * send calls, the queue bound (max_queued_bytes: over it the slow consumer
+ * is cut, "send queue full"), eio_session_request() and the statistics are
+ * a session's; it differs in what goes on the wire (docs/engineio.md,
+ * "Plain WebSockets"):
+ *   - a message sent (eio_msg_text, eio_msg_binary) is one WebSocket
+ *     message, without Engine.IO framing; what the client sends arrives
+ *     whole in on_message (text or binary, up to max_payload bytes: a larger
+ *     one closes with 1009); there is no open packet and no upgrade;
+ *   - keepalive: a ping frame every ping_interval_ms; no pong within
+ *     ping_timeout_ms (the idle timeout) ends it with "ping timeout";
+ *   - it ends with a close frame: 1000 (eio_session_close), 1001 "server
+ *     shutting down" or "idle timeout", 1008 "send queue full", or the code
+ *     of eio_session_close_code().
+ * Options used: path (exact: "/ws", also "/ws/"; a plain GET there gets 426),
+ * ping_interval_ms, ping_timeout_ms, max_payload, max_queued_bytes,
+ * cors_origin with check_origin (the Origin check, 403), trust_proxy,
+ * capture_headers, allow_request: called with the upgrade request; a non-zero
+ * result from 400 to 599 is the HTTP status of the refusal (401 for a
+ * missing token), any other 403; *message is its text/plain body.
+ * subprotocols: NULL, or a comma-separated list of names (RFC 7230 tokens of
+ * at most 63 characters; at most 4 per listener) that a client may offer in
+ * Sec-WebSocket-Protocol: the first offered one that is known is answered.
+ * libwebsockets 4.1 refuses an upgrade whose offers are all unknown, or
+ * whose Sec-WebSocket-Protocol header is over 127 bytes. */
+EIO_EXPORT eio_server *eio_plain_server_new(eio_listener *l, const eio_options *opts,
+                                            const char *subprotocols, const eio_callbacks *cb,
+                                            void *user, int *err);
+EIO_EXPORT bool eio_server_is_plain(const eio_server *srv);
+/* The subprotocol a plain session's WebSocket was answered with, or NULL. */
+EIO_EXPORT const char *eio_session_subprotocol(const eio_session *s);
+/* eio_session_close() with the close frame's status code (1000-4999) and
+ * reason (static storage, at most 123 bytes) for a session on a WebSocket
+ * (plain, or Engine.IO's websocket transport: socketio/ closes a client whose
+ * packet does not parse with 1002 "parse error"); on polling, as
+ * eio_session_close(). */
+EIO_EXPORT void eio_session_close_code(eio_session *s, int code, const char *reason);
 
 /* ---- In-process sessions ------------------------------------------------------
  * A session with no network transport: the caller plays the client. Tests of

@@ -180,6 +180,42 @@ SIO_EXPORT void sio_namespace_rooms(const sio_namespace *nsp, sio_room_fn fn, vo
 typedef void (*sio_namespace_fn)(sio_namespace *nsp, void *user);
 SIO_EXPORT void sio_server_namespaces(sio_server *srv, sio_namespace_fn fn, void *user);
 
+/* ---- Plain WebSocket clients -------------------------------------------------
+ * A client of a plain WebSocket endpoint (engineio.h, eio_plain_server_new)
+ * as a socket of a namespace: it joins and leaves rooms (sio_join), and
+ * every broadcast, emit, fetchSockets, socketsJoin or disconnectSockets
+ * that targets it reaches it as it reaches a Socket.IO socket, with its
+ * events framed by its codec instead of the Socket.IO packet encoding
+ * (docs/socketio.md, "Plain WebSocket clients"). A broadcast frames an event
+ * once per codec, whatever the number of plain recipients. It has no acks
+ * (sio_emit_with_ack refuses it; a broadcast with acks skips it), no binary
+ * (an event with binary arguments is not sent to it), no middleware and no
+ * connection callback (it is attached connected), and disconnecting it
+ * closes its connection. */
+
+/* The message a plain client gets for an event: args is the JSON array of
+ * the arguments ("[...]", len bytes); return a new eio_msg (eio_msg_text),
+ * or NULL to send this event nothing. */
+typedef eio_msg *(*sio_codec_event_fn)(const char *event, const char *args, size_t len, void *user);
+typedef struct sio_codec {
+	sio_codec_event_fn event;
+	void *user;
+} sio_codec;
+
+/* Attach a new session of a plain WebSocket server (from its on_connection)
+ * as a connected socket of nsp (not a dynamic parent) framed by codec,
+ * which must outlive it. The session's user pointer is socketio's from now
+ * on (the socket's, sio_socket_set_user, is the application's). NULL when
+ * out of memory or the session is closing. */
+SIO_EXPORT sio_socket *sio_plain_attach(sio_namespace *nsp, eio_session *es,
+                                        const sio_codec *codec);
+/* The socket attached to a plain session, or NULL. */
+SIO_EXPORT sio_socket *sio_plain_socket(const eio_session *es);
+/* From the plain server's on_close: the socket leaves its rooms and its
+ * namespace, its disconnect callbacks run with reason, and it is freed. */
+SIO_EXPORT void sio_plain_detach(eio_session *es, const char *reason);
+SIO_EXPORT bool sio_socket_is_plain(const sio_socket *s);
+
 /* ---- Outgoing arguments ------------------------------------------------------ */
 
 /* A list of event arguments, built once and emitted to any number of sockets.

@@ -201,8 +201,9 @@ struct net_http {
 	uint64_t ck_left;
 	int status; /* response to write, if any */
 	const char *ctype;
-	const char *allow; /* the Allow header of a 405 answer (static storage) */
-	char *body;        /* small[], or owned heap memory */
+	const char *allow;    /* the Allow header of a 405 answer (static storage) */
+	unsigned retry_after; /* seconds, the Retry-After of a 503 answer; 0: none */
+	char *body;           /* small[], or owned heap memory */
 	size_t body_len;
 	char small[96];
 	char *rx; /* request body being received (net_http_body_append) */
@@ -266,6 +267,8 @@ struct net_ws_ops {
 	void (*closed)(net_ws *ws);
 	/* Its end-of-turn write (net_ws_mark). */
 	void (*flush)(net_ws *ws);
+	/* A pong frame arrived (RFC 6455 section 5.5.3); optional. */
+	void (*pong)(net_ws *ws);
 };
 
 /* One WebSocket: lws's per-connection data of the "net-ws" protocol, which
@@ -282,7 +285,9 @@ struct net_ws {
 	uint16_t rx_turn;       /* the loop turn (its low bits) rx_turn_bytes counts */
 	uint16_t rx_turn_bytes; /* saturates: only compared with NET_RX_HEAVY */
 	bool rx_binary;
-	bool close_now; /* close on the next WRITEABLE */
+	bool close_now;           /* close on the next WRITEABLE */
+	uint16_t close_code;      /* ... with this status code (net_ws_close_code), or 0 */
+	const char *close_reason; /* ... and this reason (static storage) */
 };
 
 void net_ws_want_write(net_ws *ws);
@@ -290,6 +295,11 @@ bool net_ws_backlogged(const net_ws *ws);
 /* Close on the next WRITEABLE, within 3 s, with a close frame that has no
  * status code (the peer reads 1005), as node's engine.io closes. */
 void net_ws_close_soon(net_ws *ws);
+/* Close on the next WRITEABLE, within 3 s, with a close frame carrying a
+ * status code and a reason (RFC 6455 section 7.4: 1000 normal, 1001 going
+ * away, 1008 policy, 1011 server error; reason in static storage, at most
+ * 123 bytes, cut). */
+void net_ws_close_code(net_ws *ws, uint16_t code, const char *reason);
 /* The header of an unmasked server frame (RFC 6455 section 5.2: FIN and
  * opcode, then a 7, 16 or 64-bit length) of len payload bytes into h (10
  * bytes of room): returns its size. Inline: it runs once per message. */
@@ -320,6 +330,43 @@ int net_ws_write_frame(net_ws *ws, bool binary, const void *data, size_t len);
 int net_ws_write_text(net_ws *ws, const char *text, size_t len);
 /* Refuse an Upgrade with this answer; returns what ws_check returns. */
 int net_ws_refuse(struct lws *wsi, int status, const char *ctype, const char *body, size_t len);
+/* The same with a Retry-After header (seconds; RFC 9110 section 10.2.3),
+ * for a 503 "come back later". */
+int net_ws_refuse_retry(struct lws *wsi, int status, unsigned retry_after, const char *ctype,
+                        const char *body, size_t len);
+
+/* ---- WebSocket subprotocols (net_subproto.c) ------------------------------------------- */
+
+/* Answer a WebSocket whose client offers name in Sec-WebSocket-Protocol
+ * (RFC 6455 section 4.2.2: the server picks one of the offered names and
+ * sends it back). lws 4.1 binds a WebSocket to the first offered name that
+ * is one of its vhost's protocols, and refuses one whose offers are all
+ * unknown, or whose header is over 127 bytes (docs/engineio.md, "Plain
+ * WebSockets"). At most NET_SUBPROTO_MAX names per listener (4), each an
+ * RFC 7230 token of at most 63 characters; adding a known one is a no-op.
+ * 0, NET_EINVAL (not a token), NET_ENOMEM (no slot left). */
+#define NET_SUBPROTO_NAME_MAX 63
+int net_listener_add_subprotocol(net_listener *l, const char *name);
+/* The subprotocol the WebSocket was answered with, or NULL when the client
+ * offered none. */
+const char *net_ws_subprotocol(const net_ws *ws);
+
+/* ---- the client's address (net_proxy.c) ---------------------------------------------- */
+
+/* Trusted proxies: a comma-separated list of addresses and CIDR ranges,
+ * IPv4 or IPv6 ("127.0.0.1, 10.0.0.0/8, ::1"). NULL for an empty list (or
+ * on error: *err NET_EINVAL for an entry that does not parse, NET_ENOMEM). */
+typedef struct net_proxies net_proxies;
+net_proxies *net_proxies_parse(const char *list, int *err);
+void net_proxies_free(net_proxies *px);
+/* Is addr (numeric, IPv4 or IPv6) one of the trusted proxies? */
+bool net_proxies_trusted(const net_proxies *px, const char *addr);
+/* The client's address into out: the peer's, or, when the peer is a
+ * trusted proxy, the right-most X-Forwarded-For entry that is not one.
+ * false when there is none (a trusted proxy's own request): such a request
+ * has no address to count. Needs the request's header table (an HTTP
+ * request, or an Upgrade before it is established). */
+bool net_client_address(struct lws *wsi, const net_proxies *px, char *out, size_t len);
 
 /* ---- requests (net_request.c) --------------------------------------------------------- */
 

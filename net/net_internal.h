@@ -38,6 +38,11 @@
 /* Default idle time of a keep-alive connection between requests. */
 #define NET_KEEPALIVE_MS 30000
 
+/* WebSocket subprotocols a listener can answer (net_subproto.c): each is a
+ * protocol of lws's vhost, named at mount time, with the name's room. */
+#define NET_SUBPROTO_MAX 4
+#define NET_SUBPROTO_LEN 64
+
 /* Sent to every connection by net_listener_close(): free what it owns. */
 #define NET_CB_RELEASE (LWS_CALLBACK_USER + 1)
 
@@ -96,6 +101,10 @@ struct net_listener {
 	net_app_handler app; /* other paths (net_app.c) */
 	void *app_user;
 	char *app_capture_headers;
+	/* lws's protocols: "http", "net-ws", then the subprotocol slots
+	 * (names in subproto[], "" while free), then the terminator. */
+	struct lws_protocols protocols[2 + NET_SUBPROTO_MAX + 1];
+	char subproto[NET_SUBPROTO_MAX][NET_SUBPROTO_LEN];
 };
 
 /* The listener's deadline lists. */
@@ -105,6 +114,13 @@ enum {
 
 /* net_router.c */
 extern const struct lws_protocols net_protocols[];
+
+/* net_subproto.c: the listener's protocol table (net_protocols and the
+ * free subprotocol slots), given to lws when the context is created. */
+void net_subproto_init(net_listener *l);
+/* Is wsi bound to a WebSocket protocol of the listener ("net-ws" or a
+ * subprotocol)? */
+bool net_subproto_is_ws(struct lws *wsi);
 
 /* net_response.c */
 int net_http_write_response(net_http *h);
@@ -159,6 +175,7 @@ int net_chunked_feed(net_http *h, const char *in, size_t len,
 int net_ws_open(net_listener *l, struct lws *wsi, net_ws *ws, const net_mount *m, const char *path);
 int net_ws_receive(net_ws *ws, const char *in, size_t len);
 int net_ws_writeable(net_ws *ws);
+void net_ws_pong(net_ws *ws);
 void net_ws_closed(net_ws *ws);
 void net_ws_release(net_ws *ws);
 

@@ -65,7 +65,8 @@ static struct lws_context *create_context(net_listener *l, const net_bind_addr *
 	/* The address numerically, never a name lws would take for an
 	 * interface; an IPv4 one on an IPv4 socket (net_bind.c). */
 	info.iface = addr->family ? addr->host : NULL;
-	info.protocols = net_protocols;
+	net_subproto_init(l);
+	info.protocols = l->protocols;
 	info.pvo = &pvo_ws;
 	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if (addr->family == AF_INET)

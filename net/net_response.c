@@ -12,6 +12,7 @@
 #include "net_internal.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -149,6 +150,14 @@ void net_keepalive_expire(base_timers *t, int list, base_tlink *link)
 
 /* ---- writing ---------------------------------------------------------------- */
 
+/* Retry-After: seconds (RFC 9110 section 10.2.3), with a 503 answer. */
+static int add_retry_after(struct lws *wsi, unsigned secs, unsigned char **p, unsigned char *end)
+{
+	char v[16];
+	snprintf(v, sizeof(v), "%u", secs);
+	return add_header(wsi, "retry-after:", v, p, end);
+}
+
 /* Room for the response headers: status line, the common headers, CORS
  * (an origin and Access-Control-Request-Headers of up to 255 bytes each). */
 #define NET_HTTP_HEADROOM 2048
@@ -181,6 +190,7 @@ int net_http_write_response(net_http *h)
 	    (!h->close_after && h->http10_keep &&
 	     add_header(wsi, "connection:", "keep-alive", &p, end)) ||
 	    (h->status == 405 && h->allow && add_header(wsi, "allow:", h->allow, &p, end)) ||
+	    (h->retry_after && add_retry_after(wsi, h->retry_after, &p, end)) ||
 	    add_cors_headers(h, &p, end, h->status == 204) ||
 	    lws_finalize_http_header(wsi, &p, end))
 		goto out;
@@ -256,6 +266,12 @@ int net_http_write_owned(net_http *h, int status, const char *ctype, char *body,
  * answer is written here, and lws completes and closes the connection. */
 int net_ws_refuse(struct lws *wsi, int status, const char *ctype, const char *body, size_t len)
 {
+	return net_ws_refuse_retry(wsi, status, 0, ctype, body, len);
+}
+
+int net_ws_refuse_retry(struct lws *wsi, int status, unsigned retry_after, const char *ctype,
+                        const char *body, size_t len)
+{
 	unsigned char buf[LWS_PRE + 512];
 	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
 	unsigned char *b = malloc(LWS_PRE + len + 1);
@@ -266,6 +282,7 @@ int net_ws_refuse(struct lws *wsi, int status, const char *ctype, const char *bo
 	if (!lws_add_http_common_headers(wsi, (unsigned)status, ctype, LWS_ILLEGAL_HTTP_CONTENT_LEN,
 	                                 &p, end) &&
 	    !lws_add_http_header_content_length(wsi, (lws_filepos_t)len, &p, end) &&
+	    !(retry_after && add_retry_after(wsi, retry_after, &p, end)) &&
 	    !lws_finalize_write_http_header(wsi, start, &p, end)) {
 		lws_write(wsi, b + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
 		r = 1; /* "I wrote the response": lws completes and closes */

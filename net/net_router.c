@@ -313,11 +313,18 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		return confirm_upgrade(l, wsi);
 
 	case LWS_CALLBACK_ESTABLISHED:
+		/* A client that offered "http" as its subprotocol is bound to
+		 * the HTTP protocol, whose data is not a net_ws: refused. */
+		if (!net_subproto_is_ws(wsi))
+			return -1;
 		return ws_established(l, wsi, user);
 	case LWS_CALLBACK_RECEIVE:
 		return net_ws_receive(user, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return net_ws_writeable(user);
+	case LWS_CALLBACK_RECEIVE_PONG:
+		net_ws_pong(user);
+		return 0;
 	case LWS_CALLBACK_CLOSED:
 		net_ws_closed(user);
 		return 0;
@@ -372,7 +379,7 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 			return 0;
 		if (bound_to(wsi, 0))
 			http_release(h);
-		else if (bound_to(wsi, 1))
+		else if (net_subproto_is_ws(wsi))
 			net_ws_release(user);
 		return 0;
 

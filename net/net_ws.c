@@ -62,6 +62,19 @@ void net_ws_close_soon(net_ws *ws)
 	lws_set_timeout(ws->wsi, PENDING_TIMEOUT_CLOSE_SEND, 3);
 }
 
+void net_ws_close_code(net_ws *ws, uint16_t code, const char *reason)
+{
+	ws->close_code = code;
+	ws->close_reason = reason;
+	net_ws_close_soon(ws);
+}
+
+void net_ws_pong(net_ws *ws)
+{
+	if (ws->mount && ws->conn && ws->mount->ws_ops->pong)
+		ws->mount->ws_ops->pong(ws);
+}
+
 /* ---- receiving ---------------------------------------------------------------- */
 
 static int too_large(net_ws *ws)
@@ -83,15 +96,19 @@ int net_ws_receive(net_ws *ws, const char *in, size_t len)
 	if (first)
 		ws->rx_binary = lws_frame_is_binary(wsi);
 	size_t have = ws->rx ? ws->rx->len : 0;
+	/* The frame's header says how much is still to come: a frame that
+	 * will not fit is refused with its first bytes, not after max bytes
+	 * have been read and stored (a header claiming 2^63-1 bytes). lws
+	 * calls no callback for a header alone; one whose length has bit 63
+	 * set it closes itself (lib/roles/ws/ops-ws.c). */
+	size_t rest = lws_remaining_packet_payload(wsi);
+	if (len > max || rest > max - len || have > max - len - rest)
+		return too_large(ws);
 	/* Common case: the whole message in one chunk, no copy. */
 	if (first && final && have == 0) {
-		if (len > max)
-			return too_large(ws);
 		ops->message(ws, in, len, ws->rx_binary);
 		return 0;
 	}
-	if (have + len > max)
-		return too_large(ws);
 	if (!ws->rx || have + len > ws->rx->cap) {
 		size_t nc = (have + len) * 2;
 		if (nc > max)
@@ -131,15 +148,41 @@ static int close_bare(net_ws *ws)
 	return -1;
 }
 
+/* A close frame with a status code and a reason (RFC 6455 section 5.5.1:
+ * the code in network order, then at most 123 bytes of UTF-8), written
+ * raw as close_bare's: lws 4.1 sends its own close frame only when a
+ * connection is closed from a receive callback, not from WRITEABLE, where
+ * returning -1 kills the connection silently (lib/core-net/close.c). */
+static int close_coded(net_ws *ws)
+{
+	unsigned char f[LWS_PRE + 2 + 2 + 123];
+	size_t n = ws->close_reason ? strlen(ws->close_reason) : 0;
+	if (n > 123)
+		n = 123;
+	unsigned char *p = f + LWS_PRE;
+	p[0] = 0x88;
+	p[1] = (unsigned char)(2 + n);
+	p[2] = (unsigned char)(ws->close_code >> 8);
+	p[3] = (unsigned char)ws->close_code;
+	memcpy(p + 4, ws->close_reason ? ws->close_reason : "", n);
+	lws_write(ws->wsi, p, 4 + n, LWS_WRITE_RAW);
+	return -1;
+}
+
+static int close_frame(net_ws *ws)
+{
+	return ws->close_code ? close_coded(ws) : close_bare(ws);
+}
+
 int net_ws_writeable(net_ws *ws)
 {
 	if (ws->close_now)
-		return close_bare(ws);
+		return close_frame(ws);
 	if (!ws->mount)
 		return -1;
 	if (ws->mount->ws_ops->writeable(ws) < 0)
 		return -1;
-	return ws->close_now ? close_bare(ws) : 0;
+	return ws->close_now ? close_frame(ws) : 0;
 }
 
 void net_ws_want_write(net_ws *ws)

@@ -24,6 +24,11 @@ typedef struct sio_ack_relay {
 	int refs; /* the broadcast's, and one per recipient awaited */
 } ack_relay;
 
+/* Plain WebSocket clients' framings of one broadcast, made on the first
+ * recipient of each codec (sio_plain.c); past SIO_PLAIN_KINDS codecs in one
+ * broadcast, made per recipient. */
+#define SIO_PLAIN_KINDS 4
+
 typedef struct emit_ctx {
 	const sio_broadcast *b;
 	eio_msg *text;
@@ -31,6 +36,12 @@ typedef struct emit_ctx {
 	int sent;
 	ack_relay *relay; /* with acks */
 	int64_t id;
+	const char *event;
+	size_t nplain;
+	struct {
+		const sio_codec *codec;
+		eio_msg *msg; /* NULL: the codec sends nothing for this event */
+	} plain[SIO_PLAIN_KINDS];
 } emit_ctx;
 
 static void relay_unref(ack_relay *r)
@@ -48,11 +59,43 @@ static void relay_reply(sio_socket *s, const sio_args *a, const char *err, void 
 	relay_unref(r);
 }
 
+/* A plain WebSocket client: its codec's framing, encoded once per
+ * broadcast. It cannot acknowledge: a broadcast with acks skips it. */
+static void deliver_plain(sio_socket *s, emit_ctx *c)
+{
+	const sio_codec *k = s->client->codec;
+	if (c->relay)
+		return;
+	size_t i = 0;
+	while (i < c->nplain && c->plain[i].codec != k)
+		i++;
+	eio_msg *m;
+	if (i < c->nplain) {
+		m = c->plain[i].msg;
+	} else {
+		m = sio_plain_frame(k, c->event, c->args);
+		if (c->nplain == SIO_PLAIN_KINDS) { /* not cached: this recipient's own */
+			if (m && sio_plain_send(s->client, m) == 0)
+				c->sent++;
+			eio_msg_unref(m);
+			return;
+		}
+		c->plain[c->nplain].codec = k;
+		c->plain[c->nplain++].msg = m;
+	}
+	if (m && sio_plain_send(s->client, m) == 0)
+		c->sent++;
+}
+
 static void deliver(sio_socket *s, void *u)
 {
 	emit_ctx *c = u;
 	if (c->b->volatile_ && !eio_session_writable(s->client->es))
 		return;
+	if (s->client->codec) {
+		deliver_plain(s, c);
+		return;
+	}
 	if (c->relay) {
 		if (sio_socket_expect_ack(s, c->id, 0, relay_reply, c->relay) < 0)
 			return;
@@ -71,9 +114,11 @@ int sio_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const sio_broad
 	eio_msg *text = sio_encode_event(SIO_PKT_EVENT, nsp, id, p->event, p->args);
 	if (!text)
 		return SIO_ENOMEM;
-	emit_ctx c = { o, text, p->args, 0, relay, id };
+	emit_ctx c = { o, text, p->args, 0, relay, id, p->event, 0, { { NULL, NULL } } };
 	sio_rooms_each(nsp, o, deliver, &c);
 	eio_msg_unref(text);
+	for (size_t i = 0; i < c.nplain; i++)
+		eio_msg_unref(c.plain[i].msg);
 	return c.sent;
 }
 

@@ -11,6 +11,7 @@
 #include "sio_msgpack.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define NS "socketio:client"
 
@@ -45,7 +46,13 @@ void sio_client_send_buf(sio_client *c, base_buf *b)
 void sio_client_close(sio_client *c, const char *why)
 {
 	base_log(NS, "%s: closing connection: %s", eio_session_id(c->es), why);
-	eio_session_close(c->es);
+	/* A packet that does not parse: the close frame says so (1002, RFC
+	 * 6455 section 7.4.1) where node's sends no code, so that a client
+	 * library can report it. */
+	if (strcmp(why, "parse error") == 0)
+		eio_session_close_code(c->es, 1002, "parse error");
+	else
+		eio_session_close(c->es);
 }
 
 sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp)

@@ -55,6 +55,15 @@ static void send_connect_error(sio_client *c, const sio_namespace *nsp, const ch
 		base_buf_free(&b);
 }
 
+/* A refused client with no namespace joined stays connected, as in node,
+ * until connectTimeout or its next CONNECT; meanwhile it counts among the
+ * handshakes in flight (eio_options.max_pending_handshakes). */
+static void refused_pending(sio_client *c)
+{
+	if (c->nsockets == 0)
+		eio_session_set_pending(c->es, true);
+}
+
 static void refuse_socket(sio_socket *s, const char *message, const char *data)
 {
 	sio_client *c = s->client;
@@ -63,6 +72,7 @@ static void refuse_socket(sio_socket *s, const char *message, const char *data)
 	                   message ? message : "Not authorized", data);
 	sio_client_remove_socket(c, s);
 	sio_socket_free(s);
+	refused_pending(c);
 }
 
 /* All middleware accepted: the socket joins the namespace and its own room,
@@ -288,6 +298,7 @@ static void connect_ns(sio_client *c, const sio_packet *p)
 		nsp = match_dynamic(c, p);
 	if (!nsp) {
 		send_connect_error(c, NULL, p->nsp, p->nsp_len, "Invalid namespace", NULL);
+		refused_pending(c);
 		return;
 	}
 	if (sio_client_socket(c, nsp)) {

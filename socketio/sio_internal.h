@@ -102,6 +102,7 @@ struct sio_client {
 	base_tlink connect_link; /* connectTimeout, on the server's list */
 	bool closed;
 	struct sio_binpending *bin; /* a binary packet awaiting attachments, or NULL */
+	const sio_codec *codec;     /* a plain WebSocket client's framing, or NULL (sio_plain.c) */
 };
 
 /* A binary packet waiting for its attachments (spec "Binary"): allocated only
@@ -201,6 +202,10 @@ void sio_client_close(sio_client *c, const char *why);
 sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp);
 int sio_client_add_socket(sio_client *c, sio_socket *s);
 void sio_client_remove_socket(sio_client *c, sio_socket *s);
+
+/* sio_plain.c: plain WebSocket clients */
+eio_msg *sio_plain_frame(const sio_codec *codec, const char *event, const sio_out *args);
+int sio_plain_send(sio_client *c, eio_msg *m);
 
 /* sio_connect.c */
 void sio_connect_begin(sio_client *c, const sio_packet *p);

@@ -132,16 +132,19 @@ void sio_disconnect(sio_socket *s, bool close_transport)
 	if (!s->connected)
 		return;
 	sio_client *c = s->client;
+	/* A plain WebSocket client has no DISCONNECT packet and no other
+	 * namespace: its connection closes (sio_plain.c). */
+	bool plain = c->codec != NULL;
 	base_buf b;
 	base_buf_init(&b);
-	if (sio_packet_encode_disconnect(&b, s->nsp->name, s->nsp->name_len) == 0)
+	if (!plain && sio_packet_encode_disconnect(&b, s->nsp->name, s->nsp->name_len) == 0)
 		sio_client_send_buf(c, &b);
 	else
 		base_buf_free(&b);
 	sio_socket_cleanup(s, "server namespace disconnect");
 	sio_client_remove_socket(c, s);
 	sio_socket_free(s);
-	if (close_transport)
+	if (close_transport || plain)
 		eio_session_close(c->es);
 }
 
@@ -316,6 +319,18 @@ static int emit_packet(sio_socket *s, int type, int64_t id, const char *event, c
 		return SIO_ECLOSED;
 	if (args && (args->depth != 0 || base_jsonw_error(&args->w)))
 		return SIO_EINVAL; /* an object or array left open, or a failed call */
+	if (s->client->codec) {
+		/* A plain WebSocket client: events only, framed by its codec,
+		 * no acks (sio_plain.c). */
+		if (type != SIO_PKT_EVENT || id >= 0)
+			return SIO_EINVAL;
+		eio_msg *pm = sio_plain_frame(s->client->codec, event, args);
+		if (!pm)
+			return SIO_EINVAL;
+		int r = sio_plain_send(s->client, pm);
+		eio_msg_unref(pm);
+		return r;
+	}
 	eio_msg *m = sio_encode_event(type, s->nsp, id, event, args);
 	if (!m)
 		return SIO_ENOMEM;

@@ -18,6 +18,7 @@
 #include "srv_expiry.h"
 #include "srv_jwks.h"
 #include "srv_limits.h"
+#include "srv_plainws.h"
 #include "srv_presence.h"
 #include "srv_refresh.h"
 #include "srv_relay.h"
@@ -48,6 +49,7 @@ typedef struct app {
 	srv_relay *relay;     /* relay rules; NULL without "relay" */
 	srv_refresh *refresh; /* auth.refreshEvent; NULL without */
 	srv_jwks *jwks;       /* auth.jwksUrl; NULL without */
+	srv_plainws *plainws;
 	uv_signal_t sigterm, sigint;
 	uv_timer_t stop_timer;
 	uv_timer_t deadline; /* shutdown.graceMs: the bound on a graceful stop */
@@ -113,6 +115,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	 * transports are open; new hooks are refused the same way */
 	srv_webhooks_close(a->hooks);
 	srv_jwks_close(a->jwks);
+	/* Plain WebSocket clients get their close frame before the listener
+	 * goes (the Socket.IO ones are closed with their server). */
+	srv_plainws_shutdown(a->plainws);
 	uv_signal_stop(&a->sigterm);
 	uv_signal_stop(&a->sigint);
 	uv_close((uv_handle_t *)&a->sigterm, NULL);
@@ -218,6 +223,14 @@ int main(int argc, char **argv)
 	o.eio.trust_proxy = a.cfg.trust_proxy;
 	o.parser = a.cfg.parser_msgpack ? SIO_PARSER_MSGPACK : SIO_PARSER_DEFAULT;
 	o.eio.allow_eio3 = a.cfg.allow_eio3;
+	/* Admission control; behind a proxy on this machine (trustProxy, no
+	 * trustedProxies), the loopback addresses are the trusted proxies. */
+	o.eio.max_pending_handshakes = (unsigned)a.cfg.admission.max_pending_handshakes;
+	o.eio.max_sessions_per_address = (unsigned)a.cfg.admission.max_connections_per_address;
+	o.eio.retry_after_s = (unsigned)a.cfg.admission.retry_after_seconds;
+	o.eio.trusted_proxies = a.cfg.admission.trusted_proxies ? a.cfg.admission.trusted_proxies
+	                        : a.cfg.trust_proxy             ? "127.0.0.0/8,::1"
+	                                                        : NULL;
 	bool oom;
 	char *cors = cors_list(&a.cfg.cors, &oom);
 	if (oom) {
@@ -230,9 +243,16 @@ int main(int argc, char **argv)
      * not open a WebSocket (docs/sio-server.md, "CORS and Origin"). */
 	o.eio.check_origin = true;
 	a.srv = sio_server_new(a.l, &o, &e);
-	free(cors); /* the options are copied */
 	if (!a.srv) {
-		fprintf(stderr, "sio-server: cannot start the Socket.IO server (error %d)\n", e);
+		free(cors);
+		if (e == SIO_EINVAL && a.cfg.admission.trusted_proxies)
+			fprintf(stderr,
+			        "sio-server: config: \"admission.trustedProxies\": "
+			        "expected addresses or CIDR ranges, got \"%s\"\n",
+			        a.cfg.admission.trusted_proxies);
+		else
+			fprintf(stderr,
+			        "sio-server: cannot start the Socket.IO server (error %d)\n", e);
 		eio_listener_free(a.l);
 		return 1;
 	}
@@ -255,6 +275,7 @@ int main(int argc, char **argv)
 	    srv_metrics_install(a.metrics, a.root) || srv_limits_install(a.limits, a.root) ||
 	    srv_auth_install(a.auth, a.root, a.metrics) || srv_rooms_install(a.rooms, a.root) ||
 	    srv_api_install(&a.api, a.l, &a.cfg, a.srv, a.auth, a.emit, a.metrics)) {
+		free(cors);
 		fprintf(stderr, "sio-server: out of memory\n");
 		return 1;
 	}
@@ -268,6 +289,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sio_on_connection(a.root, on_connection, &a);
+	/* Plain WebSocket endpoints: their clients are sockets of "/" too. */
+	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.limits, a.metrics,
+	                            err, sizeof(err));
+	free(cors); /* the options are copied */
+	if (!a.plainws) {
+		fprintf(stderr, "sio-server: %s\n", err);
+		return 1;
+	}
 
 	uv_timer_init(loop, &a.stop_timer);
 	a.stop_timer.data = &a;
@@ -294,6 +323,7 @@ int main(int argc, char **argv)
 	eio_listener_free(a.l);
 	sio_server_free(a.srv);
 	srv_emit_free(a.emit);
+	srv_plainws_free(a.plainws);
 	srv_metrics_free(a.metrics);
 	srv_rooms_free(a.rooms);
 	srv_limits_free(a.limits);

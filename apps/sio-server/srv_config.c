@@ -22,6 +22,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
+#include "srv_plainws.h"
 
 /* A secret (the HS256 secret, an API key) is wiped before its memory goes
  * back: sodium_memzero, which the compiler may not drop as it may a memset. */
@@ -303,6 +304,9 @@ static int set_defaults(srv_config *cfg)
 	cfg->limits.max_room_name_length = 128;
 	cfg->limits.subscribe_events_per_minute = 30;
 	cfg->shutdown_grace_ms = 5000;
+	cfg->admission.max_pending_handshakes = 1000;
+	cfg->admission.max_connections_per_address = 1000;
+	cfg->admission.retry_after_seconds = 5;
 	return srv_set_str(&cfg->path, "/socket.io/") ||
 	                       srv_set_str(&a->secret_env, "JWT_ACCESS_SECRET") ||
 	                       srv_set_str(&a->user_id_claim, "sub") ||
@@ -547,6 +551,7 @@ void srv_config_free(srv_config *cfg)
 	srv_config_auth *a = &cfg->auth;
 
 	free(cfg->config_path);
+	free(cfg->admission.trusted_proxies);
 	free(cfg->host);
 	free(cfg->path);
 	srv_strv_free(&cfg->cors.origins);
@@ -576,5 +581,6 @@ void srv_config_free(srv_config *cfg)
 	free(cfg->shutdown_event);
 	srv_reply_free(&cfg->token_expiry);
 	srv_kvv_free(&cfg->replies);
+	srv_plainws_cfg_free(cfg);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -147,6 +147,15 @@ typedef struct srv_config_limits {
 	srv_reply exceeded;                 /* error {code: "RATE_LIMIT_EXCEEDED", message} */
 } srv_config_limits;
 
+/* admission: bounds on new sessions (include/engineio.h, eio_options;
+ * docs/sio-server.md, "Admission control"); 0 disables a bound. */
+typedef struct srv_config_admission {
+	long max_pending_handshakes;      /* 1000 */
+	long max_connections_per_address; /* 1000 */
+	long retry_after_seconds;         /* 5 */
+	char *trusted_proxies;            /* comma-separated; NULL: loopback with trustProxy */
+} srv_config_admission;
+
 /* rooms.auto[]: joined at connection when every if_claim pair matches (the
  * claim equals the value, or is a list containing it). */
 typedef struct srv_auto_room {
@@ -245,6 +254,7 @@ typedef struct srv_config {
 	srv_config_api api;
 	srv_config_metrics metrics;
 	srv_config_limits limits;
+	srv_config_admission admission;
 	srv_config_rooms rooms;
 	srv_config_presence presence;
 	char *shutdown_event;   /* "server_shutdown" */
@@ -252,7 +262,10 @@ typedef struct srv_config {
 	srv_reply token_expiry; /* "auth-expired" {message}, then disconnect */
 	srv_throttle *throttle;
 	size_t nthrottle;
-	srv_kvv replies;  /* client event -> reply event ("ping"->"pong") */
+	srv_kvv replies; /* client event -> reply event ("ping"->"pong") */
+	/* plainWebSockets[]: plain WebSocket endpoints (srv_plainws.h) */
+	struct srv_plainws_cfg *plainws;
+	size_t nplainws;
 	const char *info; /* --help/--version text (static) */
 	/* the backend bridge, srv_config_hooks.h (NULL: none) */
 	struct srv_config_webhooks *webhooks;
@@ -329,5 +342,11 @@ int srv_cfgp_webhooks(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_cfgp_relay(srv_cfgp *p, int tok, srv_config *cfg);
 int srv_config_hooks_env(srv_config *cfg, char *const *envp, char *err, size_t errlen);
 void srv_config_hooks_free(srv_config *cfg);
+/* srv_config_rooms.c, for the other sections with rooms (srv_config_plainws.c):
+ * a room template checked ({userId}, {claims.NAME}, {<extra>}); a regular
+ * expression under key, stored anchored; the "authorize" of a join rule. */
+int srv_cfgp_template(srv_cfgp *p, const char *key, const char *t, const char *extra);
+int srv_cfgp_regex(srv_cfgp *p, int obj, const char *key, char **src, regex_t *re);
+int srv_cfgp_authorize(srv_cfgp *p, int tok, srv_join_event *j);
 
 #endif /* SRV_CONFIG_H */

@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "srv_config.h"
+#include "srv_plainws.h"
 
 /* ---- small owned-data helpers -------------------------------------------- */
 
@@ -659,6 +660,25 @@ static int parse_limits(srv_cfgp *p, int obj, srv_config *cfg)
 	               : 0;
 }
 
+/* "admission": the bounds on new sessions (eio_options). */
+static int parse_admission(srv_cfgp *p, int obj, srv_config *cfg)
+{
+	static const char *const keys[] = { "maxPendingHandshakes", "maxConnectionsPerAddress",
+		                            "retryAfterSeconds", "trustedProxies", NULL };
+	srv_config_admission *a = &cfg->admission;
+
+	return srv_cfgp_object(p, obj, keys) ||
+	                       srv_cfgp_long(p, obj, "maxPendingHandshakes",
+	                                     &a->max_pending_handshakes, 0, 10000000) ||
+	                       srv_cfgp_long(p, obj, "maxConnectionsPerAddress",
+	                                     &a->max_connections_per_address, 0, 10000000) ||
+	                       srv_cfgp_long(p, obj, "retryAfterSeconds", &a->retry_after_seconds,
+	                                     1, 3600) ||
+	                       srv_cfgp_str(p, obj, "trustedProxies", &a->trusted_proxies)
+	               ? -1
+	               : 0;
+}
+
 static int parse_shutdown(srv_cfgp *p, int obj, srv_config *cfg)
 {
 	static const char *const keys[] = { "event", "graceMs", NULL };
@@ -700,7 +720,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		                            "limits",       "rooms",       "presence",
 		                            "shutdown",     "tokenExpiry", "throttle",
 		                            "replies",      "parser",      "allowEIO3",
-		                            "webhooks",     "relay",       NULL };
+		                            "webhooks",     "relay",       "plainWebSockets",
+		                            "admission",    NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -761,6 +782,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "api", parse_api, cfg) ||
 	                       parse_section(p, root, "metrics", parse_metrics, cfg) ||
 	                       parse_section(p, root, "limits", parse_limits, cfg) ||
+	                       parse_section(p, root, "admission", parse_admission, cfg) ||
 	                       parse_section(p, root, "rooms", srv_cfgp_rooms, cfg) ||
 	                       parse_section(p, root, "presence", srv_cfgp_presence, cfg) ||
 	                       parse_section(p, root, "shutdown", parse_shutdown, cfg) ||
@@ -768,7 +790,8 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "throttle", srv_cfgp_throttle, cfg) ||
 	                       parse_section(p, root, "replies", srv_cfgp_replies, cfg) ||
 	                       parse_section(p, root, "webhooks", srv_cfgp_webhooks, cfg) ||
-	                       parse_section(p, root, "relay", srv_cfgp_relay, cfg)
+	                       parse_section(p, root, "relay", srv_cfgp_relay, cfg) ||
+	                       parse_section(p, root, "plainWebSockets", srv_cfgp_plainws, cfg)
 	               ? -1
 	               : 0;
 }

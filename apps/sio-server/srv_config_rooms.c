@@ -546,3 +546,20 @@ void srv_config_rooms_free(srv_config *cfg)
 	cfg->throttle = NULL;
 	cfg->nthrottle = 0;
 }
+
+/* ---- for the other sections with rooms ------------------------------------------ */
+
+int srv_cfgp_template(srv_cfgp *p, const char *key, const char *t, const char *extra)
+{
+	return check_template(p, key, t, extra);
+}
+
+int srv_cfgp_regex(srv_cfgp *p, int obj, const char *key, char **src, regex_t *re)
+{
+	return regex_key(p, obj, key, src, re);
+}
+
+int srv_cfgp_authorize(srv_cfgp *p, int tok, srv_join_event *j)
+{
+	return parse_authorize(p, tok, j);
+}

@@ -166,6 +166,27 @@ static int event_filter(sio_socket *s, const char *event, const sio_args *args, 
 	return 0;
 }
 
+int srv_limits_connection(srv_limits *l, const char *ip)
+{
+	if (!l->connections ||
+	    srv_ratelimit_hit(l->connections, ip ? ip : "", uv_now(l->loop)) == SRV_RL_OK)
+		return 0;
+	refuse(l, NULL, SRV_LIMIT_CONNECTIONS);
+	return -1;
+}
+
+int srv_limits_message(srv_limits *l, sio_socket *s)
+{
+	char key[512];
+	if (!l->events)
+		return 0;
+	key_of(s, true, key, sizeof(key));
+	if (srv_ratelimit_hit(l->events, key, uv_now(l->loop)) == SRV_RL_OK)
+		return 0;
+	refuse(l, s, SRV_LIMIT_EVENTS);
+	return -1;
+}
+
 int srv_limits_install(srv_limits *l, sio_namespace *nsp)
 {
 	if (l->connections && sio_use(nsp, connection_mw, l))

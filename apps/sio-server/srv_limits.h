@@ -44,6 +44,13 @@ void srv_limits_free(srv_limits *l);
 /* Add the connection middleware and the event filter to nsp: call before
  * srv_auth_install (middleware runs in the order added). */
 int srv_limits_install(srv_limits *l, sio_namespace *nsp);
+/* The same limits for clients that are not Socket.IO clients (plain
+ * WebSockets, srv_plainws.c): a connection attempt from ip (0, or -1 over
+ * connectionsPerMinutePerIp), and one message of socket s counted as an
+ * event of its user or IP (0, or -1 over eventsPerMinute: the
+ * limits.exceeded reply has been sent to s and the message is dropped). */
+int srv_limits_connection(srv_limits *l, const char *ip);
+int srv_limits_message(srv_limits *l, sio_socket *s);
 /* Refusals so far, by kind (0 for an unknown kind). */
 unsigned long long srv_limits_refused(const srv_limits *l, srv_limit_kind kind);
 

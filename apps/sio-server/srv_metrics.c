@@ -280,6 +280,17 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	            m->connections_total);
 	put_counter(&o, "sio_engine_handshakes_total", "Engine.IO handshakes completed.",
 	            es.handshakes);
+	/* Admission control (docs/sio-server.md, "Admission control"). */
+	put_gauge(&o, "sio_engine_handshakes_pending",
+	          "Engine.IO sessions whose client has sent no message yet.",
+	          es.handshakes_pending);
+	head(&o, "sio_engine_handshakes_refused_total", "counter",
+	     "New sessions refused with 503, by bound (pending: handshakes in flight; "
+	     "address: connections per address).");
+	sample_labeled(&o, "sio_engine_handshakes_refused_total", "reason", "pending",
+	               es.refused_busy);
+	sample_labeled(&o, "sio_engine_handshakes_refused_total", "reason", "address",
+	               es.refused_address);
 	put_family(&o, &m->disconnects, "sio_disconnections_total", "reason",
 	           "Socket disconnections by reason.");
 	put_family(&o, &m->received, "sio_events_received_total", "event",

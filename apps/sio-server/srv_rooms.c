@@ -310,6 +310,20 @@ static bool over_room_limit(const srv_rooms *r, const sio_socket *s, const char 
 	return max > 0 && !sio_in_room(s, room) && sio_socket_room_count(s) >= (size_t)max;
 }
 
+const char *srv_rooms_join_check(const srv_rooms *r, const srv_join_event *je, sio_socket *s,
+                                 const char *id, bool leave, char *room, size_t cap)
+{
+	const srv_user *u = srv_user_of(s);
+	if ((je->id_pattern && regexec(&je->id_re, id, 0, NULL, 0) != 0) ||
+	    srv_room_expand(je->room, u, NULL, id, room, cap) || !room_ok(r, room))
+		return "invalid_room";
+	if (!leave && !authorized(je, u, id))
+		return "room_denied";
+	if (!leave && over_room_limit(r, s, room))
+		return "room_limit";
+	return NULL;
+}
+
 static void on_join_event(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack,
                           void *user)
 {

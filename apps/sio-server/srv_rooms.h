@@ -46,6 +46,15 @@ int srv_room_expand(const char *tmpl, const srv_user *u, const char *value, cons
  * a number (echoed as a JSON number). 0, or -1 when there is no such id. */
 int srv_rooms_arg_id(const sio_args *a, const char *field, char *buf, size_t cap, bool *num);
 
+/* The checks of a client's join or leave (rooms.joinEvents) for the id a
+ * client gave, shared with other ways of joining (srv_plainws.c): the id
+ * pattern, the room template expanded into room (cap bytes) and its name's
+ * length (limits.maxRoomNameLength), then for a join the authorization and
+ * limits.maxRoomsPerSocket. NULL when allowed, else the refusal's kind:
+ * "invalid_room", "room_denied", "room_limit" (the metrics' error kinds). */
+const char *srv_rooms_join_check(const srv_rooms *r, const srv_join_event *je, sio_socket *s,
+                                 const char *id, bool leave, char *room, size_t cap);
+
 /* Send a refusal: {code?, message, <valueKey>?: value} to rep->event
  * (nothing when rep->event is NULL). value_num: value is a JSON number.
  * Counted in m (may be NULL) as an error of error_kind and an event sent. */

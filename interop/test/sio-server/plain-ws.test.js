@@ -1,0 +1,413 @@
+// sio-server's plain WebSocket endpoints (docs/sio-server.md, "Plain WebSocket
+// endpoints"): apps/sio-server/examples/job-updates.json, the /ws endpoint of the
+// job-update service of issue 14, driven by node's `ws` client and by a browser page
+// (`new WebSocket` in headless Chromium) exactly as that service's browsers speak to it:
+//   - open: {"type":"CONNECTED",...}; the subprotocol offered is answered;
+//   - SUBSCRIBE {tenantId} joins tenant:<id>: the HTTP API's broadcast to that room
+//     arrives as {"type":"JOB_UPDATE",...data} at the plain client AND as an event at a
+//     socket.io-client in the same room (rooms are shared); UNSUBSCRIBE stops it;
+//   - bad messages get {"type":"ERROR","message":"Failed to parse"} (not JSON) or
+//     "Invalid message format" (JSON of another shape) and the connection stays;
+//   - a foreign Origin is refused (403), a plain GET gets 426, a message over the limit
+//     closes with 1009;
+//   - the limits of Socket.IO clients apply: rooms per socket, room name length,
+//     events per minute (the limits.exceeded reply), connection attempts per IP (429);
+//   - with auth on, a missing or bad token is refused with 401 before the upgrade; a
+//     token in the query or in the subprotocol list after "job-updates" is accepted;
+//   - a client that answers no ping is closed after the idle timeout (1001), one that
+//     does stays; a client that stops reading is cut when its queue passes
+//     maxQueuedBytes (its room membership goes) while another client of the same room
+//     gets every message;
+//   - at a graceful stop the shutdown event reaches plain clients, then 1001.
+// Every server is stopped with SIGTERM and must exit 0 (under VALGRIND=1: no leaks).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import {
+  clientFactory, collect, exampleConfig, http, now, sign, startServer, waitFor, TIMEOUT,
+} from '../../lib/sio-server-app.js';
+import { startStaticServer } from '../../lib/browser-static.js';
+import { chromiumMissingReason, launchChromium, watchPage } from '../../lib/browser-chromium.js';
+
+const API_KEY = 'plain-ws-test-key';
+const API = '/api/v1/websocket';
+const SECRET = 'plain-ws-test-secret-0123456789abcdef';
+const CONNECTED = { type: 'CONNECTED', message: 'Connected to job updates' };
+const PARSE_ERROR = { type: 'ERROR', message: 'Failed to parse' };
+const INVALID = { type: 'ERROR', message: 'Invalid message format' };
+
+/** A config file made from the example with changes (removed by cleanup()). */
+const tmpFiles = [];
+function exampleWith(change) {
+  const cfg = JSON.parse(fs.readFileSync(exampleConfig('job-updates'), 'utf8'));
+  change(cfg);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plain-ws-')), 'config.json');
+  fs.writeFileSync(file, JSON.stringify(cfg));
+  tmpFiles.push(file);
+  return file;
+}
+function cleanup() {
+  for (const f of tmpFiles.splice(0)) fs.rmSync(path.dirname(f), { recursive: true, force: true });
+}
+
+/** A `ws` client whose messages are parsed and queued: next() takes the oldest. */
+function plainClient(url, protocols, opts = {}) {
+  const ws = new WebSocket(url, protocols, opts);
+  const queue = [];
+  const waiting = [];
+  ws.on('message', (data, binary) => {
+    const m = binary ? data : JSON.parse(data.toString());
+    const w = waiting.shift();
+    if (w) w(m); else queue.push(m);
+  });
+  ws.next = (ms = TIMEOUT) => (queue.length ? Promise.resolve(queue.shift())
+    : new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for a message')), ms);
+      waiting.push((m) => { clearTimeout(t); resolve(m); });
+    }));
+  ws.queued = queue;
+  ws.opened = () => new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+    ws.once('unexpected-response', (req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+  ws.refusedWith = () => new Promise((resolve, reject) => {
+    ws.once('open', () => reject(new Error('opened')));
+    ws.once('unexpected-response', (req, res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    ws.once('error', (e) => resolve({ status: 0, body: e.message }));
+  });
+  ws.closed = () => new Promise((resolve) => ws.once('close', (code, reason) =>
+    resolve({ code, reason: reason.toString() })));
+  return ws;
+}
+
+function fixture(config, env = {}) {
+  const f = { server: null, sockets: new Set() };
+  f.client = clientFactory(() => f.server.url);
+  f.wsUrl = (q = '') => `${f.server.url.replace('http', 'ws')}/ws${q}`;
+  f.plain = (protocols = ['job-updates'], opts = {}, q = '') => {
+    const ws = plainClient(f.wsUrl(q), protocols, opts);
+    f.sockets.add(ws);
+    return ws;
+  };
+  /** Open, and take the greeting. */
+  f.connected = async (protocols, opts, q) => {
+    const ws = f.plain(protocols, opts, q);
+    await ws.opened();
+    assert.deepEqual(await ws.next(), CONNECTED);
+    return ws;
+  };
+  f.api = (method, p, body) => http(f.server.url, {
+    method, path: `${API}${p}`, body, headers: { 'x-api-key': API_KEY },
+  });
+  f.broadcast = (room, event, data) =>
+    f.api('POST', `/broadcast/room/${encodeURIComponent(room)}`, { event, data });
+  f.members = async (room) =>
+    (await f.api('GET', `/rooms/${encodeURIComponent(room)}`)).json.data.memberCount;
+  /** Polls the API until the room has n members (a SUBSCRIBE has no answer). */
+  f.untilMembers = async (room, n) => {
+    const end = Date.now() + TIMEOUT;
+    while (await f.members(room) !== n) {
+      if (Date.now() > end) throw new Error(`room ${room} never had ${n} members`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  before(async () => {
+    f.server = await startServer({ config: config(), env: { WEBSOCKET_API_KEY: API_KEY, ...env } });
+  });
+  after(async () => {
+    f.client.closeAll();
+    for (const ws of f.sockets) ws.terminate();
+    await f.server?.stop();
+    cleanup();
+  });
+  return f;
+}
+
+const subscribe = (ws, tenantId) => ws.send(JSON.stringify({ type: 'SUBSCRIBE', tenantId }));
+const unsubscribe = (ws, tenantId) => ws.send(JSON.stringify({ type: 'UNSUBSCRIBE', tenantId }));
+
+describe('sio-server: plain WebSocket endpoint (job-updates example)', () => {
+  const f = fixture(() => exampleConfig('job-updates'));
+
+  it('greets with CONNECTED and answers the offered subprotocol', async () => {
+    const a = await f.connected(['job-updates']);
+    assert.equal(a.protocol, 'job-updates');
+    const b = await f.connected([]);
+    assert.equal(b.protocol, '');
+  });
+
+  it('SUBSCRIBE: an API broadcast to tenant:<id> reaches the plain client and a socket.io client alike', async () => {
+    const ws = await f.connected();
+    const other = await f.connected();
+    const sio = await f.client.connected({ query: { tenantId: 'tenant-1' } });
+    subscribe(ws, 'tenant-1');
+    subscribe(other, 'tenant-2');
+    await f.untilMembers('tenant:tenant-1', 2);
+    await f.untilMembers('tenant:tenant-2', 1);
+    const gotSio = waitFor(sio, 'JOB_UPDATE');
+    const data = { jobId: 'job-42', status: 'RUNNING', error: null };
+    const r = await f.broadcast('tenant:tenant-1', 'JOB_UPDATE', data);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(await ws.next(), { type: 'JOB_UPDATE', ...data });
+    assert.deepEqual((await gotSio)[0], data);
+    const failed = { jobId: 'job-43', status: 'FAILED', error: 'disk full' };
+    await f.broadcast('tenant:tenant-2', 'JOB_UPDATE', failed);
+    assert.deepEqual(await other.next(), { type: 'JOB_UPDATE', ...failed });
+    assert.equal(ws.queued.length, 0, 'tenant-2 did not reach the tenant-1 client');
+  });
+
+  it('UNSUBSCRIBE stops the updates of that tenant only', async () => {
+    const ws = await f.connected();
+    subscribe(ws, 'tenant-u1');
+    subscribe(ws, 'tenant-u2');
+    await f.untilMembers('tenant:tenant-u1', 1);
+    await f.untilMembers('tenant:tenant-u2', 1);
+    unsubscribe(ws, 'tenant-u1');
+    await f.untilMembers('tenant:tenant-u1', 0);
+    await f.broadcast('tenant:tenant-u1', 'JOB_UPDATE', { jobId: 'gone', status: 'RUNNING' });
+    await f.broadcast('tenant:tenant-u2', 'JOB_UPDATE', { jobId: 'kept', status: 'PENDING' });
+    // Messages on one connection keep their order: the first to arrive is the second one.
+    assert.deepEqual(await ws.next(), { type: 'JOB_UPDATE', jobId: 'kept', status: 'PENDING' });
+  });
+
+  it('bad messages get their ERROR and the connection stays', async () => {
+    const ws = await f.connected();
+    ws.send('not json');
+    assert.deepEqual(await ws.next(), PARSE_ERROR);
+    ws.send('{"type":"SUBSCRIBE",');
+    assert.deepEqual(await ws.next(), PARSE_ERROR);
+    ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    assert.deepEqual(await ws.next(), PARSE_ERROR);
+    for (const m of ['{"type":"SUBSCRIBE"}', '{"type":"PUBLISH","tenantId":"t"}', '[1,2]',
+      '"SUBSCRIBE"', '{"type":"SUBSCRIBE","tenantId":"no spaces allowed"}', '{}']) {
+      ws.send(m);
+      assert.deepEqual(await ws.next(), INVALID, m);
+    }
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    subscribe(ws, 'tenant-bad');
+    await f.untilMembers('tenant:tenant-bad', 1);
+    await f.broadcast('tenant:tenant-bad', 'JOB_UPDATE', { jobId: 'j', status: 'COMPLETED', error: null });
+    assert.deepEqual(await ws.next(), { type: 'JOB_UPDATE', jobId: 'j', status: 'COMPLETED', error: null });
+  });
+
+  it('a foreign Origin is refused with 403; the configured one and none are accepted', async () => {
+    const evil = f.plain(['job-updates'], { origin: 'https://evil.example' });
+    assert.equal((await evil.refusedWith()).status, 403);
+    await f.connected(['job-updates'], { origin: 'https://jobs.example.com' });
+    await f.connected(['job-updates']);
+  });
+
+  it('a subprotocol the endpoint does not answer is refused; a plain GET gets 426', async () => {
+    const ws = f.plain(['chat']);
+    const r = await ws.refusedWith();
+    assert.notEqual(r.status, 101);
+    const g = await http(f.server.url, { path: '/ws' });
+    assert.equal(g.status, 426);
+  });
+
+  it('a message over maxMessageBytes closes the connection with 1009', async () => {
+    const ws = await f.connected();
+    const closed = ws.closed();
+    ws.send(JSON.stringify({ type: 'SUBSCRIBE', tenantId: 'x'.repeat(5000) }));
+    assert.equal((await closed).code, 1009);
+  });
+});
+
+describe('sio-server: plain WebSocket endpoint with auth required', () => {
+  const f = fixture(() => exampleWith((c) => {
+    c.auth = { required: true, secret: SECRET, algorithm: 'HS256' };
+  }));
+  // A short token: lws 4.1 refuses a Sec-WebSocket-Protocol header over 127 bytes.
+  const short = (sub) => sign({ sub, exp: now() + 600 }, SECRET, { typ: undefined });
+
+  it('no token, or a bad one: 401 before the upgrade', async () => {
+    const none = await f.plain().refusedWith();
+    assert.equal(none.status, 401);
+    const bad = await f.plain(['job-updates'], {}, `?token=${sign({ sub: 'u', exp: now() + 600 }, 'wrong-secret-wrong-secret-wrong-secret')}`).refusedWith();
+    assert.equal(bad.status, 401);
+    const expired = await f.plain(['job-updates'], {}, `?token=${sign({ sub: 'u', exp: now() - 3600 }, SECRET)}`).refusedWith();
+    assert.equal(expired.status, 401);
+  });
+
+  it('a token in the query, or after "job-updates" in the subprotocols, is accepted', async () => {
+    const q = await f.connected(['job-updates'], {}, `?token=${sign({ sub: 'u1', exp: now() + 600 }, SECRET)}`);
+    assert.equal(q.protocol, 'job-updates');
+    const token = short('u2');
+    const p = await f.connected(['job-updates', token]);
+    assert.equal(p.protocol, 'job-updates');
+    subscribe(p, 'tenant-auth');
+    await f.untilMembers('tenant:tenant-auth', 1);
+    await f.broadcast('tenant:tenant-auth', 'JOB_UPDATE', { jobId: 'a', status: 'RUNNING' });
+    assert.deepEqual(await p.next(), { type: 'JOB_UPDATE', jobId: 'a', status: 'RUNNING' });
+  });
+});
+
+describe('sio-server: plain WebSocket keepalive and slow consumers', () => {
+  const f = fixture(() => exampleWith((c) => {
+    Object.assign(c.plainWebSockets[0], { pingIntervalMs: 200, idleTimeoutMs: 300,
+      maxQueuedBytes: 262144 });
+  }));
+
+  it('a client that answers no ping is closed after the idle timeout (1001); one that does stays', async () => {
+    const mute = await f.connected(['job-updates'], { autoPong: false });
+    const alive = await f.connected(['job-updates']);
+    let pings = 0;
+    alive.on('ping', () => { pings++; });
+    const closed = await mute.closed();
+    assert.equal(closed.code, 1001);
+    assert.equal(closed.reason, 'idle timeout');
+    // The answering client has seen pings and is still open after the same time.
+    await new Promise((r) => setTimeout(r, 700));
+    assert.ok(pings >= 2, `pings: ${pings}`);
+    assert.equal(alive.readyState, WebSocket.OPEN);
+  });
+
+  it('a client that stops reading is cut at maxQueuedBytes; another in the room gets everything', async () => {
+    const slow = await f.connected();
+    const fast = await f.connected();
+    subscribe(slow, 'tenant-slow');
+    subscribe(fast, 'tenant-slow');
+    await f.untilMembers('tenant:tenant-slow', 2);
+    slow._socket.pause(); // reads nothing from now on
+    const big = 'x'.repeat(50000);
+    const n = 240; // 12 MB: more than the kernel's buffers hold
+    const got = [];
+    fast.on('message', (d) => got.push(JSON.parse(d.toString()).seq));
+    for (let seq = 0; seq < n; seq++) {
+      const r = await f.broadcast('tenant:tenant-slow', 'JOB_UPDATE', { seq, big });
+      assert.equal(r.status, 200);
+    }
+    await f.untilMembers('tenant:tenant-slow', 1);
+    const end = Date.now() + TIMEOUT;
+    while (got.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(got.length, n);
+    assert.deepEqual(got, [...Array(n).keys()]);
+    assert.equal(fast.readyState, WebSocket.OPEN);
+  });
+});
+
+describe('sio-server: plain WebSocket endpoint under the limits of Socket.IO clients', () => {
+  const f = fixture(() => exampleWith((c) => {
+    c.limits = { maxRoomsPerSocket: 2, maxRoomNameLength: 20, eventsPerMinute: 6,
+      connectionsPerMinutePerIp: 5 };
+  }));
+
+  it('maxRoomsPerSocket, maxRoomNameLength, eventsPerMinute; the connection stays', async () => {
+    const ws = await f.connected();
+    subscribe(ws, 'a');
+    subscribe(ws, 'b');
+    subscribe(ws, 'c'); // a third room
+    assert.deepEqual(await ws.next(), { type: 'ERROR', message: 'Room limit exceeded' });
+    subscribe(ws, 'a'); // already joined: not a new room
+    subscribe(ws, 'x'.repeat(20)); // "tenant:" + 20 characters is over 20
+    assert.deepEqual(await ws.next(), INVALID);
+    await f.untilMembers('tenant:a', 1);
+    assert.equal(await f.members('tenant:c'), 0);
+    unsubscribe(ws, 'b'); // the sixth message of the minute: the last one allowed
+    await f.untilMembers('tenant:b', 0);
+    subscribe(ws, 'd');
+    const over = await ws.next();
+    assert.equal(over.type, 'error');
+    assert.equal(over.code, 'RATE_LIMIT_EXCEEDED');
+    assert.equal(await f.members('tenant:d'), 0);
+    assert.equal(ws.readyState, WebSocket.OPEN);
+  });
+
+  it('connectionsPerMinutePerIp: the attempt over the limit is refused with 429', async () => {
+    // One connection was made by the test above: four more are allowed.
+    for (let i = 0; i < 4; i++) await f.connected();
+    assert.equal((await f.plain().refusedWith()).status, 429);
+  });
+});
+
+describe('sio-server: plain WebSocket endpoint at a graceful stop', () => {
+  it('the shutdown event reaches plain clients, then a close frame 1001; exit 0', async () => {
+    const server = await startServer({ config: exampleConfig('job-updates') });
+    const ws = plainClient(`${server.url.replace('http', 'ws')}/ws`, ['job-updates']);
+    try {
+      await ws.opened();
+      assert.deepEqual(await ws.next(), CONNECTED);
+      const closed = ws.closed();
+      server.proc.kill('SIGTERM');
+      assert.deepEqual(await ws.next(), { type: 'server_shutdown' });
+      assert.deepEqual(await closed, { code: 1001, reason: 'server shutting down' });
+      const [code, signal] = await server.exited;
+      assert.equal(signal, null);
+      assert.equal(code, 0, server.stderr());
+    } finally {
+      ws.terminate();
+      if (server.proc.exitCode === null && server.proc.signalCode === null) {
+        server.proc.kill('SIGKILL');
+      }
+    }
+  });
+});
+
+const MISSING = chromiumMissingReason();
+
+describe('sio-server: plain WebSocket endpoint from a browser page', { skip: MISSING ?? false }, () => {
+  let browser;
+  let page;
+  let stat;
+  // The page's origin (http://127.0.0.1:<port>) is the one allowed: the Origin check
+  // lets it in.
+  before(async () => { stat = await startStaticServer(); });
+  const f = fixture(() => exampleWith((c) => { c.cors.origins = [stat.origin]; }));
+
+  before(async () => {
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    watchPage(page);
+    await page.goto(`${stat.origin}/`, { waitUntil: 'load' });
+  });
+  after(async () => {
+    await page?.close();
+    await browser?.close();
+    await stat?.close();
+  });
+
+  it('new WebSocket: CONNECTED, SUBSCRIBE, JOB_UPDATE from the API, UNSUBSCRIBE, ERROR replies', async () => {
+    await page.evaluate((url) => new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, 'job-updates');
+      window.plain = { ws, got: [] };
+      ws.onmessage = (e) => window.plain.got.push(JSON.parse(e.data));
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error('WebSocket error'));
+    }), f.wsUrl());
+    const got = () => page.evaluate(() => window.plain.got);
+    const until = async (n) => {
+      const end = Date.now() + TIMEOUT;
+      while ((await got()).length < n) {
+        if (Date.now() > end) throw new Error(`page got ${JSON.stringify(await got())}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return got();
+    };
+    assert.deepEqual((await until(1))[0], CONNECTED);
+    assert.equal(await page.evaluate(() => window.plain.ws.protocol), 'job-updates');
+    await page.evaluate(() => {
+      window.plain.ws.send(JSON.stringify({ type: 'SUBSCRIBE', tenantId: 'tenant-browser' }));
+    });
+    await f.untilMembers('tenant:tenant-browser', 1);
+    const data = { jobId: 'b1', status: 'COMPLETED', error: null };
+    await f.broadcast('tenant:tenant-browser', 'JOB_UPDATE', data);
+    assert.deepEqual((await until(2))[1], { type: 'JOB_UPDATE', ...data });
+    await page.evaluate(() => {
+      window.plain.ws.send('garbage');
+      window.plain.ws.send('{"type":"NOPE"}');
+      window.plain.ws.send(JSON.stringify({ type: 'UNSUBSCRIBE', tenantId: 'tenant-browser' }));
+    });
+    const msgs = await until(4);
+    assert.deepEqual(msgs.slice(2), [PARSE_ERROR, INVALID]);
+    await f.untilMembers('tenant:tenant-browser', 0);
+    assert.equal(await page.evaluate(() => window.plain.ws.readyState), 1);
+  });
+});
