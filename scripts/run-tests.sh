@@ -4,7 +4,8 @@
 # Suites, in order: the Check unit tests; the build checks, one test each (make
 # check-format, check-layers, check-exports, and scripts/test-install.sh); the node interop
 # tests against the C servers (interop/test/redis: the mixed C + node fleets on a real
-# redis-server); the engine.io, socket.io, sio-server and redis interop tests again
+# redis-server); the hostile-input catalog (interop/test/hostile) against sio-server built
+# with AddressSanitizer + LeakSanitizer, ending with "hostile cases: N"; the engine.io, socket.io, sio-server and redis interop tests again
 # with the server under valgrind (leak check); the unit tests rebuilt with AddressSanitizer +
 # UBSan; a short libFuzzer run of every fuzz target. Each suite's own runner prints its
 # result; the last line adds them up as "all: N passed, M failed".
@@ -95,7 +96,25 @@ run_step check-install sh scripts/test-install.sh
 
 if [ -d interop/test ]; then
 	echo "== interop tests"
-	run_node interop node --test --test-reporter=tap --test-concurrency=1 test/
+	run_node interop node --test --test-reporter=tap --test-concurrency=1 \
+		$(cd interop && ls -d test/*/ | grep -v '^test/hostile/$')
+	# The hostile-input catalog (issue 15), its own suite, against sio-server built with
+	# AddressSanitizer + LeakSanitizer: a leak or memory error fails its exit status at stop.
+	if [ -d interop/test/hostile ]; then
+		echo "== hostile-input catalog, sio-server under AddressSanitizer + LeakSanitizer"
+		if make --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined" \
+			build-asan/sio-server >/tmp/asan-server-build.log 2>&1; then
+			HOSTILE_ASAN=1 run_node hostile node --test --test-reporter=tap --test-concurrency=1 \
+				test/hostile/
+			# node's "# tests" counts the cases (it() calls), not the describe()s
+			hostile_cases=$(grep -E '^# tests ' build/test-logs/hostile.tap | tail -n 1 | awk '{print $3}')
+			echo "hostile cases: ${hostile_cases:-0}"
+		else
+			tail -n 30 /tmp/asan-server-build.log
+			echo "run-tests: the sanitizer build of sio-server failed"
+			count 0 1
+		fi
+	fi
 	if command -v valgrind >/dev/null 2>&1; then
 		for suite in engineio socketio sio-server redis; do
 			[ -d "interop/test/$suite" ] || continue
@@ -139,5 +158,6 @@ if ls fuzz/fuzz_*.c >/dev/null 2>&1; then
 	fi
 fi
 
+[ -n "${hostile_cases:-}" ] && echo "hostile cases: $hostile_cases"
 echo "all: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
