@@ -9,7 +9,8 @@
 //     within FD_SLACK (the broadcaster's own short HTTP connections), and its RSS
 //     (/proc/PID/status VmRSS) stays within RSS_SLACK_KB of the value before the case.
 // The whole file ends with the RSS within RSS_FILE_SLACK_KB of the value after warm-up.
-// HOSTILE_ASAN=1 runs build-asan/sio-server (AddressSanitizer + LeakSanitizer): its exit
+// HOSTILE_ASAN=1 runs build-asan/sio-server (AddressSanitizer + LeakSanitizer; an 8 MB
+// quarantine, so that freed memory held by ASan does not read as growth): its exit
 // status at stop() fails the file on any leak or memory error.
 // Every attacker connection carries its own X-Forwarded-For address (the server trusts the
 // proxy header), so the per-address connection limit of one case never refuses the next.
@@ -134,7 +135,7 @@ export function hostileSuite(title, cases, opts = {}) {
       writeFileSync(file, JSON.stringify(catalogConfig(opts.config)));
       ctx.server = await startServer({ config: file, bin: ASAN ? `${ROOT}build-asan/sio-server` : undefined,
         env: { JWT_ACCESS_SECRET: SECRET, WEBSOCKET_API_KEY: API_KEY, NODE_ENV: 'production',
-          ...(ASAN ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=98',
+          ...(ASAN ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=98:quarantine_size_mb=8',
             UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1:exitcode=98' } : {}),
           ...opts.env } });
       ctx.url = ctx.server.url;
