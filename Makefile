@@ -233,6 +233,11 @@ FUZZ_BINS   := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 
 fuzz: $(FUZZ_BINS)
 
+# A longer campaign (not in `make test`): FUZZ_SECONDS (600) per target from the committed
+# seeds fuzz/corpus/<target>/ (scripts/fuzz-long.sh; docs/architecture.md, "Fuzzing").
+fuzz-long: fuzz
+	sh scripts/fuzz-long.sh
+
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(FUZZ_SAN) -MMD -MP -c $< -o $@

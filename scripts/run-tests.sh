@@ -7,7 +7,7 @@
 # redis-server); the hostile-input catalog (interop/test/hostile) against sio-server built
 # with AddressSanitizer + LeakSanitizer, ending with "hostile cases: N"; the engine.io, socket.io, sio-server and redis interop tests again
 # with the server under valgrind (leak check); the unit tests rebuilt with AddressSanitizer +
-# UBSan; a short libFuzzer run of every fuzz target. Each suite's own runner prints its
+# UBSan; a short libFuzzer run of every fuzz target, from its seeds in fuzz/corpus/<target>/. Each suite's own runner prints its
 # result; the last line adds them up as "all: N passed, M failed".
 # Expects `make all` to have run (the Makefile's `test` target does that).
 set -u
@@ -142,7 +142,13 @@ if ls fuzz/fuzz_*.c >/dev/null 2>&1; then
 	echo "== fuzz targets, ${FUZZ_SECONDS}s each"
 	if make --no-print-directory fuzz >/tmp/fuzz-build.log 2>&1; then
 		for f in build-fuzz/fuzz_*; do
-			if "$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 >/tmp/fuzz-run.log 2>&1; then
+			# from the committed seeds (read only: new inputs go to a scratch directory)
+			t=$(basename "$f")
+			scratch=$(mktemp -d)
+			seeds=
+			[ -d "fuzz/corpus/$t" ] && seeds="fuzz/corpus/$t"
+			if "$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 "$scratch" $seeds \
+				>/tmp/fuzz-run.log 2>&1; then
 				echo "fuzz: $(basename "$f") ok ($(grep -oE '#[0-9]+' /tmp/fuzz-run.log | tail -n 1) runs)"
 				count 1 0
 			else
@@ -150,6 +156,7 @@ if ls fuzz/fuzz_*.c >/dev/null 2>&1; then
 				echo "fuzz: $(basename "$f") FAILED"
 				count 0 1
 			fi
+			rm -rf "$scratch"
 		done
 	else
 		tail -n 30 /tmp/fuzz-build.log
