@@ -92,6 +92,11 @@ void eio_listener_set_keepalive_timeout(eio_listener *l, unsigned ms)
 	net_listener_set_keepalive_timeout(l->net, ms);
 }
 
+void eio_listener_set_timeouts(eio_listener *l, unsigned head_ms, unsigned body_ms)
+{
+	net_listener_set_timeouts(l->net, head_ms, body_ms);
+}
+
 int eio_listener_close_on_signals(eio_listener *l)
 {
 	return net_listener_close_on_signals(l->net) < 0 ? EIO_EINVAL : 0;

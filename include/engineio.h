@@ -219,6 +219,13 @@ EIO_EXPORT const char *eio_listener_address(const eio_listener *l);
  * before it is closed (node: httpServer.keepAliveTimeout). Default 30000 ms;
  * 0 restores it. A parked long-poll is not idle: it waits for its answer. */
 EIO_EXPORT void eio_listener_set_keepalive_timeout(eio_listener *l, unsigned ms);
+/* The time a new connection has to send its first request head (a
+ * WebSocket handshake is one), and a request to send its whole body, each
+ * counted from the phase's start and never extended by arriving bytes
+ * (docs/engineio.md, "Timeouts"). Past it the client gets 408 Request
+ * Timeout with Connection: close (node: headersTimeout, requestTimeout).
+ * Defaults 10000 and 60000 ms; 0 restores one. */
+EIO_EXPORT void eio_listener_set_timeouts(eio_listener *l, unsigned head_ms, unsigned body_ms);
 /* Close the listener on SIGINT or SIGTERM (a graceful stop: every session is
  * closed with "server shutting down", then uv_run returns), and ignore
  * SIGPIPE. The signal handles do not keep the loop alive by themselves. */

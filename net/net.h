@@ -108,6 +108,10 @@ int net_listener_port(const net_listener *l);
 uv_loop_t *net_listener_loop(const net_listener *l);
 /* Idle time of a keep-alive connection between requests; 0: the default. */
 void net_listener_set_keepalive_timeout(net_listener *l, unsigned ms);
+/* The time a new connection has for its first request head, and a request
+ * for its body, each from the phase's start (net_deadline.c); 0: the
+ * default (10 s, 60 s). Past it: 408 and close. */
+void net_listener_set_timeouts(net_listener *l, unsigned head_ms, unsigned body_ms);
 /* net_listener_close() on SIGINT or SIGTERM; SIGPIPE ignored. */
 int net_listener_close_on_signals(net_listener *l);
 /* The listener's write buffer (*cap bytes, with LWS_PRE bytes of headroom
@@ -209,8 +213,9 @@ struct net_http {
 	char *rx; /* request body being received (net_http_body_append) */
 	size_t rx_len, rx_cap;
 	char origin[256];
-	char acrh[256];  /* Access-Control-Request-Headers of a preflight */
-	base_tlink idle; /* armed while the connection waits for a request */
+	char acrh[256];           /* Access-Control-Request-Headers of a preflight */
+	base_tlink idle;          /* armed while the connection waits for a request */
+	base_tlink body_deadline; /* armed while its body is being read */
 };
 
 enum {

@@ -30,6 +30,7 @@
 #include "net_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -90,7 +91,9 @@ int net_head_measure(const char *buf, size_t len)
 struct net_head {
 	struct lws *wsi;
 	net_head *prev, *next;
-	bool watched; /* rx flow off, in the epoll set */
+	bool watched;        /* rx flow off, in the epoll set */
+	base_tlink deadline; /* NET_LTL_HEAD: the head is due (net_deadline.c) */
+	net_heads *g;
 };
 
 static void list_add(net_head **list, net_head *e)
@@ -118,6 +121,8 @@ static void list_remove(net_head **list, net_head *e)
 static void forget(net_heads *g, net_head *e, bool rx_on)
 {
 	lws_set_opaque_user_data(e->wsi, NULL);
+	if (g->timers && base_tlink_armed(&e->deadline))
+		base_timers_cancel(g->timers, NET_LTL_HEAD, &e->deadline);
 	if (e->watched) {
 		struct epoll_event ev = { 0 };
 		epoll_ctl(g->ep, EPOLL_CTL_DEL, lws_get_socket_fd(e->wsi), &ev);
@@ -139,7 +144,12 @@ static void on_events(uv_poll_t *p, int status, int events);
 static bool watch(net_heads *g, net_head *e)
 {
 	int fd = lws_get_socket_fd(e->wsi);
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = e };
+	/* Edge-triggered: a head still incomplete stays readable, and a
+	 * level-triggered set would report it again at once, forever (the
+	 * loop below never returned: one client's partial head hung the
+	 * server). Each arrival is reported once; a peer that sends no more
+	 * meets its deadline (net_deadline.c). */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = e };
 	if (g->ep < 0 || epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return false;
 	list_remove(&g->fresh, e);
@@ -156,20 +166,26 @@ static bool watch(net_heads *g, net_head *e)
 /* The answer to a head too large, on a connection about to close; then
  * what the client sent is read and dropped, so that the close is a FIN and
  * not an RST (which could destroy the answer in the client's buffer). */
-static void answer(int fd, int verdict)
+void net_head_answer_raw(int fd, const char *a, size_t len)
 {
-	static const char a431[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n"
-	                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
-	static const char a414[] = "HTTP/1.1 414 URI Too Long\r\n"
-	                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
-	const char *a = verdict == NET_HEAD_URI_TOO_LONG ? a414 : a431;
-	size_t len = verdict == NET_HEAD_URI_TOO_LONG ? sizeof(a414) - 1 : sizeof(a431) - 1;
 	/* A few hundred bytes into an idle connection's send buffer: taken
 	 * whole. */
 	(void)!send(fd, a, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	char sink[4096];
 	for (int i = 0; i < 64 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
 		;
+}
+
+static void answer(int fd, int verdict)
+{
+	static const char a431[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+	                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	static const char a414[] = "HTTP/1.1 414 URI Too Long\r\n"
+	                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	if (verdict == NET_HEAD_URI_TOO_LONG)
+		net_head_answer_raw(fd, a414, sizeof(a414) - 1);
+	else
+		net_head_answer_raw(fd, a431, sizeof(a431) - 1);
 }
 
 /* Answered, then closed at once, as this runs outside lws's service
@@ -232,12 +248,26 @@ void net_head_accepted(net_heads *g, struct lws *wsi)
 	if (!e)
 		return; /* measured by nobody: lws alone */
 	e->wsi = wsi;
+	e->g = g;
 	lws_set_opaque_user_data(wsi, e);
 	list_add(&g->fresh, e);
+	if (g->timers)
+		base_timers_arm(g->timers, NET_LTL_HEAD, &e->deadline);
 	if (!g->check_on) {
 		g->check_on = true;
 		uv_check_start(&g->check, on_check);
 	}
+}
+
+/* The head is not whole in time (a slowloris, or a client that connected
+ * and says nothing): 408 and close (net_deadline.c). */
+void net_head_expire(base_tlink *link)
+{
+	net_head *e = (net_head *)((char *)link - offsetof(net_head, deadline));
+	struct lws *wsi = e->wsi;
+	base_log("engineio:http", "request head not complete in time: closing");
+	forget(e->g, e, false);
+	net_answer_timeout(wsi);
 }
 
 void net_head_gone(net_heads *g, struct lws *wsi)

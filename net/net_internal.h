@@ -66,6 +66,7 @@ typedef struct net_heads {
 	int ep;         /* epoll set watching for input, or -1 */
 	uv_poll_t poll; /* ep on the loop, while watched is not empty */
 	bool poll_on, poll_init;
+	base_timers *timers; /* the listener's: each head's deadline (NET_LTL_HEAD) */
 } net_heads;
 
 typedef struct net_sched {
@@ -90,7 +91,7 @@ struct net_listener {
 	net_hangup hangup;
 	net_heads heads;
 	net_sched sched;
-	base_timers timers;  /* keep-alive idle connections (NET_LTL_KEEPALIVE) */
+	base_timers timers;  /* keep-alive, head and body deadlines (NET_LTL_*) */
 	unsigned char *wbuf; /* LWS_PRE + NET_WBUF_CAP */
 	uv_signal_t signals[2];
 	bool signals_on;
@@ -107,10 +108,22 @@ struct net_listener {
 	char subproto[NET_SUBPROTO_MAX][NET_SUBPROTO_LEN];
 };
 
-/* The listener's deadline lists. */
+/* The listener's deadline lists (net_deadline.c). */
 enum {
-	NET_LTL_KEEPALIVE
+	NET_LTL_KEEPALIVE, /* an idle kept-alive connection */
+	NET_LTL_HEAD,      /* a new connection's first request head */
+	NET_LTL_BODY       /* a request body */
 };
+/* Their defaults (net_listener_set_timeouts). */
+#define NET_HEAD_TIMEOUT_MS 10000
+#define NET_BODY_TIMEOUT_MS 60000
+
+/* net_deadline.c: what expires on the listener's lists; a request body's
+ * deadline, armed when its head says it has one; 408 and close. */
+void net_deadline_expire(base_timers *t, int list, base_tlink *link);
+void net_body_deadline_arm(net_http *h);
+void net_body_deadline_stop(net_http *h);
+void net_answer_timeout(struct lws *wsi);
 
 /* net_router.c */
 extern const struct lws_protocols net_protocols[];
@@ -160,6 +173,10 @@ void net_head_lws_log(int level, const char *line);
 bool net_head_take_overflow(void);
 /* 431 with Connection: close on a connection lws is closing. */
 void net_head_answer_overflow(struct lws *wsi);
+/* A head not complete within its deadline (NET_LTL_HEAD). */
+void net_head_expire(base_tlink *link);
+/* Send a short answer on a connection about to close, and drop its input. */
+void net_head_answer_raw(int fd, const char *answer, size_t len);
 
 /* net_request.c */
 int net_request_peek_header(struct lws *wsi, int token, char *buf, int len);

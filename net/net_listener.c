@@ -162,8 +162,10 @@ net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		errno = EADDRNOTAVAIL;
 		return NULL;
 	}
-	base_timers_init(&l->timers, loop, net_keepalive_expire);
+	base_timers_init(&l->timers, loop, net_deadline_expire);
 	base_timers_set_ms(&l->timers, NET_LTL_KEEPALIVE, NET_KEEPALIVE_MS);
+	net_listener_set_timeouts(l, 0, 0);
+	l->heads.timers = &l->timers;
 	base_log(NS, "listening on %s port %d", l->addr.host, l->port);
 	return l;
 }

@@ -132,6 +132,7 @@ static void keepalive_wait(net_listener *l, struct lws *wsi)
 
 void net_keepalive_stop(net_http *h)
 {
+	net_body_deadline_stop(h);
 	if (h->l && base_tlink_armed(&h->idle))
 		base_timers_cancel(&h->l->timers, NET_LTL_KEEPALIVE, &h->idle);
 }

@@ -295,6 +295,7 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	struct lws_context *ctx = lws_get_context(wsi);
 	net_listener *l = ctx ? lws_context_user(ctx) : NULL;
 	net_http *h = user;
+	int r;
 
 	switch ((int)reason) {
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
@@ -336,7 +337,12 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		memset(h, 0, sizeof(*h));
 		h->wsi = wsi;
 		h->l = l;
-		return on_http(l, h, (const char *)in);
+		r = on_http(l, h, (const char *)in);
+		/* Its body, when it has one, is due within the body timeout
+		 * (net_deadline.c). */
+		if (r == 0 && h->body_pending && !h->body_done && !h->close_sent)
+			net_body_deadline_arm(h);
+		return r;
 
 	case LWS_CALLBACK_HTTP_BODY:
 		if (h->body_done)
@@ -353,6 +359,8 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (h)
+			net_body_deadline_stop(h);
 		/* lws's own completion of a chunked body: 100 MiB of raw bytes
 		 * without the last chunk. */
 		if (h && h->chunked && !h->body_done) {

@@ -212,6 +212,10 @@ int main(int argc, char **argv)
 			                           : "out of memory");
 		return 1;
 	}
+	/* The phases a client can stall (docs/sio-server.md, "Timeouts"). */
+	eio_listener_set_timeouts(a.l, (unsigned)a.cfg.timeouts.header_ms,
+	                          (unsigned)a.cfg.timeouts.body_ms);
+	eio_listener_set_keepalive_timeout(a.l, (unsigned)a.cfg.timeouts.keep_alive_ms);
 	sio_options o;
 	sio_options_init(&o);
 	o.eio.path = a.cfg.path;

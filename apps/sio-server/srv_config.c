@@ -307,6 +307,9 @@ static int set_defaults(srv_config *cfg)
 	cfg->admission.max_pending_handshakes = 1000;
 	cfg->admission.max_connections_per_address = 1000;
 	cfg->admission.retry_after_seconds = 5;
+	cfg->timeouts.header_ms = 10000;
+	cfg->timeouts.body_ms = 60000;
+	cfg->timeouts.keep_alive_ms = 30000;
 	return srv_set_str(&cfg->path, "/socket.io/") ||
 	                       srv_set_str(&a->secret_env, "JWT_ACCESS_SECRET") ||
 	                       srv_set_str(&a->user_id_claim, "sub") ||

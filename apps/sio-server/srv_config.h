@@ -156,6 +156,14 @@ typedef struct srv_config_admission {
 	char *trusted_proxies;            /* comma-separated; NULL: loopback with trustProxy */
 } srv_config_admission;
 
+/* timeouts: the phases a peer can stall (eio_listener_set_timeouts,
+ * eio_listener_set_keepalive_timeout; docs/sio-server.md, "Timeouts"). */
+typedef struct srv_config_timeouts {
+	long header_ms;     /* 10000: the first request head, from the accept */
+	long body_ms;       /* 60000: a request body, from its head */
+	long keep_alive_ms; /* 30000: idle between requests */
+} srv_config_timeouts;
+
 /* rooms.auto[]: joined at connection when every if_claim pair matches (the
  * claim equals the value, or is a list containing it). */
 typedef struct srv_auto_room {
@@ -255,6 +263,7 @@ typedef struct srv_config {
 	srv_config_metrics metrics;
 	srv_config_limits limits;
 	srv_config_admission admission;
+	srv_config_timeouts timeouts;
 	srv_config_rooms rooms;
 	srv_config_presence presence;
 	char *shutdown_event;   /* "server_shutdown" */

@@ -679,6 +679,20 @@ static int parse_admission(srv_cfgp *p, int obj, srv_config *cfg)
 	               : 0;
 }
 
+/* "timeouts": the phases a peer can stall. */
+static int parse_timeouts(srv_cfgp *p, int obj, srv_config *cfg)
+{
+	static const char *const keys[] = { "headerMs", "bodyMs", "keepAliveMs", NULL };
+	srv_config_timeouts *t = &cfg->timeouts;
+
+	return srv_cfgp_object(p, obj, keys) ||
+	                       srv_cfgp_long(p, obj, "headerMs", &t->header_ms, 100, 3600000) ||
+	                       srv_cfgp_long(p, obj, "bodyMs", &t->body_ms, 100, 3600000) ||
+	                       srv_cfgp_long(p, obj, "keepAliveMs", &t->keep_alive_ms, 100, 3600000)
+	               ? -1
+	               : 0;
+}
+
 static int parse_shutdown(srv_cfgp *p, int obj, srv_config *cfg)
 {
 	static const char *const keys[] = { "event", "graceMs", NULL };
@@ -721,7 +735,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 		                            "shutdown",     "tokenExpiry", "throttle",
 		                            "replies",      "parser",      "allowEIO3",
 		                            "webhooks",     "relay",       "plainWebSockets",
-		                            "admission",    NULL };
+		                            "admission",    "timeouts",    NULL };
 	long port = cfg->port;
 	char *path = NULL;
 	srv_strv tr = { NULL, 0 };
@@ -783,6 +797,7 @@ int srv_cfgp_root(srv_cfgp *p, srv_config *cfg)
 	                       parse_section(p, root, "metrics", parse_metrics, cfg) ||
 	                       parse_section(p, root, "limits", parse_limits, cfg) ||
 	                       parse_section(p, root, "admission", parse_admission, cfg) ||
+	                       parse_section(p, root, "timeouts", parse_timeouts, cfg) ||
 	                       parse_section(p, root, "rooms", srv_cfgp_rooms, cfg) ||
 	                       parse_section(p, root, "presence", srv_cfgp_presence, cfg) ||
 	                       parse_section(p, root, "shutdown", parse_shutdown, cfg) ||
