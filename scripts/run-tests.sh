@@ -68,7 +68,7 @@ run_node() {
 	# Failed tests with their error lines, then the totals; the whole TAP
 	# output stays in $log.
 	printf '%s\n' "$out" | grep -E -A12 '^ *not ok' | grep -E 'not ok|error:|expected:|actual:|location:|server exit|lost|Invalid' | head -n 80
-	printf '%s\n' "$out" | grep -E '^# (tests|pass|fail|cancelled|skipped)'
+	printf '%s\n' "$out" | grep -E '^# (tests|pass|fail|cancelled|skipped|todo)'
 	[ "$rc" -eq 0 ] || echo "(full output: $log)"
 	p=$(printf '%s\n' "$out" | grep -E '^# pass ' | tail -n 1 | awk '{print $3}')
 	f=$(printf '%s\n' "$out" | grep -E '^# fail ' | tail -n 1 | awk '{print $3}')
