@@ -110,7 +110,7 @@ SRV_LINK  := $(SIO_LINK) $(SRV_LIBS)
 # The Redis adapter's archive goes before the libsocketio line, its libraries after.
 REDIS_LINK := $(BUILD)/libsocketio-redis.a $(SIO_LINK) $(REDIS_LIBS)
 
-.PHONY: all deps run test unit bench fuzz install uninstall check-install check-packaging check-layers \
+.PHONY: all deps run test unit bench fuzz fuzz-long soak install uninstall check-install check-packaging check-layers \
 	check-exports check-format format clean FORCE
 all: $(LIBS_A) $(LIBS_SO) $(SONAME_LINKS) $(APP_BINS) $(EXAMPLE_BINS) $(TEST_BINS) $(PC_FILES)
 
@@ -235,6 +235,11 @@ FUZZ_BINS   := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 
 fuzz: $(FUZZ_BINS)
 
+# A longer campaign (not in `make test`): FUZZ_SECONDS (600) per target from the committed
+# seeds fuzz/corpus/<target>/ (scripts/fuzz-long.sh; docs/architecture.md, "Fuzzing").
+fuzz-long: fuzz
+	sh scripts/fuzz-long.sh
+
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(FUZZ_SAN) -MMD -MP -c $< -o $@
@@ -245,6 +250,12 @@ $(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/obj/fuzz/%.o $(FUZZ_OBJ)
 
 # node socket.io and the C server side by side under build/sio-bench (not part of `test`).
 # bench/bare-polling.c: the long-polling ceiling (no HTTP library), a measuring tool only.
+# `make soak` (not in CI; docs/performance.md "Soak"): SOAK_CYCLES connect/disconnect
+# cycles, then SOAK_CONNS connections held SOAK_MINUTES (30) with heartbeats; RSS and
+# descriptors must stay flat, nothing dropped (scripts/soak.sh).
+soak: all
+	sh scripts/soak.sh
+
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bare-polling
 	@sh bench/run.sh

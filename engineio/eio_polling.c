@@ -306,8 +306,14 @@ static void post_fail(net_http *h, int status)
 {
 	eio_session *s = h->conn;
 	fail_post(h);
-	if (status == 413)
+	if (status == 413) {
+		/* Answered before its body was read: the rest of the body (a
+		 * chunked one has no length) cannot be framed, so the
+		 * connection closes after the answer (docs/engineio.md,
+		 * "Request framing"). */
+		h->close_after = true;
 		net_http_respond(h, 413, "text/plain", "Payload Too Large", 17);
+	}
 	if (s) {
 		s->post = NULL;
 		h->conn = NULL;

@@ -8,6 +8,7 @@
  * reaches the event-name and data rules without having to find the JSON
  * grammar first. Checks, for every outcome:
  *   - refused: a known (status, code) pair, a message, no event, no data;
+ *     415 exactly when the Content-Type is wrong and the body not empty;
  *     413 exactly when the Content-Type is fine and the body is over the
  *     limit; INVALID_JSON exactly when base_json refuses the body;
  *   - accepted: the body is a JSON object; the event is 1..256 bytes of

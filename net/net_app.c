@@ -74,7 +74,9 @@ static void dispatch(net_http *h)
 static void app_body(net_http *h, const char *in, size_t len)
 {
 	net_app_request *r = h->conn;
-	if (!r || r->dispatched)
+	/* lws reports an empty body (Content-Length: 0) as one call with no
+	 * bytes and a NULL pointer, which memcpy must not be given. */
+	if (!r || r->dispatched || len == 0)
 		return;
 	if (r->body_len + len > NET_APP_MAX_BODY) {
 		/* No handler call: the request ends here. */

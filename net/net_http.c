@@ -9,6 +9,8 @@
 
 int net_http_body_append(net_http *h, const char *in, size_t len, size_t max)
 {
+	if (len == 0)
+		return 0; /* lws's empty body: no bytes, maybe a NULL pointer (no memcpy) */
 	if (h->rx_len + len > max)
 		return -1;
 	if (h->rx_len + len > h->rx_cap) {

@@ -63,18 +63,19 @@ export function collect(emitter, event) {
 }
 
 /**
- * Start sio-server: { config: path, env: extra environment, args: extra flags }.
+ * Start sio-server: { config: path, env: extra environment, args: extra flags, bin: another
+ * build of it (build-asan/sio-server) }.
  * Resolves once it printed its "listening" line with
  * { proc, port, url, exited, stderr() and stdout(): text so far, stop() }.
  */
-export async function startServer({ config, env = {}, args = [] } = {}) {
+export async function startServer({ config, env = {}, args = [], bin = BIN } = {}) {
   const port = await freePort();
   const argv = [...(config ? ['--config', config] : []), '--port', String(port),
     '--host', '127.0.0.1', ...args];
-  const cmd = UNDER_VALGRIND ? 'valgrind' : BIN;
+  const cmd = UNDER_VALGRIND ? 'valgrind' : bin;
   if (UNDER_VALGRIND) {
     argv.unshift('--leak-check=full', '--show-leak-kinds=definite,indirect',
-      '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=99', BIN);
+      '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=99', bin);
   }
   const proc = spawn(cmd, argv, {
     env: { ...process.env, ...env },
