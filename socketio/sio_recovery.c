@@ -54,6 +54,8 @@ typedef struct rsession {
 
 typedef struct rentry {
 	uint64_t seq, at;
+	char *origin; /* the fleet identity (sio_adapter_packet.origin), or NULL */
+	uint64_t oseq;
 	eio_msg *text;
 	eio_msg **atts;
 	int natts;
@@ -69,7 +71,8 @@ struct sio_rstore {
 	char tag[TAG_LEN + 1];
 	rentry *ring;
 	size_t cap, first, count, bytes;
-	uint64_t next_seq; /* the seq of the next packet kept */
+	uint64_t next_seq;   /* the seq of the next packet kept */
+	uint64_t dropped_at; /* when the newest packet dropped was kept (0: none) */
 };
 
 typedef struct rpacket {
@@ -92,6 +95,13 @@ struct sio_restore {
 	bool ended;        /* sio_restore_end ran: the socket owns it */
 	bool local;        /* the library's store: seq below is meaningful */
 	uint64_t last_seq; /* the last packet of the log given to the socket */
+	/* A session found by the adapter (find_session): its marks, and when
+	 * it left, loop ms. */
+	bool fleet, marked;
+	char **origins;
+	uint64_t *marks;
+	size_t nmarks;
+	uint64_t left_at;
 };
 
 static const char *const recoverable[] = {
@@ -201,6 +211,7 @@ static void entry_free(rentry *e)
 	free(e->atts);
 	free_strs(e->rooms, e->nrooms);
 	free_strs(e->except, e->nexcept);
+	free(e->origin);
 }
 
 static rentry *entry_at(struct sio_rstore *st, size_t i)
@@ -212,6 +223,7 @@ static void drop_first(struct sio_rstore *st)
 {
 	rentry *e = entry_at(st, 0);
 	st->bytes -= e->bytes;
+	st->dropped_at = e->at;
 	entry_free(e);
 	st->first = (st->first + 1) % st->cap;
 	st->count--;
@@ -272,7 +284,7 @@ static int ring_push(struct sio_rstore *st, size_t max)
 
 /* Keep one broadcast: the encoded packet and where it went. */
 static int keep(sio_namespace *nsp, struct sio_rstore *st, uint64_t seq, eio_msg *text,
-                const sio_out *args, const sio_broadcast *o)
+                const sio_adapter_packet *p, const sio_broadcast *o)
 {
 	const sio_recovery_options *op = opts(nsp);
 	if (op->max_packets == 0)
@@ -281,7 +293,8 @@ static int keep(sio_namespace *nsp, struct sio_rstore *st, uint64_t seq, eio_msg
 		drop_first(st);
 	if (ring_push(st, op->max_packets) < 0)
 		return SIO_ENOMEM;
-	rentry e = { .seq = seq, .at = now_ms(nsp), .text = text };
+	const sio_out *args = p->args;
+	rentry e = { .seq = seq, .at = now_ms(nsp), .text = text, .oseq = p->origin_seq };
 	size_t len = 0;
 	eio_msg_data(text, &len);
 	e.bytes = len;
@@ -292,7 +305,7 @@ static int keep(sio_namespace *nsp, struct sio_rstore *st, uint64_t seq, eio_msg
 	 * in except). */
 	size_t nexc = o->nexcept + (o->skip ? 1 : 0);
 	e.except = calloc(nexc ? nexc : 1, sizeof(char *));
-	bool ok = e.rooms && e.except;
+	bool ok = e.rooms && e.except && (!p->origin || (e.origin = strdup(p->origin)));
 	for (size_t i = 0; ok && i < o->nexcept; i++)
 		ok = (e.except[e.nexcept++] = strdup(o->except[i])) != NULL;
 	if (ok && o->skip)
@@ -379,7 +392,7 @@ int sio_recovery_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const 
 	if (!text)
 		return SIO_ENOMEM;
 	int sent = sio_deliver_msg(nsp, p, o, NULL, -1, text);
-	if (st && keep(nsp, st, seq, text, p->args, o) < 0)
+	if (st && keep(nsp, st, seq, text, p, o) < 0)
 		base_log(NS, "%s: out of memory keeping packet %s", nsp->name, offset);
 	eio_msg_unref(text);
 	return sent;
@@ -393,7 +406,7 @@ int sio_recovery_emit(sio_socket *s, const char *event, const sio_out *args)
 	sio_namespace *nsp = s->nsp;
 	const char *rooms[1] = { s->id };
 	sio_broadcast b = { .rooms = rooms, .nrooms = 1, .local = true };
-	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL, NULL, 0 };
 	int n = adapter_keeps(nsp)
 	                ? nsp->srv->adapter->broadcast(nsp, &p, &b, nsp->srv->adapter_user)
 	                : sio_recovery_deliver(nsp, &p, &b);
@@ -455,6 +468,9 @@ void sio_recovery_persist(sio_socket *s, const char *reason)
 		r->data_len = dlen;
 		r->at = now_ms(nsp);
 	}
+	if (nsp->srv->adapter->share_session)
+		nsp->srv->adapter->share_session(nsp, &ses, opts(nsp)->max_disconnection_ms,
+		                                 nsp->srv->adapter_user);
 	free(l.v);
 	if (!r || !r->pid || !r->sid || !r->rooms || !r->data) {
 		if (r)
@@ -496,6 +512,8 @@ static void restore_free(sio_restore *r)
 		free(r->pkts[i].atts);
 	}
 	free(r->pkts);
+	free_strs(r->origins, r->nmarks);
+	free(r->marks);
 	free(r);
 }
 
@@ -547,6 +565,73 @@ int sio_restore_packet(sio_restore *r, const char *event, const sio_out *args)
 	return rc;
 }
 
+int sio_restore_marks(sio_restore *r, const char *const *origins, const uint64_t *seqs, size_t n,
+                      uint64_t ago_ms)
+{
+	if (!r->fleet || !r->found || r->marked)
+		return SIO_EINVAL;
+	r->origins = dup_strs(origins, n);
+	r->marks = malloc((n ? n : 1) * sizeof(*r->marks));
+	if (!r->origins || !r->marks)
+		return SIO_ENOMEM;
+	memcpy(r->marks, seqs, n * sizeof(*seqs));
+	r->nmarks = n;
+	r->marked = true;
+	if (r->s) {
+		uint64_t now = now_ms(r->s->nsp);
+		r->left_at = ago_ms < now ? now - ago_ms : 0;
+	}
+	return 0;
+}
+
+static bool wanted(const rentry *e, char *const *rooms, size_t nrooms);
+
+/* Packets received within this margin before the socket left may be ones
+ * its server had not received yet (one publish reaches the members at
+ * slightly different times): a drop that recent refuses the session. */
+#define FLEET_MARGIN_MS 1000
+
+/* A session another server kept: from this server's log, every packet
+ * after the session's mark for its origin (without a mark: received since
+ * the socket left), in the log's order, which keeps each origin's. Each
+ * origin's numbers after its mark must follow without a gap, and nothing
+ * the socket may have missed may have been dropped: otherwise refused. */
+static int fleet_select(sio_namespace *nsp, sio_restore *r)
+{
+	struct sio_rstore *st = store(nsp);
+	if (!st || !r->marked)
+		return SIO_EINVAL;
+	prune(nsp, st);
+	if (st->dropped_at && st->dropped_at + FLEET_MARGIN_MS >= r->left_at)
+		return SIO_EINVAL;
+	uint64_t *next = malloc((r->nmarks ? r->nmarks : 1) * sizeof(*next));
+	if (!next)
+		return SIO_ENOMEM;
+	for (size_t k = 0; k < r->nmarks; k++)
+		next[k] = r->marks[k] + 1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < st->count; i++) {
+		rentry *e = entry_at(st, i);
+		if (!e->origin)
+			continue; /* this server's local broadcast: not the socket's */
+		size_t k = 0;
+		while (k < r->nmarks && strcmp(r->origins[k], e->origin) != 0)
+			k++;
+		if (k < r->nmarks && e->oseq < next[k])
+			continue; /* the socket got it */
+		if (k < r->nmarks && e->oseq != next[k]++)
+			rc = SIO_EINVAL; /* a gap: this server missed some */
+		else if (k == r->nmarks && e->at < r->left_at)
+			continue;
+		else if (wanted(e, r->rooms, r->nrooms))
+			rc = add_packet(r, e->text, e->atts, e->natts);
+	}
+	free(next);
+	r->local = true;
+	r->last_seq = st->next_seq - 1;
+	return rc;
+}
+
 /* The socket takes the session over: its id (same length: the id is
  * allocated with the socket) now, its rooms and data when connected. */
 void sio_restore_end(sio_restore *r)
@@ -558,6 +643,11 @@ void sio_restore_end(sio_restore *r)
 		return;
 	}
 	void (*resume)(sio_socket *) = r->resume;
+	if (r->found && r->fleet && fleet_select(s->nsp, r) < 0) {
+		base_log(NS, "%s: session %s refused: this log cannot say what it missed",
+		         s->nsp->name, r->sid);
+		r->found = false;
+	}
 	if (r->found && s->id_len == SIO_RANDOM_ID_LEN && !base_map_get(&s->nsp->sockets, r->sid)) {
 		memcpy(s->id, r->sid, SIO_RANDOM_ID_LEN + 1);
 		free(s->pid); /* the client knows it recovered by its pid coming back */
@@ -652,7 +742,15 @@ bool sio_recovery_begin(sio_socket *s, void (*resume)(sio_socket *s))
 		nsp->srv->adapter->restore_session(nsp, pid, offset, r, nsp->srv->adapter_user);
 	} else {
 		restore_local(nsp, pid, offset, r);
-		sio_restore_end(r);
+		const sio_adapter_ops *ops = nsp->srv->adapter;
+		if (ops->find_session && !r->found) {
+			r->fleet = true; /* the session may be another server's */
+			ops->find_session(nsp, pid, r, nsp->srv->adapter_user);
+		} else {
+			if (ops->find_session)
+				ops->find_session(nsp, pid, NULL, nsp->srv->adapter_user);
+			sio_restore_end(r);
+		}
 	}
 	free(pid);
 	free(offset);
