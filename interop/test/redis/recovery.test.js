@@ -10,7 +10,8 @@
 // these tests are skipped.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFleet, call } from '../../lib/fleet.js';
+import { startFleet, call, eventually, health } from '../../lib/fleet.js';
+import { redisClient } from '../../lib/redis.js';
 import { createSioClient, closeAll } from '../../lib/sio-clients.js';
 import { SIO_IS_NODE_REFERENCE, SIO_TIME_SCALE } from '../../lib/sio-server.js';
 
@@ -79,6 +80,7 @@ describe('redis fleet: connection state recovery (two C members)', { skip }, () 
 
   it('back on another member, the first alive (no stickiness): recovered, nothing lost or doubled', async () => {
     const { a, b, first, m1 } = await setup();
+    await a.next('connect', WAIT); // the first connection's event
     const c = createSioClient(fleet.members[0], '/', { transports: ['websocket'] }, clients);
     await c.connected;
     const got = record(a);
@@ -116,6 +118,7 @@ describe('redis fleet: recovery on another member, the first stopped or too late
     const [m0, m1] = fleet.members;
     const a = createSioClient(m0, '/', FAST, clients);
     await a.connected;
+    await a.next('connect', WAIT); // the first connection's event
     await call(a, 'join', 'r');
     const id = a.socket.id;
     const b = createSioClient(m1, '/', { transports: ['websocket'] }, clients);
@@ -136,10 +139,59 @@ describe('redis fleet: recovery on another member, the first stopped or too late
     assert.deepEqual(now.rooms, [now.id]);
   });
 
+  it('Redis away: a client moving to another member connects fresh at once; back, recovered again', async () => {
+    const [m0, m1] = fleet.members;
+    const a = createSioClient(m0, '/', FAST, clients);
+    await a.connected;
+    await a.next('connect', WAIT); // the first connection's event
+    await call(a, 'join', 'r');
+    const id = a.socket.id;
+    await fleet.client.closeQuietly();
+    await fleet.redis.stop();
+    for (const m of fleet.members) {
+      await eventually(async () => assert.equal((await health(m)).redis.connected, false));
+    }
+    a.socket.io.uri = m1.url;
+    a.socket.io.engine.close();
+    await a.next('disconnect', WAIT);
+    await a.next('connect', WAIT);
+    assert.equal(a.socket.recovered, false, 'no session to be found');
+    assert.notEqual(a.socket.id, id);
+
+    await fleet.redis.start();
+    fleet.client = await redisClient(fleet.redis);
+    await fleet.waitSubscribed();
+    for (const m of fleet.members) {
+      await eventually(async () => assert.equal((await health(m)).redis.connected, true));
+    }
+    await call(a, 'join', 'r');
+    const b = createSioClient(m0, '/', { transports: ['websocket'] }, clients);
+    await b.connected;
+    // the sessions' own connection reconnects on its own backoff: a move recovers once it has
+    let recovered = false;
+    for (let attempt = 0; attempt < 20 && !recovered; attempt++) {
+      const before = a.socket.id;
+      b.socket.emit('stream', 'r', 1, 0, 'm0');
+      await a.next('tick', WAIT);
+      a.socket.io.uri = (attempt % 2 ? m1 : m0).url; // a is on m1 first: always a move
+      a.socket.io.engine.close();
+      await a.next('disconnect', WAIT);
+      await a.next('connect', WAIT);
+      recovered = a.socket.recovered;
+      if (recovered) assert.equal(a.socket.id, before);
+      else await call(a, 'join', 'r');
+    }
+    assert.equal(recovered, true, 'recovered across members once Redis is back');
+    const [now] = await call(a, 'recovery-state');
+    assert.ok(now.rooms.includes('r'));
+    assert.equal(a.count('tick'), 0, 'nothing replayed twice');
+  });
+
   it('its member stopped with SIGTERM while both broadcast: recovered on the other, nothing lost or doubled', async () => {
     const [m0, m1] = fleet.members;
     const a = createSioClient(m0, '/', FAST, clients);
     await a.connected;
+    await a.next('connect', WAIT); // the first connection's event
     await call(a, 'join', 'r');
     const [first] = await call(a, 'recovery-state');
     const c = createSioClient(m0, '/', { transports: ['websocket'] }, clients);
