@@ -30,13 +30,17 @@ static struct {
 	uint64_t seqs[4];
 	size_t nmarks;
 	uint64_t ago_ms;
+	const char *delivered; /* what the old server delivered lately (JSON) */
+	char shared_delivered[512];
 } fa;
 
-static void fa_share(sio_namespace *nsp, const sio_session *s, unsigned ttl_ms, void *u)
+static void fa_share(sio_namespace *nsp, const sio_session *s, const char *delivered,
+                     unsigned ttl_ms, void *u)
 {
 	(void)nsp;
 	(void)u;
 	fa.shared++;
+	snprintf(fa.shared_delivered, sizeof(fa.shared_delivered), "%s", delivered);
 	fa.ttl = ttl_ms;
 	snprintf(fa.shared_pid, sizeof(fa.shared_pid), "%s", s->pid);
 	for (size_t i = 0; i < s->nrooms; i++)
@@ -58,7 +62,8 @@ static void fa_find(sio_namespace *nsp, const char *pid, sio_restore *r, void *u
 		const char *rooms[] = { SID, "r" };
 		sio_session s = { SID, PID, rooms, 2, "{\"n\":2}", 7 };
 		ck_assert_int_eq(sio_restore_session(r, &s), 0);
-		ck_assert_int_eq(sio_restore_marks(r, fa.origins, fa.seqs, fa.nmarks, fa.ago_ms),
+		ck_assert_int_eq(sio_restore_marks(r, fa.origins, fa.seqs, fa.nmarks, fa.ago_ms,
+		                                   fa.delivered),
 		                 0);
 	}
 	sio_restore_end(r);
@@ -99,14 +104,21 @@ static void from(const char *origin, uint64_t seq, const char *event, const char
 	ck_assert_int_ge(sio_adapter_broadcast_local(rroot, &p, &b), 0);
 }
 
-/* A CONNECT with the other member's pid: the socket it made. */
-static sio_socket *come_back(eio_session **es)
+/* A CONNECT with the other member's pid and offset: the socket it made. */
+static sio_socket *come_back_at(eio_session **es, const char *offset)
 {
 	*es = client_of(srv2);
 	int before = ev.nsocks;
-	feed(*es, "0{\"pid\":\"" PID "\",\"offset\":\"elsewhere-3\"}");
+	char pkt[128];
+	snprintf(pkt, sizeof(pkt), "0{\"pid\":\"" PID "\",\"offset\":\"%s\"}", offset);
+	feed(*es, pkt);
 	ck_assert_int_eq(ev.nsocks, before + 1);
 	return ev.socks[before];
+}
+
+static sio_socket *come_back(eio_session **es)
+{
+	return come_back_at(es, "elsewhere-3");
 }
 
 /* The next queued packet is event ev with its offset. */
@@ -119,15 +131,20 @@ static void expect_event(eio_session *es, const char *event)
 	eio_msg_unref(eio_session_take(es));
 }
 
-static void refused(void)
+static void refused_at(const char *offset)
 {
 	eio_session *es;
-	sio_socket *s = come_back(&es);
+	sio_socket *s = come_back_at(&es, offset);
 	ck_assert(!sio_socket_recovered(s));
 	ck_assert_str_ne(sio_socket_id(s), SID);
 	ck_assert(!sio_in_room(s, "r"));
 	eio_msg_unref(eio_session_take(es)); /* the CONNECT answer */
 	expect_empty(es);
+}
+
+static void refused(void)
+{
+	refused_at("elsewhere-3");
 }
 
 /* ===================================================================================
@@ -195,6 +212,34 @@ START_TEST(test_nothing_missed)
 }
 END_TEST
 
+/* The old server delivered A2 and B1 after the client's offset (T-1): the
+ * frames were lost with its transport. Its marks (A 2, B 1) say delivered;
+ * the client's offset lowers them, and both are given again. */
+START_TEST(test_delivered_after_the_offset)
+{
+	start_fleet(0);
+	fa.found = true;
+	fa.origins[0] = "A";
+	fa.seqs[0] = 2;
+	fa.origins[1] = "B";
+	fa.seqs[1] = 1;
+	fa.nmarks = 2;
+	fa.delivered = "{\"tag\":\"T\",\"from\":1,\"sent\":[[1,\"A\",1],[2,\"A\",2],[3,\"B\",1]]}";
+	from("A", 1, "a1", "r", NULL);
+	from("A", 2, "a2", "r", NULL);
+	from("B", 1, "b1", "r", NULL);
+	from("A", 3, "a3", "r", NULL);
+	eio_session *es;
+	sio_socket *s = come_back_at(&es, "T-1");
+	ck_assert(sio_socket_recovered(s));
+	eio_msg_unref(eio_session_take(es));
+	expect_event(es, "a2");
+	expect_event(es, "b1");
+	expect_event(es, "a3");
+	expect_empty(es);
+}
+END_TEST
+
 /* ===================================================================================
  * refused: the log cannot say
  * =================================================================================== */
@@ -224,6 +269,20 @@ START_TEST(test_dropped_since_it_left_refused)
 	from("A", 2, "a2", "r", NULL);
 	from("A", 3, "a3", "r", NULL); /* the log holds 2: a1 dropped */
 	refused();
+}
+END_TEST
+
+/* The client's offset is older than what the old server listed. */
+START_TEST(test_offset_older_than_delivered_refused)
+{
+	start_fleet(0);
+	fa.found = true;
+	fa.origins[0] = "A";
+	fa.seqs[0] = 9;
+	fa.nmarks = 1;
+	fa.delivered = "{\"tag\":\"T\",\"from\":5,\"sent\":[[5,\"A\",9]]}";
+	from("A", 9, "a9", "r", NULL);
+	refused_at("T-2");
 }
 END_TEST
 
@@ -267,6 +326,10 @@ START_TEST(test_shared_then_forgotten)
 	ck_assert_str_eq(fa.shared_pid, pid);
 	ck_assert_str_eq(fa.shared_room, "room1");
 	ck_assert_uint_eq(fa.ttl, 120000);
+	/* its only packet was a local one: nothing numbered delivered */
+	ck_assert_msg(strncmp(fa.shared_delivered, "{\"tag\":\"", 8) == 0 &&
+	                      strstr(fa.shared_delivered, ",\"sent\":[]}"),
+	              "delivered %s", fa.shared_delivered);
 	char pkt[160];
 	snprintf(pkt, sizeof(pkt), "0{\"pid\":\"%s\",\"offset\":\"%s\"}", pid, off);
 	eio_session *es2 = client_of(srv2);
@@ -286,6 +349,8 @@ static Suite *fleet_suite(void)
 	TCase *t = tc(s, "fleet");
 	tcase_add_test(t, test_after_the_marks_in_order);
 	tcase_add_test(t, test_nothing_missed);
+	tcase_add_test(t, test_delivered_after_the_offset);
+	tcase_add_test(t, test_offset_older_than_delivered_refused);
 	tcase_add_test(t, test_gap_refused);
 	tcase_add_test(t, test_dropped_since_it_left_refused);
 	tcase_add_test(t, test_not_found_fresh);

@@ -84,7 +84,8 @@ void redis_marks_free(redis_nsp *rn);
 int redis_sessions_start(sio_redis *r);
 void redis_sessions_free(sio_redis *r);
 void redis_sessions_subscribed(sio_redis *r, bool up);
-void redis_share_session(sio_namespace *nsp, const sio_session *s, unsigned ttl_ms, void *user);
+void redis_share_session(sio_namespace *nsp, const sio_session *s, const char *delivered,
+                         unsigned ttl_ms, void *user);
 void redis_find_session(sio_namespace *nsp, const char *pid, sio_restore *rs, void *user);
 
 void redis_publish_answer(redis_nsp *rn, const char *uid, const base_buf *body);

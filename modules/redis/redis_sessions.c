@@ -171,7 +171,7 @@ static void command(sio_redis *r, redis_client_reply_fn fn, void *user, int argc
 
 /* ---- sharing a session ------------------------------------------------------------- */
 
-static int session_json(base_buf *b, redis_nsp *rn, const sio_session *s)
+static int session_json(base_buf *b, redis_nsp *rn, const sio_session *s, const char *delivered)
 {
 	base_jsonw w;
 	base_jsonw_init(&w, b);
@@ -190,6 +190,11 @@ static int session_json(base_buf *b, redis_nsp *rn, const sio_session *s)
 		base_jsonw_null(&w);
 	base_jsonw_key(&w, "time", 4);
 	base_jsonw_int64(&w, (int64_t)wall_ms());
+	base_jsonw_key(&w, "sent", 4); /* the library's JSON, given back as it is */
+	if (delivered)
+		base_jsonw_raw(&w, delivered, strlen(delivered));
+	else
+		base_jsonw_null(&w);
 	base_jsonw_key(&w, "marks", 5);
 	base_jsonw_object_begin(&w);
 	size_t i = 0;
@@ -205,7 +210,8 @@ static int session_json(base_buf *b, redis_nsp *rn, const sio_session *s)
 	return base_jsonw_error(&w);
 }
 
-void redis_share_session(sio_namespace *nsp, const sio_session *s, unsigned ttl_ms, void *user)
+void redis_share_session(sio_namespace *nsp, const sio_session *s, const char *delivered,
+                         unsigned ttl_ms, void *user)
 {
 	sio_redis *r = user;
 	redis_nsp *rn = *sio_namespace_adapter_data(nsp);
@@ -216,7 +222,7 @@ void redis_share_session(sio_namespace *nsp, const sio_session *s, unsigned ttl_
 	char *key = session_key(r, nsp, s->pid);
 	char ttl[24];
 	snprintf(ttl, sizeof(ttl), "%u", ttl_ms ? ttl_ms : 1);
-	if (key && session_json(&b, rn, s) == 0) {
+	if (key && session_json(&b, rn, s, delivered) == 0) {
 		const char *argv[5] = { "SET", key, "", "PX", ttl };
 		size_t lens[5] = { 3, strlen(key), b.len, 2, strlen(ttl) };
 		argv[2] = (const char *)b.data;
@@ -234,7 +240,7 @@ static int answer(sio_redis *r, sio_restore *rs, const char *pid, const char *js
 	base_json d;
 	base_json_init(&d);
 	int rc = -1;
-	char *sid = NULL;
+	char *sid = NULL, *sent = NULL;
 	const char **rooms = NULL, **origins = NULL;
 	uint64_t *seqs = NULL;
 	int64_t time = 0;
@@ -242,7 +248,7 @@ static int answer(sio_redis *r, sio_restore *rs, const char *pid, const char *js
 		goto out;
 	int ts = base_json_obj_get(&d, 0, "sid"), tr = base_json_obj_get(&d, 0, "rooms");
 	int tt = base_json_obj_get(&d, 0, "time"), tm = base_json_obj_get(&d, 0, "marks");
-	int td = base_json_obj_get(&d, 0, "data");
+	int td = base_json_obj_get(&d, 0, "data"), tx = base_json_obj_get(&d, 0, "sent");
 	if (ts < 0 || tr < 0 || tt < 0 || tm < 0 || base_json_type(&d, tr) != BASE_JSON_ARRAY ||
 	    base_json_type(&d, tm) != BASE_JSON_OBJECT || base_json_int64(&d, tt, &time) < 0 ||
 	    base_json_str_dup(&d, ts, &sid, NULL) < 0)
@@ -272,12 +278,15 @@ static int answer(sio_redis *r, sio_restore *rs, const char *pid, const char *js
 			goto out;
 		seqs[m++] = (uint64_t)seq;
 	}
-	size_t dlen = 0;
+	size_t dlen = 0, slen = 0;
+	const char *raw = tx >= 0 && base_json_type(&d, tx) == BASE_JSON_OBJECT
+	                          ? base_json_raw(&d, tx, &slen)
+	                          : NULL; /* the library's "delivered", as it gave it */
 	const char *data = td >= 0 ? base_json_raw(&d, td, &dlen) : NULL;
 	sio_session ses = { sid, pid, rooms, (size_t)nr, data, dlen };
 	uint64_t now = wall_ms(), ago = now > (uint64_t)time ? now - (uint64_t)time : 0;
-	if (sio_restore_session(rs, &ses) == 0 &&
-	    sio_restore_marks(rs, origins, seqs, (size_t)m, ago) == 0)
+	if (sio_restore_session(rs, &ses) == 0 && (!raw || (sent = strndup(raw, slen))) &&
+	    sio_restore_marks(rs, origins, seqs, (size_t)m, ago, sent) == 0)
 		rc = 0;
 out:
 	for (size_t i = 0; rooms && rooms[i]; i++)
@@ -288,6 +297,7 @@ out:
 	free(origins);
 	free(seqs);
 	free(sid);
+	free(sent);
 	base_json_free(&d);
 	return rc;
 }
