@@ -25,8 +25,11 @@
  * bounded by count, bytes and age; both pruned on use, so a quiet server
  * holds at most the bounds. A packet kept is the eio_msg the recipients got
  * (one more reference, no copy). An adapter with persist_session /
- * restore_session keeps both elsewhere (Redis): then the library only
- * stamps the offsets the adapter gives.
+ * restore_session keeps both elsewhere: then the library only stamps the
+ * offsets the adapter gives. An adapter with share_session / find_session
+ * (the Redis adapter) leaves both here and shares the sessions with the
+ * other servers: a session one of them kept is recovered from this log by
+ * sio_recovery_fleet.c.
  *
  * Cost: with recovery off, the broadcast path tests one flag; on, one copy
  * of the arguments and one allocation per broadcast, never per recipient.
