@@ -25,8 +25,10 @@
 #include <string.h>
 
 /* The packets delivered lately that a session keeps: enough for what a
- * transport can lose at its end. */
-#define DELIVERED_MAX 256
+ * transport can lose at its end; found among the last DELIVERED_SCAN of
+ * the log, so that a stop with many sockets shares them all quickly. */
+#define DELIVERED_MAX  256
+#define DELIVERED_SCAN 2048
 
 /* Packets received within this margin before the socket left may be ones
  * its server had not received yet (one publish reaches the members at
@@ -40,7 +42,7 @@ int sio_rec_delivered(sio_namespace *nsp, struct sio_rstore *st, char *const *ro
 {
 	(void)nsp;
 	size_t i = st->count, kept = 0;
-	while (i > 0 && kept < DELIVERED_MAX) {
+	while (i > 0 && kept < DELIVERED_MAX && st->count - i < DELIVERED_SCAN) {
 		rentry *e = sio_rec_at(st, i - 1);
 		if (e->origin && sio_rec_wanted(e, rooms, n))
 			kept++;
