@@ -169,7 +169,7 @@ static int emit_one(sio_namespace *nsp, const sio_broadcast *b, const char *even
                     const sio_out *args)
 {
 	const sio_server *srv = nsp->srv;
-	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL, NULL, 0 };
 	return srv->adapter->broadcast(nsp, &p, b, srv->adapter_user);
 }
 
@@ -227,7 +227,7 @@ int sio_broadcast_emit_with_ack(sio_namespace *nsp, const sio_broadcast *b, cons
 		return SIO_ENOMEM;
 	r->done.replies = cb;
 	const sio_server *srv = nsp->srv;
-	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL, NULL, 0 };
 	int sent = srv->adapter->broadcast_with_ack(nsp, &p, b, timeout_ms,
 	                                            sio_request_for_adapter(r), srv->adapter_user);
 	if (sent < 0)

@@ -25,74 +25,22 @@
  * bounded by count, bytes and age; both pruned on use, so a quiet server
  * holds at most the bounds. A packet kept is the eio_msg the recipients got
  * (one more reference, no copy). An adapter with persist_session /
- * restore_session keeps both elsewhere (Redis): then the library only
- * stamps the offsets the adapter gives.
+ * restore_session keeps both elsewhere: then the library only stamps the
+ * offsets the adapter gives. An adapter with share_session / find_session
+ * (the Redis adapter) leaves both here and shares the sessions with the
+ * other servers: a session one of them kept is recovered from this log by
+ * sio_recovery_fleet.c.
  *
  * Cost: with recovery off, the broadcast path tests one flag; on, one copy
  * of the arguments and one allocation per broadcast, never per recipient.
  */
 #include "base/log.h"
-#include "sio_internal.h"
+#include "sio_recovery.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define NS      "socketio:recovery"
-#define TAG_LEN 8 /* an offset is "<tag>-<seq>": the tag names one log's life */
-
-typedef struct rsession {
-	char *pid, *sid;
-	char **rooms;
-	size_t nrooms;
-	char *data;
-	size_t data_len;
-	uint64_t at; /* disconnected at, loop ms */
-	struct rsession *prev, *next;
-} rsession;
-
-typedef struct rentry {
-	uint64_t seq, at;
-	eio_msg *text;
-	eio_msg **atts;
-	int natts;
-	char **rooms, **except; /* the broadcast's targets, to match sessions */
-	size_t nrooms, nexcept;
-	size_t bytes;
-} rentry;
-
-struct sio_rstore {
-	base_map sessions; /* pid -> rsession */
-	rsession *head, *tail;
-	size_t nsessions;
-	char tag[TAG_LEN + 1];
-	rentry *ring;
-	size_t cap, first, count, bytes;
-	uint64_t next_seq; /* the seq of the next packet kept */
-};
-
-typedef struct rpacket {
-	eio_msg *text;
-	eio_msg **atts;
-	int natts;
-} rpacket;
-
-struct sio_restore {
-	sio_socket *s; /* NULL once the client has gone */
-	void (*resume)(sio_socket *s);
-	bool found;
-	char *sid, *pid;
-	char **rooms;
-	size_t nrooms;
-	char *data;
-	size_t data_len;
-	rpacket *pkts;
-	size_t npkts;
-	bool ended;        /* sio_restore_end ran: the socket owns it */
-	bool local;        /* the library's store: seq below is meaningful */
-	uint64_t last_seq; /* the last packet of the log given to the socket */
-};
 
 static const char *const recoverable[] = {
 	"transport error", "transport close",      "forced close",
@@ -101,24 +49,24 @@ static const char *const recoverable[] = {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static uint64_t now_ms(const sio_namespace *nsp)
+uint64_t sio_rec_now(const sio_namespace *nsp)
 {
 	return uv_now(eio_server_loop(nsp->srv->eio));
 }
 
-static void free_strs(char **v, size_t n)
+void sio_rec_free_strs(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
 }
 
-static char **dup_strs(const char *const *v, size_t n)
+char **sio_rec_dup_strs(const char *const *v, size_t n)
 {
 	char **out = calloc(n ? n : 1, sizeof(*out));
 	for (size_t i = 0; out && i < n; i++) {
 		if (!(out[i] = strdup(v[i]))) {
-			free_strs(out, i);
+			sio_rec_free_strs(out, i);
 			return NULL;
 		}
 	}
@@ -156,7 +104,7 @@ static bool adapter_keeps(const sio_namespace *nsp)
 
 /* ---- the store -------------------------------------------------------------------- */
 
-static struct sio_rstore *store(sio_namespace *nsp)
+struct sio_rstore *sio_rec_store(sio_namespace *nsp)
 {
 	if (nsp->rstore)
 		return nsp->rstore;
@@ -174,7 +122,7 @@ static void session_free(rsession *r)
 {
 	free(r->pid);
 	free(r->sid);
-	free_strs(r->rooms, r->nrooms);
+	sio_rec_free_strs(r->rooms, r->nrooms);
 	free(r->data);
 	free(r);
 }
@@ -199,29 +147,26 @@ static void entry_free(rentry *e)
 	for (int i = 0; i < e->natts; i++)
 		eio_msg_unref(e->atts[i]);
 	free(e->atts);
-	free_strs(e->rooms, e->nrooms);
-	free_strs(e->except, e->nexcept);
-}
-
-static rentry *entry_at(struct sio_rstore *st, size_t i)
-{
-	return &st->ring[(st->first + i) % st->cap];
+	sio_rec_free_strs(e->rooms, e->nrooms);
+	sio_rec_free_strs(e->except, e->nexcept);
+	free(e->origin);
 }
 
 static void drop_first(struct sio_rstore *st)
 {
-	rentry *e = entry_at(st, 0);
+	rentry *e = sio_rec_at(st, 0);
 	st->bytes -= e->bytes;
+	st->dropped_at = e->at;
 	entry_free(e);
 	st->first = (st->first + 1) % st->cap;
 	st->count--;
 }
 
 /* Expired sessions and packets, and the packets over the bounds. */
-static void prune(sio_namespace *nsp, struct sio_rstore *st)
+void sio_rec_prune(sio_namespace *nsp, struct sio_rstore *st)
 {
 	const sio_recovery_options *o = opts(nsp);
-	uint64_t now = now_ms(nsp);
+	uint64_t now = sio_rec_now(nsp);
 	while (st->head && st->head->at + o->max_disconnection_ms < now) {
 		rsession *r = st->head;
 		session_unlink(st, r);
@@ -229,7 +174,7 @@ static void prune(sio_namespace *nsp, struct sio_rstore *st)
 	}
 	uint64_t age = o->max_age_ms ? o->max_age_ms : o->max_disconnection_ms;
 	while (st->count > 0 && (st->count > o->max_packets || st->bytes > o->max_bytes ||
-	                         entry_at(st, 0)->at + age < now))
+	                         sio_rec_at(st, 0)->at + age < now))
 		drop_first(st);
 }
 
@@ -262,7 +207,7 @@ static int ring_push(struct sio_rstore *st, size_t max)
 	if (!nr)
 		return SIO_ENOMEM;
 	for (size_t i = 0; i < st->count; i++)
-		nr[i] = *entry_at(st, i);
+		nr[i] = *sio_rec_at(st, i);
 	free(st->ring);
 	st->ring = nr;
 	st->cap = ncap;
@@ -272,7 +217,7 @@ static int ring_push(struct sio_rstore *st, size_t max)
 
 /* Keep one broadcast: the encoded packet and where it went. */
 static int keep(sio_namespace *nsp, struct sio_rstore *st, uint64_t seq, eio_msg *text,
-                const sio_out *args, const sio_broadcast *o)
+                const sio_adapter_packet *p, const sio_broadcast *o)
 {
 	const sio_recovery_options *op = opts(nsp);
 	if (op->max_packets == 0)
@@ -281,18 +226,19 @@ static int keep(sio_namespace *nsp, struct sio_rstore *st, uint64_t seq, eio_msg
 		drop_first(st);
 	if (ring_push(st, op->max_packets) < 0)
 		return SIO_ENOMEM;
-	rentry e = { .seq = seq, .at = now_ms(nsp), .text = text };
+	const sio_out *args = p->args;
+	rentry e = { .seq = seq, .at = sio_rec_now(nsp), .text = text, .oseq = p->origin_seq };
 	size_t len = 0;
 	eio_msg_data(text, &len);
 	e.bytes = len;
 	int natts = args ? args->natts : 0;
-	e.rooms = dup_strs(o->rooms, o->nrooms);
+	e.rooms = sio_rec_dup_strs(o->rooms, o->nrooms);
 	e.nrooms = o->nrooms;
 	/* socket.broadcast: the sender is one more exception (node puts its id
 	 * in except). */
 	size_t nexc = o->nexcept + (o->skip ? 1 : 0);
 	e.except = calloc(nexc ? nexc : 1, sizeof(char *));
-	bool ok = e.rooms && e.except;
+	bool ok = e.rooms && e.except && (!p->origin || (e.origin = strdup(p->origin)));
 	for (size_t i = 0; ok && i < o->nexcept; i++)
 		ok = (e.except[e.nexcept++] = strdup(o->except[i])) != NULL;
 	if (ok && o->skip)
@@ -310,10 +256,10 @@ static int keep(sio_namespace *nsp, struct sio_rstore *st, uint64_t seq, eio_msg
 		entry_free(&e);
 		return SIO_ENOMEM;
 	}
-	*entry_at(st, st->count) = e;
+	*sio_rec_at(st, st->count) = e;
 	st->count++;
 	st->bytes += e.bytes;
-	prune(nsp, st);
+	sio_rec_prune(nsp, st);
 	return 0;
 }
 
@@ -367,7 +313,7 @@ int sio_recovery_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const 
 		if (strlen(p->offset) >= sizeof(offset))
 			return SIO_EINVAL;
 	} else {
-		if (!(st = store(nsp)))
+		if (!(st = sio_rec_store(nsp)))
 			return SIO_ENOMEM;
 		seq = st->next_seq++;
 		snprintf(offset, sizeof(offset), "%s-%llu", st->tag, (unsigned long long)seq);
@@ -379,7 +325,7 @@ int sio_recovery_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const 
 	if (!text)
 		return SIO_ENOMEM;
 	int sent = sio_deliver_msg(nsp, p, o, NULL, -1, text);
-	if (st && keep(nsp, st, seq, text, p->args, o) < 0)
+	if (st && keep(nsp, st, seq, text, p, o) < 0)
 		base_log(NS, "%s: out of memory keeping packet %s", nsp->name, offset);
 	eio_msg_unref(text);
 	return sent;
@@ -393,7 +339,7 @@ int sio_recovery_emit(sio_socket *s, const char *event, const sio_out *args)
 	sio_namespace *nsp = s->nsp;
 	const char *rooms[1] = { s->id };
 	sio_broadcast b = { .rooms = rooms, .nrooms = 1, .local = true };
-	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, nsp, event, args, NULL, NULL, 0 };
 	int n = adapter_keeps(nsp)
 	                ? nsp->srv->adapter->broadcast(nsp, &p, &b, nsp->srv->adapter_user)
 	                : sio_recovery_deliver(nsp, &p, &b);
@@ -423,6 +369,20 @@ static void add_room(const char *room, void *u)
 	l->v[l->n++] = room;
 }
 
+/* The session to the other servers, with what this one delivered lately. */
+static void share(sio_namespace *nsp, const sio_session *ses)
+{
+	struct sio_rstore *st = sio_rec_store(nsp);
+	base_buf b;
+	base_buf_init(&b);
+	if (st && sio_rec_delivered(nsp, st, (char *const *)ses->rooms, ses->nrooms, &b) == 0 &&
+	    base_buf_append(&b, "", 1) == 0)
+		nsp->srv->adapter->share_session(nsp, ses, (const char *)b.data,
+		                                 opts(nsp)->max_disconnection_ms,
+		                                 nsp->srv->adapter_user);
+	base_buf_free(&b);
+}
+
 /* Leaving for a reason the client may come back from: keep the session. */
 void sio_recovery_persist(sio_socket *s, const char *reason)
 {
@@ -444,24 +404,26 @@ void sio_recovery_persist(sio_socket *s, const char *reason)
 		free(l.v);
 		return;
 	}
-	struct sio_rstore *st = store(nsp);
+	struct sio_rstore *st = sio_rec_store(nsp);
 	rsession *r = st ? calloc(1, sizeof(*r)) : NULL;
 	if (r) {
 		r->pid = strdup(s->pid);
 		r->sid = strdup(s->id);
-		r->rooms = dup_strs(l.v, l.n);
+		r->rooms = sio_rec_dup_strs(l.v, l.n);
 		r->nrooms = l.n;
 		r->data = strndup(data, dlen);
 		r->data_len = dlen;
-		r->at = now_ms(nsp);
+		r->at = sio_rec_now(nsp);
 	}
+	if (nsp->srv->adapter->share_session)
+		share(nsp, &ses);
 	free(l.v);
 	if (!r || !r->pid || !r->sid || !r->rooms || !r->data) {
 		if (r)
 			session_free(r);
 		return;
 	}
-	prune(nsp, st);
+	sio_rec_prune(nsp, st);
 	if (st->nsessions >= opts(nsp)->max_sessions && st->head) {
 		rsession *old = st->head; /* the oldest gives way */
 		session_unlink(st, old);
@@ -487,7 +449,7 @@ static void restore_free(sio_restore *r)
 {
 	free(r->sid);
 	free(r->pid);
-	free_strs(r->rooms, r->nrooms);
+	sio_rec_free_strs(r->rooms, r->nrooms);
 	free(r->data);
 	for (size_t i = 0; i < r->npkts; i++) {
 		eio_msg_unref(r->pkts[i].text);
@@ -496,6 +458,10 @@ static void restore_free(sio_restore *r)
 		free(r->pkts[i].atts);
 	}
 	free(r->pkts);
+	sio_rec_free_strs(r->origins, r->nmarks);
+	free(r->marks);
+	free(r->offset);
+	free(r->delivered);
 	free(r);
 }
 
@@ -505,7 +471,7 @@ int sio_restore_session(sio_restore *r, const sio_session *ses)
 		return SIO_EINVAL; /* an id of another length is not one of ours */
 	r->sid = strdup(ses->sid);
 	r->pid = strdup(ses->pid);
-	r->rooms = dup_strs(ses->rooms, ses->nrooms);
+	r->rooms = sio_rec_dup_strs(ses->rooms, ses->nrooms);
 	r->nrooms = ses->nrooms;
 	r->data = ses->data_json ? strndup(ses->data_json, ses->data_len) : NULL;
 	r->data_len = ses->data_json ? ses->data_len : 0;
@@ -515,7 +481,7 @@ int sio_restore_session(sio_restore *r, const sio_session *ses)
 	return 0;
 }
 
-static int add_packet(sio_restore *r, eio_msg *text, eio_msg *const *atts, int natts)
+int sio_rec_add_packet(sio_restore *r, eio_msg *text, eio_msg *const *atts, int natts)
 {
 	rpacket *np = realloc(r->pkts, (r->npkts + 1) * sizeof(*np));
 	if (!np)
@@ -542,7 +508,7 @@ int sio_restore_packet(sio_restore *r, const char *event, const sio_out *args)
 	eio_msg *m = sio_encode_event(SIO_PKT_EVENT, r->s->nsp, -1, event, args);
 	if (!m)
 		return SIO_ENOMEM;
-	int rc = add_packet(r, m, args ? args->atts : NULL, args ? args->natts : 0);
+	int rc = sio_rec_add_packet(r, m, args ? args->atts : NULL, args ? args->natts : 0);
 	eio_msg_unref(m);
 	return rc;
 }
@@ -558,6 +524,11 @@ void sio_restore_end(sio_restore *r)
 		return;
 	}
 	void (*resume)(sio_socket *) = r->resume;
+	if (r->found && r->fleet && sio_rec_fleet_select(s->nsp, r) < 0) {
+		base_log(NS, "%s: session %s refused: this log cannot say what it missed",
+		         s->nsp->name, r->sid);
+		r->found = false;
+	}
 	if (r->found && s->id_len == SIO_RANDOM_ID_LEN && !base_map_get(&s->nsp->sockets, r->sid)) {
 		memcpy(s->id, r->sid, SIO_RANDOM_ID_LEN + 1);
 		free(s->pid); /* the client knows it recovered by its pid coming back */
@@ -574,7 +545,7 @@ void sio_restore_end(sio_restore *r)
 
 /* node's shouldIncludePacket: to every socket or to one of its rooms, and
  * to none of the exceptions. */
-static bool wanted(const rentry *e, char *const *rooms, size_t nrooms)
+bool sio_rec_wanted(const rentry *e, char *const *rooms, size_t nrooms)
 {
 	bool in = e->nrooms == 0;
 	for (size_t i = 0; !in && i < e->nrooms; i++)
@@ -591,14 +562,14 @@ static void restore_local(sio_namespace *nsp, const char *pid, const char *offse
 	struct sio_rstore *st = nsp->rstore;
 	if (!st)
 		return;
-	prune(nsp, st);
+	sio_rec_prune(nsp, st);
 	rsession *ses = base_map_get(&st->sessions, pid);
 	size_t tl = strlen(st->tag);
 	if (!ses || strncmp(offset, st->tag, tl) != 0 || offset[tl] != '-')
 		return;
 	char *end;
 	unsigned long long seq = strtoull(offset + tl + 1, &end, 10);
-	if (*end || st->count == 0 || seq < entry_at(st, 0)->seq || seq >= st->next_seq)
+	if (*end || st->count == 0 || seq < sio_rec_at(st, 0)->seq || seq >= st->next_seq)
 		return; /* the offset may be too old (node: "index === -1") */
 	session_unlink(st, ses);
 	sio_session in = { ses->sid,    ses->pid,  (const char *const *)ses->rooms,
@@ -606,10 +577,10 @@ static void restore_local(sio_namespace *nsp, const char *pid, const char *offse
 	if (sio_restore_session(r, &in) == 0) {
 		r->local = true;
 		r->last_seq = seq;
-		for (size_t i = (size_t)(seq - entry_at(st, 0)->seq) + 1; i < st->count; i++) {
-			rentry *e = entry_at(st, i);
-			if (wanted(e, ses->rooms, ses->nrooms) &&
-			    add_packet(r, e->text, e->atts, e->natts) < 0)
+		for (size_t i = (size_t)(seq - sio_rec_at(st, 0)->seq) + 1; i < st->count; i++) {
+			rentry *e = sio_rec_at(st, i);
+			if (sio_rec_wanted(e, ses->rooms, ses->nrooms) &&
+			    sio_rec_add_packet(r, e->text, e->atts, e->natts) < 0)
 				break;
 			r->last_seq = e->seq;
 		}
@@ -652,7 +623,17 @@ bool sio_recovery_begin(sio_socket *s, void (*resume)(sio_socket *s))
 		nsp->srv->adapter->restore_session(nsp, pid, offset, r, nsp->srv->adapter_user);
 	} else {
 		restore_local(nsp, pid, offset, r);
-		sio_restore_end(r);
+		const sio_adapter_ops *ops = nsp->srv->adapter;
+		if (ops->find_session && !r->found) {
+			r->fleet = true; /* the session may be another server's */
+			r->offset = offset;
+			offset = NULL;
+			ops->find_session(nsp, pid, r, nsp->srv->adapter_user);
+		} else {
+			if (ops->find_session)
+				ops->find_session(nsp, pid, NULL, nsp->srv->adapter_user);
+			sio_restore_end(r);
+		}
 	}
 	free(pid);
 	free(offset);
@@ -697,11 +678,11 @@ void sio_recovery_replay(sio_socket *s)
 		sio_client_send_packet(s->client, r->pkts[i].text, r->pkts[i].atts,
 		                       r->pkts[i].natts);
 	struct sio_rstore *st = s->nsp->rstore;
-	if (r->local && st && st->count > 0 && r->last_seq + 1 >= entry_at(st, 0)->seq) {
-		for (size_t i = (size_t)(r->last_seq + 1 - entry_at(st, 0)->seq); i < st->count;
+	if (r->local && st && st->count > 0 && r->last_seq + 1 >= sio_rec_at(st, 0)->seq) {
+		for (size_t i = (size_t)(r->last_seq + 1 - sio_rec_at(st, 0)->seq); i < st->count;
 		     i++) {
-			rentry *e = entry_at(st, i);
-			if (wanted(e, r->rooms, r->nrooms))
+			rentry *e = sio_rec_at(st, i);
+			if (sio_rec_wanted(e, r->rooms, r->nrooms))
 				sio_client_send_packet(s->client, e->text, e->atts, e->natts);
 		}
 	}

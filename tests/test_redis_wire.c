@@ -589,6 +589,49 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* Recovery across the fleet: the broadcast's number is a fourth element
+ * (node's adapter reads the first three), 0 encodes none; read back, and
+ * anything but a number there is no number. */
+START_TEST(test_broadcast_seq)
+{
+	sio_out *o = sio_out_new();
+	sio_out_int(o, 1);
+	base_buf b, plain;
+	base_buf_init(&b);
+	base_buf_init(&plain);
+	sio_broadcast all = { 0 };
+	ck_assert_int_eq(redis_wire_broadcast_seq(&b, "uid123", "/", "e", o, &all, 300), 0);
+	ck_assert_int_eq(redis_wire_broadcast(&plain, "uid123", "/", "e", o, &all), 0);
+	ck_assert_uint_eq(((unsigned char *)b.data)[0], 0x94);
+	/* the same three elements, then uint16 300 */
+	ck_assert_uint_eq(b.len, plain.len + 3);
+	ck_assert_mem_eq(b.data + 1, plain.data + 1, plain.len - 1);
+	ck_assert_mem_eq(b.data + plain.len, "\xcd\x01\x2c", 3);
+	redis_msg m;
+	redis_msg_init(&m);
+	ck_assert_int_eq(redis_wire_decode_broadcast(&m, b.data, b.len), 0);
+	ck_assert_uint_eq(m.seq, 300);
+	ck_assert_str_eq(m.uid, "uid123");
+	redis_msg_free(&m);
+	redis_msg_init(&m);
+	ck_assert_int_eq(redis_wire_decode_broadcast(&m, plain.data, plain.len), 0);
+	ck_assert_uint_eq(m.seq, 0);
+	redis_msg_free(&m);
+	/* a string in its place: no number, the broadcast still delivered */
+	b.len = 0;
+	base_buf_append(&b, "\x94", 1);
+	base_buf_append(&b, plain.data + 1, plain.len - 1);
+	base_buf_append(&b, "\xa1x", 2);
+	redis_msg_init(&m);
+	ck_assert_int_eq(redis_wire_decode_broadcast(&m, b.data, b.len), 0);
+	ck_assert_uint_eq(m.seq, 0);
+	redis_msg_free(&m);
+	sio_out_free(o);
+	base_buf_free(&b);
+	base_buf_free(&plain);
+}
+END_TEST
+
 /* ---- malformed ------------------------------------------------------------------- */
 
 /* Every strict prefix of a body is refused. */
@@ -752,6 +795,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_decode_responses);
 	tcase_add_test(tc, test_decode_values);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_broadcast_seq);
 	tcase_add_test(tc, test_malformed_prefixes);
 	tcase_add_test(tc, test_malformed_bodies);
 	suite_add_tcase(s, tc);

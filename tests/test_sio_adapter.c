@@ -903,7 +903,7 @@ START_TEST(test_adapter_local_with_ack_callbacks)
 	so[1] = connected(&es[1]);
 	sio_out *o = sio_out_new();
 	sio_out_int(o, 7);
-	sio_adapter_packet p = { SIO_PACKET_EVENT, root, "q", o, NULL };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, root, "q", o, NULL, NULL, 0 };
 	ck_assert_int_eq(sio_adapter_broadcast_local_with_ack(root, &p, &(sio_broadcast){ 0 },
 	                                                      relay_count, relay_ack, "u"),
 	                 2);

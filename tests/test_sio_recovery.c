@@ -519,7 +519,7 @@ START_TEST(test_adapter_keeps_sessions)
 	rjoin(&a, NULL);
 	sio_join(a.s, "r");
 	/* the adapter gives offsets: the library stamps, keeps nothing */
-	sio_adapter_packet p = { SIO_PACKET_EVENT, rroot, "x", NULL, "off-1" };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, rroot, "x", NULL, "off-1", NULL, 0 };
 	const char *rooms[] = { "r" };
 	ck_assert_int_eq(sio_adapter_broadcast_local(
 	                         rroot, &p, &(sio_broadcast){ .rooms = rooms, .nrooms = 1 }),

@@ -495,6 +495,7 @@ int main(int argc, char **argv)
 	printf("sio-echo: listening on %s/socket.io/\n", app_cli_url(listener, url, sizeof(url)));
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
+	recovery_stop();
 	eio_listener_free(listener);
 	sio_server_free(srv);
 	app_redis_free(adapter, loop);

@@ -7,8 +7,9 @@
  *                                   Socket.IO DISCONNECT ("forced close", a reason
  *                                   the client may recover from): the transport cut
  *                                   on the server's side
- *   stream (room, n, interval_ms)   broadcast "tick" (i) for i = 0..n-1, one every
- *                                   interval_ms, to room (null: the namespace)
+ *   stream (room, n, interval_ms[, tag])  broadcast "tick" (i[, tag]) for i =
+ *                                   0..n-1, one every interval_ms, to room (null:
+ *                                   the namespace); tag tells publishers apart
  *
  * A stream is at most 10,000 ticks and 10 s long, so a test cannot keep the
  * server from exiting for long.
@@ -22,8 +23,13 @@ typedef struct ticker {
 	uv_timer_t t;
 	sio_namespace *nsp;
 	char *room; /* NULL: the namespace */
+	char *tag;  /* NULL: none */
 	int64_t i, n;
+	struct ticker *prev, *next;
 } ticker;
+
+/* The streams running: stopped before the server is freed (recovery_stop). */
+static ticker *tickers;
 
 typedef struct state_ctx {
 	sio_out *o;
@@ -76,24 +82,41 @@ static void ticker_closed(uv_handle_t *h)
 {
 	ticker *t = h->data;
 	free(t->room);
+	free(t->tag);
 	free(t);
+}
+
+static void ticker_stop(ticker *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		tickers = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	uv_timer_stop(&t->t);
+	uv_close((uv_handle_t *)&t->t, ticker_closed);
+}
+
+void recovery_stop(void)
+{
+	while (tickers)
+		ticker_stop(tickers);
 }
 
 static void on_tick(uv_timer_t *h)
 {
 	ticker *t = h->data;
 	sio_out *o = sio_out_new();
-	if (o && sio_out_int(o, t->i) == 0) {
+	if (o && sio_out_int(o, t->i) == 0 && (!t->tag || sio_out_str(o, t->tag) == 0)) {
 		if (t->room)
 			sio_to(t->nsp, t->room, "tick", o);
 		else
 			sio_broadcast_emit(t->nsp, &(sio_broadcast){ 0 }, "tick", o);
 	}
 	sio_out_free(o);
-	if (++t->i >= t->n) {
-		uv_timer_stop(h);
-		uv_close((uv_handle_t *)h, ticker_closed);
-	}
+	if (++t->i >= t->n)
+		ticker_stop(t);
 }
 
 static void on_stream(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
@@ -109,7 +132,9 @@ static void on_stream(sio_socket *s, const char *ev, const sio_args *a, sio_ack 
 	if (!t)
 		return;
 	const char *room = sio_args_str(a, 0, NULL);
-	if (room && !(t->room = strdup(room))) {
+	const char *tag = sio_args_str(a, 3, NULL);
+	if ((room && !(t->room = strdup(room))) || (tag && !(t->tag = strdup(tag)))) {
+		free(t->room);
 		free(t);
 		return;
 	}
@@ -117,6 +142,10 @@ static void on_stream(sio_socket *s, const char *ev, const sio_args *a, sio_ack 
 	t->n = n;
 	uv_timer_init(eio_server_loop(sio_server_engine(sio_namespace_server(t->nsp))), &t->t);
 	t->t.data = t;
+	t->next = tickers;
+	if (tickers)
+		tickers->prev = t;
+	tickers = t;
 	uv_timer_start(&t->t, on_tick, (uint64_t)ms, (uint64_t)(ms ? ms : 1));
 }
 

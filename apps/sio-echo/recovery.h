@@ -8,5 +8,7 @@
 
 /* The socket hooks, on every socket of nsp. */
 void recovery_add_handlers(sio_namespace *nsp);
+/* Stop the streams still running: before the server is freed. */
+void recovery_stop(void);
 
 #endif

@@ -58,6 +58,13 @@ typedef struct sio_adapter_packet {
 	 * sio_adapter_broadcast_local appends as the last argument. NULL
 	 * otherwise (the library's own store stamps what it keeps). */
 	const char *offset;
+	/* Across a fleet (share_session / find_session below): the broadcast's
+	 * fleet-wide identity, the server that made it (its uid) and that
+	 * server's count of the broadcasts it made in this namespace (1, 2,
+	 * ...: one server's numbers arrive in order and without gaps). NULL /
+	 * 0: none (a local broadcast). */
+	const char *origin;
+	uint64_t origin_seq;
 } sio_adapter_packet;
 
 /* Connection state recovery (sio_recovery_options): the session of a
@@ -149,6 +156,22 @@ typedef struct sio_adapter_ops {
 	 * connects fresh. pid and offset are valid during the call. */
 	void (*restore_session)(sio_namespace *nsp, const char *pid, const char *offset,
 	                        sio_restore *r, void *user);
+	/* Optional, both or neither, with the library's store (no
+	 * persist_session): sessions shared with the other servers, the
+	 * packets taken from this server's own log by their identity
+	 * (sio_adapter_packet.origin). share_session: s left this server, kept
+	 * here too; store it for ttl_ms with, for each origin, the highest
+	 * origin_seq this server has received (what the socket got: delivery
+	 * is synchronous), and delivered (a JSON text the library makes and
+	 * reads back: what it sent the socket lately, so that the client's
+	 * offset tells what never reached it). find_session: pid is unknown
+	 * here; answer r once:
+	 * sio_restore_session and sio_restore_marks, then sio_restore_end; or
+	 * sio_restore_end alone. r NULL: the session was recovered here;
+	 * forget the shared copy. */
+	void (*share_session)(sio_namespace *nsp, const sio_session *s, const char *delivered,
+	                      unsigned ttl_ms, void *user);
+	void (*find_session)(sio_namespace *nsp, const char *pid, sio_restore *r, void *user);
 } sio_adapter_ops;
 
 /* The library keeps this namespace's broadcasts for connection state
@@ -163,6 +186,18 @@ SIO_EXPORT bool sio_namespace_keeps_packets(const sio_namespace *nsp);
 SIO_EXPORT int sio_restore_session(sio_restore *r, const sio_session *s);
 SIO_EXPORT int sio_restore_packet(sio_restore *r, const char *event, const sio_out *args);
 SIO_EXPORT void sio_restore_end(sio_restore *r);
+/* find_session's answer, after sio_restore_session: the marks the session
+ * was stored with (origins[i] up to seqs[i] received), how long ago it
+ * left (ms), and the delivered text share_session gave (NULL: none). At
+ * sio_restore_end the library gives the socket every packet of its log
+ * after the marks (lowered below what was delivered after the client's
+ * offset) to the session's rooms (of an origin without a mark: received
+ * since the socket left), or refuses the session (the client connects
+ * fresh) when its log cannot say: the client's offset older than
+ * delivered, an origin's numbers with a gap, or packets dropped from the
+ * log since the socket left. */
+SIO_EXPORT int sio_restore_marks(sio_restore *r, const char *const *origins, const uint64_t *seqs,
+                                 size_t n, uint64_t ago_ms, const char *delivered);
 
 /* One process: broadcasts and socket operations act on the local sockets;
  * requests complete at once with the local answer (serverCount 1). */

@@ -80,6 +80,7 @@ static void nsp_free(redis_nsp *rn)
 	free(rn->resp_channel);
 	free(rn->own_channel);
 	free(rn->pattern);
+	redis_marks_free(rn);
 	free(rn);
 }
 
@@ -104,6 +105,11 @@ static int op_init(sio_namespace *nsp, void *user)
 		return SIO_ENOMEM;
 	rn->r = r;
 	rn->nsp = nsp;
+	base_map_init(&rn->marks);
+	if (sio_namespace_keeps_packets(nsp) && redis_sessions_start(r) < 0) {
+		free(rn);
+		return SIO_ENOMEM;
+	}
 	rn->channel = concat(key, "#", name, "#");
 	rn->req_channel = concat(key, "-request#", name, "#");
 	rn->resp_channel = concat(key, "-response#", name, "#");
@@ -200,15 +206,22 @@ static int op_broadcast(sio_namespace *nsp, const sio_adapter_packet *p, const s
 {
 	sio_redis *r = user;
 	redis_nsp *rn = *sio_namespace_adapter_data(nsp);
+	sio_adapter_packet kept = *p;
 	if (rn && !o->local) {
+		/* Kept for recovery: a number for the fleet (redis_sessions.c),
+		 * the same in the message and in this server's log. */
+		if (sio_namespace_keeps_packets(nsp) && !o->volatile_) {
+			kept.origin = r->uid;
+			kept.origin_seq = redis_marks_next(rn);
+		}
 		base_buf b;
 		base_buf_init(&b);
-		if (redis_wire_broadcast(&b, r->uid, sio_namespace_name(nsp), p->event, p->args,
-		                         o) == 0)
+		if (redis_wire_broadcast_seq(&b, r->uid, sio_namespace_name(nsp), p->event, p->args,
+		                             o, kept.origin_seq) == 0)
 			publish_broadcast(rn, &b, o);
 		base_buf_free(&b);
 	}
-	return sio_adapter_broadcast_local(nsp, p, o);
+	return sio_adapter_broadcast_local(nsp, &kept, o);
 }
 
 /* ---- counting the other servers: PUBSUB NUMSUB of the request channel ---------------- */
@@ -437,6 +450,8 @@ static const sio_adapter_ops redis_ops = {
 	.close = op_close,
 	.room_created = op_room_created,
 	.room_deleted = op_room_deleted,
+	.share_session = redis_share_session,
+	.find_session = redis_find_session,
 	.broadcast = op_broadcast,
 	.broadcast_with_ack = op_broadcast_with_ack,
 	.sockets_join = op_sockets_join,
@@ -459,6 +474,7 @@ void redis_link_unref(redis_link *l)
 static void on_conn_state(bool up, const char *reason, void *user)
 {
 	sio_redis *r = user;
+	redis_sessions_subscribed(r, up);
 	if (r->state_fn && !r->closing)
 		r->state_fn(r, up, reason, r->state_user);
 }
@@ -532,6 +548,7 @@ void sio_redis_free(sio_redis *r)
 	r->link->conn = NULL;
 	redis_link_unref(r->link);
 	redis_requests_free(r->reqs);
+	redis_sessions_free(r);
 	while (r->nsps) {
 		redis_nsp *rn = r->nsps;
 		r->nsps = rn->next;

@@ -10,6 +10,8 @@
 #ifndef REDIS_ADAPTER_H
 #define REDIS_ADAPTER_H
 
+#include "base/map.h"
+#include "redis_client.h"
 #include "redis_conn.h"
 #include "redis_options.h"
 #include "redis_request.h"
@@ -19,6 +21,8 @@
  * in room_subscriptions mode single-socket channels are caught by one
  * pattern of this many '?'. */
 #define REDIS_SID_LEN 20
+/* The longest origin uid kept in the marks (ours: 6 characters). */
+#define REDIS_UID_CAP 32
 
 typedef struct redis_nsp {
 	struct sio_redis *r;
@@ -28,6 +32,11 @@ typedef struct redis_nsp {
 	char *resp_channel; /* key-response#nsp# */
 	char *own_channel;  /* key-response#nsp#UID# */
 	char *pattern;      /* PSUBSCRIBEd: key#nsp#* or, per room, key#nsp#<20 ?># */
+	/* Recovery across the fleet (redis_sessions.c): per origin uid, the
+	 * highest broadcast number received; this server's own last number. */
+	base_map marks;
+	size_t nmarks;
+	uint64_t own_seq;
 	struct redis_nsp *next;
 } redis_nsp;
 
@@ -53,6 +62,13 @@ struct sio_redis {
 	sio_redis_state_fn state_fn;
 	void *state_user;
 	bool closing;
+	/* Recovery across the fleet (redis_sessions.c): the sessions'
+	 * connection, the lookups it has not answered, and since when (wall
+	 * ms) the pair has been up, subscriptions included. */
+	redis_client *cmd;
+	struct redis_find *finds;
+	uint64_t sub_since;
+	bool sub_up;
 };
 
 void redis_link_unref(redis_link *l);
@@ -61,6 +77,17 @@ void redis_link_unref(redis_link *l);
 void redis_inbound(const char *channel, size_t channel_len, const char *payload, size_t len,
                    void *user);
 /* Publish an answer to requester uid (NULL: the emitter, or unknown). */
+/* redis_sessions.c: connection state recovery across the fleet. */
+void redis_marks_received(redis_nsp *rn, const char *uid, uint64_t seq);
+uint64_t redis_marks_next(redis_nsp *rn);
+void redis_marks_free(redis_nsp *rn);
+int redis_sessions_start(sio_redis *r);
+void redis_sessions_free(sio_redis *r);
+void redis_sessions_subscribed(sio_redis *r, bool up);
+void redis_share_session(sio_namespace *nsp, const sio_session *s, const char *delivered,
+                         unsigned ttl_ms, void *user);
+void redis_find_session(sio_namespace *nsp, const char *pid, sio_restore *rs, void *user);
+
 void redis_publish_answer(redis_nsp *rn, const char *uid, const base_buf *body);
 
 #endif

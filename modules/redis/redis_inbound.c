@@ -20,10 +20,11 @@
 
 /* ---- this server's own messages ---------------------------------------------------- */
 
-/* msgpack [uid, ...]: fixarray 3, fixstr 6. */
+/* msgpack [uid, ...]: fixarray 3 (4 with a recovery number), fixstr 6. */
 static bool own_broadcast(const sio_redis *r, const unsigned char *p, size_t len)
 {
-	return len >= 8 && p[0] == 0x93 && p[1] == 0xa6 && memcmp(p + 2, r->uid, 6) == 0;
+	return len >= 8 && (p[0] == 0x93 || p[0] == 0x94) && p[1] == 0xa6 &&
+	       memcmp(p + 2, r->uid, 6) == 0;
 }
 
 /* JSON {"uid":"UID",... or msgpack {uid: UID, ... (type 7). */
@@ -98,7 +99,14 @@ static void on_broadcast(redis_nsp *rn, const char *room, size_t room_len, const
 		r->stats.malformed++;
 	if (e == 0 && !is_own_uid(r, m.uid) && strcmp(m.nsp, sio_namespace_name(rn->nsp)) == 0) {
 		sio_broadcast o = opts_broadcast(&m);
-		sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m.event, m.args, NULL };
+		sio_adapter_packet p = {
+			SIO_PACKET_EVENT, rn->nsp, m.event, m.args, NULL, NULL, 0
+		};
+		if (m.seq && m.uid) {
+			redis_marks_received(rn, m.uid, m.seq);
+			p.origin = m.uid; /* the broadcast's fleet identity */
+			p.origin_seq = m.seq;
+		}
 		sio_adapter_broadcast_local(rn->nsp, &p, &o);
 	}
 	redis_msg_free(&m);
@@ -392,7 +400,7 @@ static void broadcast_with_ack(redis_nsp *rn, const redis_msg *m)
 		return;
 	}
 	sio_broadcast o = opts_broadcast(m);
-	sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m->event, m->args, NULL };
+	sio_adapter_packet p = { SIO_PACKET_EVENT, rn->nsp, m->event, m->args, NULL, NULL, 0 };
 	if (sio_adapter_broadcast_local_with_ack(rn->nsp, &p, &o, relay_count, relay_ack, a) < 0)
 		relay_free(a);
 }

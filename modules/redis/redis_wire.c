@@ -446,6 +446,10 @@ int redis_wire_decode_broadcast(redis_msg *m, const void *body, size_t len)
 		r = packet_of(m, &c, &a[1]);
 	if (r == 0)
 		r = opts_of(m, &a[2]);
+	/* A C member's recovery number; anything else there is ignored, as
+	 * node's adapter ignores the element. */
+	if (r == 0 && root->via.array.size >= 4 && !uint_of(&a[3], &m->seq))
+		m->seq = 0;
 	return map_err(r);
 }
 

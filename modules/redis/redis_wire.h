@@ -89,6 +89,7 @@ typedef struct redis_msg {
 	size_t nsockets;
 	bool has_sockets;
 	uint64_t client_count; /* 8 */
+	uint64_t seq;          /* a broadcast's recovery number (a 4th element), or 0 */
 	/* 6's answer (data) and 9's (packet): one value in value, or none. */
 	sio_out *value;
 } redis_msg;
@@ -109,6 +110,11 @@ int redis_wire_decode_response(redis_msg *m, const void *body, size_t len);
  * compress when set. */
 int redis_wire_broadcast(base_buf *out, const char *uid, const char *nsp, const char *event,
                          const sio_out *args, const sio_broadcast *o);
+/* The same with seq > 0, this server's number for the broadcast (connection
+ * state recovery across the fleet, docs/redis.md): a fourth element, which
+ * node's adapter ignores (it reads [uid, packet, opts] of the array). */
+int redis_wire_broadcast_seq(base_buf *out, const char *uid, const char *nsp, const char *event,
+                             const sio_out *args, const sio_broadcast *o, uint64_t seq);
 /* Type 7, msgpack {uid, requestId, type, packet, opts} with flags.timeout. */
 int redis_wire_broadcast_ack_request(base_buf *out, const char *uid, const char *request_id,
                                      const char *nsp, const char *event, const sio_out *args,

@@ -123,15 +123,25 @@ static int mp_opts(msgpack_packer *pk, const sio_broadcast *o, unsigned timeout_
 	return 0;
 }
 
-int redis_wire_broadcast(base_buf *out, const char *uid, const char *nsp, const char *event,
-                         const sio_out *args, const sio_broadcast *o)
+int redis_wire_broadcast_seq(base_buf *out, const char *uid, const char *nsp, const char *event,
+                             const sio_out *args, const sio_broadcast *o, uint64_t seq)
 {
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, out, buf_write);
-	if (msgpack_pack_array(&pk, 3) || mp_str(&pk, uid))
+	if (msgpack_pack_array(&pk, seq ? 4 : 3) || mp_str(&pk, uid))
 		return SIO_ENOMEM;
 	int r = mp_packet(&pk, nsp, event, args);
-	return r ? r : mp_opts(&pk, o, 0, false);
+	if (r == 0)
+		r = mp_opts(&pk, o, 0, false);
+	if (r == 0 && seq && msgpack_pack_uint64(&pk, seq))
+		r = SIO_ENOMEM;
+	return r;
+}
+
+int redis_wire_broadcast(base_buf *out, const char *uid, const char *nsp, const char *event,
+                         const sio_out *args, const sio_broadcast *o)
+{
+	return redis_wire_broadcast_seq(out, uid, nsp, event, args, o, 0);
 }
 
 int redis_wire_broadcast_ack_request(base_buf *out, const char *uid, const char *request_id,

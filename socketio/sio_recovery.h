@@ -1,0 +1,102 @@
+/* sio_recovery.h - connection state recovery's internals, shared by
+ * sio_recovery.c (the store, the broadcast path, a socket's session, the
+ * restore) and sio_recovery_fleet.c (a session another server kept: the
+ * marks, what it delivered, the packets this server's log gives back).
+ */
+#ifndef SIO_RECOVERY_H
+#define SIO_RECOVERY_H
+
+#include "sio_internal.h"
+
+#define NS      "socketio:recovery"
+#define TAG_LEN 8 /* an offset is "<tag>-<seq>": the tag names one log's life */
+
+typedef struct rsession {
+	char *pid, *sid;
+	char **rooms;
+	size_t nrooms;
+	char *data;
+	size_t data_len;
+	uint64_t at; /* disconnected at, loop ms */
+	struct rsession *prev, *next;
+} rsession;
+
+typedef struct rentry {
+	uint64_t seq, at;
+	char *origin; /* the fleet identity (sio_adapter_packet.origin), or NULL */
+	uint64_t oseq;
+	eio_msg *text;
+	eio_msg **atts;
+	int natts;
+	char **rooms, **except; /* the broadcast's targets, to match sessions */
+	size_t nrooms, nexcept;
+	size_t bytes;
+} rentry;
+
+struct sio_rstore {
+	base_map sessions; /* pid -> rsession */
+	rsession *head, *tail;
+	size_t nsessions;
+	char tag[TAG_LEN + 1];
+	rentry *ring;
+	size_t cap, first, count, bytes;
+	uint64_t next_seq;   /* the seq of the next packet kept */
+	uint64_t dropped_at; /* when the newest packet dropped was kept (0: none) */
+};
+
+typedef struct rpacket {
+	eio_msg *text;
+	eio_msg **atts;
+	int natts;
+} rpacket;
+
+struct sio_restore {
+	sio_socket *s; /* NULL once the client has gone */
+	void (*resume)(sio_socket *s);
+	bool found;
+	char *sid, *pid;
+	char **rooms;
+	size_t nrooms;
+	char *data;
+	size_t data_len;
+	rpacket *pkts;
+	size_t npkts;
+	bool ended;        /* sio_restore_end ran: the socket owns it */
+	bool local;        /* the library's store: seq below is meaningful */
+	uint64_t last_seq; /* the last packet of the log given to the socket */
+	/* A session found by the adapter (find_session): its marks, and when
+	 * it left, loop ms. */
+	bool fleet, marked;
+	char **origins;
+	uint64_t *marks;
+	size_t nmarks;
+	uint64_t left_at;
+	char *offset;    /* the client's offset (fleet: where it stopped) */
+	char *delivered; /* the old server's sio_rec_delivered JSON, or NULL */
+	size_t marks_cap;
+};
+
+static inline rentry *sio_rec_at(struct sio_rstore *st, size_t i)
+{
+	return &st->ring[(st->first + i) % st->cap];
+}
+
+uint64_t sio_rec_now(const sio_namespace *nsp);
+void sio_rec_free_strs(char **v, size_t n);
+char **sio_rec_dup_strs(const char *const *v, size_t n);
+struct sio_rstore *sio_rec_store(sio_namespace *nsp);
+/* Expired sessions and packets, and the packets over the bounds. */
+void sio_rec_prune(sio_namespace *nsp, struct sio_rstore *st);
+int sio_rec_add_packet(sio_restore *r, eio_msg *text, eio_msg *const *atts, int natts);
+/* node's shouldIncludePacket. */
+bool sio_rec_wanted(const rentry *e, char *const *rooms, size_t nrooms);
+
+/* sio_recovery_fleet.c. What this server delivered lately to a socket of
+ * these rooms (JSON, for share_session); 0 or SIO_ENOMEM. */
+int sio_rec_delivered(sio_namespace *nsp, struct sio_rstore *st, char *const *rooms, size_t n,
+                      base_buf *out);
+/* At sio_restore_end of a session another server kept: the packets it
+ * missed into r, or SIO_EINVAL (refused). */
+int sio_rec_fleet_select(sio_namespace *nsp, sio_restore *r);
+
+#endif

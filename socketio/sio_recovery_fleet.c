@@ -1,0 +1,208 @@
+/* sio_recovery_fleet.c - connection state recovery of a session another
+ * server of the fleet kept (the adapter's share_session / find_session;
+ * docs/socketio.md, "Connection state recovery"; the Redis adapter's side is
+ * modules/redis/redis_sessions.c).
+ *
+ * The adapter numbers every broadcast it publishes (origin, origin_seq:
+ * one origin's numbers arrive everywhere in order) and each server's log
+ * keeps the number with the packet. A session comes with the old server's
+ * marks (per origin, the highest number it had received, so delivered) and
+ * with what it delivered lately to the socket (sio_rec_delivered: its own
+ * offsets with the numbers): the client's offset says where in that list the
+ * client stopped, and every packet delivered after it, which never reached
+ * the client (frames lost with the transport), lowers its origin's mark. This
+ * server then gives, from its own log, every packet after the marks to the
+ * session's rooms, in the log's order, which keeps each origin's.
+ *
+ * Refused (a fresh connection) whenever the log cannot say: an origin's
+ * numbers after its mark with a gap, packets dropped from the log since the
+ * socket left, or a client offset older than the list the old server kept.
+ */
+#include "sio_recovery.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The packets delivered lately that a session keeps: enough for what a
+ * transport can lose at its end; found among the last DELIVERED_SCAN of
+ * the log, so that a stop with many sockets shares them all quickly. */
+#define DELIVERED_MAX  256
+#define DELIVERED_SCAN 2048
+
+/* Packets received within this margin before the socket left may be ones
+ * its server had not received yet (one publish reaches the members at
+ * slightly different times): a drop that recent refuses the session. */
+#define FLEET_MARGIN_MS 1000
+
+/* {"tag":T,"from":F,"sent":[[seq,origin,oseq],...]}: the numbered packets
+ * of this log to these rooms with seq >= F, oldest first. */
+int sio_rec_delivered(sio_namespace *nsp, struct sio_rstore *st, char *const *rooms, size_t n,
+                      base_buf *out)
+{
+	(void)nsp;
+	size_t i = st->count, kept = 0;
+	while (i > 0 && kept < DELIVERED_MAX && st->count - i < DELIVERED_SCAN) {
+		rentry *e = sio_rec_at(st, i - 1);
+		if (e->origin && sio_rec_wanted(e, rooms, n))
+			kept++;
+		i--;
+	}
+	uint64_t from = i > 0       ? sio_rec_at(st, i)->seq
+	                : st->count ? sio_rec_at(st, 0)->seq
+	                            : st->next_seq;
+	base_jsonw w;
+	base_jsonw_init(&w, out);
+	base_jsonw_object_begin(&w);
+	base_jsonw_key(&w, "tag", 3);
+	base_jsonw_str(&w, st->tag, strlen(st->tag));
+	base_jsonw_key(&w, "from", 4);
+	base_jsonw_int64(&w, (int64_t)from);
+	base_jsonw_key(&w, "sent", 4);
+	base_jsonw_array_begin(&w);
+	for (; i < st->count; i++) {
+		rentry *e = sio_rec_at(st, i);
+		if (!e->origin || !sio_rec_wanted(e, rooms, n))
+			continue;
+		base_jsonw_array_begin(&w);
+		base_jsonw_int64(&w, (int64_t)e->seq);
+		base_jsonw_str(&w, e->origin, strlen(e->origin));
+		base_jsonw_int64(&w, (int64_t)e->oseq);
+		base_jsonw_array_end(&w);
+	}
+	base_jsonw_array_end(&w);
+	base_jsonw_object_end(&w);
+	return base_jsonw_error(&w) ? SIO_ENOMEM : 0;
+}
+
+int sio_restore_marks(sio_restore *r, const char *const *origins, const uint64_t *seqs, size_t n,
+                      uint64_t ago_ms, const char *delivered)
+{
+	if (!r->fleet || !r->found || r->marked)
+		return SIO_EINVAL;
+	/* room for one more origin per delivered packet (see lower_mark) */
+	size_t cap = r->marks_cap = n + DELIVERED_MAX + 1;
+	r->origins = calloc(cap, sizeof(*r->origins));
+	r->marks = malloc(cap * sizeof(*r->marks));
+	if (!r->origins || !r->marks)
+		return SIO_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!(r->origins[i] = strdup(origins[i])))
+			return SIO_ENOMEM;
+		r->marks[i] = seqs[i];
+		r->nmarks++;
+	}
+	if (delivered && !(r->delivered = strdup(delivered)))
+		return SIO_ENOMEM;
+	r->marked = true;
+	if (r->s) {
+		uint64_t now = sio_rec_now(r->s->nsp);
+		r->left_at = ago_ms < now ? now - ago_ms : 0;
+	}
+	return 0;
+}
+
+/* A packet of origin o numbered os never reached the client: its mark goes
+ * below it. */
+static int lower_mark(sio_restore *r, const char *o, size_t olen, uint64_t os)
+{
+	size_t k = 0;
+	while (k < r->nmarks && (strlen(r->origins[k]) != olen || memcmp(r->origins[k], o, olen)))
+		k++;
+	if (k == r->nmarks) {
+		if (k >= r->marks_cap || !(r->origins[k] = strndup(o, olen)))
+			return SIO_ENOMEM;
+		r->marks[k] = os - 1;
+		r->nmarks++;
+	} else if (os - 1 < r->marks[k]) {
+		r->marks[k] = os - 1;
+	}
+	return 0;
+}
+
+/* The client's offset against what the old server delivered: the marks
+ * lowered below every packet after the offset. SIO_EINVAL: the offset is
+ * older than the list (what came between is unknown). */
+static int unreceived(sio_restore *r)
+{
+	base_json d;
+	base_json_init(&d);
+	int rc = SIO_EINVAL;
+	int64_t from, seq, os;
+	if (base_json_parse(&d, r->delivered, strlen(r->delivered)) < 0 ||
+	    base_json_type(&d, 0) != BASE_JSON_OBJECT)
+		goto out;
+	int tt = base_json_obj_get(&d, 0, "tag"), tf = base_json_obj_get(&d, 0, "from");
+	int ts = base_json_obj_get(&d, 0, "sent");
+	if (tt < 0 || tf < 0 || ts < 0 || base_json_int64(&d, tf, &from) < 0 ||
+	    base_json_type(&d, ts) != BASE_JSON_ARRAY)
+		goto out;
+	/* The client's offset "<tag>-<seq>" in the old server's log; another
+	 * log's (it received nothing there): before everything. */
+	size_t tl;
+	const char *tag = base_json_raw(&d, tt, &tl);
+	uint64_t last = 0;
+	const char *dash = strrchr(r->offset, '-');
+	if (dash && tl >= 2 && (size_t)(dash - r->offset) == tl - 2 &&
+	    memcmp(r->offset, tag + 1, tl - 2) == 0)
+		last = strtoull(dash + 1, NULL, 10);
+	if (last + 1 < (uint64_t)from)
+		goto out;
+	base_json_iter it;
+	base_json_iter_init(&d, ts, &it);
+	int v;
+	rc = 0;
+	while (rc == 0 && (v = base_json_iter_next(&d, &it, NULL)) >= 0) {
+		int ta = base_json_array_get(&d, v, 0), to = base_json_array_get(&d, v, 1);
+		int tn = base_json_array_get(&d, v, 2);
+		size_t olen;
+		const char *o = to >= 0 ? base_json_raw(&d, to, &olen) : NULL;
+		if (ta < 0 || !o || olen < 2 || tn < 0 || base_json_int64(&d, ta, &seq) < 0 ||
+		    base_json_int64(&d, tn, &os) < 0 || os < 1)
+			rc = SIO_EINVAL;
+		else if ((uint64_t)seq > last)
+			rc = lower_mark(r, o + 1, olen - 2, (uint64_t)os);
+	}
+out:
+	base_json_free(&d);
+	return rc;
+}
+
+/* From this server's log, every packet after the session's mark for its
+ * origin (without a mark: received since the socket left), in the log's
+ * order. */
+int sio_rec_fleet_select(sio_namespace *nsp, sio_restore *r)
+{
+	struct sio_rstore *st = sio_rec_store(nsp);
+	if (!st || !r->marked || (r->delivered && unreceived(r) < 0))
+		return SIO_EINVAL;
+	sio_rec_prune(nsp, st);
+	if (st->dropped_at && st->dropped_at + FLEET_MARGIN_MS >= r->left_at)
+		return SIO_EINVAL;
+	uint64_t *next = malloc((r->nmarks ? r->nmarks : 1) * sizeof(*next));
+	if (!next)
+		return SIO_ENOMEM;
+	for (size_t k = 0; k < r->nmarks; k++)
+		next[k] = r->marks[k] + 1;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < st->count; i++) {
+		rentry *e = sio_rec_at(st, i);
+		if (!e->origin)
+			continue; /* this server's local broadcast: not the socket's */
+		size_t k = 0;
+		while (k < r->nmarks && strcmp(r->origins[k], e->origin) != 0)
+			k++;
+		if (k < r->nmarks && e->oseq < next[k])
+			continue; /* the socket got it */
+		if (k < r->nmarks && e->oseq != next[k]++)
+			rc = SIO_EINVAL; /* a gap: this server missed some */
+		else if (k == r->nmarks && e->at < r->left_at)
+			continue;
+		else if (sio_rec_wanted(e, r->rooms, r->nrooms))
+			rc = sio_rec_add_packet(r, e->text, e->atts, e->natts);
+	}
+	free(next);
+	r->local = true;
+	r->last_seq = st->next_seq - 1;
+	return rc;
+}
