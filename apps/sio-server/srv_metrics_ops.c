@@ -23,6 +23,7 @@
  * at scrape time. The namespaces of sio-server are fixed by its
  * configuration, so the namespace label is bounded.
  */
+#include "srv_histogram.h"
 #include "srv_metrics.h"
 
 #include "base/buf.h"
@@ -62,12 +63,7 @@ static void observe(hist *h, double seconds)
 
 	h->count++;
 	h->sum += s;
-	for (size_t i = 0; i < NB; i++) {
-		if (s <= bounds[i]) {
-			h->b[i]++;
-			break;
-		}
-	}
+	srv_histogram_count(bounds, h->b, NB, s);
 }
 
 void srv_metrics_observe_ack(srv_metrics *m, double seconds)
@@ -113,17 +109,8 @@ static int putf(base_buf *b, const char *fmt, ...)
 
 static int put_hist(base_buf *b, const char *name, const char *help, const hist *h)
 {
-	uint64_t cum = 0;
-	int rc = putf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
-
-	for (size_t i = 0; i < NB && !rc; i++) {
-		cum += h->b[i];
-		rc = putf(b, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i],
-		          (unsigned long long)cum);
-	}
-	return rc ||
-	       putf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
-	            (unsigned long long)h->count, name, h->sum, name, (unsigned long long)h->count);
+	return putf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name) ||
+	       srv_histogram_render(b, name, NULL, NULL, bounds, h->b, NB, h->count, h->sum);
 }
 
 /* A label value as the exposition format escapes it. */

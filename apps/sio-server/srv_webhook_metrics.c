@@ -3,6 +3,7 @@
  * the same buckets as srv_metrics.c's handshake histogram, up to 10 s for
  * a backend's answer). */
 #include "srv_webhook_metrics.h"
+#include "srv_histogram.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,11 +88,7 @@ void srv_webhook_metrics_observe(srv_webhook_metrics *wm, size_t hook, int outco
 	if (ms < 0)
 		return;
 	double s = ms / 1000;
-	for (size_t i = 0; i < NBUCKETS; i++)
-		if (s <= buckets[i]) {
-			h->buckets[i]++;
-			break;
-		}
+	srv_histogram_count(buckets, h->buckets, NBUCKETS, s);
 	h->n++;
 	h->sum += s;
 }
@@ -132,20 +129,8 @@ int srv_webhook_metrics_render(base_buf *b, void *user)
 	              "failure) by hook.\n# TYPE sio_webhook_duration_seconds histogram\n");
 	for (size_t i = 0; i < wm->n; i++) {
 		const hook_stats *h = &wm->h[i];
-		uint64_t cum = 0;
-		for (size_t k = 0; k < NBUCKETS; k++) {
-			cum += h->buckets[k];
-			err |= put(
-			        b,
-			        "sio_webhook_duration_seconds_bucket{hook=\"%s\",le=\"%g\"} %llu\n",
-			        h->label, buckets[k], (unsigned long long)cum);
-		}
-		err |= put(b, "sio_webhook_duration_seconds_bucket{hook=\"%s\",le=\"+Inf\"} %llu\n",
-		           h->label, (unsigned long long)h->n);
-		err |= put(b, "sio_webhook_duration_seconds_sum{hook=\"%s\"} %.6f\n", h->label,
-		           h->sum);
-		err |= put(b, "sio_webhook_duration_seconds_count{hook=\"%s\"} %llu\n", h->label,
-		           (unsigned long long)h->n);
+		err |= srv_histogram_render(b, "sio_webhook_duration_seconds", "hook", h->label,
+		                            buckets, h->buckets, NBUCKETS, h->n, h->sum);
 	}
 	if (wm->breaker) {
 		err |= put(b,
