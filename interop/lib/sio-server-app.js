@@ -55,6 +55,18 @@ export function waitFor(emitter, event, ms = TIMEOUT) {
   });
 }
 
+/** Polls fn every 20 ms until it returns a truthy value, resolving with it (fails after ms):
+ * for states with no event to await (a member seen through Redis, a metric, a log line). */
+export async function until(fn, what, ms = TIMEOUT) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Collects every `event` on emitter into an array (for "nothing else arrived" checks). */
 export function collect(emitter, event) {
   const got = [];
