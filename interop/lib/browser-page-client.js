@@ -62,6 +62,24 @@
     }
   }
 
+  // The round trips of every scenario: an event echoed back (every JSON type), an ack
+  // (emitWithAck) and an ack's every argument (callback form); suffix names the parser in a
+  // timeout's message.
+  async function echoSteps(socket, suffix) {
+    await step('messageBack', async () => {
+      const back = nextEvent(socket, 'message-back');
+      socket.emit('message', 'hello', 42, -1.5, 0, true, null,
+        { a: { b: [1, 'x', null, false] }, s: 'caf\u00e9 \u20ac \ud83d\ude00' }, ['arr', 2]);
+      return back;
+    });
+    await step('emitWithAck', () => timeout(
+      socket.emitWithAck('message-with-ack', { n: 1, s: 'acked', list: [1, 2, 3] }),
+      `ack of message-with-ack${suffix}`));
+    await step('ackAllArgs', () => timeout(new Promise((resolve) => {
+      socket.emit('message-with-ack', 'one', 2, { three: 3 }, (...args) => resolve(args));
+    }), `ack (callback form) of message-with-ack${suffix}`));
+  }
+
   // What a binary value looks like on arrival: its type and its bytes.
   function describeBinary(x) {
     const type = Object.prototype.toString.call(x).slice(8, -1);
@@ -136,20 +154,7 @@
     // the upgrade may already have happened; sentOn says which.
     await step('binaryEarly', () => binaryRoundTrip(socket, 'early'));
 
-    await step('messageBack', async () => {
-      const back = nextEvent(socket, 'message-back');
-      socket.emit('message', 'hello', 42, -1.5, 0, true, null,
-        { a: { b: [1, 'x', null, false] }, s: 'caf\u00e9 \u20ac \ud83d\ude00' }, ['arr', 2]);
-      return back;
-    });
-
-    await step('emitWithAck', () => timeout(
-      socket.emitWithAck('message-with-ack', { n: 1, s: 'acked', list: [1, 2, 3] }),
-      'ack of message-with-ack'));
-
-    await step('ackAllArgs', () => timeout(new Promise((resolve) => {
-      socket.emit('message-with-ack', 'one', 2, { three: 3 }, (...args) => resolve(args));
-    }), 'ack (callback form) of message-with-ack'));
+    await echoSteps(socket, '');
 
     await step('upgrade', () => timeout(upgraded, 'engine "upgrade" event'));
 
@@ -292,18 +297,7 @@
       await connected(socket, `connect to "/" (msgpack, ${which})`);
       record('transportAtConnect', socket.io.engine.transport.name);
       await step('auth', async () => (await authEvent)[0]);
-      await step('messageBack', async () => {
-        const back = nextEvent(socket, 'message-back');
-        socket.emit('message', 'hello', 42, -1.5, 0, true, null,
-          { a: { b: [1, 'x', null, false] }, s: 'caf\u00e9 \u20ac \ud83d\ude00' }, ['arr', 2]);
-        return back;
-      });
-      await step('emitWithAck', () => timeout(
-        socket.emitWithAck('message-with-ack', { n: 1, s: 'acked', list: [1, 2, 3] }),
-        'ack of message-with-ack (msgpack)'));
-      await step('ackAllArgs', () => timeout(new Promise((resolve) => {
-        socket.emit('message-with-ack', 'one', 2, { three: 3 }, (...args) => resolve(args));
-      }), 'ack (callback form) of message-with-ack (msgpack)'));
+      await echoSteps(socket, ' (msgpack)');
       await step('binary', () => msgpackBinaryRoundTrip(socket, 'msgpack'));
       await step('binaryAck', async () => describeBinary(await timeout(
         socket.emitWithAck('message-with-ack', new Uint8Array([9, 8, 7]).buffer),
