@@ -7,7 +7,9 @@ import { after, before } from 'node:test';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 
@@ -72,6 +74,19 @@ export function collect(emitter, event) {
   const got = [];
   emitter.on(event, (...args) => got.push(args.length === 1 ? args[0] : args));
   return got;
+}
+
+/**
+ * Start sio-server on the make-run configuration (examples/default.json) with the keys of
+ * extra over it, written to dir/config.json; in development, with env over an environment
+ * that sets no JWT secret, no API key and no origin lists.
+ */
+export async function startDefaultWith(dir, extra, env = {}) {
+  const config = join(dir, 'config.json');
+  const base = JSON.parse(readFileSync(exampleConfig('default'), 'utf8'));
+  writeFileSync(config, JSON.stringify({ ...base, ...extra }));
+  return startServer({ config, env: { NODE_ENV: 'development', JWT_ACCESS_SECRET: '',
+    WEBSOCKET_API_KEY: '', WS_ALLOWED_ORIGINS: '', WEBSOCKET_CORS_ORIGIN: '', ...env } });
 }
 
 /**
