@@ -7,7 +7,7 @@
  * REDIS_URL replaces the file's address and nothing else; every bad value
  * fails at load time naming its key or variable; and no message, nor the
  * address printed at startup, ever shows the password. Config files are
- * written with mkstemp and removed in teardown.
+ * written with mkstemp and removed in cfg_teardown.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -16,44 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../apps/sio-server/srv_config.h"
-
-static char tmp_path[64];
-static srv_config cfg;
-static char err[512];
-
-static void teardown(void)
-{
-	srv_config_free(&cfg);
-	if (tmp_path[0])
-		unlink(tmp_path);
-	tmp_path[0] = '\0';
-}
-
-/* Load json_text (NULL: no file) with env (NULL-terminated, may be NULL). */
-static int load_env(const char *json_text, char *const *env)
-{
-	static char *const empty_env[] = { NULL };
-	char *argv[] = { "sio-server", NULL };
-	const char *path = NULL;
-	if (json_text) {
-		if (tmp_path[0])
-			unlink(tmp_path);
-		snprintf(tmp_path, sizeof(tmp_path), "/tmp/srv_config_redis_XXXXXX");
-		int fd = mkstemp(tmp_path);
-		ck_assert_int_ge(fd, 0);
-		size_t n = strlen(json_text);
-		ck_assert_int_eq(write(fd, json_text, n), (ssize_t)n);
-		close(fd);
-		path = tmp_path;
-	}
-	err[0] = '\0';
-	return srv_config_load(&cfg, path, env ? env : empty_env, 1, argv, err, sizeof(err));
-}
+#include "srv_config_fixture.h"
 
 static int load(const char *json_text)
 {
-	return load_env(json_text, NULL);
+	return cfg_load_env(json_text, NULL);
 }
 
 static const char *address(void)
@@ -97,7 +64,7 @@ START_TEST(settings_without_address)
 	srv_config_free(&cfg);
 
 	char *env[] = { "REDIS_URL=redis://redis.internal:6380/2", NULL };
-	ck_assert_msg(load_env(file, env) == 0, "%s", err);
+	ck_assert_msg(cfg_load_env(file, env) == 0, "%s", err);
 	ck_assert(cfg.redis.enabled);
 	ck_assert_str_eq(cfg.redis.from, "REDIS_URL");
 	ck_assert_str_eq(cfg.redis.host, "redis.internal");
@@ -135,7 +102,7 @@ START_TEST(url_forms)
 		char var[256];
 		snprintf(var, sizeof(var), "REDIS_URL=%s", ok[i].url);
 		char *env[] = { var, NULL };
-		ck_assert_msg(load_env(NULL, env) == 0, "%s: %s", ok[i].url, err);
+		ck_assert_msg(cfg_load_env(NULL, env) == 0, "%s: %s", ok[i].url, err);
 		const srv_config_redis *r = &cfg.redis;
 		ck_assert(r->enabled);
 		if (ok[i].host)
@@ -192,9 +159,9 @@ END_TEST
 START_TEST(env_replaces_file_address)
 {
 	char *env[] = { "REDIS_URL=redis://envhost:7001", NULL };
-	ck_assert_msg(load_env("{\"redis\": {\"url\": \"redis://u:pw@filehost:7000/3\", "
-	                       "\"key\": \"k\"}}",
-	                       env) == 0,
+	ck_assert_msg(cfg_load_env("{\"redis\": {\"url\": \"redis://u:pw@filehost:7000/3\", "
+	                           "\"key\": \"k\"}}",
+	                           env) == 0,
 	              "%s", err);
 	ck_assert_str_eq(cfg.redis.host, "envhost");
 	ck_assert_int_eq(cfg.redis.port, 7001);
@@ -205,7 +172,7 @@ START_TEST(env_replaces_file_address)
 	/* an empty REDIS_URL counts as unset, like every variable */
 	srv_config_free(&cfg);
 	char *empty[] = { "REDIS_URL=", NULL };
-	ck_assert_msg(load_env("{\"redis\": {\"host\": \"filehost\"}}", empty) == 0, "%s", err);
+	ck_assert_msg(cfg_load_env("{\"redis\": {\"host\": \"filehost\"}}", empty) == 0, "%s", err);
 	ck_assert_str_eq(cfg.redis.host, "filehost");
 }
 END_TEST
@@ -276,7 +243,7 @@ START_TEST(errors_name_their_key)
 	char var[256];
 	char *env[] = { var, NULL };
 	snprintf(var, sizeof(var), "%s", b->env ? b->env : "UNUSED=1");
-	ck_assert_int_eq(load_env(b->json, env), SRV_CONFIG_ERR);
+	ck_assert_int_eq(cfg_load_env(b->json, env), SRV_CONFIG_ERR);
 	ck_assert_msg(strstr(err, b->want) != NULL, "got \"%s\", want \"%s\"", err, b->want);
 	ck_assert_msg(!strstr(err, "topsecret") && !strstr(err, "pw@"), "secret shown: %s", err);
 	ck_assert(!cfg.redis.enabled); /* freed */
@@ -287,7 +254,7 @@ END_TEST
 START_TEST(password_never_shown)
 {
 	char *env[] = { "REDIS_URL=redis://admin:hunter2-secret@h:99999/0", NULL };
-	ck_assert_int_eq(load_env(NULL, env), SRV_CONFIG_ERR);
+	ck_assert_int_eq(cfg_load_env(NULL, env), SRV_CONFIG_ERR);
 	ck_assert_ptr_null(strstr(err, "hunter2"));
 	ck_assert_ptr_null(strstr(err, "admin"));
 	ck_assert_int_eq(load("{\"redis\": {\"url\": \"redis://:hunter2-secret@h/zz\"}}"),
@@ -304,7 +271,7 @@ static Suite *suite(void)
 {
 	Suite *s = suite_create("srv_config_redis");
 	TCase *tc = tcase_create("redis");
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_checked_fixture(tc, NULL, cfg_teardown);
 	tcase_add_test(tc, off_by_default);
 	tcase_add_test(tc, settings_without_address);
 	tcase_add_test(tc, url_forms);

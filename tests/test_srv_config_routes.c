@@ -13,33 +13,11 @@
 
 #include "../apps/sio-server/srv_api_endpoints.h"
 #include "../apps/sio-server/srv_config_routes.h"
-
-static srv_config cfg;
-static char err[512];
-static char tmp_path[64];
-
-static void teardown(void)
-{
-	srv_config_free(&cfg);
-	if (tmp_path[0])
-		unlink(tmp_path);
-	tmp_path[0] = '\0';
-}
+#include "srv_config_fixture.h"
 
 static int load(const char *json)
 {
-	static char *const env[] = { NULL };
-	char *argv[] = { "sio-server", NULL };
-	srv_config_free(&cfg);
-	if (tmp_path[0])
-		unlink(tmp_path);
-	snprintf(tmp_path, sizeof(tmp_path), "/tmp/srv_routes_test_XXXXXX");
-	int fd = mkstemp(tmp_path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, json, strlen(json)), (ssize_t)strlen(json));
-	close(fd);
-	err[0] = '\0';
-	return srv_config_load(&cfg, tmp_path, env, 1, argv, err, sizeof(err));
+	return cfg_load_env(json, NULL);
 }
 
 static const char good[] =
@@ -178,7 +156,7 @@ static Suite *suite(void)
 {
 	Suite *s = suite_create("srv_config_routes");
 	TCase *tc = tcase_create("routes");
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_checked_fixture(tc, NULL, cfg_teardown);
 	tcase_add_test(tc, parsed);
 	tcase_add_test(tc, found);
 	tcase_add_loop_test(tc, refused, 0, (int)(sizeof(bad) / sizeof(bad[0])));

@@ -19,34 +19,16 @@
 #include "../apps/sio-server/srv_config.h"
 #include "../apps/sio-server/srv_emit.h"
 #include "../apps/sio-server/srv_metrics.h"
-
-static srv_config cfg;
-static char err[512];
-static char tmp_path[64];
-
-static void teardown(void)
-{
-	srv_config_free(&cfg);
-	if (tmp_path[0])
-		unlink(tmp_path);
-	tmp_path[0] = '\0';
-}
+#include "srv_config_fixture.h"
 
 static void load_file(const char *path)
 {
-	char *env[] = { NULL };
-	char *argv[] = { "sio-server", NULL };
-	ck_assert_msg(srv_config_load(&cfg, path, env, 1, argv, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(cfg_load_path(path, NULL) == 0, "%s", err);
 }
 
 static void load_json(const char *json)
 {
-	strcpy(tmp_path, "/tmp/test_srv_emit_XXXXXX");
-	int fd = mkstemp(tmp_path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, json, strlen(json)), (ssize_t)strlen(json));
-	close(fd);
-	load_file(tmp_path);
+	ck_assert_msg(cfg_load_env(json, NULL) == 0, "%s", err);
 }
 
 /* ---- globs ------------------------------------------------------------------- */
@@ -120,7 +102,7 @@ START_TEST(throttle_rules)
 	r = srv_throttle_rule(&cfg, "job:1", "job:done"); /* not listed: next rule */
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(r->interval_ms, 1000);
-	teardown();
+	cfg_teardown();
 	load_file("apps/sio-server/examples/job-dashboard.json");
 	r = srv_throttle_rule(&cfg, "job:1", "anything"); /* no events: every event */
 	ck_assert_ptr_nonnull(r);
@@ -301,7 +283,7 @@ static Suite *emit_suite(void)
 	Suite *s = suite_create("srv_emit");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_checked_fixture(tc, NULL, cfg_teardown);
 	tcase_add_test(tc, glob_matching);
 	tcase_add_test(tc, fan_in_job_dashboard);
 	tcase_add_test(tc, fan_in_rules_deduplicated);

@@ -21,36 +21,13 @@
 
 #include "../apps/sio-server/srv_config.h"
 #include "../apps/sio-server/srv_ingest_map.h"
-
-static srv_config cfg;
-static char err[512];
-static char tmp_path[64];
-
-static void teardown(void)
-{
-	srv_config_free(&cfg);
-	if (tmp_path[0])
-		unlink(tmp_path);
-	tmp_path[0] = '\0';
-}
-
-static int load_env(const char *json_text, char *const *env)
-{
-	snprintf(tmp_path, sizeof tmp_path, "/tmp/srv_ingest_test_XXXXXX");
-	int fd = mkstemp(tmp_path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, json_text, strlen(json_text)), (ssize_t)strlen(json_text));
-	close(fd);
-	char *argv[] = { "sio-server", NULL };
-	err[0] = '\0';
-	return srv_config_load(&cfg, tmp_path, env, 1, argv, err, sizeof err);
-}
+#include "srv_config_fixture.h"
 
 static char *const redis_env[] = { "REDIS_URL=redis://127.0.0.1:6390", NULL };
 
 static int load(const char *json_text)
 {
-	return load_env(json_text, redis_env);
+	return cfg_load_env(json_text, redis_env);
 }
 
 #define JOBS_SOURCE                                                                                \
@@ -142,13 +119,13 @@ END_TEST
 START_TEST(test_config_needs_redis)
 {
 	static char *const none[] = { NULL };
-	ck_assert_int_eq(load_env("{\"ingest\": {\"channels\": [{\"channel\": \"a\"}]}}", none),
+	ck_assert_int_eq(cfg_load_env("{\"ingest\": {\"channels\": [{\"channel\": \"a\"}]}}", none),
 	                 SRV_CONFIG_ERR);
 	ck_assert_ptr_nonnull(strstr(err, "needs Redis"));
-	teardown();
-	ck_assert_int_eq(load_env("{\"redis\": {\"host\": \"r\"}, \"ingest\": {\"channels\": "
-	                          "[{\"channel\": \"a\"}]}}",
-	                          none),
+	cfg_teardown();
+	ck_assert_int_eq(cfg_load_env("{\"redis\": {\"host\": \"r\"}, \"ingest\": {\"channels\": "
+	                              "[{\"channel\": \"a\"}]}}",
+	                              none),
 	                 SRV_CONFIG_OK);
 }
 END_TEST
@@ -347,7 +324,7 @@ static Suite *suite(void)
 {
 	Suite *s = suite_create("srv_ingest");
 	TCase *tc = tcase_create("config");
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_checked_fixture(tc, NULL, cfg_teardown);
 	tcase_add_test(tc, test_config_jobs);
 	tcase_add_loop_test(tc, test_config_bad, 0, (int)(sizeof bad / sizeof *bad));
 	tcase_add_test(tc, test_config_needs_redis);

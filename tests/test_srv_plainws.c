@@ -18,39 +18,18 @@
 #include <unistd.h>
 
 #include "../apps/sio-server/srv_plainws.h"
-
-static srv_config cfg;
-static char err[512];
-static char tmp_path[64];
-
-static void teardown(void)
-{
-	srv_config_free(&cfg);
-	if (tmp_path[0])
-		unlink(tmp_path);
-	tmp_path[0] = '\0';
-}
+#include "srv_config_fixture.h"
 
 static int load(const char *json)
 {
-	static char *const env[] = { NULL };
-	char *argv[] = { "sio-server" };
-	snprintf(tmp_path, sizeof tmp_path, "/tmp/srv_plainws_test_XXXXXX");
-	int fd = mkstemp(tmp_path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, json, strlen(json)), (ssize_t)strlen(json));
-	close(fd);
-	err[0] = '\0';
-	return srv_config_load(&cfg, tmp_path, env, 1, argv, err, sizeof err);
+	return cfg_load_env(json, NULL);
 }
 
 static void load_example(void)
 {
 	/* the example's ingest needs an address of Redis (never connected here) */
 	static char *const env[] = { "REDIS_URL=redis://127.0.0.1:6399", NULL };
-	char *argv[] = { "sio-server" };
-	ck_assert_int_eq(srv_config_load(&cfg, "apps/sio-server/examples/job-updates.json", env, 1,
-	                                 argv, err, sizeof err),
+	ck_assert_int_eq(cfg_load_path("apps/sio-server/examples/job-updates.json", env),
 	                 SRV_CONFIG_OK);
 	ck_assert_uint_eq(cfg.nplainws, 1);
 }
@@ -249,7 +228,7 @@ static Suite *plainws_suite(void)
 {
 	Suite *s = suite_create("srv_plainws");
 	TCase *t = tcase_create("plainws");
-	tcase_add_checked_fixture(t, NULL, teardown);
+	tcase_add_checked_fixture(t, NULL, cfg_teardown);
 	tcase_add_test(t, example_loads);
 	tcase_add_test(t, defaults);
 	tcase_add_loop_test(t, refused, 0, (int)(sizeof(bad) / sizeof(bad[0])));

@@ -28,6 +28,7 @@
 #include "../apps/sio-server/srv_webhook_breaker.h"
 #include "../apps/sio-server/srv_webhook_metrics.h"
 #include "../apps/sio-server/srv_webhook_sign.h"
+#include "srv_config_fixture.h"
 
 /* ---- signature --------------------------------------------------------------------- */
 
@@ -161,34 +162,9 @@ END_TEST
 
 /* ---- configuration ---------------------------------------------------------------------- */
 
-static srv_config cfg;
-static char err[512];
-static char tmp_path[64];
-
-static void cfg_teardown(void)
-{
-	srv_config_free(&cfg);
-	if (tmp_path[0])
-		unlink(tmp_path);
-	tmp_path[0] = '\0';
-}
-
-static int load_env(const char *json, char *const *envp)
-{
-	static char *const empty_env[] = { NULL };
-	char *argv[] = { "sio-server", NULL };
-	snprintf(tmp_path, sizeof(tmp_path), "/tmp/srv_webhook_test_XXXXXX");
-	int fd = mkstemp(tmp_path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, json, strlen(json)), (ssize_t)strlen(json));
-	close(fd);
-	err[0] = '\0';
-	return srv_config_load(&cfg, tmp_path, envp ? envp : empty_env, 1, argv, err, sizeof(err));
-}
-
 static int load(const char *json)
 {
-	return load_env(json, NULL);
+	return cfg_load_env(json, NULL);
 }
 
 START_TEST(config_defaults)
@@ -226,15 +202,16 @@ END_TEST
 START_TEST(config_secret_from_env)
 {
 	char *env[] = { "HOOKS_KEY=from-env", NULL };
-	ck_assert_int_eq(load_env("{\"webhooks\": {\"url\": \"https://b.example/h\", \"secret\": "
-	                          "\"file\", \"secretEnv\": \"HOOKS_KEY\"}}",
-	                          env),
-	                 SRV_CONFIG_OK);
+	ck_assert_int_eq(
+	        cfg_load_env("{\"webhooks\": {\"url\": \"https://b.example/h\", \"secret\": "
+	                     "\"file\", \"secretEnv\": \"HOOKS_KEY\"}}",
+	                     env),
+	        SRV_CONFIG_OK);
 	ck_assert_str_eq(cfg.webhooks->secret, "from-env");
 	srv_config_free(&cfg);
 	unlink(tmp_path);
 	char *env2[] = { "WEBHOOK_SECRET=default-var", NULL };
-	ck_assert_int_eq(load_env("{\"webhooks\": {\"url\": \"https://b.example/h\"}}", env2),
+	ck_assert_int_eq(cfg_load_env("{\"webhooks\": {\"url\": \"https://b.example/h\"}}", env2),
 	                 SRV_CONFIG_OK);
 	ck_assert_str_eq(cfg.webhooks->secret, "default-var");
 }

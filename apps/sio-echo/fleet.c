@@ -149,12 +149,24 @@ static sio_out *args_from(const sio_args *a, size_t from)
 	return o;
 }
 
-static void ack_error_or_null(sio_out *o, const char *err)
+/* The answers of the fleet requests are [error or null, [...]]: the error
+ * or null, then the list begun; answer_send ends the list and sends. */
+static sio_out *answer_begin(const char *err)
 {
+	sio_out *o = sio_out_new();
 	if (err)
 		sio_out_str(o, err);
 	else
 		sio_out_null(o);
+	sio_out_array_begin(o);
+	return o;
+}
+
+static void answer_send(sio_ack *ack, sio_out *o)
+{
+	sio_out_array_end(o);
+	sio_ack_send(ack, o);
+	sio_out_free(o);
 }
 
 /* ---- socket.data ---- */
@@ -245,9 +257,7 @@ static void on_fetched(sio_namespace *nsp, const sio_socket_info *sockets, size_
 {
 	(void)nsp;
 	sio_ack *ack = u;
-	sio_out *o = sio_out_new();
-	ack_error_or_null(o, err);
-	sio_out_array_begin(o);
+	sio_out *o = answer_begin(err);
 	for (size_t i = 0; i < n; i++) {
 		const sio_socket_info *si = &sockets[i];
 		sio_out_object_begin(o);
@@ -274,9 +284,7 @@ static void on_fetched(sio_namespace *nsp, const sio_socket_info *sockets, size_
 			out_json_or_null(o, si->handshake_json);
 		sio_out_object_end(o);
 	}
-	sio_out_array_end(o);
-	sio_ack_send(ack, o);
-	sio_out_free(o);
+	answer_send(ack, o);
 }
 
 static void on_fleet_fetch(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
@@ -299,14 +307,10 @@ static void on_rooms(sio_namespace *nsp, const char *const *rooms, size_t n, con
 {
 	(void)nsp;
 	sio_ack *ack = u;
-	sio_out *o = sio_out_new();
-	ack_error_or_null(o, err);
-	sio_out_array_begin(o);
+	sio_out *o = answer_begin(err);
 	for (size_t i = 0; i < n; i++)
 		sio_out_str(o, rooms[i]);
-	sio_out_array_end(o);
-	sio_ack_send(ack, o);
-	sio_out_free(o);
+	answer_send(ack, o);
 }
 
 static void on_fleet_rooms(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *u)
@@ -382,18 +386,14 @@ static void on_answers(sio_namespace *nsp, const sio_args *const *resp, size_t n
 {
 	(void)nsp;
 	sio_ack *ack = u;
-	sio_out *o = sio_out_new();
-	ack_error_or_null(o, err);
-	sio_out_array_begin(o);
+	sio_out *o = answer_begin(err);
 	for (size_t i = 0; i < n; i++) {
 		if (sio_args_count(resp[i]) > 0)
 			sio_out_arg(o, resp[i], 0);
 		else
 			sio_out_null(o);
 	}
-	sio_out_array_end(o);
-	sio_ack_send(ack, o);
-	sio_out_free(o);
+	answer_send(ack, o);
 }
 
 static void on_fleet_server_emit(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack,

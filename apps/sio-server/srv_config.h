@@ -408,6 +408,11 @@ int srv_cfgp_enter(srv_cfgp *p, int obj, const char *key, size_t *old);
 void srv_cfgp_pop(srv_cfgp *p, size_t old);
 const char *srv_cfgp_type_name(int base_json_type);
 int srv_cfgp_expect(srv_cfgp *p, int tok, int base_json_type);
+/* The array tok into *arr, a new vector of elements of size sz, zeroed and
+ * each given to fn with its index on the key path; *n counts the elements
+ * fn was given, so that a free after a failure frees those. */
+int srv_cfgp_list(srv_cfgp *p, int tok, void **arr, size_t *n, size_t sz,
+                  int (*fn)(srv_cfgp *p, int tok, void *elem));
 int srv_cfgp_object(srv_cfgp *p, int tok, const char *const *keys);
 int srv_cfgp_str(srv_cfgp *p, int obj, const char *key, char **out);
 int srv_cfgp_bool(srv_cfgp *p, int obj, const char *key, bool *out);

@@ -242,8 +242,9 @@ int srv_cfgp_webhooks(srv_cfgp *p, int tok, srv_config *cfg)
 
 /* ---- relay ------------------------------------------------------------------------ */
 
-static int parse_rule(srv_cfgp *p, int tok, srv_relay_rule *r)
+static int parse_rule(srv_cfgp *p, int tok, void *elem)
 {
+	srv_relay_rule *r = elem;
 	static const char *const keys[] = { "event",         "emit",   "room",
 		                            "exceptSender",  "enrich", "rateLimitPerMinute",
 		                            "requireMember", NULL };
@@ -316,19 +317,7 @@ int srv_cfgp_relay(srv_cfgp *p, int tok, srv_config *cfg)
 	if (!rl)
 		return srv_cfgp_fail(p, "out of memory");
 	cfg->relay = rl;
-	size_t n = (size_t)base_json_size(p->doc, tok);
-	if (n && !(rl->v = calloc(n, sizeof(*rl->v))))
-		return srv_cfgp_fail(p, "out of memory");
-	base_json_iter it;
-	int val;
-	base_json_iter_init(p->doc, tok, &it);
-	while ((val = base_json_iter_next(p->doc, &it, NULL)) >= 0) {
-		size_t old = srv_cfgp_index(p, rl->n);
-		if (parse_rule(p, val, &rl->v[rl->n++]))
-			return -1;
-		srv_cfgp_pop(p, old);
-	}
-	return 0;
+	return srv_cfgp_list(p, tok, (void **)&rl->v, &rl->n, sizeof *rl->v, parse_rule);
 }
 
 /* ---- environment, free ------------------------------------------------------------ */

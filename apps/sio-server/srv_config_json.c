@@ -191,6 +191,28 @@ int srv_cfgp_expect(srv_cfgp *p, int tok, int want)
 	                     srv_cfgp_type_name(t));
 }
 
+int srv_cfgp_list(srv_cfgp *p, int tok, void **arr, size_t *n, size_t sz,
+                  int (*fn)(srv_cfgp *p, int tok, void *elem))
+{
+	base_json_iter it;
+	int e;
+
+	if (srv_cfgp_expect(p, tok, BASE_JSON_ARRAY))
+		return -1;
+	if (base_json_size(p->doc, tok) > 0 &&
+	    !(*arr = calloc((size_t)base_json_size(p->doc, tok), sz)))
+		return srv_cfgp_fail(p, "out of memory");
+	base_json_iter_init(p->doc, tok, &it);
+	while ((e = base_json_iter_next(p->doc, &it, NULL)) >= 0) {
+		size_t old = srv_cfgp_index(p, *n);
+
+		if (fn(p, e, (char *)*arr + sz * (*n)++))
+			return -1;
+		srv_cfgp_pop(p, old);
+	}
+	return 0;
+}
+
 /* An object whose keys are all in keys (NULL-terminated; NULL = any key),
  * none twice. */
 int srv_cfgp_object(srv_cfgp *p, int tok, const char *const *keys)

@@ -332,30 +332,17 @@ static int check_event_names(srv_cfgp *p, srv_config_rooms *r)
 
 /* ---- rooms ------------------------------------------------------------------- */
 
-/* Parse the array at key, one element at a time, into *arr (elements of
- * size sz, zeroed before fn sees them; *n counts them). */
+/* Parse the array at key, if there, into *arr as srv_cfgp_list does. */
 static int parse_list(srv_cfgp *p, int obj, const char *key, void **arr, size_t *n, size_t sz,
                       int (*fn)(srv_cfgp *, int, void *))
 {
-	int v, e;
-	base_json_iter it;
 	size_t old;
+	int v = srv_cfgp_enter(p, obj, key, &old);
 
-	if ((v = srv_cfgp_enter(p, obj, key, &old)) < 0)
+	if (v < 0)
 		return 0;
-	if (srv_cfgp_expect(p, v, BASE_JSON_ARRAY))
+	if (srv_cfgp_list(p, v, arr, n, sz, fn))
 		return -1;
-	if (base_json_size(p->doc, v) > 0 &&
-	    !(*arr = calloc((size_t)base_json_size(p->doc, v), sz)))
-		return srv_cfgp_fail(p, "out of memory");
-	base_json_iter_init(p->doc, v, &it);
-	while ((e = base_json_iter_next(p->doc, &it, NULL)) >= 0) {
-		size_t o2 = srv_cfgp_index(p, *n);
-
-		if (fn(p, e, (char *)*arr + sz * (*n)++))
-			return -1;
-		srv_cfgp_pop(p, o2);
-	}
 	srv_cfgp_pop(p, old);
 	return 0;
 }
@@ -457,23 +444,8 @@ static int parse_throttle(srv_cfgp *p, int tok, void *x)
 
 int srv_cfgp_throttle(srv_cfgp *p, int tok, srv_config *cfg)
 {
-	base_json_iter it;
-	int e;
-
-	if (srv_cfgp_expect(p, tok, BASE_JSON_ARRAY))
-		return -1;
-	if (base_json_size(p->doc, tok) > 0 &&
-	    !(cfg->throttle = calloc((size_t)base_json_size(p->doc, tok), sizeof *cfg->throttle)))
-		return srv_cfgp_fail(p, "out of memory");
-	base_json_iter_init(p->doc, tok, &it);
-	while ((e = base_json_iter_next(p->doc, &it, NULL)) >= 0) {
-		size_t old = srv_cfgp_index(p, cfg->nthrottle);
-
-		if (parse_throttle(p, e, &cfg->throttle[cfg->nthrottle++]))
-			return -1;
-		srv_cfgp_pop(p, old);
-	}
-	return 0;
+	return srv_cfgp_list(p, tok, (void **)&cfg->throttle, &cfg->nthrottle,
+	                     sizeof *cfg->throttle, parse_throttle);
 }
 
 /* "replies": {"ping": "pong"}: a client event answered by another. */

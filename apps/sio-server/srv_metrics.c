@@ -2,6 +2,7 @@
  * srv_metrics.h). Format 0.0.4: "# HELP", "# TYPE", then one sample per
  * line; label values escape '\\', '"' and newline. */
 #include "srv_metrics.h"
+#include "srv_prom.h"
 
 #include "base/json.h"
 
@@ -147,12 +148,7 @@ void srv_metrics_observe_handshake(srv_metrics *m, double ms)
 	double s = ms < 0 ? 0 : ms / 1000.0;
 	m->hs_count++;
 	m->hs_sum += s;
-	for (size_t i = 0; i < SRV_METRICS_NBUCKETS; i++) {
-		if (s <= buckets[i]) {
-			m->hs_buckets[i]++;
-			break;
-		}
-	}
+	srv_prom_histogram_count(buckets, m->hs_buckets, SRV_METRICS_NBUCKETS, s);
 }
 
 void srv_metrics_connection(srv_metrics *m, sio_socket *s)
@@ -201,13 +197,11 @@ typedef struct out {
 static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(out *o, const char *fmt, ...)
 {
-	char tmp[512];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp) || base_buf_append(&o->b, tmp, (size_t)n))
+	if (srv_prom_vputf(&o->b, fmt, ap))
 		o->err = 1;
+	va_end(ap);
 }
 
 /* A label value, escaped as the exposition format requires. */
@@ -360,16 +354,9 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	put_redis(&o, m->fleet);
 	head(&o, "sio_handshake_duration_seconds", "histogram",
 	     "From the Engine.IO handshake request to the Socket.IO connection.");
-	uint64_t cum = 0;
-	for (size_t i = 0; i < SRV_METRICS_NBUCKETS; i++) {
-		cum += m->hs_buckets[i];
-		put(&o, "sio_handshake_duration_seconds_bucket{le=\"%g\"} %llu\n", buckets[i],
-		    (unsigned long long)cum);
-	}
-	put(&o, "sio_handshake_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-	    (unsigned long long)m->hs_count);
-	put(&o, "sio_handshake_duration_seconds_sum %.6f\n", m->hs_sum);
-	put(&o, "sio_handshake_duration_seconds_count %llu\n", (unsigned long long)m->hs_count);
+	if (srv_prom_histogram_render(&o.b, "sio_handshake_duration_seconds", NULL, NULL, buckets,
+	                              m->hs_buckets, SRV_METRICS_NBUCKETS, m->hs_count, m->hs_sum))
+		o.err = 1;
 	for (size_t i = 0; i < m->nsections; i++)
 		if (m->sections[i].fn(&o.b, m->sections[i].user))
 			o.err = 1;

@@ -23,12 +23,11 @@
  * at scrape time. The namespaces of sio-server are fixed by its
  * configuration, so the namespace label is bounded.
  */
+#include "srv_prom.h"
 #include "srv_metrics.h"
 
 #include "base/buf.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 /* Upper bounds in seconds, 100 us to 5 s; the +Inf bucket is the count. */
@@ -62,12 +61,7 @@ static void observe(hist *h, double seconds)
 
 	h->count++;
 	h->sum += s;
-	for (size_t i = 0; i < NB; i++) {
-		if (s <= bounds[i]) {
-			h->b[i]++;
-			break;
-		}
-	}
+	srv_prom_histogram_count(bounds, h->b, NB, s);
 }
 
 void srv_metrics_observe_ack(srv_metrics *m, double seconds)
@@ -99,31 +93,10 @@ void srv_metrics_ops_install(srv_metrics *m, sio_namespace *nsp)
 
 /* ---- rendering ------------------------------------------------------------- */
 
-static int putf(base_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int putf(base_buf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= sizeof tmp || base_buf_append(b, tmp, (size_t)n) ? -1 : 0;
-}
-
 static int put_hist(base_buf *b, const char *name, const char *help, const hist *h)
 {
-	uint64_t cum = 0;
-	int rc = putf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
-
-	for (size_t i = 0; i < NB && !rc; i++) {
-		cum += h->b[i];
-		rc = putf(b, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i],
-		          (unsigned long long)cum);
-	}
-	return rc ||
-	       putf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", name,
-	            (unsigned long long)h->count, name, h->sum, name, (unsigned long long)h->count);
+	return srv_prom_putf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name) ||
+	       srv_prom_histogram_render(b, name, NULL, NULL, bounds, h->b, NB, h->count, h->sum);
 }
 
 /* A label value as the exposition format escapes it. */
@@ -148,9 +121,9 @@ static void put_namespace(sio_namespace *nsp, void *user)
 {
 	struct ns_walk *w = user;
 
-	w->rc = w->rc || putf(w->b, "sio_namespace_sockets{namespace=\"") ||
+	w->rc = w->rc || srv_prom_putf(w->b, "sio_namespace_sockets{namespace=\"") ||
 	        put_label(w->b, sio_namespace_name(nsp)) ||
-	        putf(w->b, "\"} %zu\n", sio_namespace_socket_count(nsp));
+	        srv_prom_putf(w->b, "\"} %zu\n", sio_namespace_socket_count(nsp));
 }
 
 int srv_metrics_ops_render(srv_metrics_ops *o, sio_server *srv, base_buf *b)
@@ -165,25 +138,27 @@ int srv_metrics_ops_render(srv_metrics_ops *o, sio_server *srv, base_buf *b)
 	                &o->ack) ||
 	       put_hist(b, "sio_http_request_duration_seconds",
 	                "HTTP API requests, from their arrival to their answer.", &o->http) ||
-	       putf(b, "# HELP sio_namespace_sockets Connected sockets per namespace.\n"
-	               "# TYPE sio_namespace_sockets gauge\n");
+	       srv_prom_putf(b, "# HELP sio_namespace_sockets Connected sockets per namespace.\n"
+	                        "# TYPE sio_namespace_sockets gauge\n");
 	if (!w.rc && srv)
 		sio_server_namespaces(srv, put_namespace, &w);
 	return w.rc ||
-	                       putf(b,
-	                            "# HELP sio_send_queue_drops_total Packets not queued for a "
-	                            "client, by "
-	                            "reason.\n# TYPE sio_send_queue_drops_total counter\n"
-	                            "sio_send_queue_drops_total{reason=\"volatile\"} %llu\n",
-	                            (unsigned long long)st.volatile_dropped) ||
-	                       putf(b,
-	                            "# HELP sio_slow_consumer_disconnects_total Clients cut off "
-	                            "for reading too "
-	                            "slowly, by reason.\n# TYPE "
-	                            "sio_slow_consumer_disconnects_total counter\n"
-	                            "sio_slow_consumer_disconnects_total{reason=\"send_queue_"
-	                            "full\"} %llu\n",
-	                            (unsigned long long)st.send_queue_full)
+	                       srv_prom_putf(
+	                               b,
+	                               "# HELP sio_send_queue_drops_total Packets not queued for a "
+	                               "client, by "
+	                               "reason.\n# TYPE sio_send_queue_drops_total counter\n"
+	                               "sio_send_queue_drops_total{reason=\"volatile\"} %llu\n",
+	                               (unsigned long long)st.volatile_dropped) ||
+	                       srv_prom_putf(
+	                               b,
+	                               "# HELP sio_slow_consumer_disconnects_total Clients cut off "
+	                               "for reading too "
+	                               "slowly, by reason.\n# TYPE "
+	                               "sio_slow_consumer_disconnects_total counter\n"
+	                               "sio_slow_consumer_disconnects_total{reason=\"send_queue_"
+	                               "full\"} %llu\n",
+	                               (unsigned long long)st.send_queue_full)
 	               ? -1
 	               : 0;
 }

@@ -2,6 +2,7 @@
  * updated in place (claims, role, exp), never replaced: other modules may
  * hold its user id while the socket lives. */
 #include "srv_refresh.h"
+#include "srv_ack.h"
 
 #include "base/json.h"
 
@@ -41,14 +42,9 @@ static char *token_of(const sio_args *a)
 
 static void answer(sio_ack *ack, const char *code, const char *message, long long exp)
 {
-	if (!ack)
+	sio_out *o = srv_ack_object_begin(ack);
+	if (!o)
 		return;
-	sio_out *o = sio_out_new();
-	if (!o) {
-		sio_ack_drop(ack);
-		return;
-	}
-	sio_out_object_begin(o);
 	sio_out_key(o, "success");
 	sio_out_bool(o, code == NULL);
 	if (code) {
@@ -60,9 +56,7 @@ static void answer(sio_ack *ack, const char *code, const char *message, long lon
 		sio_out_key(o, "exp");
 		sio_out_int(o, exp);
 	}
-	sio_out_object_end(o);
-	sio_ack_send(ack, o);
-	sio_out_free(o);
+	srv_ack_object_send(ack, o);
 }
 
 static void on_refresh(sio_socket *s, const char *ev, const sio_args *a, sio_ack *ack, void *user)

@@ -3,6 +3,7 @@
 
 #include "base/json.h"
 #include "srv_log_sock.h"
+#include "srv_ack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,23 +287,16 @@ static bool authorized(const srv_join_event *je, const srv_user *u, const char *
 static void ack_result(sio_ack *ack, bool ok, const char *key, const char *id, bool num,
                        const srv_reply *rep)
 {
-	if (!ack)
+	sio_out *o = srv_ack_object_begin(ack);
+	if (!o)
 		return;
-	sio_out *o = sio_out_new();
-	if (!o) {
-		sio_ack_drop(ack);
-		return;
-	}
-	sio_out_object_begin(o);
 	sio_out_key(o, "success");
 	sio_out_bool(o, ok);
 	if (ok && key && id)
 		put_value(o, key, id, num);
 	if (!ok && rep)
 		put_reply(o, rep);
-	sio_out_object_end(o);
-	sio_ack_send(ack, o);
-	sio_out_free(o);
+	srv_ack_object_send(ack, o);
 }
 
 /* The one place a join/leave is refused: the reply event and the ack,

@@ -3,9 +3,8 @@
  * the same buckets as srv_metrics.c's handshake histogram, up to 10 s for
  * a backend's answer). */
 #include "srv_webhook_metrics.h"
+#include "srv_prom.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,11 +86,7 @@ void srv_webhook_metrics_observe(srv_webhook_metrics *wm, size_t hook, int outco
 	if (ms < 0)
 		return;
 	double s = ms / 1000;
-	for (size_t i = 0; i < NBUCKETS; i++)
-		if (s <= buckets[i]) {
-			h->buckets[i]++;
-			break;
-		}
+	srv_prom_histogram_count(buckets, h->buckets, NBUCKETS, s);
 	h->n++;
 	h->sum += s;
 }
@@ -103,61 +98,41 @@ uint64_t srv_webhook_metrics_count(const srv_webhook_metrics *wm, size_t hook, i
 	               : 0;
 }
 
-static int put(base_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int put(base_buf *b, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	return base_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
 int srv_webhook_metrics_render(base_buf *b, void *user)
 {
 	const srv_webhook_metrics *wm = user;
 	int err = 0;
-	err |= put(b, "# HELP sio_webhook_requests_total Requests to the backend by hook and "
-	              "outcome.\n# TYPE sio_webhook_requests_total counter\n");
+	err |= srv_prom_putf(
+	        b, "# HELP sio_webhook_requests_total Requests to the backend by hook and "
+	           "outcome.\n# TYPE sio_webhook_requests_total counter\n");
 	for (size_t i = 0; i < wm->n; i++)
 		for (int k = 0; k < SRV_HOOK_NOUTCOMES; k++)
-			err |= put(b,
-			           "sio_webhook_requests_total{hook=\"%s\",outcome=\"%s\"} %llu\n",
-			           wm->h[i].label, outcome_names[k],
-			           (unsigned long long)wm->h[i].outcomes[k]);
-	err |= put(b, "# HELP sio_webhook_duration_seconds Time to the backend's answer (or "
-	              "failure) by hook.\n# TYPE sio_webhook_duration_seconds histogram\n");
+			err |= srv_prom_putf(
+			        b, "sio_webhook_requests_total{hook=\"%s\",outcome=\"%s\"} %llu\n",
+			        wm->h[i].label, outcome_names[k],
+			        (unsigned long long)wm->h[i].outcomes[k]);
+	err |= srv_prom_putf(b,
+	                     "# HELP sio_webhook_duration_seconds Time to the backend's answer (or "
+	                     "failure) by hook.\n# TYPE sio_webhook_duration_seconds histogram\n");
 	for (size_t i = 0; i < wm->n; i++) {
 		const hook_stats *h = &wm->h[i];
-		uint64_t cum = 0;
-		for (size_t k = 0; k < NBUCKETS; k++) {
-			cum += h->buckets[k];
-			err |= put(
-			        b,
-			        "sio_webhook_duration_seconds_bucket{hook=\"%s\",le=\"%g\"} %llu\n",
-			        h->label, buckets[k], (unsigned long long)cum);
-		}
-		err |= put(b, "sio_webhook_duration_seconds_bucket{hook=\"%s\",le=\"+Inf\"} %llu\n",
-		           h->label, (unsigned long long)h->n);
-		err |= put(b, "sio_webhook_duration_seconds_sum{hook=\"%s\"} %.6f\n", h->label,
-		           h->sum);
-		err |= put(b, "sio_webhook_duration_seconds_count{hook=\"%s\"} %llu\n", h->label,
-		           (unsigned long long)h->n);
+		err |= srv_prom_histogram_render(b, "sio_webhook_duration_seconds", "hook",
+		                                 h->label, buckets, h->buckets, NBUCKETS, h->n,
+		                                 h->sum);
 	}
 	if (wm->breaker) {
-		err |= put(b,
-		           "# HELP sio_webhook_circuit_open 1 while the backend's circuit is open "
-		           "or half-open.\n# TYPE sio_webhook_circuit_open gauge\n"
-		           "sio_webhook_circuit_open %d\n",
-		           wm->breaker->state != SRV_BREAKER_CLOSED);
-		err |= put(b,
-		           "# HELP sio_webhook_circuit_opened_total Times the backend's circuit "
-		           "opened.\n# TYPE sio_webhook_circuit_opened_total counter\n"
-		           "sio_webhook_circuit_opened_total %llu\n",
-		           (unsigned long long)wm->breaker->opened);
+		err |= srv_prom_putf(
+		        b,
+		        "# HELP sio_webhook_circuit_open 1 while the backend's circuit is open "
+		        "or half-open.\n# TYPE sio_webhook_circuit_open gauge\n"
+		        "sio_webhook_circuit_open %d\n",
+		        wm->breaker->state != SRV_BREAKER_CLOSED);
+		err |= srv_prom_putf(
+		        b,
+		        "# HELP sio_webhook_circuit_opened_total Times the backend's circuit "
+		        "opened.\n# TYPE sio_webhook_circuit_opened_total counter\n"
+		        "sio_webhook_circuit_opened_total %llu\n",
+		        (unsigned long long)wm->breaker->opened);
 	}
 	return err ? -1 : 0;
 }

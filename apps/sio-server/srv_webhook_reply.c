@@ -3,6 +3,7 @@
  * (MAX_ROOMS) so one answer cannot make the server build huge broadcasts;
  * event names reserved by socket.io are refused as sio_emit would. */
 #include "srv_webhook_reply.h"
+#include "srv_ack.h"
 
 #include "base/json.h"
 
@@ -14,21 +15,14 @@
 
 void srv_webhook_error_ack(sio_ack *ack, const char *code, const char *message)
 {
-	if (!ack)
+	sio_out *o = srv_ack_object_begin(ack);
+	if (!o)
 		return;
-	sio_out *o = sio_out_new();
-	if (!o) {
-		sio_ack_drop(ack);
-		return;
-	}
-	sio_out_object_begin(o);
 	sio_out_key(o, "error");
 	sio_out_str(o, message);
 	sio_out_key(o, "code");
 	sio_out_str(o, code);
-	sio_out_object_end(o);
-	sio_ack_send(ack, o);
-	sio_out_free(o);
+	srv_ack_object_send(ack, o);
 }
 
 /* ---- checks ------------------------------------------------------------------------ */

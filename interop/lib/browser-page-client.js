@@ -62,6 +62,24 @@
     }
   }
 
+  // The round trips of every scenario: an event echoed back (every JSON type), an ack
+  // (emitWithAck) and an ack's every argument (callback form); suffix names the parser in a
+  // timeout's message.
+  async function echoSteps(socket, suffix) {
+    await step('messageBack', async () => {
+      const back = nextEvent(socket, 'message-back');
+      socket.emit('message', 'hello', 42, -1.5, 0, true, null,
+        { a: { b: [1, 'x', null, false] }, s: 'caf\u00e9 \u20ac \ud83d\ude00' }, ['arr', 2]);
+      return back;
+    });
+    await step('emitWithAck', () => timeout(
+      socket.emitWithAck('message-with-ack', { n: 1, s: 'acked', list: [1, 2, 3] }),
+      `ack of message-with-ack${suffix}`));
+    await step('ackAllArgs', () => timeout(new Promise((resolve) => {
+      socket.emit('message-with-ack', 'one', 2, { three: 3 }, (...args) => resolve(args));
+    }), `ack (callback form) of message-with-ack${suffix}`));
+  }
+
   // What a binary value looks like on arrival: its type and its bytes.
   function describeBinary(x) {
     const type = Object.prototype.toString.call(x).slice(8, -1);
@@ -79,11 +97,14 @@
     }), what);
   }
 
-  async function binaryRoundTrip(socket, label) {
+  // A binary first argument (a Uint8Array, or its ArrayBuffer when arrayBuffer) and an
+  // ArrayBuffer nested in an object, echoed back.
+  async function binaryRoundTrip(socket, label, arrayBuffer = false) {
     const sentOn = socket.io.engine.transport.name;
     const back = nextEvent(socket, 'message-back', `message-back (binary, ${label})`);
     const ab = new Uint8Array([10, 20, 30, 0, 255]).buffer;
-    socket.emit('message', new Uint8Array([0, 1, 2, 127, 128, 255]),
+    const bytes = new Uint8Array([0, 1, 2, 127, 128, 255]);
+    socket.emit('message', arrayBuffer ? bytes.buffer : bytes,
       { label, nested: { buf: ab, list: [1, 'two'] } });
     const args = await back;
     return {
@@ -136,20 +157,7 @@
     // the upgrade may already have happened; sentOn says which.
     await step('binaryEarly', () => binaryRoundTrip(socket, 'early'));
 
-    await step('messageBack', async () => {
-      const back = nextEvent(socket, 'message-back');
-      socket.emit('message', 'hello', 42, -1.5, 0, true, null,
-        { a: { b: [1, 'x', null, false] }, s: 'caf\u00e9 \u20ac \ud83d\ude00' }, ['arr', 2]);
-      return back;
-    });
-
-    await step('emitWithAck', () => timeout(
-      socket.emitWithAck('message-with-ack', { n: 1, s: 'acked', list: [1, 2, 3] }),
-      'ack of message-with-ack'));
-
-    await step('ackAllArgs', () => timeout(new Promise((resolve) => {
-      socket.emit('message-with-ack', 'one', 2, { three: 3 }, (...args) => resolve(args));
-    }), 'ack (callback form) of message-with-ack'));
+    await echoSteps(socket, '');
 
     await step('upgrade', () => timeout(upgraded, 'engine "upgrade" event'));
 
@@ -253,21 +261,8 @@
   // default transports. Its encoder (notepack.io 2.2's browser build) packs an ArrayBuffer as
   // msgpack bin but a typed array such as Uint8Array as a map of its indexes: binary goes as
   // ArrayBuffer (uint8array.buffer), and uint8ArrayAsMap shows what the other does.
-  async function msgpackBinaryRoundTrip(socket, label) {
-    const sentOn = socket.io.engine.transport.name;
-    const back = nextEvent(socket, 'message-back', `message-back (binary, ${label})`);
-    const bytes = new Uint8Array([0, 1, 2, 127, 128, 255]);
-    socket.emit('message', bytes.buffer,
-      { label, nested: { buf: new Uint8Array([10, 20, 30, 0, 255]).buffer, list: [1, 'two'] } });
-    const args = await back;
-    return {
-      sentOn,
-      argc: args.length,
-      first: describeBinary(args[0]),
-      label: args[1] && args[1].label,
-      nestedBuf: describeBinary(args[1] && args[1].nested && args[1].nested.buf),
-      nestedList: args[1] && args[1].nested && args[1].nested.list,
-    };
+  function msgpackBinaryRoundTrip(socket, label) {
+    return binaryRoundTrip(socket, label, true);
   }
 
   async function msgpack() {
@@ -292,18 +287,7 @@
       await connected(socket, `connect to "/" (msgpack, ${which})`);
       record('transportAtConnect', socket.io.engine.transport.name);
       await step('auth', async () => (await authEvent)[0]);
-      await step('messageBack', async () => {
-        const back = nextEvent(socket, 'message-back');
-        socket.emit('message', 'hello', 42, -1.5, 0, true, null,
-          { a: { b: [1, 'x', null, false] }, s: 'caf\u00e9 \u20ac \ud83d\ude00' }, ['arr', 2]);
-        return back;
-      });
-      await step('emitWithAck', () => timeout(
-        socket.emitWithAck('message-with-ack', { n: 1, s: 'acked', list: [1, 2, 3] }),
-        'ack of message-with-ack (msgpack)'));
-      await step('ackAllArgs', () => timeout(new Promise((resolve) => {
-        socket.emit('message-with-ack', 'one', 2, { three: 3 }, (...args) => resolve(args));
-      }), 'ack (callback form) of message-with-ack (msgpack)'));
+      await echoSteps(socket, ' (msgpack)');
       await step('binary', () => msgpackBinaryRoundTrip(socket, 'msgpack'));
       await step('binaryAck', async () => describeBinary(await timeout(
         socket.emitWithAck('message-with-ack', new Uint8Array([9, 8, 7]).buffer),

@@ -2,7 +2,8 @@
 // docs/deploy.md (docs/nginx/sio-server.conf) as it is, with only its listen line and its
 // upstream server line replaced by loopback ports. nginx runs as a child (-p tmpdir -c conf
 // -g 'daemon off;') with its pid, logs and temp paths in a tmp dir that stop() removes.
-// Used by interop/test/sio-server/nginx.test.js and nginx-redis.test.js.
+// Used by interop/test/sio-server/nginx.test.js and nginx-redis.test.js; runNginx, the same
+// child with an http block of the test's own, by interop/test/engineio/nginx-http10.test.js.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -66,16 +67,13 @@ export function nginxDir() {
 }
 
 /**
- * Start nginx in dir with the documented site in front of upstreamPorts.
- * @returns {Promise<{url:string, port:number, errors:()=>string[], log:()=>string,
- *   stop:()=>Promise<void>}>}  stop() ends nginx (SIGTERM: a fast stop; SIGQUIT would
- *   wait for open WebSockets) and removes dir.
+ * Run nginx in dir with httpLines inside its http block (after the temp paths and the
+ * access log, all in dir), and wait until it listens on every one of ports.
+ * @returns {Promise<{log:()=>string, errors:()=>string[], stop:()=>Promise<void>}>}  stop()
+ *   ends nginx (SIGTERM: a fast stop; SIGQUIT would wait for open WebSockets) and removes dir.
  */
-export async function startNginx(dir, upstreamPorts) {
-  const port = await freePort();
+export async function runNginx(dir, httpLines, ports) {
   let stderr = '';
-  writeFileSync(path.join(dir, 'site.conf'),
-    siteForTest(readFileSync(SITE, 'utf8'), port, upstreamPorts));
   writeFileSync(path.join(dir, 'nginx.conf'), [
     'worker_processes 1;',
     `pid ${dir}/nginx.pid;`,
@@ -85,19 +83,16 @@ export async function startNginx(dir, upstreamPorts) {
     `  access_log ${dir}/access.log;`,
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
       .map((t) => `  ${t}_temp_path ${dir}/${t}_temp;`),
-    `  include ${dir}/site.conf;`,
+    ...httpLines,
     '}', ''].join('\n'));
   const errLog = path.join(dir, 'error.log');
   const proc = spawn(NGINX, ['-p', `${dir}/`, '-c', `${dir}/nginx.conf`, '-e', errLog,
     '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
   proc.stderr.on('data', (d) => { stderr += d; });
   const exited = once(proc, 'exit');
-  await waitForPort(port, proc, errLog);
-  const log = () => `${readFileSync(errLog, 'utf8')}\n${stderr}`;
+  for (const port of ports) await waitForPort(port, proc, errLog);
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    log,
+    log: () => `${readFileSync(errLog, 'utf8')}\n${stderr}`,
     /** Lines of the error log at level error or worse. */
     errors: () => readFileSync(errLog, 'utf8').split('\n')
       .filter((l) => /\[(error|crit|alert|emerg)\]/.test(l)),
@@ -111,4 +106,17 @@ export async function startNginx(dir, upstreamPorts) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Start nginx in dir with the documented site in front of upstreamPorts.
+ * @returns {Promise<{url:string, port:number, errors:()=>string[], log:()=>string,
+ *   stop:()=>Promise<void>}>}  as runNginx's, with the site's address.
+ */
+export async function startNginx(dir, upstreamPorts) {
+  const port = await freePort();
+  writeFileSync(path.join(dir, 'site.conf'),
+    siteForTest(readFileSync(SITE, 'utf8'), port, upstreamPorts));
+  const nginx = await runNginx(dir, [`  include ${dir}/site.conf;`], [port]);
+  return { url: `http://127.0.0.1:${port}`, port, ...nginx };
 }

@@ -7,7 +7,9 @@ import { after, before } from 'node:test';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 
@@ -55,11 +57,36 @@ export function waitFor(emitter, event, ms = TIMEOUT) {
   });
 }
 
+/** Polls fn every 20 ms until it returns a truthy value, resolving with it (fails after ms):
+ * for states with no event to await (a member seen through Redis, a metric, a log line). */
+export async function until(fn, what, ms = TIMEOUT) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Collects every `event` on emitter into an array (for "nothing else arrived" checks). */
 export function collect(emitter, event) {
   const got = [];
   emitter.on(event, (...args) => got.push(args.length === 1 ? args[0] : args));
   return got;
+}
+
+/**
+ * Start sio-server on the make-run configuration (examples/default.json) with the keys of
+ * extra over it, written to dir/config.json; in development, with env over an environment
+ * that sets no JWT secret, no API key and no origin lists.
+ */
+export async function startDefaultWith(dir, extra, env = {}) {
+  const config = join(dir, 'config.json');
+  const base = JSON.parse(readFileSync(exampleConfig('default'), 'utf8'));
+  writeFileSync(config, JSON.stringify({ ...base, ...extra }));
+  return startServer({ config, env: { NODE_ENV: 'development', JWT_ACCESS_SECRET: '',
+    WEBSOCKET_API_KEY: '', WS_ALLOWED_ORIGINS: '', WEBSOCKET_CORS_ORIGIN: '', ...env } });
 }
 
 /**

@@ -6,40 +6,17 @@
 //   - `proxy_http_version 1.1` with an upstream keepalive pool (nginx's documented setup for
 //     keep-alive upstreams): many sequential requests all answered over connections nginx
 //     reuses; the TIME_WAITs show it (the 1.0 way leaves one per request).
-// nginx runs as a child (-p tmpdir -c conf -g 'daemon off;') on loopback ports, its pid,
-// logs and temp paths in a tmp dir. Skipped (with the reason) only when nginx is not
+// nginx runs as a child on loopback ports, its pid, logs and temp paths in a tmp dir
+// (interop/lib/nginx.js, runNginx). Skipped (with the reason) only when nginx is not
 // installed; scripts/install-deps.sh installs it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { once } from 'node:events';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { startEioServer, freePort, itShutsDownCleanly } from '../../lib/eio-server.js';
+import { NGINX, nginxDir, runNginx } from '../../lib/nginx.js';
 import { eioPath } from '../../lib/raw.js';
-import { EVENT_TIMEOUT, delay } from '../../lib/util.js';
 
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const TEXT = { 'Content-Type': 'text/plain;charset=UTF-8' };
-
-async function waitForPort(port, proc, errLog) {
-  const deadline = Date.now() + EVENT_TIMEOUT;
-  for (;;) {
-    if (proc.exitCode !== null) {
-      throw new Error(`nginx exited ${proc.exitCode}: ${readFileSync(errLog, 'utf8')}`);
-    }
-    const ok = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error('nginx did not listen');
-    await delay(50); // polling a port: nothing to await
-  }
-}
 
 /** TIME_WAIT sockets of connections to or from `port`: each closed connection leaves one, on
  * the side that closed first. */
@@ -53,28 +30,16 @@ function timeWaits(port) {
 describe('eio-echo behind nginx: HTTP/1.0 upstream and a keep-alive upstream pool',
   { skip: NGINX ? false : 'nginx is not installed (scripts/install-deps.sh installs it)' }, () => {
     let server;
-    let dir;
     let nginx;
-    let nginxExit;
     let http10;
     let pooled;
 
     before(async () => {
       server = await startEioServer();
-      dir = mkdtempSync(path.join(tmpdir(), 'eio-nginx-'));
-      chmodSync(dir, 0o755); // as root, the workers run as nobody and create temp dirs here
       const [p10, p11] = [await freePort(), await freePort()];
       http10 = `http://127.0.0.1:${p10}`;
       pooled = `http://127.0.0.1:${p11}`;
-      writeFileSync(path.join(dir, 'nginx.conf'), [
-        'worker_processes 1;',
-        `pid ${dir}/nginx.pid;`,
-        `error_log ${dir}/error.log;`,
-        'events { worker_connections 512; }',
-        'http {',
-        `  access_log ${dir}/access.log;`,
-        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-          .map((t) => `  ${t}_temp_path ${dir}/${t}_temp;`),
+      nginx = await runNginx(nginxDir(), [
         '  upstream eio_pool {',
         `    server 127.0.0.1:${server.port};`,
         '    keepalive 4;',
@@ -91,24 +56,12 @@ describe('eio-echo behind nginx: HTTP/1.0 upstream and a keep-alive upstream poo
         '      proxy_set_header Connection "";',
         '    }',
         '  }',
-        '}', ''].join('\n'));
-      const errLog = path.join(dir, 'error.log');
-      nginx = spawn(NGINX, ['-p', `${dir}/`, '-c', `${dir}/nginx.conf`, '-e', errLog,
-        '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'inherit'] });
-      nginxExit = once(nginx, 'exit');
-      await waitForPort(p10, nginx, errLog);
-      await waitForPort(p11, nginx, errLog);
+      ], [p10, p11]);
     });
 
     after(async () => {
-      if (nginx && nginx.exitCode === null && nginx.signalCode === null) {
-        nginx.kill('SIGTERM');
-        const t = setTimeout(() => nginx.kill('SIGKILL'), EVENT_TIMEOUT);
-        await nginxExit;
-        clearTimeout(t);
-      }
+      await nginx?.stop();
       await server?.stop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     const send = async (base, path, init = {}) => {

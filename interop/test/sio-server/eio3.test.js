@@ -6,11 +6,11 @@
 // (WEBSOCKET_ALLOW_EIO3=true|false), the flag over the variable over the file.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ioV2 from 'socket.io-client-v2';
-import { exampleConfig, http, startServer, waitFor } from '../../lib/sio-server-app.js';
+import { http, startDefaultWith, startServer, waitFor } from '../../lib/sio-server-app.js';
 
 const ENV = { NODE_ENV: 'development', JWT_ACCESS_SECRET: '', WEBSOCKET_API_KEY: '',
   WS_ALLOWED_ORIGINS: '', WEBSOCKET_CORS_ORIGIN: '' };
@@ -22,10 +22,7 @@ describe('sio-server: allowEIO3', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sio-eio3-'));
-    const config = join(dir, 'config.json');
-    const base = JSON.parse(readFileSync(exampleConfig('default'), 'utf8'));
-    writeFileSync(config, JSON.stringify({ ...base, allowEIO3: true }));
-    server = await startServer({ config, env: ENV });
+    server = await startDefaultWith(dir, { allowEIO3: true });
   });
   after(async () => {
     for (const s of sockets) s.close();

@@ -29,23 +29,12 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import {
-  BIN, ROOT, clientFactory, collect, exampleConfig, http, startServer, waitFor, TIMEOUT,
+  BIN, ROOT, clientFactory, collect, exampleConfig, http, startServer, waitFor, TIMEOUT, until,
 } from '../../lib/sio-server-app.js';
 import { redisClient, startRedis } from '../../lib/redis.js';
 
 const CONFIG = `${ROOT}interop/test/sio-server/fixtures/ingest-jobs.json`;
 const GROUP = 'sio-server';
-
-/** Poll fn every 20 ms until it returns a truthy value (or fail after ms). */
-async function until(fn, what, ms = TIMEOUT) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Resolves with the first `event` payload for which pred is true. */
 function waitMatch(c, event, pred, what) {

@@ -7,12 +7,12 @@
 // does not. A client with the default parser is disconnected, never connected.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import msgpackParser from 'socket.io-msgpack-parser';
 import {
-  clientFactory, collect, exampleConfig, http, startServer, waitFor, TIMEOUT,
+  clientFactory, collect, http, startDefaultWith, waitFor, TIMEOUT,
 } from '../../lib/sio-server-app.js';
 
 const API = '/api/v1/websocket';
@@ -26,12 +26,7 @@ describe('sio-server with "parser": "msgpack"', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sio-msgpack-'));
-    const config = join(dir, 'msgpack.json');
-    const base = JSON.parse(readFileSync(exampleConfig('default'), 'utf8'));
-    writeFileSync(config, JSON.stringify({ ...base, parser: 'msgpack' }));
-    const env = { NODE_ENV: 'development', WEBSOCKET_API_KEY: API_KEY };
-    for (const k of ['JWT_ACCESS_SECRET', 'WS_ALLOWED_ORIGINS', 'WEBSOCKET_CORS_ORIGIN']) env[k] = '';
-    server = await startServer({ config, env });
+    server = await startDefaultWith(dir, { parser: 'msgpack' }, { WEBSOCKET_API_KEY: API_KEY });
   });
   after(async () => {
     client.closeAll();

@@ -16,7 +16,7 @@ import { Agent } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { io } from 'socket.io-client';
-import { http, ROOT, startServer, waitFor, TIMEOUT } from '../../lib/sio-server-app.js';
+import { http, ROOT, startServer, waitFor, TIMEOUT, until } from '../../lib/sio-server-app.js';
 import { NGINX, nginxDir, startNginx } from '../../lib/nginx.js';
 import { startRedis } from '../../lib/redis.js';
 
@@ -24,16 +24,6 @@ const DEFAULT_CONFIG = `${ROOT}apps/sio-server/examples/default.json`;
 const API_KEY = 'nginx-redis-test-api-key-0123456789';
 const PREFIX = '/api/v1/websocket';
 const KEY = { 'x-api-key': API_KEY };
-
-async function until(fn, what, ms = TIMEOUT) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const stats = async (url) => (await http(url, { path: `${PREFIX}/stats`, headers: KEY })).json.data;
 

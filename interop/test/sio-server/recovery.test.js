@@ -6,11 +6,11 @@
 // is) the same client comes back as a new socket and gets nothing.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  clientFactory, collect, exampleConfig, http, startServer, waitFor, TIMEOUT,
+  clientFactory, collect, http, startDefaultWith, waitFor, TIMEOUT,
 } from '../../lib/sio-server-app.js';
 
 const API = '/api/v1/websocket';
@@ -26,12 +26,7 @@ describe('sio-server with "connectionStateRecovery"', () => {
 
   async function start(extra) {
     await server?.stop();
-    const config = join(dir, 'recovery.json');
-    const base = JSON.parse(readFileSync(exampleConfig('default'), 'utf8'));
-    writeFileSync(config, JSON.stringify({ ...base, ...extra }));
-    const env = { NODE_ENV: 'development', WEBSOCKET_API_KEY: API_KEY };
-    for (const k of ['JWT_ACCESS_SECRET', 'WS_ALLOWED_ORIGINS', 'WEBSOCKET_CORS_ORIGIN']) env[k] = '';
-    server = await startServer({ config, env });
+    server = await startDefaultWith(dir, extra, { WEBSOCKET_API_KEY: API_KEY });
   }
   after(async () => {
     client.closeAll();

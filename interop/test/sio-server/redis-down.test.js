@@ -8,23 +8,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  clientFactory, exampleConfig, freePort, http, startServer, waitFor, TIMEOUT,
+  clientFactory, exampleConfig, freePort, http, startServer, waitFor, TIMEOUT, until,
 } from '../../lib/sio-server-app.js';
 import { startRedis } from '../../lib/redis.js';
 
 const API_KEY = 'redis-down-test-api-key-0123456789';
 const PREFIX = '/api/v1/websocket';
 const PASSWORD = 'sekrit-redis-password-42';
-
-async function until(fn, what, ms = TIMEOUT) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function metric(server, name) {
   const { text } = await http(server.url, { path: '/metrics' });

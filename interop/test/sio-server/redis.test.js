@@ -15,7 +15,7 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   clientFactory, collect, exampleConfig, http, now, sign, startServer, waitFor, TIMEOUT,
-  UNDER_VALGRIND,
+  UNDER_VALGRIND, until,
 } from '../../lib/sio-server-app.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,17 +31,6 @@ const token = (sub) => sign({ sub, exp: now() + 3600 }, SECRET);
 // short for the silent member's test; under valgrind the members answer slowly, and an
 // answer later than this counts as missing (presence would then announce twice)
 const REQUESTS_TIMEOUT = UNDER_VALGRIND ? 10000 : 1000;
-
-/** Poll fn every 20 ms until it returns a truthy value (or fail after ms). */
-export async function until(fn, what, ms = TIMEOUT) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Resolves with the first `event` payload whose userId is `userId`. */
 function waitForUser(emitter, event, userId) {

@@ -8,7 +8,7 @@
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  clientFactory, exampleConfig, http, now, sign, startServer, TIMEOUT,
+  clientFactory, exampleConfig, http, now, sign, startServer, TIMEOUT, until,
 } from '../../lib/sio-server-app.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,16 +25,6 @@ async function api(server, p) {
   const res = await http(server.url, { path: `${PREFIX}${p}`, headers: { 'x-api-key': API_KEY } });
   assert.ok(res.json?.success, `GET ${p}: ${res.status} ${res.text}`);
   return res.json.data;
-}
-
-async function until(fn, what, ms = TIMEOUT) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Emit the chat's join event and wait for its ack. */

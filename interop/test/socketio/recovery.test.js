@@ -39,18 +39,33 @@ describe('socket.io connection state recovery', () => {
     server = await startSioServer({ extraArgs: ['--recovery', ...extra] });
   };
 
-  /** A client in room "r", and a stream of n ticks to "r" started by another client. */
-  async function joinAndStream(opts, n, ms) {
-    const a = createSioClient(server, '/', { ...opts, ...FAST }, clients);
+  /** A client a (reconnecting as reconnect says) in room "r" with its first state as the
+   * server sees it, and another client b. */
+  async function joinWithPeer(opts, reconnect) {
+    const a = createSioClient(server, '/', { ...opts, ...reconnect }, clients);
     await a.connected;
     await a.socket.timeout(WAIT).emitWithAck('join', 'r');
     const first = await state(a);
-    assert.equal(first.recovered, false);
-    assert.equal(a.socket.recovered, false);
     const b = createSioClient(server, '/', opts, clients);
     await b.connected;
+    return { a, b, first };
+  }
+
+  /** A client in room "r", and a stream of n ticks to "r" started by another client. */
+  async function joinAndStream(opts, n, ms) {
+    const { a, b, first } = await joinWithPeer(opts, FAST);
+    assert.equal(first.recovered, false);
+    assert.equal(a.socket.recovered, false);
     b.socket.emit('stream', 'r', n, ms);
     return { a, b, first };
+  }
+
+  /** After a cut: a connected again (its second connect) as a new socket, not recovered. */
+  async function assertFresh(a, first) {
+    await a.next('connect', WAIT);
+    await a.next('connect', WAIT);
+    assert.equal(a.socket.recovered, false);
+    assert.notEqual(a.socket.id, first.id);
   }
 
   async function assertRecovered(a, first, n, seen) {
@@ -114,19 +129,11 @@ describe('socket.io connection state recovery', () => {
     await start(['--recovery-max-ms', '200']);
     const slow = { reconnection: true, reconnectionDelay: 700, reconnectionDelayMax: 700,
       randomizationFactor: 0 };
-    const a = createSioClient(server, '/', { transports: ['websocket'], ...slow }, clients);
-    await a.connected;
-    await a.socket.timeout(WAIT).emitWithAck('join', 'r');
-    const first = await state(a);
-    const b = createSioClient(server, '/', { transports: ['websocket'] }, clients);
-    await b.connected;
+    const { a, b, first } = await joinWithPeer({ transports: ['websocket'] }, slow);
     b.socket.emit('stream', 'r', 1, 0);
     await a.next('tick', WAIT); // a has an offset
     a.socket.io.engine.close();
-    await a.next('connect', WAIT);
-    await a.next('connect', WAIT);
-    assert.equal(a.socket.recovered, false);
-    assert.notEqual(a.socket.id, first.id);
+    await assertFresh(a, first);
     const now = await state(a);
     assert.equal(now.recovered, false);
     assert.deepEqual(now.rooms, [now.id], 'no room but its own');
@@ -138,12 +145,7 @@ describe('socket.io connection state recovery', () => {
     await start(['--recovery-max-packets', '5']);
     const slow = { reconnection: true, reconnectionDelay: 500, reconnectionDelayMax: 500,
       randomizationFactor: 0 };
-    const a = createSioClient(server, '/', { transports: ['websocket'], ...slow }, clients);
-    await a.connected;
-    await a.socket.timeout(WAIT).emitWithAck('join', 'r');
-    const first = await state(a);
-    const b = createSioClient(server, '/', { transports: ['websocket'] }, clients);
-    await b.connected;
+    const { a, b, first } = await joinWithPeer({ transports: ['websocket'] }, slow);
     await b.socket.timeout(WAIT).emitWithAck('join', 'r');
     b.socket.emit('stream', 'r', 1, 0);
     await a.next('tick', WAIT);
@@ -153,10 +155,7 @@ describe('socket.io connection state recovery', () => {
     b.socket.emit('stream', 'r', 20, 0); // more than the log keeps, while a is away
     const got = await b.take('tick', 20, WAIT);
     assert.equal(got.at(-1)[0], 19);
-    await a.next('connect', WAIT);
-    await a.next('connect', WAIT);
-    assert.equal(a.socket.recovered, false);
-    assert.notEqual(a.socket.id, first.id);
+    await assertFresh(a, first);
     assert.equal(a.count('tick'), 0, 'no packet replayed');
   });
 
