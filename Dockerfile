@@ -14,7 +14,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential pkg-config libwebsockets-dev libuv1-dev libjsmn-dev libjwt-dev \
-      libssl-dev libsodium-dev libmsgpack-dev libhiredis-dev libcrypt-dev \
+      libssl-dev libsodium-dev libmsgpack-dev libhiredis-dev libcrypt-dev libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -23,10 +23,10 @@ RUN make -j"$(nproc)" install PREFIX=/usr/local DESTDIR=/out
 
 FROM debian:bookworm-slim
 # runtime: the packages of the libraries build/sio-server is linked against (hiredis for
-# the Redis adapter, which sio-server links with its Redis configuration)
+# the Redis adapter, libcurl4 for the webhooks and JWKS)
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libwebsockets17 libuv1 libjwt0 libssl3 libsodium23 libmsgpackc2 libhiredis0.14 libcrypt1 \
+      libwebsockets17 libuv1 libjwt0 libssl3 libsodium23 libmsgpackc2 libhiredis0.14 libcrypt1 libcurl4 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sio-server \
  && install -d -m 755 /etc/sio-server

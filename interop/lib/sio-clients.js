@@ -41,6 +41,8 @@ const MISSING = {
     v2: 'socket.io-client 2.x joins "/" only as its connection opens: a "/" socket made '
       + 'later on an open Manager never connects',
   },
+  // Connection state recovery (pid and offset in the CONNECT) came with socket.io-client 4.6.
+  recovery: { v2: 'socket.io-client 2.x has no connection state recovery (client 4.6+)' },
   // Client-side ack timeouts (socket.timeout(ms).emit) came with socket.io-client 4.4.
   clientAckTimeout: { v2: 'socket.io-client 2.x has no socket.timeout()' },
   // notepack.io 2.x, the msgpack parser's codec, packs a number without a fraction as an

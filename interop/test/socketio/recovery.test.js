@@ -10,7 +10,7 @@ import { describe, it, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSioServer, itShutsDownCleanly, SIO_IS_NODE_REFERENCE, SIO_TIME_SCALE }
   from '../../lib/sio-server.js';
-import { createSioClient, closeAll, MODES } from '../../lib/sio-clients.js';
+import { createSioClient, closeAll, MODES, needs } from '../../lib/sio-clients.js';
 
 const FAST = { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100,
   randomizationFactor: 0 };
@@ -28,7 +28,7 @@ async function tickUntil(c, i, seen) {
   }
 }
 
-describe('socket.io connection state recovery', () => {
+describe('socket.io connection state recovery', needs('recovery'), () => {
   let server;
   const clients = new Set();
   afterEach(() => closeAll(clients));
