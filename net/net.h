@@ -291,6 +291,8 @@ struct net_ws {
 	uint16_t rx_turn_bytes; /* saturates: only compared with NET_RX_HEAVY */
 	bool rx_binary;
 	bool close_now;           /* close on the next WRITEABLE */
+	bool draining;            /* closed with 1009: input discarded (net_ws.c) */
+	bool close_sent;          /* ... and its close frame written */
 	uint16_t close_code;      /* ... with this status code (net_ws_close_code), or 0 */
 	const char *close_reason; /* ... and this reason (static storage) */
 };

@@ -194,6 +194,7 @@ int net_ws_receive(net_ws *ws, const char *in, size_t len);
 int net_ws_writeable(net_ws *ws);
 void net_ws_pong(net_ws *ws);
 void net_ws_closed(net_ws *ws);
+int net_ws_peer_close(net_ws *ws);
 void net_ws_release(net_ws *ws);
 
 /* net_app.c */

@@ -326,6 +326,8 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_RECEIVE_PONG:
 		net_ws_pong(user);
 		return 0;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		return net_ws_peer_close(user);
 	case LWS_CALLBACK_CLOSED:
 		net_ws_closed(user);
 		return 0;

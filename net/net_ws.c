@@ -77,16 +77,50 @@ void net_ws_pong(net_ws *ws)
 
 /* ---- receiving ---------------------------------------------------------------- */
 
+static int close_coded(net_ws *ws);
+
+/* Seconds a connection closed with 1009 is read and discarded before it is
+ * dropped, waiting for the client's close frame. */
+#define NET_WS_LINGER_S 3
+
+/* A message over the limit: the owner lets go of the connection at once and
+ * a 1009 close frame is written, but the connection is not closed yet. The
+ * client is usually still writing the message; closing a socket with unread
+ * input makes the kernel send a reset, which can destroy the close frame
+ * before the client reads it (RFC 9112 section 9.6 describes the same
+ * "lingering close" for HTTP). So the rest of its input is read and dropped
+ * until its close frame comes (net_ws_peer_close) or NET_WS_LINGER_S pass:
+ * time bounds it, and nothing is stored. */
 static int too_large(net_ws *ws)
 {
-	lws_close_reason(ws->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
 	ws->mount->ws_ops->too_large(ws);
+	net_ws_release(ws);
+	ws->draining = true;
+	ws->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+	ws->close_reason = NULL;
+	lws_callback_on_writable(ws->wsi);
+	lws_set_timeout(ws->wsi, PENDING_TIMEOUT_CLOSE_ACK, NET_WS_LINGER_S);
+	return 0;
+}
+
+/* The client's close frame. On a draining connection ours is the answer
+ * (written now if WRITEABLE has not come yet): the exchange is complete, close
+ * without lws's echo. Otherwise lws answers it (RFC 6455 section 5.5.1). */
+int net_ws_peer_close(net_ws *ws)
+{
+	if (!ws->draining)
+		return 0;
+	if (!ws->close_sent)
+		close_coded(ws);
+	ws->close_sent = true;
 	return -1;
 }
 
 int net_ws_receive(net_ws *ws, const char *in, size_t len)
 {
 	struct lws *wsi = ws->wsi;
+	if (ws->draining)
+		return 0;
 	if (!ws->mount || !ws->conn)
 		return -1;
 	const net_ws_ops *ops = ws->mount->ws_ops;
@@ -176,6 +210,12 @@ static int close_frame(net_ws *ws)
 
 int net_ws_writeable(net_ws *ws)
 {
+	if (ws->draining) {
+		if (!ws->close_sent)
+			close_coded(ws);
+		ws->close_sent = true;
+		return 0;
+	}
 	if (ws->close_now)
 		return close_frame(ws);
 	if (!ws->mount)
