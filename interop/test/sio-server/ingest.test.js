@@ -19,7 +19,11 @@
 // plain WebSocket browsers) with the job_updates ingest and REDIS_URL, two instances; a
 // worker's `redis-cli PUBLISH job_updates '{...}'` reaches, as the same update, a plain
 // `ws` client ({"type":"JOB_UPDATE",...}) and a socket.io-client (event JOB_UPDATE) of
-// tenant-1 on both instances, and no client of tenant-2; UNSUBSCRIBE stops it.
+// tenant-1 on both instances, and no client of tenant-2; UNSUBSCRIBE stops it. The same
+// with a browser page's `new WebSocket` (headless Chromium, the page on another origin that
+// the example's CORS setting lets in): CONNECTED, SUBSCRIBE, the PUBLISH as JOB_UPDATE next
+// to a socket.io-client of the room on the other instance, the ERROR replies with the
+// connection kept, UNSUBSCRIBE stops it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,6 +36,8 @@ import {
   BIN, ROOT, clientFactory, collect, exampleConfig, http, startServer, waitFor, TIMEOUT, until,
 } from '../../lib/sio-server-app.js';
 import { redisClient, startRedis } from '../../lib/redis.js';
+import { startStaticServer } from '../../lib/browser-static.js';
+import { chromiumMissingReason, launchChromium, watchPage } from '../../lib/browser-chromium.js';
 
 const CONFIG = `${ROOT}interop/test/sio-server/fixtures/ingest-jobs.json`;
 const GROUP = 'sio-server';
@@ -302,7 +308,7 @@ describe('the job-update service: plain WebSocket and socket.io clients, redis-c
     const file = exampleConfig('job-updates');
     for (let i = 0; i < 2; i++) {
       members.push(await startServer({ config: file,
-        env: { REDIS_URL: redis.url, WEBSOCKET_API_KEY: API_KEY } }));
+        env: { REDIS_URL: redis.url, WEBSOCKET_API_KEY: API_KEY, NODE_ENV: 'development' } }));
       await until(() => /ingest: channels connected/.test(members[i].stderr()), 'ingest up');
       make.push(clientFactory(() => members[i].url));
     }
@@ -355,4 +361,64 @@ describe('the job-update service: plain WebSocket and socket.io clients, redis-c
     assert.equal(other.got.length, 1, 'tenant-2 got only its own');
     assert.equal(plain[0].readyState, WebSocket.OPEN);
   });
+
+  it('a browser page\'s new WebSocket gets the PUBLISH as JOB_UPDATE with a socket.io-client of the room',
+    { skip: chromiumMissingReason() ?? false }, async () => {
+      // The example as it is: the page's origin is http://127.0.0.1:<port>, which the
+      // example's "developmentLocalhost" lets in with NODE_ENV=development.
+      const stat = await startStaticServer();
+      const browser = await launchChromium();
+      try {
+        const page = await browser.context.newPage();
+        watchPage(page);
+        await page.goto(`${stat.origin}/`, { waitUntil: 'load' });
+        await page.evaluate((url) => new Promise((resolve, reject) => {
+          const ws = new WebSocket(url, 'job-updates');
+          window.plain = { ws, got: [] };
+          ws.onmessage = (e) => window.plain.got.push(JSON.parse(e.data));
+          ws.onopen = () => resolve();
+          ws.onerror = () => reject(new Error('WebSocket error'));
+        }), `${members[0].url.replace('http', 'ws')}/ws`);
+        const got = () => page.evaluate(() => window.plain.got);
+        const pageGot = async (n, what) => {
+          await until(async () => (await got()).length >= n, what);
+          return got();
+        };
+        assert.deepEqual((await pageGot(1, 'the greeting'))[0],
+          { type: 'CONNECTED', message: 'Connected to job updates' });
+        const before = await roomSize('tenant:tenant-web');
+        await page.evaluate(() => {
+          window.plain.ws.send(JSON.stringify({ type: 'SUBSCRIBE', tenantId: 'tenant-web' }));
+        });
+        const c = await make[1].connected({ query: { tenantId: 'tenant-web' } });
+        const sio = collect(c, 'JOB_UPDATE');
+        await until(async () => (await roomSize('tenant:tenant-web')) === before + 2,
+          'the page and the socket.io-client in tenant-web');
+
+        publish(JSON.stringify({ tenantId: 'tenant-web', jobId: 'web-1', status: 'PENDING' }));
+        const update = { jobId: 'web-1', status: 'PENDING', error: null };
+        assert.deepEqual((await pageGot(2, 'the update in the page'))[1], { type: 'JOB_UPDATE', ...update });
+        await until(() => sio.length === 1, 'the update at the socket.io-client');
+        assert.deepEqual(sio[0], update);
+
+        await page.evaluate(() => {
+          window.plain.ws.send('not json');
+          window.plain.ws.send('{"type":"SUBSCRIBE"}');
+          window.plain.ws.send(JSON.stringify({ type: 'UNSUBSCRIBE', tenantId: 'tenant-web' }));
+        });
+        assert.deepEqual((await pageGot(4, 'the error replies')).slice(2), [
+          { type: 'ERROR', message: 'Failed to parse' },
+          { type: 'ERROR', message: 'Invalid message format' },
+        ]);
+        await until(async () => (await roomSize('tenant:tenant-web')) === before + 1, 'the page\'s unsubscribe');
+        publish(JSON.stringify({ tenantId: 'tenant-web', jobId: 'web-2', status: 'COMPLETED' }));
+        await until(() => sio.length === 2, 'the second update at the socket.io-client');
+        assert.equal((await got()).length, 4, 'nothing reaches the page after UNSUBSCRIBE');
+        assert.equal(await page.evaluate(() => window.plain.ws.readyState), 1, 'the page\'s WebSocket stays open');
+        c.close();
+      } finally {
+        await browser.close();
+        await stat.close();
+      }
+    });
 });
