@@ -417,8 +417,9 @@ typedef void (*sio_fetch_fn)(sio_namespace *nsp, const sio_socket_info *sockets,
                              const char *err, void *user);
 SIO_EXPORT int sio_fetch_sockets_async(sio_namespace *nsp, const sio_broadcast *b,
                                        unsigned timeout_ms, sio_fetch_fn done, void *user);
-/* node's allRooms: the union of every server's rooms (without the rooms
- * named by socket ids, as sio_namespace_rooms). */
+/* node's allRooms: the union of every server's rooms, with each socket's
+ * own room named by its id (node's adapter keeps that room like any other;
+ * sio_namespace_rooms leaves it out). */
 typedef void (*sio_rooms_fn)(sio_namespace *nsp, const char *const *rooms, size_t n,
                              const char *err, void *user);
 SIO_EXPORT int sio_all_rooms(sio_namespace *nsp, unsigned timeout_ms, sio_rooms_fn done,

@@ -43,6 +43,11 @@ static void add_room(const char *room, size_t members, void *r)
 	sio_request_add_room(r, room);
 }
 
+static void add_socket_room(sio_socket *s, void *r)
+{
+	sio_request_add_room(r, sio_socket_id(s));
+}
+
 int sio_all_rooms(sio_namespace *nsp, unsigned timeout_ms, sio_rooms_fn done, void *user)
 {
 	sio_request *r = sio_request_new(nsp, SIO_REQ_ROOMS, user);
@@ -50,6 +55,8 @@ int sio_all_rooms(sio_namespace *nsp, unsigned timeout_ms, sio_rooms_fn done, vo
 		return SIO_ENOMEM;
 	r->done.rooms = done;
 	sio_namespace_rooms(nsp, add_room, r);
+	sio_broadcast all = { 0 };
+	sio_rooms_each(nsp, &all, add_socket_room, r);
 	const sio_server *srv = nsp->srv;
 	srv->adapter->all_rooms(nsp, sio_request_for_adapter(r), srv->adapter_user);
 	sio_request_start(r, timeout_or_default(timeout_ms));

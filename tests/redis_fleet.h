@@ -424,6 +424,7 @@ static __attribute__((unused)) void rooms_done(sio_namespace *nsp, const char *c
 		strcat(R.rooms, ",");
 	}
 	snprintf(R.err, sizeof(R.err), "%s", err ? err : "");
+	R.n = n;
 	R.done = true;
 }
 

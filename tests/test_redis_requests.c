@@ -14,13 +14,17 @@
 START_TEST(test_requests)
 {
 	start_fleet(3, false);
-	sio_socket *bs;
-	client(&M[0], "ra", NULL);
+	sio_socket *bs, *sk[4];
+	client(&M[0], "ra", &sk[0]);
 	client(&M[1], "rb", &bs);
+	sk[1] = bs;
 	ck_assert_int_eq(sio_socket_set_data(bs, S("{\"user\":\"u1\"}")), 0);
 	ck_assert_int_eq(sio_socket_set_data(bs, S("{bad")), SIO_EINVAL);
-	client(&M[1], "shared", NULL);
-	client(&M[2], "shared", NULL);
+	client(&M[1], "shared", &sk[2]);
+	client(&M[2], "shared", &sk[3]);
+	char ids[4][32];
+	for (int i = 0; i < 4; i++)
+		snprintf(ids[i], sizeof(ids[i]), ",%s,", sio_socket_id(sk[i]));
 
 	memset(&R, 0, sizeof(R));
 	ck_assert_int_eq(sio_server_count(M[0].root, count_done, NULL), 0);
@@ -31,7 +35,15 @@ START_TEST(test_requests)
 	sio_all_rooms(M[0].root, 0, rooms_done, NULL);
 	ck_assert(run_until(r_done));
 	ck_assert_str_eq(R.err, "");
-	ck_assert_str_eq(R.rooms, "ra,rb,shared,");
+	/* the named rooms and, as node's, each socket's own room under its id */
+	ck_assert_uint_eq(R.n, 3 + 4);
+	char listed[sizeof(R.rooms) + 1];
+	snprintf(listed, sizeof(listed), ",%s", R.rooms);
+	ck_assert_ptr_nonnull(strstr(listed, ",ra,"));
+	ck_assert_ptr_nonnull(strstr(listed, ",rb,"));
+	ck_assert_ptr_nonnull(strstr(listed, ",shared,"));
+	for (int i = 0; i < 4; i++)
+		ck_assert_ptr_nonnull(strstr(listed, ids[i]));
 
 	memset(&R, 0, sizeof(R));
 	sio_broadcast all = { 0 };

@@ -184,11 +184,15 @@ static void answer_sockets_ids(redis_nsp *rn, const redis_msg *m)
 	strs_free(&ids);
 }
 
-/* 1: this server's rooms (not the rooms named by socket ids). */
+/* 1: this server's rooms, with the room each socket is in under its own id:
+ * node's in-memory adapter keeps that room like any other, so a node member's
+ * answer lists socket ids, and a node requester expects ours to. */
 static void answer_all_rooms(redis_nsp *rn, const redis_msg *m)
 {
 	strs rooms = { 0 };
 	sio_namespace_rooms(rn->nsp, add_room, &rooms);
+	sio_broadcast all = { 0 };
+	sio_fetch_sockets(rn->nsp, &all, add_id, &rooms);
 	base_buf b;
 	base_buf_init(&b);
 	int e = rooms.oom ? SIO_ENOMEM

@@ -44,7 +44,7 @@ describe(`redis fleet: requests (${FLEET_KINDS.join(', ')})`, () => {
     }
   });
 
-  it('allRooms: the union of every member\'s rooms, asked from each member', async () => {
+  it('allRooms: the union of every member\'s rooms and socket ids, asked from each member', async () => {
     const cs = await clientsOn(fleet.members, registry);
     for (let i = 0; i < N; i++) {
       await call(cs[i], 'join', `all-${i}`);
@@ -55,6 +55,8 @@ describe(`redis fleet: requests (${FLEET_KINDS.join(', ')})`, () => {
       const [err, rooms] = await call(c, 'fleet-rooms');
       assert.equal(err, null);
       assert.deepEqual(rooms.filter((r) => r.startsWith('all-')).sort(), want);
+      // each socket's own room, named by its id, as node's adapter lists it
+      for (const o of cs) assert.ok(rooms.includes(o.socket.id), `${o.socket.id} in allRooms`);
     }
   });
 
