@@ -304,7 +304,9 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 		int e = 0;
 		ep->es = eio_plain_server_new(l, &o, name_list(c, names, sizeof(names)), &cb, ep,
 		                              &e);
-		if (!ep->es) {
+		if (ep->es && srv_metrics_add_engine(m, ep->es) < 0)
+			e = EIO_ENOMEM;
+		if (!ep->es || e) {
 			snprintf(err, errlen,
 			         "plainWebSockets[%zu]: cannot mount \"%s\" (error %d)", i, c->path,
 			         e);

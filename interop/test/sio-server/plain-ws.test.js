@@ -378,6 +378,14 @@ function engineConnect(f, sid) {
   return http(f.server.url, { method: 'POST', path: `/socket.io/?EIO=4&transport=polling&sid=${sid}`,
     headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: '40' });
 }
+/** sio_engine_handshakes_refused_total{reason} of /metrics. */
+async function refusedMetric(f, reason) {
+  const r = await http(f.server.url, { path: '/metrics' });
+  const m = new RegExp(`^sio_engine_handshakes_refused_total\\{reason="${reason}"\\} (\\d+)$`, 'm')
+    .exec(r.text);
+  assert.ok(m, r.text);
+  return Number(m[1]);
+}
 const TOO_MANY = { code: 6, message: 'Too many connections' };
 const BUSY = { code: 6, message: 'Server busy' };
 
@@ -400,6 +408,7 @@ describe('sio-server: plain WebSocket endpoint under admission.maxConnectionsPer
     const eio2 = await engineHandshake(f, '127.0.0.2');
     assert.equal(eio2.status, 503);
     assert.deepEqual(JSON.parse(eio2.body), TOO_MANY);
+    assert.equal(await refusedMetric(f, 'address'), 2, 'the plain refusal is counted too');
     // Another address is not capped.
     await f.connected(['job-updates'], from('127.0.0.3'));
     // A plain connection that closes gives its place back.
@@ -420,6 +429,7 @@ describe('sio-server: plain WebSocket endpoint under admission.maxPendingHandsha
     assert.equal(refused.status, 503);
     assert.equal(refused.headers['retry-after'], '5');
     assert.deepEqual(JSON.parse(refused.body), BUSY);
+    assert.equal(await refusedMetric(f, 'pending'), 1);
     assert.equal((await engineConnect(f, eio.sid)).status, 200);
     // The CONNECT settled it: plain clients are let in, and one that sends nothing (its
     // greeting taken) keeps no Engine.IO handshake out.
