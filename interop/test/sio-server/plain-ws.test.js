@@ -23,6 +23,7 @@
 //     (plain connections and Engine.IO sessions of one address counted together) or while
 //     admission.maxPendingHandshakes Engine.IO handshakes are in flight, the upgrade gets
 //     Engine.IO's 503 with Retry-After; an open plain client holds no handshake in flight;
+//     behind a trusted proxy the X-Forwarded-For client is the address counted;
 //   - with auth, rooms.auto puts a plain client in its user's room (user:<sub>): the API's
 //     user broadcast reaches it; when its token expires it gets the tokenExpiry event,
 //     then a close frame 1008 "token expired", and leaves its rooms.
@@ -416,6 +417,22 @@ describe('sio-server: plain WebSocket endpoint under admission.maxConnectionsPer
     a.close();
     await closed;
     await f.connected(['job-updates'], from('127.0.0.2'));
+  });
+});
+
+describe('sio-server: plain WebSocket endpoint behind a trusted proxy (admission)', () => {
+  const f = fixture(() => exampleWith((c) => {
+    c.trustProxy = true; // the loopback addresses are the trusted proxies
+    c.admission = { maxConnectionsPerAddress: 1 };
+  }));
+  const via = (client) => ({ headers: { 'x-forwarded-for': client } });
+
+  it('counted under the X-Forwarded-For client, not the proxy\'s address', async () => {
+    await f.connected(['job-updates'], via('203.0.113.7'));
+    await f.connected(['job-updates'], via('203.0.113.8'));
+    const refused = await f.plain(['job-updates'], via('203.0.113.7')).refusedWith();
+    assert.equal(refused.status, 503);
+    assert.deepEqual(JSON.parse(refused.body), TOO_MANY);
   });
 });
 
