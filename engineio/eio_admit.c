@@ -18,8 +18,18 @@
  * The client address is the peer's, or behind trusted proxies the one
  * their X-Forwarded-For names (net_proxy.c): nginx's own address is never
  * capped. Each address in use has one counter, shared by its sessions and
- * freed with the last one; refusals are counted in the server's statistics
- * (eio_server_stats) for /metrics.
+ * freed with the last one; refusals are counted in the refusing server's
+ * statistics (eio_server_stats) for /metrics.
+ *
+ * The counts are the listener's, not each server's: the descriptors and the
+ * loop's time the bounds protect are the process's, so the sessions of
+ * every server mounted on one listener (an Engine.IO server and its plain
+ * WebSocket endpoints, eio_plain.c) count together, each server checking
+ * its own bounds against the totals. A server without a per-address bound
+ * does not count its sessions per address. A plain WebSocket is in flight
+ * only while it opens: its 101 completes its handshake (it has no CONNECT to
+ * wait for), so it is refused while the handshakes in flight are at the
+ * bound but never holds one.
  */
 #include "eio_admit.h"
 
@@ -40,7 +50,6 @@ struct eio_admit_addr {
 int eio_admit_init(eio_server *srv)
 {
 	int err = 0;
-	base_map_init(&srv->admit_addrs);
 	srv->proxies = net_proxies_parse(srv->o.trusted_proxies, &err);
 	if (err)
 		return err == NET_ENOMEM ? EIO_ENOMEM : EIO_EINVAL;
@@ -49,19 +58,23 @@ int eio_admit_init(eio_server *srv)
 
 void eio_admit_free(eio_server *srv)
 {
-	size_t i = 0;
-	struct eio_admit_addr *a;
-	while ((a = base_map_next(&srv->admit_addrs, &i)))
-		free(a);
-	base_map_free(&srv->admit_addrs);
 	net_proxies_free(srv->proxies);
 	srv->proxies = NULL;
+}
+
+void eio_admit_free_listener(eio_listener *l)
+{
+	size_t i = 0;
+	struct eio_admit_addr *a;
+	while ((a = base_map_next(&l->admit_addrs, &i)))
+		free(a);
+	base_map_free(&l->admit_addrs);
 }
 
 int eio_admit_check(eio_server *srv, struct lws *wsi)
 {
 	unsigned max = srv->o.max_pending_handshakes;
-	if (max && srv->stats.handshakes_pending >= max) {
+	if (max && srv->l->admit_pending >= max) {
 		srv->stats.refused_busy++;
 		base_log(NS, "refused: %u handshakes in flight", max);
 		return EIO_ADMIT_BUSY;
@@ -69,7 +82,7 @@ int eio_admit_check(eio_server *srv, struct lws *wsi)
 	max = srv->o.max_sessions_per_address;
 	char addr[64];
 	if (max && net_client_address(wsi, srv->proxies, addr, sizeof(addr))) {
-		const struct eio_admit_addr *a = base_map_get(&srv->admit_addrs, addr);
+		const struct eio_admit_addr *a = base_map_get(&srv->l->admit_addrs, addr);
 		if (a && a->count >= max) {
 			srv->stats.refused_address++;
 			base_log(NS, "refused: %s has %u sessions", addr, max);
@@ -82,19 +95,21 @@ int eio_admit_check(eio_server *srv, struct lws *wsi)
 void eio_admit_take(eio_session *s, struct lws *wsi)
 {
 	eio_server *srv = s->srv;
+	base_map *addrs = &srv->l->admit_addrs;
 	s->admit_pending = true;
 	srv->stats.handshakes_pending++;
+	srv->l->admit_pending++;
 	char addr[64];
 	if (!srv->o.max_sessions_per_address ||
 	    !net_client_address(wsi, srv->proxies, addr, sizeof(addr)))
 		return;
-	struct eio_admit_addr *a = base_map_get(&srv->admit_addrs, addr);
+	struct eio_admit_addr *a = base_map_get(addrs, addr);
 	if (!a) {
 		/* Out of memory: the session goes uncounted, not refused. */
 		if (!(a = calloc(1, sizeof(*a))))
 			return;
 		snprintf(a->key, sizeof(a->key), "%s", addr);
-		if (base_map_put(&srv->admit_addrs, a->key, a) < 0) {
+		if (base_map_put(addrs, a->key, a) < 0) {
 			free(a);
 			return;
 		}
@@ -109,6 +124,7 @@ void eio_admit_settle(eio_session *s)
 		return;
 	s->admit_pending = false;
 	s->srv->stats.handshakes_pending--;
+	s->srv->l->admit_pending--;
 }
 
 void eio_admit_release(eio_session *s)
@@ -119,7 +135,7 @@ void eio_admit_release(eio_session *s)
 		return;
 	s->admit_addr = NULL;
 	if (--a->count == 0) {
-		base_map_del(&s->srv->admit_addrs, a->key);
+		base_map_del(&s->srv->l->admit_addrs, a->key);
 		free(a);
 	}
 }
@@ -153,5 +169,6 @@ void eio_session_set_pending(eio_session *s, bool pending)
 	} else if (!s->admit_pending && s->state != EIO_S_CLOSED) {
 		s->admit_pending = true;
 		s->srv->stats.handshakes_pending++;
+		s->srv->l->admit_pending++;
 	}
 }

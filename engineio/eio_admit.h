@@ -8,9 +8,13 @@
  * EIO_EINVAL / EIO_ENOMEM. */
 int eio_admit_init(eio_server *srv);
 void eio_admit_free(eio_server *srv);
+/* The listener's counts (eio_internal.h): freed with the listener, after
+ * its servers. */
+void eio_admit_free_listener(eio_listener *l);
 
-/* May a new session open for this request (a polling handshake, or an
- * Upgrade without sid before its 101)? 0, or EIO_ADMIT_BUSY (handshakes in
+/* May a new session open for this request (a polling handshake, an
+ * Upgrade without sid before its 101, or a plain WebSocket's)? The
+ * listener's totals against this server's bounds: 0, or EIO_ADMIT_BUSY (handshakes in
  * flight at max_pending_handshakes) or EIO_ADMIT_ADDRESS (the client's
  * address at max_sessions_per_address); a refusal is counted. */
 enum {

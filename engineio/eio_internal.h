@@ -32,6 +32,10 @@ struct eio_listener {
 	size_t nservers;
 	eio_http_handler http_handler; /* other paths (eio_listener.c) */
 	void *http_handler_user;
+	/* Admission counts, shared by every server mounted here (eio_admit.c):
+	 * the descriptors they protect are the process's. */
+	base_map admit_addrs;   /* client address -> its sessions */
+	uint64_t admit_pending; /* handshakes in flight, every server */
 };
 
 struct eio_server {
@@ -48,8 +52,7 @@ struct eio_server {
 	base_tlink reaper;             /* frees the graveyard on the next pass */
 	struct eio_session *graveyard; /* destroyed, freed by the reaper */
 	eio_server_stats stats;        /* eio_server_get_stats() */
-	base_map admit_addrs;          /* client address -> its sessions (eio_admit.c) */
-	net_proxies *proxies;          /* trusted proxies, or NULL */
+	net_proxies *proxies;          /* trusted proxies, or NULL (eio_admit.c) */
 	bool plain;                    /* a plain WebSocket endpoint (eio_plain.c) */
 };
 

@@ -8,6 +8,7 @@
  * foreign libuv loop is two steps (docs/engineio.md, pitfall 8):
  * eio_listener_close() in the loop, eio_listener_free() after it.
  */
+#include "eio_admit.h"
 #include "eio_internal.h"
 
 #include <errno.h>
@@ -53,6 +54,7 @@ eio_listener *eio_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		errno = why;
 		return NULL;
 	}
+	base_map_init(&l->admit_addrs);
 	net_listener_set_close_hook(l->net, close_servers, l);
 	if (eio_error_set_unrouted(l->net) < 0) {
 		*err = EIO_ENOMEM;
@@ -73,6 +75,7 @@ void eio_listener_free(eio_listener *l)
 	net_listener_free(l->net);
 	for (size_t i = 0; i < l->nservers; i++)
 		eio_server_free(l->servers[i]);
+	eio_admit_free_listener(l);
 	free(l->servers);
 	free(l);
 }

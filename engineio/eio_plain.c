@@ -11,9 +11,12 @@
  * this file differs, as the server's mount and as the one transport of its
  * sessions (eio_transport.h):
  *   - the upgrade: the path must be the server's exactly; the Origin check
- *     (check_origin, as eio_verify.c's); allow_request, whose refusal is an
- *     HTTP status (401 for a missing token) and a text body; a plain GET
- *     on the path gets 426 Upgrade Required (RFC 9110 section 15.5.22);
+ *     (check_origin, as eio_verify.c's); admission control (eio_admit.c:
+ *     the 503 an Engine.IO WebSocket without sid gets, against the
+ *     listener's counts, which the Engine.IO server's sessions share);
+ *     allow_request, whose refusal is an HTTP status (401 for a missing
+ *     token) and a text body; a plain GET on the path gets 426 Upgrade
+ *     Required (RFC 9110 section 15.5.22);
  *   - no open packet, and a message is a WebSocket message: a queued text
  *     eio_msg is written without its Engine.IO type digit (eio_msg.c keeps
  *     text as "4" + data), a binary one as it is; what the client sends goes
@@ -30,6 +33,7 @@
  * reads the one its WebSocket was answered with.
  */
 #include "base/log.h"
+#include "eio_admit.h"
 #include "eio_internal.h"
 
 #include <stdio.h>
@@ -82,6 +86,11 @@ int eio_plain_upgrade(struct lws *wsi, const char *path, void *user)
 	 * could open one with the user's cookies (eio_verify.c). */
 	if (srv->o.check_origin && !net_origin_check(wsi, srv->o.cors_origin))
 		return refuse(wsi, 403, "Forbidden");
+	/* Before allow_request: a refused client costs no token check and no
+	 * connection attempt of the application's rate limit. */
+	int why = eio_admit_check(srv, wsi);
+	if (why)
+		return eio_admit_refuse_upgrade(srv, wsi, why);
 	if (srv->o.allow_request) {
 		eio_request *req = capture(srv, wsi, path);
 		const char *msg = NULL;
@@ -109,9 +118,13 @@ int eio_plain_ws_open(net_ws *ws, const char *path, void *user)
 	}
 	ws->conn = s;
 	s->ws = ws;
+	/* Counted under its address from now; in flight only until the
+	 * application has taken it (eio_admit.c: the 101 completed it). */
+	eio_admit_take(s, ws->wsi);
 	srv->stats.handshakes++;
 	if (srv->cb.on_connection)
 		srv->cb.on_connection(srv, s, srv->user);
+	eio_admit_settle(s);
 	return 0;
 }
 

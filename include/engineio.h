@@ -177,7 +177,11 @@ typedef struct eio_options {
 	 * max_sessions_per_address sessions open from the client's address, a
 	 * new session is refused: a polling handshake with 503, Retry-After:
 	 * retry_after_s (default 1) and {"code":6,...}; a WebSocket without sid
-	 * with the same 503 before its 101. Upgrades are never refused. */
+	 * with the same 503 before its 101. Upgrades are never refused. The
+	 * counts are the listener's, shared by every server mounted on it
+	 * (plain WebSocket endpoints included), each checking its own bounds;
+	 * a server without max_sessions_per_address does not count per
+	 * address. */
 	unsigned max_pending_handshakes;
 	unsigned max_sessions_per_address;
 	unsigned retry_after_s;
@@ -336,7 +340,10 @@ EIO_EXPORT void eio_session_close(eio_session *s);
  * Options used: path (exact: "/ws", also "/ws/"; a plain GET there gets 426),
  * ping_interval_ms, ping_timeout_ms, max_payload, max_queued_bytes,
  * cors_origin with check_origin (the Origin check, 403), trust_proxy,
- * capture_headers, allow_request: called with the upgrade request; a non-zero
+ * capture_headers, the admission bounds (max_pending_handshakes,
+ * max_sessions_per_address, retry_after_s, trusted_proxies: the 503 of an
+ * Engine.IO WebSocket, on the listener's shared counts; a plain session is in
+ * flight only while it opens), allow_request: called with the upgrade request; a non-zero
  * result from 400 to 599 is the HTTP status of the refusal (401 for a
  * missing token), any other 403; *message is its text/plain body.
  * subprotocols: NULL, or a comma-separated list of names (RFC 7230 tokens of

@@ -360,14 +360,7 @@ int main(int argc, char **argv)
 	o.eio.trust_proxy = a.cfg.trust_proxy;
 	o.parser = a.cfg.parser_msgpack ? SIO_PARSER_MSGPACK : SIO_PARSER_DEFAULT;
 	o.eio.allow_eio3 = a.cfg.allow_eio3;
-	/* Admission control; behind a proxy on this machine (trustProxy, no
-	 * trustedProxies), the loopback addresses are the trusted proxies. */
-	o.eio.max_pending_handshakes = (unsigned)a.cfg.admission.max_pending_handshakes;
-	o.eio.max_sessions_per_address = (unsigned)a.cfg.admission.max_connections_per_address;
-	o.eio.retry_after_s = (unsigned)a.cfg.admission.retry_after_seconds;
-	o.eio.trusted_proxies = a.cfg.admission.trusted_proxies ? a.cfg.admission.trusted_proxies
-	                        : a.cfg.trust_proxy             ? "127.0.0.0/8,::1"
-	                                                        : NULL;
+	srv_limits_admission(&a.cfg, &o.eio); /* the plain endpoints' too */
 	o.recovery.enabled = a.cfg.recovery.enabled;
 	o.recovery.max_disconnection_ms = (unsigned)a.cfg.recovery.max_disconnection_ms;
 	o.recovery.skip_middlewares = a.cfg.recovery.skip_middlewares;
@@ -452,8 +445,8 @@ int main(int argc, char **argv)
 	}
 	sio_on_connection(a.root, on_connection, &a);
 	/* Plain WebSocket endpoints: their clients are sockets of "/" too. */
-	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.limits, a.metrics,
-	                            err, sizeof(err));
+	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.limits, a.expiry,
+	                            a.metrics, err, sizeof(err));
 	free(cors); /* the options are copied */
 	if (!a.plainws) {
 		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);

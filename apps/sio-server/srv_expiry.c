@@ -186,10 +186,18 @@ void srv_expiry_on_disconnect(srv_expiry *e, sio_socket *s)
 }
 
 /* The one place a socket is cut off for an expired token (counted as an
- * error of kind "token_expired"). */
+ * error of kind "token_expired"). A plain WebSocket client gets the event
+ * framed by its endpoint, then a close frame 1008 (policy violation, RFC
+ * 6455 section 7.4.1) "token expired" once it is written: what it has
+ * instead of socket.io-client's "io server disconnect", and what tells a
+ * browser's onclose to sign in again rather than reconnect with the same
+ * token. The code is set before the disconnect, which closes the session
+ * at the end of this turn (eio_session_close). */
 static void expire(srv_expiry *e, sio_socket *s)
 {
 	srv_reply_emit(e->m, "token_expired", s, &e->cfg->token_expiry, NULL, false);
+	if (sio_socket_is_plain(s))
+		eio_session_close_code(sio_socket_session(s), 1008, "token expired");
 	sio_disconnect(s, true);
 }
 

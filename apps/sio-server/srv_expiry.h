@@ -3,7 +3,9 @@
  * "auth-expired" {message} by default; no event when its event is unset)
  * and is disconnected, transport included (node's socket.disconnect(true)):
  * socket.io-client sees "disconnect" with "io server disconnect" and does not
- * reconnect on its own; the application signs in again.
+ * reconnect on its own; the application signs in again. A plain WebSocket
+ * client (srv_plainws.c) gets the event as its endpoint frames events, then
+ * a close frame 1008 "token expired".
  *
  * When: at exp + auth.leewaySeconds, the moment the same token would stop
  * being accepted at connection (an accepted token is never cut off at once;

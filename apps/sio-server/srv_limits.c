@@ -230,3 +230,14 @@ int srv_limits_install(srv_limits *l, sio_namespace *nsp)
 		return -1;
 	return 0;
 }
+
+void srv_limits_admission(const srv_config *cfg, eio_options *o)
+{
+	const srv_config_admission *a = &cfg->admission;
+	o->max_pending_handshakes = (unsigned)a->max_pending_handshakes;
+	o->max_sessions_per_address = (unsigned)a->max_connections_per_address;
+	o->retry_after_s = (unsigned)a->retry_after_seconds;
+	o->trusted_proxies = a->trusted_proxies ? a->trusted_proxies
+	                     : cfg->trust_proxy ? "127.0.0.0/8,::1"
+	                                        : NULL;
+}

@@ -56,6 +56,13 @@ int srv_limits_install(srv_limits *l, sio_namespace *nsp);
  * limits.exceeded reply has been sent to s and the message is dropped). */
 int srv_limits_connection(srv_limits *l, const char *ip);
 int srv_limits_message(srv_limits *l, sio_socket *s);
+/* Admission control (cfg->admission, docs/sio-server.md "Admission
+ * control") into Engine.IO options: the Socket.IO server's and each plain
+ * WebSocket endpoint's get the same bounds, which engineio/ checks against
+ * counts shared by every server of the listener (eio_admit.c). Behind a
+ * proxy on this machine (trustProxy, no trustedProxies) the loopback
+ * addresses are the trusted proxies. */
+void srv_limits_admission(const srv_config *cfg, eio_options *o);
 /* Refusals so far, by kind (0 for an unknown kind). */
 unsigned long long srv_limits_refused(const srv_limits *l, srv_limit_kind kind);
 

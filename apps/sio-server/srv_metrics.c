@@ -27,6 +27,8 @@ static const double buckets[SRV_METRICS_NBUCKETS] = { 0.001, 0.0025, 0.005, 0.01
 struct srv_metrics {
 	sio_server *srv;
 	const srv_fleet *fleet;
+	const eio_server **engines; /* plain WebSocket endpoints (srv_metrics_add_engine) */
+	size_t nengines;
 	family received, sent, errors, disconnects, http;
 	uint64_t connections_total;
 	uint64_t hs_buckets[SRV_METRICS_NBUCKETS]; /* non-cumulative */
@@ -82,6 +84,7 @@ void srv_metrics_free(srv_metrics *m)
 	family_free(&m->disconnects);
 	family_free(&m->http);
 	srv_metrics_ops_free(m->ops);
+	free(m->engines);
 	free(m);
 }
 
@@ -185,6 +188,18 @@ void srv_metrics_set_fleet(srv_metrics *m, const srv_fleet *f)
 {
 	if (m)
 		m->fleet = f;
+}
+
+int srv_metrics_add_engine(srv_metrics *m, const eio_server *es)
+{
+	if (!m)
+		return 0;
+	const eio_server **v = realloc(m->engines, (m->nengines + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	m->engines = v;
+	m->engines[m->nengines++] = es;
+	return 0;
 }
 
 /* ---- rendering ------------------------------------------------------------- */
@@ -315,6 +330,14 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 		eio_server_get_stats(e, &es);
 		sessions = eio_server_session_count(e);
 	}
+	/* The plain endpoints' refusals are admission's too (the same bounds
+	 * on the same counts, engineio/eio_admit.c). */
+	for (size_t i = 0; i < m->nengines; i++) {
+		eio_server_stats ps;
+		eio_server_get_stats(m->engines[i], &ps);
+		es.refused_busy += ps.refused_busy;
+		es.refused_address += ps.refused_address;
+	}
 	put_gauge(&o, "sio_connections", "Connected Socket.IO sockets (every namespace).",
 	          g.sockets);
 	put_gauge(&o, "sio_engine_connections", "Open Engine.IO sessions.", sessions);
@@ -329,8 +352,8 @@ char *srv_metrics_render(srv_metrics *m, size_t *len)
 	          "Engine.IO sessions whose client has sent no message yet.",
 	          es.handshakes_pending);
 	head(&o, "sio_engine_handshakes_refused_total", "counter",
-	     "New sessions refused with 503, by bound (pending: handshakes in flight; "
-	     "address: connections per address).");
+	     "New sessions and plain WebSocket upgrades refused with 503, by bound (pending: "
+	     "handshakes in flight; address: connections per address).");
 	sample_labeled(&o, "sio_engine_handshakes_refused_total", "reason", "pending",
 	               es.refused_busy);
 	sample_labeled(&o, "sio_engine_handshakes_refused_total", "reason", "address",

@@ -83,6 +83,9 @@ int srv_metrics_add_section(srv_metrics *m, srv_metrics_section_fn fn, void *use
 /* Expose the Redis adapter's state and counters (f may be NULL or without
  * Redis: nothing more is exposed). */
 void srv_metrics_set_fleet(srv_metrics *m, const srv_fleet *f);
+/* Add the admission refusals of es (a plain WebSocket endpoint's server)
+ * to sio_engine_handshakes_refused_total. 0, or -1 out of memory. */
+int srv_metrics_add_engine(srv_metrics *m, const eio_server *es);
 
 /* The exposition text, malloc'd (free()), length in *len; NULL on OOM. */
 char *srv_metrics_render(srv_metrics *m, size_t *len);

@@ -10,7 +10,11 @@
  * broadcast.
  *
  * Per connection:
- *   upgrade   the Origin check (the Socket.IO server's list), the
+ *   upgrade   the Origin check (the Socket.IO server's list), admission
+ *             control (engineio/eio_admit.c: the 503 of a Socket.IO client
+ *             past admission.maxPendingHandshakes, or past
+ *             .maxConnectionsPerAddress, Engine.IO sessions and plain
+ *             connections of the address counted together), the
  *             connection attempts per IP (429), then, when
  *             auth is configured, the token: from the query parameter, or
  *             the subprotocol offered after the endpoint's own
@@ -18,7 +22,9 @@
  *             Socket.IO handshake's (srv_auth_verify); a bad token, or none
  *             when auth.required, is refused with 401 before the upgrade;
  *   open      attached to "/" with its user (claims) as the socket's user,
- *             then the greeting;
+ *             in the rooms of rooms.auto, its token's expiry tracked
+ *             (srv_expiry.c: the tokenExpiry event, then 1008 "token
+ *             expired"), then the greeting;
  *   message   matched (srv_plainws_match): a join or leave of the room of
  *             the shape's template, with the checks of a Socket.IO client's
  *             join event (srv_rooms_join_check: id pattern, room name
@@ -50,6 +56,7 @@ struct srv_plainws {
 	const srv_auth *auth;
 	srv_rooms *rooms;
 	srv_limits *limits;
+	srv_expiry *expiry;
 	srv_metrics *m;
 	endpoint *eps;
 	size_t n;
@@ -161,6 +168,7 @@ static void on_disconnect(sio_socket *s, const char *reason, void *user)
 {
 	endpoint *ep = user;
 	srv_metrics_disconnect(ep->owner->m, reason);
+	srv_expiry_on_disconnect(ep->owner->expiry, s);
 	srv_user_free(srv_user_of(s));
 	sio_socket_set_user(s, NULL);
 }
@@ -186,6 +194,12 @@ static void on_connection(eio_server *es, eio_session *s, void *user)
 	sio_socket_set_user(so, u);
 	sio_on_disconnect(so, on_disconnect, ep);
 	srv_metrics_connection(ep->owner->m, so);
+	/* What a Socket.IO socket of "/" gets at connection (main.c): the
+	 * rooms of its claims (user:{userId}), so the HTTP API's and the
+	 * ingest's messages to a user reach its plain clients too, and the
+	 * cut-off when its token expires (srv_expiry.c: 1008). */
+	srv_rooms_join_auto(ep->owner->rooms, so);
+	srv_expiry_on_connection(ep->owner->expiry, so);
 	send_json(s, ep->c->greeting);
 }
 
@@ -258,7 +272,8 @@ static const char *name_list(const srv_plainws_cfg *c, char *buf, size_t cap)
 
 srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespace *nsp,
                              const char *cors, const srv_auth *auth, srv_rooms *rooms,
-                             srv_limits *limits, srv_metrics *m, char *err, size_t errlen)
+                             srv_limits *limits, srv_expiry *expiry, srv_metrics *m, char *err,
+                             size_t errlen)
 {
 	srv_plainws *p = calloc(1, sizeof(*p));
 	if (!p || (cfg->nplainws && !(p->eps = calloc(cfg->nplainws, sizeof(*p->eps))))) {
@@ -266,7 +281,7 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	*p = (srv_plainws){ cfg, nsp, auth, rooms, limits, m, p->eps, cfg->nplainws };
+	*p = (srv_plainws){ cfg, nsp, auth, rooms, limits, expiry, m, p->eps, cfg->nplainws };
 	for (size_t i = 0; i < p->n; i++) {
 		endpoint *ep = &p->eps[i];
 		const srv_plainws_cfg *c = &cfg->plainws[i];
@@ -282,12 +297,16 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 		o.check_origin = true;
 		o.trust_proxy = cfg->trust_proxy;
 		o.allow_request = allow;
+		/* The Socket.IO server's bounds, on the same counts (eio_admit.c). */
+		srv_limits_admission(cfg, &o);
 		eio_callbacks cb = { on_connection, on_message, on_close };
 		char names[5 * 64];
 		int e = 0;
 		ep->es = eio_plain_server_new(l, &o, name_list(c, names, sizeof(names)), &cb, ep,
 		                              &e);
-		if (!ep->es) {
+		if (ep->es && srv_metrics_add_engine(m, ep->es) < 0)
+			e = EIO_ENOMEM;
+		if (!ep->es || e) {
 			snprintf(err, errlen,
 			         "plainWebSockets[%zu]: cannot mount \"%s\" (error %d)", i, c->path,
 			         e);

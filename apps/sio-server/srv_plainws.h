@@ -19,6 +19,7 @@
 #include "socketio.h"
 #include "srv_auth.h"
 #include "srv_config.h"
+#include "srv_expiry.h"
 #include "srv_limits.h"
 #include "srv_metrics.h"
 #include "srv_rooms.h"
@@ -108,7 +109,8 @@ typedef struct srv_plainws srv_plainws;
  * set when an endpoint cannot be mounted. */
 srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespace *nsp,
                              const char *cors, const srv_auth *auth, srv_rooms *rooms,
-                             srv_limits *limits, srv_metrics *m, char *err, size_t errlen);
+                             srv_limits *limits, srv_expiry *expiry, srv_metrics *m, char *err,
+                             size_t errlen);
 /* A graceful stop: every plain client is closed with 1001 "server shutting
  * down" once what is queued for it (the shutdown event) is written. */
 void srv_plainws_shutdown(srv_plainws *p);

@@ -179,7 +179,7 @@ static bool if_claim_ok(const srv_auto_room *a, const srv_user *u)
 	return true;
 }
 
-void srv_rooms_on_connection(srv_rooms *r, sio_socket *s)
+void srv_rooms_join_auto(srv_rooms *r, sio_socket *s)
 {
 	const srv_config_rooms *rc = &r->cfg->rooms;
 	const srv_user *u = srv_user_of(s);
@@ -191,6 +191,14 @@ void srv_rooms_on_connection(srv_rooms *r, sio_socket *s)
 		    room_ok(r, room))
 			sio_join(s, room);
 	}
+}
+
+void srv_rooms_on_connection(srv_rooms *r, sio_socket *s)
+{
+	const srv_config_rooms *rc = &r->cfg->rooms;
+	const srv_user *u = srv_user_of(s);
+	char room[SRV_MAX_ROOM_NAME + 1];
+	srv_rooms_join_auto(r, s);
 	const eio_request *req = eio_session_request(sio_socket_session(s));
 	for (size_t i = 0; req && i < rc->nqueries; i++) {
 		const srv_query_room *q = &rc->queries[i];

@@ -35,6 +35,9 @@ void srv_rooms_free(srv_rooms *r);
 void srv_rooms_refresh(srv_rooms *r);
 int srv_rooms_install(srv_rooms *r, sio_namespace *nsp);
 void srv_rooms_on_connection(srv_rooms *r, sio_socket *s);
+/* rooms.auto alone (part of srv_rooms_on_connection): for the clients of
+ * plain WebSocket endpoints (srv_plainws.c), with their user set first. */
+void srv_rooms_join_auto(srv_rooms *r, sio_socket *s);
 
 /* Expand a room template: {userId}, {claims.NAME}, {value}, {id}, "{{" and
  * "}}". value/id may be NULL. Returns 0, or -1 when a placeholder has no

@@ -18,11 +18,20 @@
 //     does stays; a client that stops reading is cut when its queue passes
 //     maxQueuedBytes (its room membership goes) while another client of the same room
 //     gets every message;
-//   - at a graceful stop the shutdown event reaches plain clients, then 1001.
+//   - at a graceful stop the shutdown event reaches plain clients, then 1001;
+//   - admission control is the Socket.IO clients': past admission.maxConnectionsPerAddress
+//     (plain connections and Engine.IO sessions of one address counted together) or while
+//     admission.maxPendingHandshakes Engine.IO handshakes are in flight, the upgrade gets
+//     Engine.IO's 503 with Retry-After; an open plain client holds no handshake in flight;
+//     behind a trusted proxy the X-Forwarded-For client is the address counted;
+//   - with auth, rooms.auto puts a plain client in its user's room (user:<sub>): the API's
+//     user broadcast reaches it; when its token expires it gets the tokenExpiry event,
+//     then a close frame 1008 "token expired", and leaves its rooms.
 // Every server is stopped with SIGTERM and must exit 0 (under VALGRIND=1: no leaks).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import nodeHttp from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -80,7 +89,7 @@ function plainClient(url, protocols, opts = {}) {
     ws.once('unexpected-response', (req, res) => {
       let body = '';
       res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
     });
     ws.once('error', (e) => resolve({ status: 0, body: e.message }));
   });
@@ -349,6 +358,138 @@ describe('sio-server: plain WebSocket endpoint at a graceful stop', () => {
         server.proc.kill('SIGKILL');
       }
     }
+  });
+});
+
+/** An Engine.IO polling handshake from a source address: its sid, or the refusal. */
+function engineHandshake(f, from) {
+  return new Promise((resolve, reject) => {
+    const r = nodeHttp.get({ host: '127.0.0.1', port: f.server.port, localAddress: from,
+      path: '/socket.io/?EIO=4&transport=polling', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body,
+        sid: res.statusCode === 200 ? JSON.parse(body.slice(1)).sid : null }));
+    });
+    r.on('error', reject);
+  });
+}
+/** The Socket.IO CONNECT of a polling session: its first message, it is no longer in flight. */
+function engineConnect(f, sid) {
+  return http(f.server.url, { method: 'POST', path: `/socket.io/?EIO=4&transport=polling&sid=${sid}`,
+    headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: '40' });
+}
+/** sio_engine_handshakes_refused_total{reason} of /metrics. */
+async function refusedMetric(f, reason) {
+  const r = await http(f.server.url, { path: '/metrics' });
+  const m = new RegExp(`^sio_engine_handshakes_refused_total\\{reason="${reason}"\\} (\\d+)$`, 'm')
+    .exec(r.text);
+  assert.ok(m, r.text);
+  return Number(m[1]);
+}
+const TOO_MANY = { code: 6, message: 'Too many connections' };
+const BUSY = { code: 6, message: 'Server busy' };
+
+describe('sio-server: plain WebSocket endpoint under admission.maxConnectionsPerAddress', () => {
+  const f = fixture(() => exampleWith((c) => {
+    c.admission = { maxConnectionsPerAddress: 2, retryAfterSeconds: 7 };
+  }));
+  const from = (localAddress) => ({ localAddress });
+
+  it('plain connections and Engine.IO sessions of one address count together: 503 past the bound', async () => {
+    const a = await f.connected(['job-updates'], from('127.0.0.2'));
+    const eio = await engineHandshake(f, '127.0.0.2');
+    assert.equal(eio.status, 200, eio.body);
+    // The address has a plain connection and an Engine.IO session: a third of either kind
+    // is refused with Engine.IO's answer.
+    const refused = await f.plain(['job-updates'], from('127.0.0.2')).refusedWith();
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers['retry-after'], '7');
+    assert.deepEqual(JSON.parse(refused.body), TOO_MANY);
+    const eio2 = await engineHandshake(f, '127.0.0.2');
+    assert.equal(eio2.status, 503);
+    assert.deepEqual(JSON.parse(eio2.body), TOO_MANY);
+    assert.equal(await refusedMetric(f, 'address'), 2, 'the plain refusal is counted too');
+    // Another address is not capped.
+    await f.connected(['job-updates'], from('127.0.0.3'));
+    // A plain connection that closes gives its place back.
+    const closed = a.closed();
+    a.close();
+    await closed;
+    await f.connected(['job-updates'], from('127.0.0.2'));
+  });
+});
+
+describe('sio-server: plain WebSocket endpoint behind a trusted proxy (admission)', () => {
+  const f = fixture(() => exampleWith((c) => {
+    c.trustProxy = true; // the loopback addresses are the trusted proxies
+    c.admission = { maxConnectionsPerAddress: 1 };
+  }));
+  const via = (client) => ({ headers: { 'x-forwarded-for': client } });
+
+  it('counted under the X-Forwarded-For client, not the proxy\'s address', async () => {
+    await f.connected(['job-updates'], via('203.0.113.7'));
+    await f.connected(['job-updates'], via('203.0.113.8'));
+    const refused = await f.plain(['job-updates'], via('203.0.113.7')).refusedWith();
+    assert.equal(refused.status, 503);
+    assert.deepEqual(JSON.parse(refused.body), TOO_MANY);
+  });
+});
+
+describe('sio-server: plain WebSocket endpoint under admission.maxPendingHandshakes', () => {
+  const f = fixture(() => exampleWith((c) => { c.admission = { maxPendingHandshakes: 1 }; }));
+
+  it('refused with 503 while Engine.IO handshakes are in flight; an open plain client holds none', async () => {
+    const eio = await engineHandshake(f, '127.0.0.1'); // no CONNECT yet: in flight
+    assert.equal(eio.status, 200, eio.body);
+    const refused = await f.plain().refusedWith();
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers['retry-after'], '5');
+    assert.deepEqual(JSON.parse(refused.body), BUSY);
+    assert.equal(await refusedMetric(f, 'pending'), 1);
+    assert.equal((await engineConnect(f, eio.sid)).status, 200);
+    // The CONNECT settled it: plain clients are let in, and one that sends nothing (its
+    // greeting taken) keeps no Engine.IO handshake out.
+    const ws = await f.connected();
+    const eio2 = await engineHandshake(f, '127.0.0.1');
+    assert.equal(eio2.status, 200, eio2.body);
+    assert.equal(ws.readyState, WebSocket.OPEN);
+  });
+});
+
+describe('sio-server: plain WebSocket clients with a token: rooms.auto and token expiry', () => {
+  const f = fixture(() => exampleWith((c) => {
+    c.auth = { required: true, secret: SECRET, algorithm: 'HS256', leewaySeconds: 0 };
+    c.rooms.auto = ['user:{userId}', { room: 'admins', ifClaim: { role: 'admin' } }];
+  }));
+  const withToken = (claims) => f.connected(['job-updates'], {},
+    `?token=${sign(claims, SECRET)}`);
+
+  it('rooms.auto: the user\'s room, and a room of its claims; the API\'s user broadcast reaches it', async () => {
+    const ws = await withToken({ sub: 'u-auto', role: 'admin', exp: now() + 600 });
+    const other = await withToken({ sub: 'u-other', exp: now() + 600 });
+    // Joined before the greeting: no waiting.
+    assert.equal(await f.members('user:u-auto'), 1);
+    assert.equal(await f.members('admins'), 1);
+    const r = await f.api('POST', '/broadcast/user/u-auto', { event: 'NOTICE', data: { text: 'hi' } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.data.recipientCount, 1);
+    assert.deepEqual(await ws.next(), { type: 'NOTICE', text: 'hi' });
+    await f.broadcast('admins', 'NOTICE', { text: 'admins only' });
+    assert.deepEqual(await ws.next(), { type: 'NOTICE', text: 'admins only' });
+    assert.equal(other.queued.length, 0, 'u-other is in neither room');
+  });
+
+  it('an expired token: the tokenExpiry event, then 1008 "token expired"; a valid one stays', async () => {
+    const ws = await withToken({ sub: 'u-exp', exp: now() + 2 });
+    const keeps = await withToken({ sub: 'u-keeps', exp: now() + 600 });
+    const closed = ws.closed();
+    assert.equal(await f.members('user:u-exp'), 1);
+    assert.deepEqual(await ws.next(), { type: 'auth-expired', message: 'Authentication token expired' });
+    assert.deepEqual(await closed, { code: 1008, reason: 'token expired' });
+    assert.equal(await f.members('user:u-exp'), 0);
+    assert.equal(keeps.readyState, WebSocket.OPEN);
+    assert.equal(keeps.queued.length, 0);
   });
 });
 
