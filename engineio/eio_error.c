@@ -22,8 +22,8 @@ static const char *const error_messages[] = {
 
 /* Stable names of the refusals by error code (engineio.h, eio_refusal). */
 static const char *const error_kinds[] = {
-	"unknown_transport", "unknown_sid",  "bad_handshake_method",
-	"bad_request",       "forbidden",    "unsupported_protocol",
+	"unknown_transport", "unknown_sid", "bad_handshake_method",
+	"bad_request",       "forbidden",   "unsupported_protocol",
 };
 
 #define NCODES ((int)(sizeof error_kinds / sizeof *error_kinds))
