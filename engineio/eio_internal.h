@@ -153,7 +153,7 @@ void eio_session_reap_all(eio_server *srv);
 void eio_error_respond(net_http *h, int code, const char *message);
 int eio_error_refuse(struct lws *wsi, int code);
 /* The kind of a refusal answered with Engine.IO error code (engineio.h,
- * eio_refusal): "transport", "sid", ... */
+ * eio_refusal): "unknown_transport", "unknown_sid", ... */
 const char *eio_error_kind(int code);
 /* Tell the application about r (its req is filled in here, copied from
  * wsi's request at path) when it asked to know. */

@@ -375,8 +375,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.root = sio_of(a.srv, "/");
-	/* what the engine refuses before a socket exists: logged as ours */
-	eio_server_on_refusal(sio_server_engine(a.srv), srv_log_refusal, NULL);
+	/* what the engine refuses before a socket exists: logged as ours (not
+	 * asked for below info: the engine then copies no request) */
+	if (srv_log_on(SRV_LOG_INFO))
+		eio_server_on_refusal(sio_server_engine(a.srv), srv_log_refusal, NULL);
 	a.jwks = srv_jwks_new(&a.cfg, loop, err, sizeof(err));
 	if (!a.jwks && err[0]) {
 		srv_logf(SRV_LOG_ERROR, "sio-server: auth.jwksUrl: %s", err);

@@ -287,7 +287,7 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 		int e = 0;
 		ep->es = eio_plain_server_new(l, &o, name_list(c, names, sizeof(names)), &cb, ep,
 		                              &e);
-		if (ep->es)
+		if (ep->es && srv_log_on(SRV_LOG_INFO))
 			eio_server_on_refusal(ep->es, srv_log_refusal, NULL);
 		if (!ep->es) {
 			snprintf(err, errlen,
