@@ -4,7 +4,9 @@
 # /out; the runtime stage has only the shared libraries sio-server needs, the binary,
 # its example configurations and docs, and runs as a user without privileges.
 # scripts/test-packaging.sh checks this file against the Makefile and the binary's
-# libraries; it has not been built by the project's tests (no docker on the test machines).
+# libraries; the project's tests do not build it (no docker on the test machines): it was
+# built and run by hand (docs/deploy.md, "Container"). .dockerignore keeps a host build/
+# out of the context (its objects would be linked instead of built).
 #
 #   docker build -t sio-server .
 #   docker run -p 3000:3000 -e JWT_ACCESS_SECRET=... sio-server
@@ -23,10 +25,13 @@ RUN make -j"$(nproc)" install PREFIX=/usr/local DESTDIR=/out
 
 FROM debian:bookworm-slim
 # runtime: the packages of the libraries build/sio-server is linked against (hiredis for
-# the Redis adapter, libcurl4 for the webhooks and JWKS)
+# the Redis adapter, libcurl4 for the webhooks and JWKS), and libwebsockets' libuv event
+# loop, a plugin it loads at startup (libwebsockets-evlib_uv.so, no NEEDED entry: without
+# it sio-server stops with "unable to load evlib plugin evlib_uv")
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libwebsockets17 libuv1 libjwt0 libssl3 libsodium23 libmsgpackc2 libhiredis0.14 libcrypt1 libcurl4 \
+      libwebsockets17 libwebsockets-evlib-uv libuv1 libjwt0 libssl3 libsodium23 libmsgpackc2 \
+      libhiredis0.14 libcrypt1 libcurl4 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sio-server \
  && install -d -m 755 /etc/sio-server

@@ -148,16 +148,30 @@ static const char *refusal_body(int why)
 	                                : "{\"code\":6,\"message\":\"Server busy\"}";
 }
 
-void eio_admit_respond(eio_server *srv, net_http *h, int why)
+/* The refusal as the application hears of it (eio_server_on_refusal). */
+static void report(eio_server *srv, struct lws *wsi, const char *path, int why, bool websocket)
+{
+	bool addr = why == EIO_ADMIT_ADDRESS;
+	eio_refusal_report(srv, wsi, path,
+	                   (eio_refusal){ .kind = addr ? "address_limit" : "server_busy",
+	                                  .message = addr ? "Too many connections" : "Server busy",
+	                                  .code = 6,
+	                                  .status = 503,
+	                                  .websocket = websocket });
+}
+
+void eio_admit_respond(eio_server *srv, net_http *h, const char *path, int why)
 {
 	const char *b = refusal_body(why);
+	report(srv, h->wsi, path, why, false);
 	h->retry_after = srv->o.retry_after_s ? srv->o.retry_after_s : 1;
 	net_http_respond(h, 503, "application/json", b, strlen(b));
 }
 
-int eio_admit_refuse_upgrade(eio_server *srv, struct lws *wsi, int why)
+int eio_admit_refuse_upgrade(eio_server *srv, struct lws *wsi, const char *path, int why)
 {
 	const char *b = refusal_body(why);
+	report(srv, wsi, path, why, true);
 	return net_ws_refuse_retry(wsi, 503, srv->o.retry_after_s ? srv->o.retry_after_s : 1,
 	                           "application/json", b, strlen(b));
 }

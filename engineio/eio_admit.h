@@ -30,8 +30,9 @@ void eio_admit_settle(eio_session *s);
 /* The session ended: uncounted. */
 void eio_admit_release(eio_session *s);
 
-/* The answers to a refusal: 503 with Retry-After. */
-void eio_admit_respond(eio_server *srv, net_http *h, int why);
-int eio_admit_refuse_upgrade(eio_server *srv, struct lws *wsi, int why);
+/* The answers to a refusal: 503 with Retry-After, once the application
+ * is told (eio_server_on_refusal: "server_busy" or "address_limit", code 6). */
+void eio_admit_respond(eio_server *srv, net_http *h, const char *path, int why);
+int eio_admit_refuse_upgrade(eio_server *srv, struct lws *wsi, const char *path, int why);
 
 #endif

@@ -1,7 +1,10 @@
 /* eio_error.c - Engine.IO's error answers: {"code":N,"message":"..."} with
  * Content-Type application/json, status 403 for code 4 (Forbidden) and 400
  * otherwise (spec "Errors"; node's server.ts sendErrorMessage), on a plain
- * request and on a refused WebSocket upgrade alike.
+ * request and on a refused WebSocket upgrade alike; and the report of a
+ * refusal to the application (eio_server_on_refusal, as node's
+ * "connection_error" event): the engine logs nothing for operations, the
+ * application decides what to write and where.
  */
 #include "base/log.h"
 #include "eio_internal.h"
@@ -16,6 +19,24 @@ static const char *const error_messages[] = {
 	"Transport unknown", "Session ID unknown", "Bad handshake method",
 	"Bad request",       "Forbidden",          "Unsupported protocol version",
 };
+
+/* Stable names of the refusals by error code (engineio.h, eio_refusal). */
+static const char *const error_kinds[] = {
+	"unknown_transport", "unknown_sid", "bad_handshake_method",
+	"bad_request",       "forbidden",   "unsupported_protocol",
+};
+
+#define NCODES ((int)(sizeof error_kinds / sizeof *error_kinds))
+
+const char *eio_error_kind(int code)
+{
+	return code >= 0 && code < NCODES ? error_kinds[code] : "error";
+}
+
+static const char *message_of(int code)
+{
+	return code >= 0 && code < NCODES ? error_messages[code] : "Error";
+}
 
 static int status_of(int code)
 {
@@ -64,6 +85,42 @@ int eio_error_refuse(struct lws *wsi, int code)
 	int r = net_ws_refuse(wsi, status_of(code), "application/json", b, len);
 	free(b);
 	return r;
+}
+
+void eio_refusal_report(eio_server *srv, struct lws *wsi, const char *path, eio_refusal r)
+{
+	if (!srv->on_refusal)
+		return;
+	/* The request is copied only for a listener: a flood of bad requests
+	 * to a server that does not ask costs nothing more. */
+	net_request *req =
+	        net_request_capture(wsi, path, srv->o.capture_headers, srv->o.trust_proxy);
+	r.req = req ? eio_request_of(req) : NULL;
+	srv->on_refusal(srv, &r, srv->refusal_user);
+	net_request_free(req);
+}
+
+static eio_refusal refusal_of(int code, const char *kind, bool websocket)
+{
+	return (eio_refusal){ .kind = kind ? kind : eio_error_kind(code),
+		              .message = message_of(code),
+		              .code = code,
+		              .status = status_of(code),
+		              .websocket = websocket };
+}
+
+void eio_error_refuse_http(eio_server *srv, net_http *h, const char *path, int code,
+                           const char *kind)
+{
+	eio_refusal_report(srv, h->wsi, path, refusal_of(code, kind, false));
+	eio_error_respond(h, code, NULL);
+}
+
+int eio_error_refuse_ws(eio_server *srv, struct lws *wsi, const char *path, int code,
+                        const char *kind)
+{
+	eio_refusal_report(srv, wsi, path, refusal_of(code, kind, true));
+	return eio_error_refuse(wsi, code);
 }
 
 /* The answer to an upgrade on a path no server is mounted on: code 3. */

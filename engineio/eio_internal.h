@@ -54,6 +54,8 @@ struct eio_server {
 	eio_server_stats stats;        /* eio_server_get_stats() */
 	net_proxies *proxies;          /* trusted proxies, or NULL (eio_admit.c) */
 	bool plain;                    /* a plain WebSocket endpoint (eio_plain.c) */
+	eio_refusal_cb on_refusal;     /* eio_server_on_refusal(), or NULL */
+	void *refusal_user;
 };
 
 /* The server's deadline lists, by duration. */
@@ -149,9 +151,23 @@ void eio_session_upgraded(eio_session *s);
 void eio_session_timers_expire(base_timers *t, int list, base_tlink *link);
 void eio_session_reap_all(eio_server *srv);
 
-/* eio_error.c: Engine.IO's error answers ({"code":N,"message":...}). */
+/* eio_error.c: Engine.IO's error answers ({"code":N,"message":...}), and
+ * the report of a refusal to the application (eio_server_on_refusal). */
 void eio_error_respond(net_http *h, int code, const char *message);
 int eio_error_refuse(struct lws *wsi, int code);
+/* The kind of a refusal answered with Engine.IO error code (engineio.h,
+ * eio_refusal): "unknown_transport", "unknown_sid", ... */
+const char *eio_error_kind(int code);
+/* Tell the application about r (its req is filled in here, copied from
+ * wsi's request at path) when it asked to know. */
+void eio_refusal_report(eio_server *srv, struct lws *wsi, const char *path, eio_refusal r);
+/* Report then answer: an HTTP request, an Upgrade (its result is the
+ * ws_check's), refused with Engine.IO error code, of kind (NULL: the
+ * code's own). */
+void eio_error_refuse_http(eio_server *srv, net_http *h, const char *path, int code,
+                           const char *kind);
+int eio_error_refuse_ws(eio_server *srv, struct lws *wsi, const char *path, int code,
+                        const char *kind);
 int eio_error_set_unrouted(net_listener *l);
 
 /* eio_polling.c: requests the server routes to the polling transport. */
@@ -166,6 +182,9 @@ extern const net_ws_ops eio_ws_ops;
 
 /* eio_verify.c: the server's mount (node's Server.verify and handshake). */
 void eio_verify_http(net_http *h, const char *path, void *srv);
+/* A CORS preflight, before the router answers it: reported when its Origin
+ * is not allowed ("cors"). */
+void eio_verify_preflight(net_http *h, const char *path, void *srv);
 int eio_verify_upgrade(struct lws *wsi, const char *path, void *srv);
 int eio_verify_ws_open(net_ws *ws, const char *path, void *srv);
 

@@ -77,20 +77,37 @@ static eio_request *capture(eio_server *srv, struct lws *wsi, const char *path)
 	        net_request_capture(wsi, path, srv->o.capture_headers, srv->o.trust_proxy));
 }
 
+/* A refusal by the endpoint's own rules, told to the application
+ * (engineio.h, eio_refusal); allow_request's are the application's. */
+static void report(eio_server *srv, struct lws *wsi, const char *path, const char *kind, int status,
+                   const char *message)
+{
+	eio_refusal_report(srv, wsi, path,
+	                   (eio_refusal){ .kind = kind,
+	                                  .message = message,
+	                                  .code = -1,
+	                                  .status = status,
+	                                  .websocket = true });
+}
+
 int eio_plain_upgrade(struct lws *wsi, const char *path, void *user)
 {
 	eio_server *srv = user;
-	if (!path_is(srv, path))
+	if (!path_is(srv, path)) {
+		report(srv, wsi, path, "not_found", 404, "Not Found");
 		return refuse(wsi, 404, "Not Found");
+	}
 	/* Browsers apply no CORS to WebSocket: without this check any page
 	 * could open one with the user's cookies (eio_verify.c). */
-	if (srv->o.check_origin && !net_origin_check(wsi, srv->o.cors_origin))
+	if (srv->o.check_origin && !net_origin_check(wsi, srv->o.cors_origin)) {
+		report(srv, wsi, path, "origin", 403, "Forbidden");
 		return refuse(wsi, 403, "Forbidden");
+	}
 	/* Before allow_request: a refused client costs no token check and no
 	 * connection attempt of the application's rate limit. */
 	int why = eio_admit_check(srv, wsi);
 	if (why)
-		return eio_admit_refuse_upgrade(srv, wsi, why);
+		return eio_admit_refuse_upgrade(srv, wsi, path, why);
 	if (srv->o.allow_request) {
 		eio_request *req = capture(srv, wsi, path);
 		const char *msg = NULL;

@@ -62,6 +62,7 @@ static void set_mount(eio_server *srv)
 		                  .path_len = strlen(srv->o.path),
 		                  .cors = &srv->cors,
 		                  .http = srv->plain ? eio_plain_http : eio_verify_http,
+		                  .preflight = srv->plain ? NULL : eio_verify_preflight,
 		                  .ws_check = srv->plain ? eio_plain_upgrade : eio_verify_upgrade,
 		                  .ws_open = srv->plain ? eio_plain_ws_open : eio_verify_ws_open,
 		                  .user = srv,
@@ -219,6 +220,30 @@ const eio_options *eio_server_options(const eio_server *srv)
 {
 	return &srv->o;
 }
+/* The mount's CORS answer (net_cors) points at the same copy: the router
+ * and the response writer read it at each request (net_router.c,
+ * net_response.c), the Origin checks at each Upgrade (eio_verify.c,
+ * eio_plain.c), so swapping it between two events changes both at once
+ * and nothing keeps the old copy. */
+int eio_server_set_cors(eio_server *srv, const char *origins, bool credentials)
+{
+	char *copy = NULL;
+	if (origins && !(copy = strdup(origins)))
+		return EIO_ENOMEM;
+	free((char *)srv->o.cors_origin);
+	srv->o.cors_origin = copy;
+	srv->o.cors_credentials = credentials;
+	srv->cors.origins = copy;
+	srv->cors.credentials = credentials;
+	return 0;
+}
+
+void eio_server_on_refusal(eio_server *srv, eio_refusal_cb fn, void *user)
+{
+	srv->on_refusal = fn;
+	srv->refusal_user = user;
+}
+
 void *eio_server_user(const eio_server *srv)
 {
 	return srv->user;

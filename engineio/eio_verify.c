@@ -85,6 +85,29 @@ static void connected(eio_server *srv, eio_session *s)
 
 /* ---- HTTP ------------------------------------------------------------------------- */
 
+/* CORS refuses nothing itself: a request from an Origin the list does not
+ * allow is answered without CORS headers (net_response.c) and the browser
+ * keeps the answer from the page. That is reported ("cors", engineio.h) for
+ * the requests a page of a foreign origin starts with, a preflight and a
+ * handshake, by the rule of the WebSocket check (net_origin_check: no
+ * Origin, a listed one or the server's own pass); the requests of a session
+ * carry its sid, which such a page never learnt. */
+static void cors_check(eio_server *srv, net_http *h, const char *path, int status)
+{
+	if (!srv->on_refusal || net_origin_check(h->wsi, srv->cors.origins))
+		return;
+	eio_refusal_report(srv, h->wsi, path,
+	                   (eio_refusal){ .kind = "cors",
+	                                  .message = "Origin not allowed by CORS",
+	                                  .code = -1,
+	                                  .status = status });
+}
+
+void eio_verify_preflight(net_http *h, const char *path, void *user)
+{
+	cors_check(user, h, path, 204);
+}
+
 static void internal_error(net_http *h)
 {
 	net_http_respond(h, 500, "text/plain", "Internal Server Error", 21);
@@ -94,7 +117,7 @@ static void handshake(eio_server *srv, net_http *h, const char *path, int protoc
 {
 	int why = eio_admit_check(srv, h->wsi);
 	if (why) {
-		eio_admit_respond(srv, h, why);
+		eio_admit_respond(srv, h, path, why);
 		return;
 	}
 	eio_request *req = capture(srv, h->wsi, path);
@@ -118,6 +141,7 @@ static void handshake(eio_server *srv, net_http *h, const char *path, int protoc
 	}
 	eio_admit_take(s, h->wsi);
 	use_protocol(s, h->wsi, protocol, true);
+	cors_check(srv, h, path, 200);
 	/* The open packet is queued: this GET answers with it at once. */
 	eio_polling_get(h, s);
 	connected(srv, s);
@@ -131,18 +155,18 @@ void eio_verify_http(net_http *h, const char *path, void *user)
 	net_request_peek_query(h->wsi, "transport", transport, sizeof(transport));
 	int tbit = transport_bit(transport);
 	if (!(tbit & srv->o.transports)) {
-		eio_error_respond(h, EIO_ERR_UNKNOWN_TRANSPORT, NULL);
+		eio_error_refuse_http(srv, h, path, EIO_ERR_UNKNOWN_TRANSPORT, NULL);
 		return;
 	}
 	if (net_request_peek_query(h->wsi, "sid", sid, sizeof(sid))) {
 		eio_session *s = base_map_get(&srv->sessions, sid);
 		if (!s) {
-			eio_error_respond(h, EIO_ERR_UNKNOWN_SID, NULL);
+			eio_error_refuse_http(srv, h, path, EIO_ERR_UNKNOWN_SID, NULL);
 			return;
 		}
 		if (tbit != EIO_TRANSPORT_POLLING || s->transport != EIO_TRANSPORT_POLLING ||
 		    protocol_mismatch(h->wsi, s)) {
-			eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
+			eio_error_refuse_http(srv, h, path, EIO_ERR_BAD_REQUEST, NULL);
 			return;
 		}
 		if (method == NET_GET)
@@ -150,21 +174,21 @@ void eio_verify_http(net_http *h, const char *path, void *user)
 		else if (method == NET_POST)
 			eio_polling_post(h, s);
 		else
-			eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
+			eio_error_refuse_http(srv, h, path, EIO_ERR_BAD_REQUEST, NULL);
 		return;
 	}
 	if (method != NET_GET) {
-		eio_error_respond(h, EIO_ERR_BAD_HANDSHAKE_METHOD, NULL);
+		eio_error_refuse_http(srv, h, path, EIO_ERR_BAD_HANDSHAKE_METHOD, NULL);
 		return;
 	}
 	if (tbit == EIO_TRANSPORT_WEBSOCKET) {
 		/* A WebSocket handshake must be an Upgrade request. */
-		eio_error_respond(h, EIO_ERR_BAD_REQUEST, NULL);
+		eio_error_refuse_http(srv, h, path, EIO_ERR_BAD_REQUEST, NULL);
 		return;
 	}
 	int protocol = protocol_of(srv, h->wsi);
 	if (!protocol) {
-		eio_error_respond(h, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
+		eio_error_refuse_http(srv, h, path, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
 		return;
 	}
 	handshake(srv, h, path, protocol);
@@ -180,34 +204,36 @@ int eio_verify_upgrade(struct lws *wsi, const char *path, void *user)
 	net_request_peek_query(wsi, "transport", transport, sizeof(transport));
 	if (strcmp(transport, "websocket") != 0) {
 		bool known = strcmp(transport, "polling") == 0;
-		return eio_error_refuse(wsi,
-		                        known ? EIO_ERR_BAD_REQUEST : EIO_ERR_UNKNOWN_TRANSPORT);
+		return eio_error_refuse_ws(srv, wsi, path,
+		                           known ? EIO_ERR_BAD_REQUEST : EIO_ERR_UNKNOWN_TRANSPORT,
+		                           NULL);
 	}
 	if (!(srv->o.transports & EIO_TRANSPORT_WEBSOCKET))
-		return eio_error_refuse(wsi, EIO_ERR_UNKNOWN_TRANSPORT);
+		return eio_error_refuse_ws(srv, wsi, path, EIO_ERR_UNKNOWN_TRANSPORT, NULL);
 	/* Browsers apply no CORS to WebSocket: the Origin check is the only
 	 * guard against a foreign page using the user's session, for a new
 	 * session and for the upgrade of a polling one alike (net_origin.c). */
 	if (srv->o.check_origin && !net_origin_check(wsi, srv->o.cors_origin))
-		return eio_error_refuse(wsi, EIO_ERR_FORBIDDEN);
+		return eio_error_refuse_ws(srv, wsi, path, EIO_ERR_FORBIDDEN, "origin");
 	if (net_request_peek_query(wsi, "sid", sid, sizeof(sid))) {
 		/* node's verify() refuses only an unknown sid here; whether the
 		 * session can take the WebSocket is decided once it is open
 		 * (eio_verify_ws_open), as node's onWebSocket() does. */
 		eio_session *s = base_map_get(&srv->sessions, sid);
 		if (!s)
-			return eio_error_refuse(wsi, EIO_ERR_UNKNOWN_SID);
+			return eio_error_refuse_ws(srv, wsi, path, EIO_ERR_UNKNOWN_SID, NULL);
 		if (protocol_mismatch(wsi, s))
-			return eio_error_refuse(wsi, EIO_ERR_BAD_REQUEST);
+			return eio_error_refuse_ws(srv, wsi, path, EIO_ERR_BAD_REQUEST, NULL);
 		if (!srv->o.allow_upgrades)
-			return eio_error_refuse(wsi, EIO_ERR_BAD_REQUEST);
+			return eio_error_refuse_ws(srv, wsi, path, EIO_ERR_BAD_REQUEST, NULL);
 		return 0;
 	}
 	if (!protocol_of(srv, wsi))
-		return eio_error_refuse(wsi, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION);
+		return eio_error_refuse_ws(srv, wsi, path, EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION,
+		                           NULL);
 	int why = eio_admit_check(srv, wsi);
 	if (why)
-		return eio_admit_refuse_upgrade(srv, wsi, why);
+		return eio_admit_refuse_upgrade(srv, wsi, path, why);
 	if (srv->o.allow_request) {
 		eio_request *req = capture(srv, wsi, path);
 		const char *msg = NULL;

@@ -286,7 +286,55 @@ EIO_EXPORT void eio_server_get_stats(const eio_server *srv, eio_server_stats *ou
  * message takes it out again. */
 EIO_EXPORT void eio_session_set_pending(eio_session *s, bool pending);
 EIO_EXPORT eio_session *eio_server_session(const eio_server *srv, const char *sid);
+/* The server's options (its copies: cors_origin and cors_credentials as
+ * eio_server_set_cors() last set them). */
 EIO_EXPORT const eio_options *eio_server_options(const eio_server *srv);
+/* Replace the CORS list and credentials flag (as eio_options.cors_origin and
+ * .cors_credentials; origins copied, NULL for no CORS) while the server
+ * runs: the next request's CORS answer and the next WebSocket handshake's
+ * or upgrade's Origin check use the new ones. Nothing open is closed: a
+ * WebSocket was checked once, at its handshake, and stays; a polling
+ * session's next requests are answered by the new list (a session of an
+ * origin taken off it loses its CORS headers, so its browser fails it).
+ * 0, or EIO_ENOMEM with nothing changed. */
+EIO_EXPORT int eio_server_set_cors(eio_server *srv, const char *origins, bool credentials);
+
+/* ---- Refusals ------------------------------------------------------------------
+ * A request the server turned away by its own rules, before any session
+ * took it (node's engine.io: the "connection_error" event), reported so the
+ * application can log it. kind names the rule (stable):
+ *   "unknown_transport"     transport unknown or not enabled (code 0, status 400)
+ *   "unknown_sid"           session id unknown (code 1, 400)
+ *   "bad_handshake_method"  a handshake not made by GET (code 2, 400)
+ *   "bad_request"           a WebSocket handshake by plain GET, a sid used with
+ *                           another transport or protocol revision, an upgrade
+ *                           when upgrades are off (code 3, 400)
+ *   "unsupported_protocol"  the EIO query parameter (code 5, 400)
+ *   "origin"                the WebSocket Origin check (check_origin: code 4,
+ *                           403; a plain server's: 403)
+ *   "cors"                  a polling handshake or a CORS preflight whose
+ *                           Origin is neither allowed by cors_origin nor the
+ *                           server's own: it is answered (status 200, 204)
+ *                           without CORS headers, so the browser keeps the
+ *                           answer from the page (code -1)
+ *   "server_busy", "address_limit"  admission control (max_pending_handshakes,
+ *                           max_sessions_per_address: code 6, 503)
+ *   "not_found"             a plain server's Upgrade on a path under its own (404)
+ * A refusal by allow_request is the application's own: not reported. */
+typedef struct eio_refusal {
+	const char *kind;
+	const char *message; /* the answer's message ("Transport unknown") */
+	int code;            /* the answer's {"code":N}, or -1 when it has none */
+	int status;          /* the HTTP status answered */
+	bool websocket;      /* an Upgrade (else a plain HTTP request) */
+	/* The request (headers, query, address), valid during the call; NULL
+	 * when it could not be copied (out of memory). */
+	const eio_request *req;
+} eio_refusal;
+typedef void (*eio_refusal_cb)(eio_server *srv, const eio_refusal *r, void *user);
+/* Report every refusal to fn (NULL: none, the default), on the loop thread,
+ * before the answer is written. */
+EIO_EXPORT void eio_server_on_refusal(eio_server *srv, eio_refusal_cb fn, void *user);
 EIO_EXPORT void *eio_server_user(const eio_server *srv);
 EIO_EXPORT uv_loop_t *eio_server_loop(const eio_server *srv);
 

@@ -136,6 +136,9 @@ typedef struct net_mount {
 	/* A request's line and headers are in: answer it, or take it (set
 	 * h->ops and h->conn). */
 	void (*http)(net_http *h, const char *path, void *user);
+	/* A CORS preflight, before it is answered 204 (optional): the
+	 * owner may look at it (its Origin), not answer it. */
+	void (*preflight)(net_http *h, const char *path, void *user);
 	/* An Upgrade to WebSocket: 0 accepts it, else answer with
 	 * net_ws_refuse() and return its result. */
 	int (*ws_check)(struct lws *wsi, const char *path, void *user);

@@ -86,6 +86,8 @@ static void on_http_request(net_listener *l, net_http *h, const char *path)
 	net_request_peek_header(h->wsi, WSI_TOKEN_ORIGIN, h->origin, sizeof(h->origin));
 	/* CORS preflight, answered before any check of the handler. */
 	if (m->cors && m->cors->origins && net_http_method(h) == NET_OPTIONS) {
+		if (m->preflight)
+			m->preflight(h, path, m->user);
 		net_cors_preflight(h);
 		return;
 	}

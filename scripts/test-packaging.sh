@@ -15,7 +15,8 @@
 # exist; every
 # `COPY --from=build` source exists in a `make install DESTDIR=/out` tree; the runtime
 # stage installs the package of every shared library build/sio-server needs (readelf
-# NEEDED -> ldd's path -> dpkg -S), but libc6 which the base image has; it runs as a
+# NEEDED -> ldd's path -> dpkg -S), but libc6 which the base image has, and the package
+# of libwebsockets' libuv plugin (loaded with dlopen); it runs as a
 # user that is not root, exposes 3000, and its HEALTHCHECK command, run as it is, says
 # healthy against a running sio-server and unhealthy once it stopped.
 # Expects build/sio-server and the libraries to be built.
@@ -119,6 +120,14 @@ for lib in $(readelf -d build/sio-server | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p
 	echo "$runtime_pkgs" | grep -qx "$pkg" ||
 		fail "build/sio-server needs $lib (package $pkg), which $df's runtime stage does not install"
 done
+
+# libwebsockets 4.1 loads its libuv event loop as a plugin (dlopen, no NEEDED entry):
+# without its package the server stops at startup ("unable to load evlib plugin
+# evlib_uv"), as the first build of the image showed.
+evlib=$(dpkg -S 'libwebsockets-evlib_uv.so' 2>/dev/null | head -n 1 | cut -d: -f1)
+[ -n "$evlib" ] || fail "no Debian package owns libwebsockets-evlib_uv.so"
+echo "$runtime_pkgs" | grep -qx "$evlib" ||
+	fail "libwebsockets loads libwebsockets-evlib_uv.so (package $evlib), which $df's runtime stage does not install"
 
 user=$(grep '^USER ' "$tmp/runtime" | tail -n 1 | awk '{print $2}')
 [ -n "$user" ] && [ "$user" != root ] && [ "$user" != 0 ] || fail "$df's runtime stage runs as root"

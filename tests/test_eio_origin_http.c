@@ -7,7 +7,9 @@
  * entries, the server's own origin (Host) and requests without Origin pass;
  * without check_origin nothing changes from node's behaviour; a refused
  * upgrade leaves the polling session alone; polling CORS honours the same
- * list, wildcards included.
+ * list, wildcards included; eio_server_set_cors() replaces the list while
+ * sessions stay open; every refusal is reported to eio_server_on_refusal
+ * with its kind, code, status and request (the application logs it).
  *
  * No sleeps: the loop runs until the response is complete, under a watchdog.
  * Run it under valgrind with CK_FORK=no.
@@ -215,6 +217,64 @@ static void poll_handshake(const char *origin, char *acao, size_t alen, char *si
 	snprintf(sid, slen, "%.*s", (int)strcspn(s + 7, "\""), s + 7);
 }
 
+/* Any request text (the Host header added), answered into c. */
+static int raw(const char *line_and_headers, client *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->req, sizeof(c->req), "%s\r\nHost: %s\r\n\r\n", line_and_headers, host);
+	exchange(c);
+	return c->status;
+}
+
+/* ---- refusals, as the application hears of them --------------------------------- */
+
+typedef struct heard {
+	int n;
+	char kind[32], message[64], address[64], origin[64], url[128];
+	int code, status;
+	bool websocket, has_req;
+} heard;
+
+static heard last;
+
+static void on_refusal(eio_server *s, const eio_refusal *r, void *user)
+{
+	ck_assert_ptr_eq(s, srv);
+	ck_assert_ptr_eq(user, &last);
+	int n = last.n + 1;
+	memset(&last, 0, sizeof(last));
+	last.n = n;
+	snprintf(last.kind, sizeof(last.kind), "%s", r->kind);
+	snprintf(last.message, sizeof(last.message), "%s", r->message);
+	last.code = r->code;
+	last.status = r->status;
+	last.websocket = r->websocket;
+	last.has_req = r->req != NULL;
+	if (r->req) {
+		const char *o = eio_request_header(r->req, "origin");
+		snprintf(last.address, sizeof(last.address), "%s", eio_request_address(r->req));
+		snprintf(last.origin, sizeof(last.origin), "%s", o ? o : "");
+		snprintf(last.url, sizeof(last.url), "%s", eio_request_url(r->req));
+	}
+}
+
+static void listen_refusals(void)
+{
+	memset(&last, 0, sizeof(last));
+	eio_server_on_refusal(srv, on_refusal, &last);
+}
+
+static void assert_heard(int n, const char *kind, int code, int status, bool websocket)
+{
+	ck_assert_int_eq(last.n, n);
+	ck_assert_str_eq(last.kind, kind);
+	ck_assert_int_eq(last.code, code);
+	ck_assert_int_eq(last.status, status);
+	ck_assert(last.websocket == websocket);
+	ck_assert(last.has_req);
+	ck_assert_str_eq(last.address, "127.0.0.1");
+}
+
 /* ---- tests ---------------------------------------------------------------------- */
 
 START_TEST(test_off_by_default)
@@ -298,6 +358,90 @@ START_TEST(test_polling_cors_wildcard)
 }
 END_TEST
 
+START_TEST(test_set_cors_at_run_time)
+{
+	start("https://a.test", true);
+	char acao[256], sid[64];
+	poll_handshake("https://a.test", acao, sizeof(acao), sid, sizeof(sid));
+	ck_assert_str_eq(acao, "https://a.test");
+	assert_forbidden("https://b.test");
+	ck_assert_int_eq(eio_server_set_cors(srv, "https://b.test", true), 0);
+	ck_assert_str_eq(eio_server_options(srv)->cors_origin, "https://b.test");
+	/* the next handshakes and upgrades are checked by the new list */
+	ck_assert_int_eq(ws_status("https://b.test"), 101);
+	assert_forbidden("https://a.test");
+	char sid2[64];
+	poll_handshake("https://b.test", acao, sizeof(acao), sid2, sizeof(sid2));
+	ck_assert_str_eq(acao, "https://b.test");
+	client c;
+	ck_assert_int_eq(raw("OPTIONS /engine.io/?EIO=4&transport=polling HTTP/1.1\r\n"
+	                     "Origin: https://b.test",
+	                     &c),
+	                 204);
+	ck_assert_ptr_nonnull(strcasestr(c.buf, "access-control-allow-credentials: true"));
+	poll_handshake("https://a.test", acao, sizeof(acao), sid2, sizeof(sid2));
+	ck_assert_str_eq(acao, "");
+	/* the session opened before stays */
+	eio_session *s = eio_server_session(srv, sid);
+	ck_assert_msg(s && eio_session_open(s), "a new CORS list must not close a session");
+	/* no list at all: no CORS headers, only the server's own origin */
+	ck_assert_int_eq(eio_server_set_cors(srv, NULL, false), 0);
+	ck_assert_ptr_null(eio_server_options(srv)->cors_origin);
+	assert_forbidden("https://b.test");
+	poll_handshake("https://b.test", acao, sizeof(acao), sid2, sizeof(sid2));
+	ck_assert_str_eq(acao, "");
+}
+END_TEST
+
+START_TEST(test_refusals_reported)
+{
+	start("https://a.test", true);
+	listen_refusals();
+	client c;
+	ws("https://evil.test", NULL, &c);
+	assert_heard(1, "origin", EIO_ERR_FORBIDDEN, 403, true);
+	ck_assert_str_eq(last.message, "Forbidden");
+	ck_assert_str_eq(last.origin, "https://evil.test");
+	/* CORS refuses nothing itself: reported with the status answered */
+	char acao[256], sid[64];
+	poll_handshake("https://evil.test", acao, sizeof(acao), sid, sizeof(sid));
+	assert_heard(2, "cors", -1, 200, false);
+	ck_assert_str_eq(last.origin, "https://evil.test");
+	ck_assert_int_eq(raw("OPTIONS /engine.io/?EIO=4&transport=polling HTTP/1.1\r\n"
+	                     "Origin: https://evil.test",
+	                     &c),
+	                 204);
+	assert_heard(3, "cors", -1, 204, false);
+	/* an allowed origin, none, and the server's own are not refusals */
+	poll_handshake("https://a.test", acao, sizeof(acao), sid, sizeof(sid));
+	poll_handshake(NULL, acao, sizeof(acao), sid, sizeof(sid));
+	char own[96];
+	snprintf(own, sizeof(own), "http://%s", host);
+	poll_handshake(own, acao, sizeof(acao), sid, sizeof(sid));
+	ck_assert_int_eq(ws_status("https://a.test"), 101);
+	ck_assert_int_eq(last.n, 3);
+	/* the Engine.IO checks, over HTTP and on an Upgrade */
+	ck_assert_int_eq(raw("GET /engine.io/?EIO=4&transport=carrier-pigeon HTTP/1.1", &c), 400);
+	assert_heard(4, "unknown_transport", EIO_ERR_UNKNOWN_TRANSPORT, 400, false);
+	ck_assert_str_eq(last.message, "Transport unknown");
+	ck_assert_str_eq(last.url, "/engine.io/?EIO=4&transport=carrier-pigeon");
+	ck_assert_int_eq(raw("GET /engine.io/?EIO=4&transport=polling&sid=nope HTTP/1.1", &c), 400);
+	assert_heard(5, "unknown_sid", EIO_ERR_UNKNOWN_SID, 400, false);
+	ck_assert_int_eq(raw("PUT /engine.io/?EIO=4&transport=polling HTTP/1.1", &c), 400);
+	assert_heard(6, "bad_handshake_method", EIO_ERR_BAD_HANDSHAKE_METHOD, 400, false);
+	ck_assert_int_eq(raw("GET /engine.io/?EIO=4&transport=websocket HTTP/1.1", &c), 400);
+	assert_heard(7, "bad_request", EIO_ERR_BAD_REQUEST, 400, false);
+	ck_assert_int_eq(raw("GET /engine.io/?EIO=3&transport=polling HTTP/1.1", &c), 400);
+	assert_heard(8, "unsupported_protocol", EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, 400, false);
+	ck_assert_int_eq(ws(NULL, "&sid=nope", &c), 400);
+	assert_heard(9, "unknown_sid", EIO_ERR_UNKNOWN_SID, 400, true);
+	/* no listener: nothing is called */
+	eio_server_on_refusal(srv, NULL, NULL);
+	assert_forbidden("https://evil.test");
+	ck_assert_int_eq(last.n, 9);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("eio_origin_http");
@@ -310,6 +454,8 @@ static Suite *suite(void)
 	tcase_add_test(t, test_any_origin);
 	tcase_add_test(t, test_upgrade_checked_session_kept);
 	tcase_add_test(t, test_polling_cors_wildcard);
+	tcase_add_test(t, test_set_cors_at_run_time);
+	tcase_add_test(t, test_refusals_reported);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -212,13 +212,15 @@ START_TEST(reload_splits_live_and_restart)
 	ck_assert_int_eq(srv_reload_apply(&cfg, &cfg2, auth, limits, restart, sizeof restart, err,
 	                                  sizeof err),
 	                 0);
-	ck_assert_str_eq(restart, "port,cors");
+	ck_assert_str_eq(restart, "port"); /* cors is reloaded */
 	ck_assert_str_eq(cfg.api.api_keys.v[0], "new-key-000002");
 	ck_assert_str_eq(cfg.auth.secret, "another-secret-0123456789abcdef0123");
 	ck_assert_int_eq(cfg.limits.events_per_minute, 20);
 	ck_assert_int_eq(cfg.limits.max_rooms_per_socket, 6);
 	ck_assert_int_eq(cfg.port, 3000); /* needs a restart */
-	ck_assert_uint_eq(cfg.cors.origins.n, 0);
+	ck_assert_uint_eq(cfg.cors.origins.n, 1);
+	ck_assert_str_eq(cfg.cors.origins.v[0], "https://a.example");
+	ck_assert_uint_eq(cfg2.cors.origins.n, 0); /* the old list, to be freed */
 	/* the old values went into cfg2, to be freed */
 	ck_assert_str_eq(cfg2.api.api_keys.v[0], "old-key-000001");
 	ck_assert_str_eq(cfg2.auth.secret, SECRET);

@@ -5,7 +5,9 @@
  * (quotes, backslashes, newlines, control bytes, invalid UTF-8), with time,
  * level and msg first and numbers bare; the text format keeps one event on
  * one line (values with spaces or newlines quoted and escaped); fields with
- * no value are left out. Lines are caught in a memory stream.
+ * no value are left out; an engine's refusal is one "refused" line, its
+ * code left out when the answer has none. Lines are caught in a memory
+ * stream.
  */
 #include <check.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "../apps/sio-server/srv_log.h"
+#include "../apps/sio-server/srv_log_sock.h"
 #include "base/json.h"
 
 static char *mem;
@@ -131,6 +134,35 @@ START_TEST(formatted_line)
 }
 END_TEST
 
+START_TEST(engine_refusal_line)
+{
+	char err[128];
+	ck_assert_int_eq(srv_log_configure(NULL, "json", err, sizeof err), 0);
+	/* req NULL: the request could not be copied; the rest is still said */
+	srv_log_refusal(NULL,
+	                &(eio_refusal){ .kind = "cors",
+	                                .message = "Origin not allowed by CORS",
+	                                .code = -1,
+	                                .status = 204 },
+	                NULL);
+	srv_log_refusal(NULL,
+	                &(eio_refusal){ .kind = "unknown_sid",
+	                                .message = "Session ID unknown",
+	                                .code = 1,
+	                                .status = 400,
+	                                .websocket = true },
+	                NULL);
+	const char *t = text();
+	ck_assert_int_eq(count_lines(t), 2);
+	ck_assert_ptr_nonnull(strstr(t, "\"msg\":\"refused\",\"kind\":\"cors\",\"reason\":"
+	                                "\"Origin not allowed by CORS\",\"status\":204,"
+	                                "\"transport\":\"polling\"}\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\"kind\":\"unknown_sid\",\"reason\":\"Session ID "
+	                                "unknown\",\"code\":1,\"status\":400,\"transport\":"
+	                                "\"websocket\"}\n"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("srv_log");
@@ -141,6 +173,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, json_line_is_valid_and_escaped);
 	tcase_add_test(tc, text_line_quotes_what_needs_it);
 	tcase_add_test(tc, formatted_line);
+	tcase_add_test(tc, engine_refusal_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

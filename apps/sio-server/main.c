@@ -21,6 +21,7 @@
 #include "srv_auth.h"
 #include "srv_config.h"
 #include "srv_config_dump.h"
+#include "srv_cors.h"
 #include "srv_emit.h"
 #include "srv_metrics.h"
 #include "srv_ns.h"
@@ -173,6 +174,19 @@ static void on_signal(uv_signal_t *h, int signum)
 	uv_unref((uv_handle_t *)&a->deadline);
 }
 
+/* The reloaded CORS section given to the engine: the Socket.IO server's
+ * CORS answers and Origin check, and the plain endpoints' Origin check,
+ * from their next request on (connections open stay). */
+static void reload_cors(app *a)
+{
+	bool oom;
+	char *list = srv_cors_list(&a->cfg.cors, &oom);
+	if (oom || eio_server_set_cors(sio_server_engine(a->srv), list, a->cfg.cors.credentials) ||
+	    srv_plainws_set_cors(a->plainws, list))
+		srv_logf(SRV_LOG_ERROR, "reload: out of memory, the CORS origins in force stay");
+	free(list);
+}
+
 /* SIGHUP: the configuration loaded again (file, environment, flags), and
  * what can change live put in force (srv_reload.h); a configuration that
  * does not load, or whose JWT key is refused, is refused as a whole and
@@ -197,6 +211,7 @@ static void on_hup(uv_signal_t *h, int signum)
 		return;
 	}
 	srv_rooms_refresh(a->rooms);
+	reload_cors(a);
 	if (srv_nss_reload(a->nss, &a->cfg, err, sizeof err))
 		srv_log(SRV_LOG_ERROR, "reload: a namespace kept its old key",
 		        SRV_LS("reason", err));
@@ -209,46 +224,6 @@ static void on_hup(uv_signal_t *h, int signum)
 		srv_log(SRV_LOG_WARN,
 		        "reload: changed settings that need a restart kept their values",
 		        SRV_LS("sections", restart));
-}
-
-/* Development mode (cors.allow_localhost): pages served from the developer's
- * machine, on any port (a Vite or webpack dev server picks its own). */
-static const char localhost_origins[] = "http://localhost:*,https://localhost:*,http://127.0.0.1:*,"
-                                        "https://127.0.0.1:*,http://[::1]:*,https://[::1]:*";
-
-/* cfg CORS -> eio cors_origin ("*", "a,b,...", or NULL for none): the
- * configured origins, plus the localhost ones in development mode. The
- * same list is the WebSocket Origin check's (eio_options.check_origin).
- * malloc'd or NULL; *oom set when allocation failed. */
-static char *cors_list(const srv_config_cors *c, bool *oom)
-{
-	*oom = false;
-	if (c->any_origin) {
-		char *s = strdup("*");
-		*oom = !s;
-		return s;
-	}
-	size_t n = 1 + (c->allow_localhost ? sizeof(localhost_origins) : 0);
-	for (size_t i = 0; i < c->origins.n; i++)
-		n += strlen(c->origins.v[i]) + 1;
-	if (c->origins.n == 0 && !c->allow_localhost)
-		return NULL;
-	char *s = calloc(1, n);
-	if (!s) {
-		*oom = true;
-		return NULL;
-	}
-	for (size_t i = 0; i < c->origins.n; i++) {
-		if (i)
-			strcat(s, ",");
-		strcat(s, c->origins.v[i]);
-	}
-	if (c->allow_localhost) {
-		if (*s)
-			strcat(s, ",");
-		strcat(s, localhost_origins);
-	}
-	return s;
 }
 
 /* --check-config: taken out of argv (the other flags are srv_config's);
@@ -368,7 +343,7 @@ int main(int argc, char **argv)
 	o.recovery.max_bytes = (size_t)a.cfg.recovery.max_bytes;
 	o.recovery.max_age_ms = (unsigned)a.cfg.recovery.max_age_ms;
 	bool oom;
-	char *cors = cors_list(&a.cfg.cors, &oom);
+	char *cors = srv_cors_list(&a.cfg.cors, &oom);
 	if (oom) {
 		srv_logf(SRV_LOG_ERROR, "sio-server: out of memory");
 		return 1;
@@ -393,6 +368,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.root = sio_of(a.srv, "/");
+	/* what the engine refuses before a socket exists: logged as ours (not
+	 * asked for below info: the engine then copies no request) */
+	if (srv_log_on(SRV_LOG_INFO))
+		eio_server_on_refusal(sio_server_engine(a.srv), srv_log_refusal, NULL);
 	a.jwks = srv_jwks_new(&a.cfg, loop, err, sizeof(err));
 	if (!a.jwks && err[0]) {
 		srv_logf(SRV_LOG_ERROR, "sio-server: auth.jwksUrl: %s", err);

@@ -7,6 +7,9 @@
 
 #include "srv_auth.h"
 
+#include <stdio.h>
+#include <string.h>
+
 static int log_event(sio_socket *s, const char *event, const sio_args *args, void *user)
 {
 	(void)args;
@@ -43,4 +46,36 @@ void srv_log_socket(srv_log_level lv, const char *msg, const sio_socket *s,
 	for (size_t i = 0; i < n && k < sizeof f / sizeof f[0]; i++)
 		f[k++] = extra[i];
 	srv_log_emit(lv, msg, f, k);
+}
+
+/* The request's path without its query (a sid, a token), bounded. */
+static const char *path_of(const eio_request *req, char *buf, size_t cap)
+{
+	const char *url = req ? eio_request_url(req) : NULL;
+	if (!url)
+		return NULL;
+	snprintf(buf, cap, "%.*s", (int)strcspn(url, "?"), url);
+	return buf;
+}
+
+void srv_log_refusal(eio_server *es, const eio_refusal *r, void *user)
+{
+	(void)es;
+	(void)user;
+	if (!srv_log_on(SRV_LOG_INFO))
+		return;
+	char path[256];
+	bool by_origin = !strcmp(r->kind, "origin") || !strcmp(r->kind, "cors");
+	const eio_request *req = r->req;
+	const srv_log_field f[] = {
+		SRV_LS("kind", r->kind),
+		SRV_LS("reason", r->message),
+		r->code >= 0 ? SRV_LN("code", r->code) : SRV_LS(NULL, NULL),
+		SRV_LN("status", r->status),
+		SRV_LS("transport", r->websocket ? "websocket" : "polling"),
+		SRV_LS("address", req ? eio_request_address(req) : NULL),
+		SRV_LS("path", path_of(req, path, sizeof path)),
+		SRV_LS("origin", by_origin && req ? eio_request_header(req, "origin") : NULL),
+	};
+	srv_log_emit(SRV_LOG_INFO, "refused", f, sizeof f / sizeof *f);
 }

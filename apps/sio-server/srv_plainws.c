@@ -306,6 +306,8 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 		                              &e);
 		if (ep->es && srv_metrics_add_engine(m, ep->es) < 0)
 			e = EIO_ENOMEM;
+		if (ep->es && srv_log_on(SRV_LOG_INFO))
+			eio_server_on_refusal(ep->es, srv_log_refusal, NULL);
 		if (!ep->es || e) {
 			snprintf(err, errlen,
 			         "plainWebSockets[%zu]: cannot mount \"%s\" (error %d)", i, c->path,
@@ -315,6 +317,15 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 		}
 	}
 	return p;
+}
+
+int srv_plainws_set_cors(srv_plainws *p, const char *cors)
+{
+	int rc = 0;
+	for (size_t i = 0; p && i < p->n; i++)
+		if (eio_server_set_cors(p->eps[i].es, cors, false))
+			rc = -1;
+	return rc;
 }
 
 static void close_plain(sio_socket *s, void *user)

@@ -111,6 +111,10 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
                              const char *cors, const srv_auth *auth, srv_rooms *rooms,
                              srv_limits *limits, srv_expiry *expiry, srv_metrics *m, char *err,
                              size_t errlen);
+/* A new Origin check list (a reload): the next upgrades are checked by it,
+ * the connections open stay. 0, or -1 out of memory (an endpoint kept its
+ * list). */
+int srv_plainws_set_cors(srv_plainws *p, const char *cors);
 /* A graceful stop: every plain client is closed with 1001 "server shutting
  * down" once what is queued for it (the shutdown event) is written. */
 void srv_plainws_shutdown(srv_plainws *p);

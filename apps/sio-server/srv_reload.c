@@ -9,9 +9,10 @@
  *
  * Room rules are changed in place, rule by rule, when the events they
  * listen to stay (rooms_reloadable): the handlers keep pointing at the
- * same rule, which holds the new values. What other modules copied at
- * startup or point into is not swapped: the CORS list (copied into
- * engineio's options), room rules with other events, webhooks beyond
+ * same rule, which holds the new values. The CORS section is swapped
+ * whole: the caller gives its list to the engine again
+ * (eio_server_set_cors). What other modules copied at startup or point
+ * into is not swapped: room rules with other events, webhooks beyond
  * their URL, secret and timeouts (hooks_reloadable), relay,
  * presence and throttle settings, the Redis address, the plain WebSocket
  * endpoints, the ingest, the admin dashboard (its password
@@ -259,17 +260,27 @@ int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limi
                      char *restart, size_t cap, char *err, size_t errlen)
 {
 	static const char *const fixed[] = {
-		"port",        "host",
-		"path",        "pingInterval",
-		"pingTimeout", "maxHttpBufferSize",
-		"transports",  "trustProxy",
-		"parser",      "allowEIO3",
-		"cors",        "metrics",
-		"redis",       "plainWebSockets",
-		"ingest",      "adminUi",
-		"presence",    "throttle",
-		"relay",       "shutdown",
-		"tokenExpiry", "namespaces",
+		"port",
+		"host",
+		"path",
+		"pingInterval",
+		"pingTimeout",
+		"maxHttpBufferSize",
+		"transports",
+		"trustProxy",
+		"parser",
+		"allowEIO3",
+		"metrics",
+		"redis",
+		"plainWebSockets",
+		"ingest",
+		"adminUi",
+		"presence",
+		"throttle",
+		"relay",
+		"shutdown",
+		"tokenExpiry",
+		"namespaces",
 	};
 	restart[0] = '\0';
 	dump d, e;
@@ -319,6 +330,8 @@ int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limi
 		swap_rooms(&cur->rooms, &next->rooms);
 	if (hooks_ok)
 		swap_hooks(cur->webhooks, next->webhooks);
+	/* every CORS setting: the caller puts the list in force */
+	SWAP(cur->cors, next->cors);
 	if (replies_ok)
 		for (size_t i = 0; i < cur->replies.n; i++)
 			SWAP(cur->replies.v[i].value, next->replies.v[i].value);

@@ -16,8 +16,10 @@
  * (not turned on or off), the room rules when their events stay the same
  * (templates, patterns, authorization, replies to refusals, automatic and
  * query rooms), the replies' answers, the webhooks' URL, secret and
- * timeouts when their events and bounds stay. The sections that changed but cannot be
- * reloaded are named in restart ("cors,rooms", "" when none); they keep
+ * timeouts when their events and bounds stay, the CORS section (origins,
+ * credentials, developmentLocalhost: the caller gives the engine its new
+ * list). The sections that changed but cannot be
+ * reloaded are named in restart ("port,rooms", "" when none); they keep
  * their old values. auth (the running one) takes the new key; limits
  * rebuilds its changed tables. Returns 0, or -1 with err set when next's
  * JWT key is refused or memory runs out (then nothing changed). next is

@@ -1,7 +1,9 @@
 // sio-server's operational log (docs/sio-server.md, "Logs"), in both
 // formats (LOG_FORMAT=text, LOG_FORMAT=json): the startup summary, a
 // connection and its disconnection (socket id, user id, transport, address,
-// reason), refusals (a bad token at the handshake, a room rule), HTTP API
+// reason), refusals (a bad token at the handshake, a room rule, and those
+// of the engine: the WebSocket Origin check, CORS, the Engine.IO checks,
+// admission control, a plain endpoint's Origin check), HTTP API
 // calls (method, path, status, duration, the key by its index), and that no
 // secret ever appears in any line: not the client's token, the JWT secret,
 // the API key, the Redis password (in REDIS_URL) nor the webhook secret.
@@ -10,6 +12,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import WebSocket from 'ws';
 import {
   BIN, clientFactory, http, now, sign, startServer, waitFor, TIMEOUT,
 } from '../../lib/sio-server-app.js';
@@ -155,6 +158,44 @@ for (const format of ['text', 'json']) {
       c.close();
     });
 
+    it('the engine\'s refusals: the Origin check, CORS, the Engine.IO checks (never the sid)', async () => {
+      const evil = 'https://evil.example';
+      const num = (v) => (format === 'json' ? v : String(v));
+      const ws = await client.refused({
+        auth: { token: token('eve') }, transports: ['websocket'], extraHeaders: { Origin: evil },
+      });
+      assert.equal(ws.message, 'websocket error');
+      const o = await entry(server, format,
+        (x) => x.msg === 'refused' && x.kind === 'origin', 'Origin refusal');
+      assert.deepEqual(
+        [o.level, o.reason, o.code, o.status, o.transport, o.address, o.path, o.origin],
+        ['info', 'Forbidden', num(4), num(403), 'websocket', '127.0.0.1', '/socket.io/', evil]);
+      // CORS refuses nothing itself: the answer goes without its headers
+      const poll = await http(server.url, {
+        path: '/socket.io/?EIO=4&transport=polling', headers: { origin: evil },
+      });
+      assert.equal(poll.status, 200);
+      assert.equal(poll.headers['access-control-allow-origin'], undefined);
+      const c = await entry(server, format,
+        (x) => x.msg === 'refused' && x.kind === 'cors', 'CORS refusal');
+      assert.deepEqual([c.status, c.code, c.transport, c.address, c.origin],
+        [num(200), undefined, 'polling', '127.0.0.1', evil]);
+      const sid = 'not-a-session-id-of-this-server';
+      for (const [query, kind, code, reason] of [
+        ['EIO=4&transport=carrier-pigeon', 'unknown_transport', 0, 'Transport unknown'],
+        [`EIO=4&transport=polling&sid=${sid}`, 'unknown_sid', 1, 'Session ID unknown'],
+        ['EIO=9&transport=polling', 'unsupported_protocol', 5, 'Unsupported protocol version'],
+      ]) {
+        const r = await http(server.url, { path: `/socket.io/?${query}` });
+        assert.equal(r.status, 400);
+        assert.equal(r.json.code, code);
+        const e = await entry(server, format, (x) => x.msg === 'refused' && x.kind === kind, kind);
+        assert.deepEqual([e.level, e.reason, e.code, e.status, e.address, e.path, e.origin],
+          ['info', reason, num(code), num(400), '127.0.0.1', '/socket.io/', undefined]);
+      }
+      assert.ok(!server.stderr().includes(sid), 'a sid is in the log');
+    });
+
     it('HTTP API calls: method, path, status, duration, the key by its index', async () => {
       const ok = await http(server.url, { path: '/api/v1/websocket/stats', headers: { 'x-api-key': API_KEY } });
       assert.equal(ok.status, 200);
@@ -190,6 +231,41 @@ for (const format of ['text', 'json']) {
     });
   });
 }
+
+describe('sio-server logs: admission control, a plain endpoint\'s Origin check', () => {
+  let server;
+  before(async () => {
+    server = await startServer({
+      config: variant('job-updates', (c) => {
+        delete c.ingest; // no Redis here
+        c.admission = { maxConnectionsPerAddress: 1 };
+      }),
+      env: { LOG_FORMAT: 'json' },
+    });
+  });
+  after(async () => { await server?.stop(); });
+
+  it('a session over the address\'s bound (503), a foreign page\'s plain WebSocket (403)', async () => {
+    const handshake = () => http(server.url, { path: '/socket.io/?EIO=4&transport=polling' });
+    assert.equal((await handshake()).status, 200); // the address's one session
+    const busy = await handshake();
+    assert.equal(busy.status, 503);
+    const a = await entry(server, 'json',
+      (x) => x.msg === 'refused' && x.kind === 'address_limit', 'admission refusal');
+    assert.deepEqual([a.level, a.reason, a.code, a.status, a.transport, a.address],
+      ['info', 'Too many connections', 6, 503, 'polling', '127.0.0.1']);
+
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, ['job-updates'],
+      { headers: { Origin: 'https://evil.example' } });
+    const [, res] = await waitFor(ws, 'unexpected-response');
+    assert.equal(res.statusCode, 403);
+    res.resume();
+    const o = await entry(server, 'json',
+      (x) => x.msg === 'refused' && x.kind === 'origin', 'plain Origin refusal');
+    assert.deepEqual([o.status, o.code, o.transport, o.path, o.origin, o.address],
+      [403, undefined, 'websocket', '/ws', 'https://evil.example', '127.0.0.1']);
+  });
+});
 
 describe('sio-server logs: LOG_LEVEL', () => {
   it('LOG_LEVEL=warn leaves out the info lines', async () => {

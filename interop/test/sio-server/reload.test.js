@@ -4,7 +4,9 @@
 // through a reload (no disconnect, they still get answers), the new API key
 // works and the old one is refused, changed room rules and replies answer
 // the connected clients, tokens signed with the new JWT secret
-// are accepted and the old ones refused; a file that does not load is
+// are accepted and the old ones refused, the CORS origins change (a newly
+// allowed page gets CORS headers and its WebSocket, a removed one is
+// refused, the connections open stay); a file that does not load is
 // refused and the running configuration stays; a changed setting that
 // needs a restart is named in the log. --check-config prints the effective
 // configuration (environment applied, secrets masked) and exits 0, or the
@@ -146,20 +148,95 @@ describe('sio-server reload (SIGHUP) under live connections', () => {
   });
 
   it('a changed setting that needs a restart is named and kept', async () => {
-    writeFileSync(file, config(S2, K2, (c) => { c.cors = { origins: ['https://app.example'] }; }));
+    writeFileSync(file, config(S2, K2, (c) => { c.pingInterval = 1234; }));
     server.proc.kill('SIGHUP');
-    await logged(server, /warn reload: changed settings that need a restart .*sections=cors/);
-    // the CORS list in force is still the old one (none)
-    const r = await http(server.url, {
-      path: '/socket.io/?EIO=4&transport=polling', headers: { origin: 'https://app.example' },
-    });
-    assert.equal(r.headers['access-control-allow-origin'], undefined);
+    await logged(server, /warn reload: changed settings that need a restart .*sections=pingInterval/);
+    // the handshake still announces the old interval
+    const r = await http(server.url, { path: '/socket.io/?EIO=4&transport=polling' });
+    assert.equal(JSON.parse(r.text.slice(1)).pingInterval, 25000);
     assert.equal((await stats(server, K2)).status, 200);
     assert.deepEqual(drops, []);
   });
 
   it('no secret in the log of the reloads', () => {
     for (const s of [S1, S2, K1, K2]) assert.ok(!server.stderr().includes(s), `${s} logged`);
+  });
+});
+
+describe('sio-server reload (SIGHUP) of the CORS origins', () => {
+  const file = join(dir, 'cors.json');
+  const OLD = 'https://old.example';
+  const NEW = 'https://new.example';
+  const withOrigins = (origins, credentials = false) =>
+    config(S1, K1, (c) => { c.cors = { origins, credentials }; });
+  let server;
+  const client = clientFactory(() => server.url);
+  const drops = [];
+  let polling;
+  let ws;
+
+  /** The Access-Control-Allow-* headers of a polling handshake from origin. */
+  async function cors(origin) {
+    const r = await http(server.url, {
+      path: '/socket.io/?EIO=4&transport=polling', headers: { origin },
+    });
+    assert.equal(r.status, 200);
+    return [r.headers['access-control-allow-origin'], r.headers['access-control-allow-credentials']];
+  }
+  /** A WebSocket-only client whose page is origin. */
+  const page = (origin, sub) => ({
+    auth: { token: token(sub, S1) }, transports: ['websocket'], extraHeaders: { Origin: origin },
+  });
+
+  before(async () => {
+    writeFileSync(file, withOrigins([OLD]));
+    server = await startServer({ config: file });
+    polling = await client.connected({
+      auth: { token: token('alice', S1) }, transports: ['polling'], extraHeaders: { Origin: OLD },
+    });
+    ws = await client.connected(page(OLD, 'bob'));
+    for (const c of [polling, ws]) c.on('disconnect', (why) => drops.push(why));
+  });
+  after(async () => { client.closeAll(); await server?.stop(); });
+
+  it('a newly allowed origin gets CORS headers and its WebSocket, a removed one is refused, nobody dropped', async () => {
+    assert.deepEqual(await cors(OLD), [OLD, undefined]);
+    assert.deepEqual(await cors(NEW), [undefined, undefined]);
+    assert.equal((await client.refused(page(NEW, 'carol'))).message, 'websocket error');
+
+    writeFileSync(file, withOrigins([NEW], true));
+    server.proc.kill('SIGHUP');
+    await logged(server, /info reloaded /);
+    assert.doesNotMatch(server.stderr(), /notReloaded|need a restart/);
+
+    assert.deepEqual(await cors(NEW), [NEW, 'true']);
+    assert.deepEqual(await cors(OLD), [undefined, undefined]);
+    const fresh = await client.connected(page(NEW, 'carol'));
+    assert.equal((await client.refused(page(OLD, 'dave'))).message, 'websocket error');
+    // the connections made before stay and are served
+    await alive(polling);
+    await alive(ws);
+    await alive(fresh);
+    assert.equal(ws.io.engine.transport.name, 'websocket');
+    assert.deepEqual(drops, []);
+  });
+
+  it('"*" and back to no list: any origin, then none but the server\'s own', async () => {
+    writeFileSync(file, config(S1, K1, (c) => { c.cors = { origins: '*' }; }));
+    const before = count(server, /info reloaded /);
+    server.proc.kill('SIGHUP');
+    await logged(server, new RegExp(`(?:[^]*info reloaded ){${before + 1}}`));
+    assert.deepEqual(await cors('https://any.example'), ['*', undefined]);
+    await client.connected(page('https://any.example', 'erin'));
+
+    writeFileSync(file, config(S1, K1, (c) => { delete c.cors; }));
+    server.proc.kill('SIGHUP');
+    await logged(server, new RegExp(`(?:[^]*info reloaded ){${before + 2}}`));
+    assert.deepEqual(await cors(NEW), [undefined, undefined]);
+    assert.equal((await client.refused(page(NEW, 'frank'))).message, 'websocket error');
+    // a page of the server's own origin (the Host header) is not cross-origin
+    await client.connected(page(server.url, 'grace'));
+    assert.deepEqual(drops, []);
   });
 });
 
