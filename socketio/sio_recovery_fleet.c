@@ -61,7 +61,8 @@ int sio_rec_delivered(sio_namespace *nsp, struct sio_rstore *st, char *const *ro
 	/* How long ago the oldest packet listed was kept: an adapter that keeps
 	 * the fleet's packets elsewhere reads them from that far back. */
 	base_jsonw_key(&w, "age", 3);
-	base_jsonw_int64(&w, i < st->count ? (int64_t)(sio_rec_now(nsp) - sio_rec_at(st, i)->at) : 0);
+	base_jsonw_int64(&w,
+	                 i < st->count ? (int64_t)(sio_rec_now(nsp) - sio_rec_at(st, i)->at) : 0);
 	base_jsonw_key(&w, "sent", 4);
 	base_jsonw_array_begin(&w);
 	for (; i < st->count; i++) {

@@ -96,8 +96,8 @@ struct redis_conn {
 	redis_queue queue;     /* publishes made while away */
 	size_t inflight_bytes; /* sent, not yet answered */
 	uint64_t connects, published, dropped;
-	redis_counts counts; /* the NUMSUB queries */
-	size_t stream_maxlen;   /* redis_conn_stream_trim */
+	redis_counts counts;  /* the NUMSUB queries */
+	size_t stream_maxlen; /* redis_conn_stream_trim */
 	uint64_t stream_age_ms;
 };
 
@@ -164,15 +164,16 @@ static void pub_reply(redisAsyncContext *ac, void *r, void *priv)
  * trimmed by length (MAXLEN ~, whole nodes: at least ARGV[2] entries stay)
  * and by age (MINID ~: entries older than ARGV[3] ms by Redis's clock go). */
 static const char kept_script[] =
-	"local n = redis.call('PUBLISH', KEYS[1], ARGV[1])\n"
-	"redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])\n"
-	"local t = redis.call('TIME')\n"
-	"local min = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[3])\n"
-	"if min > 0 then redis.call('XTRIM', KEYS[2], 'MINID', '~', min) end\n"
-	"return n\n";
+        "local n = redis.call('PUBLISH', KEYS[1], ARGV[1])\n"
+        "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])\n"
+        "local t = redis.call('TIME')\n"
+        "local min = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - "
+        "tonumber(ARGV[3])\n"
+        "if min > 0 then redis.call('XTRIM', KEYS[2], 'MINID', '~', min) end\n"
+        "return n\n";
 
-static int send_publish(redis_conn *c, const char *ch, size_t chlen, const char *key,
-                        const void *p, size_t len)
+static int send_publish(redis_conn *c, const char *ch, size_t chlen, const char *key, const void *p,
+                        size_t len)
 {
 	size_t size = chlen + len;
 	if (key) {
@@ -180,8 +181,8 @@ static int send_publish(redis_conn *c, const char *ch, size_t chlen, const char 
 		snprintf(maxlen, sizeof(maxlen), "%zu", c->stream_maxlen ? c->stream_maxlen : 1);
 		snprintf(age, sizeof(age), "%llu", (unsigned long long)c->stream_age_ms);
 		const char *argv[8] = { "EVAL", kept_script, "2", ch, key, p, maxlen, age };
-		size_t lens[8] = { 4,      sizeof(kept_script) - 1, 1, chlen, strlen(key), len,
-			           strlen(maxlen), strlen(age) };
+		size_t lens[8] = { 4,   sizeof(kept_script) - 1, 1,          chlen, strlen(key),
+			           len, strlen(maxlen),          strlen(age) };
 		if (send_argv(&c->pub, pub_reply, (void *)(uintptr_t)size, 8, argv, lens))
 			return -1;
 	} else {

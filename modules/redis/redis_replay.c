@@ -93,7 +93,9 @@ static int one_entry(struct redis_find *f, const redisReply *e)
 			            .nrooms = m.opts.nrooms,
 			            .except = m.opts.except,
 			            .nexcept = m.opts.nexcept };
-		sio_adapter_packet p = { SIO_PACKET_EVENT, NULL, m.event, m.args, NULL, m.uid, m.seq };
+		sio_adapter_packet p = {
+			SIO_PACKET_EVENT, NULL, m.event, m.args, NULL, m.uid, m.seq
+		};
 		rc = sio_restore_fleet_packet(f->rs, &p, &o) == 0 ? 0 : -1;
 	}
 	redis_msg_free(&m);

@@ -52,7 +52,6 @@ typedef struct redis_mark {
 	uint64_t seq;
 } redis_mark;
 
-
 static uint64_t wall_ms(void)
 {
 	struct timespec ts;
@@ -159,7 +158,8 @@ void redis_sessions_trim(sio_redis *r, const sio_recovery_options *o)
 	 * kept that long, and about as many as the log's max_packets. */
 	uint64_t log_age = o->max_age_ms ? o->max_age_ms : o->max_disconnection_ms;
 	redis_conn_stream_trim(r->conn, o->max_packets,
-	                       (uint64_t)o->max_disconnection_ms + log_age + REDIS_REPLAY_MARGIN_MS);
+	                       (uint64_t)o->max_disconnection_ms + log_age +
+	                               REDIS_REPLAY_MARGIN_MS);
 }
 
 static char *session_key(const sio_redis *r, const sio_namespace *nsp, const char *pid)
@@ -275,21 +275,22 @@ static int answer(sio_redis *r, sio_restore *rs, const char *pid, const char *js
 	    base_json_str_dup(&d, ts, &sid, NULL) < 0)
 		goto out;
 	/* Packets published while this member was not subscribed never
-	 * reached it: its log cannot say what the socket missed; the stream
-	 * can (redis_replay.c), from the oldest packet the old member listed
-	 * as delivered lately (sent.age), less a margin for the clocks. */
-	if (!r->sub_up)
-		goto out;
-	bool replay = (uint64_t)time < r->sub_since;
-	if (replay && !stream)
+	 * reached it. Without the stream its log must then cover everything
+	 * since the socket left. With it, the packets are read from the
+	 * stream (redis_replay.c) whenever this member subscribed after the
+	 * oldest one the socket may lack: the oldest its member listed as
+	 * delivered lately (sent.age), less a margin for the clocks. */
+	if (!r->sub_up || (!stream && (uint64_t)time < r->sub_since))
 		goto out;
 	int64_t age = 0;
-	int tg = tx >= 0 && base_json_type(&d, tx) == BASE_JSON_OBJECT ? base_json_obj_get(&d, tx, "age")
-	                                                                 : -1;
+	int tg = tx >= 0 && base_json_type(&d, tx) == BASE_JSON_OBJECT
+	                 ? base_json_obj_get(&d, tx, "age")
+	                 : -1;
 	if (tg >= 0 && (base_json_int64(&d, tg, &age) < 0 || age < 0))
 		goto out;
 	uint64_t back = (uint64_t)age + REDIS_REPLAY_MARGIN_MS;
 	*from_ms = (uint64_t)time > back ? (uint64_t)time - back : 0;
+	bool replay = stream && *from_ms < r->sub_since;
 	int nr = base_json_size(&d, tr), nm = base_json_size(&d, tm);
 	rooms = calloc((size_t)nr + 1, sizeof(*rooms));
 	origins = calloc((size_t)nm + 1, sizeof(*origins));
