@@ -14,9 +14,15 @@
  * server then gives, from its own log, every packet after the marks to the
  * session's rooms, in the log's order, which keeps each origin's.
  *
+ * A server whose log began after the socket left gets the packets it lacks
+ * from the adapter first (sio_restore_fleet_packet: a log kept outside the
+ * process, the Redis adapter's stream), weighed against the marks one by
+ * one; each advances its origin's mark, so the log's own copy is skipped.
+ *
  * Refused (a fresh connection) whenever the log cannot say: an origin's
  * numbers after its mark with a gap, packets dropped from the log since the
- * socket left, or a client offset older than the list the old server kept.
+ * socket left (or since the adapter's packets were read), or a client offset
+ * older than the list the old server kept.
  */
 #include "sio_recovery.h"
 

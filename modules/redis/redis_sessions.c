@@ -26,9 +26,11 @@
  *     library, which takes from its own log every packet after the marks
  *     to the session's rooms, or refuses when its log cannot tell (a gap in
  *     an origin's numbers, packets dropped since the socket left).
- * A member refuses too when it was not subscribed all along since the
- * socket left (it started later, or Redis was away meanwhile): packets
- * published then never reached it.
+ * A member that subscribed after the oldest packet the socket may lack (it
+ * started later, or Redis was away meanwhile) never received some of them:
+ * it reads them from the namespace's stream, where each numbered broadcast
+ * is appended once, by its origin, with its PUBLISH (redis_replay.c); and
+ * refuses when the stream cannot say either.
  *
  * Bounded: marks for at most MAX_ORIGINS origins per namespace (an origin
  * without a mark falls back on time), sessions expire in Redis after
