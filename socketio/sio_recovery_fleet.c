@@ -288,9 +288,7 @@ int sio_rec_fleet_select(sio_namespace *nsp, sio_restore *r)
 {
 	struct sio_rstore *st = sio_rec_store(nsp);
 	if (!st || !r->marked || r->refuse)
-		return SIO_EINVAL;
-	if (r->delivered && !r->offset && unreceived(r) < 0)
-		return SIO_EINVAL;
+		return SIO_EINVAL; /* refuse: see sio_restore_marks */
 	sio_rec_prune(nsp, st);
 	/* This log must hold what came since the socket left or, after the
 	 * adapter's packets, since it began reading them. */
