@@ -33,11 +33,25 @@ async function until(got, n) {
   }
 }
 
+/** The stream's entries-added (XINFO STREAM, Redis 7), polled until at least n. */
+async function addedAtLeast(fleet, n) {
+  const added = async () => {
+    const info = await fleet.client.sendCommand(['XINFO', 'STREAM', STREAM]);
+    return Number(info[info.indexOf('entries-added') + 1]);
+  };
+  const t0 = Date.now();
+  let got;
+  while ((got = await added()) < n && Date.now() - t0 < WAIT) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return got;
+}
+
 /**
  * A client a of room "r" on member 0, c on member 0 and b on member 1 to broadcast; a
  * leaves (no reconnection) once it has 10 ticks of each; then a third member starts.
  */
-async function leaveThenNewMember(fleet, clients, n, interval, args) {
+async function leaveThenNewMember(fleet, clients, n, interval, args, whileAway = async () => {}) {
   const [m0, m1] = fleet.members;
   const a = createSioClient(m0, '/', FAST, clients);
   await a.connected;
@@ -54,9 +68,10 @@ async function leaveThenNewMember(fleet, clients, n, interval, args) {
   a.socket.io.reconnection(false);
   a.socket.io.engine.close();
   await a.next('disconnect', WAIT);
+  await whileAway();
   const m2 = await startMember(fleet.redis, { kind: 'c', args });
   fleet.members.push(m2);
-  await fleet.waitSubscribed(3);
+  await fleet.waitSubscribed(fleet.members.length);
   return { a, first, got, m2 };
 }
 
@@ -102,14 +117,7 @@ describe('redis fleet: the stream no longer holds what the client missed', { ski
   it('trimmed past the packets it missed: refused cleanly on the new member, a fresh connection', async () => {
     const n = 600; // 1,200 entries, all while the new member starts: most trimmed
     const { a, first, m2 } = await leaveThenNewMember(fleet, clients, n, 1, args);
-    const added = async () => { // both streams over: the 1,200 broadcasts went out
-      const info = await fleet.client.sendCommand(['XINFO', 'STREAM', STREAM]);
-      return Number(info[info.indexOf('entries-added') + 1]);
-    };
-    const t0 = Date.now();
-    while (await added() < 2 * n && Date.now() - t0 < WAIT) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await addedAtLeast(fleet, 2 * n); // both streams over: the 1,200 broadcasts went out
     assert.ok(Number(await fleet.client.sendCommand(['XLEN', STREAM])) < 2 * n, 'trimmed');
     a.socket.io.uri = m2.url;
     a.socket.connect();
@@ -119,5 +127,20 @@ describe('redis fleet: the stream no longer holds what the client missed', { ski
     const [now] = await call(a, 'recovery-state');
     assert.equal(now.recovered, false);
     assert.deepEqual(now.rooms, [now.id]);
+  });
+
+  // Deleted after broadcasts the client missed, while the members still broadcast: made
+  // again by the next XADD, without the numbers that followed the client's marks.
+  it('the stream deleted while the client was away: refused cleanly, a fresh connection', async () => {
+    const n = 60; // 600 ms of ticks
+    const { a, first, m2 } = await leaveThenNewMember(fleet, clients, n, 10, args, async () => {
+      await addedAtLeast(fleet, (await addedAtLeast(fleet, 0)) + 6); // missed by the client
+      await fleet.client.sendCommand(['DEL', STREAM]);
+    });
+    a.socket.io.uri = m2.url;
+    a.socket.connect();
+    await a.next('connect', WAIT);
+    assert.equal(a.socket.recovered, false, 'refused: nothing says what it missed');
+    assert.notEqual(a.socket.id, first.id);
   });
 });
