@@ -267,7 +267,7 @@ static int keep(sio_namespace *nsp, struct sio_rstore *st, uint64_t seq, eio_msg
 
 /* args with one more string argument, the offset: a copy of the builder's
  * text (its writer state included), the attachments borrowed. */
-static int stamp(sio_out *t, const sio_out *args, const char *offset)
+int sio_rec_stamp(sio_out *t, const sio_out *args, const char *offset)
 {
 	memset(t, 0, sizeof(*t));
 	base_buf_init(&t->buf);
@@ -288,6 +288,11 @@ static int stamp(sio_out *t, const sio_out *args, const char *offset)
 		return SIO_ENOMEM;
 	t->count++;
 	return 0;
+}
+
+const sio_recovery_options *sio_namespace_recovery(const sio_namespace *nsp)
+{
+	return opts(nsp);
 }
 
 bool sio_namespace_keeps_packets(const sio_namespace *nsp)
@@ -319,7 +324,7 @@ int sio_recovery_deliver(sio_namespace *nsp, const sio_adapter_packet *p, const 
 		snprintf(offset, sizeof(offset), "%s-%llu", st->tag, (unsigned long long)seq);
 	}
 	sio_out t;
-	int r = stamp(&t, p->args, offset);
+	int r = sio_rec_stamp(&t, p->args, offset);
 	eio_msg *text = r ? NULL : sio_encode_event(SIO_PKT_EVENT, nsp, -1, p->event, &t);
 	base_buf_free(&t.buf);
 	if (!text)
@@ -513,6 +518,11 @@ int sio_restore_packet(sio_restore *r, const char *event, const sio_out *args)
 	return rc;
 }
 
+void sio_restore_refuse(sio_restore *r)
+{
+	r->refuse = true;
+}
+
 /* The socket takes the session over: its id (same length: the id is
  * allocated with the socket) now, its rooms and data when connected. */
 void sio_restore_end(sio_restore *r)
@@ -524,7 +534,7 @@ void sio_restore_end(sio_restore *r)
 		return;
 	}
 	void (*resume)(sio_socket *) = r->resume;
-	if (r->found && r->fleet && sio_rec_fleet_select(s->nsp, r) < 0) {
+	if (r->found && (r->refuse || (r->fleet && sio_rec_fleet_select(s->nsp, r) < 0))) {
 		base_log(NS, "%s: session %s refused: this log cannot say what it missed",
 		         s->nsp->name, r->sid);
 		r->found = false;

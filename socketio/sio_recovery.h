@@ -74,6 +74,13 @@ struct sio_restore {
 	char *offset;    /* the client's offset (fleet: where it stopped) */
 	char *delivered; /* the old server's sio_rec_delivered JSON, or NULL */
 	size_t marks_cap;
+	/* The offset is older than delivered, or the packets the adapter gave
+	 * (sio_restore_fleet_packet) skipped a number: refused at the end. */
+	bool refuse;
+	/* The adapter gave packets from a log outside this process (the Redis
+	 * adapter's stream), the first at stream_at (loop ms). */
+	bool streamed;
+	uint64_t stream_at;
 };
 
 static inline rentry *sio_rec_at(struct sio_rstore *st, size_t i)
@@ -88,6 +95,9 @@ struct sio_rstore *sio_rec_store(sio_namespace *nsp);
 /* Expired sessions and packets, and the packets over the bounds. */
 void sio_rec_prune(sio_namespace *nsp, struct sio_rstore *st);
 int sio_rec_add_packet(sio_restore *r, eio_msg *text, eio_msg *const *atts, int natts);
+/* args with the offset appended as one more string argument, in t (its
+ * buffer to free; the attachments borrowed). */
+int sio_rec_stamp(sio_out *t, const sio_out *args, const char *offset);
 /* node's shouldIncludePacket. */
 bool sio_rec_wanted(const rentry *e, char *const *rooms, size_t nrooms);
 

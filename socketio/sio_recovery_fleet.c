@@ -14,9 +14,15 @@
  * server then gives, from its own log, every packet after the marks to the
  * session's rooms, in the log's order, which keeps each origin's.
  *
+ * A server whose log began after the socket left gets the packets it lacks
+ * from the adapter first (sio_restore_fleet_packet: a log kept outside the
+ * process, the Redis adapter's stream), weighed against the marks one by
+ * one; each advances its origin's mark, so the log's own copy is skipped.
+ *
  * Refused (a fresh connection) whenever the log cannot say: an origin's
  * numbers after its mark with a gap, packets dropped from the log since the
- * socket left, or a client offset older than the list the old server kept.
+ * socket left (or since the adapter's packets were read), or a client offset
+ * older than the list the old server kept.
  */
 #include "sio_recovery.h"
 
@@ -35,12 +41,12 @@
  * slightly different times): a drop that recent refuses the session. */
 #define FLEET_MARGIN_MS 1000
 
-/* {"tag":T,"from":F,"sent":[[seq,origin,oseq],...]}: the numbered packets
- * of this log to these rooms with seq >= F, oldest first. */
+/* {"tag":T,"from":F,"age":A,"sent":[[seq,origin,oseq],...]}: the numbered
+ * packets of this log to these rooms with seq >= F, oldest first, the
+ * first kept A ms ago. */
 int sio_rec_delivered(sio_namespace *nsp, struct sio_rstore *st, char *const *rooms, size_t n,
                       base_buf *out)
 {
-	(void)nsp;
 	size_t i = st->count, kept = 0;
 	while (i > 0 && kept < DELIVERED_MAX && st->count - i < DELIVERED_SCAN) {
 		rentry *e = sio_rec_at(st, i - 1);
@@ -58,6 +64,11 @@ int sio_rec_delivered(sio_namespace *nsp, struct sio_rstore *st, char *const *ro
 	base_jsonw_str(&w, st->tag, strlen(st->tag));
 	base_jsonw_key(&w, "from", 4);
 	base_jsonw_int64(&w, (int64_t)from);
+	/* How long ago the oldest packet listed was kept: an adapter that keeps
+	 * the fleet's packets elsewhere reads them from that far back. */
+	base_jsonw_key(&w, "age", 3);
+	base_jsonw_int64(&w,
+	                 i < st->count ? (int64_t)(sio_rec_now(nsp) - sio_rec_at(st, i)->at) : 0);
 	base_jsonw_key(&w, "sent", 4);
 	base_jsonw_array_begin(&w);
 	for (; i < st->count; i++) {
@@ -75,29 +86,59 @@ int sio_rec_delivered(sio_namespace *nsp, struct sio_rstore *st, char *const *ro
 	return base_jsonw_error(&w) ? SIO_ENOMEM : 0;
 }
 
+/* Origin o's index among the marks, or r->nmarks. */
+static size_t mark_of(const sio_restore *r, const char *o, size_t olen)
+{
+	size_t k = 0;
+	while (k < r->nmarks && (strlen(r->origins[k]) != olen || memcmp(r->origins[k], o, olen)))
+		k++;
+	return k;
+}
+
+/* One more origin, marked up to mark: its index, or SIO_ENOMEM. */
+static int add_origin(sio_restore *r, const char *o, size_t olen, uint64_t mark)
+{
+	if (r->nmarks == r->marks_cap) {
+		size_t cap = r->marks_cap ? 2 * r->marks_cap : 8;
+		char **no = realloc(r->origins, cap * sizeof(*no));
+		if (no)
+			r->origins = no;
+		uint64_t *nm = no ? realloc(r->marks, cap * sizeof(*nm)) : NULL;
+		if (!nm)
+			return SIO_ENOMEM;
+		r->marks = nm;
+		r->marks_cap = cap;
+	}
+	if (!(r->origins[r->nmarks] = strndup(o, olen)))
+		return SIO_ENOMEM;
+	r->marks[r->nmarks] = mark;
+	return (int)r->nmarks++;
+}
+
+static int unreceived(sio_restore *r);
+
 int sio_restore_marks(sio_restore *r, const char *const *origins, const uint64_t *seqs, size_t n,
                       uint64_t ago_ms, const char *delivered)
 {
 	if (!r->fleet || !r->found || r->marked)
 		return SIO_EINVAL;
-	/* room for one more origin per delivered packet (see lower_mark) */
-	size_t cap = r->marks_cap = n + DELIVERED_MAX + 1;
-	r->origins = calloc(cap, sizeof(*r->origins));
-	r->marks = malloc(cap * sizeof(*r->marks));
-	if (!r->origins || !r->marks)
-		return SIO_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		if (!(r->origins[i] = strdup(origins[i])))
+	for (size_t i = 0; i < n; i++)
+		if (add_origin(r, origins[i], strlen(origins[i]), seqs[i]) < 0)
 			return SIO_ENOMEM;
-		r->marks[i] = seqs[i];
-		r->nmarks++;
-	}
 	if (delivered && !(r->delivered = strdup(delivered)))
 		return SIO_ENOMEM;
 	r->marked = true;
 	if (r->s) {
 		uint64_t now = sio_rec_now(r->s->nsp);
 		r->left_at = ago_ms < now ? now - ago_ms : 0;
+	}
+	/* What never reached the client lowers the marks now, so that the
+	 * packets an adapter gives next are weighed against them. */
+	if (r->delivered && r->offset) {
+		int rc = unreceived(r);
+		if (rc == SIO_ENOMEM)
+			return rc;
+		r->refuse |= rc < 0;
 	}
 	return 0;
 }
@@ -106,17 +147,11 @@ int sio_restore_marks(sio_restore *r, const char *const *origins, const uint64_t
  * below it. */
 static int lower_mark(sio_restore *r, const char *o, size_t olen, uint64_t os)
 {
-	size_t k = 0;
-	while (k < r->nmarks && (strlen(r->origins[k]) != olen || memcmp(r->origins[k], o, olen)))
-		k++;
-	if (k == r->nmarks) {
-		if (k >= r->marks_cap || !(r->origins[k] = strndup(o, olen)))
-			return SIO_ENOMEM;
+	size_t k = mark_of(r, o, olen);
+	if (k == r->nmarks)
+		return add_origin(r, o, olen, os - 1) < 0 ? SIO_ENOMEM : 0;
+	if (os - 1 < r->marks[k])
 		r->marks[k] = os - 1;
-		r->nmarks++;
-	} else if (os - 1 < r->marks[k]) {
-		r->marks[k] = os - 1;
-	}
 	return 0;
 }
 
@@ -168,16 +203,97 @@ out:
 	return rc;
 }
 
+static bool has(const char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* sio_rec_wanted for a broadcast's options. */
+static bool wanted(const sio_broadcast *o, char *const *rooms, size_t n)
+{
+	const char *const *rv = (const char *const *)rooms;
+	bool in = o->nrooms == 0;
+	for (size_t i = 0; !in && i < o->nrooms; i++)
+		in = has(rv, n, o->rooms[i]);
+	for (size_t i = 0; in && i < o->nexcept; i++)
+		in = !has(rv, n, o->except[i]);
+	return in && !(o->skip && has(rv, n, sio_socket_id(o->skip)));
+}
+
+/* One packet of the adapter's log, encoded as this server would replay it:
+ * its offset names the position just before this log's oldest packet (the
+ * client presenting it later is told apart from one that got this log's
+ * packets). */
+static int add_streamed(sio_restore *r, const sio_adapter_packet *p)
+{
+	sio_namespace *nsp = r->s->nsp;
+	struct sio_rstore *st = sio_rec_store(nsp);
+	if (!st)
+		return SIO_ENOMEM;
+	uint64_t base = (st->count ? sio_rec_at(st, 0)->seq : st->next_seq) - 1;
+	char offset[TAG_LEN + 24];
+	snprintf(offset, sizeof(offset), "%s-%llu", st->tag, (unsigned long long)base);
+	sio_out t;
+	int rc = sio_rec_stamp(&t, p->args, offset);
+	eio_msg *text = rc ? NULL : sio_encode_event(SIO_PKT_EVENT, nsp, -1, p->event, &t);
+	base_buf_free(&t.buf);
+	if (!text)
+		return SIO_ENOMEM;
+	rc = sio_rec_add_packet(r, text, p->args ? p->args->atts : NULL,
+	                        p->args ? p->args->natts : 0);
+	eio_msg_unref(text);
+	return rc;
+}
+
+int sio_restore_fleet_packet(sio_restore *r, const sio_adapter_packet *p, const sio_broadcast *o)
+{
+	if (!r->s)
+		return 0; /* the client left: nobody to give it to */
+	if (!r->fleet || !r->marked || !p || !o || !p->origin || !p->origin_seq || !p->event ||
+	    sio_out_check(p->args) < 0)
+		return SIO_EINVAL;
+	if (r->refuse)
+		return 0;
+	if (!r->streamed) {
+		r->streamed = true;
+		r->stream_at = sio_rec_now(r->s->nsp);
+	}
+	size_t olen = strlen(p->origin), k = mark_of(r, p->origin, olen);
+	if (k == r->nmarks) {
+		/* No mark: the old server never received this origin's packets,
+		 * so the socket got none of them. */
+		int i = add_origin(r, p->origin, olen, p->origin_seq - 1);
+		if (i < 0)
+			return i;
+		k = (size_t)i;
+	}
+	if (p->origin_seq <= r->marks[k])
+		return 0; /* the socket got it */
+	if (p->origin_seq != r->marks[k] + 1) {
+		r->refuse = true; /* the log lost or trimmed what came between */
+		return 0;
+	}
+	r->marks[k] = p->origin_seq;
+	return wanted(o, r->rooms, r->nrooms) ? add_streamed(r, p) : 0;
+}
+
 /* From this server's log, every packet after the session's mark for its
  * origin (without a mark: received since the socket left), in the log's
- * order. */
+ * order, after those the adapter gave from its own log (whose numbers
+ * advanced the marks). */
 int sio_rec_fleet_select(sio_namespace *nsp, sio_restore *r)
 {
 	struct sio_rstore *st = sio_rec_store(nsp);
-	if (!st || !r->marked || (r->delivered && unreceived(r) < 0))
-		return SIO_EINVAL;
+	if (!st || !r->marked || r->refuse)
+		return SIO_EINVAL; /* refuse: see sio_restore_marks */
 	sio_rec_prune(nsp, st);
-	if (st->dropped_at && st->dropped_at + FLEET_MARGIN_MS >= r->left_at)
+	/* This log must hold what came since the socket left or, after the
+	 * adapter's packets, since it began reading them. */
+	uint64_t since = r->streamed ? r->stream_at : r->left_at;
+	if (st->dropped_at && st->dropped_at + FLEET_MARGIN_MS >= since)
 		return SIO_EINVAL;
 	uint64_t *next = malloc((r->nmarks ? r->nmarks : 1) * sizeof(*next));
 	if (!next)

@@ -10,7 +10,8 @@
  * connection keeps trying; when Redis dies the state goes down, publishes
  * wait in a bounded queue (the excess dropped and counted), and when it is
  * back on the same port the state goes up with every subscription restored
- * and the queue delivered in order; a Redis that never answers does not
+ * and the queue delivered in order (a broadcast kept for recovery with its
+ * stream entry); a Redis that never answers does not
  * leave the state stuck; redis_conn_free is safe at any moment and leaves
  * no handle behind (the loop ends by itself).
  */
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <hiredis/hiredis.h>
 #include <uv.h>
 
 #include "modules/redis/redis_conn.h"
@@ -485,6 +487,42 @@ START_TEST(test_restart)
 }
 END_TEST
 
+/* A broadcast kept for recovery: the message and its stream entry (field m,
+ * the same bytes) together, also when it waited in the queue while Redis was
+ * away; a plain publish queued after it keeps its place and adds no entry. */
+START_TEST(test_publish_kept)
+{
+	open_default(&A);
+	redis_conn_subscribe(A.c, "k");
+	redis_conn_stream_trim(A.c, 100, 60000);
+	ck_assert(run_until(a_up));
+	redis_server_kill(&srv);
+	ck_assert(run_until(a_down));
+	ck_assert_int_eq(redis_conn_publish_kept(A.c, "k", "st", "m2", 2), 0);
+	ck_assert_int_eq(redis_conn_publish(A.c, "k", "p3", 2), 0);
+	ck_assert(redis_server_run(&srv));
+	ck_assert(run_until(a_up));
+	want_msgs = 2;
+	ck_assert(run_until(a_has_msgs));
+	ck_assert_mem_eq(A.msgs[0].payload, "m2", 2);
+	ck_assert_mem_eq(A.msgs[1].payload, "p3", 2);
+	want_published = 2;
+	ck_assert(run_until(a_published));
+	redisContext *rc = redisConnect("127.0.0.1", srv.port);
+	ck_assert(rc && !rc->err);
+	redisReply *r = redisCommand(rc, "XRANGE st - +");
+	ck_assert(r && r->type == REDIS_REPLY_ARRAY);
+	ck_assert_uint_eq(r->elements, 1);
+	redisReply *f = r->element[0]->element[1];
+	ck_assert_uint_eq(f->elements, 2);
+	ck_assert_str_eq(f->element[0]->str, "m");
+	ck_assert_uint_eq(f->element[1]->len, 2);
+	ck_assert_mem_eq(f->element[1]->str, "m2", 2);
+	freeReplyObject(r);
+	redisFree(rc);
+}
+END_TEST
+
 /* The queue holds max_queued_bytes: past it publishes are refused and
  * counted, and what fit is delivered once Redis is there. */
 START_TEST(test_queue_overflow)
@@ -698,6 +736,7 @@ static Suite *redis_conn_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_restart);
+	tcase_add_test(tc, test_publish_kept);
 	tcase_add_test(tc, test_queue_overflow);
 	tcase_add_test(tc, test_no_answer);
 	tcase_add_test(tc, test_stalled);

@@ -32,6 +32,14 @@ static struct {
 	uint64_t ago_ms;
 	const char *delivered; /* what the old server delivered lately (JSON) */
 	char shared_delivered[512];
+	/* The adapter's own log (the Redis adapter's stream), given with
+	 * sio_restore_fleet_packet; then, when set, sio_restore_refuse. */
+	struct {
+		const char *origin, *event, *room;
+		uint64_t seq;
+	} stream[8];
+	size_t nstream;
+	bool refuse;
 } fa;
 
 static void fa_share(sio_namespace *nsp, const sio_session *s, const char *delivered,
@@ -65,6 +73,20 @@ static void fa_find(sio_namespace *nsp, const char *pid, sio_restore *r, void *u
 		ck_assert_int_eq(sio_restore_marks(r, fa.origins, fa.seqs, fa.nmarks, fa.ago_ms,
 		                                   fa.delivered),
 		                 0);
+		for (size_t i = 0; i < fa.nstream; i++) {
+			const char *room[] = { fa.stream[i].room };
+			sio_broadcast b = { .rooms = room, .nrooms = 1 };
+			sio_adapter_packet p = { SIO_PACKET_EVENT,
+				                 NULL,
+				                 fa.stream[i].event,
+				                 NULL,
+				                 NULL,
+				                 fa.stream[i].origin,
+				                 fa.stream[i].seq };
+			ck_assert_int_eq(sio_restore_fleet_packet(r, &p, &b), 0);
+		}
+		if (fa.refuse)
+			sio_restore_refuse(r);
 	}
 	sio_restore_end(r);
 }
@@ -241,6 +263,78 @@ START_TEST(test_delivered_after_the_offset)
 END_TEST
 
 /* ===================================================================================
+ * the adapter's log first (a member started after the socket left), then this one
+ * =================================================================================== */
+
+static void streamed(const char *origin, uint64_t seq, const char *event, const char *room)
+{
+	fa.stream[fa.nstream].origin = origin;
+	fa.stream[fa.nstream].seq = seq;
+	fa.stream[fa.nstream].event = event;
+	fa.stream[fa.nstream].room = room;
+	fa.nstream++;
+}
+
+/* What the adapter gives comes first, past the marks and for the rooms; this
+ * log then adds what came after, each packet once. */
+START_TEST(test_streamed_then_log_once)
+{
+	start_fleet(0);
+	fa.found = true;
+	fa.origins[0] = "A";
+	fa.seqs[0] = 1;
+	fa.nmarks = 1;
+	streamed("A", 1, "a1", "r");   /* got */
+	streamed("A", 2, "a2", "r");   /* missed, only in the adapter's log */
+	streamed("B", 1, "b1", "r");   /* no mark: the old member never had it */
+	streamed("A", 3, "a3", "q");   /* another room */
+	from("A", 2, "a2", "r", NULL); /* this log began before the read ended */
+	from("A", 3, "a3", "q", NULL);
+	from("A", 4, "a4", "r", NULL);
+	from("B", 1, "b1", "r", NULL);
+	from("B", 2, "b2", "r", NULL);
+	eio_session *es;
+	sio_socket *s = come_back(&es);
+	ck_assert(sio_socket_recovered(s));
+	ck_assert_str_eq(sio_socket_id(s), SID);
+	eio_msg_unref(eio_session_take(es)); /* the CONNECT answer */
+	expect_event(es, "a2");
+	expect_event(es, "b1");
+	expect_event(es, "a4");
+	expect_event(es, "b2");
+	expect_empty(es);
+}
+END_TEST
+
+/* The adapter's log skips a number after the mark (trimmed, lost). */
+START_TEST(test_streamed_gap_refused)
+{
+	start_fleet(0);
+	fa.found = true;
+	fa.origins[0] = "A";
+	fa.seqs[0] = 1;
+	fa.nmarks = 1;
+	streamed("A", 3, "a3", "r");
+	from("A", 3, "a3", "r", NULL);
+	refused();
+}
+END_TEST
+
+/* The adapter found the session, then could not read what it missed. */
+START_TEST(test_refused_by_the_adapter)
+{
+	start_fleet(0);
+	fa.found = true;
+	fa.origins[0] = "A";
+	fa.seqs[0] = 1;
+	fa.nmarks = 1;
+	fa.refuse = true;
+	from("A", 1, "a1", "r", NULL);
+	refused();
+}
+END_TEST
+
+/* ===================================================================================
  * refused: the log cannot say
  * =================================================================================== */
 
@@ -355,6 +449,9 @@ static Suite *fleet_suite(void)
 	tcase_add_test(t, test_dropped_since_it_left_refused);
 	tcase_add_test(t, test_not_found_fresh);
 	tcase_add_test(t, test_shared_then_forgotten);
+	tcase_add_test(t, test_streamed_then_log_once);
+	tcase_add_test(t, test_streamed_gap_refused);
+	tcase_add_test(t, test_refused_by_the_adapter);
 	return s;
 }
 

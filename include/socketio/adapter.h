@@ -198,6 +198,25 @@ SIO_EXPORT void sio_restore_end(sio_restore *r);
  * log since the socket left. */
 SIO_EXPORT int sio_restore_marks(sio_restore *r, const char *const *origins, const uint64_t *seqs,
                                  size_t n, uint64_t ago_ms, const char *delivered);
+/* find_session's answer, after sio_restore_marks and before
+ * sio_restore_end, when this server's log may lack packets the session
+ * missed (it started after the socket left): the numbered broadcasts (p's
+ * origin and origin_seq set) of a log the adapter keeps outside this
+ * process, from before the socket could have missed any, each origin's in
+ * its order. The library skips what the marks say the socket got, keeps
+ * what its rooms would have received, and refuses the session at the end
+ * when an origin's numbers skip one (that log lost or trimmed it); its own
+ * log then gives what came after, each packet once. 0, SIO_EINVAL (not a
+ * fleet restore, no marks, p not numbered) or SIO_ENOMEM. */
+SIO_EXPORT int sio_restore_fleet_packet(sio_restore *r, const sio_adapter_packet *p,
+                                        const sio_broadcast *o);
+/* The adapter cannot say what the session missed after all (its log was
+ * trimmed, Redis went away while reading it): at sio_restore_end the
+ * client connects fresh, whatever was answered before. */
+SIO_EXPORT void sio_restore_refuse(sio_restore *r);
+/* The namespace's server's recovery options (an adapter bounds what it
+ * keeps by them). */
+SIO_EXPORT const sio_recovery_options *sio_namespace_recovery(const sio_namespace *nsp);
 
 /* One process: broadcasts and socket operations act on the local sockets;
  * requests complete at once with the local answer (serverCount 1). */

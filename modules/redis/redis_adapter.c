@@ -80,6 +80,7 @@ static void nsp_free(redis_nsp *rn)
 	free(rn->resp_channel);
 	free(rn->own_channel);
 	free(rn->pattern);
+	free(rn->stream);
 	redis_marks_free(rn);
 	free(rn);
 }
@@ -121,8 +122,14 @@ static int op_init(sio_namespace *nsp, void *user)
 	rn->pattern = rn->channel
 	                      ? glob_escape(rn->channel, r->o->room_subscriptions ? sid_tail : "*")
 	                      : NULL;
+	bool keeps = sio_namespace_keeps_packets(nsp);
+	if (keeps && rn->channel) {
+		/* key#nsp#stream: the numbered broadcasts (redis_sessions.c). */
+		rn->stream = concat(rn->channel, "stream", "", "");
+		redis_sessions_trim(r, sio_namespace_recovery(nsp));
+	}
 	if (!rn->channel || !rn->req_channel || !rn->resp_channel || !rn->own_channel ||
-	    !rn->pattern || nsp_subscribe(rn) < 0) {
+	    !rn->pattern || (keeps && !rn->stream) || nsp_subscribe(rn) < 0) {
 		nsp_free(rn);
 		return SIO_ENOMEM;
 	}
@@ -188,16 +195,18 @@ static void op_room_deleted(sio_namespace *nsp, const char *room, void *user)
 
 /* ---- broadcasts -------------------------------------------------------------------- */
 
-/* key#nsp#, or key#nsp#ROOM# for exactly one room (node's broadcast). */
-static void publish_broadcast(redis_nsp *rn, const base_buf *b, const sio_broadcast *o)
+/* key#nsp#, or key#nsp#ROOM# for exactly one room (node's broadcast); a
+ * numbered one also into the namespace's stream, by its origin only: one
+ * entry per broadcast (redis_sessions.c). */
+static void publish_broadcast(redis_nsp *rn, const base_buf *b, const sio_broadcast *o,
+                              bool numbered)
 {
-	if (o->nrooms != 1) {
-		publish(rn->r, rn->channel, b);
-		return;
-	}
-	char *ch = concat(rn->channel, o->rooms[0], "#", "");
-	if (ch)
-		publish(rn->r, ch, b);
+	char *ch = o->nrooms == 1 ? concat(rn->channel, o->rooms[0], "#", "") : NULL;
+	const char *to = o->nrooms == 1 ? ch : rn->channel;
+	if (to && numbered && rn->stream)
+		redis_conn_publish_kept(rn->r->conn, to, rn->stream, b->data, b->len);
+	else if (to)
+		publish(rn->r, to, b);
 	free(ch);
 }
 
@@ -218,7 +227,7 @@ static int op_broadcast(sio_namespace *nsp, const sio_adapter_packet *p, const s
 		base_buf_init(&b);
 		if (redis_wire_broadcast_seq(&b, r->uid, sio_namespace_name(nsp), p->event, p->args,
 		                             o, kept.origin_seq) == 0)
-			publish_broadcast(rn, &b, o);
+			publish_broadcast(rn, &b, o, kept.origin_seq != 0);
 		base_buf_free(&b);
 	}
 	return sio_adapter_broadcast_local(nsp, &kept, o);

@@ -96,7 +96,9 @@ struct redis_conn {
 	redis_queue queue;     /* publishes made while away */
 	size_t inflight_bytes; /* sent, not yet answered */
 	uint64_t connects, published, dropped;
-	redis_counts counts; /* the NUMSUB queries */
+	redis_counts counts;  /* the NUMSUB queries */
+	size_t stream_maxlen; /* redis_conn_stream_trim */
+	uint64_t stream_age_ms;
 };
 
 static void attempt(redis_conn *c);
@@ -156,13 +158,39 @@ static void pub_reply(redisAsyncContext *ac, void *r, void *priv)
 		c->dropped++; /* refused (an ACL rule, OOM): lost */
 }
 
-static int send_publish(redis_conn *c, const char *ch, size_t chlen, const void *p, size_t len)
+/* A broadcast kept for recovery (redis_conn_publish_kept): the PUBLISH and
+ * the stream entry in one script, so that both happen or neither, at one
+ * instant, and one publisher's entries are in its order. The stream is
+ * trimmed by length (MAXLEN ~, whole nodes: at least ARGV[2] entries stay)
+ * and by age (MINID ~: entries older than ARGV[3] ms by Redis's clock go). */
+static const char kept_script[] =
+        "local n = redis.call('PUBLISH', KEYS[1], ARGV[1])\n"
+        "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])\n"
+        "local t = redis.call('TIME')\n"
+        "local min = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - "
+        "tonumber(ARGV[3])\n"
+        "if min > 0 then redis.call('XTRIM', KEYS[2], 'MINID', '~', min) end\n"
+        "return n\n";
+
+static int send_publish(redis_conn *c, const char *ch, size_t chlen, const char *key, const void *p,
+                        size_t len)
 {
-	const char *argv[3] = { "PUBLISH", ch, p };
-	size_t lens[3] = { 7, chlen, len };
 	size_t size = chlen + len;
-	if (send_argv(&c->pub, pub_reply, (void *)(uintptr_t)size, 3, argv, lens))
-		return -1;
+	if (key) {
+		char maxlen[24], age[24];
+		snprintf(maxlen, sizeof(maxlen), "%zu", c->stream_maxlen ? c->stream_maxlen : 1);
+		snprintf(age, sizeof(age), "%llu", (unsigned long long)c->stream_age_ms);
+		const char *argv[8] = { "EVAL", kept_script, "2", ch, key, p, maxlen, age };
+		size_t lens[8] = { 4,   sizeof(kept_script) - 1, 1,          chlen, strlen(key),
+			           len, strlen(maxlen),          strlen(age) };
+		if (send_argv(&c->pub, pub_reply, (void *)(uintptr_t)size, 8, argv, lens))
+			return -1;
+	} else {
+		const char *argv[3] = { "PUBLISH", ch, p };
+		size_t lens[3] = { 7, chlen, len };
+		if (send_argv(&c->pub, pub_reply, (void *)(uintptr_t)size, 3, argv, lens))
+			return -1;
+	}
 	c->inflight_bytes += size;
 	return 0;
 }
@@ -172,7 +200,8 @@ static void flush_queue(redis_conn *c)
 {
 	const redis_qmsg *m;
 	while ((m = c->queue.head)) {
-		if (send_publish(c, m->data, m->chlen, redis_qmsg_payload(m), m->len)) {
+		if (send_publish(c, m->data, m->chlen, redis_qmsg_key(m), redis_qmsg_payload(m),
+		                 m->len)) {
 			fail_later(c, "cannot send to Redis");
 			return;
 		}
@@ -652,7 +681,8 @@ int redis_conn_punsubscribe(redis_conn *c, const char *pattern)
 	return set_del(c, &c->patterns, "PUNSUBSCRIBE", pattern);
 }
 
-int redis_conn_publish(redis_conn *c, const char *channel, const void *payload, size_t len)
+static int publish(redis_conn *c, const char *channel, const char *key, const void *payload,
+                   size_t len)
 {
 	if (c->closed)
 		return SIO_EINVAL;
@@ -665,17 +695,34 @@ int redis_conn_publish(redis_conn *c, const char *channel, const void *payload, 
 			c->dropped++; /* Redis does not keep up */
 			return SIO_ENOMEM;
 		}
-		if (!send_publish(c, channel, chlen, payload, len))
+		if (!send_publish(c, channel, chlen, key, payload, len))
 			return 0;
 		fail_later(c, "cannot send PUBLISH");
 	}
 	size_t max = c->o.max_queued_bytes;
 	if (size > max || c->queue.bytes > max - size ||
-	    redis_queue_push(&c->queue, channel, chlen, payload, len)) {
+	    redis_queue_push(&c->queue, channel, chlen, key, payload, len)) {
 		c->dropped++;
 		return SIO_ENOMEM;
 	}
 	return 0;
+}
+
+int redis_conn_publish(redis_conn *c, const char *channel, const void *payload, size_t len)
+{
+	return publish(c, channel, NULL, payload, len);
+}
+
+int redis_conn_publish_kept(redis_conn *c, const char *channel, const char *stream,
+                            const void *payload, size_t len)
+{
+	return publish(c, channel, stream, payload, len);
+}
+
+void redis_conn_stream_trim(redis_conn *c, size_t maxlen, uint64_t age_ms)
+{
+	c->stream_maxlen = maxlen;
+	c->stream_age_ms = age_ms;
 }
 
 bool redis_conn_up(const redis_conn *c)

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 typedef struct redis_conn redis_conn;
@@ -42,6 +43,14 @@ int redis_conn_punsubscribe(redis_conn *c, const char *pattern);
 /* PUBLISH channel payload: at once, or queued while Redis is away. 0, or
  * SIO_ENOMEM when the queue is full (the message is dropped and counted). */
 int redis_conn_publish(redis_conn *c, const char *channel, const void *payload, size_t len);
+/* The same, and the payload appended to the stream key as the entry's
+ * field m, in one script (EVAL): both or neither, the stream trimmed as
+ * redis_conn_stream_trim says. Queued with the publishes while away. */
+int redis_conn_publish_kept(redis_conn *c, const char *channel, const char *stream,
+                            const void *payload, size_t len);
+/* The streams' trimming: about maxlen entries at least, none older than
+ * age_ms (Redis's clock). */
+void redis_conn_stream_trim(redis_conn *c, size_t maxlen, uint64_t age_ms);
 /* PUBSUB NUMSUB channel: how many connections are subscribed to it. */
 void redis_conn_numsub(redis_conn *c, const char *channel, redis_count_fn fn, void *user);
 bool redis_conn_up(const redis_conn *c);

@@ -7,19 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-int redis_queue_push(redis_queue *q, const char *channel, size_t chlen, const void *payload,
-                     size_t len)
+int redis_queue_push(redis_queue *q, const char *channel, size_t chlen, const char *key,
+                     const void *payload, size_t len)
 {
-	redis_qmsg *m = malloc(sizeof *m + chlen + 1 + len);
+	size_t klen = key ? strlen(key) : 0;
+	redis_qmsg *m = malloc(sizeof *m + chlen + 1 + klen + 1 + len);
 	if (!m)
 		return -1;
 	m->next = NULL;
 	m->chlen = chlen;
+	m->klen = klen;
 	m->len = len;
 	memcpy(m->data, channel, chlen);
 	m->data[chlen] = '\0';
+	if (klen)
+		memcpy(m->data + chlen + 1, key, klen);
+	m->data[chlen + 1 + klen] = '\0';
 	if (len)
-		memcpy(m->data + chlen + 1, payload, len);
+		memcpy(m->data + chlen + 1 + klen + 1, payload, len);
 	if (q->tail)
 		q->tail->next = m;
 	else

@@ -26,9 +26,11 @@
  *     library, which takes from its own log every packet after the marks
  *     to the session's rooms, or refuses when its log cannot tell (a gap in
  *     an origin's numbers, packets dropped since the socket left).
- * A member refuses too when it was not subscribed all along since the
- * socket left (it started later, or Redis was away meanwhile): packets
- * published then never reached it.
+ * A member that subscribed after the oldest packet the socket may lack (it
+ * started later, or Redis was away meanwhile) never received some of them:
+ * it reads them from the namespace's stream, where each numbered broadcast
+ * is appended once, by its origin, with its PUBLISH (redis_replay.c); and
+ * refuses when the stream cannot say either.
  *
  * Bounded: marks for at most MAX_ORIGINS origins per namespace (an origin
  * without a mark falls back on time), sessions expire in Redis after
@@ -51,13 +53,6 @@ typedef struct redis_mark {
 	char uid[REDIS_UID_CAP];
 	uint64_t seq;
 } redis_mark;
-
-/* A lookup Redis has not answered yet. */
-struct redis_find {
-	sio_redis *r;
-	sio_restore *rs;
-	struct redis_find *prev, *next;
-};
 
 static uint64_t wall_ms(void)
 {
@@ -103,14 +98,28 @@ void redis_marks_free(redis_nsp *rn)
 
 /* ---- the command connection -------------------------------------------------------- */
 
+void redis_find_done(struct redis_find *f, bool refuse)
+{
+	sio_redis *r = f->r;
+	if (f->prev)
+		f->prev->next = f->next;
+	else if (r->finds == f)
+		r->finds = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	if (refuse)
+		sio_restore_refuse(f->rs);
+	sio_restore_end(f->rs);
+	redis_replay_free(f->replay);
+	free(f->stream);
+	free(f->nsp);
+	free(f);
+}
+
 static void end_all(sio_redis *r)
 {
-	while (r->finds) {
-		struct redis_find *f = r->finds;
-		r->finds = f->next;
-		sio_restore_end(f->rs); /* refused: the client connects fresh */
-		free(f);
-	}
+	while (r->finds)
+		redis_find_done(r->finds, true); /* the client connects fresh */
 }
 
 static void on_cmd_state(bool up, const char *reason, void *user)
@@ -142,6 +151,17 @@ void redis_sessions_subscribed(sio_redis *r, bool up)
 	r->sub_up = up;
 	if (up)
 		r->sub_since = wall_ms();
+}
+
+void redis_sessions_trim(sio_redis *r, const sio_recovery_options *o)
+{
+	/* A restore reads from before the socket left (its sent list's age, at
+	 * most the log's age) until max_disconnection_ms after: entries are
+	 * kept that long, and about as many as the log's max_packets. */
+	uint64_t log_age = o->max_age_ms ? o->max_age_ms : o->max_disconnection_ms;
+	redis_conn_stream_trim(r->conn, o->max_packets,
+	                       (uint64_t)o->max_disconnection_ms + log_age +
+	                               REDIS_REPLAY_MARGIN_MS);
 }
 
 static char *session_key(const sio_redis *r, const sio_namespace *nsp, const char *pid)
@@ -234,8 +254,11 @@ void redis_share_session(sio_namespace *nsp, const sio_session *s, const char *d
 
 /* ---- finding one ------------------------------------------------------------------- */
 
-/* The session's JSON to the restore: 0, or -1 (not ours, malformed). */
-static int answer(sio_redis *r, sio_restore *rs, const char *pid, const char *js, size_t len)
+/* The session's JSON to the restore: 0; 1 when the packets it missed are
+ * to be read from the stream from *from_ms (wall ms) on; -1 (not ours,
+ * malformed, cannot be recovered here). */
+static int answer(sio_redis *r, sio_restore *rs, const char *pid, const char *js, size_t len,
+                  bool stream, uint64_t *from_ms)
 {
 	base_json d;
 	base_json_init(&d);
@@ -254,9 +277,22 @@ static int answer(sio_redis *r, sio_restore *rs, const char *pid, const char *js
 	    base_json_str_dup(&d, ts, &sid, NULL) < 0)
 		goto out;
 	/* Packets published while this member was not subscribed never
-	 * reached it: it cannot say what the socket missed. */
-	if (!r->sub_up || (uint64_t)time < r->sub_since)
+	 * reached it. Without the stream its log must then cover everything
+	 * since the socket left. With it, the packets are read from the
+	 * stream (redis_replay.c) whenever this member subscribed after the
+	 * oldest one the socket may lack: the oldest its member listed as
+	 * delivered lately (sent.age), less a margin for the clocks. */
+	if (!r->sub_up || (!stream && (uint64_t)time < r->sub_since))
 		goto out;
+	int64_t age = 0;
+	int tg = tx >= 0 && base_json_type(&d, tx) == BASE_JSON_OBJECT
+	                 ? base_json_obj_get(&d, tx, "age")
+	                 : -1;
+	if (tg >= 0 && (base_json_int64(&d, tg, &age) < 0 || age < 0))
+		goto out;
+	uint64_t back = (uint64_t)age + REDIS_REPLAY_MARGIN_MS;
+	*from_ms = (uint64_t)time > back ? (uint64_t)time - back : 0;
+	bool replay = stream && *from_ms < r->sub_since;
 	int nr = base_json_size(&d, tr), nm = base_json_size(&d, tm);
 	rooms = calloc((size_t)nr + 1, sizeof(*rooms));
 	origins = calloc((size_t)nm + 1, sizeof(*origins));
@@ -287,7 +323,7 @@ static int answer(sio_redis *r, sio_restore *rs, const char *pid, const char *js
 	uint64_t now = wall_ms(), ago = now > (uint64_t)time ? now - (uint64_t)time : 0;
 	if (sio_restore_session(rs, &ses) == 0 && (!raw || (sent = strndup(raw, slen))) &&
 	    sio_restore_marks(rs, origins, seqs, (size_t)m, ago, sent) == 0)
-		rc = 0;
+		rc = replay ? 1 : 0;
 out:
 	for (size_t i = 0; rooms && rooms[i]; i++)
 		free((char *)rooms[i]);
@@ -303,7 +339,7 @@ out:
 }
 
 typedef struct find_ctx {
-	struct redis_find f;
+	struct redis_find f; /* first: the ctx is freed as f */
 	char pid[];
 } find_ctx;
 
@@ -311,18 +347,15 @@ static void found(const redisReply *reply, void *user)
 {
 	find_ctx *c = user;
 	struct redis_find *f = &c->f;
-	sio_redis *r = f->r;
-	if (f->prev)
-		f->prev->next = f->next;
-	else if (r->finds == f)
-		r->finds = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
+	uint64_t from_ms = 0;
+	int rc = -1;
 	if (reply && reply->type == REDIS_REPLY_STRING &&
-	    answer(r, f->rs, c->pid, reply->str, reply->len) < 0)
+	    (rc = answer(f->r, f->rs, c->pid, reply->str, reply->len, f->stream != NULL,
+	                 &from_ms)) < 0)
 		base_log(NS, "session %s: not recovered here", c->pid);
-	sio_restore_end(f->rs);
-	free(c);
+	if (rc == 1 && redis_replay_start(f, from_ms) == 0)
+		return; /* redis_replay.c ends it */
+	redis_find_done(f, rc > 0);
 }
 
 static void forgot(const redisReply *reply, void *user)
@@ -350,7 +383,14 @@ void redis_find_session(sio_namespace *nsp, const char *pid, sio_restore *rs, vo
 		return;
 	}
 	strcpy(c->pid, pid);
-	c->f = (struct redis_find){ r, rs, NULL, r->finds };
+	redis_nsp *rn = *sio_namespace_adapter_data(nsp);
+	c->f = (struct redis_find){ .r = r, .rs = rs, .next = r->finds };
+	c->f.stream = rn && rn->stream ? strdup(rn->stream) : NULL;
+	c->f.nsp = c->f.stream ? strdup(sio_namespace_name(nsp)) : NULL;
+	if (c->f.stream && !c->f.nsp) {
+		free(c->f.stream);
+		c->f.stream = NULL; /* out of memory: recovered from this log alone */
+	}
 	if (r->finds)
 		r->finds->prev = &c->f;
 	r->finds = &c->f;
