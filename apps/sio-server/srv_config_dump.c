@@ -174,6 +174,20 @@ static void admission(base_jsonw *w, const srv_config *c)
 	base_jsonw_object_end(w);
 }
 
+/* "connectionStateRecovery" (docs/sio-server.md), its effective values. */
+static void recovery(base_jsonw *w, const srv_config *c)
+{
+	key(w, "connectionStateRecovery");
+	base_jsonw_object_begin(w);
+	flag(w, "enabled", c->recovery.enabled);
+	num(w, "maxDisconnectionDuration", c->recovery.max_disconnection_ms);
+	flag(w, "skipMiddlewares", c->recovery.skip_middlewares);
+	num(w, "maxPackets", c->recovery.max_packets);
+	num(w, "maxBytes", c->recovery.max_bytes);
+	num(w, "maxAge", c->recovery.max_age_ms);
+	base_jsonw_object_end(w);
+}
+
 static void rooms(base_jsonw *w, const srv_config_rooms *r)
 {
 	key(w, "rooms");
@@ -406,6 +420,7 @@ int srv_config_dump(const srv_config *c, base_jsonw *w, bool reveal)
 	api(w, c, reveal);
 	limits(w, &c->limits);
 	admission(w, c);
+	recovery(w, c);
 	rooms(w, &c->rooms);
 	redis(w, &c->redis, reveal);
 	others(w, c, reveal);

@@ -15,7 +15,8 @@
  * into is not swapped: room rules with other events, webhooks beyond
  * their URL, secret and timeouts (hooks_reloadable), relay,
  * presence and throttle settings, the Redis address, the plain WebSocket
- * endpoints, the ingest, the admin dashboard (its password
+ * endpoints, the ingest, admission bounds and timeouts (the engine copied
+ * them), connection state recovery, the admin dashboard (its password
  * hash is read by bcrypt checks running on the thread pool: it stays as it
  * is, so no check in flight can see it freed), the listening address, path
  * and transports. Those are compared through their dumps
@@ -281,6 +282,9 @@ int srv_reload_apply(srv_config *cur, srv_config *next, srv_auth *auth, srv_limi
 		"shutdown",
 		"tokenExpiry",
 		"namespaces",
+		"admission",
+		"timeouts",
+		"connectionStateRecovery",
 	};
 	restart[0] = '\0';
 	dump d, e;

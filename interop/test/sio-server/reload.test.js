@@ -148,9 +148,13 @@ describe('sio-server reload (SIGHUP) under live connections', () => {
   });
 
   it('a changed setting that needs a restart is named and kept', async () => {
-    writeFileSync(file, config(S2, K2, (c) => { c.pingInterval = 1234; }));
+    writeFileSync(file, config(S2, K2, (c) => {
+      c.pingInterval = 1234;
+      c.admission = { maxConnectionsPerAddress: 7 };
+      c.connectionStateRecovery = { maxDisconnectionDuration: 60000 };
+    }));
     server.proc.kill('SIGHUP');
-    await logged(server, /warn reload: changed settings that need a restart .*sections=pingInterval/);
+    await logged(server, /warn reload: changed settings that need a restart .*sections=pingInterval,admission,connectionStateRecovery/);
     // the handshake still announces the old interval
     const r = await http(server.url, { path: '/socket.io/?EIO=4&transport=polling' });
     assert.equal(JSON.parse(r.text.slice(1)).pingInterval, 25000);
