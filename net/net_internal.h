@@ -154,12 +154,15 @@ void net_hangup_close(net_listener *l);
 void net_hangup_free(net_hangup *h);
 
 /* net_head.c: a head in buf[0..len): complete and fitting lws's table,
- * not complete yet, or too large (431) or with too long a request line (414). */
+ * not complete yet, too large (431), with too long a request line (414), or
+ * with a line lws misreads (400): a field line that is not "name: value",
+ * one that starts with whitespace, an empty line before the request line. */
 enum {
 	NET_HEAD_COMPLETE,
 	NET_HEAD_MORE,
 	NET_HEAD_TOO_LARGE,
-	NET_HEAD_URI_TOO_LONG
+	NET_HEAD_URI_TOO_LONG,
+	NET_HEAD_MALFORMED
 };
 int net_head_measure(const char *buf, size_t len);
 void net_heads_init(net_heads *g, uv_loop_t *loop);
