@@ -32,6 +32,7 @@ struct eio_listener {
 	size_t nservers;
 	eio_http_handler http_handler; /* other paths (eio_listener.c) */
 	void *http_handler_user;
+	eio_http_handler http_too_large; /* a body over the limit, or NULL */
 };
 
 struct eio_server {

@@ -102,6 +102,8 @@ struct net_listener {
 	net_app_handler app; /* other paths (net_app.c) */
 	void *app_user;
 	char *app_capture_headers;
+	size_t app_max_body;           /* 0: NET_APP_MAX_BODY */
+	net_app_handler app_too_large; /* a body over it, or NULL: 413 text/plain */
 	/* lws's protocols: "http", "net-ws", then the subprotocol slots
 	 * (names in subproto[], "" while free), then the terminator. */
 	struct lws_protocols protocols[2 + NET_SUBPROTO_MAX + 1];
@@ -138,6 +140,9 @@ bool net_subproto_is_ws(struct lws *wsi);
 /* net_response.c */
 int net_http_write_response(net_http *h);
 int net_http_close_sent(net_http *h);
+/* Input on a lingering connection (net_response.c): dropped; -1 (close)
+ * once its time is up. */
+int net_http_linger_input(net_http *h);
 void net_http_body_free(net_http *h);
 void net_keepalive_stop(net_http *h);
 void net_keepalive_expire(base_timers *t, int list, base_tlink *link);
