@@ -32,6 +32,7 @@ struct eio_listener {
 	size_t nservers;
 	eio_http_handler http_handler; /* other paths (eio_listener.c) */
 	void *http_handler_user;
+	eio_http_handler http_too_large; /* a body over the limit, or NULL */
 	/* Admission counts, shared by every server mounted here (eio_admit.c):
 	 * the descriptors they protect are the process's. */
 	base_map admit_addrs;   /* client address -> its sessions */
@@ -138,6 +139,9 @@ void eio_session_use_v3(eio_session *s, bool b64);
 void eio_session_on_packet(eio_session *s, char type, const char *data, size_t len, bool binary);
 void eio_session_destroy(eio_session *s, const char *reason);
 void eio_session_destroy_later(eio_session *s, const char *reason);
+/* The client broke the protocol: destroy with `reason`; on a WebSocket the
+ * close frame carries 1002 and `text` (static storage, at most 123 bytes). */
+void eio_session_fail(eio_session *s, const char *reason, const char *text);
 void eio_session_kick(eio_session *s);
 int eio_session_enqueue(eio_session *s, eio_msg *m);
 eio_msg *eio_queue_pop(eio_queue *q);

@@ -126,6 +126,18 @@ int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn, const ch
 	return 0;
 }
 
+static void app_too_large(net_app_request *r, void *user)
+{
+	eio_listener *l = user;
+	l->http_too_large((eio_http_request *)r, l->http_handler_user);
+}
+
+void eio_listener_set_http_body_limit(eio_listener *l, size_t max_body, eio_http_handler too_large)
+{
+	l->http_too_large = too_large;
+	net_listener_set_app_limit(l->net, max_body, too_large ? app_too_large : NULL);
+}
+
 const char *eio_http_request_method(const eio_http_request *r)
 {
 	return net_app_request_method((const net_app_request *)r);

@@ -310,8 +310,10 @@ static void post_fail(net_http *h, int status)
 		/* Answered before its body was read: the rest of the body (a
 		 * chunked one has no length) cannot be framed, so the
 		 * connection closes after the answer (docs/engineio.md,
-		 * "Request framing"). */
+		 * "Request framing"), once what the client still sends of it
+		 * was read and dropped (a lingering close: net_response.c). */
 		h->close_after = true;
+		h->linger = true;
 		net_http_respond(h, 413, "text/plain", "Payload Too Large", 17);
 	}
 	if (s) {

@@ -266,6 +266,18 @@ void eio_session_destroy(eio_session *s, const char *reason)
 	base_timers_arm(&srv->timers, EIO_TL_KILL, &srv->reaper);
 }
 
+/* node's engine.io closes with no status code (ws.close()); a code lets a
+ * client report why (RFC 6455 section 7.4.1: 1002, protocol error). On
+ * polling there is no close frame: only the reason counts. */
+void eio_session_fail(eio_session *s, const char *reason, const char *text)
+{
+	if (s->state == EIO_S_CLOSED)
+		return;
+	s->close_code = EIO_CLOSE_PROTOCOL_ERROR;
+	s->close_text = text;
+	eio_session_destroy(s, reason);
+}
+
 /* Destroy on the next loop turn: used where the caller may be iterating over
  * sessions (a broadcast hitting a full queue) or inside application code. */
 void eio_session_destroy_later(eio_session *s, const char *reason)
@@ -369,7 +381,7 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 		if (s->protocol == 3) {
 			/* v3 heartbeats go client -> server only (node: "invalid
 			 * heartbeat direction"). */
-			eio_session_destroy(s, "transport error");
+			eio_session_fail(s, "transport error", "invalid heartbeat direction");
 			break;
 		}
 		if (s->hb_mode == EIO_HB_PONG_WAIT)
@@ -396,8 +408,9 @@ void eio_session_on_packet(eio_session *s, char type, const char *data, size_t l
 			eio_msg_unref(pong);
 			break;
 		}
-		/* v4 heartbeats go server -> client only. */
-		eio_session_destroy(s, "transport error");
+		/* v4 heartbeats go server -> client only (node's onError
+		 * "invalid heartbeat direction", reason "transport error"). */
+		eio_session_fail(s, "transport error", "invalid heartbeat direction");
 		break;
 	default:
 		/* open, upgrade, noop on the active transport: ignored, as node does. */

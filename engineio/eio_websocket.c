@@ -92,8 +92,9 @@ static void probe_drop(eio_session *s)
 
 /* The session ended: both its WebSockets go. Else the upgrade to this
  * transport failed (upgradeTimeout): only the probe goes. A session ended
- * with a status code (a parse error: eio_session_close_code) gets it in its
- * close frame; otherwise the frame has none, as node's ws.close(). */
+ * with a status code (a protocol error of the client: eio_session_fail, or
+ * the layer above's eio_session_close_code) gets it in its close frame;
+ * otherwise the frame has none, as node's ws.close(). */
 static void ws_detach(eio_session *s, bool client_closed)
 {
 	probe_drop(s);
@@ -186,11 +187,7 @@ static void ws_message(net_ws *ws, const char *data, size_t len, bool binary)
 			probe_drop(s);
 			return;
 		}
-		/* node's engine.io closes with no status code; a code lets a
-		 * client report why (RFC 6455 section 7.4.1: protocol error). */
-		s->close_code = EIO_CLOSE_PROTOCOL_ERROR;
-		s->close_text = "parse error";
-		eio_session_destroy(s, "parse error");
+		eio_session_fail(s, "parse error", "parse error");
 		return;
 	}
 	if (probe) {

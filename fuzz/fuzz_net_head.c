@@ -4,9 +4,10 @@
  * connection straight from the network, as often as more of them arrive, so
  * any bytes must be measured without reading out of bounds. And the verdict
  * must not depend on how the bytes were split into arrivals: a prefix that is
- * already complete, or already too large, keeps that verdict when more bytes
- * come (a head that cannot fit never fits later, and the bytes after a
- * complete head are not the head's); abort() otherwise.
+ * already complete, already too large, or already holds a malformed line,
+ * keeps that verdict when more bytes come (a head that cannot fit never fits
+ * later, and the bytes after a complete head are not the head's); abort()
+ * otherwise.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
 	int whole = net_head_measure(in, size);
-	if (whole < NET_HEAD_COMPLETE || whole > NET_HEAD_URI_TOO_LONG)
+	if (whole < NET_HEAD_COMPLETE || whole > NET_HEAD_MALFORMED)
 		abort();
 	/* Every prefix: a final verdict stays. */
 	for (size_t n = 0; n < size; n += 1 + n / 8) {

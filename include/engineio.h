@@ -239,14 +239,25 @@ EIO_EXPORT int eio_listener_close_on_signals(eio_listener *l);
 
 /* A request on a path no Engine.IO server is mounted on (a health check, an
  * admin API, metrics). The handler runs once the whole body is read (at most
- * 1 MiB; more gets 413). Answer with eio_http_reply(), during the call or
- * later: it frees the request, and does nothing else if the client has gone.
- * Without a handler such requests get 404. */
+ * 1 MiB, or eio_listener_set_http_body_limit's; more gets 413). Answer with
+ * eio_http_reply(), during the call or later: it frees the request, and does
+ * nothing else if the client has gone. Without a handler such requests get
+ * 404. */
 typedef struct eio_http_request eio_http_request;
 typedef void (*eio_http_handler)(eio_http_request *req, void *user);
 /* capture_headers: non-standard header names to keep, as in eio_options. */
 EIO_EXPORT int eio_listener_set_http_handler(eio_listener *l, eio_http_handler fn,
                                              const char *capture_headers, void *user);
+/* The largest body of such a request: max_body bytes (0: the default,
+ * 1 MiB). A larger one is refused without being read: at its head when its
+ * Content-Length says so, or as soon as a chunked body passes the limit.
+ * too_large (the handler's user) answers it instead of the handler, during
+ * the call, in the application's own shape (its method, path and headers
+ * are there; its body reads as empty); the connection closes after that
+ * answer (RFC 9112 section 9.3: the rest of the body cannot be told from a
+ * next request). NULL: 413 text/plain. */
+EIO_EXPORT void eio_listener_set_http_body_limit(eio_listener *l, size_t max_body,
+                                                 eio_http_handler too_large);
 EIO_EXPORT const char *eio_http_request_method(const eio_http_request *req); /* "GET", ... */
 /* Path, query, headers and client address, as for a handshake. */
 EIO_EXPORT const eio_request *eio_http_request_info(const eio_http_request *req);

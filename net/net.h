@@ -196,6 +196,9 @@ struct net_http {
 	bool parked, watched;
 	bool close_after;  /* close after the response instead of keep-alive */
 	bool close_sent;   /* answered with close, part of it still in lws */
+	bool linger;       /* answered before its body came: a lingering close */
+	bool lingering;    /* ... under way: input read and dropped (net_response.c) */
+	bool body_whole;   /* all of its body arrived (lws's completion, or the last chunk) */
 	bool http10_keep;  /* an HTTP/1.0 request that asked for keep-alive */
 	bool body_started; /* a body chunk of this request was seen */
 	bool body_done;    /* its BODY_COMPLETION was seen */
@@ -219,6 +222,7 @@ struct net_http {
 	char acrh[256];           /* Access-Control-Request-Headers of a preflight */
 	base_tlink idle;          /* armed while the connection waits for a request */
 	base_tlink body_deadline; /* armed while its body is being read */
+	uint64_t linger_until;    /* loop time (ms) a lingering close ends */
 };
 
 enum {
@@ -418,6 +422,12 @@ bool net_origin_check(struct lws *wsi, const char *list);
 typedef void (*net_app_handler)(net_app_request *r, void *user);
 int net_listener_set_app(net_listener *l, net_app_handler fn, const char *capture_headers,
                          void *user);
+/* The largest body of such a request (0: the default, 1 MiB). A larger one
+ * is refused before its body is read (by its Content-Length) or as soon as
+ * it passes the limit (chunked): too_large is called for it instead of the
+ * handler (same user; the body reads as empty), and its answer closes the
+ * connection; without too_large it gets 413 text/plain. */
+void net_listener_set_app_limit(net_listener *l, size_t max_body, net_app_handler too_large);
 const char *net_app_request_method(const net_app_request *r);
 const net_request *net_app_request_info(const net_app_request *r);
 const char *net_app_request_body(const net_app_request *r, size_t *len);

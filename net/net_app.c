@@ -3,9 +3,14 @@
  * A request whose path nothing is mounted on goes to the listener's
  * application handler, if one is set (a health check, an admin API,
  * Prometheus metrics), else gets 404. The body of a POST/PUT/PATCH is read
- * whole, up to NET_APP_MAX_BODY (else 413), before the handler runs. The
- * handler answers with net_app_reply(), now or later; if the client leaves
- * first the reply is dropped. Either way the request object is freed by
+ * whole, up to the listener's limit (net_listener_set_app_limit; 1 MiB by
+ * default), before the handler runs. A body over the limit is not read: one
+ * whose Content-Length says so is refused at its head, a chunked one as
+ * soon as it passes the limit; its answer (the application's too_large
+ * handler, or 413) closes the connection, since the rest of the body could
+ * not be told from a next request (RFC 9112 section 9.3). The handler
+ * answers with net_app_reply(), now or later; if the client leaves first the
+ * reply is dropped. Either way the request object is freed by
  * net_app_reply().
  */
 #include "net_internal.h"
@@ -22,8 +27,13 @@ struct net_app_request {
 	const char *allow; /* net_app_set_allow */
 	char *body;
 	size_t body_len;
-	bool dispatched; /* the handler has run */
+	bool dispatched; /* the handler (or too_large) has run */
 };
+
+static size_t max_body(const net_listener *l)
+{
+	return l->app_max_body ? l->app_max_body : NET_APP_MAX_BODY;
+}
 
 int net_listener_set_app(net_listener *l, net_app_handler fn, const char *capture_headers,
                          void *user)
@@ -71,6 +81,30 @@ static void dispatch(net_http *h)
 	h->l->app(r, h->l->app_user);
 }
 
+/* The body is over the limit: nothing more of it is read, what was is
+ * dropped, and the answer closes the connection. The application's
+ * too_large handler answers in its own shape; without one, 413 here and no
+ * handler call. */
+static void refuse_body(net_http *h, net_app_request *r)
+{
+	net_listener *l = h->l;
+	h->body_done = true; /* the router passes no more of it */
+	h->close_after = true;
+	h->linger = true; /* the client may still be sending it */
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+	if (l->app_too_large) {
+		r->dispatched = true;
+		l->app_too_large(r, l->app_user);
+		return;
+	}
+	h->conn = NULL;
+	h->ops = NULL;
+	request_free(r);
+	net_http_respond(h, 413, "text/plain", "Payload Too Large", 17);
+}
+
 static void app_body(net_http *h, const char *in, size_t len)
 {
 	net_app_request *r = h->conn;
@@ -78,13 +112,8 @@ static void app_body(net_http *h, const char *in, size_t len)
 	 * bytes and a NULL pointer, which memcpy must not be given. */
 	if (!r || r->dispatched || len == 0)
 		return;
-	if (r->body_len + len > NET_APP_MAX_BODY) {
-		/* No handler call: the request ends here. */
-		h->conn = NULL;
-		h->ops = NULL;
-		request_free(r);
-		h->close_after = true;
-		net_http_respond(h, 413, "text/plain", "Payload Too Large", 17);
+	if (r->body_len + len > max_body(h->l)) {
+		refuse_body(h, r);
 		return;
 	}
 	char *nb = realloc(r->body, r->body_len + len + 1);
@@ -142,9 +171,18 @@ bool net_app_begin(net_listener *l, net_http *h, const char *path)
 	h->conn = r;
 	bool has_body = strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
 	                strcmp(r->method, "PATCH") == 0;
+	unsigned long long cl;
 	if (!has_body)
 		dispatch(h);
+	else if (net_http_content_length(h, &cl) && cl > max_body(l))
+		refuse_body(h, r); /* before any byte of it is read */
 	return true;
+}
+
+void net_listener_set_app_limit(net_listener *l, size_t max_body, net_app_handler too_large)
+{
+	l->app_max_body = max_body;
+	l->app_too_large = too_large;
 }
 
 void net_app_reply(net_app_request *r, int status, const char *ctype, const char *body, size_t len)

@@ -1,12 +1,18 @@
 /* net_head.c - the head guard: a connection's first request head is measured
- * before lws reads it, and one too large for lws is answered 431 or 414.
+ * before lws reads it, and one too large for lws is answered 431 or 414, one
+ * with a line lws misreads 400.
  *
  * lws 4.1 stores a request head in a header table of max_http_header_data
  * bytes (NET_HEAD_DATA) with at most 94 fragments; a head that does not fit
  * makes its parser fail, and lws closes the connection without an answer
  * and without any callback before its shutdown(SHUT_WR) (docs/engineio.md,
  * pitfall 18). RFC 9110 sections 15.5.15 and 15.5.20 (and node, which
- * answers 431 with Connection: close) want an answer instead.
+ * answers 431 with Connection: close) want an answer instead. lws also
+ * misreads a field line without a colon (RFC 9112 section 5: name ":"
+ * value), an obsolete line folding, and an empty line before the request
+ * line: it serves the request without some of its headers, waits for a
+ * colon until its timeout, or closes without an answer; node answers 400
+ * (docs/engineio.md, pitfall 20).
  *
  * So a new connection is peeked (MSG_PEEK, nothing is consumed) once in the
  * loop turn that accepted it, after lws's accept: a complete head that fits
@@ -15,8 +21,8 @@
  * of it) in an epoll set of this file's own, watched by one uv_poll (as
  * net_hangup.c does: libuv allows one watcher per descriptor, lws's): each
  * arrival is peeked again. A head that cannot fit is answered here with a
- * short 431 (or 414 when the request line alone cannot) and Connection:
- * close, what the client already sent is read and dropped (so the close is
+ * short 431 (or 414 when the request line alone cannot; 400 for a line
+ * lws misreads) and Connection: close, what the client already sent is read and dropped (so the close is
  * a FIN, not an RST that could destroy the answer in the client's buffer),
  * and the connection is closed. An EOF or an error goes back to lws, which
  * finds it itself.
@@ -24,7 +30,8 @@
  * Later requests on a kept-alive connection are not measured: lws may hold
  * their bytes in its own buffer (pipelining), where rx flow off would stall
  * them. One of those that does not fit is answered 431 from lws's own
- * close instead (below; docs/engineio.md, pitfall 18).
+ * close instead (below; docs/engineio.md, pitfall 18); one with a line
+ * lws misreads is left to lws (pitfall 20).
  */
 #include "base/log.h"
 #include "net_internal.h"
@@ -60,6 +67,20 @@ static size_t count_args(const char *line, size_t len)
 	return n;
 }
 
+/* A complete field line (RFC 9112 section 5: field-name ":" OWS
+ * field-value OWS): a name of at least one byte before a colon, and no
+ * space or tab first (an obsolete line folding, which section 5.2 lets a
+ * server refuse with 400, or whitespace before a name, which section 2.2
+ * wants refused). lws 4.1 reads a line without a colon as the start of a
+ * name that runs on to the next colon, and waits for one (pitfall 20). */
+static bool field_line(const char *line, size_t n)
+{
+	if (line[0] == ' ' || line[0] == '\t')
+		return false;
+	const char *colon = memchr(line, ':', n);
+	return colon && colon != line;
+}
+
 int net_head_measure(const char *buf, size_t len)
 {
 	size_t stored = 0, fields = 2, pos = 0;
@@ -68,18 +89,28 @@ int net_head_measure(const char *buf, size_t len)
 		const char *line = buf + pos;
 		const char *lf = memchr(line, '\n', len - pos);
 		size_t n = lf ? (size_t)(lf - line) + 1 : len - pos;
+		bool empty = lf && (n == 1 || (n == 2 && line[0] == '\r'));
 		/* An empty line (CRLF, or LF from a broken peer, which lws
 		 * takes too) ends the head. */
-		if (!request_line && lf && (n == 1 || (n == 2 && line[0] == '\r')))
+		if (!request_line && empty)
 			return NET_HEAD_COMPLETE;
-		if (!request_line && !lf && n == 1 && line[0] == '\r')
-			break; /* the start of that empty line, maybe */
+		if (!lf && n == 1 && line[0] == '\r')
+			break; /* the start of an empty line, maybe */
+		/* An empty line before the request line: RFC 9112 section 2.2
+		 * lets a server skip it, lws 4.1 closes the connection without
+		 * an answer (pitfall 20): answered 400 instead. */
+		if (empty)
+			return NET_HEAD_MALFORMED;
 		stored += n + LINE_OVERHEAD;
 		fields += request_line ? count_args(line, n) : 1;
 		if (stored >= NET_HEAD_DATA || fields > MAX_FIELDS)
 			return request_line ? NET_HEAD_URI_TOO_LONG : NET_HEAD_TOO_LARGE;
 		if (!lf)
 			break;
+		/* Judged once the line is whole, after its size: a prefix of
+		 * the head never gets another verdict than the head. */
+		if (!request_line && !field_line(line, n))
+			return NET_HEAD_MALFORMED;
 		request_line = false;
 		pos += n;
 	}
@@ -182,8 +213,12 @@ static void answer(int fd, int verdict)
 	                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
 	static const char a414[] = "HTTP/1.1 414 URI Too Long\r\n"
 	                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	static const char a400[] = "HTTP/1.1 400 Bad Request\r\n"
+	                           "Content-Length: 0\r\nConnection: close\r\n\r\n";
 	if (verdict == NET_HEAD_URI_TOO_LONG)
 		net_head_answer_raw(fd, a414, sizeof(a414) - 1);
+	else if (verdict == NET_HEAD_MALFORMED)
+		net_head_answer_raw(fd, a400, sizeof(a400) - 1);
 	else
 		net_head_answer_raw(fd, a431, sizeof(a431) - 1);
 }

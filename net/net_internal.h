@@ -102,6 +102,8 @@ struct net_listener {
 	net_app_handler app; /* other paths (net_app.c) */
 	void *app_user;
 	char *app_capture_headers;
+	size_t app_max_body;           /* 0: NET_APP_MAX_BODY */
+	net_app_handler app_too_large; /* a body over it, or NULL: 413 text/plain */
 	/* lws's protocols: "http", "net-ws", then the subprotocol slots
 	 * (names in subproto[], "" while free), then the terminator. */
 	struct lws_protocols protocols[2 + NET_SUBPROTO_MAX + 1];
@@ -138,6 +140,9 @@ bool net_subproto_is_ws(struct lws *wsi);
 /* net_response.c */
 int net_http_write_response(net_http *h);
 int net_http_close_sent(net_http *h);
+/* Input on a lingering connection (net_response.c): dropped; -1 (close)
+ * once its time is up. */
+int net_http_linger_input(net_http *h);
 void net_http_body_free(net_http *h);
 void net_keepalive_stop(net_http *h);
 void net_keepalive_expire(base_timers *t, int list, base_tlink *link);
@@ -154,12 +159,15 @@ void net_hangup_close(net_listener *l);
 void net_hangup_free(net_hangup *h);
 
 /* net_head.c: a head in buf[0..len): complete and fitting lws's table,
- * not complete yet, or too large (431) or with too long a request line (414). */
+ * not complete yet, too large (431), with too long a request line (414), or
+ * with a line lws misreads (400): a field line that is not "name: value",
+ * one that starts with whitespace, an empty line before the request line. */
 enum {
 	NET_HEAD_COMPLETE,
 	NET_HEAD_MORE,
 	NET_HEAD_TOO_LARGE,
-	NET_HEAD_URI_TOO_LONG
+	NET_HEAD_URI_TOO_LONG,
+	NET_HEAD_MALFORMED
 };
 int net_head_measure(const char *buf, size_t len);
 void net_heads_init(net_heads *g, uv_loop_t *loop);

@@ -167,6 +167,37 @@ static int add_retry_after(struct lws *wsi, unsigned secs, unsigned char **p, un
  * TCP segment on loopback: a second small write would cost a second
  * syscall and wake the client twice), then finish the transaction
  * (keep-alive). Returns -1 when lws should close the connection. */
+/* How long a connection answered before its body came is read and
+ * discarded before it is closed. */
+#define NET_HTTP_LINGER_MS 3000
+
+/* The write side is shut: the client has the whole answer, then its end.
+ * A request refused before its body was read (h->linger: too large) may
+ * still be sending it; closing with its input unread makes the kernel send
+ * a reset, which can destroy the answer in the client's buffer before it
+ * reads it (measured: 29 of 30 413s lost to a client that sent 1 MiB after
+ * its head). So, as RFC 9112 section 9.6 advises ("lingering close"), the
+ * rest is read and dropped (the router's net_http_linger_input) until the
+ * body ends, the client closes, or NET_HTTP_LINGER_MS pass (lws's timeout
+ * for a client that goes quiet; checked as input comes too, since lws
+ * re-arms its timeout as bytes arrive). 0: lingering; -1: close now. */
+static int close_after_answer(net_http *h)
+{
+	shutdown(lws_get_socket_fd(h->wsi), SHUT_WR);
+	if (!h->linger || h->body_whole || !h->l)
+		return -1;
+	h->lingering = true;
+	h->body_done = true;
+	h->linger_until = uv_now(h->l->loop) + NET_HTTP_LINGER_MS;
+	lws_set_timeout(h->wsi, PENDING_TIMEOUT_HTTP_CONTENT, NET_HTTP_LINGER_MS / 1000);
+	return 0;
+}
+
+int net_http_linger_input(net_http *h)
+{
+	return uv_now(h->l->loop) >= h->linger_until ? -1 : 0;
+}
+
 int net_http_write_response(net_http *h)
 {
 	struct lws *wsi = h->wsi;
@@ -230,8 +261,7 @@ out:
 			lws_callback_on_writable(wsi);
 			return 0;
 		}
-		shutdown(lws_get_socket_fd(wsi), SHUT_WR);
-		return -1;
+		return close_after_answer(h);
 	}
 	if (lws_http_transaction_completed(wsi))
 		return -1;
@@ -247,8 +277,7 @@ int net_http_close_sent(net_http *h)
 		lws_callback_on_writable(h->wsi);
 		return 0;
 	}
-	shutdown(lws_get_socket_fd(h->wsi), SHUT_WR);
-	return -1;
+	return close_after_answer(h);
 }
 
 int net_http_write_owned(net_http *h, int status, const char *ctype, char *body, size_t len)

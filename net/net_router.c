@@ -230,6 +230,7 @@ static int on_chunked_body(net_http *h, const char *in, size_t len)
 	}
 	if (r == 0)
 		return 0;
+	h->body_whole = true;
 	return on_body_completion(h);
 }
 
@@ -349,6 +350,8 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		return r;
 
 	case LWS_CALLBACK_HTTP_BODY:
+		if (h->lingering)
+			return net_http_linger_input(h);
 		if (h->body_done)
 			return 0; /* completed here (chunked, no_body): not its body */
 		if (!h->body_started) {
@@ -363,8 +366,12 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		return 0;
 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (h)
+		if (h && h->lingering)
+			return -1; /* the body is all read: nothing to reset */
+		if (h) {
+			h->body_whole = true;
 			net_body_deadline_stop(h);
+		}
 		/* lws's own completion of a chunked body: 100 MiB of raw bytes
 		 * without the last chunk. */
 		if (h && h->chunked && !h->body_done) {
@@ -374,7 +381,7 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		return on_body_completion(h);
 
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		if (!h)
+		if (!h || h->lingering)
 			return 0;
 		if (h->close_sent)
 			return net_http_close_sent(h);

@@ -104,13 +104,13 @@ static void route(sio_client *c, const sio_packet *p, eio_msg *const *atts, int 
 		return;
 	}
 	if (p->type == SIO_PKT_CONNECT_ERROR) {
-		sio_client_close(c, "CONNECT_ERROR from the client");
+		sio_client_fail(c, "CONNECT_ERROR from the client");
 		return;
 	}
 	sio_namespace *nsp = sio_namespace_find(c->srv, p->nsp, p->nsp_len);
 	sio_socket *s = nsp ? sio_client_socket(c, nsp) : NULL;
 	if (!s || !s->connected) {
-		sio_client_close(c, "packet for a namespace not joined");
+		sio_client_fail(c, "packet for a namespace not joined");
 		return;
 	}
 	if (p->type == SIO_PKT_DISCONNECT) {
@@ -127,7 +127,7 @@ static void on_attachment(sio_client *c, const char *data, size_t len)
 {
 	sio_binpending *b = c->bin;
 	if (!b) {
-		sio_client_close(c, "unexpected binary message");
+		sio_client_fail(c, "unexpected binary message");
 		return;
 	}
 	eio_msg *m = eio_msg_binary(data, len);
@@ -163,7 +163,7 @@ static void await_attachments(sio_client *c, const char *data, size_t len)
 	c->bin = b;
 	if (sio_packet_decode(b->text, len, c->srv->o.max_attachments, &b->pkt) < 0) {
 		clear_pending(c);
-		sio_client_close(c, "parse error");
+		sio_client_fail(c, "parse error");
 	}
 }
 
@@ -173,7 +173,7 @@ static void await_attachments(sio_client *c, const char *data, size_t len)
 static void on_msgpack(sio_client *c, const char *data, size_t len, bool binary)
 {
 	if (!binary) {
-		sio_client_close(c, "text message on a msgpack server");
+		sio_client_fail(c, "text message on a msgpack server");
 		return;
 	}
 	sio_mp_in m;
@@ -181,7 +181,7 @@ static void on_msgpack(sio_client *c, const char *data, size_t len, bool binary)
 	int r = sio_msgpack_decode(data, len, c->srv->o.max_attachments, &m);
 	if (r < 0) {
 		base_log(NS, "%s: %s", eio_session_id(c->es), sio_msgpack_strerror(r));
-		sio_client_close(c, "parse error");
+		sio_client_fail(c, "parse error");
 	} else {
 		route(c, &m.pkt, m.atts, m.natts);
 	}
@@ -203,7 +203,7 @@ void sio_client_on_message(eio_session *es, const char *data, size_t len, bool b
 		return;
 	}
 	if (c->bin) {
-		sio_client_close(c, "text packet while awaiting attachments");
+		sio_client_fail(c, "text packet while awaiting attachments");
 		return;
 	}
 	sio_packet p;
@@ -212,7 +212,7 @@ void sio_client_on_message(eio_session *es, const char *data, size_t len, bool b
 	if (r < 0) {
 		sio_packet_free(&p);
 		base_log(NS, "%s: %s", eio_session_id(es), sio_packet_strerror(r));
-		sio_client_close(c, "parse error");
+		sio_client_fail(c, "parse error");
 		return;
 	}
 	if (p.attachments > 0) {

@@ -12,7 +12,6 @@
 #include "sio_msgpack.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #define NS "socketio:client"
 
@@ -74,13 +73,16 @@ int sio_client_send_plain(sio_client *c, eio_msg *m)
 void sio_client_close(sio_client *c, const char *why)
 {
 	base_log(NS, "%s: closing connection: %s", eio_session_id(c->es), why);
-	/* A packet that does not parse: the close frame says so (1002, RFC
-	 * 6455 section 7.4.1) where node's sends no code, so that a client
-	 * library can report it. */
-	if (strcmp(why, "parse error") == 0)
-		eio_session_close_code(c->es, 1002, "parse error");
-	else
-		eio_session_close(c->es);
+	eio_session_close(c->es);
+}
+
+void sio_client_fail(sio_client *c, const char *why)
+{
+	base_log(NS, "%s: protocol error, closing connection: %s", eio_session_id(c->es), why);
+	/* The close frame says so (1002, RFC 6455 section 7.4.1) where node's
+	 * sends no code, so that a client library can report it; the
+	 * socket.io-client sees "transport close" either way. */
+	eio_session_close_code(c->es, 1002, why);
 }
 
 sio_socket *sio_client_socket(sio_client *c, const sio_namespace *nsp)

@@ -318,7 +318,7 @@ static void connect_ns(sio_client *c, const sio_packet *p)
 		return;
 	}
 	if (sio_client_socket(c, nsp)) {
-		sio_client_close(c, "second CONNECT to a joined namespace");
+		sio_client_fail(c, "second CONNECT to a joined namespace");
 		return;
 	}
 	sio_socket *s = sio_socket_new(nsp, c, p);

@@ -211,6 +211,10 @@ void sio_client_connect_timeout(base_timers *t, int list, base_tlink *link);
 void sio_client_send_packet(sio_client *c, eio_msg *text, eio_msg *const *atts, int natts);
 void sio_client_send_buf(sio_client *c, base_buf *b);
 void sio_client_close(sio_client *c, const char *why);
+/* The client broke the protocol (a packet that does not decode, or one it
+ * may not send now): closed as sio_client_close(), on a WebSocket with 1002
+ * and `why` (static storage, at most 123 bytes) in the close frame. */
+void sio_client_fail(sio_client *c, const char *why);
 /* A plain WebSocket client's framing of an event by its codec (NULL: not
  * sent to it), and the send of it (sio_plain.c). */
 eio_msg *sio_client_plain_frame(const sio_codec *codec, const char *event, const sio_out *args);

@@ -7,7 +7,9 @@
  * complete yet is MORE until it cannot fit any more; one that cannot fit is
  * TOO_LARGE (431), or URI_TOO_LONG (414) when its request line alone cannot,
  * by bytes (lws's 8192-byte table) or by fields (lws's 94 fragments: query
- * arguments and known headers), complete or not. The interop side
+ * arguments and known headers), complete or not; a head with a whole line
+ * lws misreads (a field line without a colon, or starting with whitespace,
+ * an empty line before the request line) is MALFORMED (400). The interop side
  * (interop/test/engineio/http-limits.test.js) checks that what passes here
  * is served by lws and what does not is answered.
  */
@@ -66,6 +68,32 @@ START_TEST(test_incomplete_heads)
 	ck_assert_int_eq(measure("GET / HTTP/1.1\r\n"), NET_HEAD_MORE);
 	ck_assert_int_eq(measure("GET / HTTP/1.1\r\nHost: a\r\n"), NET_HEAD_MORE);
 	ck_assert_int_eq(measure("GET / HTTP/1.1\r\nHost: a\r\n\r"), NET_HEAD_MORE);
+}
+END_TEST
+
+/* RFC 9112 section 5: a field line is name ":" value; lws 4.1 misreads one
+ * without a colon (pitfall 20), node answers 400. */
+START_TEST(test_malformed_lines)
+{
+	ck_assert_int_eq(measure("GET / HTTP/1.1\r\nNoColonHere\r\nHost: a\r\n\r\n"),
+	                 NET_HEAD_MALFORMED);
+	ck_assert_int_eq(measure("GET / HTTP/1.1\r\nHost: a\r\nNoColon\n\n"), NET_HEAD_MALFORMED);
+	ck_assert_int_eq(measure("GET / HTTP/1.1\r\n: no name\r\n\r\n"), NET_HEAD_MALFORMED);
+	/* judged once the line is whole: the colon may still come */
+	ck_assert_int_eq(measure("GET / HTTP/1.1\r\nNoColonYet"), NET_HEAD_MORE);
+	/* a line after the head is not the head's */
+	ck_assert_int_eq(measure("GET / HTTP/1.1\r\nHost: a\r\n\r\nbody line\r\n"),
+	                 NET_HEAD_COMPLETE);
+	/* an obsolete line folding (section 5.2), whitespace before a name */
+	ck_assert_int_eq(measure("GET / HTTP/1.1\r\nX-A: 1\r\n 2\r\n\r\n"), NET_HEAD_MALFORMED);
+	ck_assert_int_eq(measure("GET / HTTP/1.1\r\n\tX-A: 1\r\n\r\n"), NET_HEAD_MALFORMED);
+	/* an empty line before the request line (section 2.2) */
+	ck_assert_int_eq(measure("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"), NET_HEAD_MALFORMED);
+	ck_assert_int_eq(measure("\nGET / HTTP/1.1\r\n"), NET_HEAD_MALFORMED);
+	ck_assert_int_eq(measure("\r"), NET_HEAD_MORE);
+	/* a colon in the value or a value with spaces is fine */
+	ck_assert_int_eq(measure("GET / HTTP/1.1\r\nHost: a:80\r\nX-A: b c\r\nX-B:\r\n\r\n"),
+	                 NET_HEAD_COMPLETE);
 }
 END_TEST
 
@@ -147,6 +175,7 @@ static Suite *head_suite(void)
 	TCase *tc = tcase_create("measure");
 	tcase_add_test(tc, test_complete_heads);
 	tcase_add_test(tc, test_incomplete_heads);
+	tcase_add_test(tc, test_malformed_lines);
 	tcase_add_test(tc, test_long_request_line);
 	tcase_add_test(tc, test_long_header);
 	tcase_add_test(tc, test_bytes_counted_as_lws_stores_them);

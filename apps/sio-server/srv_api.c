@@ -237,6 +237,26 @@ static void on_http(eio_http_request *req, void *user)
 	srv_api_fail(&r, 404, "NOT_FOUND", "Not found");
 }
 
+/* The largest body read (maxHttpBufferSize, up to SRV_API_MAX_BODY): a larger
+ * one is refused before it is read, in the API's shape (413 with the
+ * envelope), wherever it was sent. */
+static size_t body_limit(const srv_config *cfg)
+{
+	size_t m = (size_t)cfg->max_http_buffer_size;
+	return m < SRV_API_MAX_BODY ? m : SRV_API_MAX_BODY;
+}
+
+static void on_too_large(eio_http_request *req, void *user)
+{
+	srv_api *api = user;
+	srv_api_req r;
+	srv_api_req_init(&r, api, req);
+	srv_api_fail(&r, 413, "PAYLOAD_TOO_LARGE",
+	             (size_t)api->cfg->max_http_buffer_size <= SRV_API_MAX_BODY
+	                     ? "Body larger than maxHttpBufferSize"
+	                     : "Body larger than 1 MiB (the HTTP API's limit)");
+}
+
 int srv_api_install(srv_api *api, eio_listener *l, const srv_config *cfg, sio_server *srv,
                     srv_auth *auth, srv_emit *emit, srv_metrics *metrics, const srv_fleet *fleet)
 {
@@ -250,5 +270,8 @@ int srv_api_install(srv_api *api, eio_listener *l, const srv_config *cfg, sio_se
 	api->seq = 0;
 	api->stats_asking = NULL;
 	api->started = time(NULL);
-	return eio_listener_set_http_handler(l, on_http, "x-api-key,x-request-id", api);
+	int r = eio_listener_set_http_handler(l, on_http, "x-api-key,x-request-id", api);
+	if (r == 0)
+		eio_listener_set_http_body_limit(l, body_limit(cfg), on_too_large);
+	return r;
 }

@@ -14,7 +14,8 @@
  * GET cfg->metrics.path: Prometheus text (srv_metrics), open unless
  * cfg->metrics.require_api_key.
  *
- * Every JSON answer is an envelope (srv_api_req.h). Everything but health
+ * A body over maxHttpBufferSize (or 1 MiB) is 413 before it is read, on any
+ * path. Every JSON answer is an envelope (srv_api_req.h). Everything but health
  * (and metrics by default) needs an API key (X-Api-Key: <key>, or Authorization: Bearer <key>) or an admin JWT
  * (Authorization: Bearer <jwt>, verified like a handshake token, role claim
  * == cfg->api.admin_role): 401 without valid credentials, 403 for a valid
@@ -36,6 +37,10 @@
 #include "srv_config.h"
 #include "srv_emit.h"
 #include "srv_metrics.h"
+
+/* A request body is read up to maxHttpBufferSize, and never past this: a
+ * larger one is 413 PAYLOAD_TOO_LARGE before it is read. */
+#define SRV_API_MAX_BODY ((size_t)1 << 20)
 
 /* Fill api and install the HTTP handler on l. auth, metrics and fleet may
  * be NULL. */

@@ -1,7 +1,9 @@
 // Hostile catalog: malformed Engine.IO and Socket.IO packets, on WebSocket and on polling,
 // from an authenticated, connected client. The answers (docs/engineio.md "Polling" and
 // "WebSocket", docs/socketio.md "Decode errors close the connection"): a packet that does
-// not decode closes that connection: on WebSocket with a close frame (MALFORMED codes), on
+// not decode, or one the client may not send (a v4 ping, CONNECT_ERROR, a packet for a
+// namespace not joined, a second CONNECT, attachments out of order), closes that
+// connection: on WebSocket with a close frame (MALFORMED codes: 1002), on
 // polling the POST is still answered `ok` and the session ends (the next request gets 400
 // code 1). Packets node's engine.io ignores (a client noop, open or upgrade outside an
 // upgrade) are ignored; an ACK with an unknown id is ignored. Limits: ack ids at most
@@ -12,7 +14,7 @@ import {
   expectSessionGone, frame, token, sleep,
 } from '../../lib/hostile.js';
 
-/** Close codes for a packet that does not decode (a close frame with a status code). */
+/** Close codes for a protocol error of the client (a close frame with a status code). */
 const MALFORMED = [1002];
 
 const deep = (n) => `${'['.repeat(n)}${']'.repeat(n)}`;
@@ -75,20 +77,14 @@ const sendAll = (ws, msgs) => {
   for (const m of msgs) ws.send(Buffer.isBuffer(m) ? frame(2, m) : frame(1, Buffer.from(m)));
 };
 
-const wsClosed = (name, msgs, bug) => ({
+const wsClosed = (name, msgs) => ({
   name: `WebSocket: ${name}: closed with a code`,
-  bug,
   async run(ctx) {
     const ws = await openWs(ctx);
     sendAll(ws, msgs);
     await expectClose(ws, MALFORMED);
   },
 });
-// Session-level protocol errors still close with a bare close frame (reported in issue 15).
-const BARE = 'closed with a close frame without a code (1005): only decode errors get 1002';
-const bareOnes = new Set(['ping from the client (v4: the server pings)', 'CONNECT_ERROR from the client',
-  'EVENT for a namespace not joined', 'a second CONNECT to "/"', 'text message while an attachment is awaited',
-  'binary message with no BINARY_EVENT before it', 'two attachments announced, one sent, then an event']);
 const pollClosed = (name, body) => ({
   name: `polling: ${name}: POST ok, session ended`,
   async run(ctx) {
@@ -109,13 +105,13 @@ const wsIgnored = (name, msgs) => ({
 });
 
 const cases = [
-  ...eioBad.map(([n, m]) => wsClosed(`Engine.IO ${n}`, [m], bareOnes.has(n) ? BARE : undefined)),
+  ...eioBad.map(([n, m]) => wsClosed(`Engine.IO ${n}`, [m])),
   ...eioBad.filter(([, m]) => m !== '').map(([n, m]) => pollClosed(`Engine.IO ${n}`, m)),
   pollClosed('Engine.IO empty record between two', '3\x1e\x1e3'),
   pollClosed('Engine.IO bad base64 binary', 'b!!!!'),
-  ...sioBad.map(([n, m]) => wsClosed(n, [m], bareOnes.has(n) ? BARE : undefined)),
+  ...sioBad.map(([n, m]) => wsClosed(n, [m])),
   ...sioBad.filter((_, i) => i % 3 === 0).map(([n, m]) => pollClosed(n, m)),
-  ...attachmentLies.map(([n, msgs]) => wsClosed(n, msgs, bareOnes.has(n) ? BARE : undefined)),
+  ...attachmentLies.map(([n, msgs]) => wsClosed(n, msgs)),
   wsIgnored('Engine.IO noop from the client', ['6']),
   wsIgnored('ACK with an unknown id', ['43123["x"]']),
   wsIgnored('ACK without an id (node looks up no callback)', ['43["x"]']),

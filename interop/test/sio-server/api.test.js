@@ -5,7 +5,7 @@
 // only), the envelope {success, data | error, meta: {timestamp, requestId}},
 // credentials (API key in X-Api-Key or as a Bearer token, admin JWT; 401
 // without or with bad ones, 403 for a non-admin token), strict bodies (400,
-// 415), 404/405, recipientCount, a user's broadcast reaching every tab of
+// 413 past maxHttpBufferSize, 415), 404/405, recipientCount, a user's broadcast reaching every tab of
 // that user, and GET /metrics (open by default; requireApiKey protects it).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -246,6 +246,19 @@ describe('sio-server: HTTP API and metrics', () => {
     assert.equal(envelope(longRoom, 400, false).code, 'BAD_REQUEST');
     const badUtf8 = await post(`${API}/broadcast/room/a%FF`, { event: 'x' });
     assert.equal(envelope(badUtf8, 400, false).code, 'BAD_REQUEST');
+  });
+
+  it('a body over maxHttpBufferSize: 413 PAYLOAD_TOO_LARGE, with or without credentials; the limit itself is read', async () => {
+    // one byte past the default 1,000,000: refused by its Content-Length, before it is read
+    const body = { event: 'nothing', data: 'y'.repeat(1000000 - 28) };
+    assert.equal(JSON.stringify(body).length, 1000001);
+    for (const headers of [KEY, {}]) {
+      const err = envelope(await req('POST', `${API}/broadcast`, { headers, body }), 413, false);
+      assert.equal(err.code, 'PAYLOAD_TOO_LARGE');
+      assert.equal(err.message, 'Body larger than maxHttpBufferSize');
+    }
+    body.data = body.data.slice(1);
+    envelope(await post(`${API}/broadcast`, body), 200, true);
   });
 
   it('404 for unknown paths (aliases serve health and stats only), 405 for wrong methods', async () => {

@@ -53,10 +53,11 @@ describe('plain HTTP beside Socket.IO', ownClients(), () => {
     assert.equal((await request(server, { method: 'POST', path: '/echo', body: big })).body, big);
   });
 
+  // Refused by its Content-Length before it is read; the close lingers while the client
+  // still sends it, so the answer is not lost to a reset (docs/engineio.md, "Request framing").
   it('a body over 1 MiB gets 413', async () => {
-    const res = await request(server, { method: 'POST', path: '/echo', body: 'y'.repeat(1100000) })
-      .catch((err) => ({ status: 'reset', err }));
-    assert.ok(res.status === 413 || res.status === 'reset', `status ${res.status}`);
+    const res = await request(server, { method: 'POST', path: '/echo', body: 'y'.repeat(1100000) });
+    assert.equal(res.status, 413);
   });
 
   it('unknown paths get 404', async () => {
