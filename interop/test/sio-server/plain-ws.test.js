@@ -365,6 +365,9 @@ describe('sio-server: plain WebSocket endpoint under subscribeEventsPerMinute', 
     const other = await f.connected();
     subscribe(other, 's3');
     await f.untilMembers('tenant:s3', 1);
+    // counted as a Socket.IO client's refused join events are
+    const m = await http(f.server.url, { path: '/metrics' });
+    assert.match(m.text, /^sio_errors_total\{kind="subscribe_rate_limited"\} 2$/m);
   });
 });
 
