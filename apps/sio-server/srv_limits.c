@@ -233,13 +233,14 @@ int srv_limits_message(srv_limits *l, sio_socket *s)
 
 int srv_limits_plain_subscribe(srv_limits *l, sio_socket *s, const char *path)
 {
-	char key[512], who[400];
+	char key[512];
 	if (!l->plain_subs)
 		return 0;
 	/* one counter per endpoint, as one per join event for Socket.IO
-	 * clients: the path keeps a user's counters of two endpoints apart */
-	key_of(s, false, who, sizeof(who));
-	snprintf(key, sizeof(key), "%s|%s", path, who);
+	 * clients: the path keeps a user's counters of two endpoints apart
+	 * (its first 100 bytes: endpoints alike up to there would share one) */
+	int n = snprintf(key, sizeof(key), "%.100s|", path);
+	key_of(s, false, key + n, sizeof(key) - (size_t)n);
 	if (srv_ratelimit_hit(l->plain_subs, key, uv_now(l->loop)) == SRV_RL_OK)
 		return 0;
 	refuse(l, s, SRV_LIMIT_SUBSCRIBE, false);
