@@ -132,7 +132,7 @@ static int allow(const eio_request *req, const char **message, void *user)
 		*message = "Too many connection attempts";
 		srv_log(SRV_LOG_INFO, "refused", SRV_LS("path", ep->c->path),
 		        SRV_LS("address", eio_request_address(req)),
-		        SRV_LS("kind", "rate_limit_connections"), SRV_LS("reason", *message));
+		        SRV_LS("kind", "connection_rate_limited"), SRV_LS("reason", *message));
 		return 429;
 	}
 	srv_user *u = NULL;
