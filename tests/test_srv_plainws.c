@@ -79,6 +79,9 @@ START_TEST(defaults)
 	ck_assert_int_eq(c->max_message_bytes, 65536);
 	ck_assert_str_eq(c->errors.parse_error,
 	                 "{\"type\":\"ERROR\",\"message\":\"Failed to parse\"}");
+	/* the answer to a message over a rate limit, in the service's format */
+	ck_assert_str_eq(c->errors.rate_limited,
+	                 "{\"type\":\"ERROR\",\"message\":\"Rate limit exceeded\"}");
 }
 END_TEST
 
@@ -112,6 +115,8 @@ static const struct {
 	{ ENDPOINT(SHAPES ",\"subprotocols\":[\"caf\u00e9\"]"), "not a token" },
 	{ ENDPOINT(SHAPES ",\"auth\":{\"subprotocol\":true}"), "needs \"subprotocols\"" },
 	{ ENDPOINT(SHAPES ",\"greeting\":\"hi\""), "plainWebSockets[0].greeting" },
+	{ ENDPOINT(SHAPES ",\"errors\":{\"rateLimited\":\"slow down\"}"),
+	  "plainWebSockets[0].errors.rateLimited" },
 	{ ENDPOINT(SHAPES ",\"idleTimeoutMs\":0"), "plainWebSockets[0].idleTimeoutMs" },
 	{ "{\"plainWebSockets\":[{\"path\":\"/ws\"," SHAPES "},{\"path\":\"/ws\"," SHAPES "}]}",
 	  "already an endpoint" },

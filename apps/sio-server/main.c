@@ -425,7 +425,7 @@ int main(int argc, char **argv)
 	sio_on_connection(a.root, on_connection, &a);
 	/* Plain WebSocket endpoints: their clients are sockets of "/" too. */
 	a.plainws = srv_plainws_new(&a.cfg, a.l, a.root, cors, a.auth, a.rooms, a.limits, a.expiry,
-	                            a.metrics, err, sizeof(err));
+	                            a.presence, a.metrics, err, sizeof(err));
 	free(cors); /* the options are copied */
 	if (!a.plainws) {
 		srv_logf(SRV_LOG_ERROR, "sio-server: %s", err);

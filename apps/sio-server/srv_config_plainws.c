@@ -14,7 +14,7 @@
  *       {"type": "UNSUBSCRIBE", "action": "leave", "idField": "tenantId",
  *        "room": "tenant:{tenantId}"}],
  *     "errors": {"invalidFormat": {...}, "parseError": {...},
- *                "denied": {...}, "roomLimit": {...}},
+ *                "denied": {...}, "roomLimit": {...}, "rateLimited": {...}},
  *     "events": {"typeField": "type", "dataField": "data"},
  *     "auth": {"queryParam": "token", "subprotocol": true},
  *     "pingIntervalMs": 25000, "idleTimeoutMs": 20000,
@@ -41,6 +41,7 @@ static const char default_invalid[] = "{\"type\":\"ERROR\",\"message\":\"Invalid
 static const char default_parse[] = "{\"type\":\"ERROR\",\"message\":\"Failed to parse\"}";
 static const char default_denied[] = "{\"type\":\"ERROR\",\"message\":\"Access denied\"}";
 static const char default_limit[] = "{\"type\":\"ERROR\",\"message\":\"Room limit exceeded\"}";
+static const char default_rate[] = "{\"type\":\"ERROR\",\"message\":\"Rate limit exceeded\"}";
 
 /* JSON text without the whitespace between tokens (JSON.stringify's form:
  * what a client of the service got). */
@@ -198,8 +199,8 @@ static int parse_messages(srv_cfgp *p, int obj, srv_plainws_cfg *c)
 
 static int parse_errors(srv_cfgp *p, int obj, srv_plainws_cfg *c)
 {
-	static const char *const keys[] = { "invalidFormat", "parseError", "denied", "roomLimit",
-		                            NULL };
+	static const char *const keys[] = { "invalidFormat", "parseError",  "denied",
+		                            "roomLimit",     "rateLimited", NULL };
 	size_t old;
 	int v = srv_cfgp_enter(p, obj, "errors", &old);
 	if (v >= 0) {
@@ -207,14 +208,16 @@ static int parse_errors(srv_cfgp *p, int obj, srv_plainws_cfg *c)
 		    json_object(p, v, "invalidFormat", &c->errors.invalid_format) ||
 		    json_object(p, v, "parseError", &c->errors.parse_error) ||
 		    json_object(p, v, "denied", &c->errors.denied) ||
-		    json_object(p, v, "roomLimit", &c->errors.room_limit))
+		    json_object(p, v, "roomLimit", &c->errors.room_limit) ||
+		    json_object(p, v, "rateLimited", &c->errors.rate_limited))
 			return -1;
 		srv_cfgp_pop(p, old);
 	}
 	return set_default(p, &c->errors.invalid_format, default_invalid) ||
 	       set_default(p, &c->errors.parse_error, default_parse) ||
 	       set_default(p, &c->errors.denied, default_denied) ||
-	       set_default(p, &c->errors.room_limit, default_limit);
+	       set_default(p, &c->errors.room_limit, default_limit) ||
+	       set_default(p, &c->errors.rate_limited, default_rate);
 }
 
 static int parse_events(srv_cfgp *p, int obj, srv_plainws_cfg *c)
@@ -387,6 +390,7 @@ void srv_plainws_cfg_free(srv_config *cfg)
 		free(c->errors.parse_error);
 		free(c->errors.denied);
 		free(c->errors.room_limit);
+		free(c->errors.rate_limited);
 		free(c->event_type_field);
 		free(c->event_data_field);
 		free(c->token_query);

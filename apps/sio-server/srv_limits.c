@@ -25,6 +25,7 @@ struct srv_limits {
 	srv_ratelimit *events;
 	sub_limit *subs;
 	size_t nsubs;
+	srv_ratelimit *plain_subs; /* plain endpoints' joins and leaves; NULL: no limit */
 	unsigned long long refused[4];
 };
 
@@ -61,6 +62,8 @@ srv_limits *srv_limits_new(const srv_config *cfg, uv_loop_t *loop, srv_metrics *
 		l->subs[i].je = je;
 		l->subs[i].rl = table(n, &oom);
 	}
+	if (cfg->nplainws > 0)
+		l->plain_subs = table(cfg->limits.subscribe_events_per_minute, &oom);
 	if (oom) {
 		srv_limits_free(l);
 		return NULL;
@@ -102,6 +105,7 @@ void srv_limits_free(srv_limits *l)
 	srv_ratelimit_free(l->events);
 	for (size_t i = 0; l->subs && i < l->nsubs; i++)
 		srv_ratelimit_free(l->subs[i].rl);
+	srv_ratelimit_free(l->plain_subs);
 	free(l->subs);
 	free(l);
 }
@@ -112,8 +116,10 @@ unsigned long long srv_limits_refused(const srv_limits *l, srv_limit_kind kind)
 }
 
 /* The one place a refusal passes: count it (errors by kind in the metrics)
- * and, for events, tell the client. */
-static void refuse(srv_limits *l, sio_socket *s, srv_limit_kind kind)
+ * and, for a Socket.IO client's events (reply), tell the client; a plain
+ * WebSocket client is told by its endpoint, in its own format
+ * (srv_plainws.c), so it is only logged here. */
+static void refuse(srv_limits *l, sio_socket *s, srv_limit_kind kind, bool reply)
 {
 	static const char *const kinds[] = {
 		[SRV_LIMIT_CONNECTIONS] = "connection_rate_limited",
@@ -127,8 +133,14 @@ static void refuse(srv_limits *l, sio_socket *s, srv_limit_kind kind)
 			                    SRV_LS("reason", "Too many connection attempts") };
 		if (s) /* NULL for a plain WebSocket upgrade: srv_plainws.c logs it */
 			srv_log_socket(SRV_LOG_INFO, "refused", s, f, 2);
-	} else
+	} else if (reply) {
 		srv_reply_emit(l->m, kinds[kind], s, &l->cfg->limits.exceeded, NULL, false);
+	} else {
+		srv_metrics_error(l->m, kinds[kind]);
+		const srv_log_field f[] = { SRV_LS("kind", kinds[kind]),
+			                    SRV_LS("reason", l->cfg->limits.exceeded.message) };
+		srv_log_socket(SRV_LOG_INFO, "refused", s, f, 2);
+	}
 }
 
 static const char *client_ip(const sio_socket *s)
@@ -157,7 +169,7 @@ static int connection_mw(sio_socket *s, const char **message, const char **data_
 	if (!l->connections ||
 	    srv_ratelimit_hit(l->connections, client_ip(s), uv_now(l->loop)) == SRV_RL_OK)
 		return 0;
-	refuse(l, s, SRV_LIMIT_CONNECTIONS);
+	refuse(l, s, SRV_LIMIT_CONNECTIONS, true);
 	*message = "Too many connection attempts";
 	*data_json = "{\"code\":\"RATE_LIMIT_EXCEEDED\"}";
 	return -1;
@@ -183,7 +195,7 @@ static int event_filter(sio_socket *s, const char *event, const sio_args *args, 
 	if (l->events) {
 		key_of(s, true, key, sizeof(key));
 		if (srv_ratelimit_hit(l->events, key, now) != SRV_RL_OK) {
-			refuse(l, s, SRV_LIMIT_EVENTS);
+			refuse(l, s, SRV_LIMIT_EVENTS, true);
 			return -1;
 		}
 	}
@@ -191,7 +203,7 @@ static int event_filter(sio_socket *s, const char *event, const sio_args *args, 
 	if (sub) {
 		key_of(s, false, key, sizeof(key));
 		if (srv_ratelimit_hit(sub->rl, key, now) != SRV_RL_OK) {
-			refuse(l, s, SRV_LIMIT_SUBSCRIBE);
+			refuse(l, s, SRV_LIMIT_SUBSCRIBE, true);
 			return -1;
 		}
 	}
@@ -203,7 +215,7 @@ int srv_limits_connection(srv_limits *l, const char *ip)
 	if (!l->connections ||
 	    srv_ratelimit_hit(l->connections, ip ? ip : "", uv_now(l->loop)) == SRV_RL_OK)
 		return 0;
-	refuse(l, NULL, SRV_LIMIT_CONNECTIONS);
+	refuse(l, NULL, SRV_LIMIT_CONNECTIONS, false);
 	return -1;
 }
 
@@ -215,7 +227,23 @@ int srv_limits_message(srv_limits *l, sio_socket *s)
 	key_of(s, true, key, sizeof(key));
 	if (srv_ratelimit_hit(l->events, key, uv_now(l->loop)) == SRV_RL_OK)
 		return 0;
-	refuse(l, s, SRV_LIMIT_EVENTS);
+	refuse(l, s, SRV_LIMIT_EVENTS, false);
+	return -1;
+}
+
+int srv_limits_plain_subscribe(srv_limits *l, sio_socket *s, const char *path)
+{
+	char key[512];
+	if (!l->plain_subs)
+		return 0;
+	/* one counter per endpoint, as one per join event for Socket.IO
+	 * clients: the path keeps a user's counters of two endpoints apart
+	 * (its first 100 bytes: endpoints alike up to there would share one) */
+	int n = snprintf(key, sizeof(key), "%.100s|", path);
+	key_of(s, false, key + n, sizeof(key) - (size_t)n);
+	if (srv_ratelimit_hit(l->plain_subs, key, uv_now(l->loop)) == SRV_RL_OK)
+		return 0;
+	refuse(l, s, SRV_LIMIT_SUBSCRIBE, false);
 	return -1;
 }
 

@@ -51,11 +51,16 @@ void srv_limits_free(srv_limits *l);
 int srv_limits_install(srv_limits *l, sio_namespace *nsp);
 /* The same limits for clients that are not Socket.IO clients (plain
  * WebSockets, srv_plainws.c): a connection attempt from ip (0, or -1 over
- * connectionsPerMinutePerIp), and one message of socket s counted as an
- * event of its user or IP (0, or -1 over eventsPerMinute: the
- * limits.exceeded reply has been sent to s and the message is dropped). */
+ * connectionsPerMinutePerIp); one message of socket s counted as an event
+ * of its user or IP (0, or -1 over eventsPerMinute); one join or leave
+ * message of socket s on the endpoint at path, counted per user (per
+ * socket for an anonymous client) on one counter per endpoint (0, or -1
+ * over limits.subscribeEventsPerMinute). A refusal is counted and logged
+ * as a Socket.IO client's is; the caller drops the message and answers it
+ * in the endpoint's own format (its errors.rateLimited). */
 int srv_limits_connection(srv_limits *l, const char *ip);
 int srv_limits_message(srv_limits *l, sio_socket *s);
+int srv_limits_plain_subscribe(srv_limits *l, sio_socket *s, const char *path);
 /* Admission control (cfg->admission, docs/sio-server.md "Admission
  * control") into Engine.IO options: the Socket.IO server's and each plain
  * WebSocket endpoint's get the same bounds, which engineio/ checks against

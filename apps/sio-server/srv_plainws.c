@@ -24,14 +24,19 @@
  *   open      attached to "/" with its user (claims) as the socket's user,
  *             in the rooms of rooms.auto, its token's expiry tracked
  *             (srv_expiry.c: the tokenExpiry event, then 1008 "token
- *             expired"), then the greeting;
- *   message   matched (srv_plainws_match): a join or leave of the room of
- *             the shape's template, with the checks of a Socket.IO client's
- *             join event (srv_rooms_join_check: id pattern, room name
- *             length, authorization, maxRoomsPerSocket); anything else is
- *             answered with its error reply and the connection stays;
- *             every message counts against limits.eventsPerMinute;
- *   close     the socket leaves its rooms (sio_plain_detach).
+ *             expired"), counted for presence (srv_presence.c: its user
+ *             online), then the greeting;
+ *   message   every message counts against limits.eventsPerMinute; then
+ *             matched (srv_plainws_match): a join or leave of the room of
+ *             the shape's template, counted against the endpoint's
+ *             limits.subscribeEventsPerMinute (as a Socket.IO client's
+ *             join events against theirs), with the checks of a Socket.IO
+ *             client's join event (srv_rooms_join_check: id pattern, room
+ *             name length, authorization, maxRoomsPerSocket); anything
+ *             else, and a message over a rate limit, is answered with its
+ *             error reply (errors.*) and the connection stays;
+ *   close     the socket leaves its rooms (sio_plain_detach), its user's
+ *             presence counted down.
  * Keepalive (ping frames, idle timeout), the message size limit and the
  * send-queue bound with the slow-consumer cut are the plain server's.
  */
@@ -57,6 +62,7 @@ struct srv_plainws {
 	srv_rooms *rooms;
 	srv_limits *limits;
 	srv_expiry *expiry;
+	srv_presence *presence;
 	srv_metrics *m;
 	endpoint *eps;
 	size_t n;
@@ -126,7 +132,7 @@ static int allow(const eio_request *req, const char **message, void *user)
 		*message = "Too many connection attempts";
 		srv_log(SRV_LOG_INFO, "refused", SRV_LS("path", ep->c->path),
 		        SRV_LS("address", eio_request_address(req)),
-		        SRV_LS("kind", "rate_limit_connections"), SRV_LS("reason", *message));
+		        SRV_LS("kind", "connection_rate_limited"), SRV_LS("reason", *message));
 		return 429;
 	}
 	srv_user *u = NULL;
@@ -169,6 +175,7 @@ static void on_disconnect(sio_socket *s, const char *reason, void *user)
 	endpoint *ep = user;
 	srv_metrics_disconnect(ep->owner->m, reason);
 	srv_expiry_on_disconnect(ep->owner->expiry, s);
+	srv_presence_on_disconnect(ep->owner->presence, s); /* while its user is set */
 	srv_user_free(srv_user_of(s));
 	sio_socket_set_user(s, NULL);
 }
@@ -196,10 +203,14 @@ static void on_connection(eio_server *es, eio_session *s, void *user)
 	srv_metrics_connection(ep->owner->m, so);
 	/* What a Socket.IO socket of "/" gets at connection (main.c): the
 	 * rooms of its claims (user:{userId}), so the HTTP API's and the
-	 * ingest's messages to a user reach its plain clients too, and the
-	 * cut-off when its token expires (srv_expiry.c: 1008). */
+	 * ingest's messages to a user reach its plain clients too, the
+	 * cut-off when its token expires (srv_expiry.c: 1008), and presence:
+	 * a user whose only open page is a plain client is online (after
+	 * the rooms, as main.c: presence finds the user's sockets in the
+	 * user room). */
 	srv_rooms_join_auto(ep->owner->rooms, so);
 	srv_expiry_on_connection(ep->owner->expiry, so);
+	srv_presence_on_connection(ep->owner->presence, so);
 	send_json(s, ep->c->greeting);
 }
 
@@ -234,13 +245,22 @@ static void on_message(eio_session *es, const char *data, size_t len, bool binar
 	if (!so)
 		return;
 	/* limits.eventsPerMinute, as for a Socket.IO client's events: over
-	 * it the message is dropped with the limits.exceeded reply. */
-	if (srv_limits_message(ep->owner->limits, so) < 0)
+	 * it the message is dropped and answered (errors.rateLimited). */
+	if (srv_limits_message(ep->owner->limits, so) < 0) {
+		send_json(es, ep->c->errors.rate_limited);
 		return;
+	}
 	srv_plain_match mt;
 	int r = binary ? SRV_PLAIN_PARSE_ERROR : srv_plainws_match(ep->c, data, len, &mt);
 	if (r == 0) {
 		srv_metrics_event_received(ep->owner->m, mt.msg->type);
+		/* every shape is a join or a leave: over the endpoint's join
+		 * limit it is dropped (nothing joined or left) and answered, as
+		 * a Socket.IO client's join event over its limit */
+		if (srv_limits_plain_subscribe(ep->owner->limits, so, ep->c->path) < 0) {
+			send_json(es, ep->c->errors.rate_limited);
+			return;
+		}
 		act(ep, es, so, &mt);
 		return;
 	}
@@ -272,8 +292,8 @@ static const char *name_list(const srv_plainws_cfg *c, char *buf, size_t cap)
 
 srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespace *nsp,
                              const char *cors, const srv_auth *auth, srv_rooms *rooms,
-                             srv_limits *limits, srv_expiry *expiry, srv_metrics *m, char *err,
-                             size_t errlen)
+                             srv_limits *limits, srv_expiry *expiry, srv_presence *presence,
+                             srv_metrics *m, char *err, size_t errlen)
 {
 	srv_plainws *p = calloc(1, sizeof(*p));
 	if (!p || (cfg->nplainws && !(p->eps = calloc(cfg->nplainws, sizeof(*p->eps))))) {
@@ -281,7 +301,8 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	*p = (srv_plainws){ cfg, nsp, auth, rooms, limits, expiry, m, p->eps, cfg->nplainws };
+	*p = (srv_plainws){ cfg,    nsp,      auth, rooms,  limits,
+		            expiry, presence, m,    p->eps, cfg->nplainws };
 	for (size_t i = 0; i < p->n; i++) {
 		endpoint *ep = &p->eps[i];
 		const srv_plainws_cfg *c = &cfg->plainws[i];

@@ -22,6 +22,7 @@
 #include "srv_expiry.h"
 #include "srv_limits.h"
 #include "srv_metrics.h"
+#include "srv_presence.h"
 #include "srv_rooms.h"
 
 typedef enum srv_plain_action {
@@ -47,6 +48,7 @@ typedef struct srv_plain_errors {
 	char *parse_error;    /* not JSON (or a binary message) */
 	char *denied;         /* authorization refused */
 	char *room_limit;     /* limits.maxRoomsPerSocket */
+	char *rate_limited;   /* limits.eventsPerMinute, .subscribeEventsPerMinute */
 } srv_plain_errors;
 
 typedef struct srv_plainws_cfg {
@@ -109,8 +111,8 @@ typedef struct srv_plainws srv_plainws;
  * set when an endpoint cannot be mounted. */
 srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespace *nsp,
                              const char *cors, const srv_auth *auth, srv_rooms *rooms,
-                             srv_limits *limits, srv_expiry *expiry, srv_metrics *m, char *err,
-                             size_t errlen);
+                             srv_limits *limits, srv_expiry *expiry, srv_presence *presence,
+                             srv_metrics *m, char *err, size_t errlen);
 /* A new Origin check list (a reload): the next upgrades are checked by it,
  * the connections open stay. 0, or -1 out of memory (an endpoint kept its
  * list). */

@@ -11,7 +11,9 @@
 //   - a foreign Origin is refused (403), a plain GET gets 426, a message over the limit
 //     closes with 1009;
 //   - the limits of Socket.IO clients apply: rooms per socket, room name length,
-//     events per minute (the limits.exceeded reply), connection attempts per IP (429);
+//     events per minute and join/leave messages per minute (subscribeEventsPerMinute: per
+//     socket, or per user with a token), each answered with errors.rateLimited, the
+//     connection kept; connection attempts per IP (429);
 //   - with auth on, a missing or bad token is refused with 401 before the upgrade; a
 //     token in the query or in the subprotocol list after "job-updates" is accepted;
 //   - a client that answers no ping is closed after the idle timeout (1001), one that
@@ -26,7 +28,9 @@
 //     behind a trusted proxy the X-Forwarded-For client is the address counted;
 //   - with auth, rooms.auto puts a plain client in its user's room (user:<sub>): the API's
 //     user broadcast reaches it; when its token expires it gets the tokenExpiry event,
-//     then a close frame 1008 "token expired", and leaves its rooms.
+//     then a close frame 1008 "token expired", and leaves its rooms;
+//   - presence: a plain client with a token makes its user online (status:online to the
+//     others) and offline when it closes; GET /rooms/:room lists it under its user id.
 // Every server is stopped with SIGTERM and must exit 0 (under VALGRIND=1: no leaks).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +51,7 @@ const SECRET = 'plain-ws-test-secret-0123456789abcdef';
 const CONNECTED = { type: 'CONNECTED', message: 'Connected to job updates' };
 const PARSE_ERROR = { type: 'ERROR', message: 'Failed to parse' };
 const INVALID = { type: 'ERROR', message: 'Invalid message format' };
+const RATE_LIMITED = { type: 'ERROR', message: 'Rate limit exceeded' };
 
 /** A config file made from the example with changes (removed by cleanup()). */
 const tmpFiles = [];
@@ -324,9 +329,7 @@ describe('sio-server: plain WebSocket endpoint under the limits of Socket.IO cli
     unsubscribe(ws, 'b'); // the sixth message of the minute: the last one allowed
     await f.untilMembers('tenant:b', 0);
     subscribe(ws, 'd');
-    const over = await ws.next();
-    assert.equal(over.type, 'error');
-    assert.equal(over.code, 'RATE_LIMIT_EXCEEDED');
+    assert.deepEqual(await ws.next(), RATE_LIMITED); // errors.rateLimited
     assert.equal(await f.members('tenant:d'), 0);
     assert.equal(ws.readyState, WebSocket.OPEN);
   });
@@ -335,6 +338,76 @@ describe('sio-server: plain WebSocket endpoint under the limits of Socket.IO cli
     // One connection was made by the test above: four more are allowed.
     for (let i = 0; i < 4; i++) await f.connected();
     assert.equal((await f.plain().refusedWith()).status, 429);
+  });
+});
+
+describe('sio-server: plain WebSocket endpoint under subscribeEventsPerMinute', () => {
+  const f = fixture(() => exampleWith((c) => {
+    c.limits = { subscribeEventsPerMinute: 3, eventsPerMinute: 100 };
+  }));
+
+  it('joins and leaves past the limit are dropped with errors.rateLimited; the connection stays', async () => {
+    const ws = await f.connected();
+    subscribe(ws, 's1');
+    unsubscribe(ws, 's1');
+    ws.send('{"type":"SUBSCRIBE","tenantId":"no spaces"}'); // invalid: joins nothing, not counted
+    assert.deepEqual(await ws.next(), INVALID);
+    subscribe(ws, 's2'); // the third join or leave of the minute: the last one allowed
+    await f.untilMembers('tenant:s2', 1);
+    subscribe(ws, 's3');
+    assert.deepEqual(await ws.next(), RATE_LIMITED);
+    unsubscribe(ws, 's2'); // a leave counts on the same counter
+    assert.deepEqual(await ws.next(), RATE_LIMITED);
+    assert.equal(await f.members('tenant:s3'), 0);
+    assert.equal(await f.members('tenant:s2'), 1);
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    // An anonymous client's counter is its socket's: another connection has its own.
+    const other = await f.connected();
+    subscribe(other, 's3');
+    await f.untilMembers('tenant:s3', 1);
+    // counted as a Socket.IO client's refused join events are
+    const m = await http(f.server.url, { path: '/metrics' });
+    assert.match(m.text, /^sio_errors_total\{kind="subscribe_rate_limited"\} 2$/m);
+  });
+});
+
+describe('sio-server: plain WebSocket clients with a token: the join limit and presence', () => {
+  const f = fixture(() => exampleWith((c) => {
+    c.auth = { required: true, secret: SECRET, algorithm: 'HS256' };
+    c.limits = { subscribeEventsPerMinute: 2 };
+    c.rooms.auto = ['user:{userId}'];
+    c.presence = { online: 'status:online', offline: 'status:offline' };
+  }));
+  const withToken = (sub) => f.connected(['job-updates'], {},
+    `?token=${sign({ sub, exp: now() + 600 }, SECRET)}`);
+
+  it('subscribeEventsPerMinute counts per user: a second connection shares the counter', async () => {
+    const a = await withToken('u-limit');
+    const b = await withToken('u-limit');
+    subscribe(a, 'l1');
+    subscribe(b, 'l2');
+    await f.untilMembers('tenant:l2', 1);
+    subscribe(b, 'l3');
+    assert.deepEqual(await b.next(), RATE_LIMITED);
+    subscribe(a, 'l3');
+    assert.deepEqual(await a.next(), RATE_LIMITED);
+    assert.equal(await f.members('tenant:l3'), 0);
+  });
+
+  it('presence: a plain client makes its user online, then offline; /rooms lists its user', async () => {
+    const watcher = await f.client.connected({ auth: { token: sign({ sub: 'u-watch', exp: now() + 600 }, SECRET) } });
+    const online = waitFor(watcher, 'status:online');
+    const ws = await withToken('u-plain');
+    assert.deepEqual((await online)[0], { userId: 'u-plain' });
+    subscribe(ws, 'p1');
+    await f.untilMembers('tenant:p1', 1);
+    const room = (await f.api('GET', '/rooms/tenant%3Ap1')).json.data;
+    assert.deepEqual(room.users, [{ userId: 'u-plain', sockets: 1 }]);
+    assert.equal(room.anonymousSockets, 0);
+    const offline = waitFor(watcher, 'status:offline');
+    ws.close();
+    assert.deepEqual((await offline)[0], { userId: 'u-plain' });
+    assert.equal(ws.queued.length, 0, 'its own online event is not sent to it');
   });
 });
 
