@@ -368,10 +368,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.root = sio_of(a.srv, "/");
-	/* what the engine refuses before a socket exists: logged as ours (not
-	 * asked for below info: the engine then copies no request) */
-	if (srv_log_on(SRV_LOG_INFO))
-		eio_server_on_refusal(sio_server_engine(a.srv), srv_log_refusal, NULL);
 	a.jwks = srv_jwks_new(&a.cfg, loop, err, sizeof(err));
 	if (!a.jwks && err[0]) {
 		srv_logf(SRV_LOG_ERROR, "sio-server: auth.jwksUrl: %s", err);
@@ -386,6 +382,9 @@ int main(int argc, char **argv)
 	}
 	a.metrics = srv_metrics_new(a.srv);
 	srv_metrics_set_fleet(a.metrics, a.fleet);
+	/* what the engine refuses before a socket exists: counted, and logged
+	 * as ours at info */
+	eio_server_on_refusal(sio_server_engine(a.srv), srv_metrics_on_refusal, a.metrics);
 	a.emit = a.metrics ? srv_emit_new(&a.cfg, a.root, loop, a.metrics) : NULL;
 	a.rooms = srv_rooms_new(&a.cfg, a.metrics);
 	a.limits = srv_limits_new(&a.cfg, loop, a.metrics);

@@ -2,6 +2,7 @@
  * srv_metrics.h). Format 0.0.4: "# HELP", "# TYPE", then one sample per
  * line; label values escape '\\', '"' and newline. */
 #include "srv_metrics.h"
+#include "srv_log_sock.h"
 #include "srv_prom.h"
 
 #include "base/json.h"
@@ -127,6 +128,13 @@ void srv_metrics_error(srv_metrics *m, const char *kind)
 {
 	if (m && kind)
 		family_add(&m->errors, kind, 1);
+}
+
+void srv_metrics_on_refusal(eio_server *es, const eio_refusal *r, void *user)
+{
+	if (strcmp(r->kind, "server_busy") && strcmp(r->kind, "address_limit"))
+		srv_metrics_error(user, r->kind);
+	srv_log_refusal(es, r, NULL);
 }
 
 void srv_metrics_http(srv_metrics *m, int status)

@@ -64,6 +64,11 @@ void srv_metrics_event_sent(srv_metrics *m, const char *event, uint64_t recipien
 /* kind: a short snake_case constant ("rate_limited", "auth_refused",
  * "room_denied", "invalid_room", "token_expired", "connection_limited"). */
 void srv_metrics_error(srv_metrics *m, const char *kind);
+/* The engine's refusal callback (eio_server_on_refusal; user: the
+ * srv_metrics): counted in sio_errors_total by the refusal's kind (admission's
+ * already are, in sio_engine_handshakes_refused_total), then logged at info
+ * (srv_log_refusal). */
+void srv_metrics_on_refusal(eio_server *es, const eio_refusal *r, void *user);
 void srv_metrics_http(srv_metrics *m, int status);
 /* From the app's connection callback: the connection count and the
  * handshake latency (now minus the handshake request's time). */

@@ -327,8 +327,8 @@ srv_plainws *srv_plainws_new(const srv_config *cfg, eio_listener *l, sio_namespa
 		                              &e);
 		if (ep->es && srv_metrics_add_engine(m, ep->es) < 0)
 			e = EIO_ENOMEM;
-		if (ep->es && srv_log_on(SRV_LOG_INFO))
-			eio_server_on_refusal(ep->es, srv_log_refusal, NULL);
+		if (ep->es)
+			eio_server_on_refusal(ep->es, srv_metrics_on_refusal, m);
 		if (!ep->es || e) {
 			snprintf(err, errlen,
 			         "plainWebSockets[%zu]: cannot mount \"%s\" (error %d)", i, c->path,

@@ -194,6 +194,13 @@ for (const format of ['text', 'json']) {
           ['info', reason, num(code), num(400), '127.0.0.1', '/socket.io/', undefined]);
       }
       assert.ok(!server.stderr().includes(sid), 'a sid is in the log');
+      // and counted, by kind
+      const m = await http(server.url, { path: '/metrics', headers: { 'x-api-key': API_KEY } });
+      assert.equal(m.status, 200);
+      for (const kind of ['origin', 'cors', 'unknown_transport', 'unknown_sid', 'unsupported_protocol']) {
+        const v = m.text.match(new RegExp(`^sio_errors_total\\{kind="${kind}"\\} (\\d+)$`, 'm'));
+        assert.ok(v && Number(v[1]) >= 1, `sio_errors_total{kind="${kind}"} in /metrics`);
+      }
     });
 
     it('HTTP API calls: method, path, status, duration, the key by its index', async () => {
