@@ -63,6 +63,7 @@ typedef struct side {
 	bool setup_done;      /* AUTH, SELECT, PING answered */
 	bool ready;           /* ... and, subscribed side, every subscription confirmed */
 	unsigned sub_pending; /* subscription confirmations awaited before ready */
+	bool script_sent;     /* the publishing side sent kept_script's text (EVAL) */
 } side;
 
 enum phase {
@@ -143,19 +144,22 @@ static void fail_later(redis_conn *c, const char *why)
 	schedule_defer(c);
 }
 
-static void pub_reply(redisAsyncContext *ac, void *r, void *priv)
+/* A publish answered: its bytes are no longer in flight; counted published
+ * or, refused (an ACL rule, OOM), dropped: lost. */
+static void pub_done(redis_conn *c, const redisReply *reply, size_t size)
 {
-	side *s = ac->data;
-	redisReply *reply = r;
-	if (!s || !reply)
-		return; /* the context is going away: conn_fail resets the count */
-	redis_conn *c = s->c;
-	size_t size = (size_t)(uintptr_t)priv;
 	c->inflight_bytes -= size < c->inflight_bytes ? size : c->inflight_bytes;
 	if (reply->type == REDIS_REPLY_INTEGER)
 		c->published++;
 	else
-		c->dropped++; /* refused (an ACL rule, OOM): lost */
+		c->dropped++;
+}
+
+static void pub_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+	side *s = ac->data;
+	if (s && r) /* else the context is going away: conn_fail resets the count */
+		pub_done(s->c, r, (size_t)(uintptr_t)priv);
 }
 
 /* A broadcast kept for recovery (redis_conn_publish_kept): the PUBLISH and
@@ -171,20 +175,91 @@ static const char kept_script[] =
         "tonumber(ARGV[3])\n"
         "if min > 0 then redis.call('XTRIM', KEYS[2], 'MINID', '~', min) end\n"
         "return n\n";
+/* Its SHA-1 in hex, the name EVALSHA gives it (Redis's script cache is keyed
+ * by the SHA-1 of the text, https://redis.io/commands/evalsha). Computed once,
+ * here: the module links no SHA-1 (its link line is hiredis, msgpack-c and
+ * libuv), and tests/test_redis_conn.c checks it against the text with
+ * OpenSSL's SHA1 and with Redis's SCRIPT LOAD, so an edit of the script that
+ * forgets it fails there. */
+static const char kept_sha1[] = "1a1cd736de4eb94dea26c80ff65d5e4d1bbfae4f";
 
+const char *redis_conn_kept_script(const char **sha1)
+{
+	*sha1 = kept_sha1;
+	return kept_script;
+}
+
+static void kept_reply(redisAsyncContext *ac, void *r, void *priv);
+
+/* Send m as the script: EVALSHA once this connection has sent its text (the
+ * commands of a connection run in order, so the script is in the cache by
+ * then), else EVAL, which puts it there. A new connection starts with EVAL:
+ * a restarted Redis has an empty cache. m is kept until the reply (freed
+ * by kept_reply); 0, or -1 (nothing sent, m still the caller's). */
+static int send_kept(redis_conn *c, redis_qmsg *m)
+{
+	side *s = &c->pub;
+	char maxlen[24], age[24];
+	snprintf(maxlen, sizeof(maxlen), "%zu", c->stream_maxlen ? c->stream_maxlen : 1);
+	snprintf(age, sizeof(age), "%llu", (unsigned long long)c->stream_age_ms);
+	const char *argv[8] = {
+		"EVALSHA", kept_sha1, "2", m->data, redis_qmsg_key(m), redis_qmsg_payload(m),
+		maxlen,    age
+	};
+	size_t lens[8] = { 7,      sizeof(kept_sha1) - 1, 1,          m->chlen, m->klen,
+		           m->len, strlen(maxlen),        strlen(age) };
+	if (!s->script_sent) {
+		argv[0] = "EVAL";
+		lens[0] = 4;
+		argv[1] = kept_script;
+		lens[1] = sizeof(kept_script) - 1;
+	}
+	if (send_argv(s, kept_reply, m, 8, argv, lens))
+		return -1;
+	s->script_sent = true;
+	return 0;
+}
+
+/* A kept publish answered. NOSCRIPT: the cache lost the script after this
+ * connection sent it (SCRIPT FLUSH, a failover): nothing ran, so the same
+ * message goes again with the script's text, which loads it again. The
+ * kept publishes in flight then are sent again in their order, but a plain
+ * publish sent meanwhile may pass them. */
+static void kept_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+	redis_qmsg *m = priv;
+	side *s = ac->data;
+	redisReply *reply = r;
+	size_t size = m->chlen + m->len;
+	if (!s || !reply) {
+		free(m); /* the context is going away: conn_fail resets the count */
+		return;
+	}
+	redis_conn *c = s->c;
+	if (reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOSCRIPT", 8)) {
+		s->script_sent = false;
+		if (!send_kept(c, m))
+			return; /* still in flight */
+		fail_later(c, "cannot send EVAL");
+	}
+	pub_done(c, reply, size);
+	free(m);
+}
+
+/* A plain publish (key NULL), or a kept one (sent from a copy, kept until
+ * its reply). 0, or -1: nothing sent. */
 static int send_publish(redis_conn *c, const char *ch, size_t chlen, const char *key, const void *p,
                         size_t len)
 {
 	size_t size = chlen + len;
 	if (key) {
-		char maxlen[24], age[24];
-		snprintf(maxlen, sizeof(maxlen), "%zu", c->stream_maxlen ? c->stream_maxlen : 1);
-		snprintf(age, sizeof(age), "%llu", (unsigned long long)c->stream_age_ms);
-		const char *argv[8] = { "EVAL", kept_script, "2", ch, key, p, maxlen, age };
-		size_t lens[8] = { 4,   sizeof(kept_script) - 1, 1,          chlen, strlen(key),
-			           len, strlen(maxlen),          strlen(age) };
-		if (send_argv(&c->pub, pub_reply, (void *)(uintptr_t)size, 8, argv, lens))
+		redis_qmsg *m = redis_qmsg_new(ch, chlen, key, p, len);
+		if (!m)
 			return -1;
+		if (send_kept(c, m)) {
+			free(m);
+			return -1;
+		}
 	} else {
 		const char *argv[3] = { "PUBLISH", ch, p };
 		size_t lens[3] = { 7, chlen, len };
@@ -195,17 +270,25 @@ static int send_publish(redis_conn *c, const char *ch, size_t chlen, const char 
 	return 0;
 }
 
-/* Send the queue in order (just up: nothing was sent before it). */
+/* Send the queue in order (just up: nothing was sent before it). A kept
+ * message goes as it is: its copy is kept for a NOSCRIPT reply. */
 static void flush_queue(redis_conn *c)
 {
-	const redis_qmsg *m;
+	redis_qmsg *m;
 	while ((m = c->queue.head)) {
-		if (send_publish(c, m->data, m->chlen, redis_qmsg_key(m), redis_qmsg_payload(m),
-		                 m->len)) {
+		int err = m->klen ? send_kept(c, m)
+		                  : send_publish(c, m->data, m->chlen, NULL, redis_qmsg_payload(m),
+		                                 m->len);
+		if (err) {
 			fail_later(c, "cannot send to Redis");
 			return;
 		}
-		redis_queue_pop(&c->queue);
+		if (m->klen) {
+			redis_queue_take(&c->queue);
+			c->inflight_bytes += m->chlen + m->len;
+		} else {
+			redis_queue_pop(&c->queue);
+		}
 	}
 }
 
@@ -250,7 +333,7 @@ static void side_drop(side *s)
 {
 	redisAsyncContext *ac = s->ac;
 	s->ac = NULL;
-	s->setup_done = s->ready = false;
+	s->setup_done = s->ready = s->script_sent = false;
 	s->sub_pending = 0;
 	if (ac) {
 		ac->data = NULL;
