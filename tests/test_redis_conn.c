@@ -28,6 +28,7 @@
 #include "modules/redis/redis_conn.h"
 #include "modules/redis/redis_options.h"
 #include "redis_server.h"
+#include "check_main.h"
 
 #define WAIT_MS  10000
 #define MAX_MSGS 64
@@ -843,9 +844,5 @@ static Suite *redis_conn_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(redis_conn_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(redis_conn_suite());
 }

@@ -23,6 +23,7 @@
 
 #include "redis_server.h"
 #include "socketio/redis.h"
+#include "check_main.h"
 
 #define WAIT_MS  10000
 #define MAX_MSGS 256
@@ -444,9 +445,5 @@ static Suite *redis_ingest_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(redis_ingest_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(redis_ingest_suite());
 }

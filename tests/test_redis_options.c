@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "modules/redis/redis_options.h"
+#include "check_main.h"
 
 static char err[256];
 
@@ -359,9 +360,5 @@ static Suite *redis_options_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(redis_options_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(redis_options_suite());
 }

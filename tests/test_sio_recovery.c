@@ -13,6 +13,7 @@
  * waits for it, and a client that leaves meanwhile leaks nothing.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 static sio_namespace *rroot;
 
@@ -615,9 +616,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(recovery_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(recovery_suite());
 }

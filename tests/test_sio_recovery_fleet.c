@@ -14,6 +14,7 @@
  * origin's numbers, packets dropped since the socket left.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 static sio_namespace *rroot;
 
@@ -459,9 +460,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(fleet_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(fleet_suite());
 }
