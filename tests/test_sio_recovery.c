@@ -83,6 +83,26 @@ static void cut(conn *c)
 	ck_assert(disc_at_least(&want));
 }
 
+/* a (connected, in room when not NULL) gets "x" (to room, else to a
+ * itself), its offset in off, then its transport is cut: away, with a
+ * session on the server. */
+static void away(conn *a, const char *room, char *off, size_t n)
+{
+	if (room)
+		ck_assert_int_eq(sio_join(a->s, room), 0);
+	ck_assert_int_eq(sio_to(rroot, room ? room : a->sid, "x", NULL), 1);
+	take_offset(a->es, "42[\"x\",", off, n);
+	cut(a);
+}
+
+/* a comes back with its pid and the offset off: a2 (recovered or not). */
+static void come_back(conn *a2, const conn *a, const char *off)
+{
+	char auth[160];
+	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a->pid, off);
+	rjoin(a2, auth);
+}
+
 static bool never(void *u)
 {
 	(void)u;
@@ -121,12 +141,9 @@ START_TEST(test_recover_missed_packets)
 	conn a, b;
 	rjoin(&a, NULL);
 	rjoin(&b, NULL);
-	ck_assert_int_eq(sio_join(a.s, "r"), 0);
 	ck_assert_int_eq(sio_socket_set_data(a.s, S("{\"n\":1}")), 0);
-	ck_assert_int_eq(sio_to(rroot, "r", "x", NULL), 1);
 	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	away(&a, "r", off, sizeof(off));
 	ck_assert_str_eq(ev.disc[ev.ndisc - 1].reason, "transport close");
 
 	/* While a is away: what it must get, and what it must not. */
@@ -180,20 +197,15 @@ END_TEST
 START_TEST(test_binary_kept)
 {
 	start_rec(NULL);
-	conn a;
+	conn a, a2;
 	rjoin(&a, NULL);
-	sio_to(rroot, a.sid, "x", NULL);
 	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	away(&a, NULL, off, sizeof(off));
 	sio_out *o = sio_out_new();
 	sio_out_binary(o, "\x01\x02\x03", 3);
 	ck_assert_int_eq(sio_broadcast_emit(rroot, &(sio_broadcast){ 0 }, "b", o), 0);
 	sio_out_free(o);
-	char auth[160];
-	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, off);
-	conn a2;
-	rjoin(&a2, auth);
+	come_back(&a2, &a, off);
 	ck_assert(sio_socket_recovered(a2.s));
 	char o1[64];
 	take_offset(a2.es, "451-[\"b\"," PH(0) ",", o1, sizeof(o1));
@@ -221,10 +233,8 @@ END_TEST
 
 static void recover_fails(const conn *a, const char *off)
 {
-	char auth[160];
-	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a->pid, off);
 	conn a2;
-	rjoin(&a2, auth);
+	come_back(&a2, a, off);
 	ck_assert(!sio_socket_recovered(a2.s));
 	ck_assert_str_ne(a2.sid, a->sid);
 	ck_assert_str_ne(a2.pid, a->pid);
@@ -238,11 +248,8 @@ START_TEST(test_unknown_pid_or_offset)
 	conn a, b;
 	rjoin(&a, NULL);
 	rjoin(&b, NULL);
-	sio_join(a.s, "r");
-	sio_to(rroot, "r", "x", NULL);
 	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	away(&a, "r", off, sizeof(off));
 	conn other = a;
 	strcpy(other.pid, "AAAAAAAAAAAAAAAAAAAA");
 	recover_fails(&other, off);
@@ -253,10 +260,8 @@ START_TEST(test_unknown_pid_or_offset)
 	rjoin(&c, "{\"pid\":1,\"offset\":[]}");
 	ck_assert(!sio_socket_recovered(c.s));
 	/* and the session is still there for the right offset */
-	char auth[160];
-	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, off);
 	conn a2;
-	rjoin(&a2, auth);
+	come_back(&a2, &a, off);
 	ck_assert(sio_socket_recovered(a2.s));
 }
 END_TEST
@@ -271,11 +276,8 @@ START_TEST(test_expired)
 	start_rec(short_duration);
 	conn a;
 	rjoin(&a, NULL);
-	sio_join(a.s, "r");
-	sio_to(rroot, "r", "x", NULL);
 	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	away(&a, "r", off, sizeof(off));
 	run_loop_until(never, NULL, 60);
 	uv_update_time(&loop);
 	recover_fails(&a, off);
@@ -292,11 +294,8 @@ START_TEST(test_past_the_log)
 	start_rec(small_log);
 	conn a;
 	rjoin(&a, NULL);
-	sio_join(a.s, "r");
-	sio_to(rroot, "r", "x", NULL);
 	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	away(&a, "r", off, sizeof(off));
 	for (int i = 0; i < 3; i++)
 		sio_to(rroot, "r", "y", NULL);
 	ck_assert_uint_eq(sio_recovery_count(rroot).packets, 3);
@@ -370,16 +369,11 @@ static void recover_with_mw(void (*tune)(sio_options *), int want_runs)
 	mw_runs = 0;
 	mw_saw_recovered = false;
 	sio_use(rroot, mw, NULL);
-	conn a;
+	conn a, a2;
 	rjoin(&a, NULL);
-	sio_to(rroot, a.sid, "x", NULL);
 	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
-	char auth[160];
-	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, off);
-	conn a2;
-	rjoin(&a2, auth);
+	away(&a, NULL, off, sizeof(off));
+	come_back(&a2, &a, off);
 	ck_assert(sio_socket_recovered(a2.s));
 	ck_assert_int_eq(mw_runs, want_runs);
 }
@@ -412,11 +406,8 @@ START_TEST(test_async_middleware_gap)
 	start_rec(with_mw);
 	conn a;
 	rjoin(&a, NULL);
-	sio_join(a.s, "r");
-	sio_to(rroot, "r", "x", NULL);
 	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	away(&a, "r", off, sizeof(off));
 	sio_to(rroot, "r", "before", NULL);
 	held = NULL;
 	sio_use_async(rroot, hold_mw, NULL);
