@@ -162,7 +162,7 @@ static const char kept_script[] =
 /* Its SHA-1 in hex, the name EVALSHA gives it (Redis's script cache is keyed
  * by the SHA-1 of the text, https://redis.io/commands/evalsha). Computed once,
  * here: the module links no SHA-1 (its link line is hiredis, msgpack-c and
- * libuv), and tests/test_redis_conn.c checks it against the text with
+ * libuv), and tests/test_redis_kept.c checks it against the text with
  * OpenSSL's SHA1 and with Redis's SCRIPT LOAD, so an edit of the script that
  * forgets it fails there. */
 static const char kept_sha1[] = "1a1cd736de4eb94dea26c80ff65d5e4d1bbfae4f";
