@@ -166,16 +166,7 @@ static __attribute__((unused)) void teardown(void)
 		eio_listener_close(M[i].L);
 	for (int i = 0; i < nm; i++)
 		sio_redis_free(M[i].r);
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	uv_unref((uv_handle_t *)&wd);
-	loop_wait_fired = false;
-	uv_timer_start(&wd, loop_wait_on_watchdog, WAIT_MS, 0);
-	int alive = 0;
-	while (!loop_wait_fired && (alive = uv_run(&loop, UV_RUN_ONCE)) != 0)
-		;
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
+	int alive = loop_wait_drain(&loop, WAIT_MS);
 	for (int i = 0; i < nm; i++) {
 		eio_listener_free(M[i].L);
 		sio_server_free(M[i].srv);
