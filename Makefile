@@ -210,7 +210,8 @@ TEST_LINK_base := $(BASE_LINK)
 TEST_LINK_eio  := $(EIO_LINK)
 TEST_LINK_sio  := $(SIO_LINK)
 TEST_LINK_srv  := $(SRV_OBJ) $(BUILD)/libsocketio-redis.a $(SRV_LINK) $(REDIS_LIBS)
-TEST_LINK_redis := $(REDIS_LINK)
+# OpenSSL's SHA1 checks the SHA-1 the adapter's script is sent by (test_redis_kept.c).
+TEST_LINK_redis := $(REDIS_LINK) $(call pkg_libs,libcrypto)
 test_layer = $(word 2,$(subst _, ,$(notdir $(1))))
 test_link = $(or $(TEST_LINK_$(call test_layer,$(1))),$(SIO_LINK))
 

@@ -10,27 +10,17 @@
 #include <uv.h>
 
 #include "engineio.h"
+#include "loop_wait.h"
 
-static bool drain_watchdog_fired;
-
-static __attribute__((unused)) void drain_on_watchdog(uv_timer_t *t)
+static __attribute__((unused)) bool loop_drain_flag_set(void *flag)
 {
-	(void)t;
-	drain_watchdog_fired = true;
+	return *(bool *)flag;
 }
 
 /* Run the loop until *flag is set or ms pass; returns *flag. */
 static __attribute__((unused)) bool run_loop_until_flag(uv_loop_t *loop, bool *flag, unsigned ms)
 {
-	uv_timer_t wd;
-	uv_timer_init(loop, &wd);
-	drain_watchdog_fired = false;
-	uv_timer_start(&wd, drain_on_watchdog, ms, 0);
-	while (!*flag && !drain_watchdog_fired)
-		uv_run(loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(loop, UV_RUN_NOWAIT);
-	return *flag;
+	return loop_wait_until_arg(loop, loop_drain_flag_set, flag, ms);
 }
 
 /* eio_listener_close(l), then uv_run until the loop ends or ms pass.
@@ -38,17 +28,7 @@ static __attribute__((unused)) bool run_loop_until_flag(uv_loop_t *loop, bool *f
 static __attribute__((unused)) int close_and_drain(uv_loop_t *loop, eio_listener *l, unsigned ms)
 {
 	eio_listener_close(l);
-	uv_timer_t wd;
-	uv_timer_init(loop, &wd);
-	uv_unref((uv_handle_t *)&wd);
-	drain_watchdog_fired = false;
-	uv_timer_start(&wd, drain_on_watchdog, ms, 0);
-	int alive = 0;
-	while (!drain_watchdog_fired && (alive = uv_run(loop, UV_RUN_ONCE)) != 0)
-		;
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(loop, UV_RUN_NOWAIT);
-	return alive;
+	return loop_wait_drain(loop, ms);
 }
 
 /* The fixtures' teardown: close the listener *lp and drain the loop, free

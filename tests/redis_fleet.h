@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "modules/redis/redis_conn.h"
+#include "loop_wait.h"
 #include "redis_server.h"
 #include "socketio/redis.h"
 
@@ -50,24 +51,9 @@ static int nm;
 
 /* ---- waiting ----------------------------------------------------------------------- */
 
-static bool wd_fired;
-static __attribute__((unused)) void on_wd(uv_timer_t *t)
-{
-	(void)t;
-	wd_fired = true;
-}
-
 static __attribute__((unused)) bool run_until(bool (*pred)(void))
 {
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	wd_fired = false;
-	uv_timer_start(&wd, on_wd, WAIT_MS, 0);
-	while (!pred() && !wd_fired)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	return pred();
+	return loop_wait_until(&loop, pred, WAIT_MS);
 }
 
 /* ---- members ----------------------------------------------------------------------- */
@@ -180,16 +166,7 @@ static __attribute__((unused)) void teardown(void)
 		eio_listener_close(M[i].L);
 	for (int i = 0; i < nm; i++)
 		sio_redis_free(M[i].r);
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	uv_unref((uv_handle_t *)&wd);
-	wd_fired = false;
-	uv_timer_start(&wd, on_wd, WAIT_MS, 0);
-	int alive = 0;
-	while (!wd_fired && (alive = uv_run(&loop, UV_RUN_ONCE)) != 0)
-		;
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
+	int alive = loop_wait_drain(&loop, WAIT_MS);
 	for (int i = 0; i < nm; i++) {
 		eio_listener_free(M[i].L);
 		sio_server_free(M[i].srv);

@@ -216,24 +216,9 @@ static __attribute__((unused)) void on_connection(sio_socket *s, void *user)
 
 /* ---- loop helpers ------------------------------------------------------------------ */
 
-static bool watchdog_fired;
-static __attribute__((unused)) void on_watchdog(uv_timer_t *t)
-{
-	(void)t;
-	watchdog_fired = true;
-}
-
 static __attribute__((unused)) bool run_loop_until(bool (*pred)(void *), void *arg, unsigned ms)
 {
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	watchdog_fired = false;
-	uv_timer_start(&wd, on_watchdog, ms, 0);
-	while (!pred(arg) && !watchdog_fired)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	return pred(arg);
+	return loop_wait_until_arg(&loop, pred, arg, ms);
 }
 
 #define run_until(pred, arg)                                  \

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "check_main.h"
 
 #define S(lit) lit, sizeof(lit) - 1 /* literal with its exact length */
 
@@ -1068,11 +1069,5 @@ static Suite *json_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(json_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(json_suite());
 }

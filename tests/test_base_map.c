@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "base/map.h"
+#include "check_main.h"
 
 static base_map map;
 
@@ -475,9 +476,5 @@ static Suite *map_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(map_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(map_suite());
 }

@@ -30,6 +30,7 @@
 
 #include "../engineio/eio_internal.h"
 #include "loop_drain.h"
+#include "check_main.h"
 
 #define WATCHDOG_MS  5000
 #define KEEPALIVE_MS 300
@@ -516,9 +517,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(suite());
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../engineio/eio_jsonp.h"
+#include "check_main.h"
 
 START_TEST(test_index_is_the_digits)
 {
@@ -82,9 +83,5 @@ int main(void)
 	tcase_add_test(tc, test_wrap);
 	tcase_add_test(tc, test_form_payload);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }

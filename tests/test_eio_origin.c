@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "net/net.h"
+#include "check_main.h"
 
 START_TEST(test_exact_entries)
 {
@@ -108,9 +109,5 @@ static Suite *origin_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(origin_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(origin_suite());
 }

@@ -23,6 +23,7 @@
 
 #include "../engineio/eio_internal.h"
 #include "loop_drain.h"
+#include "check_main.h"
 
 #define WATCHDOG_MS 3000
 #define WS_KEY      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
@@ -462,9 +463,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(suite());
 }

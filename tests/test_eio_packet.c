@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../engineio/eio_packet.h"
+#include "check_main.h"
 
 #define S(lit)    lit, sizeof(lit) - 1 /* literal with its exact length */
 #define NCASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -547,9 +548,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(packet_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(packet_suite());
 }

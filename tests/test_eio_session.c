@@ -4,6 +4,7 @@
  * test_eio_session_send.c; the fixture is eio_session_fixture.h.
  */
 #include "eio_session_fixture.h"
+#include "check_main.h"
 
 START_TEST(test_open_packet_polling)
 {
@@ -351,9 +352,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(session_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(session_suite());
 }

@@ -4,6 +4,7 @@
  * session, and listener shutdown. Fixture: eio_session_fixture.h.
  */
 #include "eio_session_fixture.h"
+#include "check_main.h"
 
 /* ---- sending ---------------------------------------------------------------------- */
 
@@ -288,9 +289,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(session_send_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(session_send_suite());
 }

@@ -7,6 +7,7 @@
  * timeout"; a "3" from the client is an error ("transport error").
  */
 #include "eio_session_fixture.h"
+#include "check_main.h"
 
 static eio_session *new_v3_session(void)
 {
@@ -126,9 +127,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(session_v3_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(session_v3_suite());
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "net/net.h"
+#include "check_main.h"
 
 /* A TCP socket listening on 127.0.0.1, port chosen by the kernel. */
 static int listen_v4(int *port)
@@ -191,9 +192,5 @@ int main(void)
 	tcase_add_test(tc, listener_every_interface);
 	tcase_add_test(tc, listener_refuses);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }

@@ -7,6 +7,7 @@
 #include <check.h>
 
 #include "net/net.h"
+#include "check_main.h"
 
 START_TEST(addresses_and_ranges)
 {
@@ -72,9 +73,5 @@ int main(void)
 	tcase_add_test(tc, every_address);
 	tcase_add_test(tc, refused_entries);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(s);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "net/net.h"
+#include "check_main.h"
 
 static uv_loop_t loop;
 static net_listener *L;
@@ -152,9 +153,5 @@ static Suite *sched_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sched_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(sched_suite());
 }

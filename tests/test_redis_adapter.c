@@ -13,6 +13,7 @@
  * test_redis_requests.c.
  */
 #include "redis_fleet.h"
+#include "check_main.h"
 
 /* ---- broadcasts -------------------------------------------------------------------- */
 
@@ -334,9 +335,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(suite());
 }

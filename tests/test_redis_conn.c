@@ -10,162 +10,13 @@
  * connection keeps trying; when Redis dies the state goes down, publishes
  * wait in a bounded queue (the excess dropped and counted), and when it is
  * back on the same port the state goes up with every subscription restored
- * and the queue delivered in order (a broadcast kept for recovery with its
- * stream entry); a Redis that never answers does not
- * leave the state stuck; redis_conn_free is safe at any moment and leaves
+ * and the queue delivered in order (a broadcast kept for recovery and its
+ * script: test_redis_kept.c); a Redis that never answers does not leave the
+ * state stuck; redis_conn_free is safe at any moment and leaves
  * no handle behind (the loop ends by itself).
  */
-#include <check.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <hiredis/hiredis.h>
-#include <uv.h>
-
-#include "modules/redis/redis_conn.h"
-#include "modules/redis/redis_options.h"
-#include "redis_server.h"
-
-#define WAIT_MS  10000
-#define MAX_MSGS 64
-
-typedef struct msg {
-	char channel[64];
-	char payload[128];
-	size_t len;
-} msg;
-
-typedef struct tctx {
-	redis_conn *c;
-	int ups, downs;
-	bool up;
-	char reason[256];
-	msg msgs[MAX_MSGS];
-	int nmsgs;
-	bool free_on_message; /* free c from inside the message callback */
-} tctx;
-
-static uv_loop_t loop;
-static redis_server srv;
-static tctx A, B;
-
-static void on_message(const char *ch, size_t chlen, const char *p, size_t len, void *user)
-{
-	tctx *t = user;
-	if (t->nmsgs < MAX_MSGS) {
-		msg *m = &t->msgs[t->nmsgs++];
-		ck_assert_uint_lt(chlen, sizeof m->channel);
-		ck_assert_uint_le(len, sizeof m->payload);
-		memcpy(m->channel, ch, chlen);
-		m->channel[chlen] = '\0';
-		memcpy(m->payload, p, len);
-		m->len = len;
-	}
-	if (t->free_on_message) {
-		redis_conn_free(t->c);
-		t->c = NULL;
-	}
-}
-
-static void on_state(bool up, const char *reason, void *user)
-{
-	tctx *t = user;
-	t->up = up;
-	if (up)
-		t->ups++;
-	else
-		t->downs++;
-	snprintf(t->reason, sizeof t->reason, "%s", reason);
-}
-
-static void options(sio_redis_options *o, int port)
-{
-	sio_redis_options_init(o);
-	o->port = port;
-	o->reconnect_min_ms = 20;
-	o->reconnect_max_ms = 200;
-}
-
-static redis_conn *open_conn(tctx *t, const sio_redis_options *o)
-{
-	memset(t, 0, sizeof *t);
-	t->c = redis_conn_new(&loop, o, on_message, on_state, t);
-	ck_assert_ptr_nonnull(t->c);
-	return t->c;
-}
-
-static redis_conn *open_default(tctx *t)
-{
-	sio_redis_options o;
-	options(&o, srv.port);
-	return open_conn(t, &o);
-}
-
-/* Run the loop until pred() or WAIT_MS pass; returns pred(). */
-static bool wd_fired;
-static void on_wd(uv_timer_t *t)
-{
-	(void)t;
-	wd_fired = true;
-}
-static bool run_until(bool (*pred)(void))
-{
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	wd_fired = false;
-	uv_timer_start(&wd, on_wd, WAIT_MS, 0);
-	while (!pred() && !wd_fired)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	return pred();
-}
-
-static bool a_up(void)
-{
-	return A.up;
-}
-static bool a_down(void)
-{
-	return A.downs > 0 && !A.up;
-}
-static bool ab_up(void)
-{
-	return A.up && B.up;
-}
-static int want_msgs;
-static bool a_has_msgs(void)
-{
-	return A.nmsgs >= want_msgs;
-}
-
-/* PUBLISH's answer (on the other connection) may come after the message. */
-static uint64_t want_published;
-static bool a_published(void)
-{
-	sio_redis_stats s;
-	redis_conn_stats(A.c, &s);
-	return s.published >= want_published;
-}
-
-static void setup(void)
-{
-	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	memset(&srv, 0, sizeof srv);
-	ck_assert_msg(redis_server_start(&srv), "cannot start redis-server");
-}
-
-/* Free what the test left open; the loop must then end by itself. */
-static void teardown(void)
-{
-	redis_conn_free(A.c);
-	redis_conn_free(B.c);
-	A.c = B.c = NULL;
-	redis_server_kill(&srv);
-	ck_assert_int_eq(uv_run(&loop, UV_RUN_DEFAULT), 0);
-	ck_assert_int_eq(uv_loop_close(&loop), 0);
-}
+#include "redis_conn_fixture.h"
+#include "check_main.h"
 
 /* ---- messages ----------------------------------------------------------------- */
 
@@ -361,12 +212,8 @@ START_TEST(test_auth)
 	sio_redis_options o;
 	options(&o, srv.port);
 	o.password = "s3cret";
-	open_conn(&A, &o);
-	redis_conn_subscribe(A.c, "x");
-	ck_assert(run_until(a_up));
-	redis_conn_publish(A.c, "x", "ok", 2);
-	want_msgs = 1;
-	ck_assert(run_until(a_has_msgs));
+	a_up_on(&o, "x");
+	a_echo("x", "ok");
 }
 END_TEST
 
@@ -382,9 +229,7 @@ START_TEST(test_auth_username)
 	options(&o, srv.port);
 	o.username = "alice";
 	o.password = "pw";
-	open_conn(&A, &o);
-	redis_conn_subscribe(A.c, "x");
-	ck_assert(run_until(a_up));
+	a_up_on(&o, "x");
 	o.password = "not-pw";
 	open_conn(&B, &o);
 	ck_assert(run_until(b_down));
@@ -412,9 +257,7 @@ START_TEST(test_auth_bad)
 	ck_assert_int_eq(A.downs, 1); /* the same reason again is not reported again */
 	restart_with((const char *[]){ "--requirepass", "wrong", NULL });
 	ck_assert(run_until(a_up));
-	redis_conn_publish(A.c, "x", "in", 2);
-	want_msgs = 1;
-	ck_assert(run_until(a_has_msgs));
+	a_echo("x", "in");
 }
 END_TEST
 
@@ -433,9 +276,7 @@ START_TEST(test_select)
 	ck_assert(!A.up);
 	redis_conn_free(A.c);
 	o.db = 15;
-	open_conn(&A, &o);
-	redis_conn_subscribe(A.c, "x");
-	ck_assert(run_until(a_up));
+	a_up_on(&o, "x");
 }
 END_TEST
 
@@ -450,8 +291,7 @@ START_TEST(test_restart)
 	redis_conn_subscribe(A.c, "r");
 	redis_conn_psubscribe(A.c, "rp*");
 	ck_assert(run_until(a_up));
-	redis_server_kill(&srv);
-	ck_assert(run_until(a_down));
+	a_loses_redis();
 	ck_assert_int_eq(A.ups, 1);
 	ck_assert_ptr_nonnull(strstr(A.reason, "redis at 127.0.0.1"));
 	char body[16];
@@ -484,42 +324,6 @@ START_TEST(test_restart)
 	want_msgs = 6;
 	ck_assert(run_until(a_has_msgs));
 	ck_assert_str_eq(A.msgs[5].channel, "rpy");
-}
-END_TEST
-
-/* A broadcast kept for recovery: the message and its stream entry (field m,
- * the same bytes) together, also when it waited in the queue while Redis was
- * away; a plain publish queued after it keeps its place and adds no entry. */
-START_TEST(test_publish_kept)
-{
-	open_default(&A);
-	redis_conn_subscribe(A.c, "k");
-	redis_conn_stream_trim(A.c, 100, 60000);
-	ck_assert(run_until(a_up));
-	redis_server_kill(&srv);
-	ck_assert(run_until(a_down));
-	ck_assert_int_eq(redis_conn_publish_kept(A.c, "k", "st", "m2", 2), 0);
-	ck_assert_int_eq(redis_conn_publish(A.c, "k", "p3", 2), 0);
-	ck_assert(redis_server_run(&srv));
-	ck_assert(run_until(a_up));
-	want_msgs = 2;
-	ck_assert(run_until(a_has_msgs));
-	ck_assert_mem_eq(A.msgs[0].payload, "m2", 2);
-	ck_assert_mem_eq(A.msgs[1].payload, "p3", 2);
-	want_published = 2;
-	ck_assert(run_until(a_published));
-	redisContext *rc = redisConnect("127.0.0.1", srv.port);
-	ck_assert(rc && !rc->err);
-	redisReply *r = redisCommand(rc, "XRANGE st - +");
-	ck_assert(r && r->type == REDIS_REPLY_ARRAY);
-	ck_assert_uint_eq(r->elements, 1);
-	redisReply *f = r->element[0]->element[1];
-	ck_assert_uint_eq(f->elements, 2);
-	ck_assert_str_eq(f->element[0]->str, "m");
-	ck_assert_uint_eq(f->element[1]->len, 2);
-	ck_assert_mem_eq(f->element[1]->str, "m2", 2);
-	freeReplyObject(r);
-	redisFree(rc);
 }
 END_TEST
 
@@ -582,9 +386,7 @@ END_TEST
  * with the subscriptions in place. */
 START_TEST(test_stalled)
 {
-	open_default(&A);
-	redis_conn_subscribe(A.c, "s");
-	ck_assert(run_until(a_up));
+	a_up_on(NULL, "s");
 	kill(srv.pid, SIGSTOP);
 	count_answer a = { 0 };
 	redis_conn_numsub(A.c, "s", on_count, &a);
@@ -596,9 +398,7 @@ START_TEST(test_stalled)
 	kill(srv.pid, SIGCONT);
 	ck_assert(run_until(a_up));
 	ck_assert_int_eq(a.calls, 1);
-	redis_conn_publish(A.c, "s", "back", 4);
-	want_msgs = 1;
-	ck_assert(run_until(a_has_msgs));
+	a_echo("s", "back");
 }
 END_TEST
 
@@ -619,9 +419,7 @@ START_TEST(test_unix_socket)
 	redis_settings_free(rs); /* the connection holds its own copies */
 	redis_conn_subscribe(A.c, "u");
 	ck_assert(run_until(a_up));
-	redis_conn_publish(A.c, "u", "1", 1);
-	want_msgs = 1;
-	ck_assert(run_until(a_has_msgs));
+	a_echo("u", "1");
 	redis_conn_free(A.c);
 	A.c = NULL;
 	/* a path nobody listens on: down with the reason */
@@ -642,12 +440,8 @@ START_TEST(test_host_name)
 	sio_redis_options o;
 	options(&o, srv.port);
 	o.host = "localhost";
-	open_conn(&A, &o);
-	redis_conn_subscribe(A.c, "h");
-	ck_assert(run_until(a_up));
-	redis_conn_publish(A.c, "h", "1", 1);
-	want_msgs = 1;
-	ck_assert(run_until(a_has_msgs));
+	a_up_on(&o, "h");
+	a_echo("h", "1");
 	redis_conn_free(A.c);
 	o.host = "nonexistent.invalid"; /* RFC 2606: never resolves */
 	open_conn(&A, &o);
@@ -677,11 +471,8 @@ END_TEST
 
 START_TEST(test_free_disconnected)
 {
-	open_default(&A);
-	redis_conn_subscribe(A.c, "x");
-	ck_assert(run_until(a_up));
-	redis_server_kill(&srv);
-	ck_assert(run_until(a_down));
+	a_up_on(NULL, "x");
+	a_loses_redis();
 	redis_conn_publish(A.c, "x", "queued", 6);
 	int downs = A.downs;
 	/* during the reconnection wait, then no callback */
@@ -736,7 +527,6 @@ static Suite *redis_conn_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_restart);
-	tcase_add_test(tc, test_publish_kept);
 	tcase_add_test(tc, test_queue_overflow);
 	tcase_add_test(tc, test_no_answer);
 	tcase_add_test(tc, test_stalled);
@@ -749,9 +539,5 @@ static Suite *redis_conn_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(redis_conn_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(redis_conn_suite());
 }

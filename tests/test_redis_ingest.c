@@ -21,8 +21,10 @@
 #include <string.h>
 #include <uv.h>
 
+#include "loop_wait.h"
 #include "redis_server.h"
 #include "socketio/redis.h"
+#include "check_main.h"
 
 #define WAIT_MS  10000
 #define MAX_MSGS 256
@@ -108,23 +110,9 @@ static void start(member *t, const sio_redis_ingest_options *io)
 	sio_redis_ingest_on_state(t->g, on_state, t);
 }
 
-static bool wd_fired;
-static void on_wd(uv_timer_t *t)
-{
-	(void)t;
-	wd_fired = true;
-}
 static bool run_until(bool (*pred)(void), unsigned ms)
 {
-	uv_timer_t wd;
-	uv_timer_init(&loop, &wd);
-	wd_fired = false;
-	uv_timer_start(&wd, on_wd, ms, 0);
-	while (!pred() && !wd_fired)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&wd, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	return pred();
+	return loop_wait_until(&loop, pred, ms);
 }
 
 static bool never(void)
@@ -444,9 +432,5 @@ static Suite *redis_ingest_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(redis_ingest_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(redis_ingest_suite());
 }

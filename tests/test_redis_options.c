@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "modules/redis/redis_options.h"
+#include "check_main.h"
 
 static char err[256];
 
@@ -24,6 +25,38 @@ static redis_settings *from_url(const char *url)
 	o.url = url;
 	err[0] = '\0';
 	return redis_settings_new(&o, err, sizeof err);
+}
+
+/* got is want, both NULL or the same string. */
+static void str_is(const char *got, const char *want, const char *url, const char *field)
+{
+	if (!want)
+		ck_assert_msg(got == NULL, "%s: %s is '%s', wanted none", url, field, got);
+	else
+		ck_assert_msg(got && strcmp(got, want) == 0, "%s: %s is '%s', wanted '%s'", url,
+		              field, got ? got : "(none)", want);
+}
+
+/* What a url resolves to; host NULL: the default host, port 0: 6379. */
+typedef struct want {
+	const char *host, *unix_path, *username, *password;
+	int port, db;
+} want;
+
+/* url must be accepted, resolved to w in every field the url gives. */
+static void accepted(const char *url, want w)
+{
+	redis_settings *s = from_url(url);
+	ck_assert_msg(s != NULL, "refused %s: %s", url, err);
+	const sio_redis_options *r = redis_settings_get(s);
+	ck_assert_ptr_null(r->url);
+	str_is(r->host, w.host ? w.host : "127.0.0.1", url, "host");
+	str_is(r->unix_path, w.unix_path, url, "unix_path");
+	str_is(r->username, w.username, url, "username");
+	str_is(r->password, w.password, url, "password");
+	ck_assert_int_eq(r->port, w.port ? w.port : 6379);
+	ck_assert_int_eq(r->db, w.db);
+	redis_settings_free(s);
 }
 
 /* url must be refused, with a reason holding want. */
@@ -103,29 +136,10 @@ END_TEST
 
 START_TEST(test_url_plain)
 {
-	redis_settings *s = from_url("redis://cache.internal");
-	ck_assert_ptr_nonnull(s);
-	const sio_redis_options *r = redis_settings_get(s);
-	ck_assert_ptr_null(r->url);
-	ck_assert_str_eq(r->host, "cache.internal");
-	ck_assert_int_eq(r->port, 6379);
-	ck_assert_int_eq(r->db, 0);
-	ck_assert_ptr_null(r->username);
-	ck_assert_ptr_null(r->password);
-	ck_assert_ptr_null(r->unix_path);
-	redis_settings_free(s);
-
-	s = from_url("REDIS://10.1.2.3:6380/");
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(redis_settings_get(s)->host, "10.1.2.3");
-	ck_assert_int_eq(redis_settings_get(s)->port, 6380);
-	redis_settings_free(s);
-
+	accepted("redis://cache.internal", (want){ .host = "cache.internal" });
+	accepted("REDIS://10.1.2.3:6380/", (want){ .host = "10.1.2.3", .port = 6380 });
 	/* no host: node's redis client means localhost */
-	s = from_url("redis://");
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(redis_settings_get(s)->host, "127.0.0.1");
-	redis_settings_free(s);
+	accepted("redis://", (want){ 0 });
 }
 END_TEST
 
@@ -152,68 +166,33 @@ END_TEST
 
 START_TEST(test_url_credentials)
 {
-	redis_settings *s = from_url("redis://:p%40ss%3Aw%2Fd@h:6380/2");
-	ck_assert_ptr_nonnull(s);
-	const sio_redis_options *r = redis_settings_get(s);
-	ck_assert_ptr_null(r->username);
-	ck_assert_str_eq(r->password, "p@ss:w/d");
-	ck_assert_str_eq(r->host, "h");
-	ck_assert_int_eq(r->port, 6380);
-	ck_assert_int_eq(r->db, 2);
-	redis_settings_free(s);
-
-	s = from_url("redis://al%69ce:s%C3%A9cret@h");
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(redis_settings_get(s)->username, "alice");
-	ck_assert_str_eq(redis_settings_get(s)->password, "s\xc3\xa9"
-	                                                  "cret");
-	redis_settings_free(s);
-
+	accepted("redis://:p%40ss%3Aw%2Fd@h:6380/2",
+	         (want){ .host = "h", .password = "p@ss:w/d", .port = 6380, .db = 2 });
+	accepted("redis://al%69ce:s%C3%A9cret@h", (want){ .host = "h",
+	                                                  .username = "alice",
+	                                                  .password = "s\xc3\xa9"
+	                                                              "cret" });
 	/* an '@' in the password, not encoded: the last '@' ends the userinfo */
-	s = from_url("redis://:a@b@h");
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(redis_settings_get(s)->password, "a@b");
-	ck_assert_str_eq(redis_settings_get(s)->host, "h");
-	redis_settings_free(s);
+	accepted("redis://:a@b@h", (want){ .host = "h", .password = "a@b" });
 }
 END_TEST
 
 START_TEST(test_url_ipv6)
 {
-	redis_settings *s = from_url("redis://[::1]:7000/3");
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(redis_settings_get(s)->host, "::1");
-	ck_assert_int_eq(redis_settings_get(s)->port, 7000);
-	ck_assert_int_eq(redis_settings_get(s)->db, 3);
-	redis_settings_free(s);
-	s = from_url("redis://:pw@[fe80::1]");
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(redis_settings_get(s)->host, "fe80::1");
-	ck_assert_int_eq(redis_settings_get(s)->port, 6379);
-	redis_settings_free(s);
+	accepted("redis://[::1]:7000/3", (want){ .host = "::1", .port = 7000, .db = 3 });
+	accepted("redis://:pw@[fe80::1]", (want){ .host = "fe80::1", .password = "pw" });
 }
 END_TEST
 
 START_TEST(test_url_unix)
 {
-	redis_settings *s = from_url("unix:///run/redis/redis.sock?db=5");
-	ck_assert_ptr_nonnull(s);
-	const sio_redis_options *r = redis_settings_get(s);
-	ck_assert_str_eq(r->unix_path, "/run/redis/redis.sock");
-	ck_assert_int_eq(r->db, 5);
-	ck_assert_ptr_nonnull(r->host); /* every field filled */
-	redis_settings_free(s);
-	s = from_url("unix://:pw@/tmp/r%20s.sock");
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(redis_settings_get(s)->unix_path, "/tmp/r s.sock");
-	ck_assert_str_eq(redis_settings_get(s)->password, "pw");
-	ck_assert_int_eq(redis_settings_get(s)->db, 0);
-	redis_settings_free(s);
+	/* every field filled: the host too, the default */
+	accepted("unix:///run/redis/redis.sock?db=5",
+	         (want){ .unix_path = "/run/redis/redis.sock", .db = 5 });
+	accepted("unix://:pw@/tmp/r%20s.sock",
+	         (want){ .unix_path = "/tmp/r s.sock", .password = "pw" });
 	/* db as a query on redis:// too */
-	s = from_url("redis://h?db=9");
-	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(redis_settings_get(s)->db, 9);
-	redis_settings_free(s);
+	accepted("redis://h?db=9", (want){ .host = "h", .db = 9 });
 }
 END_TEST
 
@@ -257,11 +236,7 @@ START_TEST(test_url_refused)
 	refused("redis://h?x\n=1", "unknown parameter 'x?=1'");
 	/* a username with an empty password is an AUTH with an empty
 	 * password, not a refusal; a username alone is refused above */
-	redis_settings *s = from_url("redis://bob:@h");
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(redis_settings_get(s)->username, "bob");
-	ck_assert_str_eq(redis_settings_get(s)->password, "");
-	redis_settings_free(s);
+	accepted("redis://bob:@h", (want){ .host = "h", .username = "bob", .password = "" });
 }
 END_TEST
 
@@ -359,9 +334,5 @@ static Suite *redis_options_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(redis_options_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(redis_options_suite());
 }

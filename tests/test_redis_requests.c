@@ -10,6 +10,7 @@
  * channel with publish_on_specific_response_channel.
  */
 #include "redis_fleet.h"
+#include "check_main.h"
 
 START_TEST(test_requests)
 {
@@ -284,9 +285,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(suite());
 }

@@ -17,6 +17,7 @@
 
 #include "modules/redis/redis_wire.h"
 #include "socketio.h"
+#include "check_main.h"
 
 /* ---- vectors (node's output) ---------------------------------------------------- */
 
@@ -804,9 +805,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(suite());
 }

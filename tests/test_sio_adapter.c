@@ -16,6 +16,7 @@
  * answer is in, or at their timeout with what arrived, and never twice.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 /* ---- the test adapter -------------------------------------------------------------- */
 
@@ -1067,9 +1068,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(adapter_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(adapter_suite());
 }

@@ -9,6 +9,7 @@
  * packets produce them.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 /* ===================================================================================
  * events
@@ -196,9 +197,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(args_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(args_suite());
 }

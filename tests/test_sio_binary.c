@@ -8,6 +8,7 @@
  * awaited or a stray attachment is a protocol violation.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 /* ===================================================================================
  * binary
@@ -199,9 +200,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(binary_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(binary_suite());
 }

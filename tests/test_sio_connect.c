@@ -11,6 +11,7 @@
  * session that never sends CONNECT.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 /* ===================================================================================
  * CONNECT
@@ -334,9 +335,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(connect_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(connect_suite());
 }

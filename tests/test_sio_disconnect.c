@@ -10,6 +10,7 @@
  * CONNECT, malformed packets) must close the connection, ending its sockets.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 /* ===================================================================================
  * disconnect
@@ -312,9 +313,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(disconnect_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(disconnect_suite());
 }

@@ -14,6 +14,7 @@
  * socketsJoin find the socket by it.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 static char last_auth[256];
 
@@ -239,9 +240,5 @@ int main(void)
 	tcase_add_test(t, test_namespace_socket_id);
 	tcase_add_test(t, test_long_namespace_socket_id);
 	tcase_add_test(t, test_v4_session_unchanged);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(s);
 }

@@ -9,6 +9,7 @@
  * without answering (nothing sent), and retained past the socket's end.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 /* ===================================================================================
  * events and acknowledgements
@@ -323,9 +324,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(events_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(events_suite());
 }

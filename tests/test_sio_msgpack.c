@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../socketio/sio_msgpack.h"
+#include "check_main.h"
 
 #define MAXATT SIO_PKT_DEFAULT_MAX_ATTACHMENTS
 
@@ -579,9 +580,5 @@ static Suite *msgpack_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(msgpack_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(msgpack_suite());
 }

@@ -15,6 +15,7 @@
 #include "sio_fixture.h"
 
 #include "../socketio/sio_msgpack.h"
+#include "check_main.h"
 
 static sio_namespace *mp_root;
 
@@ -225,9 +226,5 @@ int main(void)
 	tcase_add_test(t, test_server_disconnect);
 	tcase_add_test(t, test_closes);
 	tcase_add_test(t, test_bad_parser_option);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(s);
 }

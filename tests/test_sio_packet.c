@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../socketio/sio_packet.h"
+#include "check_main.h"
 
 #define S(lit)    lit, sizeof(lit) - 1 /* literal with its exact length */
 #define NCASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -744,11 +745,5 @@ static Suite *packet_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(packet_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(packet_suite());
 }

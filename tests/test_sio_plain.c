@@ -13,6 +13,7 @@
  * socket.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 static eio_server *plain_srv;
 static int codec_calls;
@@ -234,9 +235,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(plain_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(plain_suite());
 }

@@ -13,6 +13,7 @@
  * waits for it, and a client that leaves meanwhile leaks nothing.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 static sio_namespace *rroot;
 
@@ -37,6 +38,7 @@ typedef struct conn {
 	eio_session *es;
 	sio_socket *s;
 	char sid[32], pid[32];
+	char off[64]; /* away: the offset of the last packet it got */
 } conn;
 
 /* CONNECT with auth, read the answer {sid, pid}. */
@@ -82,6 +84,39 @@ static void cut(conn *c)
 	ck_assert(disc_at_least(&want));
 }
 
+/* a (connected, in room when not NULL) gets "x" (to room, else to a
+ * itself) and its offset, then its transport is cut: away, with a session
+ * on the server. */
+static void away(conn *a, const char *room)
+{
+	if (room)
+		ck_assert_int_eq(sio_join(a->s, room), 0);
+	ck_assert_int_eq(sio_to(rroot, room ? room : a->sid, "x", NULL), 1);
+	take_offset(a->es, "42[\"x\",", a->off, sizeof(a->off));
+	cut(a);
+}
+
+/* A new connection a, then away. */
+static void joins_then_away(conn *a, const char *room)
+{
+	rjoin(a, NULL);
+	away(a, room);
+}
+
+/* a comes back with its pid and the offset off: a2 (recovered or not). */
+static void come_back_at(conn *a2, const conn *a, const char *off)
+{
+	char auth[160];
+	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a->pid, off);
+	rjoin(a2, auth);
+}
+
+/* a comes back with its pid and last offset. */
+static void come_back(conn *a2, const conn *a)
+{
+	come_back_at(a2, a, a->off);
+}
+
 static bool never(void *u)
 {
 	(void)u;
@@ -120,12 +155,8 @@ START_TEST(test_recover_missed_packets)
 	conn a, b;
 	rjoin(&a, NULL);
 	rjoin(&b, NULL);
-	ck_assert_int_eq(sio_join(a.s, "r"), 0);
 	ck_assert_int_eq(sio_socket_set_data(a.s, S("{\"n\":1}")), 0);
-	ck_assert_int_eq(sio_to(rroot, "r", "x", NULL), 1);
-	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	away(&a, "r");
 	ck_assert_str_eq(ev.disc[ev.ndisc - 1].reason, "transport close");
 
 	/* While a is away: what it must get, and what it must not. */
@@ -140,7 +171,7 @@ START_TEST(test_recover_missed_packets)
 	sio_out_free(y);
 
 	char auth[160];
-	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\",\"k\":1}", a.pid, off);
+	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\",\"k\":1}", a.pid, a.off);
 	conn a2;
 	rjoin(&a2, auth);
 	ck_assert_str_eq(a2.sid, a.sid);
@@ -155,7 +186,7 @@ START_TEST(test_recover_missed_packets)
 	take_offset(a2.es, "42[\"y\",\"y\",", o1, sizeof(o1));
 	take_offset(a2.es, "42[\"z\",", o2, sizeof(o2));
 	take_offset(a2.es, "42[\"to-id\",", o3, sizeof(o3));
-	ck_assert_str_ne(o1, off);
+	ck_assert_str_ne(o1, a.off);
 	ck_assert_str_ne(o1, o2);
 	expect_empty(a2.es);
 	/* the session is taken: the same pid does not recover twice */
@@ -179,24 +210,17 @@ END_TEST
 START_TEST(test_binary_kept)
 {
 	start_rec(NULL);
-	conn a;
-	rjoin(&a, NULL);
-	sio_to(rroot, a.sid, "x", NULL);
-	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	conn a, a2;
+	joins_then_away(&a, NULL);
 	sio_out *o = sio_out_new();
 	sio_out_binary(o, "\x01\x02\x03", 3);
 	ck_assert_int_eq(sio_broadcast_emit(rroot, &(sio_broadcast){ 0 }, "b", o), 0);
 	sio_out_free(o);
-	char auth[160];
-	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, off);
-	conn a2;
-	rjoin(&a2, auth);
+	come_back(&a2, &a);
 	ck_assert(sio_socket_recovered(a2.s));
 	char o1[64];
 	take_offset(a2.es, "451-[\"b\"," PH(0) ",", o1, sizeof(o1));
-	ck_assert_str_ne(o1, off);
+	ck_assert_str_ne(o1, a.off);
 	expect_bin(a2.es, "\x01\x02\x03");
 	expect_empty(a2.es);
 }
@@ -220,10 +244,8 @@ END_TEST
 
 static void recover_fails(const conn *a, const char *off)
 {
-	char auth[160];
-	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a->pid, off);
 	conn a2;
-	rjoin(&a2, auth);
+	come_back_at(&a2, a, off);
 	ck_assert(!sio_socket_recovered(a2.s));
 	ck_assert_str_ne(a2.sid, a->sid);
 	ck_assert_str_ne(a2.pid, a->pid);
@@ -237,14 +259,10 @@ START_TEST(test_unknown_pid_or_offset)
 	conn a, b;
 	rjoin(&a, NULL);
 	rjoin(&b, NULL);
-	sio_join(a.s, "r");
-	sio_to(rroot, "r", "x", NULL);
-	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	away(&a, "r");
 	conn other = a;
 	strcpy(other.pid, "AAAAAAAAAAAAAAAAAAAA");
-	recover_fails(&other, off);
+	recover_fails(&other, a.off);
 	recover_fails(&a, "nope-1");
 	recover_fails(&a, "");
 	/* not strings: no recovery asked */
@@ -252,10 +270,8 @@ START_TEST(test_unknown_pid_or_offset)
 	rjoin(&c, "{\"pid\":1,\"offset\":[]}");
 	ck_assert(!sio_socket_recovered(c.s));
 	/* and the session is still there for the right offset */
-	char auth[160];
-	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, off);
 	conn a2;
-	rjoin(&a2, auth);
+	come_back(&a2, &a);
 	ck_assert(sio_socket_recovered(a2.s));
 }
 END_TEST
@@ -269,15 +285,10 @@ START_TEST(test_expired)
 {
 	start_rec(short_duration);
 	conn a;
-	rjoin(&a, NULL);
-	sio_join(a.s, "r");
-	sio_to(rroot, "r", "x", NULL);
-	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	joins_then_away(&a, "r");
 	run_loop_until(never, NULL, 60);
 	uv_update_time(&loop);
-	recover_fails(&a, off);
+	recover_fails(&a, a.off);
 }
 END_TEST
 
@@ -290,16 +301,11 @@ START_TEST(test_past_the_log)
 {
 	start_rec(small_log);
 	conn a;
-	rjoin(&a, NULL);
-	sio_join(a.s, "r");
-	sio_to(rroot, "r", "x", NULL);
-	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	joins_then_away(&a, "r");
 	for (int i = 0; i < 3; i++)
 		sio_to(rroot, "r", "y", NULL);
 	ck_assert_uint_eq(sio_recovery_count(rroot).packets, 3);
-	recover_fails(&a, off);
+	recover_fails(&a, a.off);
 }
 END_TEST
 
@@ -369,16 +375,9 @@ static void recover_with_mw(void (*tune)(sio_options *), int want_runs)
 	mw_runs = 0;
 	mw_saw_recovered = false;
 	sio_use(rroot, mw, NULL);
-	conn a;
-	rjoin(&a, NULL);
-	sio_to(rroot, a.sid, "x", NULL);
-	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
-	char auth[160];
-	snprintf(auth, sizeof(auth), "{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, off);
-	conn a2;
-	rjoin(&a2, auth);
+	conn a, a2;
+	joins_then_away(&a, NULL);
+	come_back(&a2, &a);
 	ck_assert(sio_socket_recovered(a2.s));
 	ck_assert_int_eq(mw_runs, want_runs);
 }
@@ -410,17 +409,12 @@ START_TEST(test_async_middleware_gap)
 {
 	start_rec(with_mw);
 	conn a;
-	rjoin(&a, NULL);
-	sio_join(a.s, "r");
-	sio_to(rroot, "r", "x", NULL);
-	char off[64];
-	take_offset(a.es, "42[\"x\",", off, sizeof(off));
-	cut(&a);
+	joins_then_away(&a, "r");
 	sio_to(rroot, "r", "before", NULL);
 	held = NULL;
 	sio_use_async(rroot, hold_mw, NULL);
 	char pkt[160];
-	snprintf(pkt, sizeof(pkt), "0{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, off);
+	snprintf(pkt, sizeof(pkt), "0{\"pid\":\"%s\",\"offset\":\"%s\"}", a.pid, a.off);
 	eio_session *es = client_of(srv2);
 	int before = ev.nsocks;
 	feed(es, pkt);
@@ -615,9 +609,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(recovery_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(recovery_suite());
 }

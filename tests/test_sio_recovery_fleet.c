@@ -14,6 +14,7 @@
  * origin's numbers, packets dropped since the socket left.
  */
 #include "sio_fixture.h"
+#include "check_main.h"
 
 static sio_namespace *rroot;
 
@@ -114,6 +115,16 @@ static void start_fleet(unsigned max_packets)
 	ck_assert_int_eq(sio_server_set_adapter(srv2, &sharing, NULL), 0);
 }
 
+/* The adapter finds the session, with a mark: origin's broadcasts up to seq
+ * reached the socket on the old member. */
+static void mark(const char *origin, uint64_t seq)
+{
+	ck_assert_uint_lt(fa.nmarks, sizeof(fa.origins) / sizeof(fa.origins[0]));
+	fa.found = true;
+	fa.origins[fa.nmarks] = origin;
+	fa.seqs[fa.nmarks++] = seq;
+}
+
 /* A broadcast received from origin/seq (NULL: made here, local) to room,
  * except one socket id or none. */
 static void from(const char *origin, uint64_t seq, const char *event, const char *room,
@@ -153,6 +164,15 @@ static void expect_event(eio_session *es, const char *event)
 	eio_msg_unref(eio_session_take(es));
 }
 
+/* Comes back at offset and is recovered, as SID; the CONNECT answer taken. */
+static void recovered_at(eio_session **es, const char *offset)
+{
+	sio_socket *s = come_back_at(es, offset);
+	ck_assert(sio_socket_recovered(s));
+	ck_assert_str_eq(sio_socket_id(s), SID);
+	eio_msg_unref(eio_session_take(*es));
+}
+
 static void refused_at(const char *offset)
 {
 	eio_session *es;
@@ -176,12 +196,8 @@ static void refused(void)
 START_TEST(test_after_the_marks_in_order)
 {
 	start_fleet(0);
-	fa.found = true;
-	fa.origins[0] = "A";
-	fa.seqs[0] = 1;
-	fa.origins[1] = "B";
-	fa.seqs[1] = 2;
-	fa.nmarks = 2;
+	mark("A", 1);
+	mark("B", 2);
 	fa.ago_ms = 60000;
 	from("A", 1, "a1", "r", NULL); /* got: at or under its mark */
 	from("B", 1, "b1", "r", NULL);
@@ -220,16 +236,11 @@ END_TEST
 START_TEST(test_nothing_missed)
 {
 	start_fleet(0);
-	fa.found = true;
-	fa.origins[0] = "A";
-	fa.seqs[0] = 2;
-	fa.nmarks = 1;
+	mark("A", 2);
 	from("A", 1, "a1", "r", NULL);
 	from("A", 2, "a2", "r", NULL);
 	eio_session *es;
-	sio_socket *s = come_back(&es);
-	ck_assert(sio_socket_recovered(s));
-	eio_msg_unref(eio_session_take(es));
+	recovered_at(&es, "elsewhere-3");
 	expect_empty(es);
 }
 END_TEST
@@ -240,21 +251,15 @@ END_TEST
 START_TEST(test_delivered_after_the_offset)
 {
 	start_fleet(0);
-	fa.found = true;
-	fa.origins[0] = "A";
-	fa.seqs[0] = 2;
-	fa.origins[1] = "B";
-	fa.seqs[1] = 1;
-	fa.nmarks = 2;
+	mark("A", 2);
+	mark("B", 1);
 	fa.delivered = "{\"tag\":\"T\",\"from\":1,\"sent\":[[1,\"A\",1],[2,\"A\",2],[3,\"B\",1]]}";
 	from("A", 1, "a1", "r", NULL);
 	from("A", 2, "a2", "r", NULL);
 	from("B", 1, "b1", "r", NULL);
 	from("A", 3, "a3", "r", NULL);
 	eio_session *es;
-	sio_socket *s = come_back_at(&es, "T-1");
-	ck_assert(sio_socket_recovered(s));
-	eio_msg_unref(eio_session_take(es));
+	recovered_at(&es, "T-1");
 	expect_event(es, "a2");
 	expect_event(es, "b1");
 	expect_event(es, "a3");
@@ -280,10 +285,7 @@ static void streamed(const char *origin, uint64_t seq, const char *event, const 
 START_TEST(test_streamed_then_log_once)
 {
 	start_fleet(0);
-	fa.found = true;
-	fa.origins[0] = "A";
-	fa.seqs[0] = 1;
-	fa.nmarks = 1;
+	mark("A", 1);
 	streamed("A", 1, "a1", "r");   /* got */
 	streamed("A", 2, "a2", "r");   /* missed, only in the adapter's log */
 	streamed("B", 1, "b1", "r");   /* no mark: the old member never had it */
@@ -294,10 +296,7 @@ START_TEST(test_streamed_then_log_once)
 	from("B", 1, "b1", "r", NULL);
 	from("B", 2, "b2", "r", NULL);
 	eio_session *es;
-	sio_socket *s = come_back(&es);
-	ck_assert(sio_socket_recovered(s));
-	ck_assert_str_eq(sio_socket_id(s), SID);
-	eio_msg_unref(eio_session_take(es)); /* the CONNECT answer */
+	recovered_at(&es, "elsewhere-3");
 	expect_event(es, "a2");
 	expect_event(es, "b1");
 	expect_event(es, "a4");
@@ -310,10 +309,7 @@ END_TEST
 START_TEST(test_streamed_gap_refused)
 {
 	start_fleet(0);
-	fa.found = true;
-	fa.origins[0] = "A";
-	fa.seqs[0] = 1;
-	fa.nmarks = 1;
+	mark("A", 1);
 	streamed("A", 3, "a3", "r");
 	from("A", 3, "a3", "r", NULL);
 	refused();
@@ -324,10 +320,7 @@ END_TEST
 START_TEST(test_refused_by_the_adapter)
 {
 	start_fleet(0);
-	fa.found = true;
-	fa.origins[0] = "A";
-	fa.seqs[0] = 1;
-	fa.nmarks = 1;
+	mark("A", 1);
 	fa.refuse = true;
 	from("A", 1, "a1", "r", NULL);
 	refused();
@@ -341,10 +334,7 @@ END_TEST
 START_TEST(test_gap_refused)
 {
 	start_fleet(0);
-	fa.found = true;
-	fa.origins[0] = "A";
-	fa.seqs[0] = 1;
-	fa.nmarks = 1;
+	mark("A", 1);
 	from("A", 1, "a1", "r", NULL);
 	from("A", 3, "a3", "r", NULL); /* A's 2 never reached this server */
 	refused();
@@ -354,10 +344,7 @@ END_TEST
 START_TEST(test_dropped_since_it_left_refused)
 {
 	start_fleet(2);
-	fa.found = true;
-	fa.origins[0] = "A";
-	fa.seqs[0] = 1;
-	fa.nmarks = 1;
+	mark("A", 1);
 	fa.ago_ms = 10;
 	from("A", 1, "a1", "r", NULL);
 	from("A", 2, "a2", "r", NULL);
@@ -370,10 +357,7 @@ END_TEST
 START_TEST(test_offset_older_than_delivered_refused)
 {
 	start_fleet(0);
-	fa.found = true;
-	fa.origins[0] = "A";
-	fa.seqs[0] = 9;
-	fa.nmarks = 1;
+	mark("A", 9);
 	fa.delivered = "{\"tag\":\"T\",\"from\":5,\"sent\":[[5,\"A\",9]]}";
 	from("A", 9, "a9", "r", NULL);
 	refused_at("T-2");
@@ -459,9 +443,5 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
-	SRunner *sr = srunner_create(fleet_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(fleet_suite());
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../apps/sio-server/srv_config.h"
+#include "check_main.h"
 
 #define SECRET "config-test-secret-0123456789abcdef"
 
@@ -866,11 +867,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(config_suite());
 }

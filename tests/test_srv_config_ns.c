@@ -20,6 +20,7 @@
 #include "../apps/sio-server/srv_ns.h"
 #include "../apps/sio-server/srv_reload.h"
 #include "base/json.h"
+#include "check_main.h"
 
 #define SECRET "config-ns-test-secret-0123456789abcdef"
 
@@ -317,9 +318,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(suite());
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "srv_config_fixture.h"
+#include "check_main.h"
 
 static int load(const char *json_text)
 {
@@ -285,9 +286,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(suite());
 }

@@ -14,6 +14,7 @@
 #include "../apps/sio-server/srv_api_endpoints.h"
 #include "../apps/sio-server/srv_config_routes.h"
 #include "srv_config_fixture.h"
+#include "check_main.h"
 
 static int load(const char *json)
 {
@@ -166,9 +167,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(suite());
 }

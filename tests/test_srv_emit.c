@@ -20,6 +20,7 @@
 #include "../apps/sio-server/srv_emit.h"
 #include "../apps/sio-server/srv_metrics.h"
 #include "srv_config_fixture.h"
+#include "check_main.h"
 
 static void load_file(const char *path)
 {
@@ -299,11 +300,5 @@ static Suite *emit_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(emit_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(emit_suite());
 }

@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "../apps/sio-server/srv_http_client.h"
+#include "check_main.h"
 
 static pid_t backend_pid;
 static int backend_port;
@@ -409,10 +410,7 @@ int main(void)
 		stop_backend();
 		return 1;
 	}
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int status = check_main_run(suite());
 	stop_backend();
-	return failed ? 1 : 0;
+	return status;
 }

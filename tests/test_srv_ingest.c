@@ -22,6 +22,7 @@
 #include "../apps/sio-server/srv_config.h"
 #include "../apps/sio-server/srv_ingest_map.h"
 #include "srv_config_fixture.h"
+#include "check_main.h"
 
 static char *const redis_env[] = { "REDIS_URL=redis://127.0.0.1:6390", NULL };
 
@@ -345,9 +346,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(suite());
 }

@@ -20,6 +20,7 @@
 #include "../apps/sio-server/srv_jwks.h"
 
 #include <unistd.h>
+#include "check_main.h"
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -228,9 +229,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(suite());
 }

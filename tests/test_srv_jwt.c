@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "../apps/sio-server/srv_jwt.h"
+#include "check_main.h"
 
 #define LIT(s) s, sizeof(s) - 1 /* literal with its exact length */
 #define SECRET "test-secret-0123456789abcdef-0123456789"
@@ -1079,11 +1080,5 @@ static Suite *jwt_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(jwt_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(jwt_suite());
 }

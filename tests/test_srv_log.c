@@ -17,6 +17,7 @@
 #include "../apps/sio-server/srv_log.h"
 #include "../apps/sio-server/srv_log_sock.h"
 #include "base/json.h"
+#include "check_main.h"
 
 static char *mem;
 static size_t memlen;
@@ -180,9 +181,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(suite());
 }

@@ -26,6 +26,7 @@
 #include "../apps/sio-server/srv_metrics.h"
 #include "../apps/sio-server/srv_presence.h"
 #include "socketio.h"
+#include "check_main.h"
 
 static uv_loop_t loop;
 static eio_listener *L;
@@ -344,9 +345,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../apps/sio-server/srv_room_users.h"
+#include "check_main.h"
 
 START_TEST(id_of_template)
 {
@@ -78,9 +79,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(suite());
 }

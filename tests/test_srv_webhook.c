@@ -29,6 +29,7 @@
 #include "../apps/sio-server/srv_webhook_metrics.h"
 #include "../apps/sio-server/srv_webhook_sign.h"
 #include "srv_config_fixture.h"
+#include "check_main.h"
 
 /* ---- signature --------------------------------------------------------------------- */
 
@@ -354,9 +355,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(suite());
 }

@@ -14,6 +14,11 @@
  * (redis_queue.c) bounded by max_queued_bytes; while up, the bytes sent and
  * not answered are bounded too (a stalled Redis would grow hiredis's buffer).
  *
+ * The attempt cycle (backoff, resolving, the handshake's deadline), opening
+ * a context and the handshake's commands are redis_link.c's, shared with
+ * redis_client.c; this file holds the two contexts and decides when the
+ * pair is up or lost.
+ *
  * hiredis's rules this file follows (async.c of hiredis 0.14.1):
  * - every command's callback runs exactly once; when a context is freed,
  *   with a NULL reply. Our callbacks find their side through ac->data, which
@@ -33,9 +38,8 @@
  */
 #include "redis_conn.h"
 #include "redis_count.h"
+#include "redis_link.h"
 #include "redis_queue.h"
-#include "redis_resolve.h"
-#include "redis_uv.h"
 
 #include "base/log.h"
 #include "base/map.h"
@@ -49,8 +53,6 @@
 #include <string.h>
 
 #define NS "socketio:redis"
-/* the least time a connection gets to answer its handshake */
-#define HANDSHAKE_MIN_MS 1000
 /* While up, the bytes sent and not yet answered are bounded by
  * max_queued_bytes, but never below this (max_queued_bytes 0 means "queue
  * nothing while Redis is away", not "publish nothing"). */
@@ -63,33 +65,20 @@ typedef struct side {
 	bool setup_done;      /* AUTH, SELECT, PING answered */
 	bool ready;           /* ... and, subscribed side, every subscription confirmed */
 	unsigned sub_pending; /* subscription confirmations awaited before ready */
+	bool script_sent;     /* the publishing side sent kept_script's text (EVAL) */
 } side;
 
-enum phase {
-	PH_WAIT,
-	PH_CONNECTING,
-	PH_UP
-};
-
 struct redis_conn {
-	uv_loop_t *loop;
-	sio_redis_options o; /* url NULL; strings owned below */
-	char *host, *unix_path, *username, *password;
-	char where[128]; /* host:port or the socket's path, for the reasons */
+	redis_link link; /* where, the attempt cycle; its timer is the health check once up */
 	redis_message_fn on_message;
 	redis_conn_state_fn on_state;
 	void *user;
 
 	side pub, sub;
-	enum phase phase;
 	bool closed;
-	redis_resolve *resolving; /* the host name's lookup, while it runs */
-	unsigned backoff_ms;
-	uv_timer_t timer; /* the reconnection, the handshake, then the health check */
 	bool ping_due;    /* up: the health check's PING not answered yet */
 	uv_timer_t defer; /* zero timer: deferred answers and failures */
 	int handles_open;
-	char reason[512];            /* the last down reason reported */
 	char fail_pending[256];      /* a failure to handle from the defer timer */
 	base_map channels, patterns; /* the subscribed set (key == value, owned) */
 
@@ -101,16 +90,12 @@ struct redis_conn {
 	uint64_t stream_age_ms;
 };
 
-static void attempt(redis_conn *c);
-static void on_timer(uv_timer_t *t);
 static void on_defer(uv_timer_t *t);
 static void conn_fail(redis_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* How long a connection attempt may take, and the health check's period. */
-static unsigned handshake_ms(const redis_conn *c)
+static bool is_up(const redis_conn *c)
 {
-	unsigned ms = c->o.reconnect_max_ms;
-	return ms < HANDSHAKE_MIN_MS ? HANDSHAKE_MIN_MS : ms;
+	return c->link.phase == REDIS_LINK_UP;
 }
 
 static void schedule_defer(redis_conn *c)
@@ -143,19 +128,22 @@ static void fail_later(redis_conn *c, const char *why)
 	schedule_defer(c);
 }
 
-static void pub_reply(redisAsyncContext *ac, void *r, void *priv)
+/* A publish answered: its bytes are no longer in flight; counted published
+ * or, refused (an ACL rule, OOM), dropped: lost. */
+static void pub_done(redis_conn *c, const redisReply *reply, size_t size)
 {
-	side *s = ac->data;
-	redisReply *reply = r;
-	if (!s || !reply)
-		return; /* the context is going away: conn_fail resets the count */
-	redis_conn *c = s->c;
-	size_t size = (size_t)(uintptr_t)priv;
 	c->inflight_bytes -= size < c->inflight_bytes ? size : c->inflight_bytes;
 	if (reply->type == REDIS_REPLY_INTEGER)
 		c->published++;
 	else
-		c->dropped++; /* refused (an ACL rule, OOM): lost */
+		c->dropped++;
+}
+
+static void pub_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+	side *s = ac->data;
+	if (s && r) /* else the context is going away: conn_fail resets the count */
+		pub_done(s->c, r, (size_t)(uintptr_t)priv);
 }
 
 /* A broadcast kept for recovery (redis_conn_publish_kept): the PUBLISH and
@@ -171,20 +159,91 @@ static const char kept_script[] =
         "tonumber(ARGV[3])\n"
         "if min > 0 then redis.call('XTRIM', KEYS[2], 'MINID', '~', min) end\n"
         "return n\n";
+/* Its SHA-1 in hex, the name EVALSHA gives it (Redis's script cache is keyed
+ * by the SHA-1 of the text, https://redis.io/commands/evalsha). Computed once,
+ * here: the module links no SHA-1 (its link line is hiredis, msgpack-c and
+ * libuv), and tests/test_redis_kept.c checks it against the text with
+ * OpenSSL's SHA1 and with Redis's SCRIPT LOAD, so an edit of the script that
+ * forgets it fails there. */
+static const char kept_sha1[] = "1a1cd736de4eb94dea26c80ff65d5e4d1bbfae4f";
 
+const char *redis_conn_kept_script(const char **sha1)
+{
+	*sha1 = kept_sha1;
+	return kept_script;
+}
+
+static void kept_reply(redisAsyncContext *ac, void *r, void *priv);
+
+/* Send m as the script: EVALSHA once this connection has sent its text (the
+ * commands of a connection run in order, so the script is in the cache by
+ * then), else EVAL, which puts it there. A new connection starts with EVAL:
+ * a restarted Redis has an empty cache. m is kept until the reply (freed
+ * by kept_reply); 0, or -1 (nothing sent, m still the caller's). */
+static int send_kept(redis_conn *c, redis_qmsg *m)
+{
+	side *s = &c->pub;
+	char maxlen[24], age[24];
+	snprintf(maxlen, sizeof(maxlen), "%zu", c->stream_maxlen ? c->stream_maxlen : 1);
+	snprintf(age, sizeof(age), "%llu", (unsigned long long)c->stream_age_ms);
+	const char *argv[8] = {
+		"EVALSHA", kept_sha1, "2", m->data, redis_qmsg_key(m), redis_qmsg_payload(m),
+		maxlen,    age
+	};
+	size_t lens[8] = { 7,      sizeof(kept_sha1) - 1, 1,          m->chlen, m->klen,
+		           m->len, strlen(maxlen),        strlen(age) };
+	if (!s->script_sent) {
+		argv[0] = "EVAL";
+		lens[0] = 4;
+		argv[1] = kept_script;
+		lens[1] = sizeof(kept_script) - 1;
+	}
+	if (send_argv(s, kept_reply, m, 8, argv, lens))
+		return -1;
+	s->script_sent = true;
+	return 0;
+}
+
+/* A kept publish answered. NOSCRIPT: the cache lost the script after this
+ * connection sent it (SCRIPT FLUSH, a failover): nothing ran, so the same
+ * message goes again with the script's text, which loads it again. The
+ * kept publishes in flight then are sent again in their order, but a plain
+ * publish sent meanwhile may pass them. */
+static void kept_reply(redisAsyncContext *ac, void *r, void *priv)
+{
+	redis_qmsg *m = priv;
+	side *s = ac->data;
+	redisReply *reply = r;
+	size_t size = m->chlen + m->len;
+	if (!s || !reply) {
+		free(m); /* the context is going away: conn_fail resets the count */
+		return;
+	}
+	redis_conn *c = s->c;
+	if (reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOSCRIPT", 8)) {
+		s->script_sent = false;
+		if (!send_kept(c, m))
+			return; /* still in flight */
+		fail_later(c, "cannot send EVAL");
+	}
+	pub_done(c, reply, size);
+	free(m);
+}
+
+/* A plain publish (key NULL), or a kept one (sent from a copy, kept until
+ * its reply). 0, or -1: nothing sent. */
 static int send_publish(redis_conn *c, const char *ch, size_t chlen, const char *key, const void *p,
                         size_t len)
 {
 	size_t size = chlen + len;
 	if (key) {
-		char maxlen[24], age[24];
-		snprintf(maxlen, sizeof(maxlen), "%zu", c->stream_maxlen ? c->stream_maxlen : 1);
-		snprintf(age, sizeof(age), "%llu", (unsigned long long)c->stream_age_ms);
-		const char *argv[8] = { "EVAL", kept_script, "2", ch, key, p, maxlen, age };
-		size_t lens[8] = { 4,   sizeof(kept_script) - 1, 1,          chlen, strlen(key),
-			           len, strlen(maxlen),          strlen(age) };
-		if (send_argv(&c->pub, pub_reply, (void *)(uintptr_t)size, 8, argv, lens))
+		redis_qmsg *m = redis_qmsg_new(ch, chlen, key, p, len);
+		if (!m)
 			return -1;
+		if (send_kept(c, m)) {
+			free(m);
+			return -1;
+		}
 	} else {
 		const char *argv[3] = { "PUBLISH", ch, p };
 		size_t lens[3] = { 7, chlen, len };
@@ -195,17 +254,25 @@ static int send_publish(redis_conn *c, const char *ch, size_t chlen, const char 
 	return 0;
 }
 
-/* Send the queue in order (just up: nothing was sent before it). */
+/* Send the queue in order (just up: nothing was sent before it). A kept
+ * message goes as it is: its copy is kept for a NOSCRIPT reply. */
 static void flush_queue(redis_conn *c)
 {
-	const redis_qmsg *m;
+	redis_qmsg *m;
 	while ((m = c->queue.head)) {
-		if (send_publish(c, m->data, m->chlen, redis_qmsg_key(m), redis_qmsg_payload(m),
-		                 m->len)) {
+		int err = m->klen ? send_kept(c, m)
+		                  : send_publish(c, m->data, m->chlen, NULL, redis_qmsg_payload(m),
+		                                 m->len);
+		if (err) {
 			fail_later(c, "cannot send to Redis");
 			return;
 		}
-		redis_queue_pop(&c->queue);
+		if (m->klen) {
+			redis_queue_take(&c->queue);
+			c->inflight_bytes += m->chlen + m->len;
+		} else {
+			redis_queue_pop(&c->queue);
+		}
 	}
 }
 
@@ -213,19 +280,18 @@ static void flush_queue(redis_conn *c)
 
 static void report(redis_conn *c, bool up, const char *reason)
 {
-	base_log(NS, "%s: %s (%s)", c->where, up ? "up" : "down", reason);
+	base_log(NS, "%s: %s (%s)", c->link.where, up ? "up" : "down", reason);
 	if (c->on_state)
 		c->on_state(up, reason, c->user);
 }
 
 static void go_up(redis_conn *c)
 {
-	c->phase = PH_UP;
+	unsigned period = redis_link_handshake_ms(&c->link);
+	redis_link_up(&c->link);
 	c->ping_due = false;
-	uv_timer_start(&c->timer, on_timer, handshake_ms(c), handshake_ms(c));
-	c->backoff_ms = c->o.reconnect_min_ms;
+	redis_link_timer(&c->link, period, period);
 	c->connects++;
-	c->reason[0] = '\0';
 	flush_queue(c);
 	report(c, true, "connected");
 }
@@ -234,15 +300,8 @@ static void side_ready(side *s)
 {
 	redis_conn *c = s->c;
 	s->ready = true;
-	if (c->pub.ready && c->sub.ready && c->phase == PH_CONNECTING)
+	if (c->pub.ready && c->sub.ready && c->link.phase == REDIS_LINK_CONNECTING)
 		go_up(c);
-}
-
-static void stop_resolving(redis_conn *c)
-{
-	if (c->resolving)
-		redis_resolve_cancel(c->resolving);
-	c->resolving = NULL;
 }
 
 /* Close one side: its late callbacks find no side (ac->data NULL). */
@@ -250,7 +309,7 @@ static void side_drop(side *s)
 {
 	redisAsyncContext *ac = s->ac;
 	s->ac = NULL;
-	s->setup_done = s->ready = false;
+	s->setup_done = s->ready = s->script_sent = false;
 	s->sub_pending = 0;
 	if (ac) {
 		ac->data = NULL;
@@ -270,55 +329,44 @@ static void pong_reply(redisAsyncContext *ac, void *r, void *priv)
  * be answered by the next tick. A Redis that stopped answering (stopped,
  * stuck, cut off with data in flight, where TCP keepalive does not help)
  * is then noticed, instead of NUMSUB queries and publishes waiting on it. */
-static void health_check(redis_conn *c)
+static void health_check(void *owner)
 {
+	redis_conn *c = owner;
 	if (c->ping_due) {
-		conn_fail(c, "%s did not answer PING within %u ms", c->where, handshake_ms(c));
+		conn_fail(c, "%s did not answer PING within %u ms", c->link.where,
+		          redis_link_handshake_ms(&c->link));
 		return;
 	}
 	const char *argv[1] = { "PING" };
 	size_t lens[1] = { 4 };
 	if (send_argv(&c->pub, pong_reply, NULL, 1, argv, lens))
-		conn_fail(c, "%s: cannot send PING", c->where);
+		conn_fail(c, "%s: cannot send PING", c->link.where);
 	else
 		c->ping_due = true;
 }
 
-static void on_timer(uv_timer_t *t)
-{
-	redis_conn *c = t->data;
-	if (c->phase == PH_WAIT)
-		attempt(c);
-	else if (c->phase == PH_CONNECTING)
-		conn_fail(c, "%s did not answer within %u ms", c->where, handshake_ms(c));
-	else
-		health_check(c);
-}
-
-/* Both connections dropped; try again after the backoff. Reports the state
- * when it was up, or when the reason it stays down changed. */
+/* Both connections dropped; try again after the backoff (redis_link_down).
+ * Reports the state when it was up, or when the reason it stays down
+ * changed. */
 static void conn_fail(redis_conn *c, const char *fmt, ...)
 {
 	if (c->closed)
 		return;
-	char why[sizeof c->reason];
+	char why[sizeof c->link.reason];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	bool was_up = c->phase == PH_UP;
-	stop_resolving(c);
 	side_drop(&c->pub);
 	side_drop(&c->sub);
 	c->inflight_bytes = 0; /* sent on the lost connection: delivered or not, gone */
-	c->phase = PH_WAIT;
-	unsigned delay = c->backoff_ms;
-	c->backoff_ms = delay > c->o.reconnect_max_ms / 2 ? c->o.reconnect_max_ms : delay * 2;
-	uv_timer_start(&c->timer, on_timer, delay, 0);
-	if (was_up || strcmp(why, c->reason)) {
-		snprintf(c->reason, sizeof c->reason, "%s", why);
+	if (redis_link_down(&c->link, why))
 		report(c, false, why);
-	}
+}
+
+static void link_fail(void *owner, const char *why)
+{
+	conn_fail(owner, "%s", why);
 }
 
 /* ---- the subscribed side ---------------------------------------------------------- */
@@ -369,12 +417,6 @@ static int subscribe_set(side *s, const base_map *m, const char *cmd)
 
 /* ---- setup ------------------------------------------------------------------------ */
 
-enum setup_step {
-	STEP_AUTH = 1,
-	STEP_SELECT,
-	STEP_PING
-};
-
 static void setup_reply(redisAsyncContext *ac, void *r, void *priv)
 {
 	side *s = ac->data;
@@ -384,54 +426,26 @@ static void setup_reply(redisAsyncContext *ac, void *r, void *priv)
 	redis_conn *c = s->c;
 	int step = (int)(intptr_t)priv;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		if (step == STEP_AUTH)
-			conn_fail(c, "%s: AUTH failed: %s", c->where, reply->str);
-		else if (step == STEP_SELECT)
-			conn_fail(c, "%s: SELECT %d failed: %s", c->where, c->o.db, reply->str);
-		else
-			conn_fail(c, "%s: %s", c->where, reply->str);
+		char why[sizeof c->link.reason];
+		redis_link_step_reason(&c->link, step, reply->str, why, sizeof why);
+		conn_fail(c, "%s", why);
 		return;
 	}
-	if (step != STEP_PING)
+	if (step != REDIS_STEP_PING)
 		return;
 	s->setup_done = true;
 	if (s->is_sub && (subscribe_set(s, &c->channels, "SUBSCRIBE") ||
 	                  subscribe_set(s, &c->patterns, "PSUBSCRIBE"))) {
-		conn_fail(c, "%s: cannot send SUBSCRIBE", c->where);
+		conn_fail(c, "%s: cannot send SUBSCRIBE", c->link.where);
 		return;
 	}
 	if (!s->sub_pending)
 		side_ready(s);
 }
 
-/* AUTH, SELECT and PING, pipelined: AUTH's error comes first when the
- * password is wrong; PING's answer says the connection is usable. */
-static int send_setup(side *s)
+static int setup_send(void *ctx, int step, int argc, const char **argv, const size_t *lens)
 {
-	redis_conn *c = s->c;
-	if (c->o.password) {
-		const char *argv[3] = { "AUTH", c->o.username, c->o.password };
-		size_t lens[3] = { 4, c->o.username ? strlen(c->o.username) : 0,
-			           strlen(c->o.password) };
-		if (!c->o.username) {
-			argv[1] = argv[2];
-			lens[1] = lens[2];
-		}
-		if (send_argv(s, setup_reply, (void *)(intptr_t)STEP_AUTH, c->o.username ? 3 : 2,
-		              argv, lens))
-			return -1;
-	}
-	if (c->o.db) {
-		char db[16];
-		snprintf(db, sizeof db, "%d", c->o.db);
-		const char *argv[2] = { "SELECT", db };
-		size_t lens[2] = { 6, strlen(db) };
-		if (send_argv(s, setup_reply, (void *)(intptr_t)STEP_SELECT, 2, argv, lens))
-			return -1;
-	}
-	const char *argv[1] = { "PING" };
-	size_t lens[1] = { 4 };
-	return send_argv(s, setup_reply, (void *)(intptr_t)STEP_PING, 1, argv, lens);
+	return send_argv(ctx, setup_reply, (void *)(intptr_t)step, argc, argv, lens);
 }
 
 static void on_connect(const redisAsyncContext *cac, int status)
@@ -445,10 +459,12 @@ static void on_connect(const redisAsyncContext *cac, int status)
 		/* hiredis frees the context after this callback */
 		s->ac = NULL;
 		ac->data = NULL;
-		conn_fail(c, "cannot connect to %s: %s", c->where, ac->c.errstr);
+		char why[sizeof c->link.reason];
+		redis_link_lost_reason(&c->link, ac, false, status, why, sizeof why);
+		conn_fail(c, "%s", why);
 		return;
 	}
-	if (send_setup(s))
+	if (redis_link_handshake(&c->link, setup_send, s))
 		fail_later(c, "cannot send the handshake");
 }
 
@@ -461,77 +477,24 @@ static void on_disconnect(const redisAsyncContext *cac, int status)
 	redis_conn *c = s->c;
 	s->ac = NULL; /* hiredis frees it after this callback */
 	ac->data = NULL;
-	if (status == REDIS_OK || !ac->c.errstr[0])
-		conn_fail(c, "%s closed the connection", c->where);
-	else
-		conn_fail(c, "lost %s: %s", c->where, ac->c.errstr);
-}
-
-/* Open one side to ip (the host, or its address): 0, or -1 with the reason
- * in why. */
-static int side_open(side *s, const char *ip, char *why, size_t whylen)
-{
-	redis_conn *c = s->c;
-	redisAsyncContext *ac = c->unix_path ? redisAsyncConnectUnix(c->unix_path)
-	                                     : redisAsyncConnect(ip, c->o.port);
-	if (!ac) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	if (ac->err) {
-		snprintf(why, whylen, "cannot connect to %s: %s", c->where, ac->c.errstr);
-		redisAsyncFree(ac);
-		return -1;
-	}
-	if (redis_uv_attach(ac, c->loop)) {
-		snprintf(why, whylen, "cannot watch the connection to %s", c->where);
-		redisAsyncFree(ac);
-		return -1;
-	}
-	/* TCP keepalive (hiredis's 15 s): a Redis host that vanished is noticed
-	 * even on the subscribed connection, which never writes */
-	if (!c->unix_path)
-		redisEnableKeepAlive(&ac->c);
-	ac->data = s;
-	redisAsyncSetConnectCallback(ac, on_connect);
-	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	s->ac = ac;
-	return 0;
+	char why[sizeof c->link.reason];
+	redis_link_lost_reason(&c->link, ac, true, status, why, sizeof why);
+	conn_fail(c, "%s", why);
 }
 
 /* Open both sides (the handshake timeout runs). */
-static void open_sides(redis_conn *c, const char *ip)
+static void open_sides(void *owner, const char *ip)
 {
-	char why[sizeof c->reason];
-	if (side_open(&c->pub, ip, why, sizeof why) || side_open(&c->sub, ip, why, sizeof why))
+	redis_conn *c = owner;
+	char why[sizeof c->link.reason];
+	if (!(c->pub.ac = redis_link_connect(&c->link, ip, &c->pub, on_connect, on_disconnect, why,
+	                                     sizeof why)) ||
+	    !(c->sub.ac = redis_link_connect(&c->link, ip, &c->sub, on_connect, on_disconnect, why,
+	                                     sizeof why)))
 		conn_fail(c, "%s", why);
 }
 
-static void on_resolved(int status, const char *ip, void *user)
-{
-	redis_conn *c = user;
-	c->resolving = NULL;
-	if (status)
-		conn_fail(c, "cannot resolve %s: %s", c->host, uv_strerror(status));
-	else
-		open_sides(c, ip);
-}
-
-/* An attempt, from the timer only: a host name is resolved first, off the
- * loop's thread (redis_resolve.h), within the handshake timeout. */
-static void attempt(redis_conn *c)
-{
-	c->phase = PH_CONNECTING;
-	uv_timer_start(&c->timer, on_timer, handshake_ms(c), 0);
-	if (c->unix_path || redis_host_is_address(c->host)) {
-		open_sides(c, c->host);
-		return;
-	}
-	int err;
-	c->resolving = redis_resolve_start(c->loop, c->host, on_resolved, c, &err);
-	if (!c->resolving)
-		conn_fail(c, "cannot resolve %s: %s", c->host, uv_strerror(err));
-}
+static const redis_link_ops link_ops = { open_sides, link_fail, health_check };
 
 /* ---- count queries ------------------------------------------------------------------ */
 
@@ -549,7 +512,7 @@ static void on_defer(uv_timer_t *t)
 		char why[sizeof c->fail_pending];
 		memcpy(why, c->fail_pending, sizeof why);
 		c->fail_pending[0] = '\0';
-		conn_fail(c, "%s: %s", c->where, why);
+		conn_fail(c, "%s: %s", c->link.where, why);
 	}
 	if (!c->closed)
 		redis_counts_run(&c->counts);
@@ -557,67 +520,29 @@ static void on_defer(uv_timer_t *t)
 
 /* ---- the interface ---------------------------------------------------------------------- */
 
-static void free_strings(redis_conn *c)
-{
-	free(c->host);
-	free(c->unix_path);
-	free(c->username);
-	free(c->password);
-	c->host = c->unix_path = c->username = c->password = NULL;
-}
-
-static char *dup_or_null(const char *s, bool *oom)
-{
-	if (!s)
-		return NULL;
-	char *d = strdup(s);
-	*oom |= !d;
-	return d;
-}
-
 redis_conn *redis_conn_new(uv_loop_t *loop, const sio_redis_options *o, redis_message_fn on_message,
                            redis_conn_state_fn on_state, void *user)
 {
 	redis_conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	bool oom = false;
-	c->loop = loop;
-	c->o = *o;
-	c->o.url = NULL;
-	c->o.host = c->host = dup_or_null(o->host, &oom);
-	c->o.unix_path = c->unix_path = dup_or_null(o->unix_path, &oom);
-	c->o.username = c->username = dup_or_null(o->username, &oom);
-	c->o.password = c->password = dup_or_null(o->password, &oom);
-	c->o.key = NULL; /* not the connection's business */
-	if (oom || (!c->host && !c->unix_path)) {
-		free_strings(c);
+	/* connects from the loop (a failure is then reported from there, never
+	 * from inside this call) */
+	if (redis_link_init(&c->link, loop, o, &link_ops, c)) {
 		free(c);
 		return NULL;
 	}
-	if (c->unix_path)
-		snprintf(c->where, sizeof c->where, "redis at %s", c->unix_path);
-	else if (strchr(c->host, ':'))
-		snprintf(c->where, sizeof c->where, "redis at [%s]:%d", c->host, o->port);
-	else
-		snprintf(c->where, sizeof c->where, "redis at %s:%d", c->host, o->port);
 	c->on_message = on_message;
 	c->on_state = on_state;
 	c->user = user;
 	c->pub.c = c->sub.c = c;
 	c->sub.is_sub = true;
-	c->backoff_ms = o->reconnect_min_ms;
 	redis_counts_init(&c->counts, wake_defer, c);
 	base_map_init(&c->channels);
 	base_map_init(&c->patterns);
-	uv_timer_init(loop, &c->timer);
 	uv_timer_init(loop, &c->defer);
-	c->timer.data = c->defer.data = c;
+	c->defer.data = c;
 	c->handles_open = 2;
-	c->phase = PH_WAIT;
-	/* connect from the loop (a failure is then reported from there, never
-	 * from inside this call) */
-	uv_timer_start(&c->timer, on_timer, 0, 0);
 	return c;
 }
 
@@ -687,8 +612,8 @@ static int publish(redis_conn *c, const char *channel, const char *key, const vo
 	if (c->closed)
 		return SIO_EINVAL;
 	size_t chlen = strlen(channel), size = chlen + len;
-	if (c->phase == PH_UP && !c->queue.head) {
-		size_t limit = c->o.max_queued_bytes;
+	if (is_up(c) && !c->queue.head) {
+		size_t limit = c->link.o.max_queued_bytes;
 		if (limit < INFLIGHT_MIN)
 			limit = INFLIGHT_MIN;
 		if (size > limit || c->inflight_bytes > limit - size) {
@@ -699,7 +624,7 @@ static int publish(redis_conn *c, const char *channel, const char *key, const vo
 			return 0;
 		fail_later(c, "cannot send PUBLISH");
 	}
-	size_t max = c->o.max_queued_bytes;
+	size_t max = c->link.o.max_queued_bytes;
 	if (size > max || c->queue.bytes > max - size ||
 	    redis_queue_push(&c->queue, channel, chlen, key, payload, len)) {
 		c->dropped++;
@@ -727,7 +652,7 @@ void redis_conn_stream_trim(redis_conn *c, size_t maxlen, uint64_t age_ms)
 
 bool redis_conn_up(const redis_conn *c)
 {
-	return !c->closed && c->phase == PH_UP;
+	return !c->closed && is_up(c);
 }
 
 void redis_conn_stats(const redis_conn *c, sio_redis_stats *s)
@@ -748,11 +673,20 @@ static void free_set(base_map *m)
 	base_map_free(m);
 }
 
-static void on_closed(uv_handle_t *h)
+static void closed_one(redis_conn *c)
 {
-	redis_conn *c = h->data;
 	if (--c->handles_open == 0)
 		free(c);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	closed_one(h->data);
+}
+
+static void on_link_closed(uv_handle_t *h)
+{
+	closed_one(((redis_link *)h->data)->owner);
 }
 
 void redis_conn_free(redis_conn *c)
@@ -762,13 +696,11 @@ void redis_conn_free(redis_conn *c)
 	/* the answers first, while the calls they may make find c closed */
 	c->closed = true;
 	redis_counts_close(&c->counts);
-	stop_resolving(c);
 	side_drop(&c->pub);
 	side_drop(&c->sub);
 	redis_queue_clear(&c->queue);
 	free_set(&c->channels);
 	free_set(&c->patterns);
-	free_strings(c);
-	uv_close((uv_handle_t *)&c->timer, on_closed);
+	redis_link_close(&c->link, on_link_closed);
 	uv_close((uv_handle_t *)&c->defer, on_closed);
 }

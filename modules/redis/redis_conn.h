@@ -44,10 +44,14 @@ int redis_conn_punsubscribe(redis_conn *c, const char *pattern);
  * SIO_ENOMEM when the queue is full (the message is dropped and counted). */
 int redis_conn_publish(redis_conn *c, const char *channel, const void *payload, size_t len);
 /* The same, and the payload appended to the stream key as the entry's
- * field m, in one script (EVAL): both or neither, the stream trimmed as
- * redis_conn_stream_trim says. Queued with the publishes while away. */
+ * field m, in one script (EVALSHA, EVAL when Redis's script cache lacks
+ * it): both or neither, the stream trimmed as redis_conn_stream_trim says.
+ * Queued with the publishes while away. */
 int redis_conn_publish_kept(redis_conn *c, const char *channel, const char *stream,
                             const void *payload, size_t len);
+/* That script's text, and its SHA-1 in hex in *sha1 (for the test that
+ * checks one against the other). */
+const char *redis_conn_kept_script(const char **sha1);
 /* The streams' trimming: about maxlen entries at least, none older than
  * age_ms (Redis's clock). */
 void redis_conn_stream_trim(redis_conn *c, size_t maxlen, uint64_t age_ms);

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int redis_queue_push(redis_queue *q, const char *channel, size_t chlen, const char *key,
-                     const void *payload, size_t len)
+redis_qmsg *redis_qmsg_new(const char *channel, size_t chlen, const char *key, const void *payload,
+                           size_t len)
 {
 	size_t klen = key ? strlen(key) : 0;
 	redis_qmsg *m = malloc(sizeof *m + chlen + 1 + klen + 1 + len);
 	if (!m)
-		return -1;
+		return NULL;
 	m->next = NULL;
 	m->chlen = chlen;
 	m->klen = klen;
@@ -25,25 +25,46 @@ int redis_queue_push(redis_queue *q, const char *channel, size_t chlen, const ch
 	m->data[chlen + 1 + klen] = '\0';
 	if (len)
 		memcpy(m->data + chlen + 1 + klen + 1, payload, len);
+	return m;
+}
+
+void redis_queue_append(redis_queue *q, redis_qmsg *m)
+{
+	m->next = NULL;
 	if (q->tail)
 		q->tail->next = m;
 	else
 		q->head = m;
 	q->tail = m;
-	q->bytes += chlen + len;
+	q->bytes += m->chlen + m->len;
+}
+
+int redis_queue_push(redis_queue *q, const char *channel, size_t chlen, const char *key,
+                     const void *payload, size_t len)
+{
+	redis_qmsg *m = redis_qmsg_new(channel, chlen, key, payload, len);
+	if (!m)
+		return -1;
+	redis_queue_append(q, m);
 	return 0;
 }
 
-void redis_queue_pop(redis_queue *q)
+redis_qmsg *redis_queue_take(redis_queue *q)
 {
 	redis_qmsg *m = q->head;
 	if (!m)
-		return;
+		return NULL;
 	q->head = m->next;
 	if (!q->head)
 		q->tail = NULL;
 	q->bytes -= m->chlen + m->len;
-	free(m);
+	m->next = NULL;
+	return m;
+}
+
+void redis_queue_pop(redis_queue *q)
+{
+	free(redis_queue_take(q));
 }
 
 void redis_queue_clear(redis_queue *q)
