@@ -13,6 +13,7 @@
  * (interop/test/engineio/http-limits.test.js) checks that what passes here
  * is served by lws and what does not is answered.
  */
+#include "check_main.h"
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,9 +187,5 @@ static Suite *head_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(head_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(head_suite());
 }

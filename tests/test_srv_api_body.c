@@ -10,6 +10,7 @@
  * length, NUL and reserved names, and nesting depth in data. Clean under
  * valgrind with CK_FORK=no.
  */
+#include "check_main.h"
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,11 +395,5 @@ static Suite *body_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(body_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(body_suite());
 }

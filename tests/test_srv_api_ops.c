@@ -5,6 +5,7 @@
  * order; and every malformed body is refused with a message, leaving
  * nothing half parsed (freed either way: clean under valgrind, CK_FORK=no).
  */
+#include "check_main.h"
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,9 +187,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_main_run(suite());
 }

@@ -7,6 +7,7 @@
  * cap, evicting the oldest window. Time is injected (plain numbers): no
  * sleeps. Clean under valgrind, CK_FORK=no.
  */
+#include "check_main.h"
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,11 +152,5 @@ static Suite *limits_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(limits_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(limits_suite());
 }

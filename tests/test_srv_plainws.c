@@ -11,6 +11,7 @@
  * what those browsers parse. Runs from the repository root.
  */
 #define _GNU_SOURCE
+#include "check_main.h"
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,9 +247,5 @@ static Suite *plainws_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(plainws_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed != 0;
+	return check_main_run(plainws_suite());
 }

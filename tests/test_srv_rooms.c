@@ -10,6 +10,7 @@
  * the public socketio.h, the socket layer's decoding). Clean under valgrind
  * with CK_FORK=no.
  */
+#include "check_main.h"
 #include <check.h>
 #include <jwt.h>
 #include <stdio.h>
@@ -265,11 +266,5 @@ static Suite *rooms_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rooms_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main_run(rooms_suite());
 }
