@@ -1,7 +1,8 @@
 // The polling -> websocket upgrade done by hand over raw HTTP + ws: 2probe/3probe, the
 // parked GET drained with "6", "5" switches the session, queued packets are flushed over
 // the websocket, polling is then refused (400 code 3) and a second websocket for the same
-// sid is refused or closed. A bystander keeps working throughout.
+// sid is refused or closed (of two opened at once, whichever the server takes first is the
+// probe). A bystander keeps working throughout.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEioServer, itShutsDownCleanly } from '../../lib/eio-server.js';
