@@ -110,6 +110,7 @@ struct eio_session {
 	bool poll_noop;                    /* answer the GET with "6" even if nothing queued */
 	bool probe_reply;                  /* "3probe" to write on the probe */
 	bool close_queued;                 /* the "1" packet is in the queue */
+	bool close_due;                    /* polling: "1" goes in the payload after the queue's */
 	bool upgraded;                     /* a probe became the transport: no more probes */
 	uint8_t protocol;                  /* Engine.IO revision: 4, or 3 (allow_eio3) */
 	bool b64;                          /* v3 client asked for base64 binary (b64=1) */
@@ -152,6 +153,7 @@ static inline eio_msg *eio_queue_at(const eio_queue *q, uint32_t i)
 void eio_session_upgrade_begin(eio_session *s);
 void eio_session_probed(eio_session *s);
 void eio_session_upgraded(eio_session *s);
+void eio_session_queue_close(eio_session *s);
 void eio_session_timers_expire(base_timers *t, int list, base_tlink *link);
 void eio_session_reap_all(eio_server *srv);
 

@@ -224,6 +224,8 @@ static int polling_write(net_http *h)
 	h->role = POLL_NONE;
 	if (closing)
 		eio_session_destroy(s, s->close_reason);
+	else if (s->close_due && s->transport == EIO_TRANSPORT_POLLING)
+		eio_session_queue_close(s); /* for the next GET (eio_session_close) */
 	return net_http_write_owned(
 	        h, 200, binary ? "application/octet-stream" : "text/plain; charset=UTF-8", body,
 	        len);

@@ -288,28 +288,45 @@ void eio_session_destroy_later(eio_session *s, const char *reason)
 	hb_arm(s, EIO_HB_KILL);
 }
 
+/* Polling: the close packet, "1", into the queue; the session ends when a
+ * GET has carried it (eio_polling.c), or after pingTimeout. */
+void eio_session_queue_close(eio_session *s)
+{
+	s->close_due = false;
+	eio_msg *c = eio_msg_packet(EIO_PKT_CLOSE, "", 0);
+	if (c && queue_push(&s->q, c) == 0)
+		s->close_queued = true;
+	eio_msg_unref(c);
+	if (!s->close_queued)
+		eio_session_destroy_later(s, "forced close");
+}
+
 void eio_session_close(eio_session *s)
 {
 	if (s->state != EIO_S_OPEN)
 		return;
 	s->state = EIO_S_CLOSING;
 	s->close_reason = "forced close";
+	hb_arm(s, EIO_HB_CLOSE_WAIT);
 	if (s->transport == EIO_TRANSPORT_POLLING && !s->srv->plain) {
-		/* The close packet goes out behind whatever is queued; the
-		 * session ends when a GET has carried it, or after pingTimeout. */
-		eio_msg *c = eio_msg_packet(EIO_PKT_CLOSE, "", 0);
-		if (c && queue_push(&s->q, c) == 0)
-			s->close_queued = true;
-		eio_msg_unref(c);
-		if (!s->close_queued) {
-			eio_session_destroy_later(s, "forced close");
+		/* What is queued goes out first, then "1" in a payload of its
+		 * own, on the next GET (node's Socket#close waits for "drain",
+		 * and its polling transport then appends "close" to the next
+		 * poll's payload). Never both in one payload: socket.io-client
+		 * 4.8 handles the packets of a payload in one go but hands each
+		 * decoded message to its socket a tick later (Manager#ondecoded),
+		 * so a message ahead of "1" reaches a socket already
+		 * disconnected: it is buffered, emitted after the reconnection,
+		 * and not counted in the offset the client recovers with, so the
+		 * server replays it a second time. */
+		if (s->q.len > 0)
+			s->close_due = true;
+		else
+			eio_session_queue_close(s);
+		if (s->hb_mode == EIO_HB_KILL)
 			return;
-		}
-		hb_arm(s, EIO_HB_CLOSE_WAIT);
-	} else {
-		/* WebSocket: flush, then a close frame (node sends no "1"). */
-		hb_arm(s, EIO_HB_CLOSE_WAIT);
 	}
+	/* Flush; a WebSocket then gets a close frame (node sends no "1"). */
 	eio_session_kick(s);
 }
 
@@ -449,7 +466,7 @@ void eio_session_upgraded(eio_session *s)
 	/* A GET still parked must drain with a noop before polling stops. */
 	old->pause(s);
 	s->write_requested = false;
-	if (s->close_queued) {
+	if (s->close_queued || s->close_due) {
 		/* Closing while upgrading: the close packet is not sent on ws. */
 		eio_session_destroy_later(s, s->close_reason);
 		return;

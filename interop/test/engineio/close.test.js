@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startEioServer, itShutsDownCleanly } from '../../lib/eio-server.js';
 import { connectClient, closeAll, assertEcho } from '../../lib/clients.js';
 import {
-  handshake, startPoll, parkPoll, post, assertSessionGone, assertErrorResponse, waitSessionGone, wsHandshake, splitPayload,
+  handshake, startPoll, parkPoll, post, assertSessionGone, assertErrorResponse, waitSessionGone, wsHandshake, splitPayload, RS,
 } from '../../lib/raw.js';
 import { once } from '../../lib/util.js';
 
@@ -98,6 +98,26 @@ describe('close', () => {
     const res = await parked.response;
     assert.equal(res.status, 200);
     assert.equal(res.body, '1');
+    await assertSessionGone(server, sid);
+  });
+
+  // socket.io-client 4.8 hands the messages of a payload to its sockets a tick after the
+  // payload was read (Manager#ondecoded), so a message sharing a payload with "1" reaches a
+  // socket that has already disconnected, and recovery replays it a second time. node never
+  // puts them together: its Socket#close waits for "drain", then "close" rides the next poll.
+  it('raw polling: server close with packets queued sends them first, then "1" in a later payload', async () => {
+    const { sid } = await handshake(server);
+    // one payload: an echo is queued, then the close; no GET is parked
+    const r = await post(server, sid, `4queued${RS}4close-me`);
+    assert.equal(r.status, 200);
+    const first = await startPoll(server, sid).response;
+    assert.equal(first.status, 200);
+    assert.deepEqual(splitPayload(first.body), ['4queued'], 'the queued packet, alone');
+    const second = await startPoll(server, sid).response;
+    assert.equal(second.status, 200);
+    const packets = splitPayload(second.body);
+    assert.equal(packets.at(-1), '1', `expected a close packet, got ${JSON.stringify(second.body)}`);
+    assert.ok(packets.slice(0, -1).every((p) => p === '6'), `only noops may precede it: ${JSON.stringify(second.body)}`);
     await assertSessionGone(server, sid);
   });
 
