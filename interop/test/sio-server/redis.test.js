@@ -214,8 +214,15 @@ describe('sio-server fleet: two instances on one Redis', () => {
     const first = watchers.map((w) => waitForUser(w, 'status:online', 'pr-u'));
     const t1 = await on(1)('pr-u');
     for (const e of await Promise.all(first)) assert.deepEqual(e, { userId: 'pr-u' });
-    // a second tab on member 0, then the first tab goes: still online, no event
+    // a second tab on member 0, then the first tab goes: still online, no event. The first
+    // tab goes once member 0 has its answer about the second: t2's connect comes before
+    // member 0 hears back, and a tab on member 1 leaving in between is the hand-over window
+    // (docs/sio-server.md, "Presence": member 0 then finds no older tab and announces
+    // again). A fetch on the user's room asked by member 0 after t2's question completes
+    // after it (Redis delivers member 0's requests, and member 1's answers, in order).
     const t2 = await on(0)('pr-u');
+    await until(async () => (await api(members[0], '/rooms/user%3Apr-u')).memberCount === 2,
+      'both tabs in the fleet');
     t1.close();
     await until(async () => (await api(members[0], '/rooms/user%3Apr-u')).memberCount === 1,
       'one tab left');
