@@ -85,3 +85,19 @@ export function watchPage(page) {
   });
   return w;
 }
+
+/**
+ * Open `new WebSocket(url, protocol)` in the page (a plain WebSocket client, as a browser
+ * of the systems we replace opens it) and keep every JSON message it gets in
+ * window.plain.got; resolves once it is open. Returns got(): the messages so far.
+ */
+export async function openPagePlainWs(page, url, protocol) {
+  await page.evaluate(([u, p]) => new Promise((resolve, reject) => {
+    const ws = new WebSocket(u, p);
+    window.plain = { ws, got: [] };
+    ws.onmessage = (e) => window.plain.got.push(JSON.parse(e.data));
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error('WebSocket error'));
+  }), [url, protocol]);
+  return () => page.evaluate(() => window.plain.got);
+}

@@ -129,3 +129,21 @@ export async function fetchIds(c, sel = {}) {
   assert.equal(err, null, `fleet-fetch: ${err}`);
   return sockets.map((s) => s.id).sort();
 }
+
+/**
+ * Ticks of sio-echo's "stream" from two members, told apart by their tag ("m0", "m1"):
+ * { m0: [i...], m1: [i...] } as the client c receives them.
+ */
+export function recordTicks(c) {
+  const got = { m0: [], m1: [] };
+  c.socket.on('tick', (i, tag) => { if (tag in got) got[tag].push(i); });
+  return got;
+}
+
+/** Wait until both members' ticks number at least n in got (recordTicks), or ms pass. */
+export async function untilTicks(got, n, ms) {
+  const t0 = Date.now();
+  while ((got.m0.length < n || got.m1.length < n) && Date.now() - t0 < ms) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

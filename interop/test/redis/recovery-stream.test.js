@@ -8,7 +8,9 @@
 // stream no longer holds them (trimmed), refused cleanly: a fresh connection.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFleet, startMember, call } from '../../lib/fleet.js';
+import {
+  startFleet, startMember, call, recordTicks, untilTicks,
+} from '../../lib/fleet.js';
 import { createSioClient, closeAll } from '../../lib/sio-clients.js';
 import { SIO_IS_NODE_REFERENCE, SIO_TIME_SCALE } from '../../lib/sio-server.js';
 
@@ -20,18 +22,9 @@ const STREAM = 'socket.io#/#stream';
 const skip = SIO_IS_NODE_REFERENCE
   && "node's classic redis adapter keeps no session (not session-aware)";
 
-// Ticks from two members, told apart by their tag.
-function record(c) {
-  const got = { m0: [], m1: [] };
-  c.socket.on('tick', (i, tag) => { if (tag in got) got[tag].push(i); });
-  return got;
-}
-async function until(got, n) {
-  const t0 = Date.now();
-  while ((got.m0.length < n || got.m1.length < n) && Date.now() - t0 < WAIT) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+// Ticks from both members, told apart by their tag (lib/fleet.js recordTicks).
+const record = recordTicks;
+const until = (got, n) => untilTicks(got, n, WAIT);
 
 /** The stream's entries-added (XINFO STREAM, Redis 7), polled until at least n. */
 async function addedAtLeast(fleet, n) {

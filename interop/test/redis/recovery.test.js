@@ -10,7 +10,9 @@
 // these tests are skipped.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFleet, call, eventually, health } from '../../lib/fleet.js';
+import {
+  startFleet, call, eventually, health, recordTicks, untilTicks,
+} from '../../lib/fleet.js';
 import { redisClient } from '../../lib/redis.js';
 import { createSioClient, closeAll } from '../../lib/sio-clients.js';
 import { SIO_IS_NODE_REFERENCE, SIO_TIME_SCALE } from '../../lib/sio-server.js';
@@ -25,19 +27,9 @@ async function ticksUntil(c, last, seen) {
   while (seen.at(-1) !== last) seen.push((await c.next('tick', WAIT))[0]);
 }
 
-// Ticks from both members, told apart by their tag: each must be 0..n-1 once, in order.
-function record(c) {
-  const got = { m0: [], m1: [] };
-  c.socket.on('tick', (i, tag) => { if (tag in got) got[tag].push(i); });
-  return got;
-}
-async function until(got, n) {
-  const t0 = Date.now();
-  while (got.m0.length < n || got.m1.length < n) {
-    if (Date.now() - t0 > WAIT) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+// Ticks from both members, told apart by their tag (lib/fleet.js recordTicks).
+const record = recordTicks;
+const until = (got, n) => untilTicks(got, n, WAIT);
 
 
 describe('redis fleet: connection state recovery (two C members)', { skip }, () => {

@@ -37,7 +37,9 @@ import {
 } from '../../lib/sio-server-app.js';
 import { redisClient, startRedis } from '../../lib/redis.js';
 import { startStaticServer } from '../../lib/browser-static.js';
-import { chromiumMissingReason, launchChromium, watchPage } from '../../lib/browser-chromium.js';
+import {
+  chromiumMissingReason, launchChromium, openPagePlainWs, watchPage,
+} from '../../lib/browser-chromium.js';
 
 const CONFIG = `${ROOT}interop/test/sio-server/fixtures/ingest-jobs.json`;
 const GROUP = 'sio-server';
@@ -372,14 +374,8 @@ describe('the job-update service: plain WebSocket and socket.io clients, redis-c
         const page = await browser.context.newPage();
         watchPage(page);
         await page.goto(`${stat.origin}/`, { waitUntil: 'load' });
-        await page.evaluate((url) => new Promise((resolve, reject) => {
-          const ws = new WebSocket(url, 'job-updates');
-          window.plain = { ws, got: [] };
-          ws.onmessage = (e) => window.plain.got.push(JSON.parse(e.data));
-          ws.onopen = () => resolve();
-          ws.onerror = () => reject(new Error('WebSocket error'));
-        }), `${members[0].url.replace('http', 'ws')}/ws`);
-        const got = () => page.evaluate(() => window.plain.got);
+        const got = await openPagePlainWs(page, `${members[0].url.replace('http', 'ws')}/ws`,
+          'job-updates');
         const pageGot = async (n, what) => {
           await until(async () => (await got()).length >= n, what);
           return got();

@@ -43,7 +43,9 @@ import {
   clientFactory, collect, exampleConfig, http, now, sign, startServer, waitFor, TIMEOUT,
 } from '../../lib/sio-server-app.js';
 import { startStaticServer } from '../../lib/browser-static.js';
-import { chromiumMissingReason, launchChromium, watchPage } from '../../lib/browser-chromium.js';
+import {
+  chromiumMissingReason, launchChromium, openPagePlainWs, watchPage,
+} from '../../lib/browser-chromium.js';
 
 const API_KEY = 'plain-ws-test-key';
 const API = '/api/v1/websocket';
@@ -590,14 +592,7 @@ describe('sio-server: plain WebSocket endpoint from a browser page', { skip: MIS
   });
 
   it('new WebSocket: CONNECTED, SUBSCRIBE, JOB_UPDATE from the API, UNSUBSCRIBE, ERROR replies', async () => {
-    await page.evaluate((url) => new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, 'job-updates');
-      window.plain = { ws, got: [] };
-      ws.onmessage = (e) => window.plain.got.push(JSON.parse(e.data));
-      ws.onopen = () => resolve();
-      ws.onerror = () => reject(new Error('WebSocket error'));
-    }), f.wsUrl());
-    const got = () => page.evaluate(() => window.plain.got);
+    const got = await openPagePlainWs(page, f.wsUrl(), 'job-updates');
     const until = async (n) => {
       const end = Date.now() + TIMEOUT;
       while ((await got()).length < n) {
