@@ -27,6 +27,15 @@ async function ticksUntil(c, last, seen) {
   while (seen.at(-1) !== last) seen.push((await c.next('tick', WAIT))[0]);
 }
 
+/** A reconnecting client of member m in room "r", its first "connect" event taken. */
+async function joinedR(m, clients) {
+  const a = createSioClient(m, '/', FAST, clients);
+  await a.connected;
+  await a.next('connect', WAIT); // the first connection's event
+  await call(a, 'join', 'r');
+  return a;
+}
+
 // Ticks from both members, told apart by their tag (lib/fleet.js recordTicks).
 const record = recordTicks;
 const until = (got, n) => untilTicks(got, n, WAIT);
@@ -108,10 +117,7 @@ describe('redis fleet: recovery on another member, the first stopped or too late
 
   it('back past max_disconnection_ms: refused cleanly, a fresh connection', async () => {
     const [m0, m1] = fleet.members;
-    const a = createSioClient(m0, '/', FAST, clients);
-    await a.connected;
-    await a.next('connect', WAIT); // the first connection's event
-    await call(a, 'join', 'r');
+    const a = await joinedR(m0, clients);
     const id = a.socket.id;
     const b = createSioClient(m1, '/', { transports: ['websocket'] }, clients);
     await b.connected;
@@ -133,10 +139,7 @@ describe('redis fleet: recovery on another member, the first stopped or too late
 
   it('Redis away: a client moving to another member connects fresh at once; back, recovered again', async () => {
     const [m0, m1] = fleet.members;
-    const a = createSioClient(m0, '/', FAST, clients);
-    await a.connected;
-    await a.next('connect', WAIT); // the first connection's event
-    await call(a, 'join', 'r');
+    const a = await joinedR(m0, clients);
     const id = a.socket.id;
     await fleet.client.closeQuietly();
     await fleet.redis.stop();
@@ -181,10 +184,7 @@ describe('redis fleet: recovery on another member, the first stopped or too late
 
   it('its member stopped with SIGTERM while both broadcast: recovered on the other, nothing lost or doubled', async () => {
     const [m0, m1] = fleet.members;
-    const a = createSioClient(m0, '/', FAST, clients);
-    await a.connected;
-    await a.next('connect', WAIT); // the first connection's event
-    await call(a, 'join', 'r');
+    const a = await joinedR(m0, clients);
     const [first] = await call(a, 'recovery-state');
     const c = createSioClient(m0, '/', { transports: ['websocket'] }, clients);
     const b = createSioClient(m1, '/', { transports: ['websocket'] }, clients);
