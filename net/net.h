@@ -27,6 +27,7 @@
 #define NET_H
 
 #include "base/timer.h"
+#include "net/net_wsframe.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -297,6 +298,11 @@ struct net_ws {
 	uint16_t rx_turn;       /* the loop turn (its low bits) rx_turn_bytes counts */
 	uint16_t rx_turn_bytes; /* saturates: only compared with NET_RX_HEAVY */
 	bool rx_binary;
+	bool reading;             /* in net_wsread.c's epoll set */
+	bool drop_now;            /* the close exchange is over: drop it */
+	uint64_t skip;            /* payload of a refused frame still to drop (1009) */
+	net_wsf rd;               /* its frames being read (net_wsframe.c) */
+	unsigned char *pong;      /* a pong waiting for WRITEABLE: length, payload */
 	bool close_now;           /* close on the next WRITEABLE */
 	bool draining;            /* closed with 1009: input discarded (net_ws.c) */
 	bool close_sent;          /* ... and its close frame written */

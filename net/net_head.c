@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -115,6 +116,31 @@ int net_head_measure(const char *buf, size_t len)
 		pos += n;
 	}
 	return NET_HEAD_MORE;
+}
+
+/* Whether a complete head asks for a WebSocket (an Upgrade field) and has
+ * bytes behind it. RFC 6455 section 4.1: the client sends nothing more
+ * before the server's answer. lws would read such bytes with the head and
+ * keep them (net reads an established WebSocket itself, net_wsread.c, so
+ * they would never be read, and the client would wait for an answer to
+ * them): the request is answered 400 instead. */
+static bool upgrade_with_data(const char *buf, size_t len)
+{
+	bool upgrade = false;
+	size_t pos = 0;
+	for (bool first = true; pos < len; first = false) {
+		const char *line = buf + pos;
+		const char *lf = memchr(line, '\n', len - pos);
+		if (!lf)
+			return false;
+		size_t n = (size_t)(lf - line) + 1;
+		pos += n;
+		if (!first && (n == 1 || (n == 2 && line[0] == '\r')))
+			return upgrade && pos < len;
+		if (!first && n > 8 && strncasecmp(line, "upgrade:", 8) == 0)
+			upgrade = true;
+	}
+	return false;
 }
 
 /* ---- the connections waiting ------------------------------------------------------ */
@@ -246,7 +272,9 @@ static void check(net_heads *g, net_head *e)
 		return;
 	}
 	int verdict = net_head_measure(buf, (size_t)n);
-	if (verdict == NET_HEAD_COMPLETE)
+	if (verdict == NET_HEAD_COMPLETE && upgrade_with_data(buf, (size_t)n))
+		refuse(g, e, NET_HEAD_MALFORMED);
+	else if (verdict == NET_HEAD_COMPLETE)
 		forget(g, e, true);
 	else if (verdict != NET_HEAD_MORE)
 		refuse(g, e, verdict);

@@ -58,6 +58,20 @@ typedef struct net_hangup {
 
 /* New connections whose first request head is being measured (net_head.c). */
 typedef struct net_head net_head;
+/* A WebSocket's input (net_wsread.c): read NET_WSREAD_BUF bytes at most per
+ * wakeup, NET_WSREAD_BATCH ready sockets at a time. */
+#define NET_WSREAD_BUF   65536
+#define NET_WSREAD_BATCH 64
+typedef struct net_wsread {
+	int ep;         /* epoll set of the established WebSockets, or -1 */
+	uv_poll_t poll; /* ep on the loop, while nwatched > 0 */
+	bool poll_init, closing;
+	size_t nwatched;
+	net_ws *batch[NET_WSREAD_BATCH]; /* being read; NULL: closed meanwhile */
+	int nbatch;
+	char *buf; /* NET_WSREAD_BUF */
+} net_wsread;
+
 typedef struct net_heads {
 	net_head *fresh;   /* accepted this turn: peeked once by the check */
 	net_head *watched; /* head not complete yet: rx flow off, in the epoll set ep */
@@ -90,6 +104,7 @@ struct net_listener {
 	size_t nmounts;
 	net_hangup hangup;
 	net_heads heads;
+	net_wsread wsread;
 	net_sched sched;
 	base_timers timers;  /* keep-alive, head and body deadlines (NET_LTL_*) */
 	unsigned char *wbuf; /* LWS_PRE + NET_WBUF_CAP */
@@ -196,13 +211,19 @@ int net_http_read_framing(net_http *h);
 int net_chunked_feed(net_http *h, const char *in, size_t len,
                      void (*data)(net_http *h, const char *d, size_t n));
 
+/* net_wsread.c: read an established WebSocket's input (rx flow off for
+ * lws) and hand it to net_ws_input; stop at its close. */
+int net_wsread_init(net_wsread *r, uv_loop_t *loop);
+int net_wsread_start(net_listener *l, net_ws *ws);
+void net_wsread_stop(net_listener *l, net_ws *ws);
+void net_wsread_close(net_wsread *r);
+void net_wsread_free(net_wsread *r);
+
 /* net_ws.c */
 int net_ws_open(net_listener *l, struct lws *wsi, net_ws *ws, const net_mount *m, const char *path);
-int net_ws_receive(net_ws *ws, const char *in, size_t len);
+int net_ws_input(net_ws *ws, char *in, size_t len);
 int net_ws_writeable(net_ws *ws);
-void net_ws_pong(net_ws *ws);
 void net_ws_closed(net_ws *ws);
-int net_ws_peer_close(net_ws *ws);
 void net_ws_release(net_ws *ws);
 
 /* net_app.c */

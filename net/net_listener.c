@@ -100,10 +100,12 @@ static void abandon(net_listener *l)
 {
 	lws_context_destroy(l->ctx);
 	net_hangup_close(l);
+	net_wsread_close(&l->wsread);
 	net_heads_close(&l->heads);
 	net_sched_close(l);
 	uv_run(l->loop, UV_RUN_NOWAIT);
 	net_hangup_free(&l->hangup);
+	net_wsread_free(&l->wsread);
 	net_heads_free(&l->heads);
 	free(l->wbuf);
 	free(l);
@@ -135,6 +137,7 @@ net_listener *net_listener_new(uv_loop_t *loop, const char *addr, int port, int 
 		return NULL;
 	}
 	net_hangup_init(&l->hangup, loop);
+	net_wsread_init(&l->wsread, loop); /* failing, WebSockets are refused */
 	net_heads_init(&l->heads, loop);
 	net_sched_init(l);
 	/* lws creates the context even when the vhost cannot bind (port in
@@ -218,6 +221,7 @@ void net_listener_close(net_listener *l)
 	if (l->close_hook)
 		l->close_hook(l->close_hook_arg);
 	net_hangup_close(l);
+	net_wsread_close(&l->wsread);
 	net_heads_close(&l->heads);
 	net_sched_close(l);
 	if (l->signals_on) {
@@ -251,6 +255,7 @@ void net_listener_free(net_listener *l)
 		uv_run(l->loop, UV_RUN_NOWAIT);
 	}
 	net_hangup_free(&l->hangup);
+	net_wsread_free(&l->wsread);
 	net_heads_free(&l->heads);
 	free(l->mounts);
 	free(l->unrouted_body);

@@ -323,14 +323,14 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 			return -1;
 		return ws_established(l, wsi, user);
 	case LWS_CALLBACK_RECEIVE:
-		return net_ws_receive(user, in, len);
+	case LWS_CALLBACK_RECEIVE_PONG:
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* net reads an established WebSocket itself (net_wsread.c): what
+		 * lws parsed is bytes a client sent behind its upgrade request,
+		 * before the answer (RFC 6455 section 4.1 forbids it). */
+		return -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return net_ws_writeable(user);
-	case LWS_CALLBACK_RECEIVE_PONG:
-		net_ws_pong(user);
-		return 0;
-	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		return net_ws_peer_close(user);
 	case LWS_CALLBACK_CLOSED:
 		net_ws_closed(user);
 		return 0;

@@ -14,6 +14,7 @@
  * lws_write per WRITEABLE: lws copies what the kernel does not take and
  * asks for POLLOUT itself (docs/engineio.md, pitfall 13).
  */
+#include "base/log.h"
 #include "net_internal.h"
 
 #include <stdlib.h>
@@ -31,13 +32,21 @@ struct net_ws_rx {
 
 int net_ws_open(net_listener *l, struct lws *wsi, net_ws *ws, const net_mount *m, const char *path)
 {
-	(void)l;
 	memset(ws, 0, sizeof(*ws));
 	ws->wsi = wsi;
 	if (!m || !m->ws_open || !m->ws_ops)
 		return -1;
 	ws->mount = m;
-	return m->ws_open(ws, path, m->user);
+	net_wsf_init(&ws->rd, m->ws_max_message);
+	if (m->ws_open(ws, path, m->user) < 0)
+		return -1;
+	/* From now on net reads its input, not lws (net_wsread.c). */
+	if (net_wsread_start(l, ws) < 0) {
+		ws->mount->ws_ops->closed(ws);
+		ws->mount = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void net_ws_release(net_ws *ws)
@@ -49,6 +58,9 @@ void net_ws_release(net_ws *ws)
 
 void net_ws_closed(net_ws *ws)
 {
+	net_wsread_stop(lws_context_user(lws_get_context(ws->wsi)), ws);
+	free(ws->pong);
+	ws->pong = NULL;
 	net_ws_release(ws);
 	if (ws->mount)
 		ws->mount->ws_ops->closed(ws);
@@ -69,12 +81,6 @@ void net_ws_close_code(net_ws *ws, uint16_t code, const char *reason)
 	net_ws_close_soon(ws);
 }
 
-void net_ws_pong(net_ws *ws)
-{
-	if (ws->mount && ws->conn && ws->mount->ws_ops->pong)
-		ws->mount->ws_ops->pong(ws);
-}
-
 /* ---- receiving ---------------------------------------------------------------- */
 
 static int close_coded(net_ws *ws);
@@ -88,68 +94,107 @@ static int close_coded(net_ws *ws);
  * client is usually still writing the message; closing a socket with unread
  * input makes the kernel send a reset, which can destroy the close frame
  * before the client reads it (RFC 9112 section 9.6 describes the same
- * "lingering close" for HTTP). So the rest of its input is read and dropped
- * until its close frame comes (net_ws_peer_close) or NET_WS_LINGER_S pass:
- * time bounds it, and nothing is stored. */
-static int too_large(net_ws *ws)
+ * "lingering close" for HTTP). So the rest of the refused frame is read and
+ * dropped, then frames are read for the client's close frame (peer_close),
+ * for NET_WS_LINGER_S at most: time bounds it, and nothing is stored. */
+static void too_large(net_ws *ws)
 {
 	ws->mount->ws_ops->too_large(ws);
 	net_ws_release(ws);
 	ws->draining = true;
 	ws->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
 	ws->close_reason = NULL;
+	ws->skip = ws->rd.left;
+	net_wsf_init(&ws->rd, UINT64_MAX);
 	lws_callback_on_writable(ws->wsi);
 	lws_set_timeout(ws->wsi, PENDING_TIMEOUT_CLOSE_ACK, NET_WS_LINGER_S);
-	return 0;
 }
 
-/* The client's close frame. On a draining connection ours is the answer
- * (written now if WRITEABLE has not come yet): the exchange is complete, close
- * without lws's echo. Otherwise lws answers it (RFC 6455 section 5.5.1). */
-int net_ws_peer_close(net_ws *ws)
+/* The client's close frame (RFC 6455 section 5.5.1): answered with a close
+ * frame, then the connection closes. The answer echoes the client's status
+ * code, as node's ws does; on a draining connection ours (1009) is the
+ * answer, written now if WRITEABLE has not come yet, and the exchange is
+ * complete. */
+static void peer_close(net_ws *ws, const unsigned char *p, size_t n)
 {
-	if (!ws->draining)
-		return 0;
-	if (!ws->close_sent)
-		close_coded(ws);
-	ws->close_sent = true;
-	return -1;
+	if (ws->draining) {
+		if (!ws->close_sent)
+			close_coded(ws);
+		ws->close_sent = true;
+		ws->drop_now = true;
+		return;
+	}
+	if (ws->close_now)
+		return;
+	if (n >= 2)
+		net_ws_close_code(ws, (uint16_t)(p[0] << 8 | p[1]), NULL);
+	else
+		net_ws_close_soon(ws);
 }
 
-int net_ws_receive(net_ws *ws, const char *in, size_t len)
+/* A ping's pong (section 5.5.3), written now unless lws still holds part of
+ * an earlier write; then only the latest ping's pong waits for WRITEABLE
+ * (the section allows answering only the most recent), so a client that
+ * pings and never reads holds 126 bytes here, not a pong per ping. */
+static void pong(net_ws *ws, const char *p, size_t n)
 {
-	struct lws *wsi = ws->wsi;
-	if (ws->draining)
-		return 0;
-	if (!ws->mount || !ws->conn)
-		return -1;
+	unsigned char f[LWS_PRE + 2 + 125];
+	if (ws->close_now || ws->draining)
+		return;
+	if (!lws_partial_buffered(ws->wsi)) {
+		f[LWS_PRE] = 0x8a;
+		f[LWS_PRE + 1] = (unsigned char)n;
+		memcpy(f + LWS_PRE + 2, p, n);
+		lws_write(ws->wsi, f + LWS_PRE, 2 + n, LWS_WRITE_RAW);
+		return;
+	}
+	if (!ws->pong && !(ws->pong = malloc(1 + 125)))
+		return;
+	ws->pong[0] = (unsigned char)n;
+	memcpy(ws->pong + 1, p, n);
+	lws_callback_on_writable(ws->wsi);
+}
+
+static void on_control(void *ud, int opcode, const char *p, size_t n)
+{
+	net_ws *ws = ud;
+	if (opcode == 0x8)
+		peer_close(ws, (const unsigned char *)p, n);
+	else if (opcode == 0x9)
+		pong(ws, p, n);
+	else if (ws->mount && ws->conn && ws->mount->ws_ops->pong && !ws->draining)
+		ws->mount->ws_ops->pong(ws);
+}
+
+/* A piece of a message: reassembled up to the whole message (the reader
+ * has already refused one over the limit, at its frame header). A message
+ * that arrives in one piece is handed over without a copy. */
+static void on_data(void *ud, const char *in, size_t len, bool binary, bool first, bool final)
+{
+	net_ws *ws = ud;
+	if (ws->draining || !ws->mount || !ws->conn)
+		return;
 	const net_ws_ops *ops = ws->mount->ws_ops;
-	size_t max = ws->mount->ws_max_message;
-	net_sched_note_rx(lws_context_user(lws_get_context(wsi)), ws, len);
-	bool first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
 	if (first)
-		ws->rx_binary = lws_frame_is_binary(wsi);
+		ws->rx_binary = binary;
 	size_t have = ws->rx ? ws->rx->len : 0;
-	/* The frame's header says how much is still to come: a frame that
-	 * will not fit is refused with its first bytes, not after max bytes
-	 * have been read and stored (a header claiming 2^63-1 bytes). lws
-	 * calls no callback for a header alone; one whose length has bit 63
-	 * set it closes itself (lib/roles/ws/ops-ws.c). */
-	size_t rest = lws_remaining_packet_payload(wsi);
-	if (len > max || rest > max - len || have > max - len - rest)
-		return too_large(ws);
-	/* Common case: the whole message in one chunk, no copy. */
 	if (first && final && have == 0) {
 		ops->message(ws, in, len, ws->rx_binary);
-		return 0;
+		return;
 	}
 	if (!ws->rx || have + len > ws->rx->cap) {
+		size_t max = ws->mount->ws_max_message;
 		size_t nc = (have + len) * 2;
 		if (nc > max)
 			nc = max;
+		if (nc < have + len)
+			nc = have + len;
 		struct net_ws_rx *nb = realloc(ws->rx, sizeof(*nb) + nc);
-		if (!nb)
-			return -1;
+		if (!nb) {
+			net_ws_close_code(ws, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+			                  "out of memory");
+			return;
+		}
 		nb->len = have;
 		nb->cap = nc;
 		ws->rx = nb;
@@ -163,6 +208,41 @@ int net_ws_receive(net_ws *ws, const char *in, size_t len)
 		ws->rx = NULL;
 		ops->message(ws, m->data, m->len, ws->rx_binary);
 		free(m);
+	}
+}
+
+static const net_wsf_events frame_events = { on_data, on_control };
+
+/* Bytes read from the connection (net_wsread.c). After a close frame or
+ * an error the reader takes nothing more: what follows is read and dropped
+ * until the connection closes (a lingering close, as too_large's). -1: the
+ * connection is to be dropped now (the close exchange is complete). */
+int net_ws_input(net_ws *ws, char *in, size_t len)
+{
+	net_sched_note_rx(lws_context_user(lws_get_context(ws->wsi)), ws, len);
+	while (len > 0) {
+		if (ws->skip) {
+			size_t k = ws->skip < len ? (size_t)ws->skip : len;
+			ws->skip -= k;
+			in += k;
+			len -= k;
+			continue;
+		}
+		net_wsf_error err;
+		size_t used = net_wsf_feed(&ws->rd, in, len, &frame_events, ws, &err);
+		if (err.code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE && !ws->draining && ws->mount) {
+			too_large(ws);
+		} else if (err.code && !ws->close_now && !ws->draining) {
+			base_log("engineio:ws", "closing a WebSocket with %u: %s", err.code,
+			         err.reason);
+			net_ws_close_code(ws, err.code, err.reason);
+		}
+		if (ws->drop_now)
+			return -1;
+		if (used == 0)
+			return 0;
+		in += used;
+		len -= used;
 	}
 	return 0;
 }
@@ -220,6 +300,16 @@ int net_ws_writeable(net_ws *ws)
 		return close_frame(ws);
 	if (!ws->mount)
 		return -1;
+	if (ws->pong) {
+		unsigned char *p = ws->pong;
+		ws->pong = NULL;
+		pong(ws, (const char *)p + 1, p[0]);
+		free(p);
+		if (lws_partial_buffered(ws->wsi)) {
+			lws_callback_on_writable(ws->wsi);
+			return 0;
+		}
+	}
 	if (ws->mount->ws_ops->writeable(ws) < 0)
 		return -1;
 	return ws->close_now ? close_frame(ws) : 0;

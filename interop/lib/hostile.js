@@ -278,7 +278,8 @@ export function parseFrames(buf) {
  * close frame or ends the TCP connection.
  */
 export class WireWs {
-  constructor(port, { path = '/socket.io/?EIO=4&transport=websocket', headers = {} } = {}) {
+  // behind: bytes written in the same packet as the upgrade request (before the answer).
+  constructor(port, { path = '/socket.io/?EIO=4&transport=websocket', headers = {}, behind } = {}) {
     this.port = port;
     this.sock = net.connect(port, '127.0.0.1');
     this.buf = Buffer.alloc(0);
@@ -287,7 +288,8 @@ export class WireWs {
     const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
     this.sock.on('connect', () => this.sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
       'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n${extra}\r\n`));
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n${extra}\r\n` +
+      (behind ? behind.toString('latin1') : ''), 'latin1'));
     this.sock.on('data', (d) => {
       this.buf = Buffer.concat([this.buf, d]);
       if (!this.head) {
