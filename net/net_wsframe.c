@@ -25,7 +25,11 @@
 
 #include <string.h>
 
-enum { S_HEAD, S_PAYLOAD, S_DONE };
+enum {
+	S_HEAD,
+	S_PAYLOAD,
+	S_DONE
+};
 
 enum {
 	OP_CONT = 0x0,
@@ -168,7 +172,8 @@ static uint16_t take_header(net_wsf *r, const char **why)
 			return 1002;
 		}
 		if (!r->fin || len > 125) {
-			*why = !r->fin ? "fragmented control frame" : "control frame longer than 125 bytes";
+			*why = !r->fin ? "fragmented control frame"
+			               : "control frame longer than 125 bytes";
 			return 1002;
 		}
 		r->ctl_len = 0;
@@ -194,7 +199,7 @@ static uint16_t take_header(net_wsf *r, const char **why)
 		r->utf8 = 0;
 	}
 	if (len > r->max - r->msg_len) {
-		*why = NULL;
+		*why = "message too large";
 		return 1009;
 	}
 	r->msg_len += len;
