@@ -199,7 +199,7 @@ static uint16_t take_header(net_wsf *r, const char **why)
 		r->utf8 = 0;
 	}
 	if (len > r->max - r->msg_len) {
-		*why = NULL;
+		*why = "message too large";
 		return 1009;
 	}
 	r->msg_len += len;

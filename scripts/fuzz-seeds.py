@@ -42,7 +42,21 @@ SOURCES = {
     "fuzz_srv_webhook_reply": (["tests/test_srv_emit.c", "tests/test_srv_http_client.c"],
                                lambda v: v[:1] in (b"{", b"["), b""),
     "fuzz_net_chunked": ([], None, b""),
+    "fuzz_net_wsframe": ([], None, b""),
 }
+
+
+def ws(b0, payload, mask=b"\x37\xfa\x21\x3d"):
+    """A client WebSocket frame (RFC 6455 section 5.2): first byte b0, payload masked."""
+    n = len(payload)
+    if n < 126:
+        h = bytes([b0, 0x80 | n])
+    elif n < 65536:
+        h = bytes([b0, 0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        h = bytes([b0, 0x80 | 127]) + n.to_bytes(8, "big")
+    return h + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+
 
 # Hand-written seeds: framings of the target's own.
 HAND = {
@@ -67,6 +81,19 @@ HAND = {
         b"\x01{{id}}\nx\ny\nz",
     ],
     "fuzz_srv_jwks": [],
+    # the first byte: the split point, and the message limit (its low three bits)
+    "fuzz_net_wsframe": [
+        b"\x07" + ws(0x81, b"Hello, world"),
+        b"\x0d" + ws(0x82, bytes(range(200))),
+        b"\x15" + ws(0x01, b"frag") + ws(0x89, b"ping") + ws(0x00, b"ment") + ws(0x80, b"ed"),
+        b"\x1e" + ws(0x02, b"abc") + ws(0x00, b"defg") + ws(0x80, b"hi"),
+        b"\x27" + ws(0x81, b"") + ws(0x8a, b"pong") + ws(0x88, b"\x03\xe8bye") + ws(0x81, b"x"),
+        b"\x0f" + ws(0x01, b"a\xe2") + ws(0x80, b"\x82\xacb"),
+        b"\x03" + ws(0x81, b"0123456789abcdef\xc3\xa9 caf\xc3\xa9"),
+        b"\x05" + ws(0x82, b"0123456789abcdefgh"),
+        b"\x2f" + bytes([0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) + b"\x37\xfa\x21\x3d",
+        b"\x0a" + ws(0x88, b"\x03\xe9") + ws(0x81, b"after"),
+    ],
     "fuzz_net_proxy": [
         b"127.0.0.1, 10.0.0.0/8\n10.1.2.3,192.168.0.1",
         b"::1, fd00::/8\n::ffff:10.0.0.1,fd00::1",
