@@ -18,15 +18,16 @@
  * WebSocket in a loop turn goes out in one send; HTTP responses are built
  * in it too. */
 #define NET_WBUF_CAP (256 * 1024)
-/* lws's WebSocket read size and receive-chunk size, allocated by lws for
- * every connection (see net_router.c). */
-#define NET_WS_RX_BUFFER 512
+/* lws's WebSocket receive buffer (rx_buffer_size), allocated by lws for
+ * every connection: net reads an established WebSocket itself
+ * (net_wsread.c), so lws's is never used and is kept tiny. */
+#define NET_WS_LWS_RX 16
 /* Read-ahead coalescing (net_sched.c): a connection that received at least
  * NET_RX_HEAVY bytes in a loop turn is checked for more input waiting; if
  * there is, the turn's writes wait for the next turn, at most
  * NET_FLUSH_DEFER_MAX turns in a row. At most NET_RX_HEAVY_MAX connections
  * are checked per turn. */
-#define NET_RX_HEAVY        (NET_WS_RX_BUFFER / 2)
+#define NET_RX_HEAVY        256
 #define NET_FLUSH_DEFER_MAX 32
 #define NET_RX_HEAVY_MAX    8
 /* When a parked request is first checked for a client hang-up (then it is

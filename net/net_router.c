@@ -23,20 +23,15 @@
 
 /* The "ws" protocol's buffers: tx_packet_size, or every send() is capped at
  * rx_buffer_size (docs/engineio.md, pitfall 7). rx_buffer_size is allocated
- * by lws for every connection and bounds how much it reads per wakeup (with
- * pt_serv_buf_size, 4096): small, for memory, with read-ahead coalescing
- * (net_sched.c) batching a sender's burst into one write per recipient.
- * Measured (10,000 idle clients; 5,000 x 200 fan-out): 16 KiB without
- * coalescing 7.0 KB per connection and 1.6M deliveries/s; 1 KiB with it
- * 3.9 KB and 3.2-4.5M/s; 512 B 3.4 KB, same fan-out, +6% CPU on 600-byte
- * messages (reassembled); 256 B 3.2 KB, +16% on 64-byte ones. See
- * docs/performance.md. */
+ * by lws for every connection; lws reads nothing of an established
+ * WebSocket (net_wsread.c reads it, 64 KiB per wakeup into one buffer per
+ * listener), so it is tiny (docs/performance.md, "Memory"). */
 static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                             size_t len);
 
 const struct lws_protocols net_protocols[] = {
 	{ "http", net_lws_callback, sizeof(net_http), 0, 0, NULL, 0 },
-	{ "net-ws", net_lws_callback, sizeof(net_ws), NET_WS_RX_BUFFER, 0, NULL,
+	{ "net-ws", net_lws_callback, sizeof(net_ws), NET_WS_LWS_RX, 0, NULL,
 	  NET_WBUF_CAP + 16 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };

@@ -9,16 +9,14 @@
  * answered once with all of it. The prepare handle does not keep the loop
  * alive by itself.
  *
- * Read-ahead coalescing: lws reads a WebSocket NET_WS_RX_BUFFER bytes at a
- * time, one read per connection per loop turn, and lws allocates that
- * buffer for every connection: a large one batches a sender's burst of
- * messages into few writes per recipient but costs every idle connection a
- * page of memory. So the buffer is small, and when a connection filled most
- * of its read in this turn and the kernel holds more of its input
+ * Read-ahead coalescing: a WebSocket is read once per loop turn (at most
+ * NET_WSREAD_BUF bytes, net_wsread.c). When a connection read at least
+ * NET_RX_HEAVY bytes in this turn and the kernel holds more of its input
  * (FIONREAD), the turn's writes wait: the next turn reads on without
  * blocking (an active idle handle), and the writes go once the burst is
- * read, or after NET_FLUSH_DEFER_MAX turns. Measured in
- * docs/performance.md, "Memory".
+ * read, or after NET_FLUSH_DEFER_MAX turns, so a sender's burst of
+ * messages makes few writes per recipient. Measured in docs/performance.md,
+ * "Memory".
  */
 #include "net_internal.h"
 
