@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 bool net_http_peer_gone(const net_http *h)
 {
@@ -64,7 +63,7 @@ static void on_hangup_events(uv_poll_t *p, int status, int events)
 	/* One event at a time: ending a session runs application callbacks,
 	 * which may end other sessions and unpark (unregister) their GETs, so
 	 * a batch read ahead could hold pointers to GETs gone since. */
-	while (h->ep >= 0 && epoll_wait(h->ep, &ev, 1, 0) == 1) {
+	while (h->set.ep >= 0 && epoll_wait(h->set.ep, &ev, 1, 0) == 1) {
 		net_http *r = ev.data.ptr;
 		r->ops->hung_up(r);
 	}
@@ -72,29 +71,19 @@ static void on_hangup_events(uv_poll_t *p, int status, int events)
 
 static bool watch(net_hangup *h, net_http *r)
 {
-	struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = r };
-	if (h->ep < 0 || epoll_ctl(h->ep, EPOLL_CTL_ADD, lws_get_socket_fd(r->wsi), &ev) < 0)
+	if (net_epset_add(&h->set, lws_get_socket_fd(r->wsi), EPOLLRDHUP, r) < 0)
 		return false;
 	list_remove(&h->fresh, r);
 	list_add(&h->watched, r);
 	r->watched = true;
-	if (!h->poll_on) {
-		h->poll_on = true;
-		uv_poll_start(&h->poll, UV_READABLE, on_hangup_events);
-	}
 	return true;
 }
 
 static void unwatch(net_hangup *h, net_http *r)
 {
-	struct epoll_event ev = { 0 };
-	epoll_ctl(h->ep, EPOLL_CTL_DEL, lws_get_socket_fd(r->wsi), &ev);
+	net_epset_del(&h->set, lws_get_socket_fd(r->wsi));
 	list_remove(&h->watched, r);
 	r->watched = false;
-	if (!h->watched && h->poll_on) {
-		h->poll_on = false;
-		uv_poll_stop(&h->poll);
-	}
 }
 
 /* ---- parking ----------------------------------------------------------------- */
@@ -161,17 +150,10 @@ void net_http_unpark(net_http *r)
 void net_hangup_init(net_hangup *h, uv_loop_t *loop)
 {
 	h->fresh = h->watched = NULL;
-	h->timer_on = h->poll_on = h->poll_init = false;
+	h->timer_on = false;
 	uv_timer_init(loop, &h->timer);
 	h->timer.data = h;
-	h->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (h->ep >= 0 && uv_poll_init(loop, &h->poll, h->ep) == 0) {
-		h->poll.data = h;
-		h->poll_init = true;
-	} else if (h->ep >= 0) {
-		close(h->ep);
-		h->ep = -1;
-	}
+	net_epset_init(&h->set, loop, h, on_hangup_events); /* failing, GETs are peeked only */
 }
 
 /* Unpark every request and close the handles (the loop runs their close);
@@ -185,16 +167,11 @@ void net_hangup_close(net_listener *l)
 		unpark(h, h->watched);
 	uv_timer_stop(&h->timer);
 	uv_close((uv_handle_t *)&h->timer, NULL);
-	if (h->poll_init) {
-		uv_poll_stop(&h->poll);
-		uv_close((uv_handle_t *)&h->poll, NULL);
-	}
+	net_epset_close(&h->set);
 }
 
 /* After the loop has closed the handles. */
 void net_hangup_free(net_hangup *h)
 {
-	if (h->ep >= 0)
-		close(h->ep);
-	h->ep = -1;
+	net_epset_free(&h->set);
 }

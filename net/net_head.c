@@ -43,7 +43,6 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 /* ---- measuring a head ------------------------------------------------------------ */
 
@@ -181,13 +180,8 @@ static void forget(net_heads *g, net_head *e, bool rx_on)
 	if (g->timers && base_tlink_armed(&e->deadline))
 		base_timers_cancel(g->timers, NET_LTL_HEAD, &e->deadline);
 	if (e->watched) {
-		struct epoll_event ev = { 0 };
-		epoll_ctl(g->ep, EPOLL_CTL_DEL, lws_get_socket_fd(e->wsi), &ev);
+		net_epset_del(&g->set, lws_get_socket_fd(e->wsi));
 		list_remove(&g->watched, e);
-		if (!g->watched && g->poll_on) {
-			g->poll_on = false;
-			uv_poll_stop(&g->poll);
-		}
 		if (rx_on)
 			lws_rx_flow_control(e->wsi, 1);
 	} else {
@@ -206,17 +200,12 @@ static bool watch(net_heads *g, net_head *e)
 	 * loop below never returned: one client's partial head hung the
 	 * server). Each arrival is reported once; a peer that sends no more
 	 * meets its deadline (net_deadline.c). */
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = e };
-	if (g->ep < 0 || epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+	if (net_epset_add(&g->set, fd, EPOLLIN | EPOLLRDHUP | EPOLLET, e) < 0)
 		return false;
 	list_remove(&g->fresh, e);
 	list_add(&g->watched, e);
 	e->watched = true;
 	lws_rx_flow_control(e->wsi, 0);
-	if (!g->poll_on) {
-		g->poll_on = true;
-		uv_poll_start(&g->poll, UV_READABLE, on_events);
-	}
 	return true;
 }
 
@@ -289,7 +278,7 @@ static void on_events(uv_poll_t *p, int status, int events)
 	net_heads *g = p->data;
 	struct epoll_event ev;
 	/* One at a time: closing one connection may close others. */
-	while (g->ep >= 0 && epoll_wait(g->ep, &ev, 1, 0) == 1)
+	while (g->set.ep >= 0 && epoll_wait(g->set.ep, &ev, 1, 0) == 1)
 		check(g, ev.data.ptr);
 }
 
@@ -385,14 +374,7 @@ void net_heads_init(net_heads *g, uv_loop_t *loop)
 	memset(g, 0, sizeof(*g));
 	uv_check_init(loop, &g->check);
 	g->check.data = g;
-	g->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (g->ep >= 0 && uv_poll_init(loop, &g->poll, g->ep) == 0) {
-		g->poll.data = g;
-		g->poll_init = true;
-	} else if (g->ep >= 0) {
-		close(g->ep);
-		g->ep = -1;
-	}
+	net_epset_init(&g->set, loop, g, on_events); /* failing, heads go to lws unwaited */
 }
 
 /* Forget every connection (they die with the lws context) and close the
@@ -405,15 +387,10 @@ void net_heads_close(net_heads *g)
 		forget(g, g->watched, false);
 	uv_check_stop(&g->check);
 	uv_close((uv_handle_t *)&g->check, NULL);
-	if (g->poll_init) {
-		uv_poll_stop(&g->poll);
-		uv_close((uv_handle_t *)&g->poll, NULL);
-	}
+	net_epset_close(&g->set);
 }
 
 void net_heads_free(net_heads *g)
 {
-	if (g->ep >= 0)
-		close(g->ep);
-	g->ep = -1;
+	net_epset_free(&g->set);
 }

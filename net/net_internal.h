@@ -47,14 +47,27 @@
 /* Sent to every connection by net_listener_close(): free what it owns. */
 #define NET_CB_RELEASE (LWS_CALLBACK_USER + 1)
 
+/* An epoll set of net's own, on the loop as one uv_poll while it holds a
+ * socket (net_epset.c). */
+typedef struct net_epset {
+	int ep;         /* or -1 */
+	uv_poll_t poll; /* ep on the loop */
+	uv_poll_cb cb;  /* poll.data: the owner's */
+	size_t n;       /* sockets in the set */
+	bool init, closing;
+} net_epset;
+int net_epset_init(net_epset *s, uv_loop_t *loop, void *data, uv_poll_cb cb);
+int net_epset_add(net_epset *s, int fd, uint32_t events, void *ptr);
+void net_epset_del(net_epset *s, int fd);
+void net_epset_close(net_epset *s);
+void net_epset_free(net_epset *s);
+
 typedef struct net_hangup {
 	net_http *fresh;   /* parked since the last tick: peeked once */
 	net_http *watched; /* parked longer: in the epoll set ep */
 	uv_timer_t timer;  /* NET_HANGUP_CHECK_MS, while fresh is not empty */
 	bool timer_on;
-	int ep;         /* epoll set watching for EPOLLRDHUP, or -1 */
-	uv_poll_t poll; /* ep on the loop, while watched is not empty */
-	bool poll_on, poll_init;
+	net_epset set; /* the watched ones, for EPOLLRDHUP */
 } net_hangup;
 
 /* New connections whose first request head is being measured (net_head.c). */
@@ -64,10 +77,7 @@ typedef struct net_head net_head;
 #define NET_WSREAD_BUF   65536
 #define NET_WSREAD_BATCH 64
 typedef struct net_wsread {
-	int ep;         /* epoll set of the established WebSockets, or -1 */
-	uv_poll_t poll; /* ep on the loop, while nwatched > 0 */
-	bool poll_init, closing;
-	size_t nwatched;
+	net_epset set;                   /* the established WebSockets, for input */
 	net_ws *batch[NET_WSREAD_BATCH]; /* being read; NULL: closed meanwhile */
 	int nbatch;
 	char *buf; /* NET_WSREAD_BUF */
@@ -78,9 +88,7 @@ typedef struct net_heads {
 	net_head *watched; /* head not complete yet: rx flow off, in the epoll set ep */
 	uv_check_t check;  /* after the turn's accepts, while fresh is not empty */
 	bool check_on;
-	int ep;         /* epoll set watching for input, or -1 */
-	uv_poll_t poll; /* ep on the loop, while watched is not empty */
-	bool poll_on, poll_init;
+	net_epset set;       /* the watched ones, for input */
 	base_timers *timers; /* the listener's: each head's deadline (NET_LTL_HEAD) */
 } net_heads;
 

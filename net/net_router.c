@@ -31,8 +31,7 @@ static int net_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 
 const struct lws_protocols net_protocols[] = {
 	{ "http", net_lws_callback, sizeof(net_http), 0, 0, NULL, 0 },
-	{ "net-ws", net_lws_callback, sizeof(net_ws), NET_WS_LWS_RX, 0, NULL,
-	  NET_WBUF_CAP + 16 },
+	{ "net-ws", net_lws_callback, sizeof(net_ws), NET_WS_LWS_RX, 0, NULL, NET_WBUF_CAP + 16 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 

@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 static void drop(net_ws *ws)
 {
@@ -50,7 +49,7 @@ static void on_ready(uv_poll_t *p, int status, int events)
 	(void)events;
 	net_wsread *r = p->data;
 	struct epoll_event ev[NET_WSREAD_BATCH];
-	int n = r->ep >= 0 ? epoll_wait(r->ep, ev, NET_WSREAD_BATCH, 0) : 0;
+	int n = r->set.ep >= 0 ? epoll_wait(r->set.ep, ev, NET_WSREAD_BATCH, 0) : 0;
 	for (int i = 0; i < n; i++)
 		r->batch[i] = ev[i].data.ptr;
 	r->nbatch = n > 0 ? n : 0;
@@ -64,14 +63,10 @@ static void on_ready(uv_poll_t *p, int status, int events)
 
 int net_wsread_start(net_listener *l, net_ws *ws)
 {
-	net_wsread *r = &l->wsread;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = ws };
-	if (r->ep < 0 || epoll_ctl(r->ep, EPOLL_CTL_ADD, lws_get_socket_fd(ws->wsi), &ev) < 0)
+	if (net_epset_add(&l->wsread.set, lws_get_socket_fd(ws->wsi), EPOLLIN | EPOLLRDHUP, ws) < 0)
 		return -1;
 	lws_rx_flow_control(ws->wsi, 0);
 	ws->reading = true;
-	if (r->nwatched++ == 0)
-		uv_poll_start(&r->poll, UV_READABLE, on_ready);
 	return 0;
 }
 
@@ -81,53 +76,36 @@ void net_wsread_stop(net_listener *l, net_ws *ws)
 	if (!ws->reading)
 		return;
 	ws->reading = false;
-	struct epoll_event ev = { 0 };
-	epoll_ctl(r->ep, EPOLL_CTL_DEL, lws_get_socket_fd(ws->wsi), &ev);
+	net_epset_del(&r->set, lws_get_socket_fd(ws->wsi));
 	for (int i = 0; i < r->nbatch; i++)
 		if (r->batch[i] == ws)
 			r->batch[i] = NULL;
-	if (--r->nwatched == 0 && !r->closing)
-		uv_poll_stop(&r->poll);
 }
 
 /* ---- lifetime ---------------------------------------------------------------- */
 
 int net_wsread_init(net_wsread *r, uv_loop_t *loop)
 {
-	r->nwatched = 0;
 	r->nbatch = 0;
-	r->poll_init = r->closing = false;
 	r->buf = malloc(NET_WSREAD_BUF);
-	r->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!r->buf || r->ep < 0 || uv_poll_init(loop, &r->poll, r->ep) != 0) {
+	if (!r->buf || net_epset_init(&r->set, loop, r, on_ready) < 0) {
 		free(r->buf);
 		r->buf = NULL;
-		if (r->ep >= 0)
-			close(r->ep);
-		r->ep = -1;
 		return -1;
 	}
-	r->poll.data = r;
-	r->poll_init = true;
 	return 0;
 }
 
 /* The connections die with the lws context (their CLOSED stops them). */
 void net_wsread_close(net_wsread *r)
 {
-	r->closing = true;
-	if (r->poll_init) {
-		uv_poll_stop(&r->poll);
-		uv_close((uv_handle_t *)&r->poll, NULL);
-	}
+	net_epset_close(&r->set);
 }
 
 /* After the loop has closed the handle. */
 void net_wsread_free(net_wsread *r)
 {
-	if (r->ep >= 0)
-		close(r->ep);
-	r->ep = -1;
+	net_epset_free(&r->set);
 	free(r->buf);
 	r->buf = NULL;
 }
