@@ -152,11 +152,12 @@ static void entry_free(rentry *e)
 	free(e->origin);
 }
 
-static void drop_first(struct sio_rstore *st)
+static void drop_first(sio_namespace *nsp, struct sio_rstore *st)
 {
 	rentry *e = sio_rec_at(st, 0);
 	st->bytes -= e->bytes;
-	st->dropped_at = e->at;
+	if (nsp)
+		sio_rec_fleet_dropped(nsp, st, e);
 	entry_free(e);
 	st->first = (st->first + 1) % st->cap;
 	st->count--;
@@ -175,7 +176,7 @@ void sio_rec_prune(sio_namespace *nsp, struct sio_rstore *st)
 	uint64_t age = o->max_age_ms ? o->max_age_ms : o->max_disconnection_ms;
 	while (st->count > 0 && (st->count > o->max_packets || st->bytes > o->max_bytes ||
 	                         sio_rec_at(st, 0)->at + age < now))
-		drop_first(st);
+		drop_first(nsp, st);
 }
 
 void sio_recovery_namespace_free(sio_namespace *nsp)
@@ -190,7 +191,8 @@ void sio_recovery_namespace_free(sio_namespace *nsp)
 	}
 	base_map_free(&st->sessions);
 	while (st->count > 0)
-		drop_first(st);
+		drop_first(NULL, st);
+	sio_rec_fleet_free(st);
 	free(st->ring);
 	free(st);
 	nsp->rstore = NULL;
@@ -223,7 +225,7 @@ static int keep(sio_namespace *nsp, struct sio_rstore *st, uint64_t seq, eio_msg
 	if (op->max_packets == 0)
 		return 0;
 	if (st->count == op->max_packets)
-		drop_first(st);
+		drop_first(nsp, st);
 	if (ring_push(st, op->max_packets) < 0)
 		return SIO_ENOMEM;
 	const sio_out *args = p->args;

@@ -33,6 +33,16 @@ typedef struct rentry {
 	size_t bytes;
 } rentry;
 
+/* The newest packet of one origin this log dropped (sio_recovery_fleet.c). */
+typedef struct rdrop {
+	char *origin;
+	uint64_t oseq, at;
+} rdrop;
+
+/* Origins whose drops are told apart: a fleet's members, a new one for
+ * each life of each; more fall back on the time of the drop. */
+#define SIO_REC_DROPS_MAX 64
+
 struct sio_rstore {
 	base_map sessions; /* pid -> rsession */
 	rsession *head, *tail;
@@ -40,8 +50,13 @@ struct sio_rstore {
 	char tag[TAG_LEN + 1];
 	rentry *ring;
 	size_t cap, first, count, bytes;
-	uint64_t next_seq;   /* the seq of the next packet kept */
-	uint64_t dropped_at; /* when the newest packet dropped was kept (0: none) */
+	uint64_t next_seq; /* the seq of the next packet kept */
+	/* Per origin, the newest of its packets dropped: a fleet session whose
+	 * mark is below it lacks one this log no longer holds. A drop with no
+	 * room left among the records: when it was kept (0: none). */
+	rdrop drops[SIO_REC_DROPS_MAX];
+	size_t ndrops;
+	uint64_t drops_lost_at;
 };
 
 typedef struct rpacket {
@@ -105,6 +120,9 @@ bool sio_rec_wanted(const rentry *e, char *const *rooms, size_t nrooms);
  * these rooms (JSON, for share_session); 0 or SIO_ENOMEM. */
 int sio_rec_delivered(sio_namespace *nsp, struct sio_rstore *st, char *const *rooms, size_t n,
                       base_buf *out);
+/* A numbered packet leaves the log: its origin's drop record. */
+void sio_rec_fleet_dropped(sio_namespace *nsp, struct sio_rstore *st, rentry *e);
+void sio_rec_fleet_free(struct sio_rstore *st);
 /* At sio_restore_end of a session another server kept: the packets it
  * missed into r, or SIO_EINVAL (refused). */
 int sio_rec_fleet_select(sio_namespace *nsp, sio_restore *r);

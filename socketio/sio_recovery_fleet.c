@@ -38,7 +38,8 @@
 
 /* Packets received within this margin before the socket left may be ones
  * its server had not received yet (one publish reaches the members at
- * slightly different times): a drop that recent refuses the session. */
+ * slightly different times): a dropped packet of an origin the session has
+ * no mark for refuses it when it was kept that recently. */
 #define FLEET_MARGIN_MS 1000
 
 /* {"tag":T,"from":F,"age":A,"sent":[[seq,origin,oseq],...]}: the numbered
@@ -280,6 +281,83 @@ int sio_restore_fleet_packet(sio_restore *r, const sio_adapter_packet *p, const 
 	return wanted(o, r->rooms, r->nrooms) ? add_streamed(r, p) : 0;
 }
 
+/* ---- what the log dropped ------------------------------------------------------------ */
+
+/* A packet dropped from the log (its age, the log's bounds) matters only to
+ * a session whose mark for its origin is below it: a log at its bounds
+ * drops packets all the time, and a session that got them loses nothing.
+ * So the log remembers, per origin, the newest number it dropped; a record
+ * is swept once no session can still lack it (kept longer ago than a
+ * session's delivered list reaches back before it left, plus the margin,
+ * plus max_disconnection_ms). */
+static rdrop *drop_of(struct sio_rstore *st, const char *origin)
+{
+	for (size_t i = 0; i < st->ndrops; i++)
+		if (strcmp(st->drops[i].origin, origin) == 0)
+			return &st->drops[i];
+	return NULL;
+}
+
+static void sweep_drops(sio_namespace *nsp, struct sio_rstore *st)
+{
+	const sio_recovery_options *o = sio_namespace_recovery(nsp);
+	uint64_t age = o->max_age_ms ? o->max_age_ms : o->max_disconnection_ms;
+	uint64_t reach = age + o->max_disconnection_ms + FLEET_MARGIN_MS, now = sio_rec_now(nsp);
+	size_t n = 0;
+	for (size_t i = 0; i < st->ndrops; i++) {
+		if (st->drops[i].at + reach < now)
+			free(st->drops[i].origin);
+		else
+			st->drops[n++] = st->drops[i];
+	}
+	st->ndrops = n;
+}
+
+void sio_rec_fleet_dropped(sio_namespace *nsp, struct sio_rstore *st, rentry *e)
+{
+	if (!e->origin)
+		return; /* this server's local broadcast: never a fleet session's */
+	rdrop *d = drop_of(st, e->origin);
+	if (!d && st->ndrops == SIO_REC_DROPS_MAX)
+		sweep_drops(nsp, st);
+	if (!d && st->ndrops == SIO_REC_DROPS_MAX) {
+		st->drops_lost_at = e->at;
+		return;
+	}
+	if (!d) {
+		d = &st->drops[st->ndrops++];
+		*d = (rdrop){ e->origin, 0, 0 };
+		e->origin = NULL; /* the record takes it over */
+	}
+	if (e->oseq > d->oseq)
+		d->oseq = e->oseq;
+	d->at = e->at;
+}
+
+void sio_rec_fleet_free(struct sio_rstore *st)
+{
+	for (size_t i = 0; i < st->ndrops; i++)
+		free(st->drops[i].origin);
+	st->ndrops = 0;
+}
+
+/* Did this log drop a packet the session lacks? One after its origin's
+ * mark; of an origin without a mark (the socket got none of its packets),
+ * one kept since the socket left, less the margin. */
+static bool dropped_one_it_lacks(const struct sio_rstore *st, const sio_restore *r)
+{
+	uint64_t since = r->streamed ? r->stream_at : r->left_at;
+	if (st->drops_lost_at && st->drops_lost_at + FLEET_MARGIN_MS >= since)
+		return true;
+	for (size_t i = 0; i < st->ndrops; i++) {
+		const rdrop *d = &st->drops[i];
+		size_t k = mark_of(r, d->origin, strlen(d->origin));
+		if (k < r->nmarks ? d->oseq > r->marks[k] : d->at + FLEET_MARGIN_MS >= since)
+			return true;
+	}
+	return false;
+}
+
 /* From this server's log, every packet after the session's mark for its
  * origin (without a mark: received since the socket left), in the log's
  * order, after those the adapter gave from its own log (whose numbers
@@ -290,10 +368,9 @@ int sio_rec_fleet_select(sio_namespace *nsp, sio_restore *r)
 	if (!st || !r->marked || r->refuse)
 		return SIO_EINVAL; /* refuse: see sio_restore_marks */
 	sio_rec_prune(nsp, st);
-	/* This log must hold what came since the socket left or, after the
-	 * adapter's packets, since it began reading them. */
-	uint64_t since = r->streamed ? r->stream_at : r->left_at;
-	if (st->dropped_at && st->dropped_at + FLEET_MARGIN_MS >= since)
+	/* This log must hold every packet after the marks (those the adapter
+	 * gave advanced them). */
+	if (dropped_one_it_lacks(st, r))
 		return SIO_EINVAL;
 	uint64_t *next = malloc((r->nmarks ? r->nmarks : 1) * sizeof(*next));
 	if (!next)

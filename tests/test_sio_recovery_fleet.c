@@ -11,7 +11,8 @@
  * nothing else (not what it already got, not other rooms, not exceptions,
  * not this server's local broadcasts); and must refuse (a fresh
  * connection, never half-recovered) when its log cannot say: a gap in an
- * origin's numbers, packets dropped since the socket left.
+ * origin's numbers, a packet after a mark dropped. A packet dropped that the
+ * socket got refuses nothing (a log at its bounds drops them all the time).
  */
 #include "sio_fixture.h"
 #include "check_main.h"
@@ -341,14 +342,50 @@ START_TEST(test_gap_refused)
 }
 END_TEST
 
-START_TEST(test_dropped_since_it_left_refused)
+/* The log (2 packets) dropped a2, which the socket never got. */
+START_TEST(test_dropped_after_the_mark_refused)
 {
 	start_fleet(2);
 	mark("A", 1);
 	fa.ago_ms = 10;
 	from("A", 1, "a1", "r", NULL);
 	from("A", 2, "a2", "r", NULL);
-	from("A", 3, "a3", "r", NULL); /* the log holds 2: a1 dropped */
+	from("A", 3, "a3", "r", NULL);
+	from("A", 4, "a4", "r", NULL); /* the log holds a3, a4 */
+	refused();
+}
+END_TEST
+
+/* A log at its bounds drops packets all the time: those the socket got
+ * (up to its mark) refuse nothing, however recently they were dropped. */
+START_TEST(test_dropped_up_to_the_mark_recovered)
+{
+	start_fleet(2);
+	mark("A", 3);
+	fa.ago_ms = 10;
+	from("A", 1, "a1", "r", NULL);
+	from("A", 2, "a2", "r", NULL);
+	from("A", 3, "a3", "r", NULL);
+	from("A", 4, "a4", "r", NULL);
+	from("A", 5, "a5", "r", NULL); /* the log holds a4, a5 */
+	eio_session *es;
+	recovered_at(&es, "elsewhere-3");
+	expect_event(es, "a4");
+	expect_event(es, "a5");
+	expect_empty(es);
+}
+END_TEST
+
+/* c1, of an origin the old member never received (no mark), came after the
+ * socket left and is gone from the log. */
+START_TEST(test_dropped_without_a_mark_refused)
+{
+	start_fleet(2);
+	mark("A", 5);
+	fa.ago_ms = 10;
+	from("C", 1, "c1", "r", NULL);
+	from("A", 6, "a6", "r", NULL);
+	from("A", 7, "a7", "r", NULL); /* the log holds a6, a7 */
 	refused();
 }
 END_TEST
@@ -430,7 +467,9 @@ static Suite *fleet_suite(void)
 	tcase_add_test(t, test_delivered_after_the_offset);
 	tcase_add_test(t, test_offset_older_than_delivered_refused);
 	tcase_add_test(t, test_gap_refused);
-	tcase_add_test(t, test_dropped_since_it_left_refused);
+	tcase_add_test(t, test_dropped_after_the_mark_refused);
+	tcase_add_test(t, test_dropped_up_to_the_mark_recovered);
+	tcase_add_test(t, test_dropped_without_a_mark_refused);
 	tcase_add_test(t, test_not_found_fresh);
 	tcase_add_test(t, test_shared_then_forgotten);
 	tcase_add_test(t, test_streamed_then_log_once);
