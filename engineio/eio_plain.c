@@ -230,10 +230,10 @@ static void plain_pong(net_ws *ws)
 	eio_session_on_packet(ws->conn, EIO_PKT_PONG, "", 0, false);
 }
 
-static void plain_too_large(net_ws *ws)
+static void plain_failed(net_ws *ws, uint16_t code, const char *reason)
 {
 	eio_session *s = ws->conn;
-	base_log(NS, "%s: message over the limit", s->sid);
+	base_log(NS, "%s: closed with %u: %s", s->sid, code, reason);
 	ws->conn = NULL;
 	s->ws = NULL;
 	eio_session_destroy(s, "transport error");
@@ -330,7 +330,7 @@ static int plain_writeable(net_ws *ws)
 
 const net_ws_ops eio_plain_ws_ops = {
 	.message = plain_message,
-	.too_large = plain_too_large,
+	.failed = plain_failed,
 	.writeable = plain_writeable,
 	.closed = plain_closed,
 	.flush = plain_task,

@@ -201,10 +201,13 @@ static void ws_message(net_ws *ws, const char *data, size_t len, bool binary)
 }
 
 /* A message over maxPayload: the net layer closes with 1009. */
-static void ws_too_large(net_ws *ws)
+/* The client broke the WebSocket protocol or sent a message over
+ * maxPayload: "transport error", as node's engine.io says when ws reports
+ * an error. */
+static void ws_failed(net_ws *ws, uint16_t code, const char *reason)
 {
 	eio_session *s = ws->conn;
-	base_log(NS, "%s: message over maxPayload", s->sid);
+	base_log(NS, "%s: closed with %u: %s", s->sid, code, reason);
 	ws->conn = NULL;
 	if (ws == s->probe) {
 		s->probe = NULL;
@@ -329,7 +332,7 @@ static void ws_closed(net_ws *ws)
 /* The server's mount gives these to its WebSockets (eio_server.c). */
 const net_ws_ops eio_ws_ops = {
 	.message = ws_message,
-	.too_large = ws_too_large,
+	.failed = ws_failed,
 	.writeable = ws_writeable,
 	.closed = ws_closed,
 	.flush = ws_task,

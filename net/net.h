@@ -273,8 +273,11 @@ struct net_ws_ops {
 	/* A whole message (reassembled when fragmented); data is valid
 	 * during the call. */
 	void (*message)(net_ws *ws, const char *data, size_t len, bool binary);
-	/* A message over max_message: the connection closes with 1009. */
-	void (*too_large)(net_ws *ws);
+	/* The client broke RFC 6455 (code 1002, 1007 or 1008) or sent a
+	 * message over max_message (1009): the owner lets go of the connection
+	 * now; net writes the close frame with code and closes it after a
+	 * lingering read (net_ws.c). */
+	void (*failed)(net_ws *ws, uint16_t code, const char *reason);
 	/* lws can write. */
 	int (*writeable)(net_ws *ws);
 	void (*closed)(net_ws *ws);

@@ -85,25 +85,28 @@ void net_ws_close_code(net_ws *ws, uint16_t code, const char *reason)
 
 static int close_coded(net_ws *ws);
 
-/* Seconds a connection closed with 1009 is read and discarded before it is
- * dropped, waiting for the client's close frame. */
+/* Seconds a failed connection is read and discarded before it is dropped,
+ * waiting for the client's close frame. */
 #define NET_WS_LINGER_S 3
 
-/* A message over the limit: the owner lets go of the connection at once and
- * a 1009 close frame is written, but the connection is not closed yet. The
- * client is usually still writing the message; closing a socket with unread
- * input makes the kernel send a reset, which can destroy the close frame
- * before the client reads it (RFC 9112 section 9.6 describes the same
- * "lingering close" for HTTP). So the rest of the refused frame is read and
- * dropped, then frames are read for the client's close frame (peer_close),
- * for NET_WS_LINGER_S at most: time bounds it, and nothing is stored. */
-static void too_large(net_ws *ws)
+/* The client broke the protocol or sent a message over the limit: the owner
+ * lets go of the connection at once and a close frame with the error's code
+ * is written, but the connection is not closed yet. The client is often
+ * still writing (the rest of the message, 100,000 fragments); closing a
+ * socket with unread input makes the kernel send a reset, which can destroy
+ * the close frame before the client reads it (RFC 9112 section 9.6
+ * describes the same "lingering close" for HTTP). So the rest of the
+ * refused frame is read and dropped, then frames are read for the client's
+ * close frame (peer_close), for NET_WS_LINGER_S at most: time bounds it, and
+ * nothing is stored. */
+static void fail(net_ws *ws, uint16_t code, const char *reason)
 {
-	ws->mount->ws_ops->too_large(ws);
+	base_log("engineio:ws", "closing a WebSocket with %u: %s", code, reason);
+	ws->mount->ws_ops->failed(ws, code, reason);
 	net_ws_release(ws);
 	ws->draining = true;
-	ws->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
-	ws->close_reason = NULL;
+	ws->close_code = code;
+	ws->close_reason = code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE ? NULL : reason;
 	ws->skip = ws->rd.left;
 	net_wsf_init(&ws->rd, UINT64_MAX);
 	lws_callback_on_writable(ws->wsi);
@@ -230,13 +233,10 @@ int net_ws_input(net_ws *ws, char *in, size_t len)
 		}
 		net_wsf_error err;
 		size_t used = net_wsf_feed(&ws->rd, in, len, &frame_events, ws, &err);
-		if (err.code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE && !ws->draining && ws->mount) {
-			too_large(ws);
-		} else if (err.code && !ws->close_now && !ws->draining) {
-			base_log("engineio:ws", "closing a WebSocket with %u: %s", err.code,
-			         err.reason);
+		if (err.code && !ws->draining && !ws->close_now && ws->mount)
+			fail(ws, err.code, err.reason);
+		else if (err.code && !ws->close_now && !ws->draining)
 			net_ws_close_code(ws, err.code, err.reason);
-		}
 		if (ws->drop_now)
 			return -1;
 		if (used == 0)

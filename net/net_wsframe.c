@@ -9,13 +9,17 @@
  * the code the RFC names (section 7.4.1):
  * - 1002: a reserved bit set (no extension is negotiated, section 5.2), a
  *   reserved opcode, a client frame not masked (section 5.1: "MUST close"),
- *   a 64-bit length with its most significant bit set (5.2), a control
+ *   a control
  *   frame fragmented or longer than 125 bytes (5.5), a continuation
  *   without a message or a new message inside a fragmented one (5.4), a
  *   close payload of one byte or with a code no endpoint may send (7.4);
  * - 1007: a text message, or a close reason, that is not UTF-8 (8.1);
+ * - 1008: a message of more than NET_WSF_MAX_FRAGMENTS data frames (node's
+ *   ws's bound, told here at the header of the one too many);
  * - 1009: a message longer than the limit, told at the frame header that
- *   makes it so, before its payload is read (node's ws does the same).
+ *   makes it so, before its payload is read (node's ws does the same); a
+ *   64-bit length with its most significant bit set (which 5.2 forbids),
+ *   as node's ws answers it.
  * A close frame ends the stream: the bytes after it are not read (5.5.1).
  *
  * Payload is unmasked in place and handed over in the pieces it came in, so
@@ -149,8 +153,11 @@ static uint16_t take_header(net_wsf *r, const char **why)
 			len = len << 8 | h[2 + i];
 		at = 10;
 		if (len >> 63) {
+			/* RFC 6455 5.2 forbids bit 63; node's ws answers
+			 * any length past 2^53 - 1 with 1009, and so do we
+			 * (whatever the limit), as a client of node expects */
 			*why = "frame length with its most significant bit set";
-			return 1002;
+			return 1009;
 		}
 	}
 	r->fin = h[0] & 0x80;
@@ -197,6 +204,11 @@ static uint16_t take_header(net_wsf *r, const char **why)
 		r->msg_first = true;
 		r->msg_len = 0;
 		r->utf8 = 0;
+		r->frags = 0;
+	}
+	if (++r->frags > NET_WSF_MAX_FRAGMENTS) {
+		*why = "too many message fragments";
+		return 1008;
 	}
 	if (len > r->max - r->msg_len) {
 		*why = "message too large";

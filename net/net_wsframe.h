@@ -24,6 +24,11 @@ typedef struct net_wsf_events {
 	void (*control)(void *ud, int opcode, const char *p, size_t n);
 } net_wsf_events;
 
+/* Data frames one message may have: node's ws (8.23, maxFragments) closes
+ * the connection with 1008 past 16,384, a bound on the work a peer makes
+ * with frames that carry nothing. */
+#define NET_WSF_MAX_FRAGMENTS 16384
+
 typedef struct net_wsf {
 	uint64_t max;     /* the largest message taken (its payload, summed over fragments) */
 	uint64_t msg_len; /* payload of the message in progress so far */
@@ -38,6 +43,7 @@ typedef struct net_wsf {
 	bool in_msg;     /* a fragmented message is in progress */
 	bool msg_binary; /* ... of this kind */
 	bool msg_first;  /* no piece of it handed over yet */
+	uint32_t frags;  /* its data frames so far */
 	uint32_t utf8;   /* the text validator's state (net_wsframe.c) */
 	uint8_t ctl[125];
 	uint8_t ctl_len;
@@ -47,7 +53,8 @@ typedef struct net_wsf {
 /* An error: the status code to close with (RFC 6455 section 7.4.1) and a
  * short reason in static storage. */
 typedef struct net_wsf_error {
-	uint16_t code; /* 1002 protocol error, 1007 invalid UTF-8, 1009 too large */
+	uint16_t code; /* 1002 protocol error, 1007 invalid UTF-8, 1008 too many
+	                * fragments, 1009 too large */
 	const char *reason;
 } net_wsf_error;
 

@@ -19,12 +19,13 @@
  * with their payload, also between a message's fragments, up to 125 bytes.
  * 1002: a control frame over 125 bytes or fragmented, a continuation without
  * a message, a new message inside a fragmented one, RSV1-3, opcodes 3-7 and
- * 11-15, an unmasked client frame, a 64-bit length with bit 63 set, a close
+ * 11-15, an unmasked client frame, a close
  * payload of one byte or with a code no peer may send. 1007: a text message
  * or close reason that is not UTF-8 (a character may be split across
  * fragments, not cut by the message's end). 1009: a message over the limit,
  * summed over its fragments, told at the header of the frame that makes it
- * so, before its payload. A close frame ends the stream: the bytes after it
+ * so, before its payload, and a length with bit 63 set (as node's ws); 1008:
+ * a message of more than 16,384 frames. A close frame ends the stream: the bytes after it
  * are not consumed. net_wsf_utf8_valid() on its own: RFC 3629 (no overlong
  * forms, no surrogates, nothing past U+10FFFF), its ASCII fast path included.
  */
@@ -317,18 +318,19 @@ static void st_header64(stream *s, uint8_t b0, uint64_t len, size_t n)
 
 START_TEST(test_length_limits)
 {
-	/* bit 63 set: a protocol error, whatever the limit */
+	/* bit 63 set (RFC 6455 5.2 forbids it): 1009 whatever the limit, as
+	 * node's ws answers any length past 2^53 - 1 */
 	stream s = { 0 };
 	st_header64(&s, FIN | 0x2, 0x8000000000000000ull, 4);
 	rec r;
 	read_all(&r, &s, UINT64_MAX);
-	ck_assert_uint_eq(r.code, 1002);
+	ck_assert_uint_eq(r.code, 1009);
 	ck_assert_uint_eq(r.consumed, 14);
 	rec_free(&r);
 	free(s.b);
 	stream s2 = { 0 };
 	st_header64(&s2, FIN | 0x2, UINT64_MAX, 0);
-	expect_error(&s2, UINT64_MAX, 1002);
+	expect_error(&s2, UINT64_MAX, 1009);
 	free(s2.b);
 
 	/* 2^63-1: too large, told right after the header, no data */
@@ -399,6 +401,50 @@ START_TEST(test_message_limit_over_fragments)
 	st_str(&z, FIN | 0x1, "x");
 	expect_error(&z, 0, 1009);
 	free(z.b);
+}
+END_TEST
+
+/* A message of n data frames: "4", n - 2 empty ones, "2" (n >= 2). */
+static void st_fragments(stream *s, size_t n)
+{
+	st_str(s, 0x1, "4");
+	for (size_t i = 0; i < n - 2; i++)
+		st_str(s, 0x0, "");
+	st_str(s, FIN | 0x0, "2");
+}
+
+static void count_data(void *ud, const char *p, size_t n, bool binary, bool first, bool final)
+{
+	(void)p, (void)n, (void)binary, (void)first;
+	*(int *)ud += final;
+}
+
+static void no_control(void *ud, int opcode, const char *p, size_t n)
+{
+	(void)ud, (void)opcode, (void)p, (void)n;
+	ck_abort_msg("no control frame was sent");
+}
+
+/* node's ws bound: 16,384 data frames make a message, one more is 1008 at
+ * its header; the count starts again with each message. */
+START_TEST(test_fragment_count)
+{
+	static const net_wsf_events ev = { count_data, no_control };
+	stream s = { 0 };
+	st_fragments(&s, NET_WSF_MAX_FRAGMENTS);
+	st_fragments(&s, NET_WSF_MAX_FRAGMENTS);
+	size_t ok = s.len;
+	st_fragments(&s, NET_WSF_MAX_FRAGMENTS + 1);
+	net_wsf r;
+	net_wsf_init(&r, LIMIT);
+	net_wsf_error err;
+	int messages = 0;
+	size_t used = net_wsf_feed(&r, (char *)s.b, s.len, &ev, &messages, &err);
+	ck_assert_int_eq(messages, 2);
+	ck_assert_uint_eq(err.code, 1008);
+	/* the third message's frames up to the one too many: its header read */
+	ck_assert_uint_eq(used, ok + 7 + (size_t)(NET_WSF_MAX_FRAGMENTS - 1) * 6 + 6);
+	free(s.b);
 }
 END_TEST
 
@@ -696,6 +742,7 @@ static Suite *wsframe_suite(void)
 	tcase_add_test(tc, test_unmasked);
 	tcase_add_test(tc, test_length_limits);
 	tcase_add_test(tc, test_message_limit_over_fragments);
+	tcase_add_test(tc, test_fragment_count);
 	tcase_add_test(tc, test_text_utf8);
 	tcase_add_test(tc, test_utf8_across_fragments);
 	tcase_add_test(tc, test_close_payload);

@@ -91,14 +91,15 @@ export async function startDefaultWith(dir, extra, env = {}) {
 
 /**
  * Start sio-server: { config: path, env: extra environment, args: extra flags, bin: another
- * build of it (build-asan/sio-server) }.
+ * build of it (build-asan/sio-server), or node with script: a node twin's path, its first
+ * argument }.
  * Resolves once it printed its "listening" line with
  * { proc, port, url, exited, stderr() and stdout(): text so far, stop() }.
  */
-export async function startServer({ config, env = {}, args = [], bin = BIN } = {}) {
+export async function startServer({ config, env = {}, args = [], bin = BIN, script } = {}) {
   const port = await freePort();
-  const argv = [...(config ? ['--config', config] : []), '--port', String(port),
-    '--host', '127.0.0.1', ...args];
+  const argv = [...(script ? [script] : []), ...(config ? ['--config', config] : []),
+    '--port', String(port), '--host', '127.0.0.1', ...args];
   const cmd = UNDER_VALGRIND ? 'valgrind' : bin;
   if (UNDER_VALGRIND) {
     argv.unshift('--leak-check=full', '--show-leak-kinds=definite,indirect',
