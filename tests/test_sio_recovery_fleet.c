@@ -342,16 +342,24 @@ START_TEST(test_gap_refused)
 }
 END_TEST
 
+/* origin's broadcasts numbered first..last to "r", named as from() names
+ * them ("a1", "a2", ... for "A"). */
+static void from_run(const char *origin, uint64_t first, uint64_t last)
+{
+	for (uint64_t i = first; i <= last; i++) {
+		char event[16];
+		snprintf(event, sizeof(event), "%c%llu", origin[0] | 0x20, (unsigned long long)i);
+		from(origin, i, event, "r", NULL);
+	}
+}
+
 /* The log (2 packets) dropped a2, which the socket never got. */
 START_TEST(test_dropped_after_the_mark_refused)
 {
 	start_fleet(2);
 	mark("A", 1);
 	fa.ago_ms = 10;
-	from("A", 1, "a1", "r", NULL);
-	from("A", 2, "a2", "r", NULL);
-	from("A", 3, "a3", "r", NULL);
-	from("A", 4, "a4", "r", NULL); /* the log holds a3, a4 */
+	from_run("A", 1, 4); /* the log holds a3, a4 */
 	refused();
 }
 END_TEST
@@ -363,11 +371,7 @@ START_TEST(test_dropped_up_to_the_mark_recovered)
 	start_fleet(2);
 	mark("A", 3);
 	fa.ago_ms = 10;
-	from("A", 1, "a1", "r", NULL);
-	from("A", 2, "a2", "r", NULL);
-	from("A", 3, "a3", "r", NULL);
-	from("A", 4, "a4", "r", NULL);
-	from("A", 5, "a5", "r", NULL); /* the log holds a4, a5 */
+	from_run("A", 1, 5); /* the log holds a4, a5 */
 	eio_session *es;
 	recovered_at(&es, "elsewhere-3");
 	expect_event(es, "a4");
@@ -384,8 +388,7 @@ START_TEST(test_dropped_without_a_mark_refused)
 	mark("A", 5);
 	fa.ago_ms = 10;
 	from("C", 1, "c1", "r", NULL);
-	from("A", 6, "a6", "r", NULL);
-	from("A", 7, "a7", "r", NULL); /* the log holds a6, a7 */
+	from_run("A", 6, 7); /* the log holds a6, a7 */
 	refused();
 }
 END_TEST
