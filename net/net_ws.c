@@ -102,7 +102,8 @@ static int close_coded(net_ws *ws);
 static void fail(net_ws *ws, uint16_t code, const char *reason)
 {
 	base_log("engineio:ws", "closing a WebSocket with %u: %s", code, reason);
-	ws->mount->ws_ops->failed(ws, code, reason);
+	if (ws->conn) /* the owner, unless it let go already */
+		ws->mount->ws_ops->failed(ws, code, reason);
 	net_ws_release(ws);
 	ws->draining = true;
 	ws->close_code = code;
@@ -115,8 +116,8 @@ static void fail(net_ws *ws, uint16_t code, const char *reason)
 
 /* The client's close frame (RFC 6455 section 5.5.1): answered with a close
  * frame, then the connection closes. The answer echoes the client's status
- * code, as node's ws does; on a draining connection ours (1009) is the
- * answer, written now if WRITEABLE has not come yet, and the exchange is
+ * code, as node's ws does; on a draining connection ours (the error's) is
+ * the answer, written now if WRITEABLE has not come yet, and the exchange is
  * complete. */
 static void peer_close(net_ws *ws, const unsigned char *p, size_t n)
 {
@@ -233,10 +234,8 @@ int net_ws_input(net_ws *ws, char *in, size_t len)
 		}
 		net_wsf_error err;
 		size_t used = net_wsf_feed(&ws->rd, in, len, &frame_events, ws, &err);
-		if (err.code && !ws->draining && !ws->close_now && ws->mount)
+		if (err.code && !ws->draining && !ws->close_now)
 			fail(ws, err.code, err.reason);
-		else if (err.code && !ws->close_now && !ws->draining)
-			net_ws_close_code(ws, err.code, err.reason);
 		if (ws->drop_now)
 			return -1;
 		if (used == 0)
